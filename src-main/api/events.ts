@@ -1,0 +1,25 @@
+// Events pushed from the core to every UI (IPC subscription or the bridge's WebSocket).
+// Each is a zod schema; subscribers get typed payloads and an unsubscribe function.
+import { z } from 'zod';
+import { ErrorCodeSchema } from './errors.js';
+
+export const JobStatusSchema = z.enum(['queued', 'running', 'paused', 'done', 'failed', 'cancelled']);
+
+export const events = {
+  'job.progress': z.object({
+    jobId: z.number(),
+    kind: z.string(),
+    status: JobStatusSchema,
+    done: z.number(),
+    total: z.number(),
+    etaSeconds: z.number().nullable(),
+    message: z.string().optional(),
+    errorCode: ErrorCodeSchema.optional(),
+  }),
+  'engine.status': z.object({
+    state: z.enum(['idle', 'loading', 'ready', 'busy', 'crashed', 'restarting']),
+    provider: z.string().nullable(),
+    message: z.string().optional(),
+    progress: z.number().optional(),
+  }),
+} as const;

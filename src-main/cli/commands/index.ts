@@ -1,0 +1,7 @@
+// Registry of CLI subcommands: one import and one entry per command file.
+import type { Command } from '../command.js';
+import { modelCommand } from './model.js';
+
+export const commands: Command[] = [
+  modelCommand,
+];

@@ -1,0 +1,32 @@
+// Shared fixture: a tiny Molmo2 checkpoint generated once per (seed, options) under tests/.tmp and reused.
+// Generation goes to a temp dir and is renamed into place, so parallel test files never see half a checkpoint.
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { makeTinyCheckpoint, type TinyOptions } from '../../models/tiny/make-tiny.js';
+
+export const TEST_TMP = resolve('tests/.tmp');
+
+/** Returns the directory of a tiny checkpoint for these options, generating it on first use. */
+export function tinyCheckpoint(opts: TinyOptions = {}): string {
+  const key = JSON.stringify({ v: 1, ...opts });
+  const name = 'tiny-' + Buffer.from(key).toString('base64url').slice(0, 80);
+  const dir = join(TEST_TMP, name);
+  if (existsSync(join(dir, 'molmoscope-tiny.json'))) return dir;
+  mkdirSync(TEST_TMP, { recursive: true });
+  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  makeTinyCheckpoint(tmp, opts);
+  try {
+    renameSync(tmp, dir);
+  } catch {
+    // Another test process won the race; its checkpoint is identical (same seed and options).
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return dir;
+}
+
+/** A fresh scratch directory under tests/.tmp. */
+export function scratchDir(prefix: string): string {
+  const dir = join(TEST_TMP, `${prefix}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
