@@ -1,0 +1,37 @@
+// The core's runtime context: platform capabilities passed in by the host (paths, logger, clock, events).
+// Hosts (CLI, serve, Electron) build one CoreContext and hand it to the operation handlers.
+import type { EventName, EventPayload } from '../api/contract.js';
+
+export interface Logger {
+  debug(msg: string, data?: unknown): void;
+  info(msg: string, data?: unknown): void;
+  warn(msg: string, data?: unknown): void;
+  error(msg: string, data?: unknown): void;
+}
+
+export interface AppPaths {
+  /** Root of the app's data (settings, default library). */
+  data: string;
+  /** Downloaded model checkpoints. */
+  models: string;
+  /** Caches: compiled graphs, converted weights, thumbnails. */
+  cache: string;
+}
+
+export interface Clock {
+  now(): number;
+}
+
+export type EventSink = <E extends EventName>(name: E, payload: EventPayload<E>) => void;
+
+export interface CoreContext {
+  host: 'cli' | 'serve' | 'electron';
+  paths: AppPaths;
+  logger: Logger;
+  clock: Clock;
+  env: NodeJS.ProcessEnv;
+  /** Publishes an event to every subscribed UI. */
+  emit: EventSink;
+  /** Per-context state that areas keep between calls (e.g. the open library); keyed by area name. */
+  state: Map<string, unknown>;
+}
