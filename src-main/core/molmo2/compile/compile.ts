@@ -1,0 +1,48 @@
+// Compiles a checkpoint's graphs to .onnx files once (keyed by config, weight mode and compiler version).
+// Direct mode writes next to the shards; converted mode writes into the model cache next to weights-f32.bin.
+import { createHash } from 'node:crypto';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Checkpoint } from '../weights.js';
+import { encodeModel } from './emit.js';
+import type { Graph } from './graph.js';
+import { buildGenerateGraph, buildPrefillGraph, buildStepGraph } from './generate-graph.js';
+import { buildVisionGraph, visionWeightNames } from './vision-graph.js';
+import { decoderWeightNames } from './decoder-graph.js';
+import { bindWeights } from './weight-binder.js';
+
+/** Bump when any graph builder changes what it emits. */
+export const COMPILER_VERSION = 1;
+
+export type GraphKind = 'vision' | 'generate' | 'prefill' | 'step';
+
+export interface CompileOptions {
+  cacheDir: string;
+  kinds: GraphKind[];
+  onProgress?: (stage: string, done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+const BUILDERS: Record<GraphKind, (ck: Checkpoint, wb: ReturnType<typeof bindWeights>) => Graph> = {
+  vision: buildVisionGraph, generate: buildGenerateGraph, prefill: buildPrefillGraph, step: buildStepGraph,
+};
+
+/** Writes (if missing) and returns the .onnx path of each requested graph. */
+export function compileGraphs(ck: Checkpoint, opts: CompileOptions): Record<GraphKind, string> {
+  const names = [...visionWeightNames(ck), ...decoderWeightNames(ck)];
+  const wb = bindWeights(ck, { cacheDir: opts.cacheDir, names, signal: opts.signal, onProgress: (d, t) => opts.onProgress?.('convert-weights', d, t) });
+  const key = createHash('sha256').update(JSON.stringify({ v: COMPILER_VERSION, cfg: ck.config, mode: wb.mode, dir: ck.dir })).digest('hex').slice(0, 12);
+  const out = {} as Record<GraphKind, string>;
+  opts.kinds.forEach((kind, i) => {
+    const file = join(wb.graphDir, `molmoscope-${kind}-${key}.onnx`);
+    if (!existsSync(file)) {
+      const bytes = encodeModel(BUILDERS[kind](ck, wb), { metadata: { kind, compiler: String(COMPILER_VERSION) } });
+      const tmp = `${file}.tmp-${process.pid}`;
+      writeFileSync(tmp, bytes);
+      renameSync(tmp, file);
+    }
+    out[kind] = file;
+    opts.onProgress?.('compile', i + 1, opts.kinds.length);
+  });
+  return out;
+}
