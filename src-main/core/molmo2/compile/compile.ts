@@ -27,16 +27,17 @@ const BUILDERS: Record<GraphKind, (ck: Checkpoint, wb: ReturnType<typeof bindWei
   vision: buildVisionGraph, generate: buildGenerateGraph, prefill: buildPrefillGraph, step: buildStepGraph,
 };
 
-/** Writes (if missing) and returns the .onnx path of each requested graph. */
+/** Builds each requested graph and writes it (if not already there) and returns the .onnx path of each requested graph. */
 export function compileGraphs(ck: Checkpoint, opts: CompileOptions): Record<GraphKind, string> {
   const names = [...visionWeightNames(ck), ...decoderWeightNames(ck)];
   const wb = bindWeights(ck, { cacheDir: opts.cacheDir, names, signal: opts.signal, onProgress: (d, t) => opts.onProgress?.('convert-weights', d, t) });
-  const key = createHash('sha256').update(JSON.stringify({ v: COMPILER_VERSION, cfg: ck.config, mode: wb.mode, dir: ck.dir })).digest('hex').slice(0, 12);
   const out = {} as Record<GraphKind, string>;
   opts.kinds.forEach((kind, i) => {
+    // Building is cheap (no weight data); naming by content hash means a changed builder never reuses a stale file.
+    const bytes = encodeModel(BUILDERS[kind](ck, wb), { metadata: { kind, compiler: String(COMPILER_VERSION) } });
+    const key = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
     const file = join(wb.graphDir, `molmoscope-${kind}-${key}.onnx`);
     if (!existsSync(file)) {
-      const bytes = encodeModel(BUILDERS[kind](ck, wb), { metadata: { kind, compiler: String(COMPILER_VERSION) } });
       const tmp = `${file}.tmp-${process.pid}`;
       writeFileSync(tmp, bytes);
       renameSync(tmp, file);

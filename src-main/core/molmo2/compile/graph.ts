@@ -87,6 +87,9 @@ export class Graph {
 
   /** Marks `v` as a graph output, renamed through Identity when a name is requested. */
   output(v: Value, name?: string): Value {
+    // ORT rejects a subgraph output that is an outer-scope value or initializer: route those through Identity.
+    const local = this.inputs.some((i) => i.name === v.name) || this.nodes.some((n) => n.outputs.includes(v.name));
+    if (this.parent && !local && name === undefined) name = this.scope.fresh('out');
     if (name === undefined || name === v.name) {
       this.outputs.push(v);
       return v;

@@ -1,0 +1,173 @@
+// In-process Molmo2 runtime: compiles graphs lazily, owns the onnxruntime sessions, runs vision and generation,
+// and counts the bytes of every tensor passed to and from session.run (ioBytesPerToken).
+import * as ort from 'onnxruntime-node';
+import { join } from 'node:path';
+import { AppError } from '../../../api/errors.js';
+import { compileGraphs, type GraphKind } from '../compile/compile.js';
+import { assertSupported, openCheckpoint, type Checkpoint } from '../weights.js';
+import type { ProviderName } from './providers.js';
+
+export interface RuntimeOptions {
+  provider: ProviderName;
+  /** App model cache (converted weights, graphs when the checkpoint dir is read-only). */
+  cacheDir: string;
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+export interface GenerateRequest {
+  ids: number[];
+  types: number[];
+  /** [T, H] visual features (T = number of <im_patch> tokens), or empty. */
+  features: Float32Array;
+  maxNewTokens: number;
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+  repetitionPenalty?: number;
+  frequencyPenalty?: number;
+}
+
+export interface GenerateResult {
+  tokens: number[];
+  /** Wall time of the run(s) that produced the tokens. */
+  ms: number;
+  /** Bytes through session.run per generated token, prompt inputs excluded (see ioBytesPrompt). */
+  ioBytesPerToken: number;
+  /** Bytes of the prompt inputs (ids, token types, visual features), passed once. */
+  ioBytesPrompt: number;
+}
+
+type Feeds = Record<string, ort.Tensor>;
+const bytesOf = (ts: Iterable<ort.Tensor>): number => {
+  let n = 0;
+  for (const t of ts) n += (t.data as ArrayBufferView).byteLength;
+  return n;
+};
+const i64 = (a: ArrayLike<number>, dims = [a.length]) => new ort.Tensor('int64', BigInt64Array.from(Array.from(a, (x) => BigInt(x))), dims);
+const sI64 = (v: number) => new ort.Tensor('int64', BigInt64Array.of(BigInt(v)), []);
+const sF32 = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
+
+function ortError(err: unknown, what: string): AppError {
+  const msg = (err as Error).message ?? String(err);
+  if (/out of memory|bad_alloc|CUDA_ERROR_OUT_OF_MEMORY|cudaErrorMemoryAllocation/i.test(msg)) return new AppError('GPU_OOM', `${what}: ${msg}`);
+  return new AppError('ENGINE_FAILED', `${what}: ${msg}`);
+}
+
+/** Owns one checkpoint's sessions on one provider. */
+export class Molmo2Runtime {
+  private sessions = new Map<GraphKind, ort.InferenceSession>();
+  private paths: Record<GraphKind, string> | null = null;
+  private constructor(readonly ck: Checkpoint, private opts: RuntimeOptions) {}
+
+  /** Opens the checkpoint (headers only) and refuses unsupported variants; graphs compile on first use. */
+  static open(modelDir: string, opts: RuntimeOptions): Molmo2Runtime {
+    const ck = openCheckpoint(modelDir);
+    assertSupported(ck);
+    return new Molmo2Runtime(ck, opts);
+  }
+
+  get provider(): ProviderName {
+    return this.opts.provider;
+  }
+
+  private async session(kind: GraphKind): Promise<ort.InferenceSession> {
+    let s = this.sessions.get(kind);
+    if (s) return s;
+    if (!this.paths) {
+      this.paths = compileGraphs(this.ck, { cacheDir: join(this.opts.cacheDir, 'graphs'), kinds: ['vision', 'generate', 'prefill', 'step'], onProgress: this.opts.onProgress });
+    }
+    this.opts.onProgress?.(`load-${kind}`, 0, 1);
+    try {
+      s = await ort.InferenceSession.create(this.paths[kind], {
+        executionProviders: [this.opts.provider === 'cpu' ? 'cpu' : this.opts.provider, 'cpu'],
+        graphOptimizationLevel: 'all',
+      });
+    } catch (err) {
+      throw ortError(err, `loading ${kind} graph`);
+    }
+    this.opts.onProgress?.(`load-${kind}`, 1, 1);
+    this.sessions.set(kind, s);
+    return s;
+  }
+
+  private async run(kind: GraphKind, feeds: Feeds): Promise<ort.InferenceSession.ReturnType> {
+    const s = await this.session(kind);
+    try {
+      return await s.run(feeds);
+    } catch (err) {
+      throw ortError(err, `running ${kind}`);
+    }
+  }
+
+  /** Projected features [T, H] for crops [N,729,588] and pooling rows [T,k] (rows of all −1 must be dropped). */
+  async vision(pixels: Float32Array, nCrops: number, pooling: Int32Array, k: number): Promise<{ features: Float32Array; ms: number }> {
+    const t0 = performance.now();
+    const r = await this.run('vision', {
+      pixels: new ort.Tensor('float32', pixels, [nCrops, 729, pixels.length / nCrops / 729]),
+      pooling: i64(pooling, [pooling.length / k, k]),
+    });
+    return { features: r.features!.data as Float32Array, ms: performance.now() - t0 };
+  }
+
+  private promptFeeds(req: GenerateRequest): Feeds {
+    const H = this.ck.config.text_config.hidden_size;
+    if (req.ids.length !== req.types.length) throw new AppError('INVALID_INPUT', 'ids and token types differ in length');
+    if (req.features.length % H !== 0) throw new AppError('INVALID_INPUT', `features length ${req.features.length} is not a multiple of ${H}`);
+    const nPatch = req.ids.filter((i) => i === this.ck.config.image_patch_id).length;
+    if (nPatch * H !== req.features.length) throw new AppError('INVALID_INPUT', `${nPatch} <im_patch> tokens but ${req.features.length / H} feature rows`);
+    return { input_ids: i64(req.ids), token_type_ids: i64(req.types), image_features: new ort.Tensor('float32', req.features, [req.features.length / H, H]) };
+  }
+
+  /** Prefill + in-graph decode Loop in one session.run: the KV cache never crosses into JavaScript. */
+  async generate(req: GenerateRequest): Promise<GenerateResult> {
+    const prompt = this.promptFeeds(req);
+    const ctl: Feeds = {
+      max_new_tokens: sI64(req.maxNewTokens),
+      temperature: sF32(req.temperature ?? 0),
+      top_p: sF32(req.topP ?? 1),
+      seed: sI64(req.seed ?? 0),
+      repetition_penalty: sF32(req.repetitionPenalty ?? 1),
+      frequency_penalty: sF32(req.frequencyPenalty ?? 0),
+      eos_ids: i64(this.ck.eosIds),
+    };
+    const t0 = performance.now();
+    const r = await this.run('generate', { ...prompt, ...ctl });
+    const ms = performance.now() - t0;
+    const tokens = Array.from(r.tokens!.data as BigInt64Array, Number);
+    const perRun = bytesOf(Object.values(ctl)) + bytesOf(Object.values(r) as ort.Tensor[]);
+    return { tokens, ms, ioBytesPerToken: perRun / Math.max(tokens.length, 1), ioBytesPrompt: bytesOf(Object.values(prompt)) };
+  }
+
+  /** Baseline: prefill graph, then a JavaScript greedy loop over the step graph with past/present K/V per token. */
+  async generateNaive(req: GenerateRequest): Promise<GenerateResult & { prefillMs: number }> {
+    const prompt = this.promptFeeds(req);
+    const L = this.ck.config.text_config.num_hidden_layers;
+    const t0 = performance.now();
+    let r = await this.run('prefill', prompt);
+    const prefillMs = performance.now() - t0;
+    const tokens: number[] = [];
+    let io = 0;
+    for (let i = 0; i < req.maxNewTokens; i++) {
+      const logits = r.logits!.data as Float32Array;
+      let best = 0;
+      for (let j = 1; j < logits.length; j++) if (logits[j]! > logits[best]!) best = j;
+      tokens.push(best);
+      if (this.ck.eosIds.includes(best) || i === req.maxNewTokens - 1) break;
+      const feeds: Feeds = { token: i64([best]) };
+      for (let l = 0; l < L; l++) {
+        feeds[`past_k_${l}`] = r[`present_k_${l}`] as ort.Tensor;
+        feeds[`past_v_${l}`] = r[`present_v_${l}`] as ort.Tensor;
+      }
+      r = await this.run('step', feeds);
+      io += bytesOf(Object.values(feeds)) + bytesOf(Object.values(r) as ort.Tensor[]);
+    }
+    const steps = Math.max(tokens.length - 1, 1);
+    return { tokens, ms: performance.now() - t0, prefillMs, ioBytesPerToken: io / steps, ioBytesPrompt: bytesOf(Object.values(prompt)) };
+  }
+
+  /** Releases every session. */
+  async dispose(): Promise<void> {
+    for (const s of this.sessions.values()) await s.release();
+    this.sessions.clear();
+  }
+}
