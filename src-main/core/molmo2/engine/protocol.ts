@@ -1,0 +1,30 @@
+// Messages between the app and the engine process (structured-clone IPC, so typed arrays pass as-is).
+// One request at a time: onnxruntime-node's session.run blocks the engine's thread for the whole generation.
+import type { ApiError } from '../../../api/errors.js';
+import type { GenerateRequest, GenerateResult } from './runtime.js';
+import type { ProviderName } from './providers.js';
+
+export interface LoadParams {
+  modelDir: string;
+  provider: ProviderName;
+  cacheDir: string;
+}
+
+export type EngineRequest =
+  | { id: number; op: 'load'; params: LoadParams }
+  | { id: number; op: 'vision'; params: { pixels: Float32Array; nCrops: number; pooling: Int32Array; k: number } }
+  | { id: number; op: 'generate'; params: GenerateRequest & { naive?: boolean } }
+  | { id: number; op: 'stats' };
+
+export interface EngineStats {
+  peakRssBytes: number;
+  provider: ProviderName | null;
+}
+
+export type EngineReply =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: ApiError }
+  | { event: 'progress'; stage: string; done: number; total: number };
+
+export type VisionReply = { features: Float32Array; ms: number };
+export type GenerateReply = GenerateResult & { prefillMs?: number };
