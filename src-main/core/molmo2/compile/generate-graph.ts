@@ -4,7 +4,7 @@ import type { Checkpoint } from '../weights.js';
 import { Graph, type Value } from './graph.js';
 import * as o from './ops.js';
 import { addVisual, decoderLayers, embedIds, lastLogits, prefillBias, type Kv } from './decoder-graph.js';
-import { lcgNext, penalise, selectToken, type SamplingInputs } from './sampling.js';
+import { countToken, lcgNext, penalise, penaltyActive, selectToken, type SamplingInputs } from './sampling.js';
 import type { WeightBinder } from './weight-binder.js';
 
 function prefillInputs(g: Graph, ck: Checkpoint) {
@@ -42,6 +42,7 @@ export function buildGenerateGraph(ck: Checkpoint, wb: WeightBinder): Graph {
   const eos = g.input('eos_ids', 'int64', ['E']);
   const pre = prefill(g, ck, wb, ids, types, features);
   const L = t.num_hidden_layers;
+  const usePenalty = penaltyActive(g, s);
 
   const body = g.sub('decode_step');
   body.input('iter', 'int64', []);
@@ -53,8 +54,8 @@ export function buildGenerateGraph(ck: Checkpoint, wb: WeightBinder): Graph {
   const pastK = Array.from({ length: L }, (_, l) => body.input(`past_k_${l}`, 'float32', [t.num_key_value_heads, 'P', t.head_dim]));
   const pastV = Array.from({ length: L }, (_, l) => body.input(`past_v_${l}`, 'float32', [t.num_key_value_heads, 'P', t.head_dim]));
   const rng = lcgNext(body, rngIn);
-  const tok = selectToken(body, penalise(body, logitsIn, countsIn, s), rng.uniform, s, V);
-  const counts = o.add(body, countsIn, o.reshape(body, o.oneHot(body, tok, o.i64(body, V), o.f32(body, [0, 1])), [V]));
+  const tok = selectToken(body, penalise(body, logitsIn, countsIn, s, usePenalty), rng.uniform, s, V);
+  const counts = countToken(body, countsIn, tok);
   const hitEos = o.reduceMax(body, o.cast(body, o.equal(body, eos, tok), 'int64'), [0], false);
   const condOut = o.equal(body, hitEos, o.i64(body, 0));
   const past: Kv[] = pastK.map((k, l) => ({ k, v: pastV[l]! }));

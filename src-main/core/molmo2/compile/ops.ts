@@ -140,6 +140,7 @@ export const topk = (g: Graph, a: Value, k: Value, axis = -1): [Value, Value] =>
   const [v, i] = g.add('TopK', [a, k], [{ dtype: a.dtype, shape: null }, { dtype: 'int64', shape: null }], { axis, largest: 1, sorted: 1 });
   return [v!, i!];
 };
+export const scatterND = (g: Graph, data: Value, indices: Value, updates: Value): Value => one(g, 'ScatterND', [data, indices, updates], data.dtype, data.shape);
 export const oneHot = (g: Graph, idx: Value, depth: Value, values: Value): Value => one(g, 'OneHot', [idx, depth, values], values.dtype, null, { axis: -1 });
 /** LayerNormalization (opset 17) over the last axis, with scale and bias. */
 export const layerNorm = (g: Graph, x: Value, w: Value, b: Value, eps: number): Value => one(g, 'LayerNormalization', [x, w, b], x.dtype, x.shape, { axis: -1, epsilon: { float: eps } });

@@ -16,12 +16,32 @@ export function lcgNext(g: Graph, state: Value): { state: Value; uniform: Value 
   return { state: next, uniform: o.div(g, o.cast(g, next, 'float32'), o.f32(g, 2147483648)) };
 }
 
-/** Applies HF-style repetition penalty (÷ for positive logits, × for negative) and a frequency penalty. */
-export function penalise(g: Graph, logits: Value, counts: Value, s: SamplingInputs): Value {
-  const seen = o.greater(g, counts, o.f32(g, 0));
-  const pos = o.greater(g, logits, o.f32(g, 0));
-  const rp = o.where(g, pos, o.div(g, logits, s.repetitionPenalty), o.mul(g, logits, s.repetitionPenalty));
-  return o.sub(g, o.where(g, seen, rp, logits), o.mul(g, counts, s.frequencyPenalty));
+/**
+ * Applies HF-style repetition penalty (÷ for positive logits, × for negative) and a frequency penalty; the V-wide
+ * work runs only when a penalty is active (`active`: bool scalar computed once outside the Loop).
+ */
+export function penalise(g: Graph, logits: Value, counts: Value, s: SamplingInputs, active: Value): Value {
+  const on = g.sub('penalise');
+  {
+    const seen = o.greater(on, counts, o.f32(on, 0));
+    const pos = o.greater(on, logits, o.f32(on, 0));
+    const rp = o.where(on, pos, o.div(on, logits, s.repetitionPenalty), o.mul(on, logits, s.repetitionPenalty));
+    on.output(o.sub(on, o.where(on, seen, rp, logits), o.mul(on, counts, s.frequencyPenalty)));
+  }
+  const off = g.sub('no_penalty');
+  off.output(o.identity(off, logits));
+  return o.ifThenElse(g, active, on, off, [{ dtype: 'float32', shape: logits.shape }])[0]!;
+}
+
+/** Whether any penalty is active (bool scalar). */
+export function penaltyActive(g: Graph, s: SamplingInputs): Value {
+  return o.or(g, o.not(g, o.equal(g, s.repetitionPenalty, o.f32(g, 1))), o.not(g, o.equal(g, s.frequencyPenalty, o.f32(g, 0))));
+}
+
+/** counts[tok] += 1 for one token id (int64 [1]) — O(1), no V-wide one-hot. */
+export function countToken(g: Graph, counts: Value, tok: Value): Value {
+  const idx = o.reshape(g, tok, [1, 1]);
+  return o.scatterND(g, counts, idx, o.add(g, o.gather(g, counts, tok, 0), o.f32(g, 1)));
 }
 
 /** Picks one token id (int64 [1]) from logits [1,V]. */

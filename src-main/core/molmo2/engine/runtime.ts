@@ -2,6 +2,7 @@
 // and counts the bytes of every tensor passed to and from session.run (ioBytesPerToken).
 import * as ort from 'onnxruntime-node';
 import { join } from 'node:path';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { AppError } from '../../../api/errors.js';
 import { compileGraphs, type GraphKind } from '../compile/compile.js';
 import { assertSupported, openCheckpoint, type Checkpoint } from '../weights.js';
@@ -12,6 +13,11 @@ export interface RuntimeOptions {
   /** App model cache (converted weights, graphs when the checkpoint dir is read-only). */
   cacheDir: string;
   onProgress?: (stage: string, done: number, total: number) => void;
+  /**
+   * Split generate() time into prefill and decode with onnxruntime's profiler (the Loop node's own duration).
+   * Each profiled call uses a fresh session (a profiler cannot be restarted), so keep it for CLI runs and benches.
+   */
+  profile?: boolean;
 }
 
 export interface GenerateRequest {
@@ -25,6 +31,8 @@ export interface GenerateRequest {
   seed?: number;
   repetitionPenalty?: number;
   frequencyPenalty?: number;
+  /** Extra stop ids, on top of the checkpoint's EOS ids. */
+  stopIds?: number[];
 }
 
 export interface GenerateResult {
@@ -35,6 +43,9 @@ export interface GenerateResult {
   ioBytesPerToken: number;
   /** Bytes of the prompt inputs (ids, token types, visual features), passed once. */
   ioBytesPrompt: number;
+  /** With `profile`: prefill time and decode-loop time inside the run (ms). */
+  prefillMs?: number;
+  decodeMs?: number;
 }
 
 type Feeds = Record<string, ort.Tensor>;
@@ -91,11 +102,43 @@ export class Molmo2Runtime {
   }
 
   private async run(kind: GraphKind, feeds: Feeds): Promise<ort.InferenceSession.ReturnType> {
+    if (this.opts.profile && kind === 'generate') return this.profiledRun(kind, feeds);
     const s = await this.session(kind);
     try {
       return await s.run(feeds);
     } catch (err) {
       throw ortError(err, `running ${kind}`);
+    }
+  }
+
+  private lastProfile: { totalMs: number; loopMs: number } | null = null;
+
+  private async profiledRun(kind: GraphKind, feeds: Feeds): Promise<ort.InferenceSession.ReturnType> {
+    await this.session(kind); // compiles; the cached session stays for unprofiled use
+    const dir = join(this.opts.cacheDir, 'profiles', `${process.pid}-${Date.now()}`);
+    mkdirSync(dir, { recursive: true });
+    try {
+      const s = await ort.InferenceSession.create(this.paths![kind], {
+        executionProviders: [this.opts.provider, 'cpu'], graphOptimizationLevel: 'all', enableProfiling: true, profileFilePrefix: join(dir, 'p'),
+      });
+      let r: ort.InferenceSession.ReturnType;
+      try {
+        r = await s.run(feeds);
+      } catch (err) {
+        throw ortError(err, `running ${kind}`);
+      }
+      (s as unknown as { endProfiling(): void }).endProfiling();
+      await s.release();
+      const file = readdirSync(dir).find((f) => f.endsWith('.json'));
+      const events = file ? (JSON.parse(readFileSync(join(dir, file), 'utf8')) as { cat: string; name: string; dur: number }[]) : [];
+      const us = (pred: (e: { cat: string; name: string }) => boolean) => events.filter(pred).reduce((a, e) => a + e.dur, 0);
+      this.lastProfile = {
+        totalMs: us((e) => e.cat === 'Session' && e.name === 'model_run') / 1000,
+        loopMs: us((e) => e.cat === 'Node' && /^nLoop_\d+_kernel_time$/.test(e.name)) / 1000,
+      };
+      return r;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   }
 
@@ -128,14 +171,20 @@ export class Molmo2Runtime {
       seed: sI64(req.seed ?? 0),
       repetition_penalty: sF32(req.repetitionPenalty ?? 1),
       frequency_penalty: sF32(req.frequencyPenalty ?? 0),
-      eos_ids: i64(this.ck.eosIds),
+      eos_ids: i64([...this.ck.eosIds, ...(req.stopIds ?? [])]),
     };
     const t0 = performance.now();
     const r = await this.run('generate', { ...prompt, ...ctl });
     const ms = performance.now() - t0;
     const tokens = Array.from(r.tokens!.data as BigInt64Array, Number);
     const perRun = bytesOf(Object.values(ctl)) + bytesOf(Object.values(r) as ort.Tensor[]);
-    return { tokens, ms, ioBytesPerToken: perRun / Math.max(tokens.length, 1), ioBytesPrompt: bytesOf(Object.values(prompt)) };
+    const out: GenerateResult = { tokens, ms, ioBytesPerToken: perRun / Math.max(tokens.length, 1), ioBytesPrompt: bytesOf(Object.values(prompt)) };
+    if (this.lastProfile) {
+      out.decodeMs = this.lastProfile.loopMs;
+      out.prefillMs = this.lastProfile.totalMs - this.lastProfile.loopMs;
+      this.lastProfile = null;
+    }
+    return out;
   }
 
   /** Baseline: prefill graph, then a JavaScript greedy loop over the step graph with past/present K/V per token. */

@@ -1,0 +1,52 @@
+// Bench: per-token decode time and ioBytesPerToken at 1k/4k/10k-token contexts on the generated tiny checkpoint,
+// in-graph Loop generation vs the naive JavaScript loop (K/V in and out of session.run per token), same run.
+// Run: npx tsx bench/engine/decode.ts [--contexts 1000,4000,10000] [--tokens 8] [--provider cpu]
+import { parseArgs } from 'node:util';
+import { Molmo2Runtime } from '../../src-main/core/molmo2/engine/runtime.js';
+import type { ProviderName } from '../../src-main/core/molmo2/engine/providers.js';
+import { scratchDir, tinyCheckpoint } from '../../tests/helpers/tiny.js';
+import { longTextInputs } from '../../tests/core/molmo2/runtime/inputs.js';
+
+const { values } = parseArgs({ options: { contexts: { type: 'string', default: '1000,4000,10000' }, tokens: { type: 'string', default: '16' }, provider: { type: 'string', default: 'cpu' } } });
+const contexts = values.contexts.split(',').map(Number);
+const N = Number(values.tokens);
+const rt = Molmo2Runtime.open(tinyCheckpoint({ seed: 1 }), { provider: values.provider as ProviderName, cacheDir: scratchDir('bench-engine') });
+const prof = Molmo2Runtime.open(tinyCheckpoint({ seed: 1 }), { provider: values.provider as ProviderName, cacheDir: scratchDir('bench-engine'), profile: true });
+const features = new Float32Array(0);
+
+// Warm up both paths (session creation, first-run allocations).
+{
+  const w = longTextInputs(64, 1);
+  await rt.generate({ ...w, features, maxNewTokens: 2 });
+  await rt.generateNaive({ ...w, features, maxNewTokens: 2 });
+}
+
+interface Row { ctx: number; loopMs: number; naiveMs: number; loopIo: number; naiveIo: number; prefillMs: number }
+const rows: Row[] = [];
+for (const ctx of contexts) {
+  const inp = longTextInputs(ctx, ctx);
+  // Loop: the decode time is the Loop node's own duration from onnxruntime's profiler (prefill excluded).
+  const pN = await prof.generate({ ...inp, features, maxNewTokens: N });
+  const naive = await rt.generateNaive({ ...inp, features, maxNewTokens: N + 1 });
+  const naiveSteps = naive.tokens.length - 1;
+  if (pN.tokens.length !== N) throw new Error(`loop generated ${pN.tokens.length} tokens, expected ${N} (EOS?)`);
+  rows.push({
+    ctx,
+    prefillMs: pN.prefillMs!,
+    loopMs: pN.decodeMs! / N,
+    naiveMs: (naive.ms - naive.prefillMs) / naiveSteps,
+    loopIo: pN.ioBytesPerToken,
+    naiveIo: naive.ioBytesPerToken,
+  });
+  console.error(`context ${ctx}: done`);
+}
+await rt.dispose();
+await prof.dispose();
+
+const fmtB = (b: number) => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(2)} MiB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${b.toFixed(0)} B`);
+console.log(`tiny Molmo2 checkpoint (text 64 wide, 2 layers, 2 KV heads × 16), provider ${values.provider}, ${N} decode tokens per point`);
+console.log('| context | prefill ms | Loop ms/token | JS-loop ms/token | JS/Loop time | Loop io/token | JS-loop io/token | JS/Loop io |');
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of rows) {
+  console.log(`| ${r.ctx} | ${r.prefillMs.toFixed(0)} | ${r.loopMs.toFixed(2)} | ${r.naiveMs.toFixed(2)} | ${(r.naiveMs / r.loopMs).toFixed(2)}× | ${fmtB(r.loopIo)} | ${fmtB(r.naiveIo)} | ${(r.naiveIo / r.loopIo).toFixed(0)}× |`);
+}
