@@ -8,6 +8,8 @@ export interface LoadParams {
   modelDir: string;
   provider: ProviderName;
   cacheDir: string;
+  /** Profile generate runs to split prefill and decode time (a fresh session per run). */
+  profile?: boolean;
 }
 
 export type EngineRequest =

@@ -1,0 +1,74 @@
+// One model call through the engine: vision on the crops, then in-graph generation, with the timings and
+// I/O figures `ask` reports. Prompt building, preprocessing and answer parsing stay with their own modules.
+import { AppError } from '../../../api/errors.js';
+import type { EngineClient } from './engine-client.js';
+
+/** What the prompt builder produces (same fields as prompt/build.ts ModelInput). */
+export interface ModelCallInput {
+  inputIds: ArrayLike<number>;
+  tokenTypeIds: ArrayLike<number>;
+  pixelValues: Float32Array;
+  nCrops: number;
+  pooling: Int32Array;
+  poolK: number;
+}
+
+export interface DecodeOptions {
+  maxNewTokens: number;
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+  repetitionPenalty?: number;
+  frequencyPenalty?: number;
+}
+
+export interface ModelCallResult {
+  tokens: number[];
+  timings: { vision: number; prefill: number | null; decode: number | null; generate: number; decodeTokensPerSecond: number | null };
+  ioBytesPerToken: number;
+  ioBytesPrompt: number;
+  peakMemoryBytes: number;
+  provider: string | null;
+}
+
+/** Drops pooling rows that are all −1 (HF drops their features too; modeling_molmo2.py:472). */
+export function dropEmptyPoolingRows(pooling: Int32Array, k: number): Int32Array {
+  const keep: number[] = [];
+  for (let r = 0; r < pooling.length / k; r++) {
+    const row = pooling.subarray(r * k, (r + 1) * k);
+    if (row.some((v) => v >= 0)) keep.push(...row);
+  }
+  return keep.length === pooling.length ? pooling : Int32Array.from(keep);
+}
+
+/** Runs vision (when there are crops) and generation; returns tokens plus timings and I/O figures. */
+export async function runModel(engine: EngineClient, input: ModelCallInput, dec: DecodeOptions, signal?: AbortSignal): Promise<ModelCallResult> {
+  const ids = Array.from(input.inputIds);
+  const types = Array.from(input.tokenTypeIds);
+  let features: Float32Array = new Float32Array(0);
+  let visionMs = 0;
+  if (input.nCrops > 0) {
+    const pooling = dropEmptyPoolingRows(input.pooling, input.poolK);
+    const v = await engine.vision(input.pixelValues, input.nCrops, pooling, input.poolK, signal);
+    features = v.features;
+    visionMs = v.ms;
+  }
+  if (signal?.aborted) throw new AppError('CANCELLED', 'cancelled');
+  const g = await engine.generate({ ids, types, features, ...dec }, signal);
+  const stats = await engine.stats();
+  const decode = g.decodeMs ?? null;
+  return {
+    tokens: g.tokens,
+    timings: {
+      vision: visionMs,
+      prefill: g.prefillMs ?? null,
+      decode,
+      generate: g.ms,
+      decodeTokensPerSecond: decode && decode > 0 ? (g.tokens.length / decode) * 1000 : null,
+    },
+    ioBytesPerToken: g.ioBytesPerToken,
+    ioBytesPrompt: g.ioBytesPrompt,
+    peakMemoryBytes: stats.peakRssBytes,
+    provider: stats.provider,
+  };
+}
