@@ -180,6 +180,7 @@ export class Molmo2Runtime {
     const perRun = bytesOf(Object.values(ctl)) + bytesOf(Object.values(r) as ort.Tensor[]);
     const out: GenerateResult = { tokens, ms, ioBytesPerToken: perRun / Math.max(tokens.length, 1), ioBytesPrompt: bytesOf(Object.values(prompt)) };
     if (this.lastProfile) {
+      out.ms = this.lastProfile.totalMs; // the run itself, not the fresh profiling session's creation
       out.decodeMs = this.lastProfile.loopMs;
       out.prefillMs = this.lastProfile.totalMs - this.lastProfile.loopMs;
       this.lastProfile = null;
