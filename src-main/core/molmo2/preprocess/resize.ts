@@ -35,13 +35,6 @@ export function axisTable(inSize: number, outSize: number): Axis {
   return { i0, i1, l0, l1 };
 }
 
-/** Rounds a non-negative float to the nearest integer, ties to even (torch.round), clipped to [0, 255]. */
-function roundU8(v: number): number {
-  let r = Math.round(v);
-  if (r - v === 0.5 && (r & 1) === 1) r -= 1;
-  return r < 0 ? 0 : r > 255 ? 255 : r;
-}
-
 /**
  * Resizes (stretches) an RGB24 image to outW×outH. Weights per row/column come from separable tables; each output
  * channel is i00·w00 + i01·w01 + i10·w10 + i11·w11 summed in float32 in that order (PyTorch's channels-last kernel,
@@ -55,6 +48,8 @@ export function resizeBilinearU8(src: RgbImage, outW: number, outH: number): Uin
   const xs = axisTable(W, outW);
   const ys = axisTable(H, outH);
   const out = new Uint8Array(outW * outH * 3);
+  // Stores into a Uint8ClampedArray round half-to-even and clamp to [0, 255] — exactly torch.round + clip.
+  const outC = new Uint8ClampedArray(out.buffer);
   // Per-column products are independent of the row except for the row weights; precompute x offsets once.
   const x0 = new Int32Array(outW), x1 = new Int32Array(outW);
   for (let x = 0; x < outW; x++) { x0[x] = xs.i0[x] * 3; x1[x] = xs.i1[x] * 3; }
@@ -67,8 +62,7 @@ export function resizeBilinearU8(src: RgbImage, outW: number, outH: number): Uin
       const w00 = fr(h0 * w0), w01 = fr(h0 * w1), w10 = fr(h1 * w0), w11 = fr(h1 * w1);
       const a = r0 + x0[x], b = r0 + x1[x], c = r1 + x0[x], d = r1 + x1[x];
       for (let ch = 0; ch < 3; ch++) {
-        const v = fr(fr(fr(fr(rgb[a + ch] * w00) + fr(rgb[b + ch] * w01)) + fr(rgb[c + ch] * w10)) + fr(rgb[d + ch] * w11));
-        out[o++] = roundU8(v);
+        outC[o++] = fr(fr(fr(fr(rgb[a + ch] * w00) + fr(rgb[b + ch] * w01)) + fr(rgb[c + ch] * w10)) + fr(rgb[d + ch] * w11));
       }
     }
   }
