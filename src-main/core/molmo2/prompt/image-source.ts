@@ -1,11 +1,10 @@
 // Decodes a still image file to RGB24 with ffmpeg (alpha dropped, like PIL convert("RGB")) and applies JPEG EXIF
-// orientation when ffmpeg has not already rotated it — points must refer to the image the model saw.
+// orientation (all eight cases) — points must refer to the image the model saw.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { AppError } from '../../../api/errors.js';
 import { resolveFfmpeg } from '../../media/ffmpeg-resolve.js';
 import type { RgbImage } from '../preprocess/resize.js';
-import { rotationOf } from './frame-source.js';
 
 function run(bin: string, args: string[], signal?: AbortSignal): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -84,23 +83,18 @@ export function applyOrientation(img: RgbImage, o: number): RgbImage {
 
 /** Decodes an image file (any format ffmpeg reads) to RGB24 at native size, orientation applied. */
 export async function loadImageRgb(file: string, signal?: AbortSignal): Promise<RgbImage> {
-  const { ffmpeg, ffprobe } = resolveFfmpeg();
-  let rotated = false;
-  try {
-    const j = JSON.parse((await run(ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_streams', '-of', 'json', file], signal)).toString()) as { streams?: Array<Record<string, unknown>> };
-    rotated = !!j.streams?.[0] && rotationOf(j.streams[0]) !== 0;
-  } catch (e) {
-    if (e instanceof AppError && e.code === 'CANCELLED') throw e;
-  }
-  const ppm = await run(ffmpeg, ['-v', 'error', '-i', file, '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'ppm', '-pix_fmt', 'rgb24', '-'], signal);
+  const { ffmpeg } = resolveFfmpeg();
+  let orient = 1;
+  try { orient = jpegOrientation(readFileSync(file).subarray(0, 256 * 1024)); } catch { /* unreadable here: ffmpeg reports it below */ }
+  // Recent ffmpeg builds turn JPEG EXIF orientation into a display matrix and autorotate, but not every flip
+  // variant; with an EXIF orientation we decode the stored pixels and apply all eight cases ourselves.
+  const pre = orient !== 1 ? ['-noautorotate'] : [];
+  const ppm = await run(ffmpeg, ['-v', 'error', ...pre, '-i', file, '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'ppm', '-pix_fmt', 'rgb24', '-'], signal);
   const head = /^P6\s+(\d+)\s+(\d+)\s+(\d+)\s/.exec(ppm.subarray(0, 64).toString('latin1'));
   if (!head || head[3] !== '255') throw new AppError('UNREADABLE', `${file}: unexpected decoder output`);
   const width = Number(head[1]), height = Number(head[2]);
   const start = head[0].length;
-  const rgb = new Uint8Array(ppm.buffer, ppm.byteOffset + start, width * height * 3);
-  const img = { width, height, rgb: rgb.slice() };
-  if (rotated) return img;
-  let orient = 1;
-  try { orient = jpegOrientation(readFileSync(file).subarray(0, 256 * 1024)); } catch { /* not readable as a file: no EXIF */ }
-  return applyOrientation(img, orient);
+  if (ppm.length < start + width * height * 3) throw new AppError('TRUNCATED', `${file}: decoder output is short`);
+  const rgb = new Uint8Array(ppm.buffer, ppm.byteOffset + start, width * height * 3).slice();
+  return applyOrientation({ width, height, rgb }, orient);
 }
