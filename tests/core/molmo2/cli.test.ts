@@ -8,7 +8,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { main } from '../../../src-main/cli/main.js';
 import type { CliIO } from '../../../src-main/cli/command.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
-import { loadImageRgb, jpegOrientation } from '../../../src-main/core/molmo2/prompt/image-source.js';
+import { loadImageRgb, jpegOrientation, compositeOnWhite } from '../../../src-main/core/molmo2/prompt/image-source.js';
 
 async function cli(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough(), stderr = new PassThrough();
@@ -98,6 +98,22 @@ test('images are decoded to RGB with EXIF orientation applied', async () => {
     const [r1, , b1] = px(b, 16, 56);
     assert.ok(r0 > 200 && b0 < 60, `top should be red, got ${px(b, 16, 8)}`);
     assert.ok(b1 > 200 && r1 < 60, `bottom should be blue, got ${px(b, 16, 56)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('transparent pixels are composited onto white (PIL alpha_composite arithmetic)', async () => {
+  // (0, a=128) → 127; (255, a=128) → 255; (100, a=200) → 133; a=0 → white; a=255 → unchanged.
+  const px = Uint8Array.from([0, 255, 100, 128, 100, 100, 100, 200, 1, 2, 3, 0, 9, 8, 7, 255]);
+  assert.deepEqual(Array.from(compositeOnWhite(px, 4, 1)), [127, 255, 177, 133, 133, 133, 255, 255, 255, 9, 8, 7]);
+  const dir = scratchDir('alpha');
+  try {
+    const png = join(dir, 't.png');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=black@0.0:size=8x4,format=rgba', '-frames:v', '1', png]);
+    const img = await loadImageRgb(png);
+    assert.deepEqual([img.width, img.height], [8, 4]);
+    assert.ok(img.rgb.every((v) => v === 255), 'fully transparent black becomes white');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,5 +1,5 @@
-// Decodes a still image file to RGB24 with ffmpeg (alpha dropped, like PIL convert("RGB")) and applies JPEG EXIF
-// orientation (all eight cases) — points must refer to the image the model saw.
+// Decodes a still image to RGB24 with ffmpeg: transparency composited on white (transformers' convert_to_rgb),
+// JPEG EXIF orientation applied (all eight cases) — points must refer to the image the model saw.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { AppError } from '../../../api/errors.js';
@@ -81,20 +81,62 @@ export function applyOrientation(img: RgbImage, o: number): RgbImage {
   return { width: w, height: h, rgb: out };
 }
 
+/**
+ * Composites RGBA onto opaque white, as transformers' convert_to_rgb does through PIL's alpha_composite
+ * (fixed-point with 7 extra bits; with a white opaque background coef1 reduces to alpha·128).
+ */
+export function compositeOnWhite(rgba: Uint8Array, width: number, height: number): Uint8Array {
+  const n = width * height;
+  const out = new Uint8Array(n * 3);
+  const div255 = (a: number) => (((a >>> 8) + a) >>> 8);
+  for (let i = 0; i < n; i++) {
+    const a = rgba[i * 4 + 3];
+    for (let c = 0; c < 3; c++) {
+      if (a === 0) { out[i * 3 + c] = 255; continue; }
+      const coef1 = a * 128, coef2 = 255 * 128 - coef1;
+      const tmp = rgba[i * 4 + c] * coef1 + 255 * coef2;
+      out[i * 3 + c] = div255(tmp + (0x80 << 7)) >>> 7;
+    }
+  }
+  return out;
+}
+
+function pixFmt(ffprobe: string, file: string, signal?: AbortSignal): Promise<string> {
+  return run(ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=pix_fmt', '-of', 'csv=p=0', file], signal)
+    .then((b) => b.toString().trim());
+}
+
+/** Pixel formats that can carry transparency (alpha channel or palette). */
+function hasAlpha(fmt: string): boolean {
+  return /^(pal8|ya|rgba|bgra|argb|abgr|gbrap|yuva)/.test(fmt);
+}
+
 /** Decodes an image file (any format ffmpeg reads) to RGB24 at native size, orientation applied. */
 export async function loadImageRgb(file: string, signal?: AbortSignal): Promise<RgbImage> {
-  const { ffmpeg } = resolveFfmpeg();
+  const { ffmpeg, ffprobe } = resolveFfmpeg();
   let orient = 1;
   try { orient = jpegOrientation(readFileSync(file).subarray(0, 256 * 1024)); } catch { /* unreadable here: ffmpeg reports it below */ }
+  let alpha = false;
+  try { alpha = hasAlpha(await pixFmt(ffprobe, file, signal)); } catch (e) { if (e instanceof AppError && e.code === 'CANCELLED') throw e; }
   // Recent ffmpeg builds turn JPEG EXIF orientation into a display matrix and autorotate, but not every flip
   // variant; with an EXIF orientation we decode the stored pixels and apply all eight cases ourselves.
   const pre = orient !== 1 ? ['-noautorotate'] : [];
-  const ppm = await run(ffmpeg, ['-v', 'error', ...pre, '-i', file, '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'ppm', '-pix_fmt', 'rgb24', '-'], signal);
-  const head = /^P6\s+(\d+)\s+(\d+)\s+(\d+)\s/.exec(ppm.subarray(0, 64).toString('latin1'));
-  if (!head || head[3] !== '255') throw new AppError('UNREADABLE', `${file}: unexpected decoder output`);
-  const width = Number(head[1]), height = Number(head[2]);
-  const start = head[0].length;
-  if (ppm.length < start + width * height * 3) throw new AppError('TRUNCATED', `${file}: decoder output is short`);
-  const rgb = new Uint8Array(ppm.buffer, ppm.byteOffset + start, width * height * 3).slice();
+  const codec = alpha ? ['-c:v', 'pam', '-pix_fmt', 'rgba'] : ['-c:v', 'ppm', '-pix_fmt', 'rgb24'];
+  const out = await run(ffmpeg, ['-v', 'error', ...pre, '-i', file, '-frames:v', '1', '-f', 'image2pipe', ...codec, '-'], signal);
+  const headText = out.subarray(0, 128).toString('latin1');
+  let width: number, height: number, start: number;
+  if (alpha) {
+    const m = /^P7\nWIDTH (\d+)\nHEIGHT (\d+)\nDEPTH 4\nMAXVAL 255\n(?:TUPLTYPE \S+\n)?ENDHDR\n/.exec(headText);
+    if (!m) throw new AppError('UNREADABLE', `${file}: unexpected decoder output`);
+    [width, height, start] = [Number(m[1]), Number(m[2]), m[0].length];
+  } else {
+    const m = /^P6\s+(\d+)\s+(\d+)\s+255\s/.exec(headText);
+    if (!m) throw new AppError('UNREADABLE', `${file}: unexpected decoder output`);
+    [width, height, start] = [Number(m[1]), Number(m[2]), m[0].length];
+  }
+  const bpp = alpha ? 4 : 3;
+  if (out.length < start + width * height * bpp) throw new AppError('TRUNCATED', `${file}: decoder output is short`);
+  const px = new Uint8Array(out.buffer, out.byteOffset + start, width * height * bpp);
+  const rgb = alpha ? compositeOnWhite(px, width, height) : px.slice();
   return applyOrientation({ width, height, rgb }, orient);
 }
