@@ -57,7 +57,7 @@ export const promptCommand: Command = {
     let media: Record<string, unknown>;
     if (values.video !== undefined) {
       const { probe, frames: fr } = await loadVideoFrames(resolve(io.cwd, values.video), ck.videoPreprocessor, { numFrames: frames, signal });
-      m = buildVideoPrompt({ ...common, frames: fr });
+      m = buildVideoPrompt({ ...common, frames: fr, fps: probe.fps });
       media = { kind: 'video', duration: probe.duration, width: probe.width, height: probe.height, fps: probe.fps, frames: fr.length };
     } else {
       const imgs = [];

@@ -129,6 +129,15 @@ test('128-frame video prompt has exactly 1 + Σ(83 + timestamp tokens) + templat
   assert.match(m.text, /^<\|im_end\|>0\.0 <im_start><im_patch>×81<im_end> 0\.5 <im_start>/);
 });
 
+test('shown timestamps are recomputed as (t·fps)/fps like the reference metadata', () => {
+  const f = solid(8, 8);
+  const m = buildVideoPrompt({ checkpoint: ck, tokenizer: tok, frames: [{ time: 0, ...f }, { time: 63.25, ...f }], question: 'q', fps: 30000 / 1001 });
+  assert.equal(m.timestamps![1], 63.25000000000001);
+  assert.match(m.text, /^<\|im_end\|>0\.0 <im_start><im_patch>×81<im_end> 63\.3 <im_start>/);
+  const n = buildVideoPrompt({ checkpoint: ck, tokenizer: tok, frames: [{ time: 0, ...f }, { time: 63.25, ...f }], question: 'q' });
+  assert.match(n.text, / 63\.2 <im_start>/);
+});
+
 test('frame sampling: 0.5 s grid plus the last frame; linspace with endpoint beyond 191.5 s', () => {
   assert.deepEqual(sampleTimes(10, ck.videoPreprocessor), Array.from({ length: 21 }, (_, i) => i * 0.5));
   assert.deepEqual(sampleTimes(1.2, ck.videoPreprocessor), [0, 0.5, 1.0, 1.2]);

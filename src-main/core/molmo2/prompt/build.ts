@@ -126,14 +126,20 @@ export function buildImagePrompt(o: Common & { images: RgbImage[] }): ModelInput
   };
 }
 
-/** Builds the model input for a video (frames with their requested sample times) and a question. */
-export function buildVideoPrompt(o: Common & { frames: Array<RgbImage & { time: number }> }): ModelInput {
+/**
+ * Builds the model input for a video (frames with their requested sample times) and a question. With `fps` (the
+ * source frame rate as the decoder reports it) the shown times are (t·fps)/fps, exactly as transformers'
+ * VideoMetadata.timestamps recomputes them from frames_indices = t·fps — which can move an exact tie by one ulp
+ * (63.25 s at 29.97 fps prints "63.3", not "63.2").
+ */
+export function buildVideoPrompt(o: Common & { frames: Array<RgbImage & { time: number }>; fps?: number }): ModelInput {
   const ck = o.checkpoint;
   checkIds(ck, o.tokenizer);
   if (o.frames.length === 0) throw new AppError('INVALID_INPUT', 'buildVideoPrompt needs at least one frame');
   const prompt = renderChat(ck.chatTemplate, messagesFor([{ type: 'video' }], o));
   const v = preprocessFrames(o.frames, ck.videoPreprocessor, o.signal);
-  const times = o.frames.map((f) => f.time);
+  const fps = o.fps;
+  const times = o.frames.map((f) => (fps && fps > 0 ? (f.time * fps) / fps : f.time));
   const vs = videoTokenString(times, frameTokenGrid(ck.videoPreprocessor), ck.processor);
   const parts = prompt.split(TOKENS.videoPlaceholder);
   if (parts.length !== 2) throw new AppError('INVALID_INPUT', `the template emitted ${parts.length - 1} <|video|> placeholders; exactly one is supported`);
