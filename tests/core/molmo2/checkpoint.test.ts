@@ -43,6 +43,23 @@ test('loads the tiny checkpoint: configs, special ids, every tensor', async () =
   assert.match(ck.chatTemplate, /DEMO_STYLES/);
 });
 
+test('BOS comes from the tokenizer files (bos_token, else eos_token), as the processor inserts it', async () => {
+  const src = tinyCheckpoint({ seed: 0 });
+  const dir = copyCk(src);
+  try {
+    const tc = JSON.parse(readFileSync(join(src, 'tokenizer_config.json'), 'utf8'));
+    tc.bos_token = null;
+    tc.eos_token = '<|endoftext|>';
+    writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(tc));
+    writeFileSync(join(dir, 'special_tokens_map.json'), '{}');
+    const ck = await loadCheckpoint(dir);
+    assert.equal(ck.specialIds.bos, 151643);
+    assert.equal(ck.specialIds.eos, 151645); // the stop id stays generation_config's
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('loads a sharded checkpoint through model.safetensors.index.json', async () => {
   const ck = await loadCheckpoint(tinyCheckpoint({ seed: 0, shards: 3 }));
   const files = new Set([...ck.tensors.values()].map((t) => t.file.split('/').pop()));

@@ -70,6 +70,18 @@ test('tiling and token counts reproduce every worked example of §2.9', () => {
     assert.equal(s.match(/<[a-z_]+>/g)!.length, tokens, `${W}x${H}`);
     assert.equal(l.grid[0] * l.grid[1] + l.grid[2] * l.grid[3], (s.match(/<im_patch>/g) ?? []).length);
   }
+  // "resized to (H×W)" and "patch grid" columns: tiles·266 + 112 px, /14 patches.
+  const geo = cropGeometry(378, 14, [4, 4]);
+  const resizedTable: Array<[number, number, number, number, number, number]> = [
+    [536, 354, 378, 644, 27, 46], [640, 480, 644, 644, 46, 46], [1024, 768, 644, 910, 46, 65],
+    [1280, 720, 644, 1176, 46, 84], [1080, 1920, 1176, 644, 84, 46], [3000, 300, 378, 2240, 27, 160],
+  ];
+  for (const [W, H, rh, rw, gh, gw] of resizedTable) {
+    const t = imageLayout(W, H, PRE).tiling;
+    assert.deepEqual([t[0] * geo.windowSize + geo.totalMargin, t[1] * geo.windowSize + geo.totalMargin], [rh, rw], `${W}x${H}`);
+    const m = overlapPatchMap(t, geo);
+    assert.deepEqual([m.rows, m.cols], [gh, gw], `${W}x${H}`);
+  }
   // 640×480 → resized to 644×644, patch grid 46×46, pooled 23×23.
   assert.deepEqual(imageLayout(640, 480, PRE).grid, [14, 14, 23, 23]);
   assert.deepEqual(imageLayout(536, 354, PRE).grid, [14, 14, 14, 23]);

@@ -89,6 +89,27 @@ export function checkTensors(config: Molmo2Config, tensors: Map<string, { file: 
   }
 }
 
+/**
+ * BOS/EOS/PAD ids as the tokenizer defines them (tokenizer_config.json, else special_tokens_map.json), resolved
+ * through added_tokens_decoder / added_tokens.json; undefined where the files do not say.
+ */
+export function tokenizerSpecialIds(dir: string): { bos?: number; eos?: number; pad?: number } {
+  const opt = (f: string) => (existsSync(join(dir, f)) ? readCheckpointJson(dir, f) as Record<string, unknown> : null);
+  const tc = opt('tokenizer_config.json');
+  const sm = opt('special_tokens_map.json');
+  const added = opt('added_tokens.json') as Record<string, number> | null;
+  const byContent = new Map<string, number>();
+  const dec = (tc?.added_tokens_decoder ?? {}) as Record<string, { content?: string }>;
+  for (const [id, t] of Object.entries(dec)) if (typeof t?.content === 'string') byContent.set(t.content, Number(id));
+  for (const [c, id] of Object.entries(added ?? {})) if (!byContent.has(c) && typeof id === 'number') byContent.set(c, id);
+  const resolveTok = (k: string): number | undefined => {
+    const v = tc?.[k] ?? sm?.[k];
+    const content = typeof v === 'string' ? v : (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') ? (v as { content: string }).content : undefined;
+    return content === undefined ? undefined : byContent.get(content);
+  };
+  return { bos: resolveTok('bos_token'), eos: resolveTok('eos_token'), pad: resolveTok('pad_token') };
+}
+
 function firstId(v: number | number[] | null | undefined): number | undefined {
   if (v === null || v === undefined) return undefined;
   return Array.isArray(v) ? v[0] : v;
@@ -110,8 +131,11 @@ export async function loadCheckpoint(dirIn: string): Promise<Molmo2Checkpoint> {
   checkTensors(config, tensors);
   const eos = firstId(generation.eos_token_id);
   if (eos === undefined) mi('generation_config.json: eos_token_id is missing');
-  const bos = firstId(generation.bos_token_id) ?? eos;
-  const pad = firstId(generation.pad_token_id) ?? eos;
+  // The processor inserts `tokenizer.bos_token_id or tokenizer.eos_token_id` (processing_molmo2.py:379-382):
+  // <|im_end|> for the Qwen-based models, whose tokenizer has no real BOS.
+  const tk = tokenizerSpecialIds(dir);
+  const bos = tk.bos ?? tk.eos ?? firstId(generation.bos_token_id) ?? eos;
+  const pad = tk.pad ?? firstId(generation.pad_token_id) ?? eos;
   const vocabAll = config.text_config.vocab_size + config.text_config.additional_vocab_size;
   for (const [k, v] of Object.entries({ bos, eos, pad })) {
     if (v < 0 || v >= vocabAll) mi(`generation_config.json: ${k}_token_id ${v} is outside the vocabulary (${vocabAll})`);
