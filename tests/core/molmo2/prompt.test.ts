@@ -98,6 +98,10 @@ test('multi-image prompt: "Image k" labels are text (type 0); pooling indices of
   assert.equal(Math.max(...m.pooling), 7 * 729 - 1);
 });
 
+test('a prompt longer than the context is PROMPT_TOO_LONG', () => {
+  assert.throws(() => tokenizePrompt(ck, tok, 'a '.repeat(40000)), (e: Error & { code?: string }) => e.code === 'PROMPT_TOO_LONG');
+});
+
 test('BOS is not doubled when the prompt already starts with it', () => {
   const a = tokenizePrompt(ck, tok, '<|im_end|>hello');
   assert.deepEqual(Array.from(a.inputIds), [151645, 14990]);
@@ -141,6 +145,13 @@ test('shown timestamps are recomputed as (t·fps)/fps like the reference metadat
 test('frame sampling: 0.5 s grid plus the last frame; linspace with endpoint beyond 191.5 s', () => {
   assert.deepEqual(sampleTimes(10, ck.videoPreprocessor), Array.from({ length: 21 }, (_, i) => i * 0.5));
   assert.deepEqual(sampleTimes(1.2, ck.videoPreprocessor), [0, 0.5, 1.0, 1.2]);
+  const edge = sampleTimes(191.5, ck.videoPreprocessor); // (384−1)/2 = 191.5 is not < 191.5: still the grid
+  assert.equal(edge.length, 384);
+  assert.deepEqual(edge.slice(-3), [190.5, 191, 191.5]);
+  const over = sampleTimes(191.6, ck.videoPreprocessor);
+  assert.equal(over.length, 384);
+  assert.equal(over[383], 191.6);
+  assert.equal(over[1], 191.6 / 383);
   const long = sampleTimes(3600, ck.videoPreprocessor);
   assert.equal(long.length, 384);
   assert.equal(long[0], 0);
