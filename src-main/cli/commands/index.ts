@@ -1,7 +1,11 @@
 // Registry of CLI subcommands: one import and one entry per command file.
 import type { Command } from '../command.js';
 import { modelCommand } from './model.js';
+import { parseCommand } from './parse.js';
+import { promptCommand } from './prompt.js';
 
 export const commands: Command[] = [
   modelCommand,
+  promptCommand,
+  parseCommand,
 ];
