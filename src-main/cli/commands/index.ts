@@ -1,11 +1,13 @@
 // Registry of CLI subcommands: one import and one entry per command file.
 import type { Command } from '../command.js';
+import { askCommand } from './ask.js';
 import { modelCommand } from './model.js';
 import { parseCommand } from './parse.js';
 import { promptCommand } from './prompt.js';
 
 export const commands: Command[] = [
   modelCommand,
+  askCommand,
   promptCommand,
   parseCommand,
 ];

@@ -1,0 +1,36 @@
+// `molmoscope ask` on the sample video with a generated checkpoint (CPU): deterministic for a seed, and the per-token
+// I/O through session.run is the same at two context lengths (2 and 3 frames).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { PassThrough } from 'node:stream';
+import { main } from '../../../../src-main/cli/main.js';
+import { scratchDir, tinyCheckpoint } from '../../../helpers/tiny.js';
+
+const SAMPLE = '/work/shared/samples/concourse-crowd-720p.avi';
+
+async function ask(args: string[], cache: string): Promise<Record<string, unknown>> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let text = '';
+  let etext = '';
+  out.on('data', (b: Buffer) => (text += b.toString()));
+  err.on('data', (b: Buffer) => (etext += b.toString()));
+  const code = await main(['ask', ...args, '--json'], { stdout: out, stderr: err, stdin: new PassThrough(), env: { ...process.env, MOLMOSCOPE_CACHE: cache }, cwd: process.cwd() });
+  assert.equal(code, 0, etext);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+test('ask: video on CPU, seed-deterministic, ioBytesPerToken independent of context length', async () => {
+  const model = tinyCheckpoint({ seed: 1 });
+  const cache = scratchDir('ask');
+  const common = ['--model', model, '--video', SAMPLE, '--ep', 'cpu', '--max-new-tokens', '6', '--temperature', '0.8', '--seed', '3', 'Count the people.'];
+  const a = await ask([...common, '--frames', '2'], cache);
+  const b = await ask([...common, '--frames', '2'], cache);
+  assert.equal(a.text, b.text);
+  assert.equal(a.provider, 'cpu');
+  assert.equal(a.tokens, 6);
+  for (const k of ['preprocess', 'vision', 'prefill', 'decodeTokensPerSecond']) assert.ok(((a.timings as Record<string, number>)[k] ?? 0) > 0, k);
+  const c = await ask([...common, '--frames', '3'], cache);
+  assert.ok((c.promptTokens as number) > (a.promptTokens as number));
+  assert.equal(c.ioBytesPerToken, a.ioBytesPerToken);
+});
