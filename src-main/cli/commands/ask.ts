@@ -19,9 +19,10 @@ import { numberFlag, parseFlags, printJson, type Command } from '../command.js';
 const usage = `Usage:
   molmoscope ask --model DIR (--image FILE [--image FILE …] | --video FILE) "question"
                  [--ep cpu|webgpu|cuda] [--max-new-tokens N] [--seed S] [--temperature T] [--top-p P]
-                 [--repetition-penalty R] [--frames N] [--style STYLE] [--json]
+                 [--repetition-penalty R] [--repeat-guard N] [--frames N] [--style STYLE] [--json]
       Answer a question about images or a video with Molmo2. Greedy by default (temperature 0); sampling is
-      deterministic for a seed. --json prints {text,count,points,tracks,timings,ioBytesPerToken,peakMemoryBytes,provider}.
+      deterministic for a seed. Generation stops at EOS, at --max-new-tokens (200), or when the
+      answer degenerates into one p-gram repeated --repeat-guard times (default 4, 0 = off). --json prints {text,count,points,tracks,timings,ioBytesPerToken,peakMemoryBytes,provider}.
       Cache: $MOLMOSCOPE_CACHE (default ~/.cache/molmoscope) holds compiled graphs and converted weights.
 `;
 
@@ -39,7 +40,7 @@ export const askCommand: Command = {
     const { values, positionals } = parseFlags(argv, {
       model: { type: 'string' }, image: { type: 'string', multiple: true }, video: { type: 'string' },
       ep: { type: 'string' }, 'max-new-tokens': { type: 'string' }, seed: { type: 'string' }, temperature: { type: 'string' },
-      'top-p': { type: 'string' }, 'repetition-penalty': { type: 'string' }, frames: { type: 'string' }, style: { type: 'string' },
+      'top-p': { type: 'string' }, 'repetition-penalty': { type: 'string' }, 'repeat-guard': { type: 'string' }, frames: { type: 'string' }, style: { type: 'string' },
       json: { type: 'boolean' },
     });
     if (!values.model) throw new AppError('INVALID_INPUT', `--model DIR is required\n${usage}`);
@@ -51,6 +52,7 @@ export const askCommand: Command = {
     const temperature = numberFlag('temperature', values.temperature, { min: 0 }) ?? 0;
     const topP = numberFlag('top-p', values['top-p'], { min: 0 }) ?? 1;
     const repetitionPenalty = numberFlag('repetition-penalty', values['repetition-penalty'], { min: 0 }) ?? 1;
+    const repeatGuard = numberFlag('repeat-guard', values['repeat-guard'], { integer: true, min: 0 }) ?? 4;
     const frames = numberFlag('frames', values.frames, { integer: true, min: 2 });
     const provider = selectProvider(values.ep);
     const dir = resolve(io.cwd, values.model);
@@ -78,7 +80,7 @@ export const askCommand: Command = {
     const engine = new EngineClient();
     try {
       await engine.open({ modelDir: dir, provider, cacheDir: modelCacheDir(io.env, dir), profile: true });
-      const r = await runModel(engine, m, { maxNewTokens, temperature, topP, seed, repetitionPenalty }, signal);
+      const r = await runModel(engine, m, { maxNewTokens, temperature, topP, seed, repetitionPenalty, repeatGuard }, signal);
       const eos = new Set([ck.specialIds.eos]);
       const answerIds = r.tokens.filter((t) => !eos.has(t));
       const text = tok.decode(answerIds, { skipSpecial: true });

@@ -4,6 +4,7 @@ import type { Checkpoint } from '../weights.js';
 import { Graph, type Value } from './graph.js';
 import * as o from './ops.js';
 import { addVisual, decoderLayers, embedIds, lastLogits, prefillBias, type Kv } from './decoder-graph.js';
+import { repetitionDetected } from './repeat-guard.js';
 import { countToken, lcgNext, penalise, penaltyActive, selectToken, type SamplingInputs } from './sampling.js';
 import type { WeightBinder } from './weight-binder.js';
 
@@ -24,7 +25,8 @@ function prefill(g: Graph, ck: Checkpoint, wb: WeightBinder, ids: Value, types: 
 
 /**
  * generate: inputs input_ids/token_type_ids [S] int64, image_features [T,H], max_new_tokens, temperature, top_p,
- * seed, repetition_penalty, frequency_penalty (scalars), eos_ids [E]; output tokens [N,1] int64 (stops after EOS).
+ * seed, repetition_penalty, frequency_penalty, repeat_guard (scalars), eos_ids [E]; output tokens [N,1] int64
+ * (stops after EOS, or when the tail repeats one p-gram — see repeat-guard.ts).
  */
 export function buildGenerateGraph(ck: Checkpoint, wb: WeightBinder): Graph {
   const t = ck.config.text_config;
@@ -40,6 +42,7 @@ export function buildGenerateGraph(ck: Checkpoint, wb: WeightBinder): Graph {
   };
   const seed = g.input('seed', 'int64', []);
   const eos = g.input('eos_ids', 'int64', ['E']);
+  const repeatGuard = g.input('repeat_guard', 'int64', []);
   const pre = prefill(g, ck, wb, ids, types, features);
   const L = t.num_hidden_layers;
   const usePenalty = penaltyActive(g, s);
@@ -51,13 +54,15 @@ export function buildGenerateGraph(ck: Checkpoint, wb: WeightBinder): Graph {
   const countsIn = body.input('counts_in', 'float32', [V]);
   const rngIn = body.input('rng_in', 'int64', []);
   const posIn = body.input('pos_in', 'int64', []);
+  const histIn = body.input('hist_in', 'int64', ['n']);
   const pastK = Array.from({ length: L }, (_, l) => body.input(`past_k_${l}`, 'float32', [t.num_key_value_heads, 'P', t.head_dim]));
   const pastV = Array.from({ length: L }, (_, l) => body.input(`past_v_${l}`, 'float32', [t.num_key_value_heads, 'P', t.head_dim]));
   const rng = lcgNext(body, rngIn);
   const tok = selectToken(body, penalise(body, logitsIn, countsIn, s, usePenalty), rng.uniform, s, V);
   const counts = countToken(body, countsIn, tok);
   const hitEos = o.reduceMax(body, o.cast(body, o.equal(body, eos, tok), 'int64'), [0], false);
-  const condOut = o.equal(body, hitEos, o.i64(body, 0));
+  const hist = o.concat(body, [histIn, tok], 0);
+  const condOut = o.and(body, o.equal(body, hitEos, o.i64(body, 0)), o.not(body, repetitionDetected(body, hist, repeatGuard)));
   const past: Kv[] = pastK.map((k, l) => ({ k, v: pastV[l]! }));
   const step = decoderLayers(body, ck, wb, embedIds(body, ck, wb, tok), o.reshape(body, posIn, [1]), past, null);
   body.output(condOut);
@@ -65,6 +70,7 @@ export function buildGenerateGraph(ck: Checkpoint, wb: WeightBinder): Graph {
   body.output(counts);
   body.output(rng.state);
   body.output(o.add(body, posIn, o.i64(body, 1)));
+  body.output(hist);
   for (const kv of step.present) body.output(kv.k);
   for (const kv of step.present) body.output(kv.v);
   body.output(o.identity(body, tok));
@@ -75,6 +81,7 @@ export function buildGenerateGraph(ck: Checkpoint, wb: WeightBinder): Graph {
     o.constantOfShape(g, o.i64(g, [V]), 0),
     seed31,
     o.dimOf(g, ids, 0),
+    g.constant({ dtype: 'int64', dims: [0], data: new BigInt64Array(0) }, 'empty_hist'),
     ...pre.present.map((kv) => kv.k),
     ...pre.present.map((kv) => kv.v),
   ];

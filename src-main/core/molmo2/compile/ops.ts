@@ -133,6 +133,8 @@ export const constantOfShape = (g: Graph, shapeValue: Value, value: number, dtyp
 export const reduceSum = (g: Graph, a: Value, axes: number[], keepdims = true): Value => one(g, 'ReduceSum', [a, i64(g, axes)], a.dtype, null, { keepdims: keepdims ? 1 : 0 });
 export const reduceMean = (g: Graph, a: Value, axes: number[], keepdims = true): Value => one(g, 'ReduceMean', [a, i64(g, axes)], a.dtype, null, { keepdims: keepdims ? 1 : 0 });
 export const reduceMax = (g: Graph, a: Value, axes: number[], keepdims = true): Value => one(g, 'ReduceMax', [a, i64(g, axes)], a.dtype, null, { keepdims: keepdims ? 1 : 0 });
+/** ReduceMin over every axis of an int64 tensor (keepdims 0) → scalar. */
+export const reduceMinI = (g: Graph, a: Value): Value => one(g, 'ReduceMin', [a], a.dtype, [], { keepdims: 0 });
 export const softmax = (g: Graph, a: Value, axis = -1): Value => one(g, 'Softmax', [a], a.dtype, a.shape, { axis });
 export const argmax = (g: Graph, a: Value, axis: number, keepdims = false): Value => one(g, 'ArgMax', [a], 'int64', null, { axis, keepdims: keepdims ? 1 : 0 });
 export const cumsum = (g: Graph, a: Value, axis: number): Value => one(g, 'CumSum', [a, i64(g, axis)], a.dtype, a.shape);

@@ -20,6 +20,8 @@ export interface DecodeOptions {
   seed?: number;
   repetitionPenalty?: number;
   frequencyPenalty?: number;
+  /** Degenerate-repetition guard (repeats of one p-gram that stop the Loop); 0 = off, default 4. */
+  repeatGuard?: number;
 }
 
 export interface ModelCallResult {

@@ -31,6 +31,8 @@ export interface GenerateRequest {
   seed?: number;
   repetitionPenalty?: number;
   frequencyPenalty?: number;
+  /** Stop when the tail repeats one p-gram this many times (≥ 12 tokens); 0 = off. Default 4. */
+  repeatGuard?: number;
   /** Extra stop ids, on top of the checkpoint's EOS ids. */
   stopIds?: number[];
 }
@@ -171,6 +173,7 @@ export class Molmo2Runtime {
       seed: sI64(req.seed ?? 0),
       repetition_penalty: sF32(req.repetitionPenalty ?? 1),
       frequency_penalty: sF32(req.frequencyPenalty ?? 0),
+      repeat_guard: sI64(req.repeatGuard ?? 4),
       eos_ids: i64([...this.ck.eosIds, ...(req.stopIds ?? [])]),
     };
     const t0 = performance.now();

@@ -19,6 +19,11 @@ test('stop ids, repetition penalty, top-p and max_new_tokens act inside the grap
     assert.equal(new Set(greedy.tokens).size, greedy.tokens.length);
     const freq = await rt.generate({ ...req, maxNewTokens: 12, frequencyPenalty: -1e6 });
     assert.deepEqual(freq.tokens, Array(12).fill(greedy.tokens[0]));
+    // The degenerate-repetition guard stops a run of one token after MIN_SPAN (12) tokens; off, it runs to the limit.
+    const looping = await rt.generate({ ...req, maxNewTokens: 40, frequencyPenalty: -1e6 });
+    assert.equal(looping.tokens.length, 12);
+    const unguarded = await rt.generate({ ...req, maxNewTokens: 40, frequencyPenalty: -1e6, repeatGuard: 0 });
+    assert.equal(unguarded.tokens.length, 40);
     const rep = await rt.generate({ ...req, maxNewTokens: 12, repetitionPenalty: 1e-6 });
     assert.equal(rep.tokens[1], rep.tokens[0]);
     assert.ok(new Set(rep.tokens).size <= 3, `repetition penalty < 1 should lock onto seen tokens: ${rep.tokens.join(',')}`);
