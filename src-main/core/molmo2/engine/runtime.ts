@@ -7,6 +7,7 @@ import { AppError } from '../../../api/errors.js';
 import { compileGraphs, type GraphKind } from '../compile/compile.js';
 import { assertSupported, openCheckpoint, type Checkpoint } from '../weights.js';
 import type { ProviderName } from './providers.js';
+import { chunkPooling, planVisionChunks } from './vision-chunks.js';
 
 export interface RuntimeOptions {
   provider: ProviderName;
@@ -145,13 +146,30 @@ export class Molmo2Runtime {
   }
 
   /** Projected features [T, H] for crops [N,729,588] and pooling rows [T,k] (rows of all −1 must be dropped). */
-  async vision(pixels: Float32Array, nCrops: number, pooling: Int32Array, k: number): Promise<{ features: Float32Array; ms: number }> {
+  async vision(pixels: Float32Array, nCrops: number, pooling: Int32Array, k: number, maxCropsPerRun = 16): Promise<{ features: Float32Array; ms: number; runs: number }> {
     const t0 = performance.now();
-    const r = await this.run('vision', {
-      pixels: new ort.Tensor('float32', pixels, [nCrops, 729, pixels.length / nCrops / 729]),
-      pooling: i64(pooling, [pooling.length / k, k]),
-    });
-    return { features: r.features!.data as Float32Array, ms: performance.now() - t0 };
+    const P = this.ck.config.vit_config.image_num_pos;
+    const perCrop = pixels.length / nCrops;
+    if (!Number.isInteger(perCrop) || perCrop % P !== 0) throw new AppError('INVALID_INPUT', `pixels length ${pixels.length} is not ${nCrops} crops of ${P} patches`);
+    const parts: Float32Array[] = [];
+    const chunks = planVisionChunks(pooling, k, P, maxCropsPerRun);
+    for (const c of chunks) {
+      const n = c.cropEnd - c.cropStart;
+      if (c.cropEnd > nCrops) throw new AppError('INVALID_INPUT', `pooling refers to crop ${c.cropEnd - 1} of ${nCrops}`);
+      const rows = chunkPooling(pooling, k, P, c);
+      const r = await this.run('vision', {
+        pixels: new ort.Tensor('float32', pixels.subarray(c.cropStart * perCrop, c.cropEnd * perCrop), [n, P, perCrop / P]),
+        pooling: i64(rows, [rows.length / k, k]),
+      });
+      parts.push(r.features!.data as Float32Array);
+    }
+    const features = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+    let off = 0;
+    for (const p of parts) {
+      features.set(p, off);
+      off += p.length;
+    }
+    return { features, ms: performance.now() - t0, runs: chunks.length };
   }
 
   private promptFeeds(req: GenerateRequest): Feeds {
