@@ -1,0 +1,22 @@
+// Provider availability and selection: CPU always runs (probed for real), an unavailable provider is refused with
+// PROVIDER_UNAVAILABLE and its reason, an unknown name is INVALID_INPUT, and the default follows cuda → webgpu → cpu.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AppError } from '../../../../src-main/api/errors.js';
+import { providerStatus, selectProvider } from '../../../../src-main/core/molmo2/engine/providers.js';
+import { probeProvider } from '../../../../src-main/core/molmo2/engine/provider-probe.js';
+
+test('provider selection and probe', async () => {
+  const st = providerStatus();
+  assert.deepEqual(st.map((s) => s.name), ['cuda', 'webgpu', 'cpu']);
+  for (const s of st) assert.ok(s.reason.length > 0);
+  assert.equal(selectProvider('cpu', st), 'cpu');
+  const fake = st.map((s) => (s.name === 'cpu' ? s : { ...s, available: false, reason: `${s.name} missing for the test` }));
+  assert.equal(selectProvider(undefined, fake), 'cpu');
+  assert.throws(() => selectProvider('cuda', fake), (e: unknown) => e instanceof AppError && e.code === 'PROVIDER_UNAVAILABLE' && /cuda missing/.test(e.message));
+  assert.throws(() => selectProvider('tpu', fake), (e: unknown) => e instanceof AppError && e.code === 'INVALID_INPUT');
+  const withGpu = st.map((s) => ({ ...s, available: true }));
+  assert.equal(selectProvider(undefined, withGpu), 'cuda');
+  const cpu = await probeProvider('cpu');
+  assert.equal(cpu.ok, true, cpu.error);
+});
