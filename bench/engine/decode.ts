@@ -7,9 +7,11 @@ import type { ProviderName } from '../../src-main/core/molmo2/engine/providers.j
 import { scratchDir, tinyCheckpoint } from '../../tests/helpers/tiny.js';
 import { longTextInputs } from '../../tests/core/molmo2/runtime/inputs.js';
 
-const { values } = parseArgs({ options: { contexts: { type: 'string', default: '1000,4000,10000' }, tokens: { type: 'string', default: '16' }, provider: { type: 'string', default: 'cpu' } } });
+const { values } = parseArgs({ options: { 'repeat-guard': { type: 'string', default: '0' }, contexts: { type: 'string', default: '1000,4000,10000' }, tokens: { type: 'string', default: '16' }, provider: { type: 'string', default: 'cpu' } } });
 const contexts = values.contexts.split(',').map(Number);
 const N = Number(values.tokens);
+// The baseline has no repetition guard; leave it off in the Loop too unless asked (--repeat-guard 4 = ask's default).
+const guard = Number(values['repeat-guard']);
 const rt = Molmo2Runtime.open(tinyCheckpoint({ seed: 1 }), { provider: values.provider as ProviderName, cacheDir: scratchDir('bench-engine') });
 const prof = Molmo2Runtime.open(tinyCheckpoint({ seed: 1 }), { provider: values.provider as ProviderName, cacheDir: scratchDir('bench-engine'), profile: true });
 const features = new Float32Array(0);
@@ -21,12 +23,19 @@ const features = new Float32Array(0);
   await rt.generateNaive({ ...w, features, maxNewTokens: 2 });
 }
 
-interface Row { ctx: number; loopMs: number; naiveMs: number; loopIo: number; naiveIo: number; prefillMs: number }
+interface Row { ctx: number; loopMs: number; deltaMs: number; naiveMs: number; loopIo: number; naiveIo: number; prefillMs: number }
 const rows: Row[] = [];
 for (const ctx of contexts) {
   const inp = longTextInputs(ctx, ctx);
   // Loop: the decode time is the Loop node's own duration from onnxruntime's profiler (prefill excluded).
-  const pN = await prof.generate({ ...inp, features, maxNewTokens: N });
+  const pN = await prof.generate({ ...inp, features, maxNewTokens: N, repeatGuard: guard });
+  // Unprofiled cross-check: (min time of N tokens − min time of prefill only) / N, min over 2 runs each.
+  const minMs = async (m: number) => {
+    let best = Infinity;
+    for (let i = 0; i < 2; i++) best = Math.min(best, (await rt.generate({ ...inp, features, maxNewTokens: m, repeatGuard: guard })).ms);
+    return best;
+  };
+  const deltaMs = ((await minMs(N)) - (await minMs(0))) / N;
   const naive = await rt.generateNaive({ ...inp, features, maxNewTokens: N + 1 });
   const naiveSteps = naive.tokens.length - 1;
   if (pN.tokens.length !== N) throw new Error(`loop generated ${pN.tokens.length} tokens, expected ${N} (EOS?)`);
@@ -34,6 +43,7 @@ for (const ctx of contexts) {
     ctx,
     prefillMs: pN.prefillMs!,
     loopMs: pN.decodeMs! / N,
+    deltaMs,
     naiveMs: (naive.ms - naive.prefillMs) / naiveSteps,
     loopIo: pN.ioBytesPerToken,
     naiveIo: naive.ioBytesPerToken,
@@ -45,8 +55,9 @@ await prof.dispose();
 
 const fmtB = (b: number) => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(2)} MiB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${b.toFixed(0)} B`);
 console.log(`tiny Molmo2 checkpoint (text 64 wide, 2 layers, 2 KV heads × 16), provider ${values.provider}, ${N} decode tokens per point`);
-console.log('| context | prefill ms | Loop ms/token | JS-loop ms/token | JS/Loop time | Loop io/token | JS-loop io/token | JS/Loop io |');
-console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log(`repeat guard ${guard}; Loop ms/token = the Loop node's time from onnxruntime's profiler / ${N}; Δ = unprofiled (t(N) − t(0)) / N`);
+console.log('| context | prefill ms | Loop ms/token | Loop Δ ms/token | JS-loop ms/token | JS/Loop time | Loop io/token | JS-loop io/token | JS/Loop io |');
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
-  console.log(`| ${r.ctx} | ${r.prefillMs.toFixed(0)} | ${r.loopMs.toFixed(2)} | ${r.naiveMs.toFixed(2)} | ${(r.naiveMs / r.loopMs).toFixed(2)}× | ${fmtB(r.loopIo)} | ${fmtB(r.naiveIo)} | ${(r.naiveIo / r.loopIo).toFixed(0)}× |`);
+  console.log(`| ${r.ctx} | ${r.prefillMs.toFixed(0)} | ${r.loopMs.toFixed(2)} | ${r.deltaMs.toFixed(2)} | ${r.naiveMs.toFixed(2)} | ${(r.naiveMs / r.loopMs).toFixed(2)}× | ${fmtB(r.loopIo)} | ${fmtB(r.naiveIo)} | ${(r.naiveIo / r.loopIo).toFixed(0)}× |`);
 }
