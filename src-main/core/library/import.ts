@@ -71,6 +71,7 @@ export function collectFiles(paths: string[], extensions: string[]): { files: st
       return;
     }
     for (const e of entries) {
+      if (e.name.startsWith('.')) continue; // hidden files and folders (.thumbnails, .Trash) are not footage
       const p = join(dir, e.name);
       let st;
       try {

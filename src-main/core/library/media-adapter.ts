@@ -1,7 +1,7 @@
 // Stop-gap MediaSource over ffprobe until src-main/core/media lands; the lead re-points `defaultMediaSource`.
 // Maps ffprobe failures onto the closed media error codes so import records a reason, never crashes.
 import { execFile } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
 import { AppError } from '../../api/errors.js';
 import { seconds, type Seconds } from '../../api/units.js';
 import { resolveFfmpeg } from '../media/ffmpeg-resolve.js';
@@ -36,6 +36,23 @@ function runFfprobe(ffprobe: string, path: string, signal: AbortSignal): Promise
   });
 }
 
+/** True when the first bytes are a known video container signature (MP4/MOV boxes, Matroska, RIFF, MPEG, Ogg, FLV, ASF). */
+export function looksLikeContainer(path: string): boolean {
+  const fd = openSync(path, 'r');
+  const head = Buffer.alloc(192);
+  try {
+    readSync(fd, head, 0, 192, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const box = head.toString('latin1', 4, 8);
+  if (['ftyp', 'moov', 'mdat', 'free', 'wide', 'skip'].includes(box)) return true;
+  const m = head.readUInt32BE(0);
+  return m === 0x1a45dfa3 /* EBML */ || m === 0x000001ba /* MPEG-PS */ || m === 0x3026b275 /* ASF */ ||
+    head.toString('latin1', 0, 4) === 'RIFF' || head.toString('latin1', 0, 4) === 'OggS' || head.toString('latin1', 0, 3) === 'FLV' ||
+    (head[0] === 0x47 && head[188] === 0x47 /* MPEG-TS sync bytes */);
+}
+
 /** Probes one file with ffprobe; maps each failure to a closed media error code. */
 export async function ffprobeFile(path: string, signal: AbortSignal): Promise<ProbeInfo> {
   try {
@@ -49,7 +66,8 @@ export async function ffprobeFile(path: string, signal: AbortSignal): Promise<Pr
   if (r.timedOut) throw new AppError('PROBE_TIMEOUT', `ffprobe did not answer within ${PROBE_TIMEOUT_MS / 1000} s for ${path}.`);
   const err = r.stderr.trim();
   if (r.code !== 0) {
-    if (/moov atom not found|end of file|truncat/i.test(err)) throw new AppError('TRUNCATED', `${path} is truncated: ${err.split('\n')[0]}`);
+    // ffprobe says "moov atom not found" for a text file and for a cut-off MP4 alike; the file's head tells them apart.
+    if (looksLikeContainer(path) && /moov atom not found|end of file|truncat|invalid data/i.test(err)) throw new AppError('TRUNCATED', `${path} is truncated: ${err.split('\n')[0]}`);
     if (/permission denied/i.test(err)) throw new AppError('UNREADABLE', `Cannot read ${path}: ${err.split('\n')[0]}`);
     throw new AppError('NOT_A_VIDEO', `${path} is not a video ffmpeg can read: ${err.split('\n')[0] || `ffprobe exit ${r.code}`}`);
   }
