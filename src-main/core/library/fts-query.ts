@@ -41,13 +41,15 @@ export function toFtsQuery(input: string): ParsedQuery {
       pendingOr = groups.length > 0;
       continue;
     }
-    const words = tok.match(WORD) ?? [];
-    if (!words.length) continue;
     const prefix = tok.endsWith('*');
-    // "red-car" or "o'clock" are several tokens to the unicode61 tokenizer: keep them together as a phrase.
-    terms.push(...words);
-    const phrase = quoteTerm(words.join(' '));
-    push(prefix ? `${phrase}*` : phrase);
+    // "red-car" or "o'clock" are several tokens to the unicode61 tokenizer: keep them together as a phrase;
+    // any other punctuation (column:filter, brackets, ^) just separates terms.
+    const parts = tok.split(/[^\p{L}\p{N}_'’.\-]+/u).map((x) => x.match(WORD) ?? []).filter((w) => w.length);
+    parts.forEach((words, i) => {
+      terms.push(...words);
+      const phrase = quoteTerm(words.join(' '));
+      push(prefix && i === parts.length - 1 ? `${phrase}*` : phrase);
+    });
   }
   return { match: groups.map((g) => (g.includes(' OR ') ? `(${g})` : g)).join(' AND '), terms };
 }
