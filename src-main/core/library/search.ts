@@ -35,36 +35,92 @@ export interface Moment {
 
 interface Hit { id: number; recording_id: number; path: string; start_s: number; end_s: number; rank: number; snippet: string }
 
+/**
+ * BM25 is computed only over the newest `rankCap` matching captions (default 10,000). FTS5 has no top-k
+ * pruning: ranking a word that occurs in 400k of 1M captions costs ~1 s, and among that many equally
+ * plausible hits the newest are the useful ones. Queries with fewer matches are ranked exactly.
+ */
+export const DEFAULT_RANK_CAP = 10_000;
+
 /** Searches captions; returns moments sorted by score. A query with nothing searchable returns []. */
-export function search(lib: Library, query: string, opts: SearchOptions = {}): Moment[] {
+export function search(lib: Library, query: string, opts: SearchOptions & { rankCap?: number } = {}): Moment[] {
   const { match } = toFtsQuery(query);
   const limit = Math.max(1, Math.min(opts.limit ?? 20, 1000));
   if (!match) return [];
+  const db = lib.db;
   const [open, close] = opts.highlight ?? ['«', '»'];
-  const where: string[] = ['captions_fts MATCH @match'];
-  const args: Record<string, unknown> = { match, open, close, k: limit * 4 };
-  if (opts.recordingIds?.length) where.push(`w.recording_id IN (${opts.recordingIds.map((x) => Number(x)).filter(Number.isInteger).join(',') || 'NULL'})`);
+  const recWhere: string[] = [];
+  const args: Record<string, unknown> = {};
+  if (opts.recordingIds?.length) recWhere.push(`r.id IN (${opts.recordingIds.map((x) => Number(x)).filter(Number.isInteger).join(',') || 'NULL'})`);
   if (opts.folder) {
     const f = opts.folder.replace(/[\\/]+$/, '');
-    where.push('(r.folder = @folder OR substr(r.folder, 1, length(@folderSlash)) = @folderSlash)');
+    recWhere.push('(r.folder = @folder OR substr(r.folder, 1, length(@folderSlash)) = @folderSlash)');
     args.folder = f;
     args.folderSlash = f + (f.includes('\\') && !f.includes('/') ? '\\' : '/');
   }
-  if (opts.dateFrom) { where.push('r.recorded_at >= @dateFrom'); args.dateFrom = opts.dateFrom; }
-  if (opts.dateTo) { where.push('r.recorded_at < @dateTo'); args.dateTo = nextDay(opts.dateTo); }
-  if (opts.minDuration !== undefined) { where.push('r.duration_s >= @minD'); args.minD = opts.minDuration; }
-  if (opts.maxDuration !== undefined) { where.push('r.duration_s <= @maxD'); args.maxD = opts.maxDuration; }
+  if (opts.dateFrom) { recWhere.push('r.recorded_at >= @dateFrom'); args.dateFrom = opts.dateFrom; }
+  if (opts.dateTo) { recWhere.push('r.recorded_at < @dateTo'); args.dateTo = nextDay(opts.dateTo); }
+  if (opts.minDuration !== undefined) { recWhere.push('r.duration_s >= @minD'); args.minD = opts.minDuration; }
+  if (opts.maxDuration !== undefined) { recWhere.push('r.duration_s <= @maxD'); args.maxD = opts.maxDuration; }
+
+  // Scope: caption-id ranges that hold the filtered recordings' captions (an indexing job writes a recording's
+  // captions in one run, so each is usually one range). The join below still checks the filter exactly.
+  let ranges: Array<[number, number]>;
+  if (recWhere.length) {
+    // Index range scans only (recordings is small; windows and captions are read through their unique indexes).
+    const recIds = db.prepare(`SELECT r.id FROM recordings r WHERE ${recWhere.join(' AND ')}`).pluck().all(args) as number[];
+    const winRange = db.prepare('SELECT min(id) AS lo, max(id) AS hi FROM windows WHERE recording_id = ?');
+    const capRange = db.prepare('SELECT min(id) AS lo, max(id) AS hi FROM captions WHERE window_id BETWEEN ? AND ?');
+    const rows: Array<{ lo: number; hi: number }> = [];
+    for (const id of recIds) {
+      const w = winRange.get(id) as { lo: number | null; hi: number | null };
+      if (w.lo === null || w.hi === null) continue;
+      const c = capRange.get(w.lo, w.hi) as { lo: number | null; hi: number | null };
+      if (c.lo !== null && c.hi !== null) rows.push({ lo: c.lo, hi: c.hi });
+    }
+    rows.sort((a, b) => a.lo - b.lo);
+    ranges = [];
+    for (const { lo, hi } of rows) {
+      const last = ranges[ranges.length - 1];
+      if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
+      else ranges.push([lo, hi]);
+    }
+  } else {
+    const hi = db.prepare('SELECT max(id) FROM captions').pluck().get() as number | null;
+    ranges = hi === null ? [] : [[1, hi]];
+  }
+  if (!ranges.length) return [];
+
+  // Cap: walk ranges newest first, counting matches in rowid order (cheap: no ranking) until the cap is spent.
+  let budget = Math.max(1, opts.rankCap ?? Math.max(limit * 4, DEFAULT_RANK_CAP));
+  const probe = db.prepare('SELECT rowid FROM captions_fts WHERE captions_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT 1 OFFSET ?').pluck();
+  const countIn = db.prepare('SELECT count(*) FROM (SELECT rowid FROM captions_fts WHERE captions_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?)').pluck();
+  const scoped: Array<[number, number]> = [];
+  for (let i = ranges.length - 1; i >= 0 && budget > 0; i--) {
+    const [lo, hi] = ranges[i];
+    const cut = probe.get(match, lo, hi, budget - 1) as number | undefined;
+    if (cut !== undefined) {
+      scoped.push([cut, hi]);
+      budget = 0;
+    } else {
+      scoped.push([lo, hi]);
+      if (ranges.length > 1) budget -= countIn.get(match, lo, hi, budget) as number;
+    }
+  }
+
   // ORDER BY rank lets FTS5 sort by BM25 itself, so snippet() runs only for the rows returned.
   // Over-fetch (4×) so merging overlapping windows still leaves `limit` moments.
-  const sql = `SELECT c.id, w.recording_id, r.path, w.start_s, w.end_s, captions_fts.rank AS rank,
+  const ranked = db.prepare(`SELECT c.id, w.recording_id, r.path, w.start_s, w.end_s, captions_fts.rank AS rank,
       snippet(captions_fts, 0, @open, @close, '…', 16) AS snippet
     FROM captions_fts
     JOIN captions c ON c.id = captions_fts.rowid
     JOIN windows w ON w.id = c.window_id
     JOIN recordings r ON r.id = w.recording_id
-    WHERE ${where.join(' AND ')}
-    ORDER BY captions_fts.rank LIMIT @k`;
-  const hits = lib.db.prepare(sql).all(args) as Hit[];
+    WHERE captions_fts MATCH @match AND captions_fts.rowid BETWEEN @lo AND @hi ${recWhere.length ? 'AND ' + recWhere.join(' AND ') : ''}
+    ORDER BY captions_fts.rank LIMIT @k`);
+  const hits: Hit[] = [];
+  for (const [lo, hi] of scoped) hits.push(...(ranked.all({ ...args, match, open, close, lo, hi, k: limit * 4 }) as Hit[]));
+  if (scoped.length > 1) hits.sort((a, b) => a.rank - b.rank).splice(limit * 4);
   return mergeMoments(hits).slice(0, limit);
 }
 

@@ -98,3 +98,17 @@ test('any string a user can type is sanitised into a valid FTS5 query (property 
   }), { numRuns: 400, seed: 42 });
   l.close();
 });
+
+test('filters stay exact when a recording\'s captions are not contiguous; ranking is capped to the newest matches', () => {
+  const l = lib();
+  // A later caption of recording 1 makes its id range [1, 8] span recordings 2 and 3.
+  const w = l.db.prepare("INSERT INTO windows (recording_id, idx, start_s, end_s, sample_times) VALUES (1, 9, 50, 60, '[]') RETURNING id").pluck().get();
+  l.db.prepare("INSERT INTO captions (window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (?, 'm', 'dense', 'A lantern by the gate.', 5, 't')").run(w);
+  assert.deepEqual(search(l, 'van', { recordingIds: [1] }), []);
+  assert.deepEqual(search(l, 'lantern OR van', { recordingIds: [1] }).map((m) => m.start), [50]);
+  // rankCap 2 over 3 matching captions (ids 5, 6 of recording 2 and 8 of recording 1): only the newest two rank.
+  const capped = search(l, 'ticket OR lantern', { rankCap: 2, limit: 10 });
+  assert.deepEqual(capped.map((m) => m.start).sort((a, b) => a - b), [50, 420]);
+  assert.equal(search(l, 'ticket OR lantern', { limit: 10 }).length, 3);
+  l.close();
+});
