@@ -88,6 +88,9 @@ export function openLibrary(path: string, opts: OpenLibraryOptions): Library {
     const version = schemaVersion(db);
     const appId = db.pragma('application_id', { simple: true }) as number;
     const fresh = version === 0 && appId === 0 && !hasUserTables(db);
+    if (fresh && (!opts.create || readonly)) {
+      throw new AppError('NOT_FOUND', `${path} is an empty file, not a library yet; create it (create: true) to initialise it.`);
+    }
     if (!fresh && appId !== APPLICATION_ID) {
       throw new AppError('LIBRARY_CORRUPT', `${path} is a SQLite file but not a Molmoscope library (application_id ${appId}). It was left untouched.`);
     }

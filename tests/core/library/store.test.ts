@@ -33,8 +33,12 @@ test('creates a library: WAL on, latest schema, migrations recorded, integrity o
   again.close();
 });
 
-test('missing file without create is NOT_FOUND', () => {
-  expectCode(() => openLibrary(join(scratchDir('lib-store'), 'nope.db'), { create: false }), 'NOT_FOUND');
+test('missing file without create is NOT_FOUND; so is an empty file, which stays empty', () => {
+  const dir = scratchDir('lib-store');
+  expectCode(() => openLibrary(join(dir, 'nope.db'), { create: false }), 'NOT_FOUND');
+  writeFileSync(join(dir, 'empty.db'), '');
+  expectCode(() => openLibrary(join(dir, 'empty.db'), { create: false }), 'NOT_FOUND');
+  assert.equal(readFileSync(join(dir, 'empty.db')).length, 0);
 });
 
 test('a text file is LIBRARY_CORRUPT and its bytes are unchanged', () => {
@@ -109,5 +113,20 @@ test('readonly open of a current library works and cannot write', () => {
   openLibrary(p, { create: true }).close();
   const lib = openLibrary(p, { create: false, readonly: true });
   assert.throws(() => lib.db.exec("INSERT INTO jobs (kind, status, params_json, created_at, updated_at) VALUES ('x','queued','{}','t','t')"));
+  lib.close();
+});
+
+test('opening a library written at schema 1 migrates it to the latest and keeps its data', async () => {
+  const { migrate } = await import('../../../src-main/core/library/migrations/index.js');
+  const p = join(scratchDir('lib-store'), 'old.db');
+  const db = new Database(p);
+  migrate(db, { to: 1 });
+  db.exec(`INSERT INTO recordings (path, folder, name, size_bytes, mtime_ms, status, imported_at, updated_at) VALUES ('/v/a.mp4', '/v', 'a.mp4', 1, 1, 'ready', 't', 't');
+    INSERT INTO windows (recording_id, idx, start_s, end_s, sample_times) VALUES (1, 0, 0, 10, '[]');
+    INSERT INTO captions (window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (1, 'm', 'dense', 'a heron on the weir', 5, 't');`);
+  db.close();
+  const lib = openLibrary(p, { create: false });
+  assert.equal(lib.schemaVersion, LATEST_VERSION);
+  assert.equal(lib.db.prepare("SELECT count(*) FROM captions_fts WHERE captions_fts MATCH 'heron'").pluck().get(), 1);
   lib.close();
 });
