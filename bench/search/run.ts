@@ -77,9 +77,12 @@ try {
 const bare = db.prepare('SELECT rowid, rank FROM captions_fts WHERE captions_fts MATCH ? ORDER BY rank LIMIT ?');
 // The same candidate cap as search() (newest DEFAULT_RANK_CAP matches), bare: no joins, snippets, filters or merging.
 const maxId = db.prepare('SELECT max(id) FROM captions').pluck().get() as number;
-const capProbe = db.prepare('SELECT rowid FROM captions_fts WHERE captions_fts MATCH ? AND rowid BETWEEN 1 AND ? ORDER BY rowid DESC LIMIT 1 OFFSET ?').pluck();
-const bareCappedQ = db.prepare('SELECT rowid, rank FROM captions_fts WHERE captions_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rank LIMIT ?');
-const bareCapped = (m: string, k: number) => bareCappedQ.all(m, (capProbe.get(m, maxId, DEFAULT_RANK_CAP - 1) as number | undefined) ?? 1, maxId, k);
+const capProbe = db.prepare('SELECT rowid FROM captions_fts WHERE captions_fts MATCH ? AND rowid BETWEEN 1 AND ? ORDER BY rowid DESC LIMIT ?').pluck();
+const bareCappedQ = db.prepare('SELECT rowid, bm25(captions_fts) AS b FROM captions_fts WHERE captions_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY b LIMIT ?');
+const bareCapped = (m: string, k: number) => {
+  const ids = capProbe.all(m, maxId, DEFAULT_RANK_CAP) as number[];
+  return bareCappedQ.all(m, ids.length === DEFAULT_RANK_CAP ? ids[ids.length - 1] : 1, maxId, k);
+};
 const queries = benchQueries(rng(777));
 const LIMIT = 20;
 const filterOf = (f?: string) => (f === 'recording' ? { recordingIds: [7, 42, 1000] } : f === 'folder' ? { folder: '/footage/site3' } : f === 'duration' ? { minDuration: 3000 } : {});
