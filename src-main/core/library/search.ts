@@ -2,6 +2,7 @@
 // of one recording merged into a single moment.
 import type { Library } from './store.js';
 import { toFtsQuery } from './fts-query.js';
+import { makeSnippet } from './snippet.js';
 
 export interface SearchFilters {
   recordingIds?: number[];
@@ -44,7 +45,7 @@ export const DEFAULT_RANK_CAP = 5_000;
 
 /** Searches captions; returns moments sorted by score. A query with nothing searchable returns []. */
 export function search(lib: Library, query: string, opts: SearchOptions & { rankCap?: number } = {}): Moment[] {
-  const { match } = toFtsQuery(query);
+  const { match, terms } = toFtsQuery(query);
   const limit = Math.max(1, Math.min(opts.limit ?? 20, 1000));
   if (!match) return [];
   const db = lib.db;
@@ -69,6 +70,11 @@ export function search(lib: Library, query: string, opts: SearchOptions & { rank
   if (recWhere.length) {
     // Index range scans only (recordings is small; windows and captions are read through their unique indexes).
     const recIds = db.prepare(`SELECT r.id FROM recordings r WHERE ${recWhere.join(' AND ')}`).pluck().all(args) as number[];
+    const all = db.prepare('SELECT count(*) FROM recordings').pluck().get() as number;
+    // A filter that keeps most recordings: per-recording ranges would cost more than they save.
+    const wide = recIds.length * 2 > all;
+    if (!recIds.length) return [];
+    if (wide) recIds.length = 0;
     const winRange = db.prepare('SELECT min(id) AS lo, max(id) AS hi FROM windows WHERE recording_id = ?');
     const capRange = db.prepare('SELECT min(id) AS lo, max(id) AS hi FROM captions WHERE window_id BETWEEN ? AND ?');
     const rows: Array<{ lo: number; hi: number }> = [];
@@ -80,6 +86,10 @@ export function search(lib: Library, query: string, opts: SearchOptions & { rank
     }
     rows.sort((a, b) => a.lo - b.lo);
     ranges = [];
+    if (wide) {
+      const hi = db.prepare('SELECT max(id) FROM captions').pluck().get() as number | null;
+      if (hi !== null) ranges.push([1, hi]);
+    }
     for (const { lo, hi } of rows) {
       const last = ranges[ranges.length - 1];
       if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
@@ -128,9 +138,9 @@ export function search(lib: Library, query: string, opts: SearchOptions & { rank
     JOIN windows w ON w.id = c.window_id JOIN recordings r ON r.id = w.recording_id WHERE c.id = ?`);
   const hits: Hit[] = top.map((t) => ({ ...(detail.get(t.id) as Omit<Hit, 'rank' | 'snippet'>), rank: t.rank, snippet: '' }));
   const moments = mergeMoments(hits).slice(0, limit);
-  // Snippets only for the moments returned (tokenising a caption for snippet() is the costly part).
-  const snip = db.prepare('SELECT snippet(captions_fts, 0, ?, ?, ?, 16) FROM captions_fts WHERE captions_fts MATCH ? AND rowid = ?').pluck();
-  for (const m of moments) m.snippet = (snip.get(open, close, '…', match, m.captionIds[0]) as string | undefined) ?? '';
+  // Snippets only for the moments returned, from the stored text (no second MATCH per row).
+  const textOf = db.prepare('SELECT text FROM captions WHERE id = ?').pluck();
+  for (const m of moments) m.snippet = makeSnippet((textOf.get(m.captionIds[0]) as string | undefined) ?? '', terms, open, close);
   return moments;
 }
 

@@ -53,6 +53,8 @@ test('overlapping windows of one recording merge into one moment; separate ones 
 test('prefix, phrase, stemming and OR', () => {
   const l = lib();
   assert.deepEqual(search(l, 'bicyc*').map((m) => m.recordingId), [2]);
+  assert.match(search(l, 'bicyc*')[0].snippet, /«bicycle»/);
+  assert.match(search(l, 'cyclist')[0].snippet, /«cyclists»/);
   assert.deepEqual(search(l, 'cyclist').map((m) => m.start), [420]); // porter: cyclists → cyclist
   assert.deepEqual(search(l, '"ticket machine"').map((m) => m.start).sort((a, b) => a - b), [300, 420]);
   assert.deepEqual(search(l, '"machine ticket"'), []);
