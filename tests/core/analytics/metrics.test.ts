@@ -70,7 +70,7 @@ test('video pointing: the region must hold at the predicted time; model units ar
   const gt = {
     examples: [{
       id: 'v', width: 1000, height: 500, duration: 10,
-      objects: [{ id: 1, t: 2, x: 500, y: 250, regions: [{ t: 2, region: { box: [480, 230, 520, 270] as [number, number, number, number] } }] }],
+      objects: [{ id: '1', t: 2, x: 500, y: 250, regions: [{ t: 2, region: { box: [480, 230, 520, 270] as [number, number, number, number] } }] }],
     }],
   };
   // Same place at t = 2 → success; at t = 2.5 the object has no region → failure.
