@@ -52,13 +52,14 @@ export const countPrompt = (query: string) => `How many "${query}" are there in 
 export const trackPrompt = (query: string) => `Track ${query}.`;
 
 async function runWindows<T>(
+  query: string,
   windows: readonly AnalyticsWindow[],
   prompt: string,
   parse: (answer: string, w: AnalyticsWindow) => T,
   deps: Omit<JobDeps<T, unknown>, 'parse'>,
   signal: AbortSignal,
 ): Promise<WindowOutcome<T>[]> {
-  if (!prompt.trim()) throw new AppError('INVALID_INPUT', 'the query is empty');
+  if (!query.trim()) throw new AppError('INVALID_INPUT', 'the query is empty');
   if (windows.length === 0) throw new AppError('INVALID_INPUT', 'no windows to run');
   const out: WindowOutcome<T>[] = [];
   for (const w of windows) {
@@ -99,7 +100,7 @@ export interface CountJobResult {
 
 /** Runs the counting prompt on every window, then de-duplicates instances across overlaps. */
 export async function runCountJob(input: CountJobInput, deps: JobDeps<{ points: WindowPoint[]; statedCount?: number | null }, PointParser>, signal: AbortSignal): Promise<CountJobResult> {
-  const outcomes = await runWindows(input.windows, input.prompt ?? countPrompt(input.query), (a, w) => deps.parse(a, w, input.frame), deps, signal);
+  const outcomes = await runWindows(input.query, input.windows, input.prompt ?? countPrompt(input.query), (a, w) => deps.parse(a, w, input.frame), deps, signal);
   const ok = outcomes.filter((o) => o.status === 'ok' && o.parsed);
   const result = dedupCounts(ok.map((o) => ({ ...o.window, points: o.parsed!.points })), input.frame, input.dedup);
   return { result, windows: outcomes };
@@ -120,7 +121,7 @@ export interface TrackJobResult {
 
 /** Runs the tracking prompt on every window, then stitches local tracks into recording-wide ids. */
 export async function runTrackJob(input: TrackJobInput, deps: JobDeps<LocalTrack[], TrackParser>, signal: AbortSignal): Promise<TrackJobResult> {
-  const outcomes = await runWindows(input.windows, input.prompt ?? trackPrompt(input.query), (a, w) => deps.parse(a, w, input.frame), deps, signal);
+  const outcomes = await runWindows(input.query, input.windows, input.prompt ?? trackPrompt(input.query), (a, w) => deps.parse(a, w, input.frame), deps, signal);
   const ok = outcomes.filter((o) => o.status === 'ok' && o.parsed);
   const set = stitchTracks(ok.map((o) => ({ ...o.window, tracks: o.parsed! })), input.frame, { label: input.query, ...input.stitch });
   return { set, windows: outcomes };
