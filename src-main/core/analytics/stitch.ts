@@ -19,6 +19,12 @@ export interface StitchOptions {
   reidGatePerSecond?: number;
   /** Cap on the re-identification gate, fraction of the diagonal. Default 0.25. */
   maxReidGateFraction?: number;
+  /**
+   * Re-identification is refused as ambiguous when another ended track (not itself re-identified in this window) is
+   * within the gate and its cost ≤ ambiguityRatio·best + 0.01·diagonal: two look-alikes left, one came back — which
+   * one is not supported by the evidence, so it gets a new id (the user can merge). Default 1.5; 0 disables.
+   */
+  ambiguityRatio?: number;
   /** Longest gap (s) across which an object that disappeared may keep its id. Default 10. */
   maxGap?: number;
   /** Time span (s) at the end of a track used to estimate its velocity. Default 1. */
@@ -34,6 +40,7 @@ const DEFAULTS: Required<StitchOptions> = {
   reidGateFraction: 0.08,
   reidGatePerSecond: 0.03,
   maxReidGateFraction: 0.25,
+  ambiguityRatio: 1.5,
   maxGap: 10,
   velocityWindow: 1,
   label: '',
@@ -74,7 +81,9 @@ function normalise(track: LocalTrack, quantum: number): { key: number; p: LocalT
  *    (gap = b.first − g.last, 0 < gap ≤ maxGap) and holds no other track of this window is a candidate; cost =
  *    min(distance from g's constant-velocity prediction at b.first (velocity over the last velocityWindow seconds,
  *    clamped to the frame), distance from g's last position); gate = diagonal·min(maxReidGateFraction,
- *    reidGateFraction + reidGatePerSecond·gap); Hungarian again → reason 'reid'.
+ *    reidGateFraction + reidGatePerSecond·gap); Hungarian again → reason 'reid', unless another ended track is
+ *    nearly as good a candidate (ambiguityRatio), in which case the evidence does not single one out.
+ *    Candidates are limited to tracks that ended at most maxGap before the window starts.
  * 3. Anything left starts a new global id (reason 'new'), numbered in order of first appearance.
  * Where two windows give a point for the same sampled time, the one from the window whose centre is nearer wins.
  */
@@ -122,9 +131,12 @@ export function stitchTracks(windows: readonly TrackWindowInput[], frame: FrameS
     const matched = new Array<Global | null>(locals.length).fill(null);
 
     // 1. Overlap assignment on shared sampled times.
-    if (globals.length > 0 && locals.length > 0) {
+    // Only tracks alive inside this window can share sampled times with it (keeps long recordings linear).
+    const startKey = timeKey(w.start, q);
+    const alive = globals.filter((g) => g.lastKey >= startKey - 1);
+    if (alive.length > 0 && locals.length > 0) {
       const contributors: Map<string, number>[][] = [];
-      const matrix = globals.map((g, gi) => {
+      const matrix = alive.map((g, gi) => {
         contributors[gi] = [];
         return locals.map((l, li) => {
           let sum = 0;
@@ -143,7 +155,7 @@ export function stitchTracks(windows: readonly TrackWindowInput[], frame: FrameS
         });
       });
       for (const m of assign(matrix, { gate: o.gateFraction * diag })) {
-        const g = globals[m.row];
+        const g = alive[m.row];
         // The segment that supplied most shared times is the "A side" of the decision (ties: the later window).
         let best = '';
         let bestN = -1;
@@ -163,7 +175,8 @@ export function stitchTracks(windows: readonly TrackWindowInput[], frame: FrameS
 
     // 2. Re-identification across a gap.
     const open = locals.map((_, li) => li).filter((li) => !matched[li]);
-    const cands = globals.filter((g) => !g.windows.has(w.index));
+    const reachKey = startKey - Math.round(o.maxGap / q) - 1;
+    const cands = globals.filter((g) => !g.windows.has(w.index) && g.lastKey >= reachKey);
     if (open.length > 0 && cands.length > 0) {
       const info: { cost: number; seg: Owned }[][] = [];
       const matrix = cands.map((g, gi) => {
@@ -197,7 +210,13 @@ export function stitchTracks(windows: readonly TrackWindowInput[], frame: FrameS
         });
       });
       const maxGate = diag * o.maxReidGateFraction;
-      for (const m of assign(matrix, { gate: maxGate })) {
+      const reid = assign(matrix, { gate: maxGate });
+      const rowsUsed = new Set(reid.map((m) => m.row));
+      for (const m of reid) {
+        const ambiguous =
+          o.ambiguityRatio > 0 &&
+          matrix.some((row, r) => r !== m.row && !rowsUsed.has(r) && row[m.col] <= o.ambiguityRatio * m.cost + 0.01 * diag);
+        if (ambiguous) continue;
         const g = cands[m.row];
         const li = open[m.col];
         const seg = info[m.row][m.col].seg;

@@ -94,6 +94,18 @@ test('an object that leaves and returns keeps its id; a newcomer elsewhere gets 
   assert.deepEqual(identities(set, truth), { A: 1, C: 2 });
 });
 
+test('two look-alikes leave at the same spot and one returns: ambiguous, so it gets a new id', () => {
+  // A and B walk out of the right edge side by side (20 px apart); one of them comes back 5 s later.
+  const A: SynthObject = { name: 'A', at: (t) => (t <= 6 ? { x: 520 + 20 * t, y: 180 } : null) };
+  const B: SynthObject = { name: 'B', at: (t) => (t <= 6 ? { x: 520 + 20 * t, y: 200 } : null) };
+  const back: SynthObject = { name: 'back', at: (t) => (t >= 11 && t <= 20 ? { x: 635 - 20 * (t - 11), y: 190 } : null) };
+  const { windows, truth } = cutIntoWindows([A, B, back], WIN);
+  assert.deepEqual(identities(stitchTracks(windows, FRAME), truth), { A: 1, B: 2, back: 3 });
+  // With the ambiguity check off, the Hungarian's pick is taken (either id is a guess).
+  const loose = stitchTracks(windows, FRAME, { ambiguityRatio: 0 });
+  assert.equal(loose.tracks.length, 2);
+});
+
 test('an object gone longer than maxGap gets a new id; turning maxGap up re-identifies it', () => {
   const A: SynthObject = { name: 'A', at: (t) => (t <= 3 || t >= 20 ? { x: 320, y: 180 } : null) };
   const { windows } = cutIntoWindows([A], WIN);
