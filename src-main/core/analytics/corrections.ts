@@ -125,12 +125,13 @@ export function applyCorrection(set: TrackSet, c: Correction): TrackSet {
       const d = set.decisions.find((x) => x.windowA === windowA && x.localA === localA && x.windowB === windowB && x.localB === localB);
       if (!d) throw new AppError('NOT_FOUND', `no stitch decision ${seg(windowA, localA)} → ${seg(windowB, localB)}`);
       if (set.tracks.some((x) => x.id === newId)) throw new AppError('INVALID_INPUT', `track id ${newId} is already in use`);
-      const t = set.tracks.find((x) => x.points.some((p) => p.window === windowB && p.localId === localB));
-      if (!t || !t.points.some((p) => p.window === windowA && p.localId === localA)) {
-        throw new AppError('INVALID_INPUT', `the stitch ${seg(windowA, localA)} → ${seg(windowB, localB)} is not in effect`);
-      }
+      // A segment can have lost all its points to the other window in an overlap, so find the track by either side.
+      const has = (x: Track, w: number, l: number) => x.points.some((p) => p.window === w && p.localId === l);
+      const holders = set.tracks.filter((x) => has(x, windowA, localA) || has(x, windowB, localB));
+      if (holders.length !== 1) throw new AppError('INVALID_INPUT', `the stitch ${seg(windowA, localA)} → ${seg(windowB, localB)} is not in effect`);
+      const t = holders[0];
       // Segments of this track form a forest linked by stitch decisions; cutting one edge splits off B's side.
-      const segsInTrack = new Set(t.points.map((p) => seg(p.window, p.localId)));
+      const segsInTrack = new Set([...t.points.map((p) => seg(p.window, p.localId)), seg(windowA, localA), seg(windowB, localB)]);
       const adj = new Map<string, string[]>();
       for (const e of set.decisions) {
         if (e.windowA === null || e.localA === null || e === d) continue;
@@ -146,6 +147,7 @@ export function applyCorrection(set: TrackSet, c: Correction): TrackSet {
       if (side.has(seg(windowA, localA))) throw new AppError('INVALID_INPUT', 'the two sides are still linked by other stitches');
       const moved = t.points.filter((p) => side.has(seg(p.window, p.localId)));
       const kept = t.points.filter((p) => !side.has(seg(p.window, p.localId)));
+      if (moved.length === 0 || kept.length === 0) throw new AppError('INVALID_INPUT', 'undoing this stitch would leave an empty track');
       return withTracks(set, [...set.tracks.filter((x) => x !== t), { ...t, points: kept }, { id: newId, label: t.label, points: moved }]);
     }
     default:

@@ -29,6 +29,48 @@ export const HOTA_ALPHAS: readonly number[] = Array.from({ length: 19 }, (_, i) 
 
 const EPS = 1e-10;
 
+/**
+ * Pairs maximising Σ score over one frame. Zero-score pairs never count as matches, so the problem splits into the
+ * connected components of the non-zero entries; each is solved by the Hungarian on its own (points usually fall in
+ * one or two regions, so components are tiny and a 200-object frame costs far less than one 200×200 assignment).
+ */
+function maxScoreMatches(f: HotaFrame, score: (a: number, b: number) => number): [number, number][] {
+  const nA = f.gtIds.length;
+  const nB = f.predIds.length;
+  const parent = Array.from({ length: nA + nB }, (_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
+  const edges: [number, number][] = [];
+  for (let a = 0; a < nA; a++) {
+    for (let b = 0; b < nB; b++) {
+      if (f.sim[a][b] > 0) {
+        edges.push([a, b]);
+        parent[find(a)] = find(nA + b);
+      }
+    }
+  }
+  const comps = new Map<number, { rows: Set<number>; cols: Set<number> }>();
+  for (const [a, b] of edges) {
+    const r = find(a);
+    let c = comps.get(r);
+    if (!c) comps.set(r, (c = { rows: new Set(), cols: new Set() }));
+    c.rows.add(a);
+    c.cols.add(b);
+  }
+  const out: [number, number][] = [];
+  for (const { rows, cols } of comps.values()) {
+    const R = [...rows];
+    const C = [...cols];
+    if (R.length === 1 && C.length === 1) {
+      out.push([R[0], C[0]]);
+      continue;
+    }
+    for (const m of assign(R.map((a) => C.map((b) => -score(a, b))))) {
+      if (f.sim[R[m.row]][C[m.col]] > 0) out.push([R[m.row], C[m.col]]);
+    }
+  }
+  return out;
+}
+
 /** HOTA over one sequence of frames for each α. */
 export function hota(frames: readonly HotaFrame[], alphas: readonly number[] = HOTA_ALPHAS): HotaScores[] {
   // Dense indices for ids.
@@ -76,8 +118,7 @@ export function hota(frames: readonly HotaFrame[], alphas: readonly number[] = H
     if (f.gtIds.length === 0 || f.predIds.length === 0) return [];
     const gi = f.gtIds.map((g) => gIdx.get(g)!);
     const pi = f.predIds.map((p) => pIdx.get(p)!);
-    const cost = gi.map((g, a) => pi.map((p, b) => -(align[g * nP + p] * f.sim[a][b])));
-    return assign(cost).map((m) => ({ a: m.row, b: m.col, s: f.sim[m.row][m.col], g: gi[m.row], p: pi[m.col] }));
+    return maxScoreMatches(f, (a, b) => align[gi[a] * nP + pi[b]] * f.sim[a][b]).map(([a, b]) => ({ a, b, s: f.sim[a][b], g: gi[a], p: pi[b] }));
   });
   for (const alpha of alphas) {
     let tp = 0;
