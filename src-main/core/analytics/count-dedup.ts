@@ -11,13 +11,17 @@ export interface CountDedupOptions {
   timeQuantum?: number;
   /** Match gate at equal times, as a fraction of the frame diagonal. Default 0.05 (≈ 37 px at 640×360). */
   gateFraction?: number;
-  /** Largest time difference between two sightings that may still match (s). Default 0: same sampled time only. */
+  /**
+   * Largest time difference between two sightings that may still match (s). Default 0.25 = half of Molmo2's 2 fps
+   * sampling interval: on a shared sampling grid only the same sampled time matches; windows sampled on offset grids
+   * still match their nearest samples. 0 = the same printed timestamp only.
+   */
   maxTimeDelta?: number;
   /** Gate growth per second of time difference, as a fraction of the diagonal (used when maxTimeDelta > 0). Default 0.1. */
   speedFraction?: number;
 }
 
-const DEFAULTS: Required<CountDedupOptions> = { timeQuantum: 0.1, gateFraction: 0.05, maxTimeDelta: 0, speedFraction: 0.1 };
+const DEFAULTS: Required<CountDedupOptions> = { timeQuantum: 0.1, gateFraction: 0.05, maxTimeDelta: 0.25, speedFraction: 0.1 };
 
 interface Node {
   window: number;
@@ -29,8 +33,8 @@ interface Node {
  *
  * Rule: for every pair of windows whose time ranges overlap (normally k and k+1), take each window's points whose
  * time lies inside the overlap [max(start), min(end)] (± half a time quantum). A pair of sightings (a from the earlier
- * window, b from the later one) is a candidate when their sampled times are equal (|Δt| ≤ maxTimeDelta, default 0 =
- * the same printed timestamp) and their pixel distance is within gate = diagonal·(gateFraction + speedFraction·|Δt|).
+ * window, b from the later one) is a candidate when their sampled times are the same (same printed timestamp, or
+ * |Δt| ≤ maxTimeDelta, default 0.25 s = half the 2 fps sampling interval) and their pixel distance is within gate = diagonal·(gateFraction + speedFraction·|Δt|).
  * Candidates are matched one-to-one by the Hungarian algorithm on pixel distance (leaving a sighting unmatched costs
  * the gate, so a far pair never displaces two near ones). Matched sightings are one instance; an instance never holds
  * two sightings from the same window (a chain through a third window that would do so is refused). Points outside
@@ -78,7 +82,6 @@ export function dedupCounts(windows: readonly CountWindowInput[], frame: FrameSi
   const pending: { a: number; b: number; cost: number }[] = [];
 
   const slack = o.timeQuantum / 2 + o.maxTimeDelta;
-  const maxKeyDelta = Math.round(o.maxTimeDelta / o.timeQuantum);
   for (let i = 0; i < ordered.length; i++) {
     for (let j = i + 1; j < ordered.length; j++) {
       const A = ordered[i];
@@ -97,10 +100,10 @@ export function dedupCounts(windows: readonly CountWindowInput[], frame: FrameSi
         ib.map((nb) => {
           const a = nodes[na].ev;
           const b = nodes[nb].ev;
-          const dk = Math.abs(timeKey(a.t, o.timeQuantum) - timeKey(b.t, o.timeQuantum));
-          if (dk > maxKeyDelta) return Infinity;
+          const dt = timeKey(a.t, o.timeQuantum) === timeKey(b.t, o.timeQuantum) ? 0 : Math.abs(a.t - b.t);
+          if (dt > o.maxTimeDelta + 1e-9) return Infinity;
           const d = Math.hypot(a.x - b.x, a.y - b.y);
-          const gate = diag * (o.gateFraction + o.speedFraction * dk * o.timeQuantum);
+          const gate = diag * (o.gateFraction + o.speedFraction * dt);
           return d <= gate ? d : Infinity;
         }),
       );

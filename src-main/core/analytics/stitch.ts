@@ -9,6 +9,11 @@ import type { FrameSize, LocalTrack, LocalTrackPoint, StitchDecision, Track, Tra
 export interface StitchOptions {
   /** Times closer than half this are the same sampled time (s). Default 0.1 (one-decimal timestamps). */
   timeQuantum?: number;
+  /**
+   * Two windows' samples within this many seconds count as the same sampled time (s). Default 0.25 = half of
+   * Molmo2's 2 fps interval: on a shared grid only identical timestamps pair up; offset grids pair nearest samples.
+   */
+  timeTolerance?: number;
   /** Overlap gate: largest mean distance over shared times, as a fraction of the frame diagonal. Default 0.05. */
   gateFraction?: number;
   /** Fewest shared sampled times for an overlap match. Default 1. */
@@ -35,6 +40,7 @@ export interface StitchOptions {
 
 const DEFAULTS: Required<StitchOptions> = {
   timeQuantum: 0.1,
+  timeTolerance: 0.25,
   gateFraction: 0.05,
   minSharedTimes: 1,
   reidGateFraction: 0.08,
@@ -85,12 +91,13 @@ function normalise(track: LocalTrack, quantum: number): { key: number; p: LocalT
  *    nearly as good a candidate (ambiguityRatio), in which case the evidence does not single one out.
  *    Candidates are limited to tracks that ended at most maxGap before the window starts.
  * 3. Anything left starts a new global id (reason 'new'), numbered in order of first appearance.
- * Where two windows give a point for the same sampled time, the one from the window whose centre is nearer wins.
+ * Where two windows give a point for the same sampled time (within timeTolerance), the one from the window whose
+ * centre is nearer wins, so each sampled time keeps one point.
  */
 export function stitchTracks(windows: readonly TrackWindowInput[], frame: FrameSize, options: StitchOptions = {}): TrackSet {
   checkFrame(frame);
   const o = { ...DEFAULTS, ...options };
-  if (!(o.timeQuantum > 0) || !(o.maxGap >= 0) || !(o.gateFraction >= 0) || !(o.minSharedTimes >= 1)) {
+  if (!(o.timeQuantum > 0) || !(o.timeTolerance >= 0) || !(o.maxGap >= 0) || !(o.gateFraction >= 0) || !(o.minSharedTimes >= 1)) {
     throw new AppError('INVALID_INPUT', 'stitch options out of range');
   }
   const seen = new Set<number>();
@@ -112,14 +119,36 @@ export function stitchTracks(windows: readonly TrackWindowInput[], frame: FrameS
   const globals: Global[] = [];
   const decisions: StitchDecision[] = [];
 
+  const r = Math.floor(o.timeTolerance / q + 1e-9);
+  /** g's point at key k, else its nearest point from another window within ±r keys (offset sampling grids). */
+  const near = (g: Global, k: number): Owned | undefined => {
+    const exact = g.points.get(k);
+    if (exact) return exact;
+    for (let d = 1; d <= r; d++) {
+      const a = g.points.get(k - d) ?? g.points.get(k + d);
+      if (a) return a;
+    }
+    return undefined;
+  };
+
+  // Where two windows sampled (about) the same time, only the point from the window that saw it more centrally stays.
   const attach = (g: Global, w: TrackWindowInput, localId: number, pts: { key: number; p: LocalTrackPoint }[]) => {
     const centre = (w.start + w.end) / 2;
+    let removed = false;
     for (const { key, p } of pts) {
       const cand: Owned = { p, window: w.index, localId, centreDist: Math.abs(p.t - centre) };
-      const old = g.points.get(key);
-      if (!old || cand.centreDist < old.centreDist) g.points.set(key, cand);
+      const rivals: number[] = [];
+      for (let k = key - r; k <= key + r; k++) {
+        const old = g.points.get(k);
+        if (old && old.window !== w.index) rivals.push(k);
+      }
+      if (rivals.some((k) => g.points.get(k)!.centreDist <= cand.centreDist)) continue;
+      for (const k of rivals) g.points.delete(k);
+      removed ||= rivals.length > 0;
+      g.points.set(key, cand);
       if (key > g.lastKey) g.lastKey = key;
     }
+    if (removed) g.lastKey = Math.max(...g.points.keys());
     g.windows.add(w.index);
   };
 
@@ -143,7 +172,7 @@ export function stitchTracks(windows: readonly TrackWindowInput[], frame: FrameS
           let n = 0;
           const by = new Map<string, number>();
           for (const { key, p } of l.pts) {
-            const gp = g.points.get(key);
+            const gp = near(g, key);
             if (!gp) continue;
             sum += Math.hypot(gp.p.x - p.x, gp.p.y - p.y);
             n++;

@@ -51,6 +51,12 @@ test('same place at different sampled times, or too far apart at the same time, 
   assert.equal(dedupCounts([win(0, 0, 10, [pt(1, 8.5, 300, 200)]), win(1, 8, 18, [pt(1, 9.5, 300, 200)])], FRAME, { maxTimeDelta: 1 }).total, 1);
 });
 
+test('windows sampled on offset grids: nearest samples (0.25 s apart) match by default, not with maxTimeDelta 0', () => {
+  const ws = [win(0, 0, 10, [pt(1, 9, 300, 200)]), win(1, 8, 18, [pt(1, 9.25, 303, 200)])];
+  assert.equal(dedupCounts(ws, FRAME).total, 1);
+  assert.equal(dedupCounts(ws, FRAME, { maxTimeDelta: 0 }).total, 2);
+});
+
 test('points outside the overlap are never merged, even at the same position', () => {
   const r = dedupCounts([win(0, 0, 10, [pt(1, 3, 300, 200)]), win(1, 8, 18, [pt(1, 12, 300, 200)])], FRAME);
   assert.equal(r.total, 2);

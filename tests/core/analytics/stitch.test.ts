@@ -106,6 +106,20 @@ test('two look-alikes leave at the same spot and one returns: ambiguous, so it g
   assert.equal(loose.tracks.length, 2);
 });
 
+test('windows sampled on offset grids (0.25 s apart) still stitch, keeping one point per sampled time', () => {
+  const A = linear('A', 0, [100, 100], 26, [540, 260]);
+  const B = linear('B', 0, [540, 100], 26, [100, 260]);
+  const { windows, truth } = cutIntoWindows([A, B], { ...WIN, phase: (k) => (k % 2 ? 0.25 : 0), permute: (k, ids) => (k === 1 ? [...ids].reverse() : ids) });
+  const set = stitchTracks(windows, FRAME);
+  assert.deepEqual(identities(set, truth), { A: 1, B: 2 });
+  for (const t of set.tracks) {
+    // No two points closer than the tolerance from different windows: the overlaps were not doubled up.
+    for (let i = 1; i < t.points.length; i++) assert.ok(t.points[i].t - t.points[i - 1].t >= 0.25 - 1e-9 && t.points[i].t - t.points[i - 1].t <= 0.75 + 1e-9);
+  }
+  // With a zero tolerance the grids never meet, and the overlap stage cannot link them.
+  assert.equal(stitchTracks(windows, FRAME, { timeTolerance: 0, maxGap: 0 }).tracks.length, 6);
+});
+
 test('an object gone longer than maxGap gets a new id; turning maxGap up re-identifies it', () => {
   const A: SynthObject = { name: 'A', at: (t) => (t <= 3 || t >= 20 ? { x: 320, y: 180 } : null) };
   const { windows } = cutIntoWindows([A], WIN);

@@ -18,7 +18,7 @@ export interface SynthWindows {
 /** Cuts objects into windows [start, start+length) every `stride` seconds, sampled every `step` seconds. */
 export function cutIntoWindows(
   objects: SynthObject[],
-  opts: { duration: number; length: number; stride: number; step?: number; permute?: (window: number, ids: number[]) => number[] },
+  opts: { duration: number; length: number; stride: number; step?: number; phase?: (window: number) => number; permute?: (window: number, ids: number[]) => number[] },
 ): SynthWindows {
   const step = opts.step ?? 0.5;
   const windows: TrackWindowInput[] = [];
@@ -28,7 +28,7 @@ export function cutIntoWindows(
     const perObject = new Map<string, LocalTrack['points']>();
     const order: string[] = [];
     for (let i = 0; ; i++) {
-      const t = Math.round((start + i * step) * 1000) / 1000;
+      const t = Math.round((start + (opts.phase?.(k) ?? 0) + i * step) * 1000) / 1000;
       if (t > end + 1e-9) break;
       for (const o of objects) {
         const p = o.at(t);
