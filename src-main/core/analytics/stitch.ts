@@ -148,7 +148,8 @@ export function stitchTracks(windows: readonly TrackWindowInput[], frame: FrameS
       g.points.set(key, cand);
       if (key > g.lastKey) g.lastKey = key;
     }
-    if (removed) g.lastKey = Math.max(...g.points.keys());
+    // A replaced point can only have been the last one if it lay within r keys of a new point: step back to it.
+    if (removed) while (!g.points.has(g.lastKey)) g.lastKey--;
     g.windows.add(w.index);
   };
 
@@ -215,8 +216,9 @@ export function stitchTracks(windows: readonly TrackWindowInput[], frame: FrameS
         const vwKeys = Math.round(o.velocityWindow / q);
         let ref = last;
         let refKey = g.lastKey;
-        for (const [k, pt] of g.points) {
-          if (k < refKey && g.lastKey - k <= vwKeys) {
+        for (let k = g.lastKey - vwKeys; k < refKey; k++) {
+          const pt = g.points.get(k);
+          if (pt) {
             ref = pt;
             refKey = k;
           }
