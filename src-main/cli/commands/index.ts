@@ -3,9 +3,13 @@ import type { Command } from '../command.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { modelCommand } from './model.js';
+import { parseCommand } from './parse.js';
+import { promptCommand } from './prompt.js';
 
 export const commands: Command[] = [
   modelCommand,
+  promptCommand,
+  parseCommand,
   evalCommand,
   exportCommand,
 ];
