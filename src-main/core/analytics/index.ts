@@ -18,3 +18,4 @@ export * from './export/documents.js';
 export { tracksToMot, parseMot } from './export/mot.js';
 export { writeCaseBundle, type CaseBundleInput } from './export/case-bundle.js';
 export { writeFileAtomic, writeDirAtomic, type BundleFile } from './export/atomic.js';
+export { molmoPointParser, molmoTrackParser, type AdapterOptions } from './answer-adapters.js';
