@@ -1,5 +1,5 @@
 // Benchmark: Hungarian scaling, stitching a long recording, and HOTA on many objects (prints figures and ratios).
-// Run: node --import tsx bench/analytics-stitch.ts [--minutes 60] [--objects 50]
+// Run: node --import tsx bench/analytics-stitch.bench.ts [--minutes 60] [--objects 50]
 import { performance } from 'node:perf_hooks';
 import { pixels, seconds } from '../src-main/api/units.js';
 import { assign } from '../src-main/core/analytics/hungarian.js';
