@@ -37,7 +37,9 @@ export interface IndexClipSpec {
   height?: number;
   /** Container extension: mp4 (default), mkv. */
   ext?: 'mp4' | 'mkv';
-  /** Extra filters after the index pattern (e.g. setpts for VFR). */
+  /** Filters before the index pattern (e.g. a select that drops frames irregularly, for VFR). */
+  pre?: string;
+  /** Extra filters after the index pattern. */
   vf?: string;
   /** Output options (e.g. -output_ts_offset 2.5). */
   out?: string[];
@@ -51,7 +53,7 @@ export function indexClip(name: string, s: IndexClipSpec): string {
   const w = s.width ?? 64;
   const h = s.height ?? 48;
   return cached(`${name}.${s.ext ?? 'mp4'}`, (out) => {
-    const vf = [INDEX_PATTERN, 'format=yuv420p', ...(s.vf ? [s.vf] : [])].join(',');
+    const vf = [...(s.pre ? [s.pre] : []), INDEX_PATTERN, 'format=yuv420p', ...(s.vf ? [s.vf] : [])].join(',');
     const audio = s.audio ? ['-f', 'lavfi', '-i', `sine=frequency=440:duration=${s.duration}`] : [];
     ffmpeg([
       '-f', 'lavfi', '-i', `color=c=black:s=${w}x${h}:r=${s.fps}:d=${s.duration}`, ...audio,
