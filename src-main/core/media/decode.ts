@@ -114,6 +114,8 @@ export async function* decodeFrames(file: string, times: readonly number[], opts
     // ffmpeg ended before every picked frame came out (undecodable tail): the remaining times get the last decoded
     // frame, as the reference clamps indices to the decodable frames.
     if (gi < group.length) {
+      // A file that vanished or changed while ffmpeg read it is an error, not a short video.
+      if ((await statMedia(file)) !== sizeBytes) throw new AppError('UNREADABLE', `${file} changed while it was being read`);
       if (!last) throw new AppError('FFMPEG_FAILED', `ffmpeg decoded no frame of ${file} near ${times[order[0]!]} s`);
       for (; gi < group.length; gi++) {
         const k = group[gi]!;

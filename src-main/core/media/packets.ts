@@ -45,6 +45,9 @@ export async function scanPackets(
   const keys: boolean[] = [];
   let allPts = true;
   let incomplete = 0;
+  // On a cut-off file the demuxer reports the last packet with the bytes it got ("partial file"), so a packet that
+  // reaches the end of the file is then incomplete even though pos + size fits.
+  const partialFile = /partial file/i.test(r.stderr);
   for (const line of r.stdout.toString('utf8').split('\n')) {
     if (!line) continue;
     const m = parseLine(line);
@@ -52,7 +55,7 @@ export async function scanPackets(
     if (flags.includes('D')) continue; // discarded by an edit list: the decoder drops these frames
     const pos = Number(m.get('pos'));
     const size = Number(m.get('size'));
-    if (Number.isFinite(pos) && Number.isFinite(size) && pos + size > opts.sizeBytes) {
+    if (Number.isFinite(pos) && Number.isFinite(size) && (pos + size > opts.sizeBytes || (partialFile && pos + size >= opts.sizeBytes))) {
       incomplete++;
       continue;
     }

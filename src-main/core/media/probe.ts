@@ -1,6 +1,6 @@
 // probe(file): what a video is (duration, size after rotation, codec, fps, VFR, start offset, audio, truncation),
 // with every failure mapped to a closed error code. ffprobe children are killed on timeout/abort.
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { AppError } from '../../api/errors.js';
 import { seconds, type Seconds } from '../../api/units.js';
 import { resolveFfmpeg, type FfmpegBinaries } from './ffmpeg-resolve.js';
@@ -97,11 +97,33 @@ function clockwiseRotation(st: FfStream): 0 | 90 | 180 | 270 {
   return r as 0 | 90 | 180 | 270;
 }
 
-function classify(stderr: string, file: string): AppError {
+const BOX_TYPES = new Set(['ftyp', 'mdat', 'moov', 'free', 'skip', 'wide', 'pnot', 'uuid', 'styp']);
+
+/** True when the file starts with an MP4/MOV box header (a damaged MP4, not a text file named .mp4). */
+function looksLikeIsoBmff(head: Buffer): boolean {
+  return head.length >= 8 && BOX_TYPES.has(head.toString('latin1', 4, 8));
+}
+
+async function readHead(file: string): Promise<Buffer> {
+  try {
+    const fh = await open(file, 'r');
+    try {
+      const b = Buffer.alloc(12);
+      const { bytesRead } = await fh.read(b, 0, 12, 0);
+      return b.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return Buffer.alloc(0);
+  }
+}
+
+function classify(stderr: string, file: string, head: Buffer): AppError {
   const s = stderr.toLowerCase();
   if (s.includes('no such file')) return new AppError('NOT_FOUND', `no such file: ${file}`);
   if (s.includes('permission denied')) return new AppError('UNREADABLE', `permission denied: ${file}`);
-  if (s.includes('moov atom not found'))
+  if (s.includes('moov atom not found') && looksLikeIsoBmff(head))
     return new AppError('UNREADABLE', `the MP4/MOV index (moov atom) is missing, so nothing can be decoded; the recording was probably interrupted before it was finalised: ${file}`);
   if (s.includes('input/output error')) return new AppError('UNREADABLE', `I/O error reading ${file}`);
   return new AppError('NOT_A_VIDEO', `not a media file ffmpeg can read: ${file} (${stderr.trim().split('\n').pop() ?? ''})`);
@@ -140,7 +162,7 @@ export async function probe(file: string, opts: ProbeOptions = {}): Promise<Prob
   }
   if (r.code !== 0 || !info.format) {
     await statMedia(file); // a file that vanished mid-probe is NOT_FOUND, not NOT_A_VIDEO
-    throw classify(r.stderr, file);
+    throw classify(r.stderr, file, await readHead(file));
   }
   const streams = info.streams ?? [];
   const v = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
