@@ -29,12 +29,16 @@ export interface DecodeOptions {
   stallMs?: number;
   /** Use `-hwaccel cuda` when detected (default true). */
   hwaccel?: boolean;
+  /** Gap (in fps × width × height × seconds) past which far-apart times are reached by a new seek (default 120e6). */
+  seekWorthPixels?: number;
 }
 
 /** Tolerance when comparing a requested time with frame start times (well under one tick of any real time base). */
 const EPS = 1e-6;
 /** Most distinct frames selected by one ffmpeg process (keeps the select expression short). */
 const MAX_PER_PROCESS = 1500;
+/** Decoding through a gap costs about fps × width × height × gap pixels; past this, a seek is cheaper (≈ 2 s of 1080p30). */
+const SEEK_WORTH_PIXELS = 120e6;
 
 /** Index of the frame displayed at absolute time `abs`: the last frame starting at or before it (first frame if none). */
 export function displayedIndex(times: Float64Array, abs: number): number {
@@ -62,32 +66,51 @@ export async function* decodeFrames(file: string, times: readonly number[], opts
   if (times.length === 0) return;
   for (const t of times) if (!Number.isFinite(t) || t < 0) throw new AppError('INVALID_INPUT', `sample times must be finite and ≥ 0, got ${t}`);
   const order = times.map((_, i) => i).sort((a, b) => times[a]! - times[b]! || a - b);
-  const maxT = times[order[order.length - 1]!]!;
-  const firstT = times[order[0]!]!;
   const sizeBytes = await statMedia(file);
-  const scanBase = { streamIndex: p.streamIndex, timeBase: p.timeBase, sizeBytes, signal: opts.signal };
-  // Demux only the stretch we need; a late first time scans from a few seconds before it.
-  const fromAbs = p.startTime + firstT - 10;
-  const toAbs = p.startTime + maxT + 5;
-  let scan: PacketScan = await scanPackets(bins.ffprobe, file, {
-    ...scanBase,
-    interval: fromAbs > p.startTime ? `${fromAbs.toFixed(6)}%${toAbs.toFixed(6)}` : `%${toAbs.toFixed(6)}`,
-  });
-  let partial = fromAbs > p.startTime;
-  if (partial && !(scan.times.length && scan.times[0]! <= p.startTime + firstT && scan.allPts)) {
-    scan = await scanPackets(bins.ffprobe, file, { ...scanBase, interval: `%${toAbs.toFixed(6)}` });
-    partial = false;
-  }
-  if (scan.times.length === 0) throw new AppError('UNREADABLE', `no complete video frame in ${file}`);
-  // Indices into scan.times of the frame displayed at each requested time.
-  const want = order.map((i) => displayedIndex(scan.times, p.startTime + times[i]!));
   const size = opts.size && opts.size !== 'native' ? opts.size : null;
   if (size && (!(size.width >= 1) || !(size.height >= 1))) throw new AppError('INVALID_INPUT', 'size must be at least 1×1');
   const width = size ? Math.round(size.width) : p.width;
   const height = size ? Math.round(size.height) : p.height;
   const hw = opts.hwaccel === false ? null : await detectHwaccel(bins.ffmpeg);
+  const scanBase = { streamIndex: p.streamIndex, timeBase: p.timeBase, sizeBytes, signal: opts.signal };
 
-  // Distinct frames in ascending order, grouped so each ffmpeg process selects at most MAX_PER_PROCESS of them.
+  // Spans of times close enough that decoding through the gap is cheaper than a new seek; far-apart times (e.g.
+  // 128 samples over 4 hours of 1080p) get a seek each instead of decoding the whole recording.
+  const spans: number[][] = [[0]];
+  for (let j = 1; j < order.length; j++) {
+    const gap = times[order[j]!]! - times[order[j - 1]!]!;
+    if (gap * p.fps * p.width * p.height > (opts.seekWorthPixels ?? SEEK_WORTH_PIXELS)) spans.push([j]);
+    else spans[spans.length - 1]!.push(j);
+  }
+  for (let s = 0; s < spans.length; s++) {
+    let js = spans[s]!;
+    const firstT = times[order[js[0]!]!]!;
+    let lastT = times[order[js[js.length - 1]!]!]!;
+    // Demux only the stretch needed; from a few seconds before a late first time.
+    const fromAbs = p.startTime + firstT - 10;
+    let partial = fromAbs > p.startTime;
+    const interval = (a: number | null, b: number) => `${a === null ? '' : a.toFixed(6)}%${(b + 5).toFixed(6)}`;
+    let scan: PacketScan = await scanPackets(bins.ffprobe, file, { ...scanBase, interval: interval(partial ? fromAbs : null, p.startTime + lastT) });
+    if (partial && !(scan.times.length && scan.times[0]! <= p.startTime + firstT && scan.allPts)) {
+      // No usable seek (no pts, or the demuxer landed late): one pass from the start over all remaining times.
+      js = spans.slice(s).flat();
+      s = spans.length;
+      lastT = times[order[js[js.length - 1]!]!]!;
+      scan = await scanPackets(bins.ffprobe, file, { ...scanBase, interval: interval(null, p.startTime + lastT) });
+      partial = false;
+    }
+    if (scan.times.length === 0) throw new AppError('UNREADABLE', `no complete video frame in ${file}`);
+    yield* decodeSpan(file, times, order, js, scan, partial, { bins, hw, seekTo: null, width, height, size, p, opts }, sizeBytes);
+  }
+}
+
+/** Decodes the times at positions `js` of `order` using one packet scan; one ffmpeg process per MAX_PER_PROCESS frames. */
+async function* decodeSpan(
+  file: string, times: readonly number[], order: number[], js: number[], scan: PacketScan, partial: boolean, ctx: GroupCtx, sizeBytes: number,
+): AsyncGenerator<DecodedFrame> {
+  const { p, width, height } = ctx;
+  // Index into scan.times of the frame displayed at each requested time.
+  const want = js.map((j) => displayedIndex(scan.times, p.startTime + times[order[j]!]!));
   const distinct = [...new Set(want)];
   for (let g = 0; g < distinct.length; g += MAX_PER_PROCESS) {
     const group = distinct.slice(g, g + MAX_PER_PROCESS);
@@ -97,30 +120,30 @@ export async function* decodeFrames(file: string, times: readonly number[], opts
     const canSeek = scan.allPts && k0 > 0 && scan.times[k0]! - p.startTime > 5;
     if (partial && !canSeek) throw new AppError('INTERNAL', 'partial packet scan without a seek point');
     const base = canSeek ? k0 : 0;
-    const seekTo = canSeek ? scan.times[k0]! - (scan.times[k0]! - scan.times[k0 - 1]!) / 2 - p.formatStartTime : 0;
+    const seekTo = canSeek ? scan.times[k0]! - (scan.times[k0]! - scan.times[k0 - 1]!) / 2 - p.formatStartTime : null;
     const rel = group.map((k) => k - base);
-    const frames = decodeGroup(file, rel, { bins, hw, seekTo: canSeek ? seekTo : null, width, height, size, p, opts });
+    const out = (k: number, rgb: Uint8Array, copy: boolean): DecodedFrame[] => {
+      const res: DecodedFrame[] = [];
+      for (let q = 0; q < want.length; q++) {
+        if (want[q] !== k) continue;
+        const i = order[js[q]!]!;
+        res.push({ index: i, time: times[i]!, width, height, rgb: copy || res.length > 0 ? rgb.slice() : rgb });
+      }
+      return res;
+    };
     let gi = 0;
     let last: Uint8Array | null = null;
-    for await (const rgb of frames) {
+    for await (const rgb of decodeGroup(file, rel, { ...ctx, seekTo })) {
       last = rgb;
-      const k = group[gi++]!;
-      for (let j = 0; j < want.length; j++) {
-        if (want[j] !== k) continue;
-        const i = order[j]!;
-        yield { index: i, time: times[i]!, width, height, rgb: j === want.indexOf(k) ? rgb : rgb.slice() };
-      }
+      yield* out(group[gi++]!, rgb, false);
     }
     // ffmpeg ended before every picked frame came out (undecodable tail): the remaining times get the last decoded
     // frame, as the reference clamps indices to the decodable frames.
     if (gi < group.length) {
       // A file that vanished or changed while ffmpeg read it is an error, not a short video.
       if ((await statMedia(file)) !== sizeBytes) throw new AppError('UNREADABLE', `${file} changed while it was being read`);
-      if (!last) throw new AppError('FFMPEG_FAILED', `ffmpeg decoded no frame of ${file} near ${times[order[0]!]} s`);
-      for (; gi < group.length; gi++) {
-        const k = group[gi]!;
-        for (let j = 0; j < want.length; j++) if (want[j] === k) yield { index: order[j]!, time: times[order[j]!]!, width, height, rgb: last.slice() };
-      }
+      if (!last) throw new AppError('FFMPEG_FAILED', `ffmpeg decoded no frame of ${file} near ${times[order[js[0]!]!]} s`);
+      for (; gi < group.length; gi++) yield* out(group[gi]!, last, true);
     }
   }
 }

@@ -8,9 +8,9 @@ import { decodeFrames, probe, sampleTimes, thumbnail, type ProbeResult } from '.
 import { indexClip, readIndex, rotateCcw, rotatedCopy, sampleClip } from '../../helpers/media-fixtures.js';
 
 /** Decodes the frames at `times` and returns the index each one draws. */
-async function decodedIndices(file: string, p: ProbeResult, times: number[], ccwTurns = 0): Promise<number[]> {
+async function decodedIndices(file: string, p: ProbeResult, times: number[], ccwTurns = 0, seekWorthPixels?: number): Promise<number[]> {
   const out: number[] = [];
-  for await (const f of decodeFrames(file, times, { probe: p })) {
+  for await (const f of decodeFrames(file, times, { probe: p, seekWorthPixels })) {
     assert.equal(f.rgb.length, f.width * f.height * 3);
     assert.equal(f.time, times[f.index]);
     let img: { rgb: Uint8Array; width: number; height: number } = f;
@@ -86,6 +86,9 @@ test('late times in a long file are reached by seeking, and still land on the di
   const p = await probe(file);
   const times = [300, 300.1, 300.2, 301.7, 450.55, 599.9, 600];
   assert.deepEqual(await decodedIndices(file, p, times), cfrExpected(times, 5, 3000));
+  // Far-apart times each get their own seek (forced here by a zero threshold); close ones share a process.
+  const sparse = [0, 0.3, 77.7, 200, 200.2, 333.3, 512.9, 600];
+  assert.deepEqual(await decodedIndices(file, p, sparse, 0, 0), cfrExpected(sparse, 5, 3000));
   // Unsorted and duplicated times come back once each, tagged with their position.
   const odd = [5, 1, 5, 0.2];
   assert.deepEqual(await decodedIndices(file, p, odd), cfrExpected(odd, 5, 3000));
