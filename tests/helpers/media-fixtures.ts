@@ -121,6 +121,17 @@ export function moovlessCopy(name: string, src: string): string {
   });
 }
 
+/** A copy of `src` with the last occurrence of the 4-byte code `from` replaced by `to` (e.g. a codec fourcc). */
+export function fourccCopy(name: string, src: string, from: string, to: string): string {
+  return cached(name, (out) => {
+    const buf = Buffer.from(readFileSync(src));
+    const i = buf.lastIndexOf(Buffer.from(from, 'latin1'));
+    if (i < 0) throw new Error(`${from} not found in ${src}`);
+    buf.write(to, i, 'latin1');
+    writeFileSync(out, buf);
+  });
+}
+
 /** Runs ffmpeg with arbitrary arguments into a cached output. */
 export function ffmpegClip(name: string, args: (out: string) => string[]): string {
   return cached(name, (out) => ffmpeg(args(out)));

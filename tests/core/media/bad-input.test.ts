@@ -6,7 +6,7 @@ import { copyFileSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../../src-main/api/errors.js';
 import { decodeFrames, liveChildPids, probe, probeStrict, sampleTimes } from '../../../src-main/core/media/index.js';
-import { ffmpegClip, indexClip, moovlessCopy, readIndex, truncatedCopy } from '../../helpers/media-fixtures.js';
+import { ffmpegClip, fourccCopy, indexClip, moovlessCopy, readIndex, truncatedCopy } from '../../helpers/media-fixtures.js';
 import { scratchDir } from '../../helpers/tiny.js';
 
 /** Asserts that `p` rejects with an AppError of `code`. */
@@ -45,6 +45,7 @@ test('bad-input table: each file gives its code', async () => {
     ['audio-only file', ffmpegClip('audio-only.m4a', (o) => ['-f', 'lavfi', '-i', 'sine=d=2', '-c:a', 'aac', o]), 'NO_VIDEO_STREAM'],
     ['MP4 with the moov atom missing', moovlessCopy('moovless.mp4', plain), 'UNREADABLE'],
     ['MP4 (index at the end) truncated at half its size', truncatedCopy('trunc-half-plain.mp4', plain, 0.5), 'UNREADABLE'],
+    ['a video codec this ffmpeg cannot decode', fourccCopy('unknown-codec.mp4', plain, 'avc1', 'zzzz'), 'UNSUPPORTED_CODEC'],
   ];
   for (const [what, file, code] of table) {
     await rejectsWith(probe(file), code).catch((e) => assert.fail(`${what}: ${(e as Error).message}`));
