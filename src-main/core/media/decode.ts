@@ -162,11 +162,14 @@ interface GroupCtx {
 /** One ffmpeg process: yields the RGB buffers of frames with presentation indices `rel` (relative to the seek point). */
 async function* decodeGroup(file: string, rel: number[], c: GroupCtx): AsyncGenerator<Uint8Array> {
   const filters = [`select='${selectExpr(rel)}'`];
+  // Rotate only the kept frames (ffmpeg's autorotate would transpose every decoded frame before the select).
+  const turn = { 0: [], 90: ['transpose=clock'], 180: ['hflip', 'vflip'], 270: ['transpose=cclock'] }[c.p.rotation];
+  filters.push(...turn);
   if (c.size) filters.push(`scale=${c.width}:${c.height}:flags=bilinear`);
   const args = ['-hide_banner', '-nostdin', '-v', 'error'];
   if (c.hw) args.push('-hwaccel', c.hw);
   if (c.seekTo !== null) args.push('-ss', c.seekTo.toFixed(6));
-  args.push('-i', file, '-map', `0:${c.p.streamIndex}`, '-vf', filters.join(','), '-fps_mode', 'passthrough');
+  args.push('-noautorotate', '-i', file, '-map', `0:${c.p.streamIndex}`, '-vf', filters.join(','), '-fps_mode', 'passthrough');
   args.push('-frames:v', String(rel.length), '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1');
   const { child, dispose } = spawnTracked(c.bins.ffmpeg, args, c.opts.signal);
   let stderr = '';

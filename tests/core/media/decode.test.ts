@@ -79,6 +79,10 @@ test('rotated clip (display matrix): width/height swapped and frames delivered u
   const times = sampleTimes(p.duration);
   const got = await decodedIndices(file, p, times, p.rotation === 90 ? 1 : 3);
   assert.deepEqual(got, cfrExpected(times, 10, 50));
+  const half = rotatedCopy('rot180-5s.mp4', src, 180);
+  const ph = await probe(half);
+  assert.deepEqual([ph.width, ph.height, ph.rotation], [64, 48, 180]);
+  assert.deepEqual(await decodedIndices(half, ph, times, 2), cfrExpected(times, 10, 50));
 });
 
 test('late times in a long file are reached by seeking, and still land on the displayed frame', async () => {
