@@ -5,11 +5,17 @@ import { exportCommand } from './export.js';
 import { modelCommand } from './model.js';
 import { parseCommand } from './parse.js';
 import { promptCommand } from './prompt.js';
+import { probeCommand } from './probe.js';
+import { framesCommand } from './frames.js';
+import { windowsCommand } from './windows.js';
 
 export const commands: Command[] = [
   modelCommand,
   promptCommand,
   parseCommand,
+  probeCommand,
+  framesCommand,
+  windowsCommand,
   evalCommand,
   exportCommand,
 ];
