@@ -5,6 +5,7 @@ import { seconds } from '../../api/units.js';
 import type { Captioner, PromptKind } from './captioner.js';
 import { createJob, type Job, type JobExecutor } from './jobs.js';
 import type { MediaSource } from './media-source.js';
+import { DEFAULT_WINDOW_LENGTH, DEFAULT_WINDOW_OVERLAP } from './media-adapter.js';
 import type { Library } from './store.js';
 
 export const INDEX_JOB_KIND = 'index';
@@ -14,7 +15,7 @@ export interface IndexJobParams {
   recordingIds?: number[];
   modelId: string;
   promptKind: PromptKind;
-  /** Window length and overlap in seconds (defaults 10 and 2). */
+  /** Window length and overlap in seconds (defaults: the media layer's 63.5 s and 8 s). */
   windowLength?: number;
   overlap?: number;
   fps?: number;
@@ -46,7 +47,7 @@ export function indexJobExecutor(deps: { media: MediaSource; captioner: Captione
     const recs = (p.recordingIds?.length
       ? db.prepare(`SELECT id, path, duration_s FROM recordings WHERE status = 'ready' AND id IN (${p.recordingIds.map(() => '?').join(',')}) ORDER BY id`).all(...p.recordingIds)
       : db.prepare("SELECT id, path, duration_s FROM recordings WHERE status = 'ready' AND duration_s > 0 ORDER BY id").all()) as Array<{ id: number; path: string; duration_s: number }>;
-    const opts = { length: seconds(p.windowLength ?? 10), overlap: seconds(p.overlap ?? 2) };
+    const opts = { length: seconds(p.windowLength ?? DEFAULT_WINDOW_LENGTH), overlap: seconds(p.overlap ?? DEFAULT_WINDOW_OVERLAP) };
     const captioned = db.prepare(`SELECT w.idx FROM windows w JOIN captions c ON c.window_id = w.id
       WHERE w.recording_id = ? AND c.model_id = ? AND c.prompt_kind = ?`).pluck();
     const plan = recs.map((r) => {

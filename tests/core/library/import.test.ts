@@ -26,7 +26,7 @@ test('folder import: duplicates, bad inputs rejected with reason codes, re-impor
     assert.deepEqual([by[f.empty].action, by[f.empty].code], ['rejected', 'NOT_A_VIDEO']);
     assert.deepEqual([by[f.text].action, by[f.text].code], ['rejected', 'NOT_A_VIDEO']);
     assert.deepEqual([by[f.audio].action, by[f.audio].code], ['rejected', 'NO_VIDEO_STREAM']);
-    assert.deepEqual([by[f.truncated].action, by[f.truncated].code], ['rejected', 'TRUNCATED']);
+    assert.deepEqual([by[f.truncated].action, by[f.truncated].code], ['rejected', 'UNREADABLE'], 'an MP4 cut before its moov atom has no index: nothing decodes');
     assert.equal(by[f.ignored], undefined, 'a .txt file is not a video candidate');
     assert.equal(rep.skipped, 1);
     // Rejected files are recorded with their reason; good ones carry probe data.

@@ -14,7 +14,7 @@ import { seedRecordings } from './index-seed.js';
 const CHILD = resolve('tests/core/library/fixtures/index-child.ts');
 const DURATIONS = [200, 41, 400];
 const DELAY_MS = 15;
-const params = { modelId: 'test/deterministic-captioner@1', promptKind: 'dense' as const };
+const params = { modelId: 'test/deterministic-captioner@1', promptKind: 'dense' as const, windowLength: 10, overlap: 2 };
 
 function mulberry32(seed: number) {
   return () => {

@@ -21,7 +21,7 @@ const execs = (o: DeterministicOptions = {}) => {
   const captioner = deterministicCaptioner(o);
   return { captioner, executors: { [INDEX_JOB_KIND]: indexJobExecutor({ media: defaultMediaSource, captioner }) } };
 };
-const params = { modelId: 'test/deterministic-captioner@1', promptKind: 'dense' as const };
+const params = { modelId: 'test/deterministic-captioner@1', promptKind: 'dense' as const, windowLength: 10, overlap: 2 };
 const windowCount = (lib: Library) => lib.db.prepare('SELECT count(*) FROM windows').pluck().get() as number;
 const captionCount = (lib: Library) => lib.db.prepare('SELECT count(*) FROM captions').pluck().get() as number;
 
