@@ -1,13 +1,29 @@
 // Registry of CLI subcommands: one import and one entry per command file.
 import type { Command } from '../command.js';
 import { askCommand } from './ask.js';
+import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { modelCommand } from './model.js';
 import { parseCommand } from './parse.js';
 import { promptCommand } from './prompt.js';
+import { probeCommand } from './probe.js';
+import { framesCommand } from './frames.js';
+import { windowsCommand } from './windows.js';
+import { importCommand } from './import.js';
+import { searchCommand } from './search.js';
+import { jobsCommand } from './jobs.js';
 
 export const commands: Command[] = [
   modelCommand,
   askCommand,
   promptCommand,
   parseCommand,
+  probeCommand,
+  framesCommand,
+  windowsCommand,
+  evalCommand,
+  exportCommand,
+  importCommand,
+  searchCommand,
+  jobsCommand,
 ];
