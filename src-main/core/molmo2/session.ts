@@ -1,0 +1,117 @@
+// A loaded Molmo2 model ready to answer: checkpoint + tokenizer + engine process, and one call per question.
+// Jobs (indexing, counting, tracking) and `ask` all go through here, so every path is the one real weights take.
+import { AppError } from '../../api/errors.js';
+import { loadCheckpoint, type Molmo2Checkpoint } from './checkpoint/load.js';
+import { loadTokenizer, type Molmo2Tokenizer } from './tokenizer/tokenizer.js';
+import { buildImagePrompt, buildVideoPrompt, type ModelInput } from './prompt/build.js';
+import { decodeTimes, probeVideo } from './prompt/frame-source.js';
+import { taskPrompt, type Task } from './prompt/task-prompts.js';
+import { parseAnswer } from './grammar/parse.js';
+import type { ParseOptions, ParsedAnswer } from './grammar/types.js';
+import type { RgbImage } from './preprocess/resize.js';
+import { EngineClient } from './engine/engine-client.js';
+import { runModel, type DecodeOptions, type ModelCallResult } from './engine/run-model.js';
+import { selectProvider, type ProviderName } from './engine/providers.js';
+import type { ProbeResult } from '../media/index.js';
+
+export interface SessionOptions {
+  modelDir: string;
+  cacheDir: string;
+  /** Requested provider; default: best available (cuda → webgpu → cpu). */
+  provider?: string;
+  /** Per-stage profiling (prefill/decode split); costs a little. */
+  profile?: boolean;
+}
+
+export interface Answer {
+  text: string;
+  parsed: ParsedAnswer;
+  tokens: number;
+  promptTokens: number;
+  timings: { preprocess: number } & ModelCallResult['timings'];
+  ioBytesPerToken: number;
+  ioBytesPrompt: number;
+  peakMemoryBytes: number;
+  provider: string | null;
+}
+
+export interface VideoQuestion {
+  file: string;
+  /** Recording times (seconds) of the frames to show, e.g. one window's Molmo2 sample times. */
+  times: number[];
+  /** Subtracted from every time shown to the model (a window is shown as a clip starting at 0). */
+  offset?: number;
+  task: Task;
+  probe?: ProbeResult;
+}
+
+/** One loaded model: call `askVideo`/`askImages`, then `close()` to stop the engine process. */
+export class Molmo2Session {
+  readonly modelId: string;
+  private constructor(
+    readonly checkpoint: Molmo2Checkpoint,
+    readonly tokenizer: Molmo2Tokenizer,
+    readonly engine: EngineClient,
+    readonly provider: ProviderName,
+  ) {
+    this.modelId = `${checkpoint.dir}`;
+  }
+
+  /** Loads checkpoint files and the tokenizer, and starts the engine (the graphs load lazily on first use). */
+  static async open(o: SessionOptions): Promise<Molmo2Session> {
+    const ck = await loadCheckpoint(o.modelDir);
+    const tok = await loadTokenizer(o.modelDir);
+    const provider = selectProvider(o.provider);
+    const engine = new EngineClient();
+    await engine.open({ modelDir: o.modelDir, provider, cacheDir: o.cacheDir, profile: o.profile ?? false });
+    return new Molmo2Session(ck, tok, engine, provider);
+  }
+
+  /** Asks a question about frames of a video at the given times; coordinates come back in source pixels. */
+  async askVideo(q: VideoQuestion, dec: DecodeOptions, signal?: AbortSignal): Promise<Answer> {
+    if (q.times.length === 0) throw new AppError('INVALID_INPUT', 'askVideo needs at least one frame time');
+    const t0 = performance.now();
+    const probe = q.probe ?? (await probeVideo(q.file, signal)).probe;
+    const frames = await decodeTimes(q.file, q.times, probe, signal);
+    const offset = q.offset ?? 0;
+    const shown = frames.map((f) => ({ ...f, time: Math.max(0, f.time - offset) }));
+    const { text, style } = taskPrompt(q.task, 'video');
+    const m = buildVideoPrompt({ checkpoint: this.checkpoint, tokenizer: this.tokenizer, question: text, style, frames: shown, signal });
+    return this.run(m, { kind: 'video', width: probe.width, height: probe.height }, dec, performance.now() - t0, signal);
+  }
+
+  /** Asks a question about one or more images (RGB at native size, EXIF orientation applied). */
+  async askImages(images: RgbImage[], task: Task, dec: DecodeOptions, signal?: AbortSignal): Promise<Answer> {
+    if (images.length === 0) throw new AppError('INVALID_INPUT', 'askImages needs at least one image');
+    const t0 = performance.now();
+    const { text, style } = taskPrompt(task, images.length > 1 ? 'multi-image' : 'image');
+    const m = buildImagePrompt({ checkpoint: this.checkpoint, tokenizer: this.tokenizer, question: text, style, images, signal });
+    const parse: ParseOptions = images.length > 1
+      ? { kind: 'multi-image', width: images[0]!.width, height: images[0]!.height, sizes: images.map((i) => ({ width: i.width, height: i.height })) }
+      : { kind: 'image', width: images[0]!.width, height: images[0]!.height };
+    return this.run(m, parse, dec, performance.now() - t0, signal);
+  }
+
+  /** Runs a prepared model input and decodes/parses the answer. */
+  async run(m: ModelInput, parse: ParseOptions, dec: DecodeOptions, preprocessMs: number, signal?: AbortSignal): Promise<Answer> {
+    const r = await runModel(this.engine, m, dec, signal);
+    const eos = this.checkpoint.specialIds.eos;
+    const text = this.tokenizer.decode(r.tokens.filter((t) => t !== eos), { skipSpecial: true });
+    return {
+      text,
+      parsed: parseAnswer(text, parse),
+      tokens: r.tokens.length,
+      promptTokens: m.inputIds.length,
+      timings: { preprocess: preprocessMs, ...r.timings },
+      ioBytesPerToken: r.ioBytesPerToken,
+      ioBytesPrompt: r.ioBytesPrompt,
+      peakMemoryBytes: r.peakMemoryBytes,
+      provider: r.provider,
+    };
+  }
+
+  /** Stops the engine process. */
+  async close(): Promise<void> {
+    await this.engine.close();
+  }
+}
