@@ -1,7 +1,7 @@
 // `molmoscope serve`: runs the HTTP + WebSocket bridge on 127.0.0.1 and prints the URL (with its token) to open.
 import { resolve } from 'node:path';
 import { startServer } from '../../serve/server.js';
-import { numberFlag, parseFlags, printJson, type Command } from '../command.js';
+import { numberFlag, parseFlags, type Command } from '../command.js';
 
 const usage = `Usage:
   molmoscope serve [--port N] [--host 127.0.0.1] [--renderer DIR] [--json]

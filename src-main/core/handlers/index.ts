@@ -40,12 +40,12 @@ export function createDispatcher(ctx: CoreContext, opts: DispatcherOptions = {})
         throw new AppError('UNKNOWN_OPERATION', `no operation "${String(opName)}" in the API contract`);
       }
       const op = operations[opName];
-      const handler = map[opName] as Handler<OpName> | undefined;
-      if (!handler) throw new AppError('UNKNOWN_OPERATION', `operation "${opName}" has no handler in this build`);
       const parsed = op.request.safeParse(payload ?? {});
       if (!parsed.success) {
         throw new AppError('INVALID_INPUT', `invalid payload for "${opName}": ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`, zodDetails(parsed.error));
       }
+      const handler = map[opName] as Handler<OpName> | undefined;
+      if (!handler) throw new AppError('UNKNOWN_OPERATION', `operation "${opName}" has no handler in this build`);
       if (signal.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
       const value = await handler(parsed.data as never, ctx, signal);
       if (validate) {
