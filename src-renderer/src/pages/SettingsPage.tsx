@@ -8,13 +8,13 @@ function gib(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 }
 
-function Rows({ rows }: { rows: [string, string | null][] }) {
+function Rows({ rows }: { rows: [string, string | null, string?][] }) {
   return (
     <dl className="rows">
-      {rows.map(([k, v]) => (
+      {rows.map(([k, v, missing]) => (
         <div key={k}>
           <dt>{k}</dt>
-          <dd className={v ? undefined : 'muted'}>{v ?? 'not found'}</dd>
+          <dd className={v ? undefined : 'muted'}>{v ?? missing ?? 'not found'}</dd>
         </div>
       ))}
     </dl>
@@ -74,9 +74,9 @@ export function SettingsPage({ api }: { api: MolmoscopeBridge }) {
                 ['Version', `${info.app.name} ${info.app.version}`],
                 ['Running as', info.host === 'electron' ? 'desktop app' : info.host === 'serve' ? 'local server (browser)' : 'command line'],
                 ['Node.js', info.versions.node],
-                ['Electron', info.versions.electron],
+                ['Electron', info.versions.electron, 'not running in Electron'],
                 ['onnxruntime', info.versions.onnxruntime],
-                ['SQLite', info.versions.sqlite],
+                ['SQLite', info.versions.sqlite, 'better-sqlite3 did not load'],
                 ['System', `${info.platform.os} ${info.platform.arch}, ${info.platform.cpus} CPUs, ${gib(info.platform.totalMemoryBytes)} RAM`],
               ]} />
             </section>
@@ -96,7 +96,7 @@ export function SettingsPage({ api }: { api: MolmoscopeBridge }) {
               ['Data', info.paths.data],
               ['Models', info.paths.models],
               ['Cache', info.paths.cache],
-              ['Open library', info.paths.library],
+              ['Open library', info.paths.library, 'none open'],
             ]} />
           </section>
         </>
