@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
 import { scratchDir } from '../helpers/tiny.js';
+import { buildRendererForTest } from '../helpers/renderer-build.js';
 
 const SECTIONS = [
   { id: 'library', label: 'Library', expect: 'Add folders of video' },
@@ -33,9 +34,7 @@ let context: BrowserContext | undefined;
 before(async () => {
   if (!executablePath) return;
   // Always build: the test must see the renderer as it is now, not a stale dist-renderer/.
-  const b = spawnSync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build', '--config', 'src-renderer/vite.config.ts', '--logLevel', 'error'], { encoding: 'utf8' });
-  assert.equal(b.status, 0, `vite build failed: ${b.stderr}${b.stdout}`);
-  srv = await startServeProcess();
+  srv = await startServeProcess(['--renderer', buildRendererForTest()]);
   context = await chromium.launchPersistentContext(scratchDir('chromium-profile'), {
     executablePath,
     headless: true,

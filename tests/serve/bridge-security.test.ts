@@ -7,10 +7,11 @@ import WebSocket from 'ws';
 import { AppInfoSchema } from '../../src-main/api/ops/app.js';
 import { resultSchema } from '../../src-main/api/envelope.js';
 import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
+import { buildRendererForTest } from '../helpers/renderer-build.js';
 
 let srv: ServeProcess;
 before(async () => {
-  srv = await startServeProcess();
+  srv = await startServeProcess(['--renderer', buildRendererForTest()]);
 });
 after(async () => {
   await srv?.stop();
@@ -95,9 +96,8 @@ test('malformed payloads are INVALID_INPUT with the zod issues; unknown operatio
   assert.equal(errorCode(unknown), 'UNKNOWN_OPERATION');
 });
 
-test('the UI is served with a strict CSP, and paths cannot escape the renderer directory', async (t) => {
+test('the UI is served with a strict CSP, and paths cannot escape the renderer directory', async () => {
   const page = await raw('GET', '/');
-  if (page.status === 503) return t.skip('renderer not built (npm run build:renderer); the e2e test builds it');
   assert.equal(page.status, 200);
   const csp = String(page.headers['content-security-policy']);
   assert.match(csp, /default-src 'none'/);
