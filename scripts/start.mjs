@@ -33,7 +33,10 @@ function run(cmd, args) {
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const electron = electronBinary();
-const reason = !electron.ok ? electron.why : headless() ? 'there is no display (DISPLAY/WAYLAND_DISPLAY unset)' : null;
+const reason = process.env.MOLMOSCOPE_NO_ELECTRON === '1' ? 'MOLMOSCOPE_NO_ELECTRON=1 is set'
+  : !electron.ok ? electron.why
+  : headless() ? 'there is no display (DISPLAY/WAYLAND_DISPLAY unset)'
+  : null;
 
 if (!reason) {
   run(npm, ['run', 'build']);
