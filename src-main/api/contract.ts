@@ -3,12 +3,14 @@
 import type { z } from 'zod';
 import { appOps } from './ops/app.js';
 import { libraryOps } from './ops/library.js';
+import { mediaOps } from './ops/media.js';
 import { events } from './events.js';
 
 /** Every operation of the contract, by name. */
 export const operations = {
   ...appOps,
   ...libraryOps,
+  ...mediaOps,
 } as const;
 
 export type Operations = typeof operations;

@@ -16,6 +16,7 @@ export const events = {
     message: z.string().optional(),
     errorCode: ErrorCodeSchema.optional(),
   }),
+  'library.import.progress': z.object({ done: z.number(), total: z.number(), path: z.string() }),
   'engine.status': z.object({
     state: z.enum(['idle', 'loading', 'ready', 'busy', 'crashed', 'restarting']),
     provider: z.string().nullable(),

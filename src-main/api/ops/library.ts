@@ -1,5 +1,8 @@
-// Contract of the library operations (open/create a library file; later: import, index, search).
+// Contract of the library operations: open a library file, import footage, list recordings, search captions,
+// and list/pause/resume/cancel persisted jobs. Indexing (needs the engine) is queued by the lead's wiring.
 import { z } from 'zod';
+import { ErrorCodeSchema } from '../errors.js';
+import { JobStatusSchema } from '../events.js';
 
 export const LibraryInfoSchema = z.object({
   path: z.string(),
@@ -9,10 +12,107 @@ export const LibraryInfoSchema = z.object({
 });
 export type LibraryInfo = z.infer<typeof LibraryInfoSchema>;
 
+export const ImportOutcomeSchema = z.object({
+  path: z.string(),
+  action: z.enum(['added', 'unchanged', 'updated', 'moved', 'duplicate', 'rejected']),
+  recordingId: z.number().nullable(),
+  duplicateOf: z.number().optional(),
+  movedFrom: z.string().optional(),
+  code: ErrorCodeSchema.optional(),
+  reason: z.string().optional(),
+});
+
+export const ImportReportSchema = z.object({
+  results: z.array(ImportOutcomeSchema),
+  skipped: z.number(),
+  counts: z.record(z.string(), z.number()),
+});
+
+export const RecordingSchema = z.object({
+  id: z.number(),
+  path: z.string(),
+  status: z.enum(['ready', 'rejected', 'missing']),
+  reasonCode: z.string().nullable(),
+  reason: z.string().nullable(),
+  durationSeconds: z.number().nullable(),
+  width: z.number().nullable(),
+  height: z.number().nullable(),
+  recordedAt: z.string().nullable(),
+  windows: z.number(),
+  captions: z.number(),
+});
+export type Recording = z.infer<typeof RecordingSchema>;
+
+export const SearchFiltersSchema = z.object({
+  recordingIds: z.array(z.number().int()).optional(),
+  folder: z.string().optional(),
+  dateFrom: z.string().optional(),
+  dateTo: z.string().optional(),
+  minDuration: z.number().nonnegative().optional(),
+  maxDuration: z.number().nonnegative().optional(),
+});
+
+export const MomentSchema = z.object({
+  recordingId: z.number(),
+  path: z.string(),
+  start: z.number(),
+  end: z.number(),
+  score: z.number(),
+  snippet: z.string(),
+  captionIds: z.array(z.number()),
+});
+export type MomentDto = z.infer<typeof MomentSchema>;
+
+export const JobSchema = z.object({
+  id: z.number(),
+  kind: z.string(),
+  status: JobStatusSchema,
+  params: z.unknown(),
+  done: z.number(),
+  total: z.number(),
+  checkpoint: z.unknown(),
+  attempts: z.number(),
+  errorCode: ErrorCodeSchema.nullable(),
+  errorMessage: z.string().nullable(),
+  control: z.enum(['pause', 'cancel']).nullable(),
+  owner: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type JobDto = z.infer<typeof JobSchema>;
+
+const jobId = z.object({ id: z.number().int().positive() }).strict();
+
 export const libraryOps = {
   'library.open': {
     summary: 'Open (or create) a library file; checks integrity and migrates it.',
     request: z.object({ path: z.string().min(1), create: z.boolean().default(true) }).strict(),
     response: LibraryInfoSchema,
   },
+  'library.import': {
+    summary: 'Import files and folders (recursive, extension filter); duplicates, moves and bad files are reported.',
+    request: z.object({ paths: z.array(z.string().min(1)).min(1), extensions: z.array(z.string().min(1)).optional() }).strict(),
+    response: ImportReportSchema,
+  },
+  'library.recordings': {
+    summary: 'Recordings of the open library with status, reason and indexing counts.',
+    request: z.object({ status: z.enum(['ready', 'rejected', 'missing']).optional() }).strict(),
+    response: z.object({ recordings: z.array(RecordingSchema) }),
+  },
+  'library.search': {
+    summary: 'Full-text search over captions; results are moments (overlapping windows merged).',
+    request: z.object({ query: z.string().max(1000), limit: z.number().int().min(1).max(1000).default(20), filters: SearchFiltersSchema.default({}) }).strict(),
+    response: z.object({ results: z.array(MomentSchema) }),
+  },
+  'jobs.list': {
+    summary: 'Persisted jobs, newest first.',
+    request: z.object({ status: z.array(JobStatusSchema).optional(), kind: z.string().optional(), limit: z.number().int().min(1).max(10000).optional() }).strict(),
+    response: z.object({ jobs: z.array(JobSchema) }),
+  },
+  'jobs.get': { summary: 'One job by id.', request: jobId, response: JobSchema },
+  'jobs.pause': { summary: 'Pause a queued or running job (resumable).', request: jobId, response: JobSchema },
+  'jobs.resume': { summary: 'Put a paused or failed job back in the queue.', request: jobId, response: JobSchema },
+  'jobs.cancel': { summary: 'Cancel a job (final; not a failure).', request: jobId, response: JobSchema },
 } as const;

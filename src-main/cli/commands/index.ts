@@ -1,12 +1,32 @@
 // Registry of CLI subcommands: one import and one entry per command file.
 import type { Command } from '../command.js';
+import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { modelCommand } from './model.js';
+import { parseCommand } from './parse.js';
+import { promptCommand } from './prompt.js';
+import { probeCommand } from './probe.js';
+import { framesCommand } from './frames.js';
+import { windowsCommand } from './windows.js';
+import { importCommand } from './import.js';
+import { searchCommand } from './search.js';
+import { jobsCommand } from './jobs.js';
 import { doctorCommand } from './doctor.js';
 import { infoCommand } from './info.js';
 import { serveCommand } from './serve.js';
 
 export const commands: Command[] = [
   modelCommand,
+  promptCommand,
+  parseCommand,
+  probeCommand,
+  framesCommand,
+  windowsCommand,
+  evalCommand,
+  exportCommand,
+  importCommand,
+  searchCommand,
+  jobsCommand,
   doctorCommand,
   infoCommand,
   serveCommand,

@@ -6,11 +6,15 @@ import { AppError, toApiError } from '../../api/errors.js';
 import type { Result } from '../../api/envelope.js';
 import type { CoreContext } from '../context.js';
 import { appHandlers } from './app.js';
+import { libraryHandlers } from './library.js';
+import { mediaHandlers } from './media.js';
 import type { Handler, HandlerMap } from './types.js';
 
 /** Every handler, by operation name; areas add their map here (one import, one spread). */
 export const handlers: HandlerMap = {
   ...appHandlers,
+  ...libraryHandlers,
+  ...mediaHandlers,
 };
 
 export interface Dispatcher {

@@ -1,0 +1,54 @@
+// Bench: Molmo2 frame sampling of a 1080p H.264 file vs plain `ffmpeg -i f -f null -` decode of the same file.
+// Run: node --import tsx bench/media/sampling.ts [--seconds 30] [--runs 3]. Prints figures and the ratio (target ≥ 0.9).
+import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { decodeFrames, detectHwaccel, ffmpegVersion, probe, resolveFfmpeg, sampleTimes } from '../../src-main/core/media/index.js';
+import { ffmpegClip } from '../../tests/helpers/media-fixtures.js';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, runs: { type: 'string', default: '3' } } });
+const secs = Number(values.seconds);
+const runs = Number(values.runs);
+const bins = resolveFfmpeg();
+const file = ffmpegClip(`bench-1080p-${secs}s.mp4`, (o) => [
+  '-f', 'lavfi', '-i', `testsrc2=s=1920x1080:r=30:d=${secs}`, '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', o,
+]);
+const hw = await detectHwaccel(bins.ffmpeg);
+console.log(`${ffmpegVersion(bins.ffmpeg)}; file ${file} (${secs} s, 1920×1080, 30 fps, H.264 veryfast)`);
+console.log(`hardware decoding: ${hw ? `-hwaccel ${hw} is used by decodeFrames` : 'unavailable here (no CUDA device initialises), software decoding'}`);
+
+function rawDecode(): number {
+  const t0 = performance.now();
+  const args = ['-hide_banner', '-nostdin', '-v', 'error', ...(hw ? ['-hwaccel', hw] : []), '-i', file, '-f', 'null', '-'];
+  const r = spawnSync(bins.ffmpeg, args, { stdio: 'ignore' });
+  if (r.status !== 0) throw new Error('raw decode failed');
+  return (performance.now() - t0) / 1000;
+}
+
+async function sampling(withProbe: boolean, p0: Awaited<ReturnType<typeof probe>>): Promise<{ s: number; frames: number }> {
+  const t0 = performance.now();
+  const p = withProbe ? await probe(file, { bins }) : p0;
+  const times = sampleTimes(p.duration);
+  let frames = 0;
+  for await (const f of decodeFrames(file, times, { probe: p, bins })) frames += f.rgb.length > 0 ? 1 : 0;
+  return { s: (performance.now() - t0) / 1000, frames };
+}
+
+const p0 = await probe(file, { bins });
+const raw: number[] = [];
+const samp: number[] = [];
+const sampNoProbe: number[] = [];
+let frames = 0;
+for (let i = 0; i < runs; i++) {
+  raw.push(rawDecode());
+  const a = await sampling(true, p0);
+  samp.push(a.s);
+  frames = a.frames;
+  sampNoProbe.push((await sampling(false, p0)).s);
+}
+const best = (xs: number[]) => Math.min(...xs);
+const fmt = (s: number) => `${s.toFixed(2)} s = ${(secs / s).toFixed(1)}× realtime, ${((secs * 30) / s).toFixed(0)} decoded fps`;
+console.log(`runs: ${runs} (best of each; all: raw ${raw.map((x) => x.toFixed(2)).join('/')}, sampling ${samp.map((x) => x.toFixed(2)).join('/')})`);
+console.log(`raw ffmpeg -f null decode:          ${fmt(best(raw))}`);
+console.log(`sampling (probe + ${frames} RGB frames): ${fmt(best(samp))}`);
+console.log(`sampling, probe given:              ${fmt(best(sampNoProbe))}`);
+console.log(`ratio sampling/raw speed: ${(best(raw) / best(samp)).toFixed(3)} (with probe), ${(best(raw) / best(sampNoProbe)).toFixed(3)} (probe given); target ≥ 0.9`);

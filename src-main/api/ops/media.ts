@@ -1,0 +1,71 @@
+// Contract of the media operations: probe a file, Molmo2 sample times, and the windows of a long recording.
+// Thumbnails and frames travel through the media:// protocol and the engine, not through these JSON operations.
+import { z } from 'zod';
+
+export const ProbeResultSchema = z.object({
+  file: z.string(),
+  container: z.string(),
+  sizeBytes: z.number(),
+  duration: z.number(),
+  claimedDuration: z.number(),
+  truncated: z.boolean(),
+  width: z.number().int(),
+  height: z.number().int(),
+  rotation: z.union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)]),
+  codec: z.string(),
+  pixFmt: z.string().nullable(),
+  fps: z.number(),
+  vfr: z.boolean(),
+  startTime: z.number(),
+  formatStartTime: z.number(),
+  hasAudio: z.boolean(),
+  frameCount: z.number().int().nullable(),
+  streamIndex: z.number().int(),
+  timeBase: z.tuple([z.number(), z.number()]),
+});
+
+export const SampleOptionsSchema = z.object({
+  mode: z.enum(['uniform_last_frame', 'fps']).optional(),
+  maxFps: z.number().positive().nullable().optional(),
+  maxFrames: z.number().int().positive().optional(),
+  videoFps: z.number().positive().optional(),
+  samplingFps: z.number().positive().optional(),
+});
+
+export const WindowSchema = z.object({
+  index: z.number().int(),
+  start: z.number(),
+  end: z.number(),
+  times: z.array(z.number()),
+});
+
+const WindowRequest = z.object({
+  path: z.string().min(1),
+  length: z.number().positive().optional(),
+  overlap: z.number().nonnegative().optional(),
+  maxFps: z.number().positive().optional(),
+  maxFrames: z.number().int().positive().optional(),
+});
+
+export const mediaOps = {
+  'media.probe': {
+    summary: 'Describe a video file; strict makes a truncated file the TRUNCATED error.',
+    request: z.object({ path: z.string().min(1), strict: z.boolean().optional() }).strict(),
+    response: ProbeResultSchema,
+  },
+  'media.sampleTimes': {
+    summary: "Molmo2's sample times for a clip of the given duration.",
+    request: SampleOptionsSchema.extend({ duration: z.number().nonnegative() }).strict(),
+    response: z.object({ times: z.array(z.number()) }),
+  },
+  'media.windows': {
+    summary: 'The overlapping analysis windows of a recording with their sample times.',
+    request: WindowRequest.strict(),
+    response: z.object({ duration: z.number(), count: z.number().int(), windows: z.array(WindowSchema) }),
+  },
+  'media.window': {
+    summary: 'One analysis window by index (to resume a job at any window).',
+    request: WindowRequest.extend({ index: z.number().int().nonnegative() }).strict(),
+    response: WindowSchema,
+  },
+} as const;

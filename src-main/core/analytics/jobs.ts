@@ -1,0 +1,128 @@
+// Count and track jobs over a recording's windows, written against small interfaces (model runner, parser, store).
+// The host wires the real engine and library; each window is checkpointed so an interrupted job resumes.
+import { AppError, toApiError, type ApiError } from '../../api/errors.js';
+import { dedupCounts, type CountDedupOptions } from './count-dedup.js';
+import { stitchTracks, type StitchOptions } from './stitch.js';
+import type { AnalyticsWindow, CountResult, FrameSize, LocalTrack, TrackSet, WindowPoint } from './types.js';
+
+/** Runs the model on one window of the recording with a prompt and returns the answer text. */
+export interface WindowRunner {
+  ask(window: AnalyticsWindow, prompt: string, signal: AbortSignal): Promise<string>;
+}
+
+/** Parses a counting/pointing answer into pixel points (throw AppError PARSE_ERROR when malformed). */
+export type PointParser = (answer: string, window: AnalyticsWindow, frame: FrameSize) => { points: WindowPoint[]; statedCount?: number | null };
+
+/** Parses a tracking answer into local tracks in pixels (throw AppError PARSE_ERROR when malformed). */
+export type TrackParser = (answer: string, window: AnalyticsWindow, frame: FrameSize) => LocalTrack[];
+
+/** What happened in one window: ok, a malformed answer (kept, not fatal) or a failed model run. */
+export interface WindowOutcome<T> {
+  window: AnalyticsWindow;
+  status: 'ok' | 'malformed' | 'failed';
+  answer: string | null;
+  parsed: T | null;
+  error?: ApiError;
+}
+
+/** Per-window checkpoints: the library implements this with rows keyed by (job, window index). */
+export interface WindowStore<T> {
+  load(index: number): Promise<WindowOutcome<T> | undefined> | WindowOutcome<T> | undefined;
+  save(outcome: WindowOutcome<T>): Promise<void> | void;
+}
+
+export interface JobProgress {
+  done: number;
+  total: number;
+  window: number;
+  status: WindowOutcome<unknown>['status'];
+  resumed: boolean;
+}
+
+export interface JobDeps<T, P> {
+  runner: WindowRunner;
+  parse: P;
+  store: WindowStore<T>;
+  onProgress?: (p: JobProgress) => void;
+}
+
+/** Prompt used for counting: the one Molmo2's video-counting eval uses (it answers with points, then the total). */
+export const countPrompt = (query: string) => `How many "${query}" are there in the video?`;
+/** Prompt used for tracking (the default-fps tracking template). */
+export const trackPrompt = (query: string) => `Track ${query}.`;
+
+async function runWindows<T>(
+  query: string,
+  windows: readonly AnalyticsWindow[],
+  prompt: string,
+  parse: (answer: string, w: AnalyticsWindow) => T,
+  deps: Omit<JobDeps<T, unknown>, 'parse'>,
+  signal: AbortSignal,
+): Promise<WindowOutcome<T>[]> {
+  if (!query.trim()) throw new AppError('INVALID_INPUT', 'the query is empty');
+  if (windows.length === 0) throw new AppError('INVALID_INPUT', 'no windows to run');
+  const out: WindowOutcome<T>[] = [];
+  for (const w of windows) {
+    if (signal.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
+    let outcome = await deps.store.load(w.index);
+    const resumed = outcome !== undefined && outcome.status !== 'failed';
+    if (!resumed) {
+      let answer: string | null = null;
+      try {
+        answer = await deps.runner.ask(w, prompt, signal);
+        outcome = { window: w, status: 'ok', answer, parsed: parse(answer, w) };
+      } catch (err) {
+        const e = toApiError(err);
+        if (e.code === 'CANCELLED' || signal.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
+        // A bad answer is recorded and the job goes on; an engine failure is recorded too (retried on resume).
+        outcome = answer !== null ? { window: w, status: 'malformed', answer, parsed: null, error: e } : { window: w, status: 'failed', answer: null, parsed: null, error: e };
+      }
+      await deps.store.save(outcome);
+    }
+    out.push(outcome!);
+    deps.onProgress?.({ done: out.length, total: windows.length, window: w.index, status: outcome!.status, resumed });
+  }
+  return out;
+}
+
+export interface CountJobInput {
+  query: string;
+  windows: readonly AnalyticsWindow[];
+  frame: FrameSize;
+  prompt?: string;
+  dedup?: CountDedupOptions;
+}
+
+export interface CountJobResult {
+  result: CountResult;
+  windows: WindowOutcome<{ points: WindowPoint[]; statedCount?: number | null }>[];
+}
+
+/** Runs the counting prompt on every window, then de-duplicates instances across overlaps. */
+export async function runCountJob(input: CountJobInput, deps: JobDeps<{ points: WindowPoint[]; statedCount?: number | null }, PointParser>, signal: AbortSignal): Promise<CountJobResult> {
+  const outcomes = await runWindows(input.query, input.windows, input.prompt ?? countPrompt(input.query), (a, w) => deps.parse(a, w, input.frame), deps, signal);
+  const ok = outcomes.filter((o) => o.status === 'ok' && o.parsed);
+  const result = dedupCounts(ok.map((o) => ({ ...o.window, points: o.parsed!.points })), input.frame, input.dedup);
+  return { result, windows: outcomes };
+}
+
+export interface TrackJobInput {
+  query: string;
+  windows: readonly AnalyticsWindow[];
+  frame: FrameSize;
+  prompt?: string;
+  stitch?: StitchOptions;
+}
+
+export interface TrackJobResult {
+  set: TrackSet;
+  windows: WindowOutcome<LocalTrack[]>[];
+}
+
+/** Runs the tracking prompt on every window, then stitches local tracks into recording-wide ids. */
+export async function runTrackJob(input: TrackJobInput, deps: JobDeps<LocalTrack[], TrackParser>, signal: AbortSignal): Promise<TrackJobResult> {
+  const outcomes = await runWindows(input.query, input.windows, input.prompt ?? trackPrompt(input.query), (a, w) => deps.parse(a, w, input.frame), deps, signal);
+  const ok = outcomes.filter((o) => o.status === 'ok' && o.parsed);
+  const set = stitchTracks(ok.map((o) => ({ ...o.window, tracks: o.parsed! })), input.frame, { label: input.query, ...input.stitch });
+  return { set, windows: outcomes };
+}

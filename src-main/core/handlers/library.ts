@@ -1,0 +1,57 @@
+// Operation handlers of the library area: open, import, recordings, search, and job control.
+// The open library lives in ctx.state under 'library'; every other op answers LIBRARY_NOT_OPEN without one.
+import { AppError } from '../../api/errors.js';
+import type { CoreContext } from '../context.js';
+import { openLibrary, type Library } from '../library/store.js';
+import { importPaths } from '../library/import.js';
+import { defaultMediaSource } from '../library/media-adapter.js';
+import type { MediaSource } from '../library/media-source.js';
+import { countRecordings, listRecordings } from '../library/recordings.js';
+import { search } from '../library/search.js';
+import { cancelJob, getJob, listJobs, pauseJob, resumeJob } from '../library/jobs.js';
+import type { HandlerMap } from './types.js';
+
+const LIBRARY_KEY = 'library';
+/** ctx.state key under which a host may put another MediaSource (the lead's wiring of src-main/core/media). */
+export const MEDIA_SOURCE_KEY = 'library.media';
+
+/** The open library of this context, or LIBRARY_NOT_OPEN. */
+export function currentLibrary(ctx: CoreContext): Library {
+  const lib = ctx.state.get(LIBRARY_KEY) as Library | undefined;
+  if (!lib || !lib.db.open) throw new AppError('LIBRARY_NOT_OPEN', 'No library is open; open or create one first.');
+  return lib;
+}
+
+export const libraryHandlers: HandlerMap = {
+  'library.open': async (req, ctx) => {
+    const previous = ctx.state.get(LIBRARY_KEY) as Library | undefined;
+    const lib = openLibrary(req.path, { create: req.create ?? true });
+    if (previous && previous !== lib) previous.close();
+    ctx.state.set(LIBRARY_KEY, lib);
+    ctx.logger.info('library opened', { path: lib.path, schemaVersion: lib.schemaVersion, created: lib.created });
+    return { path: lib.path, schemaVersion: lib.schemaVersion, created: lib.created, recordings: countRecordings(lib) };
+  },
+  'library.import': async (req, ctx, signal) => {
+    const lib = currentLibrary(ctx);
+    const media = (ctx.state.get(MEDIA_SOURCE_KEY) as MediaSource | undefined) ?? defaultMediaSource;
+    let last = 0;
+    return importPaths(lib, req.paths, {
+      media, signal, extensions: req.extensions,
+      onProgress: (done, total, path) => {
+        if (done === total || ctx.clock.now() - last > 200) {
+          last = ctx.clock.now();
+          ctx.emit('library.import.progress', { done, total, path });
+        }
+      },
+    });
+  },
+  'library.recordings': async (req, ctx) => ({ recordings: listRecordings(currentLibrary(ctx), { status: req.status }) }),
+  'library.search': async (req, ctx) => ({
+    results: search(currentLibrary(ctx), req.query, { ...(req.filters ?? {}), limit: req.limit ?? 20 }),
+  }),
+  'jobs.list': async (req, ctx) => ({ jobs: listJobs(currentLibrary(ctx), req) }),
+  'jobs.get': async (req, ctx) => getJob(currentLibrary(ctx), req.id),
+  'jobs.pause': async (req, ctx) => pauseJob(currentLibrary(ctx), req.id),
+  'jobs.resume': async (req, ctx) => resumeJob(currentLibrary(ctx), req.id),
+  'jobs.cancel': async (req, ctx) => cancelJob(currentLibrary(ctx), req.id),
+};

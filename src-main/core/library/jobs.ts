@@ -1,0 +1,266 @@
+// Persisted jobs: rows with kind, status, progress, checkpoint, attempts and error code, and the runner
+// that claims one, runs its executor under an AbortSignal, heartbeats, and records how it ended.
+import { hostname } from 'node:os';
+import { AppError, type ErrorCode } from '../../api/errors.js';
+import type { EventSink } from '../context.js';
+import type { Library } from './store.js';
+
+export type JobStatus = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
+
+export interface Job {
+  id: number;
+  kind: string;
+  status: JobStatus;
+  params: unknown;
+  done: number;
+  total: number;
+  checkpoint: unknown;
+  attempts: number;
+  errorCode: ErrorCode | null;
+  errorMessage: string | null;
+  /** A pause/cancel asked for by another process, seen by the runner within a second. */
+  control: 'pause' | 'cancel' | null;
+  owner: string | null;
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** Errors of the GPU/engine that pause a job (resumable once fixed) instead of failing it. */
+export const PAUSING_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['GPU_OOM', 'ENGINE_CRASHED', 'PROVIDER_UNAVAILABLE', 'DISK_FULL']);
+
+interface JobDbRow {
+  id: number; kind: string; status: JobStatus; params_json: string; progress_done: number; progress_total: number;
+  checkpoint_json: string | null; attempts: number; error_code: ErrorCode | null; error_message: string | null;
+  control: 'pause' | 'cancel' | null; owner: string | null; created_at: string; updated_at: string; started_at: string | null; finished_at: string | null;
+}
+
+function toJob(r: JobDbRow): Job {
+  return {
+    id: r.id, kind: r.kind, status: r.status, params: JSON.parse(r.params_json), done: r.progress_done, total: r.progress_total,
+    checkpoint: r.checkpoint_json ? JSON.parse(r.checkpoint_json) : null, attempts: r.attempts, errorCode: r.error_code,
+    errorMessage: r.error_message, control: r.control, owner: r.owner, createdAt: r.created_at, updatedAt: r.updated_at,
+    startedAt: r.started_at, finishedAt: r.finished_at,
+  };
+}
+
+const iso = () => new Date().toISOString();
+
+/** Adds a queued job; returns it. */
+export function createJob(lib: Library, kind: string, params: unknown, total = 0): Job {
+  const t = iso();
+  const id = Number(lib.db.prepare(`INSERT INTO jobs (kind, status, params_json, progress_total, created_at, updated_at)
+    VALUES (?, 'queued', ?, ?, ?, ?)`).run(kind, JSON.stringify(params ?? {}), total, t, t).lastInsertRowid);
+  return getJob(lib, id);
+}
+
+/** One job by id; JOB_NOT_FOUND if absent. */
+export function getJob(lib: Library, id: number): Job {
+  const r = lib.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobDbRow | undefined;
+  if (!r) throw new AppError('JOB_NOT_FOUND', `No job ${id}.`);
+  return toJob(r);
+}
+
+/** Jobs, newest first, optionally filtered by status or kind. */
+export function listJobs(lib: Library, filter: { status?: JobStatus[]; kind?: string; limit?: number } = {}): Job[] {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (filter.status?.length) { where.push(`status IN (${filter.status.map(() => '?').join(',')})`); args.push(...filter.status); }
+  if (filter.kind) { where.push('kind = ?'); args.push(filter.kind); }
+  const sql = `SELECT * FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
+  return (lib.db.prepare(sql).all(...args, filter.limit ?? 1000) as JobDbRow[]).map(toJob);
+}
+
+const live = new Map<string, AbortController>();
+const liveKey = (lib: Library, id: number) => `${lib.path}#${id}`;
+
+/** Pauses a job: a queued one at once, a running one at its next check (≤ 1 s, or at once in this process). */
+export function pauseJob(lib: Library, id: number): Job {
+  return control(lib, id, 'pause');
+}
+
+/** Cancels a job: queued/paused at once, running at its next check. Cancelled is final and is not a failure. */
+export function cancelJob(lib: Library, id: number): Job {
+  return control(lib, id, 'cancel');
+}
+
+function control(lib: Library, id: number, what: 'pause' | 'cancel'): Job {
+  const job = getJob(lib, id);
+  const t = iso();
+  if (job.status === 'running') {
+    lib.db.prepare('UPDATE jobs SET control = ?, updated_at = ? WHERE id = ?').run(what, t, id);
+    live.get(liveKey(lib, id))?.abort(what);
+  } else if (job.status === 'queued' || (job.status === 'paused' && what === 'cancel') || (job.status === 'failed' && what === 'cancel')) {
+    lib.db.prepare('UPDATE jobs SET status = ?, control = NULL, updated_at = ?, finished_at = ? WHERE id = ?')
+      .run(what === 'pause' ? 'paused' : 'cancelled', t, what === 'cancel' ? t : null, id);
+  } else if (!(job.status === 'paused' && what === 'pause')) {
+    throw new AppError('JOB_CONFLICT', `Job ${id} is ${job.status}; cannot ${what} it.`);
+  }
+  return getJob(lib, id);
+}
+
+/** Puts a paused or failed job back in the queue (its checkpoint is kept; the error is cleared). */
+export function resumeJob(lib: Library, id: number): Job {
+  const job = getJob(lib, id);
+  if (job.status === 'queued') return job;
+  if (job.status !== 'paused' && job.status !== 'failed') throw new AppError('JOB_CONFLICT', `Job ${id} is ${job.status}; only paused or failed jobs resume.`);
+  lib.db.prepare("UPDATE jobs SET status = 'queued', control = NULL, error_code = NULL, error_message = NULL, finished_at = NULL, updated_at = ? WHERE id = ?").run(iso(), id);
+  return getJob(lib, id);
+}
+
+/** This process's owner tag, host:pid. */
+export const thisOwner = (): string => `${hostname()}:${process.pid}`;
+
+function ownerAlive(owner: string | null, heartbeatAt: number | null, now: number): boolean {
+  if (!owner) return false;
+  const [host, pidStr] = owner.split(':');
+  if (host === hostname()) {
+    try {
+      process.kill(Number(pidStr), 0);
+      return heartbeatAt === null || now - heartbeatAt < 10 * 60_000; // a live pid that stopped beating for 10 min was reused
+    } catch (err) {
+      return (err as { code?: string }).code === 'EPERM';
+    }
+  }
+  return heartbeatAt !== null && now - heartbeatAt < 2 * 60_000;
+}
+
+/** Re-queues 'running' jobs whose owner process is gone (killed, crashed); returns their ids. */
+export function recoverStaleJobs(lib: Library, now = Date.now()): number[] {
+  const rows = lib.db.prepare("SELECT id, owner, heartbeat_at FROM jobs WHERE status = 'running'").all() as Array<{ id: number; owner: string | null; heartbeat_at: number | null }>;
+  const out: number[] = [];
+  for (const r of rows) {
+    if (r.owner === thisOwner() && live.has(liveKey(lib, r.id))) continue;
+    if (r.owner !== thisOwner() && ownerAlive(r.owner, r.heartbeat_at, now)) continue;
+    const n = lib.db.prepare("UPDATE jobs SET status = CASE control WHEN 'cancel' THEN 'cancelled' WHEN 'pause' THEN 'paused' ELSE 'queued' END, control = NULL, owner = NULL, updated_at = ? WHERE id = ? AND status = 'running' AND owner IS ?")
+      .run(iso(), r.id, r.owner).changes;
+    if (n) out.push(r.id);
+  }
+  return out;
+}
+
+/** What an executor gets: the job, its last checkpoint, a signal, and progress reporting. */
+export interface JobRunContext {
+  job: Job;
+  lib: Library;
+  signal: AbortSignal;
+  /**
+   * Records progress (and optionally a new checkpoint) in the job row. Call it inside the same transaction that
+   * stores the unit of work, so a kill -9 leaves both or neither. Emits a throttled job.progress event.
+   */
+  progress(done: number, total: number, checkpoint?: unknown, message?: string): void;
+}
+
+export type JobExecutor = (ctx: JobRunContext) => Promise<void>;
+
+export interface RunJobOptions {
+  signal?: AbortSignal;
+  emit?: EventSink;
+  /** Minimum ms between job.progress events (default 250). */
+  throttleMs?: number;
+  now?: () => number;
+}
+
+/** Claims a queued job and runs it to done/paused/cancelled/failed; returns the final row. Throws JOB_CONFLICT if not queued. */
+export async function runJob(lib: Library, id: number, executors: Record<string, JobExecutor>, opts: RunJobOptions = {}): Promise<Job> {
+  const db = lib.db;
+  const now = opts.now ?? Date.now;
+  const owner = thisOwner();
+  const claimed = db.prepare(`UPDATE jobs SET status = 'running', owner = ?, heartbeat_at = ?, attempts = attempts + 1, control = NULL,
+    error_code = NULL, error_message = NULL, started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ? AND status = 'queued'`)
+    .run(owner, now(), iso(), iso(), id).changes;
+  if (!claimed) {
+    const j = getJob(lib, id);
+    throw new AppError('JOB_CONFLICT', `Job ${id} is ${j.status}; only queued jobs can start.`);
+  }
+  const job = getJob(lib, id);
+  const exec = executors[job.kind];
+  const ac = new AbortController();
+  live.set(liveKey(lib, id), ac);
+  const onOuter = () => ac.abort('interrupt');
+  opts.signal?.addEventListener('abort', onOuter, { once: true });
+  if (opts.signal?.aborted) ac.abort('interrupt');
+  const beat = db.prepare('UPDATE jobs SET heartbeat_at = ? WHERE id = ?');
+  const readControl = db.prepare('SELECT control FROM jobs WHERE id = ?').pluck();
+  const timer = setInterval(() => {
+    try {
+      beat.run(now(), id);
+      const c = readControl.get(id) as 'pause' | 'cancel' | null;
+      if (c && !ac.signal.aborted) ac.abort(c);
+    } catch {
+      // Busy for a moment: the next tick retries; the run itself surfaces real DB errors.
+    }
+  }, 1000);
+  timer.unref();
+
+  const startDone = job.done;
+  const startedAt = now();
+  let lastEmit = 0;
+  const emit = (status: Job['status'], done: number, total: number, extra: { message?: string; errorCode?: ErrorCode } = {}) => {
+    if (!opts.emit) return;
+    const rate = (now() - startedAt) / Math.max(1, done - startDone);
+    const eta = status === 'running' && done > startDone ? ((total - done) * rate) / 1000 : null;
+    opts.emit('job.progress', { jobId: id, kind: job.kind, status, done, total, etaSeconds: eta, ...extra });
+  };
+  const upd = db.prepare('UPDATE jobs SET progress_done = ?, progress_total = ?, checkpoint_json = COALESCE(?, checkpoint_json), heartbeat_at = ?, updated_at = ? WHERE id = ?');
+  let done = job.done;
+  let total = job.total;
+  const ctx: JobRunContext = {
+    job, lib, signal: ac.signal,
+    progress(d, t, checkpoint, message) {
+      done = d;
+      total = t;
+      upd.run(d, t, checkpoint === undefined ? null : JSON.stringify(checkpoint), now(), iso(), id);
+      if (now() - lastEmit >= (opts.throttleMs ?? 250) || d === t) {
+        lastEmit = now();
+        emit('running', d, t, message ? { message } : {});
+      }
+    },
+  };
+  emit('running', done, total);
+  let status: JobStatus;
+  let errorCode: ErrorCode | null = null;
+  let errorMessage: string | null = null;
+  try {
+    if (!exec) throw new AppError('INVALID_INPUT', `No executor for job kind "${job.kind}".`);
+    await exec(ctx);
+    ac.signal.throwIfAborted();
+    status = 'done';
+  } catch (err) {
+    const reason = ac.signal.aborted ? ac.signal.reason : null;
+    if (reason === 'cancel') status = 'cancelled';
+    else if (reason === 'pause') status = 'paused';
+    else if (reason === 'interrupt') { status = 'paused'; errorMessage = 'Interrupted (the app or CLI stopped); resume to continue.'; }
+    else if (err instanceof AppError && PAUSING_ERROR_CODES.has(err.code)) { status = 'paused'; errorCode = err.code; errorMessage = err.message; }
+    else if (err instanceof AppError && err.code === 'CANCELLED') status = 'cancelled';
+    else {
+      status = 'failed';
+      errorCode = err instanceof AppError ? err.code : 'INTERNAL';
+      errorMessage = err instanceof Error ? err.message : String(err);
+    }
+  } finally {
+    clearInterval(timer);
+    opts.signal?.removeEventListener('abort', onOuter);
+    live.delete(liveKey(lib, id));
+  }
+  const final = status === 'done' || status === 'cancelled' || status === 'failed';
+  db.prepare(`UPDATE jobs SET status = ?, error_code = ?, error_message = ?, control = NULL, owner = NULL, updated_at = ?,
+    finished_at = ? WHERE id = ?`).run(status, errorCode, errorMessage, iso(), final ? iso() : null, id);
+  emit(status, done, total, { ...(errorMessage ? { message: errorMessage } : {}), ...(errorCode ? { errorCode } : {}) });
+  return getJob(lib, id);
+}
+
+/** Runs queued jobs of the given kinds one after another until none is left or the signal aborts. */
+export async function runQueued(lib: Library, executors: Record<string, JobExecutor>, opts: RunJobOptions = {}): Promise<Job[]> {
+  recoverStaleJobs(lib);
+  const out: Job[] = [];
+  const kinds = Object.keys(executors);
+  for (;;) {
+    if (opts.signal?.aborted) break;
+    const next = lib.db.prepare(`SELECT id FROM jobs WHERE status = 'queued' AND kind IN (${kinds.map(() => '?').join(',')}) ORDER BY id LIMIT 1`).pluck().get(...kinds) as number | undefined;
+    if (next === undefined) break;
+    out.push(await runJob(lib, next, executors, opts));
+  }
+  return out;
+}

@@ -1,0 +1,137 @@
+// Opens a library file: checks it is an intact Molmoscope SQLite file, turns on WAL and migrates it.
+// A corrupt, foreign or newer-version file is refused with a clear AppError and never written to.
+import Database from 'better-sqlite3';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { AppError } from '../../api/errors.js';
+import { APPLICATION_ID, LATEST_VERSION, migrate, schemaVersion } from './migrations/index.js';
+
+export interface OpenLibraryOptions {
+  /** Create the file when it does not exist (default false: a missing file is NOT_FOUND). */
+  create: boolean;
+  /** Open read-only: no migration, no WAL switch; an out-of-date schema is refused. */
+  readonly?: boolean;
+  /** 'full' = PRAGMA integrity_check (default), 'quick' = quick_check, 'none' skips it (benchmarks only). */
+  integrity?: 'full' | 'quick' | 'none';
+  /** How long to wait for another writer before LIBRARY_LOCKED (default 5000 ms). */
+  busyTimeoutMs?: number;
+}
+
+export interface Library {
+  readonly path: string;
+  readonly db: Database.Database;
+  /** Schema version after migration. */
+  readonly schemaVersion: number;
+  /** True when this call created the file. */
+  readonly created: boolean;
+  readonly readonly: boolean;
+  close(): void;
+}
+
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+
+/** Maps a better-sqlite3 error to the library's error codes. */
+export function libraryError(err: unknown, path: string): AppError {
+  if (err instanceof AppError) return err;
+  const code = (err as { code?: string })?.code ?? '';
+  const msg = (err as Error)?.message ?? String(err);
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new AppError('LIBRARY_LOCKED', `The library ${path} is locked by another process (${msg}). Close the other Molmoscope window or job and retry.`, undefined, { cause: err });
+  }
+  if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT')) {
+    return new AppError('LIBRARY_CORRUPT', `The library ${path} is damaged or not a SQLite file (${msg}). It was left untouched; restore a backup or choose another file.`, undefined, { cause: err });
+  }
+  if (code.startsWith('SQLITE_FULL')) return new AppError('DISK_FULL', `No space left while writing ${path}.`, undefined, { cause: err });
+  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_PERM')) {
+    return new AppError('UNREADABLE', `The library ${path} cannot be opened (${msg}).`, undefined, { cause: err });
+  }
+  return new AppError('INTERNAL', `Library ${path}: ${msg}`, undefined, { cause: err });
+}
+
+function readHeader(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(100);
+    const n = readSync(fd, buf, 0, 100, 0);
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function hasUserTables(db: Database.Database): boolean {
+  const row = db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'").get() as { n: number };
+  return row.n > 0;
+}
+
+/** Opens (or creates) a library file, checks integrity, enables WAL and migrates to the latest schema. */
+export function openLibrary(path: string, opts: OpenLibraryOptions): Library {
+  const readonly = opts.readonly ?? false;
+  const exists = existsSync(path);
+  if (!exists && (!opts.create || readonly)) throw new AppError('NOT_FOUND', `No library file at ${path}.`);
+  const size = exists ? statSync(path).size : 0;
+  if (exists && size > 0) {
+    // Check the magic before SQLite sees the file: a text or media file must never be "recovered" into a DB.
+    const header = readHeader(path);
+    if (header.length < 100 || !header.subarray(0, 16).equals(SQLITE_MAGIC)) {
+      throw new AppError('LIBRARY_CORRUPT', `${path} is not a SQLite library file (bad header). It was left untouched.`);
+    }
+  }
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly, fileMustExist: exists });
+  } catch (err) {
+    throw libraryError(err, path);
+  }
+  try {
+    db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+    // Read-only checks first: nothing below writes until the file is known to be ours, intact and not newer.
+    const version = schemaVersion(db);
+    const appId = db.pragma('application_id', { simple: true }) as number;
+    const fresh = version === 0 && appId === 0 && !hasUserTables(db);
+    if (fresh && (!opts.create || readonly)) {
+      throw new AppError('NOT_FOUND', `${path} is an empty file, not a library yet; create it (create: true) to initialise it.`);
+    }
+    if (!fresh && appId !== APPLICATION_ID) {
+      throw new AppError('LIBRARY_CORRUPT', `${path} is a SQLite file but not a Molmoscope library (application_id ${appId}). It was left untouched.`);
+    }
+    if (version > LATEST_VERSION) {
+      throw new AppError('LIBRARY_TOO_NEW', `${path} has schema version ${version}; this Molmoscope reads up to ${LATEST_VERSION}. Update Molmoscope to open it. The file was left untouched.`, { version, supported: LATEST_VERSION });
+    }
+    const integrity = opts.integrity ?? 'full';
+    if (integrity !== 'none' && !fresh) {
+      const rows = db.pragma(integrity === 'full' ? 'integrity_check(20)' : 'quick_check(20)') as Array<Record<string, string>>;
+      const problems = rows.map((r) => Object.values(r)[0]).filter((v) => v !== 'ok');
+      if (problems.length) {
+        throw new AppError('LIBRARY_CORRUPT', `The library ${path} failed its integrity check: ${problems.slice(0, 3).join('; ')}. It was left untouched; restore a backup.`, { problems });
+      }
+    }
+    if (readonly) {
+      if (version < LATEST_VERSION) {
+        throw new AppError('INVALID_INPUT', `${path} has schema version ${version} and needs migrating to ${LATEST_VERSION}; open it writable once.`);
+      }
+    } else {
+      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      if (mode !== 'wal') throw new AppError('INTERNAL', `Could not switch ${path} to WAL (journal_mode=${String(mode)}).`);
+      // NORMAL in WAL mode: a killed process never corrupts or loses committed transactions; only power loss can drop the last few.
+      db.pragma('synchronous = NORMAL');
+      // 32 MiB page cache: FTS5 segment merges and search over a large library thrash SQLite's 2 MiB default.
+      db.pragma('cache_size = -32768');
+      migrate(db);
+    }
+    db.pragma('foreign_keys = ON');
+    const finalVersion = schemaVersion(db);
+    return {
+      path,
+      db,
+      schemaVersion: finalVersion,
+      created: !exists || fresh,
+      readonly,
+      close: () => {
+        if (db.open) db.close();
+      },
+    };
+  } catch (err) {
+    db.close();
+    throw libraryError(err, path);
+  }
+}

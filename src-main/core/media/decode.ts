@@ -1,0 +1,222 @@
+// decodeFrames: for each requested time, the frame displayed at that time, streamed as RGB24 from one ffmpeg process.
+// Frames are picked by their index in presentation order (from a demux-only packet scan), so VFR, B-frames and a
+// non-zero start offset are exact; only the picked frames are converted and piped.
+import { AppError } from '../../api/errors.js';
+import { resolveFfmpeg, type FfmpegBinaries } from './ffmpeg-resolve.js';
+import { detectHwaccel } from './hwaccel.js';
+import { scanPackets, type PacketScan } from './packets.js';
+import { probe as probeFile, statMedia, type ProbeResult } from './probe.js';
+import { spawnTracked, waitExit } from './process.js';
+
+export interface DecodedFrame {
+  /** Position of this time in the `times` argument. */
+  index: number;
+  /** The requested time (seconds from the first frame) — the timestamp to show the model. */
+  time: number;
+  width: number;
+  height: number;
+  /** width × height × 3 bytes, row-major RGB. */
+  rgb: Uint8Array;
+}
+
+export interface DecodeOptions {
+  signal?: AbortSignal;
+  /** 'native' (default): display resolution after rotation. A size uses ffmpeg's bilinear scaler (UI only). */
+  size?: { width: number; height: number } | 'native';
+  probe?: ProbeResult;
+  bins?: FfmpegBinaries;
+  /** Kill ffmpeg if it sends nothing for this long (default 60 s). */
+  stallMs?: number;
+  /** Use `-hwaccel cuda` when detected (default true). */
+  hwaccel?: boolean;
+  /** Gap (in fps × width × height × seconds) past which far-apart times are reached by a new seek (default 120e6). */
+  seekWorthPixels?: number;
+}
+
+/** Tolerance when comparing a requested time with frame start times (well under one tick of any real time base). */
+const EPS = 1e-6;
+/** Most distinct frames selected by one ffmpeg process (keeps the select expression short). */
+const MAX_PER_PROCESS = 1500;
+/** Decoding through a gap costs about fps × width × height × gap pixels; past this, a seek is cheaper (≈ 2 s of 1080p30). */
+const SEEK_WORTH_PIXELS = 120e6;
+
+/** Index of the frame displayed at absolute time `abs`: the last frame starting at or before it (first frame if none). */
+export function displayedIndex(times: Float64Array, abs: number): number {
+  let lo = 0;
+  let hi = times.length; // first index with times[i] > abs + EPS
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (times[mid]! > abs + EPS) hi = mid;
+    else lo = mid + 1;
+  }
+  return Math.max(0, lo - 1);
+}
+
+/** A select-filter expression true exactly for the sorted indices `idx` (a binary decision tree on n). */
+function selectExpr(idx: number[], lo = 0, hi = idx.length - 1): string {
+  if (lo === hi) return `eq(n,${idx[lo]})`;
+  const mid = (lo + hi + 1) >> 1;
+  return `if(lt(n,${idx[mid]}),${selectExpr(idx, lo, mid - 1)},${selectExpr(idx, mid, hi)})`;
+}
+
+/** Streams, for each time (seconds from the first frame), the RGB frame displayed then; times are yielded in ascending order. */
+export async function* decodeFrames(file: string, times: readonly number[], opts: DecodeOptions = {}): AsyncGenerator<DecodedFrame> {
+  const bins = opts.bins ?? resolveFfmpeg();
+  const p = opts.probe ?? (await probeFile(file, { signal: opts.signal, bins }));
+  if (times.length === 0) return;
+  for (const t of times) if (!Number.isFinite(t) || t < 0) throw new AppError('INVALID_INPUT', `sample times must be finite and ≥ 0, got ${t}`);
+  const order = times.map((_, i) => i).sort((a, b) => times[a]! - times[b]! || a - b);
+  const sizeBytes = await statMedia(file);
+  const size = opts.size && opts.size !== 'native' ? opts.size : null;
+  if (size && (!(size.width >= 1) || !(size.height >= 1))) throw new AppError('INVALID_INPUT', 'size must be at least 1×1');
+  const width = size ? Math.round(size.width) : p.width;
+  const height = size ? Math.round(size.height) : p.height;
+  const hw = opts.hwaccel === false ? null : await detectHwaccel(bins.ffmpeg);
+  const scanBase = { streamIndex: p.streamIndex, timeBase: p.timeBase, sizeBytes, signal: opts.signal };
+
+  // Spans of times close enough that decoding through the gap is cheaper than a new seek; far-apart times (e.g.
+  // 128 samples over 4 hours of 1080p) get a seek each instead of decoding the whole recording.
+  const spans: number[][] = [[0]];
+  for (let j = 1; j < order.length; j++) {
+    const gap = times[order[j]!]! - times[order[j - 1]!]!;
+    if (gap * p.fps * p.width * p.height > (opts.seekWorthPixels ?? SEEK_WORTH_PIXELS)) spans.push([j]);
+    else spans[spans.length - 1]!.push(j);
+  }
+  for (let s = 0; s < spans.length; s++) {
+    let js = spans[s]!;
+    const firstT = times[order[js[0]!]!]!;
+    let lastT = times[order[js[js.length - 1]!]!]!;
+    // Demux only the stretch needed; from a few seconds before a late first time.
+    const fromAbs = p.startTime + firstT - 10;
+    let partial = fromAbs > p.startTime;
+    const interval = (a: number | null, b: number) => `${a === null ? '' : a.toFixed(6)}%${(b + 5).toFixed(6)}`;
+    let scan: PacketScan = await scanPackets(bins.ffprobe, file, { ...scanBase, interval: interval(partial ? fromAbs : null, p.startTime + lastT) });
+    if (partial && !(scan.times.length && scan.times[0]! <= p.startTime + firstT && scan.allPts)) {
+      // No usable seek (no pts, or the demuxer landed late): one pass from the start over all remaining times.
+      js = spans.slice(s).flat();
+      s = spans.length;
+      lastT = times[order[js[js.length - 1]!]!]!;
+      scan = await scanPackets(bins.ffprobe, file, { ...scanBase, interval: interval(null, p.startTime + lastT) });
+      partial = false;
+    }
+    if (scan.times.length === 0) throw new AppError('UNREADABLE', `no complete video frame in ${file}`);
+    yield* decodeSpan(file, times, order, js, scan, partial, { bins, hw, seekTo: null, width, height, size, p, opts }, sizeBytes);
+  }
+}
+
+/** Decodes the times at positions `js` of `order` using one packet scan; one ffmpeg process per MAX_PER_PROCESS frames. */
+async function* decodeSpan(
+  file: string, times: readonly number[], order: number[], js: number[], scan: PacketScan, partial: boolean, ctx: GroupCtx, sizeBytes: number,
+): AsyncGenerator<DecodedFrame> {
+  const { p, width, height } = ctx;
+  // Index into scan.times of the frame displayed at each requested time.
+  const want = js.map((j) => displayedIndex(scan.times, p.startTime + times[order[j]!]!));
+  const distinct = [...new Set(want)];
+  for (let g = 0; g < distinct.length; g += MAX_PER_PROCESS) {
+    const group = distinct.slice(g, g + MAX_PER_PROCESS);
+    // Seek (ffmpeg's accurate seek drops frames before -ss) only when frame times come from real pts, so the trim
+    // point and our timeline agree; AVI-style dts-only streams are decoded from the start.
+    const k0 = group[0]!;
+    const canSeek = scan.allPts && k0 > 0 && scan.times[k0]! - p.startTime > 5;
+    if (partial && !canSeek) throw new AppError('INTERNAL', 'partial packet scan without a seek point');
+    const base = canSeek ? k0 : 0;
+    const seekTo = canSeek ? scan.times[k0]! - (scan.times[k0]! - scan.times[k0 - 1]!) / 2 - p.formatStartTime : null;
+    const rel = group.map((k) => k - base);
+    const out = (k: number, rgb: Uint8Array, copy: boolean): DecodedFrame[] => {
+      const res: DecodedFrame[] = [];
+      for (let q = 0; q < want.length; q++) {
+        if (want[q] !== k) continue;
+        const i = order[js[q]!]!;
+        res.push({ index: i, time: times[i]!, width, height, rgb: copy || res.length > 0 ? rgb.slice() : rgb });
+      }
+      return res;
+    };
+    let gi = 0;
+    let last: Uint8Array | null = null;
+    for await (const rgb of decodeGroup(file, rel, { ...ctx, seekTo })) {
+      last = rgb;
+      yield* out(group[gi++]!, rgb, false);
+    }
+    // ffmpeg ended before every picked frame came out (undecodable tail): the remaining times get the last decoded
+    // frame, as the reference clamps indices to the decodable frames.
+    if (gi < group.length) {
+      // A file that vanished or changed while ffmpeg read it is an error, not a short video.
+      if ((await statMedia(file)) !== sizeBytes) throw new AppError('UNREADABLE', `${file} changed while it was being read`);
+      if (!last) throw new AppError('FFMPEG_FAILED', `ffmpeg decoded no frame of ${file} near ${times[order[js[0]!]!]} s`);
+      for (; gi < group.length; gi++) yield* out(group[gi]!, last, true);
+    }
+  }
+}
+
+interface GroupCtx {
+  bins: FfmpegBinaries;
+  hw: string | null;
+  seekTo: number | null;
+  width: number;
+  height: number;
+  size: { width: number; height: number } | null;
+  p: ProbeResult;
+  opts: DecodeOptions;
+}
+
+/** One ffmpeg process: yields the RGB buffers of frames with presentation indices `rel` (relative to the seek point). */
+async function* decodeGroup(file: string, rel: number[], c: GroupCtx): AsyncGenerator<Uint8Array> {
+  const filters = [`select='${selectExpr(rel)}'`];
+  // Rotate only the kept frames (ffmpeg's autorotate would transpose every decoded frame before the select).
+  const turn = { 0: [], 90: ['transpose=clock'], 180: ['hflip', 'vflip'], 270: ['transpose=cclock'] }[c.p.rotation];
+  filters.push(...turn);
+  if (c.size) filters.push(`scale=${c.width}:${c.height}:flags=bilinear`);
+  const args = ['-hide_banner', '-nostdin', '-v', 'error'];
+  if (c.hw) args.push('-hwaccel', c.hw);
+  if (c.seekTo !== null) args.push('-ss', c.seekTo.toFixed(6));
+  args.push('-noautorotate', '-i', file, '-map', `0:${c.p.streamIndex}`, '-vf', filters.join(','), '-fps_mode', 'passthrough');
+  args.push('-frames:v', String(rel.length), '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1');
+  const { child, dispose } = spawnTracked(c.bins.ffmpeg, args, c.opts.signal);
+  let stderr = '';
+  child.stderr!.on('data', (b: Buffer) => {
+    if (stderr.length < 16384) stderr += b.toString('utf8');
+  });
+  let spawnErr: NodeJS.ErrnoException | null = null;
+  child.once('error', (e) => { spawnErr = e; });
+  const frameBytes = c.width * c.height * 3;
+  let stalled = false;
+  const stallMs = c.opts.stallMs ?? 60_000;
+  let timer = setTimeout(() => { stalled = true; dispose(); }, stallMs);
+  const pet = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => { stalled = true; dispose(); }, stallMs);
+  };
+  try {
+    let cur = new Uint8Array(frameBytes);
+    let fill = 0;
+    for await (const chunk of child.stdout! as AsyncIterable<Buffer>) {
+      pet();
+      let off = 0;
+      while (off < chunk.length) {
+        const n = Math.min(frameBytes - fill, chunk.length - off);
+        cur.set(chunk.subarray(off, off + n), fill);
+        fill += n;
+        off += n;
+        if (fill === frameBytes) {
+          clearTimeout(timer); // the consumer may take its time; the stall clock restarts on the next chunk
+          yield cur;
+          pet();
+          cur = new Uint8Array(frameBytes);
+          fill = 0;
+        }
+      }
+    }
+    const code = await waitExit(child);
+    if (c.opts.signal?.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
+    if (spawnErr) throw new AppError('FFMPEG_MISSING', `cannot run ${c.bins.ffmpeg}: ${(spawnErr as Error).message}`);
+    if (stalled) throw new AppError('PROBE_TIMEOUT', `ffmpeg sent nothing for ${stallMs} ms while decoding ${file} and was killed`);
+    if (code !== 0) {
+      await statMedia(file); // vanished → NOT_FOUND
+      throw new AppError('FFMPEG_FAILED', `ffmpeg failed decoding ${file}: ${stderr.trim().split('\n').slice(-2).join(' ')}`);
+    }
+  } finally {
+    clearTimeout(timer);
+    dispose();
+    await waitExit(child);
+  }
+}

@@ -1,0 +1,259 @@
+// probe(file): what a video is (duration, size after rotation, codec, fps, VFR, start offset, audio, truncation),
+// with every failure mapped to a closed error code. ffprobe children are killed on timeout/abort.
+import { open, stat } from 'node:fs/promises';
+import { AppError } from '../../api/errors.js';
+import { seconds, type Seconds } from '../../api/units.js';
+import { resolveFfmpeg, type FfmpegBinaries } from './ffmpeg-resolve.js';
+import { scanPackets } from './packets.js';
+import { runCollect } from './process.js';
+
+export interface ProbeResult {
+  file: string;
+  /** Container format names as ffprobe reports them (e.g. "mov,mp4,m4a,3gp,3g2,mj2"). */
+  container: string;
+  sizeBytes: number;
+  /** Playable duration from the first frame: for a truncated file, the decodable part only. */
+  duration: Seconds;
+  /** Duration the header claims (equals `duration` unless truncated). */
+  claimedDuration: Seconds;
+  /** True when the decodable part is shorter than the header claims (see probeStrict). */
+  truncated: boolean;
+  /** Display size, after rotation metadata is applied. */
+  width: number;
+  height: number;
+  /** Clockwise display rotation in degrees (0, 90, 180, 270). */
+  rotation: 0 | 90 | 180 | 270;
+  codec: string;
+  pixFmt: string | null;
+  /** Average frames per second of the video stream. */
+  fps: number;
+  /** Variable frame rate: frame intervals in the first few hundred frames differ. */
+  vfr: boolean;
+  /** Presentation time of the first frame (the stream start offset), seconds. */
+  startTime: Seconds;
+  /** Container start time that ffmpeg's -ss is relative to, seconds. */
+  formatStartTime: Seconds;
+  hasAudio: boolean;
+  /** Number of frames if the container states it (or a scan counted it), else null. */
+  frameCount: number | null;
+  /** Index of the video stream among all streams, and its time base. */
+  streamIndex: number;
+  timeBase: [number, number];
+}
+
+export interface ProbeOptions {
+  signal?: AbortSignal;
+  /** Per ffprobe child; default 20 s. */
+  timeoutMs?: number;
+  bins?: FfmpegBinaries;
+}
+
+interface FfStream {
+  index: number;
+  codec_type?: string;
+  codec_name?: string;
+  width?: number;
+  height?: number;
+  pix_fmt?: string;
+  r_frame_rate?: string;
+  avg_frame_rate?: string;
+  time_base?: string;
+  start_time?: string;
+  duration?: string;
+  nb_frames?: string;
+  disposition?: { attached_pic?: number };
+  tags?: Record<string, string>;
+  side_data_list?: Array<{ side_data_type?: string; rotation?: number }>;
+}
+
+const decoderCache = new Map<string, Set<string>>();
+
+/** The set of video decoder names this ffmpeg build has (cached per binary). */
+async function videoDecoders(ffmpeg: string, signal?: AbortSignal): Promise<Set<string>> {
+  const hit = decoderCache.get(ffmpeg);
+  if (hit) return hit;
+  const r = await runCollect(ffmpeg, ['-hide_banner', '-decoders'], { signal, timeoutMs: 10_000 });
+  const set = new Set<string>();
+  for (const line of r.stdout.toString('utf8').split('\n')) {
+    const m = /^\s*V\S*\s+(\S+)/.exec(line);
+    if (m) set.add(m[1]!);
+  }
+  decoderCache.set(ffmpeg, set);
+  return set;
+}
+
+function ratio(s: string | undefined): number {
+  if (!s) return NaN;
+  const [a, b] = s.split('/').map(Number);
+  if (b === undefined) return a!;
+  return b ? a! / b : NaN;
+}
+
+function clockwiseRotation(st: FfStream): 0 | 90 | 180 | 270 {
+  const dm = st.side_data_list?.find((d) => d.rotation !== undefined);
+  // ffprobe's display-matrix rotation is counter-clockwise; the legacy `rotate` tag is clockwise.
+  const deg = dm ? -Number(dm.rotation) : Number(st.tags?.rotate ?? 0);
+  const r = (((Math.round(deg / 90) * 90) % 360) + 360) % 360;
+  return r as 0 | 90 | 180 | 270;
+}
+
+const BOX_TYPES = new Set(['ftyp', 'mdat', 'moov', 'free', 'skip', 'wide', 'pnot', 'uuid', 'styp']);
+
+/** True when the file starts with an MP4/MOV box header (a damaged MP4, not a text file named .mp4). */
+function looksLikeIsoBmff(head: Buffer): boolean {
+  return head.length >= 8 && BOX_TYPES.has(head.toString('latin1', 4, 8));
+}
+
+async function readHead(file: string): Promise<Buffer> {
+  try {
+    const fh = await open(file, 'r');
+    try {
+      const b = Buffer.alloc(12);
+      const { bytesRead } = await fh.read(b, 0, 12, 0);
+      return b.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return Buffer.alloc(0);
+  }
+}
+
+function classify(stderr: string, file: string, head: Buffer): AppError {
+  const s = stderr.toLowerCase();
+  if (s.includes('no such file')) return new AppError('NOT_FOUND', `no such file: ${file}`);
+  if (s.includes('permission denied')) return new AppError('UNREADABLE', `permission denied: ${file}`);
+  if (s.includes('moov atom not found') && looksLikeIsoBmff(head))
+    return new AppError('UNREADABLE', `the MP4/MOV index (moov atom) is missing, so nothing can be decoded; the recording was probably interrupted before it was finalised: ${file}`);
+  if (s.includes('input/output error')) return new AppError('UNREADABLE', `I/O error reading ${file}`);
+  return new AppError('NOT_A_VIDEO', `not a media file ffmpeg can read: ${file} (${stderr.trim().split('\n').pop() ?? ''})`);
+}
+
+/** Stat a file with its errors mapped to NOT_FOUND / UNREADABLE / NOT_A_VIDEO. */
+export async function statMedia(file: string): Promise<number> {
+  let st;
+  try {
+    st = await stat(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new AppError('NOT_FOUND', `no such file: ${file}`);
+    throw new AppError('UNREADABLE', `cannot read ${file}: ${(err as Error).message}`);
+  }
+  if (!st.isFile()) throw new AppError('NOT_A_VIDEO', `not a regular file: ${file}`);
+  if (st.size === 0) throw new AppError('NOT_A_VIDEO', `empty file: ${file}`);
+  return st.size;
+}
+
+/** Probes a video file; a truncated file is a result with `truncated: true` and its decodable duration. */
+export async function probe(file: string, opts: ProbeOptions = {}): Promise<ProbeResult> {
+  const bins = opts.bins ?? resolveFfmpeg();
+  const timeoutMs = opts.timeoutMs ?? 20_000;
+  const sizeBytes = await statMedia(file);
+  const r = await runCollect(bins.ffprobe, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-i', file], {
+    signal: opts.signal,
+    timeoutMs,
+    maxStdout: 16 << 20,
+  });
+  let info: { streams?: FfStream[]; format?: { format_name?: string; duration?: string; start_time?: string } };
+  try {
+    info = JSON.parse(r.stdout.toString('utf8') || '{}');
+  } catch {
+    info = {};
+  }
+  if (r.code !== 0 || !info.format) {
+    await statMedia(file); // a file that vanished mid-probe is NOT_FOUND, not NOT_A_VIDEO
+    throw classify(r.stderr, file, await readHead(file));
+  }
+  const streams = info.streams ?? [];
+  const v = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
+  if (!v) throw new AppError('NO_VIDEO_STREAM', `no video stream in ${file} (streams: ${streams.map((s) => s.codec_type).join(', ') || 'none'})`);
+  const codec = v.codec_name ?? 'unknown';
+  const decoders = await videoDecoders(bins.ffmpeg, opts.signal);
+  if (!v.codec_name || v.codec_name === 'none' || (decoders.size > 0 && !decoders.has(codec)))
+    throw new AppError('UNSUPPORTED_CODEC', `this ffmpeg build cannot decode the video codec "${codec}" of ${file}`);
+  if (!v.width || !v.height) throw new AppError('UNSUPPORTED_CODEC', `the video stream of ${file} has no frame size (codec "${codec}")`);
+  const rotation = clockwiseRotation(v);
+  const swap = rotation === 90 || rotation === 270;
+  const tbParts = (v.time_base ?? '1/1000').split('/').map(Number);
+  const timeBase: [number, number] = [tbParts[0] || 1, tbParts[1] || 1000];
+  const formatStart = Number(info.format.start_time ?? 0) || 0;
+  const declaredStart = Number(v.start_time ?? formatStart);
+  const formatDuration = Number(info.format.duration);
+  let claimed = Number(v.duration);
+  if (!Number.isFinite(claimed) || claimed <= 0) claimed = Number.isFinite(formatDuration) ? formatDuration - Math.max(0, declaredStart - formatStart) : NaN;
+
+  const scanOpts = { streamIndex: v.index, timeBase, sizeBytes, signal: opts.signal, timeoutMs };
+  // The first frames tell us the real start offset, the frame interval and whether the rate varies.
+  const head = await scanPackets(bins.ffprobe, file, { ...scanOpts, interval: '%+#240' });
+  if (head.times.length === 0) throw new AppError('UNREADABLE', `no complete video frame in ${file}`);
+  const startTime = head.times[0]!;
+  const deltas: number[] = [];
+  for (let i = 1; i < head.times.length; i++) deltas.push(head.times[i]! - head.times[i - 1]!);
+  const sorted = [...deltas].sort((a, b) => a - b);
+  const median = sorted.length ? sorted[sorted.length >> 1]! : NaN;
+  const tick = timeBase[0] / timeBase[1];
+  const vfr = sorted.length > 1 && sorted[sorted.length - 1]! - sorted[0]! > Math.max(1.5 * tick, 0.002);
+  let fps: number;
+  if (!vfr && median > 0) fps = 1 / median;
+  else fps = ratio(v.avg_frame_rate) || (deltas.length ? deltas.length / (head.times[head.times.length - 1]! - startTime) : ratio(v.r_frame_rate));
+  if (!Number.isFinite(fps) || fps <= 0) fps = ratio(v.r_frame_rate) || 25;
+  fps = Math.round(fps * 1000) / 1000;
+
+  // Truncation: look at the packets near the claimed end; a short or partial tail means a full scan for the real end.
+  let duration = claimed;
+  let truncated = false;
+  // nb_frames is unreliable in some containers (AVI counts B-frame packing slots): trust it only if it fits fps × duration.
+  const nb = Number(v.nb_frames);
+  let frameCount: number | null = nb > 0 && Math.abs(nb / (claimed * fps) - 1) < 0.05 ? nb : null;
+  const tol = Math.max(2 / fps, 0.25);
+  const claimedEndAbs = startTime + claimed;
+  const tail = Number.isFinite(claimed)
+    ? await scanPackets(bins.ffprobe, file, { ...scanOpts, interval: `${Math.max(0, claimedEndAbs - 3).toFixed(3)}%` })
+    : null;
+  const tailEnd = tail && tail.times.length ? Math.max(tail.end, tail.times[tail.times.length - 1]! + 1 / fps) : -Infinity;
+  if (!tail || tail.incomplete > 0 || tailEnd < claimedEndAbs - tol || /partial file|invalid data|truncat/i.test(tail.warnings)) {
+    const full = await scanPackets(bins.ffprobe, file, scanOpts);
+    if (full.times.length === 0) throw new AppError('UNREADABLE', `no complete video frame in ${file}`);
+    const last = full.times[full.times.length - 1]!;
+    const end = full.incomplete > 0 || !(full.end > last) ? last + 1 / fps : full.end;
+    const decodable = end - full.times[0]!;
+    if (!Number.isFinite(claimed) || decodable < claimed - tol) {
+      truncated = Number.isFinite(claimed);
+      duration = decodable;
+      frameCount = full.times.length;
+    }
+  }
+  if (!Number.isFinite(duration) || duration <= 0) duration = frameCount ? frameCount / fps : 1 / fps;
+  return {
+    file,
+    container: info.format.format_name ?? 'unknown',
+    sizeBytes,
+    duration: seconds(duration),
+    claimedDuration: seconds(Number.isFinite(claimed) ? claimed : duration),
+    truncated,
+    width: swap ? v.height : v.width,
+    height: swap ? v.width : v.height,
+    rotation,
+    codec,
+    pixFmt: v.pix_fmt ?? null,
+    fps,
+    vfr,
+    startTime: seconds(startTime),
+    formatStartTime: seconds(formatStart),
+    hasAudio: streams.some((s) => s.codec_type === 'audio'),
+    frameCount,
+    streamIndex: v.index,
+    timeBase,
+  };
+}
+
+/** Like probe, but a truncated file is the TRUNCATED error (for callers that must have the whole recording). */
+export async function probeStrict(file: string, opts: ProbeOptions = {}): Promise<ProbeResult> {
+  const p = await probe(file, opts);
+  if (p.truncated)
+    throw new AppError('TRUNCATED', `${file} is truncated: only ${p.duration.toFixed(2)} s of the ${p.claimedDuration.toFixed(2)} s its header claims can be decoded`, {
+      duration: p.duration,
+      claimedDuration: p.claimedDuration,
+    });
+  return p;
+}

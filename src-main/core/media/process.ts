@@ -1,0 +1,90 @@
+// Runs ffmpeg/ffprobe children with a timeout and an AbortSignal; every child is killed (SIGKILL) when its call ends.
+// The live set of children is exported so tests can prove that none outlives its call.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { AppError } from '../../api/errors.js';
+
+const live = new Set<ChildProcess>();
+
+/** PIDs of ffmpeg/ffprobe children started by this module that are still running. */
+export function liveChildPids(): number[] {
+  return [...live].map((c) => c.pid ?? -1).filter((p) => p > 0);
+}
+
+/** Spawns a child that is tracked, and killed on abort; the caller must call `dispose()` in a finally. */
+export function spawnTracked(bin: string, args: string[], signal?: AbortSignal, stdin: 'ignore' | 'pipe' = 'ignore'): { child: ChildProcess; dispose: () => void } {
+  if (signal?.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
+  const child = spawn(bin, args, { stdio: [stdin, 'pipe', 'pipe'], windowsHide: true });
+  live.add(child);
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  child.once('exit', () => live.delete(child));
+  child.once('error', () => live.delete(child));
+  signal?.addEventListener('abort', kill, { once: true });
+  return {
+    child,
+    dispose: () => {
+      signal?.removeEventListener('abort', kill);
+      kill();
+    },
+  };
+}
+
+/** Resolves when the child has exited (exit code, or null when killed by a signal). */
+export function waitExit(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((res) => {
+    child.once('exit', (code) => res(code));
+    child.once('error', () => res(-1));
+  });
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** Runs a child to completion, collecting stdout/stderr; kills it on timeout (PROBE_TIMEOUT) or abort (CANCELLED). */
+export async function runCollect(
+  bin: string,
+  args: string[],
+  opts: { signal?: AbortSignal; timeoutMs?: number; maxStdout?: number } = {},
+): Promise<RunResult> {
+  const { child, dispose } = spawnTracked(bin, args, opts.signal);
+  const out: Buffer[] = [];
+  let outLen = 0;
+  let err = '';
+  let timedOut = false;
+  let tooBig = false;
+  child.stdout!.on('data', (b: Buffer) => {
+    outLen += b.length;
+    if (opts.maxStdout && outLen > opts.maxStdout) {
+      tooBig = true;
+      dispose();
+      return;
+    }
+    out.push(b);
+  });
+  child.stderr!.on('data', (b: Buffer) => {
+    if (err.length < 64 * 1024) err += b.toString('utf8');
+  });
+  const timer = opts.timeoutMs ? setTimeout(() => { timedOut = true; dispose(); }, opts.timeoutMs) : null;
+  let spawnError: Error | null = null;
+  child.once('error', (e) => { spawnError = e; });
+  try {
+    const code = await waitExit(child);
+    if (spawnError) {
+      const e = spawnError as NodeJS.ErrnoException;
+      if (e.code === 'ENOENT') throw new AppError('FFMPEG_MISSING', `cannot run ${bin}: ${e.message}`);
+      throw new AppError('FFMPEG_FAILED', `cannot run ${bin}: ${e.message}`);
+    }
+    if (opts.signal?.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
+    if (timedOut) throw new AppError('PROBE_TIMEOUT', `${bin.split('/').pop()} did not finish within ${opts.timeoutMs} ms and was killed`);
+    if (tooBig) throw new AppError('FFMPEG_FAILED', `${bin.split('/').pop()} produced more than ${opts.maxStdout} bytes`);
+    return { code, stdout: Buffer.concat(out), stderr: err };
+  } finally {
+    if (timer) clearTimeout(timer);
+    dispose();
+  }
+}

@@ -1,0 +1,44 @@
+// Video frames for Molmo2 prompts, through the media layer: probe, Molmo2 sample times, displayed-frame decoding.
+// The only place the prompt code touches video files; the checkpoint's video config supplies fps/frame limits.
+import { AppError } from '../../../api/errors.js';
+import { decodeFrames, probe as probeMedia, sampleTimes as mediaSampleTimes, type ProbeResult } from '../../media/index.js';
+import type { RgbImage } from '../preprocess/resize.js';
+
+export interface VideoProbe { duration: number; width: number; height: number; fps: number }
+export type TimedFrame = RgbImage & { time: number };
+type VideoCfg = { num_frames: number; max_fps: number; frame_sample_mode: string };
+
+/** Molmo2's sample times for a video of `duration` seconds under the checkpoint's video config. */
+export function sampleTimes(duration: number, cfg: VideoCfg, numFrames = cfg.num_frames): number[] {
+  if (cfg.frame_sample_mode !== 'uniform_last_frame' && cfg.frame_sample_mode !== 'fps') {
+    throw new AppError('MODEL_UNSUPPORTED', `frame_sample_mode "${cfg.frame_sample_mode}" is not supported`);
+  }
+  if (!(duration > 0) || !Number.isFinite(duration)) throw new AppError('INVALID_INPUT', `video duration ${duration} is not positive`);
+  return mediaSampleTimes(duration, { mode: cfg.frame_sample_mode as 'uniform_last_frame', maxFps: cfg.max_fps, maxFrames: numFrames }).map(Number);
+}
+
+/** Probes duration, display size (after rotation) and frame rate of the first video stream. */
+export async function probeVideo(file: string, signal?: AbortSignal): Promise<VideoProbe & { probe: ProbeResult }> {
+  const p = await probeMedia(file, { signal });
+  return { duration: p.duration, width: p.width, height: p.height, fps: p.fps, probe: p };
+}
+
+/** Decodes the frame displayed at each requested time, at native size after rotation. */
+export async function decodeTimes(file: string, times: number[], probe: ProbeResult, signal?: AbortSignal): Promise<TimedFrame[]> {
+  const out: TimedFrame[] = new Array(times.length);
+  for await (const f of decodeFrames(file, times, { signal, probe })) {
+    out[f.index] = { time: times[f.index], width: f.width, height: f.height, rgb: f.rgb };
+  }
+  return out;
+}
+
+/** Probes a video, samples Molmo2's frame times (optionally only inside [start, end]) and decodes those frames. */
+export async function loadVideoFrames(
+  file: string,
+  cfg: VideoCfg,
+  opts: { numFrames?: number; signal?: AbortSignal; times?: number[] } = {},
+): Promise<{ probe: VideoProbe; frames: TimedFrame[] }> {
+  const p = await probeVideo(file, opts.signal);
+  const times = opts.times ?? sampleTimes(p.duration, cfg, opts.numFrames);
+  return { probe: p, frames: await decodeTimes(file, times, p.probe, opts.signal) };
+}

@@ -1,0 +1,143 @@
+// Every kind of bad file gives its error code or a correct result — never a crash, a hang or a stray child process.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppError } from '../../../src-main/api/errors.js';
+import { decodeFrames, liveChildPids, probe, probeStrict, sampleTimes } from '../../../src-main/core/media/index.js';
+import { ffmpegClip, fourccCopy, indexClip, moovlessCopy, readIndex, truncatedCopy } from '../../helpers/media-fixtures.js';
+import { scratchDir } from '../../helpers/tiny.js';
+
+/** Asserts that `p` rejects with an AppError of `code`. */
+async function rejectsWith(p: Promise<unknown>, code: string): Promise<void> {
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(e instanceof AppError, `not an AppError: ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    return true;
+  });
+}
+
+/** ffmpeg/ffprobe children of this test process, as the OS sees them. */
+function osChildren(): string[] {
+  const out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' }).trim();
+  return out ? out.split('\n').filter((l) => /ffmpeg|ffprobe/.test(l)) : [];
+}
+
+function assertNoChildren(): void {
+  assert.deepEqual(liveChildPids(), []);
+  assert.deepEqual(osChildren(), []);
+}
+
+const dir = scratchDir('media-bad');
+
+test('bad-input table: each file gives its code', async () => {
+  const empty = join(dir, 'empty.mp4');
+  writeFileSync(empty, '');
+  const text = join(dir, 'notes.mp4');
+  writeFileSync(text, 'This is a shopping list, not a video.\n'.repeat(50));
+  const plain = indexClip('cfr25-20s', { duration: 20, fps: 25 });
+  const table: Array<[string, string, string]> = [
+    ['missing file', join(dir, 'nope.mp4'), 'NOT_FOUND'],
+    ['empty file', empty, 'NOT_A_VIDEO'],
+    ['text renamed .mp4', text, 'NOT_A_VIDEO'],
+    ['a directory', dir, 'NOT_A_VIDEO'],
+    ['audio-only file', ffmpegClip('audio-only.m4a', (o) => ['-f', 'lavfi', '-i', 'sine=d=2', '-c:a', 'aac', o]), 'NO_VIDEO_STREAM'],
+    ['MP4 with the moov atom missing', moovlessCopy('moovless.mp4', plain), 'UNREADABLE'],
+    ['MP4 (index at the end) truncated at half its size', truncatedCopy('trunc-half-plain.mp4', plain, 0.5), 'UNREADABLE'],
+    ['a video codec this ffmpeg cannot decode', fourccCopy('unknown-codec.mp4', plain, 'avc1', 'zzzz'), 'UNSUPPORTED_CODEC'],
+  ];
+  for (const [what, file, code] of table) {
+    await rejectsWith(probe(file), code).catch((e) => assert.fail(`${what}: ${(e as Error).message}`));
+  }
+  assertNoChildren();
+});
+
+test('MP4 (index first) truncated at half its size: probe reports the decodable part; probeStrict raises TRUNCATED', async () => {
+  const fast = indexClip('cfr25-20s-faststart', { duration: 20, fps: 25, out: ['-movflags', '+faststart'] });
+  const file = truncatedCopy('trunc-half.mp4', fast, 0.5);
+  const p = await probe(file);
+  assert.equal(p.truncated, true);
+  assert.equal(p.claimedDuration, 20);
+  assert.ok(p.duration > 5 && p.duration < 15, `decodable ${p.duration}`);
+  await rejectsWith(probeStrict(file), 'TRUNCATED');
+  // Sampling the decodable part gives the frames displayed then.
+  const frames = Math.round(p.duration * 25);
+  const times = sampleTimes(p.duration);
+  for await (const f of decodeFrames(file, times, { probe: p })) assert.equal(readIndex(f.rgb, f.width, f.height), Math.min(frames - 1, Math.floor(f.time * 25 + 1e-6)));
+  assertNoChildren();
+});
+
+test('a file that vanishes mid-read is NOT_FOUND, and ffmpeg is gone', async () => {
+  const src = ffmpegClip('testsrc2-320-60s.mp4', (o) => ['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=10:d=60', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', o]);
+  const file = join(dir, 'vanishing.mp4');
+  copyFileSync(src, file);
+  const p = await probe(file);
+  let got = 0;
+  await rejectsWith((async () => {
+    for await (const f of decodeFrames(file, sampleTimes(p.duration), { probe: p })) {
+      assert.equal(f.rgb.length, 320 * 240 * 3);
+      if (++got === 2) {
+        truncateSync(file, 0); // the open descriptor sees the data vanish too
+        unlinkSync(file);
+      }
+    }
+  })(), 'NOT_FOUND');
+  assert.ok(got >= 2);
+  await rejectsWith(probe(file), 'NOT_FOUND');
+  assertNoChildren();
+});
+
+test('a 7680×4320 frame decodes at native size', async () => {
+  const file = ffmpegClip('8k-2s.mp4', (o) => ['-f', 'lavfi', '-i', 'testsrc2=s=7680x4320:r=1:d=2', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', o]);
+  const p = await probe(file);
+  assert.deepEqual([p.width, p.height, p.duration], [7680, 4320, 2]);
+  let n = 0;
+  for await (const f of decodeFrames(file, [1.5], { probe: p })) {
+    assert.deepEqual([f.width, f.height, f.rgb.length], [7680, 4320, 7680 * 4320 * 3]);
+    assert.ok(f.rgb.some((v) => v > 0));
+    n++;
+  }
+  assert.equal(n, 1);
+});
+
+test('a 4-hour low-resolution file: sampling it is correct and keeps our RSS under 500 MB', async () => {
+  const hours = 4 * 3600;
+  const file = indexClip('4h-16x16-1fps', { duration: hours, fps: 1, width: 16, height: 16, bframes: 0 });
+  const p = await probe(file);
+  assert.equal(p.duration, hours);
+  const times = sampleTimes(p.duration);
+  assert.equal(times.length, 128);
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
+  try {
+    for await (const f of decodeFrames(file, times, { probe: p })) {
+      peak = Math.max(peak, process.memoryUsage().rss);
+      assert.equal(readIndex(f.rgb, 16, 16), Math.min(hours - 1, Math.floor(f.time + 1e-6)));
+    }
+  } finally {
+    clearInterval(timer);
+  }
+  console.log(`4-hour file: peak RSS ${(peak / 2 ** 20).toFixed(0)} MB`);
+  assert.ok(peak < 500 * 2 ** 20, `peak RSS ${peak}`);
+});
+
+test('timeouts and aborts kill every child: probe timeout, decode abort, consumer stopping early', async () => {
+  const file = indexClip('cfr5-10min', { duration: 600, fps: 5 });
+  await rejectsWith(probe(file, { timeoutMs: 1 }), 'PROBE_TIMEOUT');
+  assertNoChildren();
+  const p = await probe(file);
+  const ac = new AbortController();
+  let got = 0;
+  await rejectsWith((async () => {
+    for await (const _ of decodeFrames(file, sampleTimes(p.duration), { probe: p, signal: ac.signal })) if (++got === 3) ac.abort();
+  })(), 'CANCELLED');
+  assert.equal(got, 3);
+  assertNoChildren();
+  for await (const _ of decodeFrames(file, sampleTimes(p.duration), { probe: p })) break;
+  assertNoChildren();
+  const pre = new AbortController();
+  pre.abort();
+  await rejectsWith(probe(file, { signal: pre.signal }), 'CANCELLED');
+  assertNoChildren();
+});
