@@ -37,7 +37,7 @@ export function tinyConfig(opts: TinyOptions = {}): Record<string, unknown> {
     hidden_size: 64, intermediate_size: 96, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 16,
   }, opts.text ?? {});
   (cfg.adapter_config as Record<string, unknown>).text_hidden_size = cfg.text_config.hidden_size;
-  cfg.dtype = opts.dtype ?? 'float32';
+  (cfg as Record<string, unknown>).dtype = opts.dtype ?? 'float32';
   return cfg;
 }
 

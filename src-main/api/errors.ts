@@ -73,9 +73,9 @@ export function toApiError(err: unknown): ApiError {
   }
   if (err && typeof err === 'object' && 'code' in err) {
     const c = (err as { code: unknown }).code;
-    if (c === 'ENOSPC') return { code: 'DISK_FULL', message: String((err as Error).message) };
-    if (c === 'ENOENT') return { code: 'NOT_FOUND', message: String((err as Error).message) };
-    if (c === 'EACCES' || c === 'EPERM' || c === 'EIO') return { code: 'UNREADABLE', message: String((err as Error).message) };
+    if (c === 'ENOSPC') return { code: 'DISK_FULL', message: String((err as { message?: unknown }).message) };
+    if (c === 'ENOENT') return { code: 'NOT_FOUND', message: String((err as { message?: unknown }).message) };
+    if (c === 'EACCES' || c === 'EPERM' || c === 'EIO') return { code: 'UNREADABLE', message: String((err as { message?: unknown }).message) };
   }
   const message = err instanceof Error ? err.message : String(err);
   return { code: 'INTERNAL', message };

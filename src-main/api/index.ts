@@ -5,3 +5,4 @@ export * from './envelope.js';
 export * from './units.js';
 export * from './ops/app.js';
 export * from './ops/library.js';
+export * from './bridge.js';

@@ -12,6 +12,9 @@ import { windowsCommand } from './windows.js';
 import { importCommand } from './import.js';
 import { searchCommand } from './search.js';
 import { jobsCommand } from './jobs.js';
+import { doctorCommand } from './doctor.js';
+import { infoCommand } from './info.js';
+import { serveCommand } from './serve.js';
 
 export const commands: Command[] = [
   modelCommand,
@@ -26,4 +29,7 @@ export const commands: Command[] = [
   importCommand,
   searchCommand,
   jobsCommand,
+  doctorCommand,
+  infoCommand,
+  serveCommand,
 ];

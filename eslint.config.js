@@ -1,0 +1,54 @@
+// ESLint flat config: typescript-eslint's recommended rules, plus the house rule that core code (core, cli, serve,
+// models) never imports electron, react or react-dom.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const nodeGlobals = {
+  process: 'readonly', Buffer: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly',
+  setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', URL: 'readonly', URLSearchParams: 'readonly',
+  AbortController: 'readonly', AbortSignal: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', fetch: 'readonly',
+  structuredClone: 'readonly', performance: 'readonly', queueMicrotask: 'readonly', __dirname: 'readonly', __filename: 'readonly',
+  require: 'readonly', module: 'writable', globalThis: 'readonly',
+};
+
+const forbiddenInCore = {
+  paths: [
+    { name: 'electron', message: 'Core code (core, cli, serve, models) must not import electron: pass capabilities in instead (house rule 1).' },
+    { name: 'react', message: 'Core code must not import react (house rule 1).' },
+    { name: 'react-dom', message: 'Core code must not import react-dom (house rule 1).' },
+  ],
+  patterns: [{ group: ['electron/*', 'react/*', 'react-dom/*'], message: 'Core code must not import electron/react (house rule 1).' }],
+};
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'dist-*/**', 'release/**', 'tests/.tmp/**', 'test-results/**', '.cache/**', 'reference-py/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { ecmaVersion: 2023, sourceType: 'module', globals: nodeGlobals },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-explicit-any': 'warn',
+      'no-empty': ['error', { allowEmptyCatch: true }],
+      // Style choices left to each area (comma sequences in tight loops, defensive initial values, escapes in regexes).
+      '@typescript-eslint/no-unused-expressions': 'off',
+      'no-useless-assignment': 'off',
+      'no-useless-escape': 'warn',
+    },
+  },
+  {
+    files: ['src-main/core/**', 'src-main/cli/**', 'src-main/serve/**', 'src-main/api/**', 'models/**'],
+    rules: { 'no-restricted-imports': ['error', forbiddenInCore] },
+  },
+  {
+    files: ['src-renderer/src/**'],
+    languageOptions: {
+      globals: {
+        window: 'readonly', document: 'readonly', location: 'readonly', history: 'readonly', sessionStorage: 'readonly',
+        localStorage: 'readonly', WebSocket: 'readonly', fetch: 'readonly', navigator: 'readonly', HTMLElement: 'readonly',
+        requestAnimationFrame: 'readonly', cancelAnimationFrame: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly',
+      },
+    },
+  },
+);

@@ -1,0 +1,39 @@
+// `molmoscope serve`: runs the HTTP + WebSocket bridge on 127.0.0.1 and prints the URL (with its token) to open.
+import { resolve } from 'node:path';
+import { startServer } from '../../serve/server.js';
+import { numberFlag, parseFlags, type Command } from '../command.js';
+
+const usage = `Usage:
+  molmoscope serve [--port N] [--host 127.0.0.1] [--renderer DIR] [--json]
+      Serve the app's UI and API on 127.0.0.1 (loopback only) until interrupted (Ctrl-C).
+      A random token is made for each run; the printed URL carries it (in the #fragment).
+      --port N        TCP port (default: a free port)
+      --host H        127.0.0.1 (default) or localhost; anything else is refused
+      --renderer DIR  built renderer to serve (default: dist-renderer/ of the app)
+      --json          print {"url","openUrl","port","token"} as one JSON line instead of text
+`;
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'Serve the UI and API on 127.0.0.1 for a browser (token-protected).',
+  usage,
+  async run(argv, io, signal) {
+    const { values } = parseFlags(argv, { port: { type: 'string' }, host: { type: 'string' }, renderer: { type: 'string' }, json: { type: 'boolean' } }, false);
+    const port = numberFlag('port', values.port, { integer: true, min: 0 }) ?? 0;
+    const server = await startServer({
+      port,
+      host: values.host ?? '127.0.0.1',
+      env: io.env,
+      ...(values.renderer ? { rendererDir: resolve(io.cwd, values.renderer) } : {}),
+    });
+    if (values.json) io.stdout.write(JSON.stringify({ url: server.url, openUrl: server.openUrl, port: server.port, token: server.token }) + '\n');
+    else {
+      io.stdout.write(`Molmoscope is serving on ${server.url}\n`);
+      io.stdout.write(`Open this URL (it carries this run's access token):\n  ${server.openUrl}\n`);
+      io.stdout.write('Press Ctrl-C to stop.\n');
+    }
+    if (!signal.aborted) await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
+    await server.close();
+    return 0;
+  },
+};

@@ -1,0 +1,121 @@
+// `molmoscope doctor`: checks what the app needs here (ffmpeg, onnxruntime providers, GPU, disk, SQLite)
+// and answers each with ok/warn/fail plus the fix a user can act on.
+import { execFile } from 'node:child_process';
+import { existsSync, statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { CoreContext } from './context.js';
+import { toApiError } from '../api/errors.js';
+import { ffmpegVersion, resolveFfmpeg } from './media/ffmpeg-resolve.js';
+import { probeOrtProviders } from './platform/ort-providers.js';
+import { sqliteVersion } from './app-info.js';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail';
+export interface DoctorCheck {
+  id: string;
+  title: string;
+  status: CheckStatus;
+  detail: string;
+  /** What to do about a warn/fail. */
+  fix?: string;
+}
+export interface DoctorReport {
+  ok: boolean;
+  checks: DoctorCheck[];
+}
+
+const GiB = 1024 ** 3;
+/** The 4B checkpoint in bf16 is about 9.7 GB; converted weights and caches need room beside it. */
+const DISK_WARN_BYTES = 20 * GiB;
+const DISK_FAIL_BYTES = 2 * GiB;
+
+function checkNode(): DoctorCheck {
+  const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+  const ok = major > 20 || (major === 20 && minor >= 10);
+  return ok
+    ? { id: 'node', title: 'Node.js', status: 'ok', detail: `Node ${process.versions.node}` }
+    : { id: 'node', title: 'Node.js', status: 'fail', detail: `Node ${process.versions.node} is too old`, fix: 'Install Node.js 20.10 or newer.' };
+}
+
+function checkFfmpeg(env: NodeJS.ProcessEnv): DoctorCheck {
+  try {
+    const bins = resolveFfmpeg(env);
+    const version = ffmpegVersion(bins.ffmpeg);
+    if (!version) {
+      return { id: 'ffmpeg', title: 'ffmpeg', status: 'fail', detail: `${bins.ffmpeg} does not run (\`ffmpeg -version\` failed)`, fix: 'Reinstall ffmpeg (Debian/Ubuntu: `sudo apt-get install ffmpeg`) or point FFMPEG_BIN at a working binary.' };
+    }
+    return { id: 'ffmpeg', title: 'ffmpeg', status: 'ok', detail: `${version} at ${bins.ffmpeg} (ffprobe ${bins.ffprobe}; from ${bins.source})` };
+  } catch (err) {
+    const e = toApiError(err);
+    return { id: 'ffmpeg', title: 'ffmpeg', status: 'fail', detail: 'ffmpeg/ffprobe not found', fix: e.message };
+  }
+}
+
+function nvidiaSmi(signal: AbortSignal): Promise<{ found: boolean; out: string; error?: string }> {
+  return new Promise((resolvePromise) => {
+    execFile('nvidia-smi', ['--query-gpu=name,memory.total,driver_version', '--format=csv,noheader'], { timeout: 15_000, signal, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') return resolvePromise({ found: false, out: '' });
+      if (err) return resolvePromise({ found: true, out: stdout, error: (stderr || err.message).trim().split('\n')[0] });
+      resolvePromise({ found: true, out: stdout.trim() });
+    });
+  });
+}
+
+async function checkGpu(signal: AbortSignal): Promise<DoctorCheck> {
+  const r = await nvidiaSmi(signal);
+  if (!r.found) {
+    return { id: 'gpu', title: 'NVIDIA GPU', status: 'warn', detail: 'nvidia-smi not found: no NVIDIA driver, so no GPU is visible; the model will run on the CPU (slowly).', fix: 'On a machine with an NVIDIA GPU, install the NVIDIA driver (R580+ recommended) so `nvidia-smi` lists it.' };
+  }
+  if (r.error || !r.out) {
+    return { id: 'gpu', title: 'NVIDIA GPU', status: 'warn', detail: `nvidia-smi found but lists no GPU: ${r.error ?? 'empty output'}`, fix: 'Check that the driver matches the kernel (`nvidia-smi` must list the GPU); in a container, pass the GPU through (`--gpus all`).' };
+  }
+  const gpus = r.out.split('\n').map((l) => l.trim()).filter(Boolean);
+  return { id: 'gpu', title: 'NVIDIA GPU', status: 'ok', detail: gpus.join('; ') };
+}
+
+function nearestExisting(p: string): string {
+  let dir = p;
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+function checkDisk(ctx: CoreContext): DoctorCheck[] {
+  const seen = new Set<string>();
+  const out: DoctorCheck[] = [];
+  for (const [label, path] of [['models', ctx.paths.models], ['cache', ctx.paths.cache]] as const) {
+    const at = nearestExisting(path);
+    try {
+      const st = statfsSync(at);
+      const key = `${st.type}:${st.blocks}:${st.bfree}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const free = st.bavail * st.bsize;
+      const detail = `${(free / GiB).toFixed(1)} GiB free for ${label} (${path})`;
+      if (free < DISK_FAIL_BYTES) out.push({ id: `disk-${label}`, title: `Disk space (${label})`, status: 'fail', detail, fix: `Free space on that disk, or set MOLMOSCOPE_HOME to a disk with at least 20 GiB free.` });
+      else if (free < DISK_WARN_BYTES) out.push({ id: `disk-${label}`, title: `Disk space (${label})`, status: 'warn', detail, fix: 'The 4B model needs about 10 GiB plus caches; free space or set MOLMOSCOPE_HOME to a larger disk.' });
+      else out.push({ id: `disk-${label}`, title: `Disk space (${label})`, status: 'ok', detail });
+    } catch (err) {
+      out.push({ id: `disk-${label}`, title: `Disk space (${label})`, status: 'warn', detail: `cannot read free space at ${at}: ${(err as Error).message}` });
+    }
+  }
+  return out;
+}
+
+function checkSqlite(): DoctorCheck {
+  const v = sqliteVersion();
+  return v
+    ? { id: 'sqlite', title: 'SQLite (better-sqlite3)', status: 'ok', detail: `SQLite ${v}` }
+    : { id: 'sqlite', title: 'SQLite (better-sqlite3)', status: 'fail', detail: 'better-sqlite3 does not load (missing build or built for another Node/Electron ABI)', fix: 'Run `npm rebuild better-sqlite3` (for Electron: `npx electron-builder install-app-deps`).' };
+}
+
+/** Runs every check; `ok` is false when any check failed (warnings do not count). */
+export async function runDoctor(ctx: CoreContext, signal: AbortSignal): Promise<DoctorReport> {
+  const [ort, gpu] = await Promise.all([probeOrtProviders(signal), checkGpu(signal)]);
+  const providerChecks = ort.providers.map((p): DoctorCheck => {
+    const title = `onnxruntime provider: ${p.name}`;
+    if (p.available) return { id: `provider-${p.name}`, title, status: 'ok', detail: `onnxruntime-node ${ort.version ?? '?'}: ${p.name} runs a test graph` };
+    // Only the CPU provider is required; the GPU ones are accelerations.
+    return { id: `provider-${p.name}`, title, status: p.name === 'cpu' ? 'fail' : 'warn', detail: `unavailable: ${p.reason ?? 'unknown reason'}`, ...(p.fix ? { fix: p.fix } : {}) };
+  });
+  const checks = [checkNode(), checkFfmpeg(ctx.env), ...providerChecks, gpu, ...checkDisk(ctx), checkSqlite()];
+  return { ok: checks.every((c) => c.status !== 'fail'), checks };
+}

@@ -1,0 +1,29 @@
+// Builds the CoreContext a host hands to the handlers: paths, logger, clock, event sink and per-context state.
+// Each host (CLI, serve, Electron) calls this once and passes its own event sink.
+import type { CoreContext, EventSink, Logger, AppPaths, Clock } from '../context.js';
+import { resolveAppPaths } from './paths.js';
+import { createLogger, parseLogLevel } from './logger.js';
+import { systemClock } from './clock.js';
+
+export interface ContextOptions {
+  host: CoreContext['host'];
+  env?: NodeJS.ProcessEnv;
+  emit?: EventSink;
+  logger?: Logger;
+  paths?: AppPaths;
+  clock?: Clock;
+}
+
+/** A CoreContext with the real platform capabilities, overridable per option. */
+export function createCoreContext(opts: ContextOptions): CoreContext {
+  const env = opts.env ?? process.env;
+  return {
+    host: opts.host,
+    env,
+    paths: opts.paths ?? resolveAppPaths(env),
+    logger: opts.logger ?? createLogger({ level: parseLogLevel(env.MOLMOSCOPE_LOG_LEVEL, 'warn') }),
+    clock: opts.clock ?? systemClock,
+    emit: opts.emit ?? (() => {}),
+    state: new Map(),
+  };
+}

@@ -1,0 +1,30 @@
+// Electron main: wiring only — app:// protocol, hardened window, IPC to the shared dispatcher, event forwarding.
+// All logic lives in the core (src-main/core) and in the small modules beside this file.
+import { app, BrowserWindow } from 'electron';
+import { join } from 'node:path';
+import { createCoreContext } from '../core/platform/create-context.js';
+import { createDispatcher } from '../core/handlers/index.js';
+import { appRoot } from '../core/platform/app-root.js';
+import { registerAppScheme, serveRenderer } from './protocol.js';
+import { createMainWindow, denyAllPermissions } from './window.js';
+import { broadcastEvents, registerIpc } from './ipc.js';
+
+registerAppScheme();
+app.enableSandbox();
+
+void app.whenReady().then(() => {
+  const root = appRoot() ?? app.getAppPath();
+  const ctx = createCoreContext({ host: 'electron', emit: broadcastEvents });
+  denyAllPermissions();
+  serveRenderer(join(root, 'dist-renderer'));
+  registerIpc(createDispatcher(ctx));
+  const preload = join(root, 'dist-electron', 'preload.cjs');
+  createMainWindow(preload);
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createMainWindow(preload);
+  });
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});

@@ -1,0 +1,4 @@
+// Stand-in for 'react' that tsconfig.core.json maps core code to: importing it fails to type-check on purpose.
+// House rule 1: src-main/core, cli, serve and models never import electron, react or DOM APIs.
+const houseRule: 'core code must not import react' = 'see docs: src-main/core never imports electron/react/DOM';
+export default houseRule;
