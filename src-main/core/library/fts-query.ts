@@ -44,7 +44,7 @@ export function toFtsQuery(input: string): ParsedQuery {
     const prefix = tok.endsWith('*');
     // "red-car" or "o'clock" are several tokens to the unicode61 tokenizer: keep them together as a phrase;
     // any other punctuation (column:filter, brackets, ^) just separates terms.
-    const parts = tok.split(/[^\p{L}\p{N}_'’.\-]+/u).map((x) => x.match(WORD) ?? []).filter((w) => w.length);
+    const parts = tok.split(/[^\p{L}\p{N}_'’.-]+/u).map((x) => x.match(WORD) ?? []).filter((w) => w.length);
     parts.forEach((words, i) => {
       terms.push(...words);
       const phrase = quoteTerm(words.join(' '));

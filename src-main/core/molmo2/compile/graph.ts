@@ -74,9 +74,7 @@ export class Graph {
 
   /** The outermost graph (initializers belong there so every body shares one copy). */
   root(): Graph {
-    let g: Graph = this;
-    while (g.parent) g = g.parent;
-    return g;
+    return this.parent ? this.parent.root() : this;
   }
 
   input(name: string, dtype: DType, shape: readonly Dim[] | null): Value {
