@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import type { CoreContext } from './context.js';
 import { toApiError } from '../api/errors.js';
 import { ffmpegVersion, resolveFfmpeg } from './media/ffmpeg-resolve.js';
-import { probeOrtProviders } from './platform/ort-providers.js';
+import { providerReport } from './molmo2/engine/provider-probe.js';
 import { sqliteVersion } from './app-info.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -109,12 +109,14 @@ function checkSqlite(): DoctorCheck {
 
 /** Runs every check; `ok` is false when any check failed (warnings do not count). */
 export async function runDoctor(ctx: CoreContext, signal: AbortSignal): Promise<DoctorReport> {
-  const [ort, gpu] = await Promise.all([probeOrtProviders(signal), checkGpu(signal)]);
-  const providerChecks = ort.providers.map((p): DoctorCheck => {
+  // Providers come from the runtime's report (static checks + a real one-node session each), so doctor and the
+  // engine's selection explain availability the same way.
+  const [report, gpu] = await Promise.all([providerReport({ signal }), checkGpu(signal)]);
+  const providerChecks = report.providers.map((p): DoctorCheck => {
     const title = `onnxruntime provider: ${p.name}`;
-    if (p.available) return { id: `provider-${p.name}`, title, status: 'ok', detail: `onnxruntime-node ${ort.version ?? '?'}: ${p.name} runs a test graph` };
+    if (p.available) return { id: `provider-${p.name}`, title, status: 'ok', detail: `onnxruntime-node ${report.version ?? '?'}: ${p.name} runs a test graph (${p.reason})` };
     // Only the CPU provider is required; the GPU ones are accelerations.
-    return { id: `provider-${p.name}`, title, status: p.name === 'cpu' ? 'fail' : 'warn', detail: `unavailable: ${p.reason ?? 'unknown reason'}`, ...(p.fix ? { fix: p.fix } : {}) };
+    return { id: `provider-${p.name}`, title, status: p.name === 'cpu' ? 'fail' : 'warn', detail: `unavailable: ${p.reason}`, ...(p.fix ? { fix: p.fix } : {}) };
   });
   const checks = [checkNode(), checkFfmpeg(ctx.env), ...providerChecks, gpu, ...checkDisk(ctx), checkSqlite()];
   return { ok: checks.every((c) => c.status !== 'fail'), checks };

@@ -1,20 +1,14 @@
 // `molmoscope ask`: one question about images or a video, answered by Molmo2 through the engine process.
 // Thin glue: prompt building and parsing are the molmo2 modules'; the engine runs vision and in-graph generation.
-import { createHash } from 'node:crypto';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { AppError } from '../../api/errors.js';
-import { loadCheckpoint } from '../../core/molmo2/checkpoint/load.js';
-import { loadTokenizer } from '../../core/molmo2/tokenizer/tokenizer.js';
-import { buildImagePrompt, buildVideoPrompt, type ModelInput } from '../../core/molmo2/prompt/build.js';
 import { loadImageRgb } from '../../core/molmo2/prompt/image-source.js';
-import { loadVideoFrames } from '../../core/molmo2/prompt/frame-source.js';
-import { parseAnswer } from '../../core/molmo2/grammar/parse.js';
-import type { ParseOptions } from '../../core/molmo2/grammar/types.js';
-import { EngineClient } from '../../core/molmo2/engine/engine-client.js';
-import { runModel } from '../../core/molmo2/engine/run-model.js';
-import { selectProvider } from '../../core/molmo2/engine/providers.js';
+import { Molmo2Session, type Answer } from '../../core/molmo2/session.js';
+import { modelCacheDir } from '../../core/platform/model-cache.js';
 import { numberFlag, parseFlags, printJson, type Command } from '../command.js';
+
+// Kept for callers that imported it from here before it moved to core.
+export { modelCacheDir };
 
 const usage = `Usage:
   molmoscope ask --model DIR (--image FILE [--image FILE …] | --video FILE) "question"
@@ -25,12 +19,6 @@ const usage = `Usage:
       answer degenerates into one p-gram repeated --repeat-guard times (default 4, 0 = off). --json prints {text,count,points,tracks,timings,ioBytesPerToken,peakMemoryBytes,provider}.
       Cache: $MOLMOSCOPE_CACHE (default ~/.cache/molmoscope) holds compiled graphs and converted weights.
 `;
-
-/** The app model cache directory for one checkpoint. */
-export function modelCacheDir(env: NodeJS.ProcessEnv, modelDir: string): string {
-  const root = env.MOLMOSCOPE_CACHE ?? join(homedir(), '.cache', 'molmoscope');
-  return join(root, 'models', createHash('sha256').update(modelDir).digest('hex').slice(0, 16));
-}
 
 export const askCommand: Command = {
   name: 'ask',
@@ -54,49 +42,32 @@ export const askCommand: Command = {
     const repetitionPenalty = numberFlag('repetition-penalty', values['repetition-penalty'], { min: 0 }) ?? 1;
     const repeatGuard = numberFlag('repeat-guard', values['repeat-guard'], { integer: true, min: 0 }) ?? 4;
     const frames = numberFlag('frames', values.frames, { integer: true, min: 2 });
-    const provider = selectProvider(values.ep);
     const dir = resolve(io.cwd, values.model);
+    const dec = { maxNewTokens, temperature, topP, seed, repetitionPenalty, repeatGuard };
+    const q = { question: positionals[0]!, ...(values.style !== undefined ? { style: values.style } : {}) };
 
-    const t0 = performance.now();
-    const ck = await loadCheckpoint(dir);
-    const tok = await loadTokenizer(dir);
-    const common = { checkpoint: ck, tokenizer: tok, question: positionals[0]!, style: values.style, signal };
-    let m: ModelInput;
-    let parse: ParseOptions;
-    if (values.video !== undefined) {
-      const v = await loadVideoFrames(resolve(io.cwd, values.video), ck.videoPreprocessor, { numFrames: frames, signal });
-      m = buildVideoPrompt({ ...common, frames: v.frames, fps: v.probe.fps });
-      parse = { kind: 'video', width: v.probe.width, height: v.probe.height };
-    } else {
-      const imgs = [];
-      for (const f of images) imgs.push(await loadImageRgb(resolve(io.cwd, f), signal));
-      m = buildImagePrompt({ ...common, images: imgs });
-      parse = imgs.length > 1
-        ? { kind: 'multi-image', width: imgs[0]!.width, height: imgs[0]!.height, sizes: imgs.map((i) => ({ width: i.width, height: i.height })) }
-        : { kind: 'image', width: imgs[0]!.width, height: imgs[0]!.height };
-    }
-    const preprocessMs = performance.now() - t0;
-
-    const engine = new EngineClient();
+    const session = await Molmo2Session.open({ modelDir: dir, cacheDir: modelCacheDir(io.env, dir), provider: values.ep, profile: true });
     try {
-      await engine.open({ modelDir: dir, provider, cacheDir: modelCacheDir(io.env, dir), profile: true });
-      const r = await runModel(engine, m, { maxNewTokens, temperature, topP, seed, repetitionPenalty, repeatGuard }, signal);
-      const eos = new Set([ck.specialIds.eos]);
-      const answerIds = r.tokens.filter((t) => !eos.has(t));
-      const text = tok.decode(answerIds, { skipSpecial: true });
-      const parsed = parseAnswer(text, parse);
+      let a: Answer;
+      if (values.video !== undefined) {
+        a = await session.askVideoFile(resolve(io.cwd, values.video), { ...q, ...(frames !== undefined ? { frames } : {}) }, dec, signal);
+      } else {
+        const t0 = performance.now();
+        const imgs = [];
+        for (const f of images) imgs.push(await loadImageRgb(resolve(io.cwd, f), signal));
+        a = await session.askImagesFree(imgs, q, dec, signal, performance.now() - t0);
+      }
       const out = {
-        text, count: parsed.count, points: parsed.points, tracks: parsed.tracks,
-        timings: { preprocess: preprocessMs, ...r.timings },
-        tokens: r.tokens.length, promptTokens: m.inputIds.length,
-        ioBytesPerToken: r.ioBytesPerToken, ioBytesPrompt: r.ioBytesPrompt,
-        peakMemoryBytes: r.peakMemoryBytes, provider: r.provider,
+        text: a.text, count: a.parsed.count, points: a.parsed.points, tracks: a.parsed.tracks,
+        timings: a.timings, tokens: a.tokens, promptTokens: a.promptTokens,
+        ioBytesPerToken: a.ioBytesPerToken, ioBytesPrompt: a.ioBytesPrompt,
+        peakMemoryBytes: a.peakMemoryBytes, provider: a.provider,
       };
       if (values.json) printJson(io.stdout, out);
-      else io.stdout.write(`${text}\n`);
+      else io.stdout.write(`${a.text}\n`);
       return 0;
     } finally {
-      await engine.close();
+      await session.close();
     }
   },
 };

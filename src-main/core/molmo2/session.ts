@@ -4,7 +4,7 @@ import { AppError } from '../../api/errors.js';
 import { loadCheckpoint, type Molmo2Checkpoint } from './checkpoint/load.js';
 import { loadTokenizer, type Molmo2Tokenizer } from './tokenizer/tokenizer.js';
 import { buildImagePrompt, buildVideoPrompt, type ModelInput } from './prompt/build.js';
-import { decodeTimes, probeVideo } from './prompt/frame-source.js';
+import { decodeTimes, loadVideoFrames, probeVideo } from './prompt/frame-source.js';
 import { taskPrompt, type Task } from './prompt/task-prompts.js';
 import { parseAnswer } from './grammar/parse.js';
 import type { ParseOptions, ParsedAnswer } from './grammar/types.js';
@@ -35,6 +35,12 @@ export interface Answer {
   provider: string | null;
 }
 
+function imageParse(images: RgbImage[]): ParseOptions {
+  return images.length > 1
+    ? { kind: 'multi-image', width: images[0]!.width, height: images[0]!.height, sizes: images.map((i) => ({ width: i.width, height: i.height })) }
+    : { kind: 'image', width: images[0]!.width, height: images[0]!.height };
+}
+
 export interface VideoQuestion {
   file: string;
   /** Recording times (seconds) of the frames to show, e.g. one window's Molmo2 sample times. */
@@ -43,6 +49,13 @@ export interface VideoQuestion {
   offset?: number;
   task: Task;
   probe?: ProbeResult;
+}
+
+/** A free-form question (the `ask` command's shape): the question text as typed, an optional style override. */
+export interface FreeQuestion {
+  question: string;
+  /** Data-formatter style for the question (e.g. 'vqa2'); default: the prompt builder's. */
+  style?: string;
 }
 
 /** One loaded model: call `askVideo`/`askImages`, then `close()` to stop the engine process. */
@@ -86,10 +99,23 @@ export class Molmo2Session {
     const t0 = performance.now();
     const { text, style } = taskPrompt(task, images.length > 1 ? 'multi-image' : 'image');
     const m = buildImagePrompt({ checkpoint: this.checkpoint, tokenizer: this.tokenizer, question: text, style, images, signal });
-    const parse: ParseOptions = images.length > 1
-      ? { kind: 'multi-image', width: images[0]!.width, height: images[0]!.height, sizes: images.map((i) => ({ width: i.width, height: i.height })) }
-      : { kind: 'image', width: images[0]!.width, height: images[0]!.height };
-    return this.run(m, parse, dec, performance.now() - t0, signal);
+    return this.run(m, imageParse(images), dec, performance.now() - t0, signal);
+  }
+
+  /** Asks a free-form question about a whole video file, sampled with Molmo2's frame sampler (`frames` overrides the count). */
+  async askVideoFile(file: string, q: FreeQuestion & { frames?: number }, dec: DecodeOptions, signal?: AbortSignal): Promise<Answer> {
+    const t0 = performance.now();
+    const v = await loadVideoFrames(file, this.checkpoint.videoPreprocessor, { numFrames: q.frames, signal });
+    const m = buildVideoPrompt({ checkpoint: this.checkpoint, tokenizer: this.tokenizer, question: q.question, style: q.style, frames: v.frames, fps: v.probe.fps, signal });
+    return this.run(m, { kind: 'video', width: v.probe.width, height: v.probe.height }, dec, performance.now() - t0, signal);
+  }
+
+  /** Asks a free-form question about one or more images (RGB at native size). */
+  async askImagesFree(images: RgbImage[], q: FreeQuestion, dec: DecodeOptions, signal?: AbortSignal, preprocessMs = 0): Promise<Answer> {
+    if (images.length === 0) throw new AppError('INVALID_INPUT', 'askImagesFree needs at least one image');
+    const t0 = performance.now();
+    const m = buildImagePrompt({ checkpoint: this.checkpoint, tokenizer: this.tokenizer, question: q.question, style: q.style, images, signal });
+    return this.run(m, imageParse(images), dec, preprocessMs + performance.now() - t0, signal);
   }
 
   /** Runs a prepared model input and decodes/parses the answer. */

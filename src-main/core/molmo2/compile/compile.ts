@@ -3,27 +3,33 @@
 import { createHash } from 'node:crypto';
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { AppError } from '../../../api/errors.js';
 import type { Checkpoint } from '../weights.js';
 import { encodeModel } from './emit.js';
 import type { Graph } from './graph.js';
-import { buildGenerateGraph, buildPrefillGraph, buildStepGraph } from './generate-graph.js';
+import { buildGenerateGraph, buildPrefillGraph, buildStepGraph, type BuildOptions } from './generate-graph.js';
 import { buildVisionGraph, visionWeightNames } from './vision-graph.js';
 import { decoderWeightNames } from './decoder-graph.js';
 import { bindWeights } from './weight-binder.js';
 
 /** Bump when any graph builder changes what it emits. */
-export const COMPILER_VERSION = 1;
+export const COMPILER_VERSION = 2;
+
+/** Default query rows per prefill attention chunk: scores of one chunk are heads × chunk × S floats. */
+export const DEFAULT_PREFILL_CHUNK = 512;
 
 export type GraphKind = 'vision' | 'generate' | 'prefill' | 'step';
 
 export interface CompileOptions {
   cacheDir: string;
   kinds: GraphKind[];
+  /** Query rows per prefill attention chunk (default DEFAULT_PREFILL_CHUNK). */
+  prefillChunk?: number;
   onProgress?: (stage: string, done: number, total: number) => void;
   signal?: AbortSignal;
 }
 
-const BUILDERS: Record<GraphKind, (ck: Checkpoint, wb: ReturnType<typeof bindWeights>) => Graph> = {
+const BUILDERS: Record<GraphKind, (ck: Checkpoint, wb: ReturnType<typeof bindWeights>, opts: BuildOptions) => Graph> = {
   vision: buildVisionGraph, generate: buildGenerateGraph, prefill: buildPrefillGraph, step: buildStepGraph,
 };
 
@@ -32,9 +38,12 @@ export function compileGraphs(ck: Checkpoint, opts: CompileOptions): Record<Grap
   const names = [...visionWeightNames(ck), ...decoderWeightNames(ck)];
   const wb = bindWeights(ck, { cacheDir: opts.cacheDir, names, signal: opts.signal, onProgress: (d, t) => opts.onProgress?.('convert-weights', d, t) });
   const out = {} as Record<GraphKind, string>;
+  const prefillChunk = opts.prefillChunk ?? DEFAULT_PREFILL_CHUNK;
+  if (!Number.isInteger(prefillChunk) || prefillChunk < 1) throw new AppError('INVALID_INPUT', `prefill chunk ${prefillChunk} is not a positive integer`);
+  const build: BuildOptions = { prefillChunk };
   opts.kinds.forEach((kind, i) => {
     // Building is cheap (no weight data); naming by content hash means a changed builder never reuses a stale file.
-    const bytes = encodeModel(BUILDERS[kind](ck, wb), { metadata: { kind, compiler: String(COMPILER_VERSION) } });
+    const bytes = encodeModel(BUILDERS[kind](ck, wb, build), { metadata: { kind, compiler: String(COMPILER_VERSION) } });
     const key = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
     const file = join(wb.graphDir, `molmoscope-${kind}-${key}.onnx`);
     if (!existsSync(file)) {

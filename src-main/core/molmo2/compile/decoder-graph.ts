@@ -38,14 +38,60 @@ export function addVisual(g: Graph, ck: Checkpoint, x: Value, ids: Value, featur
   return o.add(g, x, o.gather(g, table, idx, 0));
 }
 
-/** Additive prefill bias [S,S]: 0 where key k ≤ query q or both tokens are visual (type 1), else −1e30. */
-export function prefillBias(g: Graph, types: Value): Value {
+/** Per-prefill tensors the query-chunked attention reads; nothing here is S×S. */
+export interface PrefillMask {
+  /** Query rows per chunk (a compile-time constant). */
+  chunk: number;
+  /** Number of chunks ⌈S/chunk⌉ (int64 scalar, the Loop trip count). */
+  trips: Value;
+  /** Padding rows appended to the queries, int64 [1]. */
+  pad: Value;
+  /** [Sp] bool: query row is visual (type 1), padded rows false. */
+  visQ: Value;
+  /** [S] bool: key is visual. */
+  visK: Value;
+  /** [S] int64 key positions. */
+  kpos: Value;
+  /** Sequence length S (int64 scalar). */
+  S: Value;
+}
+
+/** Molmo2's prefill mask (key k ≤ query q, or both tokens visual) in factored form, for `chunk`-row query blocks. */
+export function prefillMask(g: Graph, types: Value, chunk: number): PrefillMask {
   const S = o.dimOf(g, types, 0);
-  const r = o.range(g, o.i64(g, 0), S, o.i64(g, 1));
-  const causal = o.lessOrEqual(g, o.unsqueeze(g, r, [0]), o.unsqueeze(g, r, [1])); // [q,k]: k ≤ q
-  const vis = o.equal(g, types, o.i64(g, 1));
-  const both = o.and(g, o.unsqueeze(g, vis, [1]), o.unsqueeze(g, vis, [0]));
-  return o.where(g, o.or(g, causal, both), o.f32(g, 0), o.f32(g, -1e30));
+  const C = o.i64(g, chunk);
+  const trips = o.div(g, o.add(g, S, o.i64(g, chunk - 1)), C);
+  const pad = o.reshape(g, o.sub(g, o.mul(g, trips, C), S), [1]);
+  const visK = o.equal(g, types, o.i64(g, 1));
+  const visQ = o.equal(g, o.padEnd(g, types, pad, 0), o.i64(g, 1));
+  return { chunk, trips, pad, visQ, visK, kpos: o.range(g, o.i64(g, 0), S, o.i64(g, 1)), S };
+}
+
+/**
+ * Exact attention of padded queries qg [nkv,grp,Sp,d] against all keys kg [nkv,1,d,S] / values [nkv,1,S,d], one
+ * Loop trip per `chunk` query rows: the scores and the mask exist only as [.., chunk, S] (memory O(S·chunk)).
+ * Every query row sees all of the layer's keys, so chunking queries changes no result (pitfall 31 forbids
+ * chunking tokens across layers, not this). Returns [nq, S, d].
+ */
+function chunkedAttention(g: Graph, m: PrefillMask, qg: Value, kg: Value, vg: Value, scale: number, nq: number, d: number): Value {
+  const body = g.sub('prefill_attn');
+  const iter = body.input('i', 'int64', []);
+  const condIn = body.input('cond', 'bool', []);
+  const start = o.mul(body, iter, o.i64(body, m.chunk));
+  const end = o.add(body, start, o.i64(body, m.chunk));
+  const s1 = o.reshape(body, start, [1]);
+  const e1 = o.reshape(body, end, [1]);
+  const qc = o.slice(body, qg, s1, e1, [2]); // [nkv,grp,C,d]
+  const scores = o.mul(body, o.matmul(body, qc, kg), o.f32(body, scale)); // [nkv,grp,C,S]
+  const qpos = o.range(body, start, end, o.i64(body, 1));
+  const causal = o.lessOrEqual(body, o.unsqueeze(body, m.kpos, [0]), o.unsqueeze(body, qpos, [1])); // [C,S]
+  const both = o.and(body, o.unsqueeze(body, o.slice(body, m.visQ, s1, e1, [0]), [1]), o.unsqueeze(body, m.visK, [0]));
+  const bias = o.where(body, o.or(body, causal, both), o.f32(body, 0), o.f32(body, -1e30));
+  body.output(o.identity(body, condIn));
+  body.output(o.matmul(body, o.softmax(body, o.add(body, scores, bias), -1), vg)); // [nkv,grp,C,d]
+  const [scan] = o.loop(g, m.trips, o.bool(g, true), [], body, ['float32']); // [n,nkv,grp,C,d]
+  const rows = o.reshape(g, o.transpose(g, scan!, [1, 2, 0, 3, 4]), [nq, -1, d]); // [nq,Sp,d]
+  return o.slice(g, rows, o.i64(g, [0]), o.reshape(g, m.S, [1]), [1]);
 }
 
 function ropeTables(g: Graph, ck: Checkpoint, positions: Value): { cos: Value; sin: Value } {
@@ -65,10 +111,11 @@ function rope(g: Graph, x: Value, d: number, cs: { cos: Value; sin: Value }): Va
 }
 
 /**
- * Decoder layers over x [S,H] at int64 positions [S]; `past` (per layer) is prepended to K/V; `bias` [S,T] is added
- * to the scores (omit for decode: one new token sees the whole cache). Returns final-norm hidden [S,H] and present K/V.
+ * Decoder layers over x [S,H] at int64 positions [S]; `past` (per layer) is prepended to K/V; `mask` selects the
+ * query-chunked prefill attention under Molmo2's mask (omit for decode: one new token sees the whole cache).
+ * Returns final-norm hidden [S,H] and present K/V.
  */
-export function decoderLayers(g: Graph, ck: Checkpoint, wb: WeightBinder, x: Value, positions: Value, past: Kv[] | null, bias: Value | null): { hidden: Value; present: Kv[] } {
+export function decoderLayers(g: Graph, ck: Checkpoint, wb: WeightBinder, x: Value, positions: Value, past: Kv[] | null, mask: PrefillMask | null): { hidden: Value; present: Kv[] } {
   const t = ck.config.text_config;
   const W = (n: string) => wb.bind(g, n);
   const d = t.head_dim;
@@ -101,12 +148,18 @@ export function decoderLayers(g: Graph, ck: Checkpoint, wb: WeightBinder, x: Val
     }
     present.push({ k: kT, v: vT });
     // GQA by broadcasting: queries [nkv, grp, S, d] against keys [nkv, 1, d, T] — K/V are never repeated.
-    const qg = o.reshape(g, o.transpose(g, q, [1, 0, 2]), [nkv, grp, -1, d]);
     const kg = o.transpose(g, o.unsqueeze(g, kT, [1]), [0, 1, 3, 2]);
-    let s = o.mul(g, o.matmul(g, qg, kg), o.f32(g, 1 / Math.sqrt(d)));
-    if (bias) s = o.add(g, s, bias);
-    const a = o.matmul(g, o.softmax(g, s, -1), o.unsqueeze(g, vT, [1])); // [nkv,grp,S,d]
-    const merged = o.reshape(g, o.transpose(g, o.reshape(g, a, [nq, -1, d]), [1, 0, 2]), [-1, nq * d]);
+    const vg = o.unsqueeze(g, vT, [1]);
+    let a: Value; // [nq,S,d]
+    if (mask) {
+      const qg = o.reshape(g, o.transpose(g, o.padEnd(g, q, mask.pad, 0), [1, 0, 2]), [nkv, grp, -1, d]);
+      a = chunkedAttention(g, mask, qg, kg, vg, 1 / Math.sqrt(d), nq, d);
+    } else {
+      const qg = o.reshape(g, o.transpose(g, q, [1, 0, 2]), [nkv, grp, -1, d]);
+      const s = o.mul(g, o.matmul(g, qg, kg), o.f32(g, 1 / Math.sqrt(d)));
+      a = o.reshape(g, o.matmul(g, o.softmax(g, s, -1), vg), [nq, -1, d]);
+    }
+    const merged = o.reshape(g, o.transpose(g, a, [1, 0, 2]), [-1, nq * d]);
     h = o.add(g, h, o.linear(g, merged, W(`${p}self_attn.attn_out.weight`)));
     const n2 = o.rmsNorm(g, h, W(`${p}ff_norm.weight`), eps);
     const [val, gate] = o.split2(g, o.linear(g, n2, W(`${p}mlp.ff_proj.weight`)), [I, I], 1);

@@ -3,7 +3,7 @@
 import type { Checkpoint } from '../weights.js';
 import { Graph, type Value } from './graph.js';
 import * as o from './ops.js';
-import { addVisual, decoderLayers, embedIds, lastLogits, prefillBias, type Kv } from './decoder-graph.js';
+import { addVisual, decoderLayers, embedIds, lastLogits, prefillMask, type Kv } from './decoder-graph.js';
 import { repetitionDetected } from './repeat-guard.js';
 import { countToken, lcgNext, penalise, penaltyActive, selectToken, type SamplingInputs } from './sampling.js';
 import type { WeightBinder } from './weight-binder.js';
@@ -16,10 +16,18 @@ function prefillInputs(g: Graph, ck: Checkpoint) {
   };
 }
 
-function prefill(g: Graph, ck: Checkpoint, wb: WeightBinder, ids: Value, types: Value, features: Value) {
+/** Node name of the decode Loop (the profiler reports its time as `${DECODE_LOOP}_kernel_time`). */
+export const DECODE_LOOP = 'decode_loop';
+
+/** Graph build options: `prefillChunk` = query rows per prefill attention chunk (memory O(S·chunk)). */
+export interface BuildOptions {
+  prefillChunk: number;
+}
+
+function prefill(g: Graph, ck: Checkpoint, wb: WeightBinder, ids: Value, types: Value, features: Value, opts: BuildOptions) {
   const x = addVisual(g, ck, embedIds(g, ck, wb, ids), ids, features);
   const positions = o.range(g, o.i64(g, 0), o.dimOf(g, ids, 0), o.i64(g, 1));
-  const { hidden, present } = decoderLayers(g, ck, wb, x, positions, null, prefillBias(g, types));
+  const { hidden, present } = decoderLayers(g, ck, wb, x, positions, null, prefillMask(g, types, opts.prefillChunk));
   return { logits: lastLogits(g, wb, hidden), present, hidden };
 }
 
@@ -28,7 +36,7 @@ function prefill(g: Graph, ck: Checkpoint, wb: WeightBinder, ids: Value, types: 
  * seed, repetition_penalty, frequency_penalty, repeat_guard (scalars), eos_ids [E]; output tokens [N,1] int64
  * (stops after EOS, or when the tail repeats one p-gram — see repeat-guard.ts).
  */
-export function buildGenerateGraph(ck: Checkpoint, wb: WeightBinder): Graph {
+export function buildGenerateGraph(ck: Checkpoint, wb: WeightBinder, opts: BuildOptions): Graph {
   const t = ck.config.text_config;
   const V = t.vocab_size;
   const g = new Graph('molmo2_generate');
@@ -43,58 +51,61 @@ export function buildGenerateGraph(ck: Checkpoint, wb: WeightBinder): Graph {
   const seed = g.input('seed', 'int64', []);
   const eos = g.input('eos_ids', 'int64', ['E']);
   const repeatGuard = g.input('repeat_guard', 'int64', []);
-  const pre = prefill(g, ck, wb, ids, types, features);
+  const pre = prefill(g, ck, wb, ids, types, features, opts);
   const L = t.num_hidden_layers;
   const usePenalty = penaltyActive(g, s);
+  // One sampling step (shared by the first token and the Loop body): penalties, selection, counts, EOS, history.
+  const sample = (gg: Graph, logits: Value, counts: Value, rngState: Value, hist: Value | null) => {
+    const rng = lcgNext(gg, rngState);
+    const tok = selectToken(gg, penalise(gg, logits, counts, s, usePenalty), rng.uniform, s, V);
+    const hitEos = o.reduceMax(gg, o.cast(gg, o.equal(gg, eos, tok), 'int64'), [0], false);
+    return { tok, rng: rng.state, counts: countToken(gg, counts, tok), hitEos, hist: hist ? o.concat(gg, [hist, tok], 0) : o.identity(gg, tok) };
+  };
+
+  // The first token comes from the prefill logits; each Loop trip then runs ONE forward (of the previous token) and
+  // samples the next, so N tokens cost N−1 forwards — no forward for a token that will never be sampled.
+  const seed31 = o.mod(g, o.max(g, seed, o.i64(g, 0)), o.i64(g, 2147483648));
+  const first = sample(g, pre.logits, o.constantOfShape(g, o.i64(g, [V]), 0), seed31, null);
 
   const body = g.sub('decode_step');
   body.input('iter', 'int64', []);
   body.input('cond_in', 'bool', []);
-  const logitsIn = body.input('logits_in', 'float32', [1, V]);
   const countsIn = body.input('counts_in', 'float32', [V]);
   const rngIn = body.input('rng_in', 'int64', []);
   const posIn = body.input('pos_in', 'int64', []);
   const histIn = body.input('hist_in', 'int64', ['n']);
+  const prevTok = body.input('tok_in', 'int64', [1]);
   const pastK = Array.from({ length: L }, (_, l) => body.input(`past_k_${l}`, 'float32', [t.num_key_value_heads, 'P', t.head_dim]));
   const pastV = Array.from({ length: L }, (_, l) => body.input(`past_v_${l}`, 'float32', [t.num_key_value_heads, 'P', t.head_dim]));
-  const rng = lcgNext(body, rngIn);
-  const tok = selectToken(body, penalise(body, logitsIn, countsIn, s, usePenalty), rng.uniform, s, V);
-  const counts = countToken(body, countsIn, tok);
-  const hitEos = o.reduceMax(body, o.cast(body, o.equal(body, eos, tok), 'int64'), [0], false);
-  const hist = o.concat(body, [histIn, tok], 0);
-  const condOut = o.and(body, o.equal(body, hitEos, o.i64(body, 0)), o.not(body, repetitionDetected(body, hist, repeatGuard)));
   const past: Kv[] = pastK.map((k, l) => ({ k, v: pastV[l]! }));
-  const step = decoderLayers(body, ck, wb, embedIds(body, ck, wb, tok), o.reshape(body, posIn, [1]), past, null);
+  const step = decoderLayers(body, ck, wb, embedIds(body, ck, wb, prevTok), o.reshape(body, posIn, [1]), past, null);
+  const next = sample(body, lastLogits(body, wb, step.hidden), countsIn, rngIn, histIn);
+  const condOut = o.and(body, o.equal(body, next.hitEos, o.i64(body, 0)), o.not(body, repetitionDetected(body, next.hist, repeatGuard)));
   body.output(condOut);
-  body.output(lastLogits(body, wb, step.hidden));
-  body.output(counts);
-  body.output(rng.state);
+  body.output(next.counts);
+  body.output(next.rng);
   body.output(o.add(body, posIn, o.i64(body, 1)));
-  body.output(hist);
+  body.output(next.hist);
+  body.output(o.identity(body, next.tok));
   for (const kv of step.present) body.output(kv.k);
   for (const kv of step.present) body.output(kv.v);
-  body.output(o.identity(body, tok));
+  body.output(o.identity(body, next.tok));
 
-  const seed31 = o.mod(g, o.max(g, seed, o.i64(g, 0)), o.i64(g, 2147483648));
-  const carried = [
-    pre.logits,
-    o.constantOfShape(g, o.i64(g, [V]), 0),
-    seed31,
-    o.dimOf(g, ids, 0),
-    g.constant({ dtype: 'int64', dims: [0], data: new BigInt64Array(0) }, 'empty_hist'),
-    ...pre.present.map((kv) => kv.k),
-    ...pre.present.map((kv) => kv.v),
-  ];
-  const outs = o.loop(g, maxNew, o.bool(g, true), carried, body, ['int64']);
-  g.output(outs[outs.length - 1]!, 'tokens');
+  const carried = [first.counts, first.rng, o.dimOf(g, ids, 0), first.hist, first.tok, ...pre.present.map((kv) => kv.k), ...pre.present.map((kv) => kv.v)];
+  const trips = o.max(g, o.sub(g, maxNew, o.i64(g, 1)), o.i64(g, 0));
+  const goOn = o.equal(g, first.hitEos, o.i64(g, 0));
+  const outs = o.loop(g, trips, goOn, carried, body, ['int64'], DECODE_LOOP);
+  // [first, ...Loop tokens], cut to max_new_tokens (0 → none; a 0-trip Loop's scan may come back without its inner dim).
+  const all = o.concat(g, [o.reshape(g, first.tok, [1]), o.reshape(g, outs[outs.length - 1]!, [-1])], 0);
+  g.output(o.reshape(g, o.slice(g, all, o.i64(g, [0]), o.reshape(g, maxNew, [1]), [0]), [-1, 1]), 'tokens');
   return g;
 }
 
 /** prefill (baseline): inputs as generate's first three; outputs logits [1,V] and present_k_l/present_v_l [nkv,S,d]. */
-export function buildPrefillGraph(ck: Checkpoint, wb: WeightBinder): Graph {
+export function buildPrefillGraph(ck: Checkpoint, wb: WeightBinder, opts: BuildOptions): Graph {
   const g = new Graph('molmo2_prefill');
   const { ids, types, features } = prefillInputs(g, ck);
-  const pre = prefill(g, ck, wb, ids, types, features);
+  const pre = prefill(g, ck, wb, ids, types, features, opts);
   g.output(pre.logits, 'logits');
   pre.present.forEach((kv, l) => g.output(kv.k, `present_k_${l}`));
   pre.present.forEach((kv, l) => g.output(kv.v, `present_v_${l}`));

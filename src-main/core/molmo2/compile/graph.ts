@@ -99,10 +99,10 @@ export class Graph {
   }
 
   /** Appends one node; returns its output values (dtype/shape given by the op constructor). */
-  add(op: string, inputs: readonly (Value | null)[], outs: readonly { dtype: DType; shape: readonly Dim[] | null }[], attrs: Record<string, AttrValue> = {}, domain = ''): Value[] {
+  add(op: string, inputs: readonly (Value | null)[], outs: readonly { dtype: DType; shape: readonly Dim[] | null }[], attrs: Record<string, AttrValue> = {}, domain = '', nodeName?: string): Value[] {
     const outputs = outs.map((o) => ({ name: this.scope.fresh(op.toLowerCase()), dtype: o.dtype, shape: o.shape }));
     this.nodes.push({
-      op, domain, attrs, name: this.scope.fresh(`n${op}`),
+      op, domain, attrs, name: nodeName ?? this.scope.fresh(`n${op}`),
       inputs: inputs.map((i) => (i ? i.name : '')),
       outputs: outputs.map((o) => o.name),
     });

@@ -118,6 +118,9 @@ export const split2 = (g: Graph, a: Value, sizes: [number, number], axis: number
   const [x, y] = g.add('Split', [a, i64(g, sizes)], [{ dtype: a.dtype, shape: shp(sizes[0]) }, { dtype: a.dtype, shape: shp(sizes[1]) }], { axis });
   return [x!, y!];
 };
+/** Zero-pads the end of one axis by a runtime int64 [1] amount (Pad with axes, opset ≥ 18). */
+export const padEnd = (g: Graph, a: Value, amount: Value, axis: number): Value =>
+  one(g, 'Pad', [a, concat(g, [i64(g, [0]), amount], 0), null, i64(g, [axis])], a.dtype, null, { mode: 'constant' });
 export const gather = (g: Graph, data: Value, idx: Value, axis = 0): Value => {
   const shape = data.shape && idx.shape ? [...data.shape.slice(0, axis), ...idx.shape, ...data.shape.slice(axis + 1)] : null;
   return one(g, 'Gather', [data, idx], data.dtype, shape, { axis });
@@ -162,9 +165,9 @@ export const silu = (g: Graph, x: Value): Value => mul(g, x, sigmoid(g, x));
 
 // ---- control flow ----
 /** ONNX Loop: body inputs (iter, cond, ...carried), outputs (cond, ...carried, ...scans). */
-export const loop = (g: Graph, maxTrips: Value | null, cond: Value | null, carried: Value[], body: Graph, scanDtypes: DType[]): Value[] => {
+export const loop = (g: Graph, maxTrips: Value | null, cond: Value | null, carried: Value[], body: Graph, scanDtypes: DType[], nodeName?: string): Value[] => {
   const outs = [...carried.map((c) => ({ dtype: c.dtype, shape: null })), ...scanDtypes.map((d) => ({ dtype: d, shape: null }))];
-  return g.add('Loop', [maxTrips, cond, ...carried], outs, { body });
+  return g.add('Loop', [maxTrips, cond, ...carried], outs, { body }, '', nodeName);
 };
 export const ifThenElse = (g: Graph, cond: Value, thenG: Graph, elseG: Graph, outs: { dtype: DType; shape: Shape }[]): Value[] =>
   g.add('If', [cond], outs, { then_branch: thenG, else_branch: elseG });

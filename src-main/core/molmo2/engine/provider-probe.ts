@@ -1,60 +1,45 @@
-// Probes an execution provider for `doctor`: creates and runs a one-node session in a child process, so a driver
-// crash or hang cannot take the app down; answers with the provider's own error when it fails.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Graph } from '../compile/graph.js';
-import { encodeModel } from '../compile/emit.js';
-import * as o from '../compile/ops.js';
+// The runtime's provider report for `doctor` and the UI: the static checks of providers.ts (driver, Vulkan, files)
+// joined with a real one-node session per provider, run by core/platform/ort-providers.ts in one child process.
+import { probeOrtProviders, type OrtProbe } from '../../platform/ort-providers.js';
 import { providerStatus, type ProviderName, type ProviderStatus } from './providers.js';
 
 export interface ProbedStatus extends ProviderStatus {
-  /** Present when a session was actually tried: ok, or the error onnxruntime gave. */
-  probe?: { ok: boolean; error?: string; ms: number };
+  /** Present when a session was actually tried: ok, or the reason onnxruntime gave. */
+  probe?: { ok: boolean; error?: string };
+  /** What to do to make an unavailable provider available. */
+  fix?: string;
 }
 
-const SCRIPT = `
-const ort = require(process.argv[1]);
-(async () => {
-  const s = await ort.InferenceSession.create(process.argv[2], { executionProviders: [process.argv[3]] });
-  const r = await s.run({ x: new ort.Tensor('float32', Float32Array.of(1, 2), [2]) });
-  if (r.y.data[1] !== 4) throw new Error('wrong result ' + r.y.data);
-})().then(() => process.exit(0), (e) => { process.stderr.write(String(e && e.message || e)); process.exit(3); });
-`;
-
-/** Runs x+x on `name` in a child process (timeout → failure). */
-export function probeProvider(name: ProviderName, timeoutMs = 30_000): Promise<{ ok: boolean; error?: string; ms: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'molmoscope-probe-'));
-  const g = new Graph('probe');
-  const x = g.input('x', 'float32', [2]);
-  g.output(o.add(g, x, x), 'y');
-  const file = join(dir, 'probe.onnx');
-  writeFileSync(file, encodeModel(g));
-  const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
-  const t0 = performance.now();
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['-e', SCRIPT, ortPath, file, name], { timeout: timeoutMs, killSignal: 'SIGKILL' }, (err, _out, stderr) => {
-      rmSync(dir, { recursive: true, force: true });
-      const ms = performance.now() - t0;
-      if (!err) resolve({ ok: true, ms });
-      else resolve({ ok: false, ms, error: (err.killed ? `no answer within ${timeoutMs} ms` : stderr.trim() || err.message).slice(0, 500) });
-    });
-  });
+export interface ProviderReport {
+  /** onnxruntime-node version, when installed. */
+  version: string | null;
+  /** In selection order (cuda → webgpu → cpu). */
+  providers: ProbedStatus[];
 }
 
-/** Static availability plus, for the providers that look available, a real one-node session. */
-export async function providerReport(probe = true): Promise<ProbedStatus[]> {
-  const out: ProbedStatus[] = providerStatus();
-  if (!probe) return out;
-  for (const s of out) {
-    if (!s.available) continue;
-    s.probe = await probeProvider(s.name);
-    if (!s.probe.ok) {
-      s.available = false;
-      s.reason = `${s.reason}; session failed: ${s.probe.error}`;
+/** Static status of every provider plus, with `probe` (default), a real session on each; the session decides. */
+export async function providerReport(opts: { probe?: boolean; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ProviderReport> {
+  const statuses: ProbedStatus[] = providerStatus();
+  if (opts.probe === false) return { version: null, providers: statuses };
+  const ort: OrtProbe = await probeOrtProviders(opts.signal, opts.timeoutMs);
+  for (const s of statuses) {
+    const p = ort.providers.find((x) => x.name === s.name);
+    if (!p) continue;
+    s.probe = p.available ? { ok: true } : { ok: false, error: p.reason ?? 'unknown reason' };
+    if (p.available) {
+      s.available = true;
+      continue;
     }
+    // A static "available" that fails the real session keeps its detail and adds the session's error.
+    s.reason = s.available ? `${s.reason}; session failed: ${p.reason ?? 'unknown reason'}` : s.reason;
+    s.available = false;
+    if (p.fix) s.fix = p.fix;
   }
-  return out;
+  return { version: ort.version, providers: statuses };
+}
+
+/** Whether one provider runs a one-node session here (through the same probe as providerReport). */
+export async function probeProvider(name: ProviderName, timeoutMs = 30_000): Promise<{ ok: boolean; error?: string }> {
+  const r = await providerReport({ timeoutMs });
+  return r.providers.find((p) => p.name === name)!.probe ?? { ok: false, error: 'not probed' };
 }

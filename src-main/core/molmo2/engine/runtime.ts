@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { AppError } from '../../../api/errors.js';
 import { compileGraphs, type GraphKind } from '../compile/compile.js';
+import { DECODE_LOOP } from '../compile/generate-graph.js';
 import { assertSupported, openCheckpoint, type Checkpoint } from '../weights.js';
 import type { ProviderName } from './providers.js';
 import { chunkPooling, planVisionChunks } from './vision-chunks.js';
@@ -19,6 +20,8 @@ export interface RuntimeOptions {
    * Each profiled call uses a fresh session (a profiler cannot be restarted), so keep it for CLI runs and benches.
    */
   profile?: boolean;
+  /** Query rows per prefill attention chunk (compile option; default DEFAULT_PREFILL_CHUNK). */
+  prefillChunk?: number;
 }
 
 export interface GenerateRequest {
@@ -88,7 +91,7 @@ export class Molmo2Runtime {
     let s = this.sessions.get(kind);
     if (s) return s;
     if (!this.paths) {
-      this.paths = compileGraphs(this.ck, { cacheDir: join(this.opts.cacheDir, 'graphs'), kinds: ['vision', 'generate', 'prefill', 'step'], onProgress: this.opts.onProgress });
+      this.paths = compileGraphs(this.ck, { cacheDir: join(this.opts.cacheDir, 'graphs'), kinds: ['vision', 'generate', 'prefill', 'step'], prefillChunk: this.opts.prefillChunk, onProgress: this.opts.onProgress });
     }
     this.opts.onProgress?.(`load-${kind}`, 0, 1);
     try {
@@ -137,7 +140,7 @@ export class Molmo2Runtime {
       const us = (pred: (e: { cat: string; name: string }) => boolean) => events.filter(pred).reduce((a, e) => a + e.dur, 0);
       this.lastProfile = {
         totalMs: us((e) => e.cat === 'Session' && e.name === 'model_run') / 1000,
-        loopMs: us((e) => e.cat === 'Node' && /^nLoop_\d+_kernel_time$/.test(e.name)) / 1000,
+        loopMs: us((e) => e.cat === 'Node' && e.name === `${DECODE_LOOP}_kernel_time`) / 1000,
       };
       return r;
     } finally {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AppError } from '../../../../src-main/api/errors.js';
 import { providerStatus, selectProvider } from '../../../../src-main/core/molmo2/engine/providers.js';
-import { probeProvider } from '../../../../src-main/core/molmo2/engine/provider-probe.js';
+import { probeProvider, providerReport } from '../../../../src-main/core/molmo2/engine/provider-probe.js';
 
 test('provider selection and probe', async () => {
   const st = providerStatus();
@@ -19,4 +19,13 @@ test('provider selection and probe', async () => {
   assert.equal(selectProvider(undefined, withGpu), 'cuda');
   const cpu = await probeProvider('cpu');
   assert.equal(cpu.ok, true, cpu.error);
+  // The report doctor shows: every provider really probed; unavailable ones say why.
+  const rep = await providerReport();
+  assert.deepEqual(rep.providers.map((p) => p.name), ['cuda', 'webgpu', 'cpu']);
+  for (const p of rep.providers) {
+    assert.ok(p.probe, `${p.name} was not probed`);
+    assert.equal(p.available, p.probe.ok);
+    if (!p.available) assert.ok(p.reason.length > 0 && p.probe.error, `${p.name} unavailable without a reason`);
+  }
+  assert.equal(rep.providers.find((p) => p.name === 'cpu')!.available, true);
 });
