@@ -1,15 +1,22 @@
 // `molmoscope serve`: runs the HTTP + WebSocket bridge on 127.0.0.1 and prints the URL (with its token) to open.
 import { resolve } from 'node:path';
+import { AppError } from '../../api/errors.js';
 import { startServer } from '../../serve/server.js';
+import { closeModel, configureModel } from '../../core/molmo2/model-host.js';
+import { createDispatcher } from '../../core/handlers/index.js';
 import { numberFlag, parseFlags, type Command } from '../command.js';
 
 const usage = `Usage:
-  molmoscope serve [--port N] [--host 127.0.0.1] [--renderer DIR] [--json]
+  molmoscope serve [--port N] [--host 127.0.0.1] [--renderer DIR] [--model DIR] [--ep cpu|webgpu|cuda]
+                   [--library DB] [--json]
       Serve the app's UI and API on 127.0.0.1 (loopback only) until interrupted (Ctrl-C).
       A random token is made for each run; the printed URL carries it (in the #fragment).
       --port N        TCP port (default: a free port)
       --host H        127.0.0.1 (default) or localhost; anything else is refused
       --renderer DIR  built renderer to serve (default: dist-renderer/ of the app)
+      --model DIR     Molmo2 checkpoint for indexing, counting and tracking (default: $MOLMOSCOPE_MODEL)
+      --ep NAME       execution provider (default: best available, cuda → webgpu → cpu)
+      --library DB    open (or create) this library file at start
       --json          print {"url","openUrl","port","token"} as one JSON line instead of text
 `;
 
@@ -18,7 +25,7 @@ export const serveCommand: Command = {
   summary: 'Serve the UI and API on 127.0.0.1 for a browser (token-protected).',
   usage,
   async run(argv, io, signal) {
-    const { values } = parseFlags(argv, { port: { type: 'string' }, host: { type: 'string' }, renderer: { type: 'string' }, json: { type: 'boolean' } }, false);
+    const { values } = parseFlags(argv, { port: { type: 'string' }, host: { type: 'string' }, renderer: { type: 'string' }, model: { type: 'string' }, ep: { type: 'string' }, library: { type: 'string' }, json: { type: 'boolean' } }, false);
     const port = numberFlag('port', values.port, { integer: true, min: 0 }) ?? 0;
     const server = await startServer({
       port,
@@ -26,6 +33,14 @@ export const serveCommand: Command = {
       env: io.env,
       ...(values.renderer ? { rendererDir: resolve(io.cwd, values.renderer) } : {}),
     });
+    if (values.model) await configureModel(server.ctx, resolve(io.cwd, values.model), values.ep);
+    if (values.library) {
+      const r = await createDispatcher(server.ctx).dispatch('library.open', { path: resolve(io.cwd, values.library) });
+      if (!r.ok) {
+        await server.close();
+        throw new AppError(r.error.code, r.error.message);
+      }
+    }
     if (values.json) io.stdout.write(JSON.stringify({ url: server.url, openUrl: server.openUrl, port: server.port, token: server.token }) + '\n');
     else {
       io.stdout.write(`Molmoscope is serving on ${server.url}\n`);
@@ -33,6 +48,7 @@ export const serveCommand: Command = {
       io.stdout.write('Press Ctrl-C to stop.\n');
     }
     if (!signal.aborted) await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
+    await closeModel(server.ctx);
     await server.close();
     return 0;
   },

@@ -1,0 +1,64 @@
+// The one Molmo2 model of a host: which checkpoint is configured, and a lazily opened, shared Molmo2Session.
+// Index, count and track jobs all ask here, so a host runs one engine process and every job takes the real path.
+import { resolve } from 'node:path';
+import { AppError } from '../../api/errors.js';
+import type { CoreContext } from '../context.js';
+import { modelCacheDir } from '../platform/model-cache.js';
+import { Molmo2Session } from './session.js';
+
+const DIR_KEY = 'molmo2.modelDir';
+const PROVIDER_KEY = 'molmo2.provider';
+const SESSION_KEY = 'molmo2.session';
+
+/** Sets the checkpoint (and optionally the provider) this host uses; closes a session opened on another one. */
+export async function configureModel(ctx: CoreContext, modelDir: string, provider?: string): Promise<void> {
+  const dir = resolve(modelDir);
+  const changed = ctx.state.get(DIR_KEY) !== dir || ctx.state.get(PROVIDER_KEY) !== provider;
+  ctx.state.set(DIR_KEY, dir);
+  if (provider !== undefined) ctx.state.set(PROVIDER_KEY, provider);
+  else ctx.state.delete(PROVIDER_KEY);
+  if (changed) await closeModel(ctx);
+}
+
+/** The configured checkpoint directory: set by the host (`--model`), else $MOLMOSCOPE_MODEL, else null. */
+export function configuredModelDir(ctx: CoreContext): string | null {
+  const d = (ctx.state.get(DIR_KEY) as string | undefined) ?? ctx.env.MOLMOSCOPE_MODEL;
+  return d ? resolve(d) : null;
+}
+
+/** The shared session, opened on first use (engine status events go to the UI). MODEL_INVALID without a model. */
+export function modelSession(ctx: CoreContext): Promise<Molmo2Session> {
+  const existing = ctx.state.get(SESSION_KEY) as Promise<Molmo2Session> | undefined;
+  if (existing) return existing;
+  const dir = configuredModelDir(ctx);
+  if (!dir) {
+    return Promise.reject(new AppError('MODEL_INVALID', 'No Molmo2 checkpoint is configured: pass --model DIR (or set MOLMOSCOPE_MODEL).'));
+  }
+  const provider = (ctx.state.get(PROVIDER_KEY) as string | undefined) ?? ctx.env.MOLMOSCOPE_EP;
+  ctx.emit('engine.status', { state: 'loading', provider: provider ?? null, message: dir });
+  const p = Molmo2Session.open({ modelDir: dir, cacheDir: modelCacheDir(ctx.env, dir), ...(provider ? { provider } : {}) }).then(
+    (s) => {
+      s.engine.onProgress = (stage, done, total) =>
+        ctx.emit('engine.status', { state: 'loading', provider: s.provider, message: stage, progress: total > 0 ? done / total : 0 });
+      ctx.emit('engine.status', { state: 'ready', provider: s.provider });
+      return s;
+    },
+    (err: unknown) => {
+      ctx.state.delete(SESSION_KEY);
+      ctx.emit('engine.status', { state: 'crashed', provider: provider ?? null, message: String((err as Error)?.message ?? err) });
+      throw err;
+    },
+  );
+  ctx.state.set(SESSION_KEY, p);
+  return p;
+}
+
+/** Stops the shared engine process, if one was started. */
+export async function closeModel(ctx: CoreContext): Promise<void> {
+  const p = ctx.state.get(SESSION_KEY) as Promise<Molmo2Session> | undefined;
+  if (!p) return;
+  ctx.state.delete(SESSION_KEY);
+  const s = await p.catch(() => null);
+  await s?.close();
+  ctx.emit('engine.status', { state: 'idle', provider: s?.provider ?? null });
+}
