@@ -8,13 +8,16 @@ import { appRoot } from '../core/platform/app-root.js';
 import { registerAppScheme, serveRenderer } from './protocol.js';
 import { createMainWindow, denyAllPermissions } from './window.js';
 import { broadcastEvents, registerIpc } from './ipc.js';
+import { shutdownHost } from '../core/host-shutdown.js';
 
 registerAppScheme();
 app.enableSandbox();
 
+const ctx = createCoreContext({ host: 'electron', emit: broadcastEvents });
+let shuttingDown = false;
+
 void app.whenReady().then(() => {
   const root = appRoot() ?? app.getAppPath();
-  const ctx = createCoreContext({ host: 'electron', emit: broadcastEvents });
   denyAllPermissions();
   serveRenderer(join(root, 'dist-renderer'));
   registerIpc(createDispatcher(ctx));
@@ -23,6 +26,14 @@ void app.whenReady().then(() => {
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createMainWindow(preload);
   });
+});
+
+// Jobs go back to the queue and the engine stops before the app exits.
+app.on('before-quit', (e) => {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  e.preventDefault();
+  void shutdownHost(ctx).finally(() => app.quit());
 });
 
 app.on('window-all-closed', () => {
