@@ -9,13 +9,16 @@ import { registerAppScheme, serveRenderer } from './protocol.js';
 import { createMainWindow, denyAllPermissions } from './window.js';
 import { broadcastEvents, registerIpc } from './ipc.js';
 import { serveMedia } from './media-protocol.js';
+import { shutdownHost } from '../core/host-shutdown.js';
 
 registerAppScheme();
 app.enableSandbox();
 
+const ctx = createCoreContext({ host: 'electron', emit: broadcastEvents });
+let shuttingDown = false;
+
 void app.whenReady().then(() => {
   const root = appRoot() ?? app.getAppPath();
-  const ctx = createCoreContext({ host: 'electron', emit: broadcastEvents });
   denyAllPermissions();
   serveRenderer(join(root, 'dist-renderer'));
   serveMedia(ctx);
@@ -25,6 +28,14 @@ void app.whenReady().then(() => {
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createMainWindow(preload);
   });
+});
+
+// Jobs go back to the queue and the engine stops before the app exits.
+app.on('before-quit', (e) => {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  e.preventDefault();
+  void shutdownHost(ctx).finally(() => app.quit());
 });
 
 app.on('window-all-closed', () => {

@@ -2,7 +2,8 @@
 import { resolve } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import { startServer } from '../../serve/server.js';
-import { closeModel, configureModel } from '../../core/molmo2/model-host.js';
+import { configureModel } from '../../core/molmo2/model-host.js';
+import { shutdownHost } from '../../core/host-shutdown.js';
 import { createDispatcher } from '../../core/handlers/index.js';
 import { numberFlag, parseFlags, type Command } from '../command.js';
 
@@ -48,7 +49,7 @@ export const serveCommand: Command = {
       io.stdout.write('Press Ctrl-C to stop.\n');
     }
     if (!signal.aborted) await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
-    await closeModel(server.ctx);
+    await shutdownHost(server.ctx);
     await server.close();
     return 0;
   },

@@ -10,6 +10,7 @@ import { countRecordings, listRecordings } from '../library/recordings.js';
 import { search } from '../library/search.js';
 import { cancelJob, getJob, listJobs, pauseJob, resumeJob } from '../library/jobs.js';
 import type { HandlerMap } from './types.js';
+import { kickJobs, runsBackgroundJobs } from '../job-host.js';
 
 const LIBRARY_KEY = 'library';
 /** ctx.state key under which a host may put another MediaSource (the lead's wiring of src-main/core/media). */
@@ -28,6 +29,8 @@ export const libraryHandlers: HandlerMap = {
     const lib = openLibrary(req.path, { create: req.create ?? true });
     if (previous && previous !== lib) previous.close();
     ctx.state.set(LIBRARY_KEY, lib);
+    // Jobs queued earlier, and those a killed process left running, continue in the background.
+    if (runsBackgroundJobs(ctx)) kickJobs(ctx, lib);
     ctx.logger.info('library opened', { path: lib.path, schemaVersion: lib.schemaVersion, created: lib.created });
     return { path: lib.path, schemaVersion: lib.schemaVersion, created: lib.created, recordings: countRecordings(lib) };
   },
@@ -52,6 +55,11 @@ export const libraryHandlers: HandlerMap = {
   'jobs.list': async (req, ctx) => ({ jobs: listJobs(currentLibrary(ctx), req) }),
   'jobs.get': async (req, ctx) => getJob(currentLibrary(ctx), req.id),
   'jobs.pause': async (req, ctx) => pauseJob(currentLibrary(ctx), req.id),
-  'jobs.resume': async (req, ctx) => resumeJob(currentLibrary(ctx), req.id),
+  'jobs.resume': async (req, ctx) => {
+    const lib = currentLibrary(ctx);
+    const job = resumeJob(lib, req.id);
+    if (runsBackgroundJobs(ctx)) kickJobs(ctx, lib);
+    return job;
+  },
   'jobs.cancel': async (req, ctx) => cancelJob(currentLibrary(ctx), req.id),
 };

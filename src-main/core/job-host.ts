@@ -1,0 +1,80 @@
+// Background jobs of a long-lived host (serve, Electron): runs the open library's queued jobs one at a time,
+// with job.progress events, and picks up jobs a killed process left behind when a library is opened.
+import type { CoreContext } from './context.js';
+import { runQueued, type JobExecutor } from './library/jobs.js';
+import type { Library } from './library/store.js';
+
+/** Builds the executor of one job kind for a context (it may open the shared model lazily). */
+export type JobKindFactory = (ctx: CoreContext) => JobExecutor;
+
+/** Every job kind the hosts run, by kind; areas add theirs here (one import, one entry). */
+export const JOB_KINDS: Record<string, JobKindFactory> = {};
+
+interface HostState {
+  lib: Library;
+  ac: AbortController;
+  loop: Promise<void>;
+  again: boolean;
+}
+
+const KEY = 'jobs.host';
+
+/** Executors for every registered kind, bound to this context. */
+export function jobExecutors(ctx: CoreContext, kinds: Record<string, JobKindFactory> = JOB_KINDS): Record<string, JobExecutor> {
+  return Object.fromEntries(Object.entries(kinds).map(([k, f]) => [k, f(ctx)]));
+}
+
+/**
+ * Makes sure queued jobs of `lib` run: starts the background loop, or tells a running one to look again once it
+ * drains. Never throws; a job's own failure is recorded in its row by the runner.
+ */
+export function kickJobs(ctx: CoreContext, lib: Library): void {
+  if (Object.keys(JOB_KINDS).length === 0) return;
+  const cur = ctx.state.get(KEY) as HostState | undefined;
+  if (cur && cur.lib === lib && !cur.ac.signal.aborted) {
+    cur.again = true;
+    return;
+  }
+  if (cur) cur.ac.abort();
+  const st: HostState = { lib, ac: new AbortController(), loop: Promise.resolve(), again: false };
+  st.loop = (async () => {
+    const executors = jobExecutors(ctx);
+    do {
+      st.again = false;
+      try {
+        await runQueued(lib, executors, { signal: st.ac.signal, emit: ctx.emit });
+      } catch (err) {
+        ctx.logger.error('job loop failed', err);
+      }
+      // Yield once so a job queued while the last one finished is seen.
+      await new Promise((r) => setImmediate(r));
+    } while ((st.again || hasQueued(lib, executors)) && !st.ac.signal.aborted && lib.db.open);
+  })().finally(() => {
+    if (ctx.state.get(KEY) === st) ctx.state.delete(KEY);
+  });
+  ctx.state.set(KEY, st);
+}
+
+function hasQueued(lib: Library, executors: Record<string, JobExecutor>): boolean {
+  if (!lib.db.open) return false;
+  const kinds = Object.keys(executors);
+  return lib.db.prepare(`SELECT 1 FROM jobs WHERE status = 'queued' AND kind IN (${kinds.map(() => '?').join(',')}) LIMIT 1`).get(...kinds) !== undefined;
+}
+
+/** Stops the background loop and waits for it; the job it interrupted goes back to the queue for the next start. */
+export async function stopJobs(ctx: CoreContext): Promise<void> {
+  const cur = ctx.state.get(KEY) as HostState | undefined;
+  if (!cur) return;
+  cur.ac.abort();
+  await cur.loop;
+  if (!cur.lib.db.open) return;
+  // The runner marks a job stopped by its host 'paused' with its "Interrupted" message and no error code; a host
+  // shutting down is not the user pausing, so the job waits in the queue instead.
+  cur.lib.db.prepare(`UPDATE jobs SET status = 'queued', error_message = NULL, finished_at = NULL, updated_at = ?
+    WHERE status = 'paused' AND error_code IS NULL AND error_message LIKE 'Interrupted%'`).run(new Date().toISOString());
+}
+
+/** Whether this host runs background jobs (the CLI runs them in the foreground instead). */
+export function runsBackgroundJobs(ctx: CoreContext): boolean {
+  return ctx.host !== 'cli';
+}
