@@ -1,15 +1,14 @@
 // The app side of the engine process: spawns it lazily, queues requests, turns a crash into ENGINE_CRASHED
 // (GPU_OOM when the engine's last words were an out-of-memory error), cancels by killing, restarts on demand.
+// An out-of-memory answer also retires the engine: its arenas stay grown and fragmented, so the next call starts fresh.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../../../api/errors.js';
-import type { EngineReply, EngineRequest, EngineStats, GenerateReply, LoadParams, VisionReply } from './protocol.js';
+import { OUT_OF_MEMORY, type EngineReply, type EngineRequest, type EngineStats, type GenerateReply, type LoadParams, type VisionReply } from './protocol.js';
 import type { GenerateRequest } from './runtime.js';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
-
-const OOM = /out of memory|bad_alloc|CUDA_ERROR_OUT_OF_MEMORY|cudaErrorMemoryAllocation|ENOMEM/i;
 
 /** A restartable engine process; one instance per app. */
 export class EngineClient {
@@ -48,11 +47,16 @@ export class EngineClient {
       if (!p) return;
       this.pending.delete(m.id);
       if (m.ok) p.resolve(m.value);
-      else p.reject(new AppError(m.error.code, m.error.message, m.error.details));
+      else if (m.error.code === 'GPU_OOM') {
+        // Requests are serialised, so nothing else is pending: answer once the old engine is gone.
+        const err = new AppError('GPU_OOM', `${m.error.message} (the engine was restarted)`, m.error.details);
+        child.once('exit', () => p.reject(err));
+        child.kill('SIGKILL');
+      } else p.reject(new AppError(m.error.code, m.error.message, m.error.details));
     });
     child.on('exit', (code, sig) => {
       if (this.child === child) this.child = null;
-      const oom = OOM.test(this.stderrTail);
+      const oom = OUT_OF_MEMORY.test(this.stderrTail);
       const cancelled = this.cancelling;
       this.cancelling = false;
       for (const p of this.pending.values()) {

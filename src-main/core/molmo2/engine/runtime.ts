@@ -7,6 +7,7 @@ import { AppError } from '../../../api/errors.js';
 import { compileGraphs, type GraphKind } from '../compile/compile.js';
 import { DECODE_LOOP } from '../compile/generate-graph.js';
 import { assertSupported, openCheckpoint, type Checkpoint } from '../weights.js';
+import { OUT_OF_MEMORY } from './protocol.js';
 import type { ProviderName } from './providers.js';
 import { chunkPooling, planVisionChunks } from './vision-chunks.js';
 
@@ -66,7 +67,7 @@ const sF32 = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
 
 function ortError(err: unknown, what: string): AppError {
   const msg = (err as Error).message ?? String(err);
-  if (/out of memory|bad_alloc|CUDA_ERROR_OUT_OF_MEMORY|cudaErrorMemoryAllocation/i.test(msg)) return new AppError('GPU_OOM', `${what}: ${msg}`);
+  if (OUT_OF_MEMORY.test(msg)) return new AppError('GPU_OOM', `${what}: ${msg}`);
   return new AppError('ENGINE_FAILED', `${what}: ${msg}`);
 }
 
