@@ -15,7 +15,7 @@ export interface LoadParams {
 export type EngineRequest =
   | { id: number; op: 'load'; params: LoadParams }
   | { id: number; op: 'vision'; params: { pixels: Float32Array; nCrops: number; pooling: Int32Array; k: number } }
-  | { id: number; op: 'generate'; params: GenerateRequest & { naive?: boolean } }
+  | { id: number; op: 'generate'; params: GenerateRequest & { naive?: boolean; streamEvery?: number } }
   | { id: number; op: 'stats' };
 
 export interface EngineStats {
@@ -26,7 +26,8 @@ export interface EngineStats {
 export type EngineReply =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: ApiError }
-  | { event: 'progress'; stage: string; done: number; total: number };
+  | { event: 'progress'; stage: string; done: number; total: number }
+  | { event: 'tokens'; id: number; tokens: number[] };
 
 /**
  * Out-of-memory as onnxruntime, CUDA, the C++ runtime, V8 or the OS word it: the BFC arena's "Failed to allocate

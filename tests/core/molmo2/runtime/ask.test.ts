@@ -1,5 +1,5 @@
-// `molmoscope ask` on the sample video with a generated checkpoint (CPU): deterministic for a seed, and the per-token
-// I/O through session.run is the same at two context lengths (2 and 3 frames).
+// `molmoscope ask` on the sample video with a generated checkpoint (CPU): deterministic for a seed, the per-token
+// I/O through session.run is the same at two context lengths (2 and 3 frames), and --stream gives the same answer.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PassThrough } from 'node:stream';
@@ -9,7 +9,7 @@ import { sampleClip } from '../../../helpers/media-fixtures.js';
 
 const SAMPLE = sampleClip('concourse-crowd-720p.avi');
 
-async function ask(args: string[], cache: string): Promise<Record<string, unknown>> {
+async function ask(args: string[], cache: string, stderrLines?: string[]): Promise<Record<string, unknown>> {
   const out = new PassThrough();
   const err = new PassThrough();
   let text = '';
@@ -18,6 +18,7 @@ async function ask(args: string[], cache: string): Promise<Record<string, unknow
   err.on('data', (b: Buffer) => (etext += b.toString()));
   const code = await main(['ask', ...args, '--json'], { stdout: out, stderr: err, stdin: new PassThrough(), env: { ...process.env, MOLMOSCOPE_CACHE: cache }, cwd: process.cwd() });
   assert.equal(code, 0, etext);
+  stderrLines?.push(...etext.split('\n').filter((l) => l.startsWith('{')));
   return JSON.parse(text) as Record<string, unknown>;
 }
 
@@ -38,4 +39,11 @@ test('ask: video on CPU, seed-deterministic, ioBytesPerToken independent of cont
   // The seed is what makes it deterministic: another seed samples another answer (fixed inputs, so this cannot flake).
   const d = await ask([...common.slice(0, -2), '4', 'Count the people.', '--frames', '2'], cache);
   assert.notEqual(d.text, a.text);
+  // --stream: the same answer, delivered as partial texts every 2 tokens (stderr with --json), the last one complete.
+  const lines: string[] = [];
+  const st = await ask([...common, '--frames', '2', '--stream', '--stream-every', '2'], cache, lines);
+  assert.equal(st.text, a.text);
+  const partials = lines.map((l) => (JSON.parse(l) as { partial: string }).partial);
+  assert.equal(partials.length, 3);
+  assert.equal(partials.at(-1), a.text);
 });
