@@ -12,6 +12,17 @@ export interface MolmoscopeBridge {
   readonly ops: OpFunctions;
   /** Subscribes to an event; returns the unsubscribe function. */
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+  /** URL a <video> plays recording `recordingId` from (its playback proxy when needed); pages never see a path. */
+  mediaUrl(recordingId: number): string;
+  /** URL of a JPEG still of the recording at `t` seconds, `width` px wide (default 320). */
+  thumbnailUrl(recordingId: number, t: number, width?: number): string;
+}
+
+/** The media path below the transport's media root, shared by both bridges so they cannot disagree. */
+export function mediaPath(kind: 'recording' | 'thumb', recordingId: number, t?: number, width?: number): string {
+  const id = Math.trunc(recordingId);
+  if (kind === 'recording') return `/recording/${id}`;
+  return `/thumb/${id}?t=${Math.max(0, Math.round((t ?? 0) * 1000) / 1000)}&w=${Math.round(width ?? 320)}`;
 }
 
 /** IPC channel names used between Electron's preload and main (kept here so both sides agree). */

@@ -8,6 +8,7 @@ import { appRoot } from '../core/platform/app-root.js';
 import { registerAppScheme, serveRenderer } from './protocol.js';
 import { createMainWindow, denyAllPermissions } from './window.js';
 import { broadcastEvents, registerIpc } from './ipc.js';
+import { serveMedia } from './media-protocol.js';
 import { shutdownHost } from '../core/host-shutdown.js';
 
 registerAppScheme();
@@ -20,6 +21,7 @@ void app.whenReady().then(() => {
   const root = appRoot() ?? app.getAppPath();
   denyAllPermissions();
   serveRenderer(join(root, 'dist-renderer'));
+  serveMedia(ctx);
   registerIpc(createDispatcher(ctx));
   const preload = join(root, 'dist-electron', 'preload.cjs');
   createMainWindow(preload);

@@ -1,7 +1,7 @@
 // Preload (sandboxed): exposes window.molmoscope = one function per contract operation + event subscriptions.
 // The renderer never sees ipcRenderer; each function forwards to the main process's single dispatcher.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { IPC_EVENT, IPC_INVOKE, type MolmoscopeBridge, type OpFunctions } from '../api/bridge.js';
+import { IPC_EVENT, IPC_INVOKE, mediaPath, type MolmoscopeBridge, type OpFunctions } from '../api/bridge.js';
 import { OP_NAMES, type EventName, type EventPayload } from '../api/contract.js';
 import type { Result } from '../api/envelope.js';
 
@@ -21,6 +21,9 @@ const bridge: MolmoscopeBridge = {
       ipcRenderer.off(IPC_EVENT, handler);
     };
   },
+  // media://molmoscope is served by src-main/electron/media-protocol.ts (the preload is sandboxed: no imports of it).
+  mediaUrl: (id) => `media://molmoscope${mediaPath('recording', id)}`,
+  thumbnailUrl: (id, t, width) => `media://molmoscope${mediaPath('thumb', id, t, width)}`,
 };
 
 contextBridge.exposeInMainWorld('molmoscope', bridge);

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { contentSecurityPolicy, SECURITY_HEADERS } from '../serve/csp.js';
 import { resolveStatic } from '../serve/static-files.js';
+import { MEDIA_ORIGIN, MEDIA_SCHEME_PRIVILEGES } from './media-protocol.js';
 
 export const APP_SCHEME = 'app';
 export const APP_ORIGIN = `${APP_SCHEME}://molmoscope`;
@@ -16,7 +17,7 @@ const TYPES: Record<string, string> = {
 
 /** Must run before app 'ready': makes app:// a secure, standard scheme (fetch and ES modules work from it). */
 export function registerAppScheme(): void {
-  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }, MEDIA_SCHEME_PRIVILEGES]);
 }
 
 /** Serves files of `rendererDir` on app://molmoscope/…; anything outside it is 404. */
@@ -30,7 +31,7 @@ export function serveRenderer(rendererDir: string): void {
       headers: {
         ...SECURITY_HEADERS,
         'Content-Type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
-        'Content-Security-Policy': contentSecurityPolicy(),
+        'Content-Security-Policy': contentSecurityPolicy([], [MEDIA_ORIGIN]),
       },
     });
   });

@@ -1,14 +1,17 @@
 // The Content-Security-Policy of the app's pages, shared by the serve bridge and Electron's app:// protocol.
 // No inline script, no eval, no remote content; connections only back to the app itself.
 
-/** The CSP header value; `connect` lists extra connect-src sources (the bridge's ws:// origin). */
-export function contentSecurityPolicy(connect: string[] = []): string {
+/**
+ * The CSP header value; `connect` lists extra connect-src sources (the bridge's ws:// origin), `media` the origin
+ * that serves recordings and thumbnails when it is not 'self' (Electron's media://molmoscope).
+ */
+export function contentSecurityPolicy(connect: string[] = [], media: string[] = []): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' data: blob:",
-    "media-src 'self' blob:",
+    ["img-src 'self' data: blob:", ...media].join(' '),
+    ["media-src 'self' blob:", ...media].join(' '),
     "font-src 'self'",
     ["connect-src 'self'", ...connect].join(' '),
     "manifest-src 'self'",

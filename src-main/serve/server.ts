@@ -13,6 +13,7 @@ import { createDispatcher } from '../core/handlers/index.js';
 import { contentSecurityPolicy, SECURITY_HEADERS } from './csp.js';
 import { bearerToken, checkHostAndOrigin, newToken, tokenMatches } from './guard.js';
 import { resolveStatic, sendFile } from './static-files.js';
+import { sendMedia } from './media-route.js';
 
 export interface ServeOptions {
   /** TCP port; 0 picks a free one. */
@@ -143,6 +144,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       });
       return;
     }
+    if (url.pathname.startsWith('/media/')) return sendMedia(ctx, req, res, url, token);
     if (url.pathname === '/events') return refuse(res, { code: 'INVALID_INPUT', message: '/events is a WebSocket endpoint' });
     handleStatic(req, res, url.pathname);
   });

@@ -7,6 +7,7 @@ import { SectionIcon } from './icons.js';
 import { SECTIONS, sectionFromHash, type SectionId } from './sections.js';
 import { SettingsPage } from './pages/SettingsPage.js';
 import { PlaceholderPage } from './pages/PlaceholderPage.js';
+import { ApiContext } from './api/context.js';
 
 function useSection(): SectionId {
   const [section, setSection] = useState<SectionId>(() => sectionFromHash(window.location.hash));
@@ -30,6 +31,7 @@ export function App({ api }: { api: MolmoscopeBridge }) {
   const engine = useEngineStatus(api);
   const current = SECTIONS.find((s) => s.id === section)!;
   return (
+    <ApiContext.Provider value={api}>
     <div className="shell">
       <nav className="sidebar" aria-label="Sections">
         <div className="brand">
@@ -60,5 +62,6 @@ export function App({ api }: { api: MolmoscopeBridge }) {
         {section === 'settings' ? <SettingsPage api={api} /> : <PlaceholderPage section={section} />}
       </main>
     </div>
+    </ApiContext.Provider>
   );
 }

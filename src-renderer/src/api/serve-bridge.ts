@@ -1,7 +1,7 @@
 // Talks to `molmoscope serve`: POST /api/<op> with the run's token, and a WebSocket on /events for pushed events.
 // The token arrives in the URL fragment (#token=…), is kept in sessionStorage and removed from the address bar.
 import { OP_NAMES, type EventName, type EventPayload, type OpName } from '../../../src-main/api/contract.js';
-import type { MolmoscopeBridge, OpFunctions } from '../../../src-main/api/bridge.js';
+import { mediaPath, type MolmoscopeBridge, type OpFunctions } from '../../../src-main/api/bridge.js';
 import type { Result } from '../../../src-main/api/envelope.js';
 
 const TOKEN_KEY = 'molmoscope.token';
@@ -65,8 +65,12 @@ export function createServeBridge(): MolmoscopeBridge {
   };
 
   const ops = Object.fromEntries(OP_NAMES.map((name) => [name, (req: unknown) => invoke(name, req)])) as unknown as OpFunctions;
+  // <video> and <img> cannot send an Authorization header, so media URLs carry the token as a query parameter.
+  const withToken = (p: string) => `/media${p}${p.includes('?') ? '&' : '?'}token=${encodeURIComponent(token ?? '')}`;
   return {
     transport: 'serve',
+    mediaUrl: (id) => withToken(mediaPath('recording', id)),
+    thumbnailUrl: (id, t, width) => withToken(mediaPath('thumb', id, t, width)),
     ops,
     on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void) {
       let set = listeners.get(event);

@@ -1,0 +1,34 @@
+// Electron's media://molmoscope/recording/<id> and /thumb/<id>?t=&w= (wiring only): the same core replies as the
+// serve bridge's /media/ routes, streamed with Range support. Only the app's pages load in this session.
+import { protocol } from 'electron';
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import type { CoreContext } from '../core/context.js';
+import { currentLibrary } from '../core/handlers/library.js';
+import { mediaReply } from '../core/library/media-http.js';
+import { SECURITY_HEADERS } from '../serve/csp.js';
+
+export const MEDIA_SCHEME = 'media';
+export const MEDIA_ORIGIN = `${MEDIA_SCHEME}://molmoscope`;
+
+/** The privileged-scheme entry (registered with the app:// one before 'ready'): streamable for <video>. */
+export const MEDIA_SCHEME_PRIVILEGES = { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, stream: true, supportFetchAPI: true } };
+
+/** Serves recordings and thumbnails of the context's open library on media://molmoscope/…. */
+export function serveMedia(ctx: CoreContext): void {
+  protocol.handle(MEDIA_SCHEME, async (request) => {
+    const url = new URL(request.url);
+    let lib = null;
+    try {
+      lib = currentLibrary(ctx);
+    } catch {
+      lib = null;
+    }
+    const path = url.host === 'molmoscope' ? url.pathname : '/';
+    const reply = await mediaReply(lib, ctx.paths.cache, { method: request.method, path, query: url.searchParams, range: request.headers.get('range') }, request.signal);
+    const headers = { ...SECURITY_HEADERS, ...reply.headers };
+    if (reply.error) return new Response(JSON.stringify({ ok: false, error: reply.error }), { status: reply.status, headers });
+    const body = reply.file ? (Readable.toWeb(createReadStream(reply.file.path, { start: reply.file.start, end: reply.file.end })) as ReadableStream) : null;
+    return new Response(body, { status: reply.status, headers });
+  });
+}

@@ -1,0 +1,44 @@
+// GET/HEAD /media/recording/<id> and /media/thumb/<id>?t=&w= on the bridge: token from ?token= (media elements
+// cannot send headers), compared in constant time; the reply itself comes from the core (library/media-http.ts).
+import { createReadStream } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CoreContext } from '../core/context.js';
+import { currentLibrary } from '../core/handlers/library.js';
+import type { Library } from '../core/library/store.js';
+import { mediaReply } from '../core/library/media-http.js';
+import { SECURITY_HEADERS } from './csp.js';
+import { tokenMatches } from './guard.js';
+
+function openLibraryOrNull(ctx: CoreContext): Library | null {
+  try {
+    return currentLibrary(ctx);
+  } catch {
+    return null;
+  }
+}
+
+/** Answers one /media/ request (Host/Origin were checked by the caller). */
+export function sendMedia(ctx: CoreContext, req: IncomingMessage, res: ServerResponse, url: URL, token: string): void {
+  const json = (status: number, body: unknown, extra: Record<string, string> = {}) => {
+    res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...extra });
+    res.end(req.method === 'HEAD' ? undefined : JSON.stringify(body));
+  };
+  if (!tokenMatches(url.searchParams.get('token'), token)) {
+    return json(401, { ok: false, error: { code: 'UNAUTHORIZED', message: 'missing or wrong token (?token=<token>)' } });
+  }
+  const ac = new AbortController();
+  res.on('close', () => { if (!res.writableFinished) ac.abort(); });
+  const path = url.pathname.slice('/media'.length);
+  mediaReply(openLibraryOrNull(ctx), ctx.paths.cache, { method: req.method ?? 'GET', path, query: url.searchParams, range: req.headers.range ?? null }, ac.signal)
+    .then((reply) => {
+      if (res.destroyed) return;
+      if (reply.error) return json(reply.status, { ok: false, error: reply.error }, reply.headers);
+      res.writeHead(reply.status, { ...SECURITY_HEADERS, ...reply.headers });
+      if (!reply.file) return res.end();
+      createReadStream(reply.file.path, { start: reply.file.start, end: reply.file.end }).on('error', () => res.destroy()).pipe(res);
+    })
+    .catch((err: unknown) => {
+      ctx.logger.error('media request failed', err);
+      if (!res.headersSent) json(500, { ok: false, error: { code: 'INTERNAL', message: String((err as Error)?.message ?? err) } });
+    });
+}

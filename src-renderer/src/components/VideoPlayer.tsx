@@ -1,0 +1,132 @@
+// A recording player that never knows a file path: plays bridge.mediaUrl(id), seeks on demand, reports its time,
+// and lays `children` over exactly the displayed picture (letterboxing accounted for) for points and tracks.
+import { forwardRef, useCallback, useEffect, useImperativeHandle, useRef, useState, type ReactNode } from 'react';
+import { useApi } from '../api/context.js';
+
+export interface VideoPlayerHandle {
+  /** Seeks to `t` seconds of recording time (clamped to the recording). */
+  seek(t: number): void;
+  readonly video: HTMLVideoElement | null;
+}
+
+export interface VideoPlayerProps {
+  recordingId: number;
+  /** Seconds to seek to once the media is loaded (and again whenever it changes). */
+  startAt?: number;
+  /** Called with the current time on seeks, and on every animation frame while playing. */
+  onTime?(t: number): void;
+  /** Rendered in a layer exactly over the displayed picture (same CSS size); position children with contentRect. */
+  children?: ReactNode;
+}
+
+export interface ContentRect {
+  /** Offset of the displayed picture inside the <video> element box, CSS pixels. */
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+  /** CSS pixels per source pixel. */
+  scale: number;
+  /** Maps a source-pixel position (of the recording) to CSS pixels relative to the picture's top-left corner. */
+  toCss(x: number, y: number): { x: number; y: number };
+}
+
+/**
+ * Where the picture is drawn inside a <video> with object-fit: contain. Source pixels are the recording's display
+ * pixels; pass its size when the played file may differ by rounding (a proxy keeps even dimensions).
+ */
+export function contentRect(video: HTMLVideoElement, sourceWidth?: number, sourceHeight?: number): ContentRect {
+  const boxW = video.clientWidth;
+  const boxH = video.clientHeight;
+  const vw = video.videoWidth || sourceWidth || boxW || 1;
+  const vh = video.videoHeight || sourceHeight || boxH || 1;
+  const fit = Math.min(boxW / vw, boxH / vh) || 0;
+  const width = vw * fit;
+  const height = vh * fit;
+  const scale = width / (sourceWidth || vw);
+  const scaleY = height / (sourceHeight || vh);
+  return { left: (boxW - width) / 2, top: (boxH - height) / 2, width, height, scale, toCss: (x, y) => ({ x: x * scale, y: y * scaleY }) };
+}
+
+/** The player; the ref handle seeks and exposes the <video>. */
+export const VideoPlayer = forwardRef<VideoPlayerHandle, VideoPlayerProps>(function VideoPlayer({ recordingId, startAt, onTime, children }, ref) {
+  const api = useApi();
+  const videoRef = useRef<HTMLVideoElement | null>(null);
+  const [rect, setRect] = useState<{ left: number; top: number; width: number; height: number } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const onTimeRef = useRef(onTime);
+  onTimeRef.current = onTime;
+
+  const seek = useCallback((t: number) => {
+    const v = videoRef.current;
+    if (!v || !Number.isFinite(t)) return;
+    const d = Number.isFinite(v.duration) ? v.duration : Infinity;
+    v.currentTime = Math.max(0, Math.min(t, d));
+  }, []);
+  useImperativeHandle(ref, () => ({ seek, get video() { return videoRef.current; } }), [seek]);
+
+  const measure = useCallback(() => {
+    const v = videoRef.current;
+    if (!v) return;
+    const r = contentRect(v);
+    setRect((old) => (old && old.left === r.left && old.top === r.top && old.width === r.width && old.height === r.height ? old : { left: r.left, top: r.top, width: r.width, height: r.height }));
+  }, []);
+
+  useEffect(() => {
+    const v = videoRef.current;
+    if (!v) return;
+    const ro = new ResizeObserver(measure);
+    ro.observe(v);
+    let raf = 0;
+    const tick = () => {
+      onTimeRef.current?.(v.currentTime);
+      if (!v.paused && !v.ended) raf = requestAnimationFrame(tick);
+    };
+    const onPlay = () => { cancelAnimationFrame(raf); raf = requestAnimationFrame(tick); };
+    const onSeeked = () => onTimeRef.current?.(v.currentTime);
+    v.addEventListener('play', onPlay);
+    v.addEventListener('seeked', onSeeked);
+    v.addEventListener('loadedmetadata', measure);
+    return () => {
+      ro.disconnect();
+      cancelAnimationFrame(raf);
+      v.removeEventListener('play', onPlay);
+      v.removeEventListener('seeked', onSeeked);
+      v.removeEventListener('loadedmetadata', measure);
+    };
+  }, [measure]);
+
+  // Seek to startAt once metadata is there (a new recording) or at once when only startAt changes.
+  useEffect(() => {
+    const v = videoRef.current;
+    if (!v || startAt === undefined) return;
+    if (v.readyState >= HTMLMediaElement.HAVE_METADATA) {
+      seek(startAt);
+      return;
+    }
+    const go = () => seek(startAt);
+    v.addEventListener('loadedmetadata', go, { once: true });
+    return () => v.removeEventListener('loadedmetadata', go);
+  }, [recordingId, startAt, seek]);
+
+  useEffect(() => setError(null), [recordingId]);
+
+  return (
+    <div className="player" data-testid="video-player">
+      <video
+        ref={videoRef}
+        src={api.mediaUrl(recordingId)}
+        controls
+        preload="metadata"
+        playsInline
+        onError={() => setError(`This recording could not be played (media error ${videoRef.current?.error?.code ?? '?'}).`)}
+      />
+      {rect && children ? (
+        <div className="player-overlay" style={{ left: rect.left, top: rect.top, width: rect.width, height: rect.height }}>
+          {children}
+        </div>
+      ) : null}
+      {error ? <p className="player-error small">{error}</p> : null}
+    </div>
+  );
+});
