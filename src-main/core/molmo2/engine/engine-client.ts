@@ -54,8 +54,11 @@ export class EngineClient {
       else if (m.error.code === 'GPU_OOM') {
         // Requests are serialised, so nothing else is pending: answer once the old engine is gone.
         const err = new AppError('GPU_OOM', `${m.error.message} (the engine was restarted)`, m.error.details);
-        child.once('exit', () => p.reject(err));
-        child.kill('SIGKILL');
+        if (child.exitCode !== null || child.signalCode !== null) p.reject(err);
+        else {
+          child.once('exit', () => p.reject(err));
+          child.kill('SIGKILL');
+        }
       } else p.reject(new AppError(m.error.code, m.error.message, m.error.details));
     });
     child.on('exit', (code, sig) => {
