@@ -83,6 +83,15 @@ export const JobSchema = z.object({
 });
 export type JobDto = z.infer<typeof JobSchema>;
 
+export const WindowSchema = z.object({
+  index: z.number(),
+  start: z.number(),
+  end: z.number(),
+  sampleTimes: z.array(z.number()),
+  captions: z.array(z.object({ id: z.number(), modelId: z.string(), promptKind: z.string(), text: z.string(), tokens: z.number(), timings: z.record(z.string(), z.number()) })),
+});
+export type WindowDto = z.infer<typeof WindowSchema>;
+
 const jobId = z.object({ id: z.number().int().positive() }).strict();
 
 export const libraryOps = {
@@ -105,6 +114,21 @@ export const libraryOps = {
     summary: 'Full-text search over captions; results are moments (overlapping windows merged).',
     request: z.object({ query: z.string().max(1000), limit: z.number().int().min(1).max(1000).default(20), filters: SearchFiltersSchema.default({}) }).strict(),
     response: z.object({ results: z.array(MomentSchema) }),
+  },
+  'library.index': {
+    summary: 'Queue an indexing job (Molmo2 captions per window) for the configured checkpoint; it runs in the background.',
+    request: z.object({
+      recordingIds: z.array(z.number().int().positive()).optional(),
+      tier: z.enum(['dense', 'short']).optional(),
+      windowLength: z.number().min(1).max(3600).optional(),
+      overlap: z.number().min(0).max(3600).optional(),
+    }).strict(),
+    response: JobSchema,
+  },
+  'library.windows': {
+    summary: 'The indexed windows of one recording with their captions, in time order.',
+    request: z.object({ recordingId: z.number().int().positive(), limit: z.number().int().min(1).max(100000).default(10000) }).strict(),
+    response: z.object({ windows: z.array(WindowSchema) }),
   },
   'jobs.list': {
     summary: 'Persisted jobs, newest first.',

@@ -11,6 +11,7 @@ import { framesCommand } from './frames.js';
 import { windowsCommand } from './windows.js';
 import { importCommand } from './import.js';
 import { searchCommand } from './search.js';
+import { indexCommand } from './index-cmd.js';
 import { jobsCommand } from './jobs.js';
 import { doctorCommand } from './doctor.js';
 import { infoCommand } from './info.js';
@@ -29,6 +30,7 @@ export const commands: Command[] = [
   evalCommand,
   exportCommand,
   importCommand,
+  indexCommand,
   searchCommand,
   jobsCommand,
   doctorCommand,

@@ -11,6 +11,8 @@ import { search } from '../library/search.js';
 import { cancelJob, getJob, listJobs, pauseJob, resumeJob } from '../library/jobs.js';
 import type { HandlerMap } from './types.js';
 import { kickJobs, runsBackgroundJobs } from '../job-host.js';
+import { queueIndex } from '../library/index-host.js';
+import { listWindows } from '../library/recordings.js';
 
 const LIBRARY_KEY = 'library';
 /** ctx.state key under which a host may put another MediaSource (the lead's wiring of src-main/core/media). */
@@ -52,6 +54,13 @@ export const libraryHandlers: HandlerMap = {
   'library.search': async (req, ctx) => ({
     results: search(currentLibrary(ctx), req.query, { ...(req.filters ?? {}), limit: req.limit ?? 20 }),
   }),
+  'library.index': async (req, ctx) => {
+    const lib = currentLibrary(ctx);
+    const job = queueIndex(ctx, lib, req);
+    if (runsBackgroundJobs(ctx)) kickJobs(ctx, lib);
+    return job;
+  },
+  'library.windows': async (req, ctx) => ({ windows: listWindows(currentLibrary(ctx), req.recordingId, req.limit ?? 10000) }),
   'jobs.list': async (req, ctx) => ({ jobs: listJobs(currentLibrary(ctx), req) }),
   'jobs.get': async (req, ctx) => getJob(currentLibrary(ctx), req.id),
   'jobs.pause': async (req, ctx) => pauseJob(currentLibrary(ctx), req.id),

@@ -30,9 +30,9 @@ export interface IndexCheckpoint {
 /** Media failures of one recording mark that recording rejected and the job goes on with the others. */
 const RECORDING_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['NOT_A_VIDEO', 'NO_VIDEO_STREAM', 'TRUNCATED', 'UNREADABLE', 'UNSUPPORTED_CODEC', 'FFMPEG_FAILED', 'NOT_FOUND']);
 
-/** Queues an indexing job for the given captioner's model and prompt. */
-export function queueIndexJob(lib: Library, params: IndexJobParams): Job {
-  return createJob(lib, INDEX_JOB_KIND, params);
+/** Queues an indexing job for the given captioner's model and prompt (`total`: planned windows, for the UI). */
+export function queueIndexJob(lib: Library, params: IndexJobParams, total = 0): Job {
+  return createJob(lib, INDEX_JOB_KIND, params, total);
 }
 
 /** The executor for 'index' jobs, bound to a media source and a captioner. */

@@ -1,17 +1,16 @@
-// The library CLI commands end to end (in process through main()): import, search --json shape, jobs control, errors.
+// The library CLI commands end to end (in process through main()): import, index (real captioner on a generated
+// checkpoint, NDJSON progress), search --json shape, jobs control, errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import { main } from '../../../src-main/cli/main.js';
 import { openLibrary } from '../../../src-main/core/library/store.js';
-import { runJob } from '../../../src-main/core/library/jobs.js';
-import { indexJobExecutor, INDEX_JOB_KIND, queueIndexJob } from '../../../src-main/core/library/index-job.js';
-import { defaultMediaSource } from '../../../src-main/core/library/media-adapter.js';
-import { scratchDir } from '../../helpers/tiny.js';
+import { queueIndexJob, type IndexJobParams } from '../../../src-main/core/library/index-job.js';
+import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { makeImportFolder } from './clips.js';
-import { deterministicCaptioner } from './fixtures/deterministic-captioner.js';
 
+let env: NodeJS.ProcessEnv = {};
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
@@ -19,12 +18,13 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
   let err = '';
   stdout.on('data', (d) => (out += d));
   stderr.on('data', (d) => (err += d));
-  const code = await main(argv, { stdout, stderr, stdin: new PassThrough(), env: {}, cwd: process.cwd() });
+  const code = await main(argv, { stdout, stderr, stdin: new PassThrough(), env, cwd: process.cwd() });
   return { code, out, err };
 }
 
 test('import → index → search --json → jobs list/pause/cancel, and clear errors', async () => {
   const dir = scratchDir('lib-cli');
+  env = { MOLMOSCOPE_CACHE: join(dir, 'cache'), PATH: process.env.PATH };
   const db = join(dir, 'lib.db');
   const f = makeImportFolder(join(dir, 'footage'));
   const imp = await cli('import', join(dir, 'footage'), '--library', db, '--json');
@@ -33,13 +33,29 @@ test('import → index → search --json → jobs list/pause/cancel, and clear e
   assert.equal(rep.counts.added, 2);
   assert.equal(rep.results.find((r: { path: string }) => r.path === f.audio).code, 'NO_VIDEO_STREAM');
 
-  // Index with the deterministic test captioner (the real engine is wired by the lead).
+  const model = tinyCheckpoint({ seed: 1 });
+  const ix = await cli('index', '--library', db, '--model', model, '--ep', 'cpu', '--tier', 'short', '--window', '2', '--overlap', '0.5', '--json');
+  assert.equal(ix.code, 0, ix.err);
+  const lines = ix.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const summary = lines.pop()!;
+  assert.equal(summary.event, 'summary');
+  assert.equal(summary.status, 'done');
+  assert.equal(summary.tier, 'short');
+  assert.equal(summary.captions, summary.total);
+  assert.ok((summary.total as number) >= 4);
+  assert.ok(lines.length >= 2 && lines.every((l) => l.event === 'job.progress'));
+  assert.equal(lines[lines.length - 1]!.status, 'done');
+  // Run again: nothing left to caption; a new job finds every window stored.
+  const again = JSON.parse((await cli('index', '--library', db, '--model', model, '--ep', 'cpu', '--tier', 'short', '--window', '2', '--overlap', '0.5', '--json')).out.trim().split('\n').pop()!);
+  assert.equal(again.captions, summary.captions);
+  assert.equal(JSON.parse((await cli('index', '--library', db, '--tier', 'tiny')).err).error.code, 'INVALID_INPUT');
+  assert.equal(JSON.parse((await cli('index', '--library', db)).err).error.code, 'MODEL_INVALID');
+
   const lib = openLibrary(db, { create: false });
-  const captioner = deterministicCaptioner();
-  const job = queueIndexJob(lib, { modelId: captioner.modelId, promptKind: 'dense' });
-  assert.equal((await runJob(lib, job.id, { [INDEX_JOB_KIND]: indexJobExecutor({ media: defaultMediaSource, captioner }) })).status, 'done');
-  const word = (lib.db.prepare('SELECT text FROM captions ORDER BY id LIMIT 1').pluck().get() as string).match(/a \w+ (\w+)/)![1];
-  const queued = queueIndexJob(lib, { modelId: captioner.modelId, promptKind: 'dense' });
+  const texts = lib.db.prepare('SELECT text FROM captions ORDER BY id').pluck().all() as string[];
+  const word = texts.join(' ').toLowerCase().match(/\b[a-z]{4,}\b/)![0];
+  const stored = JSON.parse(lib.db.prepare('SELECT params_json FROM jobs ORDER BY id LIMIT 1').pluck().get() as string) as IndexJobParams;
+  const queued = queueIndexJob(lib, stored);
   lib.close();
 
   const s = await cli('search', '--library', db, word, '--limit', '5', '--json');
@@ -52,7 +68,7 @@ test('import → index → search --json → jobs list/pause/cancel, and clear e
   assert.equal((await cli('search', '--library', db, '"AND *', '--json')).code, 0);
 
   const list = JSON.parse((await cli('jobs', 'list', '--library', db, '--json')).out);
-  assert.deepEqual(list.jobs.map((j: { status: string }) => j.status), ['queued', 'done']);
+  assert.deepEqual(list.jobs.map((j: { status: string }) => j.status), ['queued', 'done', 'done']);
   assert.equal(JSON.parse((await cli('jobs', 'pause', String(queued.id), '--library', db, '--json')).out).status, 'paused');
   assert.equal(JSON.parse((await cli('jobs', 'cancel', String(queued.id), '--library', db, '--json')).out).status, 'cancelled');
   const conflict = await cli('jobs', 'resume', String(queued.id), '--library', db);

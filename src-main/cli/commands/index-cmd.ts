@@ -1,0 +1,85 @@
+// `molmoscope index --library DB [--model DIR]`: captions every window of the library's ready recordings with Molmo2,
+// in the foreground, as a persisted resumable job; --json prints NDJSON job.progress lines and a final summary line.
+import { resolve } from 'node:path';
+import { AppError } from '../../api/errors.js';
+import type { EventPayload } from '../../api/contract.js';
+import { createCoreContext } from '../../core/platform/create-context.js';
+import { closeModel, configureModel } from '../../core/molmo2/model-host.js';
+import { indexJobKind, planIndex, configuredModelId, DEFAULT_TIER } from '../../core/library/index-host.js';
+import { INDEX_JOB_KIND, queueIndexJob, type IndexJobParams } from '../../core/library/index-job.js';
+import { listJobs, recoverStaleJobs, resumeJob, runJob } from '../../core/library/jobs.js';
+import type { PromptKind } from '../../core/library/captioner.js';
+import { numberFlag, parseFlags, type Command } from '../command.js';
+import { openLibraryFlag } from './library-flag.js';
+
+const usage = `Usage:
+  molmoscope index --library DB [--model DIR] [--ep cpu|webgpu|cuda] [--tier dense|short] [--recording ID,…]
+                   [--window S] [--overlap S] [--json]
+      Caption every window of the ready recordings with Molmo2 (default tier: ${DEFAULT_TIER}; window 63.5 s, overlap 8 s)
+      so they can be searched. The job is stored in the library: Ctrl-C or a crash leaves it resumable, and running
+      the same command again continues an unfinished job of the same model and tier where it stopped.
+      --model DIR   Molmo2 checkpoint (default: $MOLMOSCOPE_MODEL)
+      --json        one JSON line per progress event ({"event":"job.progress",…}), then {"event":"summary",…}
+      Exit code: 0 done, 1 failed, 3 paused or cancelled (resumable: run it again).
+`;
+
+export const indexCommand: Command = {
+  name: 'index',
+  summary: 'Caption the windows of a library with Molmo2 (resumable job; NDJSON progress with --json).',
+  usage,
+  async run(argv, io, signal) {
+    const { values } = parseFlags(argv, {
+      library: { type: 'string' }, model: { type: 'string' }, ep: { type: 'string' }, tier: { type: 'string' }, recording: { type: 'string' },
+      window: { type: 'string' }, overlap: { type: 'string' }, json: { type: 'boolean' },
+    }, false);
+    if (values.tier !== undefined && values.tier !== 'dense' && values.tier !== 'short') throw new AppError('INVALID_INPUT', `--tier must be dense or short, got "${values.tier}"`);
+    const recordingIds = values.recording?.split(',').map((x) => numberFlag('recording', x.trim(), { integer: true, min: 1 })!);
+    const lines: string[] = [];
+    const ctx = createCoreContext({
+      host: 'cli', env: io.env,
+      emit: (name, payload) => {
+        if (name !== 'job.progress') return;
+        const p = payload as EventPayload<'job.progress'>;
+        if (values.json) io.stdout.write(JSON.stringify({ event: name, ...p }) + '\n');
+        else if (p.status === 'running') lines.push(`${p.done}/${p.total} windows${p.etaSeconds !== null ? `, about ${Math.ceil(p.etaSeconds)} s left` : ''}`);
+      },
+    });
+    const lib = openLibraryFlag(values.library, io, { create: false, integrity: 'quick' });
+    const t0 = Date.now();
+    try {
+      if (values.model) await configureModel(ctx, resolve(io.cwd, values.model), values.ep);
+      else if (values.ep) ctx.env = { ...ctx.env, MOLMOSCOPE_EP: values.ep };
+      const modelId = configuredModelId(ctx);
+      const { params, total } = planIndex(lib, modelId, {
+        tier: values.tier as PromptKind | undefined, recordingIds,
+        windowLength: numberFlag('window', values.window, { min: 1 }), overlap: numberFlag('overlap', values.overlap, { min: 0 }),
+      });
+      recoverStaleJobs(lib);
+      // An unfinished job with the same parameters continues (its stored windows are skipped anyway).
+      const same = listJobs(lib, { kind: INDEX_JOB_KIND, status: ['queued', 'paused', 'failed'] })
+        .find((j) => JSON.stringify(j.params) === JSON.stringify(params as IndexJobParams));
+      const job = same ? (same.status === 'queued' ? same : resumeJob(lib, same.id)) : queueIndexJob(lib, params, total);
+      const progress = setInterval(() => {
+        const l = lines.pop();
+        lines.length = 0;
+        if (l) io.stderr.write(`index: ${l}\n`);
+      }, 2000);
+      let final;
+      try {
+        final = await runJob(lib, job.id, { [INDEX_JOB_KIND]: indexJobKind(ctx) }, { signal, emit: ctx.emit, throttleMs: 500 });
+      } finally {
+        clearInterval(progress);
+      }
+      const captions = lib.db.prepare('SELECT count(*) FROM captions WHERE model_id = ? AND prompt_kind = ?').pluck().get(modelId, params.promptKind) as number;
+      const rejected = lib.db.prepare("SELECT count(*) FROM recordings WHERE status = 'rejected'").pluck().get() as number;
+      const summary = { event: 'summary', jobId: final.id, status: final.status, done: final.done, total: final.total, modelId, tier: params.promptKind, captions, rejectedRecordings: rejected, seconds: (Date.now() - t0) / 1000, errorCode: final.errorCode, errorMessage: final.errorMessage };
+      if (values.json) io.stdout.write(JSON.stringify(summary) + '\n');
+      else io.stdout.write(`job #${final.id} ${final.status}: ${final.done}/${final.total} windows captioned (${params.promptKind}, ${modelId}) in ${summary.seconds.toFixed(1)} s` +
+        `${final.errorCode ? `\n  ${final.errorCode}: ${final.errorMessage}` : ''}\n`);
+      return final.status === 'done' ? 0 : final.status === 'failed' ? 1 : 3;
+    } finally {
+      await closeModel(ctx);
+      lib.close();
+    }
+  },
+};

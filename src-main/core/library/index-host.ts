@@ -1,0 +1,72 @@
+// Indexing in a host: turns a library.index request into a queued 'index' job for the configured checkpoint, and
+// builds the job's executor over the host's shared Molmo2Session (registered in core/job-host.ts JOB_KINDS).
+import { AppError } from '../../api/errors.js';
+import { seconds } from '../../api/units.js';
+import type { CoreContext } from '../context.js';
+import { configuredModelDir, modelSession } from '../molmo2/model-host.js';
+import type { PromptKind } from './captioner.js';
+import { indexJobExecutor, queueIndexJob, type IndexJobParams } from './index-job.js';
+import type { Job, JobExecutor } from './jobs.js';
+import { DEFAULT_WINDOW_LENGTH, DEFAULT_WINDOW_OVERLAP, defaultMediaSource } from './media-adapter.js';
+import type { MediaSource } from './media-source.js';
+import { checkpointIdentity, molmo2Captioner } from './molmo2-captioner.js';
+import type { Library } from './store.js';
+
+/** The tier indexing uses unless asked otherwise; chosen by measured cost (bench/index/tiers.ts, README). */
+export const DEFAULT_TIER: PromptKind = 'dense';
+
+export interface IndexRequest {
+  recordingIds?: number[];
+  tier?: PromptKind;
+  windowLength?: number;
+  overlap?: number;
+}
+
+/** The model id the configured checkpoint captions under; MODEL_INVALID when none is configured. */
+export function configuredModelId(ctx: CoreContext): string {
+  const dir = configuredModelDir(ctx);
+  if (!dir) throw new AppError('MODEL_INVALID', 'No Molmo2 checkpoint is configured: start with --model DIR (or set MOLMOSCOPE_MODEL) to index.');
+  return checkpointIdentity(dir);
+}
+
+/** Checks the request against the library and computes the job's parameters and window total. */
+export function planIndex(lib: Library, modelId: string, req: IndexRequest, media: MediaSource = defaultMediaSource): { params: IndexJobParams; total: number } {
+  const windowLength = req.windowLength ?? DEFAULT_WINDOW_LENGTH;
+  const overlap = req.overlap ?? DEFAULT_WINDOW_OVERLAP;
+  if (!(windowLength >= 1)) throw new AppError('INVALID_INPUT', `windowLength must be at least 1 s, got ${windowLength}`);
+  if (!(overlap >= 0 && overlap < windowLength)) throw new AppError('INVALID_INPUT', `overlap must be ≥ 0 and shorter than the window (${windowLength} s), got ${overlap}`);
+  const ids = req.recordingIds?.length ? [...new Set(req.recordingIds)] : undefined;
+  const rows = (ids
+    ? lib.db.prepare(`SELECT id, status, duration_s FROM recordings WHERE id IN (${ids.map(() => '?').join(',')})`).all(...ids)
+    : lib.db.prepare("SELECT id, status, duration_s FROM recordings WHERE status = 'ready' AND duration_s > 0").all()) as Array<{ id: number; status: string; duration_s: number | null }>;
+  if (ids) {
+    const missing = ids.filter((id) => !rows.some((r) => r.id === id));
+    if (missing.length) throw new AppError('NOT_FOUND', `No recording ${missing.join(', ')} in this library.`);
+    const notReady = rows.filter((r) => r.status !== 'ready');
+    if (notReady.length) throw new AppError('INVALID_INPUT', `Recording ${notReady.map((r) => `${r.id} (${r.status})`).join(', ')} cannot be indexed; only ready recordings can.`);
+  }
+  const opts = { length: seconds(windowLength), overlap: seconds(overlap) };
+  const total = rows.reduce((n, r) => n + (r.duration_s ? media.windowsFor(seconds(r.duration_s), opts).length : 0), 0);
+  const params: IndexJobParams = { modelId, promptKind: req.tier ?? DEFAULT_TIER, windowLength, overlap, ...(ids ? { recordingIds: ids } : {}) };
+  return { params, total };
+}
+
+/** Queues an index job for the configured checkpoint (it runs when the host's job loop gets to it). */
+export function queueIndex(ctx: CoreContext, lib: Library, req: IndexRequest): Job {
+  const { params, total } = planIndex(lib, configuredModelId(ctx), req);
+  return queueIndexJob(lib, params, total);
+}
+
+/** The 'index' executor of a host: opens (or reuses) the shared session, then captions window by window. */
+export function indexJobKind(ctx: CoreContext, media: MediaSource = defaultMediaSource): JobExecutor {
+  return async (rc) => {
+    const p = rc.job.params as IndexJobParams;
+    const modelId = configuredModelId(ctx);
+    if (modelId !== p.modelId) {
+      throw new AppError('MODEL_INVALID', `Job ${rc.job.id} indexes with ${p.modelId}, but this host is configured with ${modelId}; start it with that checkpoint or queue a new job.`);
+    }
+    const session = await modelSession(ctx);
+    rc.signal.throwIfAborted();
+    return indexJobExecutor({ media, captioner: molmo2Captioner(session, { tier: p.promptKind, modelId }) })(rc);
+  };
+}
