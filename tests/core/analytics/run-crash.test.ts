@@ -66,7 +66,9 @@ test('kill -9 mid-job twice: integrity ok, windows == progress each time, --resu
   await runUntilKilled(['count', '--library', db, '--resume', '1', ...common], s1.job.done + 1);
   const s2 = state(db, 1);
   assert.equal(s2.windows.length, s2.job.done);
-  assert.ok(s2.job.done > s1.job.done);
+  // The kill follows the progress line of a window, which is written inside that window's transaction: the window
+  // may or may not have committed, but it is never half there.
+  assert.ok(s2.job.done >= s1.job.done);
   assert.deepEqual(s2.windows.slice(0, s1.windows.length), s1.windows, 'windows stored before the kill are kept as they were');
 
   const r = await cli('count', '--library', db, '--resume', '1', ...common);
