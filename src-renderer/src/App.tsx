@@ -8,6 +8,8 @@ import { SECTIONS, sectionFromHash, type SectionId } from './sections.js';
 import { SettingsPage } from './pages/SettingsPage.js';
 import { PlaceholderPage } from './pages/PlaceholderPage.js';
 import { ApiContext } from './api/context.js';
+import { CountPage } from './pages/CountPage.js';
+import { TrackPage } from './pages/TrackPage.js';
 
 function useSection(): SectionId {
   const [section, setSection] = useState<SectionId>(() => sectionFromHash(window.location.hash));
@@ -59,7 +61,7 @@ export function App({ api }: { api: MolmoscopeBridge }) {
           <h1>{current.label}</h1>
           <p className="muted">{current.blurb}</p>
         </header>
-        {section === 'settings' ? <SettingsPage api={api} /> : <PlaceholderPage section={section} />}
+        {section === 'settings' ? <SettingsPage api={api} /> : section === 'count' ? <CountPage api={api} /> : section === 'track' ? <TrackPage api={api} /> : <PlaceholderPage section={section} />}
       </main>
     </div>
     </ApiContext.Provider>

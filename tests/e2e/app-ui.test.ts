@@ -13,8 +13,8 @@ import { buildRendererForTest } from '../helpers/renderer-build.js';
 const SECTIONS = [
   { id: 'library', label: 'Library', expect: 'Add folders of video' },
   { id: 'search', label: 'Search', expect: 'Search your footage' },
-  { id: 'count', label: 'Count', expect: 'Count what matters' },
-  { id: 'track', label: 'Track', expect: 'Track objects' },
+  { id: 'count', label: 'Count', expect: 'Count what' },
+  { id: 'track', label: 'Track', expect: 'Track what' },
   { id: 'finetune', label: 'Fine-tune', expect: 'Adapt Molmo2' },
   { id: 'settings', label: 'Settings', expect: 'Acceleration' },
 ];

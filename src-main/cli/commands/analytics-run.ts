@@ -4,9 +4,10 @@ import { resolve } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import { analyticsExecutor, queueAnalyticsJob } from '../../core/analytics/run-jobs.js';
 import { runResult, type RunResult } from '../../core/analytics/run-result.js';
-import type { RunKind } from '../../core/analytics/run-store.js';
+import { listRuns, type RunKind, type RunRow } from '../../core/analytics/run-store.js';
 import { configureModel, closeModel, configuredModelDir } from '../../core/molmo2/model-host.js';
-import { runJob } from '../../core/library/jobs.js';
+import { getJob, recoverStaleJobs, resumeJob, runJob, type Job } from '../../core/library/jobs.js';
+import type { Library } from '../../core/library/store.js';
 import { createCoreContext } from '../../core/platform/create-context.js';
 import { numberFlag, parseFlags, printJson, type Command } from '../command.js';
 import { openLibraryFlag } from './library-flag.js';
@@ -15,10 +16,12 @@ const usageOf = (kind: RunKind) => `Usage:
   molmoscope ${kind} --library DB (--recording ID | --folder DIR) [--start S] [--end S] "query"
                   [--model DIR] [--ep cpu|webgpu|cuda] [--window S] [--overlap S] [--max-frames N]
                   [--max-new-tokens N] [--json]
+  molmoscope ${kind} --library DB --resume JOB [--model DIR] [--json]
       ${kind === 'count'
     ? 'Counts "query" with Molmo2\'s video point-count prompt on every window, de-duplicates instances seen in two\n      windows\' overlap, and prints the total, per-window counts and each instance\'s evidence (time, position).'
     : 'Tracks "query" with Molmo2\'s tracking prompt (frames sampled with its fps rule) on every window, stitches the\n      per-window tracks into recording-wide ids, and prints each track\'s span and the stitch decisions.'}
-      Runs in the foreground as a persisted job (resumable with \`molmoscope jobs resume\` + running it again).
+      Runs in the foreground as a persisted job; an interrupted, paused or killed one continues with --resume JOB
+      (windows already stored are not asked again).
       Malformed model answers are recorded per window, not fatal. --json prints NDJSON: {"event":"progress",…}
       lines, then {"event":"result","job":…,"runs":[…]}. Model: --model DIR or $MOLMOSCOPE_MODEL.
       Window defaults: 63.5 s with 8 s overlap, ≤ 128 frames (2 fps); generation budget ${kind === 'count' ? 2048 : 4096} tokens.
@@ -40,6 +43,16 @@ function summary(r: RunResult): string {
   return head + bad;
 }
 
+/** An existing job of this kind made ready to run again (a killed process's 'running' row is recovered first). */
+function resumable(lib: Library, kind: RunKind, id: number): { job: Job; runs: RunRow[] } {
+  recoverStaleJobs(lib);
+  let job = getJob(lib, id);
+  if (job.kind !== kind) throw new AppError('INVALID_INPUT', `job ${id} is a ${job.kind} job, not ${kind}`);
+  if (job.status === 'paused' || job.status === 'failed') job = resumeJob(lib, id);
+  if (job.status !== 'queued') throw new AppError('JOB_CONFLICT', `job ${id} is ${job.status}; only queued, paused or failed jobs resume`);
+  return { job, runs: listRuns(lib, { jobId: id }).reverse() };
+}
+
 /** The `count` or `track` command. */
 export function analyticsCommand(kind: RunKind): Command {
   const usage = usageOf(kind);
@@ -53,9 +66,11 @@ export function analyticsCommand(kind: RunKind): Command {
       const { values, positionals } = parseFlags(argv, {
         library: { type: 'string' }, recording: { type: 'string' }, folder: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' },
         model: { type: 'string' }, ep: { type: 'string' }, window: { type: 'string' }, overlap: { type: 'string' }, 'max-frames': { type: 'string' },
-        'max-new-tokens': { type: 'string' }, json: { type: 'boolean' },
+        'max-new-tokens': { type: 'string' }, resume: { type: 'string' }, json: { type: 'boolean' },
       });
-      if (positionals.length !== 1) throw new AppError('INVALID_INPUT', `${kind} needs exactly one "query" (quote it)\n${usage}`);
+      const resume = numberFlag('resume', values.resume, { integer: true, min: 1 });
+      if (resume === undefined && positionals.length !== 1) throw new AppError('INVALID_INPUT', `${kind} needs exactly one "query" (quote it)\n${usage}`);
+      if (resume !== undefined && (positionals.length || values.recording || values.folder)) throw new AppError('INVALID_INPUT', '--resume JOB takes no query or scope (the job has them)');
       const scope = {
         ...(values.recording !== undefined ? { recordingId: numberFlag('recording', values.recording, { integer: true, min: 1 })! } : {}),
         ...(values.folder !== undefined ? { folder: resolve(io.cwd, values.folder) } : {}),
@@ -81,7 +96,7 @@ export function analyticsCommand(kind: RunKind): Command {
       else if (!configuredModelDir(ctx)) throw new AppError('MODEL_INVALID', `${kind} needs a Molmo2 checkpoint: --model DIR (or set MOLMOSCOPE_MODEL)`);
       const lib = openLibraryFlag(values.library, io, { create: false, integrity: 'quick' });
       try {
-        const { job, runs } = queueAnalyticsJob(lib, kind, { query: positionals[0]!, scope, settings });
+        const { job, runs } = resume !== undefined ? resumable(lib, kind, resume) : queueAnalyticsJob(lib, kind, { query: positionals[0]!, scope, settings });
         const final = await runJob(lib, job.id, { [kind]: analyticsExecutor(ctx, kind) }, { signal, emit: ctx.emit });
         const results = runs.map((r) => runResult(lib, r.id));
         if (values.json) io.stdout.write(JSON.stringify({ event: 'result', job: final, runs: results }) + '\n');

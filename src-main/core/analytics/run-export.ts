@@ -1,6 +1,7 @@
 // Exports of a stored run: count instances or (corrected) tracks as CSV / JSON, tracks as MOT text, or a case bundle
 // (recording reference + captions of the range + tracks). Writes are atomic; an unknown format is refused first.
-import { isAbsolute } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, isAbsolute } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import type { Library } from '../library/store.js';
 import { writeFileAtomic } from './export/atomic.js';
@@ -13,9 +14,23 @@ import { getRun, loadCountResult } from './run-store.js';
 
 export type ExportFormat = 'csv' | 'json' | 'mot' | 'case';
 
-/** Writes a run's result to `out` (a file, or a folder for 'case'); returns the files written and the row count. */
+/** Writes a run's result to `out` (a file, or a folder for 'case'; parent folders are made); returns the files and row count. */
 export function exportRun(lib: Library, runId: number, format: ExportFormat, out: string, opts: { overwrite?: boolean } = {}): { files: string[]; rows: number } {
   if (!isAbsolute(out)) throw new AppError('INVALID_INPUT', `the export path must be absolute, got "${out}"`);
+  try {
+    mkdirSync(dirname(out), { recursive: true });
+    return write(lib, runId, format, out, opts);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ENOSPC') throw new AppError('DISK_FULL', `No space left to write ${out}.`, undefined, { cause: err });
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR' || code === 'EISDIR') {
+      throw new AppError('UNREADABLE', `Cannot write ${out} (${code}); choose another place.`, undefined, { cause: err });
+    }
+    throw err;
+  }
+}
+
+function write(lib: Library, runId: number, format: ExportFormat, out: string, opts: { overwrite?: boolean }): { files: string[]; rows: number } {
   const run = getRun(lib, runId);
   if (run.status !== 'done') throw new AppError('JOB_CONFLICT', `Run ${runId} is ${run.status}; only finished runs export.`);
   if (run.kind === 'count') {

@@ -139,6 +139,7 @@ export function analyticsExecutor(ctx: CoreContext, kind: RunKind): JobExecutor 
     const total = plans.reduce((n, x) => n + x.length, 0);
     let done = runs.reduce((n, r) => n + r.windowsDone, 0);
     progress(done, total);
+    if (runs.every((r) => r.status === 'done')) return;
     const session = await modelSession(ctx);
     for (let i = 0; i < runs.length; i++) {
       const run = runs[i];

@@ -74,6 +74,8 @@ export async function runCollect(
   child.once('error', (e) => { spawnError = e; });
   try {
     const code = await waitExit(child);
+    // 'exit' can come before the last stdout/stderr chunks are read (seen under CPU load: an empty thumbnail).
+    await Promise.all([child.stdout, child.stderr].map((s) => (s && !s.readableEnded && !s.destroyed ? new Promise((r) => { s.once('end', r); s.once('close', r); }) : null)));
     if (spawnError) {
       const e = spawnError as NodeJS.ErrnoException;
       if (e.code === 'ENOENT') throw new AppError('FFMPEG_MISSING', `cannot run ${bin}: ${e.message}`);

@@ -104,6 +104,11 @@ test('bad scopes are refused before anything is written', () => {
   assert.throws(() => queueAnalyticsJob(lib, 'count', { query: 'x', scope: { folder: '/nowhere' } }), { code: 'NOT_FOUND' });
   assert.throws(() => queueAnalyticsJob(lib, 'track', { query: 'x', scope: { recordingId: recId }, settings: { windowLength: 10, maxFrames: 4 } }), { code: 'INVALID_INPUT' });
   assert.equal(lib.db.prepare('SELECT count(*) FROM jobs').pluck().get(), before);
+  // A folder scope takes every ready recording under it (here the one sample), one run each.
+  const f = queueAnalyticsJob(lib, 'count', { query: 'x', scope: { folder: '/work/shared/samples/' } });
+  assert.deepEqual(f.runs.map((r) => r.recordingId), [recId]);
+  assert.equal(f.job.total, 1);
+  assert.throws(() => queueAnalyticsJob(lib, 'count', { query: 'x', scope: { folder: '/work/shared/samples', start: 1 } }), { code: 'INVALID_INPUT' });
 });
 
 test('real Molmo2 answers through the store path: count de-duplicated across the overlap, tracks stitched, corrections replayed', () => {

@@ -1,0 +1,115 @@
+// Hooks shared by the Count and Track pages: ready recordings, the runs of a kind, one run's result, and a queued
+// job followed through job.progress events (progress, ETA, cancel) until it ends.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { MolmoscopeBridge } from '../../api/client.js';
+import type { ApiError } from '../../../../src-main/api/errors.js';
+import type { EventPayload, OpRequest } from '../../../../src-main/api/contract.js';
+import type { Recording } from '../../../../src-main/api/ops/library.js';
+import type { RunDto, RunResultDto } from '../../../../src-main/api/ops/analytics.js';
+
+export type RunKind = 'count' | 'track';
+export type JobProgress = EventPayload<'job.progress'>;
+
+/** The open library's path (from app.info), null when none is open, undefined while asking. */
+export function useOpenLibrary(api: MolmoscopeBridge): string | null | undefined {
+  const [path, setPath] = useState<string | null | undefined>(undefined);
+  useEffect(() => {
+    let live = true;
+    void api.ops['app.info']({}).then((r) => { if (live) setPath(r.ok ? r.value.paths.library : null); });
+    return () => { live = false; };
+  }, [api]);
+  return path;
+}
+
+/** Ready recordings of the open library (asked only once a library is known to be open). */
+export function useRecordings(api: MolmoscopeBridge, open: boolean) {
+  const [recordings, setRecordings] = useState<Recording[]>([]);
+  const [error, setError] = useState<ApiError | null>(null);
+  useEffect(() => {
+    if (!open) return;
+    let live = true;
+    void api.ops['library.recordings']({ status: 'ready' }).then((r) => {
+      if (!live) return;
+      if (r.ok) setRecordings(r.value.recordings);
+      else setError(r.error);
+    });
+    return () => { live = false; };
+  }, [api, open]);
+  return { recordings, error };
+}
+
+/** Runs of one kind, newest first; `reload` after a job ends. */
+export function useRuns(api: MolmoscopeBridge, kind: RunKind, open: boolean) {
+  const [runs, setRuns] = useState<RunDto[]>([]);
+  const reload = useCallback(async () => {
+    if (!open) return [];
+    const r = await api.ops['analytics.runs']({ kind });
+    if (r.ok) setRuns(r.value.runs);
+    return r.ok ? r.value.runs : [];
+  }, [api, kind, open]);
+  useEffect(() => { void reload(); }, [reload]);
+  return { runs, reload };
+}
+
+/** One run's result (windows, count or corrected tracks); `set` replaces it after an edit. */
+export function useRunResult(api: MolmoscopeBridge, runId: number | null) {
+  const [result, setResult] = useState<RunResultDto | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  useEffect(() => {
+    setResult(null);
+    setError(null);
+    if (runId === null) return;
+    let live = true;
+    void api.ops['analytics.result']({ runId }).then((r) => {
+      if (!live) return;
+      if (r.ok) setResult(r.value);
+      else setError(r.error);
+    });
+    return () => { live = false; };
+  }, [api, runId]);
+  return { result, error, setResult, setError };
+}
+
+/** Queues a job and follows it; `onEnd` gets the job id when it reaches a final or paused state. */
+export function useJob(api: MolmoscopeBridge, onEnd: (jobId: number, p: JobProgress) => void) {
+  const [jobId, setJobId] = useState<number | null>(null);
+  const [progress, setProgress] = useState<JobProgress | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const jobRef = useRef<number | null>(null);
+  const onEndRef = useRef(onEnd);
+  onEndRef.current = onEnd;
+  useEffect(() => api.on('job.progress', (p) => {
+    if (p.jobId !== jobRef.current) return;
+    setProgress(p);
+    if (p.status !== 'running' && p.status !== 'queued') {
+      jobRef.current = null;
+      setJobId(null);
+      onEndRef.current(p.jobId, p);
+    }
+  }), [api]);
+  const start = useCallback(async (req: OpRequest<'analytics.queue'>) => {
+    setError(null);
+    setProgress(null);
+    const r = await api.ops['analytics.queue'](req);
+    if (!r.ok) {
+      setError(r.error);
+      return null;
+    }
+    jobRef.current = r.value.job.id;
+    setJobId(r.value.job.id);
+    setProgress({ jobId: r.value.job.id, kind: req.kind, status: 'queued', done: 0, total: r.value.job.total, etaSeconds: null });
+    return r.value;
+  }, [api]);
+  const cancel = useCallback(async () => {
+    if (jobRef.current === null) return;
+    const r = await api.ops['jobs.cancel']({ id: jobRef.current });
+    if (!r.ok) setError(r.error);
+  }, [api]);
+  return { jobId, progress, error, start, cancel };
+}
+
+/** "m:ss.s" for a time in seconds. */
+export function fmtTime(s: number): string {
+  const m = Math.floor(s / 60);
+  return `${m}:${(s - 60 * m).toFixed(1).padStart(4, '0')}`;
+}
