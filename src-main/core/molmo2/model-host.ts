@@ -38,8 +38,11 @@ export function modelSession(ctx: CoreContext): Promise<Molmo2Session> {
   ctx.emit('engine.status', { state: 'loading', provider: provider ?? null, message: dir });
   const p = Molmo2Session.open({ modelDir: dir, cacheDir: modelCacheDir(ctx.env, dir), ...(provider ? { provider } : {}) }).then(
     (s) => {
+      // Graphs compile and load lazily (first vision/generate call): each stage reports loading, and its end ready.
       s.engine.onProgress = (stage, done, total) =>
-        ctx.emit('engine.status', { state: 'loading', provider: s.provider, message: stage, progress: total > 0 ? done / total : 0 });
+        ctx.emit('engine.status', done >= total
+          ? { state: 'ready', provider: s.provider }
+          : { state: 'loading', provider: s.provider, message: stage, progress: total > 0 ? done / total : 0 });
       ctx.emit('engine.status', { state: 'ready', provider: s.provider });
       return s;
     },
