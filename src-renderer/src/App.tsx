@@ -8,6 +8,8 @@ import { SECTIONS, sectionFromHash, type SectionId } from './sections.js';
 import { SettingsPage } from './pages/SettingsPage.js';
 import { PlaceholderPage } from './pages/PlaceholderPage.js';
 import { ApiContext } from './api/context.js';
+import { LibraryPage } from './pages/LibraryPage.js';
+import { SearchPage } from './pages/SearchPage.js';
 
 function useSection(): SectionId {
   const [section, setSection] = useState<SectionId>(() => sectionFromHash(window.location.hash));
@@ -59,7 +61,7 @@ export function App({ api }: { api: MolmoscopeBridge }) {
           <h1>{current.label}</h1>
           <p className="muted">{current.blurb}</p>
         </header>
-        {section === 'settings' ? <SettingsPage api={api} /> : <PlaceholderPage section={section} />}
+        {section === 'settings' ? <SettingsPage api={api} /> : section === 'library' ? <LibraryPage api={api} /> : section === 'search' ? <SearchPage api={api} /> : <PlaceholderPage section={section} />}
       </main>
     </div>
     </ApiContext.Provider>
