@@ -101,7 +101,7 @@ test('import and index a sample in the UI, search a stored word, the player seek
   // A word of a stored caption whose best moment starts after 0 s (so the seek is visible), found over the bridge.
   const recs = await api<{ recordings: Array<{ id: number }> }>('library.recordings', {});
   const { windows } = await api<{ windows: WindowDto[] }>('library.windows', { recordingId: recs.recordings[0]!.id });
-  const words = [...new Set(windows.flatMap((w) => w.captions.flatMap((c) => c.text.toLowerCase().match(/\b[a-z]{4,}\b/g) ?? [])))].sort();
+  const words = [...new Set(windows.flatMap((w) => w.captions.flatMap((c) => (c.text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? []).filter((x) => /^[a-z]{4,}$/.test(x)))))].sort();
   assert.ok(words.length > 0, 'captions have searchable words');
   let word = words[0]!;
   let moment: MomentDto | null = null;
@@ -129,6 +129,14 @@ test('import and index a sample in the UI, search a stored word, the player seek
   assert.ok(Math.abs(currentTime - moment.start) <= 0.5, `player at ${currentTime}, moment starts at ${moment.start}`);
   await page.screenshot({ path: join(outDir, 'search-result-playing.png'), fullPage: true });
   console.log(`searched "${word}": moment ${moment.start}–${moment.end} s, player at ${currentTime.toFixed(3)} s`);
+
+  // The optional second stage: Molmo2 re-checks the top moments; the answer and its cost are shown.
+  await page.getByLabel(/Re-check the top 5 moments/).check();
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByTestId('verify-cost').waitFor({ timeout: 60_000 });
+  await page.getByTestId('evidence').first().waitFor();
+  assert.match((await page.getByTestId('verify-cost').textContent()) ?? '', /re-checked 1: [\d.]+ s, \d+ tokens/);
+  await page.screenshot({ path: join(outDir, 'search-verified.png'), fullPage: true });
 
   assert.deepEqual(problems, []);
 });

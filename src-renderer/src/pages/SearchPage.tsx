@@ -26,6 +26,8 @@ export function SearchPage({ api }: { api: MolmoscopeBridge }) {
   const [busy, setBusy] = useState(false);
   const [selected, setSelected] = useState<MomentDto | null>(null);
   const [now, setNow] = useState(0);
+  const [verify, setVerify] = useState(false);
+  const [cost, setCost] = useState<{ checked: number; ms: number; tokens: number } | null>(null);
   const player = useRef<VideoPlayerHandle>(null);
 
   const submit = async (e: FormEvent) => {
@@ -33,11 +35,14 @@ export function SearchPage({ api }: { api: MolmoscopeBridge }) {
     if (!query.trim()) return;
     setBusy(true);
     setError(null);
-    const r = await api.ops['library.search']({ query, limit: 20 });
+    const r = await api.ops['library.search']({ query, limit: 20, ...(verify ? { verify: { topK: 5 } } : {}) });
     setBusy(false);
-    if (r.ok) setResults(r.value.results);
-    else {
+    if (r.ok) {
+      setResults(r.value.results);
+      setCost(r.value.verification ?? null);
+    } else {
       setResults(null);
+      setCost(null);
       setError(r.error);
     }
   };
@@ -57,6 +62,10 @@ export function SearchPage({ api }: { api: MolmoscopeBridge }) {
           <button type="submit" disabled={busy || !query.trim()}>{busy ? 'Searching…' : 'Search'}</button>
         </div>
         <p className="muted small">All words must appear (stemmed); use "quotes" for a phrase, word* for a prefix, OR for either.</p>
+        <label className="small row">
+          <input type="checkbox" checked={verify} onChange={(e) => setVerify(e.target.checked)} />
+          Re-check the top 5 moments with Molmo2 (a yes/no question on each window; slower, shows the answer and its cost)
+        </label>
       </form>
 
       <ErrorNote error={error} />
@@ -72,6 +81,7 @@ export function SearchPage({ api }: { api: MolmoscopeBridge }) {
       {results ? (
         <section className="card">
           <h2>{results.length ? `${results.length} moment${results.length === 1 ? '' : 's'}` : 'No moments match'}</h2>
+          {cost ? <p className="muted small" data-testid="verify-cost">Molmo2 re-checked {cost.checked}: {(cost.ms / 1000).toFixed(1)} s, {cost.tokens} tokens</p> : null}
           <ul className="results" data-testid="results">
             {results.map((m) => (
               <li key={`${m.recordingId}-${m.start}`}>
@@ -80,6 +90,12 @@ export function SearchPage({ api }: { api: MolmoscopeBridge }) {
                   <span>
                     <strong>{fileName(m.path)}</strong> <span className="muted">{clock(m.start)}–{clock(m.end)}</span>
                     <Snippet text={m.snippet} />
+                    {m.evidence ? (
+                      <span className="small evidence" data-testid="evidence">
+                        <span className={`pill ${m.evidence.verdict === 'yes' ? 'good' : m.evidence.verdict === 'no' ? 'bad' : 'warn'}`}>{m.evidence.verdict}</span>{' '}
+                        Molmo2: “{m.evidence.answer}” <span className="muted">({m.evidence.ms.toFixed(0)} ms, {m.evidence.tokens} tokens)</span>
+                      </span>
+                    ) : null}
                   </span>
                   <span className="muted small" title="BM25 score (higher is better)">{m.score.toFixed(2)}</span>
                 </button>
