@@ -1,6 +1,7 @@
 // Pause, resume and cancel of a real index job (real captioner, generated checkpoint, CPU) running in the serve
 // host's background loop: pause stops it with its stored windows intact, resume finishes the rest exactly once,
-// cancel ends as cancelled (not failed). The pause→paused latency is printed (figures, not assertions).
+// cancel ends as cancelled (not failed), and an engine killed mid-window pauses the job with ENGINE_CRASHED (never
+// failed). The pause→paused latency is printed (figures, not assertions).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import type { JobDto } from '../../../src-main/api/ops/library.js';
 import { createCoreContext } from '../../../src-main/core/platform/create-context.js';
 import { createDispatcher } from '../../../src-main/core/handlers/index.js';
 import { currentLibrary } from '../../../src-main/core/handlers/library.js';
-import { configureModel } from '../../../src-main/core/molmo2/model-host.js';
+import { configureModel, modelSession } from '../../../src-main/core/molmo2/model-host.js';
 import { shutdownHost } from '../../../src-main/core/host-shutdown.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { makeClip } from './clips.js';
@@ -74,6 +75,25 @@ test('an index job in the serve host pauses, resumes to done without duplicates,
     assert.equal(cancelled.status, 'cancelled');
     assert.equal(cancelled.errorCode, null);
     assert.ok(cancelled.done < 8);
+
+    // The engine process dies under a running job (as on a driver crash): the job pauses with the reason.
+    const third = await call<JobDto>('library.index', { tier: 'short', windowLength: 1, overlap: 0 });
+    await until(() => events.some((e) => e.jobId === third.id && e.status === 'running'), 'the third job to start');
+    const engine = (await modelSession(ctx)).engine;
+    // A kill between two requests only restarts the engine; keep killing until one lands inside a request.
+    const t0 = Date.now();
+    while (!events.some((e) => e.jobId === third.id && e.status !== 'running') && Date.now() - t0 < 120_000) {
+      if (engine.pid) process.kill(engine.pid, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    const crashed = await call<JobDto>('jobs.get', { id: third.id });
+    assert.equal(crashed.status, 'paused');
+    assert.equal(crashed.errorCode, 'ENGINE_CRASHED');
+    assert.match(crashed.errorMessage ?? '', /engine process exited/);
+    const ev = events.filter((e) => e.jobId === third.id).pop()!;
+    assert.deepEqual([ev.status, ev.errorCode], ['paused', 'ENGINE_CRASHED']);
+    c = counts();
+    assert.equal(c.captions, c.distinct, 'no duplicate captions after the crash');
     console.log(`pause took effect after ${pauseMs} ms, cancel after ${cancelMs} ms (engine killed mid-window)`);
   } finally {
     await shutdownHost(ctx);
