@@ -1,6 +1,7 @@
 // Bench: Molmo2 frame sampling of a 1080p H.264 file vs plain `ffmpeg -i f -f null -` decode of the same file.
 // Run: node --import tsx bench/media/sampling.ts [--seconds 30] [--runs 3]. Prints figures and the ratio (target ≥ 0.9).
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { decodeFrames, detectHwaccel, ffmpegVersion, probe, resolveFfmpeg, sampleTimes } from '../../src-main/core/media/index.js';
 import { ffmpegClip } from '../../tests/helpers/media-fixtures.js';
@@ -15,6 +16,17 @@ const file = ffmpegClip(`bench-1080p-${secs}s.mp4`, (o) => [
 const hw = await detectHwaccel(bins.ffmpeg);
 console.log(`${ffmpegVersion(bins.ffmpeg)}; file ${file} (${secs} s, 1920×1080, 30 fps, H.264 veryfast)`);
 console.log(`hardware decoding: ${hw ? `-hwaccel ${hw} is used by decodeFrames` : 'unavailable here (no CUDA device initialises), software decoding'}`);
+
+/** CPU seconds used so far by this process plus its waited-for children (Linux /proc/self/stat), or NaN elsewhere. */
+function cpuSeconds(): number {
+  try {
+    const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+    // After the command: fields 14–17 of stat(5) (utime, stime, cutime, cstime) are at 11–14 here, in clock ticks.
+    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+  } catch {
+    return NaN;
+  }
+}
 
 function rawDecode(): number {
   const t0 = performance.now();
@@ -37,10 +49,16 @@ const p0 = await probe(file, { bins });
 const raw: number[] = [];
 const samp: number[] = [];
 const sampNoProbe: number[] = [];
+const rawCpu: number[] = [];
+const sampCpu: number[] = [];
 let frames = 0;
 for (let i = 0; i < runs; i++) {
+  let c = cpuSeconds();
   raw.push(rawDecode());
+  rawCpu.push(cpuSeconds() - c);
+  c = cpuSeconds();
   const a = await sampling(true, p0);
+  sampCpu.push(cpuSeconds() - c);
   samp.push(a.s);
   frames = a.frames;
   sampNoProbe.push((await sampling(false, p0)).s);
@@ -52,3 +70,9 @@ console.log(`raw ffmpeg -f null decode:          ${fmt(best(raw))}`);
 console.log(`sampling (probe + ${frames} RGB frames): ${fmt(best(samp))}`);
 console.log(`sampling, probe given:              ${fmt(best(sampNoProbe))}`);
 console.log(`ratio sampling/raw speed: ${(best(raw) / best(samp)).toFixed(3)} (with probe), ${(best(raw) / best(sampNoProbe)).toFixed(3)} (probe given); target ≥ 0.9`);
+// Wall time on a machine shared with other work swings by tens of percent; CPU seconds (ffmpeg + ffprobe + our
+// process) say how much work sampling adds to a plain decode, whatever else runs.
+const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+if (rawCpu.every(Number.isFinite)) {
+  console.log(`CPU seconds (median): raw ${med(rawCpu).toFixed(2)}, sampling with probe ${med(sampCpu).toFixed(2)} (ours + children); work ratio raw/sampling ${(med(rawCpu) / med(sampCpu)).toFixed(3)}`);
+}

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { appOps } from './ops/app.js';
 import { libraryOps } from './ops/library.js';
 import { mediaOps } from './ops/media.js';
+import { analyticsOps } from './ops/analytics.js';
 import { events } from './events.js';
 
 /** Every operation of the contract, by name. */
@@ -11,6 +12,7 @@ export const operations = {
   ...appOps,
   ...libraryOps,
   ...mediaOps,
+  ...analyticsOps,
 } as const;
 
 export type Operations = typeof operations;

@@ -4,6 +4,7 @@ import type { CoreContext } from './context.js';
 import { runQueued, type JobExecutor } from './library/jobs.js';
 import type { Library } from './library/store.js';
 import { indexJobKind } from './library/index-host.js';
+import { ANALYTICS_JOB_KINDS } from './analytics/run-jobs.js';
 
 /** Builds the executor of one job kind for a context (it may open the shared model lazily). */
 export type JobKindFactory = (ctx: CoreContext) => JobExecutor;
@@ -11,6 +12,7 @@ export type JobKindFactory = (ctx: CoreContext) => JobExecutor;
 /** Every job kind the hosts run, by kind; areas add theirs here (one import, one entry). */
 export const JOB_KINDS: Record<string, JobKindFactory> = {
   index: (ctx) => indexJobKind(ctx),
+  ...ANALYTICS_JOB_KINDS,
 };
 
 interface HostState {

@@ -13,10 +13,14 @@ export { modelCacheDir };
 const usage = `Usage:
   molmoscope ask --model DIR (--image FILE [--image FILE …] | --video FILE) "question"
                  [--ep cpu|webgpu|cuda] [--max-new-tokens N] [--seed S] [--temperature T] [--top-p P]
-                 [--repetition-penalty R] [--repeat-guard N] [--frames N] [--style STYLE] [--json]
+                 [--repetition-penalty R] [--repeat-guard N] [--frames N] [--style STYLE]
+                 [--stream] [--stream-every N] [--json]
       Answer a question about images or a video with Molmo2. Greedy by default (temperature 0); sampling is
       deterministic for a seed. Generation stops at EOS, at --max-new-tokens (200), or when the
       answer degenerates into one p-gram repeated --repeat-guard times (default 4, 0 = off). --json prints {text,count,points,tracks,timings,ioBytesPerToken,peakMemoryBytes,provider}.
+      --stream prints the answer as it is generated, in chunks of --stream-every tokens (default 16; each chunk
+      moves the KV cache through host memory once, so larger chunks cost less). With --json the partial texts go
+      to stderr as {"partial":text} lines and stdout keeps the one final JSON object.
       Cache: $MOLMOSCOPE_CACHE (default ~/.cache/molmoscope) holds compiled graphs and converted weights.
 `;
 
@@ -29,7 +33,7 @@ export const askCommand: Command = {
       model: { type: 'string' }, image: { type: 'string', multiple: true }, video: { type: 'string' },
       ep: { type: 'string' }, 'max-new-tokens': { type: 'string' }, seed: { type: 'string' }, temperature: { type: 'string' },
       'top-p': { type: 'string' }, 'repetition-penalty': { type: 'string' }, 'repeat-guard': { type: 'string' }, frames: { type: 'string' }, style: { type: 'string' },
-      json: { type: 'boolean' },
+      stream: { type: 'boolean' }, 'stream-every': { type: 'string' }, json: { type: 'boolean' },
     });
     if (!values.model) throw new AppError('INVALID_INPUT', `--model DIR is required\n${usage}`);
     const images = values.image ?? [];
@@ -43,7 +47,21 @@ export const askCommand: Command = {
     const repeatGuard = numberFlag('repeat-guard', values['repeat-guard'], { integer: true, min: 0 }) ?? 4;
     const frames = numberFlag('frames', values.frames, { integer: true, min: 2 });
     const dir = resolve(io.cwd, values.model);
-    const dec = { maxNewTokens, temperature, topP, seed, repetitionPenalty, repeatGuard };
+    const streamEvery = numberFlag('stream-every', values['stream-every'], { integer: true, min: 1 });
+    if (streamEvery !== undefined && !values.stream) throw new AppError('INVALID_INPUT', '--stream-every needs --stream');
+    let shown = '';
+    const onPartialText = (text: string) => {
+      if (values.json) io.stderr.write(`${JSON.stringify({ partial: text })}\n`);
+      else {
+        // A chunk can end inside a multi-byte character (decoded as U+FFFD): hold that back until it completes.
+        const stable = text.replace(/\uFFFD+$/, '');
+        if (stable.startsWith(shown)) {
+          io.stdout.write(stable.slice(shown.length));
+          shown = stable;
+        }
+      }
+    };
+    const dec = { maxNewTokens, temperature, topP, seed, repetitionPenalty, repeatGuard, ...(values.stream ? { onPartialText, ...(streamEvery ? { streamEvery } : {}) } : {}) };
     const q = { question: positionals[0]!, ...(values.style !== undefined ? { style: values.style } : {}) };
 
     const session = await Molmo2Session.open({ modelDir: dir, cacheDir: modelCacheDir(io.env, dir), provider: values.ep, profile: true });
@@ -64,7 +82,8 @@ export const askCommand: Command = {
         peakMemoryBytes: a.peakMemoryBytes, provider: a.provider,
       };
       if (values.json) printJson(io.stdout, out);
-      else io.stdout.write(`${a.text}\n`);
+      else if (values.stream && a.text.startsWith(shown)) io.stdout.write(`${a.text.slice(shown.length)}\n`);
+      else io.stdout.write(`${values.stream ? '\n' : ''}${a.text}\n`);
       return 0;
     } finally {
       await session.close();

@@ -16,6 +16,8 @@ import { jobsCommand } from './jobs.js';
 import { doctorCommand } from './doctor.js';
 import { infoCommand } from './info.js';
 import { serveCommand } from './serve.js';
+import { countCommand } from './count.js';
+import { trackCommand } from './track.js';
 
 export const commands: Command[] = [
   modelCommand,
@@ -34,4 +36,6 @@ export const commands: Command[] = [
   doctorCommand,
   infoCommand,
   serveCommand,
+  countCommand,
+  trackCommand,
 ];

@@ -1,13 +1,27 @@
 // Count and track jobs over a recording's windows, written against small interfaces (model runner, parser, store).
 // The host wires the real engine and library; each window is checkpointed so an interrupted job resumes.
 import { AppError, toApiError, type ApiError } from '../../api/errors.js';
+import { PAUSING_ERROR_CODES } from '../library/jobs.js';
 import { dedupCounts, type CountDedupOptions } from './count-dedup.js';
 import { stitchTracks, type StitchOptions } from './stitch.js';
 import type { AnalyticsWindow, CountResult, FrameSize, LocalTrack, TrackSet, WindowPoint } from './types.js';
 
-/** Runs the model on one window of the recording with a prompt and returns the answer text. */
+/** A model answer with what the run cost (tokens, timings), kept with the window's outcome. */
+export interface RunnerAnswer {
+  text: string;
+  meta?: WindowMeta;
+}
+
+/** Cost and provenance of one window's model call. */
+export interface WindowMeta {
+  tokens?: number;
+  timings?: Record<string, number | null>;
+  sampleTimes?: number[];
+}
+
+/** Runs the model on one window of the recording with a prompt and returns the answer text (optionally with its cost). */
 export interface WindowRunner {
-  ask(window: AnalyticsWindow, prompt: string, signal: AbortSignal): Promise<string>;
+  ask(window: AnalyticsWindow, prompt: string, signal: AbortSignal): Promise<string | RunnerAnswer>;
 }
 
 /** Parses a counting/pointing answer into pixel points (throw AppError PARSE_ERROR when malformed). */
@@ -23,6 +37,7 @@ export interface WindowOutcome<T> {
   answer: string | null;
   parsed: T | null;
   error?: ApiError;
+  meta?: WindowMeta;
 }
 
 /** Per-window checkpoints: the library implements this with rows keyed by (job, window index). */
@@ -68,14 +83,21 @@ async function runWindows<T>(
     const resumed = outcome !== undefined && outcome.status !== 'failed';
     if (!resumed) {
       let answer: string | null = null;
+      let meta: WindowMeta | undefined;
       try {
-        answer = await deps.runner.ask(w, prompt, signal);
-        outcome = { window: w, status: 'ok', answer, parsed: parse(answer, w) };
+        const r = await deps.runner.ask(w, prompt, signal);
+        answer = typeof r === 'string' ? r : r.text;
+        meta = typeof r === 'string' ? undefined : r.meta;
+        outcome = { window: w, status: 'ok', answer, parsed: parse(answer, w), ...(meta ? { meta } : {}) };
       } catch (err) {
         const e = toApiError(err);
         if (e.code === 'CANCELLED' || signal.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
-        // A bad answer is recorded and the job goes on; an engine failure is recorded too (retried on resume).
-        outcome = answer !== null ? { window: w, status: 'malformed', answer, parsed: null, error: e } : { window: w, status: 'failed', answer: null, parsed: null, error: e };
+        // GPU/engine trouble pauses the whole job (resumable once fixed) instead of marking every window failed.
+        if (answer === null && PAUSING_ERROR_CODES.has(e.code)) throw err;
+        // A bad answer is recorded and the job goes on; another model failure is recorded too (retried on resume).
+        outcome = answer !== null
+          ? { window: w, status: 'malformed', answer, parsed: null, error: e, ...(meta ? { meta } : {}) }
+          : { window: w, status: 'failed', answer: null, parsed: null, error: e };
       }
       await deps.store.save(outcome);
     }

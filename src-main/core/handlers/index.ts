@@ -8,6 +8,7 @@ import type { CoreContext } from '../context.js';
 import { appHandlers } from './app.js';
 import { libraryHandlers } from './library.js';
 import { mediaHandlers } from './media.js';
+import { analyticsHandlers } from './analytics.js';
 import type { Handler, HandlerMap } from './types.js';
 
 /** Every handler, by operation name; areas add their map here (one import, one spread). */
@@ -15,6 +16,7 @@ export const handlers: HandlerMap = {
   ...appHandlers,
   ...libraryHandlers,
   ...mediaHandlers,
+  ...analyticsHandlers,
 };
 
 export interface Dispatcher {

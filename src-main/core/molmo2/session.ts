@@ -51,6 +51,11 @@ export interface VideoQuestion {
   probe?: ProbeResult;
 }
 
+/** Streaming: called with the whole answer text so far after each chunk of tokens (functions never cross to the engine). */
+export interface StreamOption {
+  onPartialText?: (textSoFar: string) => void;
+}
+
 /** A free-form question (the `ask` command's shape): the question text as typed, an optional style override. */
 export interface FreeQuestion {
   question: string;
@@ -81,7 +86,7 @@ export class Molmo2Session {
   }
 
   /** Asks a question about frames of a video at the given times; coordinates come back in source pixels. */
-  async askVideo(q: VideoQuestion, dec: DecodeOptions, signal?: AbortSignal): Promise<Answer> {
+  async askVideo(q: VideoQuestion, dec: DecodeOptions & StreamOption, signal?: AbortSignal): Promise<Answer> {
     if (q.times.length === 0) throw new AppError('INVALID_INPUT', 'askVideo needs at least one frame time');
     const t0 = performance.now();
     const probe = q.probe ?? (await probeVideo(q.file, signal)).probe;
@@ -94,7 +99,7 @@ export class Molmo2Session {
   }
 
   /** Asks a question about one or more images (RGB at native size, EXIF orientation applied). */
-  async askImages(images: RgbImage[], task: Task, dec: DecodeOptions, signal?: AbortSignal): Promise<Answer> {
+  async askImages(images: RgbImage[], task: Task, dec: DecodeOptions & StreamOption, signal?: AbortSignal): Promise<Answer> {
     if (images.length === 0) throw new AppError('INVALID_INPUT', 'askImages needs at least one image');
     const t0 = performance.now();
     const { text, style } = taskPrompt(task, images.length > 1 ? 'multi-image' : 'image');
@@ -103,7 +108,7 @@ export class Molmo2Session {
   }
 
   /** Asks a free-form question about a whole video file, sampled with Molmo2's frame sampler (`frames` overrides the count). */
-  async askVideoFile(file: string, q: FreeQuestion & { frames?: number }, dec: DecodeOptions, signal?: AbortSignal): Promise<Answer> {
+  async askVideoFile(file: string, q: FreeQuestion & { frames?: number }, dec: DecodeOptions & StreamOption, signal?: AbortSignal): Promise<Answer> {
     const t0 = performance.now();
     const v = await loadVideoFrames(file, this.checkpoint.videoPreprocessor, { numFrames: q.frames, signal });
     const m = buildVideoPrompt({ checkpoint: this.checkpoint, tokenizer: this.tokenizer, question: q.question, style: q.style, frames: v.frames, fps: v.probe.fps, signal });
@@ -111,18 +116,22 @@ export class Molmo2Session {
   }
 
   /** Asks a free-form question about one or more images (RGB at native size). */
-  async askImagesFree(images: RgbImage[], q: FreeQuestion, dec: DecodeOptions, signal?: AbortSignal, preprocessMs = 0): Promise<Answer> {
+  async askImagesFree(images: RgbImage[], q: FreeQuestion, dec: DecodeOptions & StreamOption, signal?: AbortSignal, preprocessMs = 0): Promise<Answer> {
     if (images.length === 0) throw new AppError('INVALID_INPUT', 'askImagesFree needs at least one image');
     const t0 = performance.now();
     const m = buildImagePrompt({ checkpoint: this.checkpoint, tokenizer: this.tokenizer, question: q.question, style: q.style, images, signal });
     return this.run(m, imageParse(images), dec, preprocessMs + performance.now() - t0, signal);
   }
 
-  /** Runs a prepared model input and decodes/parses the answer. */
-  async run(m: ModelInput, parse: ParseOptions, dec: DecodeOptions, preprocessMs: number, signal?: AbortSignal): Promise<Answer> {
-    const r = await runModel(this.engine, m, dec, signal);
+  /** Runs a prepared model input and decodes/parses the answer; `onPartialText` receives the text so far as it streams. */
+  async run(m: ModelInput, parse: ParseOptions, dec: DecodeOptions & StreamOption, preprocessMs: number, signal?: AbortSignal): Promise<Answer> {
+    const { onPartialText, ...decode } = dec;
     const eos = this.checkpoint.specialIds.eos;
-    const text = this.tokenizer.decode(r.tokens.filter((t) => t !== eos), { skipSpecial: true });
+    const detok = (tokens: number[]) => this.tokenizer.decode(tokens.filter((t) => t !== eos), { skipSpecial: true });
+    const sofar: number[] = [];
+    const onTokens = onPartialText ? (t: number[]) => { sofar.push(...t); onPartialText(detok(sofar)); } : undefined;
+    const r = await runModel(this.engine, m, decode, signal, onTokens);
+    const text = detok(r.tokens);
     return {
       text,
       parsed: parseAnswer(text, parse),

@@ -91,3 +91,11 @@ test('track job stitches windows; cancellation stops between windows with CANCEL
   assert.equal(store.rows.size, 1, 'the finished window stays checkpointed');
   await assert.rejects(runTrackJob({ query: ' ', windows, frame: FRAME }, { runner, parse: parseTracks, store }, new AbortController().signal), { code: 'INVALID_INPUT' });
 });
+
+test('a GPU error pauses the job (rethrown, nothing stored for that window) instead of marking windows failed', async () => {
+  const store = new MapStore<{ points: WindowPoint[] }>();
+  const runner = new RecordedRunner({ 0: '[]', 1: new AppError('GPU_OOM', 'out of memory'), 2: '[]' });
+  await assert.rejects(runCountJob({ query: 'penguin', windows, frame: FRAME }, { runner, parse: parsePoints, store }, new AbortController().signal), { code: 'GPU_OOM' });
+  assert.deepEqual([...store.rows.keys()], [0]);
+  assert.deepEqual(runner.calls.map((c) => c.window), [0, 1]);
+});

@@ -7,6 +7,7 @@ import type { CoreContext } from '../../../src-main/core/context.js';
 import { operations } from '../../../src-main/api/contract.js';
 import { scratchDir } from '../../helpers/tiny.js';
 import { makeClip } from './clips.js';
+import { LATEST_VERSION } from '../../../src-main/core/library/migrations/index.js';
 
 function context(events: Array<[string, unknown]>): CoreContext {
   const quiet = () => {};
@@ -25,7 +26,7 @@ test('library handlers: not-open error, open → import → recordings → searc
   await assert.rejects(h['library.search']!({ query: 'x', limit: 5, filters: {} }, ctx, signal), (e: { code?: string }) => e.code === 'LIBRARY_NOT_OPEN');
   const dir = scratchDir('lib-handlers');
   const info = await h['library.open']!({ path: join(dir, 'lib.db'), create: true }, ctx, signal);
-  assert.deepEqual(operations['library.open'].response.parse(info), { path: join(dir, 'lib.db'), schemaVersion: 3, created: true, recordings: 0 });
+  assert.deepEqual(operations['library.open'].response.parse(info), { path: join(dir, 'lib.db'), schemaVersion: LATEST_VERSION, created: true, recordings: 0 });
   makeClip(join(dir, 'v', 'one.mp4'));
   const rep = await h['library.import']!({ paths: [join(dir, 'v')] }, ctx, signal);
   operations['library.import'].response.parse(rep);

@@ -64,6 +64,29 @@ test('timestamp prefixes tokenize digit by digit (Qwen3 tokenizer)', () => {
   assert.equal(tok.decode([151938, 9707]), '<im_patch>Hello');
 });
 
+test('timestamp rounding cases reach the model as these token ids (0.25, 0.35, 2.45, 12.05, 191.5)', () => {
+  const f = solid(8, 8);
+  const times = [0.25, 0.35, 2.45, 12.05, 191.5];
+  const m = buildVideoPrompt({ checkpoint: ck, tokenizer: tok, frames: times.map((time) => ({ time, ...f })), question: 'q' });
+  // Qwen3 digits '0'…'9' are ids 15…24, '.' is 13, ' ' is 220; each prefix is followed by <im_start> (151936).
+  const D = (c: string) => (c === '.' ? 13 : c === ' ' ? 220 : 15 + Number(c));
+  const want = ['0.2 ', ' 0.3 ', ' 2.5 ', ' 12.1 ', ' 191.5 '];
+  const ids = Array.from(m.inputIds);
+  let pos = 1; // after BOS
+  for (const w of want) {
+    assert.deepEqual(ids.slice(pos, pos + w.length + 1), [...[...w].map(D), 151936], w);
+    pos += w.length + 1 + 81 + 1; // prefix, <im_start>, 81 patches, <im_end>
+  }
+  assert.match(m.text, /^<\|im_end\|>0\.2 <im_start><im_patch>×81<im_end> 0\.3 <im_start><im_patch>×81<im_end> 2\.5 <im_start>/);
+});
+
+test('a checkpoint configured for fps sampling samples at the video fps rule; without the video fps it is INVALID_INPUT', () => {
+  const cfg = { ...ck.videoPreprocessor, frame_sample_mode: 'fps', num_frames: 128, sampling_fps: 2 };
+  // 30 fps video: candidates 2 and 6 fps; 128 frames at 6 fps still span 10 s → k/6 for k/6 < 10.
+  assert.deepEqual(sampleTimes(10, cfg, 128, 30), Array.from({ length: 60 }, (_, k) => k / 6));
+  assert.throws(() => sampleTimes(10, cfg, 128), (e: Error & { code?: string }) => e.code === 'INVALID_INPUT');
+});
+
 test('single image prompt: BOS, low-res block, high-res block with <im_col>, token types, pooling rows', () => {
   const m = buildImagePrompt({ checkpoint: ck, tokenizer: tok, images: [solid(100, 100)], question: 'Describe this image.' });
   const ids = Array.from(m.inputIds);

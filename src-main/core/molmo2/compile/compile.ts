@@ -7,7 +7,7 @@ import { AppError } from '../../../api/errors.js';
 import type { Checkpoint } from '../weights.js';
 import { encodeModel } from './emit.js';
 import type { Graph } from './graph.js';
-import { buildGenerateGraph, buildPrefillGraph, buildStepGraph, type BuildOptions } from './generate-graph.js';
+import { buildGenerateGraph, buildPrefillGraph, buildResumeGraph, buildStepGraph, type BuildOptions } from './generate-graph.js';
 import { buildVisionGraph, visionWeightNames } from './vision-graph.js';
 import { decoderWeightNames } from './decoder-graph.js';
 import { bindWeights } from './weight-binder.js';
@@ -18,7 +18,7 @@ export const COMPILER_VERSION = 2;
 /** Default query rows per prefill attention chunk: scores of one chunk are heads × chunk × S floats. */
 export const DEFAULT_PREFILL_CHUNK = 512;
 
-export type GraphKind = 'vision' | 'generate' | 'prefill' | 'step';
+export type GraphKind = 'vision' | 'generate' | 'generate-stream' | 'resume' | 'prefill' | 'step';
 
 export interface CompileOptions {
   cacheDir: string;
@@ -30,7 +30,12 @@ export interface CompileOptions {
 }
 
 const BUILDERS: Record<GraphKind, (ck: Checkpoint, wb: ReturnType<typeof bindWeights>, opts: BuildOptions) => Graph> = {
-  vision: buildVisionGraph, generate: buildGenerateGraph, prefill: buildPrefillGraph, step: buildStepGraph,
+  vision: buildVisionGraph,
+  generate: (ck, wb, o) => buildGenerateGraph(ck, wb, o),
+  'generate-stream': (ck, wb, o) => buildGenerateGraph(ck, wb, o, true),
+  resume: (ck, wb) => buildResumeGraph(ck, wb),
+  prefill: buildPrefillGraph,
+  step: buildStepGraph,
 };
 
 /** Builds each requested graph and writes it (if not already there) and returns the .onnx path of each requested graph. */

@@ -31,16 +31,16 @@ function prefill(g: Graph, ck: Checkpoint, wb: WeightBinder, ids: Value, types: 
   return { logits: lastLogits(g, wb, hidden), present, hidden };
 }
 
-/**
- * generate: inputs input_ids/token_type_ids [S] int64, image_features [T,H], max_new_tokens, temperature, top_p,
- * seed, repetition_penalty, frequency_penalty, repeat_guard (scalars), eos_ids [E]; output tokens [N,1] int64
- * (stops after EOS, or when the tail repeats one p-gram — see repeat-guard.ts).
- */
-export function buildGenerateGraph(ck: Checkpoint, wb: WeightBinder, opts: BuildOptions): Graph {
-  const t = ck.config.text_config;
-  const V = t.vocab_size;
-  const g = new Graph('molmo2_generate');
-  const { ids, types, features } = prefillInputs(g, ck);
+/** Generation controls shared by the generate graph and the streaming graphs (scalars unless noted). */
+interface Controls {
+  maxNew: Value;
+  s: SamplingInputs;
+  eos: Value; // [E]
+  repeatGuard: Value;
+  usePenalty: Value;
+}
+
+function controlInputs(g: Graph): Controls {
   const maxNew = g.input('max_new_tokens', 'int64', []);
   const s: SamplingInputs = {
     temperature: g.input('temperature', 'float32', []),
@@ -48,39 +48,55 @@ export function buildGenerateGraph(ck: Checkpoint, wb: WeightBinder, opts: Build
     repetitionPenalty: g.input('repetition_penalty', 'float32', []),
     frequencyPenalty: g.input('frequency_penalty', 'float32', []),
   };
-  const seed = g.input('seed', 'int64', []);
   const eos = g.input('eos_ids', 'int64', ['E']);
   const repeatGuard = g.input('repeat_guard', 'int64', []);
-  const pre = prefill(g, ck, wb, ids, types, features, opts);
-  const L = t.num_hidden_layers;
-  const usePenalty = penaltyActive(g, s);
-  // One sampling step (shared by the first token and the Loop body): penalties, selection, counts, EOS, history.
-  const sample = (gg: Graph, logits: Value, counts: Value, rngState: Value, hist: Value | null) => {
+  return { maxNew, s, eos, repeatGuard, usePenalty: penaltyActive(g, s) };
+}
+
+type Sampled = { tok: Value; rng: Value; counts: Value; hitEos: Value; hist: Value };
+
+/** One sampling step (the first token and every Loop trip): penalties, selection, counts, EOS, history. */
+function sampler(V: number, c: Controls) {
+  return (gg: Graph, logits: Value, counts: Value, rngState: Value, hist: Value | null): Sampled => {
     const rng = lcgNext(gg, rngState);
-    const tok = selectToken(gg, penalise(gg, logits, counts, s, usePenalty), rng.uniform, s, V);
-    const hitEos = o.reduceMax(gg, o.cast(gg, o.equal(gg, eos, tok), 'int64'), [0], false);
+    const tok = selectToken(gg, penalise(gg, logits, counts, c.s, c.usePenalty), rng.uniform, c.s, V);
+    const hitEos = o.reduceMax(gg, o.cast(gg, o.equal(gg, c.eos, tok), 'int64'), [0], false);
     return { tok, rng: rng.state, counts: countToken(gg, counts, tok), hitEos, hist: hist ? o.concat(gg, [hist, tok], 0) : o.identity(gg, tok) };
   };
+}
 
-  // The first token comes from the prefill logits; each Loop trip then runs ONE forward (of the previous token) and
-  // samples the next, so N tokens cost N−1 forwards — no forward for a token that will never be sampled.
-  const seed31 = o.mod(g, o.max(g, seed, o.i64(g, 0)), o.i64(g, 2147483648));
-  const first = sample(g, pre.logits, o.constantOfShape(g, o.i64(g, [V]), 0), seed31, null);
+/** Everything a decode Loop carries: enough to continue generation exactly where it stopped (streaming). */
+export interface DecodeState {
+  counts: Value; // [V] f32 token counts (penalties)
+  rng: Value; // int64 generator state
+  pos: Value; // int64 position of the next forward
+  hist: Value; // [n] int64 tokens so far (repetition guard)
+  tok: Value; // [1] int64 last sampled token (fed to the next forward)
+  k: Value[]; // per layer [nkv, P, d]
+  v: Value[];
+  stop: Value; // int64 1 once EOS or the repetition guard ended generation
+}
 
+/** The ONNX Loop of decode steps from `state`: up to `trips` forwards, each sampling one token. */
+function decodeLoop(g: Graph, ck: Checkpoint, wb: WeightBinder, c: Controls, state: DecodeState, trips: Value): { tokens: Value; state: DecodeState } {
+  const t = ck.config.text_config;
+  const L = t.num_hidden_layers;
+  const sample = sampler(t.vocab_size, c);
   const body = g.sub('decode_step');
   body.input('iter', 'int64', []);
   body.input('cond_in', 'bool', []);
-  const countsIn = body.input('counts_in', 'float32', [V]);
+  const countsIn = body.input('counts_in', 'float32', [t.vocab_size]);
   const rngIn = body.input('rng_in', 'int64', []);
   const posIn = body.input('pos_in', 'int64', []);
   const histIn = body.input('hist_in', 'int64', ['n']);
   const prevTok = body.input('tok_in', 'int64', [1]);
   const pastK = Array.from({ length: L }, (_, l) => body.input(`past_k_${l}`, 'float32', [t.num_key_value_heads, 'P', t.head_dim]));
   const pastV = Array.from({ length: L }, (_, l) => body.input(`past_v_${l}`, 'float32', [t.num_key_value_heads, 'P', t.head_dim]));
+  body.input('stop_in', 'int64', []);
   const past: Kv[] = pastK.map((k, l) => ({ k, v: pastV[l]! }));
   const step = decoderLayers(body, ck, wb, embedIds(body, ck, wb, prevTok), o.reshape(body, posIn, [1]), past, null);
   const next = sample(body, lastLogits(body, wb, step.hidden), countsIn, rngIn, histIn);
-  const condOut = o.and(body, o.equal(body, next.hitEos, o.i64(body, 0)), o.not(body, repetitionDetected(body, next.hist, repeatGuard)));
+  const condOut = o.and(body, o.equal(body, next.hitEos, o.i64(body, 0)), o.not(body, repetitionDetected(body, next.hist, c.repeatGuard)));
   body.output(condOut);
   body.output(next.counts);
   body.output(next.rng);
@@ -89,15 +105,78 @@ export function buildGenerateGraph(ck: Checkpoint, wb: WeightBinder, opts: Build
   body.output(o.identity(body, next.tok));
   for (const kv of step.present) body.output(kv.k);
   for (const kv of step.present) body.output(kv.v);
+  body.output(o.cast(body, o.not(body, condOut), 'int64'));
   body.output(o.identity(body, next.tok));
 
-  const carried = [first.counts, first.rng, o.dimOf(g, ids, 0), first.hist, first.tok, ...pre.present.map((kv) => kv.k), ...pre.present.map((kv) => kv.v)];
-  const trips = o.max(g, o.sub(g, maxNew, o.i64(g, 1)), o.i64(g, 0));
-  const goOn = o.equal(g, first.hitEos, o.i64(g, 0));
+  const carried = [state.counts, state.rng, state.pos, state.hist, state.tok, ...state.k, ...state.v, state.stop];
+  const goOn = o.equal(g, state.stop, o.i64(g, 0));
   const outs = o.loop(g, trips, goOn, carried, body, ['int64'], DECODE_LOOP);
-  // [first, ...Loop tokens], cut to max_new_tokens (0 → none; a 0-trip Loop's scan may come back without its inner dim).
-  const all = o.concat(g, [o.reshape(g, first.tok, [1]), o.reshape(g, outs[outs.length - 1]!, [-1])], 0);
-  g.output(o.reshape(g, o.slice(g, all, o.i64(g, [0]), o.reshape(g, maxNew, [1]), [0]), [-1, 1]), 'tokens');
+  // A 0-trip Loop's scan may come back without its inner dim: flatten.
+  const tokens = o.reshape(g, outs[outs.length - 1]!, [-1]);
+  const [counts, rng, pos, hist, tok] = outs as [Value, Value, Value, Value, Value];
+  return { tokens, state: { counts, rng, pos, hist, tok, k: outs.slice(5, 5 + L), v: outs.slice(5 + L, 5 + 2 * L), stop: outs[5 + 2 * L]! } };
+}
+
+/** Names of the state tensors a streaming graph returns (`state_*`) and the next one takes back (`in_*`). */
+export function stateNames(L: number): string[] {
+  return ['counts', 'rng', 'pos', 'hist', 'tok', ...Array.from({ length: L }, (_, l) => `k_${l}`), ...Array.from({ length: L }, (_, l) => `v_${l}`), 'stop'];
+}
+
+function outputState(g: Graph, st: DecodeState): void {
+  const vals = [st.counts, st.rng, st.pos, st.hist, st.tok, ...st.k, ...st.v, st.stop];
+  stateNames(st.k.length).forEach((n, i) => g.output(o.identity(g, vals[i]!), `state_${n}`));
+}
+
+/**
+ * generate: inputs input_ids/token_type_ids [S] int64, image_features [T,H], max_new_tokens, temperature, top_p,
+ * seed, repetition_penalty, frequency_penalty, repeat_guard (scalars), eos_ids [E]; output tokens [N,1] int64
+ * (stops after EOS, or when the tail repeats one p-gram — see repeat-guard.ts). With `withState` (the first graph of
+ * a streamed generation) it also returns the decode state, so `buildResumeGraph` can continue exactly there.
+ */
+export function buildGenerateGraph(ck: Checkpoint, wb: WeightBinder, opts: BuildOptions, withState = false): Graph {
+  const V = ck.config.text_config.vocab_size;
+  const g = new Graph(withState ? 'molmo2_generate_stream' : 'molmo2_generate');
+  const { ids, types, features } = prefillInputs(g, ck);
+  const c = controlInputs(g);
+  const seed = g.input('seed', 'int64', []);
+  const pre = prefill(g, ck, wb, ids, types, features, opts);
+  // The first token comes from the prefill logits; each Loop trip then runs ONE forward (of the previous token) and
+  // samples the next, so N tokens cost N−1 forwards — no forward for a token that will never be sampled.
+  const seed31 = o.mod(g, o.max(g, seed, o.i64(g, 0)), o.i64(g, 2147483648));
+  const first = sampler(V, c)(g, pre.logits, o.constantOfShape(g, o.i64(g, [V]), 0), seed31, null);
+  const state: DecodeState = {
+    counts: first.counts, rng: first.rng, pos: o.dimOf(g, ids, 0), hist: first.hist, tok: first.tok,
+    k: pre.present.map((kv) => kv.k), v: pre.present.map((kv) => kv.v), stop: first.hitEos,
+  };
+  const trips = o.max(g, o.sub(g, c.maxNew, o.i64(g, 1)), o.i64(g, 0));
+  const out = decodeLoop(g, ck, wb, c, state, trips);
+  // [first, ...Loop tokens], cut to max_new_tokens (0 → none).
+  const all = o.concat(g, [o.reshape(g, first.tok, [1]), out.tokens], 0);
+  g.output(o.reshape(g, o.slice(g, all, o.i64(g, [0]), o.reshape(g, c.maxNew, [1]), [0]), [-1, 1]), 'tokens');
+  if (withState) outputState(g, out.state);
+  return g;
+}
+
+/** resume (streaming): the decode state `in_*` from the previous graph + controls → up to max_new_tokens more tokens and the new state. */
+export function buildResumeGraph(ck: Checkpoint, wb: WeightBinder): Graph {
+  const t = ck.config.text_config;
+  const L = t.num_hidden_layers;
+  const g = new Graph('molmo2_resume');
+  const kv = (n: string) => g.input(`in_${n}`, 'float32', [t.num_key_value_heads, 'P', t.head_dim]);
+  const state: DecodeState = {
+    counts: g.input('in_counts', 'float32', [t.vocab_size]),
+    rng: g.input('in_rng', 'int64', []),
+    pos: g.input('in_pos', 'int64', []),
+    hist: g.input('in_hist', 'int64', ['n']),
+    tok: g.input('in_tok', 'int64', [1]),
+    k: Array.from({ length: L }, (_, l) => kv(`k_${l}`)),
+    v: Array.from({ length: L }, (_, l) => kv(`v_${l}`)),
+    stop: g.input('in_stop', 'int64', []),
+  };
+  const c = controlInputs(g);
+  const out = decodeLoop(g, ck, wb, c, state, c.maxNew);
+  g.output(o.reshape(g, out.tokens, [-1, 1]), 'tokens');
+  outputState(g, out.state);
   return g;
 }
 

@@ -1,15 +1,17 @@
 // The app side of the engine process: spawns it lazily, queues requests, turns a crash into ENGINE_CRASHED
 // (GPU_OOM when the engine's last words were an out-of-memory error), cancels by killing, restarts on demand.
+// An out-of-memory answer also retires the engine: its arenas stay grown and fragmented, so the next call starts fresh.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../../../api/errors.js';
-import type { EngineReply, EngineRequest, EngineStats, GenerateReply, LoadParams, VisionReply } from './protocol.js';
+import { OUT_OF_MEMORY, type EngineReply, type EngineRequest, type EngineStats, type GenerateReply, type LoadParams, type VisionReply } from './protocol.js';
 import type { GenerateRequest } from './runtime.js';
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; onTokens?: (tokens: number[]) => void };
 type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
 
-const OOM = /out of memory|bad_alloc|CUDA_ERROR_OUT_OF_MEMORY|cudaErrorMemoryAllocation|ENOMEM/i;
+/** Tokens per streamed chunk: each chunk moves the KV cache once, so 16 keeps that to 1/16 of a per-token loop's. */
+export const DEFAULT_STREAM_EVERY = 16;
 
 /** A restartable engine process; one instance per app. */
 export class EngineClient {
@@ -41,18 +43,24 @@ export class EngineClient {
     });
     child.on('message', (m: EngineReply) => {
       if ('event' in m) {
-        this.onProgress?.(m.stage, m.done, m.total);
+        if (m.event === 'tokens') this.pending.get(m.id)?.onTokens?.(m.tokens);
+        else this.onProgress?.(m.stage, m.done, m.total);
         return;
       }
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
       if (m.ok) p.resolve(m.value);
-      else p.reject(new AppError(m.error.code, m.error.message, m.error.details));
+      else if (m.error.code === 'GPU_OOM') {
+        // Requests are serialised, so nothing else is pending: answer once the old engine is gone.
+        const err = new AppError('GPU_OOM', `${m.error.message} (the engine was restarted)`, m.error.details);
+        child.once('exit', () => p.reject(err));
+        child.kill('SIGKILL');
+      } else p.reject(new AppError(m.error.code, m.error.message, m.error.details));
     });
     child.on('exit', (code, sig) => {
       if (this.child === child) this.child = null;
-      const oom = OOM.test(this.stderrTail);
+      const oom = OUT_OF_MEMORY.test(this.stderrTail);
       const cancelled = this.cancelling;
       this.cancelling = false;
       for (const p of this.pending.values()) {
@@ -68,7 +76,7 @@ export class EngineClient {
     return child;
   }
 
-  private request<T>(msg: DistributiveOmit<EngineRequest, 'id'>, signal?: AbortSignal): Promise<T> {
+  private request<T>(msg: DistributiveOmit<EngineRequest, 'id'>, signal?: AbortSignal, onTokens?: (tokens: number[]) => void): Promise<T> {
     const run = async (): Promise<T> => {
       if (signal?.aborted) throw new AppError('CANCELLED', 'cancelled before it started');
       const child = this.child ?? this.spawn();
@@ -76,14 +84,14 @@ export class EngineClient {
         // A restarted engine reloads the model it had before the crash or cancel.
         await this.send(child, { op: 'load', params: this.load });
       }
-      return this.send<T>(child, msg, signal);
+      return this.send<T>(child, msg, signal, onTokens);
     };
     const p = this.queue.then(run, run);
     this.queue = p.catch(() => undefined);
     return p;
   }
 
-  private send<T>(child: ChildProcess, msg: DistributiveOmit<EngineRequest, 'id'>, signal?: AbortSignal): Promise<T> {
+  private send<T>(child: ChildProcess, msg: DistributiveOmit<EngineRequest, 'id'>, signal?: AbortSignal, onTokens?: (tokens: number[]) => void): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       const onAbort = () => this.cancel();
@@ -91,6 +99,7 @@ export class EngineClient {
       this.pending.set(id, {
         resolve: (v) => { signal?.removeEventListener('abort', onAbort); if (msg.op === 'load') (child as ChildProcess & { loaded?: boolean }).loaded = true; resolve(v as T); },
         reject: (e) => { signal?.removeEventListener('abort', onAbort); reject(signal?.aborted ? new AppError('CANCELLED', 'cancelled') : e); },
+        onTokens,
       });
       child.send({ ...msg, id } as EngineRequest);
     });
@@ -106,8 +115,10 @@ export class EngineClient {
     return this.request({ op: 'vision', params: { pixels, nCrops, pooling, k } }, signal);
   }
 
-  generate(req: GenerateRequest & { naive?: boolean }, signal?: AbortSignal): Promise<GenerateReply> {
-    return this.request({ op: 'generate', params: req }, signal);
+  /** Generates; with `onTokens`, streams chunks of `streamEvery` tokens (default 16) as the engine produces them. */
+  generate(req: GenerateRequest & { naive?: boolean; streamEvery?: number }, signal?: AbortSignal, onTokens?: (tokens: number[]) => void): Promise<GenerateReply> {
+    const params = onTokens && !req.naive ? { ...req, streamEvery: req.streamEvery ?? DEFAULT_STREAM_EVERY } : req;
+    return this.request({ op: 'generate', params }, signal, onTokens);
   }
 
   stats(): Promise<EngineStats> {

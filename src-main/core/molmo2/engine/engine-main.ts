@@ -33,7 +33,9 @@ async function handle(req: EngineRequest): Promise<unknown> {
   }
   if (!rt) throw new AppError('INTERNAL', 'engine: no model loaded');
   if (req.op === 'vision') return rt.vision(req.params.pixels, req.params.nCrops, req.params.pooling, req.params.k);
-  return req.params.naive ? rt.generateNaive(req.params) : rt.generate(req.params);
+  if (req.params.naive) return rt.generateNaive(req.params);
+  if (req.params.streamEvery) return rt.generateStream(req.params, req.params.streamEvery, (tokens) => send({ event: 'tokens', id: req.id, tokens }));
+  return rt.generate(req.params);
 }
 
 process.on('message', (req: EngineRequest) => {

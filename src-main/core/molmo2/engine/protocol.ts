@@ -15,7 +15,7 @@ export interface LoadParams {
 export type EngineRequest =
   | { id: number; op: 'load'; params: LoadParams }
   | { id: number; op: 'vision'; params: { pixels: Float32Array; nCrops: number; pooling: Int32Array; k: number } }
-  | { id: number; op: 'generate'; params: GenerateRequest & { naive?: boolean } }
+  | { id: number; op: 'generate'; params: GenerateRequest & { naive?: boolean; streamEvery?: number } }
   | { id: number; op: 'stats' };
 
 export interface EngineStats {
@@ -26,7 +26,14 @@ export interface EngineStats {
 export type EngineReply =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: ApiError }
-  | { event: 'progress'; stage: string; done: number; total: number };
+  | { event: 'progress'; stage: string; done: number; total: number }
+  | { event: 'tokens'; id: number; tokens: number[] };
+
+/**
+ * Out-of-memory as onnxruntime, CUDA, the C++ runtime, V8 or the OS word it: the BFC arena's "Failed to allocate
+ * memory for requested buffer" (CPU and CUDA arenas alike), CUDA's own errors, std::bad_alloc, V8's heap limit, ENOMEM.
+ */
+export const OUT_OF_MEMORY = /out of memory|bad_alloc|Failed to allocate memory|CUDA_ERROR_OUT_OF_MEMORY|cudaErrorMemoryAllocation|ENOMEM/i;
 
 export type VisionReply = { features: Float32Array; ms: number };
 export type GenerateReply = GenerateResult & { prefillMs?: number };

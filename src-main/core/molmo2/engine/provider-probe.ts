@@ -6,8 +6,6 @@ import { providerStatus, type ProviderName, type ProviderStatus } from './provid
 export interface ProbedStatus extends ProviderStatus {
   /** Present when a session was actually tried: ok, or the reason onnxruntime gave. */
   probe?: { ok: boolean; error?: string };
-  /** What to do to make an unavailable provider available. */
-  fix?: string;
 }
 
 export interface ProviderReport {
@@ -33,7 +31,7 @@ export async function providerReport(opts: { probe?: boolean; signal?: AbortSign
     // A static "available" that fails the real session keeps its detail and adds the session's error.
     s.reason = s.available ? `${s.reason}; session failed: ${p.reason ?? 'unknown reason'}` : s.reason;
     s.available = false;
-    if (p.fix) s.fix = p.fix;
+    if (p.fix && !s.fix) s.fix = p.fix;
   }
   return { version: ort.version, providers: statuses };
 }

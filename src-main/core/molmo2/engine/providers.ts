@@ -13,6 +13,8 @@ export interface ProviderStatus {
   available: boolean;
   /** Why it is unavailable (or a caveat when available). */
   reason: string;
+  /** What to do about it, when the static check knows better than onnxruntime's error. */
+  fix?: string;
 }
 
 function ortBinDir(): string | null {
@@ -28,6 +30,24 @@ function anyExists(paths: string[]): string | null {
   return paths.find((p) => existsSync(p)) ?? null;
 }
 
+/** Oldest Linux driver that runs CUDA 12 builds (NVIDIA's minor-version compatibility floor), onnxruntime-node's CUDA flavour. */
+export const MIN_CUDA12_DRIVER = '525.60.13';
+
+/** Why the driver in a /proc/driver/nvidia/version line is too old for the CUDA 12 provider, or null when it is not. */
+export function cudaDriverTooOld(versionLine: string): string | null {
+  const m = /Kernel Module(?:\s+for\s+\S+)?\s+(\d+)\.(\d+)(?:\.(\d+))?/.exec(versionLine);
+  if (!m) return null; // unknown format: let the real probe decide
+  const have = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+  const need = MIN_CUDA12_DRIVER.split('.').map(Number);
+  for (let i = 0; i < 3; i++) {
+    if (have[i]! > need[i]!) return null;
+    if (have[i]! < need[i]!) {
+      return `NVIDIA driver ${m[0].split(/\s+/).pop()} is too old for onnxruntime's CUDA 12 provider (needs ≥ ${MIN_CUDA12_DRIVER}; R580+ recommended)`;
+    }
+  }
+  return null;
+}
+
 /** Why each provider is or is not usable on this machine (no GPU work is started). */
 export function providerStatus(): ProviderStatus[] {
   const bin = ortBinDir();
@@ -41,7 +61,10 @@ export function providerStatus(): ProviderStatus[] {
     out.push({ name: 'cuda', available: false, reason: 'no NVIDIA driver loaded (/proc/driver/nvidia/version missing)' });
   } else {
     const drv = readFileSync('/proc/driver/nvidia/version', 'utf8').split('\n')[0] ?? '';
-    out.push({ name: 'cuda', available: true, reason: `NVIDIA driver: ${drv.trim()}` });
+    const old = cudaDriverTooOld(drv);
+    out.push(old
+      ? { name: 'cuda', available: false, reason: old, fix: `Update the NVIDIA driver to ${MIN_CUDA12_DRIVER} or newer (R580+ recommended), then check \`nvidia-smi\`.` }
+      : { name: 'cuda', available: true, reason: `NVIDIA driver: ${drv.trim()}` });
   }
   // WebGPU (Dawn, statically linked): needs a GPU adapter; on Linux that means Vulkan + a render node.
   if (process.platform === 'linux') {

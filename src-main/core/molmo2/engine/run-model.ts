@@ -22,6 +22,8 @@ export interface DecodeOptions {
   frequencyPenalty?: number;
   /** Degenerate-repetition guard (repeats of one p-gram that stop the Loop); 0 = off, default 4. */
   repeatGuard?: number;
+  /** Tokens per streamed chunk when streaming (default 16; see EngineClient.generate). */
+  streamEvery?: number;
 }
 
 export interface ModelCallResult {
@@ -43,8 +45,8 @@ export function dropEmptyPoolingRows(pooling: Int32Array, k: number): Int32Array
   return keep.length === pooling.length ? pooling : Int32Array.from(keep);
 }
 
-/** Runs vision (when there are crops) and generation; returns tokens plus timings and I/O figures. */
-export async function runModel(engine: EngineClient, input: ModelCallInput, dec: DecodeOptions, signal?: AbortSignal): Promise<ModelCallResult> {
+/** Runs vision (when there are crops) and generation; returns tokens plus timings and I/O figures. `onTokens` streams. */
+export async function runModel(engine: EngineClient, input: ModelCallInput, dec: DecodeOptions, signal?: AbortSignal, onTokens?: (tokens: number[]) => void): Promise<ModelCallResult> {
   const ids = Array.from(input.inputIds);
   const types = Array.from(input.tokenTypeIds);
   let features: Float32Array = new Float32Array(0);
@@ -56,7 +58,7 @@ export async function runModel(engine: EngineClient, input: ModelCallInput, dec:
     visionMs = v.ms;
   }
   if (signal?.aborted) throw new AppError('CANCELLED', 'cancelled');
-  const g = await engine.generate({ ids, types, features, ...dec }, signal);
+  const g = await engine.generate({ ids, types, features, ...dec }, signal, onTokens);
   const stats = await engine.stats();
   const decode = g.decodeMs ?? null;
   return {

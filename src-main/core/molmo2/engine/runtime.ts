@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { AppError } from '../../../api/errors.js';
 import { compileGraphs, type GraphKind } from '../compile/compile.js';
-import { DECODE_LOOP } from '../compile/generate-graph.js';
+import { DECODE_LOOP, stateNames } from '../compile/generate-graph.js';
 import { assertSupported, openCheckpoint, type Checkpoint } from '../weights.js';
+import { OUT_OF_MEMORY } from './protocol.js';
 import type { ProviderName } from './providers.js';
 import { chunkPooling, planVisionChunks } from './vision-chunks.js';
 
@@ -66,7 +67,7 @@ const sF32 = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
 
 function ortError(err: unknown, what: string): AppError {
   const msg = (err as Error).message ?? String(err);
-  if (/out of memory|bad_alloc|CUDA_ERROR_OUT_OF_MEMORY|cudaErrorMemoryAllocation/i.test(msg)) return new AppError('GPU_OOM', `${what}: ${msg}`);
+  if (OUT_OF_MEMORY.test(msg)) return new AppError('GPU_OOM', `${what}: ${msg}`);
   return new AppError('ENGINE_FAILED', `${what}: ${msg}`);
 }
 
@@ -91,7 +92,7 @@ export class Molmo2Runtime {
     let s = this.sessions.get(kind);
     if (s) return s;
     if (!this.paths) {
-      this.paths = compileGraphs(this.ck, { cacheDir: join(this.opts.cacheDir, 'graphs'), kinds: ['vision', 'generate', 'prefill', 'step'], prefillChunk: this.opts.prefillChunk, onProgress: this.opts.onProgress });
+      this.paths = compileGraphs(this.ck, { cacheDir: join(this.opts.cacheDir, 'graphs'), kinds: ['vision', 'generate', 'generate-stream', 'resume', 'prefill', 'step'], prefillChunk: this.opts.prefillChunk, onProgress: this.opts.onProgress });
     }
     this.opts.onProgress?.(`load-${kind}`, 0, 1);
     try {
@@ -210,6 +211,44 @@ export class Molmo2Runtime {
       this.lastProfile = null;
     }
     return out;
+  }
+
+  /**
+   * Streamed generation: the same tokens as generate() (counts, generator state and history carry over between
+   * runs), delivered in Loop chunks of `every` tokens through `onTokens` as each run ends. The KV cache crosses into
+   * JavaScript once per chunk, not per token, so ioBytesPerToken ≈ cache bytes / every — the price of streaming.
+   */
+  async generateStream(req: GenerateRequest, every: number, onTokens: (tokens: number[]) => void): Promise<GenerateResult> {
+    if (!Number.isInteger(every) || every < 1) throw new AppError('INVALID_INPUT', `stream chunk must be a positive integer, got ${every}`);
+    const prompt = this.promptFeeds(req);
+    const names = stateNames(this.ck.config.text_config.num_hidden_layers);
+    const ctl = (n: number): Feeds => ({
+      max_new_tokens: sI64(n),
+      temperature: sF32(req.temperature ?? 0),
+      top_p: sF32(req.topP ?? 1),
+      repetition_penalty: sF32(req.repetitionPenalty ?? 1),
+      frequency_penalty: sF32(req.frequencyPenalty ?? 0),
+      repeat_guard: sI64(req.repeatGuard ?? 4),
+      eos_ids: i64([...this.ck.eosIds, ...(req.stopIds ?? [])]),
+    });
+    const t0 = performance.now();
+    const tokens: number[] = [];
+    const head = { ...ctl(Math.min(every, Math.max(req.maxNewTokens, 0))), seed: sI64(req.seed ?? 0) };
+    let r = await this.run('generate-stream', { ...prompt, ...head });
+    let io = bytesOf(Object.values(head)) + bytesOf(Object.values(r) as ort.Tensor[]);
+    for (;;) {
+      const got = Array.from(r.tokens!.data as BigInt64Array, Number);
+      tokens.push(...got);
+      if (got.length > 0) onTokens(got);
+      const stopped = (r.state_stop!.data as BigInt64Array)[0] !== 0n;
+      const left = req.maxNewTokens - tokens.length;
+      if (stopped || left <= 0 || got.length === 0) break;
+      const feeds = ctl(Math.min(every, left));
+      for (const n of names) feeds[`in_${n}`] = r[`state_${n}`]!;
+      r = await this.run('resume', feeds);
+      io += bytesOf(Object.values(feeds)) + bytesOf(Object.values(r) as ort.Tensor[]);
+    }
+    return { tokens, ms: performance.now() - t0, ioBytesPerToken: io / Math.max(tokens.length, 1), ioBytesPrompt: bytesOf(Object.values(prompt)) };
   }
 
   /** Baseline: prefill graph, then a JavaScript greedy loop over the step graph with past/present K/V per token. */

@@ -6,15 +6,16 @@ import type { RgbImage } from '../preprocess/resize.js';
 
 export interface VideoProbe { duration: number; width: number; height: number; fps: number }
 export type TimedFrame = RgbImage & { time: number };
-type VideoCfg = { num_frames: number; max_fps: number; frame_sample_mode: string };
+type VideoCfg = { num_frames: number; max_fps: number; frame_sample_mode: string; sampling_fps?: number };
 
-/** Molmo2's sample times for a video of `duration` seconds under the checkpoint's video config. */
-export function sampleTimes(duration: number, cfg: VideoCfg, numFrames = cfg.num_frames): number[] {
+/** Molmo2's sample times for a video of `duration` seconds under the checkpoint's video config (`fps` mode needs videoFps). */
+export function sampleTimes(duration: number, cfg: VideoCfg, numFrames = cfg.num_frames, videoFps?: number): number[] {
   if (cfg.frame_sample_mode !== 'uniform_last_frame' && cfg.frame_sample_mode !== 'fps') {
     throw new AppError('MODEL_UNSUPPORTED', `frame_sample_mode "${cfg.frame_sample_mode}" is not supported`);
   }
   if (!(duration > 0) || !Number.isFinite(duration)) throw new AppError('INVALID_INPUT', `video duration ${duration} is not positive`);
-  return mediaSampleTimes(duration, { mode: cfg.frame_sample_mode as 'uniform_last_frame', maxFps: cfg.max_fps, maxFrames: numFrames }).map(Number);
+  const mode = cfg.frame_sample_mode as 'uniform_last_frame' | 'fps';
+  return mediaSampleTimes(duration, { mode, maxFps: cfg.max_fps, maxFrames: numFrames, videoFps, samplingFps: cfg.sampling_fps ?? 2 }).map(Number);
 }
 
 /** Probes duration, display size (after rotation) and frame rate of the first video stream. */
@@ -39,6 +40,6 @@ export async function loadVideoFrames(
   opts: { numFrames?: number; signal?: AbortSignal; times?: number[] } = {},
 ): Promise<{ probe: VideoProbe; frames: TimedFrame[] }> {
   const p = await probeVideo(file, opts.signal);
-  const times = opts.times ?? sampleTimes(p.duration, cfg, opts.numFrames);
+  const times = opts.times ?? sampleTimes(p.duration, cfg, opts.numFrames, p.fps);
   return { probe: p, frames: await decodeTimes(file, times, p.probe, opts.signal) };
 }

@@ -1,0 +1,146 @@
+// Contract of the count/track operations: queue a job over a recording, a range of it or a folder; list runs; read a
+// run's result (count instances with evidence, or tracks with points and stitch decisions); edit tracks; export.
+import { z } from 'zod';
+import { ErrorCodeSchema } from '../errors.js';
+import { JobStatusSchema } from '../events.js';
+import { JobSchema } from './library.js';
+
+const Num = z.number().finite();
+const Id = z.number().int().positive();
+
+export const RunKindSchema = z.enum(['count', 'track']);
+
+export const RunSettingsSchema = z.object({
+  windowLength: Num.positive().optional(),
+  overlap: Num.nonnegative().optional(),
+  maxFrames: z.number().int().min(1).max(1024).optional(),
+  maxFps: Num.positive().optional(),
+  maxNewTokens: z.number().int().min(1).max(16384).optional(),
+}).strict();
+
+export const ScopeSchema = z.object({
+  recordingId: Id.optional(),
+  folder: z.string().min(1).optional(),
+  start: Num.nonnegative().optional(),
+  end: Num.positive().optional(),
+}).strict();
+
+export const RunSchema = z.object({
+  id: z.number(),
+  kind: RunKindSchema,
+  query: z.string(),
+  recordingId: z.number(),
+  path: z.string(),
+  start: z.number(),
+  end: z.number(),
+  modelId: z.string().nullable(),
+  jobId: z.number().nullable(),
+  jobStatus: JobStatusSchema.nullable(),
+  params: z.unknown(),
+  status: z.enum(['queued', 'running', 'done', 'failed', 'cancelled']),
+  frame: z.object({ width: z.number(), height: z.number() }),
+  videoFps: z.number().nullable(),
+  windowsTotal: z.number(),
+  windowsDone: z.number(),
+  windowsMalformed: z.number(),
+  windowsFailed: z.number(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export type RunDto = z.infer<typeof RunSchema>;
+
+export const RunWindowSchema = z.object({
+  index: z.number(),
+  start: z.number(),
+  end: z.number(),
+  sampleTimes: z.array(z.number()),
+  status: z.enum(['ok', 'malformed', 'failed']),
+  answer: z.string().nullable(),
+  statedCount: z.number().nullable(),
+  points: z.number(),
+  errorCode: ErrorCodeSchema.nullable(),
+  errorMessage: z.string().nullable(),
+  dropped: z.array(z.object({ text: z.string(), reason: z.string() })),
+  tokens: z.number().nullable(),
+  timings: z.record(z.string(), z.number().nullable()).nullable(),
+});
+export type RunWindowDto = z.infer<typeof RunWindowSchema>;
+
+const Sighting = z.object({ window: z.number(), localId: z.number(), t: z.number(), x: z.number(), y: z.number(), mx: z.number(), my: z.number() });
+export const CountResultSchema = z.object({
+  total: z.number(),
+  instances: z.array(z.object({ id: z.number(), evidence: z.array(Sighting) })),
+  perWindow: z.array(z.object({ window: z.number(), start: z.number(), end: z.number(), count: z.number() })),
+  matches: z.array(z.object({ windowA: z.number(), localA: z.number(), windowB: z.number(), localB: z.number(), instanceId: z.number(), cost: z.number() })),
+});
+export type CountResultDto = z.infer<typeof CountResultSchema>;
+
+export const TrackDtoSchema = z.object({ id: z.number(), label: z.string(), points: z.array(Sighting) });
+export type TrackDto = z.infer<typeof TrackDtoSchema>;
+
+export const EditSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('rename'), trackId: z.number().int(), label: z.string().min(1).max(200) }).strict(),
+  z.object({ kind: z.literal('merge'), keepId: z.number().int(), mergeId: z.number().int() }).strict(),
+  z.object({ kind: z.literal('split'), trackId: z.number().int(), at: Num }).strict(),
+  z.object({ kind: z.literal('delete'), trackId: z.number().int() }).strict(),
+  z.object({ kind: z.literal('unstitch'), windowA: z.number().int(), localA: z.number().int(), windowB: z.number().int(), localB: z.number().int() }).strict(),
+]);
+export type EditDto = z.infer<typeof EditSchema>;
+
+export const CorrectionSchema = z.object({ id: z.number(), kind: z.enum(['rename', 'merge', 'split', 'delete', 'unstitch']), payload: z.record(z.string(), z.unknown()), createdAt: z.string() });
+
+export const TrackResultSchema = z.object({
+  /** Tracks after the corrections (the model's own output is kept unchanged underneath). */
+  tracks: z.array(TrackDtoSchema),
+  originalTrackCount: z.number(),
+  decisions: z.array(z.object({
+    windowA: z.number().nullable(), localA: z.number().nullable(), windowB: z.number(), localB: z.number(),
+    globalId: z.number(), cost: z.number(), reason: z.enum(['overlap', 'reid', 'new']),
+  })),
+  corrections: z.array(CorrectionSchema),
+  skipped: z.array(z.object({ id: z.number(), code: z.string(), reason: z.string() })),
+});
+export type TrackResultDto = z.infer<typeof TrackResultSchema>;
+
+export const RunResultSchema = z.object({
+  run: RunSchema,
+  windows: z.array(RunWindowSchema),
+  count: CountResultSchema.nullable(),
+  tracks: TrackResultSchema.nullable(),
+});
+export type RunResultDto = z.infer<typeof RunResultSchema>;
+
+const runId = z.object({ runId: Id }).strict();
+
+export const analyticsOps = {
+  'analytics.queue': {
+    summary: 'Queue a count or track job over a recording (optionally a time range) or a folder; one run per recording.',
+    request: z.object({ kind: RunKindSchema, query: z.string().min(1).max(200), scope: ScopeSchema, settings: RunSettingsSchema.optional() }).strict(),
+    response: z.object({ job: JobSchema, runs: z.array(RunSchema) }),
+  },
+  'analytics.runs': {
+    summary: 'Count/track runs, newest first, with their window counts.',
+    request: z.object({ kind: RunKindSchema.optional(), recordingId: Id.optional(), jobId: Id.optional(), limit: z.number().int().min(1).max(5000).optional() }).strict(),
+    response: z.object({ runs: z.array(RunSchema) }),
+  },
+  'analytics.result': {
+    summary: "A run's result: windows (answers verbatim), and the count (total, instances, per-window) or the corrected tracks.",
+    request: runId,
+    response: RunResultSchema,
+  },
+  'analytics.correct': {
+    summary: 'Store an edit of a track run (rename, merge, split, delete, unstitch) as a correction; the model output is kept.',
+    request: z.object({ runId: Id, edit: EditSchema }).strict(),
+    response: z.object({ correction: CorrectionSchema, tracks: TrackResultSchema }),
+  },
+  'analytics.undo': {
+    summary: 'Undo one correction (the rest are replayed on the model output).',
+    request: z.object({ runId: Id, correctionId: Id }).strict(),
+    response: z.object({ tracks: TrackResultSchema }),
+  },
+  'analytics.export': {
+    summary: 'Export a run to an absolute path: csv/json (count or tracks), mot (tracks), case (tracks bundle folder).',
+    request: z.object({ runId: Id, format: z.enum(['csv', 'json', 'mot', 'case']), path: z.string().min(1), overwrite: z.boolean().optional() }).strict(),
+    response: z.object({ files: z.array(z.string()), rows: z.number() }),
+  },
+} as const;

@@ -1,0 +1,100 @@
+// Shared body of `molmoscope count` and `molmoscope track`: queue the job in the library, run it in the foreground
+// through the shared Molmo2 session (NDJSON progress with --json), then print each run's result.
+import { resolve } from 'node:path';
+import { AppError } from '../../api/errors.js';
+import { analyticsExecutor, queueAnalyticsJob } from '../../core/analytics/run-jobs.js';
+import { runResult, type RunResult } from '../../core/analytics/run-result.js';
+import type { RunKind } from '../../core/analytics/run-store.js';
+import { configureModel, closeModel, configuredModelDir } from '../../core/molmo2/model-host.js';
+import { runJob } from '../../core/library/jobs.js';
+import { createCoreContext } from '../../core/platform/create-context.js';
+import { numberFlag, parseFlags, printJson, type Command } from '../command.js';
+import { openLibraryFlag } from './library-flag.js';
+
+const usageOf = (kind: RunKind) => `Usage:
+  molmoscope ${kind} --library DB (--recording ID | --folder DIR) [--start S] [--end S] "query"
+                  [--model DIR] [--ep cpu|webgpu|cuda] [--window S] [--overlap S] [--max-frames N]
+                  [--max-new-tokens N] [--json]
+      ${kind === 'count'
+    ? 'Counts "query" with Molmo2\'s video point-count prompt on every window, de-duplicates instances seen in two\n      windows\' overlap, and prints the total, per-window counts and each instance\'s evidence (time, position).'
+    : 'Tracks "query" with Molmo2\'s tracking prompt (frames sampled with its fps rule) on every window, stitches the\n      per-window tracks into recording-wide ids, and prints each track\'s span and the stitch decisions.'}
+      Runs in the foreground as a persisted job (resumable with \`molmoscope jobs resume\` + running it again).
+      Malformed model answers are recorded per window, not fatal. --json prints NDJSON: {"event":"progress",…}
+      lines, then {"event":"result","job":…,"runs":[…]}. Model: --model DIR or $MOLMOSCOPE_MODEL.
+      Window defaults: 63.5 s with 8 s overlap, ≤ 128 frames (2 fps); generation budget ${kind === 'count' ? 2048 : 4096} tokens.
+`;
+
+function summary(r: RunResult): string {
+  const { run } = r;
+  const head = `run #${run.id} ${run.kind} "${run.query}" ${run.path} ${run.start.toFixed(1)}–${run.end.toFixed(1)} s: ${run.status}, ` +
+    `${run.windowsDone}/${run.windowsTotal} windows (${run.windowsMalformed} malformed, ${run.windowsFailed} failed)\n`;
+  const bad = r.windows.filter((w) => w.status !== 'ok').map((w) => `  window ${w.index} ${w.status}: ${w.errorCode ?? ''} ${w.errorMessage ?? ''}\n`).join('');
+  if (r.count) {
+    return head + `  total ${r.count.total}; per window ${r.count.perWindow.map((w) => w.count).join(' ')}\n` +
+      r.count.instances.map((i) => `  #${i.id} at ${i.evidence[0].t.toFixed(1)} s (${Math.round(i.evidence[0].x)}, ${Math.round(i.evidence[0].y)}) seen ${i.evidence.length}×\n`).join('') + bad;
+  }
+  if (r.tracks) {
+    return head + `  ${r.tracks.tracks.length} tracks, ${r.tracks.decisions.length} stitch decisions\n` +
+      r.tracks.tracks.map((t) => `  id ${t.id} "${t.label}" ${t.points[0].t.toFixed(1)}–${t.points[t.points.length - 1].t.toFixed(1)} s, ${t.points.length} points\n`).join('') + bad;
+  }
+  return head + bad;
+}
+
+/** The `count` or `track` command. */
+export function analyticsCommand(kind: RunKind): Command {
+  const usage = usageOf(kind);
+  return {
+    name: kind,
+    summary: kind === 'count'
+      ? 'Count a query over a recording, range or folder with Molmo2 (de-duplicated instances with evidence).'
+      : 'Track a query over a recording, range or folder with Molmo2 (stitched ids, decisions stored).',
+    usage,
+    async run(argv, io, signal) {
+      const { values, positionals } = parseFlags(argv, {
+        library: { type: 'string' }, recording: { type: 'string' }, folder: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' },
+        model: { type: 'string' }, ep: { type: 'string' }, window: { type: 'string' }, overlap: { type: 'string' }, 'max-frames': { type: 'string' },
+        'max-new-tokens': { type: 'string' }, json: { type: 'boolean' },
+      });
+      if (positionals.length !== 1) throw new AppError('INVALID_INPUT', `${kind} needs exactly one "query" (quote it)\n${usage}`);
+      const scope = {
+        ...(values.recording !== undefined ? { recordingId: numberFlag('recording', values.recording, { integer: true, min: 1 })! } : {}),
+        ...(values.folder !== undefined ? { folder: resolve(io.cwd, values.folder) } : {}),
+        ...(values.start !== undefined ? { start: numberFlag('start', values.start, { min: 0 })! } : {}),
+        ...(values.end !== undefined ? { end: numberFlag('end', values.end, { min: 0 })! } : {}),
+      };
+      const settings = {
+        ...(values.window !== undefined ? { windowLength: numberFlag('window', values.window, { min: 0 })! } : {}),
+        ...(values.overlap !== undefined ? { overlap: numberFlag('overlap', values.overlap, { min: 0 })! } : {}),
+        ...(values['max-frames'] !== undefined ? { maxFrames: numberFlag('max-frames', values['max-frames'], { integer: true, min: 1 })! } : {}),
+        ...(values['max-new-tokens'] !== undefined ? { maxNewTokens: numberFlag('max-new-tokens', values['max-new-tokens'], { integer: true, min: 1 })! } : {}),
+      };
+      const ctx = createCoreContext({
+        host: 'cli', env: io.env,
+        emit: (name, p) => {
+          if (name !== 'job.progress') return;
+          const e = p as { done: number; total: number; etaSeconds: number | null; message?: string; status: string };
+          if (values.json) io.stdout.write(JSON.stringify({ event: 'progress', ...e }) + '\n');
+          else io.stderr.write(`${e.status} ${e.done}/${e.total}${e.etaSeconds !== null ? ` eta ${Math.round(e.etaSeconds)} s` : ''}${e.message ? `  ${e.message}` : ''}\n`);
+        },
+      });
+      if (values.model) await configureModel(ctx, resolve(io.cwd, values.model), values.ep);
+      else if (!configuredModelDir(ctx)) throw new AppError('MODEL_INVALID', `${kind} needs a Molmo2 checkpoint: --model DIR (or set MOLMOSCOPE_MODEL)`);
+      const lib = openLibraryFlag(values.library, io, { create: false, integrity: 'quick' });
+      try {
+        const { job, runs } = queueAnalyticsJob(lib, kind, { query: positionals[0]!, scope, settings });
+        const final = await runJob(lib, job.id, { [kind]: analyticsExecutor(ctx, kind) }, { signal, emit: ctx.emit });
+        const results = runs.map((r) => runResult(lib, r.id));
+        if (values.json) io.stdout.write(JSON.stringify({ event: 'result', job: final, runs: results }) + '\n');
+        else {
+          io.stdout.write(`job #${final.id} ${final.status}${final.errorCode ? ` (${final.errorCode}: ${final.errorMessage})` : ''}\n`);
+          for (const r of results) io.stdout.write(summary(r));
+        }
+        if (final.status !== 'done' && !values.json) printJson(io.stderr, { error: { code: final.errorCode ?? 'CANCELLED', message: final.errorMessage ?? `job ${final.status}` } });
+        return final.status === 'done' ? 0 : 1;
+      } finally {
+        lib.close();
+        await closeModel(ctx);
+      }
+    },
+  };
+}

@@ -1,0 +1,46 @@
+// Corrections of a stored track run: each edit is a row of `corrections` on top of the model's track set, which is
+// never rewritten; the corrected view is a replay, and undo deletes one row and replays the rest.
+import { AppError } from '../../api/errors.js';
+import type { Library } from '../library/store.js';
+import { correctionFromRow, makeCorrection, replayCorrections, type Correction, type Edit, type ReplayResult } from './corrections.js';
+import { getRun, loadTrackSet } from './run-store.js';
+
+/** The corrections stored for a run, in id order. */
+export function listCorrections(lib: Library, runId: number): Correction[] {
+  const rows = lib.db.prepare('SELECT id, kind, payload, created_at FROM corrections WHERE run_id = ? ORDER BY id').all(runId) as Array<{ id: number; kind: string; payload: string; created_at: string }>;
+  return rows.map(correctionFromRow);
+}
+
+/** The run's model track set with its corrections replayed (and which applied or were skipped). */
+export function correctedTracks(lib: Library, runId: number): ReplayResult & { corrections: Correction[] } {
+  const corrections = listCorrections(lib, runId);
+  return { ...replayCorrections(loadTrackSet(lib, runId), corrections), corrections };
+}
+
+function trackRun(lib: Library, runId: number) {
+  const run = getRun(lib, runId);
+  if (run.kind !== 'track') throw new AppError('INVALID_INPUT', `Run ${runId} is a ${run.kind} run; only track runs take corrections.`);
+  if (run.status !== 'done') throw new AppError('JOB_CONFLICT', `Run ${runId} is ${run.status}; corrections apply to finished runs.`);
+  return run;
+}
+
+/** Validates an edit against the corrected set and stores it as a correction; returns it. */
+export function addCorrection(lib: Library, runId: number, edit: Edit): Correction {
+  trackRun(lib, runId);
+  return lib.db.transaction(() => {
+    const cur = correctedTracks(lib, runId);
+    const createdAt = new Date().toISOString();
+    // The row id is taken first so the correction's id (its replay order) is the row's.
+    const id = Number(lib.db.prepare("INSERT INTO corrections (run_id, kind, payload, created_at) VALUES (?, ?, '{}', ?)").run(runId, edit.kind, createdAt).lastInsertRowid);
+    const c = makeCorrection(cur.set, edit, { id, createdAt }, cur.corrections);
+    lib.db.prepare('UPDATE corrections SET payload = ? WHERE id = ?').run(JSON.stringify(c.payload), id);
+    return c;
+  }).immediate();
+}
+
+/** Undoes one correction of a run (deletes its row); NOT_FOUND if the run has no such correction. */
+export function undoCorrection(lib: Library, runId: number, correctionId: number): void {
+  trackRun(lib, runId);
+  const n = lib.db.prepare('DELETE FROM corrections WHERE id = ? AND run_id = ?').run(correctionId, runId).changes;
+  if (!n) throw new AppError('NOT_FOUND', `Run ${runId} has no correction ${correctionId}.`);
+}

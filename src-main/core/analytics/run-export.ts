@@ -1,0 +1,45 @@
+// Exports of a stored run: count instances or (corrected) tracks as CSV / JSON, tracks as MOT text, or a case bundle
+// (recording reference + captions of the range + tracks). Writes are atomic; an unknown format is refused first.
+import { isAbsolute } from 'node:path';
+import { AppError } from '../../api/errors.js';
+import type { Library } from '../library/store.js';
+import { writeFileAtomic } from './export/atomic.js';
+import { writeCaseBundle } from './export/case-bundle.js';
+import { countToCsv, tracksToCsv } from './export/csv.js';
+import { countToJson, tracksToJson } from './export/documents.js';
+import { tracksToMot } from './export/mot.js';
+import { correctedTracks } from './run-corrections.js';
+import { getRun, loadCountResult } from './run-store.js';
+
+export type ExportFormat = 'csv' | 'json' | 'mot' | 'case';
+
+/** Writes a run's result to `out` (a file, or a folder for 'case'); returns the files written and the row count. */
+export function exportRun(lib: Library, runId: number, format: ExportFormat, out: string, opts: { overwrite?: boolean } = {}): { files: string[]; rows: number } {
+  if (!isAbsolute(out)) throw new AppError('INVALID_INPUT', `the export path must be absolute, got "${out}"`);
+  const run = getRun(lib, runId);
+  if (run.status !== 'done') throw new AppError('JOB_CONFLICT', `Run ${runId} is ${run.status}; only finished runs export.`);
+  if (run.kind === 'count') {
+    const result = loadCountResult(lib, runId);
+    if (format === 'csv') writeFileAtomic(out, countToCsv(result.instances));
+    else if (format === 'json') writeFileAtomic(out, countToJson(result, { query: run.query, frame: run.frame }));
+    else throw new AppError('INVALID_INPUT', `a count run exports as csv or json, not ${format}`);
+    return { files: [out], rows: result.instances.length };
+  }
+  const { set } = correctedTracks(lib, runId);
+  const rows = set.tracks.reduce((n, t) => n + t.points.length, 0);
+  const fps = run.videoFps ?? undefined;
+  if (format === 'csv') writeFileAtomic(out, tracksToCsv(set.tracks));
+  else if (format === 'json') writeFileAtomic(out, tracksToJson(set, fps ? { videoFps: fps } : {}));
+  else if (format === 'mot') writeFileAtomic(out, tracksToMot(set.tracks, fps ?? 2));
+  else if (format === 'case') {
+    const captions = lib.db.prepare(`SELECT w.start_s AS start, w.end_s AS end, c.text FROM captions c JOIN windows w ON w.id = c.window_id
+      WHERE w.recording_id = ? AND w.end_s > ? AND w.start_s < ? ORDER BY w.start_s, c.id`).all(run.recordingId, run.start, run.end) as { start: number; end: number; text: string }[];
+    const names = writeCaseBundle(out, {
+      title: `Tracks of "${run.query}" in ${run.path.split(/[\\/]/).pop()}`,
+      clip: { path: run.path, start: run.start, end: run.end }, captions, tracks: set, createdAt: new Date().toISOString(),
+      ...(fps ? { videoFps: fps } : {}),
+    }, opts);
+    return { files: names.map((n) => `${out}/${n}`), rows };
+  } else throw new AppError('INVALID_INPUT', `format must be csv, json, mot or case, got "${String(format)}"`);
+  return { files: [out], rows };
+}

@@ -1,0 +1,188 @@
+// The persisted 'count' and 'track' jobs: queueing (scope = a recording, a time range of it, or a folder) and the
+// executors that run Molmo2 per window through the host's shared session and store each outcome with job progress.
+import { AppError, toApiError } from '../../api/errors.js';
+import type { CoreContext } from '../context.js';
+import { createJob, PAUSING_ERROR_CODES, type Job, type JobExecutor } from '../library/jobs.js';
+import type { Library } from '../library/store.js';
+import { modelSession } from '../molmo2/model-host.js';
+import { probeVideo } from '../molmo2/prompt/frame-source.js';
+import type { Molmo2Session } from '../molmo2/session.js';
+import { molmoPointParser, molmoTrackParser } from './answer-adapters.js';
+import { dedupCounts, type CountDedupOptions } from './count-dedup.js';
+import { countPrompt, runCountJob, runTrackJob, trackPrompt, type WindowMeta, type WindowOutcome, type WindowRunner, type WindowStore } from './jobs.js';
+import { checkSettings, DEFAULT_MAX_NEW_TOKENS, planWindows, type PlannedWindow, type RunSettings } from './run-plan.js';
+import { createRun, getRun, loadWindow, setRunStatus, storeCountResult, storedWindows, storeTrackSet, writeWindow, type CountParsed, type RunKind, type RunRow } from './run-store.js';
+import { stitchTracks, type StitchOptions } from './stitch.js';
+import type { LocalTrack } from './types.js';
+
+/** What a user asks for: a query over one recording (optionally a range of it) or every ready recording of a folder. */
+export interface AnalyticsScope {
+  recordingId?: number;
+  folder?: string;
+  start?: number;
+  end?: number;
+}
+
+export interface AnalyticsJobParams extends RunSettings {
+  query: string;
+  runIds: number[];
+  dedup?: CountDedupOptions;
+  stitch?: StitchOptions;
+}
+
+interface RecRow { id: number; path: string; duration_s: number | null; width: number | null; height: number | null; fps: number | null; status: string }
+
+function scopeRecordings(lib: Library, scope: AnalyticsScope): RecRow[] {
+  if ((scope.recordingId === undefined) === (scope.folder === undefined)) throw new AppError('INVALID_INPUT', 'give either a recording or a folder as the scope');
+  if (scope.recordingId !== undefined) {
+    const r = lib.db.prepare('SELECT id, path, duration_s, width, height, fps, status FROM recordings WHERE id = ?').get(scope.recordingId) as RecRow | undefined;
+    if (!r) throw new AppError('NOT_FOUND', `No recording ${scope.recordingId} in this library.`);
+    if (r.status !== 'ready') throw new AppError('INVALID_INPUT', `Recording ${r.id} is ${r.status}; only ready recordings can be analysed.`);
+    return [r];
+  }
+  if (scope.start !== undefined || scope.end !== undefined) throw new AppError('INVALID_INPUT', 'a time range applies to one recording, not a folder');
+  const folder = scope.folder!.replace(/[\\/]+$/, '');
+  const rows = lib.db.prepare(`SELECT id, path, duration_s, width, height, fps, status FROM recordings
+    WHERE status = 'ready' AND (folder = ? OR folder LIKE ? ESCAPE '\\') ORDER BY path`).all(folder, folder.replace(/[\\%_]/g, (c) => '\\' + c) + '/%') as RecRow[];
+  if (rows.length === 0) throw new AppError('NOT_FOUND', `No ready recordings under ${folder} in this library.`);
+  return rows;
+}
+
+/**
+ * Queues a count or track job and its runs (one per recording) in one transaction; the windows are planned now so
+ * a bad range or setting is refused before anything is written.
+ */
+export function queueAnalyticsJob(lib: Library, kind: RunKind, req: { query: string; scope: AnalyticsScope; settings?: RunSettings; dedup?: CountDedupOptions; stitch?: StitchOptions }): { job: Job; runs: RunRow[] } {
+  const query = req.query.trim();
+  if (!query) throw new AppError('INVALID_INPUT', 'the query is empty');
+  if (query.length > 200) throw new AppError('INVALID_INPUT', 'the query is longer than 200 characters');
+  const settings = req.settings ?? {};
+  checkSettings(settings);
+  const recs = scopeRecordings(lib, req.scope);
+  const plans = recs.map((r) => {
+    if (!r.duration_s || !r.width || !r.height) throw new AppError('INVALID_INPUT', `Recording ${r.id} has no duration or frame size (probe it again).`);
+    const start = req.scope.start ?? 0;
+    const end = req.scope.end ?? r.duration_s;
+    if (start < 0 || end > r.duration_s + 1e-6 || !(end > start)) {
+      throw new AppError('INVALID_INPUT', `the range ${start}–${end} s is not inside recording ${r.id} (0–${r.duration_s.toFixed(2)} s)`);
+    }
+    return { r, start, end, windows: planWindows(kind, { start, end }, r.fps, settings).length };
+  });
+  return lib.db.transaction(() => {
+    const job = createJob(lib, kind, {}, plans.reduce((n, p) => n + p.windows, 0));
+    const runIds = plans.map((p) => createRun(lib, {
+      kind, query, recordingId: p.r.id, start: p.start, end: p.end, jobId: job.id, params: settings,
+      frame: { width: p.r.width!, height: p.r.height! }, videoFps: p.r.fps, windowsTotal: p.windows,
+    }));
+    const params: AnalyticsJobParams = { ...settings, query, runIds, ...(req.dedup ? { dedup: req.dedup } : {}), ...(req.stitch ? { stitch: req.stitch } : {}) };
+    lib.db.prepare('UPDATE jobs SET params_json = ? WHERE id = ?').run(JSON.stringify(params), job.id);
+    return { job: { ...job, params }, runs: runIds.map((id) => getRun(lib, id)) };
+  }).immediate();
+}
+
+/**
+ * Stores one window's answer of a run exactly as the job does (parsed by the Molmo2 adapters; a malformed answer is
+ * kept verbatim with PARSE_ERROR). Used by the job's store and to load answers obtained elsewhere.
+ */
+export function recordWindowAnswer(lib: Library, runId: number, w: PlannedWindow, answer: string, meta: WindowMeta = {}): WindowOutcome<CountParsed | LocalTrack[]>['status'] {
+  const run = getRun(lib, runId);
+  const window = { index: w.index, start: w.start, end: w.end };
+  let o: WindowOutcome<CountParsed | LocalTrack[]>;
+  try {
+    const parsed = run.kind === 'count' ? molmoPointParser()(answer, window, run.frame) : molmoTrackParser()(answer, window, run.frame);
+    o = { window, status: 'ok', answer, parsed };
+  } catch (err) {
+    o = { window, status: 'malformed', answer, parsed: null, error: toApiError(err) };
+  }
+  lib.db.transaction(() => writeWindow(lib, runId, run.kind, run.frame, { ...o, meta: { ...meta, sampleTimes: w.times } }))();
+  return o.status;
+}
+
+/**
+ * Computes a run's result from its stored windows (so a resumed run gives what an uninterrupted one would) with the
+ * existing de-duplication / stitching, stores it and marks the run done, in one transaction.
+ */
+export function finishRun(lib: Library, runId: number, opts: { dedup?: CountDedupOptions; stitch?: StitchOptions } = {}): void {
+  const run = getRun(lib, runId);
+  const stored = storedWindows(lib, runId).filter((w) => w.status === 'ok');
+  const outs = stored.map((w) => loadWindow(lib, runId, run.kind, w.index)!);
+  lib.db.transaction(() => {
+    if (run.kind === 'count') {
+      const input = outs.map((o) => ({ ...o.window, points: (o.parsed as CountParsed).points }));
+      storeCountResult(lib, runId, dedupCounts(input, run.frame, opts.dedup));
+    } else {
+      const input = outs.map((o) => ({ ...o.window, tracks: o.parsed as LocalTrack[] }));
+      storeTrackSet(lib, runId, stitchTracks(input, run.frame, { label: run.query, ...opts.stitch }));
+    }
+    setRunStatus(lib, runId, 'done');
+  })();
+}
+
+function engineRunner(session: Molmo2Session, run: RunRow, kind: RunKind, plan: Map<number, PlannedWindow>, maxNewTokens: number, probe: Promise<Awaited<ReturnType<typeof probeVideo>>>): WindowRunner {
+  return {
+    async ask(w, _prompt, signal) {
+      const pw = plan.get(w.index)!;
+      const task = kind === 'count' ? { kind: 'count' as const, label: run.query } : { kind: 'track' as const, label: run.query, fps: pw.fps ?? 2 };
+      // Each window is shown as a clip starting at 0 (offset), as Molmo2 saw clips in training; the adapters add the start back.
+      const a = await session.askVideo({ file: run.path, times: pw.times, offset: pw.start, task, probe: (await probe).probe }, { maxNewTokens }, signal);
+      return { text: a.text, meta: { tokens: a.tokens, timings: { ...a.timings }, sampleTimes: pw.times } };
+    },
+  };
+}
+
+/** The executor of one analytics kind, bound to a host context (the model is the host's shared session). */
+export function analyticsExecutor(ctx: CoreContext, kind: RunKind): JobExecutor {
+  return async ({ job, lib, signal, progress }) => {
+    const p = job.params as AnalyticsJobParams;
+    const runs = p.runIds.map((id) => getRun(lib, id));
+    const plans = runs.map((r) => planWindows(kind, r, r.videoFps, p));
+    const total = plans.reduce((n, x) => n + x.length, 0);
+    let done = runs.reduce((n, r) => n + r.windowsDone, 0);
+    progress(done, total);
+    const session = await modelSession(ctx);
+    for (let i = 0; i < runs.length; i++) {
+      const run = runs[i];
+      if (run.status === 'done') continue;
+      signal.throwIfAborted();
+      setRunStatus(lib, run.id, 'running', session.modelId);
+      const plan = new Map(plans[i].map((w) => [w.index, w]));
+      const store: WindowStore<CountParsed | LocalTrack[]> = {
+        load: (index) => loadWindow(lib, run.id, kind, index),
+        save: (o) => lib.db.transaction(() => {
+          const meta = { ...o.meta, sampleTimes: plan.get(o.window.index)?.times ?? [] };
+          writeWindow(lib, run.id, kind, run.frame, { ...o, meta });
+          if (o.status !== 'failed') done++;
+          progress(done, total, { runId: run.id, window: o.window.index }, `${run.path}: window ${o.window.index + 1}/${plans[i].length} ${o.status}`);
+        })(),
+      };
+      const runner = engineRunner(session, run, kind, plan, p.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS[kind], probeVideo(run.path, signal));
+      const windows = plans[i].map((w) => ({ index: w.index, start: w.start, end: w.end }));
+      try {
+        if (kind === 'count') {
+          await runCountJob({ query: run.query, windows, frame: run.frame, prompt: countPrompt(run.query) },
+            { runner, parse: molmoPointParser(), store: store as WindowStore<CountParsed> }, signal);
+        } else {
+          await runTrackJob({ query: run.query, windows, frame: run.frame, prompt: trackPrompt(run.query) },
+            { runner, parse: molmoTrackParser(), store: store as WindowStore<LocalTrack[]> }, signal);
+        }
+        finishRun(lib, run.id, p);
+      } catch (err) {
+        const reason = signal.aborted ? signal.reason : null;
+        if (reason === 'cancel') {
+          lib.db.prepare("UPDATE analytics_runs SET status = 'cancelled', updated_at = ?, finished_at = ? WHERE job_id = ? AND status != 'done'").run(new Date().toISOString(), new Date().toISOString(), job.id);
+        } else {
+          // Paused or interrupted jobs (and GPU trouble, which pauses) resume this run later; anything else failed it.
+          const resumable = reason !== null || (err instanceof AppError && PAUSING_ERROR_CODES.has(err.code));
+          setRunStatus(lib, run.id, resumable ? 'queued' : 'failed');
+        }
+        throw err;
+      }
+    }
+  };
+}
+
+/** The job kinds this area adds to the host registry (job-host.ts JOB_KINDS). */
+export const ANALYTICS_JOB_KINDS: Record<RunKind, (ctx: CoreContext) => JobExecutor> = {
+  count: (ctx) => analyticsExecutor(ctx, 'count'),
+  track: (ctx) => analyticsExecutor(ctx, 'track'),
+};

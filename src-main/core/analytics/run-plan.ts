@@ -1,0 +1,87 @@
+// Which windows a count or track run looks at, and which frame times each shows the model: counting uses Molmo2's
+// uniform_last_frame rule per window (as indexing), tracking its `fps` rule (the tracking evals' sampler).
+import { AppError } from '../../api/errors.js';
+import { seconds, type Seconds } from '../../api/units.js';
+import { DEFAULT_MAX_FPS, DEFAULT_MAX_FRAMES, DEFAULT_WINDOW_LENGTH, DEFAULT_WINDOW_OVERLAP, sampleTimes, windowsFor } from '../media/index.js';
+import type { RunKind } from './run-store.js';
+
+/** Window and decoding settings of a count/track job (all optional; defaults below). */
+export interface RunSettings {
+  /** Window length and overlap, seconds (default: the media layer's 63.5 s and 8 s). */
+  windowLength?: number;
+  overlap?: number;
+  /** Frames per window at most (default 128, Molmo2's SFT budget). */
+  maxFrames?: number;
+  /** Counting: at most this many frames per second (default 2). */
+  maxFps?: number;
+  /** Generation budget per window (default: Molmo2's eval budgets, 2048 for pointing/counting, 4096 for tracking). */
+  maxNewTokens?: number;
+}
+
+export interface PlannedWindow {
+  index: number;
+  start: Seconds;
+  end: Seconds;
+  /** Frame times in recording time. */
+  times: Seconds[];
+  /** Tracking: the frame rate the model is told (the fps rule's target rate). */
+  fps?: number;
+}
+
+/** Molmo2's generation budgets (reference §6): video pointing/counting evals 2048, anything with "track" 4096. */
+export const DEFAULT_MAX_NEW_TOKENS: Record<RunKind, number> = { count: 2048, track: 4096 };
+
+/** Tracking sample rate: the reference's base sampling_fps. */
+const TRACK_SAMPLING_FPS = 2;
+
+/**
+ * Relative frame times of one tracking window with Molmo2's fps rule. The reference refuses a video whose integer
+ * fps is not a multiple of sampling_fps (25 fps PAL footage is common); such a video is sampled at sampling_fps on
+ * the k/2 s grid — exactly what the rule would produce at its lowest candidate rate — instead of being refused.
+ */
+export function trackTimes(duration: number, videoFps: number | null, maxFrames: number): { times: Seconds[]; fps: number } {
+  if (videoFps && Math.trunc(videoFps) % TRACK_SAMPLING_FPS === 0) {
+    const times = sampleTimes(duration, { mode: 'fps', videoFps, maxFrames, samplingFps: TRACK_SAMPLING_FPS });
+    const fps = times.length > 1 ? Math.round(1 / (times[1] - times[0])) : TRACK_SAMPLING_FPS;
+    return { times, fps };
+  }
+  const times: Seconds[] = [];
+  for (let k = 0; k < maxFrames && k / TRACK_SAMPLING_FPS < duration; k++) times.push(seconds(k / TRACK_SAMPLING_FPS));
+  if (times.length === 0) times.push(seconds(0));
+  return { times, fps: TRACK_SAMPLING_FPS };
+}
+
+/** Checks settings and the run's range; INVALID_INPUT with the reason when they cannot work. */
+export function checkSettings(s: RunSettings): void {
+  const bad = (k: keyof RunSettings, ok: (v: number) => boolean, what: string) => {
+    const v = s[k];
+    if (v !== undefined && !(Number.isFinite(v) && ok(v))) throw new AppError('INVALID_INPUT', `${k} must be ${what}, got ${v}`);
+  };
+  bad('windowLength', (v) => v > 0, '> 0');
+  bad('overlap', (v) => v >= 0 && v < (s.windowLength ?? DEFAULT_WINDOW_LENGTH), '≥ 0 and shorter than the window');
+  bad('maxFrames', (v) => Number.isInteger(v) && v >= 1 && v <= 1024, 'an integer in 1..1024');
+  bad('maxFps', (v) => v > 0, '> 0');
+  bad('maxNewTokens', (v) => Number.isInteger(v) && v >= 1, 'a positive integer');
+}
+
+/** The windows of a run over [start, end) of a recording, each with the times its kind samples. */
+export function planWindows(kind: RunKind, range: { start: number; end: number }, videoFps: number | null, s: RunSettings): PlannedWindow[] {
+  checkSettings(s);
+  const span = range.end - range.start;
+  if (!(span > 0)) throw new AppError('INVALID_INPUT', `the time range ${range.start}–${range.end} s is empty`);
+  const maxFrames = s.maxFrames ?? DEFAULT_MAX_FRAMES;
+  const ws = windowsFor(span, {
+    length: s.windowLength ?? DEFAULT_WINDOW_LENGTH, overlap: s.overlap ?? DEFAULT_WINDOW_OVERLAP,
+    maxFps: s.maxFps ?? DEFAULT_MAX_FPS, maxFrames,
+  });
+  return ws.map((w) => {
+    const start = range.start + w.start;
+    const end = range.start + w.end;
+    if (kind === 'count') return { index: w.index, start: seconds(start), end: seconds(end), times: w.times.map((t) => seconds(range.start + t)) };
+    const tr = trackTimes(end - start, videoFps, maxFrames);
+    if (end - start > maxFrames / tr.fps + 1e-9) {
+      throw new AppError('INVALID_INPUT', `a ${(end - start).toFixed(1)} s tracking window needs more than ${maxFrames} frames at ${tr.fps} fps; shorten the window or raise maxFrames`);
+    }
+    return { index: w.index, start: seconds(start), end: seconds(end), times: tr.times.map((t) => seconds(start + t)), fps: tr.fps };
+  });
+}
