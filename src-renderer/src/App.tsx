@@ -10,6 +10,8 @@ import { PlaceholderPage } from './pages/PlaceholderPage.js';
 import { ApiContext } from './api/context.js';
 import { CountPage } from './pages/CountPage.js';
 import { TrackPage } from './pages/TrackPage.js';
+import { LibraryPage } from './pages/LibraryPage.js';
+import { SearchPage } from './pages/SearchPage.js';
 
 function useSection(): SectionId {
   const [section, setSection] = useState<SectionId>(() => sectionFromHash(window.location.hash));
@@ -25,6 +27,18 @@ function useEngineStatus(api: MolmoscopeBridge) {
   const [status, setStatus] = useState<EventPayload<'engine.status'> | null>(null);
   useEffect(() => api.on('engine.status', setStatus), [api]);
   return status;
+}
+
+/** The page of a section. */
+function Page({ section, api }: { section: SectionId; api: MolmoscopeBridge }) {
+  switch (section) {
+    case 'library': return <LibraryPage api={api} />;
+    case 'search': return <SearchPage api={api} />;
+    case 'count': return <CountPage api={api} />;
+    case 'track': return <TrackPage api={api} />;
+    case 'settings': return <SettingsPage api={api} />;
+    default: return <PlaceholderPage section={section} />;
+  }
 }
 
 /** The whole app for one bridge. */
@@ -61,7 +75,7 @@ export function App({ api }: { api: MolmoscopeBridge }) {
           <h1>{current.label}</h1>
           <p className="muted">{current.blurb}</p>
         </header>
-        {section === 'settings' ? <SettingsPage api={api} /> : section === 'count' ? <CountPage api={api} /> : section === 'track' ? <TrackPage api={api} /> : <PlaceholderPage section={section} />}
+        <Page section={section} api={api} />
       </main>
     </div>
     </ApiContext.Provider>

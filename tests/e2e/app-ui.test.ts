@@ -11,7 +11,7 @@ import { scratchDir } from '../helpers/tiny.js';
 import { buildRendererForTest } from '../helpers/renderer-build.js';
 
 const SECTIONS = [
-  { id: 'library', label: 'Library', expect: 'Add folders of video' },
+  { id: 'library', label: 'Library', expect: 'Library file' },
   { id: 'search', label: 'Search', expect: 'Search your footage' },
   { id: 'count', label: 'Count', expect: 'Count what' },
   { id: 'track', label: 'Track', expect: 'Track what' },

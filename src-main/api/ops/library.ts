@@ -60,6 +60,11 @@ export const MomentSchema = z.object({
   score: z.number(),
   snippet: z.string(),
   captionIds: z.array(z.number()),
+  /** Present on moments re-checked by the optional verify stage. */
+  evidence: z.object({
+    question: z.string(), answer: z.string(), verdict: z.enum(['yes', 'no', 'unclear']), ms: z.number(), tokens: z.number(),
+    windowStart: z.number(), windowEnd: z.number(),
+  }).optional(),
 });
 export type MomentDto = z.infer<typeof MomentSchema>;
 
@@ -112,8 +117,15 @@ export const libraryOps = {
   },
   'library.search': {
     summary: 'Full-text search over captions; results are moments (overlapping windows merged).',
-    request: z.object({ query: z.string().max(1000), limit: z.number().int().min(1).max(1000).default(20), filters: SearchFiltersSchema.default({}) }).strict(),
-    response: z.object({ results: z.array(MomentSchema) }),
+    request: z.object({
+      query: z.string().max(1000), limit: z.number().int().min(1).max(1000).default(20), filters: SearchFiltersSchema.default({}),
+      /** Second stage (off by default): re-check the top K moments with a Molmo2 yes/no question on their window. */
+      verify: z.object({ topK: z.number().int().min(1).max(50).default(5) }).strict().optional(),
+    }).strict(),
+    response: z.object({
+      results: z.array(MomentSchema),
+      verification: z.object({ checked: z.number(), ms: z.number(), tokens: z.number(), modelId: z.string() }).optional(),
+    }),
   },
   'library.index': {
     summary: 'Queue an indexing job (Molmo2 captions per window) for the configured checkpoint; it runs in the background.',

@@ -11,7 +11,9 @@ import { search } from '../library/search.js';
 import { cancelJob, getJob, listJobs, pauseJob, resumeJob } from '../library/jobs.js';
 import type { HandlerMap } from './types.js';
 import { kickJobs, runsBackgroundJobs } from '../job-host.js';
-import { queueIndex } from '../library/index-host.js';
+import { configuredModelId, queueIndex } from '../library/index-host.js';
+import { verifyMoments } from '../library/verify.js';
+import { modelSession } from '../molmo2/model-host.js';
 import { listWindows } from '../library/recordings.js';
 
 const LIBRARY_KEY = 'library';
@@ -51,9 +53,14 @@ export const libraryHandlers: HandlerMap = {
     });
   },
   'library.recordings': async (req, ctx) => ({ recordings: listRecordings(currentLibrary(ctx), { status: req.status }) }),
-  'library.search': async (req, ctx) => ({
-    results: search(currentLibrary(ctx), req.query, { ...(req.filters ?? {}), limit: req.limit ?? 20 }),
-  }),
+  'library.search': async (req, ctx, signal) => {
+    const lib = currentLibrary(ctx);
+    const results = search(lib, req.query, { ...(req.filters ?? {}), limit: req.limit ?? 20 });
+    if (!req.verify || results.length === 0) return { results };
+    const modelId = configuredModelId(ctx);
+    const v = await verifyMoments(lib, await modelSession(ctx), req.query, results, req.verify.topK ?? 5, signal);
+    return { results: v.moments, verification: { ...v.cost, modelId } };
+  },
   'library.index': async (req, ctx) => {
     const lib = currentLibrary(ctx);
     const job = queueIndex(ctx, lib, req);

@@ -129,13 +129,23 @@ export async function playbackProxy(rec: RecordingFile, cacheDir: string, signal
   return job;
 }
 
+// A <video> sends many range requests per recording; the decision (an ffprobe run) is made once per file state.
+const decided = new Map<string, PlayableFile>();
+
 /** What to stream for a recording: the file itself when Chromium plays it natively, else its playback proxy. */
 export async function playableFile(lib: Library, id: number, cacheDir: string, signal?: AbortSignal): Promise<PlayableFile> {
   const rec = recordingFile(lib, id);
+  const key = `${cacheDir}\0${rec.path}\0${rec.sizeBytes}\0${rec.mtimeMs}\0${rec.contentHash}`;
+  const hit = decided.get(key);
+  if (hit && existsSync(hit.path)) return hit;
   const p = rec.probe ?? (await probeMedia(rec.path, { signal }));
   const native = await nativeContentType(rec.path, p, signal);
-  if (native) return { path: rec.path, contentType: native, proxy: false };
-  return { path: await playbackProxy({ ...rec, probe: p }, cacheDir, signal), contentType: 'video/mp4', proxy: true };
+  const out: PlayableFile = native
+    ? { path: rec.path, contentType: native, proxy: false }
+    : { path: await playbackProxy({ ...rec, probe: p }, cacheDir, signal), contentType: 'video/mp4', proxy: true };
+  if (decided.size > 1000) decided.clear();
+  decided.set(key, out);
+  return out;
 }
 
 /** A cached JPEG still of recording `id` at `t` seconds (clamped into the recording), `width` px wide. */

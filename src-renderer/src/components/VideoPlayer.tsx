@@ -2,6 +2,9 @@
 // and lays `children` over exactly the displayed picture (letterboxing accounted for) for points and tracks.
 import { forwardRef, useCallback, useEffect, useImperativeHandle, useRef, useState, type ReactNode } from 'react';
 import { useApi } from '../api/context.js';
+import { contentRect } from './content-rect.js';
+
+export { contentRect, type ContentRect } from './content-rect.js';
 
 export interface VideoPlayerHandle {
   /** Seeks to `t` seconds of recording time (clamped to the recording). */
@@ -17,35 +20,6 @@ export interface VideoPlayerProps {
   onTime?(t: number): void;
   /** Rendered in a layer exactly over the displayed picture (same CSS size); position children with contentRect. */
   children?: ReactNode;
-}
-
-export interface ContentRect {
-  /** Offset of the displayed picture inside the <video> element box, CSS pixels. */
-  left: number;
-  top: number;
-  width: number;
-  height: number;
-  /** CSS pixels per source pixel. */
-  scale: number;
-  /** Maps a source-pixel position (of the recording) to CSS pixels relative to the picture's top-left corner. */
-  toCss(x: number, y: number): { x: number; y: number };
-}
-
-/**
- * Where the picture is drawn inside a <video> with object-fit: contain. Source pixels are the recording's display
- * pixels; pass its size when the played file may differ by rounding (a proxy keeps even dimensions).
- */
-export function contentRect(video: HTMLVideoElement, sourceWidth?: number, sourceHeight?: number): ContentRect {
-  const boxW = video.clientWidth;
-  const boxH = video.clientHeight;
-  const vw = video.videoWidth || sourceWidth || boxW || 1;
-  const vh = video.videoHeight || sourceHeight || boxH || 1;
-  const fit = Math.min(boxW / vw, boxH / vh) || 0;
-  const width = vw * fit;
-  const height = vh * fit;
-  const scale = width / (sourceWidth || vw);
-  const scaleY = height / (sourceHeight || vh);
-  return { left: (boxW - width) / 2, top: (boxH - height) / 2, width, height, scale, toCss: (x, y) => ({ x: x * scale, y: y * scaleY }) };
 }
 
 /** The player; the ref handle seeks and exposes the <video>. */

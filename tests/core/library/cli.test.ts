@@ -53,7 +53,7 @@ test('import → index → search --json → jobs list/pause/cancel, and clear e
 
   const lib = openLibrary(db, { create: false });
   const texts = lib.db.prepare('SELECT text FROM captions ORDER BY id').pluck().all() as string[];
-  const word = texts.join(' ').toLowerCase().match(/\b[a-z]{4,}\b/)![0];
+  const word = (texts.join(' ').toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? []).find((t) => /^[a-z]{4,}$/.test(t))!;
   const stored = JSON.parse(lib.db.prepare('SELECT params_json FROM jobs ORDER BY id LIMIT 1').pluck().get() as string) as IndexJobParams;
   const queued = queueIndexJob(lib, stored);
   lib.close();
@@ -66,6 +66,13 @@ test('import → index → search --json → jobs list/pause/cancel, and clear e
   assert.ok([f.a, f.b].includes(results[0].path));
   assert.match(results[0].snippet, /\[/);
   assert.equal((await cli('search', '--library', db, '"AND *', '--json')).code, 0);
+  const ver = await cli('search', '--library', db, word, '--verify', '1', '--model', model, '--ep', 'cpu', '--json');
+  assert.equal(ver.code, 0, ver.err);
+  const vj = JSON.parse(ver.out);
+  assert.equal(vj.verification.checked, 1);
+  assert.ok(vj.verification.tokens > 0);
+  assert.ok(['yes', 'no', 'unclear'].includes(vj.results[0].evidence.verdict));
+  assert.equal(vj.results.filter((r: { evidence?: unknown }) => r.evidence).length, 1);
 
   const list = JSON.parse((await cli('jobs', 'list', '--library', db, '--json')).out);
   assert.deepEqual(list.jobs.map((j: { status: string }) => j.status), ['queued', 'done', 'done']);

@@ -1,0 +1,191 @@
+// Library: open or create a library file, import footage, see every recording (status, reason, duration, indexing
+// counts, thumbnail), index with a tier choice and follow the job live (progress, ETA, pause/resume/cancel).
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { MolmoscopeBridge } from '../api/client.js';
+import type { ApiError } from '../../../src-main/api/errors.js';
+import type { Recording } from '../../../src-main/api/ops/library.js';
+import { ErrorNote } from '../components/ErrorNote.js';
+import { JobProgress, type JobState } from '../components/JobProgress.js';
+import { clock, fileName } from '../components/format.js';
+
+type ImportSummary = { counts: Record<string, number>; rejected: Array<{ path: string; code?: string; reason?: string }> };
+
+/** The Library page. */
+export function LibraryPage({ api }: { api: MolmoscopeBridge }) {
+  const [libPath, setLibPath] = useState('');
+  const [openPath, setOpenPath] = useState<string | null>(null);
+  const [importText, setImportText] = useState('');
+  const [recs, setRecs] = useState<Recording[]>([]);
+  const [summary, setSummary] = useState<ImportSummary | null>(null);
+  const [job, setJob] = useState<JobState | null>(null);
+  const [tier, setTier] = useState<'dense' | 'short'>('dense');
+  const [windowLength, setWindowLength] = useState('63.5');
+  const [overlap, setOverlap] = useState('8');
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const jobRef = useRef<number | null>(null);
+
+  const refresh = useCallback(async () => {
+    const r = await api.ops['library.recordings']({});
+    if (r.ok) setRecs(r.value.recordings);
+    else if (r.error.code !== 'LIBRARY_NOT_OPEN') setError(r.error);
+  }, [api]);
+
+  // The library the host opened at start (serve --library), and a job already under way.
+  useEffect(() => {
+    void (async () => {
+      const info = await api.ops['app.info']({});
+      if (info.ok && info.value.paths.library) {
+        setOpenPath(info.value.paths.library);
+        setLibPath(info.value.paths.library);
+        await refresh();
+        const jobs = await api.ops['jobs.list']({ kind: 'index', limit: 1 });
+        const j = jobs.ok ? jobs.value.jobs[0] : undefined;
+        if (j) {
+          jobRef.current = j.id;
+          setJob({ jobId: j.id, kind: j.kind, status: j.status, done: j.done, total: j.total, etaSeconds: null, ...(j.errorCode ? { errorCode: j.errorCode } : {}), ...(j.errorMessage ? { message: j.errorMessage } : {}) });
+        }
+      }
+    })();
+  }, [api, refresh]);
+
+  // Live progress; the recordings' counts are re-read at most every 2 s and when the job ends.
+  useEffect(() => {
+    let last = 0;
+    return api.on('job.progress', (p) => {
+      if (p.kind !== 'index' || (jobRef.current !== null && p.jobId !== jobRef.current)) return;
+      jobRef.current = p.jobId;
+      setJob(p);
+      const now = Date.now();
+      if (p.status !== 'running' || now - last > 2000) {
+        last = now;
+        void refresh();
+      }
+    });
+  }, [api, refresh]);
+
+  const run = async <T,>(what: string, f: () => Promise<{ ok: true; value: T } | { ok: false; error: ApiError }>): Promise<T | null> => {
+    setBusy(what);
+    setError(null);
+    try {
+      const r = await f();
+      if (!r.ok) {
+        setError(r.error);
+        return null;
+      }
+      return r.value;
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const open = async () => {
+    const v = await run('open', () => api.ops['library.open']({ path: libPath.trim(), create: true }));
+    if (v) {
+      setOpenPath(v.path);
+      setSummary(null);
+      setJob(null);
+      jobRef.current = null;
+      await refresh();
+    }
+  };
+
+  const doImport = async () => {
+    const paths = importText.split(/\n|,(?=\s*\/)/).map((p) => p.trim()).filter(Boolean);
+    const v = await run('import', () => api.ops['library.import']({ paths }));
+    if (v) {
+      setSummary({ counts: v.counts, rejected: v.results.filter((r) => r.action === 'rejected') });
+      await refresh();
+    }
+  };
+
+  const index = async () => {
+    const v = await run('index', () => api.ops['library.index']({ tier, windowLength: Number(windowLength), overlap: Number(overlap) }));
+    if (v) {
+      jobRef.current = v.id;
+      setJob({ jobId: v.id, kind: v.kind, status: v.status, done: v.done, total: v.total, etaSeconds: null });
+    }
+  };
+
+  const control = async (what: 'jobs.pause' | 'jobs.resume' | 'jobs.cancel') => {
+    if (!job) return;
+    const v = await run(what, () => api.ops[what]({ id: job.jobId }));
+    if (v) setJob((j) => (j && j.jobId === v.id ? { ...j, status: v.status, done: v.done, total: v.total, ...(v.errorCode ? { errorCode: v.errorCode } : {}) } : j));
+  };
+
+  const ready = recs.filter((r) => r.status === 'ready');
+  return (
+    <div className="stack" data-testid="page-library">
+      <section className="card">
+        <h2>Library file</h2>
+        <p className="muted small">Add folders of video to a library: one SQLite file holding your recordings, their captions and jobs.</p>
+        <div className="row">
+          <input type="text" aria-label="Library file" placeholder="/path/to/footage.molmoscope.db" value={libPath} onChange={(e) => setLibPath(e.target.value)} />
+          <button type="button" onClick={() => void open()} disabled={!libPath.trim() || busy !== null}>{busy === 'open' ? 'Opening…' : 'Open or create'}</button>
+        </div>
+        {openPath ? <p className="small" data-testid="open-library">Open: <code>{openPath}</code></p> : <p className="small muted">No library is open.</p>}
+      </section>
+
+      <ErrorNote error={error} />
+
+      {openPath ? (
+        <section className="card">
+          <h2>Import footage</h2>
+          <div className="row">
+            <input type="text" aria-label="Paths to import" placeholder="/media/footage (files or folders; one per line or comma-separated)" value={importText} onChange={(e) => setImportText(e.target.value)} />
+            <button type="button" onClick={() => void doImport()} disabled={!importText.trim() || busy !== null}>{busy === 'import' ? 'Importing…' : 'Import'}</button>
+          </div>
+          {summary ? (
+            <div className="small" data-testid="import-summary">
+              <p>{summary.counts.added ?? 0} added, {summary.counts.duplicate ?? 0} duplicates, {summary.counts.unchanged ?? 0} unchanged, {summary.counts.rejected ?? 0} rejected</p>
+              {summary.rejected.length ? (
+                <ul>{summary.rejected.map((r) => <li key={r.path}><code>{r.code}</code> {fileName(r.path)} — {r.reason}</li>)}</ul>
+              ) : null}
+            </div>
+          ) : null}
+        </section>
+      ) : null}
+
+      {openPath ? (
+        <section className="card">
+          <h2>Index for search</h2>
+          <div className="row">
+            <label className="field">Caption tier
+              <select aria-label="Caption tier" value={tier} onChange={(e) => setTier(e.target.value as 'dense' | 'short')}>
+                <option value="dense">dense (detailed, default)</option>
+                <option value="short">short (faster)</option>
+              </select>
+            </label>
+            <label className="field">Window (s)<input type="number" aria-label="Window length" min={1} step={0.5} value={windowLength} onChange={(e) => setWindowLength(e.target.value)} /></label>
+            <label className="field">Overlap (s)<input type="number" aria-label="Window overlap" min={0} step={0.5} value={overlap} onChange={(e) => setOverlap(e.target.value)} /></label>
+            <button type="button" onClick={() => void index()} disabled={busy !== null || ready.length === 0 || job?.status === 'running' || job?.status === 'queued'}>Index</button>
+          </div>
+          {job ? <JobProgress job={job} onPause={() => void control('jobs.pause')} onResume={() => void control('jobs.resume')} onCancel={() => void control('jobs.cancel')} /> : null}
+        </section>
+      ) : null}
+
+      {openPath ? (
+        <section className="card">
+          <h2>Recordings ({recs.length})</h2>
+          {recs.length === 0 ? <p className="muted">Nothing imported yet.</p> : (
+            <table className="recs" data-testid="recordings">
+              <thead><tr><th /><th>Recording</th><th>Status</th><th>Duration</th><th>Windows</th><th>Captions</th></tr></thead>
+              <tbody>
+                {recs.map((r) => (
+                  <tr key={r.id} data-status={r.status}>
+                    <td>{r.status === 'ready' ? <img className="thumb" alt="" loading="lazy" src={api.thumbnailUrl(r.id, Math.min(1, (r.durationSeconds ?? 0) / 2), 192)} /> : null}</td>
+                    <td title={r.path}>{fileName(r.path)}{r.reason ? <div className="muted small"><code>{r.reasonCode}</code> {r.reason}</div> : null}</td>
+                    <td><span className={`pill ${r.status === 'ready' ? 'good' : 'bad'}`}>{r.status}</span></td>
+                    <td>{r.durationSeconds !== null ? clock(r.durationSeconds) : '–'}</td>
+                    <td>{r.windows}</td>
+                    <td>{r.captions}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,101 @@
+// Pause, resume and cancel of a real index job (real captioner, generated checkpoint, CPU) running in the serve
+// host's background loop: pause stops it with its stored windows intact, resume finishes the rest exactly once,
+// cancel ends as cancelled (not failed), and an engine killed mid-window pauses the job with ENGINE_CRASHED (never
+// failed). The pause→paused latency is printed (figures, not assertions).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { EventPayload } from '../../../src-main/api/contract.js';
+import type { JobDto } from '../../../src-main/api/ops/library.js';
+import { createCoreContext } from '../../../src-main/core/platform/create-context.js';
+import { createDispatcher } from '../../../src-main/core/handlers/index.js';
+import { currentLibrary } from '../../../src-main/core/handlers/library.js';
+import { configureModel, modelSession } from '../../../src-main/core/molmo2/model-host.js';
+import { shutdownHost } from '../../../src-main/core/host-shutdown.js';
+import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
+import { makeClip } from './clips.js';
+
+test('an index job in the serve host pauses, resumes to done without duplicates, and cancels as cancelled', { timeout: 240_000 }, async () => {
+  const dir = scratchDir('index-control');
+  const events: EventPayload<'job.progress'>[] = [];
+  const ctx = createCoreContext({ host: 'serve', env: { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') }, emit: (n, p) => { if (n === 'job.progress') events.push(p as EventPayload<'job.progress'>); } });
+  await configureModel(ctx, tinyCheckpoint({ seed: 1 }), 'cpu');
+  const d = createDispatcher(ctx);
+  const call = async <T,>(op: string, req: unknown): Promise<T> => {
+    const r = await d.dispatch(op, req);
+    if (!r.ok) assert.fail(`${op}: ${r.error.code} ${r.error.message}`);
+    return r.value as T;
+  };
+  const until = async (f: () => boolean, what: string) => {
+    const t0 = Date.now();
+    while (!f()) {
+      if (Date.now() - t0 > 180_000) assert.fail(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const counts = () => {
+    const db = currentLibrary(ctx).db;
+    return {
+      windows: db.prepare('SELECT count(*) FROM windows').pluck().get() as number,
+      captions: db.prepare('SELECT count(*) FROM captions').pluck().get() as number,
+      distinct: db.prepare('SELECT count(DISTINCT window_id || prompt_kind) FROM captions').pluck().get() as number,
+    };
+  };
+  try {
+    await call('library.open', { path: join(dir, 'lib.db') });
+    await call('library.import', { paths: [makeClip(join(dir, 'clip.mp4'), { seconds: 8 })] });
+    const job = await call<JobDto>('library.index', { windowLength: 1, overlap: 0 });
+    assert.equal(job.total, 8);
+    await until(() => events.some((e) => e.jobId === job.id && e.done >= 1), 'the first stored window');
+    const asked = Date.now();
+    await call('jobs.pause', { id: job.id });
+    await until(() => events.some((e) => e.jobId === job.id && e.status === 'paused'), 'paused');
+    const pauseMs = Date.now() - asked;
+    const paused = await call<JobDto>('jobs.get', { id: job.id });
+    assert.equal(paused.status, 'paused');
+    assert.equal(paused.errorCode, null);
+    assert.ok(paused.done >= 1 && paused.done < paused.total, `paused at ${paused.done}/${paused.total}`);
+    let c = counts();
+    assert.deepEqual([c.windows, c.captions], [paused.done, paused.done]);
+
+    await call('jobs.resume', { id: job.id });
+    await until(() => events.some((e) => e.jobId === job.id && e.status === 'done'), 'done');
+    const done = await call<JobDto>('jobs.get', { id: job.id });
+    assert.equal(done.done, 8);
+    c = counts();
+    assert.deepEqual([c.windows, c.captions, c.distinct], [8, 8, 8], 'each window captioned exactly once');
+
+    const second = await call<JobDto>('library.index', { tier: 'short', windowLength: 1, overlap: 0 });
+    await until(() => events.some((e) => e.jobId === second.id && e.done >= 1), 'the second job to start');
+    const askedCancel = Date.now();
+    await call('jobs.cancel', { id: second.id });
+    await until(() => events.some((e) => e.jobId === second.id && e.status === 'cancelled'), 'cancelled');
+    const cancelMs = Date.now() - askedCancel;
+    const cancelled = await call<JobDto>('jobs.get', { id: second.id });
+    assert.equal(cancelled.status, 'cancelled');
+    assert.equal(cancelled.errorCode, null);
+    assert.ok(cancelled.done < 8);
+
+    // The engine process dies under a running job (as on a driver crash): the job pauses with the reason.
+    const third = await call<JobDto>('library.index', { tier: 'short', windowLength: 1, overlap: 0 });
+    await until(() => events.some((e) => e.jobId === third.id && e.status === 'running'), 'the third job to start');
+    const engine = (await modelSession(ctx)).engine;
+    // A kill between two requests only restarts the engine; keep killing until one lands inside a request.
+    const t0 = Date.now();
+    while (!events.some((e) => e.jobId === third.id && e.status !== 'running') && Date.now() - t0 < 120_000) {
+      if (engine.pid) process.kill(engine.pid, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    const crashed = await call<JobDto>('jobs.get', { id: third.id });
+    assert.equal(crashed.status, 'paused');
+    assert.equal(crashed.errorCode, 'ENGINE_CRASHED');
+    assert.match(crashed.errorMessage ?? '', /engine process exited/);
+    const ev = events.filter((e) => e.jobId === third.id).pop()!;
+    assert.deepEqual([ev.status, ev.errorCode], ['paused', 'ENGINE_CRASHED']);
+    c = counts();
+    assert.equal(c.captions, c.distinct, 'no duplicate captions after the crash');
+    console.log(`pause took effect after ${pauseMs} ms, cancel after ${cancelMs} ms (engine killed mid-window)`);
+  } finally {
+    await shutdownHost(ctx);
+  }
+});
