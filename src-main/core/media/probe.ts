@@ -183,6 +183,13 @@ export async function probe(file: string, opts: ProbeOptions = {}): Promise<Prob
   if (!Number.isFinite(claimed) || claimed <= 0) claimed = Number.isFinite(formatDuration) ? formatDuration - Math.max(0, declaredStart - formatStart) : NaN;
 
   const scanOpts = { streamIndex: v.index, timeBase, sizeBytes, signal: opts.signal, timeoutMs };
+  // The tail scan runs beside the head scan (each ffprobe start costs ~0.1 s): it starts 4 s before the claimed end
+  // by the declared start, a second more than the check below needs, so the real start found by the head scan
+  // (a few frames off at most) still lies inside it.
+  const tailP = Number.isFinite(claimed)
+    ? scanPackets(bins.ffprobe, file, { ...scanOpts, interval: `${Math.max(0, declaredStart + claimed - 4).toFixed(3)}%` })
+    : Promise.resolve(null);
+  tailP.catch(() => {}); // awaited below; an early head failure must not leave it unhandled
   // The first frames tell us the real start offset, the frame interval and whether the rate varies.
   const head = await scanPackets(bins.ffprobe, file, { ...scanOpts, interval: '%+#240' });
   if (head.times.length === 0) throw new AppError('UNREADABLE', `no complete video frame in ${file}`);
@@ -207,9 +214,7 @@ export async function probe(file: string, opts: ProbeOptions = {}): Promise<Prob
   let frameCount: number | null = nb > 0 && Math.abs(nb / (claimed * fps) - 1) < 0.05 ? nb : null;
   const tol = Math.max(2 / fps, 0.25);
   const claimedEndAbs = startTime + claimed;
-  const tail = Number.isFinite(claimed)
-    ? await scanPackets(bins.ffprobe, file, { ...scanOpts, interval: `${Math.max(0, claimedEndAbs - 3).toFixed(3)}%` })
-    : null;
+  const tail = await tailP;
   const tailEnd = tail && tail.times.length ? Math.max(tail.end, tail.times[tail.times.length - 1]! + 1 / fps) : -Infinity;
   if (!tail || tail.incomplete > 0 || tailEnd < claimedEndAbs - tol || /partial file|invalid data|truncat/i.test(tail.warnings)) {
     const full = await scanPackets(bins.ffprobe, file, scanOpts);
@@ -245,6 +250,33 @@ export async function probe(file: string, opts: ProbeOptions = {}): Promise<Prob
     streamIndex: v.index,
     timeBase,
   };
+}
+
+const probeCache = new Map<string, ProbeResult>();
+const PROBE_CACHE_SIZE = 64;
+
+/**
+ * probe() remembered per file identity (path, inode, size, mtime): jobs that sample many windows of one recording
+ * probe it once (a probe is four ffprobe/ffmpeg starts). A changed file has another identity and is probed again.
+ */
+export async function probeCached(file: string, opts: ProbeOptions = {}): Promise<ProbeResult> {
+  let key: string;
+  try {
+    const st = await stat(file);
+    key = `${file}\0${st.ino}\0${st.size}\0${st.mtimeMs}`;
+  } catch {
+    return probe(file, opts); // gives the coded error
+  }
+  const hit = probeCache.get(key);
+  if (hit) {
+    probeCache.delete(key);
+    probeCache.set(key, hit);
+    return hit;
+  }
+  const p = await probe(file, opts);
+  probeCache.set(key, p);
+  if (probeCache.size > PROBE_CACHE_SIZE) probeCache.delete(probeCache.keys().next().value!);
+  return p;
 }
 
 /** Like probe, but a truncated file is the TRUNCATED error (for callers that must have the whole recording). */

@@ -1,7 +1,7 @@
 // Video frames for Molmo2 prompts, through the media layer: probe, Molmo2 sample times, displayed-frame decoding.
 // The only place the prompt code touches video files; the checkpoint's video config supplies fps/frame limits.
 import { AppError } from '../../../api/errors.js';
-import { decodeFrames, probe as probeMedia, sampleTimes as mediaSampleTimes, type ProbeResult } from '../../media/index.js';
+import { decodeFrames, probeCached as probeMedia, sampleTimes as mediaSampleTimes, type ProbeResult } from '../../media/index.js';
 import type { RgbImage } from '../preprocess/resize.js';
 
 export interface VideoProbe { duration: number; width: number; height: number; fps: number }
