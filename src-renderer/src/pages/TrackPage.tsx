@@ -1,13 +1,14 @@
 // Track: a query tracked over a recording (or a range) as a job with progress/ETA/cancel; the result plays with
 // point overlays (id labels, short trails) above a canvas timeline of one lane per object, the playhead synced both
-// ways; a selected object can be renamed, merged, split at the playhead or deleted (stored as corrections, undoable),
-// and the corrected tracks exported (CSV, JSON, MOT, case bundle).
+// ways; a selected object can be renamed, merged, split at the playhead, deleted or unstitched at one of its stitch
+// decisions (stored as corrections, undoable), and the corrected tracks exported (CSV, JSON, MOT, case bundle).
 import { useCallback, useMemo, useRef, useState } from 'react';
 import type { MolmoscopeBridge } from '../api/client.js';
 import { VideoPlayer, type VideoPlayerHandle } from '../components/VideoPlayer.js';
 import { RunPanel, type RunRequest } from '../components/analytics/RunPanel.js';
 import { WindowList } from '../components/analytics/WindowList.js';
 import { ExportBar } from '../components/analytics/ExportBar.js';
+import { StitchDecisions } from '../components/analytics/StitchDecisions.js';
 import { fmtTime, useJob, useOpenLibrary, useRecordings, useRunResult, useRuns } from '../components/analytics/use-analytics.js';
 import { TrackTimeline } from '../components/timeline/TrackTimeline.js';
 import { TrackOverlay } from '../components/timeline/TrackOverlay.js';
@@ -92,6 +93,7 @@ export function TrackPage({ api }: { api: MolmoscopeBridge }) {
                 <button type="button" disabled={!sel} onClick={() => sel && void edit({ kind: 'delete', trackId: sel.id })}>Delete</button>
                 <button type="button" disabled={!tracks.corrections.length} onClick={() => void undo()}>Undo</button>
               </div>
+              {sel && <StitchDecisions tracks={tracks} trackId={sel.id} onSeek={seek} onUnstitch={(s) => void edit({ kind: 'unstitch', ...s })} />}
               {editError && <p className="bad" role="alert"><code>{editError.code}</code> {editError.message}</p>}
               <ul className="objects" aria-label="objects">
                 {model.lanes.map((l) => (
