@@ -5,6 +5,7 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
 import type { MolmoscopeBridge } from '../api/client.js';
 import { VideoPlayer, type VideoPlayerHandle } from '../components/VideoPlayer.js';
+import { LivePartial } from '../components/LivePartial.js';
 import { RunPanel, type RunRequest } from '../components/analytics/RunPanel.js';
 import { WindowList } from '../components/analytics/WindowList.js';
 import { ExportBar } from '../components/analytics/ExportBar.js';
@@ -65,7 +66,9 @@ export function TrackPage({ api }: { api: MolmoscopeBridge }) {
     <div className="stack analytics" data-testid="page-track">
       {library === null && <p className="card muted" data-testid="no-library">No library is open: open or create one on the Library page (or start with <code>--library DB</code>), import recordings, then track here.</p>}
       <RunPanel kind="track" recordings={recordings} running={job.jobId !== null} progress={job.progress} error={job.error ?? recError}
-        runs={runs} runId={runId} onRun={run} onCancel={() => void job.cancel()} onPick={(id) => { setRunId(id); setSelected(null); }} />
+        runs={runs} runId={runId} onRun={run} onCancel={() => void job.cancel()} onPick={(id) => { setRunId(id); setSelected(null); }}>
+        <LivePartial api={api} jobId={job.progress?.jobId ?? null} />
+      </RunPanel>
       {error && <section className="card error" role="alert"><code>{error.code}</code> {error.message}</section>}
       {result && (
         <section className="card">
@@ -107,7 +110,7 @@ export function TrackPage({ api }: { api: MolmoscopeBridge }) {
               <ExportBar api={api} runId={result.run.id} kind="track" formats={['csv', 'json', 'mot', 'case']} />
             </>
           )}
-          <WindowList windows={result.windows} onSeek={seek} />
+          <WindowList windows={result.windows} onSeek={seek} all={!tracks} />
         </section>
       )}
     </div>
