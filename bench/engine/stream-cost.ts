@@ -21,15 +21,23 @@ await rt.generate({ ...req, maxNewTokens: 2 });
 await rt.generateStream({ ...req, maxNewTokens: 4 }, 2, () => {});
 
 const best: Record<string, number> = {};
-const keep = (k: string, ms: number) => { best[k] = Math.min(best[k] ?? Infinity, ms); };
-// Interleaved repetitions, minimum of each: other load on the machine hits every variant alike.
+const lengths = new Set<number>();
+const keep = (k: string, r: { ms: number; tokens?: number[] }) => {
+  best[k] = Math.min(best[k] ?? Infinity, r.ms);
+  if (r.tokens) lengths.add(r.tokens.length);
+};
+const variants: Array<[string, () => Promise<{ ms: number; tokens?: number[] }>]> = [
+  ['one', () => rt.generate(req)],
+  ...everies.map((e): [string, () => Promise<{ ms: number; tokens: number[] }>] => [`s${e}`, () => rt.generateStream(req, e, () => {})]),
+];
+// Interleaved repetitions in alternating order, minimum of each: other load on the machine hits every variant alike.
 for (let r = 0; r < reps; r++) {
-  keep('vision', (await rt.vision(v.pixels, v.nCrops, v.pooling, v.k)).ms);
-  keep('one', (await rt.generate(req)).ms);
-  for (const e of everies) keep(`s${e}`, (await rt.generateStream(req, e, () => {})).ms);
+  keep('vision', await rt.vision(v.pixels, v.nCrops, v.pooling, v.k));
+  for (const [k, f] of r % 2 ? [...variants].reverse() : variants) keep(k, await f());
 }
 const window = best.vision + best.one;
 console.log(`stream cost: ${v.ids.length}-token prompt (${values.frames} frames), ${N} new tokens, provider ${values.provider}, min of ${reps}`);
+console.log(`tokens generated per run: ${[...lengths].join(', ')} (must be one number: every variant does the same work)`);
 console.log(`baseline one Loop run: generate ${best.one.toFixed(0)} ms, window (vision + generate) ${window.toFixed(0)} ms`);
 for (const e of everies) {
   const extra = best[`s${e}`] - best.one;
