@@ -23,4 +23,16 @@ export const events = {
     message: z.string().optional(),
     progress: z.number().optional(),
   }),
+  /** Molmo2's answer to a job window as it is written: `text` replaces the shown text from `offset` on (usually an append). */
+  'engine.partial': z.object({
+    jobId: z.number().optional(),
+    kind: z.string(),
+    runId: z.number().optional(),
+    recordingId: z.number().optional(),
+    windowIndex: z.number(),
+    offset: z.number().int().nonnegative(),
+    text: z.string(),
+    /** The window's answer is complete: the text shown now equals the stored answer. */
+    final: z.boolean(),
+  }),
 } as const;

@@ -2,8 +2,9 @@
 // a count and a track job run through the UI and their progress reaches done. The tiny model's random weights only
 // answer token soup, so the click/merge part uses runs SEEDED FROM REAL MOLMO2 ANSWER STRINGS through the same store
 // path the job uses (recordWindowAnswer → finishRun, then the job itself finishes them): click an instance and a
-// lane, check the player's time and the overlay's position on the picture, merge two ids and see one lane.
-// Screenshots go to test-results/e2e-count-track/.
+// lane, check the player's time and the overlay's position on the picture, merge two ids and see one lane, unstitch a
+// stitch decision and see one more; the live text of a job's last window equals its stored answer; a long job is
+// cancelled from the page and its stored windows stay listed. Screenshots go to test-results/e2e-count-track/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -94,6 +95,27 @@ async function centre(page: Page, selector: string) {
   return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
 }
 
+/** Calls an operation of the running serve (what the page shows is checked against what the core stored). */
+async function op<T>(name: string, body: unknown): Promise<T> {
+  const res = await fetch(`${srv!.url}/api/${name}`, { method: 'POST', headers: { authorization: `Bearer ${srv!.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const env = await res.json() as { ok: boolean; value: T; error?: unknown };
+  assert.ok(env.ok, JSON.stringify(env.error));
+  return env.value;
+}
+
+type Stored = { run: { id: number; status: string; windowsDone: number; windowsTotal: number }; windows: { index: number; answer: string | null }[] };
+
+/** The live "Molmo2 wrote" text after a job equals the stored answer of its last window. */
+async function checkLiveText(page: Page) {
+  const live = page.locator('[data-testid="partial-text"][data-final="true"]');
+  await live.waitFor();
+  const runId = Number(await page.locator('select[name="run"]').inputValue());
+  const r = await op<Stored>('analytics.result', { runId });
+  const index = Number(await live.getAttribute('data-window'));
+  const w = r.windows.find((x) => x.index === index)!;
+  assert.equal(await live.locator('q').textContent(), w.answer);
+}
+
 const videoTime = (page: Page) => page.locator('video').evaluate((v: HTMLVideoElement) => v.currentTime);
 const videoReady = (page: Page) => page.waitForFunction(() => (document.querySelector('video')?.readyState ?? 0) >= 1, undefined, { timeout: 90_000 });
 
@@ -107,7 +129,7 @@ async function runJobInUi(page: Page, kind: 'count' | 'track', f: Record<string,
   await page.locator('[data-testid="job-progress"][data-status="done"]').waitFor({ timeout: 120_000 });
 }
 
-test('Count and Track pages: real jobs with progress, click → player time and overlay position, merge → one lane', async (t) => {
+test('Count and Track pages: real jobs with progress and live text, click → player time and overlay, merge → one lane, unstitch → one more, cancel', async (t) => {
   if (!executablePath) {
     if (process.env.CI) assert.fail('chromium not found (CI must install it)');
     return t.skip('chromium not installed');
@@ -137,6 +159,7 @@ test('Count and Track pages: real jobs with progress, click → player time and 
   await runJobInUi(page, 'count', { start: '0', end: '5', windowLength: '3', overlap: '1', maxFrames: '3', maxNewTokens: '8' });
   assert.match(await page.getByTestId('job-progress').innerText(), /2\/2 windows · 100%/);
   await page.getByTestId('count-total').waitFor();
+  await checkLiveText(page);
   await page.screenshot({ path: join(out, 'count-job.png'), fullPage: true });
 
   // The seeded run: click the instance seen in both windows' overlap at 4.5 s.
@@ -155,6 +178,7 @@ test('Count and Track pages: real jobs with progress, click → player time and 
   // Track: a real job through the UI, then the seeded two-object run.
   await page.getByRole('link', { name: 'Track', exact: true }).click();
   await runJobInUi(page, 'track', { start: '1', end: '4', windowLength: '2', overlap: '0.5', maxFrames: '4', maxNewTokens: '8' });
+  await checkLiveText(page);
   await page.screenshot({ path: join(out, 'track-job.png'), fullPage: true });
   await page.locator('select[name="run"]').selectOption(String(seeded.trackRun));
   const timeline = page.getByTestId('timeline');
@@ -186,9 +210,42 @@ test('Count and Track pages: real jobs with progress, click → player time and 
   await page.screenshot({ path: join(out, 'track-merged.png'), fullPage: true });
   await page.getByRole('button', { name: 'Undo', exact: true }).click();
   await page.locator('[data-testid="timeline"][data-lanes="2"]').waitFor();
+
+  // Unstitch: the first object was stitched across the windows' overlap (window 0 local 1 → window 1 local 1).
+  await page.locator(`[data-testid="object"][data-id="${ids[0]}"]`).click();
+  const stitch = page.locator('[data-testid="stitch"][data-stitch="0:1-1:1"]');
+  await stitch.waitFor();
+  assert.equal(await page.getByTestId('stitch').count(), 1);
+  assert.equal(await stitch.getAttribute('data-reason'), 'overlap');
+  await stitch.getByRole('button', { name: 'Unstitch', exact: true }).click();
+  await page.locator('[data-testid="timeline"][data-lanes="3"]').waitFor();
+  assert.equal(await page.getByTestId('object').count(), 3);
+  assert.equal(await page.getByTestId('track-count').innerText(), '3');
+  assert.match(await stitch.innerText(), /unstitched/);
+  await page.screenshot({ path: join(out, 'track-unstitched.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Undo', exact: true }).click();
+  await page.locator('[data-testid="timeline"][data-lanes="2"]').waitFor();
+  await stitch.getByRole('button', { name: 'Unstitch', exact: true }).waitFor();
   await page.getByRole('button', { name: 'Export MOT', exact: true }).click();
   assert.match(await page.getByTestId('exported').innerText(), /MOT → .*track-run-\d+\.txt · \d+ rows/);
 
+  // Cancel a long track job (9 windows) from the page after its first window: cancelled, not failed; what it stored stays.
+  await page.getByLabel('Track what').fill('person');
+  await page.locator('input[name="start"]').fill('0');
+  await page.locator('input[name="end"]').fill('13');
+  for (const [k, v] of [['windowLength', '2'], ['overlap', '0.5'], ['maxFrames', '4'], ['maxNewTokens', '8']]) await page.locator(`input[name="${k}"]`).fill(v);
+  await page.getByRole('button', { name: 'Track', exact: true }).click();
+  await page.waitForFunction(() => /running · [1-9]\d*\/9 windows/.test(document.querySelector('[data-testid="job-progress"]')?.textContent ?? ''), undefined, { timeout: 120_000 });
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+  await page.locator('[data-testid="job-progress"][data-status="cancelled"]').waitFor({ timeout: 30_000 });
+  await page.getByTestId('stored-windows').waitFor();
+  const cancelled = await op<Stored>('analytics.result', { runId: Number(await page.locator('select[name="run"]').inputValue()) });
+  assert.equal(cancelled.run.status, 'cancelled');
+  assert.ok(cancelled.windows.length >= 1 && cancelled.windows.length < 9, `${cancelled.windows.length} windows stored`);
+  assert.equal(await page.getByTestId('stored-window').count(), cancelled.windows.length);
+  assert.match(await page.locator('h2').filter({ hasText: 'Run #' }).innerText(), new RegExp(`Run #${cancelled.run.id} is cancelled`));
+  await page.screenshot({ path: join(out, 'track-cancelled.png'), fullPage: true });
+
   assert.deepEqual(problems, []);
-  for (const f of ['count-job', 'count-instance', 'track-job', 'track-lane', 'track-merged']) assert.ok(existsSync(join(out, `${f}.png`)), f);
+  for (const f of ['count-job', 'count-instance', 'track-job', 'track-lane', 'track-merged', 'track-unstitched', 'track-cancelled']) assert.ok(existsSync(join(out, `${f}.png`)), f);
 });

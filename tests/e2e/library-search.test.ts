@@ -101,6 +101,10 @@ test('import and index a sample in the UI, search a stored word, the player seek
   // A word of a stored caption whose best moment starts after 0 s (so the seek is visible), found over the bridge.
   const recs = await api<{ recordings: Array<{ id: number }> }>('library.recordings', {});
   const { windows } = await api<{ windows: WindowDto[] }>('library.windows', { recordingId: recs.recordings[0]!.id });
+  // The page's live text (engine.partial events, rebuilt as they came) of the last window written is its stored caption.
+  const live = page.locator('[data-testid="partial-text"][data-final="true"]');
+  const liveIndex = Number(await live.getAttribute('data-window'));
+  assert.equal(await live.locator('q').textContent(), windows.find((w) => w.index === liveIndex)?.captions[0]?.text);
   const words = [...new Set(windows.flatMap((w) => w.captions.flatMap((c) => (c.text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? []).filter((x) => /^[a-z]{4,}$/.test(x)))))].sort();
   assert.ok(words.length > 0, 'captions have searchable words');
   let word = words[0]!;

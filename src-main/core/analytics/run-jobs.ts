@@ -7,6 +7,7 @@ import type { Library } from '../library/store.js';
 import { modelSession } from '../molmo2/model-host.js';
 import { probeVideo } from '../molmo2/prompt/frame-source.js';
 import type { Molmo2Session } from '../molmo2/session.js';
+import { JOB_STREAM_EVERY, partialStream } from '../molmo2/partial-stream.js';
 import { molmoPointParser, molmoTrackParser } from './answer-adapters.js';
 import { dedupCounts, type CountDedupOptions } from './count-dedup.js';
 import { countPrompt, runCountJob, runTrackJob, trackPrompt, type WindowMeta, type WindowOutcome, type WindowRunner, type WindowStore } from './jobs.js';
@@ -118,13 +119,18 @@ export function finishRun(lib: Library, runId: number, opts: { dedup?: CountDedu
   })();
 }
 
-function engineRunner(session: Molmo2Session, run: RunRow, kind: RunKind, plan: Map<number, PlannedWindow>, maxNewTokens: number, probe: Promise<Awaited<ReturnType<typeof probeVideo>>>): WindowRunner {
+type Partials = ReturnType<typeof partialStream>;
+
+function engineRunner(session: Molmo2Session, run: RunRow, kind: RunKind, plan: Map<number, PlannedWindow>, maxNewTokens: number, probe: Promise<Awaited<ReturnType<typeof probeVideo>>>, partials: Partials): WindowRunner {
   return {
     async ask(w, _prompt, signal) {
       const pw = plan.get(w.index)!;
       const task = kind === 'count' ? { kind: 'count' as const, label: run.query } : { kind: 'track' as const, label: run.query, fps: pw.fps ?? 2 };
+      const live = partials.window(w.index, { runId: run.id, recordingId: run.recordingId });
       // Each window is shown as a clip starting at 0 (offset), as Molmo2 saw clips in training; the adapters add the start back.
-      const a = await session.askVideo({ file: run.path, times: pw.times, offset: pw.start, task, probe: (await probe).probe }, { maxNewTokens }, signal);
+      const a = await session.askVideo({ file: run.path, times: pw.times, offset: pw.start, task, probe: (await probe).probe },
+        { maxNewTokens, streamEvery: JOB_STREAM_EVERY, onPartialText: live.partial }, signal);
+      live.final(a.text);
       return { text: a.text, meta: { tokens: a.tokens, timings: { ...a.timings }, sampleTimes: pw.times } };
     },
   };
@@ -141,6 +147,7 @@ export function analyticsExecutor(ctx: CoreContext, kind: RunKind): JobExecutor 
     progress(done, total);
     if (runs.every((r) => r.status === 'done')) return;
     const session = await modelSession(ctx);
+    const partials = partialStream(ctx.emit, { jobId: job.id, kind });
     for (let i = 0; i < runs.length; i++) {
       const run = runs[i];
       if (run.status === 'done') continue;
@@ -156,7 +163,7 @@ export function analyticsExecutor(ctx: CoreContext, kind: RunKind): JobExecutor 
           progress(done, total, { runId: run.id, window: o.window.index }, `${run.path}: window ${o.window.index + 1}/${plans[i].length} ${o.status}`);
         })(),
       };
-      const runner = engineRunner(session, run, kind, plan, p.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS[kind], probeVideo(run.path, signal));
+      const runner = engineRunner(session, run, kind, plan, p.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS[kind], probeVideo(run.path, signal), partials);
       const windows = plans[i].map((w) => ({ index: w.index, start: w.start, end: w.end }));
       try {
         if (kind === 'count') {

@@ -10,6 +10,7 @@ import type { Job, JobExecutor } from './jobs.js';
 import { DEFAULT_WINDOW_LENGTH, DEFAULT_WINDOW_OVERLAP, defaultMediaSource } from './media-adapter.js';
 import type { MediaSource } from './media-source.js';
 import { checkpointIdentity, molmo2Captioner } from './molmo2-captioner.js';
+import { partialStream } from '../molmo2/partial-stream.js';
 import type { Library } from './store.js';
 
 /** The tier indexing uses unless asked otherwise; chosen by measured cost (bench/index/tiers.ts, README). */
@@ -67,6 +68,7 @@ export function indexJobKind(ctx: CoreContext, media: MediaSource = defaultMedia
     }
     const session = await modelSession(ctx);
     rc.signal.throwIfAborted();
-    return indexJobExecutor({ media, captioner: molmo2Captioner(session, { tier: p.promptKind, modelId }) })(rc);
+    const partials = partialStream(ctx.emit, { jobId: rc.job.id, kind: 'index' });
+    return indexJobExecutor({ media, captioner: molmo2Captioner(session, { tier: p.promptKind, modelId, partials }) })(rc);
   };
 }

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import type { Molmo2Session } from '../molmo2/session.js';
+import { JOB_STREAM_EVERY, type WindowPartials } from '../molmo2/partial-stream.js';
 import type { Captioner, CaptionResult, CaptionWindow, PromptKind } from './captioner.js';
 import { partialContentHash } from './content-hash.js';
 
@@ -47,6 +48,11 @@ export interface Molmo2CaptionerOptions {
   maxNewTokens?: number;
   /** Override the repeat guard (0 = off: benchmarks that must generate the whole budget). */
   repeatGuard?: number;
+  /**
+   * Streams each window's caption as it is written (tokens in Loop chunks of `streamEvery`, default JOB_STREAM_EVERY);
+   * the stored caption is the same text, streamed or not.
+   */
+  partials?: { window(index: number, where: { recordingId: number }): WindowPartials; streamEvery?: number };
 }
 
 /** A Captioner over an open session (the host's shared one). */
@@ -57,12 +63,15 @@ export function molmo2Captioner(session: Molmo2Session, opts: Molmo2CaptionerOpt
     promptKind: opts.tier,
     async caption(w: CaptionWindow, signal: AbortSignal): Promise<CaptionResult> {
       if (w.sampleTimes.length === 0) throw new AppError('INVALID_INPUT', `window ${w.index} of recording ${w.recordingId} has no sample times`);
+      const live = opts.partials?.window(w.index, { recordingId: w.recordingId });
+      const stream = live ? { streamEvery: opts.partials!.streamEvery ?? JOB_STREAM_EVERY, onPartialText: (t: string) => live.partial(t.trimStart()) } : {};
       // The window is shown as its own clip: timestamps from 0, as Molmo2 saw clips in training.
       const a = await session.askVideo(
         { file: w.path, times: w.sampleTimes, offset: w.start, task: { kind: 'caption', length: opts.tier === 'short' ? 'short' : 'long' } },
-        { maxNewTokens, temperature: 0, repeatGuard: opts.repeatGuard ?? CAPTION_REPEAT_GUARD },
+        { maxNewTokens, temperature: 0, repeatGuard: opts.repeatGuard ?? CAPTION_REPEAT_GUARD, ...stream },
         signal,
       );
+      live?.final(a.text.trim());
       const t = a.timings;
       const timings: Record<string, number> = { preprocess: t.preprocess, vision: t.vision, generate: t.generate, promptTokens: a.promptTokens };
       if (t.prefill !== null) timings.prefill = t.prefill;

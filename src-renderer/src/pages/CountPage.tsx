@@ -4,6 +4,7 @@
 import { useCallback, useRef, useState } from 'react';
 import type { MolmoscopeBridge } from '../api/client.js';
 import { VideoPlayer, type VideoPlayerHandle } from '../components/VideoPlayer.js';
+import { LivePartial } from '../components/LivePartial.js';
 import { RunPanel, type RunRequest } from '../components/analytics/RunPanel.js';
 import { WindowList } from '../components/analytics/WindowList.js';
 import { ExportBar } from '../components/analytics/ExportBar.js';
@@ -55,7 +56,9 @@ export function CountPage({ api }: { api: MolmoscopeBridge }) {
     <div className="stack analytics" data-testid="page-count">
       {library === null && <p className="card muted" data-testid="no-library">No library is open: open or create one on the Library page (or start with <code>--library DB</code>), import recordings, then count here.</p>}
       <RunPanel kind="count" recordings={recordings} running={job.jobId !== null} progress={job.progress} error={job.error ?? recError}
-        runs={runs} runId={runId} onRun={run} onCancel={() => void job.cancel()} onPick={pick} />
+        runs={runs} runId={runId} onRun={run} onCancel={() => void job.cancel()} onPick={pick}>
+        <LivePartial api={api} jobId={job.progress?.jobId ?? null} />
+      </RunPanel>
       {error && <section className="card error" role="alert"><code>{error.code}</code> {error.message}</section>}
       {result && (
         <div className="result-grid">
@@ -104,7 +107,7 @@ export function CountPage({ api }: { api: MolmoscopeBridge }) {
               })}
             </ul>
             {count && <ExportBar api={api} runId={result.run.id} kind="count" formats={['csv', 'json']} />}
-            <WindowList windows={result.windows} onSeek={(t) => player.current?.seek(t)} />
+            <WindowList windows={result.windows} onSeek={(t) => player.current?.seek(t)} all={!count} />
           </section>
         </div>
       )}

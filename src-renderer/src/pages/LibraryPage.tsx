@@ -1,10 +1,11 @@
 // Library: open or create a library file, import footage, see every recording (status, reason, duration, indexing
-// counts, thumbnail), index with a tier choice and follow the job live (progress, ETA, pause/resume/cancel).
+// counts, thumbnail), index with a tier choice and follow the job live (progress, ETA, controls, the caption being written).
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { MolmoscopeBridge } from '../api/client.js';
 import type { ApiError } from '../../../src-main/api/errors.js';
 import type { Recording } from '../../../src-main/api/ops/library.js';
 import { ErrorNote } from '../components/ErrorNote.js';
+import { LivePartial } from '../components/LivePartial.js';
 import { JobProgress, type JobState } from '../components/JobProgress.js';
 import { clock, fileName } from '../components/format.js';
 
@@ -161,6 +162,7 @@ export function LibraryPage({ api }: { api: MolmoscopeBridge }) {
             <button type="button" onClick={() => void index()} disabled={busy !== null || ready.length === 0 || job?.status === 'running' || job?.status === 'queued'}>Index</button>
           </div>
           {job ? <JobProgress job={job} onPause={() => void control('jobs.pause')} onResume={() => void control('jobs.resume')} onCancel={() => void control('jobs.cancel')} /> : null}
+          <LivePartial api={api} jobId={job?.jobId ?? null} />
         </section>
       ) : null}
 

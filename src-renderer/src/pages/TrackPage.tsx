@@ -1,13 +1,15 @@
 // Track: a query tracked over a recording (or a range) as a job with progress/ETA/cancel; the result plays with
 // point overlays (id labels, short trails) above a canvas timeline of one lane per object, the playhead synced both
-// ways; a selected object can be renamed, merged, split at the playhead or deleted (stored as corrections, undoable),
-// and the corrected tracks exported (CSV, JSON, MOT, case bundle).
+// ways; a selected object can be renamed, merged, split at the playhead, deleted or unstitched at one of its stitch
+// decisions (stored as corrections, undoable), and the corrected tracks exported (CSV, JSON, MOT, case bundle).
 import { useCallback, useMemo, useRef, useState } from 'react';
 import type { MolmoscopeBridge } from '../api/client.js';
 import { VideoPlayer, type VideoPlayerHandle } from '../components/VideoPlayer.js';
+import { LivePartial } from '../components/LivePartial.js';
 import { RunPanel, type RunRequest } from '../components/analytics/RunPanel.js';
 import { WindowList } from '../components/analytics/WindowList.js';
 import { ExportBar } from '../components/analytics/ExportBar.js';
+import { StitchDecisions } from '../components/analytics/StitchDecisions.js';
 import { fmtTime, useJob, useOpenLibrary, useRecordings, useRunResult, useRuns } from '../components/analytics/use-analytics.js';
 import { TrackTimeline } from '../components/timeline/TrackTimeline.js';
 import { TrackOverlay } from '../components/timeline/TrackOverlay.js';
@@ -64,7 +66,9 @@ export function TrackPage({ api }: { api: MolmoscopeBridge }) {
     <div className="stack analytics" data-testid="page-track">
       {library === null && <p className="card muted" data-testid="no-library">No library is open: open or create one on the Library page (or start with <code>--library DB</code>), import recordings, then track here.</p>}
       <RunPanel kind="track" recordings={recordings} running={job.jobId !== null} progress={job.progress} error={job.error ?? recError}
-        runs={runs} runId={runId} onRun={run} onCancel={() => void job.cancel()} onPick={(id) => { setRunId(id); setSelected(null); }} />
+        runs={runs} runId={runId} onRun={run} onCancel={() => void job.cancel()} onPick={(id) => { setRunId(id); setSelected(null); }}>
+        <LivePartial api={api} jobId={job.progress?.jobId ?? null} />
+      </RunPanel>
       {error && <section className="card error" role="alert"><code>{error.code}</code> {error.message}</section>}
       {result && (
         <section className="card">
@@ -92,6 +96,7 @@ export function TrackPage({ api }: { api: MolmoscopeBridge }) {
                 <button type="button" disabled={!sel} onClick={() => sel && void edit({ kind: 'delete', trackId: sel.id })}>Delete</button>
                 <button type="button" disabled={!tracks.corrections.length} onClick={() => void undo()}>Undo</button>
               </div>
+              {sel && <StitchDecisions tracks={tracks} trackId={sel.id} onSeek={seek} onUnstitch={(s) => void edit({ kind: 'unstitch', ...s })} />}
               {editError && <p className="bad" role="alert"><code>{editError.code}</code> {editError.message}</p>}
               <ul className="objects" aria-label="objects">
                 {model.lanes.map((l) => (
@@ -105,7 +110,7 @@ export function TrackPage({ api }: { api: MolmoscopeBridge }) {
               <ExportBar api={api} runId={result.run.id} kind="track" formats={['csv', 'json', 'mot', 'case']} />
             </>
           )}
-          <WindowList windows={result.windows} onSeek={seek} />
+          <WindowList windows={result.windows} onSeek={seek} all={!tracks} />
         </section>
       )}
     </div>

@@ -1,6 +1,6 @@
 // The run form shared by Count and Track: query, recording, optional range, advanced window settings, a Run button,
 // then progress with ETA and Cancel while the job runs; plus a picker over earlier runs of the same kind.
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import type { Recording } from '../../../../src-main/api/ops/library.js';
 import type { RunDto } from '../../../../src-main/api/ops/analytics.js';
 import type { ApiError } from '../../../../src-main/api/errors.js';
@@ -28,6 +28,8 @@ export function RunPanel(props: {
   onRun(req: RunRequest): void;
   onCancel(): void;
   onPick(runId: number | null): void;
+  /** Shown under the progress line (the live answer of the running window). */
+  children?: ReactNode;
 }) {
   const { kind, recordings, running, progress } = props;
   const [query, setQuery] = useState('');
@@ -78,6 +80,7 @@ export function RunPanel(props: {
           {progress.message && <span className="muted small">{progress.message}</span>}
         </div>
       )}
+      {props.children}
       {props.error && <p className="bad" role="alert"><code>{props.error.code}</code> {props.error.message}</p>}
       <label className="run-picker">Run
         <select name="run" value={props.runId ?? ''} onChange={(e) => props.onPick(e.target.value ? Number(e.target.value) : null)}>
