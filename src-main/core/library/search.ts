@@ -101,38 +101,52 @@ export function search(lib: Library, query: string, opts: SearchOptions & { rank
   }
   if (!ranges.length) return [];
 
-  // Cap: walk ranges newest first, streaming matching rowids (cheap: no ranking) until the cap is spent.
-  let budget = Math.max(1, opts.rankCap ?? Math.max(limit * 4, DEFAULT_RANK_CAP));
-  const stream = db.prepare('SELECT rowid FROM captions_fts WHERE captions_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?').pluck();
-  const scoped: Array<[number, number]> = [];
-  for (let i = ranges.length - 1; i >= 0 && budget > 0; i--) {
-    const [lo, hi] = ranges[i];
-    if (hi - lo + 1 <= budget) {
-      // A range no larger than the budget cannot overflow it: skip the streaming query (charge its size).
-      budget -= hi - lo + 1;
-      scoped.push([lo, hi]);
-      continue;
+  // Cap: ranges newest first until `cap` captions are in scope. A single range needs no probe: the ranking
+  // statement's LIMIT is the cap. Several: small ranges are charged their size, larger ones stream matching
+  // rowids (no ranking) to find where the cap runs out.
+  const cap = Math.max(1, opts.rankCap ?? Math.max(limit * 4, DEFAULT_RANK_CAP));
+  let scoped: Array<[number, number]> = ranges;
+  if (ranges.length > 1) {
+    let budget = cap;
+    const stream = db.prepare('SELECT rowid FROM captions_fts WHERE captions_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?').pluck();
+    scoped = [];
+    for (let i = ranges.length - 1; i >= 0 && budget > 0; i--) {
+      const [lo, hi] = ranges[i];
+      if (hi - lo + 1 <= budget) {
+        budget -= hi - lo + 1;
+        scoped.unshift([lo, hi]);
+        continue;
+      }
+      const ids = stream.all(match, lo, hi, budget) as number[];
+      if (!ids.length) continue;
+      budget -= ids.length;
+      scoped.unshift([budget === 0 ? ids[ids.length - 1] : lo, hi]);
     }
-    const ids = stream.all(match, lo, hi, budget) as number[];
-    if (!ids.length) continue;
-    budget -= ids.length;
-    scoped.push([budget === 0 ? ids[ids.length - 1] : lo, hi]);
+    if (!scoped.length) return [];
   }
 
-  // bm25() sorted by SQLite, not FTS5's ORDER BY rank: FTS5's rank sorter ignored the rowid bounds and was
-  // 5× slower on 1M captions. The joins check filters exactly (ranges are supersets) before the LIMIT.
-  const k = limit * 4;
-  const ranked = db.prepare(recWhere.length
+  // One ranking statement, newest first (FTS5 seeks straight to the upper bound in rowid DESC order; an
+  // ascending scan from a lower bound walked the doclist from its start) and stopping at the cap. bm25()'s IDF
+  // is a full-table pass per phrase, paid once per statement, so the scoped ranges are not ranked one statement
+  // each: they become an OR prefilter (coalesced supersets: gaps hold no filtered caption) and the joins check
+  // the filters exactly.
+  const scope = coalesce(scoped, MAX_RANGES);
+  const lo = scope[0][0];
+  const hi = scope[scope.length - 1][1];
+  const within = scope.length > 1 ? ` AND (${scope.map((_, i) => `+captions_fts.rowid BETWEEN @a${i} AND @b${i}`).reverse().join(' OR ')})` : '';
+  if (within) scope.forEach(([a, b], i) => { args[`a${i}`] = a; args[`b${i}`] = b; });
+  const capped = db.prepare(recWhere.length
     ? `SELECT captions_fts.rowid AS id, bm25(captions_fts) AS rank FROM captions_fts
         CROSS JOIN captions c ON c.id = captions_fts.rowid
         CROSS JOIN windows w ON w.id = c.window_id
         CROSS JOIN recordings r ON r.id = w.recording_id
-        WHERE captions_fts MATCH @match AND captions_fts.rowid BETWEEN @lo AND @hi AND ${recWhere.join(' AND ')}
-        ORDER BY rank LIMIT @k`
-    : 'SELECT rowid AS id, bm25(captions_fts) AS rank FROM captions_fts WHERE captions_fts MATCH @match AND rowid BETWEEN @lo AND @hi ORDER BY rank LIMIT @k');
-  let top: Array<{ id: number; rank: number }> = [];
-  for (const [lo, hi] of scoped) top.push(...(ranked.all({ ...args, match, lo, hi, k }) as Array<{ id: number; rank: number }>));
-  if (scoped.length > 1) top = top.sort((a, b) => a.rank - b.rank).slice(0, k);
+        WHERE captions_fts MATCH @match AND captions_fts.rowid BETWEEN @lo AND @hi${within} AND ${recWhere.join(' AND ')}
+        ORDER BY captions_fts.rowid DESC LIMIT @cap`
+    : 'SELECT rowid AS id, bm25(captions_fts) AS rank FROM captions_fts WHERE captions_fts MATCH @match AND rowid BETWEEN @lo AND @hi ORDER BY rowid DESC LIMIT @cap');
+  const k = limit * 4;
+  // Best BM25 first; equal scores: newest first (deterministic, whatever order FTS5 streamed them in).
+  const top = (capped.all({ ...args, match, lo, hi, cap }) as Array<{ id: number; rank: number }>)
+    .sort((a, b) => a.rank - b.rank || b.id - a.id).slice(0, k);
 
   const detail = db.prepare(`SELECT c.id, w.recording_id, r.path, w.start_s, w.end_s FROM captions c
     JOIN windows w ON w.id = c.window_id JOIN recordings r ON r.id = w.recording_id WHERE c.id = ?`);
@@ -142,6 +156,26 @@ export function search(lib: Library, query: string, opts: SearchOptions & { rank
   const textOf = db.prepare('SELECT text FROM captions WHERE id = ?').pluck();
   for (const m of moments) m.snippet = makeSnippet((textOf.get(m.captionIds[0]) as string | undefined) ?? '', terms, open, close);
   return moments;
+}
+
+/** At most this many OR'ed rowid ranges in the ranking statement; more are merged across their smallest gaps. */
+const MAX_RANGES = 32;
+
+/**
+ * Sorted, disjoint ranges reduced to at most `max` by closing the smallest gaps (the result covers the input).
+ * Equal gaps close oldest first: the ranking scan runs newest first and usually stops inside the newest ranges.
+ */
+export function coalesce(ranges: Array<[number, number]>, max: number): Array<[number, number]> {
+  if (ranges.length <= max) return ranges.map(([a, b]) => [a, b]);
+  const order = ranges.slice(1).map(([a], i) => ({ i, gap: a - ranges[i][1] })).sort((x, y) => x.gap - y.gap || x.i - y.i);
+  const close = new Set(order.slice(0, ranges.length - max).map((g) => g.i));
+  const out: Array<[number, number]> = [[ranges[0][0], ranges[0][1]]];
+  ranges.slice(1).forEach(([a, b], i) => {
+    const last = out[out.length - 1];
+    if (close.has(i)) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  });
+  return out;
 }
 
 function nextDay(d: string): string {

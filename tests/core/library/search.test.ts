@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { openLibrary, type Library } from '../../../src-main/core/library/store.js';
-import { search } from '../../../src-main/core/library/search.js';
+import { coalesce, search } from '../../../src-main/core/library/search.js';
 import { toFtsQuery } from '../../../src-main/core/library/fts-query.js';
 import { scratchDir } from '../../helpers/tiny.js';
 import { seedRecordings } from './index-seed.js';
@@ -113,4 +113,35 @@ test('filters stay exact when a recording\'s captions are not contiguous; rankin
   assert.deepEqual(capped.map((m) => m.start).sort((a, b) => a - b), [50, 420]);
   assert.equal(search(l, 'ticket OR lantern', { limit: 10 }).length, 3);
   l.close();
+});
+
+test('the rank cap counts only captions that pass the filters, even inside a range that spans other recordings', () => {
+  const l = lib();
+  // Recording 1's ids span [1, 8]; id 7 (recording 3's van) lies inside and must not use up the cap.
+  const w = l.db.prepare("INSERT INTO windows (recording_id, idx, start_s, end_s, sample_times) VALUES (1, 9, 50, 60, '[]') RETURNING id").pluck().get();
+  l.db.prepare("INSERT INTO captions (window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (?, 'm', 'dense', 'A lantern by the gate.', 5, 't')").run(w);
+  const r = search(l, 'van OR forklift OR lantern', { recordingIds: [1], rankCap: 2, limit: 10 });
+  assert.deepEqual(r.map((m) => m.start).sort((a, b) => a - b), [32, 50]);
+  l.close();
+});
+
+test('equal BM25 scores rank the newest caption first', () => {
+  const l = lib();
+  const win = l.db.prepare("INSERT INTO windows (recording_id, idx, start_s, end_s, sample_times) VALUES (?, ?, ?, ?, '[]') RETURNING id").pluck();
+  const cap = l.db.prepare("INSERT INTO captions (window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (?, 'm', 'dense', 'A heron lands on the pier.', 6, 't')");
+  cap.run(win.get(2, 7, 900, 910));
+  cap.run(win.get(3, 7, 100, 110));
+  const r = search(l, 'heron');
+  assert.equal(r.length, 2);
+  assert.equal(r[0].score, r[1].score);
+  assert.deepEqual(r.map((m) => m.recordingId), [3, 2]);
+  l.close();
+});
+
+test('coalesce keeps at most max ranges, covers every input range, and closes equal gaps oldest first', () => {
+  const ranges: Array<[number, number]> = [[1, 2], [11, 12], [21, 22], [31, 32], [35, 36]];
+  assert.deepEqual(coalesce(ranges, 5), ranges);
+  assert.deepEqual(coalesce(ranges, 3), [[1, 12], [21, 22], [31, 36]]); // the 3-wide gap first, then the oldest 9-wide
+  assert.deepEqual(coalesce(ranges, 2), [[1, 22], [31, 36]]);
+  assert.deepEqual(coalesce(ranges, 1), [[1, 36]]);
 });
