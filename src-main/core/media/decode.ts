@@ -135,7 +135,10 @@ async function* decodeSpan(
     let last: Uint8Array | null = null;
     for await (const rgb of decodeGroup(file, rel, { ...ctx, seekTo })) {
       last = rgb;
-      yield* out(group[gi++]!, rgb, false);
+      for (const f of out(group[gi++]!, rgb, false)) {
+        if (ctx.opts.signal?.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
+        yield f;
+      }
     }
     // ffmpeg ended before every picked frame came out (undecodable tail): the remaining times get the last decoded
     // frame, as the reference clamps indices to the decodable frames.
@@ -201,6 +204,8 @@ async function* decodeGroup(file: string, rel: number[], c: GroupCtx): AsyncGene
         off += n;
         if (fill === frameBytes) {
           clearTimeout(timer); // the consumer may take its time; the stall clock restarts on the next chunk
+          // Frames already in this chunk are not handed out once the caller has aborted.
+          if (c.opts.signal?.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
           yield cur;
           pet();
           cur = fresh();
