@@ -47,7 +47,8 @@ export function kickJobs(ctx: CoreContext, lib: Library): void {
     do {
       st.again = false;
       try {
-        await runQueued(lib, executors, { signal: st.ac.signal, emit: ctx.emit });
+        // A host that stops is not the user pausing: the job it interrupts waits in the queue for the next start.
+        await runQueued(lib, executors, { signal: st.ac.signal, emit: ctx.emit, onInterrupt: 'queued' });
       } catch (err) {
         ctx.logger.error('job loop failed', err);
       }
@@ -72,11 +73,6 @@ export async function stopJobs(ctx: CoreContext): Promise<void> {
   if (!cur) return;
   cur.ac.abort();
   await cur.loop;
-  if (!cur.lib.db.open) return;
-  // The runner marks a job stopped by its host 'paused' with its "Interrupted" message and no error code; a host
-  // shutting down is not the user pausing, so the job waits in the queue instead.
-  cur.lib.db.prepare(`UPDATE jobs SET status = 'queued', error_message = NULL, finished_at = NULL, updated_at = ?
-    WHERE status = 'paused' AND error_code IS NULL AND error_message LIKE 'Interrupted%'`).run(new Date().toISOString());
 }
 
 /** Whether this host runs background jobs (the CLI runs them in the foreground instead). */

@@ -2,13 +2,13 @@
 // every section, save a screenshot of each under test-results/, and fail on any console error or page error.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
 import { scratchDir } from '../helpers/tiny.js';
 import { buildRendererForTest } from '../helpers/renderer-build.js';
+import { findChromium } from '../helpers/chromium.js';
 
 const SECTIONS = [
   { id: 'library', label: 'Library', expect: 'Library file' },
@@ -19,13 +19,6 @@ const SECTIONS = [
   { id: 'settings', label: 'Settings', expect: 'Acceleration' },
 ];
 
-function findChromium(): string | null {
-  for (const p of [process.env.CHROMIUM_BIN, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']) {
-    if (p && existsSync(p)) return p;
-  }
-  const r = spawnSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' });
-  return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : null;
-}
 
 const executablePath = findChromium();
 let srv: ServeProcess | undefined;

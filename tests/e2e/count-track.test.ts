@@ -7,7 +7,6 @@
 // cancelled from the page and its stored windows stay listed. Screenshots go to test-results/e2e-count-track/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -22,15 +21,11 @@ import { createCoreContext } from '../../src-main/core/platform/create-context.j
 import { analyticsExecutor, finishRun, queueAnalyticsJob, recordWindowAnswer } from '../../src-main/core/analytics/run-jobs.js';
 import { planWindows } from '../../src-main/core/analytics/run-plan.js';
 import { loadCountResult } from '../../src-main/core/analytics/run-store.js';
+import { findChromium } from '../helpers/chromium.js';
 
 const SAMPLE = '/work/shared/samples/concourse-crowd-720p.avi';
 const FRAME = { width: 1280, height: 720 };
 
-function findChromium(): string | null {
-  for (const p of [process.env.CHROMIUM_BIN, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']) if (p && existsSync(p)) return p;
-  const r = spawnSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' });
-  return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : null;
-}
 
 const executablePath = findChromium();
 let srv: ServeProcess | undefined;

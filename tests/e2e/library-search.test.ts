@@ -3,8 +3,7 @@
 // result, and the player's currentTime is the moment's start (±0.5 s). Screenshots go to test-results/e2e-library/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import type { MomentDto, WindowDto } from '../../src-main/api/ops/library.js';
@@ -12,14 +11,8 @@ import { startServeProcess, type ServeProcess } from '../helpers/serve-process.j
 import { scratchDir, tinyCheckpoint } from '../helpers/tiny.js';
 import { buildRendererForTest } from '../helpers/renderer-build.js';
 import { sampleClip } from '../helpers/media-fixtures.js';
+import { findChromium } from '../helpers/chromium.js';
 
-function findChromium(): string | null {
-  for (const p of [process.env.CHROMIUM_BIN, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']) {
-    if (p && existsSync(p)) return p;
-  }
-  const r = spawnSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' });
-  return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : null;
-}
 
 const executablePath = findChromium();
 const sample = sampleClip('concourse-crowd-720p.avi');

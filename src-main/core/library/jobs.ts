@@ -160,6 +160,11 @@ export interface RunJobOptions {
   /** Minimum ms between job.progress events (default 250). */
   throttleMs?: number;
   now?: () => number;
+  /**
+   * What a job stopped by `signal` becomes: 'paused' (default: a CLI stopped by the user, resumed on request) or
+   * 'queued' (a host shutting down: the next host start continues it).
+   */
+  onInterrupt?: 'paused' | 'queued';
 }
 
 /** Claims a queued job and runs it to done/paused/cancelled/failed; returns the final row. Throws JOB_CONFLICT if not queued. */
@@ -231,6 +236,7 @@ export async function runJob(lib: Library, id: number, executors: Record<string,
     const reason = ac.signal.aborted ? ac.signal.reason : null;
     if (reason === 'cancel') status = 'cancelled';
     else if (reason === 'pause') status = 'paused';
+    else if (reason === 'interrupt' && opts.onInterrupt === 'queued') status = 'queued';
     else if (reason === 'interrupt') { status = 'paused'; errorMessage = 'Interrupted (the app or CLI stopped); resume to continue.'; }
     else if (err instanceof AppError && PAUSING_ERROR_CODES.has(err.code)) { status = 'paused'; errorCode = err.code; errorMessage = err.message; }
     else if (err instanceof AppError && err.code === 'CANCELLED') status = 'cancelled';

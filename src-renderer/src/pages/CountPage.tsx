@@ -1,14 +1,14 @@
 // Count: a query over a recording (or a range of it) run as a job with progress/ETA/cancel; the result is the
 // de-duplicated total, per-window counts, malformed windows with reasons, and every instance as evidence (crop
 // thumbnail around the point); clicking an instance seeks the player there and draws the point on the video.
-import { useCallback, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import type { MolmoscopeBridge } from '../api/client.js';
 import { VideoPlayer, type VideoPlayerHandle } from '../components/VideoPlayer.js';
 import { LivePartial } from '../components/LivePartial.js';
-import { RunPanel, type RunRequest } from '../components/analytics/RunPanel.js';
+import { RunPanel } from '../components/analytics/RunPanel.js';
 import { WindowList } from '../components/analytics/WindowList.js';
 import { ExportBar } from '../components/analytics/ExportBar.js';
-import { fmtTime, useJob, useOpenLibrary, useRecordings, useRunResult, useRuns } from '../components/analytics/use-analytics.js';
+import { fmtTime, useOpenLibrary, useRecordings, useRunJob, useRunResult } from '../components/analytics/use-analytics.js';
 import type { CountResultDto } from '../../../src-main/api/ops/analytics.js';
 import './analytics.css';
 
@@ -35,18 +35,10 @@ function Crop({ api, recordingId, s, frameW }: { api: MolmoscopeBridge; recordin
 export function CountPage({ api }: { api: MolmoscopeBridge }) {
   const library = useOpenLibrary(api);
   const { recordings, error: recError } = useRecordings(api, !!library);
-  const { runs, reload } = useRuns(api, 'count', !!library);
-  const [runId, setRunId] = useState<number | null>(null);
+  const { runs, runId, setRunId, job, run } = useRunJob(api, 'count', !!library);
   const { result, error } = useRunResult(api, runId);
   const [picked, setPicked] = useState<{ instance: number; s: Sighting } | null>(null);
   const player = useRef<VideoPlayerHandle>(null);
-  const onEnd = useCallback(async (jobId: number) => {
-    const rs = await reload();
-    const mine = rs.find((r) => r.jobId === jobId);
-    if (mine) setRunId(mine.id);
-  }, [reload]);
-  const job = useJob(api, onEnd);
-  const run = (req: RunRequest) => void job.start({ kind: 'count', query: req.query, scope: { recordingId: req.recordingId, start: req.start, end: req.end }, settings: req.settings });
   const pick = (id: number | null) => { setRunId(id); setPicked(null); };
   const count = result?.count ?? null;
   const frame = result?.run.frame;

@@ -6,11 +6,11 @@ import { useCallback, useMemo, useRef, useState } from 'react';
 import type { MolmoscopeBridge } from '../api/client.js';
 import { VideoPlayer, type VideoPlayerHandle } from '../components/VideoPlayer.js';
 import { LivePartial } from '../components/LivePartial.js';
-import { RunPanel, type RunRequest } from '../components/analytics/RunPanel.js';
+import { RunPanel } from '../components/analytics/RunPanel.js';
 import { WindowList } from '../components/analytics/WindowList.js';
 import { ExportBar } from '../components/analytics/ExportBar.js';
 import { StitchDecisions } from '../components/analytics/StitchDecisions.js';
-import { fmtTime, useJob, useOpenLibrary, useRecordings, useRunResult, useRuns } from '../components/analytics/use-analytics.js';
+import { fmtTime, useOpenLibrary, useRecordings, useRunJob, useRunResult } from '../components/analytics/use-analytics.js';
 import { TrackTimeline } from '../components/timeline/TrackTimeline.js';
 import { TrackOverlay } from '../components/timeline/TrackOverlay.js';
 import { buildModel } from '../components/timeline/timeline-model.js';
@@ -23,8 +23,7 @@ import './analytics.css';
 export function TrackPage({ api }: { api: MolmoscopeBridge }) {
   const library = useOpenLibrary(api);
   const { recordings, error: recError } = useRecordings(api, !!library);
-  const { runs, reload } = useRuns(api, 'track', !!library);
-  const [runId, setRunId] = useState<number | null>(null);
+  const { runs, runId, setRunId, job, run } = useRunJob(api, 'track', !!library);
   const { result, error, setResult } = useRunResult(api, runId);
   const [time, setTime] = useState(0);
   const [selected, setSelected] = useState<number | null>(null);
@@ -32,13 +31,6 @@ export function TrackPage({ api }: { api: MolmoscopeBridge }) {
   const [rename, setRename] = useState('');
   const [mergeWith, setMergeWith] = useState('');
   const player = useRef<VideoPlayerHandle>(null);
-  const onEnd = useCallback(async (jobId: number) => {
-    const rs = await reload();
-    const mine = rs.find((r) => r.jobId === jobId);
-    if (mine) setRunId(mine.id);
-  }, [reload]);
-  const job = useJob(api, onEnd);
-  const run = (req: RunRequest) => void job.start({ kind: 'track', query: req.query, scope: { recordingId: req.recordingId, start: req.start, end: req.end }, settings: req.settings });
 
   const tracks = result?.tracks ?? null;
   const model = useMemo(() => buildModel(tracks?.tracks ?? []), [tracks]);

@@ -6,6 +6,7 @@ import type { ApiError } from '../../../../src-main/api/errors.js';
 import type { EventPayload, OpRequest } from '../../../../src-main/api/contract.js';
 import type { Recording } from '../../../../src-main/api/ops/library.js';
 import type { RunDto, RunResultDto } from '../../../../src-main/api/ops/analytics.js';
+import type { RunRequest } from './RunPanel.js';
 
 export type RunKind = 'count' | 'track';
 export type JobProgress = EventPayload<'job.progress'>;
@@ -112,4 +113,19 @@ export function useJob(api: MolmoscopeBridge, onEnd: (jobId: number, p: JobProgr
 export function fmtTime(s: number): string {
   const m = Math.floor(s / 60);
   return `${m}:${(s - 60 * m).toFixed(1).padStart(4, '0')}`;
+}
+
+/** A Count/Track page's runs, the selected run, and `run(req)`, which queues a job and selects its run when it ends. */
+export function useRunJob(api: MolmoscopeBridge, kind: RunKind, open: boolean) {
+  const { runs, reload } = useRuns(api, kind, open);
+  const [runId, setRunId] = useState<number | null>(null);
+  const onEnd = useCallback(async (jobId: number) => {
+    const rs = await reload();
+    const mine = rs.find((r) => r.jobId === jobId);
+    if (mine) setRunId(mine.id);
+  }, [reload]);
+  const job = useJob(api, onEnd);
+  const run = (req: RunRequest) =>
+    void job.start({ kind, query: req.query, scope: { recordingId: req.recordingId, start: req.start, end: req.end }, settings: req.settings });
+  return { runs, runId, setRunId, job, run };
 }
