@@ -1,28 +1,55 @@
-// Turns what a user typed into a safe FTS5 MATCH expression: words, "phrases", prefix* and OR.
+// Turns what a user typed into a safe FTS5 MATCH expression over captions_terms: words, "phrases", prefix* and OR.
 // Anything else (stray quotes, lone AND/NOT, bare *, column filters, brackets) is neutralised, never thrown.
+import { foldWord, pairOf, statsKey, terms as termsOf } from './terms.js';
+
+/** One thing a caption must contain: a term, a term prefix, or a phrase (matched on its word pairs). */
+export interface Alternative {
+  /** This alternative alone, as an FTS5 expression on captions_terms. */
+  match: string;
+  /** caption_stats keys whose repeat counts give its term frequency (a phrase: its pairs, the least counts). */
+  keys: string[];
+  /** Index of the AND group it belongs to. */
+  group: number;
+}
 
 export interface ParsedQuery {
-  /** The FTS5 expression, or '' when nothing searchable is left. */
+  /** The FTS5 expression (AND of groups, each an OR of alternatives), or '' when nothing searchable is left. */
   match: string;
-  /** Plain terms found (for display/highlighting). */
+  /** Every alternative, in order. */
+  alternatives: Alternative[];
+  /** Number of AND groups. */
+  groups: number;
+  /** Plain words found (for display/highlighting). */
   terms: string[];
 }
 
 const WORD = /[\p{L}\p{N}_]+/gu;
+const quote = (t: string) => `"${t.replace(/"/g, '""')}"`;
 
-function quoteTerm(t: string): string {
-  return `"${t.replace(/"/g, '""')}"`;
+/** The alternative for a run of typed words (one word, or a phrase); null when no term is left. */
+function alternative(words: string[], prefix: boolean, group: number): Alternative | null {
+  // Prefix: the last word is only folded (a prefix is not a word, so stemming it would cut it short).
+  const stems = termsOf((prefix ? words.slice(0, -1) : words).join(' '));
+  if (prefix) stems.push(...(foldWord(words[words.length - 1]).match(/[\p{L}\p{N}]+/gu) ?? []));
+  if (!stems.length) return null;
+  const star = prefix ? '*' : '';
+  if (stems.length === 1) return { match: `w:${quote(stems[0])}${star}`, keys: prefix ? [] : [statsKey(stems[0])], group };
+  const pairs = stems.slice(1).map((s, i) => pairOf(stems[i], s));
+  return { match: `p:${quote(pairs.join(' '))}${star}`, keys: prefix ? pairs.slice(0, -1).map(statsKey) : pairs.map(statsKey), group };
 }
 
-/** Sanitises a user query into an FTS5 MATCH string; balanced "…" become phrases, word* a prefix, OR stays OR. */
+/** Sanitises a user query; balanced "…" become phrases, word* a prefix, OR stays OR, everything else is ANDed. */
 export function toFtsQuery(input: string): ParsedQuery {
-  const groups: string[] = [];
+  const groups: Alternative[][] = [];
   const terms: string[] = [];
   let pendingOr = false;
-  const push = (expr: string) => {
-    if (pendingOr && groups.length) groups[groups.length - 1] = `${groups[groups.length - 1]} OR ${expr}`;
-    else groups.push(expr);
+  const push = (words: string[], prefix: boolean) => {
+    const joinOr = pendingOr && groups.length > 0;
     pendingOr = false;
+    const alt = alternative(words, prefix, joinOr ? groups.length - 1 : groups.length);
+    if (!alt) return;
+    if (joinOr) groups[groups.length - 1].push(alt);
+    else groups.push([alt]);
   };
   // Split into balanced "phrases" and the rest; an unbalanced quote is treated as a space.
   const quoteCount = (input.match(/"/g) ?? []).length;
@@ -33,7 +60,7 @@ export function toFtsQuery(input: string): ParsedQuery {
       const words = m[1].match(WORD) ?? [];
       if (!words.length) continue;
       terms.push(...words);
-      push(words.length === 1 ? quoteTerm(words[0]) : quoteTerm(words.join(' ')));
+      push(words, false);
       continue;
     }
     const tok = m[2];
@@ -42,14 +69,14 @@ export function toFtsQuery(input: string): ParsedQuery {
       continue;
     }
     const prefix = tok.endsWith('*');
-    // "red-car" or "o'clock" are several tokens to the unicode61 tokenizer: keep them together as a phrase;
-    // any other punctuation (column:filter, brackets, ^) just separates terms.
+    // "red-car" or "o'clock" are several terms: keep them together as a phrase; any other punctuation
+    // (column:filter, brackets, ^) just separates words.
     const parts = tok.split(/[^\p{L}\p{N}_'’.-]+/u).map((x) => x.match(WORD) ?? []).filter((w) => w.length);
     parts.forEach((words, i) => {
       terms.push(...words);
-      const phrase = quoteTerm(words.join(' '));
-      push(prefix && i === parts.length - 1 ? `${phrase}*` : phrase);
+      push(words, prefix && i === parts.length - 1);
     });
   }
-  return { match: groups.map((g) => (g.includes(' OR ') ? `(${g})` : g)).join(' AND '), terms };
+  const match = groups.map((g) => (g.length > 1 ? `(${g.map((a) => a.match).join(' OR ')})` : g[0].match)).join(' AND ');
+  return { match, alternatives: groups.flat(), groups: groups.length, terms };
 }

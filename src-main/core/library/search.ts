@@ -27,7 +27,7 @@ export interface Moment {
   path: string;
   start: number;
   end: number;
-  /** Higher is better (negated BM25 of the best caption in the moment). */
+  /** Higher is better: the BM25 score of the best caption in the moment. */
   score: number;
   snippet: string;
   /** Caption ids merged into this moment, best first. */
@@ -42,10 +42,23 @@ interface Hit { id: number; recording_id: number; path: string; start_s: number;
  * plausible hits the newest are the useful ones. Queries with fewer matches are ranked exactly.
  */
 export const DEFAULT_RANK_CAP = 5_000;
+/** Document frequencies of alternatives more common than this are estimated from their newest this-many matches. */
+export const DF_SAMPLE = 2_000;
+const K1 = 1.2;
+const B = 0.75;
 
-/** Searches captions; returns moments sorted by score. A query with nothing searchable returns []. */
+/**
+ * Searches captions; returns moments sorted by score. A query with nothing searchable returns [].
+ *
+ * Scoring is BM25 (k1 1.2, b 0.75, IDF ln(1 + (N − n + 0.5)/(n + 0.5))) computed in SQL from captions_terms
+ * matches and caption_stats, not FTS5's bm25(): that function counts every phrase's documents over the whole
+ * table on each query (~70 ms for a word in most captions of 1M). Here n is exact for an alternative with fewer
+ * than DF_SAMPLE matches and otherwise estimated from the id span of its newest DF_SAMPLE matches; a phrase is
+ * matched on its word pairs, with the term frequency of its least repeated pair.
+ */
 export function search(lib: Library, query: string, opts: SearchOptions & { rankCap?: number } = {}): Moment[] {
-  const { match, terms } = toFtsQuery(query);
+  const parsed = toFtsQuery(query);
+  const { match, terms, alternatives: alts } = parsed;
   const limit = Math.max(1, Math.min(opts.limit ?? 20, 1000));
   if (!match) return [];
   const db = lib.db;
@@ -64,6 +77,8 @@ export function search(lib: Library, query: string, opts: SearchOptions & { rank
   if (opts.minDuration !== undefined) { recWhere.push('r.duration_s >= @minD'); args.minD = opts.minDuration; }
   if (opts.maxDuration !== undefined) { recWhere.push('r.duration_s <= @maxD'); args.maxD = opts.maxDuration; }
 
+  const maxId = db.prepare('SELECT max(id) FROM captions').pluck().get() as number | null;
+  if (maxId === null) return [];
   // Scope: caption-id ranges that hold the filtered recordings' captions (an indexing job writes a recording's
   // captions in one run, so each is usually one range). The join below still checks the filter exactly.
   let ranges: Array<[number, number]>;
@@ -85,19 +100,14 @@ export function search(lib: Library, query: string, opts: SearchOptions & { rank
       if (c.lo !== null && c.hi !== null) rows.push({ lo: c.lo, hi: c.hi });
     }
     rows.sort((a, b) => a.lo - b.lo);
-    ranges = [];
-    if (wide) {
-      const hi = db.prepare('SELECT max(id) FROM captions').pluck().get() as number | null;
-      if (hi !== null) ranges.push([1, hi]);
-    }
+    ranges = wide ? [[1, maxId]] : [];
     for (const { lo, hi } of rows) {
       const last = ranges[ranges.length - 1];
       if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
       else ranges.push([lo, hi]);
     }
   } else {
-    const hi = db.prepare('SELECT max(id) FROM captions').pluck().get() as number | null;
-    ranges = hi === null ? [] : [[1, hi]];
+    ranges = [[1, maxId]];
   }
   if (!ranges.length) return [];
 
@@ -108,7 +118,7 @@ export function search(lib: Library, query: string, opts: SearchOptions & { rank
   let scoped: Array<[number, number]> = ranges;
   if (ranges.length > 1) {
     let budget = cap;
-    const stream = db.prepare('SELECT rowid FROM captions_fts WHERE captions_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?').pluck();
+    const stream = db.prepare('SELECT rowid FROM captions_terms WHERE captions_terms MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?').pluck();
     scoped = [];
     for (let i = ranges.length - 1; i >= 0 && budget > 0; i--) {
       const [lo, hi] = ranges[i];
@@ -125,32 +135,72 @@ export function search(lib: Library, query: string, opts: SearchOptions & { rank
     if (!scoped.length) return [];
   }
 
-  // One ranking statement, newest first (FTS5 seeks straight to the upper bound in rowid DESC order; an
-  // ascending scan from a lower bound walked the doclist from its start) and stopping at the cap. bm25()'s IDF
-  // is a full-table pass per phrase, paid once per statement, so the scoped ranges are not ranked one statement
-  // each: they become an OR prefilter (coalesced supersets: gaps hold no filtered caption) and the joins check
-  // the filters exactly.
+  // The candidates: one statement, newest first (FTS5 seeks straight to the upper bound in rowid DESC order)
+  // and stopping at the cap. The scoped ranges become an OR prefilter (coalesced supersets: gaps hold no
+  // filtered caption) and the joins check the filters exactly.
   const scope = coalesce(scoped, MAX_RANGES);
   const lo = scope[0][0];
   const hi = scope[scope.length - 1][1];
-  const within = scope.length > 1 ? ` AND (${scope.map((_, i) => `+captions_fts.rowid BETWEEN @a${i} AND @b${i}`).reverse().join(' OR ')})` : '';
+  const within = scope.length > 1 ? ` AND (${scope.map((_, i) => `+captions_terms.rowid BETWEEN @a${i} AND @b${i}`).reverse().join(' OR ')})` : '';
   if (within) scope.forEach(([a, b], i) => { args[`a${i}`] = a; args[`b${i}`] = b; });
-  const capped = db.prepare(recWhere.length
-    ? `SELECT captions_fts.rowid AS id, bm25(captions_fts) AS rank FROM captions_fts
-        CROSS JOIN captions c ON c.id = captions_fts.rowid
+  const candidates = (bounds: string) => (recWhere.length
+    ? `SELECT captions_terms.rowid AS id FROM captions_terms
+        CROSS JOIN captions c ON c.id = captions_terms.rowid
         CROSS JOIN windows w ON w.id = c.window_id
         CROSS JOIN recordings r ON r.id = w.recording_id
-        WHERE captions_fts MATCH @match AND captions_fts.rowid BETWEEN @lo AND @hi${within} AND ${recWhere.join(' AND ')}
-        ORDER BY captions_fts.rowid DESC LIMIT @cap`
-    : 'SELECT rowid AS id, bm25(captions_fts) AS rank FROM captions_fts WHERE captions_fts MATCH @match AND rowid BETWEEN @lo AND @hi ORDER BY rowid DESC LIMIT @cap');
+        WHERE captions_terms MATCH @match AND ${bounds}${within} AND ${recWhere.join(' AND ')}
+        ORDER BY captions_terms.rowid DESC LIMIT @cap`
+    : `SELECT rowid AS id FROM captions_terms WHERE captions_terms MATCH @match AND ${bounds} ORDER BY rowid DESC LIMIT @cap`);
+  Object.assign(args, { match, lo, hi, cap });
+
+  // BM25's statistics: N and the average length from caption_totals; each alternative's document frequency.
+  const totals = db.prepare('SELECT n, length FROM caption_totals WHERE id = 1').get() as { n: number; length: number } | undefined;
+  const n = Math.max(1, totals?.n ?? 0);
+  args.avgdl = Math.max(1, (totals?.length ?? 0) / n);
+  const idf = (df: number) => Math.log(1 + (n - df + 0.5) / (df + 0.5));
+  const dfOf = (count: number, oldest: number | null, sample: number) =>
+    count < sample || oldest === null ? count : Math.min(n, Math.max(count, (sample * maxId) / (maxId - oldest + 1)));
+  const single = alts.length === 1;
+  // One alternative, no filter: its IDF is a constant factor and its frequency comes out of the ranking statement.
+  const dfFromRanking = single && !recWhere.length;
+  const sampleStmt = db.prepare('SELECT count(*) AS n, min(rowid) AS oldest FROM (SELECT rowid FROM captions_terms WHERE captions_terms MATCH ? ORDER BY rowid DESC LIMIT ?)');
+  const idfs = alts.map((a) => {
+    if (dfFromRanking) return 1;
+    const s = sampleStmt.get(a.match, DF_SAMPLE) as { n: number; oldest: number | null };
+    return idf(dfOf(s.n, s.oldest, DF_SAMPLE));
+  });
+  // An alternative of an OR group is not in every candidate: membership is checked against its matches among the
+  // candidates' id span (the oldest candidate bounds it).
+  let wlo = lo;
+  const inGroup = alts.map((a) => alts.filter((b) => b.group === a.group).length > 1);
+  if (inGroup.some(Boolean)) {
+    wlo = (db.prepare(`SELECT min(id) FROM (${candidates('captions_terms.rowid BETWEEN @lo AND @hi')})`).pluck().get(args) as number | null) ?? hi + 1;
+    if (wlo > hi) return [];
+  }
+  args.wlo = wlo;
+  const tfs = alts.map((a, i) => {
+    a.keys.forEach((k, j) => { args[`k${i}_${j}`] = k; args[`kl${i}_${j}`] = k.length; });
+    const reps = a.keys.map((_, j) => `coalesce(nullif(CAST(substr(s.stats, nullif(instr(s.stats, @k${i}_${j}), 0) + @kl${i}_${j}) AS INTEGER), 0), 1)`);
+    const tf = reps.length === 0 ? '1' : reps.length === 1 ? reps[0] : `min(${reps.join(', ')})`;
+    if (!inGroup[i]) return tf;
+    args[`m${i}`] = a.match;
+    return `(CASE WHEN cand.id IN (SELECT rowid FROM captions_terms WHERE captions_terms MATCH @m${i} AND rowid BETWEEN @wlo AND @hi) THEN ${tf} ELSE 0 END)`;
+  });
+  alts.forEach((_, i) => { args[`idf${i}`] = idfs[i]; });
+  const score = tfs.map((_, i) => `@idf${i} * t${i} * ${K1 + 1} / (t${i} + ${K1} * (${1 - B} + ${B} * len / @avgdl))`).join(' + ');
+  const ranked = db.prepare(`WITH cand AS (${candidates('captions_terms.rowid BETWEEN @wlo AND @hi')}),
+    scored AS (SELECT cand.id AS id, CAST(s.stats AS INTEGER) AS len${tfs.map((t, i) => `, ${t} AS t${i}`).join('')}
+      FROM cand JOIN caption_stats s ON s.id = cand.id)
+    SELECT id, ${score} AS score, count(*) OVER () AS n, min(id) OVER () AS oldest FROM scored
+    ORDER BY score DESC, id DESC LIMIT @k`);
   const k = limit * 4;
   // Best BM25 first; equal scores: newest first (deterministic, whatever order FTS5 streamed them in).
-  const top = (capped.all({ ...args, match, lo, hi, cap }) as Array<{ id: number; rank: number }>)
-    .sort((a, b) => a.rank - b.rank || b.id - a.id).slice(0, k);
+  const rows = ranked.all({ ...args, k }) as Array<{ id: number; score: number; n: number; oldest: number }>;
+  const scale = dfFromRanking && rows.length ? idf(dfOf(rows[0].n, rows[0].oldest, cap)) : 1;
 
   const detail = db.prepare(`SELECT c.id, w.recording_id, r.path, w.start_s, w.end_s FROM captions c
     JOIN windows w ON w.id = c.window_id JOIN recordings r ON r.id = w.recording_id WHERE c.id = ?`);
-  const hits: Hit[] = top.map((t) => ({ ...(detail.get(t.id) as Omit<Hit, 'rank' | 'snippet'>), rank: t.rank, snippet: '' }));
+  const hits: Hit[] = rows.map((t) => ({ ...(detail.get(t.id) as Omit<Hit, 'rank' | 'snippet'>), rank: -t.score * scale, snippet: '' }));
   const moments = mergeMoments(hits).slice(0, limit);
   // Snippets only for the moments returned, from the stored text (no second MATCH per row).
   const textOf = db.prepare('SELECT text FROM captions WHERE id = ?').pluck();

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { AppError } from '../../api/errors.js';
 import { APPLICATION_ID, LATEST_VERSION, migrate, schemaVersion } from './migrations/index.js';
+import { registerTermFunctions } from './terms.js';
 
 export interface OpenLibraryOptions {
   /** Create the file when it does not exist (default false: a missing file is NOT_FOUND). */
@@ -84,6 +85,8 @@ export function openLibrary(path: string, opts: OpenLibraryOptions): Library {
   }
   try {
     db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+    // The caption triggers index text through this function (see terms.ts).
+    registerTermFunctions(db);
     // Read-only checks first: nothing below writes until the file is known to be ours, intact and not newer.
     const version = schemaVersion(db);
     const appId = db.pragma('application_id', { simple: true }) as number;

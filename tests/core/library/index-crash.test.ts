@@ -88,7 +88,11 @@ function checkConsistent(path: string, jobId: number): { done: number; total: nu
     const orphanWindows = lib.db.prepare('SELECT count(*) FROM windows w WHERE NOT EXISTS (SELECT 1 FROM captions c WHERE c.window_id = w.id)').pluck().get();
     assert.equal(orphanWindows, 0, 'a window was stored without its caption');
     assert.equal(windows, captions, 'windows and captions differ');
-    lib.db.prepare("INSERT INTO captions_fts (captions_fts) VALUES ('integrity-check')").run(); // throws SQLITE_CORRUPT_VTAB if out of step
+    lib.db.prepare("INSERT INTO captions_terms (captions_terms) VALUES ('integrity-check')").run(); // throws SQLITE_CORRUPT_VTAB if damaged
+    // Every caption is in the search index, with its statistics, exactly once.
+    assert.equal(lib.db.prepare('SELECT count(*) FROM captions_terms').pluck().get(), captions, 'search index rows differ from captions');
+    assert.equal(lib.db.prepare('SELECT count(*) FROM caption_stats s JOIN captions c ON c.id = s.id').pluck().get(), captions, 'caption_stats differ from captions');
+    assert.deepEqual(lib.db.prepare('SELECT n, length FROM caption_totals').get(), lib.db.prepare('SELECT count(*) AS n, coalesce(sum(CAST(stats AS INTEGER)), 0) AS length FROM caption_stats').get());
     const job = getJob(lib, jobId);
     assert.equal(job.done, captions, 'job progress differs from stored windows');
     return { done: job.done, total: job.total, status: job.status };

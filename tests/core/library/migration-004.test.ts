@@ -27,7 +27,7 @@ test('migration 4 on a v3 DB: earlier data survives, constraints and cascades ho
     INSERT INTO windows (id, recording_id, idx, start_s, end_s, sample_times) VALUES (1, 1, 0, 0, 10, '[1,2]');
     INSERT INTO captions (id, window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (1, 1, 'm', 'dense', 'A red bicycle.', 4, 't');
     INSERT INTO jobs (id, kind, status, params_json, created_at, updated_at) VALUES (1, 'index', 'done', '{}', 't', 't');`);
-  assert.deepEqual(migrate(db), [4]);
+  assert.deepEqual(migrate(db, { to: 4 }), [4]);
   assert.equal(schemaVersion(db), 4);
   assert.equal(db.prepare('SELECT text FROM captions WHERE id = 1').pluck().get(), 'A red bicycle.');
   assert.deepEqual(db.prepare("SELECT rowid FROM captions_fts WHERE captions_fts MATCH 'bicycle'").pluck().all(), [1]);

@@ -80,8 +80,48 @@ test('migration 3 (analytics-sketch): on an empty DB, and on a v2 DB whose data 
   db.close();
 });
 
+test('migration 5 (caption-terms): replaces captions_fts; stored captions are indexed with their BM25 statistics', () => {
+  const empty = fresh('m5-empty.db');
+  assert.deepEqual(migrate(empty, { to: 5 }), [1, 2, 3, 4, 5]);
+  for (const t of ['captions_terms', 'caption_stats', 'caption_totals']) assert.ok(tables(empty).includes(t), t);
+  assert.ok(!tables(empty).includes('captions_fts'));
+  empty.close();
+
+  const path = join(scratchDir('lib-mig'), 'm5.db');
+  const db = new Database(path);
+  migrate(db, { to: 4 });
+  seedV1(db);
+  assert.deepEqual(migrate(db, { to: 5 }), [5]);
+  const ids = (m: string) => db.prepare('SELECT rowid FROM captions_terms WHERE captions_terms MATCH ? ORDER BY rowid').pluck().all(m);
+  // Terms are folded and Porter-stemmed; a phrase is its word pairs.
+  assert.deepEqual(ids('w:bicycl'), [1]);
+  assert.deepEqual(ids('p:"_red_bicycl _bicycl_lean"'), [1]);
+  assert.equal(db.prepare('SELECT stats FROM caption_stats WHERE id = 1').pluck().get(), '8 a:2');
+  assert.deepEqual(db.prepare('SELECT n, length FROM caption_totals').get(), { n: 1, length: 8 });
+  // Triggers keep the index, the statistics and the totals in step with inserts, updates and deletes.
+  db.exec("INSERT INTO captions (id, window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (2, 1, 'm', 'short', 'Bicycles parked. Bicycles!', 2, 't')");
+  assert.deepEqual(ids('w:bicycl'), [1, 2]);
+  assert.equal(db.prepare('SELECT stats FROM caption_stats WHERE id = 2').pluck().get(), '3 bicycl:2');
+  db.exec("UPDATE captions SET text = 'A cart.' WHERE id = 2");
+  assert.deepEqual(ids('w:bicycl'), [1]);
+  assert.deepEqual(ids('w:cart'), [2]);
+  db.exec('DELETE FROM captions WHERE id = 1');
+  assert.deepEqual(ids('w:bicycl'), []);
+  assert.deepEqual(db.prepare('SELECT id FROM caption_stats').pluck().all(), [2]);
+  assert.deepEqual(db.prepare('SELECT n, length FROM caption_totals').get(), { n: 1, length: 2 });
+  assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+  db.prepare("INSERT INTO captions_terms (captions_terms) VALUES ('integrity-check')").run();
+  db.close();
+
+  // A connection that lacks the tokenizer function cannot write a caption at all (never one left unindexed).
+  const bare = new Database(path);
+  assert.throws(() => bare.exec("INSERT INTO captions (id, window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (3, 1, 'm', 'x', 'A cart.', 2, 't')"), /molmo_terms/);
+  assert.equal(bare.prepare('SELECT count(*) FROM captions').pluck().get(), 1);
+  bare.close();
+});
+
 test('every migration has a test above and versions are 1..N without gaps', () => {
-  assert.deepEqual(MIGRATIONS.map((m) => m.version), [1, 2, 3, 4]);
+  assert.deepEqual(MIGRATIONS.map((m) => m.version), [1, 2, 3, 4, 5]);
 });
 
 test('migrating twice is a no-op', () => {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { openLibrary, type Library } from '../../../src-main/core/library/store.js';
-import { coalesce, search } from '../../../src-main/core/library/search.js';
+import { coalesce, DF_SAMPLE, search } from '../../../src-main/core/library/search.js';
 import { toFtsQuery } from '../../../src-main/core/library/fts-query.js';
 import { scratchDir } from '../../helpers/tiny.js';
 import { seedRecordings } from './index-seed.js';
@@ -87,7 +87,7 @@ test('malformed user syntax never throws and still finds what it can', () => {
   assert.deepEqual(search(l, '*'), []);
   assert.deepEqual(search(l, 'AND'), []);
   assert.equal(toFtsQuery('*').match, '');
-  assert.equal(toFtsQuery('red car*').match, '"red" AND "car"*');
+  assert.equal(toFtsQuery('red car*').match, 'w:"red" AND w:"car"*');
   l.close();
 });
 
@@ -144,4 +144,71 @@ test('coalesce keeps at most max ranges, covers every input range, and closes eq
   assert.deepEqual(coalesce(ranges, 3), [[1, 12], [21, 22], [31, 36]]); // the 3-wide gap first, then the oldest 9-wide
   assert.deepEqual(coalesce(ranges, 2), [[1, 22], [31, 36]]);
   assert.deepEqual(coalesce(ranges, 1), [[1, 36]]);
+});
+
+/** BM25 as documented in search.ts, computed here independently from whitespace-split test texts. */
+function bm25(docs: string[][], query: string[][], doc: string[], all = false): number {
+  const n = docs.length;
+  const avgdl = docs.reduce((s, d) => s + d.length, 0) / n;
+  let score = 0;
+  for (const alt of query) {
+    // alt: a term, or a phrase of terms (its frequency: occurrences of the whole phrase, here never repeated).
+    const has = (d: string[]) => d.some((_, i) => alt.every((t, j) => d[i + j] === t));
+    const df = docs.filter(has).length;
+    const tf = alt.length === 1 ? doc.filter((t) => t === alt[0]).length : has(doc) ? 1 : 0;
+    if (!tf && all) return 0;
+    if (!tf) continue;
+    const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+    score += (idf * tf * 2.2) / (tf + 1.2 * (0.25 + (0.75 * doc.length) / avgdl));
+  }
+  return score;
+}
+
+test('scores are BM25 over the whole library: term frequency, length, IDF, OR and phrases', () => {
+  const l = openLibrary(join(scratchDir('lib-search'), 'bm25.db'), { create: true });
+  const recs = seedRecordings(l, [30, 30, 30, 30, 30], '/footage/bm25');
+  const texts = [
+    'gate gate gate opens slowly',
+    'a lantern by the gate',
+    'a very long caption about a gate and many other things that happen near it today',
+    'the ticket machine near the lantern',
+    'ticket machine ticket',
+  ];
+  const win = l.db.prepare("INSERT INTO windows (recording_id, idx, start_s, end_s, sample_times) VALUES (?, 0, 0, 10, '[]') RETURNING id").pluck();
+  const cap = l.db.prepare("INSERT INTO captions (window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (?, 'm', 'dense', ?, 5, 't')");
+  texts.forEach((t, i) => cap.run(win.get(recs[i]), t));
+  const docs = texts.map((t) => t.split(' '));
+  const check = (q: string, query: string[][], all = true) => {
+    const got = search(l, q, { limit: 10 });
+    const want = docs.map((d, i) => ({ rec: recs[i], s: bm25(docs, query, d, all) })).filter((x) => x.s > 0).sort((a, b) => b.s - a.s);
+    assert.deepEqual(got.map((m) => m.recordingId), want.map((w) => w.rec), q);
+    got.forEach((m, i) => assert.ok(Math.abs(m.score - want[i].s) < 1e-9, `${q}: ${m.score} vs ${want[i].s}`));
+  };
+  check('gate', [['gate']]); // tf 3 first, the long caption last
+  check('gate OR lantern', [['gate'], ['lantern']], false);
+  check('lantern gate', [['lantern'], ['gate']]);
+  check('"ticket machine"', [['ticket', 'machine']]);
+  check('"ticket machine" lantern', [['ticket', 'machine'], ['lantern']]);
+  l.close();
+});
+
+test('a common term\'s document frequency is estimated from the id span of its newest matches', () => {
+  const l = openLibrary(join(scratchDir('lib-search'), 'df.db'), { create: true });
+  const [rec] = seedRecordings(l, [30], '/footage/df');
+  const win = l.db.prepare("INSERT INTO windows (recording_id, idx, start_s, end_s, sample_times) VALUES (?, ?, ?, ?, '[]') RETURNING id").pluck();
+  const cap = l.db.prepare("INSERT INTO captions (window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (?, 'm', 'dense', ?, 5, 't')");
+  // 6,000 captions: "pigeon" in every other one (3,000, more than DF_SAMPLE), "heron" only in the newest.
+  const total = 6000;
+  l.db.transaction(() => {
+    for (let i = 0; i < total; i++) cap.run(win.get(rec, i, i, i + 1), i === total - 1 ? 'pigeon heron' : i % 2 ? 'pigeon walks' : 'crow walks');
+  })();
+  assert.ok(DF_SAMPLE < 3000);
+  const n = total;
+  const avgdl = 2;
+  const part = (df: number) => (Math.log(1 + (n - df + 0.5) / (df + 0.5)) * 2.2) / (1 + 1.2 * (0.25 + (0.75 * 2) / avgdl));
+  const [top] = search(l, 'pigeon heron');
+  // The newest 2,000 "pigeon" captions are ids 6000, 5998 … 2002: n ≈ 2,000 × 6,000 / 3,999 (exact: 3,000);
+  // "heron" (fewer than DF_SAMPLE matches) is counted.
+  assert.ok(Math.abs(top.score - (part((DF_SAMPLE * total) / (total - (total - 2 * (DF_SAMPLE - 1)) + 1)) + part(1))) < 1e-9, `${top.score}`);
+  l.close();
 });

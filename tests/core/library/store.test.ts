@@ -127,6 +127,6 @@ test('opening a library written at schema 1 migrates it to the latest and keeps 
   db.close();
   const lib = openLibrary(p, { create: false });
   assert.equal(lib.schemaVersion, LATEST_VERSION);
-  assert.equal(lib.db.prepare("SELECT count(*) FROM captions_fts WHERE captions_fts MATCH 'heron'").pluck().get(), 1);
+  assert.equal(lib.db.prepare("SELECT count(*) FROM captions_terms WHERE captions_terms MATCH 'w:heron'").pluck().get(), 1);
   lib.close();
 });

@@ -6,11 +6,12 @@ import { m001Core } from './001-core.js';
 import { m002CaptionsFts } from './002-captions-fts.js';
 import { m003AnalyticsSketch } from './003-analytics-sketch.js';
 import { m004Analytics } from './004-analytics.js';
+import { m005CaptionTerms } from './005-caption-terms.js';
 
 export type { Migration } from './types.js';
 
 /** Every migration, in version order. */
-export const MIGRATIONS: readonly Migration[] = [m001Core, m002CaptionsFts, m003AnalyticsSketch, m004Analytics];
+export const MIGRATIONS: readonly Migration[] = [m001Core, m002CaptionsFts, m003AnalyticsSketch, m004Analytics, m005CaptionTerms];
 
 /** The schema version this build writes. */
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -1,0 +1,78 @@
+// Migration 5: the search index moves to captions_terms (words and word pairs from our own tokenizer, contentless
+// FTS5) with per-caption BM25 statistics; the FTS5 table of migration 2 is dropped. See search.ts for why.
+import type { Migration } from './types.js';
+import { indexText, registerTermFunctions } from '../terms.js';
+
+export const m005CaptionTerms: Migration = {
+  version: 5,
+  name: 'caption-terms',
+  up(db) {
+    // The triggers below call molmo_terms(); openLibrary registers it on every connection, and so does this step
+    // for a bare connection being migrated.
+    registerTermFunctions(db);
+    db.exec(`
+      DROP TRIGGER IF EXISTS captions_ai;
+      DROP TRIGGER IF EXISTS captions_ad;
+      DROP TRIGGER IF EXISTS captions_au;
+      DROP TABLE IF EXISTS captions_fts;
+
+      -- w: the caption's terms; p: its adjacent-term pairs, so a phrase is matched on pairs (short doclists)
+      -- instead of by comparing the positions of common words. Contentless: the text lives in captions.
+      CREATE VIRTUAL TABLE captions_terms USING fts5(
+        w, p,
+        content = '',
+        contentless_delete = 1,
+        tokenize = "unicode61 remove_diacritics 0 tokenchars '_'"
+      );
+      -- "<length>[ key:count…]" per caption (terms and pairs that occur more than once), for BM25's tf and length.
+      CREATE TABLE caption_stats (
+        id     INTEGER PRIMARY KEY,
+        stats  TEXT NOT NULL
+      );
+      -- Caption count and total length, for BM25's N and average length (one row, kept by triggers).
+      CREATE TABLE caption_totals (
+        id      INTEGER PRIMARY KEY CHECK (id = 1),
+        n       INTEGER NOT NULL,
+        length  INTEGER NOT NULL
+      );
+      INSERT INTO caption_totals (id, n, length) VALUES (1, 0, 0);
+
+      CREATE TRIGGER caption_stats_ai AFTER INSERT ON caption_stats BEGIN
+        UPDATE caption_totals SET n = n + 1, length = length + CAST(new.stats AS INTEGER) WHERE id = 1;
+      END;
+      CREATE TRIGGER caption_stats_ad AFTER DELETE ON caption_stats BEGIN
+        UPDATE caption_totals SET n = n - 1, length = length - CAST(old.stats AS INTEGER) WHERE id = 1;
+      END;
+
+      CREATE TRIGGER captions_terms_ai AFTER INSERT ON captions BEGIN
+        INSERT INTO captions_terms (rowid, w, p) VALUES (new.id, molmo_terms(new.text, 'w'), molmo_terms(new.text, 'p'));
+        INSERT INTO caption_stats (id, stats) VALUES (new.id, molmo_terms(new.text, 's'));
+      END;
+      CREATE TRIGGER captions_terms_ad AFTER DELETE ON captions BEGIN
+        DELETE FROM captions_terms WHERE rowid = old.id;
+        DELETE FROM caption_stats WHERE id = old.id;
+      END;
+      CREATE TRIGGER captions_terms_au AFTER UPDATE OF text ON captions BEGIN
+        DELETE FROM captions_terms WHERE rowid = old.id;
+        DELETE FROM caption_stats WHERE id = old.id;
+        INSERT INTO captions_terms (rowid, w, p) VALUES (new.id, molmo_terms(new.text, 'w'), molmo_terms(new.text, 'p'));
+        INSERT INTO caption_stats (id, stats) VALUES (new.id, molmo_terms(new.text, 's'));
+      END;
+    `);
+    // Captions stored before this version (one pass, inside the migration's transaction).
+    const insTerms = db.prepare('INSERT INTO captions_terms (rowid, w, p) VALUES (?, ?, ?)');
+    const insStats = db.prepare('INSERT INTO caption_stats (id, stats) VALUES (?, ?)');
+    const page = db.prepare('SELECT id, text FROM captions WHERE id > ? ORDER BY id LIMIT 2000').raw();
+    for (let after = 0; ;) {
+      const rows = page.all(after) as Array<[number, string]>;
+      if (!rows.length) break;
+      for (const [id, text] of rows) {
+        const t = indexText(text);
+        insTerms.run(id, t.words, t.pairs);
+        insStats.run(id, t.stats);
+      }
+      after = rows[rows.length - 1][0];
+    }
+    db.exec("INSERT INTO captions_terms (captions_terms) VALUES ('optimize')");
+  },
+};
