@@ -6,7 +6,10 @@ import { foldWord, pairOf, statsKey, terms as termsOf } from './terms.js';
 export interface Alternative {
   /** This alternative alone, as an FTS5 expression on captions_terms. */
   match: string;
-  /** caption_stats keys whose repeat counts give its term frequency (a phrase: its pairs, the least counts). */
+  /**
+   * caption_stats.reps keys whose counts give its term frequency: a term's own; a phrase's words, the least count
+   * (exact when a word of it occurs once, else an upper bound); none for a prefix (frequency 1).
+   */
   keys: string[];
   /** Index of the AND group it belongs to. */
   group: number;
@@ -26,27 +29,37 @@ export interface ParsedQuery {
 const WORD = /[\p{L}\p{N}_]+/gu;
 const quote = (t: string) => `"${t.replace(/"/g, '""')}"`;
 
+/**
+ * The terms a one-word prefix stands for, or null to let FTS5 expand it (FTS5 merges every matching doclist in full
+ * before returning a row: ~14 ms for a prefix of one term in 18 % of 1M captions, against ~1 ms for the term).
+ */
+export type PrefixExpander = (prefix: string) => string[] | null;
+
 /** The alternative for a run of typed words (one word, or a phrase); null when no term is left. */
-function alternative(words: string[], prefix: boolean, group: number): Alternative | null {
+function alternative(words: string[], prefix: boolean, group: number, expand?: PrefixExpander): Alternative | null {
   // Prefix: the last word is only folded (a prefix is not a word, so stemming it would cut it short).
   const stems = termsOf((prefix ? words.slice(0, -1) : words).join(' '));
   if (prefix) stems.push(...(foldWord(words[words.length - 1]).match(/[\p{L}\p{N}]+/gu) ?? []));
   if (!stems.length) return null;
   const star = prefix ? '*' : '';
+  if (prefix && stems.length === 1 && expand) {
+    const ts = expand(stems[0]);
+    if (ts?.length) return { match: ts.length === 1 ? `w:${quote(ts[0])}` : `(${ts.map((t) => `w:${quote(t)}`).join(' OR ')})`, keys: [], group };
+  }
   if (stems.length === 1) return { match: `w:${quote(stems[0])}${star}`, keys: prefix ? [] : [statsKey(stems[0])], group };
   const pairs = stems.slice(1).map((s, i) => pairOf(stems[i], s));
-  return { match: `p:${quote(pairs.join(' '))}${star}`, keys: prefix ? pairs.slice(0, -1).map(statsKey) : pairs.map(statsKey), group };
+  return { match: `p:${quote(pairs.join(' '))}${star}`, keys: (prefix ? stems.slice(0, -1) : stems).map(statsKey), group };
 }
 
 /** Sanitises a user query; balanced "…" become phrases, word* a prefix, OR stays OR, everything else is ANDed. */
-export function toFtsQuery(input: string): ParsedQuery {
+export function toFtsQuery(input: string, expand?: PrefixExpander): ParsedQuery {
   const groups: Alternative[][] = [];
   const terms: string[] = [];
   let pendingOr = false;
   const push = (words: string[], prefix: boolean) => {
     const joinOr = pendingOr && groups.length > 0;
     pendingOr = false;
-    const alt = alternative(words, prefix, joinOr ? groups.length - 1 : groups.length);
+    const alt = alternative(words, prefix, joinOr ? groups.length - 1 : groups.length, expand);
     if (!alt) return;
     if (joinOr) groups[groups.length - 1].push(alt);
     else groups.push([alt]);

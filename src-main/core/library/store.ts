@@ -64,6 +64,9 @@ function hasUserTables(db: Database.Database): boolean {
   return row.n > 0;
 }
 
+/** Bytes of a library file read through a memory map (the rest through read()). */
+export const LIBRARY_MMAP_BYTES = 2 ** 31;
+
 /** Opens (or creates) a library file, checks integrity, enables WAL and migrates to the latest schema. */
 export function openLibrary(path: string, opts: OpenLibraryOptions): Library {
   const readonly = opts.readonly ?? false;
@@ -122,6 +125,11 @@ export function openLibrary(path: string, opts: OpenLibraryOptions): Library {
       migrate(db);
     }
     db.pragma('foreign_keys = ON');
+    // Reads through a memory map: search walks FTS5 doclists across a large file, and copying each page into the
+    // page cache with a read() cost a third of a query's time at 1M captions (bench/search). The trade-off SQLite
+    // documents: an I/O error on a mapped page is a SIGBUS, not an error code; MOLMOSCOPE_LIBRARY_MMAP=0 (e.g. for a
+    // library on a network share) turns it off.
+    if (process.env.MOLMOSCOPE_LIBRARY_MMAP !== '0') db.pragma(`mmap_size = ${LIBRARY_MMAP_BYTES}`);
     const finalVersion = schemaVersion(db);
     return {
       path,

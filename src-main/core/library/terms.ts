@@ -38,13 +38,20 @@ export function terms(text: string): string[] {
  */
 export const pairOf = (a: string, b: string): string => `_${a}_${b}`;
 
+/** The key searched for in `reps` with instr(): a space before, a colon after (terms hold neither). */
+export const statsKey = (term: string): string => ` ${term}:`;
+
 export interface IndexedText {
   /** Space-separated terms (the FTS5 `w` column). */
   words: string;
   /** Space-separated adjacent-term pairs (the FTS5 `p` column). */
   pairs: string;
-  /** "<term count>[ key:count…]": the length, then every term or pair that occurs more than once. */
-  stats: string;
+  /** Number of terms (BM25's document length). */
+  length: number;
+  /** " term:count…" for every term that occurs more than once, or null (BM25's term frequencies). */
+  reps: string | null;
+  /** The distinct terms, as a JSON array (for the caption_vocab table that prefix queries expand through). */
+  vocab: string;
 }
 
 /** Everything the search index stores for one caption. */
@@ -54,18 +61,14 @@ export function indexText(text: string): IndexedText {
   for (let i = 1; i < t.length; i++) pairs.push(pairOf(t[i - 1], t[i]));
   const counts = new Map<string, number>();
   for (const k of t) counts.set(k, (counts.get(k) ?? 0) + 1);
-  for (const k of pairs) counts.set(k, (counts.get(k) ?? 0) + 1);
-  let stats = String(t.length);
-  for (const [k, n] of counts) if (n > 1) stats += ` ${k}:${n}`;
-  return { words: t.join(' '), pairs: pairs.join(' '), stats };
+  let reps = '';
+  for (const [k, n] of counts) if (n > 1) reps += `${statsKey(k)}${n}`;
+  return { words: t.join(' '), pairs: pairs.join(' '), length: t.length, reps: reps || null, vocab: JSON.stringify([...counts.keys()]) };
 }
-
-/** The stats key searched for with instr(): a space before, a colon after (terms hold neither). */
-export const statsKey = (term: string): string => ` ${term}:`;
 
 let lastText: string | null = null;
 let lastIndexed: IndexedText | null = null;
-/** The triggers call the function three times per caption (words, pairs, stats): tokenise once. */
+/** The triggers call the function several times per caption (words, pairs, length, reps, vocab): tokenise once. */
 function cachedIndex(text: string): IndexedText {
   if (text !== lastText || !lastIndexed) {
     lastIndexed = indexText(text);
@@ -75,13 +78,13 @@ function cachedIndex(text: string): IndexedText {
 }
 
 /**
- * Registers `molmo_terms(text, part)` (part 'w', 'p' or 's') on a connection. The caption triggers call it, so every
+ * Registers `molmo_terms(text, part)` (part 'w' words, 'p' pairs, 'n' length, 'r' reps, 'v' vocab) on a connection. The caption triggers call it, so every
  * connection that writes captions needs it; without it SQLite refuses the write ("no such function"), never
  * leaving the index out of step.
  */
 export function registerTermFunctions(db: Database.Database): void {
   db.function('molmo_terms', { deterministic: true }, (text: unknown, part: unknown) => {
     const t = cachedIndex(typeof text === 'string' ? text : text == null ? '' : String(text));
-    return part === 'w' ? t.words : part === 'p' ? t.pairs : t.stats;
+    return part === 'w' ? t.words : part === 'p' ? t.pairs : part === 'n' ? t.length : part === 'r' ? t.reps : t.vocab;
   });
 }

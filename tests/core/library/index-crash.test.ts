@@ -92,7 +92,7 @@ function checkConsistent(path: string, jobId: number): { done: number; total: nu
     // Every caption is in the search index, with its statistics, exactly once.
     assert.equal(lib.db.prepare('SELECT count(*) FROM captions_terms').pluck().get(), captions, 'search index rows differ from captions');
     assert.equal(lib.db.prepare('SELECT count(*) FROM caption_stats s JOIN captions c ON c.id = s.id').pluck().get(), captions, 'caption_stats differ from captions');
-    assert.deepEqual(lib.db.prepare('SELECT n, length FROM caption_totals').get(), lib.db.prepare('SELECT count(*) AS n, coalesce(sum(CAST(stats AS INTEGER)), 0) AS length FROM caption_stats').get());
+    assert.deepEqual(lib.db.prepare('SELECT n, length FROM caption_totals').get(), lib.db.prepare('SELECT count(*) AS n, coalesce(sum(len), 0) AS length FROM caption_stats').get());
     const job = getJob(lib, jobId);
     assert.equal(job.done, captions, 'job progress differs from stored windows');
     return { done: job.done, total: job.total, status: job.status };

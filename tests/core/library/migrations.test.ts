@@ -83,7 +83,7 @@ test('migration 3 (analytics-sketch): on an empty DB, and on a v2 DB whose data 
 test('migration 5 (caption-terms): replaces captions_fts; stored captions are indexed with their BM25 statistics', () => {
   const empty = fresh('m5-empty.db');
   assert.deepEqual(migrate(empty, { to: 5 }), [1, 2, 3, 4, 5]);
-  for (const t of ['captions_terms', 'caption_stats', 'caption_totals']) assert.ok(tables(empty).includes(t), t);
+  for (const t of ['captions_terms', 'caption_stats', 'caption_totals', 'caption_vocab']) assert.ok(tables(empty).includes(t), t);
   assert.ok(!tables(empty).includes('captions_fts'));
   empty.close();
 
@@ -96,15 +96,17 @@ test('migration 5 (caption-terms): replaces captions_fts; stored captions are in
   // Terms are folded and Porter-stemmed; a phrase is its word pairs.
   assert.deepEqual(ids('w:bicycl'), [1]);
   assert.deepEqual(ids('p:"_red_bicycl _bicycl_lean"'), [1]);
-  assert.equal(db.prepare('SELECT stats FROM caption_stats WHERE id = 1').pluck().get(), '8 a:2');
+  assert.deepEqual(db.prepare('SELECT len, reps FROM caption_stats WHERE id = 1').get(), { len: 8, reps: ' a:2' });
   assert.deepEqual(db.prepare('SELECT n, length FROM caption_totals').get(), { n: 1, length: 8 });
+  assert.deepEqual(db.prepare('SELECT term FROM caption_vocab ORDER BY term').pluck().all(), ['a', 'against', 'bicycl', 'brick', 'lean', 'red', 'wall']);
   // Triggers keep the index, the statistics and the totals in step with inserts, updates and deletes.
   db.exec("INSERT INTO captions (id, window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (2, 1, 'm', 'short', 'Bicycles parked. Bicycles!', 2, 't')");
   assert.deepEqual(ids('w:bicycl'), [1, 2]);
-  assert.equal(db.prepare('SELECT stats FROM caption_stats WHERE id = 2').pluck().get(), '3 bicycl:2');
+  assert.deepEqual(db.prepare('SELECT len, reps FROM caption_stats WHERE id = 2').get(), { len: 3, reps: ' bicycl:2' });
   db.exec("UPDATE captions SET text = 'A cart.' WHERE id = 2");
   assert.deepEqual(ids('w:bicycl'), [1]);
   assert.deepEqual(ids('w:cart'), [2]);
+  assert.ok(db.prepare("SELECT 1 FROM caption_vocab WHERE term = 'cart'").get(), 'an update adds its terms to the vocabulary');
   db.exec('DELETE FROM captions WHERE id = 1');
   assert.deepEqual(ids('w:bicycl'), []);
   assert.deepEqual(db.prepare('SELECT id FROM caption_stats').pluck().all(), [2]);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { openLibrary, type Library } from '../../../src-main/core/library/store.js';
-import { coalesce, DF_SAMPLE, search } from '../../../src-main/core/library/search.js';
+import { coalesce, DF_SAMPLE, expandPrefix, MAX_PREFIX_TERMS, search } from '../../../src-main/core/library/search.js';
 import { toFtsQuery } from '../../../src-main/core/library/fts-query.js';
 import { scratchDir } from '../../helpers/tiny.js';
 import { seedRecordings } from './index-seed.js';
@@ -210,5 +210,28 @@ test('a common term\'s document frequency is estimated from the id span of its n
   // The newest 2,000 "pigeon" captions are ids 6000, 5998 … 2002: n ≈ 2,000 × 6,000 / 3,999 (exact: 3,000);
   // "heron" (fewer than DF_SAMPLE matches) is counted.
   assert.ok(Math.abs(top.score - (part((DF_SAMPLE * total) / (total - (total - 2 * (DF_SAMPLE - 1)) + 1)) + part(1))) < 1e-9, `${top.score}`);
+  l.close();
+});
+
+test('a prefix expands to its indexed terms (same matches as FTS5\'s prefix query); a broad one is left to FTS5', () => {
+  const l = lib();
+  const win = l.db.prepare("INSERT INTO windows (recording_id, idx, start_s, end_s, sample_times) VALUES (3, ?, ?, ?, '[]') RETURNING id").pluck();
+  const cap = l.db.prepare("INSERT INTO captions (window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (?, 'm', 'dense', ?, 5, 't')");
+  // 70 distinct "zz…" terms, more than MAX_PREFIX_TERMS.
+  for (let i = 0; i < 7; i++) cap.run(win.get(10 + i, 100 + i * 20, 110 + i * 20), Array.from({ length: 10 }, (_, j) => `zz${i * 10 + j}`).join(' '));
+  assert.ok(70 > MAX_PREFIX_TERMS);
+  assert.deepEqual(expandPrefix(l, 'bicyc'), ['bicycl']);
+  assert.deepEqual(expandPrefix(l, 'zz6'), ['zz6', 'zz60', 'zz61', 'zz62', 'zz63', 'zz64', 'zz65', 'zz66', 'zz67', 'zz68', 'zz69']);
+  assert.equal(expandPrefix(l, 'zz'), null);
+  assert.deepEqual(expandPrefix(l, 'nothingstartslikethis'), []);
+  const count = (m: string) => l.db.prepare('SELECT count(*) FROM captions_terms WHERE captions_terms MATCH ?').pluck().get(m);
+  for (const q of ['zz6*', 'zz*', 'bicyc*', 'c*', 'ticket mach*', 'nothingstartslikethis*']) {
+    const expanded = toFtsQuery(q, (p) => expandPrefix(l, p)).match;
+    assert.equal(count(expanded), count(toFtsQuery(q).match), q);
+  }
+  assert.match(toFtsQuery('zz6*', (p) => expandPrefix(l, p)).match, /^\(w:"zz6" OR w:"zz60" OR/);
+  assert.equal(toFtsQuery('zz*', (p) => expandPrefix(l, p)).match, 'w:"zz"*');
+  assert.deepEqual(search(l, 'zz*', { limit: 10 }).map((m) => m.start), [100, 120, 140, 160, 180, 200, 220]);
+  assert.deepEqual(search(l, 'zz6*').map((m) => m.start), [100, 220]);
   l.close();
 });

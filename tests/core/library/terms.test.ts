@@ -51,10 +51,13 @@ test('terms fold case, accents and compatibility forms, keep numbers and non-Lat
   assert.deepEqual(terms('  ,.;  '), []);
 });
 
-test('indexText gives words, pairs and the length with repeated terms and pairs', () => {
+test('indexText gives words, pairs, the length and the repeated terms', () => {
   const t = indexText('A red car, a red car and a dog.');
   assert.equal(t.words, 'a red car a red car and a dog');
   assert.equal(t.pairs, '_a_red _red_car _car_a _a_red _red_car _car_and _and_a _a_dog');
-  assert.equal(t.stats, '9 a:3 red:2 car:2 _a_red:2 _red_car:2');
-  assert.deepEqual(indexText(''), { words: '', pairs: '', stats: '0' });
+  assert.equal(t.length, 9);
+  assert.equal(t.reps, ' a:3 red:2 car:2');
+  assert.equal(t.vocab, JSON.stringify(['a', 'red', 'car', 'and', 'dog']));
+  assert.deepEqual(indexText(''), { words: '', pairs: '', length: 0, reps: null, vocab: '[]' });
+  assert.equal(indexText('one two').reps, null);
 });

@@ -24,11 +24,15 @@ export const m005CaptionTerms: Migration = {
         contentless_delete = 1,
         tokenize = "unicode61 remove_diacritics 0 tokenchars '_'"
       );
-      -- "<length>[ key:count…]" per caption (terms and pairs that occur more than once), for BM25's tf and length.
+      -- Per caption, for BM25: its length in terms, and " term:count…" for the terms it repeats (else NULL).
       CREATE TABLE caption_stats (
-        id     INTEGER PRIMARY KEY,
-        stats  TEXT NOT NULL
+        id    INTEGER PRIMARY KEY,
+        len   INTEGER NOT NULL,
+        reps  TEXT
       );
+      -- Every term ever indexed (never pruned: a term left without captions matches nothing), so a prefix query
+      -- expands to its terms instead of FTS5 merging every matching doclist in full.
+      CREATE TABLE caption_vocab (term TEXT PRIMARY KEY) WITHOUT ROWID;
       -- Caption count and total length, for BM25's N and average length (one row, kept by triggers).
       CREATE TABLE caption_totals (
         id      INTEGER PRIMARY KEY CHECK (id = 1),
@@ -38,15 +42,16 @@ export const m005CaptionTerms: Migration = {
       INSERT INTO caption_totals (id, n, length) VALUES (1, 0, 0);
 
       CREATE TRIGGER caption_stats_ai AFTER INSERT ON caption_stats BEGIN
-        UPDATE caption_totals SET n = n + 1, length = length + CAST(new.stats AS INTEGER) WHERE id = 1;
+        UPDATE caption_totals SET n = n + 1, length = length + new.len WHERE id = 1;
       END;
       CREATE TRIGGER caption_stats_ad AFTER DELETE ON caption_stats BEGIN
-        UPDATE caption_totals SET n = n - 1, length = length - CAST(old.stats AS INTEGER) WHERE id = 1;
+        UPDATE caption_totals SET n = n - 1, length = length - old.len WHERE id = 1;
       END;
 
       CREATE TRIGGER captions_terms_ai AFTER INSERT ON captions BEGIN
         INSERT INTO captions_terms (rowid, w, p) VALUES (new.id, molmo_terms(new.text, 'w'), molmo_terms(new.text, 'p'));
-        INSERT INTO caption_stats (id, stats) VALUES (new.id, molmo_terms(new.text, 's'));
+        INSERT INTO caption_stats (id, len, reps) VALUES (new.id, molmo_terms(new.text, 'n'), molmo_terms(new.text, 'r'));
+        INSERT OR IGNORE INTO caption_vocab (term) SELECT value FROM json_each(molmo_terms(new.text, 'v'));
       END;
       CREATE TRIGGER captions_terms_ad AFTER DELETE ON captions BEGIN
         DELETE FROM captions_terms WHERE rowid = old.id;
@@ -56,12 +61,14 @@ export const m005CaptionTerms: Migration = {
         DELETE FROM captions_terms WHERE rowid = old.id;
         DELETE FROM caption_stats WHERE id = old.id;
         INSERT INTO captions_terms (rowid, w, p) VALUES (new.id, molmo_terms(new.text, 'w'), molmo_terms(new.text, 'p'));
-        INSERT INTO caption_stats (id, stats) VALUES (new.id, molmo_terms(new.text, 's'));
+        INSERT INTO caption_stats (id, len, reps) VALUES (new.id, molmo_terms(new.text, 'n'), molmo_terms(new.text, 'r'));
+        INSERT OR IGNORE INTO caption_vocab (term) SELECT value FROM json_each(molmo_terms(new.text, 'v'));
       END;
     `);
     // Captions stored before this version (one pass, inside the migration's transaction).
     const insTerms = db.prepare('INSERT INTO captions_terms (rowid, w, p) VALUES (?, ?, ?)');
-    const insStats = db.prepare('INSERT INTO caption_stats (id, stats) VALUES (?, ?)');
+    const insStats = db.prepare('INSERT INTO caption_stats (id, len, reps) VALUES (?, ?, ?)');
+    const insVocab = db.prepare('INSERT OR IGNORE INTO caption_vocab (term) SELECT value FROM json_each(?)');
     const page = db.prepare('SELECT id, text FROM captions WHERE id > ? ORDER BY id LIMIT 2000').raw();
     for (let after = 0; ;) {
       const rows = page.all(after) as Array<[number, string]>;
@@ -69,7 +76,8 @@ export const m005CaptionTerms: Migration = {
       for (const [id, text] of rows) {
         const t = indexText(text);
         insTerms.run(id, t.words, t.pairs);
-        insStats.run(id, t.stats);
+        insStats.run(id, t.length, t.reps);
+        insVocab.run(t.vocab);
       }
       after = rows[rows.length - 1][0];
     }
