@@ -1,5 +1,6 @@
 // Turns what a user typed into a safe FTS5 MATCH expression over captions_terms: words, "phrases", prefix* and OR.
 // Anything else (stray quotes, lone AND/NOT, bare *, column filters, brackets) is neutralised, never thrown.
+import type { Highlight } from './snippet.js';
 import { foldWord, pairOf, statsKey, terms as termsOf } from './terms.js';
 
 /** One thing a caption must contain: a term, a term prefix, or a phrase (matched on its word pairs). */
@@ -22,8 +23,10 @@ export interface ParsedQuery {
   alternatives: Alternative[];
   /** Number of AND groups. */
   groups: number;
-  /** Plain words found (for display/highlighting). */
+  /** Plain words found (for display). */
   terms: string[];
+  /** Index terms and prefixes of the query (for highlighting exactly what matched). */
+  highlight: Highlight;
 }
 
 const WORD = /[\p{L}\p{N}_]+/gu;
@@ -36,10 +39,13 @@ const quote = (t: string) => `"${t.replace(/"/g, '""')}"`;
 export type PrefixExpander = (prefix: string) => string[] | null;
 
 /** The alternative for a run of typed words (one word, or a phrase); null when no term is left. */
-function alternative(words: string[], prefix: boolean, group: number, expand?: PrefixExpander): Alternative | null {
+function alternative(words: string[], prefix: boolean, group: number, hl: Highlight, expand?: PrefixExpander): Alternative | null {
   // Prefix: the last word is only folded (a prefix is not a word, so stemming it would cut it short).
   const stems = termsOf((prefix ? words.slice(0, -1) : words).join(' '));
-  if (prefix) stems.push(...(foldWord(words[words.length - 1]).match(/[\p{L}\p{N}]+/gu) ?? []));
+  const last = prefix ? (foldWord(words[words.length - 1]).match(/[\p{L}\p{N}]+/gu) ?? []) : [];
+  hl.terms.push(...stems, ...last.slice(0, -1));
+  if (last.length) hl.prefixes.push(last[last.length - 1]);
+  stems.push(...last);
   if (!stems.length) return null;
   const star = prefix ? '*' : '';
   if (prefix && stems.length === 1 && expand) {
@@ -55,11 +61,12 @@ function alternative(words: string[], prefix: boolean, group: number, expand?: P
 export function toFtsQuery(input: string, expand?: PrefixExpander): ParsedQuery {
   const groups: Alternative[][] = [];
   const terms: string[] = [];
+  const highlight: Highlight = { terms: [], prefixes: [] };
   let pendingOr = false;
   const push = (words: string[], prefix: boolean) => {
     const joinOr = pendingOr && groups.length > 0;
     pendingOr = false;
-    const alt = alternative(words, prefix, joinOr ? groups.length - 1 : groups.length, expand);
+    const alt = alternative(words, prefix, joinOr ? groups.length - 1 : groups.length, highlight, expand);
     if (!alt) return;
     if (joinOr) groups[groups.length - 1].push(alt);
     else groups.push([alt]);
@@ -91,5 +98,5 @@ export function toFtsQuery(input: string, expand?: PrefixExpander): ParsedQuery 
     });
   }
   const match = groups.map((g) => (g.length > 1 ? `(${g.map((a) => a.match).join(' OR ')})` : g[0].match)).join(' AND ');
-  return { match, alternatives: groups.flat(), groups: groups.length, terms };
+  return { match, alternatives: groups.flat(), groups: groups.length, terms, highlight };
 }

@@ -57,7 +57,7 @@ const B = 0.75;
  * matched on its word pairs, with the term frequency of its least repeated word.
  */
 export function search(lib: Library, query: string, opts: SearchOptions & { rankCap?: number } = {}): Moment[] {
-  const { match, terms, alternatives: alts } = toFtsQuery(query, (prefix) => expandPrefix(lib, prefix));
+  const { match, highlight, alternatives: alts } = toFtsQuery(query, (prefix) => expandPrefix(lib, prefix));
   const limit = Math.max(1, Math.min(opts.limit ?? 20, 1000));
   if (!match) return [];
   const db = lib.db;
@@ -201,7 +201,7 @@ export function search(lib: Library, query: string, opts: SearchOptions & { rank
   const moments = mergeMoments(hits).slice(0, limit);
   // Snippets only for the moments returned, from the stored text (no second MATCH per row).
   const textOf = db.prepare('SELECT text FROM captions WHERE id = ?').pluck();
-  for (const m of moments) m.snippet = makeSnippet((textOf.get(m.captionIds[0]) as string | undefined) ?? '', terms, open, close);
+  for (const m of moments) m.snippet = makeSnippet((textOf.get(m.captionIds[0]) as string | undefined) ?? '', highlight, open, close);
   return moments;
 }
 

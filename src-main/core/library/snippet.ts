@@ -1,19 +1,25 @@
-// Highlighted snippets computed in JS from the caption text and the query's words.
+// Highlighted snippets computed in JS from the caption text and the query's terms.
 // FTS5's snippet() re-runs the MATCH per row (costly for prefix queries); this needs only the stored text.
+import { terms as termsOf } from './terms.js';
 
 const WORD = /[\p{L}\p{N}_]+/gu;
-const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
-/** A light stem so "cyclists" highlights for "cyclist" and "running" for "run" (the index uses Porter). */
-const stem = (w: string) => w.replace(/(ing|ed|es|s|ly)$/u, '') || w;
 
-/** A ~`maxWords`-word excerpt around the densest cluster of query words, each wrapped in open/close. */
-export function makeSnippet(text: string, terms: string[], open: string, close: string, maxWords = 16): string {
-  const stems = [...new Set(terms.map((t) => stem(fold(t))).filter((t) => t.length > 0))];
+/** What a snippet highlights: words whose index term is one of `terms` or starts with one of `prefixes`. */
+export interface Highlight {
+  terms: string[];
+  prefixes: string[];
+}
+
+/**
+ * A ~`maxWords`-word excerpt around the densest cluster of query words, each wrapped in open/close. A word is a hit
+ * exactly when the index would match it: same tokenizer, same stems ("cyclists" for "cyclist", "happiness" for
+ * "happy").
+ */
+export function makeSnippet(text: string, hl: Highlight, open: string, close: string, maxWords = 16): string {
+  const wanted = new Set(hl.terms);
+  const isHit = (w: string) => termsOf(w).some((t) => wanted.has(t) || hl.prefixes.some((p) => t.startsWith(p)));
   const words: Array<{ start: number; end: number; hit: boolean }> = [];
-  for (const m of text.matchAll(WORD)) {
-    const w = fold(m[0]);
-    words.push({ start: m.index!, end: m.index! + m[0].length, hit: stems.some((s) => w.startsWith(s) && w.length - s.length <= 4) });
-  }
+  for (const m of text.matchAll(WORD)) words.push({ start: m.index!, end: m.index! + m[0].length, hit: isHit(m[0]) });
   if (!words.length) return text.slice(0, 120);
   // Window start that covers the most hits (ties: earliest).
   let best = 0;
