@@ -5,7 +5,7 @@ import { AppError } from '../../api/errors.js';
 import { resolveFfmpeg, type FfmpegBinaries } from './ffmpeg-resolve.js';
 import { detectHwaccel } from './hwaccel.js';
 import { scanPackets, type PacketScan } from './packets.js';
-import { probe as probeFile, statMedia, type ProbeResult } from './probe.js';
+import { probe as probeFile, statMedia, statMediaFile, wholeScanOf, type ProbeResult } from './probe.js';
 import { spawnTracked, waitExit } from './process.js';
 
 export interface DecodedFrame {
@@ -66,7 +66,10 @@ export async function* decodeFrames(file: string, times: readonly number[], opts
   if (times.length === 0) return;
   for (const t of times) if (!Number.isFinite(t) || t < 0) throw new AppError('INVALID_INPUT', `sample times must be finite and ≥ 0, got ${t}`);
   const order = times.map((_, i) => i).sort((a, b) => times[a]! - times[b]! || a - b);
-  const sizeBytes = await statMedia(file);
+  const st = await statMediaFile(file);
+  const sizeBytes = st.size;
+  // A probe that read the whole file left its frame timeline: then no span needs a scan of its own.
+  const known = wholeScanOf(p, sizeBytes, st.mtimeMs);
   const size = opts.size && opts.size !== 'native' ? opts.size : null;
   if (size && (!(size.width >= 1) || !(size.height >= 1))) throw new AppError('INVALID_INPUT', 'size must be at least 1×1');
   const width = size ? Math.round(size.width) : p.width;
@@ -88,9 +91,9 @@ export async function* decodeFrames(file: string, times: readonly number[], opts
     let lastT = times[order[js[js.length - 1]!]!]!;
     // Demux only the stretch needed; from a few seconds before a late first time.
     const fromAbs = p.startTime + firstT - 10;
-    let partial = fromAbs > p.startTime;
+    let partial = !known && fromAbs > p.startTime;
     const interval = (a: number | null, b: number) => `${a === null ? '' : a.toFixed(6)}%${(b + 5).toFixed(6)}`;
-    let scan: PacketScan = await scanPackets(bins.ffprobe, file, { ...scanBase, interval: interval(partial ? fromAbs : null, p.startTime + lastT) });
+    let scan: PacketScan = known ?? (await scanPackets(bins.ffprobe, file, { ...scanBase, interval: interval(partial ? fromAbs : null, p.startTime + lastT) }));
     if (partial && !(scan.times.length && scan.times[0]! <= p.startTime + firstT && scan.allPts)) {
       // No usable seek (no pts, or the demuxer landed late): one pass from the start over all remaining times.
       js = spans.slice(s).flat();
