@@ -1,9 +1,11 @@
 // decodeFrames: for each requested time, the frame displayed at that time, streamed as RGB24 from one ffmpeg process.
 // Frames are picked by their index in presentation order (from a demux-only packet scan), so VFR, B-frames and a
 // non-zero start offset are exact; only the picked frames are converted and piped.
+import { closeSync } from 'node:fs';
 import { AppError } from '../../api/errors.js';
 import { resolveFfmpeg, type FfmpegBinaries } from './ffmpeg-resolve.js';
 import { detectHwaccel } from './hwaccel.js';
+import { fdFrames, openFifo, streamFrames } from './frame-pipe.js';
 import { scanPackets, type PacketScan } from './packets.js';
 import { probe as probeFile, statMedia, statMediaFile, wholeScanOf, type ProbeResult } from './probe.js';
 import { spawnTracked, waitExit } from './process.js';
@@ -177,7 +179,17 @@ async function* decodeGroup(file: string, rel: number[], c: GroupCtx): AsyncGene
   if (c.seekTo !== null) args.push('-ss', c.seekTo.toFixed(6));
   args.push('-noautorotate', '-i', file, '-map', `0:${c.p.streamIndex}`, '-vf', filters.join(','), '-fps_mode', 'passthrough');
   args.push('-frames:v', String(rel.length), '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1');
-  const { child, dispose } = spawnTracked(c.bins.ffmpeg, args, c.opts.signal);
+  const fifo = await openFifo();
+  let spawned;
+  try {
+    spawned = spawnTracked(c.bins.ffmpeg, args, c.opts.signal, 'ignore', fifo ? fifo.writeFd : 'pipe');
+  } catch (e) {
+    if (fifo) closeSync(fifo.readFd);
+    throw e;
+  } finally {
+    if (fifo) closeSync(fifo.writeFd); // ffmpeg holds the write end now; its exit is our end of file
+  }
+  const { child, dispose } = spawned;
   let stderr = '';
   child.stderr!.on('data', (b: Buffer) => {
     if (stderr.length < 16384) stderr += b.toString('utf8');
@@ -192,29 +204,14 @@ async function* decodeGroup(file: string, rel: number[], c: GroupCtx): AsyncGene
     clearTimeout(timer);
     timer = setTimeout(() => { stalled = true; dispose(); }, stallMs);
   };
+  const frames = fifo ? fdFrames(fifo.readFd, frameBytes, pet) : streamFrames(child.stdout!, frameBytes, pet);
   try {
-    // Every byte of a frame buffer is overwritten by the pipe, so skip zero-filling (6 MB per 1080p frame).
-    const fresh = () => new Uint8Array(Buffer.allocUnsafeSlow(frameBytes).buffer, 0, frameBytes);
-    let cur = fresh();
-    let fill = 0;
-    for await (const chunk of child.stdout! as AsyncIterable<Buffer>) {
+    for await (const frame of frames) {
+      clearTimeout(timer); // the consumer may take its time; the stall clock restarts after it
+      // Frames already read are not handed out once the caller has aborted.
+      if (c.opts.signal?.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
+      yield frame;
       pet();
-      let off = 0;
-      while (off < chunk.length) {
-        const n = Math.min(frameBytes - fill, chunk.length - off);
-        cur.set(chunk.subarray(off, off + n), fill);
-        fill += n;
-        off += n;
-        if (fill === frameBytes) {
-          clearTimeout(timer); // the consumer may take its time; the stall clock restarts on the next chunk
-          // Frames already in this chunk are not handed out once the caller has aborted.
-          if (c.opts.signal?.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
-          yield cur;
-          pet();
-          cur = fresh();
-          fill = 0;
-        }
-      }
     }
     const code = await waitExit(child);
     if (c.opts.signal?.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
@@ -227,6 +224,7 @@ async function* decodeGroup(file: string, rel: number[], c: GroupCtx): AsyncGene
   } finally {
     clearTimeout(timer);
     dispose();
+    await frames.return(undefined); // closes the pipe's read end
     await waitExit(child);
   }
 }
