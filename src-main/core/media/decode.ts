@@ -2,6 +2,7 @@
 // Frames are picked by their index in presentation order (from a demux-only packet scan), so VFR, B-frames and a
 // non-zero start offset are exact; only the picked frames are converted and piped.
 import { closeSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { AppError } from '../../api/errors.js';
 import { resolveFfmpeg, type FfmpegBinaries } from './ffmpeg-resolve.js';
 import { detectHwaccel } from './hwaccel.js';
@@ -39,6 +40,13 @@ export interface DecodeOptions {
 const EPS = 1e-6;
 /** Most distinct frames selected by one ffmpeg process (keeps the select expression short). */
 const MAX_PER_PROCESS = 1500;
+/**
+ * Software decode threads (frame threading; the output is bit-identical for any count). ffmpeg's own default is
+ * cores + 1; more frames in flight keep the decoder busy while ffmpeg's main thread waits for us to drain the 64 KB
+ * pipe, which it does ≈ 95 times per 1080p RGB frame (measured on 2 cores: 3.50 s vs 4.02 s best of 4, raw decode
+ * 3.09 s and not faster with more threads). Frames above 4K keep the default (each thread holds frames in memory).
+ */
+const DECODE_THREADS = Math.min(16, Math.max(availableParallelism() + 1, 10));
 /** Decoding through a gap costs about fps × width × height × gap pixels; past this, a seek is cheaper (≈ 2 s of 1080p30). */
 const SEEK_WORTH_PIXELS = 120e6;
 
@@ -176,6 +184,7 @@ async function* decodeGroup(file: string, rel: number[], c: GroupCtx): AsyncGene
   if (c.size) filters.push(`scale=${c.width}:${c.height}:flags=bilinear`);
   const args = ['-hide_banner', '-nostdin', '-v', 'error'];
   if (c.hw) args.push('-hwaccel', c.hw);
+  else if (c.p.width * c.p.height <= 3840 * 2160) args.push('-threads', String(DECODE_THREADS));
   if (c.seekTo !== null) args.push('-ss', c.seekTo.toFixed(6));
   args.push('-noautorotate', '-i', file, '-map', `0:${c.p.streamIndex}`, '-vf', filters.join(','), '-fps_mode', 'passthrough');
   args.push('-frames:v', String(rel.length), '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1');
