@@ -46,7 +46,7 @@ const MAX_PER_PROCESS = 1500;
  * pipe, which it does ≈ 95 times per 1080p RGB frame (measured on 2 cores: 3.50 s vs 4.02 s best of 4, raw decode
  * 3.09 s and not faster with more threads). Frames above 4K keep the default (each thread holds frames in memory).
  */
-const DECODE_THREADS = Math.min(16, Math.max(availableParallelism() + 1, 10));
+export const DECODE_THREADS = Math.min(16, Math.max(availableParallelism() + 1, 10));
 /** Decoding through a gap costs about fps × width × height × gap pixels; past this, a seek is cheaper (≈ 2 s of 1080p30). */
 const SEEK_WORTH_PIXELS = 120e6;
 
