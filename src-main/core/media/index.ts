@@ -3,7 +3,7 @@
 export { resolveFfmpeg, ffmpegVersion, type FfmpegBinaries } from './ffmpeg-resolve.js';
 export { probe, probeCached, probeStrict, type ProbeResult, type ProbeOptions } from './probe.js';
 export { sampleTimes, candidateTargetFps, DEFAULT_MAX_FPS, DEFAULT_MAX_FRAMES, type SampleMode, type SampleOptions } from './sampling.js';
-export { decodeFrames, displayedIndex, type DecodedFrame, type DecodeOptions } from './decode.js';
+export { decodeFrames, displayedIndex, DECODE_THREADS, type DecodedFrame, type DecodeOptions } from './decode.js';
 export { windowsFor, windowAt, windowCount, DEFAULT_WINDOW_LENGTH, DEFAULT_WINDOW_OVERLAP, type Window, type WindowOptions } from './windows.js';
 export { thumbnail, type ThumbnailOptions } from './thumbnail.js';
 export { detectHwaccel } from './hwaccel.js';

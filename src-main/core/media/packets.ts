@@ -28,6 +28,16 @@ function parseLine(line: string): Map<string, string> {
   return m;
 }
 
+/** One packet's fields as ffprobe prints them (compact: strings; JSON: numbers or strings; absent = N/A). */
+export interface PacketFields {
+  pts?: string | number;
+  dts?: string | number;
+  duration?: string | number;
+  size?: string | number;
+  pos?: string | number;
+  flags?: string;
+}
+
 /** Scans the packets of video stream `streamIndex` (optionally only an interval); times are in seconds. */
 export async function scanPackets(
   ffprobe: string,
@@ -39,7 +49,14 @@ export async function scanPackets(
   args.push('-i', file);
   const r = await runCollect(ffprobe, args, { signal: opts.signal, timeoutMs: opts.timeoutMs, maxStdout: 1 << 30 });
   if (r.code !== 0 && r.stdout.length === 0) throw new AppError('UNREADABLE', `ffprobe could not read packets: ${lastLine(r.stderr)}`);
-  const [num, den] = opts.timeBase;
+  const rows: PacketFields[] = [];
+  for (const line of r.stdout.toString('utf8').split('\n')) if (line) rows.push(Object.fromEntries(parseLine(line)));
+  return packetTimeline(rows, opts.timeBase, opts.sizeBytes, r.stderr);
+}
+
+/** The frame timeline of one stream's packets in file order (as ffprobe read them), with ffprobe's stderr. */
+export function packetTimeline(rows: Iterable<PacketFields>, timeBase: [number, number], sizeBytes: number, stderr: string): PacketScan {
+  const [num, den] = timeBase;
   const starts: number[] = [];
   const durs: number[] = [];
   const keys: boolean[] = [];
@@ -47,25 +64,23 @@ export async function scanPackets(
   let incomplete = 0;
   // On a cut-off file the demuxer reports the last packet with the bytes it got ("partial file"), so a packet that
   // reaches the end of the file is then incomplete even though pos + size fits.
-  const partialFile = /partial file/i.test(r.stderr);
-  for (const line of r.stdout.toString('utf8').split('\n')) {
-    if (!line) continue;
-    const m = parseLine(line);
-    const flags = m.get('flags') ?? '';
+  const partialFile = /partial file/i.test(stderr);
+  for (const m of rows) {
+    const flags = m.flags ?? '';
     if (flags.includes('D')) continue; // discarded by an edit list: the decoder drops these frames
-    const pos = Number(m.get('pos'));
-    const size = Number(m.get('size'));
-    if (Number.isFinite(pos) && Number.isFinite(size) && (pos + size > opts.sizeBytes || (partialFile && pos + size >= opts.sizeBytes))) {
+    const pos = Number(m.pos);
+    const size = Number(m.size);
+    if (Number.isFinite(pos) && Number.isFinite(size) && (pos + size > sizeBytes || (partialFile && pos + size >= sizeBytes))) {
       incomplete++;
       continue;
     }
-    let ts = Number(m.get('pts'));
+    let ts = toNumber(m.pts);
     if (!Number.isFinite(ts)) {
       allPts = false;
-      ts = Number(m.get('dts'));
+      ts = toNumber(m.dts);
       if (!Number.isFinite(ts)) continue;
     }
-    const d = Number(m.get('duration'));
+    const d = toNumber(m.duration);
     starts.push(ts);
     durs.push(Number.isFinite(d) ? d : 0);
     keys.push(flags.includes('K'));
@@ -79,7 +94,12 @@ export async function scanPackets(
     if (keys[src]) keyframes.push(i);
     endTicks = Math.max(endTicks, starts[src]! + durs[src]!);
   });
-  return { times, end: order.length ? (endTicks * num) / den : 0, allPts, keyframes, incomplete, warnings: r.stderr.trim() };
+  return { times, end: order.length ? (endTicks * num) / den : 0, allPts, keyframes, incomplete, warnings: stderr.trim() };
+}
+
+/** A timestamp field as a number; absent or "N/A" is NaN (Number(undefined) is NaN, Number('') would be 0). */
+function toNumber(v: string | number | undefined): number {
+  return v === undefined || v === '' ? NaN : Number(v);
 }
 
 function lastLine(s: string): string {

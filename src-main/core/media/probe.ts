@@ -1,10 +1,11 @@
 // probe(file): what a video is (duration, size after rotation, codec, fps, VFR, start offset, audio, truncation),
 // with every failure mapped to a closed error code. ffprobe children are killed on timeout/abort.
+import type { Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { AppError } from '../../api/errors.js';
 import { seconds, type Seconds } from '../../api/units.js';
 import { resolveFfmpeg, type FfmpegBinaries } from './ffmpeg-resolve.js';
-import { scanPackets } from './packets.js';
+import { packetTimeline, scanPackets, type PacketFields, type PacketScan } from './packets.js';
 import { runCollect } from './process.js';
 
 export interface ProbeResult {
@@ -45,6 +46,8 @@ export interface ProbeOptions {
   signal?: AbortSignal;
   /** Per ffprobe child; default 20 s. */
   timeoutMs?: number;
+  /** Read the whole file in the first ffprobe call if it has fewer packets (all streams) than this; default by file size. */
+  wholeScanPackets?: number;
   bins?: FfmpegBinaries;
 }
 
@@ -129,8 +132,13 @@ function classify(stderr: string, file: string, head: Buffer): AppError {
   return new AppError('NOT_A_VIDEO', `not a media file ffmpeg can read: ${file} (${stderr.trim().split('\n').pop() ?? ''})`);
 }
 
-/** Stat a file with its errors mapped to NOT_FOUND / UNREADABLE / NOT_A_VIDEO. */
+/** Stat a file with its errors mapped to NOT_FOUND / UNREADABLE / NOT_A_VIDEO; its size. */
 export async function statMedia(file: string): Promise<number> {
+  return (await statMediaFile(file)).size;
+}
+
+/** Like statMedia, with the whole stat (size and mtime identify a file's content for cached scans). */
+export async function statMediaFile(file: string): Promise<Stats> {
   let st;
   try {
     st = await stat(file);
@@ -141,20 +149,46 @@ export async function statMedia(file: string): Promise<number> {
   }
   if (!st.isFile()) throw new AppError('NOT_A_VIDEO', `not a regular file: ${file}`);
   if (st.size === 0) throw new AppError('NOT_A_VIDEO', `empty file: ${file}`);
-  return st.size;
+  return st;
+}
+
+/** Video packets the head of a file is judged by (start offset, frame interval, VFR). */
+const HEAD_PACKETS = 240;
+/** A file up to this size is read whole (up to WHOLE_PACKETS packets of all streams) by the probe's one ffprobe call. */
+const WHOLE_BYTES = 64 << 20;
+/** ≈ 100 s of 30 fps video with audio; ffprobe lists ≈ 60 000 packets/s, so a longer file wastes < 0.1 s on it. */
+const WHOLE_PACKETS = 6000;
+/** Packets (all streams) read for the head of a larger file: room for HEAD_PACKETS video packets beside audio. */
+const HEAD_READ_PACKETS = 1000;
+
+interface FfPacket extends PacketFields {
+  stream_index?: number;
+}
+
+/** Per probe result: the frame timeline of the whole file when the probe read it all (decodeFrames reuses it). */
+const wholeScans = new WeakMap<ProbeResult, { scan: PacketScan; sizeBytes: number; mtimeMs: number }>();
+
+/** The whole-file packet scan `probe` made for `p`, if it made one and the file still has that size and mtime. */
+export function wholeScanOf(p: ProbeResult, sizeBytes: number, mtimeMs: number): PacketScan | null {
+  const w = wholeScans.get(p);
+  return w && w.sizeBytes === sizeBytes && w.mtimeMs === mtimeMs ? w.scan : null;
 }
 
 /** Probes a video file; a truncated file is a result with `truncated: true` and its decodable duration. */
 export async function probe(file: string, opts: ProbeOptions = {}): Promise<ProbeResult> {
   const bins = opts.bins ?? resolveFfmpeg();
   const timeoutMs = opts.timeoutMs ?? 20_000;
-  const sizeBytes = await statMedia(file);
-  const r = await runCollect(bins.ffprobe, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-i', file], {
-    signal: opts.signal,
-    timeoutMs,
-    maxStdout: 16 << 20,
-  });
-  let info: { streams?: FfStream[]; format?: { format_name?: string; duration?: string; start_time?: string } };
+  const st = await statMediaFile(file);
+  const sizeBytes = st.size;
+  // One ffprobe start (≈ 0.1 s) gives format, streams and the packets of the head — or of the whole file when it is
+  // small, which then also settles truncation and leaves decodeFrames nothing to scan.
+  const limit = opts.wholeScanPackets ?? (sizeBytes <= WHOLE_BYTES ? WHOLE_PACKETS : HEAD_READ_PACKETS);
+  const r = await runCollect(
+    bins.ffprobe,
+    ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-show_entries', 'packet=stream_index,pts,dts,duration,size,pos,flags', '-read_intervals', `%+#${limit}`, '-i', file],
+    { signal: opts.signal, timeoutMs, maxStdout: 256 << 20 },
+  );
+  let info: { streams?: FfStream[]; packets?: FfPacket[]; format?: { format_name?: string; duration?: string; start_time?: string } };
   try {
     info = JSON.parse(r.stdout.toString('utf8') || '{}');
   } catch {
@@ -183,15 +217,14 @@ export async function probe(file: string, opts: ProbeOptions = {}): Promise<Prob
   if (!Number.isFinite(claimed) || claimed <= 0) claimed = Number.isFinite(formatDuration) ? formatDuration - Math.max(0, declaredStart - formatStart) : NaN;
 
   const scanOpts = { streamIndex: v.index, timeBase, sizeBytes, signal: opts.signal, timeoutMs };
-  // The tail scan runs beside the head scan (each ffprobe start costs ~0.1 s): it starts 4 s before the claimed end
-  // by the declared start, a second more than the check below needs, so the real start found by the head scan
-  // (a few frames off at most) still lies inside it.
-  const tailP = Number.isFinite(claimed)
-    ? scanPackets(bins.ffprobe, file, { ...scanOpts, interval: `${Math.max(0, declaredStart + claimed - 4).toFixed(3)}%` })
-    : Promise.resolve(null);
-  tailP.catch(() => {}); // awaited below; an early head failure must not leave it unhandled
+  const packets = info.packets ?? [];
+  const rows = packets.filter((pk) => pk.stream_index === v.index);
+  // Fewer packets than asked for: ffprobe reached the end, so these are all of them.
+  const whole = packets.length < limit ? packetTimeline(rows, timeBase, sizeBytes, r.stderr) : null;
   // The first frames tell us the real start offset, the frame interval and whether the rate varies.
-  const head = await scanPackets(bins.ffprobe, file, { ...scanOpts, interval: '%+#240' });
+  const head = whole || rows.length >= HEAD_PACKETS
+    ? packetTimeline(rows.slice(0, HEAD_PACKETS), timeBase, sizeBytes, r.stderr)
+    : await scanPackets(bins.ffprobe, file, { ...scanOpts, interval: `%+#${HEAD_PACKETS}` });
   if (head.times.length === 0) throw new AppError('UNREADABLE', `no complete video frame in ${file}`);
   const startTime = head.times[0]!;
   const deltas: number[] = [];
@@ -214,10 +247,14 @@ export async function probe(file: string, opts: ProbeOptions = {}): Promise<Prob
   let frameCount: number | null = nb > 0 && Math.abs(nb / (claimed * fps) - 1) < 0.05 ? nb : null;
   const tol = Math.max(2 / fps, 0.25);
   const claimedEndAbs = startTime + claimed;
-  const tail = await tailP;
+  // The tail starts 4 s before the claimed end by the declared start, a second more than the check below needs, so
+  // the real start found in the head (a few frames off at most) still lies inside it.
+  const tail = whole ?? (Number.isFinite(claimed)
+    ? await scanPackets(bins.ffprobe, file, { ...scanOpts, interval: `${Math.max(0, declaredStart + claimed - 4).toFixed(3)}%` })
+    : null);
   const tailEnd = tail && tail.times.length ? Math.max(tail.end, tail.times[tail.times.length - 1]! + 1 / fps) : -Infinity;
   if (!tail || tail.incomplete > 0 || tailEnd < claimedEndAbs - tol || /partial file|invalid data|truncat/i.test(tail.warnings)) {
-    const full = await scanPackets(bins.ffprobe, file, scanOpts);
+    const full = whole ?? (await scanPackets(bins.ffprobe, file, scanOpts));
     if (full.times.length === 0) throw new AppError('UNREADABLE', `no complete video frame in ${file}`);
     const last = full.times[full.times.length - 1]!;
     const end = full.incomplete > 0 || !(full.end > last) ? last + 1 / fps : full.end;
@@ -229,7 +266,7 @@ export async function probe(file: string, opts: ProbeOptions = {}): Promise<Prob
     }
   }
   if (!Number.isFinite(duration) || duration <= 0) duration = frameCount ? frameCount / fps : 1 / fps;
-  return {
+  const result: ProbeResult = {
     file,
     container: info.format.format_name ?? 'unknown',
     sizeBytes,
@@ -250,6 +287,8 @@ export async function probe(file: string, opts: ProbeOptions = {}): Promise<Prob
     streamIndex: v.index,
     timeBase,
   };
+  if (whole) wholeScans.set(result, { scan: whole, sizeBytes, mtimeMs: st.mtimeMs });
+  return result;
 }
 
 const probeCache = new Map<string, ProbeResult>();
@@ -257,7 +296,7 @@ const PROBE_CACHE_SIZE = 64;
 
 /**
  * probe() remembered per file identity (path, inode, size, mtime): jobs that sample many windows of one recording
- * probe it once (a probe is four ffprobe/ffmpeg starts). A changed file has another identity and is probed again.
+ * probe it once (a probe is one to three ffprobe starts). A changed file has another identity and is probed again.
  */
 export async function probeCached(file: string, opts: ProbeOptions = {}): Promise<ProbeResult> {
   let key: string;

@@ -11,9 +11,11 @@ export function liveChildPids(): number[] {
 }
 
 /** Spawns a child that is tracked, and killed on abort; the caller must call `dispose()` in a finally. */
-export function spawnTracked(bin: string, args: string[], signal?: AbortSignal, stdin: 'ignore' | 'pipe' = 'ignore'): { child: ChildProcess; dispose: () => void } {
+export function spawnTracked(
+  bin: string, args: string[], signal?: AbortSignal, stdin: 'ignore' | 'pipe' = 'ignore', stdout: 'pipe' | number = 'pipe',
+): { child: ChildProcess; dispose: () => void } {
   if (signal?.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
-  const child = spawn(bin, args, { stdio: [stdin, 'pipe', 'pipe'], windowsHide: true });
+  const child = spawn(bin, args, { stdio: [stdin, stdout, 'pipe'], windowsHide: true });
   live.add(child);
   const kill = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
