@@ -22,8 +22,9 @@ import { analyticsExecutor, finishRun, queueAnalyticsJob, recordWindowAnswer } f
 import { planWindows } from '../../src-main/core/analytics/run-plan.js';
 import { loadCountResult } from '../../src-main/core/analytics/run-store.js';
 import { findChromium } from '../helpers/chromium.js';
+import { requiredSample } from '../helpers/media-fixtures.js';
 
-const SAMPLE = '/work/shared/samples/concourse-crowd-720p.avi';
+const SAMPLE = requiredSample('concourse-crowd-720p.avi');
 const FRAME = { width: 1280, height: 720 };
 
 

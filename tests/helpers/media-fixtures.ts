@@ -137,6 +137,13 @@ export function ffmpegClip(name: string, args: (out: string) => string[]): strin
   return cached(name, (out) => ffmpeg(args(out)));
 }
 
+/** sampleClip for tests that cannot run without the sample: a missing one fails them, with where it was looked for. */
+export function requiredSample(file: string): string {
+  const p = sampleClip(file);
+  if (!p) throw new Error(`shared/samples/${file} was not found in or beside the repository (or up to 5 levels above ${resolve('.')})`);
+  return p;
+}
+
 /** The shared sample clip, found beside the repository (../shared/samples) or in an ancestor's shared/samples. */
 export function sampleClip(file: string): string | null {
   let dir = resolve('.');

@@ -3,29 +3,20 @@
 // validated against their schemas) over a run seeded with REAL Molmo2 answer strings via the job's store path.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../../../src-main/cli/main.js';
 import { createCoreContext } from '../../../src-main/core/platform/create-context.js';
 import { createDispatcher } from '../../../src-main/core/handlers/index.js';
 import { currentLibrary } from '../../../src-main/core/handlers/library.js';
 import { finishRun, queueAnalyticsJob, recordWindowAnswer } from '../../../src-main/core/analytics/run-jobs.js';
 import { planWindows } from '../../../src-main/core/analytics/run-plan.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
+import { runCli } from '../../helpers/cli.js';
+import { requiredSample } from '../../helpers/media-fixtures.js';
 
-const SAMPLE = '/work/shared/samples/concourse-crowd-720p.avi';
+const SAMPLE = requiredSample('concourse-crowd-720p.avi');
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(argv, { stdout, stderr, stdin: new PassThrough(), env: {}, cwd: process.cwd() });
-  return { code, out, err };
-}
+const cli = (...argv: string[]) => runCli(argv);
 
 test('CLI: count and track run in the foreground with NDJSON progress and print the result', async () => {
   const dir = scratchDir('analytics-cli');

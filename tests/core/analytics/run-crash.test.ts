@@ -5,23 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../../src-main/cli/main.js';
 import { openLibrary } from '../../../src-main/core/library/store.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
+import { runCli } from '../../helpers/cli.js';
+import { requiredSample } from '../../helpers/media-fixtures.js';
 
-const SAMPLE = '/work/shared/samples/concourse-crowd-720p.avi';
+const SAMPLE = requiredSample('concourse-crowd-720p.avi');
 
-async function cli(...argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(argv, { stdout, stderr, stdin: new PassThrough(), env: {}, cwd: process.cwd() });
-  return { code, out, err };
-}
+const cli = (...argv: string[]) => runCli(argv);
 
 /** Runs the CLI in a child and SIGKILLs it once a progress line reports at least `after` windows done. */
 function runUntilKilled(args: string[], after: number): Promise<void> {

@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { seconds } from '../../../src-main/api/units.js';
 import { createCoreContext } from '../../../src-main/core/platform/create-context.js';
 import { configureModel, closeModel } from '../../../src-main/core/molmo2/model-host.js';
@@ -18,8 +18,9 @@ import { getRun, loadCountResult, storedWindows } from '../../../src-main/core/a
 import { addCorrection, correctedTracks, undoCorrection } from '../../../src-main/core/analytics/run-corrections.js';
 import { exportRun } from '../../../src-main/core/analytics/run-export.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
+import { requiredSample } from '../../helpers/media-fixtures.js';
 
-const SAMPLE = '/work/shared/samples/concourse-crowd-720p.avi';
+const SAMPLE = requiredSample('concourse-crowd-720p.avi');
 const ctx = createCoreContext({ host: 'cli', env: { ...process.env } });
 let lib: Library;
 let recId: number;
@@ -105,10 +106,10 @@ test('bad scopes are refused before anything is written', () => {
   assert.throws(() => queueAnalyticsJob(lib, 'track', { query: 'x', scope: { recordingId: recId }, settings: { windowLength: 10, maxFrames: 4 } }), { code: 'INVALID_INPUT' });
   assert.equal(lib.db.prepare('SELECT count(*) FROM jobs').pluck().get(), before);
   // A folder scope takes every ready recording under it (here the one sample), one run each.
-  const f = queueAnalyticsJob(lib, 'count', { query: 'x', scope: { folder: '/work/shared/samples/' } });
+  const f = queueAnalyticsJob(lib, 'count', { query: 'x', scope: { folder: `${dirname(SAMPLE)}/` } });
   assert.deepEqual(f.runs.map((r) => r.recordingId), [recId]);
   assert.equal(f.job.total, 1);
-  assert.throws(() => queueAnalyticsJob(lib, 'count', { query: 'x', scope: { folder: '/work/shared/samples', start: 1 } }), { code: 'INVALID_INPUT' });
+  assert.throws(() => queueAnalyticsJob(lib, 'count', { query: 'x', scope: { folder: dirname(SAMPLE), start: 1 } }), { code: 'INVALID_INPUT' });
 });
 
 test('real Molmo2 answers through the store path: count de-duplicated across the overlap, tracks stitched, corrections replayed', () => {

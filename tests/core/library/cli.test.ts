@@ -2,25 +2,15 @@
 // checkpoint, NDJSON progress), search --json shape, jobs control, errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
-import { main } from '../../../src-main/cli/main.js';
 import { openLibrary } from '../../../src-main/core/library/store.js';
 import { queueIndexJob, type IndexJobParams } from '../../../src-main/core/library/index-job.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { makeImportFolder } from './clips.js';
+import { runCli } from '../../helpers/cli.js';
 
 let env: NodeJS.ProcessEnv = {};
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(argv, { stdout, stderr, stdin: new PassThrough(), env, cwd: process.cwd() });
-  return { code, out, err };
-}
+const cli = (...argv: string[]) => runCli(argv, { env });
 
 test('import → index → search --json → jobs list/pause/cancel, and clear errors', async () => {
   const dir = scratchDir('lib-cli');

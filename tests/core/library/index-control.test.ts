@@ -14,6 +14,7 @@ import { configureModel, modelSession } from '../../../src-main/core/molmo2/mode
 import { shutdownHost } from '../../../src-main/core/host-shutdown.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { makeClip } from './clips.js';
+import { opCaller } from '../../helpers/cli.js';
 
 test('an index job in the serve host pauses, resumes to done without duplicates, and cancels as cancelled', { timeout: 240_000 }, async () => {
   const dir = scratchDir('index-control');
@@ -21,11 +22,7 @@ test('an index job in the serve host pauses, resumes to done without duplicates,
   const ctx = createCoreContext({ host: 'serve', env: { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') }, emit: (n, p) => { if (n === 'job.progress') events.push(p as EventPayload<'job.progress'>); } });
   await configureModel(ctx, tinyCheckpoint({ seed: 1 }), 'cpu');
   const d = createDispatcher(ctx);
-  const call = async <T,>(op: string, req: unknown): Promise<T> => {
-    const r = await d.dispatch(op, req);
-    if (!r.ok) assert.fail(`${op}: ${r.error.code} ${r.error.message}`);
-    return r.value as T;
-  };
+  const call = opCaller(d);
   const until = async (f: () => boolean, what: string) => {
     const t0 = Date.now();
     while (!f()) {

@@ -13,6 +13,7 @@ import { shutdownHost } from '../../../src-main/core/host-shutdown.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { sampleClip } from '../../helpers/media-fixtures.js';
 import { makeImportFolder } from './clips.js';
+import { opCaller } from '../../helpers/cli.js';
 
 const sample = sampleClip('concourse-crowd-720p.avi');
 
@@ -27,11 +28,7 @@ test('import samples + generated clips, index on CPU with the tiny checkpoint, s
   });
   await configureModel(ctx, tinyCheckpoint({ seed: 1 }), 'cpu');
   const d = createDispatcher(ctx);
-  const call = async <T,>(op: string, req: unknown): Promise<T> => {
-    const r = await d.dispatch(op, req);
-    if (!r.ok) assert.fail(`${op}: ${r.error.code} ${r.error.message}`);
-    return r.value as T;
-  };
+  const call = opCaller(d);
   try {
     await call('library.open', { path: join(dir, 'lib.db') });
     const rep = await call<{ results: Array<{ path: string; action: string; code?: string; reason?: string }> }>('library.import', { paths: [dirname(sample!), join(dir, 'footage')] });

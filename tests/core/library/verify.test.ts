@@ -11,6 +11,7 @@ import { shutdownHost } from '../../../src-main/core/host-shutdown.js';
 import { verdictOf, verifyQuestion } from '../../../src-main/core/library/verify.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { makeClip } from './clips.js';
+import { opCaller } from '../../helpers/cli.js';
 
 test('verdictOf reads the first word of real yes/no answers; the question drops search syntax', () => {
   for (const a of ['Yes', 'yes.', ' Yes, a red umbrella is visible.', '"Yes"']) assert.equal(verdictOf(a), 'yes', a);
@@ -24,11 +25,7 @@ test('library.search with verify re-checks only the top K moments with Molmo2 an
   const clip = makeClip(join(dir, 'clip.mp4'), { seconds: 6 });
   const ctx = createCoreContext({ host: 'serve', env: { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') } });
   const d = createDispatcher(ctx);
-  const call = async <T,>(op: string, req: unknown): Promise<T> => {
-    const r = await d.dispatch(op, req);
-    if (!r.ok) assert.fail(`${op}: ${r.error.code} ${r.error.message}`);
-    return r.value as T;
-  };
+  const call = opCaller(d);
   try {
     await call('library.open', { path: join(dir, 'lib.db') });
     await call('library.import', { paths: [clip] });

@@ -18,9 +18,10 @@ import { molmo2Captioner } from '../../../src-main/core/library/molmo2-captioner
 import { analyticsExecutor, queueAnalyticsJob } from '../../../src-main/core/analytics/run-jobs.js';
 import { storedWindows } from '../../../src-main/core/analytics/run-store.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
+import { requiredSample } from '../../helpers/media-fixtures.js';
 
 type Partial = EventPayload<'engine.partial'>;
-const SAMPLE = '/work/shared/samples/concourse-crowd-720p.avi';
+const SAMPLE = requiredSample('concourse-crowd-720p.avi');
 const partials: Partial[] = [];
 const ctx = createCoreContext({ host: 'cli', env: { ...process.env }, emit: ((n, p) => { if (n === 'engine.partial') partials.push(p as Partial); }) as EventSink });
 let lib: Library;
