@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DECODE_THREADS, decodeFrames, detectHwaccel, ffmpegVersion, probe, resolveFfmpeg, sampleTimes } from '../../src-main/core/media/index.js';
+import { skipStats } from '../../src-main/core/media/decode.js';
 import { ffmpegClip } from '../../tests/helpers/media-fixtures.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, runs: { type: 'string', default: '3' } } });
@@ -37,7 +38,8 @@ function rawDecode(threads?: number): number {
   return (performance.now() - t0) / 1000;
 }
 
-async function sampling(withProbe: boolean, p0: Awaited<ReturnType<typeof probe>>): Promise<{ s: number; frames: number }> {
+async function sampling(withProbe: boolean, p0: Awaited<ReturnType<typeof probe>>, skip = true): Promise<{ s: number; frames: number }> {
+  process.env.MOLMOSCOPE_FRAME_SKIP = skip ? '1' : '0';
   const t0 = performance.now();
   const p = withProbe ? await probe(file, { bins }) : p0;
   const times = sampleTimes(p.duration);
@@ -54,6 +56,7 @@ const rawThreads: number[] = [];
 const raw: number[] = [];
 const samp: number[] = [];
 const sampNoProbe: number[] = [];
+const sampNoSkip: number[] = [];
 const rawCpu: number[] = [];
 const sampCpu: number[] = [];
 let frames = 0;
@@ -67,20 +70,24 @@ for (let i = 0; i < runs; i++) {
   samp.push(a.s);
   frames = a.frames;
   sampNoProbe.push((await sampling(false, p0)).s);
+  sampNoSkip.push((await sampling(false, p0, false)).s);
   if (!hw) rawThreads.push(rawDecode(threads));
 }
 const best = (xs: number[]) => Math.min(...xs);
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (s: number) => `${s.toFixed(2)} s = ${(secs / s).toFixed(1)}× realtime, ${((secs * 30) / s).toFixed(0)} decoded fps`;
-console.log(`runs: ${runs} (best of each; all: raw ${raw.map((x) => x.toFixed(2)).join('/')}, sampling ${samp.map((x) => x.toFixed(2)).join('/')})`);
+console.log(`runs: ${runs} (best of each; all: raw ${raw.map((x) => x.toFixed(2)).join('/')}, sampling ${samp.map((x) => x.toFixed(2)).join('/')}, no skipping ${sampNoSkip.map((x) => x.toFixed(2)).join('/')})`);
 console.log(`raw ffmpeg -f null decode:          ${fmt(best(raw))}`);
 console.log(`sampling (probe + ${frames} RGB frames): ${fmt(best(samp))}`);
 console.log(`sampling, probe given:              ${fmt(best(sampNoProbe))}`);
+console.log(`sampling, probe given, no skipping: ${fmt(best(sampNoSkip))} (MOLMOSCOPE_FRAME_SKIP=0: every frame decoded)`);
+const sk = skipStats;
+console.log(`frame skipping: ${sk.plans} plans, ${sk.fallbacks} fallbacks; packets decoded ${sk.packetsKept} of ${sk.packetsSpanned} (${((100 * sk.packetsKept) / Math.max(1, sk.packetsSpanned)).toFixed(0)} %)`);
 console.log(`ratio sampling/raw speed: ${(best(raw) / best(samp)).toFixed(3)} (with probe), ${(best(raw) / best(sampNoProbe)).toFixed(3)} (probe given); target ≥ 0.9`);
 // Best-of pairs the luckiest raw run with the luckiest sampling run, minutes apart on a shared machine; the median of
 // each run's own ratio (raw and sampling measured back to back) is steadier.
 const paired = (xs: number[]) => med(raw.map((r, i) => r / xs[i]!)).toFixed(3);
-console.log(`median of per-run ratios: ${paired(samp)} (with probe), ${paired(sampNoProbe)} (probe given)`);
+console.log(`median of per-run ratios: ${paired(samp)} (with probe), ${paired(sampNoProbe)} (probe given), ${paired(sampNoSkip)} (probe given, no skipping)`);
 if (rawThreads.length) console.log(`raw decode with -threads ${threads} (as decodeFrames uses): ${fmt(best(rawThreads))}; ratio to it ${(best(rawThreads) / best(sampNoProbe)).toFixed(3)} (probe given)`);
 // Wall time on a machine shared with other work swings by tens of percent; CPU seconds (ffmpeg + ffprobe + our
 // process) say how much work sampling adds to a plain decode, whatever else runs.

@@ -22,6 +22,7 @@ export const ProbeResultSchema = z.object({
   frameCount: z.number().int().nullable(),
   streamIndex: z.number().int(),
   timeBase: z.tuple([z.number(), z.number()]),
+  reorderDelay: z.number().int(),
 });
 
 export const SampleOptionsSchema = z.object({

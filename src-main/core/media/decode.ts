@@ -6,7 +6,8 @@ import { availableParallelism } from 'node:os';
 import { AppError } from '../../api/errors.js';
 import { resolveFfmpeg, type FfmpegBinaries } from './ffmpeg-resolve.js';
 import { detectHwaccel } from './hwaccel.js';
-import { fdFrames, openFifo, streamFrames } from './frame-pipe.js';
+import { fdFrames, openFifo, streamFrames, type FifoEnds } from './frame-pipe.js';
+import { planSkip, skipEligible, type SkipPlan } from './frame-skip.js';
 import { scanPackets, type PacketScan } from './packets.js';
 import { probe as probeFile, statMedia, statMediaFile, wholeScanOf, type ProbeResult } from './probe.js';
 import { spawnTracked, waitExit } from './process.js';
@@ -113,7 +114,7 @@ export async function* decodeFrames(file: string, times: readonly number[], opts
       partial = false;
     }
     if (scan.times.length === 0) throw new AppError('UNREADABLE', `no complete video frame in ${file}`);
-    yield* decodeSpan(file, times, order, js, scan, partial, { bins, hw, seekTo: null, width, height, size, p, opts }, sizeBytes);
+    yield* decodeSpan(file, times, order, js, scan, partial, { bins, hw, seekTo: null, width, height, size, p, opts, skip: null }, sizeBytes);
   }
 }
 
@@ -125,16 +126,10 @@ async function* decodeSpan(
   // Index into scan.times of the frame displayed at each requested time.
   const want = js.map((j) => displayedIndex(scan.times, p.startTime + times[order[j]!]!));
   const distinct = [...new Set(want)];
+  // Frame skipping (frame-skip.ts) applies to software decoding of H.264 in MP4/MOV.
+  const skipping = ctx.hw === null && !skipUnsupported.has(ctx.bins.ffmpeg) && skipEligible(p, scan);
   for (let g = 0; g < distinct.length; g += MAX_PER_PROCESS) {
-    const group = distinct.slice(g, g + MAX_PER_PROCESS);
-    // Seek (ffmpeg's accurate seek drops frames before -ss) only when frame times come from real pts, so the trim
-    // point and our timeline agree; AVI-style dts-only streams are decoded from the start.
-    const k0 = group[0]!;
-    const canSeek = scan.allPts && k0 > 0 && scan.times[k0]! - p.startTime > 5;
-    if (partial && !canSeek) throw new AppError('INTERNAL', 'partial packet scan without a seek point');
-    const base = canSeek ? k0 : 0;
-    const seekTo = canSeek ? scan.times[k0]! - (scan.times[k0]! - scan.times[k0 - 1]!) / 2 - p.formatStartTime : null;
-    const rel = group.map((k) => k - base);
+    let group = distinct.slice(g, g + MAX_PER_PROCESS);
     const out = (k: number, rgb: Uint8Array, copy: boolean): DecodedFrame[] => {
       const res: DecodedFrame[] = [];
       for (let q = 0; q < want.length; q++) {
@@ -146,7 +141,40 @@ async function* decodeSpan(
     };
     let gi = 0;
     let last: Uint8Array | null = null;
-    for await (const rgb of decodeGroup(file, rel, { ...ctx, seekTo })) {
+    const plan = skipping ? await planSkip(file, p, scan, group) : null;
+    if (plan) {
+      skipStats.plans++;
+      skipStats.packetsKept += plan.kept;
+      skipStats.packetsSpanned += plan.span;
+      try {
+        for await (const rgb of decodeGroup(file, plan.rel, { ...ctx, seekTo: null, skip: plan })) {
+          last = rgb;
+          for (const f of out(group[gi++]!, rgb, false)) {
+            if (ctx.opts.signal?.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
+            yield f;
+          }
+        }
+      } catch (e) {
+        if (!(e instanceof SkipFailed)) throw e;
+        // A build without the noise bitstream filter fails every time: stop trying with it.
+        if (/bitstream filter|bsf/i.test(e.message)) skipUnsupported.add(ctx.bins.ffmpeg);
+      }
+      if (gi === group.length) continue;
+      // The skipping pipeline ended early (a damaged stretch, an undecodable tail): the plain decode, which knows how
+      // to treat those, does the rest of this group.
+      skipStats.fallbacks++;
+      group = group.slice(gi);
+      gi = 0;
+    }
+    // Seek (ffmpeg's accurate seek drops frames before -ss) only when frame times come from real pts, so the trim
+    // point and our timeline agree; AVI-style dts-only streams are decoded from the start.
+    const k0 = group[0]!;
+    const canSeek = scan.allPts && k0 > 0 && scan.times[k0]! - p.startTime > 5;
+    if (partial && !canSeek) throw new AppError('INTERNAL', 'partial packet scan without a seek point');
+    const base = canSeek ? k0 : 0;
+    const seekTo = canSeek ? scan.times[k0]! - (scan.times[k0]! - scan.times[k0 - 1]!) / 2 - p.formatStartTime : null;
+    const rel = group.map((k) => k - base);
+    for await (const rgb of decodeGroup(file, rel, { ...ctx, seekTo, skip: null })) {
       last = rgb;
       for (const f of out(group[gi++]!, rgb, false)) {
         if (ctx.opts.signal?.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
@@ -164,6 +192,15 @@ async function* decodeSpan(
   }
 }
 
+/** How often decodes left packets out (frame-skip.ts), for benches and tests. */
+export const skipStats = { plans: 0, fallbacks: 0, packetsKept: 0, packetsSpanned: 0 };
+
+/** ffmpeg binaries whose demuxing process cannot run the drop filter. */
+const skipUnsupported = new Set<string>();
+
+/** The skipping pipeline failed; the caller decodes the rest plainly. */
+class SkipFailed extends Error {}
+
 interface GroupCtx {
   bins: FfmpegBinaries;
   hw: string | null;
@@ -173,6 +210,8 @@ interface GroupCtx {
   size: { width: number; height: number } | null;
   p: ProbeResult;
   opts: DecodeOptions;
+  /** Decode through a demuxing process that leaves out the packets the plan drops (seekTo is then unused). */
+  skip: SkipPlan | null;
 }
 
 /** One ffmpeg process: yields the RGB buffers of frames with presentation indices `rel` (relative to the seek point). */
@@ -186,17 +225,46 @@ async function* decodeGroup(file: string, rel: number[], c: GroupCtx): AsyncGene
   if (c.hw) args.push('-hwaccel', c.hw);
   else if (c.p.width * c.p.height <= 3840 * 2160) args.push('-threads', String(DECODE_THREADS));
   if (c.seekTo !== null) args.push('-ss', c.seekTo.toFixed(6));
-  args.push('-noautorotate', '-i', file, '-map', `0:${c.p.streamIndex}`, '-vf', filters.join(','), '-fps_mode', 'passthrough');
+  // With a skip plan, a first ffmpeg demuxes and copies the stream, leaving out the plan's packets (noise bsf, by
+  // byte position), into NUT on a pipe; this one decodes that. NUT keeps every timestamp and B-frame order.
+  const input = c.skip ? ['-f', 'nut', '-i', 'pipe:0', '-map', '0:0'] : ['-i', file, '-map', `0:${c.p.streamIndex}`];
+  args.push('-noautorotate', ...input, '-vf', filters.join(','), '-fps_mode', 'passthrough');
   args.push('-frames:v', String(rel.length), '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1');
+  let upstream: ReturnType<typeof spawnTracked> | null = null;
+  let upstreamErr = '';
+  let link: FifoEnds | null = null;
+  if (c.skip) {
+    // The two processes are joined by a pipe this process never reads from (a child's stdout stream would be read
+    // by us too, racing the decoder for the data).
+    link = await openFifo(true);
+    if (!link) throw new SkipFailed('no pipe between the demuxing and the decoding process');
+    const demux = ['-hide_banner', '-nostdin', '-v', 'error'];
+    if (c.skip.seekTo !== null) demux.push('-ss', c.skip.seekTo.toFixed(6));
+    demux.push('-i', file, '-map', `0:${c.p.streamIndex}`, '-c:v', 'copy', '-bsf:v', `noise=drop=${c.skip.dropExpr}`, '-f', 'nut', 'pipe:1');
+    try {
+      upstream = spawnTracked(c.bins.ffmpeg, demux, c.opts.signal, 'ignore', link.writeFd);
+    } catch (e) {
+      closeSync(link.readFd);
+      throw e;
+    } finally {
+      closeSync(link.writeFd);
+    }
+    upstream.child.stderr!.on('data', (b: Buffer) => {
+      if (upstreamErr.length < 16384) upstreamErr += b.toString('utf8');
+    });
+    upstream.child.once('error', () => {});
+  }
   const fifo = await openFifo();
   let spawned;
   try {
-    spawned = spawnTracked(c.bins.ffmpeg, args, c.opts.signal, 'ignore', fifo ? fifo.writeFd : 'pipe');
+    spawned = spawnTracked(c.bins.ffmpeg, args, c.opts.signal, link ? link.readFd : 'ignore', fifo ? fifo.writeFd : 'pipe');
   } catch (e) {
     if (fifo) closeSync(fifo.readFd);
+    upstream?.dispose();
     throw e;
   } finally {
     if (fifo) closeSync(fifo.writeFd); // ffmpeg holds the write end now; its exit is our end of file
+    if (link) closeSync(link.readFd); // the decoding ffmpeg holds it now
   }
   const { child, dispose } = spawned;
   let stderr = '';
@@ -226,6 +294,12 @@ async function* decodeGroup(file: string, rel: number[], c: GroupCtx): AsyncGene
     if (c.opts.signal?.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
     if (spawnErr) throw new AppError('FFMPEG_MISSING', `cannot run ${c.bins.ffmpeg}: ${(spawnErr as Error).message}`);
     if (stalled) throw new AppError('PROBE_TIMEOUT', `ffmpeg sent nothing for ${stallMs} ms while decoding ${file} and was killed`);
+    if (upstream) {
+      // The decoder stops after the last kept frame, so the demuxer may die of the closed pipe: only the decoder's
+      // failure (or a spawn failure) counts, and it sends the caller to the plain decode.
+      if (spawnErr || code !== 0) throw new SkipFailed(`${stderr.trim()} ${upstreamErr.trim()}`);
+      return;
+    }
     if (code !== 0) {
       await statMedia(file); // vanished → NOT_FOUND
       throw new AppError('FFMPEG_FAILED', `ffmpeg failed decoding ${file}: ${stderr.trim().split('\n').slice(-2).join(' ')}`);
@@ -233,7 +307,9 @@ async function* decodeGroup(file: string, rel: number[], c: GroupCtx): AsyncGene
   } finally {
     clearTimeout(timer);
     dispose();
+    upstream?.dispose();
     await frames.return(undefined); // closes the pipe's read end
     await waitExit(child);
+    if (upstream) await waitExit(upstream.child);
   }
 }

@@ -15,8 +15,11 @@ export interface FifoEnds {
 let fifoWorks: boolean | null = process.platform === 'win32' ? false : null;
 let seq = 0;
 
-/** A named pipe opened at both ends and already unlinked (the caller owns both fds); null where there is none. */
-export async function openFifo(): Promise<FifoEnds | null> {
+/**
+ * A named pipe opened at both ends and already unlinked (the caller owns both fds); null where there is none. The read
+ * end is non-blocking (for our own reads), or blocking with `blockingRead` (to hand to a child process as its stdin).
+ */
+export async function openFifo(blockingRead = false): Promise<FifoEnds | null> {
   if (fifoWorks === false || process.env.MOLMOSCOPE_FRAME_PIPE === 'stdout') return null;
   const path = join(tmpdir(), `molmoscope-${process.pid}-${++seq}.fifo`);
   try {
@@ -28,12 +31,17 @@ export async function openFifo(): Promise<FifoEnds | null> {
   try {
     // The read end first (non-blocking, so the open returns at once); then the write end opens without waiting.
     const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    let writeFd = -1;
     try {
-      const writeFd = openSync(path, constants.O_WRONLY);
+      writeFd = openSync(path, constants.O_WRONLY);
+      // A writer exists now, so a blocking open of the read end returns at once.
+      const ends = { readFd: blockingRead ? openSync(path, constants.O_RDONLY) : readFd, writeFd };
       fifoWorks = true;
-      return { readFd, writeFd };
+      if (blockingRead) closeSync(readFd);
+      return ends;
     } catch (e) {
       closeSync(readFd);
+      if (writeFd >= 0) closeSync(writeFd);
       throw e;
     }
   } catch {

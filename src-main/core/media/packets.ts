@@ -16,6 +16,12 @@ export interface PacketScan {
   incomplete: number;
   /** ffprobe's stderr complaints, if any (partial file, invalid data). */
   warnings: string;
+  /**
+   * Every packet as demuxed (decode order), for planning which packets a decode can leave out: byte position and size
+   * in the file (-1 when unknown), presentation timestamp in seconds (NaN without pts), and the index into `times` of
+   * the frame it decodes to, or -1 for a packet without a frame there (discarded by an edit list, cut off, no pts).
+   */
+  packets: { pos: Float64Array; size: Float64Array; pts: Float64Array; frame: Int32Array; key: Uint8Array };
 }
 
 /** Parses `compact` ffprobe output (key=value|key=value) of packet entries. */
@@ -60,16 +66,26 @@ export function packetTimeline(rows: Iterable<PacketFields>, timeBase: [number, 
   const starts: number[] = [];
   const durs: number[] = [];
   const keys: boolean[] = [];
+  // Decode-order arrays over every packet; `src` maps each frame (entry of `starts`) to its packet.
+  const list = Array.isArray(rows) ? (rows as PacketFields[]) : [...rows];
+  const n = list.length;
+  const packets = { pos: new Float64Array(n), size: new Float64Array(n), pts: new Float64Array(n), frame: new Int32Array(n).fill(-1), key: new Uint8Array(n) };
+  const src: number[] = [];
   let allPts = true;
   let incomplete = 0;
   // On a cut-off file the demuxer reports the last packet with the bytes it got ("partial file"), so a packet that
   // reaches the end of the file is then incomplete even though pos + size fits.
   const partialFile = /partial file/i.test(stderr);
-  for (const m of rows) {
+  for (let k = 0; k < n; k++) {
+    const m = list[k]!;
     const flags = m.flags ?? '';
-    if (flags.includes('D')) continue; // discarded by an edit list: the decoder drops these frames
     const pos = Number(m.pos);
     const size = Number(m.size);
+    packets.pos[k] = Number.isFinite(pos) && pos >= 0 ? pos : -1;
+    packets.size[k] = Number.isFinite(size) ? size : -1;
+    packets.pts[k] = (toNumber(m.pts) * num) / den;
+    packets.key[k] = flags.includes('K') ? 1 : 0;
+    if (flags.includes('D')) continue; // discarded by an edit list: the decoder drops these frames
     if (Number.isFinite(pos) && Number.isFinite(size) && (pos + size > sizeBytes || (partialFile && pos + size >= sizeBytes))) {
       incomplete++;
       continue;
@@ -84,17 +100,19 @@ export function packetTimeline(rows: Iterable<PacketFields>, timeBase: [number, 
     starts.push(ts);
     durs.push(Number.isFinite(d) ? d : 0);
     keys.push(flags.includes('K'));
+    src.push(k);
   }
   const order = starts.map((_, i) => i).sort((a, b) => starts[a]! - starts[b]!);
   const times = new Float64Array(order.length);
   const keyframes: number[] = [];
   let endTicks = -Infinity;
-  order.forEach((src, i) => {
-    times[i] = (starts[src]! * num) / den;
-    if (keys[src]) keyframes.push(i);
-    endTicks = Math.max(endTicks, starts[src]! + durs[src]!);
+  order.forEach((j, i) => {
+    times[i] = (starts[j]! * num) / den;
+    if (keys[j]) keyframes.push(i);
+    endTicks = Math.max(endTicks, starts[j]! + durs[j]!);
+    packets.frame[src[j]!] = i;
   });
-  return { times, end: order.length ? (endTicks * num) / den : 0, allPts, keyframes, incomplete, warnings: stderr.trim() };
+  return { times, end: order.length ? (endTicks * num) / den : 0, allPts, keyframes, incomplete, warnings: stderr.trim(), packets };
 }
 
 /** A timestamp field as a number; absent or "N/A" is NaN (Number(undefined) is NaN, Number('') would be 0). */

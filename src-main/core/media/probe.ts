@@ -40,6 +40,8 @@ export interface ProbeResult {
   /** Index of the video stream among all streams, and its time base. */
   streamIndex: number;
   timeBase: [number, number];
+  /** Frames the decoder holds back to put B-frames in display order (ffprobe's has_b_frames); 0 without reordering. */
+  reorderDelay: number;
 }
 
 export interface ProbeOptions {
@@ -64,6 +66,7 @@ interface FfStream {
   start_time?: string;
   duration?: string;
   nb_frames?: string;
+  has_b_frames?: number;
   disposition?: { attached_pic?: number };
   tags?: Record<string, string>;
   side_data_list?: Array<{ side_data_type?: string; rotation?: number }>;
@@ -286,6 +289,7 @@ export async function probe(file: string, opts: ProbeOptions = {}): Promise<Prob
     frameCount,
     streamIndex: v.index,
     timeBase,
+    reorderDelay: Number(v.has_b_frames) > 0 ? Number(v.has_b_frames) : 0,
   };
   if (whole) wholeScans.set(result, { scan: whole, sizeBytes, mtimeMs: st.mtimeMs });
   return result;

@@ -12,7 +12,7 @@ export function liveChildPids(): number[] {
 
 /** Spawns a child that is tracked, and killed on abort; the caller must call `dispose()` in a finally. */
 export function spawnTracked(
-  bin: string, args: string[], signal?: AbortSignal, stdin: 'ignore' | 'pipe' = 'ignore', stdout: 'pipe' | number = 'pipe',
+  bin: string, args: string[], signal?: AbortSignal, stdin: 'ignore' | 'pipe' | number = 'ignore', stdout: 'pipe' | number = 'pipe',
 ): { child: ChildProcess; dispose: () => void } {
   if (signal?.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
   const child = spawn(bin, args, { stdio: [stdin, stdout, 'pipe'], windowsHide: true });

@@ -1,0 +1,144 @@
+// Decoding only what the picked frames need. Sampling keeps 2 frames a second, but a plain decode decodes all of
+// them; in H.264 a non-reference picture (most B-frames of an x264 encode: 44 % of the frames of bench/media's file)
+// is never used to predict another picture, and nothing after an IDR refers to anything before it. So the packets a
+// picked frame cannot depend on are left out before the decoder sees them:
+//   - every non-reference picture that is not itself picked;
+//   - in each IDR period, everything after the last picked frame (in decode order) up to the next IDR;
+//   - IDR periods with no picked frame, and everything before the first IDR used.
+// The decoder then produces exactly the kept pictures, bit for bit as in a full decode, in presentation order; the
+// picked frames are found among them by index. Where any of this cannot be established from the file (another
+// codec or container, Annex B or unusual NAL framing, edit-list discards or cut-off packets inside the stretch,
+// leading pictures before an IDR, no IDR in reach, too little to leave out), there is no plan and the plain decode
+// runs.
+import { h264PacketKinds, PacketKind } from './h264-refs.js';
+import type { PacketScan } from './packets.js';
+import type { ProbeResult } from './probe.js';
+
+export interface SkipPlan {
+  /** Input seek for the demuxing process (container-relative seconds), lands at or before the first kept packet. */
+  seekTo: number | null;
+  /** A `noise` bitstream-filter `drop` expression: true for every packet to leave out (by byte position). */
+  dropExpr: string;
+  /** For each picked frame (in the order given), its index among the kept frames in presentation order. */
+  rel: number[];
+  /** Packets kept and packets between the first kept one and the last (for reporting). */
+  kept: number;
+  span: number;
+}
+
+/** Most IDRs looked back over for a decoding start before giving up (each step reads one packet's headers). */
+const MAX_IDR_LOOKBACK = 64;
+/** Leave out at least this share of the stretch, or a second process is not worth its start. */
+const MIN_DROP_SHARE = 0.08;
+/** Longest drop expression passed on a command line (Linux allows 128 KiB per argument). */
+const MAX_EXPR_CHARS = 100_000;
+/** The seek lands this far before the first kept packet's pts (covers the decode delay and ffmpeg's own 0.13 s). */
+const SEEK_MARGIN_S = 2;
+
+/** Whether frame skipping is possible at all for this stream. */
+export function skipEligible(p: ProbeResult, scan: PacketScan, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.MOLMOSCOPE_FRAME_SKIP === '0') return false;
+  return p.codec === 'h264' && /(^|,)(mov|mp4)(,|$)/.test(p.container) && scan.allPts && scan.packets.pos.length > 0;
+}
+
+/**
+ * The plan for decoding the frames with presentation indices `frames` (sorted ascending, distinct) of `scan`, or null
+ * when nothing can safely be left out (then the caller decodes normally).
+ */
+export async function planSkip(file: string, p: ProbeResult, scan: PacketScan, frames: readonly number[]): Promise<SkipPlan | null> {
+  const pk = scan.packets;
+  const n = pk.pos.length;
+  // Packet (decode order) of each frame.
+  const packetOf = new Int32Array(scan.times.length).fill(-1);
+  for (let k = 0; k < n; k++) if (pk.frame[k]! >= 0) packetOf[pk.frame[k]!] = k;
+  const picked = new Set<number>();
+  let lo = n;
+  let hi = -1;
+  for (const f of frames) {
+    const k = packetOf[f]!;
+    if (k < 0) return null;
+    picked.add(k);
+    lo = Math.min(lo, k);
+    hi = Math.max(hi, k);
+  }
+  if (hi < 0) return null;
+  // The decoding start: the last IDR at or before the first picked packet in decode order.
+  let start = -1;
+  let tries = 0;
+  for (let k = lo; k >= 0 && tries < MAX_IDR_LOOKBACK; k--) {
+    if (!pk.key[k]) continue;
+    tries++;
+    const kind = await h264PacketKinds(file, pk.pos, pk.size, k, k);
+    if (kind && kind[0] === PacketKind.Idr) {
+      start = k;
+      break;
+    }
+  }
+  if (start < 0) return null;
+  const kinds = await h264PacketKinds(file, pk.pos, pk.size, start, hi);
+  if (!kinds) return null;
+  // Kept frames are ranked by pts, the decoder outputs them in picture order: the two agree only when pts reorder
+  // exactly when the decoder does. (A careless remux that wrote pts = dts for a B-frame stream does not: no plan.)
+  let ptsReorder = false;
+  for (let k = start + 1; k <= hi; k++) if (pk.pts[k]! < pk.pts[k - 1]!) ptsReorder = true;
+  if (ptsReorder !== p.reorderDelay > 0) return null;
+  for (let k = start; k <= hi; k++) {
+    // A packet the decoder would see but our timeline does not (edit-list discard, cut off): indices would shift.
+    if (pk.frame[k]! < 0 || !(pk.pos[k]! >= 0)) return null;
+    // Byte positions must grow with decode order for the drop ranges below.
+    if (k > start && !(pk.pos[k]! > pk.pos[k - 1]!)) return null;
+  }
+  // Keep, per IDR period, the reference pictures up to its last picked packet, and the picked packets.
+  const keep = new Uint8Array(hi - start + 1);
+  let periodStart = start;
+  while (periodStart <= hi) {
+    let next = periodStart + 1;
+    while (next <= hi && kinds[next - start] !== PacketKind.Idr) next++;
+    let last = -1;
+    for (let k = periodStart; k < next; k++) if (picked.has(k)) last = k;
+    const idrPts = pk.pts[periodStart]!;
+    for (let k = periodStart; k <= last; k++) {
+      // A picture after the IDR shown before it would be a leading picture: not expected in H.264; do not guess.
+      if (pk.pts[k]! < idrPts) return null;
+      if (picked.has(k) || kinds[k - start] !== PacketKind.NonRef) keep[k - start] = 1;
+    }
+    periodStart = next;
+  }
+  let kept = 0;
+  for (const v of keep) kept += v;
+  const span = hi - start + 1;
+  if (span - kept < Math.max(4, MIN_DROP_SHARE * span)) return null;
+  // Index of each picked frame among the kept frames in presentation order.
+  const keptFrames: number[] = [];
+  for (let k = start; k <= hi; k++) if (keep[k - start]) keptFrames.push(pk.frame[k]!);
+  keptFrames.sort((a, b) => a - b);
+  const rank = new Map<number, number>();
+  keptFrames.forEach((f, i) => rank.set(f, i));
+  const rel = frames.map((f) => rank.get(f)!);
+  // Runs of kept packets as byte ranges [first pos, last pos]; everything outside them is dropped.
+  const runs: Array<[number, number]> = [];
+  for (let k = start; k <= hi; k++) {
+    if (!keep[k - start]) continue;
+    const prev = runs[runs.length - 1];
+    if (prev && keep[k - 1 - start] && k > start) prev[1] = pk.pos[k]!;
+    else runs.push([pk.pos[k]!, pk.pos[k]!]);
+  }
+  const dropExpr = dropExpression(runs);
+  if (dropExpr.length > MAX_EXPR_CHARS) return null;
+  const seekAbs = pk.pts[start]! - SEEK_MARGIN_S;
+  const seekTo = seekAbs - p.formatStartTime > SEEK_MARGIN_S ? seekAbs - p.formatStartTime : null;
+  return { seekTo, dropExpr, rel, kept, span };
+}
+
+/**
+ * `noise` bsf drop expression: 1 unless pos lies in one of the sorted, disjoint byte ranges (a binary decision tree on
+ * pos). Commas are escaped for ffmpeg's filter-list syntax.
+ */
+export function dropExpression(runs: ReadonlyArray<readonly [number, number]>): string {
+  const node = (a: number, b: number): string => {
+    if (a === b) return `1-between(pos\\,${runs[a]![0]}\\,${runs[a]![1]})`;
+    const mid = (a + b + 1) >> 1;
+    return `if(lt(pos\\,${runs[mid]![0]})\\,${node(a, mid - 1)}\\,${node(mid, b)})`;
+  };
+  return runs.length ? node(0, runs.length - 1) : '1';
+}

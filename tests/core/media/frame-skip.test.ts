@@ -1,0 +1,153 @@
+// Frame skipping (core/media/frame-skip.ts): decoding only the packets the picked frames depend on gives the same
+// frames, bit for bit, as decoding everything; it is really taken where it should be, declined where the file does not
+// allow it, and falls back to the plain decode when its pipeline fails.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeFrames, liveChildPids, probe, resolveFfmpeg, sampleTimes, type FfmpegBinaries } from '../../../src-main/core/media/index.js';
+import { skipStats } from '../../../src-main/core/media/decode.js';
+import { dropExpression, planSkip } from '../../../src-main/core/media/frame-skip.js';
+import { h264PacketKinds, PacketKind } from '../../../src-main/core/media/h264-refs.js';
+import { wholeScanOf } from '../../../src-main/core/media/probe.js';
+import { ffmpegClip, indexClip, readIndex, requiredSample, rotatedCopy } from '../../helpers/media-fixtures.js';
+import { scratchDir } from '../../helpers/tiny.js';
+
+/** A 160×120 testsrc2 clip encoded with libx264 veryfast (B-frames, pyramid) plus `x` options. */
+const enc = (name: string, x: string[], seconds = 12, fps = 25) =>
+  ffmpegClip(`skip-${name}.mp4`, (o) => ['-f', 'lavfi', '-i', `testsrc2=s=160x120:r=${fps}:d=${seconds}`, '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', ...x, o]);
+
+/** Count and md5 of the frames decodeFrames gives for `times`, with skipping on or off. */
+async function digest(file: string, times: number[], skip: boolean, bins?: FfmpegBinaries): Promise<{ n: number; md5: string }> {
+  const before = process.env.MOLMOSCOPE_FRAME_SKIP;
+  process.env.MOLMOSCOPE_FRAME_SKIP = skip ? '1' : '0';
+  try {
+    const p = await probe(file, { bins });
+    const h = createHash('md5');
+    let n = 0;
+    for await (const f of decodeFrames(file, times, { probe: p, bins })) {
+      h.update(f.rgb);
+      n++;
+    }
+    return { n, md5: h.digest('hex') };
+  } finally {
+    if (before === undefined) delete process.env.MOLMOSCOPE_FRAME_SKIP;
+    else process.env.MOLMOSCOPE_FRAME_SKIP = before;
+  }
+}
+
+const timeSets = (d: number) => [sampleTimes(d), sampleTimes(d, { maxFps: 8, maxFrames: 384 }), [0.04, d * 0.37, d * 0.5, d * 0.9]];
+
+const CASES: Array<[string, () => string]> = [
+  ['x264 default (3 B-frames, pyramid)', () => enc('default', [])],
+  ['B-frames without pyramid', () => enc('nopyr', ['-x264-params', 'b-pyramid=none'])],
+  ['strict pyramid, 5 B-frames, 4 refs, weighted prediction', () => enc('strict', ['-refs', '4', '-x264-params', 'b-pyramid=strict:bframes=5:weightb=1:weightp=2'])],
+  ['P-frames only, an IDR every second', () => enc('p-gop25', ['-bf', '0', '-g', '25'])],
+  ['2 B-frames, an IDR every 20 frames', () => enc('bf2-gop20', ['-bf', '2', '-g', '20'])],
+  ['open GOPs (keyframes that are not IDRs)', () => enc('open-gop', ['-x264-params', 'open-gop=1:keyint=30'])],
+  ['4 slices per picture', () => enc('slices', ['-x264-params', 'slices=4'])],
+  ['interlaced (MBAFF)', () => enc('interlaced', ['-flags', '+ildct+ilme', '-x264-params', 'tff=1'])],
+  ['rotated 90°', () => rotatedCopy('skip-rot90.mp4', enc('default', []), 90)],
+  ['5 min, an IDR every 2 s (seeks)', () => enc('long', ['-g', '50'], 300)],
+  ['the shared sample re-encoded to MP4', () => ffmpegClip('skip-sample.mp4', (o) => ['-i', requiredSample('concourse-crowd-720p.avi'), '-c:v', 'libx264', '-preset', 'veryfast', o])],
+];
+
+for (const [name, make] of CASES) {
+  test(`frame skipping gives the plain decode's frames bit for bit: ${name}`, async () => {
+    const file = make();
+    const p = await probe(file);
+    const plans = skipStats.plans;
+    let kept = skipStats.packetsKept;
+    let spanned = skipStats.packetsSpanned;
+    for (const times of timeSets(p.duration)) {
+      const before = skipStats.plans;
+      const plain = await digest(file, times, false);
+      assert.equal(skipStats.plans, before, 'MOLMOSCOPE_FRAME_SKIP=0 turns skipping off');
+      const skipped = await digest(file, times, true);
+      assert.deepEqual(skipped, plain, `${times.length} times`);
+    }
+    assert.ok(skipStats.plans > plans, 'skipping was used');
+    kept = skipStats.packetsKept - kept;
+    spanned = skipStats.packetsSpanned - spanned;
+    assert.ok(kept < spanned * 0.92, `packets left out: ${spanned - kept} of ${spanned}`);
+    assert.equal(skipStats.fallbacks, 0);
+    assert.deepEqual(liveChildPids(), []);
+  });
+}
+
+test('skipped decodes still give the frame displayed at each time (frames that draw their own index)', async () => {
+  // P-frames only and a 10-frame GOP: everything after the last picked frame of each GOP is left out.
+  const file = indexClip('skip-index-gop10', { duration: 20, fps: 25, bframes: 0, out: ['-g', '10'] });
+  const p = await probe(file);
+  const times = [...sampleTimes(p.duration), 0.03, 7.77, 19.99];
+  const plans = skipStats.plans;
+  const got: number[] = [];
+  for await (const f of decodeFrames(file, times, { probe: p })) got[f.index] = readIndex(f.rgb, f.width, f.height);
+  assert.ok(skipStats.plans > plans);
+  assert.deepEqual(got, times.map((t) => Math.min(499, Math.floor(t * 25 + 1e-6))));
+});
+
+test('packet kinds read from NAL headers agree with the decoder: its non-reference pictures are what -skip_frame noref drops', async () => {
+  const file = enc('default', []);
+  const { size, mtimeMs } = statSync(file);
+  const p = await probe(file);
+  const scan = wholeScanOf(p, size, mtimeMs)!;
+  const n = scan.packets.pos.length;
+  const kinds = await h264PacketKinds(file, scan.packets.pos, scan.packets.size, 0, n - 1);
+  assert.ok(kinds);
+  const nonRef = kinds.filter((k) => k === PacketKind.NonRef).length;
+  const count = (extra: string[]) =>
+    execFileSync(resolveFfmpeg().ffmpeg, ['-v', 'error', ...extra, '-i', file, '-f', 'framecrc', '-'], { encoding: 'utf8' }).split('\n').filter((l) => /^0,/.test(l)).length;
+  assert.equal(count([]), n);
+  assert.equal(n - count(['-skip_frame', 'noref']), nonRef);
+  assert.ok(nonRef > n * 0.3, `${nonRef} non-reference pictures of ${n}`);
+  assert.equal(kinds[0], PacketKind.Idr);
+  // Keyframes flagged by the container are the IDRs here (x264 closed GOPs).
+  for (let k = 0; k < n; k++) assert.equal(kinds[k] === PacketKind.Idr, scan.packets.key[k] === 1, `packet ${k}`);
+});
+
+test('no plan where the timeline and the decoder could disagree: a B-frame stream remuxed with pts = dts, and other codecs', async () => {
+  // Stream-copying the AVI sample (no pts) into MP4 writes pts = dts although the decoder reorders its B-frames.
+  const remux = ffmpegClip('skip-sample-remux.mp4', (o) => ['-i', requiredSample('concourse-crowd-720p.avi'), '-c', 'copy', o]);
+  const p = await probe(remux);
+  assert.ok(p.reorderDelay > 0);
+  const { size, mtimeMs } = statSync(remux);
+  const scan = wholeScanOf(p, size, mtimeMs)!;
+  assert.equal(await planSkip(remux, p, scan, [0, 10, 100, 200]), null);
+  const times = sampleTimes(p.duration);
+  assert.deepEqual(await digest(remux, times, true), await digest(remux, times, false));
+  // MPEG-4 Part 2 and the AVI container are never planned for.
+  const plans = skipStats.plans;
+  const mpeg4 = ffmpegClip('skip-mpeg4.mp4', (o) => ['-f', 'lavfi', '-i', 'testsrc2=s=160x120:r=25:d=4', '-c:v', 'mpeg4', '-bf', '2', o]);
+  await digest(mpeg4, sampleTimes(4), true);
+  await digest(requiredSample('concourse-crowd-720p.avi'), [1, 2, 3], true);
+  assert.equal(skipStats.plans, plans);
+});
+
+test('an ffmpeg without the noise bitstream filter: the plain decode takes over and the frames are the same', async () => {
+  const dir = scratchDir('skip-nobsf');
+  const real = resolveFfmpeg();
+  const fake = join(dir, 'ffmpeg');
+  // A build without the filter: its demuxing process fails the way such a build does.
+  writeFileSync(fake, `#!/bin/sh\nfor a in "$@"; do case "$a" in noise=*) echo "Unknown bitstream filter noise" >&2; exit 1;; esac; done\nexec '${real.ffmpeg}' "$@"\n`);
+  chmodSync(fake, 0o755);
+  const bins = { ...real, ffmpeg: fake };
+  const file = enc('default', []);
+  const times = sampleTimes(12);
+  const fallbacks = skipStats.fallbacks;
+  assert.deepEqual(await digest(file, times, true, bins), await digest(file, times, false));
+  assert.ok(skipStats.fallbacks > fallbacks, 'the skipping pipeline failed and was replaced');
+  assert.deepEqual(liveChildPids(), []);
+});
+
+test('dropExpression: 1 outside every kept byte range, 0 inside', () => {
+  assert.equal(dropExpression([]), '1');
+  assert.equal(dropExpression([[10, 20]]), '1-between(pos\\,10\\,20)');
+  const e = dropExpression([[10, 20], [40, 40], [60, 90]]).replaceAll('\\,', ',');
+  // Evaluate the expression the way ffmpeg's evaluator would, for a few positions.
+  const evalAt = (pos: number) =>
+    Function('pos', 'between', 'lt', 'iff', `return ${e.replaceAll('if(', 'iff(')}`)(pos, (x: number, a: number, b: number) => +(x >= a && x <= b), (a: number, b: number) => +(a < b), (c: number, a: number, b: number) => (c ? a : b));
+  assert.deepEqual([5, 10, 15, 20, 30, 40, 50, 60, 90, 91].map(evalAt), [1, 0, 0, 0, 1, 0, 1, 0, 0, 1]);
+});
