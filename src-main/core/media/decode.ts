@@ -157,7 +157,7 @@ async function* decodeSpan(
       } catch (e) {
         if (!(e instanceof SkipFailed)) throw e;
         // A build without the noise bitstream filter fails every time: stop trying with it.
-        if (/bitstream filter|bsf/i.test(e.message)) skipUnsupported.add(ctx.bins.ffmpeg);
+        if (/noise|bitstream filter|bsf/i.test(e.message)) skipUnsupported.add(ctx.bins.ffmpeg);
       }
       if (gi === group.length) continue;
       // The skipping pipeline ended early (a damaged stretch, an undecodable tail): the plain decode, which knows how
