@@ -24,9 +24,20 @@ export function tinyCheckpoint(opts: TinyOptions = {}): string {
   return dir;
 }
 
-/** A fresh scratch directory under tests/.tmp. */
+const scratch: string[] = [];
+
+/**
+ * A fresh scratch directory under tests/.tmp, removed when the test process exits (each test file runs in its own
+ * process), so repeated runs do not pile up libraries and checkpoints; MOLMOSCOPE_KEEP_TEST_TMP=1 keeps them to look at.
+ */
 export function scratchDir(prefix: string): string {
   const dir = join(TEST_TMP, `${prefix}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`);
   mkdirSync(dir, { recursive: true });
+  if (scratch.length === 0 && process.env.MOLMOSCOPE_KEEP_TEST_TMP !== '1') {
+    process.once('exit', () => {
+      for (const d of scratch) rmSync(d, { recursive: true, force: true, maxRetries: 2 });
+    });
+  }
+  scratch.push(dir);
   return dir;
 }
