@@ -5,8 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { AppError } from '../../../src-main/api/errors.js';
 import { decodeFrames, liveChildPids, probe, resolveFfmpeg, sampleTimes, type FfmpegBinaries } from '../../../src-main/core/media/index.js';
 import { skipStats } from '../../../src-main/core/media/decode.js';
 import { dropExpression, planSkip } from '../../../src-main/core/media/frame-skip.js';
@@ -150,4 +151,42 @@ test('dropExpression: 1 outside every kept byte range, 0 inside', () => {
   const evalAt = (pos: number) =>
     Function('pos', 'between', 'lt', 'iff', `return ${e.replaceAll('if(', 'iff(')}`)(pos, (x: number, a: number, b: number) => +(x >= a && x <= b), (a: number, b: number) => +(a < b), (c: number, a: number, b: number) => (c ? a : b));
   assert.deepEqual([5, 10, 15, 20, 30, 40, 50, 60, 90, 91].map(evalAt), [1, 0, 0, 0, 1, 0, 1, 0, 0, 1]);
+});
+
+test('no child or pipe descriptor outlives a skipping decode: ended, broken off, aborted, two at once, ffmpeg missing', async () => {
+  const file = enc('default', []);
+  const p = await probe(file);
+  const times = sampleTimes(p.duration);
+  const fds = () => {
+    try {
+      return readdirSync('/proc/self/fd').length;
+    } catch {
+      return null;
+    }
+  };
+  const before = fds();
+  const plans = skipStats.plans;
+  for await (const _ of decodeFrames(file, times, { probe: p })) break;
+  const ac = new AbortController();
+  let got = 0;
+  await assert.rejects(
+    (async () => {
+      for await (const _ of decodeFrames(file, times, { probe: p, signal: ac.signal })) if (++got === 2) ac.abort();
+    })(),
+    (e: unknown) => e instanceof AppError && e.code === 'CANCELLED',
+  );
+  // Two decodes of one file at once, interleaved frame by frame: each gets its own pipes and the same frames.
+  const one = await digest(file, times, false);
+  const both = await Promise.all([digest(file, times, true), digest(file, times, true)]);
+  assert.deepEqual(both, [one, one]);
+  assert.ok(skipStats.plans >= plans + 4);
+  const bins = { ...resolveFfmpeg(), ffmpeg: '/nonexistent/ffmpeg' };
+  await assert.rejects(
+    (async () => {
+      for await (const _ of decodeFrames(file, times, { probe: p, bins, hwaccel: false }));
+    })(),
+    (e: unknown) => e instanceof AppError && e.code === 'FFMPEG_MISSING',
+  );
+  assert.deepEqual(liveChildPids(), []);
+  if (before !== null) assert.equal(fds(), before);
 });
