@@ -1,5 +1,6 @@
 // Bench: Molmo2 frame sampling of a 1080p H.264 file vs plain `ffmpeg -i f -f null -` decode of the same file.
-// Run: node --import tsx bench/media/sampling.ts [--seconds 30] [--runs 3]. Prints figures and the ratio (target ≥ 0.9).
+// Run: node --import tsx bench/media/sampling.ts [--seconds 30] [--runs 3] [--codec h264|hevc]. Prints figures and the
+// ratio (target ≥ 0.9 for H.264).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -7,15 +8,18 @@ import { DECODE_THREADS, decodeFrames, detectHwaccel, ffmpegVersion, probe, reso
 import { skipStats } from '../../src-main/core/media/decode.js';
 import { ffmpegClip } from '../../tests/helpers/media-fixtures.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, runs: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, runs: { type: 'string', default: '3' }, codec: { type: 'string', default: 'h264' } } });
+if (values.codec !== 'h264' && values.codec !== 'hevc') throw new Error('--codec is h264 or hevc');
+const hevc = values.codec === 'hevc';
 const secs = Number(values.seconds);
 const runs = Number(values.runs);
 const bins = resolveFfmpeg();
-const file = ffmpegClip(`bench-1080p-${secs}s.mp4`, (o) => [
-  '-f', 'lavfi', '-i', `testsrc2=s=1920x1080:r=30:d=${secs}`, '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', o,
+const file = ffmpegClip(`bench-1080p-${secs}s${hevc ? '-hevc' : ''}.mp4`, (o) => [
+  '-f', 'lavfi', '-i', `testsrc2=s=1920x1080:r=30:d=${secs}`,
+  ...(hevc ? ['-c:v', 'libx265', '-x265-params', 'log-level=error', '-tag:v', 'hvc1'] : ['-c:v', 'libx264']), '-preset', 'veryfast', '-pix_fmt', 'yuv420p', o,
 ]);
 const hw = await detectHwaccel(bins.ffmpeg);
-console.log(`${ffmpegVersion(bins.ffmpeg)}; file ${file} (${secs} s, 1920×1080, 30 fps, H.264 veryfast)`);
+console.log(`${ffmpegVersion(bins.ffmpeg)}; file ${file} (${secs} s, 1920×1080, 30 fps, ${hevc ? 'HEVC (x265)' : 'H.264 (x264)'} veryfast)`);
 console.log(`hardware decoding: ${hw ? `-hwaccel ${hw} is used by decodeFrames` : 'unavailable here (no CUDA device initialises), software decoding'}`);
 
 /** CPU seconds used so far by this process plus its waited-for children (Linux /proc/self/stat), or NaN elsewhere. */

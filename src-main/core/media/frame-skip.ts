@@ -1,6 +1,7 @@
 // Decoding only what the picked frames need. Sampling keeps 2 frames a second, but a plain decode decodes all of
-// them; in H.264 a non-reference picture (most B-frames of an x264 encode: 44 % of the frames of bench/media's file)
-// is never used to predict another picture, and nothing after an IDR refers to anything before it. So the packets a
+// them; in H.264 and HEVC a non-reference picture (most B-frames of an x264 encode: 44 % of the frames of
+// bench/media's file; 60 % of an x265 encode) is never used to predict another picture, and nothing after an IDR
+// refers to anything before it. So the packets a
 // picked frame cannot depend on are left out before the decoder sees them:
 //   - every non-reference picture that is not itself picked;
 //   - in each IDR period, everything after the last picked frame (in decode order) up to the next IDR;
@@ -10,7 +11,7 @@
 // codec or container, Annex B or unusual NAL framing, edit-list discards or cut-off packets inside the stretch,
 // leading pictures before an IDR, no IDR in reach, too little to leave out), there is no plan and the plain decode
 // runs.
-import { h264PacketKinds, PacketKind } from './h264-refs.js';
+import { packetKinds, PacketKind } from './packet-kinds.js';
 import type { PacketScan } from './packets.js';
 import type { ProbeResult } from './probe.js';
 
@@ -38,7 +39,7 @@ const SEEK_MARGIN_S = 2;
 /** Whether frame skipping is possible at all for this stream. */
 export function skipEligible(p: ProbeResult, scan: PacketScan, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.MOLMOSCOPE_FRAME_SKIP === '0') return false;
-  return p.codec === 'h264' && /(^|,)(mov|mp4)(,|$)/.test(p.container) && scan.allPts && scan.packets.pos.length > 0;
+  return (p.codec === 'h264' || p.codec === 'hevc') && /(^|,)(mov|mp4)(,|$)/.test(p.container) && scan.allPts && scan.packets.pos.length > 0;
 }
 
 /**
@@ -48,6 +49,7 @@ export function skipEligible(p: ProbeResult, scan: PacketScan, env: NodeJS.Proce
 export async function planSkip(file: string, p: ProbeResult, scan: PacketScan, frames: readonly number[]): Promise<SkipPlan | null> {
   const pk = scan.packets;
   const n = pk.pos.length;
+  const codec = p.codec === 'hevc' ? 'hevc' : 'h264';
   // Packet (decode order) of each frame.
   const packetOf = new Int32Array(scan.times.length).fill(-1);
   for (let k = 0; k < n; k++) if (pk.frame[k]! >= 0) packetOf[pk.frame[k]!] = k;
@@ -68,15 +70,20 @@ export async function planSkip(file: string, p: ProbeResult, scan: PacketScan, f
   for (let k = lo; k >= 0 && tries < MAX_IDR_LOOKBACK; k--) {
     if (!pk.key[k]) continue;
     tries++;
-    const kind = await h264PacketKinds(file, pk.pos, pk.size, k, k);
-    if (kind && kind[0] === PacketKind.Idr) {
+    const one = await packetKinds(codec, file, pk.pos, pk.size, k, k);
+    if (one && one.kind[0] === PacketKind.Idr) {
       start = k;
       break;
     }
   }
   if (start < 0) return null;
-  const kinds = await h264PacketKinds(file, pk.pos, pk.size, start, hi);
-  if (!kinds) return null;
+  const read = await packetKinds(codec, file, pk.pos, pk.size, start, hi);
+  if (!read) return null;
+  const kinds = read.kind;
+  // An HEVC sub-layer non-reference picture is unreferenced only if no higher sub-layer is decoded after it.
+  let maxTid = 0;
+  for (const t of read.tid) maxTid = Math.max(maxTid, t);
+  for (let i = 0; i < kinds.length; i++) if (kinds[i] === PacketKind.NonRef && read.tid[i]! < maxTid) kinds[i] = PacketKind.Ref;
   // Kept frames are ranked by pts, the decoder outputs them in picture order: the two agree only when pts reorder
   // exactly when the decoder does. (A careless remux that wrote pts = dts for a B-frame stream does not: no plan.)
   let ptsReorder = false;

@@ -11,7 +11,7 @@ import { AppError } from '../../../src-main/api/errors.js';
 import { decodeFrames, liveChildPids, probe, resolveFfmpeg, sampleTimes, type FfmpegBinaries } from '../../../src-main/core/media/index.js';
 import { skipStats } from '../../../src-main/core/media/decode.js';
 import { dropExpression, planSkip } from '../../../src-main/core/media/frame-skip.js';
-import { h264PacketKinds, PacketKind } from '../../../src-main/core/media/h264-refs.js';
+import { packetKinds, PacketKind } from '../../../src-main/core/media/packet-kinds.js';
 import { wholeScanOf } from '../../../src-main/core/media/probe.js';
 import { ffmpegClip, indexClip, readIndex, requiredSample, rotatedCopy } from '../../helpers/media-fixtures.js';
 import { scratchDir } from '../../helpers/tiny.js';
@@ -19,6 +19,9 @@ import { scratchDir } from '../../helpers/tiny.js';
 /** A 160×120 testsrc2 clip encoded with libx264 veryfast (B-frames, pyramid) plus `x` options. */
 const enc = (name: string, x: string[], seconds = 12, fps = 25) =>
   ffmpegClip(`skip-${name}.mp4`, (o) => ['-f', 'lavfi', '-i', `testsrc2=s=160x120:r=${fps}:d=${seconds}`, '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', ...x, o]);
+/** The same with libx265 (its defaults: B-frames, open GOPs with CRA keyframes after the first IDR). */
+const enc265 = (name: string, params: string, seconds = 12) =>
+  ffmpegClip(`skip-hevc-${name}.mp4`, (o) => ['-f', 'lavfi', '-i', `testsrc2=s=160x120:r=25:d=${seconds}`, '-c:v', 'libx265', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-x265-params', `log-level=error${params ? ':' + params : ''}`, '-tag:v', 'hvc1', o]);
 
 /** Count and md5 of the frames decodeFrames gives for `times`, with skipping on or off. */
 async function digest(file: string, times: number[], skip: boolean, bins?: FfmpegBinaries): Promise<{ n: number; md5: string }> {
@@ -53,6 +56,10 @@ const CASES: Array<[string, () => string]> = [
   ['rotated 90°', () => rotatedCopy('skip-rot90.mp4', enc('default', []), 90)],
   ['5 min, an IDR every 2 s (seeks)', () => enc('long', ['-g', '50'], 300)],
   ['the shared sample re-encoded to MP4', () => ffmpegClip('skip-sample.mp4', (o) => ['-i', requiredSample('concourse-crowd-720p.avi'), '-c:v', 'libx264', '-preset', 'veryfast', o])],
+  ['HEVC, x265 defaults (B-frames, open GOPs)', () => enc265('default', '')],
+  ['HEVC, closed GOPs, an IDR every 25 frames', () => enc265('closed', 'no-open-gop=1:keyint=25:min-keyint=25')],
+  ['HEVC, P-frames only, an IDR every 25 frames', () => enc265('p-only', 'bframes=0:no-open-gop=1:keyint=25:min-keyint=25')],
+  ['HEVC, temporal sub-layers', () => enc265('layers', 'temporal-layers=1:b-pyramid=1')],
 ];
 
 for (const [name, make] of CASES) {
@@ -90,24 +97,32 @@ test('skipped decodes still give the frame displayed at each time (frames that d
   assert.deepEqual(got, times.map((t) => Math.min(499, Math.floor(t * 25 + 1e-6))));
 });
 
-test('packet kinds read from NAL headers agree with the decoder: its non-reference pictures are what -skip_frame noref drops', async () => {
-  const file = enc('default', []);
-  const { size, mtimeMs } = statSync(file);
-  const p = await probe(file);
-  const scan = wholeScanOf(p, size, mtimeMs)!;
-  const n = scan.packets.pos.length;
-  const kinds = await h264PacketKinds(file, scan.packets.pos, scan.packets.size, 0, n - 1);
-  assert.ok(kinds);
-  const nonRef = kinds.filter((k) => k === PacketKind.NonRef).length;
-  const count = (extra: string[]) =>
-    execFileSync(resolveFfmpeg().ffmpeg, ['-v', 'error', ...extra, '-i', file, '-f', 'framecrc', '-'], { encoding: 'utf8' }).split('\n').filter((l) => /^0,/.test(l)).length;
-  assert.equal(count([]), n);
-  assert.equal(n - count(['-skip_frame', 'noref']), nonRef);
-  assert.ok(nonRef > n * 0.3, `${nonRef} non-reference pictures of ${n}`);
-  assert.equal(kinds[0], PacketKind.Idr);
-  // Keyframes flagged by the container are the IDRs here (x264 closed GOPs).
-  for (let k = 0; k < n; k++) assert.equal(kinds[k] === PacketKind.Idr, scan.packets.key[k] === 1, `packet ${k}`);
-});
+for (const [codec, make] of [['h264', () => enc('default', [])], ['hevc', () => enc265('default', '')]] as const) {
+  test(`${codec} packet kinds read from NAL headers agree with the decoder: its non-reference pictures are what -skip_frame noref drops`, async () => {
+    const file = make();
+    const { size, mtimeMs } = statSync(file);
+    const p = await probe(file);
+    const scan = wholeScanOf(p, size, mtimeMs)!;
+    const n = scan.packets.pos.length;
+    const kinds = await packetKinds(codec, file, scan.packets.pos, scan.packets.size, 0, n - 1);
+    assert.ok(kinds);
+    const nonRef = kinds.kind.filter((k) => k === PacketKind.NonRef).length;
+    const count = (extra: string[]) =>
+      execFileSync(resolveFfmpeg().ffmpeg, ['-v', 'error', ...extra, '-i', file, '-f', 'framecrc', '-'], { encoding: 'utf8' }).split('\n').filter((l) => /^0,/.test(l)).length;
+    assert.equal(count([]), n);
+    assert.equal(n - count(['-skip_frame', 'noref']), nonRef);
+    assert.ok(nonRef > n * 0.3, `${nonRef} non-reference pictures of ${n}`);
+    assert.equal(kinds.kind[0], PacketKind.Idr);
+    if (codec === 'h264') {
+      // Keyframes flagged by the container are the IDRs here (x264 closed GOPs).
+      for (let k = 0; k < n; k++) assert.equal(kinds.kind[k] === PacketKind.Idr, scan.packets.key[k] === 1, `packet ${k}`);
+    } else {
+      // x265 opens later GOPs with CRA pictures: keyframes to the container, references (not IDRs) to us.
+      assert.equal(kinds.kind.filter((k) => k === PacketKind.Idr).length, 1);
+      assert.ok(scan.packets.key.filter((k) => k === 1).length > 1);
+    }
+  });
+}
 
 test('no plan where the timeline and the decoder could disagree: a B-frame stream remuxed with pts = dts, and other codecs', async () => {
   // Stream-copying the AVI sample (no pts) into MP4 writes pts = dts although the decoder reorders its B-frames.
