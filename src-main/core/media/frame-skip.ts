@@ -92,8 +92,14 @@ export async function planSkip(file: string, p: ProbeResult, scan: PacketScan, f
   for (let k = start; k <= hi; k++) {
     // A packet the decoder would see but our timeline does not (edit-list discard, cut off): indices would shift.
     if (pk.frame[k]! < 0 || !(pk.pos[k]! >= 0)) return null;
-    // Byte positions must grow with decode order for the drop ranges below.
-    if (k > start && !(pk.pos[k]! > pk.pos[k - 1]!)) return null;
+  }
+  // The drop ranges below are byte ranges: they hold exactly the packets meant only if byte positions grow with decode
+  // order, everywhere in the scan (a packet outside the stretch inside a range would be decoded too).
+  let prevPos = -1;
+  for (let k = 0; k < n; k++) {
+    if (pk.pos[k]! < 0) continue;
+    if (!(pk.pos[k]! > prevPos)) return null;
+    prevPos = pk.pos[k]!;
   }
   // Keep, per IDR period, the reference pictures up to its last picked packet, and the picked packets.
   const keep = new Uint8Array(hi - start + 1);
@@ -127,7 +133,7 @@ export async function planSkip(file: string, p: ProbeResult, scan: PacketScan, f
   for (let k = start; k <= hi; k++) {
     if (!keep[k - start]) continue;
     const prev = runs[runs.length - 1];
-    if (prev && keep[k - 1 - start] && k > start) prev[1] = pk.pos[k]!;
+    if (prev && k > start && keep[k - 1 - start]) prev[1] = pk.pos[k]!;
     else runs.push([pk.pos[k]!, pk.pos[k]!]);
   }
   const dropExpr = dropExpression(runs);

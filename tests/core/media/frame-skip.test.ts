@@ -205,3 +205,19 @@ test('no child or pipe descriptor outlives a skipping decode: ended, broken off,
   assert.deepEqual(liveChildPids(), []);
   if (before !== null) assert.equal(fds(), before);
 });
+
+test('planSkip: a plan only where byte positions grow with decode order across the scan, and kept ranges hold the kept packets', async () => {
+  const file = enc('default', []);
+  const { size, mtimeMs } = statSync(file);
+  const p = await probe(file);
+  const scan = wholeScanOf(p, size, mtimeMs)!;
+  const plan = await planSkip(file, p, scan, [0, 12, 25, 50]);
+  assert.ok(plan);
+  assert.equal(plan.seekTo, null);
+  assert.deepEqual(plan.rel.length, 4);
+  assert.ok(plan.kept < plan.span);
+  // A packet after the stretch whose bytes lay inside a kept range would be decoded too: no plan then.
+  const moved = { ...scan, packets: { ...scan.packets, pos: scan.packets.pos.slice() } };
+  moved.packets.pos[scan.packets.pos.length - 1] = scan.packets.pos[1]! + 1;
+  assert.equal(await planSkip(file, p, moved, [0, 12, 25, 50]), null);
+});
