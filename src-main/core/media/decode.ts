@@ -144,6 +144,7 @@ async function* decodeSpan(
     const plan = skipping ? await planSkip(file, p, scan, group) : null;
     if (plan) {
       skipStats.plans++;
+      if (plan.seekTo !== null) skipStats.seeks++;
       skipStats.packetsKept += plan.kept;
       skipStats.packetsSpanned += plan.span;
       try {
@@ -193,7 +194,7 @@ async function* decodeSpan(
 }
 
 /** How often decodes left packets out (frame-skip.ts), for benches and tests. */
-export const skipStats = { plans: 0, fallbacks: 0, packetsKept: 0, packetsSpanned: 0 };
+export const skipStats = { plans: 0, seeks: 0, fallbacks: 0, packetsKept: 0, packetsSpanned: 0 };
 
 /** ffmpeg binaries whose demuxing process cannot run the drop filter. */
 const skipUnsupported = new Set<string>();

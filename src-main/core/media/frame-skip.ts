@@ -39,7 +39,14 @@ const SEEK_MARGIN_S = 2;
 /** Whether frame skipping is possible at all for this stream. */
 export function skipEligible(p: ProbeResult, scan: PacketScan, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.MOLMOSCOPE_FRAME_SKIP === '0') return false;
-  return (p.codec === 'h264' || p.codec === 'hevc') && /(^|,)(mov|mp4)(,|$)/.test(p.container) && scan.allPts && scan.packets.pos.length > 0;
+  return (p.codec === 'h264' || p.codec === 'hevc') && containerOf(p) !== null && scan.allPts && scan.packets.pos.length > 0;
+}
+
+/** The containers whose packet bytes packet-kinds.ts can find. */
+function containerOf(p: ProbeResult): 'mp4' | 'mkv' | null {
+  if (/(^|,)(mov|mp4)(,|$)/.test(p.container)) return 'mp4';
+  if (/(^|,)matroska(,|$)/.test(p.container)) return 'mkv';
+  return null;
 }
 
 /**
@@ -50,6 +57,8 @@ export async function planSkip(file: string, p: ProbeResult, scan: PacketScan, f
   const pk = scan.packets;
   const n = pk.pos.length;
   const codec = p.codec === 'hevc' ? 'hevc' : 'h264';
+  const container = containerOf(p);
+  if (!container) return null;
   // Packet (decode order) of each frame.
   const packetOf = new Int32Array(scan.times.length).fill(-1);
   for (let k = 0; k < n; k++) if (pk.frame[k]! >= 0) packetOf[pk.frame[k]!] = k;
@@ -70,14 +79,14 @@ export async function planSkip(file: string, p: ProbeResult, scan: PacketScan, f
   for (let k = lo; k >= 0 && tries < MAX_IDR_LOOKBACK; k--) {
     if (!pk.key[k]) continue;
     tries++;
-    const one = await packetKinds(codec, file, pk.pos, pk.size, k, k);
+    const one = await packetKinds(codec, file, pk.pos, pk.size, k, k, container);
     if (one && one.kind[0] === PacketKind.Idr) {
       start = k;
       break;
     }
   }
   if (start < 0) return null;
-  const read = await packetKinds(codec, file, pk.pos, pk.size, start, hi);
+  const read = await packetKinds(codec, file, pk.pos, pk.size, start, hi, container);
   if (!read) return null;
   const kinds = read.kind;
   // An HEVC sub-layer non-reference picture is unreferenced only if no higher sub-layer is decoded after it.

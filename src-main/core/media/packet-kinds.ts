@@ -1,8 +1,10 @@
-// What each H.264 or HEVC packet of an MP4/MOV file is to the decoder, read from its NAL unit headers: an IDR picture
+// What each H.264 or HEVC packet of an MP4/MOV or Matroska file is to the decoder, read from its NAL unit headers: an IDR picture
 // (decoding can start there; nothing after it refers to anything before it), a reference picture, or a
 // non-reference picture (no other picture is predicted from it, so leaving it out changes no other frame).
-// Packets in MP4 are length-prefixed NAL units (ISO/IEC 14496-15); only the few header bytes after each length are
-// read. Anything unusual gives no answer (null), and then nothing may be left out.
+// Packets in both are length-prefixed NAL units (ISO/IEC 14496-15); only the few header bytes after each length are
+// read. In MP4 a packet's bytes start at its position; in Matroska the position is that of the block, whose header
+// (track number, timecode, flags) comes first. Anything unusual gives no answer (null), and then nothing may be left
+// out.
 import { open, type FileHandle } from 'node:fs/promises';
 
 export const PacketKind = { NonRef: 0, Ref: 1, Idr: 2 } as const;
@@ -27,7 +29,7 @@ const BATCH = 64;
  * any of them is not a well-formed run of 4-byte-length-prefixed NAL units of `codec` with at least one slice.
  */
 export async function packetKinds(
-  codec: 'h264' | 'hevc', file: string, pos: Float64Array, size: Float64Array, from: number, to: number,
+  codec: 'h264' | 'hevc', file: string, pos: Float64Array, size: Float64Array, from: number, to: number, container: 'mp4' | 'mkv' = 'mp4',
 ): Promise<PacketKinds | null> {
   const n = to - from + 1;
   const res = { kind: new Uint8Array(n), tid: new Uint8Array(n) };
@@ -40,7 +42,7 @@ export async function packetKinds(
   try {
     for (let b = from; b <= to; b += BATCH) {
       const jobs: Promise<number>[] = [];
-      for (let k = b; k <= Math.min(to, b + BATCH - 1); k++) jobs.push(packetKind(codec, fh, pos[k]!, size[k]!));
+      for (let k = b; k <= Math.min(to, b + BATCH - 1); k++) jobs.push(packetKind(codec, container, fh, pos[k]!, size[k]!));
       const got = await Promise.all(jobs);
       for (let i = 0; i < got.length; i++) {
         if (got[i]! < 0) return null;
@@ -58,9 +60,16 @@ export async function packetKinds(
 const NEED = { h264: 5, hevc: 7 } as const;
 
 /** PacketKind | TemporalId << 2 of one packet, or -1 when it cannot be told. */
-async function packetKind(codec: 'h264' | 'hevc', fh: FileHandle, pos: number, size: number): Promise<number> {
+async function packetKind(codec: 'h264' | 'hevc', container: 'mp4' | 'mkv', fh: FileHandle, pos: number, size: number): Promise<number> {
   const need = NEED[codec];
   if (!(pos >= 0) || !(size >= need)) return -1;
+  if (container === 'mkv') {
+    const head = Buffer.allocUnsafe(12);
+    const got = (await fh.read(head, 0, 12, pos)).bytesRead;
+    const skip = matroskaBlockHeader(head.subarray(0, got));
+    if (skip < 0) return -1;
+    pos += skip;
+  }
   let buf = Buffer.allocUnsafe(Math.min(HEAD_BYTES, size));
   let bufAt = 0; // offset in the packet of buf[0]
   let have = (await fh.read(buf, 0, buf.length, pos)).bytesRead;
@@ -88,6 +97,19 @@ async function packetKind(codec: 'h264' | 'hevc', fh: FileHandle, pos: number, s
     off += 4 + len;
   }
   return off === size ? picture : -1;
+}
+
+/**
+ * Bytes of a Matroska (Simple)Block header before the frame: the track number (an EBML variable-length integer),
+ * a 2-byte timecode and a flags byte; -1 for a laced block (several frames in one) or a malformed header.
+ */
+function matroskaBlockHeader(b: Buffer): number {
+  if (b.length < 4 || b[0] === 0) return -1;
+  const vlen = Math.clz32(b[0]!) - 23; // leading zero bits of the first byte + 1
+  if (vlen > 8 || b.length < vlen + 3) return -1;
+  const flags = b[vlen + 2]!;
+  if (flags & 0x06) return -1; // lacing
+  return vlen + 3;
 }
 
 /** H.264 NAL unit: its picture kind, -2 for a non-picture unit, -1 for what is not handled. */

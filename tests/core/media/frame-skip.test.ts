@@ -42,7 +42,8 @@ async function digest(file: string, times: number[], skip: boolean, bins?: Ffmpe
   }
 }
 
-const timeSets = (d: number) => [sampleTimes(d), sampleTimes(d, { maxFps: 8, maxFrames: 384 }), [0.04, d * 0.37, d * 0.5, d * 0.9]];
+// The last set starts late: where an IDR lies more than 4 s in, the demuxing process seeks (-ss) to just before it.
+const timeSets = (d: number) => [sampleTimes(d), sampleTimes(d, { maxFps: 8, maxFrames: 384 }), [0.04, d * 0.37, d * 0.5, d * 0.9], [d * 0.6, d * 0.6 + 0.5, d * 0.61, d * 0.95]];
 
 const CASES: Array<[string, () => string]> = [
   ['x264 default (3 B-frames, pyramid)', () => enc('default', [])],
@@ -60,6 +61,11 @@ const CASES: Array<[string, () => string]> = [
   ['HEVC, closed GOPs, an IDR every 25 frames', () => enc265('closed', 'no-open-gop=1:keyint=25:min-keyint=25')],
   ['HEVC, P-frames only, an IDR every 25 frames', () => enc265('p-only', 'bframes=0:no-open-gop=1:keyint=25:min-keyint=25')],
   ['HEVC, temporal sub-layers', () => enc265('layers', 'temporal-layers=1:b-pyramid=1')],
+  // Matroska: a packet's position is its block's, whose header comes before the frame's bytes.
+  ['Matroska, x264 default', () => ffmpegClip('skip-default.mkv', (o) => ['-i', enc('default', []), '-c', 'copy', o])],
+  ['Matroska, P-frames only, an IDR every second', () => ffmpegClip('skip-p-gop25.mkv', (o) => ['-i', enc('p-gop25', ['-bf', '0', '-g', '25']), '-c', 'copy', o])],
+  ['Matroska, HEVC', () => ffmpegClip('skip-hevc-default.mkv', (o) => ['-i', enc265('default', ''), '-c', 'copy', o])],
+  ['Matroska, 5 min (seeks)', () => ffmpegClip('skip-long.mkv', (o) => ['-i', enc('long', ['-g', '50'], 300), '-c', 'copy', o])],
 ];
 
 for (const [name, make] of CASES) {
@@ -67,6 +73,7 @@ for (const [name, make] of CASES) {
     const file = make();
     const p = await probe(file);
     const plans = skipStats.plans;
+    const seeks = skipStats.seeks;
     let kept = skipStats.packetsKept;
     let spanned = skipStats.packetsSpanned;
     for (const times of timeSets(p.duration)) {
@@ -77,6 +84,8 @@ for (const [name, make] of CASES) {
       assert.deepEqual(skipped, plain, `${times.length} times`);
     }
     assert.ok(skipStats.plans > plans, 'skipping was used');
+    // Clips with an IDR at least every 2 s have one more than 4 s before the late times: the demuxer seeks there.
+    if (/every|5 min/.test(name)) assert.ok(skipStats.seeks > seeks, 'a skipping decode seeked');
     kept = skipStats.packetsKept - kept;
     spanned = skipStats.packetsSpanned - spanned;
     assert.ok(kept < spanned * 0.92, `packets left out: ${spanned - kept} of ${spanned}`);
