@@ -90,7 +90,7 @@ export class Molmo2Session {
     if (q.times.length === 0) throw new AppError('INVALID_INPUT', 'askVideo needs at least one frame time');
     const t0 = performance.now();
     const probe = q.probe ?? (await probeVideo(q.file, signal)).probe;
-    const frames = await decodeTimes(q.file, q.times, probe, signal);
+    const frames = await decodeTimes(q.file, q.times, probe, signal, this.checkpoint.videoPreprocessor.size);
     const offset = q.offset ?? 0;
     const shown = frames.map((f) => ({ ...f, time: Math.max(0, f.time - offset) }));
     const { text, style } = taskPrompt(q.task, 'video');

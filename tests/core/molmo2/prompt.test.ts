@@ -9,7 +9,9 @@ import { pyFormatFixed, formatTimestamp } from '../../../src-main/core/molmo2/pr
 import { buildImagePrompt, buildVideoPrompt, tokenizePrompt } from '../../../src-main/core/molmo2/prompt/build.js';
 import { framePrefix } from '../../../src-main/core/molmo2/prompt/visual-tokens.js';
 import { taskPrompt } from '../../../src-main/core/molmo2/prompt/task-prompts.js';
-import { sampleTimes } from '../../../src-main/core/molmo2/prompt/frame-source.js';
+import { decodeTimes, sampleTimes } from '../../../src-main/core/molmo2/prompt/frame-source.js';
+import { probe } from '../../../src-main/core/media/index.js';
+import { ffmpegClip } from '../../helpers/media-fixtures.js';
 
 let ck: Molmo2Checkpoint;
 let tok: Molmo2Tokenizer;
@@ -193,4 +195,20 @@ test('task prompts follow the trained wording and style rules', () => {
   assert.ok(rendered.includes("user\nPoint to dog\nPlease say 'There are none.' if it is not in the image.<|im_end|>"));
   const vqa = buildImagePrompt({ checkpoint: ck, tokenizer: tok, images: [solid(50, 50)], question: 'What color?', style: 'vqa2' });
   assert.ok(vqa.prompt.includes('user\nvqa2: What color?'));
+});
+
+test('video frames resized as they are decoded give the same model input as native frames resized by the preprocessor', async () => {
+  const file = ffmpegClip('prompt-640x360-4s.mp4', (o) => ['-f', 'lavfi', '-i', 'testsrc2=s=640x360:r=25:d=4', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', o]);
+  const p = await probe(file);
+  const times = sampleTimes(p.duration, ck.videoPreprocessor);
+  const native = await decodeTimes(file, times, p);
+  const size = ck.videoPreprocessor.size;
+  const small = await decodeTimes(file, times, p, undefined, size);
+  assert.deepEqual([native[0]!.width, native[0]!.height], [640, 360]);
+  assert.ok(small.every((f) => f.width === size.width && f.height === size.height && f.rgb.length === size.width * size.height * 3));
+  assert.deepEqual(small.map((f) => f.time), times);
+  const a = buildVideoPrompt({ checkpoint: ck, tokenizer: tok, frames: native, question: 'What happens?' });
+  const b = buildVideoPrompt({ checkpoint: ck, tokenizer: tok, frames: small, question: 'What happens?' });
+  assert.deepEqual(b.inputIds, a.inputIds);
+  assert.ok(Buffer.from(b.pixelValues.buffer).equals(Buffer.from(a.pixelValues.buffer)), 'pixel values are identical');
 });
