@@ -61,6 +61,7 @@ const CASES: Array<[string, () => string]> = [
   ['HEVC, closed GOPs, an IDR every 25 frames', () => enc265('closed', 'no-open-gop=1:keyint=25:min-keyint=25')],
   ['HEVC, P-frames only, an IDR every 25 frames', () => enc265('p-only', 'bframes=0:no-open-gop=1:keyint=25:min-keyint=25')],
   ['HEVC, temporal sub-layers', () => enc265('layers', 'temporal-layers=1:b-pyramid=1')],
+  ['fragmented MP4 with audio, an IDR every 2 s', () => ffmpegClip('skip-frag-av.mp4', (o) => ['-f', 'lavfi', '-i', 'testsrc2=s=160x120:r=25:d=12', '-f', 'lavfi', '-i', 'sine=d=12', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '50', '-c:a', 'aac', '-shortest', '-movflags', 'frag_keyframe+empty_moov', o])],
   // Matroska: a packet's position is its block's, whose header comes before the frame's bytes.
   ['Matroska, x264 default', () => ffmpegClip('skip-default.mkv', (o) => ['-i', enc('default', []), '-c', 'copy', o])],
   ['Matroska, P-frames only, an IDR every second', () => ffmpegClip('skip-p-gop25.mkv', (o) => ['-i', enc('p-gop25', ['-bf', '0', '-g', '25']), '-c', 'copy', o])],
