@@ -215,7 +215,10 @@ interface GroupCtx {
   skip: SkipPlan | null;
 }
 
-/** One ffmpeg process: yields the RGB buffers of frames with presentation indices `rel` (relative to the seek point). */
+/**
+ * One ffmpeg process (two with a skip plan: demuxer and decoder): yields the RGB buffers of frames with presentation
+ * indices `rel` (relative to the seek point, or among the plan's kept frames).
+ */
 async function* decodeGroup(file: string, rel: number[], c: GroupCtx): AsyncGenerator<Uint8Array> {
   const filters = [`select='${selectExpr(rel)}'`];
   // Rotate only the kept frames (ffmpeg's autorotate would transpose every decoded frame before the select).

@@ -38,7 +38,8 @@ const SEEK_MARGIN_S = 2;
 
 /** Whether frame skipping is possible at all for this stream. */
 export function skipEligible(p: ProbeResult, scan: PacketScan, env: NodeJS.ProcessEnv = process.env): boolean {
-  if (env.MOLMOSCOPE_FRAME_SKIP === '0') return false;
+  // The two processes are joined by a named pipe (mkfifo); Windows has none.
+  if (env.MOLMOSCOPE_FRAME_SKIP === '0' || process.platform === 'win32' || env.MOLMOSCOPE_FRAME_PIPE === 'stdout') return false;
   return (p.codec === 'h264' || p.codec === 'hevc') && containerOf(p) !== null && scan.allPts && scan.packets.pos.length > 0;
 }
 
