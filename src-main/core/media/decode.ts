@@ -126,7 +126,7 @@ async function* decodeSpan(
   // Index into scan.times of the frame displayed at each requested time.
   const want = js.map((j) => displayedIndex(scan.times, p.startTime + times[order[j]!]!));
   const distinct = [...new Set(want)];
-  // Frame skipping (frame-skip.ts) applies to software decoding of H.264 in MP4/MOV.
+  // Frame skipping (frame-skip.ts): software decoding of H.264 and HEVC in MP4/MOV and Matroska.
   const skipping = ctx.hw === null && !skipUnsupported.has(ctx.bins.ffmpeg) && skipEligible(p, scan);
   for (let g = 0; g < distinct.length; g += MAX_PER_PROCESS) {
     let group = distinct.slice(g, g + MAX_PER_PROCESS);
@@ -141,6 +141,16 @@ async function* decodeSpan(
     };
     let gi = 0;
     let last: Uint8Array | null = null;
+    // Hands out the frames of one decodeGroup run, in the order of `group`, from position gi on.
+    const emit = async function* (rgbs: AsyncIterable<Uint8Array>): AsyncGenerator<DecodedFrame> {
+      for await (const rgb of rgbs) {
+        last = rgb;
+        for (const f of out(group[gi++]!, rgb, false)) {
+          if (ctx.opts.signal?.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
+          yield f;
+        }
+      }
+    };
     const plan = skipping ? await planSkip(file, p, scan, group) : null;
     if (plan) {
       skipStats.plans++;
@@ -148,13 +158,7 @@ async function* decodeSpan(
       skipStats.packetsKept += plan.kept;
       skipStats.packetsSpanned += plan.span;
       try {
-        for await (const rgb of decodeGroup(file, plan.rel, { ...ctx, seekTo: null, skip: plan })) {
-          last = rgb;
-          for (const f of out(group[gi++]!, rgb, false)) {
-            if (ctx.opts.signal?.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
-            yield f;
-          }
-        }
+        yield* emit(decodeGroup(file, plan.rel, { ...ctx, seekTo: null, skip: plan }));
       } catch (e) {
         if (!(e instanceof SkipFailed)) throw e;
         // A build without the noise bitstream filter fails every time: stop trying with it.
@@ -175,13 +179,7 @@ async function* decodeSpan(
     const base = canSeek ? k0 : 0;
     const seekTo = canSeek ? scan.times[k0]! - (scan.times[k0]! - scan.times[k0 - 1]!) / 2 - p.formatStartTime : null;
     const rel = group.map((k) => k - base);
-    for await (const rgb of decodeGroup(file, rel, { ...ctx, seekTo, skip: null })) {
-      last = rgb;
-      for (const f of out(group[gi++]!, rgb, false)) {
-        if (ctx.opts.signal?.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
-        yield f;
-      }
-    }
+    yield* emit(decodeGroup(file, rel, { ...ctx, seekTo, skip: null }));
     // ffmpeg ended before every picked frame came out (undecodable tail): the remaining times get the last decoded
     // frame, as the reference clamps indices to the decodable frames.
     if (gi < group.length) {

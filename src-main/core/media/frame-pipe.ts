@@ -15,12 +15,20 @@ export interface FifoEnds {
 let fifoWorks: boolean | null = process.platform === 'win32' ? false : null;
 let seq = 0;
 
+/** Whether named pipes can be used here: not on Windows, not after mkfifo failed, not with MOLMOSCOPE_FRAME_PIPE=stdout. */
+export function fifoAvailable(env: NodeJS.ProcessEnv = process.env): boolean {
+  return fifoWorks !== false && env.MOLMOSCOPE_FRAME_PIPE !== 'stdout';
+}
+
+/** A frame buffer; every byte is overwritten by the pipe, so it is not zero-filled (6 MB per 1080p frame). */
+const freshFrame = (frameBytes: number) => new Uint8Array(Buffer.allocUnsafeSlow(frameBytes).buffer, 0, frameBytes);
+
 /**
  * A named pipe opened at both ends and already unlinked (the caller owns both fds); null where there is none. The read
  * end is non-blocking (for our own reads), or blocking with `blockingRead` (to hand to a child process as its stdin).
  */
 export async function openFifo(blockingRead = false): Promise<FifoEnds | null> {
-  if (fifoWorks === false || process.env.MOLMOSCOPE_FRAME_PIPE === 'stdout') return null;
+  if (!fifoAvailable()) return null;
   const path = join(tmpdir(), `molmoscope-${process.pid}-${++seq}.fifo`);
   try {
     await new Promise<void>((res, rej) => execFile('mkfifo', ['-m', '600', path], (e) => (e ? rej(e) : res())));
@@ -58,8 +66,7 @@ export async function openFifo(blockingRead = false): Promise<FifoEnds | null> {
 
 /** Frames of `frameBytes` read from a pipe's read end; a partial last frame is dropped. */
 export async function* fdFrames(fd: number, frameBytes: number, onChunk: () => void): AsyncGenerator<Uint8Array> {
-  // Every byte of a frame buffer is overwritten by the pipe, so skip zero-filling (6 MB per 1080p frame).
-  const fresh = () => new Uint8Array(Buffer.allocUnsafeSlow(frameBytes).buffer, 0, frameBytes);
+  const fresh = () => freshFrame(frameBytes);
   const ready: Uint8Array[] = [];
   let cur = fresh();
   let fill = 0;
@@ -140,7 +147,7 @@ export async function* fdFrames(fd: number, frameBytes: number, onChunk: () => v
 
 /** The same from a readable stream (ffmpeg's stdout where there is no named pipe). */
 export async function* streamFrames(stream: Readable, frameBytes: number, onChunk: () => void): AsyncGenerator<Uint8Array> {
-  const fresh = () => new Uint8Array(Buffer.allocUnsafeSlow(frameBytes).buffer, 0, frameBytes);
+  const fresh = () => freshFrame(frameBytes);
   let cur = fresh();
   let fill = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {

@@ -11,6 +11,7 @@
 // codec or container, Annex B or unusual NAL framing, edit-list discards or cut-off packets inside the stretch,
 // leading pictures before an IDR, no IDR in reach, too little to leave out), there is no plan and the plain decode
 // runs.
+import { fifoAvailable } from './frame-pipe.js';
 import { packetKinds, PacketKind } from './packet-kinds.js';
 import type { PacketScan } from './packets.js';
 import type { ProbeResult } from './probe.js';
@@ -39,7 +40,7 @@ const SEEK_MARGIN_S = 2;
 /** Whether frame skipping is possible at all for this stream. */
 export function skipEligible(p: ProbeResult, scan: PacketScan, env: NodeJS.ProcessEnv = process.env): boolean {
   // The two processes are joined by a named pipe (mkfifo); Windows has none.
-  if (env.MOLMOSCOPE_FRAME_SKIP === '0' || process.platform === 'win32' || env.MOLMOSCOPE_FRAME_PIPE === 'stdout') return false;
+  if (env.MOLMOSCOPE_FRAME_SKIP === '0' || !fifoAvailable(env)) return false;
   return (p.codec === 'h264' || p.codec === 'hevc') && containerOf(p) !== null && scan.allPts && scan.packets.pos.length > 0;
 }
 

@@ -10,8 +10,6 @@ export interface PacketScan {
   end: number;
   /** Whether every packet carried a pts (false for AVI, whose frames only have decode timestamps). */
   allPts: boolean;
-  /** Indices (into `times`) of keyframes. */
-  keyframes: number[];
   /** Packets whose bytes lie past the end of the file (a truncated file), not counted in `times`. */
   incomplete: number;
   /** ffprobe's stderr complaints, if any (partial file, invalid data). */
@@ -65,7 +63,6 @@ export function packetTimeline(rows: Iterable<PacketFields>, timeBase: [number, 
   const [num, den] = timeBase;
   const starts: number[] = [];
   const durs: number[] = [];
-  const keys: boolean[] = [];
   // Decode-order arrays over every packet; `src` maps each frame (entry of `starts`) to its packet.
   const list = Array.isArray(rows) ? (rows as PacketFields[]) : [...rows];
   const n = list.length;
@@ -99,20 +96,17 @@ export function packetTimeline(rows: Iterable<PacketFields>, timeBase: [number, 
     const d = toNumber(m.duration);
     starts.push(ts);
     durs.push(Number.isFinite(d) ? d : 0);
-    keys.push(flags.includes('K'));
     src.push(k);
   }
   const order = starts.map((_, i) => i).sort((a, b) => starts[a]! - starts[b]!);
   const times = new Float64Array(order.length);
-  const keyframes: number[] = [];
   let endTicks = -Infinity;
   order.forEach((j, i) => {
     times[i] = (starts[j]! * num) / den;
-    if (keys[j]) keyframes.push(i);
     endTicks = Math.max(endTicks, starts[j]! + durs[j]!);
     packets.frame[src[j]!] = i;
   });
-  return { times, end: order.length ? (endTicks * num) / den : 0, allPts, keyframes, incomplete, warnings: stderr.trim(), packets };
+  return { times, end: order.length ? (endTicks * num) / den : 0, allPts, incomplete, warnings: stderr.trim(), packets };
 }
 
 /** A timestamp field as a number; absent or "N/A" is NaN (Number(undefined) is NaN, Number('') would be 0). */
