@@ -4,6 +4,7 @@ import { AppError } from '../../../api/errors.js';
 import { assign } from '../hungarian.js';
 import type { PointsGt, PointsPred } from './eval-format.js';
 import { pointInRegion, regionCenter, type Region } from './regions.js';
+import { pyRound1 } from './py-round.js';
 
 export interface PrfScore {
   precision: number;
@@ -30,7 +31,6 @@ export interface PointMetrics extends PrfScore {
   examples: ({ id: string; successes: number; nPred: number; nGt: number } & PrfScore)[];
 }
 
-const r1 = (v: number) => Math.round(v * 10) / 10;
 
 /**
  * Scores point predictions. Image mode (no GT object has a time): Hungarian on pixel distance. Video mode: Hungarian on
@@ -58,7 +58,7 @@ export function evalPoints(pred: PointsPred, gt: PointsGt, opts: { timeTolerance
     let successes = 0;
     if (objs.length > 0 && points.length > 0) {
       const duration = g.duration ?? Math.max(1, ...objs.map((o) => o.t), ...points.map((p) => p.t ?? 0));
-      const key = (t: number, x: number, y: number) => (video ? [r1((t / duration) * 100), r1((x / g.width) * 100), r1((y / g.height) * 100)] : [x, y, 0]);
+      const key = (t: number, x: number, y: number) => (video ? [pyRound1((t / duration) * 100), pyRound1((x / g.width) * 100), pyRound1((y / g.height) * 100)] : [x, y, 0]);
       const cost = points.map((p) => {
         const a = key(p.t ?? 0, p.x, p.y);
         return objs.map((o) => {

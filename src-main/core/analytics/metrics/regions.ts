@@ -1,6 +1,7 @@
 // Ground-truth regions for point-in-region scoring: boxes, polygons, and RLE-free binary grids (see docs/eval-format.md).
 // A point "hits" a region when it lies inside it; grids use the reference's rounding (mask[round(y), round(x)]).
 import { z } from 'zod';
+import { pyRound } from './py-round.js';
 
 const Pt = z.tuple([z.number(), z.number()]);
 
@@ -46,8 +47,8 @@ export function pointInRegion(x: number, y: number, r: Region): boolean {
   if ('polygon' in r) return inRings(x, y, [r.polygon]);
   if ('polygons' in r) return inRings(x, y, r.polygons);
   const { rows, x0 = 0, y0 = 0, cell = 1 } = r.grid;
-  const ix = Math.floor((Math.round(x) - x0) / cell);
-  const iy = Math.floor((Math.round(y) - y0) / cell);
+  const ix = Math.floor((pyRound(x) - x0) / cell);
+  const iy = Math.floor((pyRound(y) - y0) / cell);
   if (iy < 0 || iy >= rows.length || ix < 0 || ix >= rows[iy].length) return false;
   return rows[iy].charCodeAt(ix) === 49; // '1'
 }

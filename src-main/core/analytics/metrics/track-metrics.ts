@@ -3,6 +3,7 @@
 import { assign } from '../hungarian.js';
 import type { TracksGt, TracksPred } from './eval-format.js';
 import { hota, HOTA_ALPHAS, type HotaFrame, type HotaScores } from './hota.js';
+import { pyRound } from './py-round.js';
 import { prf, type PrfScore } from './point-metrics.js';
 import { pointInRegion, regionCenter, type Region } from './regions.js';
 
@@ -39,7 +40,7 @@ export function evalTracks(pred: TracksPred, gt: TracksGt, opts: { fps?: number 
   const byId = new Map(pred.examples.map((e) => [e.id, e]));
   const scored = gt.examples.map((g): { ex: TrackExampleScore; all: HotaScores[] } => {
     const fps = g.fps ?? opts.fps ?? 10;
-    const key = (t: number) => Math.round(t * fps);
+    const key = (t: number) => pyRound(t * fps);
     const gtIds = new Map<string, number>();
     const predIds = new Map<string, number>();
     const gtAt = new Map<number, GtAt[]>();
