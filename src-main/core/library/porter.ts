@@ -1,5 +1,6 @@
 // The Porter (1980) stemming algorithm for lowercase ASCII English words, as in Martin Porter's reference C
-// version (with its "bli"→"ble" and "logi"→"log" departures) and SQLite's FTS5 `porter` tokenizer.
+// version (with its "bli"→"ble" and "logi"→"log" departures) and SQLite's FTS5 `porter` tokenizer. Unlike FTS5's,
+// it leaves words with digits or other letters alone (FTS5 stems bytes: `1990s` → `1990`, `straße` → `straß`).
 
 const isVowelAt = (w: string, i: number): boolean => {
   const c = w[i];

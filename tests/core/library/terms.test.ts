@@ -42,6 +42,18 @@ test('porterStem equals FTS5 porter on every word of a 40k-word vocabulary (two 
   for (const [w, s] of Object.entries(cases)) assert.equal(porterStem(w), s, w);
 });
 
+test('words with digits or non-ASCII letters stay unstemmed, where FTS5 porter stems them (documented difference)', () => {
+  const words = ['1990s', 'mp4s', '4ways', 'straße'];
+  const db = new Database(':memory:');
+  db.exec("CREATE VIRTUAL TABLE f USING fts5(t, tokenize = 'porter unicode61'); CREATE VIRTUAL TABLE v USING fts5vocab(f, instance);");
+  const ins = db.prepare('INSERT INTO f (rowid, t) VALUES (?, ?)');
+  words.forEach((w, i) => ins.run(i + 1, w));
+  const fts5 = new Map((db.prepare('SELECT doc, term FROM v').all() as Array<{ doc: number; term: string }>).map((r) => [words[r.doc - 1], r.term]));
+  db.close();
+  assert.deepEqual(Object.fromEntries(fts5), { '1990s': '1990', mp4s: 'mp4', '4ways': '4wai', straße: 'straß' });
+  for (const w of words) assert.equal(porterStem(w), w, w);
+});
+
 test('terms fold case, accents and compatibility forms, keep numbers and non-Latin words, and cut very long ones', () => {
   assert.deepEqual(terms('The Running CYCLISTS, at 00:41!'), ['the', 'run', 'cyclist', 'at', '00', '41']);
   assert.deepEqual(terms('Café crème ﬁeld Ｆｕｌｌ'), ['cafe', 'creme', 'field', 'full']);
