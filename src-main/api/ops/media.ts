@@ -23,6 +23,7 @@ export const ProbeResultSchema = z.object({
   streamIndex: z.number().int(),
   timeBase: z.tuple([z.number(), z.number()]),
   reorderDelay: z.number().int(),
+  creationTime: z.string().nullable(),
 });
 
 export const SampleOptionsSchema = z.object({

@@ -16,14 +16,13 @@ export async function probeFile(path: string, signal: AbortSignal): Promise<Prob
   if (p.truncated) {
     throw new AppError('TRUNCATED', `${path} is truncated: only ${p.duration.toFixed(1)} s of the ${Number(p.claimedDuration).toFixed(1)} s its header claims decode.`);
   }
-  const raw = p as unknown as { tags?: Record<string, string> };
   return {
     duration: p.duration,
     width: p.width,
     height: p.height,
     fps: p.fps || null,
     codec: p.codec ?? null,
-    recordedAt: raw.tags?.creation_time ?? null,
+    recordedAt: p.creationTime,
     raw: p,
   };
 }

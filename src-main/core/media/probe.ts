@@ -42,6 +42,8 @@ export interface ProbeResult {
   timeBase: [number, number];
   /** Frames the decoder holds back to put B-frames in display order (ffprobe's has_b_frames); 0 without reordering. */
   reorderDelay: number;
+  /** When the recording was made, from the container's (else the video stream's) creation_time tag, ISO 8601. */
+  creationTime: string | null;
 }
 
 export interface ProbeOptions {
@@ -191,7 +193,11 @@ export async function probe(file: string, opts: ProbeOptions = {}): Promise<Prob
     ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-show_entries', 'packet=stream_index,pts,dts,duration,size,pos,flags', '-read_intervals', `%+#${limit}`, '-i', file],
     { signal: opts.signal, timeoutMs, maxStdout: 256 << 20 },
   );
-  let info: { streams?: FfStream[]; packets?: FfPacket[]; format?: { format_name?: string; duration?: string; start_time?: string } };
+  let info: {
+    streams?: FfStream[];
+    packets?: FfPacket[];
+    format?: { format_name?: string; duration?: string; start_time?: string; tags?: Record<string, string> };
+  };
   try {
     info = JSON.parse(r.stdout.toString('utf8') || '{}');
   } catch {
@@ -290,9 +296,18 @@ export async function probe(file: string, opts: ProbeOptions = {}): Promise<Prob
     streamIndex: v.index,
     timeBase,
     reorderDelay: Number(v.has_b_frames) > 0 ? Number(v.has_b_frames) : 0,
+    creationTime: creationTime(info.format.tags?.creation_time ?? v.tags?.creation_time),
   };
   if (whole) wholeScans.set(result, { scan: whole, sizeBytes, mtimeMs: st.mtimeMs });
   return result;
+}
+
+/** A creation_time tag as ISO 8601, or null when absent or not a date (cameras write zeros or local formats). */
+function creationTime(tag: string | undefined): string | null {
+  if (!tag) return null;
+  const ms = Date.parse(tag);
+  // 1970-01-01 and earlier is what a muxer writes when it has no clock; it is not when the video was recorded.
+  return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : null;
 }
 
 const probeCache = new Map<string, ProbeResult>();

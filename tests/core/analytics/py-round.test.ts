@@ -61,7 +61,7 @@ test('grid hits and track frames use round-half-even like the reference', () => 
   assert.ok(pointInRegion(0.5, 0.5, { grid: { rows: ['1000'] } })); // round(0.5) = 0, Math.round would say 1
   // At 25 fps, t = 0.5 s is frame round(12.5) = 12 in the reference: a GT annotation at frame 12 is matched.
   const gt = { examples: [{ id: 'c', width: 100, height: 100, fps: 25, objects: [{ id: 'a', frames: [{ t: 12 / 25, region: { box: [0, 0, 10, 10] as [number, number, number, number] } }] }] }] };
-  const pred = { units: 'pixels' as const, examples: [{ id: 'c', tracks: [{ id: 1, points: [{ t: 0.5, x: 5, y: 5 }] }] }] };
+  const pred = { units: 'pixels' as const, examples: [{ id: 'c', tracks: [{ id: '1', points: [{ t: 0.5, x: 5, y: 5 }] }] }] };
   const m = evalTracks(pred, gt);
   assert.equal(m.hota > 0.99, true, `HOTA ${m.hota}`);
 });
