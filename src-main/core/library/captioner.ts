@@ -1,5 +1,5 @@
 // What the indexing job needs from the model engine: a caption for one window of one recording.
-// The engine helper implements it over Molmo2; the lead wires the real one in.
+// molmo2-captioner.ts implements it over the Molmo2 engine.
 import type { Seconds } from '../../api/units.js';
 
 /** 'dense' = Molmo2's dense video caption prompt; 'short' = the one-sentence tier. */

@@ -1,5 +1,5 @@
 // What the library needs from the media layer: probe a file, cut a duration into windows, pick sample times.
-// The lead points this at src-main/core/media; media-adapter.ts is the stop-gap ffprobe implementation.
+// media-adapter.ts implements it over src-main/core/media; tests may pass another source.
 import type { Seconds } from '../../api/units.js';
 
 /** What a probe of a playable video tells the library. */
