@@ -4,15 +4,7 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import type { Recording } from '../../../../src-main/api/ops/library.js';
 import type { RunDto } from '../../../../src-main/api/ops/analytics.js';
 import type { ApiError } from '../../../../src-main/api/errors.js';
-import type { JobProgress, RunKind } from './use-analytics.js';
-
-export interface RunRequest {
-  query: string;
-  recordingId: number;
-  start?: number;
-  end?: number;
-  settings: { windowLength?: number; overlap?: number; maxFrames?: number; maxNewTokens?: number };
-}
+import type { RunKind, RunProgress, RunRequest } from './run-types.js';
 
 const num = (s: string) => (s.trim() === '' ? undefined : Number(s));
 
@@ -21,7 +13,7 @@ export function RunPanel(props: {
   kind: RunKind;
   recordings: Recording[];
   running: boolean;
-  progress: JobProgress | null;
+  progress: RunProgress | null;
   error: ApiError | null;
   runs: RunDto[];
   runId: number | null;

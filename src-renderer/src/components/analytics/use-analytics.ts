@@ -3,13 +3,11 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { MolmoscopeBridge } from '../../api/client.js';
 import type { ApiError } from '../../../../src-main/api/errors.js';
-import type { EventPayload, OpRequest } from '../../../../src-main/api/contract.js';
+import type { OpRequest } from '../../../../src-main/api/contract.js';
 import type { Recording } from '../../../../src-main/api/ops/library.js';
 import type { RunDto, RunResultDto } from '../../../../src-main/api/ops/analytics.js';
-import type { RunRequest } from './RunPanel.js';
+import type { RunKind, RunProgress, RunRequest } from './run-types.js';
 
-export type RunKind = 'count' | 'track';
-export type JobProgress = EventPayload<'job.progress'>;
 
 /** The open library's path (from app.info), null when none is open, undefined while asking. */
 export function useOpenLibrary(api: MolmoscopeBridge): string | null | undefined {
@@ -72,9 +70,9 @@ export function useRunResult(api: MolmoscopeBridge, runId: number | null) {
 }
 
 /** Queues a job and follows it; `onEnd` gets the job id when it reaches a final or paused state. */
-export function useJob(api: MolmoscopeBridge, onEnd: (jobId: number, p: JobProgress) => void) {
+export function useJob(api: MolmoscopeBridge, onEnd: (jobId: number, p: RunProgress) => void) {
   const [jobId, setJobId] = useState<number | null>(null);
-  const [progress, setProgress] = useState<JobProgress | null>(null);
+  const [progress, setProgress] = useState<RunProgress | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const jobRef = useRef<number | null>(null);
   const onEndRef = useRef(onEnd);

@@ -1,0 +1,15 @@
+// Types shared by the Count and Track pages' run form and their hooks (declared once, imported by both).
+import type { EventPayload } from '../../../../src-main/api/contract.js';
+
+export type RunKind = 'count' | 'track';
+/** A `job.progress` event of the job a run form started. */
+export type RunProgress = EventPayload<'job.progress'>;
+
+/** What the run form asks for. */
+export interface RunRequest {
+  query: string;
+  recordingId: number;
+  start?: number;
+  end?: number;
+  settings: { windowLength?: number; overlap?: number; maxFrames?: number; maxNewTokens?: number };
+}
