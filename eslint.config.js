@@ -1,5 +1,5 @@
-// ESLint flat config: typescript-eslint's recommended rules, plus the house rule that core code (core, cli, serve,
-// models) never imports electron, react or react-dom.
+// ESLint flat config: typescript-eslint's recommended rules, the house rule that core code (core, cli, serve, models)
+// never imports electron, react or react-dom, and the layer rules of the core and the renderer (house rule 16).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -19,6 +19,21 @@ const forbiddenInCore = {
   ],
   patterns: [{ group: ['electron/*', 'react/*', 'react-dom/*'], message: 'Core code must not import electron/react (house rule 1).' }],
 };
+
+// House rule 16: the layers of the core. Each entry adds a regular expression over the import string that a folder
+// must not import, on top of the core rule above.
+const HOSTS = '/(cli|serve|electron|handlers)/';
+const layer = (message, regex) => ({
+  ...forbiddenInCore,
+  patterns: [...forbiddenInCore.patterns, { regex, message: `Layer rule (house rule 16): ${message}` }],
+});
+const layers = [
+  // media sits on the contract and the platform only: everything else under core/ is above it.
+  ['src-main/core/media/**', layer('media imports only src-main/api and core/platform.', '^\\.\\./(?!\\.\\./api/|platform/)')],
+  ['src-main/core/molmo2/**', layer('molmo2 must not import library, analytics or a host.', `/(library|analytics)/|${HOSTS}`)],
+  ['src-main/core/library/**', layer('library must not import analytics or a host.', `/analytics/|${HOSTS}`)],
+  ['src-main/core/analytics/**', layer('analytics must not import a host.', HOSTS)],
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'dist-*/**', 'release/**', 'tests/.tmp/**', 'test-results/**', '.cache/**', 'reference-py/**'] },
@@ -40,6 +55,19 @@ export default tseslint.config(
   {
     files: ['src-main/core/**', 'src-main/cli/**', 'src-main/serve/**', 'src-main/api/**', 'models/**'],
     rules: { 'no-restricted-imports': ['error', forbiddenInCore] },
+  },
+  ...layers.map(([glob, options]) => ({ files: [glob], rules: { 'no-restricted-imports': ['error', options] } })),
+  {
+    // The renderer talks to the app only through the contract (house rules 1 and 16).
+    files: ['src-renderer/src/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          regex: '/src-main/(?!api/)|/models/|^node:|^(electron|better-sqlite3|onnxruntime-node|ws)$',
+          message: 'Layer rule (house rule 16): the renderer imports only src-main/api (the contract), never core, hosts or Node.',
+        }],
+      }],
+    },
   },
   {
     files: ['src-renderer/src/**'],
