@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   TRUNCATED: 'The file is shorter than its header claims; only part of it decodes.',
   UNREADABLE: 'The file cannot be read (permissions, I/O error, vanished).',
   PROBE_TIMEOUT: 'ffprobe/ffmpeg did not answer in time and was killed.',
+  DECODE_STALLED: 'ffmpeg stopped sending frames while decoding and was killed.',
   FFMPEG_MISSING: 'No ffmpeg/ffprobe binary was found.',
   FFMPEG_FAILED: 'ffmpeg exited with an error while decoding.',
   LIBRARY_CORRUPT: 'The library file failed its integrity check or is not a library.',

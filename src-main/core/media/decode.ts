@@ -295,7 +295,7 @@ async function* decodeGroup(file: string, rel: number[], c: GroupCtx): AsyncGene
     const code = await waitExit(child);
     if (c.opts.signal?.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
     if (spawnErr) throw new AppError('FFMPEG_MISSING', `cannot run ${c.bins.ffmpeg}: ${(spawnErr as Error).message}`);
-    if (stalled) throw new AppError('PROBE_TIMEOUT', `ffmpeg sent nothing for ${stallMs} ms while decoding ${file} and was killed`);
+    if (stalled) throw new AppError('DECODE_STALLED', `ffmpeg sent nothing for ${stallMs} ms while decoding ${file} and was killed`);
     if (upstream) {
       // The decoder stops after the last kept frame, so the demuxer may die of the closed pipe: only the decoder's
       // failure (or a spawn failure) counts, and it sends the caller to the plain decode.
