@@ -66,6 +66,16 @@ export class AppError extends Error {
   }
 }
 
+/** The one cancellation error (a job that gets it ends cancelled, not failed). */
+export function cancelledError(what = 'The operation'): AppError {
+  return new AppError('CANCELLED', `${what} was cancelled.`);
+}
+
+/** Throws CANCELLED when the signal is aborted (`signal.throwIfAborted()` would throw a bare DOMException). */
+export function throwIfCancelled(signal: AbortSignal | undefined, what?: string): void {
+  if (signal?.aborted) throw cancelledError(what);
+}
+
 /** Maps anything thrown to an ApiError; unknown errors become INTERNAL (and keep their message). */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof AppError) return err.toJSON();

@@ -2,7 +2,7 @@
 // runs the handler and maps every failure to the closed ErrorCode set. Serve and Electron IPC both call this.
 import type { z } from 'zod';
 import { operations, isOpName, type OpName } from '../../api/contract.js';
-import { AppError, toApiError } from '../../api/errors.js';
+import { AppError, toApiError, throwIfCancelled } from '../../api/errors.js';
 import type { Result } from '../../api/envelope.js';
 import type { CoreContext } from '../context.js';
 import { appHandlers } from './app.js';
@@ -52,7 +52,7 @@ export function createDispatcher(ctx: CoreContext, opts: DispatcherOptions = {})
       }
       const handler = map[opName] as Handler<OpName> | undefined;
       if (!handler) throw new AppError('UNKNOWN_OPERATION', `operation "${opName}" has no handler in this build`);
-      if (signal.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
+      throwIfCancelled(signal);
       const value = await handler(parsed.data as never, ctx, signal);
       if (validate) {
         const checked = op.response.safeParse(value);

@@ -3,7 +3,7 @@
 // non-zero start offset are exact; only the picked frames are converted and piped.
 import { closeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { AppError } from '../../api/errors.js';
+import { AppError, throwIfCancelled } from '../../api/errors.js';
 import { resolveFfmpeg, type FfmpegBinaries } from './ffmpeg-resolve.js';
 import { detectHwaccel } from './hwaccel.js';
 import { fdFrames, openFifo, streamFrames, type FifoEnds } from './frame-pipe.js';
@@ -146,7 +146,7 @@ async function* decodeSpan(
       for await (const rgb of rgbs) {
         last = rgb;
         for (const f of out(group[gi++]!, rgb, false)) {
-          if (ctx.opts.signal?.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
+          throwIfCancelled(ctx.opts.signal);
           yield f;
         }
       }
@@ -288,12 +288,12 @@ async function* decodeGroup(file: string, rel: number[], c: GroupCtx): AsyncGene
     for await (const frame of frames) {
       clearTimeout(timer); // the consumer may take its time; the stall clock restarts after it
       // Frames already read are not handed out once the caller has aborted.
-      if (c.opts.signal?.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
+      throwIfCancelled(c.opts.signal);
       yield frame;
       pet();
     }
     const code = await waitExit(child);
-    if (c.opts.signal?.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
+    throwIfCancelled(c.opts.signal);
     if (spawnErr) throw new AppError('FFMPEG_MISSING', `cannot run ${c.bins.ffmpeg}: ${(spawnErr as Error).message}`);
     if (stalled) throw new AppError('DECODE_STALLED', `ffmpeg sent nothing for ${stallMs} ms while decoding ${file} and was killed`);
     if (upstream) {

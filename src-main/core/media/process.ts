@@ -1,7 +1,7 @@
 // Runs ffmpeg/ffprobe children with a timeout and an AbortSignal; every child is killed (SIGKILL) when its call ends.
 // The live set of children is exported so tests can prove that none outlives its call.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { AppError } from '../../api/errors.js';
+import { AppError, throwIfCancelled } from '../../api/errors.js';
 
 const live = new Set<ChildProcess>();
 
@@ -14,7 +14,7 @@ export function liveChildPids(): number[] {
 export function spawnTracked(
   bin: string, args: string[], signal?: AbortSignal, stdin: 'ignore' | 'pipe' | number = 'ignore', stdout: 'pipe' | number = 'pipe',
 ): { child: ChildProcess; dispose: () => void } {
-  if (signal?.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
+  throwIfCancelled(signal);
   const child = spawn(bin, args, { stdio: [stdin, stdout, 'pipe'], windowsHide: true });
   live.add(child);
   const kill = () => {
@@ -83,7 +83,7 @@ export async function runCollect(
       if (e.code === 'ENOENT') throw new AppError('FFMPEG_MISSING', `cannot run ${bin}: ${e.message}`);
       throw new AppError('FFMPEG_FAILED', `cannot run ${bin}: ${e.message}`);
     }
-    if (opts.signal?.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
+    throwIfCancelled(opts.signal);
     if (timedOut) throw new AppError('PROBE_TIMEOUT', `${bin.split('/').pop()} did not finish within ${opts.timeoutMs} ms and was killed`);
     if (tooBig) throw new AppError('FFMPEG_FAILED', `${bin.split('/').pop()} produced more than ${opts.maxStdout} bytes`);
     return { code, stdout: Buffer.concat(out), stderr: err };

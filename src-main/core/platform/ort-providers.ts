@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { AppError } from '../../api/errors.js';
+import { AppError, cancelledError } from '../../api/errors.js';
 
 export type ProviderName = 'cpu' | 'webgpu' | 'cuda';
 export interface ProviderProbe {
@@ -97,7 +97,7 @@ export async function probeOrtProviders(signal?: AbortSignal, timeoutMs = 30_000
     return { version: null, binDir: null, providers: (['cpu', 'webgpu', 'cuda'] as const).map((name) => ({ name, available: false, reason, fix })) };
   }
   const raw = await new Promise<Record<string, { ok: boolean; error?: string }>>((resolvePromise, reject) => {
-    if (signal?.aborted) return reject(new AppError('CANCELLED', 'provider probe cancelled'));
+    if (signal?.aborted) return reject(cancelledError('The provider probe'));
     const child = spawn(process.execPath, ['-e', CHILD_SCRIPT, loc.main, IDENTITY_MODEL_B64], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
@@ -113,7 +113,7 @@ export async function probeOrtProviders(signal?: AbortSignal, timeoutMs = 30_000
     child.on('close', (code, sig) => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', kill);
-      if (signal?.aborted) return reject(new AppError('CANCELLED', 'provider probe cancelled'));
+      if (signal?.aborted) return reject(cancelledError('The provider probe'));
       const line = stdout.trim().split('\n').pop() ?? '';
       try {
         resolvePromise(JSON.parse(line));

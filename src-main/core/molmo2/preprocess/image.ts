@@ -1,6 +1,6 @@
 // One image → Molmo2 crops, pooling table and grid: global 378² crop first, then overlapping tiles (row-major).
 // Follows image_to_patches_and_grids (image_processing_molmo2.py:251-323); indices are local to this image.
-import { AppError } from '../../../api/errors.js';
+import { AppError, throwIfCancelled } from '../../../api/errors.js';
 import type { Molmo2PreprocessorConfig } from '../checkpoint/config.js';
 import { resizeBilinearU8, type RgbImage } from './resize.js';
 import { normLut, patchifyCrop } from './patchify.js';
@@ -51,7 +51,7 @@ export function preprocessImage(img: RgbImage, cfg: Molmo2PreprocessorConfig, si
 
   const global = resizeBilinearU8(img, g.cropSize, g.cropSize);
   patchifyCrop(global, g.cropSize, 0, 0, g.cropSize, cfg.patch_size, luts, pixelValues, 0);
-  signal?.throwIfAborted();
+  throwIfCancelled(signal);
 
   const tw_px = tw * g.windowSize + g.totalMargin, th_px = th * g.windowSize + g.totalMargin;
   const tiled = resizeBilinearU8(img, tw_px, th_px);
@@ -61,7 +61,7 @@ export function preprocessImage(img: RgbImage, cfg: Molmo2PreprocessorConfig, si
       patchifyCrop(tiled, tw_px, j * g.windowSize, i * g.windowSize, g.cropSize, cfg.patch_size, luts, pixelValues, crop * P2 * vec);
     }
   }
-  signal?.throwIfAborted();
+  throwIfCancelled(signal);
 
   const [ph, pw] = cfg.pooling_size;
   const low = arangeForPooling(identityGrid(P), P, P, ph, pw);

@@ -1,6 +1,6 @@
 // Video frames → Molmo2 inputs: each frame stretched to 378², patchified, pooled 3×3 (81 tokens per frame).
 // Follows video_processing_molmo2.py:157-195, 928-947; frame k's patch ids are offset by k·729.
-import { AppError } from '../../../api/errors.js';
+import { AppError, throwIfCancelled } from '../../../api/errors.js';
 import type { Molmo2VideoPreprocessorConfig } from '../checkpoint/config.js';
 import { resizeBilinearU8, type RgbImage } from './resize.js';
 import { normLut, patchifyCrop } from './patchify.js';
@@ -34,7 +34,7 @@ export function preprocessFrames(frames: RgbImage[], cfg: Molmo2VideoPreprocesso
   const per = one.idx.length;
   const pooling = new Int32Array(per * frames.length);
   for (let k = 0; k < frames.length; k++) {
-    signal?.throwIfAborted();
+    throwIfCancelled(signal);
     const resized = resizeBilinearU8(frames[k], S, S);
     patchifyCrop(resized, S, 0, 0, S, cfg.patch_size, luts, pixelValues, k * P2 * vec);
     const off = k * P2;

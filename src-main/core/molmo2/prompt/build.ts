@@ -1,6 +1,6 @@
 // Builds the model input for an image/multi-image or video question: template → placeholder expansion →
 // tokenization → BOS insertion → token types, plus pixels and pooling (processing_molmo2.py:250-398).
-import { AppError } from '../../../api/errors.js';
+import { AppError, throwIfCancelled } from '../../../api/errors.js';
 import type { Molmo2Checkpoint } from '../checkpoint/load.js';
 import type { Molmo2Tokenizer } from '../tokenizer/tokenizer.js';
 import { preprocessImage } from '../preprocess/image.js';
@@ -97,7 +97,7 @@ export function buildImagePrompt(o: Common & { images: RgbImage[] }): ModelInput
   checkIds(ck, o.tokenizer);
   if (o.images.length === 0) throw new AppError('INVALID_INPUT', 'buildImagePrompt needs at least one image');
   const prompt = renderChat(ck.chatTemplate, messagesFor(o.images.map(() => ({ type: 'image' }) as ContentPart), o));
-  const per = o.images.map((img) => { o.signal?.throwIfAborted(); return preprocessImage(img, ck.preprocessor, o.signal); });
+  const per = o.images.map((img) => { throwIfCancelled(o.signal); return preprocessImage(img, ck.preprocessor, o.signal); });
   const nCrops = per.reduce((a, p) => a + p.nCrops, 0);
   const cropLen = per[0].pixelValues.length / per[0].nCrops;
   const pixelValues = new Float32Array(nCrops * cropLen);

@@ -2,7 +2,7 @@
 // JPEG EXIF orientation applied (all eight cases) — points must refer to the image the model saw.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { AppError } from '../../../api/errors.js';
+import { AppError, cancelledError } from '../../../api/errors.js';
 import { resolveFfmpeg } from '../../media/ffmpeg-resolve.js';
 import type { RgbImage } from '../preprocess/resize.js';
 
@@ -20,7 +20,7 @@ function run(bin: string, args: string[], signal?: AbortSignal): Promise<Buffer>
     p.on('close', (code) => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', kill);
-      if (signal?.aborted) return reject(new AppError('CANCELLED', 'cancelled'));
+      if (signal?.aborted) return reject(cancelledError());
       if (code !== 0) return reject(new AppError('UNREADABLE', `cannot decode image: ${err.trim().split('\n').slice(-1)[0] ?? code}`));
       resolve(Buffer.concat(out));
     });
