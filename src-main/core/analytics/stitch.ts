@@ -77,6 +77,23 @@ function normalise(track: LocalTrack, quantum: number): { key: number; p: LocalT
   return [...byKey.entries()].sort((a, b) => a[0] - b[0]).map(([key, p]) => ({ key, p }));
 }
 
+/** The state of one stitching run, shared by its steps. */
+interface Run {
+  o: Required<StitchOptions>;
+  frame: FrameSize;
+  diag: number;
+  /** Time quantum (s) and the key radius within which two windows' samples count as the same time. */
+  q: number;
+  r: number;
+  globals: Global[];
+  decisions: StitchDecision[];
+}
+
+interface Local {
+  id: number;
+  pts: { key: number; p: LocalTrackPoint }[];
+}
+
 /**
  * Stitches per-window tracks into recording-wide tracks; deterministic for a given input.
  *
@@ -97,6 +114,25 @@ function normalise(track: LocalTrack, quantum: number): { key: number; p: LocalT
 export function stitchTracks(windows: readonly TrackWindowInput[], frame: FrameSize, options: StitchOptions = {}): TrackSet {
   checkFrame(frame);
   const o = { ...DEFAULTS, ...options };
+  checkInput(windows, o);
+  const q = o.timeQuantum;
+  const run: Run = { o, frame, diag: frameDiagonal(frame), q, r: Math.floor(o.timeTolerance / q + 1e-9), globals: [], decisions: [] };
+  const ordered = [...windows].sort((a, b) => a.start - b.start || a.index - b.index);
+  for (const w of ordered) {
+    const locals = w.tracks
+      .map((t) => ({ id: t.id, pts: normalise(t, q) }))
+      .filter((l) => l.pts.length > 0)
+      .sort((a, b) => a.pts[0].key - b.pts[0].key || a.pts[0].p.x - b.pts[0].p.x || a.id - b.id);
+    const matched = new Array<Global | null>(locals.length).fill(null);
+    assignOverlaps(run, w, locals, matched);
+    reidentify(run, w, locals, matched);
+    assignNewIds(run, w, locals, matched);
+  }
+  return { frame: { width: frame.width, height: frame.height }, label: o.label, tracks: run.globals.map((g) => toTrack(g, run)), decisions: run.decisions };
+}
+
+/** Refuses options out of range, repeated window indices or local ids, and non-finite points. */
+function checkInput(windows: readonly TrackWindowInput[], o: Required<StitchOptions>): void {
   if (!(o.timeQuantum > 0) || !(o.timeTolerance >= 0) || !(o.maxGap >= 0) || !(o.gateFraction >= 0) || !(o.minSharedTimes >= 1)) {
     throw new AppError('INVALID_INPUT', 'stitch options out of range');
   }
@@ -113,174 +149,180 @@ export function stitchTracks(windows: readonly TrackWindowInput[], frame: FrameS
       }
     }
   }
-  const diag = frameDiagonal(frame);
-  const q = o.timeQuantum;
-  const ordered = [...windows].sort((a, b) => a.start - b.start || a.index - b.index);
-  const globals: Global[] = [];
-  const decisions: StitchDecision[] = [];
+}
 
-  const r = Math.floor(o.timeTolerance / q + 1e-9);
-  /** g's point at key k, else its nearest point from another window within ±r keys (offset sampling grids). */
-  const near = (g: Global, k: number): Owned | undefined => {
-    const exact = g.points.get(k);
-    if (exact) return exact;
-    for (let d = 1; d <= r; d++) {
-      const a = g.points.get(k - d) ?? g.points.get(k + d);
-      if (a) return a;
-    }
-    return undefined;
-  };
-
-  // Where two windows sampled (about) the same time, only the point from the window that saw it more centrally stays.
-  const attach = (g: Global, w: TrackWindowInput, localId: number, pts: { key: number; p: LocalTrackPoint }[]) => {
-    const centre = (w.start + w.end) / 2;
-    let removed = false;
-    for (const { key, p } of pts) {
-      const cand: Owned = { p, window: w.index, localId, centreDist: Math.abs(p.t - centre) };
-      const rivals: number[] = [];
-      for (let k = key - r; k <= key + r; k++) {
-        const old = g.points.get(k);
-        if (old && old.window !== w.index) rivals.push(k);
-      }
-      if (rivals.some((k) => g.points.get(k)!.centreDist <= cand.centreDist)) continue;
-      for (const k of rivals) g.points.delete(k);
-      removed ||= rivals.length > 0;
-      g.points.set(key, cand);
-      if (key > g.lastKey) g.lastKey = key;
-    }
-    // A replaced point can only have been the last one if it lay within r keys of a new point: step back to it.
-    if (removed) while (!g.points.has(g.lastKey)) g.lastKey--;
-    g.windows.add(w.index);
-  };
-
-  for (const w of ordered) {
-    const locals = w.tracks
-      .map((t) => ({ id: t.id, pts: normalise(t, q) }))
-      .filter((l) => l.pts.length > 0)
-      .sort((a, b) => a.pts[0].key - b.pts[0].key || a.pts[0].p.x - b.pts[0].p.x || a.id - b.id);
-    const matched = new Array<Global | null>(locals.length).fill(null);
-
-    // 1. Overlap assignment on shared sampled times.
-    // Only tracks alive inside this window can share sampled times with it (keeps long recordings linear).
-    const startKey = timeKey(w.start, q);
-    const alive = globals.filter((g) => g.lastKey >= startKey - 1);
-    if (alive.length > 0 && locals.length > 0) {
-      const contributors: Map<string, number>[][] = [];
-      const matrix = alive.map((g, gi) => {
-        contributors[gi] = [];
-        return locals.map((l, li) => {
-          let sum = 0;
-          let n = 0;
-          const by = new Map<string, number>();
-          for (const { key, p } of l.pts) {
-            const gp = near(g, key);
-            if (!gp) continue;
-            sum += Math.hypot(gp.p.x - p.x, gp.p.y - p.y);
-            n++;
-            const seg = `${gp.window}:${gp.localId}`;
-            by.set(seg, (by.get(seg) ?? 0) + 1);
-          }
-          contributors[gi][li] = by;
-          return n >= o.minSharedTimes ? sum / n : Infinity;
-        });
-      });
-      for (const m of assign(matrix, { gate: o.gateFraction * diag })) {
-        const g = alive[m.row];
-        // The segment that supplied most shared times is the "A side" of the decision (ties: the later window).
-        let best = '';
-        let bestN = -1;
-        for (const [seg, n] of contributors[m.row][m.col]) {
-          const win = Number(seg.split(':')[0]);
-          if (n > bestN || (n === bestN && win > Number(best.split(':')[0]))) {
-            best = seg;
-            bestN = n;
-          }
-        }
-        const [wa, la] = best.split(':').map(Number);
-        matched[m.col] = g;
-        decisions.push({ windowA: wa, localA: la, windowB: w.index, localB: locals[m.col].id, globalId: g.id, cost: m.cost, reason: 'overlap' });
-      }
-      locals.forEach((l, li) => matched[li] && attach(matched[li]!, w, l.id, l.pts));
-    }
-
-    // 2. Re-identification across a gap.
-    const open = locals.map((_, li) => li).filter((li) => !matched[li]);
-    const reachKey = startKey - Math.round(o.maxGap / q) - 1;
-    const cands = globals.filter((g) => !g.windows.has(w.index) && g.lastKey >= reachKey);
-    if (open.length > 0 && cands.length > 0) {
-      const info: { cost: number; seg: Owned }[][] = [];
-      const matrix = cands.map((g, gi) => {
-        info[gi] = [];
-        const last = g.points.get(g.lastKey)!;
-        // Velocity from the first point within velocityWindow of the last one.
-        const vwKeys = Math.round(o.velocityWindow / q);
-        let ref = last;
-        let refKey = g.lastKey;
-        for (let k = g.lastKey - vwKeys; k < refKey; k++) {
-          const pt = g.points.get(k);
-          if (pt) {
-            ref = pt;
-            refKey = k;
-          }
-        }
-        const dt = last.p.t - ref.p.t;
-        const vx = dt > 0 ? (last.p.x - ref.p.x) / dt : 0;
-        const vy = dt > 0 ? (last.p.y - ref.p.y) / dt : 0;
-        return open.map((li) => {
-          const first = locals[li].pts[0];
-          const gapKeys = first.key - g.lastKey;
-          const gap = gapKeys * q;
-          if (gapKeys <= 0 || gap > o.maxGap + q / 2) return Infinity;
-          const span = first.p.t - last.p.t;
-          const px = Math.min(frame.width, Math.max(0, last.p.x + vx * span));
-          const py = Math.min(frame.height, Math.max(0, last.p.y + vy * span));
-          const cost = Math.min(Math.hypot(first.p.x - px, first.p.y - py), Math.hypot(first.p.x - last.p.x, first.p.y - last.p.y));
-          const gate = diag * Math.min(o.maxReidGateFraction, o.reidGateFraction + o.reidGatePerSecond * gap);
-          info[gi].push({ cost, seg: last });
-          return cost <= gate ? cost : Infinity;
-        });
-      });
-      const maxGate = diag * o.maxReidGateFraction;
-      const reid = assign(matrix, { gate: maxGate });
-      const rowsUsed = new Set(reid.map((m) => m.row));
-      for (const m of reid) {
-        const ambiguous =
-          o.ambiguityRatio > 0 &&
-          matrix.some((row, r) => r !== m.row && !rowsUsed.has(r) && row[m.col] <= o.ambiguityRatio * m.cost + 0.01 * diag);
-        if (ambiguous) continue;
-        const g = cands[m.row];
-        const li = open[m.col];
-        const seg = info[m.row][m.col].seg;
-        matched[li] = g;
-        decisions.push({ windowA: seg.window, localA: seg.localId, windowB: w.index, localB: locals[li].id, globalId: g.id, cost: m.cost, reason: 'reid' });
-        attach(g, w, locals[li].id, locals[li].pts);
-      }
-    }
-
-    // 3. New ids for the rest, in order of first appearance.
-    locals.forEach((l, li) => {
-      if (matched[li]) return;
-      const g: Global = { id: globals.length + 1, points: new Map(), windows: new Set(), lastKey: -Infinity };
-      globals.push(g);
-      decisions.push({ windowA: null, localA: null, windowB: w.index, localB: l.id, globalId: g.id, cost: 0, reason: 'new' });
-      attach(g, w, l.id, l.pts);
-    });
+/** g's point at key k, else its nearest point from another window within ±r keys (offset sampling grids). */
+function near(run: Run, g: Global, k: number): Owned | undefined {
+  const exact = g.points.get(k);
+  if (exact) return exact;
+  for (let d = 1; d <= run.r; d++) {
+    const a = g.points.get(k - d) ?? g.points.get(k + d);
+    if (a) return a;
   }
+  return undefined;
+}
 
-  const tracks: Track[] = globals.map((g) => ({
+/** Adds a local track's points to g; where two windows sampled (about) the same time, the more central one stays. */
+function attach(run: Run, g: Global, w: TrackWindowInput, local: Local): void {
+  const { r } = run;
+  const centre = (w.start + w.end) / 2;
+  let removed = false;
+  for (const { key, p } of local.pts) {
+    const cand: Owned = { p, window: w.index, localId: local.id, centreDist: Math.abs(p.t - centre) };
+    const rivals: number[] = [];
+    for (let k = key - r; k <= key + r; k++) {
+      const old = g.points.get(k);
+      if (old && old.window !== w.index) rivals.push(k);
+    }
+    if (rivals.some((k) => g.points.get(k)!.centreDist <= cand.centreDist)) continue;
+    for (const k of rivals) g.points.delete(k);
+    removed ||= rivals.length > 0;
+    g.points.set(key, cand);
+    if (key > g.lastKey) g.lastKey = key;
+  }
+  // A replaced point can only have been the last one if it lay within r keys of a new point: step back to it.
+  if (removed) while (!g.points.has(g.lastKey)) g.lastKey--;
+  g.windows.add(w.index);
+}
+
+/** Step 1: Hungarian on the mean distance over shared sampled times between live global tracks and this window's. */
+function assignOverlaps(run: Run, w: TrackWindowInput, locals: Local[], matched: (Global | null)[]): void {
+  // Only tracks alive inside this window can share sampled times with it (keeps long recordings linear).
+  const startKey = timeKey(w.start, run.q);
+  const alive = run.globals.filter((g) => g.lastKey >= startKey - 1);
+  if (alive.length === 0 || locals.length === 0) return;
+  const contributors: Map<string, number>[][] = [];
+  const matrix = alive.map((g, gi) => {
+    contributors[gi] = [];
+    return locals.map((l, li) => {
+      const { cost, by } = overlapCost(run, g, l);
+      contributors[gi][li] = by;
+      return cost;
+    });
+  });
+  for (const m of assign(matrix, { gate: run.o.gateFraction * run.diag })) {
+    const g = alive[m.row];
+    const [wa, la] = mainContributor(contributors[m.row][m.col]);
+    matched[m.col] = g;
+    run.decisions.push({ windowA: wa, localA: la, windowB: w.index, localB: locals[m.col].id, globalId: g.id, cost: m.cost, reason: 'overlap' });
+  }
+  locals.forEach((l, li) => matched[li] && attach(run, matched[li]!, w, l));
+}
+
+/** Mean distance over the times g and l share (Infinity below minSharedTimes), and which segments supplied them. */
+function overlapCost(run: Run, g: Global, l: Local): { cost: number; by: Map<string, number> } {
+  let sum = 0;
+  let n = 0;
+  const by = new Map<string, number>();
+  for (const { key, p } of l.pts) {
+    const gp = near(run, g, key);
+    if (!gp) continue;
+    sum += Math.hypot(gp.p.x - p.x, gp.p.y - p.y);
+    n++;
+    const seg = `${gp.window}:${gp.localId}`;
+    by.set(seg, (by.get(seg) ?? 0) + 1);
+  }
+  return { cost: n >= run.o.minSharedTimes ? sum / n : Infinity, by };
+}
+
+/** The segment that supplied most shared times is the "A side" of the decision (ties: the later window). */
+function mainContributor(by: Map<string, number>): [window: number, localId: number] {
+  let best = '';
+  let bestN = -1;
+  for (const [seg, n] of by) {
+    const win = Number(seg.split(':')[0]);
+    if (n > bestN || (n === bestN && win > Number(best.split(':')[0]))) {
+      best = seg;
+      bestN = n;
+    }
+  }
+  const [wa, la] = best.split(':').map(Number);
+  return [wa, la];
+}
+
+/** g's velocity (px/s) from its first point within velocityWindow of its last one; 0 with a single point. */
+function velocity(run: Run, g: Global): { last: Owned; vx: number; vy: number } {
+  const last = g.points.get(g.lastKey)!;
+  const vwKeys = Math.round(run.o.velocityWindow / run.q);
+  let ref = last;
+  let refKey = g.lastKey;
+  for (let k = g.lastKey - vwKeys; k < refKey; k++) {
+    const pt = g.points.get(k);
+    if (pt) {
+      ref = pt;
+      refKey = k;
+    }
+  }
+  const dt = last.p.t - ref.p.t;
+  return { last, vx: dt > 0 ? (last.p.x - ref.p.x) / dt : 0, vy: dt > 0 ? (last.p.y - ref.p.y) / dt : 0 };
+}
+
+/** Step 2: unmatched local tracks take the id of a track that ended shortly before, near where it was heading. */
+function reidentify(run: Run, w: TrackWindowInput, locals: Local[], matched: (Global | null)[]): void {
+  const { o, q, diag, frame } = run;
+  const open = locals.map((_, li) => li).filter((li) => !matched[li]);
+  const reachKey = timeKey(w.start, q) - Math.round(o.maxGap / q) - 1;
+  const cands = run.globals.filter((g) => !g.windows.has(w.index) && g.lastKey >= reachKey);
+  if (open.length === 0 || cands.length === 0) return;
+  const lasts: Owned[] = [];
+  const matrix = cands.map((g, gi) => {
+    const { last, vx, vy } = velocity(run, g);
+    lasts[gi] = last;
+    return open.map((li) => {
+      const first = locals[li].pts[0];
+      const gapKeys = first.key - g.lastKey;
+      const gap = gapKeys * q;
+      if (gapKeys <= 0 || gap > o.maxGap + q / 2) return Infinity;
+      const span = first.p.t - last.p.t;
+      const px = Math.min(frame.width, Math.max(0, last.p.x + vx * span));
+      const py = Math.min(frame.height, Math.max(0, last.p.y + vy * span));
+      const cost = Math.min(Math.hypot(first.p.x - px, first.p.y - py), Math.hypot(first.p.x - last.p.x, first.p.y - last.p.y));
+      const gate = diag * Math.min(o.maxReidGateFraction, o.reidGateFraction + o.reidGatePerSecond * gap);
+      return cost <= gate ? cost : Infinity;
+    });
+  });
+  const reid = assign(matrix, { gate: diag * o.maxReidGateFraction });
+  const rowsUsed = new Set(reid.map((m) => m.row));
+  for (const m of reid) {
+    const ambiguous =
+      o.ambiguityRatio > 0 &&
+      matrix.some((row, r) => r !== m.row && !rowsUsed.has(r) && row[m.col] <= o.ambiguityRatio * m.cost + 0.01 * diag);
+    if (ambiguous) continue;
+    const g = cands[m.row];
+    const li = open[m.col];
+    const seg = lasts[m.row];
+    matched[li] = g;
+    run.decisions.push({ windowA: seg.window, localA: seg.localId, windowB: w.index, localB: locals[li].id, globalId: g.id, cost: m.cost, reason: 'reid' });
+    attach(run, g, w, locals[li]);
+  }
+}
+
+/** Step 3: every local track still unmatched starts a new global id, in order of first appearance. */
+function assignNewIds(run: Run, w: TrackWindowInput, locals: Local[], matched: (Global | null)[]): void {
+  locals.forEach((l, li) => {
+    if (matched[li]) return;
+    const g: Global = { id: run.globals.length + 1, points: new Map(), windows: new Set(), lastKey: -Infinity };
+    run.globals.push(g);
+    run.decisions.push({ windowA: null, localA: null, windowB: w.index, localB: l.id, globalId: g.id, cost: 0, reason: 'new' });
+    attach(run, g, w, l);
+  });
+}
+
+/** A global track as the contract's Track: points in time order, in pixels and model coordinates. */
+function toTrack(g: Global, run: Run): Track {
+  return {
     id: g.id,
-    label: o.label,
+    label: run.o.label,
     points: [...g.points.entries()]
       .sort((a, b) => a[0] - b[0])
       .map(([, v]): TrackPoint => ({
         t: v.p.t as Seconds,
         x: pixels(v.p.x),
         y: pixels(v.p.y),
-        mx: toModelX(v.p.x, frame),
-        my: toModelY(v.p.y, frame),
+        mx: toModelX(v.p.x, run.frame),
+        my: toModelY(v.p.y, run.frame),
         window: v.window,
         localId: v.localId,
       })),
-  }));
-  return { frame: { width: frame.width, height: frame.height }, label: o.label, tracks, decisions };
+  };
 }

@@ -165,3 +165,15 @@ test('property: one track cut into overlapping windows (with jitter) stitches to
     { numRuns: 150 },
   );
 });
+
+test('re-identification when an earlier open track of the window starts before the candidate ended (was a TypeError)', () => {
+  // A ends at 61 s. In the next window, L1 starts at 60.5 s far away (no overlap match, and too early to be A again);
+  // L2 starts at 63 s next to where A was: the re-identification matrix's second column is the match.
+  const far = { id: 1, points: [{ t: 60.5, x: 600, y: 300 }, { t: 61, x: 600, y: 300 }] };
+  const back = { id: 2, points: [{ t: 63, x: 102, y: 100 }, { t: 63.5, x: 103, y: 100 }] };
+  const a = { id: 7, points: [{ t: 60, x: 100, y: 100 }, { t: 60.5, x: 100, y: 100 }, { t: 61, x: 100, y: 100 }] };
+  const out = stitchTracks([{ index: 0, start: 0, end: 63.5, tracks: [a] }, { index: 1, start: 55.5, end: 119, tracks: [far, back] }], { width: 640, height: 360 });
+  const reid = out.decisions.find((d) => d.reason === 'reid');
+  assert.deepEqual(reid && [reid.windowA, reid.localA, reid.windowB, reid.localB, reid.globalId], [0, 7, 1, 2, 1]);
+  assert.equal(out.tracks.length, 2);
+});
