@@ -43,6 +43,26 @@ interface Node {
 export function dedupCounts(windows: readonly CountWindowInput[], frame: FrameSize, options: CountDedupOptions = {}): CountResult {
   checkFrame(frame);
   const o = { ...DEFAULTS, ...options };
+  checkInput(windows, o);
+  const ordered = [...windows].sort((a, b) => a.start - b.start || a.index - b.index);
+  const { nodes, firstNode } = sightings(ordered, frame);
+  const pending: Edge[] = [];
+  for (let i = 0; i < ordered.length; i++) {
+    for (let j = i + 1; j < ordered.length; j++) pending.push(...overlapMatches(ordered[i], ordered[j], nodes, firstNode, frameDiagonal(frame), o));
+  }
+  const sets = new WindowSets(nodes);
+  const accepted = pending.filter((e) => sets.union(e.a, e.b));
+  return toResult(ordered, nodes, sets, accepted);
+}
+
+interface Edge {
+  a: number;
+  b: number;
+  cost: number;
+}
+
+/** Refuses options out of range, repeated window indices, reversed windows and non-finite points. */
+function checkInput(windows: readonly CountWindowInput[], o: Required<CountDedupOptions>): void {
   if (!(o.timeQuantum > 0) || !(o.gateFraction >= 0) || !(o.maxTimeDelta >= 0) || !(o.speedFraction >= 0)) {
     throw new AppError('INVALID_INPUT', 'count de-duplication options must be non-negative (timeQuantum > 0)');
   }
@@ -55,10 +75,10 @@ export function dedupCounts(windows: readonly CountWindowInput[], frame: FrameSi
       if (![p.t, p.x, p.y].every(Number.isFinite)) throw new AppError('INVALID_INPUT', `window ${w.index} has a non-finite point`);
     }
   }
-  const ordered = [...windows].sort((a, b) => a.start - b.start || a.index - b.index);
-  const diag = frameDiagonal(frame);
+}
 
-  // Nodes: one per sighting; union-find with the set of windows in each component.
+/** One node per sighting, windows in time order; firstNode maps a window index to its first node. */
+function sightings(ordered: readonly CountWindowInput[], frame: FrameSize): { nodes: Node[]; firstNode: Map<number, number> } {
   const nodes: Node[] = [];
   const firstNode = new Map<number, number>();
   for (const w of ordered) {
@@ -70,66 +90,72 @@ export function dedupCounts(windows: readonly CountWindowInput[], frame: FrameSi
       });
     }
   }
-  const parent = nodes.map((_, i) => i);
-  const windowsOf = nodes.map((n) => new Set([n.window]));
-  const find = (i: number): number => {
+  return { nodes, firstNode };
+}
+
+/** Hungarian matches between the sightings two windows have inside their overlap (none when they do not overlap). */
+function overlapMatches(
+  A: CountWindowInput, B: CountWindowInput, nodes: Node[], firstNode: Map<number, number>, diag: number, o: Required<CountDedupOptions>,
+): Edge[] {
+  const ovStart = Math.max(A.start, B.start);
+  const ovEnd = Math.min(A.end, B.end);
+  if (ovEnd < ovStart) return [];
+  const slack = o.timeQuantum / 2 + o.maxTimeDelta;
+  const inOv = (t: Seconds) => t >= ovStart - slack && t <= ovEnd + slack;
+  const ia: number[] = [];
+  const ib: number[] = [];
+  A.points.forEach((p, k) => inOv(p.t) && ia.push(firstNode.get(A.index)! + k));
+  B.points.forEach((p, k) => inOv(p.t) && ib.push(firstNode.get(B.index)! + k));
+  if (ia.length === 0 || ib.length === 0) return [];
+  const matrix = ia.map((na) => ib.map((nb) => pairCost(nodes[na].ev, nodes[nb].ev, diag, o)));
+  const maxGate = diag * (o.gateFraction + o.speedFraction * o.maxTimeDelta);
+  return assign(matrix, { gate: maxGate }).map((m) => ({ a: ia[m.row], b: ib[m.col], cost: m.cost }));
+}
+
+/** Pixel distance of two sightings when they are the same sampled time and within the time-widened gate, else ∞. */
+function pairCost(a: CountEvidence, b: CountEvidence, diag: number, o: Required<CountDedupOptions>): number {
+  const dt = timeKey(a.t, o.timeQuantum) === timeKey(b.t, o.timeQuantum) ? 0 : Math.abs(a.t - b.t);
+  if (dt > o.maxTimeDelta + 1e-9) return Infinity;
+  const d = Math.hypot(a.x - b.x, a.y - b.y);
+  const gate = diag * (o.gateFraction + o.speedFraction * dt);
+  return d <= gate ? d : Infinity;
+}
+
+/** Union-find over sightings that refuses a union putting two sightings of one window into one instance. */
+class WindowSets {
+  private readonly parent: number[];
+  private readonly windowsOf: Set<number>[];
+  constructor(nodes: Node[]) {
+    this.parent = nodes.map((_, i) => i);
+    this.windowsOf = nodes.map((n) => new Set([n.window]));
+  }
+  find(i: number): number {
+    const parent = this.parent;
     while (parent[i] !== i) {
       parent[i] = parent[parent[i]];
       i = parent[i];
     }
     return i;
-  };
-  const pending: { a: number; b: number; cost: number }[] = [];
-
-  const slack = o.timeQuantum / 2 + o.maxTimeDelta;
-  for (let i = 0; i < ordered.length; i++) {
-    for (let j = i + 1; j < ordered.length; j++) {
-      const A = ordered[i];
-      const B = ordered[j];
-      const ovStart = Math.max(A.start, B.start);
-      const ovEnd = Math.min(A.end, B.end);
-      if (ovEnd < ovStart) continue;
-      const inOv = (t: Seconds) => t >= ovStart - slack && t <= ovEnd + slack;
-      const ia: number[] = [];
-      const ib: number[] = [];
-      A.points.forEach((p, k) => inOv(p.t) && ia.push(firstNode.get(A.index)! + k));
-      B.points.forEach((p, k) => inOv(p.t) && ib.push(firstNode.get(B.index)! + k));
-      if (ia.length === 0 || ib.length === 0) continue;
-      const maxGate = diag * (o.gateFraction + o.speedFraction * o.maxTimeDelta);
-      const matrix = ia.map((na) =>
-        ib.map((nb) => {
-          const a = nodes[na].ev;
-          const b = nodes[nb].ev;
-          const dt = timeKey(a.t, o.timeQuantum) === timeKey(b.t, o.timeQuantum) ? 0 : Math.abs(a.t - b.t);
-          if (dt > o.maxTimeDelta + 1e-9) return Infinity;
-          const d = Math.hypot(a.x - b.x, a.y - b.y);
-          const gate = diag * (o.gateFraction + o.speedFraction * dt);
-          return d <= gate ? d : Infinity;
-        }),
-      );
-      for (const m of assign(matrix, { gate: maxGate })) pending.push({ a: ia[m.row], b: ib[m.col], cost: m.cost });
-    }
   }
-
-  const accepted: { a: number; b: number; cost: number }[] = [];
-  for (const e of pending) {
-    const ra = find(e.a);
-    const rb = find(e.b);
-    if (ra === rb) continue;
-    const wa = windowsOf[ra];
-    const wb = windowsOf[rb];
-    let clash = false;
-    for (const w of wb) if (wa.has(w)) clash = true;
-    if (clash) continue;
-    parent[rb] = ra;
+  /** Joins the sets of a and b; false when they are already one, or share a window (a chain through a third one). */
+  union(a: number, b: number): boolean {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra === rb) return false;
+    const wa = this.windowsOf[ra];
+    const wb = this.windowsOf[rb];
+    for (const w of wb) if (wa.has(w)) return false;
+    this.parent[rb] = ra;
     for (const w of wb) wa.add(w);
-    accepted.push(e);
+    return true;
   }
+}
 
-  // Components → instances, ordered by their earliest sighting; evidence in window order.
+/** Components → instances ordered by their earliest sighting (evidence in window order), matches and per-window counts. */
+function toResult(ordered: readonly CountWindowInput[], nodes: Node[], sets: WindowSets, accepted: Edge[]): CountResult {
   const groups = new Map<number, number[]>();
   nodes.forEach((_, i) => {
-    const r = find(i);
+    const r = sets.find(i);
     const g = groups.get(r);
     if (g) g.push(i);
     else groups.set(r, [i]);
