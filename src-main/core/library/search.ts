@@ -57,102 +57,162 @@ const B = 0.75;
  * matched on its word pairs, with the term frequency of its least repeated word.
  */
 export function search(lib: Library, query: string, opts: SearchOptions & { rankCap?: number } = {}): Moment[] {
-  const { match, highlight, alternatives: alts } = toFtsQuery(query, (prefix) => expandPrefix(lib, prefix));
+  const { match, highlight, alternatives } = toFtsQuery(query, (prefix) => expandPrefix(lib, prefix));
   const limit = Math.max(1, Math.min(opts.limit ?? 20, 1000));
   if (!match) return [];
   const db = lib.db;
+  const maxId = db.prepare('SELECT max(id) FROM captions').pluck().get() as number | null;
+  if (maxId === null) return [];
+  const filter = recordingFilter(opts);
+  const ranges = captionRanges(db, filter, maxId);
+  if (!ranges.length) return [];
+  const cap = Math.max(1, opts.rankCap ?? Math.max(limit * 4, DEFAULT_RANK_CAP));
+  const scoped = ranges.length > 1 ? capRanges(db, match, ranges, cap) : ranges;
+  if (!scoped.length) return [];
+  const rows = rankBm25(db, { match, alternatives, filter, scoped, cap, maxId, k: limit * 4 });
+  const detail = db.prepare(`SELECT c.id, w.recording_id, r.path, w.start_s, w.end_s FROM captions c
+    JOIN windows w ON w.id = c.window_id JOIN recordings r ON r.id = w.recording_id WHERE c.id = ?`);
+  const hits: Hit[] = rows.map((t) => ({ ...(detail.get(t.id) as Omit<Hit, 'rank' | 'snippet'>), rank: -t.score, snippet: '' }));
+  const moments = mergeMoments(hits).slice(0, limit);
+  // Snippets only for the moments returned, from the stored text (no second MATCH per row).
   const [open, close] = opts.highlight ?? ['«', '»'];
-  const recWhere: string[] = [];
+  const textOf = db.prepare('SELECT text FROM captions WHERE id = ?').pluck();
+  for (const m of moments) m.snippet = makeSnippet((textOf.get(m.captionIds[0]) as string | undefined) ?? '', highlight, open, close);
+  return moments;
+}
+
+/** The recording filters as SQL conditions on `r` (recordings) with their named parameters; none → no conditions. */
+interface RecordingFilter {
+  where: string[];
+  args: Record<string, unknown>;
+}
+
+function recordingFilter(opts: SearchFilters): RecordingFilter {
+  const where: string[] = [];
   const args: Record<string, unknown> = {};
-  if (opts.recordingIds?.length) recWhere.push(`r.id IN (${opts.recordingIds.map((x) => Number(x)).filter(Number.isInteger).join(',') || 'NULL'})`);
+  if (opts.recordingIds?.length) where.push(`r.id IN (${opts.recordingIds.map((x) => Number(x)).filter(Number.isInteger).join(',') || 'NULL'})`);
   if (opts.folder) {
     const f = opts.folder.replace(/[\\/]+$/, '');
-    recWhere.push('(r.folder = @folder OR substr(r.folder, 1, length(@folderSlash)) = @folderSlash)');
+    where.push('(r.folder = @folder OR substr(r.folder, 1, length(@folderSlash)) = @folderSlash)');
     args.folder = f;
     args.folderSlash = f + (f.includes('\\') && !f.includes('/') ? '\\' : '/');
   }
-  if (opts.dateFrom) { recWhere.push('r.recorded_at >= @dateFrom'); args.dateFrom = opts.dateFrom; }
-  if (opts.dateTo) { recWhere.push('r.recorded_at < @dateTo'); args.dateTo = nextDay(opts.dateTo); }
-  if (opts.minDuration !== undefined) { recWhere.push('r.duration_s >= @minD'); args.minD = opts.minDuration; }
-  if (opts.maxDuration !== undefined) { recWhere.push('r.duration_s <= @maxD'); args.maxD = opts.maxDuration; }
+  if (opts.dateFrom) { where.push('r.recorded_at >= @dateFrom'); args.dateFrom = opts.dateFrom; }
+  if (opts.dateTo) { where.push('r.recorded_at < @dateTo'); args.dateTo = nextDay(opts.dateTo); }
+  if (opts.minDuration !== undefined) { where.push('r.duration_s >= @minD'); args.minD = opts.minDuration; }
+  if (opts.maxDuration !== undefined) { where.push('r.duration_s <= @maxD'); args.maxD = opts.maxDuration; }
+  return { where, args };
+}
 
-  const maxId = db.prepare('SELECT max(id) FROM captions').pluck().get() as number | null;
-  if (maxId === null) return [];
-  // Scope: caption-id ranges that hold the filtered recordings' captions (an indexing job writes a recording's
-  // captions in one run, so each is usually one range). The join below still checks the filter exactly.
-  let ranges: Array<[number, number]>;
-  if (recWhere.length) {
-    // Index range scans only (recordings is small; windows and captions are read through their unique indexes).
-    const recIds = db.prepare(`SELECT r.id FROM recordings r WHERE ${recWhere.join(' AND ')}`).pluck().all(args) as number[];
-    const all = db.prepare('SELECT count(*) FROM recordings').pluck().get() as number;
-    // A filter that keeps most recordings: per-recording ranges would cost more than they save.
-    const wide = recIds.length * 2 > all;
-    if (!recIds.length) return [];
-    if (wide) recIds.length = 0;
-    const winRange = db.prepare('SELECT min(id) AS lo, max(id) AS hi FROM windows WHERE recording_id = ?');
-    const capRange = db.prepare('SELECT min(id) AS lo, max(id) AS hi FROM captions WHERE window_id BETWEEN ? AND ?');
-    const rows: Array<{ lo: number; hi: number }> = [];
-    for (const id of recIds) {
-      const w = winRange.get(id) as { lo: number | null; hi: number | null };
-      if (w.lo === null || w.hi === null) continue;
-      const c = capRange.get(w.lo, w.hi) as { lo: number | null; hi: number | null };
-      if (c.lo !== null && c.hi !== null) rows.push({ lo: c.lo, hi: c.hi });
-    }
-    rows.sort((a, b) => a.lo - b.lo);
-    ranges = wide ? [[1, maxId]] : [];
-    for (const { lo, hi } of rows) {
-      const last = ranges[ranges.length - 1];
-      if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
-      else ranges.push([lo, hi]);
-    }
-  } else {
-    ranges = [[1, maxId]];
+/**
+ * Caption-id ranges that hold the filtered recordings' captions (an indexing job writes a recording's captions in one
+ * run, so each is usually one range); the ranking statement still checks the filter exactly. Sorted and disjoint.
+ */
+function captionRanges(db: Library['db'], filter: RecordingFilter, maxId: number): Array<[number, number]> {
+  if (!filter.where.length) return [[1, maxId]];
+  // Index range scans only (recordings is small; windows and captions are read through their unique indexes).
+  const recIds = db.prepare(`SELECT r.id FROM recordings r WHERE ${filter.where.join(' AND ')}`).pluck().all(filter.args) as number[];
+  if (!recIds.length) return [];
+  const all = db.prepare('SELECT count(*) FROM recordings').pluck().get() as number;
+  // A filter that keeps most recordings: per-recording ranges would cost more than they save.
+  if (recIds.length * 2 > all) return [[1, maxId]];
+  const winRange = db.prepare('SELECT min(id) AS lo, max(id) AS hi FROM windows WHERE recording_id = ?');
+  const capRange = db.prepare('SELECT min(id) AS lo, max(id) AS hi FROM captions WHERE window_id BETWEEN ? AND ?');
+  const rows: Array<{ lo: number; hi: number }> = [];
+  for (const id of recIds) {
+    const w = winRange.get(id) as { lo: number | null; hi: number | null };
+    if (w.lo === null || w.hi === null) continue;
+    const c = capRange.get(w.lo, w.hi) as { lo: number | null; hi: number | null };
+    if (c.lo !== null && c.hi !== null) rows.push({ lo: c.lo, hi: c.hi });
   }
-  if (!ranges.length) return [];
-
-  // Cap: ranges newest first until `cap` captions are in scope. A single range needs no probe: the ranking
-  // statement's LIMIT is the cap. Several: small ranges are charged their size, larger ones stream matching
-  // rowids (no ranking) to find where the cap runs out.
-  const cap = Math.max(1, opts.rankCap ?? Math.max(limit * 4, DEFAULT_RANK_CAP));
-  let scoped: Array<[number, number]> = ranges;
-  if (ranges.length > 1) {
-    let budget = cap;
-    const stream = db.prepare(`SELECT rowid FROM captions_terms WHERE captions_terms MATCH ? AND rowid BETWEEN ${int('?')} AND ${int('?')} ORDER BY rowid DESC LIMIT ?`).pluck();
-    scoped = [];
-    for (let i = ranges.length - 1; i >= 0 && budget > 0; i--) {
-      const [lo, hi] = ranges[i];
-      if (hi - lo + 1 <= budget) {
-        budget -= hi - lo + 1;
-        scoped.unshift([lo, hi]);
-        continue;
-      }
-      const ids = stream.all(match, lo, hi, budget) as number[];
-      if (!ids.length) continue;
-      budget -= ids.length;
-      scoped.unshift([budget === 0 ? ids[ids.length - 1] : lo, hi]);
-    }
-    if (!scoped.length) return [];
+  rows.sort((a, b) => a.lo - b.lo);
+  const ranges: Array<[number, number]> = [];
+  for (const { lo, hi } of rows) {
+    const last = ranges[ranges.length - 1];
+    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
+    else ranges.push([lo, hi]);
   }
+  return ranges;
+}
 
-  // The candidates: one statement, newest first (FTS5 seeks straight to the upper bound in rowid DESC order)
-  // and stopping at the cap. The scoped ranges become an OR prefilter (coalesced supersets: gaps hold no
-  // filtered caption) and the joins check the filters exactly.
-  const scope = coalesce(scoped, MAX_RANGES);
+/**
+ * Ranges newest first until `cap` captions are in scope (one range needs none of this: the ranking statement's LIMIT
+ * is the cap). Small ranges are charged their size; larger ones stream matching rowids (no ranking) to find where
+ * the cap runs out.
+ */
+function capRanges(db: Library['db'], match: string, ranges: Array<[number, number]>, cap: number): Array<[number, number]> {
+  let budget = cap;
+  const stream = db.prepare(`SELECT rowid FROM captions_terms WHERE captions_terms MATCH ? AND rowid BETWEEN ${int('?')} AND ${int('?')} ORDER BY rowid DESC LIMIT ?`).pluck();
+  const scoped: Array<[number, number]> = [];
+  for (let i = ranges.length - 1; i >= 0 && budget > 0; i--) {
+    const [lo, hi] = ranges[i];
+    if (hi - lo + 1 <= budget) {
+      budget -= hi - lo + 1;
+      scoped.unshift([lo, hi]);
+      continue;
+    }
+    const ids = stream.all(match, lo, hi, budget) as number[];
+    if (!ids.length) continue;
+    budget -= ids.length;
+    scoped.unshift([budget === 0 ? ids[ids.length - 1] : lo, hi]);
+  }
+  return scoped;
+}
+
+type Alternative = ReturnType<typeof toFtsQuery>['alternatives'][number];
+
+interface RankInput {
+  match: string;
+  alternatives: Alternative[];
+  filter: RecordingFilter;
+  scoped: Array<[number, number]>;
+  cap: number;
+  maxId: number;
+  /** How many ranked captions to return. */
+  k: number;
+}
+
+/**
+ * The candidates (one statement, newest first: FTS5 seeks straight to the upper bound in rowid DESC order, and stops
+ * at the cap), ranked by BM25 in SQL. The scoped ranges become an OR prefilter (coalesced supersets: gaps hold no
+ * filtered caption) and the joins check the filters exactly. Best first; equal scores newest first.
+ */
+function rankBm25(db: Library['db'], r: RankInput): Array<{ id: number; score: number }> {
+  const { where } = r.filter;
+  const args: Record<string, unknown> = { ...r.filter.args };
+  const scope = coalesce(r.scoped, MAX_RANGES);
   const lo = scope[0][0];
   const hi = scope[scope.length - 1][1];
   const within = scope.length > 1 ? ` AND (${scope.map((_, i) => `+captions_terms.rowid BETWEEN ${int(`@a${i}`)} AND ${int(`@b${i}`)}`).reverse().join(' OR ')})` : '';
   if (within) scope.forEach(([a, b], i) => { args[`a${i}`] = a; args[`b${i}`] = b; });
-  const candidates = (bounds: string) => (recWhere.length
+  const candidates = (bounds: string) => (where.length
     ? `SELECT captions_terms.rowid AS id FROM captions_terms
         CROSS JOIN captions c ON c.id = captions_terms.rowid
         CROSS JOIN windows w ON w.id = c.window_id
         CROSS JOIN recordings r ON r.id = w.recording_id
-        WHERE captions_terms MATCH @match AND ${bounds}${within} AND ${recWhere.join(' AND ')}
+        WHERE captions_terms MATCH @match AND ${bounds}${within} AND ${where.join(' AND ')}
         ORDER BY captions_terms.rowid DESC LIMIT @cap`
     : `SELECT rowid AS id FROM captions_terms WHERE captions_terms MATCH @match AND ${bounds} ORDER BY rowid DESC LIMIT @cap`);
-  Object.assign(args, { match, lo, hi, cap });
+  Object.assign(args, { match: r.match, lo, hi, cap: r.cap });
+  const idfs = alternativeIdfs(db, r.alternatives, r.maxId);
+  // An alternative of an OR group is not in every candidate: membership is checked against its matches among the
+  // candidates' id span (the oldest candidate bounds it).
+  let wlo = lo;
+  const inGroup = r.alternatives.map((a) => r.alternatives.filter((b) => b.group === a.group).length > 1);
+  if (inGroup.some(Boolean)) {
+    wlo = (db.prepare(`SELECT min(id) FROM (${candidates(`captions_terms.rowid BETWEEN ${int('@lo')} AND ${int('@hi')}`)})`).pluck().get(args) as number | null) ?? hi + 1;
+    if (wlo > hi) return [];
+  }
+  args.wlo = wlo;
+  const score = bm25Score(r.alternatives, inGroup, idfs.idf, idfs.avgdl, args);
+  const ranked = db.prepare(`WITH cand AS (${candidates(`captions_terms.rowid BETWEEN ${int('@wlo')} AND ${int('@hi')}`)})
+    SELECT cand.id AS id, ${score} AS score FROM cand JOIN caption_stats s ON s.id = cand.id
+    ORDER BY score DESC, id DESC LIMIT @k`);
+  return ranked.all({ ...args, k: r.k }) as Array<{ id: number; score: number }>;
+}
 
-  // BM25's statistics: N and the average length from caption_totals; each alternative's document frequency.
+/** BM25's statistics: each alternative's IDF (document frequency exact below DF_SAMPLE, else estimated) and avgdl. */
+function alternativeIdfs(db: Library['db'], alts: Alternative[], maxId: number): { idf: number[]; avgdl: number } {
   const totals = db.prepare('SELECT n, length FROM caption_totals WHERE id = 1').get() as { n: number; length: number } | undefined;
   const n = Math.max(1, totals?.n ?? 0);
   const avgdl = Math.max(1, (totals?.length ?? 0) / n);
@@ -160,19 +220,17 @@ export function search(lib: Library, query: string, opts: SearchOptions & { rank
   const dfOf = (count: number, oldest: number | null, sample: number) =>
     count < sample || oldest === null ? count : Math.min(n, Math.max(count, (sample * maxId) / (maxId - oldest + 1)));
   const sampleStmt = db.prepare('SELECT count(*) AS n, min(rowid) AS oldest FROM (SELECT rowid FROM captions_terms WHERE captions_terms MATCH ? ORDER BY rowid DESC LIMIT ?)');
-  const idfs = alts.map((a) => {
-    const s = sampleStmt.get(a.match, DF_SAMPLE) as { n: number; oldest: number | null };
-    return idf(dfOf(s.n, s.oldest, DF_SAMPLE));
-  });
-  // An alternative of an OR group is not in every candidate: membership is checked against its matches among the
-  // candidates' id span (the oldest candidate bounds it).
-  let wlo = lo;
-  const inGroup = alts.map((a) => alts.filter((b) => b.group === a.group).length > 1);
-  if (inGroup.some(Boolean)) {
-    wlo = (db.prepare(`SELECT min(id) FROM (${candidates(`captions_terms.rowid BETWEEN ${int('@lo')} AND ${int('@hi')}`)})`).pluck().get(args) as number | null) ?? hi + 1;
-    if (wlo > hi) return [];
-  }
-  args.wlo = wlo;
+  return {
+    idf: alts.map((a) => {
+      const s = sampleStmt.get(a.match, DF_SAMPLE) as { n: number; oldest: number | null };
+      return idf(dfOf(s.n, s.oldest, DF_SAMPLE));
+    }),
+    avgdl,
+  };
+}
+
+/** The BM25 score expression over `s` (caption_stats) and `cand`; adds its parameters to `args`. */
+function bm25Score(alts: Alternative[], inGroup: boolean[], idfs: number[], avgdl: number, args: Record<string, unknown>): string {
   const tfs = alts.map((a, i) => {
     a.keys.forEach((k, j) => { args[`k${i}_${j}`] = k; args[`kl${i}_${j}`] = k.length; });
     // Most terms occur once: one instr() on the (usually short or NULL) reps string decides it.
@@ -187,22 +245,7 @@ export function search(lib: Library, query: string, opts: SearchOptions & { rank
   alts.forEach((_, i) => { args[`w${i}`] = idfs[i] * (K1 + 1); });
   args.c0 = K1 * (1 - B);
   args.c1 = (K1 * B) / avgdl;
-  const score = tfs.map((t, i) => (t === '1' ? `@w${i} / (1 + @c0 + @c1 * s.len)` : `coalesce(@w${i} / (1 + (@c0 + @c1 * s.len) / ${t}), 0)`)).join(' + ');
-  const ranked = db.prepare(`WITH cand AS (${candidates(`captions_terms.rowid BETWEEN ${int('@wlo')} AND ${int('@hi')}`)})
-    SELECT cand.id AS id, ${score} AS score FROM cand JOIN caption_stats s ON s.id = cand.id
-    ORDER BY score DESC, id DESC LIMIT @k`);
-  const k = limit * 4;
-  // Best BM25 first; equal scores: newest first (deterministic, whatever order FTS5 streamed them in).
-  const rows = ranked.all({ ...args, k }) as Array<{ id: number; score: number }>;
-
-  const detail = db.prepare(`SELECT c.id, w.recording_id, r.path, w.start_s, w.end_s FROM captions c
-    JOIN windows w ON w.id = c.window_id JOIN recordings r ON r.id = w.recording_id WHERE c.id = ?`);
-  const hits: Hit[] = rows.map((t) => ({ ...(detail.get(t.id) as Omit<Hit, 'rank' | 'snippet'>), rank: -t.score, snippet: '' }));
-  const moments = mergeMoments(hits).slice(0, limit);
-  // Snippets only for the moments returned, from the stored text (no second MATCH per row).
-  const textOf = db.prepare('SELECT text FROM captions WHERE id = ?').pluck();
-  for (const m of moments) m.snippet = makeSnippet((textOf.get(m.captionIds[0]) as string | undefined) ?? '', highlight, open, close);
-  return moments;
+  return tfs.map((t, i) => (t === '1' ? `@w${i} / (1 + @c0 + @c1 * s.len)` : `coalesce(@w${i} / (1 + (@c0 + @c1 * s.len) / ${t}), 0)`)).join(' + ');
 }
 
 /** A prefix with more terms than this is left to FTS5's own prefix query. */
