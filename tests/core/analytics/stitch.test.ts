@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { pixels, seconds } from '../../../src-main/api/units.js';
 import { stitchTracks } from '../../../src-main/core/analytics/stitch.js';
 import type { TrackSet } from '../../../src-main/core/analytics/types.js';
 import { cutIntoWindows, linear, type SynthObject } from './synth.js';
@@ -169,10 +170,15 @@ test('property: one track cut into overlapping windows (with jitter) stitches to
 test('re-identification when an earlier open track of the window starts before the candidate ended (was a TypeError)', () => {
   // A ends at 61 s. In the next window, L1 starts at 60.5 s far away (no overlap match, and too early to be A again);
   // L2 starts at 63 s next to where A was: the re-identification matrix's second column is the match.
-  const far = { id: 1, points: [{ t: 60.5, x: 600, y: 300 }, { t: 61, x: 600, y: 300 }] };
-  const back = { id: 2, points: [{ t: 63, x: 102, y: 100 }, { t: 63.5, x: 103, y: 100 }] };
-  const a = { id: 7, points: [{ t: 60, x: 100, y: 100 }, { t: 60.5, x: 100, y: 100 }, { t: 61, x: 100, y: 100 }] };
-  const out = stitchTracks([{ index: 0, start: 0, end: 63.5, tracks: [a] }, { index: 1, start: 55.5, end: 119, tracks: [far, back] }], { width: 640, height: 360 });
+  const track = (id: number, pts: number[][]) => ({ id, points: pts.map(([t, x, y]) => ({ t: seconds(t!), x: pixels(x!), y: pixels(y!) })) });
+  const far = track(1, [[60.5, 600, 300], [61, 600, 300]]);
+  const back = track(2, [[63, 102, 100], [63.5, 103, 100]]);
+  const a = track(7, [[60, 100, 100], [60.5, 100, 100], [61, 100, 100]]);
+  const windows = [
+    { index: 0, start: seconds(0), end: seconds(63.5), tracks: [a] },
+    { index: 1, start: seconds(55.5), end: seconds(119), tracks: [far, back] },
+  ];
+  const out = stitchTracks(windows, { width: 640, height: 360 });
   const reid = out.decisions.find((d) => d.reason === 'reid');
   assert.deepEqual(reid && [reid.windowA, reid.localA, reid.windowB, reid.localB, reid.globalId], [0, 7, 1, 2, 1]);
   assert.equal(out.tracks.length, 2);
