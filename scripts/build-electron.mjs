@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-// Bundles Electron's main and preload with esbuild into dist-electron/ (main.cjs, preload.cjs).
-// Native and large runtime packages stay external and load from node_modules at run time.
+// Bundles Electron's main and preload with esbuild into dist-electron/ (main.cjs, preload.cjs), or into the folder
+// given by `--outdir DIR` (the Electron tests build there). Native and large packages stay external (node_modules).
 import { build } from 'esbuild';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const outFlag = process.argv.indexOf('--outdir');
+const outdir = outFlag > 0 && process.argv[outFlag + 1] ? resolve(process.argv[outFlag + 1]) : `${root}/dist-electron`;
+const logLevel = process.argv.includes('--quiet') ? 'warning' : 'info';
 const external = ['electron', 'onnxruntime-node', 'better-sqlite3', 'ffmpeg-static', 'ws', 'bufferutil', 'utf-8-validate'];
 
 // The core uses import.meta.url (to find the app root and resolve packages); in a CJS bundle it becomes __filename's URL.
@@ -12,7 +16,7 @@ const banner = { js: "const __import_meta_url = require('node:url').pathToFileUR
 
 await build({
   entryPoints: { main: `${root}/src-main/electron/main.ts` },
-  outdir: `${root}/dist-electron`,
+  outdir,
   outExtension: { '.js': '.cjs' },
   bundle: true,
   platform: 'node',
@@ -22,13 +26,13 @@ await build({
   banner,
   define: { 'import.meta.url': '__import_meta_url' },
   sourcemap: true,
-  logLevel: 'info',
+  logLevel,
 });
 
 // A sandboxed preload may only require('electron'); everything else (the contract, zod) is bundled in.
 await build({
   entryPoints: { preload: `${root}/src-main/electron/preload.ts` },
-  outdir: `${root}/dist-electron`,
+  outdir,
   outExtension: { '.js': '.cjs' },
   bundle: true,
   platform: 'browser',
@@ -36,5 +40,5 @@ await build({
   target: 'chrome140',
   external: ['electron'],
   sourcemap: true,
-  logLevel: 'info',
+  logLevel,
 });

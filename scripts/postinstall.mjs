@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// `npm ci`'s last step (and `npm run fetch:extras`): the three downloads from outside the npm registry, each allowed to
+// fail with a warning. package.json#allowScripts denies these packages' own install scripts, which exit 1 offline.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const require = createRequire(join(root, 'package.json'));
+const TIMEOUT_MS = Math.max(1, Number(process.env.MOLMOSCOPE_DOWNLOAD_TIMEOUT_S) || 900) * 1000;
+
+/** The downloads: the package, its install script, and what the app does without the file. */
+const DOWNLOADS = [
+  {
+    what: "Electron's binary",
+    pkg: 'electron',
+    script: 'install.js',
+    without: '`npm start` runs `molmoscope serve` (the same UI in a browser) instead of the desktop window',
+  },
+  {
+    what: "ffmpeg-static's ffmpeg",
+    pkg: 'ffmpeg-static',
+    script: 'install.js',
+    without: "the system's ffmpeg/ffprobe is used (`sudo apt-get install ffmpeg`, or FFMPEG_BIN/FFPROBE_BIN)",
+  },
+  {
+    what: "onnxruntime-node's CUDA provider",
+    pkg: 'onnxruntime-node',
+    script: 'script/install.js',
+    without: "models run on onnxruntime's CPU provider (and WebGPU where a driver exists), not CUDA",
+  },
+];
+
+/** The package's folder, or null when npm did not install it (an optional dependency on another platform). */
+function packageDir(pkg) {
+  try {
+    return dirname(require.resolve(`${pkg}/package.json`));
+  } catch {
+    return null;
+  }
+}
+
+/** Environment for a package's own script as if npm ran it for that package (onnxruntime-node skips a "local" run). */
+function scriptEnv(dir) {
+  const env = { ...process.env, npm_package_json: join(dir, 'package.json') };
+  delete env.npm_lifecycle_event;
+  return env;
+}
+
+/** Runs one install script; resolves with its exit code (or a reason it did not finish) and its output. */
+function runScript(dir, script) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(dir, script)], { cwd: dir, env: scriptEnv(dir), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const keep = (b) => {
+      out = (out + b.toString()).slice(-4000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    const timer = setTimeout(() => child.kill('SIGTERM'), TIMEOUT_MS);
+    child.on('error', (err) => resolve({ code: null, why: err.message, out }));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, why: signal ? `stopped after ${TIMEOUT_MS / 1000} s (${signal})` : `exit code ${code}`, out });
+    });
+  });
+}
+
+/** The last meaningful line of a failed script's output, for a one-line warning. */
+function lastLine(out) {
+  const lines = out.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('at '));
+  return (lines.find((l) => /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|getaddrinfo|Error/i.test(l)) ?? lines.at(-1) ?? '').slice(0, 300);
+}
+
+async function main() {
+  let warned = 0;
+  for (const d of DOWNLOADS) {
+    const dir = packageDir(d.pkg);
+    if (!dir || !existsSync(join(dir, d.script))) {
+      console.log(`molmoscope: ${d.what}: package not installed here, skipped.`);
+      continue;
+    }
+    const started = Date.now();
+    const r = await runScript(dir, d.script);
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    if (r.code === 0) {
+      console.log(`molmoscope: ${d.what}: ok (${secs} s).`);
+      continue;
+    }
+    warned++;
+    console.warn(`molmoscope: WARNING: ${d.what} could not be downloaded (${r.why}, ${secs} s): ${lastLine(r.out)}`);
+    console.warn(`molmoscope:   without it ${d.without}. Online, \`npm run fetch:extras\` tries again.`);
+  }
+  if (warned) console.warn(`molmoscope: ${warned} optional download(s) failed; the install goes on.`);
+}
+
+await main();
