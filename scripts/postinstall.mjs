@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// `npm ci`'s last step (and `npm run fetch:extras`): the three downloads from outside the npm registry, each allowed to
-// fail with a warning. package.json#allowScripts denies these packages' own install scripts, which exit 1 offline.
+// `npm ci`'s last step (and `npm run fetch:extras`): builds better-sqlite3 (required), then the three downloads from
+// outside the npm registry, each allowed to fail with a warning. package.json#allowScripts denies these packages' own
+// install scripts: the downloads exit 1 offline, and better-sqlite3's would fetch Node's headers instead of using
+// the ones installed with Node.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -49,10 +51,10 @@ function scriptEnv(dir) {
   return env;
 }
 
-/** Runs one install script; resolves with its exit code (or a reason it did not finish) and its output. */
-function runScript(dir, script) {
+/** Runs a script with node in package `dir`; resolves with its exit code (or why it did not finish) and output tail. */
+function runScript(dir, script, args = []) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(dir, script)], { cwd: dir, env: scriptEnv(dir), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, ...args], { cwd: dir, env: scriptEnv(dir), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const keep = (b) => {
       out = (out + b.toString()).slice(-4000);
@@ -74,7 +76,45 @@ function lastLine(out) {
   return (lines.find((l) => /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|getaddrinfo|Error/i.test(l)) ?? lines.at(-1) ?? '').slice(0, 300);
 }
 
+/** The Node installation's prefix when it ships headers for this very Node (Debian/NodeSource /usr, nvm, …), else null. */
+function localNodeDir() {
+  const prefix = resolve(dirname(process.execPath), '..');
+  try {
+    const h = readFileSync(join(prefix, 'include', 'node', 'node_version.h'), 'utf8');
+    const part = (name) => new RegExp(`#define\\s+NODE_${name}_VERSION\\s+(\\d+)`).exec(h)?.[1];
+    return `v${part('MAJOR')}.${part('MINOR')}.${part('PATCH')}` === process.version ? prefix : null;
+  } catch {
+    return null;
+  }
+}
+
+/** better-sqlite3's addon: a prebuilt binary if one downloads, else compiled here (g++, make, python3, Node's headers). */
+async function buildSqlite() {
+  const dir = packageDir('better-sqlite3');
+  if (!dir) throw new Error('better-sqlite3 is not installed');
+  if (existsSync(join(dir, 'build', 'Release', 'better_sqlite3.node'))) return 'already built';
+  const prebuilt = await runScript(dir, join(dirname(require.resolve('prebuild-install/package.json', { paths: [dir] })), 'bin.js'));
+  if (prebuilt.code === 0 && existsSync(join(dir, 'build', 'Release', 'better_sqlite3.node'))) return 'prebuilt binary';
+  const gyp = process.env.npm_config_node_gyp || require.resolve('node-gyp/bin/node-gyp.js');
+  const nodedir = process.env.npm_config_nodedir ? null : localNodeDir();
+  const args = ['rebuild', '--release', ...(nodedir ? [`--nodedir=${nodedir}`] : [])];
+  const built = await runScript(dir, gyp, args);
+  if (built.code !== 0) {
+    console.error(built.out);
+    throw new Error(`better-sqlite3 could not be compiled (${built.why}); it needs g++, make and python3 (Debian: sudo apt-get install g++ make python3) and Node's headers`);
+  }
+  return `compiled from source${nodedir ? ` with the headers in ${nodedir}` : ''} (no prebuilt binary: ${lastLine(prebuilt.out)})`;
+}
+
 async function main() {
+  const started = Date.now();
+  try {
+    const how = await buildSqlite();
+    console.log(`molmoscope: better-sqlite3: ${how} (${((Date.now() - started) / 1000).toFixed(1)} s).`);
+  } catch (err) {
+    console.error(`molmoscope: ERROR: ${err.message}`);
+    process.exit(1);
+  }
   let warned = 0;
   for (const d of DOWNLOADS) {
     const dir = packageDir(d.pkg);
@@ -83,7 +123,7 @@ async function main() {
       continue;
     }
     const started = Date.now();
-    const r = await runScript(dir, d.script);
+    const r = await runScript(dir, join(dir, d.script));
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     if (r.code === 0) {
       console.log(`molmoscope: ${d.what}: ok (${secs} s).`);

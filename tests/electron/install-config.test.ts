@@ -1,6 +1,7 @@
 // The install and packaging configuration as promised in the README: Electron's fuses set in electron-builder.yml (and
 // known to the installed electron-builder's schema), one supported Node version that every dependency accepts, and
-// the three outside downloads taken out of npm's hands (package.json#allowScripts) and run by our postinstall.
+// better-sqlite3's build and the three outside downloads taken out of npm's hands (package.json#allowScripts) and run
+// by our postinstall.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -64,8 +65,8 @@ test('one supported Node version: .nvmrc, engines and every dependency agree', (
   assert.deepEqual(refused, [], 'dependencies that refuse the supported Node version');
 });
 
-test('install scripts: the three outside downloads are denied to npm and run by our postinstall; none is unreviewed', () => {
-  for (const name of ['electron', 'ffmpeg-static', 'onnxruntime-node']) assert.equal(pkg.allowScripts[name], false, name);
+test('install scripts: better-sqlite3 and the three downloads are denied to npm and run by our postinstall; none is unreviewed', () => {
+  for (const name of ['better-sqlite3', 'electron', 'ffmpeg-static', 'onnxruntime-node']) assert.equal(pkg.allowScripts[name], false, name);
   assert.equal(pkg.scripts.postinstall, 'node scripts/postinstall.mjs');
   const unreviewed = Object.entries(lock.packages)
     .filter(([path, entry]) => path && entry.hasInstallScript)

@@ -1,0 +1,120 @@
+// scripts/postinstall.mjs and scripts/rebuild-native.mjs run in a scratch project whose electron, ffmpeg-static and
+// onnxruntime-node are stand-ins for the real packages' download scripts (the network is the boundary): a failed or
+// hung download warns and the install goes on; a native addon with no prebuilt binary is compiled with the headers
+// installed with Node (no download); the Electron rebuild is a no-op without Electron's binary.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { electronSqliteBinding, electronSqliteFileName } from '../../src-main/electron/native-binding.js';
+import { scratchDir } from '../helpers/tiny.js';
+
+const require = createRequire(import.meta.url);
+
+/** Writes `files` (path → content) under `root`. */
+function writeTree(root: string, files: Record<string, string>): void {
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+}
+
+/** A scratch project with our script copied in and the given stand-in packages. */
+function project(name: string, script: string, files: Record<string, string>): string {
+  const root = scratchDir(name);
+  writeTree(root, { 'package.json': JSON.stringify({ name: 'molmoscope', private: true }), ...files });
+  mkdirSync(join(root, 'scripts'), { recursive: true });
+  copyFileSync(resolve('scripts', script), join(root, 'scripts', script));
+  return root;
+}
+
+const pkg = (name: string, version = '1.0.0') => JSON.stringify({ name, version });
+
+/** A stand-in better-sqlite3: a one-function C addon under the real target name, at a version no registry has. */
+const standInSqlite = {
+  'node_modules/better-sqlite3/package.json': pkg('better-sqlite3', '0.0.0-molmoscope-stand-in'),
+  'node_modules/better-sqlite3/binding.gyp': JSON.stringify({ targets: [{ target_name: 'better_sqlite3', sources: ['addon.c'] }] }),
+  'node_modules/better-sqlite3/addon.c': 'int molmoscope_stand_in(void) { return 42; }\n',
+};
+
+test('postinstall: a failing download and a hung one warn with what the app does instead; the install exits 0', () => {
+  const root = project('postinstall', 'postinstall.mjs', {
+    'node_modules/better-sqlite3/package.json': pkg('better-sqlite3'),
+    'node_modules/better-sqlite3/build/Release/better_sqlite3.node': '',
+    'node_modules/electron/package.json': pkg('electron', '41.7.1'),
+    'node_modules/electron/install.js': "console.error('RequestError: getaddrinfo ENOTFOUND github.com'); process.exit(1);",
+    'node_modules/ffmpeg-static/package.json': pkg('ffmpeg-static'),
+    'node_modules/ffmpeg-static/install.js': "console.log('ffmpeg is installed already.');",
+    'node_modules/onnxruntime-node/package.json': pkg('onnxruntime-node'),
+    // The real script exits at once when npm_package_json is the project's own (a "local install"): record what it saw.
+    'node_modules/onnxruntime-node/script/install.js':
+      "require('fs').writeFileSync(__dirname + '/seen.txt', String(process.env.npm_package_json)); setTimeout(() => {}, 60000);",
+  });
+  const env = { ...process.env, MOLMOSCOPE_DOWNLOAD_TIMEOUT_S: '2', npm_package_json: join(root, 'package.json') };
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'postinstall.mjs')], { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
+  const out = r.stdout + r.stderr;
+  assert.equal(r.status, 0, out);
+  assert.match(out, /WARNING: Electron's binary could not be downloaded \(exit code 1, [\d.]+ s\): RequestError: getaddrinfo ENOTFOUND github\.com/);
+  assert.match(out, /`npm start` runs `molmoscope serve`/);
+  assert.match(out, /ffmpeg-static's ffmpeg: ok/);
+  assert.match(out, /WARNING: onnxruntime-node's CUDA provider could not be downloaded \(stopped after 2 s \(SIGTERM\)/);
+  assert.match(out, /better-sqlite3: already built/);
+  assert.match(out, /2 optional download\(s\) failed; the install goes on/);
+  const seen = readFileSync(join(root, 'node_modules/onnxruntime-node/script/seen.txt'), 'utf8');
+  assert.equal(seen, join(root, 'node_modules', 'onnxruntime-node', 'package.json'));
+});
+
+test('postinstall: with no prebuilt binary the addon is compiled against the headers installed with Node', { timeout: 300_000 }, () => {
+  const root = project('postinstall-compile', 'postinstall.mjs', standInSqlite);
+  const env: NodeJS.ProcessEnv = { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1', ONNXRUNTIME_NODE_INSTALL: 'skip', FFMPEG_BIN: process.execPath };
+  delete env.npm_config_nodedir;
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'postinstall.mjs')], { cwd: root, env, encoding: 'utf8', timeout: 280_000 });
+  const out = r.stdout + r.stderr;
+  assert.equal(r.status, 0, out);
+  assert.match(out, /better-sqlite3: compiled from source with the headers in \S+ \(no prebuilt binary/);
+  assert.ok(existsSync(join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node')));
+  // A source that does not compile fails the install (better-sqlite3 is required), naming what a build needs.
+  const broken = project('postinstall-broken', 'postinstall.mjs', { ...standInSqlite, 'node_modules/better-sqlite3/addon.c': 'this is not C' });
+  const b = spawnSync(process.execPath, [join(broken, 'scripts', 'postinstall.mjs')], { cwd: broken, env, encoding: 'utf8', timeout: 280_000 });
+  assert.equal(b.status, 1, b.stdout + b.stderr);
+  assert.match(b.stderr, /ERROR: better-sqlite3 could not be compiled .*g\+\+, make and python3/);
+});
+
+test('rebuild for Electron: a clear no-op without the binary, a failure with --require (dist), "up to date" when built', () => {
+  const sqliteVersion = (require('better-sqlite3/package.json') as { version: string }).version;
+  const noBinary = project('rebuild-none', 'rebuild-native.mjs', { 'node_modules/electron/package.json': pkg('electron', '41.7.1') });
+  const run = (root: string, ...args: string[]) => spawnSync(process.execPath, [join(root, 'scripts', 'rebuild-native.mjs'), ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  const skip = run(noBinary);
+  assert.equal(skip.status, 0, skip.stderr);
+  assert.match(skip.stdout, /nothing to rebuild for Electron: Electron's binary was not downloaded.*They stay built for Node\./);
+  const dist = run(noBinary, '--require');
+  assert.equal(dist.status, 1);
+  assert.match(dist.stderr, /Packaging needs Electron/);
+
+  const abi = (require('node-abi') as { getAbi(v: string, t: string): string }).getAbi('41.7.1', 'electron');
+  const built = project('rebuild-built', 'rebuild-native.mjs', {
+    'node_modules/electron/package.json': pkg('electron', '41.7.1'),
+    'node_modules/electron/path.txt': 'electron',
+    'node_modules/electron/dist/electron': '',
+    [`native/electron/${electronSqliteFileName(sqliteVersion, abi, process.platform, process.arch)}`]: '',
+  });
+  const upToDate = run(built);
+  assert.equal(upToDate.status, 0, upToDate.stderr);
+  assert.match(upToDate.stdout, new RegExp(`better-sqlite3 for Electron 41\\.7\\.1 \\(ABI ${abi}\\) is up to date`));
+});
+
+test("Electron's main finds the build for its own ABI, preferring the copy unpacked from the asar", () => {
+  const root = join(scratchDir('native-binding'), 'resources', 'app.asar');
+  const name = electronSqliteFileName('12.0.0', process.versions.modules, process.platform, process.arch);
+  writeTree(root, { 'node_modules/better-sqlite3/package.json': pkg('better-sqlite3', '12.0.0') });
+  assert.equal(electronSqliteBinding(root), null, 'no build yet');
+  writeTree(root, { [`native/electron/${name}`]: '' });
+  assert.equal(electronSqliteBinding(root), join(root, 'native', 'electron', name));
+  const unpacked = root.replace(/app\.asar$/, 'app.asar.unpacked');
+  writeTree(unpacked, { [`native/electron/${name}`]: '' });
+  assert.equal(electronSqliteBinding(root), join(unpacked, 'native', 'electron', name));
+  writeTree(root, { 'node_modules/better-sqlite3/package.json': pkg('better-sqlite3', '12.0.1') });
+  assert.equal(electronSqliteBinding(root), null, 'a build of another better-sqlite3 version is not used');
+});
