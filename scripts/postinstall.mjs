@@ -88,13 +88,24 @@ function localNodeDir() {
   }
 }
 
+/** True when the addon exists and loads in this Node (not built for another ABI, not truncated). */
+function loads(addon) {
+  try {
+    require(addon);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** better-sqlite3's addon: a prebuilt binary if one downloads, else compiled here (g++, make, python3, Node's headers). */
 async function buildSqlite() {
   const dir = packageDir('better-sqlite3');
   if (!dir) throw new Error('better-sqlite3 is not installed');
-  if (existsSync(join(dir, 'build', 'Release', 'better_sqlite3.node'))) return 'already built';
+  const addon = join(dir, 'build', 'Release', 'better_sqlite3.node');
+  if (loads(addon)) return 'already built';
   const prebuilt = await runScript(dir, join(dirname(require.resolve('prebuild-install/package.json', { paths: [dir] })), 'bin.js'));
-  if (prebuilt.code === 0 && existsSync(join(dir, 'build', 'Release', 'better_sqlite3.node'))) return 'prebuilt binary';
+  if (prebuilt.code === 0 && loads(addon)) return 'prebuilt binary';
   const gyp = process.env.npm_config_node_gyp || require.resolve('node-gyp/bin/node-gyp.js');
   const nodedir = process.env.npm_config_nodedir ? null : localNodeDir();
   const args = ['rebuild', '--release', ...(nodedir ? [`--nodedir=${nodedir}`] : [])];

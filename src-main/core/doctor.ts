@@ -104,7 +104,7 @@ function checkSqlite(): DoctorCheck {
   const v = sqliteVersion();
   return v
     ? { id: 'sqlite', title: 'SQLite (better-sqlite3)', status: 'ok', detail: `SQLite ${v}` }
-    : { id: 'sqlite', title: 'SQLite (better-sqlite3)', status: 'fail', detail: 'better-sqlite3 does not load (missing build or built for another Node/Electron ABI)', fix: 'Run `npm rebuild better-sqlite3` (for Electron: `npx electron-builder install-app-deps`).' };
+    : { id: 'sqlite', title: 'SQLite (better-sqlite3)', status: 'fail', detail: 'better-sqlite3 does not load (missing build or built for another Node/Electron ABI)', fix: 'Run `npm run fetch:extras` (rebuilds it for this Node when it does not load); for the desktop app, `npm run rebuild:electron`.' };
 }
 
 /** Runs every check; `ok` is false when any check failed (warnings do not count). */

@@ -42,7 +42,6 @@ const standInSqlite = {
 test('postinstall: a failing download and a hung one warn with what the app does instead; the install exits 0', () => {
   const root = project('postinstall', 'postinstall.mjs', {
     'node_modules/better-sqlite3/package.json': pkg('better-sqlite3'),
-    'node_modules/better-sqlite3/build/Release/better_sqlite3.node': '',
     'node_modules/electron/package.json': pkg('electron', '41.7.1'),
     'node_modules/electron/install.js': "console.error('RequestError: getaddrinfo ENOTFOUND github.com'); process.exit(1);",
     'node_modules/ffmpeg-static/package.json': pkg('ffmpeg-static'),
@@ -52,6 +51,9 @@ test('postinstall: a failing download and a hung one warn with what the app does
     'node_modules/onnxruntime-node/script/install.js':
       "require('fs').writeFileSync(__dirname + '/seen.txt', String(process.env.npm_package_json)); setTimeout(() => {}, 60000);",
   });
+  // The real addon, built for this Node: it loads, so the postinstall leaves it alone.
+  mkdirSync(join(root, 'node_modules/better-sqlite3/build/Release'), { recursive: true });
+  copyFileSync(require.resolve('better-sqlite3/build/Release/better_sqlite3.node'), join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'));
   const env = { ...process.env, MOLMOSCOPE_DOWNLOAD_TIMEOUT_S: '2', npm_package_json: join(root, 'package.json') };
   const r = spawnSync(process.execPath, [join(root, 'scripts', 'postinstall.mjs')], { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
   const out = r.stdout + r.stderr;

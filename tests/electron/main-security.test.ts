@@ -116,6 +116,7 @@ test('navigation away, redirects, webviews and window.open are refused (links to
   for (const url of ['https://example.com/', 'file:///etc/passwd', 'http://127.0.0.1:1/', 'app://elsewhere/x', 'javascript:alert(1)']) {
     assert.equal(wc.attempt('will-navigate', url), true, `navigate ${url}`);
     assert.equal(wc.attempt('will-redirect', url), true, `redirect ${url}`);
+    assert.equal(wc.attempt('will-frame-navigate', url), true, `frame navigate ${url}`);
   }
   assert.equal(wc.attempt('will-navigate', `${APP}/index.html#/search`), false);
   assert.equal(wc.attempt('will-attach-webview', `${APP}/index.html`), true);
