@@ -109,12 +109,13 @@ async function buildSqlite() {
   const gyp = process.env.npm_config_node_gyp || require.resolve('node-gyp/bin/node-gyp.js');
   const nodedir = process.env.npm_config_nodedir ? null : localNodeDir();
   const args = ['rebuild', '--release', ...(nodedir ? [`--nodedir=${nodedir}`] : [])];
+  console.log(`molmoscope: better-sqlite3: no prebuilt binary (${lastLine(prebuilt.out)}); compiling it (minutes)…`);
   const built = await runScript(dir, gyp, args);
   if (built.code !== 0) {
     console.error(built.out);
     throw new Error(`better-sqlite3 could not be compiled (${built.why}); it needs g++, make and python3 (Debian: sudo apt-get install g++ make python3) and Node's headers`);
   }
-  return `compiled from source${nodedir ? ` with the headers in ${nodedir}` : ''} (no prebuilt binary: ${lastLine(prebuilt.out)})`;
+  return `compiled from source${nodedir ? ` with the headers in ${nodedir}` : ''}`;
 }
 
 async function main() {
