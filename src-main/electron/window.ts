@@ -4,7 +4,7 @@ import { app, BrowserWindow, session, shell, type WebContents } from 'electron';
 import { APP_ORIGIN, MEDIA_ORIGIN } from './schemes.js';
 
 /** Hosts whose https links open in the user's browser (never inside the app); anything else is dropped. */
-const EXTERNAL_HOSTS = new Set(['huggingface.co', 'github.com']);
+const EXTERNAL_HOSTS: ReadonlySet<string> = new Set(['huggingface.co', 'github.com']);
 
 /** The window's webPreferences: every renderer is sandboxed, isolated and without Node. */
 export const WEB_PREFERENCES = Object.freeze({
