@@ -20,18 +20,21 @@ const DOWNLOADS = [
     pkg: 'electron',
     script: 'install.js',
     without: '`npm start` runs `molmoscope serve` (the same UI in a browser) instead of the desktop window',
+    skip: (env) => (env.ELECTRON_SKIP_BINARY_DOWNLOAD ? 'ELECTRON_SKIP_BINARY_DOWNLOAD is set' : null),
   },
   {
     what: "ffmpeg-static's ffmpeg",
     pkg: 'ffmpeg-static',
     script: 'install.js',
     without: "the system's ffmpeg/ffprobe is used (`sudo apt-get install ffmpeg`, or FFMPEG_BIN/FFPROBE_BIN)",
+    skip: (env) => (env.FFMPEG_BIN ? 'FFMPEG_BIN names the ffmpeg to use' : null),
   },
   {
     what: "onnxruntime-node's CUDA provider",
     pkg: 'onnxruntime-node',
     script: 'script/install.js',
     without: "models run on onnxruntime's CPU provider (and WebGPU where a driver exists), not CUDA",
+    skip: (env) => ([env.ONNXRUNTIME_NODE_INSTALL, env.npm_config_onnxruntime_node_install].includes('skip') ? 'ONNXRUNTIME_NODE_INSTALL=skip' : null),
   },
 ];
 
@@ -132,6 +135,11 @@ async function main() {
     const dir = packageDir(d.pkg);
     if (!dir || !existsSync(join(dir, d.script))) {
       console.log(`molmoscope: ${d.what}: package not installed here, skipped.`);
+      continue;
+    }
+    const skipped = d.skip(process.env);
+    if (skipped) {
+      console.log(`molmoscope: ${d.what}: skipped (${skipped}).`);
       continue;
     }
     const started = Date.now();

@@ -54,7 +54,8 @@ test('postinstall: a failing download and a hung one warn with what the app does
   // The real addon, built for this Node: it loads, so the postinstall leaves it alone.
   mkdirSync(join(root, 'node_modules/better-sqlite3/build/Release'), { recursive: true });
   copyFileSync(require.resolve('better-sqlite3/build/Release/better_sqlite3.node'), join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'));
-  const env = { ...process.env, MOLMOSCOPE_DOWNLOAD_TIMEOUT_S: '2', npm_package_json: join(root, 'package.json') };
+  const env: NodeJS.ProcessEnv = { ...process.env, MOLMOSCOPE_DOWNLOAD_TIMEOUT_S: '2', npm_package_json: join(root, 'package.json') };
+  for (const k of ['ELECTRON_SKIP_BINARY_DOWNLOAD', 'FFMPEG_BIN', 'ONNXRUNTIME_NODE_INSTALL', 'npm_config_onnxruntime_node_install']) delete env[k];
   const r = spawnSync(process.execPath, [join(root, 'scripts', 'postinstall.mjs')], { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
   const out = r.stdout + r.stderr;
   assert.equal(r.status, 0, out);
@@ -78,6 +79,9 @@ test('postinstall: with no prebuilt binary the addon is compiled against the hea
   assert.match(out, /better-sqlite3: no prebuilt binary \(.*\); compiling it/);
   assert.match(out, /better-sqlite3: compiled from source with the headers in \S+ \(/);
   assert.ok(existsSync(join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node')));
+  assert.match(out, /Electron's binary: skipped \(ELECTRON_SKIP_BINARY_DOWNLOAD is set\)/);
+  assert.match(out, /ffmpeg-static's ffmpeg: skipped \(FFMPEG_BIN names the ffmpeg to use\)/);
+  assert.match(out, /onnxruntime-node's CUDA provider: skipped \(ONNXRUNTIME_NODE_INSTALL=skip\)/);
   // A source that does not compile fails the install (better-sqlite3 is required), naming what a build needs.
   const broken = project('postinstall-broken', 'postinstall.mjs', { ...standInSqlite, 'node_modules/better-sqlite3/addon.c': 'this is not C' });
   const b = spawnSync(process.execPath, [join(broken, 'scripts', 'postinstall.mjs')], { cwd: broken, env, encoding: 'utf8', timeout: 280_000 });
