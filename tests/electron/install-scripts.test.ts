@@ -4,8 +4,11 @@
 // installed with Node (no download); the Electron rebuild is a no-op without Electron's binary.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { electronSqliteBinding, electronSqliteFileName } from '../../src-main/electron/native-binding.js';
@@ -87,6 +90,54 @@ test('postinstall: with no prebuilt binary the addon is compiled against the hea
   const b = spawnSync(process.execPath, [join(broken, 'scripts', 'postinstall.mjs')], { cwd: broken, env, encoding: 'utf8', timeout: 280_000 });
   assert.equal(b.status, 1, b.stdout + b.stderr);
   assert.match(b.stderr, /ERROR: better-sqlite3 could not be compiled .*g\+\+, make and python3/);
+});
+
+/** Runs a script with node without blocking this process (a loopback server here must keep answering). */
+function runAsync(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', (code) => done({ code, out }));
+  });
+}
+
+test("postinstall online: the real ffmpeg-static script downloads its binary (from a loopback mirror of its releases)", async () => {
+  const root = project('postinstall-online', 'postinstall.mjs', {
+    'node_modules/better-sqlite3/package.json': pkg('better-sqlite3'),
+    'node_modules/electron/package.json': pkg('electron', '41.7.1'),
+    'node_modules/electron/install.js': '',
+    'node_modules/onnxruntime-node/package.json': pkg('onnxruntime-node'),
+    'node_modules/onnxruntime-node/script/install.js': '',
+  });
+  mkdirSync(join(root, 'node_modules/better-sqlite3/build/Release'), { recursive: true });
+  copyFileSync(require.resolve('better-sqlite3/build/Release/better_sqlite3.node'), join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'));
+  const real = dirname(require.resolve('ffmpeg-static/package.json'));
+  cpSync(real, join(root, 'node_modules/ffmpeg-static'), { recursive: true, filter: (p) => !/[\\/]ffmpeg(\.exe)?(\.README|\.LICENSE)?$/.test(p) });
+  const tag = (JSON.parse(readFileSync(join(real, 'package.json'), 'utf8')) as Record<string, Record<string, string>>)['ffmpeg-static']!['binary-release-tag'];
+  const binary = '#!/bin/sh\necho stand-in ffmpeg\n';
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(req.url ?? '');
+    if (req.url === `/${tag}/ffmpeg-${process.platform}-${process.arch}.gz`) res.end(gzipSync(binary));
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const env: NodeJS.ProcessEnv = { ...process.env, FFMPEG_BINARIES_URL: `http://127.0.0.1:${port}`, XDG_CACHE_HOME: join(root, 'cache') };
+    for (const k of ['FFMPEG_BIN', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) delete env[k];
+    const r = await runAsync(join(root, 'scripts', 'postinstall.mjs'), root, env);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /ffmpeg-static's ffmpeg: ok/);
+    const downloaded = join(root, 'node_modules', 'ffmpeg-static', 'ffmpeg');
+    assert.equal(readFileSync(downloaded, 'utf8'), binary);
+    assert.equal(statSync(downloaded).mode & 0o111, 0o111, 'the binary is executable');
+    assert.ok(requests.includes(`/${tag}/ffmpeg-${process.platform}-${process.arch}.gz`), requests.join(' '));
+  } finally {
+    server.close();
+  }
 });
 
 test('rebuild for Electron: a clear no-op without the binary, a failure with --require (dist), "up to date" when built', () => {
