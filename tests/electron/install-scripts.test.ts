@@ -8,7 +8,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gzipSync } from 'node:zlib';
+import { crc32, gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { electronSqliteBinding, electronSqliteFileName } from '../../src-main/electron/native-binding.js';
@@ -138,6 +140,95 @@ test("postinstall online: the real ffmpeg-static script downloads its binary (fr
   } finally {
     server.close();
   }
+});
+
+/** A zip archive of `files` stored without compression (what @electron/get's extractor reads), modes kept. */
+function storedZip(files: Array<{ name: string; data: Buffer; mode: number }>): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const f of files) {
+    const name = Buffer.from(f.name);
+    const crc = crc32(f.data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(33, 12); // 1980-01-01
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(f.data.length, 18);
+    local.writeUInt32LE(f.data.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE((3 << 8) | 20, 4); // made on Unix: the external attributes carry the mode
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(33, 14);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(f.data.length, 20);
+    central.writeUInt32LE(f.data.length, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt32LE(((0o100000 | f.mode) << 16) >>> 0, 38);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, name, f.data);
+    centrals.push(central, name);
+    offset += local.length + name.length + f.data.length;
+  }
+  const cd = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(files.length, 8);
+  end.writeUInt16LE(files.length, 10);
+  end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, end]);
+}
+
+test("postinstall online: Electron's real install script downloads and unpacks its binary (from a loopback mirror)", async () => {
+  const real = dirname(require.resolve('electron/package.json'));
+  const version = (JSON.parse(readFileSync(join(real, 'package.json'), 'utf8')) as { version: string }).version;
+  const root = project('postinstall-electron', 'postinstall.mjs', {
+    'node_modules/better-sqlite3/package.json': pkg('better-sqlite3'),
+    'node_modules/onnxruntime-node/package.json': pkg('onnxruntime-node'),
+    'node_modules/onnxruntime-node/script/install.js': '',
+  });
+  mkdirSync(join(root, 'node_modules/better-sqlite3/build/Release'), { recursive: true });
+  copyFileSync(require.resolve('better-sqlite3/build/Release/better_sqlite3.node'), join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'));
+  mkdirSync(join(root, 'node_modules/electron'), { recursive: true });
+  for (const f of ['package.json', 'install.js', 'index.js', 'checksums.json']) copyFileSync(join(real, f), join(root, 'node_modules/electron', f));
+  const zipName = `electron-v${version}-${process.platform}-${process.arch}.zip`;
+  const zip = storedZip([
+    { name: 'electron', data: Buffer.from('#!/bin/sh\necho stand-in electron\n'), mode: 0o755 },
+    { name: 'version', data: Buffer.from(version), mode: 0o644 },
+  ]);
+  const sums = `${createHash('sha256').update(zip).digest('hex')} *${zipName}\n`;
+  const server = createServer((req, res) => {
+    if (req.url === `/v${version}/${zipName}`) res.end(zip);
+    else if (req.url === `/v${version}/SHASUMS256.txt`) res.end(sums);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ELECTRON_MIRROR: `http://127.0.0.1:${port}/`,
+      electron_use_remote_checksums: '1',
+      electron_config_cache: join(root, 'electron-cache'),
+      FFMPEG_BIN: process.execPath,
+    };
+    for (const k of ['ELECTRON_SKIP_BINARY_DOWNLOAD', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) delete env[k];
+    const r = await runAsync(join(root, 'scripts', 'postinstall.mjs'), root, env);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /Electron's binary: ok/);
+    assert.equal(readFileSync(join(root, 'node_modules/electron/path.txt'), 'utf8'), 'electron');
+    assert.equal(statSync(join(root, 'node_modules/electron/dist/electron')).mode & 0o111, 0o111);
+  } finally {
+    server.close();
+  }
+  // What `npm start` and `npm run dist` see now: Electron is installed, so the rebuild step goes ahead.
+  copyFileSync(resolve('scripts/rebuild-native.mjs'), join(root, 'scripts', 'rebuild-native.mjs'));
+  const { installedElectron } = (await import(pathToFileURL(join(root, 'scripts', 'rebuild-native.mjs')).href)) as { installedElectron(): { ok: boolean; version?: string } };
+  assert.deepEqual({ ...installedElectron(), bin: undefined }, { ok: true, version, bin: undefined });
 });
 
 test('rebuild for Electron: a clear no-op without the binary, a failure with --require (dist), "up to date" when built', () => {
