@@ -1,14 +1,15 @@
 #!/usr/bin/env node
-// Bundles Electron's main and preload with esbuild into dist-electron/ (main.cjs, preload.cjs), or into the folder
-// given by `--outdir DIR` (the Electron tests build there). Native and large packages stay external (node_modules).
+// Bundles Electron's main and preload with esbuild into dist-electron/ (main.cjs, preload.cjs).
+// Native and large runtime packages stay external and load from node_modules at run time.
+// Usage: node scripts/build-electron.mjs [--outdir DIR] (default dist-electron; tests build into a scratch folder).
 import { build } from 'esbuild';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const outFlag = process.argv.indexOf('--outdir');
-const outdir = outFlag > 0 && process.argv[outFlag + 1] ? resolve(process.argv[outFlag + 1]) : `${root}/dist-electron`;
-const logLevel = process.argv.includes('--quiet') ? 'warning' : 'info';
+const { values } = parseArgs({ options: { outdir: { type: 'string' } } });
+const outdir = values.outdir ? resolve(values.outdir) : `${root}/dist-electron`;
 const external = ['electron', 'onnxruntime-node', 'better-sqlite3', 'ffmpeg-static', 'ws', 'bufferutil', 'utf-8-validate'];
 
 // The core uses import.meta.url (to find the app root and resolve packages); in a CJS bundle it becomes __filename's URL.
@@ -26,7 +27,7 @@ await build({
   banner,
   define: { 'import.meta.url': '__import_meta_url' },
   sourcemap: true,
-  logLevel,
+  logLevel: 'info',
 });
 
 // A sandboxed preload may only require('electron'); everything else (the contract, zod) is bundled in.
@@ -40,5 +41,5 @@ await build({
   target: 'chrome140',
   external: ['electron'],
   sourcemap: true,
-  logLevel,
+  logLevel: 'info',
 });

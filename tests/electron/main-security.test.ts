@@ -25,7 +25,7 @@ function buildApp(): string {
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'molmoscope', version: '0.0.0-test' }));
   writeFileSync(join(app, 'dist-renderer', 'index.html'), '<!doctype html><div id="root"></div>');
   writeFileSync(join(app, 'dist-renderer', 'assets', 'app.js'), 'export {};');
-  const r = spawnSync(process.execPath, [resolve('scripts/build-electron.mjs'), '--outdir', join(app, 'dist-electron'), '--quiet'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [resolve('scripts/build-electron.mjs'), '--outdir', join(app, 'dist-electron')], { encoding: 'utf8' });
   assert.equal(r.status, 0, `build-electron failed: ${r.stderr}${r.stdout}`);
   return app;
 }

@@ -16,7 +16,7 @@ let api: Record<string, unknown> & { ops: Record<string, (r: unknown) => Promise
 
 before(() => {
   const out = join(scratchDir('electron-preload'), 'dist-electron');
-  const r = spawnSync(process.execPath, [resolve('scripts/build-electron.mjs'), '--outdir', out, '--quiet'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [resolve('scripts/build-electron.mjs'), '--outdir', out], { encoding: 'utf8' });
   assert.equal(r.status, 0, `build-electron failed: ${r.stderr}${r.stdout}`);
   const standIn = createStandIn(out);
   rec = standIn.rec;
