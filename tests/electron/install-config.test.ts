@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { checkNode, SUPPORTED_NODE } from '../../src-main/core/doctor.js';
 
 const require = createRequire(import.meta.url);
 // electron-builder's own YAML parser and npm's semver (both in the tree through electron-builder and npm's packages).
@@ -57,6 +58,11 @@ test('one supported Node version: .nvmrc, engines and every dependency agree', (
   assert.ok(lowest, `engines.node ${pkg.engines.node} has no lowest version`);
   assert.ok(semver.satisfies(lowest, `${nvmrc}.x`), `.nvmrc ${nvmrc} does not name the line of engines.node ${pkg.engines.node}`);
   assert.match(readFileSync('.npmrc', 'utf8'), /^engine-strict=true$/m, 'engines are not enforced');
+  assert.equal(`^${SUPPORTED_NODE.major}.${SUPPORTED_NODE.minor}.0`, pkg.engines.node, "doctor's supported Node differs from engines.node");
+  assert.equal(checkNode(process.versions.node).status, 'ok', 'this Node is the supported one');
+  for (const v of ['20.18.1', '18.20.0', '22.12.0', '24.1.0']) assert.equal(checkNode(v, undefined).status, 'fail', v);
+  assert.equal(checkNode('24.1.0', '41.7.1').status, 'ok', "inside Electron, Electron's own Node is the one");
+  assert.equal(checkNode(lowest).status, 'ok');
   const refused: string[] = [];
   for (const [path, entry] of Object.entries(lock.packages)) {
     const range = entry.engines && !Array.isArray(entry.engines) ? entry.engines.node : undefined;
