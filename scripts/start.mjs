@@ -2,25 +2,12 @@
 // `npm start`: builds and launches the Electron app when Electron's binary is installed; otherwise explains why
 // and starts `molmoscope serve`, printing the URL to open in a browser (air-gapped or headless machines).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installedElectron } from './rebuild-native.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const require = createRequire(join(root, 'package.json'));
-
-function electronBinary() {
-  try {
-    const electronDir = join(require.resolve('electron/package.json'), '..');
-    const pathFile = join(electronDir, 'path.txt');
-    if (!existsSync(pathFile)) return { ok: false, why: 'Electron\'s binary was not downloaded (installed with ELECTRON_SKIP_BINARY_DOWNLOAD=1 or offline)' };
-    const bin = join(electronDir, 'dist', readFileSync(pathFile, 'utf8').trim());
-    return existsSync(bin) ? { ok: true, bin } : { ok: false, why: `Electron's binary is missing (${bin})` };
-  } catch {
-    return { ok: false, why: 'the electron package is not installed' };
-  }
-}
 
 function headless() {
   return process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY;
@@ -31,12 +18,18 @@ function run(cmd, args) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
+/** Builds better-sqlite3 for Electron's ABI (a no-op when it is up to date); null on success, else why not. */
+function rebuildForElectron() {
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'rebuild-native.mjs')], { cwd: root, stdio: 'inherit' });
+  return r.status === 0 ? null : "better-sqlite3 could not be built for Electron's ABI (see above)";
+}
+
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const electron = electronBinary();
+const electron = installedElectron();
 const reason = process.env.MOLMOSCOPE_NO_ELECTRON === '1' ? 'MOLMOSCOPE_NO_ELECTRON=1 is set'
   : !electron.ok ? electron.why
   : headless() ? 'there is no display (DISPLAY/WAYLAND_DISPLAY unset)'
-  : null;
+  : rebuildForElectron();
 
 if (!reason) {
   run(npm, ['run', 'build']);

@@ -2,6 +2,7 @@
 // Electron's preload exposes it as `window.molmoscope`; the renderer's serve client implements the same shape.
 import type { EventName, EventPayload, OpName, OpRequest, OpResponse } from './contract.js';
 import type { Result } from './envelope.js';
+import type { PickPathsRequest, PickPathsResponse } from './dialog.js';
 
 export type OpFunctions = { [N in OpName]: (request: OpRequest<N>) => Promise<Result<OpResponse<N>>> };
 
@@ -16,6 +17,10 @@ export interface MolmoscopeBridge {
   mediaUrl(recordingId: number): string;
   /** URL of a JPEG still of the recording at `t` seconds, `width` px wide (default 320). */
   thumbnailUrl(recordingId: number, t: number, width?: number): string;
+  /** Desktop only: the native open dialog for video files or folders (absent in a browser). */
+  readonly pickPaths?: (request: PickPathsRequest) => Promise<Result<PickPathsResponse>>;
+  /** Desktop only: the local path of a file or folder dropped on the page ('' when it has none). */
+  readonly pathForFile?: (file: File) => string;
 }
 
 /** The media path below the transport's media root, shared by both bridges so they cannot disagree. */

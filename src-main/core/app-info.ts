@@ -7,16 +7,17 @@ import type { CoreContext } from './context.js';
 import { ffmpegVersion, resolveFfmpeg } from './media/ffmpeg-resolve.js';
 import { appVersion } from './platform/app-root.js';
 import { cachedOrtProbe } from './platform/ort-providers.js';
+import { sqliteBindingOption } from './platform/sqlite-binding.js';
 
 /** SQLite's version through better-sqlite3, or null when the native module cannot load (e.g. wrong ABI). */
 export function sqliteVersion(): string | null {
   try {
     const require = createRequire(import.meta.url);
-    const Database = require('better-sqlite3') as new (f: string) => {
+    const Database = require('better-sqlite3') as new (f: string, o: { nativeBinding?: string }) => {
       prepare(s: string): { pluck(): { get(): unknown } };
       close(): void;
     };
-    const db = new Database(':memory:');
+    const db = new Database(':memory:', sqliteBindingOption());
     try {
       return String(db.prepare('select sqlite_version()').pluck().get());
     } finally {

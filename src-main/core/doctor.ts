@@ -28,12 +28,18 @@ const GiB = 1024 ** 3;
 const DISK_WARN_BYTES = 20 * GiB;
 const DISK_FAIL_BYTES = 2 * GiB;
 
-function checkNode(): DoctorCheck {
-  const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
-  const ok = major > 20 || (major === 20 && minor >= 10);
-  return ok
-    ? { id: 'node', title: 'Node.js', status: 'ok', detail: `Node ${process.versions.node}` }
-    : { id: 'node', title: 'Node.js', status: 'fail', detail: `Node ${process.versions.node} is too old`, fix: 'Install Node.js 20.10 or newer.' };
+/** The one supported Node line and its lowest release: package.json `engines.node` (^20.19.0) and .nvmrc say the same. */
+export const SUPPORTED_NODE = { major: 20, minor: 19 } as const;
+
+/** The doctor's verdict on a Node version: the supported line is ok, anything else fails with the fix. Inside
+ * Electron the app runs on Electron's own Node, which is whatever that Electron ships: ok. */
+export function checkNode(version: string = process.versions.node, electron: string | undefined = process.versions.electron): DoctorCheck {
+  if (electron) return { id: 'node', title: 'Node.js', status: 'ok', detail: `Electron ${electron}'s Node ${version}` };
+  const [major, minor] = version.split('.').map(Number) as [number, number];
+  const want = `Node.js ${SUPPORTED_NODE.major} (${SUPPORTED_NODE.major}.${SUPPORTED_NODE.minor} or a later ${SUPPORTED_NODE.major}.x; .nvmrc)`;
+  if (major === SUPPORTED_NODE.major && minor >= SUPPORTED_NODE.minor) return { id: 'node', title: 'Node.js', status: 'ok', detail: `Node ${version}` };
+  const detail = major > SUPPORTED_NODE.major ? `Node ${version} is not the supported version` : `Node ${version} is too old`;
+  return { id: 'node', title: 'Node.js', status: 'fail', detail, fix: `Install ${want}; npm ci refuses other versions (engine-strict).` };
 }
 
 function checkFfmpeg(env: NodeJS.ProcessEnv): DoctorCheck {
@@ -104,7 +110,7 @@ function checkSqlite(): DoctorCheck {
   const v = sqliteVersion();
   return v
     ? { id: 'sqlite', title: 'SQLite (better-sqlite3)', status: 'ok', detail: `SQLite ${v}` }
-    : { id: 'sqlite', title: 'SQLite (better-sqlite3)', status: 'fail', detail: 'better-sqlite3 does not load (missing build or built for another Node/Electron ABI)', fix: 'Run `npm rebuild better-sqlite3` (for Electron: `npx electron-builder install-app-deps`).' };
+    : { id: 'sqlite', title: 'SQLite (better-sqlite3)', status: 'fail', detail: 'better-sqlite3 does not load (missing build or built for another Node/Electron ABI)', fix: 'Run `npm run fetch:extras` (rebuilds it for this Node when it does not load); for the desktop app, `npm run rebuild:electron`.' };
 }
 
 /** Runs every check; `ok` is false when any check failed (warnings do not count). */

@@ -1,28 +1,34 @@
-// Electron main: wiring only — app:// protocol, hardened window, IPC to the shared dispatcher, event forwarding.
-// All logic lives in the core (src-main/core) and in the small modules beside this file.
+// Electron main: wiring only — app:// and media:// protocols, hardened session and window, IPC to the shared
+// dispatcher and the open dialog, event forwarding. All logic lives in the core and the modules beside this file.
 import { app, BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { createCoreContext } from '../core/platform/create-context.js';
 import { createDispatcher } from '../core/handlers/index.js';
 import { appRoot } from '../core/platform/app-root.js';
-import { registerAppScheme, serveRenderer } from './protocol.js';
-import { createMainWindow, denyAllPermissions } from './window.js';
-import { broadcastEvents, registerIpc } from './ipc.js';
-import { serveMedia } from './media-protocol.js';
 import { shutdownHost } from '../core/host-shutdown.js';
+import { registerAppSchemes } from './schemes.js';
+import { serveRenderer } from './protocol.js';
+import { createMainWindow, guardAllWebContents, hardenSession } from './window.js';
+import { broadcastEvents, registerDialogIpc, registerIpc } from './ipc.js';
+import { serveMedia } from './media-protocol.js';
+import { useElectronSqlite } from './native-binding.js';
 
-registerAppScheme();
+registerAppSchemes();
 app.enableSandbox();
+guardAllWebContents();
 
+const root = appRoot() ?? app.getAppPath();
 const ctx = createCoreContext({ host: 'electron', emit: broadcastEvents });
+const sqliteWarning = useElectronSqlite(root);
+if (sqliteWarning) ctx.logger.warn(sqliteWarning);
 let shuttingDown = false;
 
 void app.whenReady().then(() => {
-  const root = appRoot() ?? app.getAppPath();
-  denyAllPermissions();
+  hardenSession();
   serveRenderer(join(root, 'dist-renderer'));
   serveMedia(ctx);
   registerIpc(createDispatcher(ctx));
+  registerDialogIpc();
   const preload = join(root, 'dist-electron', 'preload.cjs');
   createMainWindow(preload);
   app.on('activate', () => {

@@ -6,13 +6,7 @@ import { Readable } from 'node:stream';
 import type { CoreContext } from '../core/context.js';
 import { currentLibrary } from '../core/handlers/library.js';
 import { mediaReply } from '../core/library/media-http.js';
-import { SECURITY_HEADERS } from '../serve/csp.js';
-
-export const MEDIA_SCHEME = 'media';
-export const MEDIA_ORIGIN = `${MEDIA_SCHEME}://molmoscope`;
-
-/** The privileged-scheme entry (registered with the app:// one before 'ready'): streamable for <video>. */
-export const MEDIA_SCHEME_PRIVILEGES = { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, stream: true, supportFetchAPI: true } };
+import { appResponseHeaders, MEDIA_SCHEME } from './schemes.js';
 
 /** Serves recordings and thumbnails of the context's open library on media://molmoscope/…. */
 export function serveMedia(ctx: CoreContext): void {
@@ -26,7 +20,8 @@ export function serveMedia(ctx: CoreContext): void {
     }
     const path = url.host === 'molmoscope' ? url.pathname : '/';
     const reply = await mediaReply(lib, ctx.paths.cache, { method: request.method, path, query: url.searchParams, range: request.headers.get('range') }, request.signal);
-    const headers = { ...SECURITY_HEADERS, ...reply.headers };
+    // The pages (app://molmoscope) load these cross-origin as <video>/<img>; only this session's pages can ask.
+    const headers = { ...appResponseHeaders(reply.headers), 'Cross-Origin-Resource-Policy': 'cross-origin' };
     if (reply.error) return new Response(JSON.stringify({ ok: false, error: reply.error }), { status: reply.status, headers });
     const body = reply.file ? (Readable.toWeb(createReadStream(reply.file.path, { start: reply.file.start, end: reply.file.end })) as ReadableStream) : null;
     return new Response(body, { status: reply.status, headers });

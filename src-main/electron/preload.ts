@@ -1,15 +1,18 @@
-// Preload (sandboxed): exposes window.molmoscope = one function per contract operation + event subscriptions.
-// The renderer never sees ipcRenderer; each function forwards to the main process's single dispatcher.
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+// Preload (sandboxed): exposes window.molmoscope = one function per contract operation, event subscriptions, the
+// open dialog and dropped files' paths, frozen. The renderer never sees ipcRenderer; main checks every sender.
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { IPC_EVENT, IPC_INVOKE, mediaPath, type MolmoscopeBridge, type OpFunctions } from '../api/bridge.js';
 import { OP_NAMES, type EventName, type EventPayload } from '../api/contract.js';
+import { IPC_PICK_PATHS, type PickPathsRequest, type PickPathsResponse } from '../api/dialog.js';
 import type { Result } from '../api/envelope.js';
 
-const ops = Object.fromEntries(
-  OP_NAMES.map((name) => [name, (request: unknown) => ipcRenderer.invoke(IPC_INVOKE, name, request) as Promise<Result<unknown>>]),
+const ops = Object.freeze(
+  Object.fromEntries(
+    OP_NAMES.map((name) => [name, (request: unknown) => ipcRenderer.invoke(IPC_INVOKE, name, request) as Promise<Result<unknown>>]),
+  ),
 ) as unknown as OpFunctions;
 
-const bridge: MolmoscopeBridge = {
+const bridge: MolmoscopeBridge = Object.freeze({
   transport: 'electron',
   ops,
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void) {
@@ -22,8 +25,17 @@ const bridge: MolmoscopeBridge = {
     };
   },
   // media://molmoscope is served by src-main/electron/media-protocol.ts (the preload is sandboxed: no imports of it).
-  mediaUrl: (id) => `media://molmoscope${mediaPath('recording', id)}`,
-  thumbnailUrl: (id, t, width) => `media://molmoscope${mediaPath('thumb', id, t, width)}`,
-};
+  mediaUrl: (id: number) => `media://molmoscope${mediaPath('recording', id)}`,
+  thumbnailUrl: (id: number, t: number, width?: number) => `media://molmoscope${mediaPath('thumb', id, t, width)}`,
+  pickPaths: (request: PickPathsRequest) => ipcRenderer.invoke(IPC_PICK_PATHS, request) as Promise<Result<PickPathsResponse>>,
+  // A dropped File carries no path in the page; only the preload can ask for it (Electron removed File.path).
+  pathForFile: (file: File) => {
+    try {
+      return webUtils.getPathForFile(file);
+    } catch {
+      return '';
+    }
+  },
+} as const);
 
 contextBridge.exposeInMainWorld('molmoscope', bridge);

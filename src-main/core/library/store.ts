@@ -1,6 +1,7 @@
 // Opens a library file: checks it is an intact Molmoscope SQLite file, turns on WAL and migrates it.
 // A corrupt, foreign or newer-version file is refused with a clear AppError and never written to.
 import Database from 'better-sqlite3';
+import { sqliteBindingOption } from '../platform/sqlite-binding.js';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { AppError } from '../../api/errors.js';
 import { APPLICATION_ID, LATEST_VERSION, migrate, schemaVersion } from './migrations/index.js';
@@ -82,7 +83,7 @@ export function openLibrary(path: string, opts: OpenLibraryOptions): Library {
   }
   let db: Database.Database;
   try {
-    db = new Database(path, { readonly, fileMustExist: exists });
+    db = new Database(path, { readonly, fileMustExist: exists, ...sqliteBindingOption() });
   } catch (err) {
     throw libraryError(err, path);
   }

@@ -74,7 +74,7 @@ function explain(name: ProviderName, error: string, binDir: string | null): Prov
         name, available: false,
         reason: `onnxruntime-node's CUDA provider is not installed (no libonnxruntime_providers_cuda.so in ${binDir ?? 'its bin dir'}); ` +
           'it is downloaded by its install script only on an online Linux x64 machine.',
-        fix: 'On Linux x64 with an NVIDIA driver and the CUDA runtime: run `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` with network access.',
+        fix: 'On Linux x64 with an NVIDIA driver and the CUDA runtime: run `npm run fetch:extras` with network access (it downloads the CUDA provider).',
       };
     }
     return { name, available: false, reason, fix: 'Check the NVIDIA driver (`nvidia-smi`) and that the CUDA runtime/cuDNN libraries the provider needs are on the library path (`ldd` the provider .so).' };

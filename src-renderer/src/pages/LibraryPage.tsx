@@ -1,6 +1,6 @@
 // Library: open or create a library file, import footage, see every recording (status, reason, duration, indexing
 // counts, thumbnail), index with a tier choice and follow the job live (progress, ETA, controls, the caption being written).
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type DragEvent } from 'react';
 import type { MolmoscopeBridge } from '../api/client.js';
 import type { ApiError } from '../../../src-main/api/errors.js';
 import type { Recording } from '../../../src-main/api/ops/library.js';
@@ -8,6 +8,7 @@ import { ErrorNote } from '../components/ErrorNote.js';
 import { LivePartial } from '../components/LivePartial.js';
 import { JobProgress, type JobState } from '../components/JobProgress.js';
 import { clock, fileName } from '../components/format.js';
+import { pathsFromDrop, pathsFromText } from '../components/import-paths.js';
 
 type ImportSummary = { counts: Record<string, number>; rejected: Array<{ path: string; code?: string; reason?: string }> };
 
@@ -23,6 +24,7 @@ export function LibraryPage({ api }: { api: MolmoscopeBridge }) {
   const [windowLength, setWindowLength] = useState('63.5');
   const [overlap, setOverlap] = useState('8');
   const [busy, setBusy] = useState<string | null>(null);
+  const [dragging, setDragging] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const jobRef = useRef<number | null>(null);
 
@@ -91,13 +93,43 @@ export function LibraryPage({ api }: { api: MolmoscopeBridge }) {
     }
   };
 
-  const doImport = async () => {
-    const paths = importText.split(/\n|,(?=\s*\/)/).map((p) => p.trim()).filter(Boolean);
+  const importPaths = async (paths: string[]) => {
+    if (paths.length === 0) return;
     const v = await run('import', () => api.ops['library.import']({ paths }));
     if (v) {
       setSummary({ counts: v.counts, rejected: v.results.filter((r) => r.action === 'rejected') });
       await refresh();
     }
+  };
+
+  const doImport = () => importPaths(pathsFromText(importText));
+
+  // Desktop only: the native open dialog (files or folders); the chosen paths are imported at once.
+  const pick = async (kind: 'files' | 'folders') => {
+    if (!api.pickPaths) return;
+    const v = await run('pick', () => api.pickPaths!({ kind }));
+    if (v) await importPaths(v.paths);
+  };
+
+  // Files and folders dropped anywhere on the page are imported into the open library.
+  const onDragOver = (e: DragEvent) => {
+    e.preventDefault();
+    e.dataTransfer.dropEffect = openPath ? 'copy' : 'none';
+    setDragging(true);
+  };
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setDragging(false);
+    if (!openPath) {
+      setError({ code: 'LIBRARY_NOT_OPEN', message: 'Open or create a library first, then drop footage on the page.' });
+      return;
+    }
+    const paths = pathsFromDrop(e.dataTransfer, api.pathForFile);
+    if (paths.length === 0) {
+      setError({ code: 'INVALID_INPUT', message: api.pathForFile ? 'Nothing in the drop has a local path.' : 'A browser does not see the paths of dropped files: drop a path as text, or type it.' });
+      return;
+    }
+    void importPaths(paths);
   };
 
   const index = async () => {
@@ -116,7 +148,7 @@ export function LibraryPage({ api }: { api: MolmoscopeBridge }) {
 
   const ready = recs.filter((r) => r.status === 'ready');
   return (
-    <div className="stack" data-testid="page-library">
+    <div className={`stack${dragging ? ' dropping' : ''}`} data-testid="page-library" onDragOver={onDragOver} onDragLeave={() => setDragging(false)} onDrop={onDrop}>
       <section className="card">
         <h2>Library file</h2>
         <p className="muted small">Add folders of video to a library: one SQLite file holding your recordings, their captions and jobs.</p>
@@ -132,9 +164,12 @@ export function LibraryPage({ api }: { api: MolmoscopeBridge }) {
       {openPath ? (
         <section className="card">
           <h2>Import footage</h2>
+          <p className="muted small">Drop files or folders anywhere on this page{api.pickPaths ? ', choose them, ' : ' '}or type their paths, one per line (Ctrl+Enter imports).</p>
           <div className="row">
-            <input type="text" aria-label="Paths to import" placeholder="/media/footage (files or folders; one per line or comma-separated)" value={importText} onChange={(e) => setImportText(e.target.value)} />
+            <textarea aria-label="Paths to import" rows={3} placeholder={'/media/footage\n/media/clip.mp4'} value={importText} onChange={(e) => setImportText(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); void doImport(); } }} />
             <button type="button" onClick={() => void doImport()} disabled={!importText.trim() || busy !== null}>{busy === 'import' ? 'Importing…' : 'Import'}</button>
+            {api.pickPaths ? <button type="button" onClick={() => void pick('files')} disabled={busy !== null}>Choose files…</button> : null}
+            {api.pickPaths ? <button type="button" onClick={() => void pick('folders')} disabled={busy !== null}>Choose folders…</button> : null}
           </div>
           {summary ? (
             <div className="small" data-testid="import-summary">
