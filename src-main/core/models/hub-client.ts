@@ -24,6 +24,7 @@ export function hubOptions(env: NodeJS.ProcessEnv): HubOptions {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new AppError('INVALID_INPUT', `HF_ENDPOINT must be an http(s) URL, got ${url.protocol}`);
   const token = (env.HF_TOKEN ?? '').trim();
+  // eslint-disable-next-line no-control-regex
   if (token.length > 1000 || /[\s\u0000-\u001f]/.test(token)) throw new AppError('INVALID_INPUT', 'HF_TOKEN is malformed');
   return { endpoint: url.href.replace(/\/+$/, ''), token: token || null };
 }

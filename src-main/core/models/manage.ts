@@ -5,6 +5,7 @@ import { basename, join, relative, resolve, isAbsolute } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import { loadCheckpoint } from '../molmo2/checkpoint/load.js';
 import { variantOf } from '../molmo2/checkpoint/config.js';
+import { modelCacheDir } from '../platform/model-cache.js';
 import { isCommit, isModelId, isRepoId } from './names.js';
 import { catalogueEntry } from './source.js';
 import { findModel, isUsable, putModel, readRegistry, updateRegistry, type InstalledModel } from './registry.js';
@@ -56,10 +57,14 @@ export function forgetModel(modelsDir: string, id: string, deleteFiles: boolean)
   });
 }
 
-/** Removes a model: a download's files are deleted, a folder added in place is only forgotten. */
-export function removeModel(modelsDir: string, key: string): InstalledModel {
+/**
+ * Removes a model: a download's files are deleted, a folder added in place is only forgotten; the checkpoint's
+ * derived files (compiled graphs, converted weights) in the cache go with either.
+ */
+export function removeModel(modelsDir: string, key: string, env: NodeJS.ProcessEnv): InstalledModel {
   const m = requireModel(modelsDir, key);
   forgetModel(modelsDir, m.id, true);
+  rmSync(modelCacheDir(env, m.dir), { recursive: true, force: true });
   return m;
 }
 

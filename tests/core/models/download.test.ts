@@ -2,7 +2,7 @@
 // fetched), a flipped byte refused, 401/403/404, a hostile file name, the disk check, cancel and rerun.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { downloadModel, type DownloadProgress } from '../../../src-main/core/models/download.js';
 import { listModels, readRegistry } from '../../../src-main/core/models/index.js';
