@@ -61,7 +61,7 @@ async function fetchRest(t: FetchTarget, opts: HubOptions, part: string, hash: H
   const fh = await open(part, 'a');
   let n = have;
   try {
-    for await (const c of res.body ?? []) {
+    for await (const c of (res.body ?? []) as AsyncIterable<Uint8Array>) {
       const buf = c as Uint8Array;
       n += buf.byteLength;
       if (n > t.file.size) throw new AppError('MODEL_CORRUPT', `${t.file.name}: the server sent more than the ${t.file.size} bytes the file list gives`);

@@ -109,7 +109,7 @@ export async function hubGet(url: string, opts: HubOptions, headers: Record<stri
 async function boundedText(res: Response, max: number): Promise<string> {
   const chunks: Buffer[] = [];
   let n = 0;
-  for await (const c of res.body ?? []) {
+  for await (const c of (res.body ?? []) as AsyncIterable<Uint8Array>) {
     n += (c as Uint8Array).byteLength;
     if (n > max) throw new AppError('HUB_BAD_RESPONSE', `the file list is larger than ${max} bytes`);
     chunks.push(Buffer.from(c as Uint8Array));
