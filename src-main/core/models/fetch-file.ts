@@ -5,7 +5,7 @@ import { createReadStream, existsSync, rmSync, statSync } from 'node:fs';
 import { open, rename, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../../api/errors.js';
-import { hubGet, hubHttpError, networkError, resolveUrl, type HubFile, type HubOptions } from './hub-client.js';
+import { bodyChunks, hubGet, hubHttpError, networkError, resolveUrl, type HubFile, type HubOptions } from './hub-client.js';
 
 export const PART_SUFFIX = '.incomplete';
 const RETRIES = 3;
@@ -61,7 +61,7 @@ async function fetchRest(t: FetchTarget, opts: HubOptions, part: string, hash: H
   const fh = await open(part, 'a');
   let n = have;
   try {
-    for await (const c of (res.body ?? []) as AsyncIterable<Uint8Array>) {
+    for await (const c of bodyChunks(res)) {
       const buf = c as Uint8Array;
       n += buf.byteLength;
       if (n > t.file.size) throw new AppError('MODEL_CORRUPT', `${t.file.name}: the server sent more than the ${t.file.size} bytes the file list gives`);

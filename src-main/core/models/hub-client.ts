@@ -105,11 +105,16 @@ export async function hubGet(url: string, opts: HubOptions, headers: Record<stri
   throw new AppError('HUB_BAD_RESPONSE', `more than ${MAX_REDIRECTS} redirects for ${url}`);
 }
 
+/** A response body's chunks (Node's web streams are async iterable; the DOM typings used by Electron's build say otherwise). */
+export function bodyChunks(res: Response): AsyncIterable<Uint8Array> {
+  return (res.body ?? []) as unknown as AsyncIterable<Uint8Array>;
+}
+
 /** Reads a response body as text, refusing more than `max` bytes. */
 async function boundedText(res: Response, max: number): Promise<string> {
   const chunks: Buffer[] = [];
   let n = 0;
-  for await (const c of (res.body ?? []) as AsyncIterable<Uint8Array>) {
+  for await (const c of bodyChunks(res)) {
     n += (c as Uint8Array).byteLength;
     if (n > max) throw new AppError('HUB_BAD_RESPONSE', `the file list is larger than ${max} bytes`);
     chunks.push(Buffer.from(c as Uint8Array));
