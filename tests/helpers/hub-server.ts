@@ -99,7 +99,8 @@ export async function startHubServer(repos: Record<string, HubRepo>, faults: Hub
     const common = { 'x-repo-commit': repo.commit, etag: `"${blob.lfs ? blob.sha256 : blob.blobId}"` };
     if (blob.lfs) {
       res.writeHead(302, { ...common, location: `${faults.cdnBase ?? ''}/cdn/${blob.sha256}`, 'x-linked-etag': `"${blob.sha256}"`, 'x-linked-size': String(blob.data.length) });
-      return res.end();
+      res.end();
+      return;
     }
     serveBytes(req, res, { blob, commit: repo.commit }, common);
   });
@@ -126,7 +127,8 @@ export async function startHubServer(repos: Record<string, HubRepo>, faults: Hub
     const start = range ? Number(range[1]) : 0;
     if (start >= size && range) {
       res.writeHead(416, { 'content-range': `bytes */${size}` });
-      return res.end();
+      res.end();
+      return;
     }
     const h = { ...headers, 'content-length': String(size - start), 'accept-ranges': 'bytes', etag: `"${blob.lfs ? blob.sha256 : blob.blobId}"` };
     res.writeHead(range ? 206 : 200, range ? { ...h, 'content-range': `bytes ${start}-${size - 1}/${size}` } : h);
