@@ -73,7 +73,12 @@ export const modelsOps = {
   'models.list': {
     summary: 'Usable installed models (the default marked) and downloads of this host or unfinished ones.',
     request: z.object({}).strict(),
-    response: z.object({ models: z.array(InstalledModelSchema), downloads: z.array(DownloadStateSchema) }),
+    response: z.object({
+      models: z.array(InstalledModelSchema),
+      downloads: z.array(DownloadStateSchema),
+      /** The checkpoint jobs of this host use: --model, MOLMOSCOPE_MODEL, or the default model; null when none. */
+      active: z.object({ dir: z.string(), id: z.string().nullable(), via: z.enum(['host', 'default']) }).nullable(),
+    }),
   },
   'models.download': {
     summary: 'Starts (or resumes) downloading a catalogue id or Hub repo id; progress comes as model.download events.',

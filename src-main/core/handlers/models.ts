@@ -43,7 +43,13 @@ async function catalogue(ctx: CoreContext, signal: AbortSignal) {
 
 export const modelsHandlers = {
   'models.catalogue': async (_req, ctx, signal) => catalogue(ctx, signal),
-  'models.list': async (_req, ctx) => ({ models: listModels(ctx.paths.models), downloads: downloadStates(ctx) }),
+  'models.list': async (_req, ctx) => {
+    const models = listModels(ctx.paths.models);
+    const dir = configuredModelDir(ctx);
+    const def = models.find((m) => m.isDefault);
+    const active = dir ? { dir, id: models.find((m) => m.dir === dir)?.id ?? null, via: def?.dir === dir ? ('default' as const) : ('host' as const) } : null;
+    return { models, downloads: downloadStates(ctx), active };
+  },
   'models.download': async (req, ctx) => startDownload(ctx, req.source, req.revision),
   'models.pause': async (req, ctx) => pauseDownload(ctx, req.id),
   'models.cancel': async (req, ctx) => ({ id: req.id, cancelled: await cancelDownload(ctx, req.id) }),
