@@ -30,6 +30,10 @@ export interface HubFaults {
   flip?: { file: string };
   /** Send LFS bytes at about this rate (bytes per second), in 64 KiB slices. */
   bytesPerSecond?: number;
+  /** Stop sending (but keep the connection open) after this many bytes of the named file, once. */
+  stallAfter?: { file: string; bytes: number };
+  /** List the named file this many bytes shorter than it is (the server then sends more than it announced). */
+  listShorter?: { file: string; bytes: number };
   /** Redirect LFS files to this origin's /cdn/ (another server: a CDN on a different host). */
   cdnBase?: string;
 }
@@ -68,7 +72,7 @@ export async function startHubServer(repos: Record<string, HubRepo>, faults: Hub
   const loaded = new Map(Object.entries(repos).map(([id, r]) => [id, { ...r, ...loadRepo(r.dir) }]));
   const sent = new Map<string, number>();
   const requests: HubServer['requests'] = [];
-  const state = { dropped: false };
+  const state = { dropped: false, stalled: false };
   const byHash = new Map<string, { blob: Blob; commit: string }>();
   for (const r of loaded.values()) for (const b of r.blobs.values()) if (b.lfs) byHash.set(b.sha256, { blob: b, commit: r.commit });
 
@@ -106,9 +110,10 @@ export async function startHubServer(repos: Record<string, HubRepo>, faults: Hub
   });
 
   function list(res: ServerResponse, repo: { blobs: Map<string, Blob>; commit: string; extraSiblings?: Array<Record<string, unknown>> }): void {
+    const listed = (b: Blob) => b.data.length - (faults.listShorter?.file === b.name ? faults.listShorter.bytes : 0);
     const siblings = [...repo.blobs.values()].map((b) => ({
-      rfilename: b.name, size: b.data.length, blobId: b.lfs ? createHash('sha1').update(b.sha256).digest('hex') : b.blobId,
-      ...(b.lfs ? { lfs: { sha256: b.sha256, size: b.data.length, pointerSize: 134 } } : {}),
+      rfilename: b.name, size: listed(b), blobId: b.lfs ? createHash('sha1').update(b.sha256).digest('hex') : b.blobId,
+      ...(b.lfs ? { lfs: { sha256: b.sha256, size: listed(b), pointerSize: 134 } } : {}),
     }));
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ id: 'x', sha: repo.commit, siblings: [...siblings, ...(repo.extraSiblings ?? [])] }));
@@ -133,10 +138,11 @@ export async function startHubServer(repos: Record<string, HubRepo>, faults: Hub
     const h = { ...headers, 'content-length': String(size - start), 'accept-ranges': 'bytes', etag: `"${blob.lfs ? blob.sha256 : blob.blobId}"` };
     res.writeHead(range ? 206 : 200, range ? { ...h, 'content-range': `bytes ${start}-${size - 1}/${size}` } : h);
     const drop = faults.dropAfter?.file === blob.name && !state.dropped ? faults.dropAfter.bytes : Infinity;
-    void pump(res, blob.name, data, start, drop, blob.lfs ? faults.bytesPerSecond : undefined);
+    const stall = faults.stallAfter?.file === blob.name && !state.stalled ? faults.stallAfter.bytes : Infinity;
+    void pump(res, blob.name, data, start, Math.min(drop, stall), blob.lfs ? faults.bytesPerSecond : undefined, stall < drop);
   }
 
-  async function pump(res: ServerResponse, name: string, data: Buffer, start: number, dropAt: number, rate: number | undefined): Promise<void> {
+  async function pump(res: ServerResponse, name: string, data: Buffer, start: number, dropAt: number, rate: number | undefined, stallOnly: boolean): Promise<void> {
     const slice = 64 * 1024;
     for (let off = start; off < data.length; off += slice) {
       if (res.destroyed) return;
@@ -145,6 +151,11 @@ export async function startHubServer(repos: Record<string, HubRepo>, faults: Hub
       const chunk = data.subarray(off, end);
       sent.set(name, (sent.get(name) ?? 0) + chunk.length);
       if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+      if (end === dropAt && stallOnly) {
+        // Silent from here on; the client has to notice by itself. The socket closes with the server.
+        state.stalled = true;
+        return;
+      }
       if (end === dropAt) {
         state.dropped = true;
         // Let the bytes reach the client before the connection is cut.

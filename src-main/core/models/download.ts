@@ -12,6 +12,7 @@ import { checkRevision, repoFolderName } from './names.js';
 import { createByteMeter, type ByteProgress } from './progress.js';
 import { findModel, putModel, readRegistry, updateRegistry, isUsable, type InstalledModel } from './registry.js';
 import { forgetModel } from './manage.js';
+import { LOCK_FILE, takeDownloadLock } from './lock.js';
 import { resolveSource, selectFiles, type DownloadSource } from './source.js';
 
 export interface DownloadProgress extends ByteProgress {
@@ -30,6 +31,8 @@ export interface DownloadOptions {
   diskFree?: (dir: string) => number;
   /** Files fetched at once (default 4). */
   concurrency?: number;
+  /** A file transfer silent for this long is dropped and resumed (default 60 s). */
+  idleTimeoutMs?: number;
   onProgress?: (p: DownloadProgress) => void;
   now?: () => number;
 }
@@ -75,7 +78,7 @@ function checkDisk(dir: string, files: SizedFile[], free: (dir: string) => numbe
 
 /** Removes files of an older commit (and their parts) from a folder the downloader owns. */
 function removeStrays(dir: string, files: SizedFile[]): void {
-  const keep = new Set(files.flatMap((f) => [f.name, f.name + PART_SUFFIX]));
+  const keep = new Set([LOCK_FILE, ...files.flatMap((f) => [f.name, f.name + PART_SUFFIX])]);
   for (const name of readdirSync(dir)) {
     if (!keep.has(name) && statSync(join(dir, name)).isFile()) rmSync(join(dir, name), { force: true });
   }
@@ -106,6 +109,18 @@ function entryFor(src: DownloadSource, dir: string, revision: string, commit: st
   };
 }
 
+interface Plan {
+  src: DownloadSource;
+  hub: HubOptions;
+  commit: string;
+  files: SizedFile[];
+  dir: string;
+  trust: boolean;
+  isNew: boolean;
+  idleMs: number;
+  report: (p: Omit<DownloadProgress, 'id' | 'repo'>) => void;
+}
+
 /** Downloads (or resumes) a model; throws CANCELLED on abort, leaving verified files and parts for a rerun. */
 export async function downloadModel(source: string, revisionIn: string | undefined, o: DownloadOptions, signal: AbortSignal): Promise<DownloadResult> {
   const src = resolveSource(source);
@@ -122,30 +137,42 @@ export async function downloadModel(source: string, revisionIn: string | undefin
   const files = selectFiles(info);
   const dir = join(o.modelsDir, repoFolderName(src.repo));
   mkdirSync(dir, { recursive: true });
-  const trust = existing?.commit === info.commit;
-  updateRegistry(o.modelsDir, (reg) => putModel(reg, entryFor(src, dir, revisionIn ?? existing?.revision ?? 'main', info.commit, hub, now())));
-  const config = files.find((f) => f.name === 'config.json')!;
-  await fetchFile({ repo: src.repo, commit: info.commit, dir, file: config }, hub, trust, () => {}, signal);
+  const release = takeDownloadLock(dir);
   try {
-    checkMolmo2Config(dir, src.repo);
+    updateRegistry(o.modelsDir, (reg) => putModel(reg, entryFor(src, dir, revisionIn ?? existing?.revision ?? 'main', info.commit, hub, now())));
+    const plan: Plan = { src, hub, commit: info.commit, files, dir, trust: existing?.commit === info.commit, isNew: !existing, idleMs: o.idleTimeoutMs ?? 60_000, report };
+    const model = await install(plan, o, now, signal);
+    return { model, alreadyInstalled: false };
+  } finally {
+    release();
+  }
+}
+
+/** Fetches config.json and checks it, checks the disk, fetches the rest, loads the result, marks it ready. */
+async function install(p: Plan, o: DownloadOptions, now: () => number, signal: AbortSignal): Promise<InstalledModel> {
+  const target = (file: SizedFile) => ({ repo: p.src.repo, commit: p.commit, dir: p.dir, file, idleMs: p.idleMs });
+  await fetchFile(target(p.files.find((f) => f.name === 'config.json')!), p.hub, p.trust, () => {}, signal);
+  try {
+    checkMolmo2Config(p.dir, p.src.repo);
   } catch (err) {
-    if (!existing) forgetModel(o.modelsDir, src.id, true);
+    if (p.isNew) forgetModel(o.modelsDir, p.src.id, true);
     throw err;
   }
-  const { total, have } = checkDisk(dir, files, o.diskFree ?? freeBytes);
-  removeStrays(dir, files);
+  const { total, have } = checkDisk(p.dir, p.files, o.diskFree ?? freeBytes);
+  removeStrays(p.dir, p.files);
   let filesDone = 0;
-  const meter = createByteMeter(total, have, now, (p) => report({ phase: 'fetching', commit: info.commit, ...p, filesDone, filesTotal: files.length }));
-  await pool(files, o.concurrency ?? 4, async (file) => {
-    await fetchFile({ repo: src.repo, commit: info.commit, dir, file }, hub, trust, (n) => meter.add(n), signal);
+  const filesTotal = p.files.length;
+  const meter = createByteMeter(total, have, now, (b) => p.report({ phase: 'fetching', commit: p.commit, ...b, filesDone, filesTotal }));
+  await pool(p.files, o.concurrency ?? 4, async (file) => {
+    await fetchFile(target(file), p.hub, p.trust, (n) => meter.add(n), signal);
     filesDone++;
   });
   const done = meter.flush();
-  report({ phase: 'verifying', commit: info.commit, ...done, filesDone, filesTotal: files.length });
-  await loadCheckpoint(dir);
-  const model = finishEntry(o.modelsDir, src.id, total);
-  report({ phase: 'done', commit: info.commit, ...done, etaSeconds: 0, filesDone, filesTotal: files.length });
-  return { model, alreadyInstalled: false };
+  p.report({ phase: 'verifying', commit: p.commit, ...done, filesDone, filesTotal });
+  await loadCheckpoint(p.dir);
+  const model = finishEntry(o.modelsDir, p.src.id, total);
+  p.report({ phase: 'done', commit: p.commit, ...done, etaSeconds: 0, filesDone, filesTotal });
+  return model;
 }
 
 /** Marks a download ready (and the default when there is none); returns the entry. */

@@ -15,6 +15,8 @@ export interface FetchTarget {
   commit: string;
   dir: string;
   file: HubFile & { size: number };
+  /** A transfer that sends nothing for this long is dropped and retried (a stalled connection never ends by itself). */
+  idleMs: number;
 }
 
 /** A running hash of a file's bytes: sha256 of the content (LFS) or git's `blob <size>\0` sha1 (small files). */
@@ -51,31 +53,42 @@ function checkResponseHeaders(res: Response, t: FetchTarget): void {
 
 /** One GET of the rest of the file, appended to the part file and hashed; returns the bytes now on disk. */
 async function fetchRest(t: FetchTarget, opts: HubOptions, part: string, hash: Hash, have: number, onBytes: (n: number) => void, signal: AbortSignal): Promise<number> {
-  const url = resolveUrl(opts, t.repo, t.commit, t.file.name);
-  const res = await hubGet(url, opts, have > 0 ? { range: `bytes=${have}-` } : {}, signal);
-  if (res.status === 416 && have === t.file.size) return have;
-  if (!res.ok) throw hubHttpError(res, { repo: t.repo, revision: t.commit, file: t.file.name }, opts);
-  checkResponseHeaders(res, t);
-  if (have > 0 && res.status !== 206) throw new RestartFromZero();
-  if (res.status === 206 && !(res.headers.get('content-range') ?? '').startsWith(`bytes ${have}-`)) throw new RestartFromZero();
-  const fh = await open(part, 'a');
-  let n = have;
+  const idle = new AbortController();
+  let timer = setTimeout(() => idle.abort(), t.idleMs);
+  const both = AbortSignal.any([signal, idle.signal]);
+  const stalled = () => new AppError('HUB_UNREACHABLE', `${t.file.name}: no data from ${opts.endpoint} for ${Math.round(t.idleMs / 1000)} s`);
   try {
-    for await (const c of bodyChunks(res)) {
-      const buf = c as Uint8Array;
-      n += buf.byteLength;
-      if (n > t.file.size) throw new AppError('MODEL_CORRUPT', `${t.file.name}: the server sent more than the ${t.file.size} bytes the file list gives`);
-      await fh.write(buf);
-      hash.update(buf);
-      onBytes(buf.byteLength);
+    const url = resolveUrl(opts, t.repo, t.commit, t.file.name);
+    const res = await hubGet(url, opts, have > 0 ? { range: `bytes=${have}-` } : {}, both).catch((err: unknown) => {
+      throw idle.signal.aborted && !signal.aborted ? stalled() : err;
+    });
+    if (res.status === 416 && have === t.file.size) return have;
+    if (!res.ok) throw hubHttpError(res, { repo: t.repo, revision: t.commit, file: t.file.name }, opts);
+    checkResponseHeaders(res, t);
+    if (have > 0 && res.status !== 206) throw new RestartFromZero();
+    if (res.status === 206 && !(res.headers.get('content-range') ?? '').startsWith(`bytes ${have}-`)) throw new RestartFromZero();
+    const fh = await open(part, 'a');
+    let n = have;
+    try {
+      for await (const c of bodyChunks(res)) {
+        clearTimeout(timer);
+        timer = setTimeout(() => idle.abort(), t.idleMs);
+        n += c.byteLength;
+        if (n > t.file.size) throw new AppError('MODEL_CORRUPT', `${t.file.name}: the server sent more than the ${t.file.size} bytes the file list gives`);
+        await fh.write(c);
+        hash.update(c);
+        onBytes(c.byteLength);
+      }
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      throw idle.signal.aborted && !signal.aborted ? stalled() : networkError(err, opts, signal);
+    } finally {
+      await fh.close();
     }
-  } catch (err) {
-    if (err instanceof AppError) throw err;
-    throw networkError(err, opts, signal);
+    return n;
   } finally {
-    await fh.close();
+    clearTimeout(timer);
   }
-  return n;
 }
 
 class RestartFromZero extends Error {}
@@ -125,7 +138,11 @@ export async function fetchFile(t: FetchTarget, opts: HubOptions, trustExisting:
   } else if (existsSync(final)) {
     rmSync(final, { force: true });
   }
-  const hasher = await fetchWithRetries(t, opts, part, onBytes, signal);
+  const hasher = await fetchWithRetries(t, opts, part, onBytes, signal).catch((err: unknown) => {
+    // Bytes beyond the announced size are not a prefix of the file: none of them may seed a resume.
+    if (err instanceof AppError && err.code === 'MODEL_CORRUPT') rmSync(part, { force: true });
+    throw err;
+  });
   const got = hasher.hash.digest('hex');
   if (hasher.expected && got !== hasher.expected) {
     rmSync(part, { force: true });

@@ -163,3 +163,43 @@ test('cancel stops the transfer, keeps the verified part for a rerun that fetche
   // Bytes that were on the wire when the abort came may be lost, never more than a few slices.
   assert.ok(totalServed(s) - total < 1_000_000, `served ${totalServed(s)} for ${total} bytes (${sentBefore} before the cancel)`);
 });
+
+test('a stalled transfer is dropped after the idle timeout and resumed', async () => {
+  const s = await hub({ stallAfter: { file: shard, bytes: 3_000_000 } });
+  const modelsDir = scratchDir('models-stall');
+  const r = await downloadModel('someone/Molmo2-tiny', undefined, { modelsDir, env: { HF_ENDPOINT: s.url }, idleTimeoutMs: 500 }, signal());
+  assert.equal(r.model.state, 'ready');
+  assert.equal(s.sent.get(shard), fileSize(shard));
+  assert.ok(s.requests.some((q) => q.range === 'bytes=3000000-'));
+});
+
+test('a server that sends more bytes than it listed is refused: MODEL_CORRUPT, nothing kept', async () => {
+  const s = await hub({ listShorter: { file: shard, bytes: 100 } });
+  const modelsDir = scratchDir('models-long');
+  assert.match(await code(downloadModel('someone/Molmo2-tiny', undefined, { modelsDir, env: { HF_ENDPOINT: s.url } }, signal())), /^MODEL_CORRUPT: model-00002-of-00002\.safetensors: the server sent more than/);
+  assert.deepEqual(listModels(modelsDir), []);
+  assert.deepEqual(readdirSync(join(modelsDir, 'someone--Molmo2-tiny')).filter((f) => f.startsWith('model-00002')), []);
+});
+
+test('two downloads of one model at once: the second is refused while the first runs', async () => {
+  const s = await hub({ bytesPerSecond: 20_000_000 });
+  const modelsDir = scratchDir('models-twice');
+  const ac = new AbortController();
+  let started!: () => void;
+  const fetching = new Promise<void>((r) => (started = r));
+  const first = downloadModel('someone/Molmo2-tiny', undefined, { modelsDir, env: { HF_ENDPOINT: s.url }, onProgress: (p) => p.phase === 'fetching' && started() }, ac.signal);
+  await fetching;
+  assert.match(await code(downloadModel('someone/Molmo2-tiny', undefined, { modelsDir, env: { HF_ENDPOINT: s.url } }, signal())), /^JOB_CONFLICT: this model is already being downloaded/);
+  ac.abort();
+  assert.match(await code(first), /^CANCELLED/);
+  s.faults.bytesPerSecond = undefined;
+  assert.equal((await downloadModel('someone/Molmo2-tiny', undefined, { modelsDir, env: { HF_ENDPOINT: s.url } }, signal())).model.state, 'ready');
+});
+
+test('bad endpoints and tokens are refused before any request', async () => {
+  const modelsDir = scratchDir('models-env');
+  assert.match(await code(downloadModel('a/b', undefined, { modelsDir, env: { HF_ENDPOINT: 'file:///etc' } }, signal())), /^INVALID_INPUT: HF_ENDPOINT must be an http/);
+  assert.match(await code(downloadModel('a/b', undefined, { modelsDir, env: { HF_ENDPOINT: 'not a url' } }, signal())), /^INVALID_INPUT: HF_ENDPOINT/);
+  assert.match(await code(downloadModel('a/b', undefined, { modelsDir, env: { HF_ENDPOINT: 'http://127.0.0.1:1', HF_TOKEN: 'a\nb' } }, signal())), /^INVALID_INPUT: HF_TOKEN/);
+  assert.match(await code(downloadModel('a/b', undefined, { modelsDir, env: { HF_ENDPOINT: 'http://127.0.0.1:1' } }, signal())), /^HUB_UNREACHABLE: cannot reach http:\/\/127\.0\.0\.1:1/);
+});
