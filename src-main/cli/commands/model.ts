@@ -36,9 +36,15 @@ function eta(s: number | null): string {
 
 function progressPrinter(io: CliIO, json: boolean): (p: DownloadProgress) => void {
   if (json) return (p) => io.stdout.write(JSON.stringify({ event: 'progress', ...p }) + '\n');
+  // A terminal gets one line rewritten in place; a log file one line every 10 s.
+  const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
+  let last = -Infinity;
   return (p) => {
-    if (p.phase !== 'fetching') return void io.stderr.write(`${p.phase} ${p.repo}…\n`);
-    io.stderr.write(`${gb(p.doneBytes)} / ${gb(p.totalBytes)}  ${(p.bytesPerSecond / 1e6).toFixed(1)} MB/s  ETA ${eta(p.etaSeconds)}  (${p.filesDone}/${p.filesTotal} files)\n`);
+    if (p.phase !== 'fetching') return void io.stderr.write(`${tty ? '\n' : ''}${p.phase} ${p.repo}…\n`);
+    if (!tty && Date.now() - last < 10_000 && p.doneBytes < p.totalBytes) return;
+    last = Date.now();
+    const line = `${gb(p.doneBytes)} / ${gb(p.totalBytes)}  ${(p.bytesPerSecond / 1e6).toFixed(1)} MB/s  ETA ${eta(p.etaSeconds)}  (${p.filesDone}/${p.filesTotal} files)`;
+    io.stderr.write(tty ? `\r${line.padEnd(72)}` : `${line}\n`);
   };
 }
 
