@@ -163,8 +163,14 @@ async function install(p: Plan, o: DownloadOptions, now: () => number, signal: A
   let filesDone = 0;
   const filesTotal = p.files.length;
   const meter = createByteMeter(total, have, now, (b) => p.report({ phase: 'fetching', commit: p.commit, ...b, filesDone, filesTotal }));
+  // The first failed file stops the others (a corrupt shard should not wait for four more gigabytes).
+  const stop = new AbortController();
+  const both = AbortSignal.any([signal, stop.signal]);
   await pool(p.files, o.concurrency ?? 4, async (file) => {
-    await fetchFile(target(file), p.hub, p.trust, (n) => meter.add(n), signal);
+    await fetchFile(target(file), p.hub, p.trust, (n) => meter.add(n), both).catch((err: unknown) => {
+      stop.abort();
+      throw err;
+    });
     filesDone++;
   });
   const done = meter.flush();
