@@ -1,7 +1,7 @@
 // A client for the Hugging Face Hub's HTTP protocol as huggingface_hub speaks it: the file list of a revision
 // (`/api/models/{repo}/revision/{rev}?blobs=true`) and files from `/{repo}/resolve/{rev}/{file}` with redirects.
 import { z } from 'zod';
-import { AppError } from '../../api/errors.js';
+import { AppError, cancelledError } from '../../api/errors.js';
 import { isCommit } from './names.js';
 
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
@@ -75,7 +75,7 @@ export function hubHttpError(res: Response, what: { repo: string; revision: stri
 
 /** A network failure (or an abort) as an AppError. */
 export function networkError(err: unknown, opts: HubOptions, signal?: AbortSignal): AppError {
-  if (signal?.aborted || (err as Error)?.name === 'AbortError') return new AppError('CANCELLED', 'The download was stopped.');
+  if (signal?.aborted || (err as Error)?.name === 'AbortError') return cancelledError('The download');
   if (err instanceof AppError) return err;
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
   const detail = cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err);
