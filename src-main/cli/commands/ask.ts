@@ -5,9 +5,7 @@ import { AppError } from '../../api/errors.js';
 import { loadImageRgb } from '../../core/molmo2/prompt/image-source.js';
 import { Molmo2Session, type Answer } from '../../core/molmo2/session.js';
 import { modelCacheDir } from '../../core/platform/model-cache.js';
-import { resolveAppPaths } from '../../core/platform/paths.js';
-import { defaultModelDir } from '../../core/models/registry.js';
-import { NO_MODEL_MESSAGE } from '../../core/molmo2/model-host.js';
+import { modelDirFlag } from '../model-flag.js';
 import { numberFlag, parseFlags, printJson, type Command } from '../command.js';
 
 // Kept for callers that imported it from here before it moved to core.
@@ -39,8 +37,7 @@ export const askCommand: Command = {
       'top-p': { type: 'string' }, 'repetition-penalty': { type: 'string' }, 'repeat-guard': { type: 'string' }, frames: { type: 'string' }, style: { type: 'string' },
       stream: { type: 'boolean' }, 'stream-every': { type: 'string' }, json: { type: 'boolean' },
     });
-    const modelDir = values.model ? resolve(io.cwd, values.model) : (io.env.MOLMOSCOPE_MODEL || null) ?? defaultModelDir(resolveAppPaths(io.env).models);
-    if (!modelDir) throw new AppError('MODEL_INVALID', NO_MODEL_MESSAGE);
+    const modelDir = modelDirFlag(values.model, io);
     const images = values.image ?? [];
     if ((images.length > 0) === (values.video !== undefined)) throw new AppError('INVALID_INPUT', 'give either --image (one or more) or --video');
     if (positionals.length !== 1) throw new AppError('INVALID_INPUT', 'give exactly one question (quote it)');
@@ -51,7 +48,7 @@ export const askCommand: Command = {
     const repetitionPenalty = numberFlag('repetition-penalty', values['repetition-penalty'], { min: 0 }) ?? 1;
     const repeatGuard = numberFlag('repeat-guard', values['repeat-guard'], { integer: true, min: 0 }) ?? 4;
     const frames = numberFlag('frames', values.frames, { integer: true, min: 2 });
-    const dir = resolve(io.cwd, modelDir);
+    const dir = modelDir;
     const streamEvery = numberFlag('stream-every', values['stream-every'], { integer: true, min: 1 });
     if (streamEvery !== undefined && !values.stream) throw new AppError('INVALID_INPUT', '--stream-every needs --stream');
     let shown = '';

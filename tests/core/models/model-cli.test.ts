@@ -3,9 +3,9 @@
 // default model is what ask and the engine host fall back to.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
+import { existsSync, realpathSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runCli } from '../../helpers/cli.js';
 import { startHubServer, type HubServer } from '../../helpers/hub-server.js';
@@ -104,6 +104,19 @@ test('model add (folder and HF cache snapshot), use, remove; added folders are n
   assert.match((await runCli(['model', 'add', tiny, '--id', '../x'], { env })).err, /INVALID_INPUT/);
   assert.match((await runCli(['model', 'use', 'nope'], { env })).err, /NOT_FOUND/);
   assert.equal(readRegistry(join(home, 'models')).models.length, 1);
+});
+
+test('prompt without --model uses the default model; MOLMOSCOPE_MODEL comes before it', async () => {
+  const home = scratchDir('mm-home-default');
+  const env = { MOLMOSCOPE_HOME: home };
+  assert.equal((await runCli(['model', 'add', tiny, '--id', 'tiny'], { env })).code, 0);
+  const png = join(home, 'a.png');
+  execFileSync(process.env.FFMPEG_BIN || 'ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=1', '-frames:v', '1', png]);
+  const r = await runCli(['prompt', '--image', png, 'What is this?', '--json'], { env });
+  assert.equal(r.code, 0, r.err);
+  assert.equal(JSON.parse(r.out).model, realpathSync(tiny));
+  const viaEnv = await runCli(['prompt', '--image', png, 'What is this?', '--json'], { env: { ...env, MOLMOSCOPE_MODEL: join(home, 'nope') } });
+  assert.match(viaEnv.err, /NOT_FOUND/);
 });
 
 test('with no model anywhere, ask says how to get one', async () => {
