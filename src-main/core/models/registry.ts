@@ -1,6 +1,6 @@
 // The installed-models registry: one JSON file under the models directory naming every model the app knows
 // (downloaded or added in place), its state and the default. Written to a temporary file and renamed (atomic).
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../../api/errors.js';
@@ -55,12 +55,44 @@ export function writeRegistry(modelsDir: string, reg: Registry): void {
   renameSync(tmp, path);
 }
 
-/** Reads, changes and writes the registry in one step; returns what `change` returns. */
+const LOCK_STALE_MS = 10_000;
+
+/** Sleeps this thread (registry updates are short and synchronous; a few ms of waiting beats a lost update). */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Holds `installed.json.lock` (O_EXCL) while `fn` runs; a lock older than 10 s is a crashed writer's and is taken. */
+function withRegistryLock<T>(modelsDir: string, fn: () => T): T {
+  mkdirSync(modelsDir, { recursive: true });
+  const lock = join(modelsDir, `${REGISTRY_FILE}.lock`);
+  for (let i = 0; ; i++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > LOCK_STALE_MS) rmSync(lock, { force: true });
+      else if (i > 1000) throw new AppError('JOB_CONFLICT', `the model registry is locked (${lock}); try again`);
+      else pause(10);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+/** Reads, changes and writes the registry in one step, locked against other processes; returns what `change` returns. */
 export function updateRegistry<T>(modelsDir: string, change: (reg: Registry) => T): T {
-  const reg = readRegistry(modelsDir);
-  const out = change(reg);
-  writeRegistry(modelsDir, reg);
-  return out;
+  return withRegistryLock(modelsDir, () => {
+    const reg = readRegistry(modelsDir);
+    const out = change(reg);
+    writeRegistry(modelsDir, reg);
+    return out;
+  });
 }
 
 /** Adds or replaces the entry with this id. */
