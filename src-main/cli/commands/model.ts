@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import { makeTinyCheckpoint } from '../../../models/tiny/make-tiny.js';
-import { CATALOGUE, addFolder, downloadModel, listModels, removeModel, useModel, type DownloadProgress, type InstalledModel } from '../../core/models/index.js';
+import { CATALOGUE, addFolder, downloadModel, listModels, removeModel, unfinishedDownloads, useModel, type DownloadProgress, type InstalledModel } from '../../core/models/index.js';
 import { resolveAppPaths } from '../../core/platform/paths.js';
 import { numberFlag, parseFlags, printJson, type CliIO, type Command } from '../command.js';
 
@@ -65,10 +65,12 @@ async function download(rest: string[], io: CliIO, signal: AbortSignal): Promise
 
 function list(rest: string[], io: CliIO): number {
   const { values } = parseFlags(rest, { json: { type: 'boolean' } }, false);
-  const models = listModels(resolveAppPaths(io.env).models);
-  if (values.json) printJson(io.stdout, models);
-  else if (models.length === 0) io.stdout.write('no models yet: molmoscope model download molmo2-4b (or model add <dir>)\n');
-  else for (const m of models) io.stdout.write(describe(m) + '\n');
+  const modelsDir = resolveAppPaths(io.env).models;
+  const models = listModels(modelsDir);
+  if (values.json) return printJson(io.stdout, models), 0;
+  if (models.length === 0) io.stdout.write('no models yet: molmoscope model download molmo2-4b (or model add <dir>)\n');
+  for (const m of models) io.stdout.write(describe(m) + '\n');
+  for (const u of unfinishedDownloads(modelsDir)) io.stdout.write(`unfinished download: ${u.id} (run molmoscope model download ${u.catalogueId ?? u.repo ?? u.id} to resume)\n`);
   return 0;
 }
 

@@ -15,6 +15,17 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The pid of a live process downloading into `dir` (this one included), or null. */
+export function downloadingPid(dir: string): number | null {
+  let pid = NaN;
+  try {
+    pid = Number(readFileSync(join(dir, LOCK_FILE), 'utf8').trim());
+  } catch {
+    return null;
+  }
+  return Number.isInteger(pid) && pid > 0 && (pid === process.pid || alive(pid)) ? pid : null;
+}
+
 /** Takes the folder's download lock; JOB_CONFLICT while a live process holds it. Returns the release function. */
 export function takeDownloadLock(dir: string): () => void {
   const path = join(dir, LOCK_FILE);
@@ -25,13 +36,8 @@ export function takeDownloadLock(dir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    let pid = NaN;
-    try {
-      pid = Number(readFileSync(path, 'utf8').trim());
-    } catch {}
-    if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || alive(pid))) {
-      throw new AppError('JOB_CONFLICT', `this model is already being downloaded (process ${pid}); wait for it, or stop it first`);
-    }
+    const pid = downloadingPid(dir);
+    if (pid !== null) throw new AppError('JOB_CONFLICT', `this model is already being downloaded (process ${pid}); wait for it, or stop it first`);
     rmSync(path, { force: true });
   }
   throw new AppError('JOB_CONFLICT', `cannot take the download lock in ${dir}`);

@@ -6,6 +6,7 @@ import { AppError } from '../../api/errors.js';
 import { loadCheckpoint } from '../molmo2/checkpoint/load.js';
 import { variantOf } from '../molmo2/checkpoint/config.js';
 import { modelCacheDir } from '../platform/model-cache.js';
+import { downloadingPid } from './lock.js';
 import { isCommit, isModelId, isRepoId } from './names.js';
 import { catalogueEntry } from './source.js';
 import { findModel, isUsable, putModel, readRegistry, updateRegistry, type InstalledModel } from './registry.js';
@@ -63,6 +64,8 @@ export function forgetModel(modelsDir: string, id: string, deleteFiles: boolean)
  */
 export function removeModel(modelsDir: string, key: string, env: NodeJS.ProcessEnv): InstalledModel {
   const m = requireModel(modelsDir, key);
+  const pid = m.source === 'hub' ? downloadingPid(m.dir) : null;
+  if (pid !== null) throw new AppError('JOB_CONFLICT', `${m.id} is being downloaded (process ${pid}): pause or cancel that download first`);
   forgetModel(modelsDir, m.id, true);
   rmSync(modelCacheDir(env, m.dir), { recursive: true, force: true });
   return m;

@@ -51,6 +51,7 @@ test('kill -9 of a CLI download mid-transfer: the rerun resumes and completes', 
   assert.equal(existsSync(join(dir, shard)), false, 'the real name is never used before the check');
   assert.ok(existsSync(join(dir, shard + '.incomplete')));
   assert.deepEqual(JSON.parse((await runCli(['model', 'list', '--json'], { env })).out), []);
+  assert.match((await runCli(['model', 'list'], { env })).out, /unfinished download: someone\/molmo2-tiny \(run molmoscope model download someone\/Molmo2-tiny to resume\)/);
   hub.faults.bytesPerSecond = undefined;
   const r = await runCli(['model', 'download', 'someone/Molmo2-tiny', '--json'], { env });
   assert.equal(r.code, 0, r.err);

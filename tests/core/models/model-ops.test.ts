@@ -77,6 +77,8 @@ test('cancel deletes what a download fetched; bad input is refused by the contra
   const { call, d, events, home } = await setup({ bytesPerSecond: 10_000_000 });
   await call('models.download', { source: 'someone/Molmo2-tiny' });
   await until(events, (e) => e.doneBytes > 2_000_000);
+  const busy = await d.dispatch('models.remove', { id: 'someone/molmo2-tiny' });
+  assert.equal(busy.ok ? 'ok' : busy.error.code, 'JOB_CONFLICT');
   assert.deepEqual(await call('models.cancel', { id: 'someone/molmo2-tiny' }), { id: 'someone/molmo2-tiny', cancelled: true });
   assert.equal(events.at(-1)!.status, 'cancelled');
   assert.equal(existsSync(join(home, 'models', 'someone--Molmo2-tiny')), false);
