@@ -59,7 +59,9 @@ async function fetchRest(t: FetchTarget, opts: HubOptions, part: string, hash: H
   const stalled = () => new AppError('HUB_UNREACHABLE', `${t.file.name}: no data from ${opts.endpoint} for ${Math.round(t.idleMs / 1000)} s`);
   try {
     const url = resolveUrl(opts, t.repo, t.commit, t.file.name);
-    const res = await hubGet(url, opts, have > 0 ? { range: `bytes=${have}-` } : {}, both).catch((err: unknown) => {
+    // identity: a compressed transfer would make byte offsets (Range) and sizes refer to other bytes than the file's.
+    const headers: Record<string, string> = { 'accept-encoding': 'identity', ...(have > 0 ? { range: `bytes=${have}-` } : {}) };
+    const res = await hubGet(url, opts, headers, both).catch((err: unknown) => {
       throw idle.signal.aborted && !signal.aborted ? stalled() : err;
     });
     if (res.status === 416 && have === t.file.size) return have;
