@@ -70,9 +70,13 @@ test('a connection dropped mid-file resumes with Range and fetches only the rest
   const modelsDir = scratchDir('models-resume');
   const r = await downloadModel('someone/Molmo2-tiny', undefined, { modelsDir, env: { HF_ENDPOINT: s.url }, concurrency: 1 }, signal());
   assert.equal(r.model.state, 'ready');
-  assert.equal(s.sent.get(shard), fileSize(shard), 'every byte of the shard was sent exactly once');
   const ranges = s.requests.filter((q) => q.path.startsWith('/cdn/') && q.range).map((q) => q.range);
-  assert.deepEqual(ranges, [`bytes=${cut}-`]);
+  assert.equal(ranges.length, 1, String(ranges));
+  // The client resumes from what reached its disk: the bytes the server had written when it cut the connection, less
+  // what was still in flight (the body stream drops its queue when the socket errors; under load a few slices).
+  const from = Number(/^bytes=(\d+)-$/.exec(ranges[0]!)?.[1]);
+  assert.ok(from > cut - 1_000_000 && from <= cut, `resumed from ${from}, cut at ${cut}`);
+  assert.equal(s.sent.get(shard), cut + (fileSize(shard) - from), 'the second request fetched only the rest');
 });
 
 test('a flipped byte is refused: MODEL_CORRUPT, the bytes removed, nothing listed', async () => {
@@ -169,8 +173,11 @@ test('a stalled transfer is dropped after the idle timeout and resumed', async (
   const modelsDir = scratchDir('models-stall');
   const r = await downloadModel('someone/Molmo2-tiny', undefined, { modelsDir, env: { HF_ENDPOINT: s.url }, idleTimeoutMs: 500 }, signal());
   assert.equal(r.model.state, 'ready');
-  assert.equal(s.sent.get(shard), fileSize(shard));
-  assert.ok(s.requests.some((q) => q.range === 'bytes=3000000-'));
+  const ranges = s.requests.filter((q) => q.path.startsWith('/cdn/') && q.range).map((q) => q.range);
+  assert.equal(ranges.length, 1, String(ranges));
+  const from = Number(/^bytes=(\d+)-$/.exec(ranges[0]!)?.[1]);
+  assert.ok(from > 2_000_000 && from <= 3_000_000, `resumed from ${from}`);
+  assert.equal(s.sent.get(shard), 3_000_000 + (fileSize(shard) - from));
 });
 
 test('a server that sends more bytes than it listed is refused: MODEL_CORRUPT, nothing kept', async () => {
