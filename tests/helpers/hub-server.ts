@@ -34,6 +34,8 @@ export interface HubFaults {
   stallAfter?: { file: string; bytes: number };
   /** List the named file this many bytes shorter than it is (the server then sends more than it announced). */
   listShorter?: { file: string; bytes: number };
+  /** Send this X-Linked-Etag for every LFS file (a server whose headers disagree with its file list). */
+  linkedEtag?: string;
   /** Redirect LFS files to this origin's /cdn/ (another server: a CDN on a different host). */
   cdnBase?: string;
 }
@@ -102,7 +104,8 @@ export async function startHubServer(repos: Record<string, HubRepo>, faults: Hub
     if (!blob) return fail(res, 404, 'EntryNotFound');
     const common = { 'x-repo-commit': repo.commit, etag: `"${blob.lfs ? blob.sha256 : blob.blobId}"` };
     if (blob.lfs) {
-      res.writeHead(302, { ...common, location: `${faults.cdnBase ?? ''}/cdn/${blob.sha256}`, 'x-linked-etag': `"${blob.sha256}"`, 'x-linked-size': String(blob.data.length) });
+      const linkedSize = blob.data.length - (faults.listShorter?.file === blob.name ? faults.listShorter.bytes : 0);
+      res.writeHead(302, { ...common, location: `${faults.cdnBase ?? ''}/cdn/${blob.sha256}`, 'x-linked-etag': `"${faults.linkedEtag ?? blob.sha256}"`, 'x-linked-size': String(linkedSize) });
       res.end();
       return;
     }

@@ -42,12 +42,17 @@ export function bytesOnDisk(dir: string, name: string, size: number): number {
   return Math.min(partSize(join(dir, name + PART_SUFFIX)), size);
 }
 
-function checkResponseHeaders(res: Response, t: FetchTarget): void {
-  const commit = res.headers.get('x-repo-commit');
+/** The Hub's headers on any hop must agree with the file list: the pinned commit, the sha256, the size. */
+function checkHop(h: Headers, t: FetchTarget): void {
+  const commit = h.get('x-repo-commit');
   if (commit && commit !== t.commit) throw new AppError('HUB_BAD_RESPONSE', `${t.file.name}: the server sent commit ${commit.slice(0, 40)}, not the pinned ${t.commit}`);
-  const linked = res.headers.get('x-linked-etag')?.replace(/^W\//, '').replace(/"/g, '');
+  const linked = h.get('x-linked-etag')?.replace(/^W\//, '').replace(/"/g, '');
   if (t.file.sha256 && linked && /^[0-9a-f]{64}$/.test(linked) && linked !== t.file.sha256) {
     throw new AppError('HUB_BAD_RESPONSE', `${t.file.name}: X-Linked-Etag ${linked} disagrees with the file list's sha256 ${t.file.sha256}`);
+  }
+  const size = h.get('x-linked-size');
+  if (size !== null && /^\d+$/.test(size) && Number(size) !== t.file.size) {
+    throw new AppError('HUB_BAD_RESPONSE', `${t.file.name}: X-Linked-Size ${size} disagrees with the file list's ${t.file.size} bytes`);
   }
 }
 
@@ -61,12 +66,11 @@ async function fetchRest(t: FetchTarget, opts: HubOptions, part: string, hash: H
     const url = resolveUrl(opts, t.repo, t.commit, t.file.name);
     // identity: a compressed transfer would make byte offsets (Range) and sizes refer to other bytes than the file's.
     const headers: Record<string, string> = { 'accept-encoding': 'identity', ...(have > 0 ? { range: `bytes=${have}-` } : {}) };
-    const res = await hubGet(url, opts, headers, both).catch((err: unknown) => {
+    const res = await hubGet(url, opts, headers, both, (h) => checkHop(h, t)).catch((err: unknown) => {
       throw idle.signal.aborted && !signal.aborted ? stalled() : err;
     });
     if (res.status === 416 && have === t.file.size) return have;
     if (!res.ok) throw hubHttpError(res, { repo: t.repo, revision: t.commit, file: t.file.name }, opts);
-    checkResponseHeaders(res, t);
     if (have > 0 && res.status !== 206) throw new RestartFromZero();
     if (res.status === 206 && !(res.headers.get('content-range') ?? '').startsWith(`bytes ${have}-`)) throw new RestartFromZero();
     const fh = await open(part, 'a');

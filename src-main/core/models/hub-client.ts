@@ -82,8 +82,12 @@ export function networkError(err: unknown, opts: HubOptions, signal?: AbortSigna
   return new AppError('HUB_UNREACHABLE', `cannot reach ${opts.endpoint} (${detail}); check the network, or set HF_ENDPOINT to a mirror`);
 }
 
-/** GET with redirects followed by hand: the token goes only to the endpoint's origin, never to a CDN elsewhere. */
-export async function hubGet(url: string, opts: HubOptions, headers: Record<string, string>, signal: AbortSignal): Promise<Response> {
+/**
+ * GET with redirects followed by hand: the token goes only to the endpoint's origin, never to a CDN elsewhere.
+ * `onHop` sees every response's headers (the Hub's `X-Linked-Etag` is on the redirect, not on the CDN's answer)
+ * and may throw to stop before the next hop.
+ */
+export async function hubGet(url: string, opts: HubOptions, headers: Record<string, string>, signal: AbortSignal, onHop?: (h: Headers) => void): Promise<Response> {
   const origin = new URL(opts.endpoint).origin;
   let current = new URL(url);
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
@@ -94,6 +98,12 @@ export async function hubGet(url: string, opts: HubOptions, headers: Record<stri
       res = await fetch(current, { headers: h, redirect: 'manual', signal });
     } catch (err) {
       throw networkError(err, opts, signal);
+    }
+    try {
+      onHop?.(res.headers);
+    } catch (err) {
+      await res.body?.cancel().catch(() => {});
+      throw err;
     }
     if (res.status < 300 || res.status >= 400 || res.status === 304) return res;
     const loc = res.headers.get('location');

@@ -188,6 +188,14 @@ test('a server that sends more bytes than it listed is refused: MODEL_CORRUPT, n
   assert.deepEqual(readdirSync(join(modelsDir, 'someone--Molmo2-tiny')).filter((f) => f.startsWith('model-00002')), []);
 });
 
+test('an X-Linked-Etag that disagrees with the file list is refused before any LFS byte is kept', async () => {
+  const s = await hub({ linkedEtag: 'f'.repeat(64) });
+  const modelsDir = scratchDir('models-etag');
+  assert.match(await code(downloadModel('someone/Molmo2-tiny', undefined, { modelsDir, env: { HF_ENDPOINT: s.url } }, signal())), /^HUB_BAD_RESPONSE: .*X-Linked-Etag f{64} disagrees with the file list's sha256/);
+  assert.equal(s.sent.get(shard) ?? 0, 0);
+  assert.deepEqual(listModels(modelsDir), []);
+});
+
 test('two downloads of one model at once: the second is refused while the first runs', async () => {
   const s = await hub({ bytesPerSecond: 20_000_000 });
   const modelsDir = scratchDir('models-twice');
