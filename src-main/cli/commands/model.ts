@@ -57,7 +57,12 @@ async function download(rest: string[], io: CliIO, signal: AbortSignal): Promise
   const { values, positionals } = parseFlags(rest, { revision: { type: 'string' }, json: { type: 'boolean' } });
   if (positionals.length !== 1) throw new AppError('INVALID_INPUT', `download needs one <catalogue-id|owner/name>\n${usage}`);
   const modelsDir = resolveAppPaths(io.env).models;
-  const r = await downloadModel(positionals[0]!, values.revision, { modelsDir, env: io.env, onProgress: progressPrinter(io, !!values.json) }, signal);
+  const r = await downloadModel(positionals[0]!, values.revision, { modelsDir, env: io.env, onProgress: progressPrinter(io, !!values.json) }, signal).catch((err: unknown) => {
+    if (err instanceof AppError && (err.code === 'CANCELLED' || err.code === 'HUB_UNREACHABLE')) {
+      throw new AppError(err.code, `${err.message} Verified files and the partial file are kept: run the same command again to resume.`);
+    }
+    throw err;
+  });
   if (values.json) io.stdout.write(JSON.stringify({ event: 'result', alreadyInstalled: r.alreadyInstalled, model: r.model }) + '\n');
   else io.stdout.write(`${r.alreadyInstalled ? 'already installed' : 'downloaded'}: ${r.model.id} (${r.model.repo}@${r.model.commit}) in ${r.model.dir}\n`);
   return 0;

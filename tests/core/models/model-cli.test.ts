@@ -66,6 +66,28 @@ test('kill -9 of a CLI download mid-transfer: the rerun resumes and completes', 
   assert.deepEqual(listed.map((m: { id: string; state: string; isDefault: boolean }) => [m.id, m.state, m.isDefault]), [['someone/molmo2-tiny', 'ready', true]]);
 });
 
+test('Ctrl-C (SIGINT) stops a CLI download as CANCELLED and says how to resume', async () => {
+  const hub = await startHubServer({ 'someone/Molmo2-tiny': { dir: tiny } }, { bytesPerSecond: 8_000_000 });
+  servers.push(hub);
+  const home = scratchDir('mm-home-int');
+  const env = { ...process.env, MOLMOSCOPE_HOME: home, HF_ENDPOINT: hub.url };
+  const child = spawn(process.execPath, [resolve('bin/molmoscope.mjs'), 'model', 'download', 'someone/Molmo2-tiny'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const t0 = Date.now();
+  while ((hub.sent.get(shard) ?? 0) < 5_000_000) {
+    assert.ok(Date.now() - t0 < 120_000 && child.exitCode === null, 'the download started');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGINT');
+  const code = await new Promise((r) => child.once('exit', r));
+  assert.equal(code, 2);
+  const last = JSON.parse(err.trim().split('\n').at(-1)!);
+  assert.equal(last.error.code, 'CANCELLED');
+  assert.match(last.error.message, /run the same command again to resume/);
+  assert.ok(existsSync(join(home, 'models', 'someone--Molmo2-tiny', shard + '.incomplete')));
+});
+
 test('model add (folder and HF cache snapshot), use, remove; added folders are never modified', async () => {
   const home = scratchDir('mm-home-add');
   const env = { MOLMOSCOPE_HOME: home, MOLMOSCOPE_CACHE: join(home, 'cache') };
