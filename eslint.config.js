@@ -33,6 +33,7 @@ const layers = [
   ['src-main/core/molmo2/**', layer('molmo2 must not import library, analytics or a host.', `/(library|analytics)/|${HOSTS}`)],
   ['src-main/core/library/**', layer('library must not import analytics or a host.', `/analytics/|${HOSTS}`)],
   ['src-main/core/analytics/**', layer('analytics must not import a host.', HOSTS)],
+  ['src-main/core/models/**', layer('models must not import library, analytics or a host.', `/(library|analytics)/|${HOSTS}`)],
 ];
 
 export default tseslint.config(

@@ -5,6 +5,7 @@ import { appOps } from './ops/app.js';
 import { libraryOps } from './ops/library.js';
 import { mediaOps } from './ops/media.js';
 import { analyticsOps } from './ops/analytics.js';
+import { modelsOps } from './ops/models.js';
 import { events } from './events.js';
 
 /** Every operation of the contract, by name. */
@@ -13,6 +14,7 @@ export const operations = {
   ...libraryOps,
   ...mediaOps,
   ...analyticsOps,
+  ...modelsOps,
 } as const;
 
 export type Operations = typeof operations;

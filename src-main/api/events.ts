@@ -2,6 +2,7 @@
 // Each is a zod schema; subscribers get typed payloads and an unsubscribe function.
 import { z } from 'zod';
 import { ErrorCodeSchema } from './errors.js';
+import { DownloadStateSchema } from './ops/models.js';
 
 export const JobStatusSchema = z.enum(['queued', 'running', 'paused', 'done', 'failed', 'cancelled']);
 
@@ -16,6 +17,8 @@ export const events = {
     message: z.string().optional(),
     errorCode: ErrorCodeSchema.optional(),
   }),
+  /** A model download's progress and status (throttled; the last one of a download says done/failed/paused/cancelled). */
+  'model.download': DownloadStateSchema,
   'library.import.progress': z.object({ done: z.number(), total: z.number(), path: z.string() }),
   'engine.status': z.object({
     state: z.enum(['idle', 'loading', 'ready', 'busy', 'crashed', 'restarting']),

@@ -66,6 +66,17 @@ function nvidiaSmi(signal: AbortSignal): Promise<{ found: boolean; out: string; 
   });
 }
 
+/** The NVIDIA GPUs nvidia-smi lists, with their memory (empty without a driver). */
+export async function listGpus(signal: AbortSignal): Promise<Array<{ name: string; memoryBytes: number | null }>> {
+  const r = await nvidiaSmi(signal);
+  if (!r.found || r.error || !r.out) return [];
+  return r.out.split('\n').map((l) => l.trim()).filter(Boolean).map((l) => {
+    const [name, mem] = l.split(',').map((x) => x.trim());
+    const mib = /^(\d+)\s*MiB$/.exec(mem ?? '');
+    return { name: name ?? l, memoryBytes: mib ? Number(mib[1]) * 1024 * 1024 : null };
+  });
+}
+
 async function checkGpu(signal: AbortSignal): Promise<DoctorCheck> {
   const r = await nvidiaSmi(signal);
   if (!r.found) {

@@ -12,6 +12,7 @@ import { CountPage } from './pages/CountPage.js';
 import { TrackPage } from './pages/TrackPage.js';
 import { LibraryPage } from './pages/LibraryPage.js';
 import { SearchPage } from './pages/SearchPage.js';
+import { ModelsPage } from './pages/ModelsPage.js';
 
 function useSection(): SectionId {
   const [section, setSection] = useState<SectionId>(() => sectionFromHash(window.location.hash));
@@ -36,6 +37,7 @@ function Page({ section, api }: { section: SectionId; api: MolmoscopeBridge }) {
     case 'search': return <SearchPage api={api} />;
     case 'count': return <CountPage api={api} />;
     case 'track': return <TrackPage api={api} />;
+    case 'models': return <ModelsPage api={api} />;
     case 'settings': return <SettingsPage api={api} />;
     default: return <PlaceholderPage section={section} />;
   }

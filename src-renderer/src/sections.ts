@@ -4,6 +4,7 @@ export const SECTIONS = [
   { id: 'search', label: 'Search', blurb: 'Find moments by describing them.' },
   { id: 'count', label: 'Count', blurb: 'Count objects or events over time.' },
   { id: 'track', label: 'Track', blurb: 'Follow objects across frames and windows.' },
+  { id: 'models', label: 'Models', blurb: 'Get Molmo2, choose the active model, and see what fits this machine.' },
   { id: 'finetune', label: 'Fine-tune', blurb: 'Adapt Molmo2 to your footage.' },
   { id: 'settings', label: 'Settings', blurb: 'This installation: versions, paths, GPU and ffmpeg.' },
 ] as const;

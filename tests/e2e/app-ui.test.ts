@@ -15,6 +15,7 @@ const SECTIONS = [
   { id: 'search', label: 'Search', expect: 'Search your footage' },
   { id: 'count', label: 'Count', expect: 'Count what' },
   { id: 'track', label: 'Track', expect: 'Track what' },
+  { id: 'models', label: 'Models', expect: 'Catalogue' },
   { id: 'finetune', label: 'Fine-tune', expect: 'Adapt Molmo2' },
   { id: 'settings', label: 'Settings', expect: 'Acceleration' },
 ];

@@ -5,7 +5,7 @@ import { AppError } from '../../api/errors.js';
 import { analyticsExecutor, queueAnalyticsJob } from '../../core/analytics/run-jobs.js';
 import { runResult, type RunResult } from '../../core/analytics/run-result.js';
 import { listRuns, type RunKind, type RunRow } from '../../core/analytics/run-store.js';
-import { configureModel, closeModel, configuredModelDir } from '../../core/molmo2/model-host.js';
+import { configureModel, closeModel, configuredModelDir, NO_MODEL_MESSAGE } from '../../core/molmo2/model-host.js';
 import { getJob, recoverStaleJobs, resumeJob, runJob, type Job } from '../../core/library/jobs.js';
 import type { Library } from '../../core/library/store.js';
 import { createCoreContext } from '../../core/platform/create-context.js';
@@ -23,7 +23,7 @@ const usageOf = (kind: RunKind) => `Usage:
       Runs in the foreground as a persisted job; an interrupted, paused or killed one continues with --resume JOB
       (windows already stored are not asked again).
       Malformed model answers are recorded per window, not fatal. --json prints NDJSON: {"event":"progress",…}
-      lines, then {"event":"result","job":…,"runs":[…]}. Model: --model DIR or $MOLMOSCOPE_MODEL.
+      lines, then {"event":"result","job":…,"runs":[…]}. Model: --model DIR, $MOLMOSCOPE_MODEL, or the default model (molmoscope model use).
       Window defaults: 63.5 s with 8 s overlap, ≤ 128 frames (2 fps); generation budget ${kind === 'count' ? 2048 : 4096} tokens.
 `;
 
@@ -93,7 +93,7 @@ export function analyticsCommand(kind: RunKind): Command {
         },
       });
       if (values.model) await configureModel(ctx, resolve(io.cwd, values.model), values.ep);
-      else if (!configuredModelDir(ctx)) throw new AppError('MODEL_INVALID', `${kind} needs a Molmo2 checkpoint: --model DIR (or set MOLMOSCOPE_MODEL)`);
+      else if (!configuredModelDir(ctx)) throw new AppError('MODEL_INVALID', NO_MODEL_MESSAGE);
       const lib = openLibraryFlag(values.library, io, { create: false, integrity: 'quick' });
       try {
         const { job, runs } = resume !== undefined ? resumable(lib, kind, resume) : queueAnalyticsJob(lib, kind, { query: positionals[0]!, scope, settings });

@@ -5,13 +5,14 @@ import { AppError } from '../../api/errors.js';
 import { loadImageRgb } from '../../core/molmo2/prompt/image-source.js';
 import { Molmo2Session, type Answer } from '../../core/molmo2/session.js';
 import { modelCacheDir } from '../../core/platform/model-cache.js';
+import { modelDirFlag } from '../model-flag.js';
 import { numberFlag, parseFlags, printJson, type Command } from '../command.js';
 
 // Kept for callers that imported it from here before it moved to core.
 export { modelCacheDir };
 
 const usage = `Usage:
-  molmoscope ask --model DIR (--image FILE [--image FILE …] | --video FILE) "question"
+  molmoscope ask [--model DIR] (--image FILE [--image FILE …] | --video FILE) "question"
                  [--ep cpu|webgpu|cuda] [--max-new-tokens N] [--seed S] [--temperature T] [--top-p P]
                  [--repetition-penalty R] [--repeat-guard N] [--frames N] [--style STYLE]
                  [--stream] [--stream-every N] [--json]
@@ -21,6 +22,7 @@ const usage = `Usage:
       --stream prints the answer as it is generated, in chunks of --stream-every tokens (default 16; each chunk
       moves the KV cache through host memory once, so larger chunks cost less). With --json the partial texts go
       to stderr as {"partial":text} lines and stdout keeps the one final JSON object.
+      Model: --model DIR, else $MOLMOSCOPE_MODEL, else the default model (molmoscope model list / use).
       Cache: $MOLMOSCOPE_CACHE (default ~/.cache/molmoscope) holds compiled graphs and converted weights.
 `;
 
@@ -35,7 +37,7 @@ export const askCommand: Command = {
       'top-p': { type: 'string' }, 'repetition-penalty': { type: 'string' }, 'repeat-guard': { type: 'string' }, frames: { type: 'string' }, style: { type: 'string' },
       stream: { type: 'boolean' }, 'stream-every': { type: 'string' }, json: { type: 'boolean' },
     });
-    if (!values.model) throw new AppError('INVALID_INPUT', `--model DIR is required\n${usage}`);
+    const modelDir = modelDirFlag(values.model, io);
     const images = values.image ?? [];
     if ((images.length > 0) === (values.video !== undefined)) throw new AppError('INVALID_INPUT', 'give either --image (one or more) or --video');
     if (positionals.length !== 1) throw new AppError('INVALID_INPUT', 'give exactly one question (quote it)');
@@ -46,7 +48,7 @@ export const askCommand: Command = {
     const repetitionPenalty = numberFlag('repetition-penalty', values['repetition-penalty'], { min: 0 }) ?? 1;
     const repeatGuard = numberFlag('repeat-guard', values['repeat-guard'], { integer: true, min: 0 }) ?? 4;
     const frames = numberFlag('frames', values.frames, { integer: true, min: 2 });
-    const dir = resolve(io.cwd, values.model);
+    const dir = modelDir;
     const streamEvery = numberFlag('stream-every', values['stream-every'], { integer: true, min: 1 });
     if (streamEvery !== undefined && !values.stream) throw new AppError('INVALID_INPUT', '--stream-every needs --stream');
     let shown = '';

@@ -18,7 +18,7 @@ const usage = `Usage:
       Caption every window of the ready recordings with Molmo2 (default tier: ${DEFAULT_TIER}; window 63.5 s, overlap 8 s)
       so they can be searched. The job is stored in the library: Ctrl-C or a crash leaves it resumable, and running
       the same command again continues an unfinished job of the same model and tier where it stopped.
-      --model DIR   Molmo2 checkpoint (default: $MOLMOSCOPE_MODEL)
+      --model DIR   Molmo2 checkpoint (default: $MOLMOSCOPE_MODEL, else the default model: molmoscope model use)
       --json        one JSON line per progress event ({"event":"job.progress",…}), then {"event":"summary",…}
       Exit code: 0 done, 1 failed, 3 paused or cancelled (resumable: run it again).
 `;

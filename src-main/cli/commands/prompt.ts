@@ -1,6 +1,7 @@
 // `molmoscope prompt`: builds the exact Molmo2 model input for images or a video and a question, and reports it.
 // Shows token counts and types and the prompt text with <im_patch> runs collapsed; no model math runs.
 import { resolve } from 'node:path';
+import { modelDirFlag } from '../model-flag.js';
 import { AppError } from '../../api/errors.js';
 import { loadCheckpoint } from '../../core/molmo2/checkpoint/load.js';
 import { loadTokenizer } from '../../core/molmo2/tokenizer/tokenizer.js';
@@ -11,7 +12,7 @@ import type { Molmo2Checkpoint } from '../../core/molmo2/checkpoint/load.js';
 import { numberFlag, parseFlags, printJson, type Command } from '../command.js';
 
 const usage = `Usage:
-  molmoscope prompt --model DIR (--image FILE [--image FILE …] | --video FILE) "question" [--style STYLE] [--frames N] [--json]
+  molmoscope prompt [--model DIR] (--image FILE [--image FILE …] | --video FILE) "question" [--style STYLE] [--frames N] [--json]
       Build the model input exactly as the reference processor would (chat template, visual tokens, BOS, token
       types, pixels, pooling) and print its summary: token count, token types, the text with patches collapsed.
       --style   a data-formatter style for the question (e.g. vqa2 → "vqa2: " prefix; demo styles add none)
@@ -44,12 +45,11 @@ export const promptCommand: Command = {
       model: { type: 'string' }, image: { type: 'string', multiple: true }, video: { type: 'string' },
       style: { type: 'string' }, frames: { type: 'string' }, json: { type: 'boolean' },
     });
-    if (!values.model) throw new AppError('INVALID_INPUT', `--model DIR is required\n${usage}`);
     const images = values.image ?? [];
     if ((images.length > 0) === (values.video !== undefined)) throw new AppError('INVALID_INPUT', 'give either --image (one or more) or --video');
     if (positionals.length !== 1) throw new AppError('INVALID_INPUT', 'give exactly one question (quote it)');
     const frames = numberFlag('frames', values.frames, { integer: true, min: 2 });
-    const dir = resolve(io.cwd, values.model);
+    const dir = modelDirFlag(values.model, io);
     const ck = await loadCheckpoint(dir);
     const tok = await loadTokenizer(dir);
     const common = { checkpoint: ck, tokenizer: tok, question: positionals[0], style: values.style, signal };

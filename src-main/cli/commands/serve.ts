@@ -15,7 +15,7 @@ const usage = `Usage:
       --port N        TCP port (default: a free port)
       --host H        127.0.0.1 (default) or localhost; anything else is refused
       --renderer DIR  built renderer to serve (default: dist-renderer/ of the app)
-      --model DIR     Molmo2 checkpoint for indexing, counting and tracking (default: $MOLMOSCOPE_MODEL)
+      --model DIR     Molmo2 checkpoint for indexing, counting and tracking (default: $MOLMOSCOPE_MODEL, else the default model)
       --ep NAME       execution provider (default: best available, cuda → webgpu → cpu)
       --library DB    open (or create) this library file at start
       --json          print {"url","openUrl","port","token"} as one JSON line instead of text

@@ -9,6 +9,7 @@ import { appHandlers } from './app.js';
 import { libraryHandlers } from './library.js';
 import { mediaHandlers } from './media.js';
 import { analyticsHandlers } from './analytics.js';
+import { modelsHandlers } from './models.js';
 import type { Handler, HandlerMap } from './types.js';
 
 /** Every handler, by operation name; areas add their map here (one import, one spread). */
@@ -17,6 +18,7 @@ export const handlers: HandlerMap = {
   ...libraryHandlers,
   ...mediaHandlers,
   ...analyticsHandlers,
+  ...modelsHandlers,
 };
 
 export interface Dispatcher {

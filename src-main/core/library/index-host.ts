@@ -3,7 +3,7 @@
 import { AppError } from '../../api/errors.js';
 import { seconds } from '../../api/units.js';
 import type { CoreContext } from '../context.js';
-import { configuredModelDir, modelSession } from '../molmo2/model-host.js';
+import { configuredModelDir, modelSession, NO_MODEL_MESSAGE } from '../molmo2/model-host.js';
 import type { PromptKind } from './captioner.js';
 import { indexJobExecutor, queueIndexJob, type IndexJobParams } from './index-job.js';
 import type { Job, JobExecutor } from './jobs.js';
@@ -26,7 +26,7 @@ export interface IndexRequest {
 /** The model id the configured checkpoint captions under; MODEL_INVALID when none is configured. */
 export function configuredModelId(ctx: CoreContext): string {
   const dir = configuredModelDir(ctx);
-  if (!dir) throw new AppError('MODEL_INVALID', 'No Molmo2 checkpoint is configured: start with --model DIR (or set MOLMOSCOPE_MODEL) to index.');
+  if (!dir) throw new AppError('MODEL_INVALID', NO_MODEL_MESSAGE);
   return checkpointIdentity(dir);
 }
 

@@ -4,9 +4,13 @@ import { resolve } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import type { CoreContext } from '../context.js';
 import { modelCacheDir } from '../platform/model-cache.js';
+import { defaultModelDir } from '../models/registry.js';
 import { Molmo2Session } from './session.js';
 
 const DIR_KEY = 'molmo2.modelDir';
+/** What to tell a user who has no model yet. */
+export const NO_MODEL_MESSAGE =
+  'No Molmo2 model is chosen: run `molmoscope model download molmo2-4b` (or `model add <dir>`, then `model use <id>`), or pass --model DIR (or set MOLMOSCOPE_MODEL).';
 const PROVIDER_KEY = 'molmo2.provider';
 const SESSION_KEY = 'molmo2.session';
 
@@ -20,10 +24,10 @@ export async function configureModel(ctx: CoreContext, modelDir: string, provide
   if (changed) await closeModel(ctx);
 }
 
-/** The configured checkpoint directory: set by the host (`--model`), else $MOLMOSCOPE_MODEL, else null. */
+/** The configured checkpoint: set by the host (`--model`), else $MOLMOSCOPE_MODEL, else the default model, else null. */
 export function configuredModelDir(ctx: CoreContext): string | null {
-  const d = (ctx.state.get(DIR_KEY) as string | undefined) ?? ctx.env.MOLMOSCOPE_MODEL;
-  return d ? resolve(d) : null;
+  const d = (ctx.state.get(DIR_KEY) as string | undefined) ?? (ctx.env.MOLMOSCOPE_MODEL || undefined);
+  return d ? resolve(d) : defaultModelDir(ctx.paths.models);
 }
 
 /** The shared session, opened on first use (engine status events go to the UI). MODEL_INVALID without a model. */
@@ -32,7 +36,7 @@ export function modelSession(ctx: CoreContext): Promise<Molmo2Session> {
   if (existing) return existing;
   const dir = configuredModelDir(ctx);
   if (!dir) {
-    return Promise.reject(new AppError('MODEL_INVALID', 'No Molmo2 checkpoint is configured: pass --model DIR (or set MOLMOSCOPE_MODEL).'));
+    return Promise.reject(new AppError('MODEL_INVALID', NO_MODEL_MESSAGE));
   }
   const provider = (ctx.state.get(PROVIDER_KEY) as string | undefined) ?? ctx.env.MOLMOSCOPE_EP;
   ctx.emit('engine.status', { state: 'loading', provider: provider ?? null, message: dir });

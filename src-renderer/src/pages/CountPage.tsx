@@ -11,6 +11,7 @@ import { ExportBar } from '../components/analytics/ExportBar.js';
 import { fmtTime, useOpenLibrary, useRecordings, useRunJob, useRunResult } from '../components/analytics/use-analytics.js';
 import type { CountResultDto } from '../../../src-main/api/ops/analytics.js';
 import './analytics.css';
+import { ActiveModel } from '../components/ActiveModel.js';
 
 type Sighting = CountResultDto['instances'][number]['evidence'][number];
 
@@ -46,6 +47,7 @@ export function CountPage({ api }: { api: MolmoscopeBridge }) {
 
   return (
     <div className="stack analytics" data-testid="page-count">
+      <ActiveModel api={api} />
       {library === null && <p className="card muted" data-testid="no-library">No library is open: open or create one on the Library page (or start with <code>--library DB</code>), import recordings, then count here.</p>}
       <RunPanel kind="count" recordings={recordings} running={job.jobId !== null} progress={job.progress} error={job.error ?? recError}
         runs={runs} runId={runId} onRun={run} onCancel={() => void job.cancel()} onPick={pick}>

@@ -9,6 +9,7 @@ import { LivePartial } from '../components/LivePartial.js';
 import { JobProgress, type JobState } from '../components/JobProgress.js';
 import { clock, fileName } from '../components/format.js';
 import { pathsFromDrop, pathsFromText } from '../components/import-paths.js';
+import { ActiveModel } from '../components/ActiveModel.js';
 
 type ImportSummary = { counts: Record<string, number>; rejected: Array<{ path: string; code?: string; reason?: string }> };
 
@@ -149,6 +150,7 @@ export function LibraryPage({ api }: { api: MolmoscopeBridge }) {
   const ready = recs.filter((r) => r.status === 'ready');
   return (
     <div className={`stack${dragging ? ' dropping' : ''}`} data-testid="page-library" onDragOver={onDragOver} onDragLeave={() => setDragging(false)} onDrop={onDrop}>
+      <ActiveModel api={api} />
       <section className="card">
         <h2>Library file</h2>
         <p className="muted small">Add folders of video to a library: one SQLite file holding your recordings, their captions and jobs.</p>

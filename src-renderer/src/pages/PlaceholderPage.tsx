@@ -2,7 +2,7 @@
 import type { SectionId } from '../sections.js';
 
 /** Sections whose page is not built yet. */
-export type PlaceholderSection = Exclude<SectionId, 'library' | 'search' | 'count' | 'track' | 'settings'>;
+export type PlaceholderSection = Exclude<SectionId, 'library' | 'search' | 'count' | 'track' | 'models' | 'settings'>;
 
 const COMING: Record<PlaceholderSection, { title: string; items: string[] }> = {
   finetune: {

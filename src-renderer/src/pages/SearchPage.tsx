@@ -7,6 +7,7 @@ import type { MomentDto } from '../../../src-main/api/ops/library.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { VideoPlayer, type VideoPlayerHandle } from '../components/VideoPlayer.js';
 import { clock, fileName } from '../components/format.js';
+import { ActiveModel } from '../components/ActiveModel.js';
 
 /** The snippet with the search's «…» markers as <mark> (text only, never HTML). */
 function Snippet({ text }: { text: string }) {
@@ -55,6 +56,7 @@ export function SearchPage({ api }: { api: MolmoscopeBridge }) {
 
   return (
     <div className="stack" data-testid="page-search">
+      <ActiveModel api={api} />
       <form className="card" onSubmit={(e) => void submit(e)}>
         <h2>Search your footage</h2>
         <div className="row">

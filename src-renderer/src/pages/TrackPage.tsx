@@ -18,6 +18,7 @@ import { laneColor } from '../components/timeline/timeline-draw.js';
 import type { EditDto } from '../../../src-main/api/ops/analytics.js';
 import type { ApiError } from '../../../src-main/api/errors.js';
 import './analytics.css';
+import { ActiveModel } from '../components/ActiveModel.js';
 
 /** The Track page. */
 export function TrackPage({ api }: { api: MolmoscopeBridge }) {
@@ -56,6 +57,7 @@ export function TrackPage({ api }: { api: MolmoscopeBridge }) {
   };
   return (
     <div className="stack analytics" data-testid="page-track">
+      <ActiveModel api={api} />
       {library === null && <p className="card muted" data-testid="no-library">No library is open: open or create one on the Library page (or start with <code>--library DB</code>), import recordings, then track here.</p>}
       <RunPanel kind="track" recordings={recordings} running={job.jobId !== null} progress={job.progress} error={job.error ?? recError}
         runs={runs} runId={runId} onRun={run} onCancel={() => void job.cancel()} onPick={(id) => { setRunId(id); setSelected(null); }}>
