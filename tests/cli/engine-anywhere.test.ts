@@ -1,0 +1,62 @@
+// The engine starts from an installed app: `molmoscope ask` run from a folder outside the checkout answers on the
+// tiny checkpoint, never writes into the checkpoint folder (derived files go to the cache by identity), and the
+// derived files go with removeDerivedFiles.
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { after, test } from 'node:test';
+import { checkpointIdentity, modelCacheDir, removeDerivedFiles } from '../../src-main/core/platform/model-cache.js';
+import { scratchDir, tinyCheckpoint } from '../helpers/tiny.js';
+import { runBin } from '../helpers/cli-process.js';
+import { folderSnapshot } from '../helpers/folder-snapshot.js';
+
+const outside = mkdtempSync(join(tmpdir(), 'molmoscope-cwd-'));
+after(() => rmSync(outside, { recursive: true, force: true }));
+
+function png(dir: string): string {
+  const file = join(dir, 'img.png');
+  const r = spawnSync(process.env.FFMPEG_BIN ?? 'ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=64x48', '-frames:v', '1', file]);
+  assert.equal(r.status, 0, r.stderr?.toString());
+  return file;
+}
+
+test('ask from a folder outside the checkout answers, and leaves the checkpoint folder exactly as it was', async () => {
+  const model = join(scratchDir('anywhere-model'), 'tiny');
+  cpSync(tinyCheckpoint({ seed: 5, shards: 2 }), model, { recursive: true });
+  const cache = scratchDir('anywhere-cache');
+  const before = folderSnapshot(model);
+  const r = await runBin(['ask', '--model', model, '--image', png(outside), 'What is this?', '--max-new-tokens', '3', '--ep', 'cpu', '--json'], {
+    cwd: outside,
+    env: { MOLMOSCOPE_CACHE: cache },
+  });
+  assert.equal(r.code, 0, `ask failed (${r.code}): ${r.err}`);
+  const answer = JSON.parse(r.out) as { tokens: number; provider: string };
+  assert.equal(answer.tokens, 3);
+  assert.equal(answer.provider, 'cpu');
+  assert.equal(r.leftover, false, `no process outlives ask: ${r.err}`);
+  assert.deepEqual(folderSnapshot(model), before, 'the checkpoint folder was written to');
+
+  // Graphs went to the cache folder of the checkpoint's identity; removing the checkpoint's derived files empties it.
+  const derived = modelCacheDir({ MOLMOSCOPE_CACHE: cache }, model);
+  assert.ok(readdirSync(join(derived, 'graphs')).some((f) => f.endsWith('.onnx')), 'graphs are in the identity folder');
+  assert.deepEqual(removeDerivedFiles({ MOLMOSCOPE_CACHE: cache }, model), [derived]);
+  assert.equal(existsSync(derived), false);
+});
+
+test('checkpoint identity: same for a moved copy, different after a shard is rewritten in place', () => {
+  const a = join(scratchDir('ident'), 'a');
+  cpSync(tinyCheckpoint({ seed: 5, shards: 2 }), a, { recursive: true, preserveTimestamps: true });
+  const id = checkpointIdentity(a);
+  const b = join(scratchDir('ident'), 'b');
+  cpSync(a, b, { recursive: true, preserveTimestamps: true });
+  assert.equal(checkpointIdentity(b), id, 'a copy with the same files and times is the same checkpoint');
+  // Same header, same size (a fine-tune written over the file): only the mtime tells.
+  const shard = join(b, 'model-00001-of-00002.safetensors');
+  utimesSync(shard, new Date(), new Date(Date.now() + 5000));
+  assert.notEqual(checkpointIdentity(b), id);
+  // Derived folders recorded for a checkpoint folder are found even when that folder is gone.
+  rmSync(b, { recursive: true });
+  assert.deepEqual(removeDerivedFiles({ MOLMOSCOPE_CACHE: scratchDir('ident-cache') }, b), []);
+});
