@@ -10,6 +10,8 @@ import { after, test } from 'node:test';
 import { checkpointIdentity, modelCacheDir, removeDerivedFiles } from '../../src-main/core/platform/model-cache.js';
 import { scratchDir, tinyCheckpoint } from '../helpers/tiny.js';
 import { runBin } from '../helpers/cli-process.js';
+import { runCli } from '../helpers/cli.js';
+import { startServeProcess } from '../helpers/serve-process.js';
 import { folderSnapshot } from '../helpers/folder-snapshot.js';
 
 const outside = mkdtempSync(join(tmpdir(), 'molmoscope-cwd-'));
@@ -43,6 +45,37 @@ test('ask from a folder outside the checkout answers, and leaves the checkpoint 
   assert.ok(readdirSync(join(derived, 'graphs')).some((f) => f.endsWith('.onnx')), 'graphs are in the identity folder');
   assert.deepEqual(removeDerivedFiles({ MOLMOSCOPE_CACHE: cache }, model), [derived]);
   assert.equal(existsSync(derived), false);
+});
+
+test('serve started from a folder outside the checkout runs an index job on the model through its engine', { timeout: 300_000 }, async () => {
+  const dir = scratchDir('anywhere-serve');
+  const clip = join(dir, 'clip.mp4');
+  const f = spawnSync(process.env.FFMPEG_BIN ?? 'ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=5', '-t', '2', '-pix_fmt', 'yuv420p', clip]);
+  assert.equal(f.status, 0, f.stderr?.toString());
+  const db = join(dir, 'library.db');
+  assert.equal((await runCli(['import', clip, '--library', db, '--json'])).code, 0);
+  const srv = await startServeProcess(['--model', tinyCheckpoint({ seed: 5 }), '--ep', 'cpu', '--library', db], { MOLMOSCOPE_CACHE: join(dir, 'cache') }, outside);
+  try {
+    const api = async <T,>(op: string, body: unknown): Promise<T> => {
+      const res = await fetch(`${srv.url}/api/${op}`, { method: 'POST', headers: { authorization: `Bearer ${srv.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const env = (await res.json()) as { ok: boolean; value?: T; error?: { code: string; message: string } };
+      assert.ok(env.ok, `${op}: ${env.error?.code} ${env.error?.message}`);
+      return env.value as T;
+    };
+    const job = await api<{ id: number }>('library.index', { windowLength: 2, overlap: 0.5 });
+    let status = '';
+    let detail = '';
+    for (let i = 0; i < 240 && !['done', 'failed', 'cancelled', 'paused'].includes(status); i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const jobs = (await api<{ jobs: { id: number; status: string; errorCode?: string | null; errorMessage?: string | null }[] }>('jobs.list', {})).jobs;
+      const j = jobs.find((x) => x.id === job.id);
+      status = j?.status ?? '';
+      detail = `${j?.errorCode ?? ''} ${j?.errorMessage ?? ''}`;
+    }
+    assert.equal(status, 'done', `index job ended ${status}: ${detail}`);
+  } finally {
+    await srv.stop();
+  }
 });
 
 test('checkpoint identity: same for a moved copy, different after a shard is rewritten in place', () => {
