@@ -85,6 +85,19 @@ test('an engine that cannot start answers ENGINE_START_FAILED with its own error
   }
 });
 
+test('an engine that never says it is up is stopped after the start timeout and reported', async () => {
+  const entry = join(scratchDir('silent-engine'), 'silent.cjs');
+  writeFileSync(entry, "process.on('message', () => {}); console.error('loading something slow');");
+  let pid: number | undefined;
+  const eng = new EngineClient(async () => {
+    const p = forkEngine(entry, { cwd: outside });
+    pid = p.pid;
+    return p;
+  }, 1500);
+  await assert.rejects(eng.stats(), (e: unknown) => e instanceof AppError && e.code === 'ENGINE_START_FAILED' && /did not say it was ready within 1.5 s/.test(e.message));
+  assert.ok(pid !== undefined && gone(pid), `engine ${pid} is gone`);
+});
+
 test('bad Node arguments for the engine are reported as they are', async () => {
   const eng = new EngineClient(async () => forkEngine(resolve('package.json'), { execArgv: ['--no-such-node-flag'], cwd: outside }));
   await assert.rejects(eng.stats(), (e: unknown) => e instanceof AppError && e.code === 'ENGINE_START_FAILED' && /--no-such-node-flag/.test(e.message));

@@ -16,6 +16,8 @@ type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K>
 interface Child {
   proc: EngineProcess;
   ready: boolean;
+  /** Settles when the engine says it is up (resolves) or exits first (rejects with why). */
+  started: Promise<void>;
   loaded: boolean;
   exited: boolean;
   stderrTail: string;
@@ -36,8 +38,14 @@ export class EngineClient {
   starts = 0;
   onProgress?: (stage: string, done: number, total: number) => void;
 
-  /** `launch` starts an engine process (default: fork the built engine entry under this Node). */
-  constructor(private readonly launch: EngineLauncher = nodeEngineLauncher()) {}
+  /**
+   * `launch` starts an engine process (default: fork the built engine entry under this Node); an engine that has not
+   * said it is up within `startTimeoutMs` is stopped and reported as ENGINE_START_FAILED.
+   */
+  constructor(
+    private readonly launch: EngineLauncher = nodeEngineLauncher(),
+    private readonly startTimeoutMs = 120_000,
+  ) {}
 
   /** Pid of the running engine, if any. */
   get pid(): number | undefined {
@@ -52,14 +60,32 @@ export class EngineClient {
       if (err instanceof AppError) throw err;
       throw new AppError('ENGINE_START_FAILED', `the engine could not be started: ${(err as Error).message ?? String(err)}`);
     }
-    const child: Child = { proc, ready: false, loaded: false, exited: false, stderrTail: '' };
+    let up!: () => void;
+    let down!: (e: Error) => void;
+    const child: Child = { proc, ready: false, started: new Promise((res, rej) => ((up = res), (down = rej))), loaded: false, exited: false, stderrTail: '' };
     this.starts++;
     proc.onStderr((text) => {
       child.stderrTail = (child.stderrTail + text).slice(-8000);
     });
-    proc.onMessage((m) => this.onMessage(child, m));
-    proc.onExit((code, sig) => this.onExit(child, code, sig));
+    proc.onMessage((m) => {
+      if ('event' in m && m.event === 'ready') up();
+      this.onMessage(child, m);
+    });
+    proc.onExit((code, sig) => {
+      down(exitError(child, code, sig));
+      this.onExit(child, code, sig);
+    });
     this.child = child;
+    // Requests wait for 'ready': a message posted before the engine listens could be dropped by the transport.
+    const timer = setTimeout(() => {
+      child.stderrTail += `\n(the engine did not say it was ready within ${this.startTimeoutMs / 1000} s; it was stopped)`;
+      proc.kill();
+    }, this.startTimeoutMs);
+    try {
+      await child.started;
+    } finally {
+      clearTimeout(timer);
+    }
     return child;
   }
 
