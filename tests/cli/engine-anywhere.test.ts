@@ -2,12 +2,13 @@
 // tiny checkpoint, never writes into the checkpoint folder (derived files go to the cache by identity), and the
 // derived files go with removeDerivedFiles.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { after, test } from 'node:test';
-import { checkpointIdentity, modelCacheDir, removeDerivedFiles } from '../../src-main/core/platform/model-cache.js';
+import { checkpointIdentity, modelCacheDir, recordDerivedSource, removeDerivedFiles } from '../../src-main/core/platform/model-cache.js';
 import { scratchDir, tinyCheckpoint } from '../helpers/tiny.js';
 import { runBin } from '../helpers/cli-process.js';
 import { runCli } from '../helpers/cli.js';
@@ -89,7 +90,26 @@ test('checkpoint identity: same for a moved copy, different after a shard is rew
   const shard = join(b, 'model-00001-of-00002.safetensors');
   utimesSync(shard, new Date(), new Date(Date.now() + 5000));
   assert.notEqual(checkpointIdentity(b), id);
-  // Derived folders recorded for a checkpoint folder are found even when that folder is gone.
-  rmSync(b, { recursive: true });
-  assert.deepEqual(removeDerivedFiles({ MOLMOSCOPE_CACHE: scratchDir('ident-cache') }, b), []);
+});
+
+test('removeDerivedFiles: the current identity, older identities recorded for the folder, the path-keyed folder of earlier versions; nothing else', () => {
+  const env = { MOLMOSCOPE_CACHE: scratchDir('remove-cache') };
+  const model = join(scratchDir('remove'), 'm');
+  cpSync(tinyCheckpoint({ seed: 5, shards: 2 }), model, { recursive: true });
+  const root = join(env.MOLMOSCOPE_CACHE, 'models');
+  const current = modelCacheDir(env, model);
+  const older = join(root, 'older-identity');
+  const legacy = join(root, createHash('sha256').update(model).digest('hex').slice(0, 16));
+  const other = join(root, 'another-checkpoint');
+  recordDerivedSource(current, model);
+  recordDerivedSource(older, model);
+  recordDerivedSource(other, join(model, '..', 'another'));
+  mkdirSync(legacy, { recursive: true });
+  assert.deepEqual(removeDerivedFiles(env, model).sort(), [current, older, legacy].sort());
+  assert.ok(existsSync(other), 'another checkpoint keeps its derived files');
+  // Found by the recorded source even after the checkpoint folder is gone.
+  recordDerivedSource(older, model);
+  rmSync(model, { recursive: true });
+  assert.deepEqual(removeDerivedFiles(env, model), [older]);
+  assert.deepEqual(removeDerivedFiles({ MOLMOSCOPE_CACHE: scratchDir('empty-cache') }, model), []);
 });

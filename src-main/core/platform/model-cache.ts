@@ -97,15 +97,16 @@ export function recordDerivedSource(cacheDir: string, modelDir: string): void {
 }
 
 /**
- * Deletes every derived folder of a checkpoint: the one of its current identity and any recorded as derived from the
- * same folder (older identities, before an edit). Works when the checkpoint folder is already gone. Returns the
- * folders removed.
+ * Deletes every derived folder of a checkpoint: the one of its current identity, any recorded as derived from the
+ * same folder (older identities, before an edit), and the folder earlier versions keyed by the path. Works when the
+ * checkpoint folder is already gone. Returns the folders removed.
  */
 export function removeDerivedFiles(env: NodeJS.ProcessEnv, modelDir: string): string[] {
   const root = modelCacheRoot(env);
   if (!existsSync(root)) return [];
   const wanted = new Set([resolve(modelDir), realOr(modelDir)]);
   const current = existsSync(modelDir) ? modelCacheDir(env, modelDir) : null;
+  const legacy = join(root, createHash('sha256').update(resolve(modelDir)).digest('hex').slice(0, 16));
   const removed: string[] = [];
   for (const name of readdirSync(root)) {
     const dir = join(root, name);
@@ -115,7 +116,7 @@ export function removeDerivedFiles(env: NodeJS.ProcessEnv, modelDir: string): st
     } catch {
       source = undefined;
     }
-    if (dir === current || (source !== undefined && wanted.has(source))) {
+    if (dir === current || dir === legacy || (source !== undefined && wanted.has(source))) {
       rmSync(dir, { recursive: true, force: true });
       removed.push(dir);
     }
