@@ -1,7 +1,8 @@
 // Where the app keeps a checkpoint's derived files (compiled graphs, converted weights): one folder per checkpoint
 // IDENTITY under <cache>/models, never inside the checkpoint folder (it may be a Hugging Face cache snapshot).
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, realpathSync } from 'node:fs';
+import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { resolveAppPaths } from './paths.js';
 

@@ -3,7 +3,8 @@
 // ENGINE_START_FAILED with the engine's own error, cancels by killing, restarts on demand.
 // An out-of-memory answer also retires the engine: its arenas stay grown and fragmented, so the next call starts fresh.
 import { AppError } from '../../../api/errors.js';
-import { OUT_OF_MEMORY, type EngineReply, type EngineRequest, type EngineStats, type GenerateReply, type LoadParams, type VisionReply } from './protocol.js';
+import { OUT_OF_MEMORY } from './protocol.js';
+import type { EngineReply, EngineRequest, EngineStats, GenerateReply, LoadParams, VisionReply } from './protocol.js';
 import type { GenerateRequest } from './runtime.js';
 import type { EngineLauncher, EngineProcess } from './engine-process.js';
 import { nodeEngineLauncher } from './engine-launcher.js';
@@ -62,7 +63,8 @@ export class EngineClient {
     }
     let up!: () => void;
     let down!: (e: Error) => void;
-    const child: Child = { proc, ready: false, started: new Promise((res, rej) => ((up = res), (down = rej))), loaded: false, exited: false, stderrTail: '' };
+    const started = new Promise<void>((res, rej) => ((up = res), (down = rej)));
+    const child: Child = { proc, ready: false, started, loaded: false, exited: false, stderrTail: '' };
     this.starts++;
     proc.onStderr((text) => {
       child.stderrTail = (child.stderrTail + text).slice(-8000);

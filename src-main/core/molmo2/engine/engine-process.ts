@@ -1,5 +1,6 @@
 // The engine process as the app sees it: a transport (send, replies, stderr, exit) that the host provides.
-// Node hosts fork the built engine entry (here); the Electron host starts it as a utilityProcess (electron/engine-process.ts).
+// Node hosts fork the built engine entry (here); the Electron host starts it as a utilityProcess
+// (electron/engine-process.ts).
 import { fork } from 'node:child_process';
 import type { EngineReply, EngineRequest } from './protocol.js';
 
@@ -19,8 +20,15 @@ export interface EngineProcess {
 /** Starts one engine process: the platform capability a host passes in (house rule 2). */
 export type EngineLauncher = () => Promise<EngineProcess>;
 
-/** Forks `entry` under this Node (structured-clone IPC, so typed arrays pass as they are); `cwd` defaults to the entry's. */
-export function forkEngine(entry: string, opts: { execArgv?: string[]; cwd?: string; env?: NodeJS.ProcessEnv } = {}): EngineProcess {
+/** Options of a forked engine: Node flags, working directory and environment (default: this process's). */
+export interface ForkOptions {
+  execArgv?: string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Forks `entry` under this Node (structured-clone IPC, so typed arrays pass as they are). */
+export function forkEngine(entry: string, opts: ForkOptions = {}): EngineProcess {
   const child = fork(entry, [], {
     execArgv: opts.execArgv ?? [],
     serialization: 'advanced',
