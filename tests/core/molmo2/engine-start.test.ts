@@ -98,6 +98,20 @@ test('an engine that never says it is up is stopped after the start timeout and 
   assert.ok(pid !== undefined && gone(pid), `engine ${pid} is gone`);
 });
 
+test('an engine killed from outside while it starts is a crash (ENGINE_CRASHED: the next start may work), not a failed start', async () => {
+  const entry = join(scratchDir('killed-engine'), 'slow.cjs');
+  writeFileSync(entry, "process.on('message', () => {});");
+  let pid: number | undefined;
+  const eng = new EngineClient(async () => {
+    const p = forkEngine(entry, { cwd: outside });
+    pid = p.pid;
+    setTimeout(() => process.kill(p.pid!, 'SIGKILL'), 300);
+    return p;
+  });
+  await assert.rejects(eng.stats(), (e: unknown) => e instanceof AppError && e.code === 'ENGINE_CRASHED' && /signal SIGKILL/.test(e.message));
+  assert.ok(pid !== undefined && gone(pid));
+});
+
 test('bad Node arguments for the engine are reported as they are', async () => {
   const eng = new EngineClient(async () => forkEngine(resolve('package.json'), { execArgv: ['--no-such-node-flag'], cwd: outside }));
   await assert.rejects(eng.stats(), (e: unknown) => e instanceof AppError && e.code === 'ENGINE_START_FAILED' && /--no-such-node-flag/.test(e.message));

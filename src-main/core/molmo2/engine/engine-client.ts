@@ -21,6 +21,8 @@ interface Child {
   started: Promise<void>;
   loaded: boolean;
   exited: boolean;
+  /** The client stopped it for not saying it was up in time. */
+  startTimedOut: boolean;
   stderrTail: string;
 }
 
@@ -64,7 +66,7 @@ export class EngineClient {
     let up!: () => void;
     let down!: (e: Error) => void;
     const started = new Promise<void>((res, rej) => ((up = res), (down = rej)));
-    const child: Child = { proc, ready: false, started, loaded: false, exited: false, stderrTail: '' };
+    const child: Child = { proc, ready: false, started, loaded: false, exited: false, startTimedOut: false, stderrTail: '' };
     this.starts++;
     proc.onStderr((text) => {
       child.stderrTail = (child.stderrTail + text).slice(-8000);
@@ -80,6 +82,7 @@ export class EngineClient {
     this.child = child;
     // Requests wait for 'ready': a message posted before the engine listens could be dropped by the transport.
     const timer = setTimeout(() => {
+      child.startTimedOut = true;
       child.stderrTail += `\n(the engine did not say it was ready within ${this.startTimeoutMs / 1000} s; it was stopped)`;
       proc.kill();
     }, this.startTimeoutMs);
@@ -205,12 +208,16 @@ export class EngineClient {
   }
 }
 
-/** The error pending calls get when the engine exits on its own: a failed start, an out-of-memory death or a crash. */
+/**
+ * The error pending calls get when the engine exits on its own: a failed start (it exited by itself, or was stopped
+ * for not starting in time, before saying it was up), an out-of-memory death, or a crash (a signal from outside —
+ * the OOM killer, a driver fault, a user's kill — also while starting: the next start may well work).
+ */
 function exitError(child: Child, code: number | null, sig: string | null): AppError {
   const how = `code ${code}, signal ${sig}`;
   const said = exitSummary(child.stderrTail);
   const details = child.stderrTail ? { stderr: child.stderrTail.slice(-2000) } : undefined;
-  if (!child.ready) {
+  if (!child.ready && (sig === null || child.startTimedOut)) {
     return new AppError('ENGINE_START_FAILED', `the engine process exited before it started (${how})${said ? `: ${said}` : ''}`, details);
   }
   if (OUT_OF_MEMORY.test(child.stderrTail)) {
