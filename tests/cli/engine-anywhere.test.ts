@@ -79,6 +79,23 @@ test('serve started from a folder outside the checkout runs an index job on the 
   }
 });
 
+test('model remove takes the derived files of the checkpoint with it, and leaves a folder added in place untouched', async () => {
+  const home = scratchDir('remove-home');
+  const env = { ...process.env, MOLMOSCOPE_HOME: home, MOLMOSCOPE_CACHE: join(home, 'cache') };
+  const model = join(scratchDir('remove-added'), 'tiny');
+  cpSync(tinyCheckpoint({ seed: 5 }), model, { recursive: true });
+  const before = folderSnapshot(model);
+  assert.equal((await runCli(['model', 'add', model, '--id', 't'], { env })).code, 0);
+  const asked = await runCli(['ask', '--image', png(outside), 'What?', '--max-new-tokens', '2', '--ep', 'cpu', '--json'], { env });
+  assert.equal(asked.code, 0, asked.err);
+  const derived = modelCacheDir(env, model);
+  assert.ok(existsSync(join(derived, 'graphs')), 'ask on the default model compiled into its identity folder');
+  const removed = await runCli(['model', 'remove', 't'], { env });
+  assert.equal(removed.code, 0, removed.err);
+  assert.equal(existsSync(derived), false, 'derived files removed with the model');
+  assert.deepEqual(folderSnapshot(model), before, 'the added folder is untouched');
+});
+
 test('checkpoint identity: same for a moved copy, different after a shard is rewritten in place', () => {
   const a = join(scratchDir('ident'), 'a');
   cpSync(tinyCheckpoint({ seed: 5, shards: 2 }), a, { recursive: true, preserveTimestamps: true });
