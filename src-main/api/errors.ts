@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   PROMPT_TOO_LONG: 'The prompt does not fit the model context.',
   PROVIDER_UNAVAILABLE: 'The requested onnxruntime execution provider is not available.',
   ENGINE_CRASHED: 'The engine process died; it has been restarted.',
+  ENGINE_START_FAILED: 'The engine process could not start; the message carries its own error (code and text).',
   ENGINE_FAILED: 'onnxruntime reported an error while running a graph.',
   GPU_OOM: 'The GPU ran out of memory.',
   CANCELLED: 'The operation was cancelled.',

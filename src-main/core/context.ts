@@ -1,6 +1,7 @@
 // The core's runtime context: platform capabilities passed in by the host (paths, logger, clock, events).
 // Hosts (CLI, serve, Electron) build one CoreContext and hand it to the operation handlers.
 import type { EventName, EventPayload } from '../api/contract.js';
+import type { EngineLauncher } from './molmo2/engine/engine-process.js';
 
 export interface Logger {
   debug(msg: string, data?: unknown): void;
@@ -32,6 +33,8 @@ export interface CoreContext {
   env: NodeJS.ProcessEnv;
   /** Publishes an event to every subscribed UI. */
   emit: EventSink;
+  /** Starts the Molmo2 engine process (Electron: a utilityProcess); absent → fork the built engine entry under Node. */
+  engine?: EngineLauncher;
   /** Per-context state that areas keep between calls (e.g. the open library); keyed by area name. */
   state: Map<string, unknown>;
 }

@@ -12,13 +12,14 @@ import { createMainWindow, guardAllWebContents, hardenSession } from './window.j
 import { broadcastEvents, registerDialogIpc, registerIpc } from './ipc.js';
 import { serveMedia } from './media-protocol.js';
 import { useElectronSqlite } from './native-binding.js';
+import { utilityEngineLauncher } from './engine-process.js';
 
 registerAppSchemes();
 app.enableSandbox();
 guardAllWebContents();
 
 const root = appRoot() ?? app.getAppPath();
-const ctx = createCoreContext({ host: 'electron', emit: broadcastEvents });
+const ctx = createCoreContext({ host: 'electron', emit: broadcastEvents, engine: utilityEngineLauncher() });
 const sqliteWarning = useElectronSqlite(root);
 if (sqliteWarning) ctx.logger.warn(sqliteWarning);
 let shuttingDown = false;

@@ -13,12 +13,13 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-/** Runs `node bin/molmoscope.mjs serve --json --port 0 …extra` with MOLMOSCOPE_HOME in a scratch dir. */
-export function startServeProcess(extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
+/** Runs `node bin/molmoscope.mjs serve --json --port 0 …extra` with MOLMOSCOPE_HOME in a scratch dir (in `cwd` if given). */
+export function startServeProcess(extra: string[] = [], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<ServeProcess> {
   const home = scratchDir('serve-home');
   const child = spawn(process.execPath, [resolve('bin/molmoscope.mjs'), 'serve', '--json', '--port', '0', ...extra], {
     env: { ...process.env, MOLMOSCOPE_HOME: home, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(cwd ? { cwd } : {}),
   });
   const stop = () =>
     new Promise<void>((r) => {

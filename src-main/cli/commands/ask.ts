@@ -23,7 +23,8 @@ const usage = `Usage:
       moves the KV cache through host memory once, so larger chunks cost less). With --json the partial texts go
       to stderr as {"partial":text} lines and stdout keeps the one final JSON object.
       Model: --model DIR, else $MOLMOSCOPE_MODEL, else the default model (molmoscope model list / use).
-      Cache: $MOLMOSCOPE_CACHE (default ~/.cache/molmoscope) holds compiled graphs and converted weights.
+      Cache: $MOLMOSCOPE_CACHE (default: the app cache) holds compiled graphs and converted weights, one folder per
+      checkpoint identity; the model folder is only read.
 `;
 
 export const askCommand: Command = {

@@ -5,7 +5,7 @@ import { basename, join, relative, resolve, isAbsolute } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import { loadCheckpoint } from '../molmo2/checkpoint/load.js';
 import { variantOf } from '../molmo2/checkpoint/config.js';
-import { modelCacheDir } from '../platform/model-cache.js';
+import { removeDerivedFiles } from '../platform/model-cache.js';
 import { downloadingPid } from './lock.js';
 import { isCommit, isModelId, isRepoId } from './names.js';
 import { catalogueEntry } from './source.js';
@@ -67,7 +67,8 @@ export function removeModel(modelsDir: string, key: string, env: NodeJS.ProcessE
   const pid = m.source === 'hub' ? downloadingPid(m.dir) : null;
   if (pid !== null) throw new AppError('JOB_CONFLICT', `${m.id} is being downloaded (process ${pid}): pause or cancel that download first`);
   forgetModel(modelsDir, m.id, true);
-  rmSync(modelCacheDir(env, m.dir), { recursive: true, force: true });
+  // After the download's files are gone: derived folders are found by the source they recorded, not by identity.
+  removeDerivedFiles(env, m.dir);
   return m;
 }
 

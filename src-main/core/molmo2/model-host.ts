@@ -6,6 +6,7 @@ import type { CoreContext } from '../context.js';
 import { modelCacheDir } from '../platform/model-cache.js';
 import { defaultModelDir } from '../models/registry.js';
 import { Molmo2Session } from './session.js';
+import { nodeEngineLauncher } from './engine/engine-launcher.js';
 
 const DIR_KEY = 'molmo2.modelDir';
 /** What to tell a user who has no model yet. */
@@ -40,7 +41,8 @@ export function modelSession(ctx: CoreContext): Promise<Molmo2Session> {
   }
   const provider = (ctx.state.get(PROVIDER_KEY) as string | undefined) ?? ctx.env.MOLMOSCOPE_EP;
   ctx.emit('engine.status', { state: 'loading', provider: provider ?? null, message: dir });
-  const p = Molmo2Session.open({ modelDir: dir, cacheDir: modelCacheDir(ctx.env, dir), ...(provider ? { provider } : {}) }).then(
+  const launcher = ctx.engine ?? nodeEngineLauncher(ctx.env);
+  const p = Molmo2Session.open({ modelDir: dir, cacheDir: modelCacheDir(ctx.env, dir), launcher, ...(provider ? { provider } : {}) }).then(
     (s) => {
       // Graphs compile and load lazily (first vision/generate call): each stage reports loading, and its end ready.
       s.engine.onProgress = (stage, done, total) =>

@@ -10,6 +10,7 @@ import { parseAnswer } from './grammar/parse.js';
 import type { ParseOptions, ParsedAnswer } from './grammar/types.js';
 import type { RgbImage } from './preprocess/resize.js';
 import { EngineClient } from './engine/engine-client.js';
+import type { EngineLauncher } from './engine/engine-process.js';
 import { runModel, type DecodeOptions, type ModelCallResult } from './engine/run-model.js';
 import { selectProvider, type ProviderName } from './engine/providers.js';
 import type { ProbeResult } from '../media/index.js';
@@ -21,6 +22,8 @@ export interface SessionOptions {
   provider?: string;
   /** Per-stage profiling (prefill/decode split); costs a little. */
   profile?: boolean;
+  /** Starts the engine process (the host's capability; default: fork the built engine entry under Node). */
+  launcher?: EngineLauncher;
 }
 
 export interface Answer {
@@ -75,13 +78,21 @@ export class Molmo2Session {
     this.modelId = `${checkpoint.dir}`;
   }
 
-  /** Loads checkpoint files and the tokenizer, and starts the engine (the graphs load lazily on first use). */
+  /**
+   * Loads checkpoint files and the tokenizer, and starts the engine (the graphs load lazily on first use). When the
+   * engine refuses the checkpoint, it is stopped before the error is thrown: a failed open leaves no process behind.
+   */
   static async open(o: SessionOptions): Promise<Molmo2Session> {
     const ck = await loadCheckpoint(o.modelDir);
     const tok = await loadTokenizer(o.modelDir);
     const provider = selectProvider(o.provider);
-    const engine = new EngineClient();
-    await engine.open({ modelDir: o.modelDir, provider, cacheDir: o.cacheDir, profile: o.profile ?? false });
+    const engine = new EngineClient(o.launcher);
+    try {
+      await engine.open({ modelDir: o.modelDir, provider, cacheDir: o.cacheDir, profile: o.profile ?? false });
+    } catch (err) {
+      await engine.close();
+      throw err;
+    }
     return new Molmo2Session(ck, tok, engine, provider);
   }
 

@@ -12,6 +12,8 @@ export interface ContextOptions {
   logger?: Logger;
   paths?: AppPaths;
   clock?: Clock;
+  /** How the engine process is started (the Electron host passes its utilityProcess launcher). */
+  engine?: CoreContext['engine'];
 }
 
 /** A CoreContext with the real platform capabilities, overridable per option. */
@@ -24,6 +26,7 @@ export function createCoreContext(opts: ContextOptions): CoreContext {
     logger: opts.logger ?? createLogger({ level: parseLogLevel(env.MOLMOSCOPE_LOG_LEVEL, 'warn') }),
     clock: opts.clock ?? systemClock,
     emit: opts.emit ?? (() => {}),
+    ...(opts.engine ? { engine: opts.engine } : {}),
     state: new Map(),
   };
 }

@@ -108,6 +108,11 @@ function invalid(file: string, msg: string): never {
 
 /** Validates config.json (Qwen3 4B/8B and OLMo3 7B layouts) including cross-field consistency. */
 export function parseMolmo2Config(json: unknown, file = 'config.json'): Molmo2Config {
+  // Another architecture's config (Molmo 1, LLaVA, …) is a model the app does not run, not a broken Molmo2 file.
+  const type = (json as { model_type?: unknown } | null)?.model_type;
+  if (typeof type === 'string' && type !== 'molmo2') {
+    throw new AppError('MODEL_UNSUPPORTED', `${file}: model_type "${type.slice(0, 100)}" is not supported (Molmoscope runs "molmo2" checkpoints)`, { file });
+  }
   const c = validate(ConfigSchema, json, file);
   const v = c.vit_config, a = c.adapter_config, t = c.text_config;
   const [ih, iw] = v.image_default_input_size;

@@ -1,5 +1,5 @@
 // Compiles a checkpoint's graphs to .onnx files once (keyed by config, weight mode and compiler version).
-// Direct mode writes next to the shards; converted mode writes into the model cache next to weights-f32.bin.
+// Graphs go to the model cache in both weight modes; the checkpoint folder is only ever read.
 import { createHash } from 'node:crypto';
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,8 +38,20 @@ const BUILDERS: Record<GraphKind, (ck: Checkpoint, wb: ReturnType<typeof bindWei
   step: buildStepGraph,
 };
 
-/** Builds each requested graph and writes it (if not already there) and returns the .onnx path of each requested graph. */
-export function compileGraphs(ck: Checkpoint, opts: CompileOptions): Record<GraphKind, string> {
+/** Compiled graph files and the folder their external-data locations are relative to. */
+export interface CompiledGraphs {
+  paths: Record<GraphKind, string>;
+  /** Give it to onnxruntime as the external-initializer folder when loading a graph (see graphSessionOptions). */
+  externalDir: string;
+}
+
+/** Session options that let onnxruntime find a compiled graph's external weights (load the graph from its bytes). */
+export function graphSessionOptions(externalDir: string): { extra: { session: { model_external_initializers_file_folder_path: string } } } {
+  return { extra: { session: { model_external_initializers_file_folder_path: externalDir } } };
+}
+
+/** Builds each requested graph and writes it (if not already there); returns the .onnx path of each requested graph. */
+export function compileGraphs(ck: Checkpoint, opts: CompileOptions): CompiledGraphs {
   const names = [...visionWeightNames(ck), ...decoderWeightNames(ck)];
   const wb = bindWeights(ck, { cacheDir: opts.cacheDir, names, signal: opts.signal, onProgress: (d, t) => opts.onProgress?.('convert-weights', d, t) });
   const out = {} as Record<GraphKind, string>;
@@ -59,5 +71,5 @@ export function compileGraphs(ck: Checkpoint, opts: CompileOptions): Record<Grap
     out[kind] = file;
     opts.onProgress?.('compile', i + 1, opts.kinds.length);
   });
-  return out;
+  return { paths: out, externalDir: wb.externalDir };
 }

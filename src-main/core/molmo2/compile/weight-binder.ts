@@ -1,14 +1,19 @@
 // Binds checkpoint tensors to graph initializers: external data straight into the .safetensors byte ranges when
 // the stored dtype fits the provider, else into a once-converted fp32 weights file written atomically with progress.
-import { accessSync, constants, existsSync, mkdirSync, openSync, closeSync, writeSync, renameSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, openSync, closeSync, writeSync, renameSync, rmSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { AppError } from '../../../api/errors.js';
 import { readF32, tensorOf, type Checkpoint } from '../weights.js';
 import type { Graph, Value } from './graph.js';
 
 export interface WeightBinder {
-  /** Directory the .onnx files must be written to (external-data locations are relative to it, never `..`). */
+  /** Directory the .onnx files are written to: always the model cache, never the checkpoint folder. */
   readonly graphDir: string;
+  /**
+   * Directory the external-data locations are relative to (the shards' real folder, or the cache for converted
+   * weights): sessions load the graph bytes with it as onnxruntime's external-initializer folder.
+   */
+  readonly externalDir: string;
   readonly mode: 'direct' | 'converted';
   /** An initializer for HF tensor `name` in `g`'s root graph (one per root graph). */
   bind(g: Graph, name: string): Value;
@@ -23,18 +28,30 @@ export interface BindOptions {
   signal?: AbortSignal;
 }
 
-function writable(dir: string): boolean {
-  try {
-    accessSync(dir, constants.W_OK);
-    return true;
-  } catch {
-    return false;
+/**
+ * The one real folder holding every shard (symlinks resolved: a Hugging Face cache snapshot links into blobs/), with
+ * each shard's real file name, or null when the shards' real files lie in different folders.
+ */
+function shardFolder(ck: Checkpoint, files: string[]): { dir: string; names: Map<string, string> } | null {
+  const names = new Map<string, string>();
+  let dir: string | null = null;
+  for (const f of new Set(files)) {
+    const real = realpathSync(join(ck.dir, f));
+    if (dir !== null && dirname(real) !== dir) return null;
+    dir = dirname(real);
+    names.set(f, basename(real));
   }
+  return dir === null ? null : { dir, names };
 }
 
 class Binder implements WeightBinder {
   private bound = new WeakMap<Graph, Map<string, Value>>();
-  constructor(readonly graphDir: string, readonly mode: 'direct' | 'converted', private locate: (name: string) => { location: string; offset: number; length: number; dims: number[] }) {}
+  constructor(
+    readonly graphDir: string,
+    readonly externalDir: string,
+    readonly mode: 'direct' | 'converted',
+    private locate: (name: string) => { location: string; offset: number; length: number; dims: number[] },
+  ) {}
   bind(g: Graph, name: string): Value {
     const root = g.root();
     let m = this.bound.get(root);
@@ -50,16 +67,19 @@ class Binder implements WeightBinder {
 }
 
 /**
- * Chooses how weights are referenced for an fp32 (CPU) graph: direct when every tensor is F32 and the checkpoint
- * directory is writable (ORT only accepts external files at or below the .onnx directory, no symlinks, no absolute
- * paths — measured with onnxruntime-node 1.30), else a converted fp32 file in cacheDir.
+ * Chooses how weights are referenced for an fp32 (CPU) graph: direct when every tensor is F32 and the shards' real
+ * files share one folder (ORT only accepts external files at or below its external-initializer folder, no symlinks
+ * out of it, no absolute paths — measured with onnxruntime-node 1.30), else a converted fp32 file in cacheDir.
+ * Graphs are written to cacheDir either way: the checkpoint folder is never written to.
  */
 export function bindWeights(ck: Checkpoint, opts: BindOptions): WeightBinder {
   const entries = opts.names.map((n) => ({ name: n, t: tensorOf(ck, n) }));
-  if (entries.every((e) => e.t.entry.dtype === 'F32') && writable(ck.dir)) {
-    return new Binder(ck.dir, 'direct', (name) => {
+  const shards = entries.every((e) => e.t.entry.dtype === 'F32') ? shardFolder(ck, entries.map((e) => e.t.file)) : null;
+  if (shards) {
+    mkdirSync(opts.cacheDir, { recursive: true });
+    return new Binder(opts.cacheDir, shards.dir, 'direct', (name) => {
       const t = tensorOf(ck, name);
-      return { location: t.file, offset: t.entry.offset, length: t.entry.length, dims: t.entry.shape };
+      return { location: shards.names.get(t.file)!, offset: t.entry.offset, length: t.entry.length, dims: t.entry.shape };
     });
   }
   const layout = new Map<string, { offset: number; length: number; dims: number[] }>();
@@ -99,7 +119,7 @@ export function bindWeights(ck: Checkpoint, opts: BindOptions): WeightBinder {
     renameSync(`${manifest}.tmp`, manifest);
   }
   const location = relative(dir, file);
-  return new Binder(dir, 'converted', (name) => {
+  return new Binder(dir, dir, 'converted', (name) => {
     const l = layout.get(name);
     if (!l) throw new AppError('INTERNAL', `weight ${name} was not listed for conversion`);
     return { location, ...l };

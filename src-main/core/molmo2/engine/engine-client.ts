@@ -1,24 +1,39 @@
-// The app side of the engine process: spawns it lazily, queues requests, turns a crash into ENGINE_CRASHED
-// (GPU_OOM when the engine's last words were an out-of-memory error), cancels by killing, restarts on demand.
+// The app side of the engine process: starts it lazily through the host's launcher, queues requests, turns a crash
+// into ENGINE_CRASHED (GPU_OOM when the engine's last words were an out-of-memory error) and a failed start into
+// ENGINE_START_FAILED with the engine's own error, cancels by killing, restarts on demand.
 // An out-of-memory answer also retires the engine: its arenas stay grown and fragmented, so the next call starts fresh.
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { AppError } from '../../../api/errors.js';
-import { OUT_OF_MEMORY, type EngineReply, type EngineRequest, type EngineStats, type GenerateReply, type LoadParams, type VisionReply } from './protocol.js';
+import { OUT_OF_MEMORY } from './protocol.js';
+import type { EngineReply, EngineRequest, EngineStats, GenerateReply, LoadParams, VisionReply } from './protocol.js';
 import type { GenerateRequest } from './runtime.js';
+import type { EngineLauncher, EngineProcess } from './engine-process.js';
+import { nodeEngineLauncher } from './engine-launcher.js';
+import { exitSummary } from './exit-summary.js';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; onTokens?: (tokens: number[]) => void };
 type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
+
+/** One started engine: its transport, whether it said it is up, whether it has the model, and how it ended. */
+interface Child {
+  proc: EngineProcess;
+  ready: boolean;
+  /** Settles when the engine says it is up (resolves) or exits first (rejects with why). */
+  started: Promise<void>;
+  loaded: boolean;
+  exited: boolean;
+  /** The client stopped it for not saying it was up in time. */
+  startTimedOut: boolean;
+  stderrTail: string;
+}
 
 /** Tokens per streamed chunk: each chunk moves the KV cache once, so 16 keeps that to 1/16 of a per-token loop's. */
 export const DEFAULT_STREAM_EVERY = 16;
 
 /** A restartable engine process; one instance per app. */
 export class EngineClient {
-  private child: ChildProcess | null = null;
+  private child: Child | null = null;
   private pending = new Map<number, Pending>();
   private nextId = 1;
-  private stderrTail = '';
   private load: LoadParams | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private cancelling = false;
@@ -26,64 +41,99 @@ export class EngineClient {
   starts = 0;
   onProgress?: (stage: string, done: number, total: number) => void;
 
+  /**
+   * `launch` starts an engine process (default: fork the built engine entry under this Node); an engine that has not
+   * said it is up within `startTimeoutMs` is stopped and reported as ENGINE_START_FAILED.
+   */
+  constructor(
+    private readonly launch: EngineLauncher = nodeEngineLauncher(),
+    private readonly startTimeoutMs = 120_000,
+  ) {}
+
   /** Pid of the running engine, if any. */
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.child?.proc.pid;
   }
 
-  private spawn(): ChildProcess {
-    const here = fileURLToPath(import.meta.url);
-    const entry = here.replace(/engine-client\.(ts|js)$/, (_m, ext: string) => `engine-main.${ext}`);
-    const execArgv = here.endsWith('.ts') ? ['--import', 'tsx'] : [];
-    const child = fork(entry, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  private async spawn(): Promise<Child> {
+    let proc: EngineProcess;
+    try {
+      proc = await this.launch();
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      throw new AppError('ENGINE_START_FAILED', `the engine could not be started: ${(err as Error).message ?? String(err)}`);
+    }
+    let up!: () => void;
+    let down!: (e: Error) => void;
+    const started = new Promise<void>((res, rej) => ((up = res), (down = rej)));
+    const child: Child = { proc, ready: false, started, loaded: false, exited: false, startTimedOut: false, stderrTail: '' };
     this.starts++;
-    this.stderrTail = '';
-    child.stderr?.on('data', (b: Buffer) => {
-      this.stderrTail = (this.stderrTail + b.toString()).slice(-4000);
+    proc.onStderr((text) => {
+      child.stderrTail = (child.stderrTail + text).slice(-8000);
     });
-    child.on('message', (m: EngineReply) => {
-      if ('event' in m) {
-        if (m.event === 'tokens') this.pending.get(m.id)?.onTokens?.(m.tokens);
-        else this.onProgress?.(m.stage, m.done, m.total);
-        return;
-      }
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      this.pending.delete(m.id);
-      if (m.ok) p.resolve(m.value);
-      else if (m.error.code === 'GPU_OOM') {
-        // Requests are serialised, so nothing else is pending: answer once the old engine is gone.
-        const err = new AppError('GPU_OOM', `${m.error.message} (the engine was restarted)`, m.error.details);
-        if (child.exitCode !== null || child.signalCode !== null) p.reject(err);
-        else {
-          child.once('exit', () => p.reject(err));
-          child.kill('SIGKILL');
-        }
-      } else p.reject(new AppError(m.error.code, m.error.message, m.error.details));
+    proc.onMessage((m) => {
+      if ('event' in m && m.event === 'ready') up();
+      this.onMessage(child, m);
     });
-    child.on('exit', (code, sig) => {
-      if (this.child === child) this.child = null;
-      const oom = OUT_OF_MEMORY.test(this.stderrTail);
-      const cancelled = this.cancelling;
-      this.cancelling = false;
-      for (const p of this.pending.values()) {
-        p.reject(cancelled
-          ? new AppError('CANCELLED', 'cancelled (engine stopped; it restarts on the next request)')
-          : oom
-          ? new AppError('GPU_OOM', `the engine ran out of memory and was restarted: ${this.stderrTail.slice(-300)}`)
-          : new AppError('ENGINE_CRASHED', `the engine process exited (code ${code}, signal ${sig}); it restarts on the next request`));
-      }
-      this.pending.clear();
+    proc.onExit((code, sig) => {
+      down(exitError(child, code, sig));
+      this.onExit(child, code, sig);
     });
     this.child = child;
+    // Requests wait for 'ready': a message posted before the engine listens could be dropped by the transport.
+    const timer = setTimeout(() => {
+      child.startTimedOut = true;
+      child.stderrTail += `\n(the engine did not say it was ready within ${this.startTimeoutMs / 1000} s; it was stopped)`;
+      proc.kill();
+    }, this.startTimeoutMs);
+    try {
+      await child.started;
+    } finally {
+      clearTimeout(timer);
+    }
     return child;
+  }
+
+  private onMessage(child: Child, m: EngineReply): void {
+    if ('event' in m) {
+      if (m.event === 'ready') child.ready = true;
+      else if (m.event === 'tokens') this.pending.get(m.id)?.onTokens?.(m.tokens);
+      else this.onProgress?.(m.stage, m.done, m.total);
+      return;
+    }
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    this.pending.delete(m.id);
+    if (m.ok) p.resolve(m.value);
+    else if (m.error.code === 'GPU_OOM') {
+      // Requests are serialised, so nothing else is pending: answer once the old engine is gone.
+      const err = new AppError('GPU_OOM', `${m.error.message} (the engine was restarted)`, m.error.details);
+      if (child.exited) p.reject(err);
+      else {
+        child.proc.onExit(() => p.reject(err));
+        child.proc.kill();
+      }
+    } else p.reject(new AppError(m.error.code, m.error.message, m.error.details));
+  }
+
+  private onExit(child: Child, code: number | null, sig: string | null): void {
+    child.exited = true;
+    if (this.child === child) this.child = null;
+    const cancelled = this.cancelling;
+    this.cancelling = false;
+    const err = cancelled
+      ? new AppError('CANCELLED', 'cancelled (engine stopped; it restarts on the next request)')
+      : exitError(child, code, sig);
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
   }
 
   private request<T>(msg: DistributiveOmit<EngineRequest, 'id'>, signal?: AbortSignal, onTokens?: (tokens: number[]) => void): Promise<T> {
     const run = async (): Promise<T> => {
       if (signal?.aborted) throw new AppError('CANCELLED', 'cancelled before it started');
-      const child = this.child ?? this.spawn();
-      if (this.starts > 0 && this.load && msg.op !== 'load' && !(child as ChildProcess & { loaded?: boolean }).loaded) {
+      const child = this.child ?? (await this.spawn());
+      if (signal?.aborted) throw new AppError('CANCELLED', 'cancelled before it started');
+      if (this.load && msg.op !== 'load' && !child.loaded) {
         // A restarted engine reloads the model it had before the crash or cancel.
         await this.send(child, { op: 'load', params: this.load });
       }
@@ -94,17 +144,29 @@ export class EngineClient {
     return p;
   }
 
-  private send<T>(child: ChildProcess, msg: DistributiveOmit<EngineRequest, 'id'>, signal?: AbortSignal, onTokens?: (tokens: number[]) => void): Promise<T> {
+  private send<T>(child: Child, msg: DistributiveOmit<EngineRequest, 'id'>, signal?: AbortSignal, onTokens?: (tokens: number[]) => void): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
+      if (child.exited) {
+        reject(exitError(child, null, null));
+        return;
+      }
       const onAbort = () => this.cancel();
       signal?.addEventListener('abort', onAbort, { once: true });
+      const settle = () => signal?.removeEventListener('abort', onAbort);
       this.pending.set(id, {
-        resolve: (v) => { signal?.removeEventListener('abort', onAbort); if (msg.op === 'load') (child as ChildProcess & { loaded?: boolean }).loaded = true; resolve(v as T); },
-        reject: (e) => { signal?.removeEventListener('abort', onAbort); reject(signal?.aborted ? new AppError('CANCELLED', 'cancelled') : e); },
+        resolve: (v) => {
+          settle();
+          if (msg.op === 'load') child.loaded = true;
+          resolve(v as T);
+        },
+        reject: (e) => {
+          settle();
+          reject(signal?.aborted ? new AppError('CANCELLED', 'cancelled') : e);
+        },
         onTokens,
       });
-      child.send({ ...msg, id } as EngineRequest);
+      child.proc.send({ ...msg, id } as EngineRequest);
     });
   }
 
@@ -132,16 +194,34 @@ export class EngineClient {
   cancel(): void {
     if (!this.child) return;
     this.cancelling = true;
-    this.child.kill('SIGKILL');
+    this.child.proc.kill();
   }
 
-  /** Ends the engine process. */
+  /** Ends the engine process and waits until it is gone. */
   async close(): Promise<void> {
     const c = this.child;
-    if (!c) return;
+    if (!c || c.exited) return;
     await new Promise<void>((res) => {
-      c.once('exit', () => res());
-      c.kill('SIGKILL');
+      c.proc.onExit(() => res());
+      c.proc.kill();
     });
   }
+}
+
+/**
+ * The error pending calls get when the engine exits on its own: a failed start (it exited by itself, or was stopped
+ * for not starting in time, before saying it was up), an out-of-memory death, or a crash (a signal from outside —
+ * the OOM killer, a driver fault, a user's kill — also while starting: the next start may well work).
+ */
+function exitError(child: Child, code: number | null, sig: string | null): AppError {
+  const how = `code ${code}, signal ${sig}`;
+  const said = exitSummary(child.stderrTail);
+  const details = child.stderrTail ? { stderr: child.stderrTail.slice(-2000) } : undefined;
+  if (!child.ready && (sig === null || child.startTimedOut)) {
+    return new AppError('ENGINE_START_FAILED', `the engine process exited before it started (${how})${said ? `: ${said}` : ''}`, details);
+  }
+  if (OUT_OF_MEMORY.test(child.stderrTail)) {
+    return new AppError('GPU_OOM', `the engine ran out of memory and was restarted: ${child.stderrTail.slice(-300)}`, details);
+  }
+  return new AppError('ENGINE_CRASHED', `the engine process exited (${how}); it restarts on the next request${said ? `: ${said}` : ''}`, details);
 }

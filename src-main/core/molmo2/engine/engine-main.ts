@@ -1,47 +1,93 @@
-// Entry point of the engine child process: owns the Molmo2 runtime and its onnxruntime sessions.
-// Loads lazily on the first request that needs a model; every failure is answered as an ApiError.
+// Entry point of the engine process: owns the Molmo2 runtime and its onnxruntime sessions.
+// Speaks over Node's fork IPC or Electron's utilityProcess parentPort; every failure is answered as an ApiError.
 import { readFileSync } from 'node:fs';
 import { AppError, toApiError } from '../../../api/errors.js';
-import { Molmo2Runtime } from './runtime.js';
 import type { EngineReply, EngineRequest, LoadParams } from './protocol.js';
+import type { Molmo2Runtime } from './runtime.js';
 
-let rt: Molmo2Runtime | null = null;
-let loaded: LoadParams | null = null;
+/** The channel to the app: Electron's parentPort in a utilityProcess, else Node's IPC channel of a fork. */
+interface ParentChannel {
+  send(m: EngineReply): void;
+  onMessage(cb: (m: EngineRequest) => void): void;
+}
 
-const send = (m: EngineReply) => process.send!(m);
+interface ElectronParentPort {
+  postMessage(m: unknown): void;
+  on(event: 'message', cb: (e: { data: unknown }) => void): void;
+}
+
+function parentChannel(): ParentChannel {
+  const port = (process as unknown as { parentPort?: ElectronParentPort }).parentPort;
+  if (port) {
+    return { send: (m) => port.postMessage(m), onMessage: (cb) => port.on('message', (e) => cb(e.data as EngineRequest)) };
+  }
+  if (!process.send) throw new Error('the Molmoscope engine must be started by the app (no IPC channel to talk on)');
+  // The app went away (it exited or closed the channel): nothing is left to answer.
+  process.on('disconnect', () => process.exit(0));
+  return { send: (m) => void process.send!(m), onMessage: (cb) => process.on('message', (m) => cb(m as EngineRequest)) };
+}
 
 function peakRss(): number {
   try {
     const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
     if (m) return Number(m[1]) * 1024;
-  } catch { /* not Linux */ }
+  } catch {
+    /* not Linux */
+  }
   return process.memoryUsage().rss;
 }
 
-async function handle(req: EngineRequest): Promise<unknown> {
-  if (req.op === 'stats') return { peakRssBytes: peakRss(), provider: rt?.provider ?? null };
-  if (req.op === 'load') {
-    if (!rt || JSON.stringify(loaded) !== JSON.stringify(req.params)) {
-      await rt?.dispose();
-      rt = Molmo2Runtime.open(req.params.modelDir, {
-        ...req.params,
-        onProgress: (stage, done, total) => send({ event: 'progress', stage, done, total }),
-      });
-      loaded = req.params;
-    }
-    return { provider: rt.provider };
+/** The runtime module, imported on first load so a native module that fails to load is an answer, not a silent exit. */
+async function runtimeModule(): Promise<typeof import('./runtime.js')> {
+  try {
+    return await import('./runtime.js');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new AppError('ENGINE_START_FAILED', `the engine could not load onnxruntime: ${e.code ? `${e.code}: ` : ''}${e.message}`);
   }
-  if (!rt) throw new AppError('INTERNAL', 'engine: no model loaded');
-  if (req.op === 'vision') return rt.vision(req.params.pixels, req.params.nCrops, req.params.pooling, req.params.k);
-  if (req.params.naive) return rt.generateNaive(req.params);
-  if (req.params.streamEvery) return rt.generateStream(req.params, req.params.streamEvery, (tokens) => send({ event: 'tokens', id: req.id, tokens }));
-  return rt.generate(req.params);
 }
 
-process.on('message', (req: EngineRequest) => {
-  handle(req).then(
-    (value) => send({ id: req.id, ok: true, value }),
-    (err) => send({ id: req.id, ok: false, error: toApiError(err) }),
+/** One engine's state: the runtime of the loaded checkpoint, if any. */
+class Engine {
+  private rt: Molmo2Runtime | null = null;
+  private loaded: LoadParams | null = null;
+  constructor(private readonly channel: ParentChannel) {}
+
+  async handle(req: EngineRequest): Promise<unknown> {
+    if (req.op === 'stats') return { peakRssBytes: peakRss(), provider: this.rt?.provider ?? null };
+    if (req.op === 'load') return this.load(req.params);
+    const rt = this.rt;
+    if (!rt) throw new AppError('INTERNAL', 'engine: no model loaded');
+    if (req.op === 'vision') return rt.vision(req.params.pixels, req.params.nCrops, req.params.pooling, req.params.k);
+    if (req.params.naive) return rt.generateNaive(req.params);
+    if (req.params.streamEvery) {
+      return rt.generateStream(req.params, req.params.streamEvery, (tokens) => this.channel.send({ event: 'tokens', id: req.id, tokens }));
+    }
+    return rt.generate(req.params);
+  }
+
+  private async load(params: LoadParams): Promise<{ provider: string }> {
+    if (!this.rt || JSON.stringify(this.loaded) !== JSON.stringify(params)) {
+      const { Molmo2Runtime } = await runtimeModule();
+      await this.rt?.dispose();
+      this.rt = null;
+      this.loaded = null;
+      this.rt = Molmo2Runtime.open(params.modelDir, {
+        ...params,
+        onProgress: (stage, done, total) => this.channel.send({ event: 'progress', stage, done, total }),
+      });
+      this.loaded = params;
+    }
+    return { provider: this.rt.provider };
+  }
+}
+
+const channel = parentChannel();
+const engine = new Engine(channel);
+channel.onMessage((req) => {
+  engine.handle(req).then(
+    (value) => channel.send({ id: req.id, ok: true, value }),
+    (err) => channel.send({ id: req.id, ok: false, error: toApiError(err) }),
   );
 });
-process.on('disconnect', () => process.exit(0));
+channel.send({ event: 'ready', pid: process.pid });

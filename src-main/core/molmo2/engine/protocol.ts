@@ -26,6 +26,7 @@ export interface EngineStats {
 export type EngineReply =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: ApiError }
+  | { event: 'ready'; pid: number }
   | { event: 'progress'; stage: string; done: number; total: number }
   | { event: 'tokens'; id: number; tokens: number[] };
 

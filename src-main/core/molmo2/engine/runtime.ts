@@ -4,7 +4,8 @@ import * as ort from 'onnxruntime-node';
 import { join } from 'node:path';
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { AppError } from '../../../api/errors.js';
-import { compileGraphs, type GraphKind } from '../compile/compile.js';
+import { compileGraphs, graphSessionOptions, type CompiledGraphs, type GraphKind } from '../compile/compile.js';
+import { recordDerivedSource } from '../../platform/model-cache.js';
 import { DECODE_LOOP, stateNames } from '../compile/generate-graph.js';
 import { assertSupported, openCheckpoint, type Checkpoint } from '../weights.js';
 import { OUT_OF_MEMORY } from './protocol.js';
@@ -13,7 +14,7 @@ import { chunkPooling, planVisionChunks } from './vision-chunks.js';
 
 export interface RuntimeOptions {
   provider: ProviderName;
-  /** App model cache (converted weights, graphs when the checkpoint dir is read-only). */
+  /** This checkpoint's folder in the app model cache (compiled graphs, converted weights); the checkpoint is never written. */
   cacheDir: string;
   onProgress?: (stage: string, done: number, total: number) => void;
   /**
@@ -74,7 +75,7 @@ function ortError(err: unknown, what: string): AppError {
 /** Owns one checkpoint's sessions on one provider. */
 export class Molmo2Runtime {
   private sessions = new Map<GraphKind, ort.InferenceSession>();
-  private paths: Record<GraphKind, string> | null = null;
+  private graphs: CompiledGraphs | null = null;
   private constructor(readonly ck: Checkpoint, private opts: RuntimeOptions) {}
 
   /** Opens the checkpoint (headers only) and refuses unsupported variants; graphs compile on first use. */
@@ -88,15 +89,28 @@ export class Molmo2Runtime {
     return this.opts.provider;
   }
 
+  /** The compiled graphs (compiled into the cache on first use). */
+  compiled(): CompiledGraphs {
+    if (!this.graphs) {
+      recordDerivedSource(this.opts.cacheDir, this.ck.dir);
+      this.graphs = compileGraphs(this.ck, { cacheDir: join(this.opts.cacheDir, 'graphs'), kinds: ['vision', 'generate', 'generate-stream', 'resume', 'prefill', 'step'], prefillChunk: this.opts.prefillChunk, onProgress: this.opts.onProgress });
+    }
+    return this.graphs;
+  }
+
+  /** A new session on one compiled graph (the caller releases it); the runtime's own sessions are cached. */
+  async createSession(kind: GraphKind, options: ort.InferenceSession.SessionOptions = {}): Promise<ort.InferenceSession> {
+    const g = this.compiled();
+    return ort.InferenceSession.create(readFileSync(g.paths[kind]), { ...options, ...graphSessionOptions(g.externalDir) });
+  }
+
   private async session(kind: GraphKind): Promise<ort.InferenceSession> {
     let s = this.sessions.get(kind);
     if (s) return s;
-    if (!this.paths) {
-      this.paths = compileGraphs(this.ck, { cacheDir: join(this.opts.cacheDir, 'graphs'), kinds: ['vision', 'generate', 'generate-stream', 'resume', 'prefill', 'step'], prefillChunk: this.opts.prefillChunk, onProgress: this.opts.onProgress });
-    }
+    this.compiled();
     this.opts.onProgress?.(`load-${kind}`, 0, 1);
     try {
-      s = await ort.InferenceSession.create(this.paths[kind], {
+      s = await this.createSession(kind, {
         executionProviders: [this.opts.provider === 'cpu' ? 'cpu' : this.opts.provider, 'cpu'],
         graphOptimizationLevel: 'all',
       });
@@ -125,7 +139,7 @@ export class Molmo2Runtime {
     const dir = join(this.opts.cacheDir, 'profiles', `${process.pid}-${Date.now()}`);
     mkdirSync(dir, { recursive: true });
     try {
-      const s = await ort.InferenceSession.create(this.paths![kind], {
+      const s = await this.createSession(kind, {
         executionProviders: [this.opts.provider, 'cpu'], graphOptimizationLevel: 'all', enableProfiling: true, profileFilePrefix: join(dir, 'p'),
       });
       let r: ort.InferenceSession.ReturnType;

@@ -1,7 +1,8 @@
 // Graph compiler: emitted ONNX runs in onnxruntime; fp32 weights are read in place from .safetensors byte ranges;
 // bf16 checkpoints are converted once into the cache; OLMo3-style checkpoints are refused with MODEL_UNSUPPORTED.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync, copyFileSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync, mkdirSync, copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
@@ -9,7 +10,7 @@ import onnxProto from 'onnx-proto';
 import { Graph } from '../../../../src-main/core/molmo2/compile/graph.js';
 import * as o from '../../../../src-main/core/molmo2/compile/ops.js';
 import { encodeModel } from '../../../../src-main/core/molmo2/compile/emit.js';
-import { compileGraphs } from '../../../../src-main/core/molmo2/compile/compile.js';
+import { compileGraphs, graphSessionOptions } from '../../../../src-main/core/molmo2/compile/compile.js';
 import { Molmo2Runtime } from '../../../../src-main/core/molmo2/engine/runtime.js';
 import { openCheckpoint } from '../../../../src-main/core/molmo2/weights.js';
 import { referencePrefill } from '../../../../src-main/core/molmo2/reference/llm.js';
@@ -41,16 +42,42 @@ test('typed graph API emits a model onnxruntime runs (Loop with a carried, growi
   assert.deepEqual(Array.from(r.sums!.data as Float32Array), [3, 6, 9]);
 });
 
-test('fp32 checkpoint: graphs sit next to the shards and read weights in place (no copy)', () => {
+test('fp32 checkpoint: graphs go to the cache and read weights in place from the shards (no copy, nothing written beside them)', async () => {
   const ck = openCheckpoint(tinyCheckpoint({ seed: 1 }));
+  const before = readdirSync(ck.dir).sort();
   const cache = scratchDir('cc');
-  const p = compileGraphs(ck, { cacheDir: cache, kinds: ['vision', 'step'] });
-  assert.equal(join(p.vision, '..'), ck.dir);
-  assert.ok(statSync(p.vision).size < 2_000_000, 'weights must not be inlined');
-  const m = onnxProto.onnx.ModelProto.decode(readFileSync(p.step));
+  const g = compileGraphs(ck, { cacheDir: cache, kinds: ['vision', 'step'] });
+  assert.equal(join(g.paths.vision, '..'), cache);
+  assert.equal(g.externalDir, realpathSync(ck.dir));
+  assert.deepEqual(readdirSync(ck.dir).sort(), before, 'the checkpoint folder is not written to');
+  assert.ok(statSync(g.paths.vision).size < 2_000_000, 'weights must not be inlined');
+  const m = onnxProto.onnx.ModelProto.decode(readFileSync(g.paths.step));
   const emb = m.graph!.initializer!.find((t) => t.externalData?.some((e) => e.value === 'model.safetensors') && Number(t.dims![0]) === 151936);
   assert.ok(emb, 'embedding is an external initializer into model.safetensors');
-  assert.equal(readdirSync(cache).length, 0, 'nothing converted');
+  assert.ok(readdirSync(cache).every((f) => f.endsWith('.onnx')), 'nothing converted');
+  const s = await ort.InferenceSession.create(readFileSync(g.paths.step), graphSessionOptions(g.externalDir));
+  await s.release();
+});
+
+test('fp32 checkpoint as a Hugging Face cache snapshot (symlinks into blobs/): weights read in place from the blobs', async () => {
+  const src = tinyCheckpoint({ seed: 1, shards: 2 });
+  const hub = scratchDir('hub');
+  mkdirSync(join(hub, 'blobs'));
+  mkdirSync(join(hub, 'snapshots', 'abc'), { recursive: true });
+  for (const f of readdirSync(src)) {
+    const blob = createHash('sha256').update(readFileSync(join(src, f))).digest('hex');
+    copyFileSync(join(src, f), join(hub, 'blobs', blob));
+    symlinkSync(join('..', '..', 'blobs', blob), join(hub, 'snapshots', 'abc', f));
+  }
+  const rt = Molmo2Runtime.open(join(hub, 'snapshots', 'abc'), { provider: 'cpu', cacheDir: scratchDir('hub-cache') });
+  try {
+    const got = await rt.generate({ ids: [151645, 300, 301], types: [0, 0, 0], features: new Float32Array(0), maxNewTokens: 2 });
+    assert.equal(got.tokens.length, 2);
+    assert.equal(rt.compiled().externalDir, join(realpathSync(hub), 'blobs'));
+    assert.ok(readdirSync(join(hub, 'snapshots', 'abc')).every((f) => !f.endsWith('.onnx')));
+  } finally {
+    await rt.dispose();
+  }
 });
 
 test('bf16 checkpoint: weights converted once to fp32 in the cache, logits match the reference', async () => {

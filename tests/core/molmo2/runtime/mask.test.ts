@@ -36,8 +36,7 @@ test('visual tokens attend to later visual tokens; text tokens stay causal', asy
 
   // Graph: layer-1 keys (they depend on layer-0 attention outputs) from the prefill graph.
   await rt.generateNaive({ ids, types, features: base, maxNewTokens: 1 }); // compiles + loads
-  const paths = (rt as unknown as { paths: Record<string, string> }).paths;
-  const s = await ort.InferenceSession.create(paths.prefill!);
+  const s = await rt.createSession('prefill');
   const run = (f: Float32Array) => s.run({
     input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [ids.length]),
     token_type_ids: new ort.Tensor('int64', BigInt64Array.from(types.map(BigInt)), [ids.length]),

@@ -23,7 +23,7 @@ export async function checkParity(inp: ModelInputs): Promise<void> {
     const naive = await rt.generateNaive({ ids: inp.ids, types: inp.types, features: ref, maxNewTokens: 32 });
     // The prefill graph's last-position logits, through the same session the baseline uses.
     const H = rt.ck.config.text_config.hidden_size;
-    const s = await ort.InferenceSession.create((rt as unknown as { paths: Record<string, string> }).paths.prefill!);
+    const s = await rt.createSession('prefill');
     const r = await s.run({
       input_ids: new ort.Tensor('int64', BigInt64Array.from(inp.ids.map(BigInt)), [inp.ids.length]),
       token_type_ids: new ort.Tensor('int64', BigInt64Array.from(inp.types.map(BigInt)), [inp.types.length]),

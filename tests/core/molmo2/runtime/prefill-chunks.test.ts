@@ -26,7 +26,7 @@ test('prefill in 37-row query chunks (video, ~270 tokens) matches the reference'
     const ref = referencePrefill(rt.ck, ids, types, features);
 
     await rt.generateNaive({ ids, types, features, maxNewTokens: 1 }); // compiles + loads
-    const s = await ort.InferenceSession.create((rt as unknown as { paths: Record<string, string> }).paths.prefill!);
+    const s = await rt.createSession('prefill');
     const r = await s.run({
       input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [S]),
       token_type_ids: new ort.Tensor('int64', BigInt64Array.from(types.map(BigInt)), [S]),
