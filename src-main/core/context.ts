@@ -2,21 +2,13 @@
 // Hosts (CLI, serve, Electron) build one CoreContext and hand it to the operation handlers.
 import type { EventName, EventPayload } from '../api/contract.js';
 import type { EngineLauncher } from './molmo2/engine/engine-process.js';
+import type { AppPaths } from './platform/paths.js';
 
 export interface Logger {
   debug(msg: string, data?: unknown): void;
   info(msg: string, data?: unknown): void;
   warn(msg: string, data?: unknown): void;
   error(msg: string, data?: unknown): void;
-}
-
-export interface AppPaths {
-  /** Root of the app's data (settings, default library). */
-  data: string;
-  /** Downloaded model checkpoints. */
-  models: string;
-  /** Caches: compiled graphs, converted weights, thumbnails. */
-  cache: string;
 }
 
 export interface Clock {

@@ -1,7 +1,7 @@
 // Builds the CoreContext a host hands to the handlers: paths, logger, clock, event sink and per-context state.
 // Each host (CLI, serve, Electron) calls this once and passes its own event sink.
-import type { CoreContext, EventSink, Logger, AppPaths, Clock } from '../context.js';
-import { resolveAppPaths } from './paths.js';
+import type { CoreContext, EventSink, Logger, Clock } from '../context.js';
+import { resolveAppPaths, type AppPaths } from './paths.js';
 import { createLogger, parseLogLevel } from './logger.js';
 import { systemClock } from './clock.js';
 

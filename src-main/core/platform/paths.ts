@@ -2,7 +2,15 @@
 // Pure: computes paths from the environment; creating them is left to the code that writes there.
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { AppPaths } from '../context.js';
+
+export interface AppPaths {
+  /** Root of the app's data (settings, default library). */
+  data: string;
+  /** Downloaded model checkpoints. */
+  models: string;
+  /** Caches: compiled graphs, converted weights, thumbnails. */
+  cache: string;
+}
 
 /** App directories for this environment; MOLMOSCOPE_HOME (if set) holds data, models/ and cache/ under one root. */
 export function resolveAppPaths(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): AppPaths {

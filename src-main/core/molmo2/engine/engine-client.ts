@@ -3,7 +3,7 @@
 // ENGINE_START_FAILED with the engine's own error, cancels by killing, restarts on demand.
 // An out-of-memory answer also retires the engine: its arenas stay grown and fragmented, so the next call starts fresh.
 import { AppError } from '../../../api/errors.js';
-import { OUT_OF_MEMORY } from './protocol.js';
+import { OUT_OF_MEMORY } from './out-of-memory.js';
 import type { EngineReply, EngineRequest, EngineStats, GenerateReply, LoadParams, VisionReply } from './protocol.js';
 import type { GenerateRequest } from './runtime.js';
 import type { EngineLauncher, EngineProcess } from './engine-process.js';

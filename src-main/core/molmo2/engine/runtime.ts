@@ -8,7 +8,7 @@ import { compileGraphs, graphSessionOptions, type CompiledGraphs, type GraphKind
 import { recordDerivedSource } from '../../platform/model-cache.js';
 import { DECODE_LOOP, stateNames } from '../compile/generate-graph.js';
 import { assertSupported, openCheckpoint, type Checkpoint } from '../weights.js';
-import { OUT_OF_MEMORY } from './protocol.js';
+import { OUT_OF_MEMORY } from './out-of-memory.js';
 import type { ProviderName } from './providers.js';
 import { chunkPooling, planVisionChunks } from './vision-chunks.js';
 
