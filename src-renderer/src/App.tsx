@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 import type { MolmoscopeBridge } from './api/client.js';
 import type { EventPayload } from '../../src-main/api/contract.js';
 import { SectionIcon } from './icons.js';
-import { SECTIONS, sectionFromHash, type SectionId } from './sections.js';
+import { SECTIONS, hashNamesSection, sectionFromHash, type SectionId } from './sections.js';
 import { SettingsPage } from './pages/SettingsPage.js';
 import { PlaceholderPage } from './pages/PlaceholderPage.js';
 import { ApiContext } from './api/context.js';
@@ -22,6 +22,20 @@ function useSection(): SectionId {
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
   return section;
+}
+
+/** First start: a window opened without a section goes to the Models page while no model is installed or active. */
+function useFirstStart(api: MolmoscopeBridge) {
+  useEffect(() => {
+    if (hashNamesSection(window.location.hash)) return;
+    let live = true;
+    void api.ops['models.list']({}).then((r) => {
+      if (live && r.ok && r.value.active === null && !hashNamesSection(window.location.hash)) window.location.hash = '#/models';
+    });
+    return () => {
+      live = false;
+    };
+  }, [api]);
 }
 
 function useEngineStatus(api: MolmoscopeBridge) {
@@ -46,6 +60,7 @@ function Page({ section, api }: { section: SectionId; api: MolmoscopeBridge }) {
 /** The whole app for one bridge. */
 export function App({ api }: { api: MolmoscopeBridge }) {
   const section = useSection();
+  useFirstStart(api);
   const engine = useEngineStatus(api);
   const current = SECTIONS.find((s) => s.id === section)!;
   return (

@@ -11,8 +11,18 @@ export const SECTIONS = [
 
 export type SectionId = (typeof SECTIONS)[number]['id'];
 
-/** The section named by a location hash (#/search), or the default. */
-export function sectionFromHash(hash: string): SectionId {
+/** The section a location hash names (#/search), or null (a bare URL, or one carrying only the access token). */
+function namedSection(hash: string): SectionId | null {
   const id = hash.replace(/^#\/?/, '').split(/[/?&]/)[0];
-  return SECTIONS.some((s) => s.id === id) ? (id as SectionId) : 'library';
+  return SECTIONS.find((s) => s.id === id)?.id ?? null;
+}
+
+/** The section named by a location hash, or the default (Library). */
+export function sectionFromHash(hash: string): SectionId {
+  return namedSection(hash) ?? 'library';
+}
+
+/** True when the hash names a section itself. */
+export function hashNamesSection(hash: string): boolean {
+  return namedSection(hash) !== null;
 }

@@ -58,6 +58,9 @@ test('import box takes one path per line; dropped file URIs are imported; a drop
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   await page.goto(srv!.openUrl);
+  // First start with no model installed opens the Models page; the Library is one click away.
+  await page.waitForURL(/#\/models$/);
+  await page.getByRole('link', { name: 'Library', exact: true }).click();
   await page.getByTestId('open-library').waitFor({ timeout: 20_000 });
   assert.equal(await page.getByRole('button', { name: /Choose (files|folders)/ }).count(), 0, 'the open dialog is desktop-only');
 

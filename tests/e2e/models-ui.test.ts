@@ -51,6 +51,9 @@ test('Models page: download with progress, pause, resume, choose, add a folder, 
   const outDir = resolve('test-results', 'e2e');
   mkdirSync(outDir, { recursive: true });
   await page.goto(srv!.openUrl);
+  // No model installed or given: the first page is Models.
+  await page.waitForURL(/#\/models$/);
+  await page.getByTestId('no-models').waitFor();
   await page.getByRole('link', { name: 'Count', exact: true }).click();
   await page.getByTestId('no-model').getByText('molmoscope model download molmo2-4b').waitFor();
 

@@ -12,7 +12,8 @@ export function takeToken(): string | null {
   if (m) {
     const token = decodeURIComponent(m[1]!);
     sessionStorage.setItem(TOKEN_KEY, token);
-    history.replaceState(null, '', window.location.pathname + window.location.search + '#/library');
+    // No section: the app picks the first page (Models while no model is installed, else Library).
+    history.replaceState(null, '', window.location.pathname + window.location.search + '#/');
     return token;
   }
   return sessionStorage.getItem(TOKEN_KEY);
