@@ -1,5 +1,5 @@
 // `molmoscope jobs list|show|pause|resume|cancel --library DB`: inspect and control persisted jobs.
-// Pause/cancel of a job running in another process take effect at its next check (within about a second).
+// Pause/cancel of a job running in another process take effect at its next check (within a quarter of a second).
 import { AppError } from '../../api/errors.js';
 import { cancelJob, getJob, listJobs, pauseJob, resumeJob, type Job, type JobStatus } from '../../core/library/jobs.js';
 import { asLibraryError } from '../../core/library/store.js';
