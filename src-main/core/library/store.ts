@@ -76,8 +76,11 @@ function readHeader(path: string): Buffer {
 }
 
 function hasUserTables(db: Database.Database): boolean {
-  const row = db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'").get() as { n: number };
-  return row.n > 0;
+  // An empty schema_migrations table alone is what a process killed in the first migration left before the migrator
+  // created it inside the migration's transaction: still a file that was never a library.
+  const row = db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' AND name != 'schema_migrations'").get() as { n: number };
+  const migrations = db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'schema_migrations'").get() !== undefined;
+  return row.n > 0 || (migrations && db.prepare('SELECT 1 FROM schema_migrations LIMIT 1').get() !== undefined);
 }
 
 /** Library.writable for a check that may still run: the verdict is awaited once and remembered. */
