@@ -191,113 +191,6 @@ function claimJob(lib: Library, id: number, now: number): boolean {
   }).immediate();
 }
 
-/**
- * Claims a queued job and runs it to done/paused/cancelled/failed; returns the final row. Throws JOB_CONFLICT if not
- * queued, JOB_ALREADY_RUNNING if another job runs on the library, LIBRARY_CORRUPT if the library failed its check.
- */
-export async function runJob(lib: Library, id: number, executors: Record<string, JobExecutor>, opts: RunJobOptions = {}): Promise<Job> {
-  const db = lib.db;
-  const now = opts.now ?? Date.now;
-  await lib.writable();
-  recoverStaleJobs(lib);
-  let claimed: boolean;
-  let reserve: SpaceReserve;
-  try {
-    reserve = reserveSpace(lib);
-  } catch (err) {
-    throw storageError(err, lib.path) ?? err;
-  }
-  try {
-    claimed = claimJob(lib, id, now());
-  } catch (err) {
-    reserve.release();
-    throw storageError(err, lib.path) ?? err;
-  }
-  if (!claimed) {
-    reserve.release();
-    const j = getJob(lib, id);
-    throw new AppError('JOB_CONFLICT', `Job ${id} is ${j.status}; only queued jobs can start.`);
-  }
-  const job = getJob(lib, id);
-  const exec = executors[job.kind];
-  const ac = new AbortController();
-  live.set(liveKey(lib, id), ac);
-  const onOuter = () => ac.abort('interrupt');
-  opts.signal?.addEventListener('abort', onOuter, { once: true });
-  if (opts.signal?.aborted) ac.abort('interrupt');
-  const beat = db.prepare('UPDATE jobs SET heartbeat_at = ? WHERE id = ?');
-  const readControl = db.prepare('SELECT control FROM jobs WHERE id = ?').pluck();
-  // A pause or cancel from another process is read 4× a second (cancel is promised within 2 s); the heartbeat is
-  // written once a second.
-  let ticks = 0;
-  const timer = setInterval(() => {
-    try {
-      if (ticks++ % 4 === 0) beat.run(now(), id);
-      const c = readControl.get(id) as 'pause' | 'cancel' | null;
-      if (c && !ac.signal.aborted) ac.abort(c);
-    } catch {
-      // Busy for a moment: the next tick retries; the run itself surfaces real DB errors.
-    }
-  }, 250);
-  timer.unref();
-
-  const startDone = job.done;
-  const startedAt = now();
-  let lastEmit = 0;
-  const emit = (status: Job['status'], done: number, total: number, extra: { message?: string; errorCode?: ErrorCode } = {}) => {
-    if (!opts.emit) return;
-    const rate = (now() - startedAt) / Math.max(1, done - startDone);
-    const eta = status === 'running' && done > startDone ? ((total - done) * rate) / 1000 : null;
-    opts.emit('job.progress', { jobId: id, kind: job.kind, status, done, total, etaSeconds: eta, ...extra });
-  };
-  const upd = db.prepare('UPDATE jobs SET progress_done = ?, progress_total = ?, checkpoint_json = COALESCE(?, checkpoint_json), heartbeat_at = ?, updated_at = ? WHERE id = ?');
-  const committed = db.prepare('SELECT progress_done AS done, progress_total AS total FROM jobs WHERE id = ?');
-  let done = job.done;
-  let total = job.total;
-  // Only what is committed is reported: progress() is called inside the transaction that stores the work, so the
-  // event waits until that transaction has ended and reads back what the row holds then (a failed COMMIT, e.g. on a
-  // full disk, leaves the old count and nothing is announced).
-  const announce = (message: string | undefined, force: boolean) => {
-    if (db.inTransaction) return;
-    const row = committed.get(id) as { done: number; total: number };
-    const changed = row.done !== done || row.total !== total;
-    done = row.done;
-    total = row.total;
-    if (force || (changed && (now() - lastEmit >= (opts.throttleMs ?? 250) || row.done === row.total))) {
-      lastEmit = now();
-      emit('running', row.done, row.total, message ? { message } : {});
-    }
-  };
-  const ctx: JobRunContext = {
-    job, lib, signal: ac.signal,
-    progress(d, t, checkpoint, message) {
-      upd.run(d, t, checkpoint === undefined ? null : JSON.stringify(checkpoint), now(), iso(), id);
-      if (db.inTransaction) queueMicrotask(() => announce(message, false));
-      else announce(message, false);
-    },
-  };
-  emit('running', done, total);
-  let end: JobEnd;
-  try {
-    if (!exec) throw new AppError('INVALID_INPUT', `No executor for job kind "${job.kind}".`);
-    await exec(ctx);
-    ac.signal.throwIfAborted();
-    end = { status: 'done', errorCode: null, errorMessage: null };
-  } catch (err) {
-    end = jobEnd(err, ac.signal.aborted ? ac.signal.reason : null, opts.onInterrupt ?? 'paused', lib.path);
-  } finally {
-    clearInterval(timer);
-    opts.signal?.removeEventListener('abort', onOuter);
-    live.delete(liveKey(lib, id));
-  }
-  await Promise.resolve(); // let a pending announcement of the last stored unit go out first
-  // On a full disk the reserve is what lets the pause itself be written.
-  reserve.release();
-  recordEnd(lib, id, end);
-  emit(end.status, done, total, { ...(end.errorMessage ? { message: end.errorMessage } : {}), ...(end.errorCode ? { errorCode: end.errorCode } : {}) });
-  return getJob(lib, id);
-}
-
 /** Bytes set aside beside the library while a job runs: enough WAL room to record the job's end on a full disk. */
 const RESERVE_BYTES = 64 * 1024;
 
@@ -318,6 +211,132 @@ function reserveSpace(lib: Library): SpaceReserve {
     throw err;
   }
   return { release: () => rmSync(file, { force: true }) };
+}
+
+/** Waits for the library's check, sets the disk reserve aside and claims the job; the reserve to release at the end. */
+async function startRun(lib: Library, id: number, now: number): Promise<SpaceReserve> {
+  await lib.writable();
+  recoverStaleJobs(lib);
+  let reserve: SpaceReserve;
+  let claimed: boolean;
+  try {
+    reserve = reserveSpace(lib);
+  } catch (err) {
+    throw storageError(err, lib.path) ?? err;
+  }
+  try {
+    claimed = claimJob(lib, id, now);
+  } catch (err) {
+    reserve.release();
+    throw storageError(err, lib.path) ?? err;
+  }
+  if (!claimed) {
+    reserve.release();
+    throw new AppError('JOB_CONFLICT', `Job ${id} is ${getJob(lib, id).status}; only queued jobs can start.`);
+  }
+  return reserve;
+}
+
+/**
+ * Heartbeats the job row once a second and reads a pause or cancel asked for by another process 4× a second
+ * (cancel is promised within 2 s), aborting `ac` with it. Returns the stop function.
+ */
+function watchControl(lib: Library, id: number, ac: AbortController, now: () => number): () => void {
+  const beat = lib.db.prepare('UPDATE jobs SET heartbeat_at = ? WHERE id = ?');
+  const readControl = lib.db.prepare('SELECT control FROM jobs WHERE id = ?').pluck();
+  let ticks = 0;
+  const timer = setInterval(() => {
+    try {
+      if (ticks++ % 4 === 0) beat.run(now(), id);
+      const c = readControl.get(id) as 'pause' | 'cancel' | null;
+      if (c && !ac.signal.aborted) ac.abort(c);
+    } catch {
+      // Busy for a moment: the next tick retries; the run itself surfaces real DB errors.
+    }
+  }, 250);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+interface ProgressReporter {
+  progress: JobRunContext['progress'];
+  emit(status: JobStatus, extra?: { message?: string; errorCode?: ErrorCode }): void;
+}
+
+/**
+ * The job's progress(): writes the row, and announces only what is committed. progress() is called inside the
+ * transaction that stores the work, so the event waits until that transaction has ended and reports what the row
+ * holds then (a failed COMMIT, e.g. on a full disk, leaves the old count and nothing is announced).
+ */
+function progressReporter(lib: Library, job: Job, opts: RunJobOptions, now: () => number): ProgressReporter {
+  const db = lib.db;
+  const upd = db.prepare('UPDATE jobs SET progress_done = ?, progress_total = ?, checkpoint_json = COALESCE(?, checkpoint_json), heartbeat_at = ?, updated_at = ? WHERE id = ?');
+  const committed = db.prepare('SELECT progress_done AS done, progress_total AS total FROM jobs WHERE id = ?');
+  const startedAt = now();
+  let lastEmit = 0;
+  let done = job.done;
+  let total = job.total;
+  const emit: ProgressReporter['emit'] = (status, extra = {}) => {
+    if (!opts.emit) return;
+    const rate = (now() - startedAt) / Math.max(1, done - job.done);
+    const eta = status === 'running' && done > job.done ? ((total - done) * rate) / 1000 : null;
+    opts.emit('job.progress', { jobId: job.id, kind: job.kind, status, done, total, etaSeconds: eta, ...extra });
+  };
+  const announce = (message: string | undefined) => {
+    if (db.inTransaction) return;
+    const row = committed.get(job.id) as { done: number; total: number };
+    const changed = row.done !== done || row.total !== total;
+    done = row.done;
+    total = row.total;
+    if (changed && (now() - lastEmit >= (opts.throttleMs ?? 250) || done === total)) {
+      lastEmit = now();
+      emit('running', message ? { message } : {});
+    }
+  };
+  const progress: JobRunContext['progress'] = (d, t, checkpoint, message) => {
+    upd.run(d, t, checkpoint === undefined ? null : JSON.stringify(checkpoint), now(), iso(), job.id);
+    if (db.inTransaction) queueMicrotask(() => announce(message));
+    else announce(message);
+  };
+  return { progress, emit };
+}
+
+/**
+ * Claims a queued job and runs it to done/paused/cancelled/failed; returns the final row. Throws JOB_CONFLICT if not
+ * queued, JOB_ALREADY_RUNNING if another job runs on the library, LIBRARY_CORRUPT if the library failed its check,
+ * DISK_FULL if there is no room to start.
+ */
+export async function runJob(lib: Library, id: number, executors: Record<string, JobExecutor>, opts: RunJobOptions = {}): Promise<Job> {
+  const now = opts.now ?? Date.now;
+  const reserve = await startRun(lib, id, now());
+  const job = getJob(lib, id);
+  const exec = executors[job.kind];
+  const ac = new AbortController();
+  live.set(liveKey(lib, id), ac);
+  const onOuter = () => ac.abort('interrupt');
+  opts.signal?.addEventListener('abort', onOuter, { once: true });
+  if (opts.signal?.aborted) ac.abort('interrupt');
+  const stopWatching = watchControl(lib, id, ac, now);
+  const reporter = progressReporter(lib, job, opts, now);
+  reporter.emit('running');
+  let end: JobEnd;
+  try {
+    if (!exec) throw new AppError('INVALID_INPUT', `No executor for job kind "${job.kind}".`);
+    await exec({ job, lib, signal: ac.signal, progress: reporter.progress });
+    ac.signal.throwIfAborted();
+    end = { status: 'done', errorCode: null, errorMessage: null };
+  } catch (err) {
+    end = jobEnd(err, ac.signal.aborted ? ac.signal.reason : null, opts.onInterrupt ?? 'paused', lib.path);
+  } finally {
+    stopWatching();
+    opts.signal?.removeEventListener('abort', onOuter);
+    live.delete(liveKey(lib, id));
+  }
+  await Promise.resolve(); // let a pending announcement of the last stored unit go out first
+  reserve.release(); // on a full disk, what lets the end itself be written
+  recordEnd(lib, id, end);
+  reporter.emit(end.status, { ...(end.errorMessage ? { message: end.errorMessage } : {}), ...(end.errorCode ? { errorCode: end.errorCode } : {}) });
+  return getJob(lib, id);
 }
 
 interface JobEnd { status: JobStatus; errorCode: ErrorCode | null; errorMessage: string | null }
