@@ -47,6 +47,8 @@ export const indexCommand: Command = {
     });
     // The full integrity check runs on a worker while the model loads; nothing is written before it passes.
     const lib = openLibraryFlag(values.library, io, { create: false, integrity: 'background' });
+    const intact = lib.writable();
+    intact.catch(() => {}); // awaited below, before the first write
     const t0 = Date.now();
     try {
       if (values.model) await configureModel(ctx, resolve(io.cwd, values.model), values.ep);
@@ -56,7 +58,7 @@ export const indexCommand: Command = {
         tier: values.tier as PromptKind | undefined, recordingIds,
         windowLength: numberFlag('window', values.window, { min: 1 }), overlap: numberFlag('overlap', values.overlap, { min: 0 }),
       });
-      await lib.writable();
+      await intact;
       assertNoRunningJob(lib);
       // An unfinished job with the same parameters continues (its stored windows are skipped anyway).
       const same = listJobs(lib, { kind: INDEX_JOB_KIND, status: ['queued', 'paused', 'failed'] })

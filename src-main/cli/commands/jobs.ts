@@ -36,7 +36,7 @@ export const jobsCommand: Command = {
       if (positionals.length !== 1) throw new AppError('INVALID_INPUT', `jobs ${sub} needs one job ID`);
       id = numberFlag('id', positionals[0], { integer: true, min: 1 })!;
     }
-    // list/show only read; pause/resume/cancel write, so they wait for the full check running in the background.
+    // list/show only read; pause/resume/cancel write, so they first wait for the full check (on a worker thread).
     const lib = openLibraryFlag(values.library, io, { create: false, integrity: 'background' });
     try {
       if (sub === 'list') {

@@ -15,8 +15,9 @@ export interface OpenLibraryOptions {
   /** Open read-only: no migration, no WAL switch; an out-of-date schema is refused. */
   readonly?: boolean;
   /**
-   * 'full' = PRAGMA integrity_check before returning (default); 'background' = the same check on a worker thread
-   * (reads may start at once, writers await `writable()`); 'quick' = quick_check (read-only use); 'none' skips it
+   * 'full' = PRAGMA integrity_check before returning (default); 'background' = the same check on a worker thread with
+   * a read-only connection, started by the first `writable()` (reads start at once; every writer awaits it; opening
+   * checks in full first when the open itself must write, i.e. migrate); 'quick' = quick_check; 'none' skips it
    * (benchmarks and `library repair` only).
    */
   integrity?: 'full' | 'background' | 'quick' | 'none';
@@ -32,7 +33,7 @@ export interface Library {
   /** True when this call created the file. */
   readonly created: boolean;
   readonly readonly: boolean;
-  /** Resolves once the library is known to be intact (at once unless opened with integrity 'background'); LIBRARY_CORRUPT otherwise. Every writer awaits it. */
+  /** Resolves once the library is known to be intact (at once unless opened with integrity 'background'); LIBRARY_CORRUPT otherwise. Every writer awaits it; the first call starts the check. */
   writable(): Promise<void>;
   close(): void;
 }
@@ -83,14 +84,28 @@ function hasUserTables(db: Database.Database): boolean {
   return row.n > 0 || (migrations && db.prepare('SELECT 1 FROM schema_migrations LIMIT 1').get() !== undefined);
 }
 
-/** Library.writable for a check that may still run: the verdict is awaited once and remembered. */
-function writableOnce(path: string, check: IntegrityCheck | null): () => Promise<void> {
-  if (!check) return () => Promise.resolve();
-  const verdict = check.result.then((problems) => {
-    if (problems.length) throw corruptLibraryError(path, problems);
-  });
-  verdict.catch(() => {}); // reported to whoever writes; a reader never asks
-  return () => verdict;
+/**
+ * Library.writable and close for a background check. The worker starts on the first writable() call (a command that
+ * only reads never pays for it, and its exit never waits on a check that a worker cannot abandon mid-PRAGMA); the
+ * verdict is remembered.
+ */
+function backgroundCheck(path: string, enabled: boolean): { writable: () => Promise<void>; stop: () => void } {
+  if (!enabled) return { writable: () => Promise.resolve(), stop: () => {} };
+  let check: IntegrityCheck | null = null;
+  let verdict: Promise<void> | null = null;
+  return {
+    writable: () => {
+      if (!verdict) {
+        check = startIntegrityCheck(path);
+        verdict = check.result.then((problems) => {
+          if (problems.length) throw corruptLibraryError(path, problems);
+        });
+        verdict.catch(() => {}); // reported to whoever awaits it
+      }
+      return verdict;
+    },
+    stop: () => check?.stop(),
+  };
 }
 
 /** Bytes of a library file read through a memory map (the rest through read()). */
@@ -145,7 +160,7 @@ export function openLibrary(path: string, opts: OpenLibraryOptions): Library {
       const problems = rows.map((r) => Object.values(r)[0]).filter((v) => v !== 'ok');
       if (problems.length) throw corruptLibraryError(path, problems);
     }
-    const check = !fresh && integrity === 'background' && !mustCheckNow ? startIntegrityCheck(path) : null;
+    const check = backgroundCheck(path, !fresh && integrity === 'background' && !mustCheckNow && !readonly);
     if (readonly) {
       if (version < LATEST_VERSION) {
         throw new AppError('INVALID_INPUT', `${path} has schema version ${version} and needs migrating to ${LATEST_VERSION}; open it writable once.`);
@@ -172,9 +187,9 @@ export function openLibrary(path: string, opts: OpenLibraryOptions): Library {
       schemaVersion: finalVersion,
       created: !exists || fresh,
       readonly,
-      writable: writableOnce(path, check),
+      writable: check.writable,
       close: () => {
-        check?.stop();
+        check.stop();
         if (db.open) db.close();
       },
     };
