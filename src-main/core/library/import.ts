@@ -2,7 +2,7 @@
 // moved/renamed files, probes new ones and records bad ones as rejected with their media error code.
 import { existsSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { AppError, type ErrorCode } from '../../api/errors.js';
+import { AppError, throwIfCancelled, type ErrorCode } from '../../api/errors.js';
 import { hashRegularFile } from './content-hash.js';
 import { walkImportPaths } from './import-walk.js';
 import { storageError } from './storage-errors.js';
@@ -56,7 +56,7 @@ export async function importPaths(lib: Library, paths: string[], opts: ImportOpt
   const results: ImportOutcome[] = rejected.map((r) => ({ path: r.path, action: 'rejected', recordingId: null, code: r.code, reason: r.reason }));
   let done = 0;
   for (const file of files) {
-    opts.signal.throwIfAborted();
+    throwIfCancelled(opts.signal, 'The import');
     results.push(await importOneReported(lib, file, opts, now));
     opts.onProgress?.(++done, files.length, file);
   }

@@ -1,6 +1,6 @@
 // The indexing job: for each recording, caption every window not yet captioned by this model and prompt,
 // storing window + caption + job progress in ONE transaction so a kill -9 leaves a window whole or absent.
-import { AppError, type ErrorCode } from '../../api/errors.js';
+import { AppError, throwIfCancelled, type ErrorCode } from '../../api/errors.js';
 import { seconds } from '../../api/units.js';
 import type { Captioner, PromptKind } from './captioner.js';
 import { createJob, type Job, type JobExecutor } from './jobs.js';
@@ -103,10 +103,10 @@ export function indexJobExecutor(deps: { media: MediaSource; captioner: Captione
         for (; i < windows.length; i++) {
           const w = windows[i];
           if (have.has(w.index)) continue;
-          signal.throwIfAborted();
+          throwIfCancelled(signal, 'Indexing');
           const times = media.sampleTimes(w, { fps: p.fps, maxFrames: p.maxFrames });
           const r = await captionWithRetries(captioner, { recordingId: rec.id, path: rec.path, index: w.index, start: w.start, end: w.end, sampleTimes: times }, signal, crash);
-          signal.throwIfAborted();
+          throwIfCancelled(signal, 'Indexing');
           storeWindow(rec.id, w, times, r.text, r.tokens, JSON.stringify(r.timings ?? {}), { recordingId: rec.id, windowIndex: w.index });
           done++;
         }
