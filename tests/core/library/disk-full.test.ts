@@ -132,3 +132,23 @@ test('disk full mid-job: paused with DISK_FULL, nothing announced uncommitted, r
     }
   }
 });
+
+test('a library opened on a disk that is already full is DISK_FULL with the free space, not "disk I/O error"', () => {
+  const base = scratchDir('disk-full-open');
+  const mnt = join(base, 'mnt');
+  execFileSync('mkdir', ['-p', mnt]);
+  mountTmpfs(mnt, 1024 * 1024);
+  try {
+    const path = join(mnt, 'lib.db');
+    openLibrary(path, { create: true }).close(); // closed cleanly: no -wal or -shm left, opening must create them
+    fill(mnt, 'filler', 0);
+    assert.throws(() => openLibrary(path, { create: false }).close(), (err: unknown) => {
+      assert.ok(err instanceof AppError, String(err));
+      assert.equal(err.code, 'DISK_FULL', err.message);
+      assert.match(err.message, /\(0 bytes free\)/);
+      return true;
+    });
+  } finally {
+    execFileSync('umount', ['-l', mnt], { stdio: 'ignore' });
+  }
+});
