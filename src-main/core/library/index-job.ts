@@ -3,6 +3,7 @@
 import { AppError, throwIfCancelled, type ErrorCode } from '../../api/errors.js';
 import { seconds } from '../../api/units.js';
 import type { Captioner, PromptKind } from './captioner.js';
+import { isPoison, withEngineRetries } from './engine-retries.js';
 import { createJob, type Job, type JobExecutor } from './jobs.js';
 import type { MediaSource } from './media-source.js';
 import { DEFAULT_WINDOW_LENGTH, DEFAULT_WINDOW_OVERLAP } from './media-adapter.js';
@@ -29,31 +30,6 @@ export interface IndexCheckpoint {
 
 /** Media failures of one recording mark that recording rejected and the job goes on with the others. */
 const RECORDING_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['NOT_A_VIDEO', 'NO_VIDEO_STREAM', 'TRUNCATED', 'UNREADABLE', 'UNSUPPORTED_CODEC', 'FFMPEG_FAILED', 'NOT_FOUND']);
-
-/** Engine crashes on one window before its recording is taken for a poison file and rejected (the engine restarts each time). */
-export const ENGINE_CRASH_RETRIES = 2;
-
-/**
- * Captions one window, asking again when the engine process dies under it. A window that crashes the engine every
- * time is a poison file: after ENGINE_CRASH_RETRIES retries it is thrown as ENGINE_CRASHED with `poison` set, and the
- * job rejects that recording and goes on. A crash that follows the job from file to file (a broken driver, not a
- * file) is thrown as it is, and the job pauses.
- */
-async function captionWithRetries(captioner: Captioner, req: Parameters<Captioner['caption']>[0], signal: AbortSignal, crash: { poisoned: boolean }): Promise<Awaited<ReturnType<Captioner['caption']>>> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const r = await captioner.caption(req, signal);
-      crash.poisoned = false;
-      return r;
-    } catch (err) {
-      if (signal.aborted || !(err instanceof AppError) || err.code !== 'ENGINE_CRASHED') throw err;
-      if (attempt < ENGINE_CRASH_RETRIES) continue;
-      if (crash.poisoned) throw err; // the previous recording was poison too: the engine, not the file
-      crash.poisoned = true;
-      throw new AppError('ENGINE_CRASHED', `Window ${req.index} (${req.start.toFixed(1)}–${req.end.toFixed(1)} s) crashed the engine ${attempt + 1} times in a row: ${err.message}`, { poison: true });
-    }
-  }
-}
 
 /** Queues an indexing job for the given captioner's model and prompt (`total`: planned windows, for the UI). */
 export function queueIndexJob(lib: Library, params: IndexJobParams, total = 0): Job {
@@ -105,14 +81,15 @@ export function indexJobExecutor(deps: { media: MediaSource; captioner: Captione
           if (have.has(w.index)) continue;
           throwIfCancelled(signal, 'Indexing');
           const times = media.sampleTimes(w, { fps: p.fps, maxFrames: p.maxFrames });
-          const r = await captionWithRetries(captioner, { recordingId: rec.id, path: rec.path, index: w.index, start: w.start, end: w.end, sampleTimes: times }, signal, crash);
+          const req = { recordingId: rec.id, path: rec.path, index: w.index, start: w.start, end: w.end, sampleTimes: times };
+          // A window that crashes the engine every time rejects its recording (a poison file); see engine-retries.ts.
+          const r = await withEngineRetries(() => captioner.caption(req, signal), signal, crash, `Window ${w.index} (${w.start.toFixed(1)}–${w.end.toFixed(1)} s)`);
           throwIfCancelled(signal, 'Indexing');
           storeWindow(rec.id, w, times, r.text, r.tokens, JSON.stringify(r.timings ?? {}), { recordingId: rec.id, windowIndex: w.index });
           done++;
         }
       } catch (err) {
-        const poison = err instanceof AppError && (err.details as { poison?: boolean } | undefined)?.poison === true;
-        if (signal.aborted || !(err instanceof AppError) || !(RECORDING_ERROR_CODES.has(err.code) || poison)) throw err;
+        if (signal.aborted || !(err instanceof AppError) || !(RECORDING_ERROR_CODES.has(err.code) || isPoison(err))) throw err;
         // This recording cannot be decoded: record why, drop its remaining windows from the total, go on.
         const left = windows.slice(i).filter((w) => !have.has(w.index)).length;
         db.transaction(() => {
