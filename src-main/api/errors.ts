@@ -39,8 +39,10 @@ export const ERROR_CODES = {
   CANCELLED: 'The operation was cancelled.',
   TIMEOUT: 'The operation did not finish in time.',
   DISK_FULL: 'There is not enough disk space.',
+  IO_ERROR: 'The disk reported an input/output error while reading or writing.',
   JOB_NOT_FOUND: 'No job with that id.',
   JOB_CONFLICT: 'The job is not in a state that allows this action.',
+  JOB_ALREADY_RUNNING: 'Another job is already running on this library.',
   PARSE_ERROR: 'A model answer or file could not be parsed.',
   INTERNAL: 'An unexpected internal error.',
 } as const;

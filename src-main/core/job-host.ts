@@ -1,5 +1,6 @@
 // Background jobs of a long-lived host (serve, Electron): runs the open library's queued jobs one at a time,
 // with job.progress events, and picks up jobs a killed process left behind when a library is opened.
+import { AppError } from '../api/errors.js';
 import type { CoreContext } from './context.js';
 import { runQueued, type JobExecutor } from './library/jobs.js';
 import type { Library } from './library/store.js';
@@ -14,6 +15,9 @@ export const JOB_KINDS: Record<string, JobKindFactory> = {
   index: (ctx) => indexJobKind(ctx),
   ...ANALYTICS_JOB_KINDS,
 };
+
+/** Errors of a job's start that looking again at once cannot mend: the loop stops until it is kicked again. */
+const STOPS_LOOP: ReadonlySet<string> = new Set(['JOB_ALREADY_RUNNING', 'LIBRARY_CORRUPT', 'DISK_FULL', 'IO_ERROR']);
 
 interface HostState {
   lib: Library;
@@ -50,7 +54,10 @@ export function kickJobs(ctx: CoreContext, lib: Library): void {
         // A host that stops is not the user pausing: the job it interrupts waits in the queue for the next start.
         await runQueued(lib, executors, { signal: st.ac.signal, emit: ctx.emit, onInterrupt: 'queued' });
       } catch (err) {
-        ctx.logger.error('job loop failed', err);
+        // Another process runs a job on this library (or the library failed its check): looking again at once would
+        // spin; the next kick (a new job, a resume, a reopen) tries again.
+        ctx.logger.error('job loop stopped', err);
+        if (err instanceof AppError && STOPS_LOOP.has(err.code)) break;
       }
       // Yield once so a job queued while the last one finished is seen.
       await new Promise((r) => setImmediate(r));

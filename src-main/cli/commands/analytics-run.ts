@@ -6,8 +6,8 @@ import { analyticsExecutor, queueAnalyticsJob } from '../../core/analytics/run-j
 import { runResult, type RunResult } from '../../core/analytics/run-result.js';
 import { listRuns, type RunKind, type RunRow } from '../../core/analytics/run-store.js';
 import { configureModel, closeModel, configuredModelDir, NO_MODEL_MESSAGE } from '../../core/molmo2/model-host.js';
-import { getJob, recoverStaleJobs, resumeJob, runJob, type Job } from '../../core/library/jobs.js';
-import type { Library } from '../../core/library/store.js';
+import { assertNoRunningJob, getJob, recoverStaleJobs, resumeJob, runJob, type Job } from '../../core/library/jobs.js';
+import { asLibraryError, type Library } from '../../core/library/store.js';
 import { createCoreContext } from '../../core/platform/create-context.js';
 import { numberFlag, parseFlags, printJson, type Command } from '../command.js';
 import { openLibraryFlag } from './library-flag.js';
@@ -94,8 +94,10 @@ export function analyticsCommand(kind: RunKind): Command {
       });
       if (values.model) await configureModel(ctx, resolve(io.cwd, values.model), values.ep);
       else if (!configuredModelDir(ctx)) throw new AppError('MODEL_INVALID', NO_MODEL_MESSAGE);
-      const lib = openLibraryFlag(values.library, io, { create: false, integrity: 'quick' });
+      const lib = openLibraryFlag(values.library, io, { create: false, integrity: 'background' });
       try {
+        await lib.writable();
+        assertNoRunningJob(lib);
         const { job, runs } = resume !== undefined ? resumable(lib, kind, resume) : queueAnalyticsJob(lib, kind, { query: positionals[0]!, scope, settings });
         const final = await runJob(lib, job.id, { [kind]: analyticsExecutor(ctx, kind) }, { signal, emit: ctx.emit });
         const results = runs.map((r) => runResult(lib, r.id));
@@ -106,6 +108,8 @@ export function analyticsCommand(kind: RunKind): Command {
         }
         if (final.status !== 'done' && !values.json) printJson(io.stderr, { error: { code: final.errorCode ?? 'CANCELLED', message: final.errorMessage ?? `job ${final.status}` } });
         return final.status === 'done' ? 0 : 1;
+      } catch (err) {
+        throw asLibraryError(err, lib.path);
       } finally {
         lib.close();
         await closeModel(ctx);

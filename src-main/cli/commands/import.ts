@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import { importPaths } from '../../core/library/import.js';
 import { defaultMediaSource } from '../../core/library/media-adapter.js';
+import { asLibraryError } from '../../core/library/store.js';
 import { parseFlags, printJson, type Command } from '../command.js';
 import { openLibraryFlag } from './library-flag.js';
 
@@ -39,6 +40,8 @@ export const importCommand: Command = {
           `${c.rejected} rejected, ${report.skipped} skipped by extension\n`);
       }
       return 0;
+    } catch (err) {
+      throw asLibraryError(err, lib.path);
     } finally {
       lib.close();
     }

@@ -7,8 +7,9 @@ import { createCoreContext } from '../../core/platform/create-context.js';
 import { closeModel, configureModel } from '../../core/molmo2/model-host.js';
 import { indexJobKind, planIndex, configuredModelId, DEFAULT_TIER } from '../../core/library/index-host.js';
 import { INDEX_JOB_KIND, queueIndexJob, type IndexJobParams } from '../../core/library/index-job.js';
-import { listJobs, recoverStaleJobs, resumeJob, runJob } from '../../core/library/jobs.js';
+import { assertNoRunningJob, listJobs, resumeJob, runJob } from '../../core/library/jobs.js';
 import type { PromptKind } from '../../core/library/captioner.js';
+import { asLibraryError } from '../../core/library/store.js';
 import { numberFlag, parseFlags, type Command } from '../command.js';
 import { openLibraryFlag } from './library-flag.js';
 
@@ -44,7 +45,10 @@ export const indexCommand: Command = {
         else if (p.status === 'running') lines.push(`${p.done}/${p.total} windows${p.etaSeconds !== null ? `, about ${Math.ceil(p.etaSeconds)} s left` : ''}`);
       },
     });
-    const lib = openLibraryFlag(values.library, io, { create: false, integrity: 'quick' });
+    // The full integrity check runs on a worker while the model loads; nothing is written before it passes.
+    const lib = openLibraryFlag(values.library, io, { create: false, integrity: 'background' });
+    const intact = lib.writable();
+    intact.catch(() => {}); // awaited below, before the first write
     const t0 = Date.now();
     try {
       if (values.model) await configureModel(ctx, resolve(io.cwd, values.model), values.ep);
@@ -54,7 +58,8 @@ export const indexCommand: Command = {
         tier: values.tier as PromptKind | undefined, recordingIds,
         windowLength: numberFlag('window', values.window, { min: 1 }), overlap: numberFlag('overlap', values.overlap, { min: 0 }),
       });
-      recoverStaleJobs(lib);
+      await intact;
+      assertNoRunningJob(lib);
       // An unfinished job with the same parameters continues (its stored windows are skipped anyway).
       const same = listJobs(lib, { kind: INDEX_JOB_KIND, status: ['queued', 'paused', 'failed'] })
         .find((j) => JSON.stringify(j.params) === JSON.stringify(params as IndexJobParams));
@@ -77,6 +82,8 @@ export const indexCommand: Command = {
       else io.stdout.write(`job #${final.id} ${final.status}: ${final.done}/${final.total} windows captioned (${params.promptKind}, ${modelId}) in ${summary.seconds.toFixed(1)} s` +
         `${final.errorCode ? `\n  ${final.errorCode}: ${final.errorMessage}` : ''}\n`);
       return final.status === 'done' ? 0 : final.status === 'failed' ? 1 : 3;
+    } catch (err) {
+      throw asLibraryError(err, lib.path);
     } finally {
       await closeModel(ctx);
       lib.close();

@@ -13,6 +13,7 @@ import { importCommand } from './import.js';
 import { searchCommand } from './search.js';
 import { indexCommand } from './index-cmd.js';
 import { jobsCommand } from './jobs.js';
+import { libraryCommand } from './library.js';
 import { doctorCommand } from './doctor.js';
 import { infoCommand } from './info.js';
 import { serveCommand } from './serve.js';
@@ -33,6 +34,7 @@ export const commands: Command[] = [
   indexCommand,
   searchCommand,
   jobsCommand,
+  libraryCommand,
   doctorCommand,
   infoCommand,
   serveCommand,

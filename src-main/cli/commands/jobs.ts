@@ -1,7 +1,8 @@
 // `molmoscope jobs list|show|pause|resume|cancel --library DB`: inspect and control persisted jobs.
-// Pause/cancel of a job running in another process take effect at its next check (within about a second).
+// Pause/cancel of a job running in another process take effect at its next check (within a quarter of a second).
 import { AppError } from '../../api/errors.js';
 import { cancelJob, getJob, listJobs, pauseJob, resumeJob, type Job, type JobStatus } from '../../core/library/jobs.js';
+import { asLibraryError } from '../../core/library/store.js';
 import { numberFlag, parseFlags, printJson, type Command } from '../command.js';
 import { openLibraryFlag } from './library-flag.js';
 
@@ -35,7 +36,8 @@ export const jobsCommand: Command = {
       if (positionals.length !== 1) throw new AppError('INVALID_INPUT', `jobs ${sub} needs one job ID`);
       id = numberFlag('id', positionals[0], { integer: true, min: 1 })!;
     }
-    const lib = openLibraryFlag(values.library, io, { create: false, integrity: 'quick' });
+    // list/show only read; pause/resume/cancel write, so they first wait for the full check (on a worker thread).
+    const lib = openLibraryFlag(values.library, io, { create: false, integrity: 'background' });
     try {
       if (sub === 'list') {
         const jobs = listJobs(lib, { status });
@@ -43,10 +45,13 @@ export const jobsCommand: Command = {
         else io.stdout.write(jobs.length ? jobs.map(line).join('') : 'no jobs\n');
         return 0;
       }
+      if (sub !== 'show') await lib.writable();
       const job = sub === 'show' ? getJob(lib, id) : sub === 'pause' ? pauseJob(lib, id) : sub === 'resume' ? resumeJob(lib, id) : cancelJob(lib, id);
       if (values.json) printJson(io.stdout, job);
       else io.stdout.write(line(job));
       return 0;
+    } catch (err) {
+      throw asLibraryError(err, lib.path);
     } finally {
       lib.close();
     }

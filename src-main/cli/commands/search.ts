@@ -33,8 +33,9 @@ export const searchCommand: Command = {
     const verifyK = numberFlag('verify', values.verify, { integer: true, min: 1 });
     if (positionals.length !== 1) throw new AppError('INVALID_INPUT', `search needs exactly one "query" (quote it)\n${usage}`);
     const recordingIds = values.recording?.split(',').map((x) => numberFlag('recording', x.trim(), { integer: true, min: 1 })!);
-    // quick_check: a full integrity_check of a large library on every search would dominate its latency.
-    const lib = openLibraryFlag(values.library, io, { create: false, integrity: 'quick' });
+    // Search only reads: the full integrity check (background mode) is started by a writer, never here. Opening
+    // still checks in full first if it must migrate the file.
+    const lib = openLibraryFlag(values.library, io, { create: false, integrity: 'background' });
     try {
       const moments = search(lib, positionals[0], {
         limit: numberFlag('limit', values.limit, { integer: true, min: 1 }) ?? 20,

@@ -2,6 +2,7 @@
 // The host wires the real engine and library; each window is checkpointed so an interrupted job resumes.
 import { AppError, toApiError, type ApiError } from '../../api/errors.js';
 import { PAUSING_ERROR_CODES } from '../library/jobs.js';
+import { isPoison } from '../library/engine-retries.js';
 import { dedupCounts, type CountDedupOptions } from './count-dedup.js';
 import { stitchTracks, type StitchOptions } from './stitch.js';
 import type { AnalyticsWindow, CountResult, FrameSize, LocalTrack, TrackSet, WindowPoint } from './types.js';
@@ -93,6 +94,11 @@ async function runWindows<T>(
         const e = toApiError(err);
         if (e.code === 'CANCELLED' || signal.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
         // GPU/engine trouble pauses the whole job (resumable once fixed) instead of marking every window failed.
+        // A poison window (it crashed the engine every time it was asked) is recorded as failed, and ends its run.
+        if (answer === null && isPoison(err)) {
+          await deps.store.save({ window: w, status: 'failed', answer: null, parsed: null, error: e });
+          throw err;
+        }
         if (answer === null && PAUSING_ERROR_CODES.has(e.code)) throw err;
         // A bad answer is recorded and the job goes on; another model failure is recorded too (retried on resume).
         outcome = answer !== null

@@ -3,6 +3,7 @@
 import { AppError, toApiError } from '../../api/errors.js';
 import type { CoreContext } from '../context.js';
 import { createJob, PAUSING_ERROR_CODES, type Job, type JobExecutor } from '../library/jobs.js';
+import { isPoison, withEngineRetries, type CrashState } from '../library/engine-retries.js';
 import type { Library } from '../library/store.js';
 import { modelSession } from '../molmo2/model-host.js';
 import { probeVideo } from '../molmo2/prompt/frame-source.js';
@@ -121,19 +122,19 @@ export function finishRun(lib: Library, runId: number, opts: { dedup?: CountDedu
 
 type Partials = ReturnType<typeof partialStream>;
 
-function engineRunner(session: Molmo2Session, run: RunRow, kind: RunKind, plan: Map<number, PlannedWindow>, maxNewTokens: number, probe: Promise<Awaited<ReturnType<typeof probeVideo>>>, partials: Partials): WindowRunner {
-  return {
-    async ask(w, _prompt, signal) {
-      const pw = plan.get(w.index)!;
-      const task = kind === 'count' ? { kind: 'count' as const, label: run.query } : { kind: 'track' as const, label: run.query, fps: pw.fps ?? 2 };
-      const live = partials.window(w.index, { runId: run.id, recordingId: run.recordingId });
-      // Each window is shown as a clip starting at 0 (offset), as Molmo2 saw clips in training; the adapters add the start back.
-      const a = await session.askVideo({ file: run.path, times: pw.times, offset: pw.start, task, probe: (await probe).probe },
-        { maxNewTokens, streamEvery: JOB_STREAM_EVERY, onPartialText: live.partial }, signal);
-      live.final(a.text);
-      return { text: a.text, meta: { tokens: a.tokens, timings: { ...a.timings }, sampleTimes: pw.times } };
-    },
+function engineRunner(session: Molmo2Session, run: RunRow, kind: RunKind, plan: Map<number, PlannedWindow>, maxNewTokens: number, probe: Promise<Awaited<ReturnType<typeof probeVideo>>>, partials: Partials, crash: CrashState): WindowRunner {
+  const once: WindowRunner['ask'] = async (w, _prompt, signal) => {
+    const pw = plan.get(w.index)!;
+    const task = kind === 'count' ? { kind: 'count' as const, label: run.query } : { kind: 'track' as const, label: run.query, fps: pw.fps ?? 2 };
+    const live = partials.window(w.index, { runId: run.id, recordingId: run.recordingId });
+    // Each window is shown as a clip starting at 0 (offset), as Molmo2 saw clips in training; the adapters add the start back.
+    const a = await session.askVideo({ file: run.path, times: pw.times, offset: pw.start, task, probe: (await probe).probe },
+      { maxNewTokens, streamEvery: JOB_STREAM_EVERY, onPartialText: live.partial }, signal);
+    live.final(a.text);
+    return { text: a.text, meta: { tokens: a.tokens, timings: { ...a.timings }, sampleTimes: pw.times } };
   };
+  // A window that crashes the engine every time fails its run with ENGINE_CRASHED (see engine-retries.ts).
+  return { ask: (w, prompt, signal) => withEngineRetries(() => once(w, prompt, signal), signal, crash, `${run.path}: window ${w.index}`) };
 }
 
 /** The executor of one analytics kind, bound to a host context (the model is the host's shared session). */
@@ -142,12 +143,13 @@ export function analyticsExecutor(ctx: CoreContext, kind: RunKind): JobExecutor 
     const p = job.params as AnalyticsJobParams;
     const runs = p.runIds.map((id) => getRun(lib, id));
     const plans = runs.map((r) => planWindows(kind, r, r.videoFps, p));
-    const total = plans.reduce((n, x) => n + x.length, 0);
+    let total = plans.reduce((n, x) => n + x.length, 0);
     let done = runs.reduce((n, r) => n + r.windowsDone, 0);
     progress(done, total);
     if (runs.every((r) => r.status === 'done')) return;
     const session = await modelSession(ctx);
     const partials = partialStream(ctx.emit, { jobId: job.id, kind });
+    const crash: CrashState = { poisoned: false };
     for (let i = 0; i < runs.length; i++) {
       const run = runs[i];
       if (run.status === 'done') continue;
@@ -163,7 +165,7 @@ export function analyticsExecutor(ctx: CoreContext, kind: RunKind): JobExecutor 
           progress(done, total, { runId: run.id, window: o.window.index }, `${run.path}: window ${o.window.index + 1}/${plans[i].length} ${o.status}`);
         })(),
       };
-      const runner = engineRunner(session, run, kind, plan, p.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS[kind], probeVideo(run.path, signal), partials);
+      const runner = engineRunner(session, run, kind, plan, p.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS[kind], probeVideo(run.path, signal), partials, crash);
       const windows = plans[i].map((w) => ({ index: w.index, start: w.start, end: w.end }));
       try {
         if (kind === 'count') {
@@ -176,6 +178,16 @@ export function analyticsExecutor(ctx: CoreContext, kind: RunKind): JobExecutor 
         finishRun(lib, run.id, p);
       } catch (err) {
         const reason = signal.aborted ? signal.reason : null;
+        if (reason === null && isPoison(err)) {
+          // A poison file: this run failed (its window says why), the job goes on with the other recordings.
+          const left = plans[i].length - storedWindows(lib, run.id).filter((w) => w.status !== 'failed').length;
+          total -= left;
+          lib.db.transaction(() => {
+            setRunStatus(lib, run.id, 'failed');
+            progress(done, total, undefined, `${run.path}: ${(err as Error).message}`);
+          })();
+          continue;
+        }
         if (reason === 'cancel') {
           lib.db.prepare("UPDATE analytics_runs SET status = 'cancelled', updated_at = ?, finished_at = ? WHERE job_id = ? AND status != 'done'").run(new Date().toISOString(), new Date().toISOString(), job.id);
         } else {

@@ -1,7 +1,8 @@
 // Fast partial content hash for de-duplicating recordings: sha256 over size + first, middle and last MiB.
 // Multi-GB footage on a NAS would take minutes to hash fully; 3 MiB reads identify real video files just as well.
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { AppError } from '../../api/errors.js';
 
 const CHUNK = 1 << 20;
 
@@ -12,9 +13,20 @@ const CHUNK = 1 << 20;
  * timestamps, encoder state) do not occur in practice; a renamed or moved copy always matches.
  */
 export function partialContentHash(path: string): string {
-  const fd = openSync(path, 'r');
+  return hashRegularFile(path).hash;
+}
+
+/**
+ * The partial hash and the stat of the file that was read. Only a regular file is read: it is opened with O_NONBLOCK
+ * (opening a named pipe would otherwise block until a writer appears, freezing the process) and checked with fstat
+ * on the open descriptor, so a file swapped for a pipe after an earlier stat is caught too. NOT_A_VIDEO otherwise.
+ */
+export function hashRegularFile(path: string): { hash: string; stat: Stats } {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    const size = fstatSync(fd).size;
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new AppError('NOT_A_VIDEO', `${path} is not a regular file (a pipe, socket or device); only regular files are imported.`);
+    const size = stat.size;
     const h = createHash('sha256');
     const sizeBuf = Buffer.alloc(8);
     sizeBuf.writeBigUInt64LE(BigInt(size));
@@ -36,7 +48,7 @@ export function partialContentHash(path: string): string {
       readAt(Math.floor((size - CHUNK) / 2), CHUNK);
       readAt(size - CHUNK, CHUNK);
     }
-    return 'p1:' + h.digest('hex');
+    return { hash: 'p1:' + h.digest('hex'), stat };
   } finally {
     closeSync(fd);
   }

@@ -1,9 +1,11 @@
 // Imports files and folders into the library: walks folders, de-duplicates by content hash, recognises
 // moved/renamed files, probes new ones and records bad ones as rejected with their media error code.
-import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
-import { AppError, type ErrorCode } from '../../api/errors.js';
-import { partialContentHash } from './content-hash.js';
+import { existsSync, statSync, type Stats } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { AppError, throwIfCancelled, type ErrorCode } from '../../api/errors.js';
+import { hashRegularFile } from './content-hash.js';
+import { walkImportPaths } from './import-walk.js';
+import { storageError } from './storage-errors.js';
 import type { Library } from './store.js';
 import type { MediaSource, ProbeInfo } from './media-source.js';
 
@@ -47,71 +49,54 @@ export interface ImportReport {
 
 interface RecRow { id: number; path: string; size_bytes: number; mtime_ms: number; content_hash: string | null; status: string; reason_code: ErrorCode | null }
 
-/** Lists candidate files under the given paths (folders recursively, filtered by extension), sorted, de-duplicated. */
-export function collectFiles(paths: string[], extensions: string[]): { files: string[]; missing: string[]; skipped: number } {
-  const exts = new Set(extensions.map((e) => e.toLowerCase().replace(/^\./, '')));
-  const files = new Set<string>();
-  const missing: string[] = [];
-  const seenDirs = new Set<string>();
-  let skipped = 0;
-  const walk = (dir: string) => {
-    let real: string;
-    try {
-      real = realpathSync(dir);
-    } catch {
-      return;
-    }
-    if (seenDirs.has(real)) return; // symlink loops
-    seenDirs.add(real);
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      missing.push(dir);
-      return;
-    }
-    for (const e of entries) {
-      if (e.name.startsWith('.')) continue; // hidden files and folders (.thumbnails, .Trash) are not footage
-      const p = join(dir, e.name);
-      let st;
-      try {
-        st = statSync(p);
-      } catch {
-        continue; // dangling symlink
-      }
-      if (st.isDirectory()) walk(p);
-      else if (st.isFile()) {
-        if (exts.has(extname(e.name).slice(1).toLowerCase())) files.add(p);
-        else skipped++;
-      }
-    }
-  };
-  for (const raw of paths) {
-    const p = resolve(raw);
-    if (!existsSync(p)) {
-      missing.push(p);
-      continue;
-    }
-    if (statSync(p).isDirectory()) walk(p);
-    else files.add(p);
-  }
-  return { files: [...files].sort(), missing, skipped };
-}
-
 /** Imports files/folders; every file ends as added, unchanged, updated, moved, duplicate or rejected (with a code). */
 export async function importPaths(lib: Library, paths: string[], opts: ImportOptions): Promise<ImportReport> {
   const now = opts.now ?? (() => new Date());
-  const { files, missing, skipped } = collectFiles(paths, opts.extensions ?? DEFAULT_VIDEO_EXTENSIONS);
-  const results: ImportOutcome[] = missing.map((p) => ({ path: p, action: 'rejected', recordingId: null, code: 'NOT_FOUND', reason: `${p} does not exist or cannot be listed.` }));
+  const { files, rejected, skipped } = walkImportPaths(paths, opts.extensions ?? DEFAULT_VIDEO_EXTENSIONS);
+  const results: ImportOutcome[] = rejected.map((r) => ({ path: r.path, action: 'rejected', recordingId: null, code: r.code, reason: r.reason }));
   let done = 0;
   for (const file of files) {
-    opts.signal.throwIfAborted();
-    results.push(await importOne(lib, file, opts, now));
+    throwIfCancelled(opts.signal, 'The import');
+    results.push(await importOneReported(lib, file, opts, now));
     opts.onProgress?.(++done, files.length, file);
   }
   const counts: Record<ImportAction, number> = { added: 0, unchanged: 0, updated: 0, moved: 0, duplicate: 0, rejected: 0 };
   for (const r of results) counts[r.action]++;
   return { results, skipped, counts };
+}
+
+/**
+ * One file's outcome. A file that vanished or changed while it was read is rejected (not stored as ready); any other
+ * per-file failure becomes that file's rejection, so one bad file never ends the import. Only cancelling and the
+ * library's own trouble (disk full, I/O error, damage) stop it.
+ */
+async function importOneReported(lib: Library, path: string, opts: ImportOptions, now: () => Date): Promise<ImportOutcome> {
+  try {
+    return await importOne(lib, path, opts, now);
+  } catch (err) {
+    if (opts.signal.aborted) throw err;
+    const disk = storageError(err, lib.path);
+    if (disk) throw disk;
+    if (!(err instanceof AppError) || err.code === 'CANCELLED' || err.code.startsWith('LIBRARY_')) throw err;
+    const gone = !existsSync(path);
+    return { path, action: 'rejected', recordingId: null, code: gone ? 'NOT_FOUND' : err.code, reason: gone ? `${path} vanished while it was being imported.` : err.message };
+  }
+}
+
+/** A file's identity: the same device, inode, size and modification time means the same bytes were imported. */
+function sameFile(a: Stats, b: Stats): boolean {
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
+
+/** After a probe: null when the file is still the one that was hashed, else why it cannot be recorded. */
+function changedSince(path: string, before: Stats): AppError | null {
+  let after: Stats;
+  try {
+    after = statSync(path);
+  } catch {
+    return new AppError('NOT_FOUND', `${path} vanished while it was being imported.`);
+  }
+  return sameFile(before, after) ? null : new AppError('UNREADABLE', `${path} changed while it was being imported; import it again once it is complete.`);
 }
 
 async function importOne(lib: Library, path: string, opts: ImportOptions, now: () => Date): Promise<ImportOutcome> {
@@ -122,12 +107,16 @@ async function importOne(lib: Library, path: string, opts: ImportOptions, now: (
   let mtime = 0;
   let hash: string | null = null;
   let statError: AppError | null = null;
+  let hashed: Stats | null = null;
   try {
-    const st = statSync(path);
-    size = st.size;
-    mtime = Math.round(st.mtimeMs);
-    hash = partialContentHash(path);
+    const h = hashRegularFile(path);
+    hashed = h.stat;
+    size = h.stat.size;
+    mtime = Math.round(h.stat.mtimeMs);
+    hash = h.hash;
   } catch (err) {
+    if (err instanceof AppError) throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('NOT_FOUND', `${path} vanished while it was being imported.`);
     statError = new AppError('UNREADABLE', `Cannot read ${path}: ${(err as Error).message}`);
   }
   const existing = byPath.get(path) as RecRow | undefined;
@@ -160,6 +149,9 @@ async function importOne(lib: Library, path: string, opts: ImportOptions, now: (
       if (err instanceof AppError && MEDIA_REJECT_CODES.has(err.code)) rejection = err;
       else throw err;
     }
+    // What was probed must still be what was hashed: a file deleted or rewritten meanwhile is not recorded as ready.
+    const changed = hashed ? changedSince(path, hashed) : null;
+    if (changed) throw changed;
   }
   const values = {
     path, folder: dirname(path), name: basename(path), size, mtime, hash, ts,

@@ -1,8 +1,9 @@
 // The indexing job: for each recording, caption every window not yet captioned by this model and prompt,
 // storing window + caption + job progress in ONE transaction so a kill -9 leaves a window whole or absent.
-import { AppError, type ErrorCode } from '../../api/errors.js';
+import { AppError, throwIfCancelled, type ErrorCode } from '../../api/errors.js';
 import { seconds } from '../../api/units.js';
 import type { Captioner, PromptKind } from './captioner.js';
+import { isPoison, withEngineRetries } from './engine-retries.js';
 import { createJob, type Job, type JobExecutor } from './jobs.js';
 import type { MediaSource } from './media-source.js';
 import { DEFAULT_WINDOW_LENGTH, DEFAULT_WINDOW_OVERLAP } from './media-adapter.js';
@@ -71,21 +72,24 @@ export function indexJobExecutor(deps: { media: MediaSource; captioner: Captione
     const reject = db.prepare("UPDATE recordings SET status = 'rejected', reason_code = ?, reason = ?, updated_at = ? WHERE id = ?");
 
     progress(done, total);
+    const crash = { poisoned: false };
     for (const { rec, windows, have } of plan) {
       let i = 0;
       try {
         for (; i < windows.length; i++) {
           const w = windows[i];
           if (have.has(w.index)) continue;
-          signal.throwIfAborted();
+          throwIfCancelled(signal, 'Indexing');
           const times = media.sampleTimes(w, { fps: p.fps, maxFrames: p.maxFrames });
-          const r = await captioner.caption({ recordingId: rec.id, path: rec.path, index: w.index, start: w.start, end: w.end, sampleTimes: times }, signal);
-          signal.throwIfAborted();
+          const req = { recordingId: rec.id, path: rec.path, index: w.index, start: w.start, end: w.end, sampleTimes: times };
+          // A window that crashes the engine every time rejects its recording (a poison file); see engine-retries.ts.
+          const r = await withEngineRetries(() => captioner.caption(req, signal), signal, crash, `Window ${w.index} (${w.start.toFixed(1)}–${w.end.toFixed(1)} s)`);
+          throwIfCancelled(signal, 'Indexing');
           storeWindow(rec.id, w, times, r.text, r.tokens, JSON.stringify(r.timings ?? {}), { recordingId: rec.id, windowIndex: w.index });
           done++;
         }
       } catch (err) {
-        if (signal.aborted || !(err instanceof AppError) || !RECORDING_ERROR_CODES.has(err.code)) throw err;
+        if (signal.aborted || !(err instanceof AppError) || !(RECORDING_ERROR_CODES.has(err.code) || isPoison(err))) throw err;
         // This recording cannot be decoded: record why, drop its remaining windows from the total, go on.
         const left = windows.slice(i).filter((w) => !have.has(w.index)).length;
         db.transaction(() => {

@@ -1,9 +1,11 @@
 // Persisted jobs: rows with kind, status, progress, checkpoint, attempts and error code, and the runner
 // that claims one, runs its executor under an AbortSignal, heartbeats, and records how it ended.
+import { rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { AppError, type ErrorCode } from '../../api/errors.js';
 import type { EventSink } from '../context.js';
 import type { Library } from './store.js';
+import { storageError } from './storage-errors.js';
 
 export type JobStatus = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
 
@@ -27,8 +29,8 @@ export interface Job {
   finishedAt: string | null;
 }
 
-/** Errors of the GPU/engine that pause a job (resumable once fixed) instead of failing it. */
-export const PAUSING_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['GPU_OOM', 'ENGINE_CRASHED', 'PROVIDER_UNAVAILABLE', 'DISK_FULL']);
+/** Errors of the GPU/engine or the disk that pause a job (resumable once fixed) instead of failing it. */
+export const PAUSING_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['GPU_OOM', 'ENGINE_CRASHED', 'PROVIDER_UNAVAILABLE', 'DISK_FULL', 'IO_ERROR']);
 
 interface JobDbRow {
   id: number; kind: string; status: JobStatus; params_json: string; progress_done: number; progress_total: number;
@@ -75,7 +77,7 @@ export function listJobs(lib: Library, filter: { status?: JobStatus[]; kind?: st
 const live = new Map<string, AbortController>();
 const liveKey = (lib: Library, id: number) => `${lib.path}#${id}`;
 
-/** Pauses a job: a queued one at once, a running one at its next check (≤ 1 s, or at once in this process). */
+/** Pauses a job: a queued one at once, a running one at its next check (≤ 0.25 s, or at once in this process). */
 export function pauseJob(lib: Library, id: number): Job {
   return control(lib, id, 'pause');
 }
@@ -167,18 +169,146 @@ export interface RunJobOptions {
   onInterrupt?: 'paused' | 'queued';
 }
 
-/** Claims a queued job and runs it to done/paused/cancelled/failed; returns the final row. Throws JOB_CONFLICT if not queued. */
-export async function runJob(lib: Library, id: number, executors: Record<string, JobExecutor>, opts: RunJobOptions = {}): Promise<Job> {
-  const db = lib.db;
-  const now = opts.now ?? Date.now;
-  const owner = thisOwner();
-  const claimed = db.prepare(`UPDATE jobs SET status = 'running', owner = ?, heartbeat_at = ?, attempts = attempts + 1, control = NULL,
-    error_code = NULL, error_message = NULL, started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ? AND status = 'queued'`)
-    .run(owner, now(), iso(), iso(), id).changes;
-  if (!claimed) {
-    const j = getJob(lib, id);
-    throw new AppError('JOB_CONFLICT', `Job ${id} is ${j.status}; only queued jobs can start.`);
+/** JOB_ALREADY_RUNNING when another job of this library is running in a live process (a dead one's is re-queued first). */
+export function assertNoRunningJob(lib: Library): void {
+  recoverStaleJobs(lib);
+  const other = lib.db.prepare("SELECT id, kind, owner FROM jobs WHERE status = 'running' ORDER BY id LIMIT 1").get() as { id: number; kind: string; owner: string | null } | undefined;
+  if (other) throw alreadyRunning(lib, other);
+}
+
+function alreadyRunning(lib: Library, other: { id: number; kind: string; owner: string | null }): AppError {
+  return new AppError('JOB_ALREADY_RUNNING', `Job #${other.id} (${other.kind}) is already running on ${lib.path} (process ${other.owner ?? '?'}); one job runs on a library at a time. Wait for it, or pause it (molmoscope jobs pause ${other.id} --library …), then try again.`, { jobId: other.id });
+}
+
+/** Marks a queued job running for this process unless another job of the library runs; false when it is not queued. */
+function claimJob(lib: Library, id: number, now: number): boolean {
+  return lib.db.transaction(() => {
+    const other = lib.db.prepare("SELECT id, kind, owner FROM jobs WHERE status = 'running' AND id != ? ORDER BY id LIMIT 1").get(id) as { id: number; kind: string; owner: string | null } | undefined;
+    if (other) throw alreadyRunning(lib, other);
+    return lib.db.prepare(`UPDATE jobs SET status = 'running', owner = ?, heartbeat_at = ?, attempts = attempts + 1, control = NULL,
+      error_code = NULL, error_message = NULL, started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ? AND status = 'queued'`)
+      .run(thisOwner(), now, iso(), iso(), id).changes > 0;
+  }).immediate();
+}
+
+/** Bytes set aside beside the library while a job runs: enough WAL room to record the job's end on a full disk. */
+const RESERVE_BYTES = 64 * 1024;
+
+interface SpaceReserve {
+  release(): void;
+}
+
+/**
+ * Sets aside RESERVE_BYTES in `<library>-reserve` (a full disk is then noticed before the job claims anything, as
+ * DISK_FULL); release() frees them. Left behind by a killed process, the file is simply rewritten by the next run.
+ */
+function reserveSpace(lib: Library): SpaceReserve {
+  const file = `${lib.path}-reserve`;
+  try {
+    writeFileSync(file, Buffer.alloc(RESERVE_BYTES));
+  } catch (err) {
+    rmSync(file, { force: true });
+    throw err;
   }
+  return { release: () => rmSync(file, { force: true }) };
+}
+
+/** Waits for the library's check, sets the disk reserve aside and claims the job; the reserve to release at the end. */
+async function startRun(lib: Library, id: number, now: number): Promise<SpaceReserve> {
+  await lib.writable();
+  recoverStaleJobs(lib);
+  let reserve: SpaceReserve;
+  let claimed: boolean;
+  try {
+    reserve = reserveSpace(lib);
+  } catch (err) {
+    throw storageError(err, lib.path) ?? err;
+  }
+  try {
+    claimed = claimJob(lib, id, now);
+  } catch (err) {
+    reserve.release();
+    throw storageError(err, lib.path) ?? err;
+  }
+  if (!claimed) {
+    reserve.release();
+    throw new AppError('JOB_CONFLICT', `Job ${id} is ${getJob(lib, id).status}; only queued jobs can start.`);
+  }
+  return reserve;
+}
+
+/**
+ * Heartbeats the job row once a second and reads a pause or cancel asked for by another process 4× a second
+ * (cancel is promised within 2 s), aborting `ac` with it. Returns the stop function.
+ */
+function watchControl(lib: Library, id: number, ac: AbortController, now: () => number): () => void {
+  const beat = lib.db.prepare('UPDATE jobs SET heartbeat_at = ? WHERE id = ?');
+  const readControl = lib.db.prepare('SELECT control FROM jobs WHERE id = ?').pluck();
+  let ticks = 0;
+  const timer = setInterval(() => {
+    try {
+      if (ticks++ % 4 === 0) beat.run(now(), id);
+      const c = readControl.get(id) as 'pause' | 'cancel' | null;
+      if (c && !ac.signal.aborted) ac.abort(c);
+    } catch {
+      // Busy for a moment: the next tick retries; the run itself surfaces real DB errors.
+    }
+  }, 250);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+interface ProgressReporter {
+  progress: JobRunContext['progress'];
+  emit(status: JobStatus, extra?: { message?: string; errorCode?: ErrorCode }): void;
+}
+
+/**
+ * The job's progress(): writes the row, and announces only what is committed. progress() is called inside the
+ * transaction that stores the work, so the event waits until that transaction has ended and reports what the row
+ * holds then (a failed COMMIT, e.g. on a full disk, leaves the old count and nothing is announced).
+ */
+function progressReporter(lib: Library, job: Job, opts: RunJobOptions, now: () => number): ProgressReporter {
+  const db = lib.db;
+  const upd = db.prepare('UPDATE jobs SET progress_done = ?, progress_total = ?, checkpoint_json = COALESCE(?, checkpoint_json), heartbeat_at = ?, updated_at = ? WHERE id = ?');
+  const committed = db.prepare('SELECT progress_done AS done, progress_total AS total FROM jobs WHERE id = ?');
+  const startedAt = now();
+  let lastEmit = 0;
+  let done = job.done;
+  let total = job.total;
+  const emit: ProgressReporter['emit'] = (status, extra = {}) => {
+    if (!opts.emit) return;
+    const rate = (now() - startedAt) / Math.max(1, done - job.done);
+    const eta = status === 'running' && done > job.done ? ((total - done) * rate) / 1000 : null;
+    opts.emit('job.progress', { jobId: job.id, kind: job.kind, status, done, total, etaSeconds: eta, ...extra });
+  };
+  const announce = (message: string | undefined) => {
+    if (db.inTransaction) return;
+    const row = committed.get(job.id) as { done: number; total: number };
+    const changed = row.done !== done || row.total !== total;
+    done = row.done;
+    total = row.total;
+    if (changed && (now() - lastEmit >= (opts.throttleMs ?? 250) || done === total)) {
+      lastEmit = now();
+      emit('running', message ? { message } : {});
+    }
+  };
+  const progress: JobRunContext['progress'] = (d, t, checkpoint, message) => {
+    upd.run(d, t, checkpoint === undefined ? null : JSON.stringify(checkpoint), now(), iso(), job.id);
+    if (db.inTransaction) queueMicrotask(() => announce(message));
+    else announce(message);
+  };
+  return { progress, emit };
+}
+
+/**
+ * Claims a queued job and runs it to done/paused/cancelled/failed; returns the final row. Throws JOB_CONFLICT if not
+ * queued, JOB_ALREADY_RUNNING if another job runs on the library, LIBRARY_CORRUPT if the library failed its check,
+ * DISK_FULL if there is no room to start.
+ */
+export async function runJob(lib: Library, id: number, executors: Record<string, JobExecutor>, opts: RunJobOptions = {}): Promise<Job> {
+  const now = opts.now ?? Date.now;
+  const reserve = await startRun(lib, id, now());
   const job = getJob(lib, id);
   const exec = executors[job.kind];
   const ac = new AbortController();
@@ -186,75 +316,56 @@ export async function runJob(lib: Library, id: number, executors: Record<string,
   const onOuter = () => ac.abort('interrupt');
   opts.signal?.addEventListener('abort', onOuter, { once: true });
   if (opts.signal?.aborted) ac.abort('interrupt');
-  const beat = db.prepare('UPDATE jobs SET heartbeat_at = ? WHERE id = ?');
-  const readControl = db.prepare('SELECT control FROM jobs WHERE id = ?').pluck();
-  const timer = setInterval(() => {
-    try {
-      beat.run(now(), id);
-      const c = readControl.get(id) as 'pause' | 'cancel' | null;
-      if (c && !ac.signal.aborted) ac.abort(c);
-    } catch {
-      // Busy for a moment: the next tick retries; the run itself surfaces real DB errors.
-    }
-  }, 1000);
-  timer.unref();
-
-  const startDone = job.done;
-  const startedAt = now();
-  let lastEmit = 0;
-  const emit = (status: Job['status'], done: number, total: number, extra: { message?: string; errorCode?: ErrorCode } = {}) => {
-    if (!opts.emit) return;
-    const rate = (now() - startedAt) / Math.max(1, done - startDone);
-    const eta = status === 'running' && done > startDone ? ((total - done) * rate) / 1000 : null;
-    opts.emit('job.progress', { jobId: id, kind: job.kind, status, done, total, etaSeconds: eta, ...extra });
-  };
-  const upd = db.prepare('UPDATE jobs SET progress_done = ?, progress_total = ?, checkpoint_json = COALESCE(?, checkpoint_json), heartbeat_at = ?, updated_at = ? WHERE id = ?');
-  let done = job.done;
-  let total = job.total;
-  const ctx: JobRunContext = {
-    job, lib, signal: ac.signal,
-    progress(d, t, checkpoint, message) {
-      done = d;
-      total = t;
-      upd.run(d, t, checkpoint === undefined ? null : JSON.stringify(checkpoint), now(), iso(), id);
-      if (now() - lastEmit >= (opts.throttleMs ?? 250) || d === t) {
-        lastEmit = now();
-        emit('running', d, t, message ? { message } : {});
-      }
-    },
-  };
-  emit('running', done, total);
-  let status: JobStatus;
-  let errorCode: ErrorCode | null = null;
-  let errorMessage: string | null = null;
+  const stopWatching = watchControl(lib, id, ac, now);
+  const reporter = progressReporter(lib, job, opts, now);
+  reporter.emit('running');
+  let end: JobEnd;
   try {
     if (!exec) throw new AppError('INVALID_INPUT', `No executor for job kind "${job.kind}".`);
-    await exec(ctx);
+    await exec({ job, lib, signal: ac.signal, progress: reporter.progress });
     ac.signal.throwIfAborted();
-    status = 'done';
+    end = { status: 'done', errorCode: null, errorMessage: null };
   } catch (err) {
-    const reason = ac.signal.aborted ? ac.signal.reason : null;
-    if (reason === 'cancel') status = 'cancelled';
-    else if (reason === 'pause') status = 'paused';
-    else if (reason === 'interrupt' && opts.onInterrupt === 'queued') status = 'queued';
-    else if (reason === 'interrupt') { status = 'paused'; errorMessage = 'Interrupted (the app or CLI stopped); resume to continue.'; }
-    else if (err instanceof AppError && PAUSING_ERROR_CODES.has(err.code)) { status = 'paused'; errorCode = err.code; errorMessage = err.message; }
-    else if (err instanceof AppError && err.code === 'CANCELLED') status = 'cancelled';
-    else {
-      status = 'failed';
-      errorCode = err instanceof AppError ? err.code : 'INTERNAL';
-      errorMessage = err instanceof Error ? err.message : String(err);
-    }
+    end = jobEnd(err, ac.signal.aborted ? ac.signal.reason : null, opts.onInterrupt ?? 'paused', lib.path);
   } finally {
-    clearInterval(timer);
+    stopWatching();
     opts.signal?.removeEventListener('abort', onOuter);
     live.delete(liveKey(lib, id));
   }
-  const final = status === 'done' || status === 'cancelled' || status === 'failed';
-  db.prepare(`UPDATE jobs SET status = ?, error_code = ?, error_message = ?, control = NULL, owner = NULL, updated_at = ?,
-    finished_at = ? WHERE id = ?`).run(status, errorCode, errorMessage, iso(), final ? iso() : null, id);
-  emit(status, done, total, { ...(errorMessage ? { message: errorMessage } : {}), ...(errorCode ? { errorCode } : {}) });
+  await Promise.resolve(); // let a pending announcement of the last stored unit go out first
+  reserve.release(); // on a full disk, what lets the end itself be written
+  recordEnd(lib, id, end);
+  reporter.emit(end.status, { ...(end.errorMessage ? { message: end.errorMessage } : {}), ...(end.errorCode ? { errorCode: end.errorCode } : {}) });
   return getJob(lib, id);
+}
+
+interface JobEnd { status: JobStatus; errorCode: ErrorCode | null; errorMessage: string | null }
+
+/** How a run that threw ends: the abort reason first (cancel/pause/interrupt), then pausing errors, else failed. */
+function jobEnd(err: unknown, reason: unknown, onInterrupt: 'paused' | 'queued', path: string): JobEnd {
+  const none = { errorCode: null, errorMessage: null };
+  if (reason === 'cancel') return { status: 'cancelled', ...none };
+  if (reason === 'pause') return { status: 'paused', ...none };
+  if (reason === 'interrupt' && onInterrupt === 'queued') return { status: 'queued', ...none };
+  if (reason === 'interrupt') return { status: 'paused', errorCode: null, errorMessage: 'Interrupted (the app or CLI stopped); resume to continue.' };
+  const e = storageError(err, path) ?? err;
+  if (e instanceof AppError && PAUSING_ERROR_CODES.has(e.code)) return { status: 'paused', errorCode: e.code, errorMessage: e.message };
+  if (e instanceof AppError && e.code === 'CANCELLED') return { status: 'cancelled', ...none };
+  return { status: 'failed', errorCode: e instanceof AppError ? e.code : 'INTERNAL', errorMessage: e instanceof Error ? e.message : String(e) };
+}
+
+/**
+ * Writes how the run ended. On a full disk this small update may fail too: then the row stays 'running' with this
+ * process as owner and no live runner, which recoverStaleJobs turns back into 'queued' (nothing is lost either way).
+ */
+function recordEnd(lib: Library, id: number, end: JobEnd): void {
+  const final = end.status === 'done' || end.status === 'cancelled' || end.status === 'failed';
+  try {
+    lib.db.prepare(`UPDATE jobs SET status = ?, error_code = ?, error_message = ?, control = NULL, owner = NULL, updated_at = ?,
+      finished_at = ? WHERE id = ?`).run(end.status, end.errorCode, end.errorMessage, iso(), final ? iso() : null, id);
+  } catch (err) {
+    if (!storageError(err, lib.path)) throw err;
+  }
 }
 
 /** Runs queued jobs of the given kinds one after another until none is left or the signal aborts. */

@@ -6,14 +6,21 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { AppError } from '../../api/errors.js';
 import { APPLICATION_ID, LATEST_VERSION, migrate, schemaVersion } from './migrations/index.js';
 import { registerTermFunctions } from './terms.js';
+import { corruptLibraryError, startIntegrityCheck, type IntegrityCheck } from './integrity-check.js';
+import { storageError } from './storage-errors.js';
 
 export interface OpenLibraryOptions {
   /** Create the file when it does not exist (default false: a missing file is NOT_FOUND). */
   create: boolean;
   /** Open read-only: no migration, no WAL switch; an out-of-date schema is refused. */
   readonly?: boolean;
-  /** 'full' = PRAGMA integrity_check (default), 'quick' = quick_check, 'none' skips it (benchmarks only). */
-  integrity?: 'full' | 'quick' | 'none';
+  /**
+   * 'full' = PRAGMA integrity_check before returning (default); 'background' = the same check on a worker thread with
+   * a read-only connection, started by the first `writable()` (reads start at once; every writer awaits it; opening
+   * checks in full first when the open itself must write, i.e. migrate); 'quick' = quick_check; 'none' skips it
+   * (benchmarks and `library repair` only).
+   */
+  integrity?: 'full' | 'background' | 'quick' | 'none';
   /** How long to wait for another writer before LIBRARY_LOCKED (default 5000 ms). */
   busyTimeoutMs?: number;
 }
@@ -26,6 +33,8 @@ export interface Library {
   /** True when this call created the file. */
   readonly created: boolean;
   readonly readonly: boolean;
+  /** Resolves once the library is known to be intact (at once unless opened with integrity 'background'); LIBRARY_CORRUPT otherwise. Every writer awaits it; the first call starts the check. */
+  writable(): Promise<void>;
   close(): void;
 }
 
@@ -42,11 +51,18 @@ export function libraryError(err: unknown, path: string): AppError {
   if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT')) {
     return new AppError('LIBRARY_CORRUPT', `The library ${path} is damaged or not a SQLite file (${msg}). It was left untouched; restore a backup or choose another file.`, undefined, { cause: err });
   }
-  if (code.startsWith('SQLITE_FULL')) return new AppError('DISK_FULL', `No space left while writing ${path}.`, undefined, { cause: err });
-  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_PERM')) {
+  const disk = storageError(err, path);
+  if (disk) return disk;
+  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_PERM')) {
     return new AppError('UNREADABLE', `The library ${path} cannot be opened (${msg}).`, undefined, { cause: err });
   }
   return new AppError('INTERNAL', `Library ${path}: ${msg}`, undefined, { cause: err });
+}
+
+/** An SQLite error (or a disk error) thrown while using a library, as the library's error code; anything else as it was. */
+export function asLibraryError(err: unknown, path: string): unknown {
+  const code = String((err as { code?: unknown })?.code ?? '');
+  return code.startsWith('SQLITE_') || code === 'ENOSPC' || code === 'EIO' ? libraryError(err, path) : err;
 }
 
 function readHeader(path: string): Buffer {
@@ -61,8 +77,35 @@ function readHeader(path: string): Buffer {
 }
 
 function hasUserTables(db: Database.Database): boolean {
-  const row = db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'").get() as { n: number };
-  return row.n > 0;
+  // An empty schema_migrations table alone is what a process killed in the first migration left before the migrator
+  // created it inside the migration's transaction: still a file that was never a library.
+  const row = db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' AND name != 'schema_migrations'").get() as { n: number };
+  const migrations = db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'schema_migrations'").get() !== undefined;
+  return row.n > 0 || (migrations && db.prepare('SELECT 1 FROM schema_migrations LIMIT 1').get() !== undefined);
+}
+
+/**
+ * Library.writable and close for a background check. The worker starts on the first writable() call (a command that
+ * only reads never pays for it, and its exit never waits on a check that a worker cannot abandon mid-PRAGMA); the
+ * verdict is remembered.
+ */
+function backgroundCheck(path: string, enabled: boolean): { writable: () => Promise<void>; stop: () => void } {
+  if (!enabled) return { writable: () => Promise.resolve(), stop: () => {} };
+  let check: IntegrityCheck | null = null;
+  let verdict: Promise<void> | null = null;
+  return {
+    writable: () => {
+      if (!verdict) {
+        check = startIntegrityCheck(path);
+        verdict = check.result.then((problems) => {
+          if (problems.length) throw corruptLibraryError(path, problems);
+        });
+        verdict.catch(() => {}); // reported to whoever awaits it
+      }
+      return verdict;
+    },
+    stop: () => check?.stop(),
+  };
 }
 
 /** Bytes of a library file read through a memory map (the rest through read()). */
@@ -74,7 +117,12 @@ export function openLibrary(path: string, opts: OpenLibraryOptions): Library {
   const exists = existsSync(path);
   if (!exists && (!opts.create || readonly)) throw new AppError('NOT_FOUND', `No library file at ${path}.`);
   const size = exists ? statSync(path).size : 0;
-  if (exists && size > 0) {
+  if (exists && size === 0) {
+    // A library truncated to nothing (a failed copy, a full disk) looks like a new file to SQLite; re-creating it
+    // would hide the loss.
+    throw new AppError('LIBRARY_CORRUPT', `${path} is empty (0 bytes): it may be a library that was truncated. It was left untouched. Restore it from a backup, or delete the file to start a new library there.`);
+  }
+  if (exists) {
     // Check the magic before SQLite sees the file: a text or media file must never be "recovered" into a DB.
     const header = readHeader(path);
     if (header.length < 100 || !header.subarray(0, 16).equals(SQLITE_MAGIC)) {
@@ -105,13 +153,14 @@ export function openLibrary(path: string, opts: OpenLibraryOptions): Library {
       throw new AppError('LIBRARY_TOO_NEW', `${path} has schema version ${version}; this Molmoscope reads up to ${LATEST_VERSION}. Update Molmoscope to open it. The file was left untouched.`, { version, supported: LATEST_VERSION });
     }
     const integrity = opts.integrity ?? 'full';
-    if (integrity !== 'none' && !fresh) {
-      const rows = db.pragma(integrity === 'full' ? 'integrity_check(20)' : 'quick_check(20)') as Array<Record<string, string>>;
+    // A migration or a journal switch writes: a background check cannot wait until after them.
+    const mustCheckNow = integrity === 'full' || (integrity === 'background' && !readonly && (version < LATEST_VERSION || db.pragma('journal_mode', { simple: true }) !== 'wal'));
+    if (!fresh && integrity !== 'none' && (mustCheckNow || integrity === 'quick')) {
+      const rows = db.pragma(mustCheckNow ? 'integrity_check(20)' : 'quick_check(20)') as Array<Record<string, string>>;
       const problems = rows.map((r) => Object.values(r)[0]).filter((v) => v !== 'ok');
-      if (problems.length) {
-        throw new AppError('LIBRARY_CORRUPT', `The library ${path} failed its integrity check: ${problems.slice(0, 3).join('; ')}. It was left untouched; restore a backup.`, { problems });
-      }
+      if (problems.length) throw corruptLibraryError(path, problems);
     }
+    const check = backgroundCheck(path, !fresh && integrity === 'background' && !mustCheckNow && !readonly);
     if (readonly) {
       if (version < LATEST_VERSION) {
         throw new AppError('INVALID_INPUT', `${path} has schema version ${version} and needs migrating to ${LATEST_VERSION}; open it writable once.`);
@@ -138,7 +187,9 @@ export function openLibrary(path: string, opts: OpenLibraryOptions): Library {
       schemaVersion: finalVersion,
       created: !exists || fresh,
       readonly,
+      writable: check.writable,
       close: () => {
+        check.stop();
         if (db.open) db.close();
       },
     };

@@ -33,11 +33,12 @@ test('creates a library: WAL on, latest schema, migrations recorded, integrity o
   again.close();
 });
 
-test('missing file without create is NOT_FOUND; so is an empty file, which stays empty', () => {
+test('missing file without create is NOT_FOUND; a 0-byte file is LIBRARY_CORRUPT (even with create) and stays empty', () => {
   const dir = scratchDir('lib-store');
   expectCode(() => openLibrary(join(dir, 'nope.db'), { create: false }), 'NOT_FOUND');
   writeFileSync(join(dir, 'empty.db'), '');
-  expectCode(() => openLibrary(join(dir, 'empty.db'), { create: false }), 'NOT_FOUND');
+  expectCode(() => openLibrary(join(dir, 'empty.db'), { create: false }), 'LIBRARY_CORRUPT');
+  expectCode(() => openLibrary(join(dir, 'empty.db'), { create: true }), 'LIBRARY_CORRUPT');
   assert.equal(readFileSync(join(dir, 'empty.db')).length, 0);
 });
 
@@ -92,8 +93,11 @@ test('a library from a newer Molmoscope is LIBRARY_TOO_NEW and left untouched', 
 
 test('a library locked by another writer mid-migration is LIBRARY_LOCKED', () => {
   const p = join(scratchDir('lib-store'), 'busy.db');
-  // An empty file: opening it must write (create the schema), which the other connection's lock forbids.
-  writeFileSync(p, '');
+  // An empty SQLite file (header, no tables): opening it must write (create the schema), which the other
+  // connection's lock forbids. (A 0-byte file is refused outright: it may be a truncated library.)
+  const init = new Database(p);
+  init.exec('CREATE TABLE t (x); DROP TABLE t;');
+  init.close();
   const other = new Database(p);
   other.pragma('locking_mode = EXCLUSIVE');
   other.exec('BEGIN EXCLUSIVE');

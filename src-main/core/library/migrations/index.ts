@@ -29,14 +29,16 @@ export function migrate(db: Database.Database, opts: { to?: number; now?: () => 
   const to = opts.to ?? LATEST_VERSION;
   const now = opts.now ?? (() => new Date());
   const applied: number[] = [];
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
   for (const m of MIGRATIONS) {
     if (m.version > to) break;
     if (m.version <= schemaVersion(db)) continue;
     // BEGIN IMMEDIATE: take the write lock before reading the version, so two processes never both migrate.
     db.transaction(() => {
       if (schemaVersion(db) >= m.version) return;
+      // Inside the transaction: a process killed during the first migration must leave no table behind (a lone
+      // schema_migrations table made the file look like a foreign SQLite database).
+      db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
       m.up(db);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, now().toISOString());
       db.pragma(`application_id = ${APPLICATION_ID}`);

@@ -37,6 +37,17 @@ function peakRss(): number {
   return process.memoryUsage().rss;
 }
 
+/**
+ * Test hook (tests/core/library/poison-file.test.ts): with MOLMOSCOPE_TEST_CRASH_ON_BLANK_FRAMES=1, single-colour
+ * frames kill this process the way a native crash on a poison file would, so the app's handling of it is tested for real.
+ */
+function crashOnBlankFrames(pixels: Float32Array): void {
+  if (process.env.MOLMOSCOPE_TEST_CRASH_ON_BLANK_FRAMES !== '1' || pixels.length === 0) return;
+  const first = pixels[0];
+  for (const v of pixels) if (v !== first) return;
+  process.kill(process.pid, 'SIGKILL');
+}
+
 /** The runtime module, imported on first load so a native module that fails to load is an answer, not a silent exit. */
 async function runtimeModule(): Promise<typeof import('./runtime.js')> {
   try {
@@ -58,7 +69,10 @@ class Engine {
     if (req.op === 'load') return this.load(req.params);
     const rt = this.rt;
     if (!rt) throw new AppError('INTERNAL', 'engine: no model loaded');
-    if (req.op === 'vision') return rt.vision(req.params.pixels, req.params.nCrops, req.params.pooling, req.params.k);
+    if (req.op === 'vision') {
+      crashOnBlankFrames(req.params.pixels);
+      return rt.vision(req.params.pixels, req.params.nCrops, req.params.pooling, req.params.k);
+    }
     if (req.params.naive) return rt.generateNaive(req.params);
     if (req.params.streamEvery) {
       return rt.generateStream(req.params, req.params.streamEvery, (tokens) => this.channel.send({ event: 'tokens', id: req.id, tokens }));

@@ -1,0 +1,95 @@
+// `library repair`: keeps a copy of a damaged library aside, then rebuilds what is derived from the stored rows
+// (every index, and the caption search index with its statistics) and checks again. Stored data is never rewritten.
+import Database from 'better-sqlite3';
+import { copyFileSync, existsSync } from 'node:fs';
+import { AppError } from '../../api/errors.js';
+import { APPLICATION_ID } from './migrations/index.js';
+import { libraryError } from './store.js';
+import { indexText, registerTermFunctions } from './terms.js';
+
+export interface RepairReport {
+  path: string;
+  /** Where the library was copied, as it was, before anything was touched. */
+  copy: string;
+  /** What integrity_check said before and after the rebuild (['ok'] = intact). */
+  before: string[];
+  after: string[];
+  repaired: boolean;
+}
+
+function integrityProblems(db: Database.Database): string[] {
+  const rows = db.pragma('integrity_check(50)') as Array<Record<string, string>>;
+  return rows.map((r) => String(Object.values(r)[0])).filter((v) => v !== 'ok');
+}
+
+/** Copies the library file (and its WAL, which holds committed pages too) aside while holding the write lock. */
+function copyAside(db: Database.Database, path: string, stamp: string): string {
+  const copy = `${path}.before-repair-${stamp}`;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    copyFileSync(path, copy);
+    if (existsSync(`${path}-wal`)) copyFileSync(`${path}-wal`, `${copy}-wal`);
+  } finally {
+    db.exec('COMMIT');
+  }
+  return copy;
+}
+
+/** Empties and refills the caption search index (captions_terms, caption_stats, caption_vocab, caption_totals). */
+function rebuildCaptionTerms(db: Database.Database): void {
+  db.exec(`INSERT INTO captions_terms (captions_terms) VALUES ('delete-all');
+    DELETE FROM caption_stats; DELETE FROM caption_vocab; UPDATE caption_totals SET n = 0, length = 0 WHERE id = 1;`);
+  const insTerms = db.prepare('INSERT INTO captions_terms (rowid, w, p) VALUES (?, ?, ?)');
+  const insStats = db.prepare('INSERT INTO caption_stats (id, len, reps) VALUES (?, ?, ?)');
+  const insVocab = db.prepare('INSERT OR IGNORE INTO caption_vocab (term) SELECT value FROM json_each(?)');
+  const page = db.prepare('SELECT id, text FROM captions WHERE id > ? ORDER BY id LIMIT 2000').raw();
+  for (let after = 0; ;) {
+    const rows = page.all(after) as Array<[number, string]>;
+    if (!rows.length) break;
+    for (const [id, text] of rows) {
+      const t = indexText(text);
+      insTerms.run(id, t.words, t.pairs);
+      insStats.run(id, t.length, t.reps);
+      insVocab.run(t.vocab);
+    }
+    after = rows[rows.length - 1]![0];
+  }
+  db.exec("INSERT INTO captions_terms (captions_terms) VALUES ('optimize')");
+}
+
+/** Repairs what can be rebuilt; `repaired` false means the damage is in stored rows (restore a backup). */
+export function repairLibrary(path: string, now: () => Date = () => new Date()): RepairReport {
+  if (!existsSync(path)) throw new AppError('NOT_FOUND', `No library file at ${path}.`);
+  let db: Database.Database;
+  try {
+    db = new Database(path, { fileMustExist: true });
+  } catch (err) {
+    throw libraryError(err, path);
+  }
+  try {
+    db.pragma('busy_timeout = 5000');
+    registerTermFunctions(db);
+    if (db.pragma('application_id', { simple: true }) !== APPLICATION_ID) {
+      throw new AppError('LIBRARY_CORRUPT', `${path} is not a Molmoscope library; repair leaves it untouched.`);
+    }
+    const before = integrityProblems(db);
+    const copy = copyAside(db, path, now().toISOString().replace(/[:.]/g, '-'));
+    let after: string[];
+    try {
+      db.transaction(() => {
+        db.exec('REINDEX');
+        rebuildCaptionTerms(db);
+      }).immediate();
+      db.exec("INSERT INTO captions_terms (captions_terms) VALUES ('integrity-check')");
+      after = integrityProblems(db);
+    } catch (err) {
+      // Damaged table pages make the rebuild itself fail: that is stored data, which only a backup brings back.
+      after = [`rebuild failed: ${(err as Error).message}`];
+    }
+    return { path, copy, before: before.length ? before : ['ok'], after: after.length ? after : ['ok'], repaired: after.length === 0 };
+  } catch (err) {
+    throw libraryError(err, path);
+  } finally {
+    db.close();
+  }
+}
