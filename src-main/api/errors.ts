@@ -5,6 +5,7 @@ import { z } from 'zod';
 /** Every error code the app can answer with, and what it means to a user. */
 export const ERROR_CODES = {
   INVALID_INPUT: 'A request or argument failed validation.',
+  PAYLOAD_TOO_LARGE: 'The request body is larger than the app accepts.',
   UNAUTHORIZED: 'The request did not carry the session token.',
   FORBIDDEN_ORIGIN: 'The request came from an origin that is not the app.',
   UNKNOWN_OPERATION: 'No such operation in the API contract.',
