@@ -10,7 +10,7 @@ import { countRecordings, listRecordings } from '../library/recordings.js';
 import { search } from '../library/search.js';
 import { cancelJob, getJob, listJobs, pauseJob, resumeJob } from '../library/jobs.js';
 import type { HandlerMap } from './types.js';
-import { kickJobs, runsBackgroundJobs } from '../job-host.js';
+import { kickJobs, runsBackgroundJobs, stopJobs } from '../job-host.js';
 import { configuredModelId, queueIndex } from '../library/index-host.js';
 import { verifyMoments } from '../library/verify.js';
 import { modelSession } from '../molmo2/model-host.js';
@@ -31,7 +31,12 @@ export const libraryHandlers: HandlerMap = {
   'library.open': async (req, ctx) => {
     const previous = ctx.state.get(LIBRARY_KEY) as Library | undefined;
     const lib = openLibrary(req.path, { create: req.create ?? true });
-    if (previous && previous !== lib) previous.close();
+    if (previous && previous !== lib) {
+      // The running job belongs to the library being closed: stop it first (it goes back to that library's queue
+      // and resumes when it is opened again) so nothing keeps writing through a closed handle.
+      await stopJobs(ctx);
+      previous.close();
+    }
     ctx.state.set(LIBRARY_KEY, lib);
     // Jobs queued earlier, and those a killed process left running, continue in the background.
     if (runsBackgroundJobs(ctx)) kickJobs(ctx, lib);
