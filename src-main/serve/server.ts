@@ -9,12 +9,12 @@ import type { CoreContext } from '../core/context.js';
 import { createCoreContext } from '../core/platform/create-context.js';
 import { appRoot } from '../core/platform/app-root.js';
 import { createDispatcher } from '../core/handlers/index.js';
-import { contentSecurityPolicy, SECURITY_HEADERS } from './csp.js';
-import { bearerToken, checkHostAndOrigin, newToken, tokenMatches } from './guard.js';
-import { resolveStatic, sendFile } from './static-files.js';
+import { checkHostAndOrigin, newToken } from './guard.js';
+import { handleStatic } from './static-files.js';
 import { sendMedia } from './media-route.js';
 import { eventSockets } from './events-socket.js';
-import { parseTarget, readBody, refuse, safeDecode, sendJson as send, statusFor } from './http-util.js';
+import { handleApi } from './api-route.js';
+import { parseTarget, refuse } from './http-util.js';
 
 export interface ServeOptions {
   /** TCP port; 0 picks a free one. */
@@ -59,51 +59,13 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   const ctx: CoreContext = opts.context ? opts.context(emit) : createCoreContext({ host: 'serve', env: opts.env, emit });
   const dispatcher = createDispatcher(ctx);
 
-  async function handleApi(req: IncomingMessage, res: ServerResponse, op: string) {
-    if (req.method !== 'POST') return refuse(res, { code: 'INVALID_INPUT', message: 'use POST for /api/<operation>' });
-    if (!tokenMatches(bearerToken(req), token)) return refuse(res, { code: 'UNAUTHORIZED', message: 'missing or wrong token (Authorization: Bearer <token>)' });
-    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== 'application/json') return refuse(res, { code: 'INVALID_INPUT', message: 'Content-Type must be application/json' });
-    let payload: unknown;
-    try {
-      const text = await readBody(req);
-      payload = text.trim() === '' ? {} : JSON.parse(text);
-    } catch (err) {
-      return refuse(res, err instanceof AppError ? err.toJSON() : { code: 'INVALID_INPUT', message: `body is not JSON: ${(err as Error).message}` });
-    }
-    // A client that goes away cancels its operation.
-    const ac = new AbortController();
-    res.on('close', () => { if (!res.writableFinished) ac.abort(); });
-    const name = safeDecode(op);
-    if (name === null) return refuse(res, { code: 'INVALID_INPUT', message: 'malformed percent-encoding in the operation name' });
-    const result = await dispatcher.dispatch(name, payload, ac.signal);
-    if (res.destroyed) return;
-    send(res, result.ok ? 200 : statusFor(result.error.code), result);
-  }
-
-  function handleStatic(req: IncomingMessage, res: ServerResponse, path: string) {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, { code: 'INVALID_INPUT', message: `method ${req.method} not allowed` });
-    const file = resolveStatic(rendererDir, path);
-    if (!file) {
-      if (path === '/' || path === '/index.html') {
-        res.writeHead(503, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
-        return res.end(`The renderer is not built (no ${rendererDir}/index.html). Run \`npm run build:renderer\` and reload.\n`);
-      }
-      return refuse(res, { code: 'NOT_FOUND', message: `no such file: ${path}` });
-    }
-    const csp = contentSecurityPolicy([`ws://127.0.0.1:${port}`, `ws://localhost:${port}`]);
-    // The app shell is public code and carries no data; every API call, event stream and media read needs the token.
-    const cache = file.endsWith('index.html') ? 'no-store' : 'public, max-age=31536000, immutable';
-    sendFile(res, file, { ...SECURITY_HEADERS, 'Content-Security-Policy': csp, 'Cache-Control': cache });
-  }
-
   function route(req: IncomingMessage, res: ServerResponse) {
     const denied = checkHostAndOrigin(req, port);
     if (denied) return refuse(res, denied);
     const url = parseTarget(req.url, port);
     if (!url) return refuse(res, { code: 'INVALID_INPUT', message: 'malformed request target' });
     if (url.pathname.startsWith('/api/')) {
-      handleApi(req, res, url.pathname.slice('/api/'.length)).catch((err: unknown) => {
+      handleApi(dispatcher, token, req, res, url.pathname.slice('/api/'.length)).catch((err: unknown) => {
         ctx.logger.error('bridge request failed', err);
         refuse(res, { code: 'INTERNAL', message: String((err as Error)?.message ?? err) });
       });
@@ -111,7 +73,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     }
     if (url.pathname.startsWith('/media/')) return sendMedia(ctx, req, res, url, token);
     if (url.pathname === '/events') return refuse(res, { code: 'INVALID_INPUT', message: '/events is a WebSocket endpoint' });
-    handleStatic(req, res, url.pathname);
+    handleStatic(rendererDir, port, req, res, url.pathname);
   }
 
   const server = createServer((req, res) => {
