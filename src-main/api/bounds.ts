@@ -26,8 +26,8 @@ export const MAX_IDS = 10_000;
 /** Generation budget per window, tokens. */
 export const MAX_NEW_TOKENS = 16_384;
 
-/** A path string with the contract's bounds. */
-export const PathString = z.string().min(1).max(MAX_PATH_CHARS);
+/** A path string with the contract's bounds (no NUL: the OS would cut the name there, or SQLite open a temp file). */
+export const PathString = z.string().min(1).max(MAX_PATH_CHARS).refine((s) => !s.includes('\0'), 'a path cannot contain a NUL character');
 /** A positive database id. */
 export const IdNumber = z.number().int().positive();
 /** A time in media seconds (finite, ≥ 0, at most a week). */

@@ -94,6 +94,9 @@ export function toApiError(err: unknown): ApiError {
     if (c === 'ENOSPC') return { code: 'DISK_FULL', message: String((err as { message?: unknown }).message) };
     if (c === 'ENOENT') return { code: 'NOT_FOUND', message: String((err as { message?: unknown }).message) };
     if (c === 'EACCES' || c === 'EPERM' || c === 'EIO') return { code: 'UNREADABLE', message: String((err as { message?: unknown }).message) };
+    // A folder where a file was expected (or a file in the way), a missing folder, a link loop, an absurd name.
+    if (c === 'EISDIR' || c === 'EEXIST' || c === 'ENAMETOOLONG') return { code: 'INVALID_INPUT', message: String((err as { message?: unknown }).message) };
+    if (c === 'ENOTDIR' || c === 'ELOOP') return { code: 'NOT_FOUND', message: String((err as { message?: unknown }).message) };
   }
   const message = err instanceof Error ? err.message : String(err);
   return { code: 'INTERNAL', message };

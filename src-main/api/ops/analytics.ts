@@ -26,7 +26,7 @@ export const ScopeSchema = z.object({
   folder: PathString.optional(),
   start: MediaSeconds.optional(),
   end: MediaSeconds.positive().optional(),
-}).strict();
+}).strict().refine((s) => (s.recordingId === undefined) !== (s.folder === undefined), { message: 'give either a recordingId or a folder' });
 
 export const RunSchema = z.object({
   id: z.number(),

@@ -1,5 +1,7 @@
 // Operation handlers of the library area: open, import, recordings, search, and job control.
 // The open library lives in ctx.state under 'library'; every other op answers LIBRARY_NOT_OPEN without one.
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import type { CoreContext } from '../context.js';
 import { openLibrary, type Library } from '../library/store.js';
@@ -30,6 +32,8 @@ export function currentLibrary(ctx: CoreContext): Library {
 export const libraryHandlers: HandlerMap = {
   'library.open': async (req, ctx) => {
     const previous = ctx.state.get(LIBRARY_KEY) as Library | undefined;
+    // better-sqlite3 throws an uncoded TypeError for a missing folder; say what is missing instead of INTERNAL.
+    if (!existsSync(dirname(resolve(req.path)))) throw new AppError('NOT_FOUND', `The folder of ${req.path} does not exist.`);
     const lib = openLibrary(req.path, { create: req.create ?? true });
     if (previous && previous !== lib) {
       // The running job belongs to the library being closed: stop it first (it goes back to that library's queue
