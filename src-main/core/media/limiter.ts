@@ -1,6 +1,6 @@
 // A bounded pool for ffmpeg work started by requests (thumbnails): at most `size` tasks run at once, the rest wait
 // in order; a waiting task whose signal aborts leaves the queue at once.
-import { AppError } from '../../api/errors.js';
+import { cancelledError } from '../../api/errors.js';
 
 export interface Limiter {
   /** Runs `task` when a slot is free; rejects CANCELLED when `signal` aborts while it waits. */
@@ -28,12 +28,12 @@ export function createLimiter(size: number): Limiter {
   };
   const run = <T>(task: () => Promise<T>, signal?: AbortSignal) =>
     new Promise<T>((resolvePromise, reject) => {
-      if (signal?.aborted) return reject(new AppError('CANCELLED', 'The operation was cancelled.'));
+      if (signal?.aborted) return reject(cancelledError());
       const waiter: Waiter = { signal, start: () => {} };
       const onAbort = () => {
         const i = queue.indexOf(waiter);
         if (i >= 0) queue.splice(i, 1);
-        reject(new AppError('CANCELLED', 'The operation was cancelled.'));
+        reject(cancelledError());
       };
       waiter.start = () => {
         signal?.removeEventListener('abort', onAbort);
