@@ -132,16 +132,28 @@ test('a malformed WebSocket frame from an authorised client closes that socket o
   }
 });
 
-/** A POST to the API with a raw path (fetch would normalise percent-encodings). */
+/**
+ * A POST to the API with a raw path (fetch would normalise percent-encodings); resolves once the answer is read AND
+ * the whole body was sent, so a server that answers early and then resets the connection fails the test here.
+ */
 function post(path: string, body: Buffer | string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolvePromise, reject) => {
-    const req = request({ host: '127.0.0.1', port: srv.port, method: 'POST', path, headers: { host: `127.0.0.1:${srv.port}`, authorization: `Bearer ${srv.token}`, 'content-type': 'application/json', ...headers } }, (res) => {
+    let answer: { status: number; body: string } | null = null;
+    let sent = false;
+    const done = () => answer && sent && resolvePromise(answer);
+    const req = request({ host: '127.0.0.1', port: srv.port, method: 'POST', path, agent: false, headers: { host: `127.0.0.1:${srv.port}`, authorization: `Bearer ${srv.token}`, 'content-type': 'application/json', ...headers } }, (res) => {
       let text = '';
       res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: text }));
+      res.on('end', () => {
+        answer = { status: res.statusCode ?? 0, body: text };
+        done();
+      });
     });
     req.on('error', reject);
-    req.end(body);
+    req.end(body, () => {
+      sent = true;
+      done();
+    });
   });
 }
 
