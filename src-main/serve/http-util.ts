@@ -55,26 +55,24 @@ export function safeDecode(s: string): string | null {
 
 const tooLarge = () => new AppError('PAYLOAD_TOO_LARGE', `request body larger than ${MAX_BODY} bytes`);
 
+/** Bytes of an oversized body read and dropped before the 413 goes out; past this the connection is simply closed. */
+const DRAIN_LIMIT = 64 * 1024 * 1024;
+
 /**
- * Reads the body as UTF-8, at most MAX_BODY bytes. A larger body is refused (PAYLOAD_TOO_LARGE) as soon as it is
- * seen, and the rest is read and dropped rather than the connection destroyed: closing a socket with unread data makes
- * the kernel send a reset, and the client would never see the envelope.
+ * Reads the body as UTF-8, at most MAX_BODY bytes. A larger body is refused (PAYLOAD_TOO_LARGE) once it has been
+ * read to its end and dropped (up to DRAIN_LIMIT): answering earlier makes Node close the connection while the client
+ * is still sending, the kernel then resets it, and the client never sees the envelope.
  */
 export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) {
-      req.resume();
-      return reject(tooLarge());
-    }
+    if (Number(req.headers['content-length'] ?? 0) > DRAIN_LIMIT) return reject(tooLarge());
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        chunks.length = 0;
-        return reject(tooLarge());
-      }
-      chunks.push(c);
+      if (size > DRAIN_LIMIT) return reject(tooLarge());
+      if (size > MAX_BODY) chunks.length = 0;
+      else chunks.push(c);
     });
     req.on('end', () => (size > MAX_BODY ? reject(tooLarge()) : resolvePromise(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
