@@ -42,7 +42,8 @@ before(async () => {
   lib.close();
   // Relative paths a payload names resolve inside the scratch directory, never in the repository.
   mkdirSync(join(dir, 'cwd'));
-  srv = await startServeProcess(['--library', libPath], {}, join(dir, 'cwd'));
+  // models.download must never reach a real Hub: the endpoint is a closed loopback port.
+  srv = await startServeProcess(['--library', libPath], { HF_ENDPOINT: 'http://127.0.0.1:9', HF_TOKEN: '' }, join(dir, 'cwd'));
   reader = new Database(libPath, { readonly: true, fileMustExist: true });
 });
 after(async () => {
@@ -131,6 +132,8 @@ async function call(op: string, payload: unknown): Promise<{ status: number; bod
 function payloadsFor(op: OpName): unknown[] {
   const schema = operations[op].request;
   const ov = overrides();
+  // Model ids are strings (catalogue or Hub repo ids): drawn from their own schema.
+  if (op.startsWith('models.')) delete ov.id;
   const seen = new Map<string, unknown>();
   const add = (xs: unknown[], cap: number) => {
     for (const x of xs) if (seen.size < cap) seen.set(JSON.stringify(x), x);
