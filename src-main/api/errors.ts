@@ -5,6 +5,7 @@ import { z } from 'zod';
 /** Every error code the app can answer with, and what it means to a user. */
 export const ERROR_CODES = {
   INVALID_INPUT: 'A request or argument failed validation.',
+  PAYLOAD_TOO_LARGE: 'The request body is larger than the app accepts.',
   UNAUTHORIZED: 'The request did not carry the session token.',
   FORBIDDEN_ORIGIN: 'The request came from an origin that is not the app.',
   UNKNOWN_OPERATION: 'No such operation in the API contract.',
@@ -95,6 +96,9 @@ export function toApiError(err: unknown): ApiError {
     if (c === 'ENOSPC') return { code: 'DISK_FULL', message: String((err as { message?: unknown }).message) };
     if (c === 'ENOENT') return { code: 'NOT_FOUND', message: String((err as { message?: unknown }).message) };
     if (c === 'EACCES' || c === 'EPERM' || c === 'EIO') return { code: 'UNREADABLE', message: String((err as { message?: unknown }).message) };
+    // A folder where a file was expected (or a file in the way), a missing folder, a link loop, an absurd name.
+    if (c === 'EISDIR' || c === 'EEXIST' || c === 'ENAMETOOLONG') return { code: 'INVALID_INPUT', message: String((err as { message?: unknown }).message) };
+    if (c === 'ENOTDIR' || c === 'ELOOP') return { code: 'NOT_FOUND', message: String((err as { message?: unknown }).message) };
   }
   const message = err instanceof Error ? err.message : String(err);
   return { code: 'INTERNAL', message };

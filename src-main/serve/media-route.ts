@@ -1,11 +1,13 @@
 // GET/HEAD /media/recording/<id> and /media/thumb/<id>?t=&w= on the bridge: token from ?token= (media elements
 // cannot send headers), compared in constant time; the reply itself comes from the core (library/media-http.ts).
 import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CoreContext } from '../core/context.js';
 import { currentLibrary } from '../core/handlers/library.js';
 import type { Library } from '../core/library/store.js';
-import { mediaReply } from '../core/library/media-http.js';
+import { closeReply, mediaReply } from '../core/library/media-http.js';
+import { mediaFilesOf } from '../core/library/media-files.js';
 import { SECURITY_HEADERS } from './csp.js';
 import { tokenMatches } from './guard.js';
 
@@ -29,13 +31,17 @@ export function sendMedia(ctx: CoreContext, req: IncomingMessage, res: ServerRes
   const ac = new AbortController();
   res.on('close', () => { if (!res.writableFinished) ac.abort(); });
   const path = url.pathname.slice('/media'.length);
-  mediaReply(openLibraryOrNull(ctx), ctx.paths.cache, { method: req.method ?? 'GET', path, query: url.searchParams, range: req.headers.range ?? null }, ac.signal)
+  const request = { method: req.method ?? 'GET', path, query: url.searchParams, range: req.headers.range ?? null };
+  mediaReply(mediaFilesOf(ctx.state), openLibraryOrNull(ctx), ctx.paths.cache, request, ac.signal)
     .then((reply) => {
-      if (res.destroyed) return;
+      if (res.destroyed) return closeReply(reply);
       if (reply.error) return json(reply.status, { ok: false, error: reply.error }, reply.headers);
       res.writeHead(reply.status, { ...SECURITY_HEADERS, ...reply.headers });
       if (!reply.file) return res.end();
-      createReadStream(reply.file.path, { start: reply.file.start, end: reply.file.end }).on('error', () => res.destroy()).pipe(res);
+      // The bytes come from the descriptor whose identity was checked, not from the path again.
+      const { fd, start, end } = reply.file;
+      // pipeline closes the file when the client goes away mid-stream (pipe() would leave the descriptor open).
+      pipeline(createReadStream('', { fd, start, end, autoClose: true }), res, () => {});
     })
     .catch((err: unknown) => {
       ctx.logger.error('media request failed', err);

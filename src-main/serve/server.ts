@@ -3,17 +3,18 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { WebSocketServer, type WebSocket } from 'ws';
 import { events, type EventName } from '../api/contract.js';
-import { AppError, type ApiError, type ErrorCode } from '../api/errors.js';
+import { AppError } from '../api/errors.js';
 import type { CoreContext } from '../core/context.js';
 import { createCoreContext } from '../core/platform/create-context.js';
 import { appRoot } from '../core/platform/app-root.js';
 import { createDispatcher } from '../core/handlers/index.js';
-import { contentSecurityPolicy, SECURITY_HEADERS } from './csp.js';
-import { bearerToken, checkHostAndOrigin, newToken, tokenMatches } from './guard.js';
-import { resolveStatic, sendFile } from './static-files.js';
+import { checkHostAndOrigin, newToken } from './guard.js';
+import { handleStatic } from './static-files.js';
 import { sendMedia } from './media-route.js';
+import { eventSockets } from './events-socket.js';
+import { handleApi } from './api-route.js';
+import { parseTarget, refuse } from './http-util.js';
 
 export interface ServeOptions {
   /** TCP port; 0 picks a free one. */
@@ -39,38 +40,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const MAX_BODY = 4 * 1024 * 1024;
-
-/** HTTP status for an error code (the body is always the envelope). */
-function statusFor(code: ErrorCode): number {
-  switch (code) {
-    case 'INVALID_INPUT': return 400;
-    case 'UNAUTHORIZED': return 401;
-    case 'FORBIDDEN_ORIGIN': return 403;
-    case 'UNKNOWN_OPERATION': case 'NOT_FOUND': case 'JOB_NOT_FOUND': return 404;
-    case 'INTERNAL': return 500;
-    default: return 422;
-  }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new AppError('INVALID_INPUT', `request body larger than ${MAX_BODY} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolvePromise(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 /** Starts the bridge; resolves once it listens. */
 export async function startServer(opts: ServeOptions = {}): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
@@ -79,95 +48,44 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   }
   const token = opts.token ?? newToken();
   const rendererDir = opts.rendererDir ?? join(appRoot() ?? process.cwd(), 'dist-renderer');
-  const sockets = new Set<WebSocket>();
   const strict = (opts.env ?? process.env).NODE_ENV !== 'production';
+  let port = 0;
+  const stream = eventSockets(() => port, token, () => ctx.logger);
   const emit: CoreContext['emit'] = (name, payload) => {
     if (strict) events[name as EventName].parse(payload);
     const msg = JSON.stringify({ event: name, payload });
-    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(msg);
+    for (const s of stream.sockets) if (s.readyState === s.OPEN) s.send(msg);
   };
-  const ctx = opts.context ? opts.context(emit) : createCoreContext({ host: 'serve', env: opts.env, emit });
+  const ctx: CoreContext = opts.context ? opts.context(emit) : createCoreContext({ host: 'serve', env: opts.env, emit });
   const dispatcher = createDispatcher(ctx);
-  let port = 0;
 
-  const send = (res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}) => {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...extra });
-    res.end(text);
-  };
-  const refuse = (res: ServerResponse, error: ApiError) => send(res, statusFor(error.code), { ok: false, error });
-
-  async function handleApi(req: IncomingMessage, res: ServerResponse, op: string) {
-    if (req.method !== 'POST') return refuse(res, { code: 'INVALID_INPUT', message: 'use POST for /api/<operation>' });
-    if (!tokenMatches(bearerToken(req), token)) return refuse(res, { code: 'UNAUTHORIZED', message: 'missing or wrong token (Authorization: Bearer <token>)' });
-    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== 'application/json') return refuse(res, { code: 'INVALID_INPUT', message: 'Content-Type must be application/json' });
-    let payload: unknown;
-    try {
-      const text = await readBody(req);
-      payload = text.trim() === '' ? {} : JSON.parse(text);
-    } catch (err) {
-      return refuse(res, err instanceof AppError ? err.toJSON() : { code: 'INVALID_INPUT', message: `body is not JSON: ${(err as Error).message}` });
-    }
-    // A client that goes away cancels its operation.
-    const ac = new AbortController();
-    res.on('close', () => { if (!res.writableFinished) ac.abort(); });
-    const result = await dispatcher.dispatch(decodeURIComponent(op), payload, ac.signal);
-    if (res.destroyed) return;
-    send(res, result.ok ? 200 : statusFor(result.error.code), result);
-  }
-
-  function handleStatic(req: IncomingMessage, res: ServerResponse, path: string) {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, { code: 'INVALID_INPUT', message: `method ${req.method} not allowed` });
-    const file = resolveStatic(rendererDir, path);
-    if (!file) {
-      if (path === '/' || path === '/index.html') {
-        res.writeHead(503, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
-        return res.end(`The renderer is not built (no ${rendererDir}/index.html). Run \`npm run build:renderer\` and reload.\n`);
-      }
-      return refuse(res, { code: 'NOT_FOUND', message: `no such file: ${path}` });
-    }
-    const csp = contentSecurityPolicy([`ws://127.0.0.1:${port}`, `ws://localhost:${port}`]);
-    // The app shell is public code and carries no data; every API call, event stream and media read needs the token.
-    const cache = file.endsWith('index.html') ? 'no-store' : 'public, max-age=31536000, immutable';
-    sendFile(res, file, { ...SECURITY_HEADERS, 'Content-Security-Policy': csp, 'Cache-Control': cache });
-  }
-
-  const server = createServer((req, res) => {
+  function route(req: IncomingMessage, res: ServerResponse) {
     const denied = checkHostAndOrigin(req, port);
     if (denied) return refuse(res, denied);
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    const url = parseTarget(req.url, port);
+    if (!url) return refuse(res, { code: 'INVALID_INPUT', message: 'malformed request target' });
     if (url.pathname.startsWith('/api/')) {
-      handleApi(req, res, url.pathname.slice('/api/'.length)).catch((err: unknown) => {
+      handleApi(dispatcher, token, req, res, url.pathname.slice('/api/'.length)).catch((err: unknown) => {
         ctx.logger.error('bridge request failed', err);
-        if (!res.headersSent) refuse(res, { code: 'INTERNAL', message: String((err as Error)?.message ?? err) });
+        refuse(res, { code: 'INTERNAL', message: String((err as Error)?.message ?? err) });
       });
       return;
     }
     if (url.pathname.startsWith('/media/')) return sendMedia(ctx, req, res, url, token);
     if (url.pathname === '/events') return refuse(res, { code: 'INVALID_INPUT', message: '/events is a WebSocket endpoint' });
-    handleStatic(req, res, url.pathname);
-  });
+    handleStatic(rendererDir, port, req, res, url.pathname);
+  }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
-    const denied =
-      checkHostAndOrigin(req, port) ??
-      (url.pathname !== '/events' ? { code: 'NOT_FOUND' as const, message: 'no such WebSocket endpoint' } : null) ??
-      (tokenMatches(url.searchParams.get('token'), token) ? null : { code: 'UNAUTHORIZED' as const, message: 'missing or wrong token' });
-    if (denied) {
-      const body = JSON.stringify({ ok: false, error: denied });
-      socket.end(`HTTP/1.1 ${statusFor(denied.code)} Refused\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-      return;
+  const server = createServer((req, res) => {
+    // No request may end the process: whatever a handler throws becomes the INTERNAL envelope.
+    try {
+      route(req, res);
+    } catch (err) {
+      ctx.logger.error('bridge request failed', err);
+      refuse(res, { code: 'INTERNAL', message: String((err as Error)?.message ?? err) });
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      sockets.add(ws);
-      ws.on('close', () => sockets.delete(ws));
-      // The events stream is one-way; anything a client sends is ignored.
-      ws.on('message', () => {});
-    });
   });
+  server.on('upgrade', stream.upgrade);
 
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
@@ -184,8 +102,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     ctx,
     close: () =>
       new Promise<void>((resolvePromise) => {
-        for (const ws of sockets) ws.terminate();
-        wss.close();
+        stream.close();
         server.close(() => resolvePromise());
         server.closeAllConnections();
       }),

@@ -1,7 +1,9 @@
 // Serves the built renderer (dist-renderer/) read-only: no path escapes, no directory listings, known types only.
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import { contentSecurityPolicy, SECURITY_HEADERS } from './csp.js';
+import { refuse } from './http-util.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -45,3 +47,22 @@ export function sendFile(res: ServerResponse, file: string, headers: Record<stri
   res.writeHead(200, { ...headers, 'Content-Type': type, 'Content-Length': String(statSync(file).size) });
   createReadStream(file).on('error', () => res.destroy()).pipe(res);
 }
+
+/** Answers GET/HEAD for the UI: the file with the CSP (the bridge's ws:// origins allowed), or 404/503. */
+export function handleStatic(rendererDir: string, port: number, req: IncomingMessage, res: ServerResponse, path: string): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, { code: 'INVALID_INPUT', message: `method ${req.method} not allowed` });
+  const file = resolveStatic(rendererDir, path);
+  if (!file) {
+    if (path === '/' || path === '/index.html') {
+      res.writeHead(503, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(`The renderer is not built (no ${rendererDir}/index.html). Run \`npm run build:renderer\` and reload.\n`);
+      return;
+    }
+    return refuse(res, { code: 'NOT_FOUND', message: `no such file: ${path}` });
+  }
+  const csp = contentSecurityPolicy([`ws://127.0.0.1:${port}`, `ws://localhost:${port}`]);
+  // The app shell is public code and carries no data; every API call, event stream and media read needs the token.
+  const cache = file.endsWith('index.html') ? 'no-store' : 'public, max-age=31536000, immutable';
+  sendFile(res, file, { ...SECURITY_HEADERS, 'Content-Security-Policy': csp, 'Cache-Control': cache });
+}
+

@@ -4,26 +4,29 @@ import { z } from 'zod';
 import { ErrorCodeSchema } from '../errors.js';
 import { JobStatusSchema } from '../events.js';
 import { JobSchema } from './library.js';
+import { IdNumber, MAX_FRAMES, MAX_NEW_TOKENS, MAX_SAMPLE_FPS, MediaSeconds, OVERLAP_MESSAGE, overlapFits, PathString, WindowLength, WindowOverlap } from '../bounds.js';
 
 const Num = z.number().finite();
-const Id = z.number().int().positive();
+const Id = IdNumber;
+/** Track ids and window/local indices of an edit (ids are positive; window and local indices start at 0). */
+const Index = z.number().int().nonnegative().max(1_000_000_000);
 
 export const RunKindSchema = z.enum(['count', 'track']);
 
 export const RunSettingsSchema = z.object({
-  windowLength: Num.positive().optional(),
-  overlap: Num.nonnegative().optional(),
-  maxFrames: z.number().int().min(1).max(1024).optional(),
-  maxFps: Num.positive().optional(),
-  maxNewTokens: z.number().int().min(1).max(16384).optional(),
-}).strict();
+  windowLength: WindowLength.optional(),
+  overlap: WindowOverlap.optional(),
+  maxFrames: z.number().int().min(1).max(MAX_FRAMES).optional(),
+  maxFps: Num.positive().max(MAX_SAMPLE_FPS).optional(),
+  maxNewTokens: z.number().int().min(1).max(MAX_NEW_TOKENS).optional(),
+}).strict().refine(overlapFits, { message: OVERLAP_MESSAGE, path: ['overlap'] });
 
 export const ScopeSchema = z.object({
   recordingId: Id.optional(),
-  folder: z.string().min(1).optional(),
-  start: Num.nonnegative().optional(),
-  end: Num.positive().optional(),
-}).strict();
+  folder: PathString.optional(),
+  start: MediaSeconds.optional(),
+  end: MediaSeconds.positive().optional(),
+}).strict().refine((s) => (s.recordingId === undefined) !== (s.folder === undefined), { message: 'give either a recordingId or a folder' });
 
 export const RunSchema = z.object({
   id: z.number(),
@@ -79,11 +82,11 @@ export const TrackDtoSchema = z.object({ id: z.number(), label: z.string(), poin
 export type TrackDto = z.infer<typeof TrackDtoSchema>;
 
 export const EditSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('rename'), trackId: z.number().int(), label: z.string().min(1).max(200) }).strict(),
-  z.object({ kind: z.literal('merge'), keepId: z.number().int(), mergeId: z.number().int() }).strict(),
-  z.object({ kind: z.literal('split'), trackId: z.number().int(), at: Num }).strict(),
-  z.object({ kind: z.literal('delete'), trackId: z.number().int() }).strict(),
-  z.object({ kind: z.literal('unstitch'), windowA: z.number().int(), localA: z.number().int(), windowB: z.number().int(), localB: z.number().int() }).strict(),
+  z.object({ kind: z.literal('rename'), trackId: Index, label: z.string().min(1).max(200) }).strict(),
+  z.object({ kind: z.literal('merge'), keepId: Index, mergeId: Index }).strict(),
+  z.object({ kind: z.literal('split'), trackId: Index, at: MediaSeconds }).strict(),
+  z.object({ kind: z.literal('delete'), trackId: Index }).strict(),
+  z.object({ kind: z.literal('unstitch'), windowA: Index, localA: Index, windowB: Index, localB: Index }).strict(),
 ]);
 export type EditDto = z.infer<typeof EditSchema>;
 
@@ -140,7 +143,7 @@ export const analyticsOps = {
   },
   'analytics.export': {
     summary: 'Export a run to an absolute path: csv/json (count or tracks), mot (tracks), case (tracks bundle folder).',
-    request: z.object({ runId: Id, format: z.enum(['csv', 'json', 'mot', 'case']), path: z.string().min(1), overwrite: z.boolean().optional() }).strict(),
+    request: z.object({ runId: Id, format: z.enum(['csv', 'json', 'mot', 'case']), path: PathString, overwrite: z.boolean().optional() }).strict(),
     response: z.object({ files: z.array(z.string()), rows: z.number() }),
   },
 } as const;

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { ErrorCodeSchema } from '../errors.js';
 import { JobStatusSchema } from '../events.js';
+import { IdNumber, MAX_IDS, MAX_IMPORT_PATHS, MediaSeconds, OVERLAP_MESSAGE, overlapFits, PathString, WindowLength, WindowOverlap } from '../bounds.js';
 
 export const LibraryInfoSchema = z.object({
   path: z.string(),
@@ -44,12 +45,12 @@ export const RecordingSchema = z.object({
 export type Recording = z.infer<typeof RecordingSchema>;
 
 export const SearchFiltersSchema = z.object({
-  recordingIds: z.array(z.number().int()).optional(),
-  folder: z.string().optional(),
-  dateFrom: z.string().optional(),
-  dateTo: z.string().optional(),
-  minDuration: z.number().nonnegative().optional(),
-  maxDuration: z.number().nonnegative().optional(),
+  recordingIds: z.array(IdNumber).max(MAX_IDS).optional(),
+  folder: z.string().max(4096).optional(),
+  dateFrom: z.string().max(64).optional(),
+  dateTo: z.string().max(64).optional(),
+  minDuration: MediaSeconds.optional(),
+  maxDuration: MediaSeconds.optional(),
 });
 
 export const MomentSchema = z.object({
@@ -97,17 +98,17 @@ export const WindowSchema = z.object({
 });
 export type WindowDto = z.infer<typeof WindowSchema>;
 
-const jobId = z.object({ id: z.number().int().positive() }).strict();
+const jobId = z.object({ id: IdNumber }).strict();
 
 export const libraryOps = {
   'library.open': {
     summary: 'Open (or create) a library file; checks integrity and migrates it.',
-    request: z.object({ path: z.string().min(1), create: z.boolean().default(true) }).strict(),
+    request: z.object({ path: PathString, create: z.boolean().default(true) }).strict(),
     response: LibraryInfoSchema,
   },
   'library.import': {
     summary: 'Import files and folders (recursive, extension filter); duplicates, moves and bad files are reported.',
-    request: z.object({ paths: z.array(z.string().min(1)).min(1), extensions: z.array(z.string().min(1)).optional() }).strict(),
+    request: z.object({ paths: z.array(PathString).min(1).max(MAX_IMPORT_PATHS), extensions: z.array(z.string().min(1).max(32)).max(256).optional() }).strict(),
     response: ImportReportSchema,
   },
   'library.recordings': {
@@ -130,21 +131,21 @@ export const libraryOps = {
   'library.index': {
     summary: 'Queue an indexing job (Molmo2 captions per window) for the configured checkpoint; it runs in the background.',
     request: z.object({
-      recordingIds: z.array(z.number().int().positive()).optional(),
+      recordingIds: z.array(IdNumber).max(MAX_IDS).optional(),
       tier: z.enum(['dense', 'short']).optional(),
-      windowLength: z.number().min(1).max(3600).optional(),
-      overlap: z.number().min(0).max(3600).optional(),
-    }).strict(),
+      windowLength: WindowLength.optional(),
+      overlap: WindowOverlap.optional(),
+    }).strict().refine(overlapFits, { message: OVERLAP_MESSAGE, path: ['overlap'] }),
     response: JobSchema,
   },
   'library.windows': {
     summary: 'The indexed windows of one recording with their captions, in time order.',
-    request: z.object({ recordingId: z.number().int().positive(), limit: z.number().int().min(1).max(100000).default(10000) }).strict(),
+    request: z.object({ recordingId: IdNumber, limit: z.number().int().min(1).max(100000).default(10000) }).strict(),
     response: z.object({ windows: z.array(WindowSchema) }),
   },
   'jobs.list': {
     summary: 'Persisted jobs, newest first.',
-    request: z.object({ status: z.array(JobStatusSchema).optional(), kind: z.string().optional(), limit: z.number().int().min(1).max(10000).optional() }).strict(),
+    request: z.object({ status: z.array(JobStatusSchema).max(6).optional(), kind: z.string().max(64).optional(), limit: z.number().int().min(1).max(10000).optional() }).strict(),
     response: z.object({ jobs: z.array(JobSchema) }),
   },
   'jobs.get': { summary: 'One job by id.', request: jobId, response: JobSchema },

@@ -1,6 +1,7 @@
 // Contract of the media operations: probe a file, Molmo2 sample times, and the windows of a long recording.
 // Thumbnails and frames travel through the media:// protocol and the engine, not through these JSON operations.
 import { z } from 'zod';
+import { MAX_FRAMES, MAX_SAMPLE_FPS, MAX_VIDEO_FPS, MediaSeconds, OVERLAP_MESSAGE, overlapFits, PathString, WindowLength, WindowOverlap, MAX_JOB_WINDOWS } from '../bounds.js';
 
 export const ProbeResultSchema = z.object({
   file: z.string(),
@@ -28,10 +29,10 @@ export const ProbeResultSchema = z.object({
 
 export const SampleOptionsSchema = z.object({
   mode: z.enum(['uniform_last_frame', 'fps']).optional(),
-  maxFps: z.number().positive().nullable().optional(),
-  maxFrames: z.number().int().positive().optional(),
-  videoFps: z.number().positive().optional(),
-  samplingFps: z.number().positive().optional(),
+  maxFps: z.number().positive().max(MAX_SAMPLE_FPS).nullable().optional(),
+  maxFrames: z.number().int().positive().max(MAX_FRAMES).optional(),
+  videoFps: z.number().positive().max(MAX_VIDEO_FPS).optional(),
+  samplingFps: z.number().positive().max(MAX_SAMPLE_FPS).optional(),
 });
 
 export const WindowSchema = z.object({
@@ -42,32 +43,34 @@ export const WindowSchema = z.object({
 });
 
 const WindowRequest = z.object({
-  path: z.string().min(1),
-  length: z.number().positive().optional(),
-  overlap: z.number().nonnegative().optional(),
-  maxFps: z.number().positive().optional(),
-  maxFrames: z.number().int().positive().optional(),
+  path: PathString,
+  length: WindowLength.optional(),
+  overlap: WindowOverlap.optional(),
+  maxFps: z.number().positive().max(MAX_SAMPLE_FPS).optional(),
+  maxFrames: z.number().int().positive().max(MAX_FRAMES).optional(),
 });
 
 export const mediaOps = {
   'media.probe': {
     summary: 'Describe a video file; strict makes a truncated file the TRUNCATED error.',
-    request: z.object({ path: z.string().min(1), strict: z.boolean().optional() }).strict(),
+    request: z.object({ path: PathString, strict: z.boolean().optional() }).strict(),
     response: ProbeResultSchema,
   },
   'media.sampleTimes': {
     summary: "Molmo2's sample times for a clip of the given duration.",
-    request: SampleOptionsSchema.extend({ duration: z.number().nonnegative() }).strict(),
+    request: SampleOptionsSchema.extend({ duration: MediaSeconds }).strict(),
     response: z.object({ times: z.array(z.number()) }),
   },
   'media.windows': {
     summary: 'The overlapping analysis windows of a recording with their sample times.',
-    request: WindowRequest.strict(),
+    request: WindowRequest.strict().refine(overlapFits, { message: OVERLAP_MESSAGE, path: ['overlap'] }),
     response: z.object({ duration: z.number(), count: z.number().int(), windows: z.array(WindowSchema) }),
   },
   'media.window': {
     summary: 'One analysis window by index (to resume a job at any window).',
-    request: WindowRequest.extend({ index: z.number().int().nonnegative() }).strict(),
+    request: WindowRequest.extend({ index: z.number().int().nonnegative().max(MAX_JOB_WINDOWS) })
+      .strict()
+      .refine(overlapFits, { message: OVERLAP_MESSAGE, path: ['overlap'] }),
     response: WindowSchema,
   },
 } as const;

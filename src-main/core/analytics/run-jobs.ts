@@ -12,7 +12,8 @@ import { JOB_STREAM_EVERY, partialStream } from '../molmo2/partial-stream.js';
 import { molmoPointParser, molmoTrackParser } from './answer-adapters.js';
 import { dedupCounts, type CountDedupOptions } from './count-dedup.js';
 import { countPrompt, runCountJob, runTrackJob, trackPrompt, type WindowMeta, type WindowOutcome, type WindowRunner, type WindowStore } from './jobs.js';
-import { checkSettings, DEFAULT_MAX_NEW_TOKENS, planWindows, type PlannedWindow, type RunSettings } from './run-plan.js';
+import { checkSettings, countWindows, DEFAULT_MAX_NEW_TOKENS, planWindows, type PlannedWindow, type RunSettings } from './run-plan.js';
+import { MAX_JOB_WINDOWS } from '../../api/bounds.js';
 import { createRun, getRun, loadWindow, setRunStatus, storeCountResult, storedWindows, storeTrackSet, writeWindow, type CountParsed, type RunKind, type RunRow } from './run-store.js';
 import { stitchTracks, type StitchOptions } from './stitch.js';
 import type { LocalTrack } from './types.js';
@@ -68,10 +69,12 @@ export function queueAnalyticsJob(lib: Library, kind: RunKind, req: { query: str
     if (start < 0 || end > r.duration_s + 1e-6 || !(end > start)) {
       throw new AppError('INVALID_INPUT', `the range ${start}–${end} s is not inside recording ${r.id} (0–${r.duration_s.toFixed(2)} s)`);
     }
-    return { r, start, end, windows: planWindows(kind, { start, end }, r.fps, settings).length };
+    return { r, start, end, windows: countWindows(kind, { start, end }, r.fps, settings) };
   });
+  const total = plans.reduce((n, p) => n + p.windows, 0);
+  if (total > MAX_JOB_WINDOWS) throw new AppError('INVALID_INPUT', `this job would look at ${total} windows, more than ${MAX_JOB_WINDOWS}; use longer windows or a smaller scope`);
   return lib.db.transaction(() => {
-    const job = createJob(lib, kind, {}, plans.reduce((n, p) => n + p.windows, 0));
+    const job = createJob(lib, kind, {}, total);
     const runIds = plans.map((p) => createRun(lib, {
       kind, query, recordingId: p.r.id, start: p.start, end: p.end, jobId: job.id, params: settings,
       frame: { width: p.r.width!, height: p.r.height! }, videoFps: p.r.fps, windowsTotal: p.windows,

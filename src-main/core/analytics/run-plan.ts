@@ -1,8 +1,9 @@
 // Which windows a count or track run looks at, and which frame times each shows the model: counting uses Molmo2's
 // uniform_last_frame rule per window (as indexing), tracking its `fps` rule (the tracking evals' sampler).
 import { AppError } from '../../api/errors.js';
+import { MAX_FRAMES, MAX_NEW_TOKENS, MAX_SAMPLE_FPS, MAX_WINDOW_SECONDS, MIN_WINDOW_SECONDS } from '../../api/bounds.js';
 import { seconds, type Seconds } from '../../api/units.js';
-import { DEFAULT_MAX_FPS, DEFAULT_MAX_FRAMES, DEFAULT_WINDOW_LENGTH, DEFAULT_WINDOW_OVERLAP, sampleTimes, windowsFor } from '../media/index.js';
+import { DEFAULT_MAX_FPS, DEFAULT_MAX_FRAMES, DEFAULT_WINDOW_LENGTH, DEFAULT_WINDOW_OVERLAP, sampleTimes, windowCount, windowsFor } from '../media/index.js';
 import type { RunKind } from './run-store.js';
 
 /** Window and decoding settings of a count/track job (all optional; defaults below). */
@@ -57,11 +58,34 @@ export function checkSettings(s: RunSettings): void {
     const v = s[k];
     if (v !== undefined && !(Number.isFinite(v) && ok(v))) throw new AppError('INVALID_INPUT', `${k} must be ${what}, got ${v}`);
   };
-  bad('windowLength', (v) => v > 0, '> 0');
-  bad('overlap', (v) => v >= 0 && v < (s.windowLength ?? DEFAULT_WINDOW_LENGTH), '≥ 0 and shorter than the window');
-  bad('maxFrames', (v) => Number.isInteger(v) && v >= 1 && v <= 1024, 'an integer in 1..1024');
-  bad('maxFps', (v) => v > 0, '> 0');
-  bad('maxNewTokens', (v) => Number.isInteger(v) && v >= 1, 'a positive integer');
+  bad('windowLength', (v) => v >= MIN_WINDOW_SECONDS && v <= MAX_WINDOW_SECONDS, `${MIN_WINDOW_SECONDS}..${MAX_WINDOW_SECONDS} s`);
+  bad('overlap', (v) => v >= 0 && v <= (s.windowLength ?? DEFAULT_WINDOW_LENGTH) / 2, '≥ 0 and at most half the window');
+  bad('maxFrames', (v) => Number.isInteger(v) && v >= 1 && v <= MAX_FRAMES, `an integer in 1..${MAX_FRAMES}`);
+  bad('maxFps', (v) => v > 0 && v <= MAX_SAMPLE_FPS, `> 0 and at most ${MAX_SAMPLE_FPS}`);
+  bad('maxNewTokens', (v) => Number.isInteger(v) && v >= 1 && v <= MAX_NEW_TOKENS, `an integer in 1..${MAX_NEW_TOKENS}`);
+}
+
+/**
+ * How many windows a run over [start, end) has, counted without planning them (a week of footage is ~11,000 windows
+ * of sample times); for tracking, the longest window is checked against the frame budget as planning would.
+ */
+export function countWindows(kind: RunKind, range: { start: number; end: number }, videoFps: number | null, s: RunSettings): number {
+  checkSettings(s);
+  const span = range.end - range.start;
+  if (!(span > 0)) throw new AppError('INVALID_INPUT', `the time range ${range.start}–${range.end} s is empty`);
+  const length = s.windowLength ?? DEFAULT_WINDOW_LENGTH;
+  const maxFrames = s.maxFrames ?? DEFAULT_MAX_FRAMES;
+  const n = windowCount(span, { length, overlap: s.overlap ?? DEFAULT_WINDOW_OVERLAP, maxFps: s.maxFps ?? DEFAULT_MAX_FPS, maxFrames });
+  if (kind === 'track') checkTrackWindow(Math.min(span, length), videoFps, maxFrames);
+  return n;
+}
+
+function checkTrackWindow(duration: number, videoFps: number | null, maxFrames: number): ReturnType<typeof trackTimes> {
+  const tr = trackTimes(duration, videoFps, maxFrames);
+  if (duration > maxFrames / tr.fps + 1e-9) {
+    throw new AppError('INVALID_INPUT', `a ${duration.toFixed(1)} s tracking window needs more than ${maxFrames} frames at ${tr.fps} fps; shorten the window or raise maxFrames`);
+  }
+  return tr;
 }
 
 /** The windows of a run over [start, end) of a recording, each with the times its kind samples. */
@@ -78,10 +102,7 @@ export function planWindows(kind: RunKind, range: { start: number; end: number }
     const start = range.start + w.start;
     const end = range.start + w.end;
     if (kind === 'count') return { index: w.index, start: seconds(start), end: seconds(end), times: w.times.map((t) => seconds(range.start + t)) };
-    const tr = trackTimes(end - start, videoFps, maxFrames);
-    if (end - start > maxFrames / tr.fps + 1e-9) {
-      throw new AppError('INVALID_INPUT', `a ${(end - start).toFixed(1)} s tracking window needs more than ${maxFrames} frames at ${tr.fps} fps; shorten the window or raise maxFrames`);
-    }
+    const tr = checkTrackWindow(end - start, videoFps, maxFrames);
     return { index: w.index, start: seconds(start), end: seconds(end), times: tr.times.map((t) => seconds(start + t)), fps: tr.fps };
   });
 }

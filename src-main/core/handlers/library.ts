@@ -1,5 +1,7 @@
 // Operation handlers of the library area: open, import, recordings, search, and job control.
 // The open library lives in ctx.state under 'library'; every other op answers LIBRARY_NOT_OPEN without one.
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import type { CoreContext } from '../context.js';
 import { openLibrary, type Library } from '../library/store.js';
@@ -10,7 +12,7 @@ import { countRecordings, listRecordings } from '../library/recordings.js';
 import { search } from '../library/search.js';
 import { cancelJob, getJob, listJobs, pauseJob, resumeJob } from '../library/jobs.js';
 import type { HandlerMap } from './types.js';
-import { kickJobs, runsBackgroundJobs } from '../job-host.js';
+import { kickJobs, runsBackgroundJobs, stopJobs } from '../job-host.js';
 import { configuredModelId, queueIndex } from '../library/index-host.js';
 import { verifyMoments } from '../library/verify.js';
 import { modelSession } from '../molmo2/model-host.js';
@@ -30,8 +32,15 @@ export function currentLibrary(ctx: CoreContext): Library {
 export const libraryHandlers: HandlerMap = {
   'library.open': async (req, ctx) => {
     const previous = ctx.state.get(LIBRARY_KEY) as Library | undefined;
+    // better-sqlite3 throws an uncoded TypeError for a missing folder; say what is missing instead of INTERNAL.
+    if (!existsSync(dirname(resolve(req.path)))) throw new AppError('NOT_FOUND', `The folder of ${req.path} does not exist.`);
     const lib = openLibrary(req.path, { create: req.create ?? true });
-    if (previous && previous !== lib) previous.close();
+    if (previous && previous !== lib) {
+      // The running job belongs to the library being closed: stop it first (it goes back to that library's queue
+      // and resumes when it is opened again) so nothing keeps writing through a closed handle.
+      await stopJobs(ctx);
+      previous.close();
+    }
     ctx.state.set(LIBRARY_KEY, lib);
     // Jobs queued earlier, and those a killed process left running, continue in the background.
     if (runsBackgroundJobs(ctx)) kickJobs(ctx, lib);

@@ -12,6 +12,8 @@ import type { MediaSource } from './media-source.js';
 import { checkpointIdentity, molmo2Captioner } from './molmo2-captioner.js';
 import { partialStream } from '../molmo2/partial-stream.js';
 import type { Library } from './store.js';
+import { windowCount } from '../media/windows.js';
+import { MAX_JOB_WINDOWS, MAX_WINDOW_SECONDS } from '../../api/bounds.js';
 
 /** The tier indexing uses unless asked otherwise; chosen by measured cost (bench/index/tiers.ts, README). */
 export const DEFAULT_TIER: PromptKind = 'dense';
@@ -31,11 +33,12 @@ export function configuredModelId(ctx: CoreContext): string {
 }
 
 /** Checks the request against the library and computes the job's parameters and window total. */
-export function planIndex(lib: Library, modelId: string, req: IndexRequest, media: MediaSource = defaultMediaSource): { params: IndexJobParams; total: number } {
+export function planIndex(lib: Library, modelId: string, req: IndexRequest): { params: IndexJobParams; total: number } {
   const windowLength = req.windowLength ?? DEFAULT_WINDOW_LENGTH;
   const overlap = req.overlap ?? DEFAULT_WINDOW_OVERLAP;
   if (!(windowLength >= 1)) throw new AppError('INVALID_INPUT', `windowLength must be at least 1 s, got ${windowLength}`);
-  if (!(overlap >= 0 && overlap < windowLength)) throw new AppError('INVALID_INPUT', `overlap must be ≥ 0 and shorter than the window (${windowLength} s), got ${overlap}`);
+  if (!(windowLength <= MAX_WINDOW_SECONDS)) throw new AppError('INVALID_INPUT', `windowLength must be at most ${MAX_WINDOW_SECONDS} s, got ${windowLength}`);
+  if (!(overlap >= 0 && overlap <= windowLength / 2)) throw new AppError('INVALID_INPUT', `overlap must be ≥ 0 and at most half the window (${windowLength / 2} s), got ${overlap}`);
   const ids = req.recordingIds?.length ? [...new Set(req.recordingIds)] : undefined;
   const rows = (ids
     ? lib.db.prepare(`SELECT id, status, duration_s FROM recordings WHERE id IN (${ids.map(() => '?').join(',')})`).all(...ids)
@@ -47,7 +50,9 @@ export function planIndex(lib: Library, modelId: string, req: IndexRequest, medi
     if (notReady.length) throw new AppError('INVALID_INPUT', `Recording ${notReady.map((r) => `${r.id} (${r.status})`).join(', ')} cannot be indexed; only ready recordings can.`);
   }
   const opts = { length: seconds(windowLength), overlap: seconds(overlap) };
-  const total = rows.reduce((n, r) => n + (r.duration_s ? media.windowsFor(seconds(r.duration_s), opts).length : 0), 0);
+  // Counted, not planned: planning every window's sample times here would hold the event loop.
+  const total = rows.reduce((n, r) => n + (r.duration_s ? windowCount(r.duration_s, opts) : 0), 0);
+  if (total > MAX_JOB_WINDOWS) throw new AppError('INVALID_INPUT', `this job would caption ${total} windows, more than ${MAX_JOB_WINDOWS}; index fewer recordings at a time or use longer windows`);
   const params: IndexJobParams = { modelId, promptKind: req.tier ?? DEFAULT_TIER, windowLength, overlap, ...(ids ? { recordingIds: ids } : {}) };
   return { params, total };
 }

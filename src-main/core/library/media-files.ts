@@ -1,11 +1,39 @@
-// Resolves a recording id of the open library to a file a browser can play, and to cached JPEG thumbnails.
+// Resolves a recording id of the open library to an open file a browser can play, and to cached JPEG thumbnails.
 // Containers/codecs Chromium cannot play natively get a cached H.264/AAC MP4 playback proxy on the same timeline.
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../api/errors.js';
-import { probe as probeMedia, resolveFfmpeg, thumbnail, type ProbeResult } from '../media/index.js';
+import { createLimiter, probe as probeMedia, resolveFfmpeg, thumbnail, type Limiter, type ProbeResult } from '../media/index.js';
 import { runCollect } from '../media/process.js';
+import { openRecording, openRegular, type IdentityMap, type OpenFile } from './media-identity.js';
 import type { Library } from './store.js';
+
+/** What the media routes keep between requests of one host: decisions, transcodes in flight, identities, a pool. */
+export interface MediaFiles {
+  /** Per file state: stream it as it is (with its type) or through the proxy (a decision costs an ffprobe run). */
+  decided: Map<string, { native: string | null }>;
+  inflight: Map<string, Promise<string>>;
+  identities: IdentityMap;
+  /** ffmpeg runs for thumbnails wait here. */
+  thumbs: Limiter;
+}
+
+/** Thumbnail ffmpeg processes running at once per host (a grid of stills would otherwise start one per cell). */
+export const THUMBNAIL_CONCURRENCY = 2;
+
+/** Fresh media state for a host (kept in its context, dropped with it). */
+export function createMediaFiles(thumbConcurrency = THUMBNAIL_CONCURRENCY): MediaFiles {
+  return { decided: new Map(), inflight: new Map(), identities: new Map(), thumbs: createLimiter(thumbConcurrency) };
+}
+
+const MEDIA_FILES_KEY = 'media.files';
+
+/** The media state of a host context (`ctx.state`), made on first use. */
+export function mediaFilesOf(state: Map<string, unknown>): MediaFiles {
+  let svc = state.get(MEDIA_FILES_KEY) as MediaFiles | undefined;
+  if (!svc) state.set(MEDIA_FILES_KEY, (svc = createMediaFiles()));
+  return svc;
+}
 
 /** Bumped when the proxy recipe changes, so old proxies are not served. */
 const PROXY_VERSION = 2;
@@ -20,9 +48,8 @@ export interface RecordingFile {
   probe: ProbeResult | null;
 }
 
-export interface PlayableFile {
-  /** The file to stream: the recording itself, or its playback proxy. */
-  path: string;
+export interface PlayableFile extends OpenFile {
+  /** `fd` is open on the recording itself, or on its playback proxy. */
   contentType: string;
   proxy: boolean;
 }
@@ -85,8 +112,6 @@ export async function nativeContentType(file: string, p: ProbeResult, signal?: A
   return videoOk && audioOk ? 'video/webm' : null;
 }
 
-const inflight = new Map<string, Promise<string>>();
-
 /** Transcodes into `out` (temp file, then rename): H.264/AAC MP4, faststart, first video frame at t = 0. */
 async function makeProxy(src: string, p: ProbeResult, out: string, signal?: AbortSignal): Promise<void> {
   const bins = resolveFfmpeg();
@@ -114,7 +139,8 @@ async function makeProxy(src: string, p: ProbeResult, out: string, signal?: Abor
 }
 
 /** The cached proxy path for a recording (made once; concurrent callers share one transcode). */
-export async function playbackProxy(rec: RecordingFile, cacheDir: string, signal?: AbortSignal): Promise<string> {
+export async function playbackProxy(svc: MediaFiles, rec: RecordingFile, cacheDir: string, signal?: AbortSignal): Promise<string> {
+  const { inflight } = svc;
   const out = join(cacheDir, 'media', 'proxy', `${cacheKey(rec)}-v${PROXY_VERSION}.mp4`);
   if (existsSync(out)) return out;
   let job = inflight.get(out);
@@ -129,35 +155,59 @@ export async function playbackProxy(rec: RecordingFile, cacheDir: string, signal
   return job;
 }
 
-// A <video> sends many range requests per recording; the decision (an ffprobe run) is made once per file state.
-const decided = new Map<string, PlayableFile>();
+/** Opens the recording's own file after checking it is the imported one (see media-identity.ts). */
+function openSource(svc: MediaFiles, lib: Library, rec: RecordingFile): OpenFile {
+  return openRecording({ key: `${lib.path}\0${rec.id}`, id: rec.id, path: rec.path, sizeBytes: rec.sizeBytes, mtimeMs: rec.mtimeMs }, svc.identities);
+}
 
 /** What to stream for a recording: the file itself when Chromium plays it natively, else its playback proxy. */
-export async function playableFile(lib: Library, id: number, cacheDir: string, signal?: AbortSignal): Promise<PlayableFile> {
+export async function playableFile(svc: MediaFiles, lib: Library, id: number, cacheDir: string, signal?: AbortSignal): Promise<PlayableFile> {
   const rec = recordingFile(lib, id);
-  const key = `${cacheDir}\0${rec.path}\0${rec.sizeBytes}\0${rec.mtimeMs}\0${rec.contentHash}`;
-  const hit = decided.get(key);
-  if (hit && existsSync(hit.path)) return hit;
-  const p = rec.probe ?? (await probeMedia(rec.path, { signal }));
-  const native = await nativeContentType(rec.path, p, signal);
-  const out: PlayableFile = native
-    ? { path: rec.path, contentType: native, proxy: false }
-    : { path: await playbackProxy({ ...rec, probe: p }, cacheDir, signal), contentType: 'video/mp4', proxy: true };
-  if (decided.size > 1000) decided.clear();
-  decided.set(key, out);
-  return out;
+  // Checked on every request, cached decision or not: a file replaced after its first play is refused.
+  const src = openSource(svc, lib, rec);
+  try {
+    // A <video> sends many range requests per recording; the decision (an ffprobe run) is made once per file state.
+    const key = `${cacheDir}\0${rec.path}\0${rec.sizeBytes}\0${rec.mtimeMs}\0${rec.contentHash}`;
+    let decision = svc.decided.get(key);
+    if (!decision) {
+      const p = rec.probe ?? (await probeMedia(rec.path, { signal }));
+      decision = { native: await nativeContentType(rec.path, p, signal) };
+      rec.probe = p;
+      if (svc.decided.size > 1000) svc.decided.clear();
+      svc.decided.set(key, decision);
+    }
+    if (decision.native) return { ...src, contentType: decision.native, proxy: false };
+    closeSync(src.fd);
+  } catch (err) {
+    closeSync(src.fd);
+    throw err;
+  }
+  const proxy = openRegular(await playbackProxy(svc, rec, cacheDir, signal));
+  return { fd: proxy.fd, size: proxy.size, contentType: 'video/mp4', proxy: true };
 }
 
 /** A cached JPEG still of recording `id` at `t` seconds (clamped into the recording), `width` px wide. */
-export async function thumbnailFile(lib: Library, id: number, t: number, width: number, cacheDir: string, signal?: AbortSignal): Promise<string> {
+export async function thumbnailFile(svc: MediaFiles, lib: Library, id: number, t: number, width: number, cacheDir: string, signal?: AbortSignal): Promise<OpenFile> {
   if (!Number.isFinite(t) || t < 0) throw new AppError('INVALID_INPUT', `thumbnail time must be a number ≥ 0, got ${t}`);
   if (!Number.isInteger(width) || width < 16 || width > 1920) throw new AppError('INVALID_INPUT', `thumbnail width must be an integer 16..1920, got ${width}`);
   const rec = recordingFile(lib, id);
   const ms = Math.round(Math.min(t, rec.durationSeconds || t) * 1000);
   const out = join(cacheDir, 'media', 'thumbs', cacheKey(rec), `${ms}-${width}.jpg`);
-  if (existsSync(out)) return out;
+  if (existsSync(out)) return openRegular(out);
+  let job = svc.inflight.get(out);
+  if (!job) {
+    job = makeThumbnail(svc, lib, rec, ms / 1000, width, out, signal).finally(() => svc.inflight.delete(out));
+    svc.inflight.set(out, job);
+  }
+  return openRegular(await job);
+}
+
+/** Renders one still into the cache (temp file, then rename); the source is checked before and after ffmpeg reads it. */
+async function makeThumbnail(svc: MediaFiles, lib: Library, rec: RecordingFile, t: number, width: number, out: string, signal?: AbortSignal): Promise<string> {
+  closeSync(openSource(svc, lib, rec).fd);
   const p = rec.probe ?? (await probeMedia(rec.path, { signal }));
-  const jpeg = await thumbnail(rec.path, ms / 1000, { width, format: 'jpeg', probe: p, signal });
+  const jpeg = await thumbnail(rec.path, t, { width, format: 'jpeg', probe: p, signal, limiter: svc.thumbs });
+  closeSync(openSource(svc, lib, rec).fd);
   mkdirSync(join(out, '..'), { recursive: true });
   const tmp = `${out}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   try {

@@ -1,9 +1,10 @@
 // The media endpoints as transport-free replies: /recording/<id> (HTTP Range, HEAD) and /thumb/<id>?t=&w=.
 // The serve bridge writes a reply to node:http; Electron's media:// protocol turns the same reply into a Response.
-import { statSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { AppError, toApiError, type ApiError } from '../../api/errors.js';
 import type { Library } from './store.js';
-import { playableFile, thumbnailFile } from './media-files.js';
+import { playableFile, thumbnailFile, type MediaFiles } from './media-files.js';
+import type { OpenFile } from './media-identity.js';
 
 export interface MediaRequest {
   method: string;
@@ -16,8 +17,11 @@ export interface MediaRequest {
 export interface MediaReply {
   status: number;
   headers: Record<string, string>;
-  /** Bytes [start, end] (inclusive) of this file are the body; absent for HEAD and errors. */
-  file?: { path: string; start: number; end: number };
+  /**
+   * Bytes [start, end] (inclusive) of the open file `fd` are the body; absent for HEAD and errors. The receiver owns
+   * `fd`: it streams from it (and closes it) or calls `closeReply`.
+   */
+  file?: { fd: number; start: number; end: number };
   /** A JSON error envelope body. */
   error?: ApiError;
 }
@@ -52,8 +56,20 @@ function errorReply(err: unknown): MediaReply {
   return { status: STATUS[error.code] ?? (error.code === 'INTERNAL' ? 500 : 422), headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' }, error };
 }
 
-function fileReply(path: string, contentType: string, req: MediaRequest, cache: string): MediaReply {
-  const size = statSync(path).size;
+/** Closes the descriptor of a reply that will not be streamed (the client went away). */
+export function closeReply(reply: MediaReply): void {
+  if (reply.file) closeSync(reply.file.fd);
+}
+
+/** The reply for an open file; the descriptor is kept only when the reply has a body, else closed here. */
+function fileReply(f: OpenFile, contentType: string, req: MediaRequest, cache: string): MediaReply {
+  const reply = fileHeaders(f, contentType, req, cache);
+  if (!reply.file) closeSync(f.fd);
+  return reply;
+}
+
+function fileHeaders(f: OpenFile, contentType: string, req: MediaRequest, cache: string): MediaReply {
+  const { size, fd } = f;
   const base = { 'Content-Type': contentType, 'Accept-Ranges': 'bytes', 'Cache-Control': cache };
   const range = parseRange(req.range, size);
   if (range === 'unsatisfiable') {
@@ -62,11 +78,11 @@ function fileReply(path: string, contentType: string, req: MediaRequest, cache: 
   const { start, end } = range ?? { start: 0, end: size - 1 };
   const headers: Record<string, string> = { ...base, 'Content-Length': String(Math.max(0, end - start + 1)) };
   if (range) headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
-  return { status: range ? 206 : 200, headers, ...(req.method === 'HEAD' || size === 0 ? {} : { file: { path, start, end } }) };
+  return { status: range ? 206 : 200, headers, ...(req.method === 'HEAD' || size === 0 ? {} : { file: { fd, start, end } }) };
 }
 
 /** Answers one media request for the open library (callers check the token/origin first). */
-export async function mediaReply(lib: Library | null, cacheDir: string, req: MediaRequest, signal?: AbortSignal): Promise<MediaReply> {
+export async function mediaReply(svc: MediaFiles, lib: Library | null, cacheDir: string, req: MediaRequest, signal?: AbortSignal): Promise<MediaReply> {
   try {
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new AppError('INVALID_INPUT', `method ${req.method} not allowed for media`);
     const m = /^\/(recording|thumb)\/(\d{1,15})$/.exec(req.path);
@@ -75,12 +91,12 @@ export async function mediaReply(lib: Library | null, cacheDir: string, req: Med
     if (!lib || !lib.db.open) throw new AppError('LIBRARY_NOT_OPEN', 'No library is open; open or create one first.');
     const id = Number(m[2]);
     if (m[1] === 'recording') {
-      const f = await playableFile(lib, id, cacheDir, signal);
-      return fileReply(f.path, f.contentType, req, 'private, no-cache');
+      const f = await playableFile(svc, lib, id, cacheDir, signal);
+      return fileReply(f, f.contentType, req, 'private, no-cache');
     }
     const t = Number(req.query.get('t') ?? '0');
     const w = Number(req.query.get('w') ?? '320');
-    const file = await thumbnailFile(lib, id, t, w, cacheDir, signal);
+    const file = await thumbnailFile(svc, lib, id, t, w, cacheDir, signal);
     return fileReply(file, 'image/jpeg', req, 'private, max-age=3600');
   } catch (err) {
     return errorReply(err);

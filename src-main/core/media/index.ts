@@ -6,5 +6,6 @@ export { sampleTimes, candidateTargetFps, DEFAULT_MAX_FPS, DEFAULT_MAX_FRAMES, t
 export { decodeFrames, displayedIndex, DECODE_THREADS, type DecodedFrame, type DecodeOptions } from './decode.js';
 export { windowsFor, windowAt, windowCount, DEFAULT_WINDOW_LENGTH, DEFAULT_WINDOW_OVERLAP, type Window, type WindowOptions } from './windows.js';
 export { thumbnail, type ThumbnailOptions } from './thumbnail.js';
+export { createLimiter, type Limiter } from './limiter.js';
 export { detectHwaccel } from './hwaccel.js';
 export { liveChildPids } from './process.js';

@@ -1,6 +1,7 @@
 // Splits a long recording into overlapping windows, each sampled with Molmo2's own rule relative to the window,
 // and addressable by index so a job can resume at any window.
 import { AppError } from '../../api/errors.js';
+import { MAX_JOB_WINDOWS } from '../../api/bounds.js';
 import { seconds, type Seconds } from '../../api/units.js';
 import { DEFAULT_MAX_FPS, DEFAULT_MAX_FRAMES, sampleTimes, type SampleMode } from './sampling.js';
 
@@ -47,6 +48,10 @@ function params(duration: number, opts: WindowOptions) {
   if (!(overlap >= 0) || overlap >= length) throw new AppError('INVALID_INPUT', `window overlap must be in [0, length), got ${overlap}`);
   const stride = length - overlap;
   const count = duration <= length ? 1 : Math.ceil((duration - length) / stride - 1e-9) + 1;
+  // Counted before any window is made: a tiny stride would otherwise plan millions of windows on the event loop.
+  if (count > MAX_JOB_WINDOWS) {
+    throw new AppError('INVALID_INPUT', `${count} windows of ${length} s (overlap ${overlap} s) over ${duration} s is more than ${MAX_JOB_WINDOWS}; use longer windows or a shorter range`);
+  }
   return { maxFps, maxFrames, length, stride, count };
 }
 
