@@ -27,6 +27,8 @@ export const ImportReportSchema = z.object({
   results: z.array(ImportOutcomeSchema),
   skipped: z.number(),
   counts: z.record(z.string(), z.number()),
+  /** Ready recordings of the library whose file was gone when the import ended, now marked 'missing'. */
+  missing: z.number(),
 });
 
 export const RecordingSchema = z.object({

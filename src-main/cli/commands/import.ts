@@ -37,7 +37,8 @@ export const importCommand: Command = {
         }
         const c = report.counts;
         io.stdout.write(`${c.added} added, ${c.updated} updated, ${c.moved} moved, ${c.duplicate} duplicates, ${c.unchanged} unchanged, ` +
-          `${c.rejected} rejected, ${report.skipped} skipped by extension\n`);
+          `${c.rejected} rejected, ${report.skipped} skipped by extension` +
+          (report.missing ? `; ${report.missing} recording(s) of the library no longer found, marked missing` : '') + '\n');
       }
       return 0;
     } catch (err) {

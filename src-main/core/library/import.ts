@@ -45,6 +45,8 @@ export interface ImportReport {
   /** Files a folder walk passed over because of their extension. */
   skipped: number;
   counts: Record<ImportAction, number>;
+  /** Ready recordings whose file was gone when the import ended, now marked 'missing'. */
+  missing: number;
 }
 
 interface RecRow { id: number; path: string; size_bytes: number; mtime_ms: number; content_hash: string | null; status: string; reason_code: ErrorCode | null }
@@ -62,7 +64,9 @@ export async function importPaths(lib: Library, paths: string[], opts: ImportOpt
   }
   const counts: Record<ImportAction, number> = { added: 0, unchanged: 0, updated: 0, moved: 0, duplicate: 0, rejected: 0 };
   for (const r of results) counts[r.action]++;
-  return { results, skipped, counts };
+  // An import is the library's rescan: recordings whose file has gone since become 'missing' (kept, so importing
+  // the file from its new place later is recognised as a move).
+  return { results, skipped, counts, missing: markMissing(lib, now) };
 }
 
 /**

@@ -11,7 +11,7 @@ import { clock, fileName } from '../components/format.js';
 import { pathsFromDrop, pathsFromText } from '../components/import-paths.js';
 import { ActiveModel } from '../components/ActiveModel.js';
 
-type ImportSummary = { counts: Record<string, number>; rejected: Array<{ path: string; code?: string; reason?: string }> };
+type ImportSummary = { counts: Record<string, number>; rejected: Array<{ path: string; code?: string; reason?: string }>; missing: number };
 
 /** The Library page. */
 export function LibraryPage({ api }: { api: MolmoscopeBridge }) {
@@ -98,7 +98,7 @@ export function LibraryPage({ api }: { api: MolmoscopeBridge }) {
     if (paths.length === 0) return;
     const v = await run('import', () => api.ops['library.import']({ paths }));
     if (v) {
-      setSummary({ counts: v.counts, rejected: v.results.filter((r) => r.action === 'rejected') });
+      setSummary({ counts: v.counts, rejected: v.results.filter((r) => r.action === 'rejected'), missing: v.missing });
       await refresh();
     }
   };
@@ -176,6 +176,7 @@ export function LibraryPage({ api }: { api: MolmoscopeBridge }) {
           {summary ? (
             <div className="small" data-testid="import-summary">
               <p>{summary.counts.added ?? 0} added, {summary.counts.duplicate ?? 0} duplicates, {summary.counts.unchanged ?? 0} unchanged, {summary.counts.rejected ?? 0} rejected</p>
+              {summary.missing ? <p>{summary.missing} recording(s) of this library are no longer where they were: marked missing (import them from their new place to restore them).</p> : null}
               {summary.rejected.length ? (
                 <ul>{summary.rejected.map((r) => <li key={r.path}><code>{r.code}</code> {fileName(r.path)} — {r.reason}</li>)}</ul>
               ) : null}

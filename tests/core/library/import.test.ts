@@ -58,6 +58,19 @@ test('folder import: duplicates, bad inputs rejected with reason codes, re-impor
     assert.equal(lib.db.prepare('SELECT path FROM recordings WHERE id = ?').pluck().get(bId), moved);
     assert.equal(lib.db.prepare('SELECT count(*) FROM windows WHERE recording_id = ?').pluck().get(bId), 1);
     assert.equal(lib.db.prepare('SELECT count(*) FROM recordings').pluck().get(), 6);
+    assert.equal(third.missing, 0, 'a moved file is not missing');
+
+    // A file that is gone when an import ends (whatever it imported) is marked missing and kept; found again at a
+    // new place, it is a move back to ready.
+    const aId = by[f.a].recordingId!;
+    const away = join(dir, 'away.mp4');
+    renameSync(f.a, away);
+    const fourth = await importPaths(lib, [f.empty], { media: defaultMediaSource, signal });
+    assert.equal(fourth.missing, 1);
+    assert.equal(lib.db.prepare('SELECT status FROM recordings WHERE id = ?').pluck().get(aId), 'missing');
+    const back = await importPaths(lib, [away], { media: defaultMediaSource, signal });
+    assert.deepEqual([back.results[0]?.action, back.results[0]?.recordingId, back.missing], ['moved', aId, 0]);
+    assert.equal(lib.db.prepare('SELECT status FROM recordings WHERE id = ?').pluck().get(aId), 'ready');
   } finally {
     lib.close();
   }
