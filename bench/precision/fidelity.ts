@@ -1,0 +1,47 @@
+// Bench: fidelity of each weight precision against fp32 on the tiny checkpoint — last-position logits relative error
+// (max |Δ| / max |fp32|, the parity metric) and greedy-token agreement over ≥ 20 prompts (images, multi-image, video).
+// Run: flock /tmp/bench.lock npx tsx bench/precision/fidelity.ts [--prompts 24] [--tokens 16]
+import { parseArgs } from 'node:util';
+import { PRECISIONS, type Precision } from '../../src-main/core/molmo2/compile/precision.js';
+import { relError } from '../../src-main/core/molmo2/reference/math.js';
+import { scratchDir, tinyCheckpoint } from '../../tests/helpers/tiny.js';
+import { imageInputs, multiImageInputs, videoInputs, type ModelInputs } from '../../tests/core/molmo2/runtime/inputs.js';
+import { commonPrefix, openAt, type PrecisionRun } from '../../tests/core/molmo2/precision-harness.js';
+
+const { values } = parseArgs({ options: { prompts: { type: 'string', default: '24' }, tokens: { type: 'string', default: '16' } } });
+const nPrompts = Number(values.prompts);
+const N = Number(values.tokens);
+const prompts: { name: string; inp: ModelInputs }[] = [];
+for (let i = 0; prompts.length < nPrompts; i++) {
+  prompts.push({ name: `image ${i}`, inp: imageInputs(100 + i, 1 + (i % 2)) });
+  prompts.push({ name: `video ${i}`, inp: videoInputs(200 + i, 2 + (i % 3)) });
+  if (i % 2 === 0) prompts.push({ name: `multi-image ${i}`, inp: multiImageInputs(300 + i) });
+}
+prompts.length = nPrompts;
+const dir = tinyCheckpoint({ seed: 1 });
+const cache = scratchDir('bench-fidelity');
+const runs = new Map<Precision, PrecisionRun[]>();
+for (const p of PRECISIONS) {
+  const t0 = performance.now();
+  const { rt, run } = await openAt(dir, p, cache);
+  const out: PrecisionRun[] = [];
+  for (const q of prompts) out.push(await run(q.inp, N));
+  runs.set(p, out);
+  await rt.dispose();
+  console.error(`${p}: ${prompts.length} prompts in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+const base = runs.get('fp32')!;
+console.log(`tiny checkpoint (seed 1), ${prompts.length} prompts (${prompts.filter((q) => q.name.startsWith('image')).length} image, ${prompts.filter((q) => q.name.startsWith('video')).length} video, ${prompts.filter((q) => q.name.startsWith('multi')).length} multi-image), ${N} greedy tokens, vs fp32`);
+console.log('| precision | logits rel err (median / max) | features rel err (max) | first token agrees | all tokens agree | mean common prefix |');
+console.log('|---|---|---|---|---|---|');
+for (const p of PRECISIONS) {
+  if (p === 'fp32') continue;
+  const r = runs.get(p)!;
+  const le = r.map((x, i) => relError(x.logits, base[i]!.logits)).sort((a, b) => a - b);
+  const fe = Math.max(...r.map((x, i) => relError(x.features, base[i]!.features)));
+  const first = r.filter((x, i) => x.greedy[0] === base[i]!.greedy[0]).length;
+  const all = r.filter((x, i) => commonPrefix(x.greedy, base[i]!.greedy) === N).length;
+  const pre = r.reduce((a, x, i) => a + commonPrefix(x.greedy, base[i]!.greedy), 0) / r.length;
+  const med = le[Math.floor(le.length / 2)]!;
+  console.log(`| ${p} | ${med.toExponential(2)} / ${le[le.length - 1]!.toExponential(2)} | ${fe.toExponential(2)} | ${first}/${r.length} | ${all}/${r.length} | ${pre.toFixed(1)}/${N} |`);
+}
