@@ -21,7 +21,8 @@ export function presetConfig(preset: Preset): Record<string, Record<string, unkn
   const cfg = JSON.parse(readFileSync(join(RELEASE_FILES_DIR, 'config.json'), 'utf8')) as Record<string, Record<string, unknown>>;
   if (preset === 'molmo2-8b') {
     Object.assign(cfg.text_config!, { hidden_size: 4096, intermediate_size: 12288, num_hidden_layers: 36, num_attention_heads: 32, num_key_value_heads: 8, head_dim: 128, max_position_embeddings: 36864 });
-    cfg.adapter_config!.text_hidden_size = 4096;
+    // The 4B's projector width equals its decoder's MLP width (9728); the 8B is assumed to follow (12288).
+    Object.assign(cfg.adapter_config!, { text_hidden_size: 4096, intermediate_size: 12288 });
   }
   (cfg as Record<string, unknown>).dtype = 'float32';
   return cfg;
