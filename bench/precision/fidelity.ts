@@ -1,5 +1,6 @@
 // Bench: fidelity of each weight precision against fp32 on the tiny checkpoint — last-position logits relative error
-// (max |Δ| / max |fp32|, the parity metric) and greedy-token agreement over ≥ 20 prompts (images, multi-image, video).
+// (max |Δ| / max |fp32|, the parity metric) and greedy-token agreement over ≥ 20 prompts (images, multi-image, video),
+// then each precision against the reference fixtures of ../shared/reference/parity.
 // Run: flock /tmp/bench.lock npx tsx bench/precision/fidelity.ts [--prompts 24] [--tokens 16]
 import { parseArgs } from 'node:util';
 import { PRECISIONS, type Precision } from '../../src-main/core/molmo2/compile/precision.js';
@@ -7,6 +8,7 @@ import { relError } from '../../src-main/core/molmo2/reference/math.js';
 import { scratchDir, tinyCheckpoint } from '../../tests/helpers/tiny.js';
 import { imageInputs, multiImageInputs, videoInputs, type ModelInputs } from '../../tests/core/molmo2/runtime/inputs.js';
 import { commonPrefix, openAt, type PrecisionRun } from '../../tests/core/molmo2/precision-harness.js';
+import { readNpz } from '../../tests/core/molmo2/precision-npz.js';
 
 const { values } = parseArgs({ options: { prompts: { type: 'string', default: '24' }, tokens: { type: 'string', default: '16' } } });
 const nPrompts = Number(values.prompts);
@@ -44,4 +46,29 @@ for (const p of PRECISIONS) {
   const pre = r.reduce((a, x, i) => a + commonPrefix(x.greedy, base[i]!.greedy), 0) / r.length;
   const med = le[Math.floor(le.length / 2)]!;
   console.log(`| ${p} | ${med.toExponential(2)} / ${le[le.length - 1]!.toExponential(2)} | ${fe.toExponential(2)} | ${first}/${r.length} | ${all}/${r.length} | ${pre.toFixed(1)}/${N} |`);
+}
+
+// Against Allen AI's reference outputs (../shared/reference/parity: the HF port in fp32 on the seed-7 tiny checkpoint).
+const FIX = new URL('../../../shared/reference/parity/forward/', import.meta.url).pathname;
+const fixtures = (['image', 'multi_image', 'video'] as const).map((c) => {
+  const i = readNpz(`${FIX}${c}/inputs.npz`);
+  const o = readNpz(`${FIX}${c}/outputs.npz`);
+  const pix = (i.get('pixel_values') ?? i.get('pixel_values_videos'))!;
+  const pool = (i.get('image_token_pooling_global') ?? i.get('video_token_pooling'))!;
+  const inp: ModelInputs = { ids: Array.from(i.get('input_ids')!.data), types: Array.from(i.get('token_type_ids')!.data), pixels: pix.data as Float32Array, nCrops: pix.shape[0]!, pooling: pool.data as Int32Array, k: pool.shape[1]! };
+  return { c, inp, logits: o.get('last_logits')!.data as Float32Array, greedy: Array.from(o.get('greedy_tokens')!.data) };
+});
+const fixCache = scratchDir('bench-fidelity-fixtures');
+console.log(`\nvs the reference fixtures (HF port, fp32, tiny seed 7): last-position logits rel err; common prefix with its 32 greedy tokens`);
+console.log(`| precision | ${fixtures.map((f) => f.c).join(' | ')} |`);
+console.log(`|---|${fixtures.map(() => '---|').join('')}`);
+for (const p of PRECISIONS) {
+  const { rt, run } = await openAt(tinyCheckpoint({ seed: 7 }), p, fixCache);
+  const cells: string[] = [];
+  for (const f of fixtures) {
+    const r = await run(f.inp, 32);
+    cells.push(`${relError(r.logits, f.logits).toExponential(2)}, ${commonPrefix(r.greedy, f.greedy)}/32`);
+  }
+  await rt.dispose();
+  console.log(`| ${p} | ${cells.join(' | ')} |`);
 }
