@@ -19,7 +19,7 @@ const usage = `Usage:
                  [--stream] [--stream-every N] [--json]
       Answer a question about images or a video with Molmo2. Greedy by default (temperature 0); sampling is
       deterministic for a seed. Generation stops at EOS, at --max-new-tokens (200), or when the
-      answer degenerates into one p-gram repeated --repeat-guard times (default 4, 0 = off). --json prints {text,count,points,tracks,timings,ioBytesPerToken,peakMemoryBytes,provider}.
+      answer degenerates into one p-gram repeated --repeat-guard times (default 4, 0 = off). --json prints {text,count,points,tracks,timings,ioBytesPerToken,peakMemoryBytes,provider,precision}.
       --stream prints the answer as it is generated, in chunks of --stream-every tokens (default 16; each chunk
       moves the KV cache through host memory once, so larger chunks cost less). With --json the partial texts go
       to stderr as {"partial":text} lines and stdout keeps the one final JSON object.
@@ -83,7 +83,7 @@ export const askCommand: Command = {
         text: a.text, count: a.parsed.count, points: a.parsed.points, tracks: a.parsed.tracks,
         timings: a.timings, tokens: a.tokens, promptTokens: a.promptTokens,
         ioBytesPerToken: a.ioBytesPerToken, ioBytesPrompt: a.ioBytesPrompt,
-        peakMemoryBytes: a.peakMemoryBytes, provider: a.provider,
+        peakMemoryBytes: a.peakMemoryBytes, provider: a.provider, precision: session.precision,
       };
       if (values.json) printJson(io.stdout, out);
       else if (values.stream && a.text.startsWith(shown)) io.stdout.write(`${a.text.slice(shown.length)}\n`);
