@@ -60,12 +60,16 @@ if (values['graphs-only']) {
   const [vis, visMs] = await timed(() => rt.vision(inp.pixels, inp.nCrops, inp.pooling, inp.k));
   const S = inp.ids.length;
   const N = Number(values.tokens);
-  const [, oneMs] = await timed(() => rt.generate({ ids: inp.ids, types: inp.types, features: vis.features, maxNewTokens: 1, repeatGuard: 0 }));
-  const [g, allMs] = await timed(() => rt.generate({ ids: inp.ids, types: inp.types, features: vis.features, maxNewTokens: N + 1, repeatGuard: 0 }));
   console.log(`vision (1 crop): ${(visMs / 1000).toFixed(1)} s`);
-  console.log(`prefill ${S} tokens (+ first token): ${oneMs.toFixed(0)} ms = ${(oneMs / S).toFixed(1)} ms/token`);
-  console.log(`decode ${g.tokens.length - 1} more tokens: ${((allMs - oneMs) / Math.max(1, g.tokens.length - 1)).toFixed(0)} ms/token (difference of two runs)`);
-  console.log(`resident after runs: RSS ${gb(status('VmRSS'))}, peak ${gb(status('VmHWM'))}; disk: checkpoint ${gb(du(ckDir))}, cache ${gb(du(cache))}`);
   await rt.dispose();
+  // Prefill and decode split from onnxruntime's profiler inside ONE run (the decode Loop node's own time): a
+  // difference of two runs drowned in load noise on this shared machine. Profiling opens its own session.
+  const prof = Molmo2Runtime.open(ckDir, { provider: 'cpu', cacheDir: cache, precision, profile: true });
+  const g = await prof.generate({ ids: inp.ids, types: inp.types, features: vis.features, maxNewTokens: N + 1, repeatGuard: 0 });
+  const forwards = Math.max(1, g.tokens.length - 1);
+  console.log(`prefill ${S} tokens (+ first token): ${g.prefillMs!.toFixed(0)} ms = ${(g.prefillMs! / S).toFixed(1)} ms/token`);
+  console.log(`decode ${forwards} more tokens: ${(g.decodeMs! / forwards).toFixed(0)} ms/token (decode Loop time / forwards)`);
+  console.log(`resident after runs: RSS ${gb(status('VmRSS'))}, peak ${gb(status('VmHWM'))} (the profiled run holds a second session); disk: checkpoint ${gb(du(ckDir))}, cache ${gb(du(cache))}`);
+  await prof.dispose();
 }
 if (!values.keep) rmSync(values.dir, { recursive: true, force: true });
