@@ -13,6 +13,7 @@ import { RELEASED_SHAPES } from '../../../src-main/core/molmo2/compile/released-
 import { relError } from '../../../src-main/core/molmo2/reference/math.js';
 import { openCheckpoint } from '../../../src-main/core/molmo2/weights.js';
 import { AppError } from '../../../src-main/api/errors.js';
+import { fitChecks } from '../../../src-main/core/doctor.js';
 import { makeRng } from '../../../models/tiny/make-tiny.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { imageInputs, videoInputs } from './runtime/inputs.js';
@@ -123,4 +124,18 @@ test('memory estimate from real shapes: fp32 weights are the released 19.4 GB; p
   assert.equal(defaultPrecision(RELEASED_SHAPES['molmo2-4b'], 'webgpu', { ramBytes: 8 * GB, gpuBytes: 32 * GB }), 'fp16');
   const tiny = openCheckpoint(tinyCheckpoint({ seed: 1 })).config;
   assert.equal(defaultPrecision(tiny, 'cpu', { ramBytes: 8 * GB }), 'fp32', 'the tiny checkpoint stays on the fp32 parity path');
+});
+
+test('doctor fit section: says which precisions of 4B and 8B fit RAM (and a GPU when known), warns with a fix when none does', () => {
+  const GB = 1e9;
+  const [b4, b8] = fitChecks(25 * GB, null);
+  assert.equal(b4!.status, 'ok');
+  assert.match(b4!.detail, /RAM 25\.0 GB: int8, int4 fit/);
+  assert.match(b4!.detail, /fp32 needs ≈ 29\.8 GB \(weights 19\.4 GB\)/);
+  assert.match(b8!.detail, /RAM 25\.0 GB: int4 fits/);
+  const small = fitChecks(4 * GB, null);
+  assert.ok(small.every((c) => c.status === 'warn' && c.fix && /none fits/.test(c.detail)));
+  const gpu = fitChecks(8 * GB, 48 * GB);
+  assert.ok(gpu.every((c) => c.status === 'ok' && /GPU 48\.0 GB: /.test(c.detail)));
+  assert.match(gpu[0]!.detail, /GPU 48\.0 GB: fp32, fp16, int8, int4 fit/);
 });
