@@ -1,7 +1,9 @@
 // Bench: fidelity of each weight precision against fp32 on the tiny checkpoint — last-position logits relative error
 // (max |Δ| / max |fp32|, the parity metric) and greedy-token agreement over ≥ 20 prompts (images, multi-image, video),
 // then each precision against the reference fixtures of ../shared/reference/parity.
-// Run: flock /tmp/bench.lock npx tsx bench/precision/fidelity.ts [--prompts 24] [--tokens 16]
+// Run: flock /tmp/bench.lock npx tsx bench/precision/fidelity.ts [--prompts 24] [--tokens 16] [--fixtures-only]
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PRECISIONS, type Precision } from '../../src-main/core/molmo2/compile/precision.js';
 import { relError } from '../../src-main/core/molmo2/reference/math.js';
@@ -10,7 +12,7 @@ import { imageInputs, multiImageInputs, videoInputs, type ModelInputs } from '..
 import { commonPrefix, openAt, type PrecisionRun } from '../../tests/core/molmo2/precision-harness.js';
 import { readNpz } from '../../tests/core/molmo2/precision-npz.js';
 
-const { values } = parseArgs({ options: { prompts: { type: 'string', default: '24' }, tokens: { type: 'string', default: '16' } } });
+const { values } = parseArgs({ options: { prompts: { type: 'string', default: '24' }, tokens: { type: 'string', default: '16' }, 'fixtures-only': { type: 'boolean', default: false } } });
 const nPrompts = Number(values.prompts);
 const N = Number(values.tokens);
 const prompts: { name: string; inp: ModelInputs }[] = [];
@@ -23,7 +25,7 @@ prompts.length = nPrompts;
 const dir = tinyCheckpoint({ seed: 1 });
 const cache = scratchDir('bench-fidelity');
 const runs = new Map<Precision, PrecisionRun[]>();
-for (const p of PRECISIONS) {
+for (const p of values['fixtures-only'] ? [] : PRECISIONS) {
   const t0 = performance.now();
   const { rt, run } = await openAt(dir, p, cache);
   const out: PrecisionRun[] = [];
@@ -32,12 +34,12 @@ for (const p of PRECISIONS) {
   await rt.dispose();
   console.error(`${p}: ${prompts.length} prompts in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
-const base = runs.get('fp32')!;
-console.log(`tiny checkpoint (seed 1), ${prompts.length} prompts (${prompts.filter((q) => q.name.startsWith('image')).length} image, ${prompts.filter((q) => q.name.startsWith('video')).length} video, ${prompts.filter((q) => q.name.startsWith('multi')).length} multi-image), ${N} greedy tokens, vs fp32`);
-console.log('| precision | logits rel err (median / max) | features rel err (max) | first token agrees | all tokens agree | mean common prefix |');
-console.log('|---|---|---|---|---|---|');
+const base = runs.get('fp32') ?? [];
+if (!values['fixtures-only']) console.log(`tiny checkpoint (seed 1), ${prompts.length} prompts (${prompts.filter((q) => q.name.startsWith('image')).length} image, ${prompts.filter((q) => q.name.startsWith('video')).length} video, ${prompts.filter((q) => q.name.startsWith('multi')).length} multi-image), ${N} greedy tokens, vs fp32`);
+if (!values['fixtures-only']) console.log('| precision | logits rel err (median / max) | features rel err (max) | first token agrees | all tokens agree | mean common prefix |');
+if (!values['fixtures-only']) console.log('|---|---|---|---|---|---|');
 for (const p of PRECISIONS) {
-  if (p === 'fp32') continue;
+  if (p === 'fp32' || values['fixtures-only']) continue;
   const r = runs.get(p)!;
   const le = r.map((x, i) => relError(x.logits, base[i]!.logits)).sort((a, b) => a - b);
   const fe = Math.max(...r.map((x, i) => relError(x.features, base[i]!.features)));
@@ -49,7 +51,15 @@ for (const p of PRECISIONS) {
 }
 
 // Against Allen AI's reference outputs (../shared/reference/parity: the HF port in fp32 on the seed-7 tiny checkpoint).
-const FIX = new URL('../../../shared/reference/parity/forward/', import.meta.url).pathname;
+function findParity(): string {
+  let dir = process.cwd();
+  for (let i = 0; i < 6; i++) {
+    for (const c of [join(dir, 'shared', 'reference', 'parity', 'forward'), join(dir, '..', 'shared', 'reference', 'parity', 'forward')]) if (existsSync(c)) return `${c}/`;
+    dir = dirname(dir);
+  }
+  throw new Error('shared/reference/parity/forward not found beside the repository or above it');
+}
+const FIX = findParity();
 const fixtures = (['image', 'multi_image', 'video'] as const).map((c) => {
   const i = readNpz(`${FIX}${c}/inputs.npz`);
   const o = readNpz(`${FIX}${c}/outputs.npz`);
