@@ -2,7 +2,7 @@
 // never half-used after a kill), fidelity per precision against fp32 on the tiny checkpoint, the memory estimate.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, statSync, truncateSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { dequantizeRows, nbitsLayout, quantizeRows } from '../../../src-main/core/molmo2/compile/quantize.js';
@@ -138,4 +138,24 @@ test('doctor fit section: says which precisions of 4B and 8B fit RAM (and a GPU 
   const gpu = fitChecks(8 * GB, 48 * GB);
   assert.ok(gpu.every((c) => c.status === 'ok' && /GPU 48\.0 GB: /.test(c.detail)));
   assert.match(gpu[0]!.detail, /GPU 48\.0 GB: fp32, fp16, int8, int4 fit/);
+});
+
+test('a converted file that was truncated, or whose checkpoint changed, is converted again (never half-read)', () => {
+  const src = tinyCheckpoint({ seed: 1 });
+  const dir = scratchDir('precision-stale');
+  for (const f of readdirSync(src)) if (!f.endsWith('.onnx')) copyFileSync(join(src, f), join(dir, f));
+  const cache = scratchDir('precision-stale-cache');
+  const convert = () => {
+    let n = 0;
+    compileGraphs(openCheckpoint(dir), { cacheDir: cache, kinds: ['vision'], precision: 'int4', onProgress: (s) => { if (s === 'convert-weights') n++; } });
+    return n;
+  };
+  const file = join(cache, 'int4', 'weights-int4.bin');
+  assert.ok(convert() > 0);
+  assert.equal(convert(), 0, 'reused');
+  truncateSync(file, statSync(file).size - 64);
+  assert.ok(convert() > 0, 'a short file is rebuilt');
+  assert.equal(convert(), 0);
+  utimesSync(join(dir, 'model.safetensors'), new Date(), new Date(Date.now() + 5000));
+  assert.ok(convert() > 0, 'a changed checkpoint is rebuilt');
 });
