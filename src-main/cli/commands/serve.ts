@@ -30,13 +30,14 @@ export const serveCommand: Command = {
   async run(argv, io, signal) {
     const { values } = parseFlags(argv, { port: { type: 'string' }, host: { type: 'string' }, renderer: { type: 'string' }, model: { type: 'string' }, ep: { type: 'string' }, precision: { type: 'string' }, library: { type: 'string' }, json: { type: 'boolean' } }, false);
     const port = numberFlag('port', values.port, { integer: true, min: 0 }) ?? 0;
+    const precision = precisionFlag(values.precision); // refused before the server starts
     const server = await startServer({
       port,
       host: values.host ?? '127.0.0.1',
-      env: io.env,
+      env: precision && !values.model ? { ...io.env, MOLMOSCOPE_PRECISION: precision } : io.env,
       ...(values.renderer ? { rendererDir: resolve(io.cwd, values.renderer) } : {}),
     });
-    if (values.model) await configureModel(server.ctx, resolve(io.cwd, values.model), values.ep, precisionFlag(values.precision));
+    if (values.model) await configureModel(server.ctx, resolve(io.cwd, values.model), values.ep, precision);
     if (values.library) {
       const r = await createDispatcher(server.ctx).dispatch('library.open', { path: resolve(io.cwd, values.library) });
       if (!r.ok) {
