@@ -43,7 +43,7 @@ console.log(`checkpoint: ${gb(bytes)} of fp32 weights written in ${(makeMs / 100
 if (values['graphs-only']) {
   const ck = openCheckpoint(ckDir);
   for (const p of ['fp32', 'int4'] as const) {
-    const paths = compileGraphs(ck, { cacheDir: join(cache, 'graphs'), kinds: KINDS, precision: p, planOnly: p !== 'fp32' });
+    const { paths } = compileGraphs(ck, { cacheDir: join(cache, 'graphs'), kinds: KINDS, precision: p, planOnly: p !== 'fp32' });
     const sizes = KINDS.map((k) => `${k} ${(statSync(paths[k]).size / 1e6).toFixed(2)} MB`);
     const worst = Math.max(...KINDS.map((k) => statSync(paths[k]).size));
     console.log(`${p}: ${sizes.join(', ')}; largest ${(worst / 1e6).toFixed(2)} MB = ${((100 * worst) / PROTOBUF_LIMIT).toFixed(3)} % of protobuf's 2 GB limit`);

@@ -22,7 +22,7 @@ export async function runAt(rt: Molmo2Runtime, inp: ModelInputs, tokens: number)
   const { features } = inp.nCrops ? await rt.vision(inp.pixels, inp.nCrops, inp.pooling, inp.k) : { features: new Float32Array(0) };
   const g = await rt.generate({ ids: inp.ids, types: inp.types, features, maxNewTokens: tokens, repeatGuard: 0 });
   const H = rt.ck.config.text_config.hidden_size;
-  const s = await ort.InferenceSession.create((rt as unknown as { paths: Record<string, string> }).paths.prefill!);
+  const s = await rt.createSession('prefill');
   try {
     const r = await s.run({
       input_ids: new ort.Tensor('int64', BigInt64Array.from(inp.ids.map(BigInt)), [inp.ids.length]),
