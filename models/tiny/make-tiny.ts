@@ -130,6 +130,13 @@ export function makeTinyCheckpoint(dir: string, opts: TinyOptions = {}): string[
     writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_parameters: params, total_size: total }, weight_map: weightMap }, null, 2));
     written.push('model.safetensors.index.json');
   }
+  written.push(...writeSideFiles(dir, cfg, { generator: 'molmoscope model make-tiny', seed, dtype, shards }));
+  return written;
+}
+
+/** Writes config.json, the tokenizer and the release's JSON/template files, and the generator's stamp; returns names. */
+export function writeSideFiles(dir: string, cfg: Record<string, unknown>, stamp: Record<string, unknown>): string[] {
+  const written: string[] = [];
   writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
   written.push('config.json');
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(molmo2TokenizerJson()));
@@ -139,7 +146,7 @@ export function makeTinyCheckpoint(dir: string, opts: TinyOptions = {}): string[
     copyFileSync(join(RELEASE_FILES_DIR, f), join(dir, f));
     written.push(f);
   }
-  writeFileSync(join(dir, 'molmoscope-tiny.json'), JSON.stringify({ generator: 'molmoscope model make-tiny', seed, dtype, shards }, null, 2) + '\n');
+  writeFileSync(join(dir, 'molmoscope-tiny.json'), JSON.stringify(stamp, null, 2) + '\n');
   written.push('molmoscope-tiny.json');
   return written;
 }

@@ -8,6 +8,10 @@ import { toApiError } from '../api/errors.js';
 import { ffmpegVersion, resolveFfmpeg } from './media/ffmpeg-resolve.js';
 import { providerReport } from './molmo2/engine/provider-probe.js';
 import { sqliteVersion } from './app-info.js';
+import { totalmem } from 'node:os';
+import { estimateMemory, DEFAULT_BUDGET_SHARE, type MemoryConfig } from './molmo2/compile/memory-estimate.js';
+import { PRECISIONS } from './molmo2/compile/precision.js';
+import { RELEASED_SHAPES } from './molmo2/compile/released-shapes.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 export interface DoctorCheck {
@@ -124,6 +128,37 @@ function checkSqlite(): DoctorCheck {
     : { id: 'sqlite', title: 'SQLite (better-sqlite3)', status: 'fail', detail: 'better-sqlite3 does not load (missing build or built for another Node/Electron ABI)', fix: 'Run `npm run fetch:extras` (rebuilds it for this Node when it does not load); for the desktop app, `npm run rebuild:electron`.' };
 }
 
+const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
+
+/**
+ * What fits this machine, per released model and precision, from the real shapes: weights (ViT included) + fp32 KV
+ * cache for 128 frames at the model's context + activations (estimateMemory). A precision fits when its estimate is
+ * within 70 % of RAM (CPU) or of the GPU's memory.
+ */
+export function fitChecks(ramBytes: number, gpuBytes: number | null, models: Record<string, MemoryConfig> = RELEASED_SHAPES): DoctorCheck[] {
+  return Object.entries(models).map(([name, cfg]) => {
+    const est = PRECISIONS.map((p) => estimateMemory(cfg, p));
+    const fits = (budget: number) => est.filter((e) => e.total <= DEFAULT_BUDGET_SHARE * budget).map((e) => e.precision);
+    const cpu = fits(ramBytes);
+    const gpu = gpuBytes === null ? null : fits(gpuBytes);
+    const need = est.map((e) => `${e.precision} needs ≈ ${gb(e.total)} (weights ${gb(e.weights)})`).join(', ');
+    const where = [`RAM ${gb(ramBytes)}: ${cpu.length ? `${cpu.join(', ')} fit${cpu.length === 1 ? 's' : ''}` : 'none fits'}`];
+    if (gpu) where.push(`GPU ${gb(gpuBytes!)}: ${gpu.length ? `${gpu.join(', ')} fit${gpu.length === 1 ? 's' : ''}` : 'none fits'}`);
+    const detail = `${name} with a 128-frame video (${est[0]!.contextTokens} tokens): ${need}. ${where.join('; ')}.`;
+    const ok = cpu.length > 0 || (gpu?.length ?? 0) > 0;
+    return ok
+      ? { id: `fit-${name}`, title: `Fits this machine: ${name}`, status: 'ok', detail }
+      : { id: `fit-${name}`, title: `Fits this machine: ${name}`, status: 'warn', detail, fix: 'Use fewer frames per window, or a machine with more memory; int4 needs the least.' };
+  });
+}
+
+/** GPU memory from the gpu check's nvidia-smi line ("NAME, 24564 MiB, DRIVER"), largest GPU; null when none. */
+function gpuMemory(gpu: DoctorCheck): number | null {
+  if (gpu.status !== 'ok') return null;
+  const mib = [...gpu.detail.matchAll(/(\d+)\s*MiB/g)].map((m) => Number(m[1]));
+  return mib.length ? Math.max(...mib) * 1024 ** 2 : null;
+}
+
 /** Runs every check; `ok` is false when any check failed (warnings do not count). */
 export async function runDoctor(ctx: CoreContext, signal: AbortSignal): Promise<DoctorReport> {
   // Providers come from the runtime's report (static checks + a real one-node session each), so doctor and the
@@ -135,6 +170,6 @@ export async function runDoctor(ctx: CoreContext, signal: AbortSignal): Promise<
     // Only the CPU provider is required; the GPU ones are accelerations.
     return { id: `provider-${p.name}`, title, status: p.name === 'cpu' ? 'fail' : 'warn', detail: `unavailable: ${p.reason}`, ...(p.fix ? { fix: p.fix } : {}) };
   });
-  const checks = [checkNode(), checkFfmpeg(ctx.env), ...providerChecks, gpu, ...checkDisk(ctx), checkSqlite()];
+  const checks = [checkNode(), checkFfmpeg(ctx.env), ...providerChecks, gpu, ...checkDisk(ctx), checkSqlite(), ...fitChecks(totalmem(), gpuMemory(gpu))];
   return { ok: checks.every((c) => c.status !== 'fail'), checks };
 }

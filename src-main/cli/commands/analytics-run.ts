@@ -10,11 +10,12 @@ import { assertNoRunningJob, getJob, recoverStaleJobs, resumeJob, runJob, type J
 import { asLibraryError, type Library } from '../../core/library/store.js';
 import { createCoreContext } from '../../core/platform/create-context.js';
 import { numberFlag, parseFlags, printJson, type Command } from '../command.js';
+import { precisionFlag } from './precision-flag.js';
 import { openLibraryFlag } from './library-flag.js';
 
 const usageOf = (kind: RunKind) => `Usage:
   molmoscope ${kind} --library DB (--recording ID | --folder DIR) [--start S] [--end S] "query"
-                  [--model DIR] [--ep cpu|webgpu|cuda] [--window S] [--overlap S] [--max-frames N]
+                  [--model DIR] [--ep cpu|webgpu|cuda] [--precision fp32|fp16|int8|int4] [--window S] [--overlap S] [--max-frames N]
                   [--max-new-tokens N] [--json]
   molmoscope ${kind} --library DB --resume JOB [--model DIR] [--json]
       ${kind === 'count'
@@ -65,7 +66,7 @@ export function analyticsCommand(kind: RunKind): Command {
     async run(argv, io, signal) {
       const { values, positionals } = parseFlags(argv, {
         library: { type: 'string' }, recording: { type: 'string' }, folder: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' },
-        model: { type: 'string' }, ep: { type: 'string' }, window: { type: 'string' }, overlap: { type: 'string' }, 'max-frames': { type: 'string' },
+        model: { type: 'string' }, ep: { type: 'string' }, precision: { type: 'string' }, window: { type: 'string' }, overlap: { type: 'string' }, 'max-frames': { type: 'string' },
         'max-new-tokens': { type: 'string' }, resume: { type: 'string' }, json: { type: 'boolean' },
       });
       const resume = numberFlag('resume', values.resume, { integer: true, min: 1 });
@@ -92,8 +93,9 @@ export function analyticsCommand(kind: RunKind): Command {
           else io.stderr.write(`${e.status} ${e.done}/${e.total}${e.etaSeconds !== null ? ` eta ${Math.round(e.etaSeconds)} s` : ''}${e.message ? `  ${e.message}` : ''}\n`);
         },
       });
-      if (values.model) await configureModel(ctx, resolve(io.cwd, values.model), values.ep);
-      else if (!configuredModelDir(ctx)) throw new AppError('MODEL_INVALID', NO_MODEL_MESSAGE);
+      if (values.model) await configureModel(ctx, resolve(io.cwd, values.model), values.ep, precisionFlag(values.precision));
+      else if (values.precision) ctx.env = { ...ctx.env, MOLMOSCOPE_PRECISION: precisionFlag(values.precision) };
+      if (!values.model && !configuredModelDir(ctx)) throw new AppError('MODEL_INVALID', NO_MODEL_MESSAGE);
       const lib = openLibraryFlag(values.library, io, { create: false, integrity: 'background' });
       try {
         await lib.writable();

@@ -7,18 +7,19 @@ import { Molmo2Session, type Answer } from '../../core/molmo2/session.js';
 import { modelCacheDir } from '../../core/platform/model-cache.js';
 import { modelDirFlag } from '../model-flag.js';
 import { numberFlag, parseFlags, printJson, type Command } from '../command.js';
+import { precisionFlag } from './precision-flag.js';
 
 // Kept for callers that imported it from here before it moved to core.
 export { modelCacheDir };
 
 const usage = `Usage:
   molmoscope ask [--model DIR] (--image FILE [--image FILE …] | --video FILE) "question"
-                 [--ep cpu|webgpu|cuda] [--max-new-tokens N] [--seed S] [--temperature T] [--top-p P]
+                 [--ep cpu|webgpu|cuda] [--precision fp32|fp16|int8|int4] [--max-new-tokens N] [--seed S] [--temperature T] [--top-p P]
                  [--repetition-penalty R] [--repeat-guard N] [--frames N] [--style STYLE]
                  [--stream] [--stream-every N] [--json]
       Answer a question about images or a video with Molmo2. Greedy by default (temperature 0); sampling is
       deterministic for a seed. Generation stops at EOS, at --max-new-tokens (200), or when the
-      answer degenerates into one p-gram repeated --repeat-guard times (default 4, 0 = off). --json prints {text,count,points,tracks,timings,ioBytesPerToken,peakMemoryBytes,provider}.
+      answer degenerates into one p-gram repeated --repeat-guard times (default 4, 0 = off). --json prints {text,count,points,tracks,timings,ioBytesPerToken,peakMemoryBytes,provider,precision}.
       --stream prints the answer as it is generated, in chunks of --stream-every tokens (default 16; each chunk
       moves the KV cache through host memory once, so larger chunks cost less). With --json the partial texts go
       to stderr as {"partial":text} lines and stdout keeps the one final JSON object.
@@ -34,7 +35,7 @@ export const askCommand: Command = {
   async run(argv, io, signal) {
     const { values, positionals } = parseFlags(argv, {
       model: { type: 'string' }, image: { type: 'string', multiple: true }, video: { type: 'string' },
-      ep: { type: 'string' }, 'max-new-tokens': { type: 'string' }, seed: { type: 'string' }, temperature: { type: 'string' },
+      ep: { type: 'string' }, precision: { type: 'string' }, 'max-new-tokens': { type: 'string' }, seed: { type: 'string' }, temperature: { type: 'string' },
       'top-p': { type: 'string' }, 'repetition-penalty': { type: 'string' }, 'repeat-guard': { type: 'string' }, frames: { type: 'string' }, style: { type: 'string' },
       stream: { type: 'boolean' }, 'stream-every': { type: 'string' }, json: { type: 'boolean' },
     });
@@ -67,7 +68,7 @@ export const askCommand: Command = {
     const dec = { maxNewTokens, temperature, topP, seed, repetitionPenalty, repeatGuard, ...(values.stream ? { onPartialText, ...(streamEvery ? { streamEvery } : {}) } : {}) };
     const q = { question: positionals[0]!, ...(values.style !== undefined ? { style: values.style } : {}) };
 
-    const session = await Molmo2Session.open({ modelDir: dir, cacheDir: modelCacheDir(io.env, dir), provider: values.ep, profile: true });
+    const session = await Molmo2Session.open({ modelDir: dir, cacheDir: modelCacheDir(io.env, dir), provider: values.ep, profile: true, ...(values.precision ? { precision: precisionFlag(values.precision) } : {}) });
     try {
       let a: Answer;
       if (values.video !== undefined) {
@@ -82,7 +83,7 @@ export const askCommand: Command = {
         text: a.text, count: a.parsed.count, points: a.parsed.points, tracks: a.parsed.tracks,
         timings: a.timings, tokens: a.tokens, promptTokens: a.promptTokens,
         ioBytesPerToken: a.ioBytesPerToken, ioBytesPrompt: a.ioBytesPrompt,
-        peakMemoryBytes: a.peakMemoryBytes, provider: a.provider,
+        peakMemoryBytes: a.peakMemoryBytes, provider: a.provider, precision: session.precision,
       };
       if (values.json) printJson(io.stdout, out);
       else if (values.stream && a.text.startsWith(shown)) io.stdout.write(`${a.text.slice(shown.length)}\n`);

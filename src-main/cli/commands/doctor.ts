@@ -6,7 +6,8 @@ import { parseFlags, printJson, type Command } from '../command.js';
 const usage = `Usage:
   molmoscope doctor [--json]
       Check what Molmoscope needs on this machine (ffmpeg, onnxruntime cpu/webgpu/cuda providers,
-      NVIDIA GPU, disk space, SQLite) and print a fix for each problem.
+      NVIDIA GPU, disk space, SQLite) and print a fix for each problem; then which released models fit
+      this machine at which weight precision (estimated from their real shapes).
       Exit code 0 when nothing failed (warnings allowed), 1 when a check failed.
 `;
 

@@ -11,10 +11,11 @@ import { assertNoRunningJob, listJobs, resumeJob, runJob } from '../../core/libr
 import type { PromptKind } from '../../core/library/captioner.js';
 import { asLibraryError } from '../../core/library/store.js';
 import { numberFlag, parseFlags, type Command } from '../command.js';
+import { precisionFlag } from './precision-flag.js';
 import { openLibraryFlag } from './library-flag.js';
 
 const usage = `Usage:
-  molmoscope index --library DB [--model DIR] [--ep cpu|webgpu|cuda] [--tier dense|short] [--recording ID,…]
+  molmoscope index --library DB [--model DIR] [--ep cpu|webgpu|cuda] [--precision fp32|fp16|int8|int4] [--tier dense|short] [--recording ID,…]
                    [--window S] [--overlap S] [--json]
       Caption every window of the ready recordings with Molmo2 (default tier: ${DEFAULT_TIER}; window 63.5 s, overlap 8 s)
       so they can be searched. The job is stored in the library: Ctrl-C or a crash leaves it resumable, and running
@@ -30,7 +31,7 @@ export const indexCommand: Command = {
   usage,
   async run(argv, io, signal) {
     const { values } = parseFlags(argv, {
-      library: { type: 'string' }, model: { type: 'string' }, ep: { type: 'string' }, tier: { type: 'string' }, recording: { type: 'string' },
+      library: { type: 'string' }, model: { type: 'string' }, ep: { type: 'string' }, precision: { type: 'string' }, tier: { type: 'string' }, recording: { type: 'string' },
       window: { type: 'string' }, overlap: { type: 'string' }, json: { type: 'boolean' },
     }, false);
     if (values.tier !== undefined && values.tier !== 'dense' && values.tier !== 'short') throw new AppError('INVALID_INPUT', `--tier must be dense or short, got "${values.tier}"`);
@@ -51,8 +52,9 @@ export const indexCommand: Command = {
     intact.catch(() => {}); // awaited below, before the first write
     const t0 = Date.now();
     try {
-      if (values.model) await configureModel(ctx, resolve(io.cwd, values.model), values.ep);
+      if (values.model) await configureModel(ctx, resolve(io.cwd, values.model), values.ep, precisionFlag(values.precision));
       else if (values.ep) ctx.env = { ...ctx.env, MOLMOSCOPE_EP: values.ep };
+      if (!values.model && values.precision) ctx.env = { ...ctx.env, MOLMOSCOPE_PRECISION: precisionFlag(values.precision) };
       const modelId = configuredModelId(ctx);
       const { params, total } = planIndex(lib, modelId, {
         tier: values.tier as PromptKind | undefined, recordingIds,

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import { makeTinyCheckpoint } from '../../../models/tiny/make-tiny.js';
 import { CATALOGUE, addFolder, downloadModel, listModels, removeModel, unfinishedDownloads, useModel, type DownloadProgress, type InstalledModel } from '../../core/models/index.js';
+import { makePresetCheckpoint, PRESETS, type Preset } from '../../../models/tiny/presets.js';
 import { resolveAppPaths } from '../../core/platform/paths.js';
 import { numberFlag, parseFlags, printJson, type CliIO, type Command } from '../command.js';
 
@@ -22,6 +23,9 @@ const usage = `Usage:
   molmoscope model make-tiny <dir> [--seed N] [--dtype float32|bfloat16|float16] [--shards N] [--json]
       Write a small Molmo2-architecture checkpoint (Hugging Face layout, random weights,
       the real Molmo2 tokenizer and templates) for tests and benchmarks.
+  molmoscope model make-tiny <dir> --preset molmo2-4b|molmo2-8b [--seed N] [--json]
+      Write a checkpoint with the released dimensions and shard layout (fp32 shards, random weights),
+      streamed tensor by tensor: 4B is 19.4 GB, 8B about 35 GB of disk.
 Models live in $MOLMOSCOPE_HOME/models when MOLMOSCOPE_HOME is set (see molmoscope info).
 `;
 
@@ -94,9 +98,10 @@ function oneId(rest: string[], what: string): string {
 
 function makeTiny(rest: string[], io: CliIO): number {
   const { values, positionals } = parseFlags(rest, {
-    seed: { type: 'string' }, dtype: { type: 'string' }, shards: { type: 'string' }, json: { type: 'boolean' },
+    seed: { type: 'string' }, dtype: { type: 'string' }, shards: { type: 'string' }, json: { type: 'boolean' }, preset: { type: 'string' },
   });
   if (positionals.length !== 1) throw new AppError('INVALID_INPUT', 'make-tiny needs exactly one <dir>');
+  if (values.preset !== undefined) return makePreset(resolve(io.cwd, positionals[0]!), values, io);
   const dtype = values.dtype ?? 'float32';
   if (!['float32', 'bfloat16', 'float16'].includes(dtype)) throw new AppError('INVALID_INPUT', `--dtype must be float32, bfloat16 or float16`);
   const dir = resolve(io.cwd, positionals[0]!);
@@ -149,3 +154,15 @@ export const modelCommand: Command = {
     }
   },
 };
+
+function makePreset(dir: string, values: { preset?: string; seed?: string; dtype?: string; shards?: string; json?: boolean }, io: CliIO): number {
+  if (!(PRESETS as readonly string[]).includes(values.preset!)) throw new AppError('INVALID_INPUT', `--preset must be one of ${PRESETS.join(', ')}`);
+  if (values.dtype !== undefined || values.shards !== undefined) throw new AppError('INVALID_INPUT', '--preset writes fp32 shards in the released layout; --dtype and --shards do not apply');
+  const bytes = makePresetCheckpoint(dir, values.preset as Preset, {
+    seed: numberFlag('seed', values.seed, { integer: true, min: 0 }) ?? 0,
+    onShard: (file, i, n) => { if (!values.json) io.stderr.write(`writing ${file} (${i + 1}/${n})\n`); },
+  });
+  if (values.json) printJson(io.stdout, { dir, preset: values.preset, weightBytes: bytes });
+  else io.stdout.write(`wrote a ${values.preset}-shaped checkpoint to ${dir} (${(bytes / 1e9).toFixed(1)} GB of fp32 weights)\n`);
+  return 0;
+}

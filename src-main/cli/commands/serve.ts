@@ -6,6 +6,7 @@ import { configureModel } from '../../core/molmo2/model-host.js';
 import { shutdownHost } from '../../core/host-shutdown.js';
 import { createDispatcher } from '../../core/handlers/index.js';
 import { numberFlag, parseFlags, type Command } from '../command.js';
+import { precisionFlag } from './precision-flag.js';
 
 const usage = `Usage:
   molmoscope serve [--port N] [--host 127.0.0.1] [--renderer DIR] [--model DIR] [--ep cpu|webgpu|cuda]
@@ -17,6 +18,7 @@ const usage = `Usage:
       --renderer DIR  built renderer to serve (default: dist-renderer/ of the app)
       --model DIR     Molmo2 checkpoint for indexing, counting and tracking (default: $MOLMOSCOPE_MODEL, else the default model)
       --ep NAME       execution provider (default: best available, cuda → webgpu → cpu)
+      --precision P   weight precision fp32|fp16|int8|int4 (default: per provider and memory; see doctor)
       --library DB    open (or create) this library file at start
       --json          print {"url","openUrl","port","token"} as one JSON line instead of text
 `;
@@ -26,15 +28,16 @@ export const serveCommand: Command = {
   summary: 'Serve the UI and API on 127.0.0.1 for a browser (token-protected).',
   usage,
   async run(argv, io, signal) {
-    const { values } = parseFlags(argv, { port: { type: 'string' }, host: { type: 'string' }, renderer: { type: 'string' }, model: { type: 'string' }, ep: { type: 'string' }, library: { type: 'string' }, json: { type: 'boolean' } }, false);
+    const { values } = parseFlags(argv, { port: { type: 'string' }, host: { type: 'string' }, renderer: { type: 'string' }, model: { type: 'string' }, ep: { type: 'string' }, precision: { type: 'string' }, library: { type: 'string' }, json: { type: 'boolean' } }, false);
     const port = numberFlag('port', values.port, { integer: true, min: 0 }) ?? 0;
+    const precision = precisionFlag(values.precision); // refused before the server starts
     const server = await startServer({
       port,
       host: values.host ?? '127.0.0.1',
-      env: io.env,
+      env: precision && !values.model ? { ...io.env, MOLMOSCOPE_PRECISION: precision } : io.env,
       ...(values.renderer ? { rendererDir: resolve(io.cwd, values.renderer) } : {}),
     });
-    if (values.model) await configureModel(server.ctx, resolve(io.cwd, values.model), values.ep);
+    if (values.model) await configureModel(server.ctx, resolve(io.cwd, values.model), values.ep, precision);
     if (values.library) {
       const r = await createDispatcher(server.ctx).dispatch('library.open', { path: resolve(io.cwd, values.library) });
       if (!r.ok) {

@@ -7,6 +7,7 @@ import { modelCacheDir } from '../platform/model-cache.js';
 import { defaultModelDir } from '../models/registry.js';
 import { Molmo2Session } from './session.js';
 import { nodeEngineLauncher } from './engine/engine-launcher.js';
+import { parsePrecision, type Precision } from './compile/precision.js';
 
 const DIR_KEY = 'molmo2.modelDir';
 /** What to tell a user who has no model yet. */
@@ -14,12 +15,15 @@ export const NO_MODEL_MESSAGE =
   'No Molmo2 model is chosen: run `molmoscope model download molmo2-4b` (or `model add <dir>`, then `model use <id>`), or pass --model DIR (or set MOLMOSCOPE_MODEL).';
 const PROVIDER_KEY = 'molmo2.provider';
 const SESSION_KEY = 'molmo2.session';
+const PRECISION_KEY = 'molmo2.precision';
 
-/** Sets the checkpoint (and optionally the provider) this host uses; closes a session opened on another one. */
-export async function configureModel(ctx: CoreContext, modelDir: string, provider?: string): Promise<void> {
+/** Sets the checkpoint (and optionally the provider and weight precision) this host uses; closes a session opened on another one. */
+export async function configureModel(ctx: CoreContext, modelDir: string, provider?: string, precision?: Precision): Promise<void> {
   const dir = resolve(modelDir);
-  const changed = ctx.state.get(DIR_KEY) !== dir || ctx.state.get(PROVIDER_KEY) !== provider;
+  const changed = ctx.state.get(DIR_KEY) !== dir || ctx.state.get(PROVIDER_KEY) !== provider || ctx.state.get(PRECISION_KEY) !== precision;
   ctx.state.set(DIR_KEY, dir);
+  if (precision !== undefined) ctx.state.set(PRECISION_KEY, precision);
+  else ctx.state.delete(PRECISION_KEY);
   if (provider !== undefined) ctx.state.set(PROVIDER_KEY, provider);
   else ctx.state.delete(PROVIDER_KEY);
   if (changed) await closeModel(ctx);
@@ -40,9 +44,10 @@ export function modelSession(ctx: CoreContext): Promise<Molmo2Session> {
     return Promise.reject(new AppError('MODEL_INVALID', NO_MODEL_MESSAGE));
   }
   const provider = (ctx.state.get(PROVIDER_KEY) as string | undefined) ?? ctx.env.MOLMOSCOPE_EP;
+  const precision = (ctx.state.get(PRECISION_KEY) as Precision | undefined) ?? (ctx.env.MOLMOSCOPE_PRECISION ? parsePrecision(ctx.env.MOLMOSCOPE_PRECISION) : undefined);
   ctx.emit('engine.status', { state: 'loading', provider: provider ?? null, message: dir });
   const launcher = ctx.engine ?? nodeEngineLauncher(ctx.env);
-  const p = Molmo2Session.open({ modelDir: dir, cacheDir: modelCacheDir(ctx.env, dir), launcher, ...(provider ? { provider } : {}) }).then(
+  const p = Molmo2Session.open({ modelDir: dir, cacheDir: modelCacheDir(ctx.env, dir), launcher, ...(provider ? { provider } : {}), ...(precision ? { precision } : {}) }).then(
     (s) => {
       // Graphs compile and load lazily (first vision/generate call): each stage reports loading, and its end ready.
       s.engine.onProgress = (stage, done, total) =>

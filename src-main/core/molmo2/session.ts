@@ -14,6 +14,9 @@ import type { EngineLauncher } from './engine/engine-process.js';
 import { runModel, type DecodeOptions, type ModelCallResult } from './engine/run-model.js';
 import { selectProvider, type ProviderName } from './engine/providers.js';
 import type { ProbeResult } from '../media/index.js';
+import { totalmem } from 'node:os';
+import type { Precision } from './compile/precision.js';
+import { defaultPrecision } from './compile/memory-estimate.js';
 
 export interface SessionOptions {
   modelDir: string;
@@ -24,6 +27,8 @@ export interface SessionOptions {
   profile?: boolean;
   /** Starts the engine process (the host's capability; default: fork the built engine entry under Node). */
   launcher?: EngineLauncher;
+  /** Weight precision; default: per provider and memory (defaultPrecision). */
+  precision?: Precision;
 }
 
 export interface Answer {
@@ -74,6 +79,7 @@ export class Molmo2Session {
     readonly tokenizer: Molmo2Tokenizer,
     readonly engine: EngineClient,
     readonly provider: ProviderName,
+    readonly precision: Precision,
   ) {
     this.modelId = `${checkpoint.dir}`;
   }
@@ -86,14 +92,15 @@ export class Molmo2Session {
     const ck = await loadCheckpoint(o.modelDir);
     const tok = await loadTokenizer(o.modelDir);
     const provider = selectProvider(o.provider);
+    const precision = o.precision ?? defaultPrecision(ck.config, provider, { ramBytes: totalmem() });
     const engine = new EngineClient(o.launcher);
     try {
-      await engine.open({ modelDir: o.modelDir, provider, cacheDir: o.cacheDir, profile: o.profile ?? false });
+      await engine.open({ modelDir: o.modelDir, provider, cacheDir: o.cacheDir, profile: o.profile ?? false, precision });
     } catch (err) {
       await engine.close();
       throw err;
     }
-    return new Molmo2Session(ck, tok, engine, provider);
+    return new Molmo2Session(ck, tok, engine, provider, precision);
   }
 
   /** Asks a question about frames of a video at the given times; coordinates come back in source pixels. */

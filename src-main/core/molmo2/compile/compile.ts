@@ -11,9 +11,10 @@ import { buildGenerateGraph, buildPrefillGraph, buildResumeGraph, buildStepGraph
 import { buildVisionGraph, visionWeightNames } from './vision-graph.js';
 import { decoderWeightNames } from './decoder-graph.js';
 import { bindWeights } from './weight-binder.js';
+import type { Precision } from './precision.js';
 
 /** Bump when any graph builder changes what it emits. */
-export const COMPILER_VERSION = 2;
+export const COMPILER_VERSION = 3;
 
 /** Default query rows per prefill attention chunk: scores of one chunk are heads × chunk × S floats. */
 export const DEFAULT_PREFILL_CHUNK = 512;
@@ -25,9 +26,16 @@ export interface CompileOptions {
   kinds: GraphKind[];
   /** Query rows per prefill attention chunk (default DEFAULT_PREFILL_CHUNK). */
   prefillChunk?: number;
+  /** Weight precision (default fp32, the parity reference). */
+  precision?: Precision;
   onProgress?: (stage: string, done: number, total: number) => void;
   signal?: AbortSignal;
+  /** Build and write the graphs against a planned (unwritten) weights layout: graph-size checks on real shapes. */
+  planOnly?: boolean;
 }
+
+/** protobuf's hard limit on one serialised message: every weight must be external data. */
+export const PROTOBUF_LIMIT = 2 ** 31 - 1;
 
 const BUILDERS: Record<GraphKind, (ck: Checkpoint, wb: ReturnType<typeof bindWeights>, opts: BuildOptions) => Graph> = {
   vision: buildVisionGraph,
@@ -53,14 +61,15 @@ export function graphSessionOptions(externalDir: string): { extra: { session: { 
 /** Builds each requested graph and writes it (if not already there); returns the .onnx path of each requested graph. */
 export function compileGraphs(ck: Checkpoint, opts: CompileOptions): CompiledGraphs {
   const names = [...visionWeightNames(ck), ...decoderWeightNames(ck)];
-  const wb = bindWeights(ck, { cacheDir: opts.cacheDir, names, signal: opts.signal, onProgress: (d, t) => opts.onProgress?.('convert-weights', d, t) });
+  const wb = bindWeights(ck, { cacheDir: opts.cacheDir, names, precision: opts.precision, planOnly: opts.planOnly, signal: opts.signal, onProgress: (d, t) => opts.onProgress?.('convert-weights', d, t) });
   const out = {} as Record<GraphKind, string>;
   const prefillChunk = opts.prefillChunk ?? DEFAULT_PREFILL_CHUNK;
   if (!Number.isInteger(prefillChunk) || prefillChunk < 1) throw new AppError('INVALID_INPUT', `prefill chunk ${prefillChunk} is not a positive integer`);
   const build: BuildOptions = { prefillChunk };
   opts.kinds.forEach((kind, i) => {
     // Building is cheap (no weight data); naming by content hash means a changed builder never reuses a stale file.
-    const bytes = encodeModel(BUILDERS[kind](ck, wb, build), { metadata: { kind, compiler: String(COMPILER_VERSION) } });
+    const bytes = encodeModel(BUILDERS[kind](ck, wb, build), { metadata: { kind, compiler: String(COMPILER_VERSION), precision: wb.precision } });
+    if (bytes.length > PROTOBUF_LIMIT) throw new AppError('INTERNAL', `${kind} graph is ${bytes.length} bytes, over protobuf's 2 GB limit`);
     const key = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
     const file = join(wb.graphDir, `molmoscope-${kind}-${key}.onnx`);
     if (!existsSync(file)) {

@@ -23,8 +23,8 @@ export function embedIds(g: Graph, ck: Checkpoint, wb: WeightBinder, ids: Value)
   const nExtra = ck.config.text_config.additional_vocab_size;
   const safe = o.max(g, ids, o.i64(g, 0)); // id −1 (padding) reads row 0, as HF does
   const isExtra = o.greaterOrEqual(g, safe, o.i64(g, V));
-  const e1 = o.gather(g, wb.bind(g, 'model.transformer.wte.embedding'), o.min(g, safe, o.i64(g, V - 1)), 0);
-  const e2 = o.gather(g, wb.bind(g, 'model.transformer.wte.new_embedding'), o.min(g, o.max(g, o.sub(g, safe, o.i64(g, V)), o.i64(g, 0)), o.i64(g, nExtra - 1)), 0);
+  const e1 = wb.gatherRows(g, 'model.transformer.wte.embedding', o.min(g, safe, o.i64(g, V - 1)));
+  const e2 = wb.gatherRows(g, 'model.transformer.wte.new_embedding', o.min(g, o.max(g, o.sub(g, safe, o.i64(g, V)), o.i64(g, 0)), o.i64(g, nExtra - 1)));
   return o.where(g, o.unsqueeze(g, isExtra, [1]), e2, e1);
 }
 
@@ -130,7 +130,7 @@ export function decoderLayers(g: Graph, ck: Checkpoint, wb: WeightBinder, x: Val
   for (let l = 0; l < t.num_hidden_layers; l++) {
     const p = `model.transformer.blocks.${l}.`;
     const n1 = o.rmsNorm(g, h, W(`${p}attn_norm.weight`), eps);
-    const qkv = o.linear(g, n1, W(`${p}self_attn.att_proj.weight`));
+    const qkv = wb.linear(g, n1, `${p}self_attn.att_proj.weight`);
     let q = o.reshape(g, o.sliceConst(g, qkv, 0, nq * d, 1), [-1, nq, d]);
     let k = o.reshape(g, o.sliceConst(g, qkv, nq * d, (nq + nkv) * d, 1), [-1, nkv, d]);
     const v = o.reshape(g, o.sliceConst(g, qkv, (nq + nkv) * d, (nq + 2 * nkv) * d, 1), [-1, nkv, d]);
@@ -160,10 +160,10 @@ export function decoderLayers(g: Graph, ck: Checkpoint, wb: WeightBinder, x: Val
       a = o.reshape(g, o.matmul(g, o.softmax(g, s, -1), vg), [nq, -1, d]);
     }
     const merged = o.reshape(g, o.transpose(g, a, [1, 0, 2]), [-1, nq * d]);
-    h = o.add(g, h, o.linear(g, merged, W(`${p}self_attn.attn_out.weight`)));
+    h = o.add(g, h, wb.linear(g, merged, `${p}self_attn.attn_out.weight`));
     const n2 = o.rmsNorm(g, h, W(`${p}ff_norm.weight`), eps);
-    const [val, gate] = o.split2(g, o.linear(g, n2, W(`${p}mlp.ff_proj.weight`)), [I, I], 1);
-    h = o.add(g, h, o.linear(g, o.mul(g, val, o.silu(g, gate)), W(`${p}mlp.ff_out.weight`)));
+    const [val, gate] = o.split2(g, wb.linear(g, n2, `${p}mlp.ff_proj.weight`), [I, I], 1);
+    h = o.add(g, h, wb.linear(g, o.mul(g, val, o.silu(g, gate)), `${p}mlp.ff_out.weight`));
   }
   return { hidden: o.rmsNorm(g, h, W('model.transformer.ln_f.weight'), eps), present };
 }
@@ -172,5 +172,5 @@ export function decoderLayers(g: Graph, ck: Checkpoint, wb: WeightBinder, x: Val
 export function lastLogits(g: Graph, wb: WeightBinder, hidden: Value): Value {
   const S = o.dimOf(g, hidden, 0);
   const last = o.slice(g, hidden, o.unsqueeze(g, o.sub(g, S, o.i64(g, 1)), [0]), o.unsqueeze(g, S, [0]), [0]);
-  return o.linear(g, last, wb.bind(g, 'lm_head.weight'));
+  return wb.linear(g, last, 'lm_head.weight');
 }

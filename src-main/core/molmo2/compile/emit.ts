@@ -67,13 +67,20 @@ function graphProto(g: Graph, opset: number): onnxProto.onnx.IGraphProto {
   };
 }
 
+/** onnxruntime's contrib-op domain (MatMulNBits). */
+export const MS_DOMAIN = 'com.microsoft';
+
+function usesDomain(g: Graph, domain: string): boolean {
+  return g.nodes.some((n) => n.domain === domain || Object.values(n.attrs).some((a) => a instanceof Object && 'nodes' in a && usesDomain(a as Graph, domain)));
+}
+
 /** Serialises a root graph to ModelProto bytes (irVersion 10, opset 21 by default). */
 export function encodeModel(g: Graph, opts: ModelOptions = {}): Uint8Array {
   const opset = opts.opset ?? 21;
   const model: onnxProto.onnx.IModelProto = {
     irVersion: opts.irVersion ?? 10,
     producerName: opts.producer ?? 'molmoscope-graph-compiler',
-    opsetImport: [{ domain: '', version: opset }],
+    opsetImport: [{ domain: '', version: opset }, ...(usesDomain(g, MS_DOMAIN) ? [{ domain: MS_DOMAIN, version: 1 }] : [])],
     graph: graphProto(g, opset),
     metadataProps: Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value })),
   };

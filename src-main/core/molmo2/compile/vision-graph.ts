@@ -38,20 +38,20 @@ export function buildVisionGraph(ck: Checkpoint, wb: WeightBinder): Graph {
   const pixels = g.input('pixels', 'float32', ['N', P, pd]);
   const pooling = g.input('pooling', 'int64', ['T', 'K']);
   const vp = 'model.vision_backbone.image_vit.';
-  let x = o.linear(g, o.reshape(g, pixels, [-1, pd]), W(`${vp}patch_embedding.weight`), W(`${vp}patch_embedding.bias`));
+  let x = wb.linear(g, o.reshape(g, pixels, [-1, pd]), `${vp}patch_embedding.weight`, `${vp}patch_embedding.bias`);
   x = o.reshape(g, o.add(g, o.reshape(g, x, [-1, P, C]), W(`${vp}positional_embedding`)), [-1, C]);
   const outs: Value[] = [];
   for (let b = 0; b < ck.vitBlocks; b++) {
     const bp = `${vp}transformer.resblocks.${b}.`;
     const n1 = o.layerNorm(g, x, W(`${bp}attention_norm.weight`), W(`${bp}attention_norm.bias`), vc.layer_norm_eps);
-    const q = o.linear(g, n1, W(`${bp}attention.wq.weight`), W(`${bp}attention.wq.bias`));
-    const k = o.linear(g, n1, W(`${bp}attention.wk.weight`), W(`${bp}attention.wk.bias`));
-    const v = o.linear(g, n1, W(`${bp}attention.wv.weight`), W(`${bp}attention.wv.bias`));
+    const q = wb.linear(g, n1, `${bp}attention.wq.weight`, `${bp}attention.wq.bias`);
+    const k = wb.linear(g, n1, `${bp}attention.wk.weight`, `${bp}attention.wk.bias`);
+    const v = wb.linear(g, n1, `${bp}attention.wv.weight`, `${bp}attention.wv.bias`);
     const a = mha(g, q, k, v, null, P, P, vc.num_attention_heads, vc.head_dim);
-    x = o.add(g, x, o.linear(g, a, W(`${bp}attention.wo.weight`), W(`${bp}attention.wo.bias`)));
+    x = o.add(g, x, wb.linear(g, a, `${bp}attention.wo.weight`, `${bp}attention.wo.bias`));
     const n2 = o.layerNorm(g, x, W(`${bp}ffn_norm.weight`), W(`${bp}ffn_norm.bias`), vc.layer_norm_eps);
-    const f = o.geluTanh(g, o.linear(g, n2, W(`${bp}feed_forward.w1.weight`), W(`${bp}feed_forward.w1.bias`)));
-    x = o.add(g, x, o.linear(g, f, W(`${bp}feed_forward.w2.weight`), W(`${bp}feed_forward.w2.bias`)));
+    const f = o.geluTanh(g, wb.linear(g, n2, `${bp}feed_forward.w1.weight`, `${bp}feed_forward.w1.bias`));
+    x = o.add(g, x, wb.linear(g, f, `${bp}feed_forward.w2.weight`, `${bp}feed_forward.w2.bias`));
     outs.push(x);
   }
   const F = C * ck.vitFeatureLayers.length;
@@ -69,9 +69,9 @@ export function buildVisionGraph(ck: Checkpoint, wb: WeightBinder): Graph {
   const cp = 'model.vision_backbone.';
   const K = o.dimOf(g, pooling, 1);
   const winFlat = o.reshape(g, win, [-1, F]);
-  const q = o.linear(g, query, W(`${cp}image_pooling_2d.wq.weight`), W(`${cp}image_pooling_2d.wq.bias`));
-  const k = o.linear(g, winFlat, W(`${cp}image_pooling_2d.wk.weight`), W(`${cp}image_pooling_2d.wk.bias`));
-  const v = o.linear(g, winFlat, W(`${cp}image_pooling_2d.wv.weight`), W(`${cp}image_pooling_2d.wv.bias`));
+  const q = wb.linear(g, query, `${cp}image_pooling_2d.wq.weight`, `${cp}image_pooling_2d.wq.bias`);
+  const k = wb.linear(g, winFlat, `${cp}image_pooling_2d.wk.weight`, `${cp}image_pooling_2d.wk.bias`);
+  const v = wb.linear(g, winFlat, `${cp}image_pooling_2d.wv.weight`, `${cp}image_pooling_2d.wv.bias`);
   const heads = ac.num_attention_heads;
   const d = ac.head_dim;
   // [T,1,h,d]→[T,h,1,d]; keys [T,K,h,d]→[T,h,d,K]; invalid keys get −1e30 (fp32 softmax, as sdpa with the mask).
@@ -82,9 +82,9 @@ export function buildVisionGraph(ck: Checkpoint, wb: WeightBinder): Graph {
   const bias = o.unsqueeze(g, o.unsqueeze(g, o.where(g, valid, o.f32(g, 0), o.f32(g, -1e30)), [1]), [1]); // [T,1,1,K]
   const s = o.add(g, o.mul(g, o.matmul(g, qh, kh), o.f32(g, 1 / Math.sqrt(d))), bias);
   const att = o.reshape(g, o.matmul(g, o.softmax(g, s, -1), vh), [-1, heads * d]);
-  const pooled = o.linear(g, att, W(`${cp}image_pooling_2d.wo.weight`), W(`${cp}image_pooling_2d.wo.bias`));
-  const gate = o.silu(g, o.linear(g, pooled, W(`${cp}image_projector.w1.weight`)));
-  const up = o.linear(g, pooled, W(`${cp}image_projector.w3.weight`));
-  g.output(o.linear(g, o.mul(g, gate, up), W(`${cp}image_projector.w2.weight`)), 'features');
+  const pooled = wb.linear(g, att, `${cp}image_pooling_2d.wo.weight`, `${cp}image_pooling_2d.wo.bias`);
+  const gate = o.silu(g, wb.linear(g, pooled, `${cp}image_projector.w1.weight`));
+  const up = wb.linear(g, pooled, `${cp}image_projector.w3.weight`);
+  g.output(wb.linear(g, o.mul(g, gate, up), `${cp}image_projector.w2.weight`), 'features');
   return g;
 }

@@ -3,11 +3,14 @@
 import type { ApiError } from '../../../api/errors.js';
 import type { GenerateRequest, GenerateResult } from './runtime.js';
 import type { ProviderName } from './providers.js';
+import type { Precision } from '../compile/precision.js';
 
 export interface LoadParams {
   modelDir: string;
   provider: ProviderName;
   cacheDir: string;
+  /** Weight precision (default fp32). */
+  precision?: Precision;
   /** Profile generate runs to split prefill and decode time (a fresh session per run). */
   profile?: boolean;
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { AppError } from '../../../api/errors.js';
 import { compileGraphs, graphSessionOptions, type CompiledGraphs, type GraphKind } from '../compile/compile.js';
+import type { Precision } from '../compile/precision.js';
 import { recordDerivedSource } from '../../platform/model-cache.js';
 import { DECODE_LOOP, stateNames } from '../compile/generate-graph.js';
 import { assertSupported, openCheckpoint, type Checkpoint } from '../weights.js';
@@ -24,6 +25,8 @@ export interface RuntimeOptions {
   profile?: boolean;
   /** Query rows per prefill attention chunk (compile option; default DEFAULT_PREFILL_CHUNK). */
   prefillChunk?: number;
+  /** Weight precision (default fp32); below fp32 the weights are converted once into the cache. */
+  precision?: Precision;
 }
 
 export interface GenerateRequest {
@@ -93,7 +96,7 @@ export class Molmo2Runtime {
   compiled(): CompiledGraphs {
     if (!this.graphs) {
       recordDerivedSource(this.opts.cacheDir, this.ck.dir);
-      this.graphs = compileGraphs(this.ck, { cacheDir: join(this.opts.cacheDir, 'graphs'), kinds: ['vision', 'generate', 'generate-stream', 'resume', 'prefill', 'step'], prefillChunk: this.opts.prefillChunk, onProgress: this.opts.onProgress });
+      this.graphs = compileGraphs(this.ck, { cacheDir: join(this.opts.cacheDir, 'graphs'), kinds: ['vision', 'generate', 'generate-stream', 'resume', 'prefill', 'step'], prefillChunk: this.opts.prefillChunk, precision: this.opts.precision, onProgress: this.opts.onProgress });
     }
     return this.graphs;
   }

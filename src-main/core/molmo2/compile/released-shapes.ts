@@ -1,0 +1,20 @@
+// The dimensions of the released Molmo2 checkpoints that shape memory (models/molmo2-4b/config.json for 4B; Qwen3-8B's
+// decoder for 8B, which allenai/molmo2 names for Molmo2-8B), so doctor and the Models page can estimate without weights.
+import type { MemoryConfig } from './memory-estimate.js';
+
+const VIT = { hidden_size: 1152, intermediate_size: 4304, num_hidden_layers: 27, num_attention_heads: 16, head_dim: 72, image_patch_size: 14, image_num_pos: 729 };
+const TEXT_COMMON = { num_hidden_layers: 36, num_attention_heads: 32, num_key_value_heads: 8, head_dim: 128, vocab_size: 151936, additional_vocab_size: 128, qkv_bias: false, use_qk_norm: true, qk_norm_type: 'qwen3', max_position_embeddings: 36864 };
+
+export const RELEASED_SHAPES: Record<'molmo2-4b' | 'molmo2-8b', MemoryConfig> = {
+  'molmo2-4b': {
+    vit_config: VIT,
+    adapter_config: { hidden_size: 1152, intermediate_size: 9728, num_attention_heads: 16, head_dim: 72, text_hidden_size: 2560, vit_layers: [-3, -9] },
+    text_config: { ...TEXT_COMMON, hidden_size: 2560, intermediate_size: 9728 },
+  },
+  'molmo2-8b': {
+    vit_config: VIT,
+    // The projector width follows the decoder's MLP width, as in the 4B (9728 = 9728); assumed for 8B.
+    adapter_config: { hidden_size: 1152, intermediate_size: 12288, num_attention_heads: 16, head_dim: 72, text_hidden_size: 4096, vit_layers: [-3, -9] },
+    text_config: { ...TEXT_COMMON, hidden_size: 4096, intermediate_size: 12288 },
+  },
+};
