@@ -12,7 +12,7 @@ import { modelCacheDir } from '../../core/platform/model-cache.js';
 import { parseDataset, type BadLine } from '../../core/finetune/dataset.js';
 import { buildExample } from '../../core/finetune/examples.js';
 import { TrainSession, type TrainExample } from '../../core/finetune/train-session.js';
-import { train, writeJsonAtomic, type TrainConfig } from '../../core/finetune/trainer.js';
+import { checkConfig, train, writeJsonAtomic, type TrainConfig } from '../../core/finetune/trainer.js';
 import { saveAdapter } from '../../core/finetune/adapter.js';
 import { numberFlag, parseFlags, type CliIO, type Command } from '../command.js';
 
@@ -80,6 +80,7 @@ export const trainCommand: Command = {
     }, false);
     if (!values.base || !values.data || !values.out) throw new AppError('INVALID_INPUT', `--base, --data and --out are required\n${usage}`);
     const config = readConfig(values);
+    checkConfig(config);
     const base = resolve(io.cwd, values.base);
     const dataFile = resolve(io.cwd, values.data);
     const out = resolve(io.cwd, values.out);

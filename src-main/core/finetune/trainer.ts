@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import { readSafetensorsHeader, readTensorF32, writeSafetensors } from '../molmo2/checkpoint/safetensors.js';
 import { adamwStep, clipGradNorm, DEFAULT_ADAMW, newAdamWState, scheduledLr, type AdamWState } from './adamw.js';
-import { initLora, SeededRng, type LoraParams, type LoraSpec } from './lora.js';
+import { checkSpec, initLora, SeededRng, type LoraParams, type LoraSpec } from './lora.js';
 import type { TrainExample, TrainSession } from './train-session.js';
 
 export interface TrainConfig {
@@ -36,7 +36,9 @@ export interface StepReport {
 /** Limits that keep a request from running away (the CLI validates against the same numbers). */
 export const TRAIN_LIMITS = { maxSteps: 1_000_000, maxAccumulate: 4096, maxLr: 1 };
 
+/** Refuses out-of-range settings (before any data is prepared). */
 export function checkConfig(c: TrainConfig): void {
+  checkSpec(c.spec);
   const int = (v: number, lo: number, hi: number, what: string) => {
     if (!Number.isInteger(v) || v < lo || v > hi) throw new AppError('INVALID_INPUT', `${what} ${v} must be an integer in ${lo}…${hi}`);
   };
