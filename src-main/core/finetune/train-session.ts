@@ -69,7 +69,9 @@ export function checkExample(ck: Checkpoint, ex: TrainExample): void {
   const V = ck.config.text_config.vocab_size;
   const n = ex.targets.length;
   if (S < 2 || ex.types.length !== S) throw new AppError('INVALID_INPUT', `example has ${S} ids and ${ex.types.length} token types`);
-  if (ex.features.length % H !== 0) throw new AppError('INVALID_INPUT', `features length ${ex.features.length} is not a multiple of ${H}`);
+  let patches = 0;
+  for (let i = 0; i < S; i++) if (ex.ids[i] === ck.config.image_patch_id) patches++;
+  if (ex.features.length !== patches * H) throw new AppError('INVALID_INPUT', `${ex.features.length / H} feature rows of width ${H} for ${patches} <im_patch> tokens`);
   if (n < 1 || ex.logitPositions.length !== n || ex.weights.length !== n) throw new AppError('INVALID_INPUT', 'answer positions, targets and weights differ in length or are empty');
   const seen = new Set<number>();
   for (let i = 0; i < n; i++) {
