@@ -1,6 +1,8 @@
 // Bench: one LoRA training step (loss + all LoRA gradients) on the tiny checkpoint at 1k/2k/4k tokens, with and
 // without layer recompute: step time and peak RSS, each configuration in a fresh child process so peaks do not mix.
-// Run: npx tsx bench/finetune/step.ts [--tokens 1024,2048,4096] [--layers 2] [--threads 2] [--rank 16]
+// Run: npx tsx bench/finetune/step.ts [--tokens 1024,2048,4096] [--layers 2] [--threads 2] [--rank 16] [--real-width]
+// --real-width: Molmo2-4B's decoder widths (hidden 2560, 32/8 heads × 128, MLP 9728) at --layers layers, to estimate
+// the 4B model's memory from a measured smaller real-shaped model.
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +14,8 @@ import { scratchDir, tinyCheckpoint } from '../../tests/helpers/tiny.js';
 const { values } = parseArgs({
   options: {
     tokens: { type: 'string', default: '1024,2048,4096' }, layers: { type: 'string', default: '2' }, threads: { type: 'string', default: '2' },
-    rank: { type: 'string', default: '16' }, child: { type: 'string' }, recompute: { type: 'string' },
+    rank: { type: 'string', default: '16' }, child: { type: 'string' }, recompute: { type: 'string' }, 'real-width': { type: 'boolean' },
+    only: { type: 'string' },
   },
 });
 
@@ -25,7 +28,9 @@ export function benchExample(S: number, seed = 1): TrainExample {
 }
 
 const layers = Number(values.layers);
-const ckOpts = { seed: 7, dtype: 'float32' as const, ...(layers !== 2 ? { text: { num_hidden_layers: layers } } : {}) };
+const realWidth = { hidden_size: 2560, intermediate_size: 9728, num_attention_heads: 32, num_key_value_heads: 8, head_dim: 128 };
+const text = { ...(layers !== 2 ? { num_hidden_layers: layers } : {}), ...(values['real-width'] ? realWidth : {}) };
+const ckOpts = { seed: 7, dtype: 'float32' as const, ...(Object.keys(text).length ? { text } : {}) };
 
 if (values.child) {
   const S = Number(values.child);
@@ -37,22 +42,22 @@ if (values.child) {
   await s.step(benchExample(64), params, 32);
   const loaded = process.memoryUsage().rss;
   const ms: number[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < (values['real-width'] ? 1 : 3); i++) {
     const t0 = performance.now();
     await s.step(benchExample(S, i + 2), params, 32);
     ms.push(performance.now() - t0);
   }
-  console.log(JSON.stringify({ S, loaded, peak: process.resourceUsage().maxRSS * 1024, ms: ms.sort((a, b) => a - b)[1] }));
+  console.log(JSON.stringify({ S, loaded, peak: process.resourceUsage().maxRSS * 1024, ms: ms.sort((a, b) => a - b)[Math.floor(ms.length / 2)] }));
   await s.close();
 } else {
   const self = fileURLToPath(import.meta.url);
   const mib = (b: number) => (b / 2 ** 20).toFixed(0);
-  console.log(`tiny checkpoint, ${layers} layers, rank ${values.rank}, ${values.threads} intra-op threads, CPU provider, fp32`);
+  console.log(`${values['real-width'] ? 'Molmo2-4B widths' : 'tiny checkpoint'}, ${layers} layers, rank ${values.rank}, ${values.threads} intra-op threads, CPU provider, fp32`);
   console.log('| tokens | recompute | step ms (median of 3) | RSS after load MiB | peak RSS MiB | peak − load MiB |');
   console.log('|---:|:---:|---:|---:|---:|---:|');
   for (const S of values.tokens.split(',').map(Number)) {
-    for (const rc of ['1', '0']) {
-      const args = ['--import', 'tsx', self, '--child', String(S), '--recompute', rc, '--layers', values.layers, '--threads', values.threads, '--rank', values.rank];
+    for (const rc of values.only ? [values.only] : ['1', '0']) {
+      const args = ['--import', 'tsx', self, '--child', String(S), '--recompute', rc, '--layers', values.layers, '--threads', values.threads, '--rank', values.rank, ...(values['real-width'] ? ['--real-width'] : [])];
       const r = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8' }).trim().split('\n').pop()!) as { loaded: number; peak: number; ms: number };
       console.log(`| ${S} | ${rc === '1' ? 'yes' : 'no'} | ${r.ms.toFixed(0)} | ${mib(r.loaded)} | ${mib(r.peak)} | ${mib(r.peak - r.loaded)} |`);
     }
