@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AppError } from '../../api/errors.js';
+import { AppError, throwIfCancelled } from '../../api/errors.js';
 import { loadCheckpoint } from '../../core/molmo2/checkpoint/load.js';
 import { loadTokenizer } from '../../core/molmo2/tokenizer/tokenizer.js';
 import { Molmo2Runtime } from '../../core/molmo2/engine/runtime.js';
@@ -53,7 +53,7 @@ async function prepare(base: string, lines: ReturnType<typeof parseDataset>['lin
   const out: TrainExample[] = [];
   try {
     for (const l of lines) {
-      if (signal.aborted) throw new AppError('CANCELLED', 'cancelled');
+      throwIfCancelled(signal, 'Preparing the training data');
       const { example, cached } = await buildExample(l, { checkpoint, tokenizer, runtime, cacheDir, signal });
       out.push(example);
       emit(io, json, { event: 'prepare', line: l.line, tokens: example.ids.length, answerTokens: example.targets.length, featuresCached: cached }, `line ${l.line}: ${example.ids.length} tokens${cached ? ' (cached features)' : ''}`);

@@ -2,7 +2,7 @@
 // global-norm clipping, AdamW on a cosine schedule, and atomic checkpoints so a killed run resumes to the same bytes.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppError } from '../../api/errors.js';
+import { AppError, throwIfCancelled } from '../../api/errors.js';
 import { readSafetensorsHeader, readTensorF32, writeSafetensors } from '../molmo2/checkpoint/safetensors.js';
 import { adamwStep, clipGradNorm, DEFAULT_ADAMW, newAdamWState, scheduledLr, type AdamWState } from './adamw.js';
 import { checkSpec, initLora, SeededRng, type LoraParams, type LoraSpec } from './lora.js';
@@ -133,7 +133,7 @@ export async function train(run: TrainRun): Promise<{ params: LoraParams; losses
   let tokens = 0;
   const startStep = state.opt.step;
   for (let step = startStep + 1; step <= c.steps; step++) {
-    if (run.signal?.aborted) throw new AppError('CANCELLED', 'training cancelled');
+    throwIfCancelled(run.signal, 'Training');
     const batch = Array.from({ length: c.accumulate }, (_, j) => examples[exampleAt(examples.length, c.seed, (step - 1) * c.accumulate + j)]!);
     const wTot = batch.reduce((s, ex) => s + Array.from(ex.weights).reduce((a, b) => a + b, 0), 0);
     const grads: LoraParams = new Map([...state.params].map(([k, p]) => [k, new Float32Array(p.length)]));
