@@ -45,23 +45,37 @@ function readConfig(values: Record<string, string | boolean | undefined>): Train
   };
 }
 
-async function prepare(base: string, lines: ReturnType<typeof parseDataset>['lines'], io: CliIO, json: boolean | undefined, signal: AbortSignal): Promise<TrainExample[]> {
+/** Most tokens one example may have (the attention backward holds heads × S² floats per layer). */
+const MAX_EXAMPLE_TOKENS = 16384;
+
+async function prepare(base: string, lines: ReturnType<typeof parseDataset>['lines'], io: CliIO, opts: { json?: boolean; skipBad?: boolean }, signal: AbortSignal): Promise<{ examples: TrainExample[]; bad: BadLine[] }> {
   const cacheDir = modelCacheDir(io.env, base);
   const checkpoint = await loadCheckpoint(base);
   const tokenizer = await loadTokenizer(base);
   const runtime = Molmo2Runtime.open(base, { provider: 'cpu', cacheDir });
-  const out: TrainExample[] = [];
+  const examples: TrainExample[] = [];
+  const bad: BadLine[] = [];
   try {
     for (const l of lines) {
       throwIfCancelled(signal, 'Preparing the training data');
-      const { example, cached } = await buildExample(l, { checkpoint, tokenizer, runtime, cacheDir, signal });
-      out.push(example);
-      emit(io, json, { event: 'prepare', line: l.line, tokens: example.ids.length, answerTokens: example.targets.length, featuresCached: cached }, `line ${l.line}: ${example.ids.length} tokens${cached ? ' (cached features)' : ''}`);
+      try {
+        const { example, cached } = await buildExample(l, { checkpoint, tokenizer, runtime, cacheDir, signal });
+        if (example.ids.length > MAX_EXAMPLE_TOKENS) throw new AppError('PROMPT_TOO_LONG', `${example.ids.length} tokens (at most ${MAX_EXAMPLE_TOKENS}); use a shorter start/end window`);
+        examples.push(example);
+        emit(io, opts.json, { event: 'prepare', line: l.line, tokens: example.ids.length, answerTokens: example.targets.length, featuresCached: cached }, `line ${l.line}: ${example.ids.length} tokens${cached ? ' (cached features)' : ''}`);
+      } catch (err) {
+        // A line that validated but cannot be prepared (not a video, too long, …) is a bad line like any other.
+        if (!(err instanceof AppError) || err.code === 'CANCELLED') throw err;
+        const b = { line: l.line, reason: `${err.code}: ${err.message}` };
+        reportBad(io, opts.json, [b]);
+        if (!opts.skipBad) throw new AppError(err.code, `line ${l.line}: ${err.message}`);
+        bad.push(b);
+      }
     }
   } finally {
     await runtime.dispose(); // release the vision session before the training graph loads
   }
-  return out;
+  return { examples, bad };
 }
 
 function reportBad(io: CliIO, json: boolean | undefined, bad: BadLine[]): void {
@@ -94,7 +108,9 @@ export const trainCommand: Command = {
     reportBad(io, values.json, bad);
     if (bad.length > 0 && !values['skip-bad']) throw new AppError('INVALID_INPUT', `${bad.length} bad line(s) in ${dataFile}; fix them or pass --skip-bad`, { bad });
     if (lines.length === 0) throw new AppError('INVALID_INPUT', `${dataFile} has no usable examples`);
-    const examples = await prepare(base, lines, io, values.json, signal);
+    const prepared = await prepare(base, lines, io, { json: values.json, skipBad: values['skip-bad'] }, signal);
+    const examples = prepared.examples;
+    if (examples.length === 0) throw new AppError('INVALID_INPUT', `${dataFile} has no usable examples`);
     const runKey = createHash('sha256').update(content).update(JSON.stringify(config)).update(base).digest('hex');
     const ck = openCheckpoint(base);
     const session = await TrainSession.open(ck, { spec: config.spec, cacheDir: modelCacheDir(io.env, base), threads: 1 });
@@ -104,7 +120,7 @@ export const trainCommand: Command = {
         onStep: (s) => emit(io, values.json, { event: 'step', ...s }, `step ${s.step}/${s.steps} loss ${s.loss.toFixed(4)} lr ${s.lr.toExponential(2)} ${s.tokensPerSecond.toFixed(0)} tok/s eta ${s.etaSeconds.toFixed(0)} s`),
       });
       saveAdapter(out, ck, config.spec, r.params, base);
-      writeJsonAtomic(join(out, 'molmoscope-train.json'), { base, data: dataFile, config, examples: examples.length, skipped: bad });
+      writeJsonAtomic(join(out, 'molmoscope-train.json'), { base, data: dataFile, config, examples: examples.length, skipped: [...bad, ...prepared.bad] });
       emit(io, values.json, { event: 'done', adapter: out, steps: config.steps, examples: examples.length, lastLoss: r.losses.at(-1) ?? null }, `adapter written to ${out}`);
       return 0;
     } finally {

@@ -29,6 +29,12 @@ function dataset(dir: string, extra: string[] = []): string {
   return file;
 }
 
+function garbage(dir: string): string {
+  const f = join(dir, 'garbage.mp4');
+  writeFileSync(f, Buffer.alloc(5000, 7));
+  return f;
+}
+
 function imagePng(dir: string): string {
   const f = join(dir, 'frame.png');
   if (!existsSync(f)) execFileSync(ffmpeg, ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=200x150', '-frames:v', '1', f]);
@@ -49,6 +55,7 @@ test('bad lines are reported with their line number and reason, and nothing is t
     line({ image: 'x.png', weight: -1, messages: msgs('q', 'a') }),
     line({ video: clip(100), start: 1e12, end: 1e12 + 5, messages: msgs('q', 'a') }),
     line({ video: clip(100), messages: msgs('q', 'a'), extra: 1 }),
+    line({ video: garbage(dir), messages: msgs('q', 'a') }),
   ];
   const data = dataset(dir, bad);
   const out = join(dir, 'adapter');
@@ -63,6 +70,10 @@ test('bad lines are reported with their line number and reason, and nothing is t
   assert.equal(ok.code, 0, ok.err);
   const ev = events(ok.out);
   assert.equal(ev.filter((e) => e.event === 'prepare').length, 3);
+  // The garbage "video" passes validation and fails when decoded: reported as a bad line and skipped.
+  const late = ev.filter((e) => e.event === 'bad-line' && e.line === 12);
+  assert.equal(late.length, 1);
+  assert.match(String(late[0]!.reason), /NOT_A_VIDEO|FFMPEG|UNSUPPORTED|video/i);
   const steps = ev.filter((e) => e.event === 'step');
   assert.equal(steps.length, 2);
   for (const k of ['step', 'loss', 'lr', 'tokensPerSecond', 'etaSeconds']) assert.equal(typeof steps[0]![k], 'number', k);
