@@ -12,7 +12,7 @@ import resource
 import sys
 import time
 
-HARNESS = os.environ.get("REFERENCE_HARNESS", "/work/shared/tools/reference-harness")
+HARNESS = os.environ.get("REFERENCE_HARNESS", "/work/shared/tools/reference-harness")  # the shared harness
 sys.path.insert(0, os.path.join(os.path.abspath(HARNESS), "fixtures"))
 import common as C  # noqa: E402
 import torch  # noqa: E402
