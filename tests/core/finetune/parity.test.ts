@@ -70,3 +70,25 @@ test('the loss after one AdamW step on our own gradients matches the reference l
     await s.close();
   }
 });
+
+test('gradient accumulation with W_tot = Σw of the batch gives the batch loss gradient (from the two fixtures)', async () => {
+  const s = await TrainSession.open(ck, { spec: FIXTURE_SPEC, cacheDir: scratchDir('lora-parity') });
+  try {
+    const a = fixtureExample('video_points');
+    const b = fixtureExample('image_caption');
+    const wa = sum(a.example.weights);
+    const wb = sum(b.example.weights);
+    const ra = await s.step(a.example, fixtureInit(), wa + wb);
+    const rb = await s.step(b.example, fixtureInit(), wa + wb);
+    // The batch loss Σw·CE/(Wa+Wb) = (Wa·La + Wb·Lb)/(Wa+Wb); its gradient from the per-example reference gradients.
+    assert.ok(Math.abs(ra.loss + rb.loss - (wa * a.loss + wb * b.loss) / (wa + wb)) < 1e-5);
+    for (const [key, ga] of a.grads) {
+      const gb = b.grads.get(key)!;
+      const ref = ga.map((x, i) => (wa * x + wb * gb[i]!) / (wa + wb));
+      const got = ra.grads.get(key)!.map((x, i) => x + rb.grads.get(key)![i]!);
+      assert.ok(maxRel(got, ref) < 1e-4, `${key}: ${maxRel(got, ref)}`);
+    }
+  } finally {
+    await s.close();
+  }
+});
