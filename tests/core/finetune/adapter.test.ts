@@ -62,3 +62,16 @@ test('ask --adapter with a broken adapter fails with a code, not a crash', async
   saveAdapter(ok, ck, spec, initLora(loraTargets(ck), spec, 1), base);
   assert.equal(loadAdapter(ok, ck).params.size, 16);
 });
+
+test('index, count, track and serve refuse --adapter without --model, and a broken adapter before any work', async () => {
+  const env = { MOLMOSCOPE_CACHE: scratchDir('c') };
+  for (const cmd of [['index', '--library', 'x.db'], ['count', '--library', 'x.db', '--recording', '1', 'q'], ['track', '--library', 'x.db', '--recording', '1', 'q'], ['serve']]) {
+    const r = await runCli([...cmd, '--adapter', 'somewhere'], { env });
+    assert.equal(r.code, 2, `${cmd[0]}: ${r.err}`);
+    assert.match(r.err, /--adapter needs --model/);
+  }
+  const broken = adapterWith((t) => { t[0]!.data[1] = NaN; });
+  const r = await runCli(['serve', '--model', base, '--adapter', broken, '--port', '0'], { env });
+  assert.equal(r.code, 2);
+  assert.match(r.err, /NaN/);
+});
