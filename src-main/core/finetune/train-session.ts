@@ -1,11 +1,12 @@
 // Compiles the LoRA training graph once (content-hashed file next to the bound weights) and runs it: one call =
 // one example's loss, per-token CE and the gradient of every LoRA tensor for the given parameters.
 import { createHash } from 'node:crypto';
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AppError } from '../../api/errors.js';
 import { encodeModel } from '../molmo2/compile/emit.js';
+import { graphSessionOptions } from '../molmo2/compile/compile.js';
 import { decoderWeightNames } from '../molmo2/compile/decoder-graph.js';
 import { bindWeights } from '../molmo2/compile/weight-binder.js';
 import type { Checkpoint } from '../molmo2/weights.js';
@@ -44,8 +45,8 @@ export interface TrainSessionOptions {
   threads?: number;
 }
 
-/** Writes the training graph (if not there yet) and returns its path. */
-export function compileTrainGraph(ck: Checkpoint, opts: TrainSessionOptions): string {
+/** Writes the training graph (if not there yet); returns its path and the folder its external weights are relative to. */
+export function compileTrainGraph(ck: Checkpoint, opts: TrainSessionOptions): { path: string; externalDir: string } {
   checkSpec(opts.spec);
   const wb = bindWeights(ck, { cacheDir: opts.cacheDir, names: decoderWeightNames(ck) });
   const g = buildTrainGraph(ck, wb, { spec: opts.spec, recompute: opts.recompute ?? true });
@@ -57,7 +58,7 @@ export function compileTrainGraph(ck: Checkpoint, opts: TrainSessionOptions): st
     writeFileSync(tmp, bytes);
     renameSync(tmp, file);
   }
-  return file;
+  return { path: file, externalDir: wb.externalDir };
 }
 
 const i64 = (a: ArrayLike<number>) => new ort.Tensor('int64', BigInt64Array.from(Array.from(a, (x) => BigInt(x))), [a.length]);
@@ -90,10 +91,10 @@ export class TrainSession {
   private constructor(readonly ck: Checkpoint, readonly spec: LoraSpec, readonly targets: LoraTarget[], private session: ort.InferenceSession, readonly graphPath: string) {}
 
   static async open(ck: Checkpoint, opts: TrainSessionOptions): Promise<TrainSession> {
-    const path = compileTrainGraph(ck, opts);
-    const so: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], graphOptimizationLevel: opts.optimization ?? 'all' };
+    const { path, externalDir } = compileTrainGraph(ck, opts);
+    const so: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], graphOptimizationLevel: opts.optimization ?? 'all', ...graphSessionOptions(externalDir) };
     if (opts.threads !== undefined) so.intraOpNumThreads = opts.threads;
-    const session = await ort.InferenceSession.create(path, so);
+    const session = await ort.InferenceSession.create(readFileSync(path), so);
     return new TrainSession(ck, opts.spec, loraTargets(ck), session, path);
   }
 

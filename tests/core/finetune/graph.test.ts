@@ -9,6 +9,7 @@ import onnxProto from 'onnx-proto';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { openCheckpoint } from '../../../src-main/core/molmo2/weights.js';
 import { compileTrainGraph, TrainSession } from '../../../src-main/core/finetune/train-session.js';
+import { graphSessionOptions } from '../../../src-main/core/molmo2/compile/compile.js';
 import { initLora } from '../../../src-main/core/finetune/lora.js';
 import { FIXTURE_CHECKPOINT, FIXTURE_SPEC, fixtureExample } from './fixture.js';
 
@@ -17,9 +18,9 @@ const L = ck.config.text_config.num_hidden_layers;
 
 async function optimisedOps(recompute: boolean): Promise<Map<string, number>> {
   const dir = scratchDir('lora-graph');
-  const path = compileTrainGraph(ck, { spec: FIXTURE_SPEC, cacheDir: dir, recompute });
+  const { path, externalDir } = compileTrainGraph(ck, { spec: FIXTURE_SPEC, cacheDir: dir, recompute });
   const out = join(dir, `opt-${recompute}.onnx`);
-  const s = await ort.InferenceSession.create(path, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', optimizedModelFilePath: out });
+  const s = await ort.InferenceSession.create(readFileSync(path), { executionProviders: ['cpu'], graphOptimizationLevel: 'all', optimizedModelFilePath: out, ...graphSessionOptions(externalDir) });
   await s.release();
   const m = onnxProto.onnx.ModelProto.decode(readFileSync(out));
   const counts = new Map<string, number>();
