@@ -1,5 +1,6 @@
 // Shared fixture: a tiny Molmo2 checkpoint generated once per (seed, options) under tests/.tmp and reused.
 // Generation goes to a temp dir and is renamed into place, so parallel test files never see half a checkpoint.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { makeTinyCheckpoint, type TinyOptions } from '../../models/tiny/make-tiny.js';
@@ -9,7 +10,10 @@ export const TEST_TMP = resolve('tests/.tmp');
 /** Returns the directory of a tiny checkpoint for these options, generating it on first use. */
 export function tinyCheckpoint(opts: TinyOptions = {}): string {
   const key = JSON.stringify({ v: 1, ...opts });
-  const name = 'tiny-' + Buffer.from(key).toString('base64url').slice(0, 80);
+  const b64 = Buffer.from(key).toString('base64url');
+  // Long keys (options with overrides) used to be cut at 80 characters, so two option sets sharing a prefix shared
+  // one checkpoint; a hash of the whole key keeps them apart (short keys keep their old names).
+  const name = 'tiny-' + (b64.length <= 80 ? b64 : `${b64.slice(0, 60)}-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`);
   const dir = join(TEST_TMP, name);
   if (existsSync(join(dir, 'molmoscope-tiny.json'))) return dir;
   mkdirSync(TEST_TMP, { recursive: true });

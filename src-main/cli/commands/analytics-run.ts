@@ -1,6 +1,7 @@
 // Shared body of `molmoscope count` and `molmoscope track`: queue the job in the library, run it in the foreground
 // through the shared Molmo2 session (NDJSON progress with --json), then print each run's result.
 import { resolve } from 'node:path';
+import { withAdapter } from './adapter-flag.js';
 import { AppError } from '../../api/errors.js';
 import { analyticsExecutor, queueAnalyticsJob } from '../../core/analytics/run-jobs.js';
 import { runResult, type RunResult } from '../../core/analytics/run-result.js';
@@ -16,7 +17,7 @@ import { openLibraryFlag } from './library-flag.js';
 const usageOf = (kind: RunKind) => `Usage:
   molmoscope ${kind} --library DB (--recording ID | --folder DIR) [--start S] [--end S] "query"
                   [--model DIR] [--ep cpu|webgpu|cuda] [--precision fp32|fp16|int8|int4] [--window S] [--overlap S] [--max-frames N]
-                  [--max-new-tokens N] [--json]
+                  [--max-new-tokens N] [--adapter DIR] [--json]
   molmoscope ${kind} --library DB --resume JOB [--model DIR] [--json]
       ${kind === 'count'
     ? 'Counts "query" with Molmo2\'s video point-count prompt on every window, de-duplicates instances seen in two\n      windows\' overlap, and prints the total, per-window counts and each instance\'s evidence (time, position).'
@@ -24,7 +25,8 @@ const usageOf = (kind: RunKind) => `Usage:
       Runs in the foreground as a persisted job; an interrupted, paused or killed one continues with --resume JOB
       (windows already stored are not asked again).
       Malformed model answers are recorded per window, not fatal. --json prints NDJSON: {"event":"progress",…}
-      lines, then {"event":"result","job":…,"runs":[…]}. Model: --model DIR, $MOLMOSCOPE_MODEL, or the default model (molmoscope model use).
+      lines, then {"event":"result","job":…,"runs":[…]}. Model: --model DIR, $MOLMOSCOPE_MODEL, or the default model (molmoscope model use);
+      --adapter DIR (a PEFT LoRA adapter, merged into a cached copy) makes the run's model id name base + adapter.
       Window defaults: 63.5 s with 8 s overlap, ≤ 128 frames (2 fps); generation budget ${kind === 'count' ? 2048 : 4096} tokens.
 `;
 
@@ -67,7 +69,7 @@ export function analyticsCommand(kind: RunKind): Command {
       const { values, positionals } = parseFlags(argv, {
         library: { type: 'string' }, recording: { type: 'string' }, folder: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' },
         model: { type: 'string' }, ep: { type: 'string' }, precision: { type: 'string' }, window: { type: 'string' }, overlap: { type: 'string' }, 'max-frames': { type: 'string' },
-        'max-new-tokens': { type: 'string' }, resume: { type: 'string' }, json: { type: 'boolean' },
+        'max-new-tokens': { type: 'string' }, resume: { type: 'string' }, adapter: { type: 'string' }, json: { type: 'boolean' },
       });
       const resume = numberFlag('resume', values.resume, { integer: true, min: 1 });
       if (resume === undefined && positionals.length !== 1) throw new AppError('INVALID_INPUT', `${kind} needs exactly one "query" (quote it)\n${usage}`);
@@ -93,7 +95,8 @@ export function analyticsCommand(kind: RunKind): Command {
           else io.stderr.write(`${e.status} ${e.done}/${e.total}${e.etaSeconds !== null ? ` eta ${Math.round(e.etaSeconds)} s` : ''}${e.message ? `  ${e.message}` : ''}\n`);
         },
       });
-      if (values.model) await configureModel(ctx, resolve(io.cwd, values.model), values.ep, precisionFlag(values.precision));
+      if (values.adapter !== undefined && !values.model) throw new AppError('INVALID_INPUT', '--adapter needs --model DIR (the base checkpoint)');
+      if (values.model) await configureModel(ctx, withAdapter(io, resolve(io.cwd, values.model), values.adapter), values.ep, precisionFlag(values.precision));
       else if (values.precision) ctx.env = { ...ctx.env, MOLMOSCOPE_PRECISION: precisionFlag(values.precision) };
       if (!values.model && !configuredModelDir(ctx)) throw new AppError('MODEL_INVALID', NO_MODEL_MESSAGE);
       const lib = openLibraryFlag(values.library, io, { create: false, integrity: 'background' });

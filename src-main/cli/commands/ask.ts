@@ -6,6 +6,7 @@ import { loadImageRgb } from '../../core/molmo2/prompt/image-source.js';
 import { Molmo2Session, type Answer } from '../../core/molmo2/session.js';
 import { modelCacheDir } from '../../core/platform/model-cache.js';
 import { modelDirFlag } from '../model-flag.js';
+import { adapterModelDir } from '../../core/finetune/use-adapter.js';
 import { numberFlag, parseFlags, printJson, type Command } from '../command.js';
 import { precisionFlag } from './precision-flag.js';
 
@@ -16,7 +17,7 @@ const usage = `Usage:
   molmoscope ask [--model DIR] (--image FILE [--image FILE …] | --video FILE) "question"
                  [--ep cpu|webgpu|cuda] [--precision fp32|fp16|int8|int4] [--max-new-tokens N] [--seed S] [--temperature T] [--top-p P]
                  [--repetition-penalty R] [--repeat-guard N] [--frames N] [--style STYLE]
-                 [--stream] [--stream-every N] [--json]
+                 [--stream] [--stream-every N] [--adapter DIR] [--json]
       Answer a question about images or a video with Molmo2. Greedy by default (temperature 0); sampling is
       deterministic for a seed. Generation stops at EOS, at --max-new-tokens (200), or when the
       answer degenerates into one p-gram repeated --repeat-guard times (default 4, 0 = off). --json prints {text,count,points,tracks,timings,ioBytesPerToken,peakMemoryBytes,provider,precision}.
@@ -24,6 +25,8 @@ const usage = `Usage:
       moves the KV cache through host memory once, so larger chunks cost less). With --json the partial texts go
       to stderr as {"partial":text} lines and stdout keeps the one final JSON object.
       Model: --model DIR, else $MOLMOSCOPE_MODEL, else the default model (molmoscope model list / use).
+      --adapter DIR answers with a LoRA adapter in PEFT's layout (merged once into a cached copy of the weights);
+      the result records it as adapter {dir, sha256}.
       Cache: $MOLMOSCOPE_CACHE (default: the app cache) holds compiled graphs and converted weights, one folder per
       checkpoint identity; the model folder is only read.
 `;
@@ -37,7 +40,7 @@ export const askCommand: Command = {
       model: { type: 'string' }, image: { type: 'string', multiple: true }, video: { type: 'string' },
       ep: { type: 'string' }, precision: { type: 'string' }, 'max-new-tokens': { type: 'string' }, seed: { type: 'string' }, temperature: { type: 'string' },
       'top-p': { type: 'string' }, 'repetition-penalty': { type: 'string' }, 'repeat-guard': { type: 'string' }, frames: { type: 'string' }, style: { type: 'string' },
-      stream: { type: 'boolean' }, 'stream-every': { type: 'string' }, json: { type: 'boolean' },
+      stream: { type: 'boolean' }, 'stream-every': { type: 'string' }, adapter: { type: 'string' }, json: { type: 'boolean' },
     });
     const modelDir = modelDirFlag(values.model, io);
     const images = values.image ?? [];
@@ -68,7 +71,9 @@ export const askCommand: Command = {
     const dec = { maxNewTokens, temperature, topP, seed, repetitionPenalty, repeatGuard, ...(values.stream ? { onPartialText, ...(streamEvery ? { streamEvery } : {}) } : {}) };
     const q = { question: positionals[0]!, ...(values.style !== undefined ? { style: values.style } : {}) };
 
-    const session = await Molmo2Session.open({ modelDir: dir, cacheDir: modelCacheDir(io.env, dir), provider: values.ep, profile: true, ...(values.precision ? { precision: precisionFlag(values.precision) } : {}) });
+    const used = values.adapter === undefined ? null : adapterModelDir(dir, resolve(io.cwd, values.adapter), modelCacheDir(io.env, dir));
+    const runDir = used?.modelDir ?? dir;
+    const session = await Molmo2Session.open({ modelDir: runDir, cacheDir: modelCacheDir(io.env, runDir), provider: values.ep, profile: true, ...(values.precision ? { precision: precisionFlag(values.precision) } : {}) });
     try {
       let a: Answer;
       if (values.video !== undefined) {
@@ -83,7 +88,7 @@ export const askCommand: Command = {
         text: a.text, count: a.parsed.count, points: a.parsed.points, tracks: a.parsed.tracks,
         timings: a.timings, tokens: a.tokens, promptTokens: a.promptTokens,
         ioBytesPerToken: a.ioBytesPerToken, ioBytesPrompt: a.ioBytesPrompt,
-        peakMemoryBytes: a.peakMemoryBytes, provider: a.provider, precision: session.precision,
+        peakMemoryBytes: a.peakMemoryBytes, provider: a.provider, precision: session.precision, adapter: used?.adapter ?? null,
       };
       if (values.json) printJson(io.stdout, out);
       else if (values.stream && a.text.startsWith(shown)) io.stdout.write(`${a.text.slice(shown.length)}\n`);

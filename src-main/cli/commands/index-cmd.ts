@@ -1,6 +1,7 @@
 // `molmoscope index --library DB [--model DIR]`: captions every window of the library's ready recordings with Molmo2,
 // in the foreground, as a persisted resumable job; --json prints NDJSON job.progress lines and a final summary line.
 import { resolve } from 'node:path';
+import { withAdapter } from './adapter-flag.js';
 import { AppError } from '../../api/errors.js';
 import type { EventPayload } from '../../api/contract.js';
 import { createCoreContext } from '../../core/platform/create-context.js';
@@ -16,11 +17,12 @@ import { openLibraryFlag } from './library-flag.js';
 
 const usage = `Usage:
   molmoscope index --library DB [--model DIR] [--ep cpu|webgpu|cuda] [--precision fp32|fp16|int8|int4] [--tier dense|short] [--recording ID,…]
-                   [--window S] [--overlap S] [--json]
+                   [--window S] [--overlap S] [--adapter DIR] [--json]
       Caption every window of the ready recordings with Molmo2 (default tier: ${DEFAULT_TIER}; window 63.5 s, overlap 8 s)
       so they can be searched. The job is stored in the library: Ctrl-C or a crash leaves it resumable, and running
       the same command again continues an unfinished job of the same model and tier where it stopped.
       --model DIR   Molmo2 checkpoint (default: $MOLMOSCOPE_MODEL, else the default model: molmoscope model use)
+      --adapter DIR a PEFT LoRA adapter for --model, merged into a cached copy (the job's model id names both)
       --json        one JSON line per progress event ({"event":"job.progress",…}), then {"event":"summary",…}
       Exit code: 0 done, 1 failed, 3 paused or cancelled (resumable: run it again).
 `;
@@ -32,8 +34,9 @@ export const indexCommand: Command = {
   async run(argv, io, signal) {
     const { values } = parseFlags(argv, {
       library: { type: 'string' }, model: { type: 'string' }, ep: { type: 'string' }, precision: { type: 'string' }, tier: { type: 'string' }, recording: { type: 'string' },
-      window: { type: 'string' }, overlap: { type: 'string' }, json: { type: 'boolean' },
+      window: { type: 'string' }, overlap: { type: 'string' }, adapter: { type: 'string' }, json: { type: 'boolean' },
     }, false);
+    if (values.adapter !== undefined && !values.model) throw new AppError('INVALID_INPUT', '--adapter needs --model DIR (the base checkpoint)');
     if (values.tier !== undefined && values.tier !== 'dense' && values.tier !== 'short') throw new AppError('INVALID_INPUT', `--tier must be dense or short, got "${values.tier}"`);
     const recordingIds = values.recording?.split(',').map((x) => numberFlag('recording', x.trim(), { integer: true, min: 1 })!);
     const lines: string[] = [];
@@ -52,7 +55,7 @@ export const indexCommand: Command = {
     intact.catch(() => {}); // awaited below, before the first write
     const t0 = Date.now();
     try {
-      if (values.model) await configureModel(ctx, resolve(io.cwd, values.model), values.ep, precisionFlag(values.precision));
+      if (values.model) await configureModel(ctx, withAdapter(io, resolve(io.cwd, values.model), values.adapter), values.ep, precisionFlag(values.precision));
       else if (values.ep) ctx.env = { ...ctx.env, MOLMOSCOPE_EP: values.ep };
       if (!values.model && values.precision) ctx.env = { ...ctx.env, MOLMOSCOPE_PRECISION: precisionFlag(values.precision) };
       const modelId = configuredModelId(ctx);

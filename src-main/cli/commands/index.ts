@@ -19,6 +19,7 @@ import { infoCommand } from './info.js';
 import { serveCommand } from './serve.js';
 import { countCommand } from './count.js';
 import { trackCommand } from './track.js';
+import { trainCommand } from './train.js';
 
 export const commands: Command[] = [
   modelCommand,
@@ -40,4 +41,5 @@ export const commands: Command[] = [
   serveCommand,
   countCommand,
   trackCommand,
+  trainCommand,
 ];

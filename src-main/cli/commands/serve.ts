@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import { startServer } from '../../serve/server.js';
+import { withAdapter } from './adapter-flag.js';
 import { configureModel } from '../../core/molmo2/model-host.js';
 import { shutdownHost } from '../../core/host-shutdown.js';
 import { createDispatcher } from '../../core/handlers/index.js';
@@ -9,7 +10,7 @@ import { numberFlag, parseFlags, type Command } from '../command.js';
 import { precisionFlag } from './precision-flag.js';
 
 const usage = `Usage:
-  molmoscope serve [--port N] [--host 127.0.0.1] [--renderer DIR] [--model DIR] [--ep cpu|webgpu|cuda]
+  molmoscope serve [--port N] [--host 127.0.0.1] [--renderer DIR] [--model DIR [--adapter DIR]] [--ep cpu|webgpu|cuda]
                    [--library DB] [--json]
       Serve the app's UI and API on 127.0.0.1 (loopback only) until interrupted (Ctrl-C).
       A random token is made for each run; the printed URL carries it (in the #fragment).
@@ -17,6 +18,7 @@ const usage = `Usage:
       --host H        127.0.0.1 (default) or localhost; anything else is refused
       --renderer DIR  built renderer to serve (default: dist-renderer/ of the app)
       --model DIR     Molmo2 checkpoint for indexing, counting and tracking (default: $MOLMOSCOPE_MODEL, else the default model)
+      --adapter DIR   a PEFT LoRA adapter for --model (merged into a cached copy; job model ids name base + adapter)
       --ep NAME       execution provider (default: best available, cuda → webgpu → cpu)
       --precision P   weight precision fp32|fp16|int8|int4 (default: per provider and memory; see doctor)
       --library DB    open (or create) this library file at start
@@ -28,16 +30,19 @@ export const serveCommand: Command = {
   summary: 'Serve the UI and API on 127.0.0.1 for a browser (token-protected).',
   usage,
   async run(argv, io, signal) {
-    const { values } = parseFlags(argv, { port: { type: 'string' }, host: { type: 'string' }, renderer: { type: 'string' }, model: { type: 'string' }, ep: { type: 'string' }, precision: { type: 'string' }, library: { type: 'string' }, json: { type: 'boolean' } }, false);
+    const { values } = parseFlags(argv, { port: { type: 'string' }, host: { type: 'string' }, renderer: { type: 'string' }, model: { type: 'string' }, adapter: { type: 'string' }, ep: { type: 'string' }, precision: { type: 'string' }, library: { type: 'string' }, json: { type: 'boolean' } }, false);
+    if (values.adapter !== undefined && !values.model) throw new AppError('INVALID_INPUT', '--adapter needs --model DIR (the base checkpoint)');
     const port = numberFlag('port', values.port, { integer: true, min: 0 }) ?? 0;
     const precision = precisionFlag(values.precision); // refused before the server starts
+    // Merge (and so validate) the adapter before the server starts: a bad adapter must not leave a server running.
+    const modelDir = values.model ? withAdapter(io, resolve(io.cwd, values.model), values.adapter) : undefined;
     const server = await startServer({
       port,
       host: values.host ?? '127.0.0.1',
       env: precision && !values.model ? { ...io.env, MOLMOSCOPE_PRECISION: precision } : io.env,
       ...(values.renderer ? { rendererDir: resolve(io.cwd, values.renderer) } : {}),
     });
-    if (values.model) await configureModel(server.ctx, resolve(io.cwd, values.model), values.ep, precision);
+    if (modelDir) await configureModel(server.ctx, modelDir, values.ep, precision);
     if (values.library) {
       const r = await createDispatcher(server.ctx).dispatch('library.open', { path: resolve(io.cwd, values.library) });
       if (!r.ok) {

@@ -1,0 +1,130 @@
+// `molmoscope train`: LoRA fine-tuning of a Molmo2 checkpoint on a JSONL file of examples (docs/finetune.md),
+// NDJSON progress with --json, a PEFT-layout adapter in --out, resumable after a kill (same command again).
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { AppError, throwIfCancelled } from '../../api/errors.js';
+import { loadCheckpoint } from '../../core/molmo2/checkpoint/load.js';
+import { loadTokenizer } from '../../core/molmo2/tokenizer/tokenizer.js';
+import { Molmo2Runtime } from '../../core/molmo2/engine/runtime.js';
+import { openCheckpoint } from '../../core/molmo2/weights.js';
+import { modelCacheDir } from '../../core/platform/model-cache.js';
+import { parseDataset, type BadLine } from '../../core/finetune/dataset.js';
+import { buildExample } from '../../core/finetune/examples.js';
+import { TrainSession, type TrainExample } from '../../core/finetune/train-session.js';
+import { checkConfig, train, writeJsonAtomic, type TrainConfig } from '../../core/finetune/trainer.js';
+import { saveAdapter } from '../../core/finetune/adapter.js';
+import { numberFlag, parseFlags, type CliIO, type Command } from '../command.js';
+
+const usage = `Usage:
+  molmoscope train --base MODEL --data FILE.jsonl --out DIR [--steps N] [--lr X] [--rank R] [--alpha A]
+                   [--seed S] [--accumulate N] [--warmup N] [--checkpoint-every N] [--skip-bad] [--json]
+      LoRA fine-tuning of the decoder (att_proj, attn_out, ff_proj, ff_out of every block) on one example per line
+      (format: docs/finetune.md). Defaults: --steps 100, --lr 1e-4, --rank 16, --alpha 32, --seed 0,
+      --accumulate 1, --warmup min(20, steps/10). AdamW (0.9, 0.95, eps 1e-6), clip 1.0, cosine to 10 %.
+      A file with bad lines is refused (each reported with its line number and reason) unless --skip-bad.
+      Writes DIR/adapter_model.safetensors + DIR/adapter_config.json (PEFT layout) and DIR/train-state.safetensors;
+      running the same command again after an interruption resumes from the last checkpoint.
+      --json prints NDJSON events: {"event":"bad-line"|"prepare"|"step"|"done", …}.
+`;
+
+function emit(io: CliIO, json: boolean | undefined, event: Record<string, unknown>, human: string): void {
+  if (json) io.stdout.write(`${JSON.stringify(event)}\n`);
+  else io.stderr.write(`${human}\n`);
+}
+
+function readConfig(values: Record<string, string | boolean | undefined>): TrainConfig {
+  const steps = numberFlag('steps', values.steps as string | undefined, { integer: true, min: 1 }) ?? 100;
+  return {
+    spec: { rank: numberFlag('rank', values.rank as string | undefined, { integer: true, min: 1 }) ?? 16, alpha: numberFlag('alpha', values.alpha as string | undefined, { min: 0 }) ?? 32 },
+    steps, lr: numberFlag('lr', values.lr as string | undefined, { min: 0 }) ?? 1e-4,
+    accumulate: numberFlag('accumulate', values.accumulate as string | undefined, { integer: true, min: 1 }) ?? 1,
+    warmupSteps: numberFlag('warmup', values.warmup as string | undefined, { integer: true, min: 0 }) ?? Math.min(20, Math.floor(steps / 10)),
+    seed: numberFlag('seed', values.seed as string | undefined, { integer: true, min: 0 }) ?? 0,
+    clip: 1, checkpointEvery: numberFlag('checkpoint-every', values['checkpoint-every'] as string | undefined, { integer: true, min: 1 }) ?? 10,
+  };
+}
+
+/** Most tokens one example may have (the attention backward holds heads × S² floats per layer). */
+const MAX_EXAMPLE_TOKENS = 16384;
+
+async function prepare(base: string, lines: ReturnType<typeof parseDataset>['lines'], io: CliIO, opts: { json?: boolean; skipBad?: boolean }, signal: AbortSignal): Promise<{ examples: TrainExample[]; bad: BadLine[] }> {
+  const cacheDir = modelCacheDir(io.env, base);
+  const checkpoint = await loadCheckpoint(base);
+  const tokenizer = await loadTokenizer(base);
+  const runtime = Molmo2Runtime.open(base, { provider: 'cpu', cacheDir });
+  const examples: TrainExample[] = [];
+  const bad: BadLine[] = [];
+  try {
+    for (const l of lines) {
+      throwIfCancelled(signal, 'Preparing the training data');
+      try {
+        const { example, cached } = await buildExample(l, { checkpoint, tokenizer, runtime, cacheDir, signal });
+        if (example.ids.length > MAX_EXAMPLE_TOKENS) throw new AppError('PROMPT_TOO_LONG', `${example.ids.length} tokens (at most ${MAX_EXAMPLE_TOKENS}); use a shorter start/end window`);
+        examples.push(example);
+        emit(io, opts.json, { event: 'prepare', line: l.line, tokens: example.ids.length, answerTokens: example.targets.length, featuresCached: cached }, `line ${l.line}: ${example.ids.length} tokens${cached ? ' (cached features)' : ''}`);
+      } catch (err) {
+        // A line that validated but cannot be prepared (not a video, too long, …) is a bad line like any other.
+        if (!(err instanceof AppError) || err.code === 'CANCELLED') throw err;
+        const b = { line: l.line, reason: `${err.code}: ${err.message}` };
+        reportBad(io, opts.json, [b]);
+        if (!opts.skipBad) throw new AppError(err.code, `line ${l.line}: ${err.message}`);
+        bad.push(b);
+      }
+    }
+  } finally {
+    await runtime.dispose(); // release the vision session before the training graph loads
+  }
+  return { examples, bad };
+}
+
+function reportBad(io: CliIO, json: boolean | undefined, bad: BadLine[]): void {
+  for (const b of bad) emit(io, json, { event: 'bad-line', line: b.line, reason: b.reason }, `line ${b.line}: ${b.reason}`);
+}
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'LoRA fine-tune Molmo2 on a JSONL file of examples (writes a PEFT adapter).',
+  usage,
+  async run(argv, io, signal) {
+    const { values } = parseFlags(argv, {
+      base: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, steps: { type: 'string' }, lr: { type: 'string' },
+      rank: { type: 'string' }, alpha: { type: 'string' }, seed: { type: 'string' }, accumulate: { type: 'string' }, warmup: { type: 'string' },
+      'checkpoint-every': { type: 'string' }, 'skip-bad': { type: 'boolean' }, json: { type: 'boolean' },
+    }, false);
+    if (!values.base || !values.data || !values.out) throw new AppError('INVALID_INPUT', `--base, --data and --out are required\n${usage}`);
+    const config = readConfig(values);
+    checkConfig(config);
+    const base = resolve(io.cwd, values.base);
+    const dataFile = resolve(io.cwd, values.data);
+    const out = resolve(io.cwd, values.out);
+    let content: string;
+    try {
+      content = readFileSync(dataFile, 'utf8');
+    } catch {
+      throw new AppError('NOT_FOUND', `cannot read ${dataFile}`);
+    }
+    const { lines, bad } = parseDataset(content, dataFile);
+    reportBad(io, values.json, bad);
+    if (bad.length > 0 && !values['skip-bad']) throw new AppError('INVALID_INPUT', `${bad.length} bad line(s) in ${dataFile}; fix them or pass --skip-bad`, { bad });
+    if (lines.length === 0) throw new AppError('INVALID_INPUT', `${dataFile} has no usable examples`);
+    const prepared = await prepare(base, lines, io, { json: values.json, skipBad: values['skip-bad'] }, signal);
+    const examples = prepared.examples;
+    if (examples.length === 0) throw new AppError('INVALID_INPUT', `${dataFile} has no usable examples`);
+    const runKey = createHash('sha256').update(content).update(JSON.stringify(config)).update(base).digest('hex');
+    const ck = openCheckpoint(base);
+    const session = await TrainSession.open(ck, { spec: config.spec, cacheDir: modelCacheDir(io.env, base), threads: 1 });
+    try {
+      const r = await train({
+        session, examples, config, stateDir: out, runKey, signal,
+        onStep: (s) => emit(io, values.json, { event: 'step', ...s }, `step ${s.step}/${s.steps} loss ${s.loss.toFixed(4)} lr ${s.lr.toExponential(2)} ${s.tokensPerSecond.toFixed(0)} tok/s eta ${s.etaSeconds.toFixed(0)} s`),
+      });
+      saveAdapter(out, ck, config.spec, r.params, base);
+      writeJsonAtomic(join(out, 'molmoscope-train.json'), { base, data: dataFile, config, examples: examples.length, skipped: [...bad, ...prepared.bad] });
+      emit(io, values.json, { event: 'done', adapter: out, steps: config.steps, examples: examples.length, lastLoss: r.losses.at(-1) ?? null }, `adapter written to ${out}`);
+      return 0;
+    } finally {
+      await session.close();
+    }
+  },
+};
