@@ -5,7 +5,8 @@ import { copyFileSync, existsSync } from 'node:fs';
 import { AppError } from '../../api/errors.js';
 import { APPLICATION_ID } from './migrations/index.js';
 import { libraryError } from './store.js';
-import { indexText, registerTermFunctions } from './terms.js';
+import { indexStoredCaptions } from './caption-terms-store.js';
+import { registerTermFunctions } from './terms.js';
 
 export interface RepairReport {
   path: string;
@@ -39,22 +40,7 @@ function copyAside(db: Database.Database, path: string, stamp: string): string {
 function rebuildCaptionTerms(db: Database.Database): void {
   db.exec(`INSERT INTO captions_terms (captions_terms) VALUES ('delete-all');
     DELETE FROM caption_stats; DELETE FROM caption_vocab; UPDATE caption_totals SET n = 0, length = 0 WHERE id = 1;`);
-  const insTerms = db.prepare('INSERT INTO captions_terms (rowid, w, p) VALUES (?, ?, ?)');
-  const insStats = db.prepare('INSERT INTO caption_stats (id, len, reps) VALUES (?, ?, ?)');
-  const insVocab = db.prepare('INSERT OR IGNORE INTO caption_vocab (term) SELECT value FROM json_each(?)');
-  const page = db.prepare('SELECT id, text FROM captions WHERE id > ? ORDER BY id LIMIT 2000').raw();
-  for (let after = 0; ;) {
-    const rows = page.all(after) as Array<[number, string]>;
-    if (!rows.length) break;
-    for (const [id, text] of rows) {
-      const t = indexText(text);
-      insTerms.run(id, t.words, t.pairs);
-      insStats.run(id, t.length, t.reps);
-      insVocab.run(t.vocab);
-    }
-    after = rows[rows.length - 1]![0];
-  }
-  db.exec("INSERT INTO captions_terms (captions_terms) VALUES ('optimize')");
+  indexStoredCaptions(db);
 }
 
 /** Repairs what can be rebuilt; `repaired` false means the damage is in stored rows (restore a backup). */

@@ -1,7 +1,8 @@
 // Migration 5: the search index moves to captions_terms (words and word pairs from our own tokenizer, contentless
 // FTS5) with per-caption BM25 statistics; the FTS5 table of migration 2 is dropped. See search.ts for why.
 import type { Migration } from './types.js';
-import { indexText, registerTermFunctions } from '../terms.js';
+import { indexStoredCaptions } from '../caption-terms-store.js';
+import { registerTermFunctions } from '../terms.js';
 
 export const m005CaptionTerms: Migration = {
   version: 5,
@@ -66,21 +67,6 @@ export const m005CaptionTerms: Migration = {
       END;
     `);
     // Captions stored before this version (one pass, inside the migration's transaction).
-    const insTerms = db.prepare('INSERT INTO captions_terms (rowid, w, p) VALUES (?, ?, ?)');
-    const insStats = db.prepare('INSERT INTO caption_stats (id, len, reps) VALUES (?, ?, ?)');
-    const insVocab = db.prepare('INSERT OR IGNORE INTO caption_vocab (term) SELECT value FROM json_each(?)');
-    const page = db.prepare('SELECT id, text FROM captions WHERE id > ? ORDER BY id LIMIT 2000').raw();
-    for (let after = 0; ;) {
-      const rows = page.all(after) as Array<[number, string]>;
-      if (!rows.length) break;
-      for (const [id, text] of rows) {
-        const t = indexText(text);
-        insTerms.run(id, t.words, t.pairs);
-        insStats.run(id, t.length, t.reps);
-        insVocab.run(t.vocab);
-      }
-      after = rows[rows.length - 1][0];
-    }
-    db.exec("INSERT INTO captions_terms (captions_terms) VALUES ('optimize')");
+    indexStoredCaptions(db);
   },
 };
