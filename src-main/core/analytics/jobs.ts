@@ -1,6 +1,6 @@
 // Count and track jobs over a recording's windows, written against small interfaces (model runner, parser, store).
 // The host wires the real engine and library; each window is checkpointed so an interrupted job resumes.
-import { AppError, toApiError, type ApiError } from '../../api/errors.js';
+import { AppError, toApiError, type ApiError, cancelledError, throwIfCancelled } from '../../api/errors.js';
 import { PAUSING_ERROR_CODES } from '../library/jobs.js';
 import { isPoison } from '../library/engine-retries.js';
 import { dedupCounts, type CountDedupOptions } from './count-dedup.js';
@@ -79,7 +79,7 @@ async function runWindows<T>(
   if (windows.length === 0) throw new AppError('INVALID_INPUT', 'no windows to run');
   const out: WindowOutcome<T>[] = [];
   for (const w of windows) {
-    if (signal.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
+    throwIfCancelled(signal);
     let outcome = await deps.store.load(w.index);
     const resumed = outcome !== undefined && outcome.status !== 'failed';
     if (!resumed) {
@@ -92,7 +92,7 @@ async function runWindows<T>(
         outcome = { window: w, status: 'ok', answer, parsed: parse(answer, w), ...(meta ? { meta } : {}) };
       } catch (err) {
         const e = toApiError(err);
-        if (e.code === 'CANCELLED' || signal.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
+        if (e.code === 'CANCELLED' || signal.aborted) throw cancelledError();
         // GPU/engine trouble pauses the whole job (resumable once fixed) instead of marking every window failed.
         // A poison window (it crashed the engine every time it was asked) is recorded as failed, and ends its run.
         if (answer === null && isPoison(err)) {

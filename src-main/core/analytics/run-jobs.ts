@@ -1,6 +1,6 @@
 // The persisted 'count' and 'track' jobs: queueing (scope = a recording, a time range of it, or a folder) and the
 // executors that run Molmo2 per window through the host's shared session and store each outcome with job progress.
-import { AppError, toApiError } from '../../api/errors.js';
+import { AppError, toApiError, throwIfCancelled } from '../../api/errors.js';
 import type { CoreContext } from '../context.js';
 import { createJob, PAUSING_ERROR_CODES, type Job, type JobExecutor } from '../library/jobs.js';
 import { isPoison, withEngineRetries, type CrashState } from '../library/engine-retries.js';
@@ -156,7 +156,7 @@ export function analyticsExecutor(ctx: CoreContext, kind: RunKind): JobExecutor 
     for (let i = 0; i < runs.length; i++) {
       const run = runs[i];
       if (run.status === 'done') continue;
-      signal.throwIfAborted();
+      throwIfCancelled(signal);
       setRunStatus(lib, run.id, 'running', session.modelId);
       const plan = new Map(plans[i].map((w) => [w.index, w]));
       const store: WindowStore<CountParsed | LocalTrack[]> = {

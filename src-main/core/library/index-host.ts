@@ -1,6 +1,6 @@
 // Indexing in a host: turns a library.index request into a queued 'index' job for the configured checkpoint, and
 // builds the job's executor over the host's shared Molmo2Session (registered in core/job-host.ts JOB_KINDS).
-import { AppError } from '../../api/errors.js';
+import { AppError, throwIfCancelled } from '../../api/errors.js';
 import { seconds } from '../../api/units.js';
 import type { CoreContext } from '../context.js';
 import { configuredModelDir, modelSession, NO_MODEL_MESSAGE } from '../molmo2/model-host.js';
@@ -72,7 +72,7 @@ export function indexJobKind(ctx: CoreContext, media: MediaSource = defaultMedia
       throw new AppError('MODEL_INVALID', `Job ${rc.job.id} indexes with ${p.modelId}, but this host is configured with ${modelId}; start it with that checkpoint or queue a new job.`);
     }
     const session = await modelSession(ctx);
-    rc.signal.throwIfAborted();
+    throwIfCancelled(rc.signal);
     const partials = partialStream(ctx.emit, { jobId: rc.job.id, kind: 'index' });
     return indexJobExecutor({ media, captioner: molmo2Captioner(session, { tier: p.promptKind, modelId, partials }) })(rc);
   };

@@ -2,7 +2,7 @@
 // that claims one, runs its executor under an AbortSignal, heartbeats, and records how it ended.
 import { rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { AppError, type ErrorCode } from '../../api/errors.js';
+import { AppError, type ErrorCode, throwIfCancelled } from '../../api/errors.js';
 import type { EventSink } from '../context.js';
 import type { Library } from './store.js';
 import { storageError } from './storage-errors.js';
@@ -323,7 +323,7 @@ export async function runJob(lib: Library, id: number, executors: Record<string,
   try {
     if (!exec) throw new AppError('INVALID_INPUT', `No executor for job kind "${job.kind}".`);
     await exec({ job, lib, signal: ac.signal, progress: reporter.progress });
-    ac.signal.throwIfAborted();
+    throwIfCancelled(ac.signal);
     end = { status: 'done', errorCode: null, errorMessage: null };
   } catch (err) {
     end = jobEnd(err, ac.signal.aborted ? ac.signal.reason : null, opts.onInterrupt ?? 'paused', lib.path);

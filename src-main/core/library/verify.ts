@@ -1,6 +1,6 @@
 // Optional second search stage: re-checks the top K moments with Molmo2 — a yes/no question about the query on the
 // window of each moment's best caption — and attaches the answer as evidence with its cost (ms, tokens).
-import { AppError } from '../../api/errors.js';
+import { AppError, throwIfCancelled } from '../../api/errors.js';
 import type { Molmo2Session } from '../molmo2/session.js';
 import { toFtsQuery } from './fts-query.js';
 import type { Moment } from './search.js';
@@ -56,7 +56,7 @@ export async function verifyMoments(lib: Library, session: Molmo2Session, query:
   let ms = 0;
   let tokens = 0;
   for (const m of moments.slice(0, topK)) {
-    signal?.throwIfAborted();
+    throwIfCancelled(signal);
     const w = win.get(m.captionIds[0]) as { path: string; start_s: number; end_s: number; sample_times: string } | undefined;
     if (!w) throw new AppError('NOT_FOUND', `caption ${m.captionIds[0]} vanished while verifying`);
     const t0 = performance.now();

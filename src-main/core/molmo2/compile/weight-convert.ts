@@ -2,7 +2,7 @@
 // a slab of rows at a time (bounded memory), into a temporary file renamed into place only when complete.
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppError } from '../../../api/errors.js';
+import { AppError, throwIfCancelled } from '../../../api/errors.js';
 import { bf16ToF32, f16ToF32, f32ToF16 } from '../checkpoint/safetensors.js';
 import { tensorOf, type Checkpoint } from '../weights.js';
 import { NBITS, storageOf, type Precision, type StorageKind } from './precision.js';
@@ -145,7 +145,7 @@ function writeConverted(ck: Checkpoint, opts: ConvertOptions, plan: ReturnType<t
   try {
     let done = 0;
     for (const name of opts.names) {
-      if (opts.signal?.aborted) throw new AppError('CANCELLED', 'weight conversion cancelled');
+      throwIfCancelled(opts.signal, 'The weight conversion');
       const shard = tensorOf(ck, name).file;
       let fd = fds.get(shard);
       if (fd === undefined) fds.set(shard, (fd = openSync(join(ck.dir, shard), 'r')));

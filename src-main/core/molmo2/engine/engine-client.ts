@@ -2,7 +2,7 @@
 // into ENGINE_CRASHED (GPU_OOM when the engine's last words were an out-of-memory error) and a failed start into
 // ENGINE_START_FAILED with the engine's own error, cancels by killing, restarts on demand.
 // An out-of-memory answer also retires the engine: its arenas stay grown and fragmented, so the next call starts fresh.
-import { AppError } from '../../../api/errors.js';
+import { AppError, cancelledError, throwIfCancelled } from '../../../api/errors.js';
 import { OUT_OF_MEMORY } from './out-of-memory.js';
 import type { EngineReply, EngineRequest, EngineStats, GenerateReply, LoadParams, VisionReply } from './protocol.js';
 import type { GenerateRequest } from './runtime.js';
@@ -122,7 +122,7 @@ export class EngineClient {
     const cancelled = this.cancelling;
     this.cancelling = false;
     const err = cancelled
-      ? new AppError('CANCELLED', 'cancelled (engine stopped; it restarts on the next request)')
+      ? cancelledError('The request (the engine was stopped; it restarts on the next request)')
       : exitError(child, code, sig);
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
@@ -130,9 +130,9 @@ export class EngineClient {
 
   private request<T>(msg: DistributiveOmit<EngineRequest, 'id'>, signal?: AbortSignal, onTokens?: (tokens: number[]) => void): Promise<T> {
     const run = async (): Promise<T> => {
-      if (signal?.aborted) throw new AppError('CANCELLED', 'cancelled before it started');
+      throwIfCancelled(signal, 'The request');
       const child = this.child ?? (await this.spawn());
-      if (signal?.aborted) throw new AppError('CANCELLED', 'cancelled before it started');
+      throwIfCancelled(signal, 'The request');
       if (this.load && msg.op !== 'load' && !child.loaded) {
         // A restarted engine reloads the model it had before the crash or cancel.
         await this.send(child, { op: 'load', params: this.load });
@@ -162,7 +162,7 @@ export class EngineClient {
         },
         reject: (e) => {
           settle();
-          reject(signal?.aborted ? new AppError('CANCELLED', 'cancelled') : e);
+          reject(signal?.aborted ? cancelledError('The request') : e);
         },
         onTokens,
       });

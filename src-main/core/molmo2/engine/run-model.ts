@@ -1,6 +1,6 @@
 // One model call through the engine: vision on the crops, then in-graph generation, with the timings and
 // I/O figures `ask` reports. Prompt building, preprocessing and answer parsing stay with their own modules.
-import { AppError } from '../../../api/errors.js';
+import { throwIfCancelled } from '../../../api/errors.js';
 import type { EngineClient } from './engine-client.js';
 
 /** What the prompt builder produces (same fields as prompt/build.ts ModelInput). */
@@ -57,7 +57,7 @@ export async function runModel(engine: EngineClient, input: ModelCallInput, dec:
     features = v.features;
     visionMs = v.ms;
   }
-  if (signal?.aborted) throw new AppError('CANCELLED', 'cancelled');
+  throwIfCancelled(signal);
   const g = await engine.generate({ ids, types, features, ...dec }, signal, onTokens);
   const stats = await engine.stats();
   const decode = g.decodeMs ?? null;
