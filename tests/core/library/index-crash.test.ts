@@ -14,6 +14,7 @@ import { defaultMediaSource } from '../../../src-main/core/library/media-adapter
 import { checkpointIdentity } from '../../../src-main/core/library/molmo2-captioner.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { indexClip } from '../../helpers/media-fixtures.js';
+import { mulberry32 } from '../../helpers/random.js';
 
 const CHILD = resolve('tests/core/library/fixtures/index-child-molmo2.ts');
 const MODEL = tinyCheckpoint({ seed: 1 });
@@ -21,15 +22,6 @@ const MODEL = tinyCheckpoint({ seed: 1 });
 const CLIPS = [indexClip('crash-a', { duration: 6, fps: 10 }), indexClip('crash-b', { duration: 6, fps: 10, width: 48, height: 64 }), indexClip('crash-c', { duration: 4, fps: 10 })];
 const params = { modelId: checkpointIdentity(MODEL), promptKind: 'dense' as const, windowLength: 2, overlap: 0.5, maxFrames: 4 };
 const CACHE = scratchDir('crash-model-cache');
-
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function prepare(name: string): Promise<{ path: string; jobId: number }> {
   const path = join(scratchDir('lib-crash'), name);

@@ -12,18 +12,10 @@ import { LATEST_VERSION, MIGRATIONS, migrate, schemaVersion } from '../../../src
 import { registerTermFunctions } from '../../../src-main/core/library/terms.js';
 import { openLibrary } from '../../../src-main/core/library/store.js';
 import { scratchDir } from '../../helpers/tiny.js';
+import { mulberry32 } from '../../helpers/random.js';
 
 const CHILD = resolve('tests/core/library/fixtures/migrate-child.ts');
 const CAPTIONS = 4000;
-
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A WAL library at `version` holding one recording with CAPTIONS captioned windows (so 002/005 have work to do). */
 function seeded(path: string, version: number): void {

@@ -13,17 +13,9 @@ import { importPaths } from '../../../src-main/core/library/import.js';
 import { defaultMediaSource } from '../../../src-main/core/library/media-adapter.js';
 import { requiredSample } from '../../helpers/media-fixtures.js';
 import { scratchDir } from '../../helpers/tiny.js';
+import { mulberry32 } from '../../helpers/random.js';
 
 const MUTANTS = 500;
-
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function ffmpeg(args: string[]): void {
   execFileSync(process.env.FFMPEG_BIN ?? 'ffmpeg', ['-v', 'error', '-y', ...args], { stdio: 'ignore', timeout: 60_000 });
