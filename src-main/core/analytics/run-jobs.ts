@@ -5,6 +5,7 @@ import type { CoreContext } from '../context.js';
 import { createJob, PAUSING_ERROR_CODES, type Job, type JobExecutor } from '../library/jobs.js';
 import { isPoison, withEngineRetries, type CrashState } from '../library/engine-retries.js';
 import type { Library } from '../library/store.js';
+import { setJobParams } from '../library/jobs-store.js';
 import { modelSession } from '../molmo2/model-host.js';
 import { probeVideo } from '../molmo2/prompt/frame-source.js';
 import type { Molmo2Session } from '../molmo2/session.js';
@@ -80,7 +81,7 @@ export function queueAnalyticsJob(lib: Library, kind: RunKind, req: { query: str
       frame: { width: p.r.width!, height: p.r.height! }, videoFps: p.r.fps, windowsTotal: p.windows,
     }));
     const params: AnalyticsJobParams = { ...settings, query, runIds, ...(req.dedup ? { dedup: req.dedup } : {}), ...(req.stitch ? { stitch: req.stitch } : {}) };
-    lib.db.prepare('UPDATE jobs SET params_json = ? WHERE id = ?').run(JSON.stringify(params), job.id);
+    setJobParams(lib.db, job.id, params);
     return { job: { ...job, params }, runs: runIds.map((id) => getRun(lib, id)) };
   }).immediate();
 }
