@@ -6,6 +6,7 @@ import { createJob, PAUSING_ERROR_CODES, type Job, type JobExecutor } from '../l
 import { isPoison, withEngineRetries, type CrashState } from '../library/engine-retries.js';
 import type { Library } from '../library/store.js';
 import { setJobParams } from '../library/jobs-store.js';
+import { readyRecordingsUnder, recordingVideo, type RecordingVideoRow } from '../library/recordings-store.js';
 import { modelSession } from '../molmo2/model-host.js';
 import { probeVideo } from '../molmo2/prompt/frame-source.js';
 import type { Molmo2Session } from '../molmo2/session.js';
@@ -34,20 +35,17 @@ export interface AnalyticsJobParams extends RunSettings {
   stitch?: StitchOptions;
 }
 
-interface RecRow { id: number; path: string; duration_s: number | null; width: number | null; height: number | null; fps: number | null; status: string }
-
-function scopeRecordings(lib: Library, scope: AnalyticsScope): RecRow[] {
+function scopeRecordings(lib: Library, scope: AnalyticsScope): RecordingVideoRow[] {
   if ((scope.recordingId === undefined) === (scope.folder === undefined)) throw new AppError('INVALID_INPUT', 'give either a recording or a folder as the scope');
   if (scope.recordingId !== undefined) {
-    const r = lib.db.prepare('SELECT id, path, duration_s, width, height, fps, status FROM recordings WHERE id = ?').get(scope.recordingId) as RecRow | undefined;
+    const r = recordingVideo(lib.db, scope.recordingId);
     if (!r) throw new AppError('NOT_FOUND', `No recording ${scope.recordingId} in this library.`);
     if (r.status !== 'ready') throw new AppError('INVALID_INPUT', `Recording ${r.id} is ${r.status}; only ready recordings can be analysed.`);
     return [r];
   }
   if (scope.start !== undefined || scope.end !== undefined) throw new AppError('INVALID_INPUT', 'a time range applies to one recording, not a folder');
   const folder = scope.folder!.replace(/[\\/]+$/, '');
-  const rows = lib.db.prepare(`SELECT id, path, duration_s, width, height, fps, status FROM recordings
-    WHERE status = 'ready' AND (folder = ? OR folder LIKE ? ESCAPE '\\') ORDER BY path`).all(folder, folder.replace(/[\\%_]/g, (c) => '\\' + c) + '/%') as RecRow[];
+  const rows = readyRecordingsUnder(lib.db, folder);
   if (rows.length === 0) throw new AppError('NOT_FOUND', `No ready recordings under ${folder} in this library.`);
   return rows;
 }
