@@ -5,7 +5,7 @@ import { copyFileSync, existsSync } from 'node:fs';
 import { AppError } from '../../api/errors.js';
 import { APPLICATION_ID } from './migrations/index.js';
 import { libraryError } from './store.js';
-import { indexStoredCaptions } from './caption-terms-store.js';
+import { checkCaptionTerms, rebuildCaptionTerms } from './caption-terms-store.js';
 import { registerTermFunctions } from './terms.js';
 import { applicationId, integrityProblems, reindexAll, setBusyTimeout, withWriteLock } from './connection-store.js';
 
@@ -27,13 +27,6 @@ function copyAside(db: Database.Database, path: string, stamp: string): string {
     if (existsSync(`${path}-wal`)) copyFileSync(`${path}-wal`, `${copy}-wal`);
   });
   return copy;
-}
-
-/** Empties and refills the caption search index (captions_terms, caption_stats, caption_vocab, caption_totals). */
-function rebuildCaptionTerms(db: Database.Database): void {
-  db.exec(`INSERT INTO captions_terms (captions_terms) VALUES ('delete-all');
-    DELETE FROM caption_stats; DELETE FROM caption_vocab; UPDATE caption_totals SET n = 0, length = 0 WHERE id = 1;`);
-  indexStoredCaptions(db);
 }
 
 /** Repairs what can be rebuilt; `repaired` false means the damage is in stored rows (restore a backup). */
@@ -59,7 +52,7 @@ export function repairLibrary(path: string, now: () => Date = () => new Date()):
         reindexAll(db);
         rebuildCaptionTerms(db);
       }).immediate();
-      db.exec("INSERT INTO captions_terms (captions_terms) VALUES ('integrity-check')");
+      checkCaptionTerms(db);
       after = integrityProblems(db, 'full', 50);
     } catch (err) {
       // Damaged table pages make the rebuild itself fail: that is stored data, which only a backup brings back.
