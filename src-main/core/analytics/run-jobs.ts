@@ -16,7 +16,7 @@ import { dedupCounts, type CountDedupOptions } from './count-dedup.js';
 import { countPrompt, runCountJob, runTrackJob, trackPrompt, type WindowMeta, type WindowOutcome, type WindowRunner, type WindowStore } from './jobs.js';
 import { checkSettings, countWindows, DEFAULT_MAX_NEW_TOKENS, planWindows, type PlannedWindow, type RunSettings } from './run-plan.js';
 import { MAX_JOB_WINDOWS } from '../../api/bounds.js';
-import { createRun, getRun, loadWindow, setRunStatus, storeCountResult, storedWindows, storeTrackSet, writeWindow, type CountParsed, type RunKind, type RunRow } from './run-store.js';
+import { cancelUnfinishedRuns, createRun, getRun, loadWindow, setRunStatus, storeCountResult, storedWindows, storeTrackSet, writeWindow, type CountParsed, type RunKind, type RunRow } from './run-store.js';
 import { stitchTracks, type StitchOptions } from './stitch.js';
 import type { LocalTrack } from './types.js';
 
@@ -191,7 +191,7 @@ export function analyticsExecutor(ctx: CoreContext, kind: RunKind): JobExecutor 
           continue;
         }
         if (reason === 'cancel') {
-          lib.db.prepare("UPDATE analytics_runs SET status = 'cancelled', updated_at = ?, finished_at = ? WHERE job_id = ? AND status != 'done'").run(new Date().toISOString(), new Date().toISOString(), job.id);
+          cancelUnfinishedRuns(lib, job.id);
         } else {
           // Paused or interrupted jobs (and GPU trouble, which pauses) resume this run later; anything else failed it.
           const resumable = reason !== null || (err instanceof AppError && PAUSING_ERROR_CODES.has(err.code));

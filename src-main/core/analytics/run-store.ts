@@ -124,6 +124,11 @@ export function setRunStatus(lib: Library, id: number, status: RunStatus, modelI
     .run(status, modelId ?? null, iso(), final ? iso() : null, id);
 }
 
+/** Every run of a job that has not finished becomes cancelled (the job was cancelled). */
+export function cancelUnfinishedRuns(lib: Library, jobId: number): void {
+  lib.db.prepare("UPDATE analytics_runs SET status = 'cancelled', updated_at = ?, finished_at = ? WHERE job_id = ? AND status != 'done'").run(iso(), iso(), jobId);
+}
+
 /**
  * Writes one window outcome (answer, status, dropped items, timings, parsed points); replaces a failed attempt.
  * Call it inside the transaction that records job progress so a kill -9 leaves the window whole or absent.
