@@ -23,12 +23,13 @@ export interface CaptionPlace {
   sample_times: string;
 }
 
-/** Prepares the caption insert once; the function stores one caption. */
-export function captionInsert(db: Database.Database): (c: CaptionValues) => void {
+/** Prepares the caption insert once; the function stores one caption and returns its id. */
+export function captionInsert(db: Database.Database): (c: CaptionValues) => number {
   const stmt =
     db.prepare(`INSERT INTO captions (window_id, model_id, prompt_kind, text, tokens, timings_json, created_at)
       VALUES (?, ?, ?, ?, ?, ?, ?)`);
-  return (c) => void stmt.run(c.windowId, c.modelId, c.promptKind, c.text, c.tokens, c.timingsJson, c.createdAt);
+  return (c) =>
+    Number(stmt.run(c.windowId, c.modelId, c.promptKind, c.text, c.tokens, c.timingsJson, c.createdAt).lastInsertRowid);
 }
 
 /** Prepares once: the window indexes of a recording already captioned by this model and prompt kind. */
