@@ -3,7 +3,8 @@
 import { AppError } from '../../api/errors.js';
 import type { Library } from '../library/store.js';
 import { correctionFromRow, makeCorrection, replayCorrections, type Correction, type Edit, type ReplayResult } from './corrections.js';
-import { getRun, loadTrackSet } from './run-store.js';
+import { getRun } from './run-store.js';
+import { loadTrackSet } from './track-results-store.js';
 import { correctionRows, deleteCorrection, insertCorrection, setCorrectionPayload } from './corrections-store.js';
 
 /** The corrections stored for a run, in id order. */

@@ -11,7 +11,8 @@ import { countToCsv, tracksToCsv } from './export/csv.js';
 import { countToJson, tracksToJson } from './export/documents.js';
 import { tracksToMot } from './export/mot.js';
 import { correctedTracks } from './run-corrections.js';
-import { getRun, loadCountResult } from './run-store.js';
+import { getRun } from './run-store.js';
+import { loadCountResult } from './count-results-store.js';
 
 export type ExportFormat = 'csv' | 'json' | 'mot' | 'case';
 

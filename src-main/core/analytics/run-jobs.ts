@@ -16,7 +16,10 @@ import { dedupCounts, type CountDedupOptions } from './count-dedup.js';
 import { countPrompt, runCountJob, runTrackJob, trackPrompt, type WindowMeta, type WindowOutcome, type WindowRunner, type WindowStore } from './jobs.js';
 import { checkSettings, countWindows, DEFAULT_MAX_NEW_TOKENS, planWindows, type PlannedWindow, type RunSettings } from './run-plan.js';
 import { MAX_JOB_WINDOWS } from '../../api/bounds.js';
-import { cancelUnfinishedRuns, createRun, getRun, loadWindow, setRunStatus, storeCountResult, storedWindows, storeTrackSet, writeWindow, type CountParsed, type RunKind, type RunRow } from './run-store.js';
+import { cancelUnfinishedRuns, createRun, getRun, setRunStatus, type RunKind, type RunRow } from './run-store.js';
+import { loadWindow, storedWindows, writeWindow, type CountParsed } from './run-windows-store.js';
+import { storeCountResult } from './count-results-store.js';
+import { storeTrackSet } from './track-results-store.js';
 import { stitchTracks, type StitchOptions } from './stitch.js';
 import type { LocalTrack } from './types.js';
 
