@@ -83,7 +83,10 @@ export function search(lib: Library, query: string, opts: SearchOptions & { rank
   // Snippets only for the moments returned, from the stored text (no second MATCH per row).
   const [open, close] = opts.highlight ?? ['«', '»'];
   const textOf = captionTexts(db);
-  for (const m of moments) m.snippet = makeSnippet(textOf(m.captionIds[0]) ?? '', highlight, open, close);
+  for (const m of moments) {
+    const best = m.captionIds[0];
+    m.snippet = makeSnippet((best === undefined ? undefined : textOf(best)) ?? '', highlight, open, close);
+  }
   return moments;
 }
 

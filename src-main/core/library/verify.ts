@@ -57,7 +57,8 @@ export async function verifyMoments(lib: Library, session: Molmo2Session, query:
   let tokens = 0;
   for (const m of moments.slice(0, topK)) {
     throwIfCancelled(signal);
-    const w = placeOf(m.captionIds[0]);
+    const captionId = m.captionIds[0];
+    const w = captionId === undefined ? undefined : placeOf(captionId);
     if (!w) throw new AppError('NOT_FOUND', `caption ${m.captionIds[0]} vanished while verifying`);
     const t0 = performance.now();
     const a = await session.askVideo(
