@@ -57,17 +57,15 @@ export function loadTrackSet(lib: Library, runId: number): TrackSet {
     local_id: number;
   }>;
   for (const p of pts)
-    byId
-      .get(p.track_id)
-      ?.points.push({
-        t: seconds(p.t),
-        x: pixels(p.x),
-        y: pixels(p.y),
-        mx: modelCoord(p.mx),
-        my: modelCoord(p.my),
-        window: p.window_idx,
-        localId: p.local_id,
-      });
+    byId.get(p.track_id)?.points.push({
+      t: seconds(p.t),
+      x: pixels(p.x),
+      y: pixels(p.y),
+      mx: modelCoord(p.mx),
+      my: modelCoord(p.my),
+      window: p.window_idx,
+      localId: p.local_id,
+    });
   const decisions = (
     db.prepare('SELECT * FROM stitch_decisions WHERE run_id = ? ORDER BY seq').all(runId) as Array<{
       window_a: number | null;
