@@ -1,32 +1,14 @@
 // Builds the `app.info` answer: versions, paths, onnxruntime providers and ffmpeg of this installation.
 // Provider probing is cached per process; ffmpeg is resolved on every call (the user may install it meanwhile).
-import { createRequire } from 'node:module';
 import { arch, cpus, platform, totalmem } from 'node:os';
 import type { AppInfo } from '../api/ops/app.js';
 import type { CoreContext } from './context.js';
 import { ffmpegVersion, resolveFfmpeg } from './media/ffmpeg-resolve.js';
 import { appVersion } from './platform/app-root.js';
 import { cachedOrtProbe } from './platform/ort-providers.js';
-import { sqliteBindingOption } from './platform/sqlite-binding.js';
+import { sqliteVersion } from './library/connection-store.js';
 
-/** SQLite's version through better-sqlite3, or null when the native module cannot load (e.g. wrong ABI). */
-export function sqliteVersion(): string | null {
-  try {
-    const require = createRequire(import.meta.url);
-    const Database = require('better-sqlite3') as new (f: string, o: { nativeBinding?: string }) => {
-      prepare(s: string): { pluck(): { get(): unknown } };
-      close(): void;
-    };
-    const db = new Database(':memory:', sqliteBindingOption());
-    try {
-      return String(db.prepare('select sqlite_version()').pluck().get());
-    } finally {
-      db.close();
-    }
-  } catch {
-    return null;
-  }
-}
+export { sqliteVersion } from './library/connection-store.js';
 
 /** The path of the open library, when the library area keeps one in ctx.state under 'library'. */
 function openLibraryPath(ctx: CoreContext): string | null {

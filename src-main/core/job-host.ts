@@ -3,6 +3,7 @@
 import { AppError } from '../api/errors.js';
 import type { CoreContext } from './context.js';
 import { runQueued, type JobExecutor } from './library/jobs.js';
+import { hasQueuedJob } from './library/jobs-store.js';
 import type { Library } from './library/store.js';
 import { indexJobKind } from './library/index-host.js';
 import { ANALYTICS_JOB_KINDS } from './analytics/run-jobs.js';
@@ -70,8 +71,7 @@ export function kickJobs(ctx: CoreContext, lib: Library): void {
 
 function hasQueued(lib: Library, executors: Record<string, JobExecutor>): boolean {
   if (!lib.db.open) return false;
-  const kinds = Object.keys(executors);
-  return lib.db.prepare(`SELECT 1 FROM jobs WHERE status = 'queued' AND kind IN (${kinds.map(() => '?').join(',')}) LIMIT 1`).get(...kinds) !== undefined;
+  return hasQueuedJob(lib.db, Object.keys(executors));
 }
 
 /** Stops the background loop and waits for it; the job it interrupted goes back to the queue for the next start. */

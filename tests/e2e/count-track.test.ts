@@ -20,7 +20,7 @@ import { runJob } from '../../src-main/core/library/jobs.js';
 import { createCoreContext } from '../../src-main/core/platform/create-context.js';
 import { analyticsExecutor, finishRun, queueAnalyticsJob, recordWindowAnswer } from '../../src-main/core/analytics/run-jobs.js';
 import { planWindows } from '../../src-main/core/analytics/run-plan.js';
-import { loadCountResult } from '../../src-main/core/analytics/run-store.js';
+import { loadCountResult } from '../../src-main/core/analytics/count-results-store.js';
 import { findChromium } from '../helpers/chromium.js';
 import { requiredSample } from '../helpers/media-fixtures.js';
 

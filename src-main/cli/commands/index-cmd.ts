@@ -11,6 +11,8 @@ import { INDEX_JOB_KIND, queueIndexJob, type IndexJobParams } from '../../core/l
 import { assertNoRunningJob, listJobs, resumeJob, runJob } from '../../core/library/jobs.js';
 import type { PromptKind } from '../../core/library/captioner.js';
 import { asLibraryError } from '../../core/library/store.js';
+import { countCaptions } from '../../core/library/captions-store.js';
+import { countRecordings } from '../../core/library/recordings-store.js';
 import { numberFlag, parseFlags, type Command } from '../command.js';
 import { precisionFlag } from './precision-flag.js';
 import { openLibraryFlag } from './library-flag.js';
@@ -80,8 +82,8 @@ export const indexCommand: Command = {
       } finally {
         clearInterval(progress);
       }
-      const captions = lib.db.prepare('SELECT count(*) FROM captions WHERE model_id = ? AND prompt_kind = ?').pluck().get(modelId, params.promptKind) as number;
-      const rejected = lib.db.prepare("SELECT count(*) FROM recordings WHERE status = 'rejected'").pluck().get() as number;
+      const captions = countCaptions(lib.db, modelId, params.promptKind);
+      const rejected = countRecordings(lib.db, 'rejected');
       const summary = { event: 'summary', jobId: final.id, status: final.status, done: final.done, total: final.total, modelId, tier: params.promptKind, captions, rejectedRecordings: rejected, seconds: (Date.now() - t0) / 1000, errorCode: final.errorCode, errorMessage: final.errorMessage };
       if (values.json) io.stdout.write(JSON.stringify(summary) + '\n');
       else io.stdout.write(`job #${final.id} ${final.status}: ${final.done}/${final.total} windows captioned (${params.promptKind}, ${modelId}) in ${summary.seconds.toFixed(1)} s` +

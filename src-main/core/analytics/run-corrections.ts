@@ -3,12 +3,13 @@
 import { AppError } from '../../api/errors.js';
 import type { Library } from '../library/store.js';
 import { correctionFromRow, makeCorrection, replayCorrections, type Correction, type Edit, type ReplayResult } from './corrections.js';
-import { getRun, loadTrackSet } from './run-store.js';
+import { getRun } from './run-store.js';
+import { loadTrackSet } from './track-results-store.js';
+import { correctionRows, deleteCorrection, insertCorrection, setCorrectionPayload } from './corrections-store.js';
 
 /** The corrections stored for a run, in id order. */
 export function listCorrections(lib: Library, runId: number): Correction[] {
-  const rows = lib.db.prepare('SELECT id, kind, payload, created_at FROM corrections WHERE run_id = ? ORDER BY id').all(runId) as Array<{ id: number; kind: string; payload: string; created_at: string }>;
-  return rows.map(correctionFromRow);
+  return correctionRows(lib.db, runId).map(correctionFromRow);
 }
 
 /** The run's model track set with its corrections replayed (and which applied or were skipped). */
@@ -31,9 +32,9 @@ export function addCorrection(lib: Library, runId: number, edit: Edit): Correcti
     const cur = correctedTracks(lib, runId);
     const createdAt = new Date().toISOString();
     // The row id is taken first so the correction's id (its replay order) is the row's.
-    const id = Number(lib.db.prepare("INSERT INTO corrections (run_id, kind, payload, created_at) VALUES (?, ?, '{}', ?)").run(runId, edit.kind, createdAt).lastInsertRowid);
+    const id = insertCorrection(lib.db, runId, edit.kind, createdAt);
     const c = makeCorrection(cur.set, edit, { id, createdAt }, cur.corrections);
-    lib.db.prepare('UPDATE corrections SET payload = ? WHERE id = ?').run(JSON.stringify(c.payload), id);
+    setCorrectionPayload(lib.db, id, c.payload);
     return c;
   }).immediate();
 }
@@ -41,6 +42,5 @@ export function addCorrection(lib: Library, runId: number, edit: Edit): Correcti
 /** Undoes one correction of a run (deletes its row); NOT_FOUND if the run has no such correction. */
 export function undoCorrection(lib: Library, runId: number, correctionId: number): void {
   trackRun(lib, runId);
-  const n = lib.db.prepare('DELETE FROM corrections WHERE id = ? AND run_id = ?').run(correctionId, runId).changes;
-  if (!n) throw new AppError('NOT_FOUND', `Run ${runId} has no correction ${correctionId}.`);
+  if (!deleteCorrection(lib.db, runId, correctionId)) throw new AppError('NOT_FOUND', `Run ${runId} has no correction ${correctionId}.`);
 }

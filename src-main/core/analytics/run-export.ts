@@ -4,13 +4,15 @@ import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import type { Library } from '../library/store.js';
+import { captionsOverlapping } from '../library/captions-store.js';
 import { writeFileAtomic } from './export/atomic.js';
 import { writeCaseBundle } from './export/case-bundle.js';
 import { countToCsv, tracksToCsv } from './export/csv.js';
 import { countToJson, tracksToJson } from './export/documents.js';
 import { tracksToMot } from './export/mot.js';
 import { correctedTracks } from './run-corrections.js';
-import { getRun, loadCountResult } from './run-store.js';
+import { getRun } from './run-store.js';
+import { loadCountResult } from './count-results-store.js';
 
 export type ExportFormat = 'csv' | 'json' | 'mot' | 'case';
 
@@ -47,8 +49,7 @@ function write(lib: Library, runId: number, format: ExportFormat, out: string, o
   else if (format === 'json') writeFileAtomic(out, tracksToJson(set, fps ? { videoFps: fps } : {}));
   else if (format === 'mot') writeFileAtomic(out, tracksToMot(set.tracks, fps ?? 2));
   else if (format === 'case') {
-    const captions = lib.db.prepare(`SELECT w.start_s AS start, w.end_s AS end, c.text FROM captions c JOIN windows w ON w.id = c.window_id
-      WHERE w.recording_id = ? AND w.end_s > ? AND w.start_s < ? ORDER BY w.start_s, c.id`).all(run.recordingId, run.start, run.end) as { start: number; end: number; text: string }[];
+    const captions = captionsOverlapping(lib.db, run.recordingId, run.start, run.end);
     const names = writeCaseBundle(out, {
       title: `Tracks of "${run.query}" in ${run.path.split(/[\\/]/).pop()}`,
       clip: { path: run.path, start: run.start, end: run.end }, captions, tracks: set, createdAt: new Date().toISOString(),

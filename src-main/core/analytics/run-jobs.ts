@@ -5,6 +5,8 @@ import type { CoreContext } from '../context.js';
 import { createJob, PAUSING_ERROR_CODES, type Job, type JobExecutor } from '../library/jobs.js';
 import { isPoison, withEngineRetries, type CrashState } from '../library/engine-retries.js';
 import type { Library } from '../library/store.js';
+import { setJobParams } from '../library/jobs-store.js';
+import { readyRecordingsUnder, recordingVideo, type RecordingVideoRow } from '../library/recordings-store.js';
 import { modelSession } from '../molmo2/model-host.js';
 import { probeVideo } from '../molmo2/prompt/frame-source.js';
 import type { Molmo2Session } from '../molmo2/session.js';
@@ -14,7 +16,10 @@ import { dedupCounts, type CountDedupOptions } from './count-dedup.js';
 import { countPrompt, runCountJob, runTrackJob, trackPrompt, type WindowMeta, type WindowOutcome, type WindowRunner, type WindowStore } from './jobs.js';
 import { checkSettings, countWindows, DEFAULT_MAX_NEW_TOKENS, planWindows, type PlannedWindow, type RunSettings } from './run-plan.js';
 import { MAX_JOB_WINDOWS } from '../../api/bounds.js';
-import { createRun, getRun, loadWindow, setRunStatus, storeCountResult, storedWindows, storeTrackSet, writeWindow, type CountParsed, type RunKind, type RunRow } from './run-store.js';
+import { cancelUnfinishedRuns, createRun, getRun, setRunStatus, type RunKind, type RunRow } from './run-store.js';
+import { loadWindow, storedWindows, writeWindow, type CountParsed } from './run-windows-store.js';
+import { storeCountResult } from './count-results-store.js';
+import { storeTrackSet } from './track-results-store.js';
 import { stitchTracks, type StitchOptions } from './stitch.js';
 import type { LocalTrack } from './types.js';
 
@@ -33,20 +38,17 @@ export interface AnalyticsJobParams extends RunSettings {
   stitch?: StitchOptions;
 }
 
-interface RecRow { id: number; path: string; duration_s: number | null; width: number | null; height: number | null; fps: number | null; status: string }
-
-function scopeRecordings(lib: Library, scope: AnalyticsScope): RecRow[] {
+function scopeRecordings(lib: Library, scope: AnalyticsScope): RecordingVideoRow[] {
   if ((scope.recordingId === undefined) === (scope.folder === undefined)) throw new AppError('INVALID_INPUT', 'give either a recording or a folder as the scope');
   if (scope.recordingId !== undefined) {
-    const r = lib.db.prepare('SELECT id, path, duration_s, width, height, fps, status FROM recordings WHERE id = ?').get(scope.recordingId) as RecRow | undefined;
+    const r = recordingVideo(lib.db, scope.recordingId);
     if (!r) throw new AppError('NOT_FOUND', `No recording ${scope.recordingId} in this library.`);
     if (r.status !== 'ready') throw new AppError('INVALID_INPUT', `Recording ${r.id} is ${r.status}; only ready recordings can be analysed.`);
     return [r];
   }
   if (scope.start !== undefined || scope.end !== undefined) throw new AppError('INVALID_INPUT', 'a time range applies to one recording, not a folder');
   const folder = scope.folder!.replace(/[\\/]+$/, '');
-  const rows = lib.db.prepare(`SELECT id, path, duration_s, width, height, fps, status FROM recordings
-    WHERE status = 'ready' AND (folder = ? OR folder LIKE ? ESCAPE '\\') ORDER BY path`).all(folder, folder.replace(/[\\%_]/g, (c) => '\\' + c) + '/%') as RecRow[];
+  const rows = readyRecordingsUnder(lib.db, folder);
   if (rows.length === 0) throw new AppError('NOT_FOUND', `No ready recordings under ${folder} in this library.`);
   return rows;
 }
@@ -80,7 +82,7 @@ export function queueAnalyticsJob(lib: Library, kind: RunKind, req: { query: str
       frame: { width: p.r.width!, height: p.r.height! }, videoFps: p.r.fps, windowsTotal: p.windows,
     }));
     const params: AnalyticsJobParams = { ...settings, query, runIds, ...(req.dedup ? { dedup: req.dedup } : {}), ...(req.stitch ? { stitch: req.stitch } : {}) };
-    lib.db.prepare('UPDATE jobs SET params_json = ? WHERE id = ?').run(JSON.stringify(params), job.id);
+    setJobParams(lib.db, job.id, params);
     return { job: { ...job, params }, runs: runIds.map((id) => getRun(lib, id)) };
   }).immediate();
 }
@@ -192,7 +194,7 @@ export function analyticsExecutor(ctx: CoreContext, kind: RunKind): JobExecutor 
           continue;
         }
         if (reason === 'cancel') {
-          lib.db.prepare("UPDATE analytics_runs SET status = 'cancelled', updated_at = ?, finished_at = ? WHERE job_id = ? AND status != 'done'").run(new Date().toISOString(), new Date().toISOString(), job.id);
+          cancelUnfinishedRuns(lib, job.id);
         } else {
           // Paused or interrupted jobs (and GPU trouble, which pauses) resume this run later; anything else failed it.
           const resumable = reason !== null || (err instanceof AppError && PAUSING_ERROR_CODES.has(err.code));

@@ -3,7 +3,10 @@
 import type { Library } from '../library/store.js';
 import type { ReplayResult } from './corrections.js';
 import { correctedTracks } from './run-corrections.js';
-import { getRun, loadCountResult, loadTrackSet, storedWindows, type RunRow, type StoredWindow } from './run-store.js';
+import { getRun, type RunRow } from './run-store.js';
+import { loadCountResult } from './count-results-store.js';
+import { storedWindows, type StoredWindow } from './run-windows-store.js';
+import { loadTrackSet } from './track-results-store.js';
 import type { CountResult, Track, StitchDecision } from './types.js';
 import type { Correction } from './corrections.js';
 

@@ -1,5 +1,5 @@
 // The caption search index's rows (captions_terms, caption_stats, caption_vocab) computed for stored captions:
-// filled once by migration 5 for captions written before it, and again by `library repair`.
+// filled once by migration 5 for captions written before it, and again by `library repair`, which also checks them.
 import type Database from 'better-sqlite3';
 import { indexText } from './terms.js';
 
@@ -21,4 +21,16 @@ export function indexStoredCaptions(db: Database.Database): void {
     after = rows[rows.length - 1]![0];
   }
   db.exec("INSERT INTO captions_terms (captions_terms) VALUES ('optimize')");
+}
+
+/** Empties and refills the caption search index (captions_terms, caption_stats, caption_vocab, caption_totals). */
+export function rebuildCaptionTerms(db: Database.Database): void {
+  db.exec(`INSERT INTO captions_terms (captions_terms) VALUES ('delete-all');
+    DELETE FROM caption_stats; DELETE FROM caption_vocab; UPDATE caption_totals SET n = 0, length = 0 WHERE id = 1;`);
+  indexStoredCaptions(db);
+}
+
+/** FTS5's own check of captions_terms against its shadow tables; throws SQLITE_CORRUPT_VTAB when they disagree. */
+export function checkCaptionTerms(db: Database.Database): void {
+  db.exec("INSERT INTO captions_terms (captions_terms) VALUES ('integrity-check')");
 }

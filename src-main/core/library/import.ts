@@ -8,6 +8,18 @@ import { walkImportPaths } from './import-walk.js';
 import { storageError } from './storage-errors.js';
 import type { Library } from './store.js';
 import type { MediaSource, ProbeInfo } from './media-source.js';
+import { aliasOf, deleteAlias, putAlias } from './recording-aliases-store.js';
+import {
+  insertRecording,
+  markRecordingsMissing,
+  moveRecording,
+  readyRecordingPaths,
+  recordingByPath,
+  recordingWithContent,
+  updateRecording,
+  type RecordingValues,
+} from './recordings-store.js';
+import { deleteWindowsOf } from './windows-store.js';
 
 /** Extensions a folder walk picks up (files named explicitly are always tried). */
 export const DEFAULT_VIDEO_EXTENSIONS = ['mp4', 'm4v', 'mov', 'mkv', 'webm', 'avi', 'mts', 'm2ts', 'ts', 'mpg', 'mpeg', 'wmv', 'flv', '3gp', 'ogv'];
@@ -48,8 +60,6 @@ export interface ImportReport {
   /** Ready recordings whose file was gone when the import ended, now marked 'missing'. */
   missing: number;
 }
-
-interface RecRow { id: number; path: string; size_bytes: number; mtime_ms: number; content_hash: string | null; status: string; reason_code: ErrorCode | null }
 
 /** Imports files/folders; every file ends as added, unchanged, updated, moved, duplicate or rejected (with a code). */
 export async function importPaths(lib: Library, paths: string[], opts: ImportOptions): Promise<ImportReport> {
@@ -105,7 +115,6 @@ function changedSince(path: string, before: Stats): AppError | null {
 
 async function importOne(lib: Library, path: string, opts: ImportOptions, now: () => Date): Promise<ImportOutcome> {
   const db = lib.db;
-  const byPath = db.prepare('SELECT id, path, size_bytes, mtime_ms, content_hash, status, reason_code FROM recordings WHERE path = ?');
   const ts = now().toISOString();
   let size = 0;
   let mtime = 0;
@@ -123,24 +132,23 @@ async function importOne(lib: Library, path: string, opts: ImportOptions, now: (
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('NOT_FOUND', `${path} vanished while it was being imported.`);
     statError = new AppError('UNREADABLE', `Cannot read ${path}: ${(err as Error).message}`);
   }
-  const existing = byPath.get(path) as RecRow | undefined;
+  const existing = recordingByPath(db, path);
   if (existing && !statError && existing.size_bytes === size && existing.mtime_ms === mtime && existing.content_hash === hash && existing.status !== 'missing') {
     return { path, action: 'unchanged', recordingId: existing.id, ...(existing.reason_code ? { code: existing.reason_code } : {}) };
   }
-  const alias = db.prepare('SELECT recording_id FROM recording_aliases WHERE path = ?').get(path) as { recording_id: number } | undefined;
+  const alias = aliasOf(db, path);
   if (hash && !existing) {
-    const same = db.prepare("SELECT id, path, size_bytes, mtime_ms, content_hash, status, reason_code FROM recordings WHERE content_hash = ? AND status IN ('ready', 'missing') ORDER BY id LIMIT 1").get(hash) as RecRow | undefined;
+    const same = recordingWithContent(db, hash);
     if (same && same.path !== path) {
       if (same.status === 'missing' || !existsSync(same.path)) {
         // The old path is gone and this file has its content: the recording moved; its windows and captions stay.
         db.transaction(() => {
-          db.prepare("UPDATE recordings SET path = ?, folder = ?, name = ?, mtime_ms = ?, status = 'ready', updated_at = ? WHERE id = ?")
-            .run(path, dirname(path), basename(path), mtime, ts, same.id);
-          db.prepare('DELETE FROM recording_aliases WHERE path = ?').run(path);
+          moveRecording(db, same.id, { path, folder: dirname(path), name: basename(path), mtime, at: ts });
+          deleteAlias(db, path);
         })();
         return { path, action: 'moved', recordingId: same.id, movedFrom: same.path };
       }
-      if (!alias) db.prepare('INSERT OR REPLACE INTO recording_aliases (path, recording_id, added_at) VALUES (?, ?, ?)').run(path, same.id, ts);
+      if (alias === undefined) putAlias(db, path, same.id, ts);
       return { path, action: 'duplicate', recordingId: same.id, duplicateOf: same.id };
     }
   }
@@ -157,7 +165,7 @@ async function importOne(lib: Library, path: string, opts: ImportOptions, now: (
     const changed = hashed ? changedSince(path, hashed) : null;
     if (changed) throw changed;
   }
-  const values = {
+  const values: RecordingValues = {
     path, folder: dirname(path), name: basename(path), size, mtime, hash, ts,
     status: rejection ? 'rejected' : 'ready',
     reason_code: rejection?.code ?? null,
@@ -171,17 +179,12 @@ async function importOne(lib: Library, path: string, opts: ImportOptions, now: (
   if (existing) {
     // Same path, new content: the old windows and captions describe other footage, so they go.
     db.transaction(() => {
-      if (existing.content_hash !== hash) db.prepare('DELETE FROM windows WHERE recording_id = ?').run(existing.id);
-      db.prepare(`UPDATE recordings SET size_bytes = @size, mtime_ms = @mtime, content_hash = @hash, status = @status,
-        reason_code = @reason_code, reason = @reason, duration_s = @duration, width = @width, height = @height, fps = @fps,
-        codec = @codec, probe_json = @probe_json, recorded_at = @recorded_at, updated_at = @ts WHERE path = @path`).run(values);
+      if (existing.content_hash !== hash) deleteWindowsOf(db, existing.id);
+      updateRecording(db, values);
     })();
     id = existing.id;
   } else {
-    id = Number(db.prepare(`INSERT INTO recordings (path, folder, name, size_bytes, mtime_ms, content_hash, status, reason_code, reason,
-      duration_s, width, height, fps, codec, probe_json, recorded_at, imported_at, updated_at)
-      VALUES (@path, @folder, @name, @size, @mtime, @hash, @status, @reason_code, @reason, @duration, @width, @height, @fps,
-      @codec, @probe_json, @recorded_at, @ts, @ts)`).run(values).lastInsertRowid);
+    id = insertRecording(db, values);
   }
   if (rejection) return { path, action: 'rejected', recordingId: id, code: rejection.code, reason: rejection.message };
   return { path, action: existing ? 'updated' : 'added', recordingId: id };
@@ -189,9 +192,7 @@ async function importOne(lib: Library, path: string, opts: ImportOptions, now: (
 
 /** Marks ready recordings whose file vanished as 'missing' (kept, so a later import can recognise the move). */
 export function markMissing(lib: Library, now: () => Date = () => new Date()): number {
-  const rows = lib.db.prepare("SELECT id, path FROM recordings WHERE status = 'ready'").all() as Array<{ id: number; path: string }>;
-  const upd = lib.db.prepare("UPDATE recordings SET status = 'missing', updated_at = ? WHERE id = ?");
-  let n = 0;
-  for (const r of rows) if (!existsSync(r.path)) { upd.run(now().toISOString(), r.id); n++; }
-  return n;
+  const gone = readyRecordingPaths(lib.db).filter((r) => !existsSync(r.path)).map((r) => r.id);
+  markRecordingsMissing(lib.db, gone, () => now().toISOString());
+  return gone.length;
 }

@@ -12,6 +12,7 @@ import type { MediaSource } from './media-source.js';
 import { checkpointIdentity, molmo2Captioner } from './molmo2-captioner.js';
 import { partialStream } from '../molmo2/partial-stream.js';
 import type { Library } from './store.js';
+import { readyRecordings, recordingStatuses } from './recordings-store.js';
 import { windowCount } from '../media/windows.js';
 import { MAX_JOB_WINDOWS, MAX_WINDOW_SECONDS } from '../../api/bounds.js';
 
@@ -40,15 +41,15 @@ export function planIndex(lib: Library, modelId: string, req: IndexRequest): { p
   if (!(windowLength <= MAX_WINDOW_SECONDS)) throw new AppError('INVALID_INPUT', `windowLength must be at most ${MAX_WINDOW_SECONDS} s, got ${windowLength}`);
   if (!(overlap >= 0 && overlap <= windowLength / 2)) throw new AppError('INVALID_INPUT', `overlap must be ≥ 0 and at most half the window (${windowLength / 2} s), got ${overlap}`);
   const ids = req.recordingIds?.length ? [...new Set(req.recordingIds)] : undefined;
-  const rows = (ids
-    ? lib.db.prepare(`SELECT id, status, duration_s FROM recordings WHERE id IN (${ids.map(() => '?').join(',')})`).all(...ids)
-    : lib.db.prepare("SELECT id, status, duration_s FROM recordings WHERE status = 'ready' AND duration_s > 0").all()) as Array<{ id: number; status: string; duration_s: number | null }>;
   if (ids) {
-    const missing = ids.filter((id) => !rows.some((r) => r.id === id));
+    const found = recordingStatuses(lib.db, ids);
+    const missing = ids.filter((id) => !found.some((r) => r.id === id));
     if (missing.length) throw new AppError('NOT_FOUND', `No recording ${missing.join(', ')} in this library.`);
-    const notReady = rows.filter((r) => r.status !== 'ready');
+    const notReady = found.filter((r) => r.status !== 'ready');
     if (notReady.length) throw new AppError('INVALID_INPUT', `Recording ${notReady.map((r) => `${r.id} (${r.status})`).join(', ')} cannot be indexed; only ready recordings can.`);
   }
+  // The recordings the job will caption, chosen as the job itself chooses them when it runs.
+  const rows = readyRecordings(lib.db, ids);
   const opts = { length: seconds(windowLength), overlap: seconds(overlap) };
   // Counted, not planned: planning every window's sample times here would hold the event loop.
   const total = rows.reduce((n, r) => n + (r.duration_s ? windowCount(r.duration_s, opts) : 0), 0);

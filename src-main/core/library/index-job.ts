@@ -8,6 +8,9 @@ import { createJob, type Job, type JobExecutor } from './jobs.js';
 import type { MediaSource } from './media-source.js';
 import { DEFAULT_WINDOW_LENGTH, DEFAULT_WINDOW_OVERLAP } from './media-adapter.js';
 import type { Library } from './store.js';
+import { readyRecordings, rejectRecording } from './recordings-store.js';
+import { captionedWindowIndexes, captionInsert } from './captions-store.js';
+import { windowUpsert } from './windows-store.js';
 
 export const INDEX_JOB_KIND = 'index';
 
@@ -45,32 +48,24 @@ export function indexJobExecutor(deps: { media: MediaSource; captioner: Captione
       throw new AppError('INVALID_INPUT', `Job ${job.id} is for ${p.modelId}/${p.promptKind}, the captioner is ${captioner.modelId}/${captioner.promptKind}.`);
     }
     const db = lib.db;
-    const recs = (p.recordingIds?.length
-      ? db.prepare(`SELECT id, path, duration_s FROM recordings WHERE status = 'ready' AND id IN (${p.recordingIds.map(() => '?').join(',')}) ORDER BY id`).all(...p.recordingIds)
-      : db.prepare("SELECT id, path, duration_s FROM recordings WHERE status = 'ready' AND duration_s > 0 ORDER BY id").all()) as Array<{ id: number; path: string; duration_s: number }>;
+    const recs = readyRecordings(db, p.recordingIds);
     const opts = { length: seconds(p.windowLength ?? DEFAULT_WINDOW_LENGTH), overlap: seconds(p.overlap ?? DEFAULT_WINDOW_OVERLAP) };
-    const captioned = db.prepare(`SELECT w.idx FROM windows w JOIN captions c ON c.window_id = w.id
-      WHERE w.recording_id = ? AND c.model_id = ? AND c.prompt_kind = ?`).pluck();
+    const captioned = captionedWindowIndexes(db);
     const plan = recs.map((r) => {
-      const windows = media.windowsFor(seconds(r.duration_s), opts);
-      const have = new Set(captioned.all(r.id, p.modelId, p.promptKind) as number[]);
+      const windows = media.windowsFor(seconds(r.duration_s ?? 0), opts);
+      const have = new Set(captioned(r.id, p.modelId, p.promptKind));
       return { rec: r, windows, have };
     });
     let total = plan.reduce((n, x) => n + x.windows.length, 0);
     let done = plan.reduce((n, x) => n + x.windows.filter((w) => x.have.has(w.index)).length, 0);
 
-    const upsertWindow = db.prepare(`INSERT INTO windows (recording_id, idx, start_s, end_s, sample_times) VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT (recording_id, idx) DO UPDATE SET start_s = excluded.start_s, end_s = excluded.end_s, sample_times = excluded.sample_times
-      RETURNING id`).pluck();
-    const insertCaption = db.prepare(`INSERT INTO captions (window_id, model_id, prompt_kind, text, tokens, timings_json, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    const upsertWindow = windowUpsert(db);
+    const insertCaption = captionInsert(db);
     const storeWindow = db.transaction((recId: number, w: { index: number; start: number; end: number }, times: number[], text: string, tokens: number, timings: string, cp: IndexCheckpoint) => {
-      const windowId = upsertWindow.get(recId, w.index, w.start, w.end, JSON.stringify(times)) as number;
-      insertCaption.run(windowId, p.modelId, p.promptKind, text, tokens, timings, new Date().toISOString());
+      const windowId = upsertWindow({ recordingId: recId, index: w.index, start: w.start, end: w.end, sampleTimes: times });
+      insertCaption({ windowId, modelId: p.modelId, promptKind: p.promptKind, text, tokens, timingsJson: timings, createdAt: new Date().toISOString() });
       progress(done + 1, total, cp);
     });
-    const reject = db.prepare("UPDATE recordings SET status = 'rejected', reason_code = ?, reason = ?, updated_at = ? WHERE id = ?");
-
     progress(done, total);
     const crash = { poisoned: false };
     for (const { rec, windows, have } of plan) {
@@ -93,7 +88,7 @@ export function indexJobExecutor(deps: { media: MediaSource; captioner: Captione
         // This recording cannot be decoded: record why, drop its remaining windows from the total, go on.
         const left = windows.slice(i).filter((w) => !have.has(w.index)).length;
         db.transaction(() => {
-          reject.run(err.code, err.message, new Date().toISOString(), rec.id);
+          rejectRecording(db, rec.id, err.code, err.message, new Date().toISOString());
           total -= left;
           progress(done, total, undefined, `recording ${rec.id} rejected: ${err.code}`);
         })();

@@ -6,72 +6,50 @@ import { AppError, type ErrorCode, throwIfCancelled } from '../../api/errors.js'
 import type { EventSink } from '../context.js';
 import type { Library } from './store.js';
 import { storageError } from './storage-errors.js';
+import {
+  claimQueuedJob,
+  findJob,
+  firstRunningJob,
+  insertJob,
+  jobProgressStatements,
+  jobWatchStatements,
+  nextQueuedJobId,
+  recordJobEnd,
+  releaseStaleJob,
+  requeueJob,
+  runningJobs,
+  selectJobs,
+  setJobControl,
+  stopIdleJob,
+  type Job,
+  type JobEndRow,
+  type JobStatus,
+} from './jobs-store.js';
 
-export type JobStatus = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
-
-export interface Job {
-  id: number;
-  kind: string;
-  status: JobStatus;
-  params: unknown;
-  done: number;
-  total: number;
-  checkpoint: unknown;
-  attempts: number;
-  errorCode: ErrorCode | null;
-  errorMessage: string | null;
-  /** A pause/cancel asked for by another process, seen by the runner within a second. */
-  control: 'pause' | 'cancel' | null;
-  owner: string | null;
-  createdAt: string;
-  updatedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
+export type { Job, JobStatus } from './jobs-store.js';
 
 /** Errors of the GPU/engine or the disk that pause a job (resumable once fixed) instead of failing it. */
 export const PAUSING_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['GPU_OOM', 'ENGINE_CRASHED', 'PROVIDER_UNAVAILABLE', 'DISK_FULL', 'IO_ERROR']);
-
-interface JobDbRow {
-  id: number; kind: string; status: JobStatus; params_json: string; progress_done: number; progress_total: number;
-  checkpoint_json: string | null; attempts: number; error_code: ErrorCode | null; error_message: string | null;
-  control: 'pause' | 'cancel' | null; owner: string | null; created_at: string; updated_at: string; started_at: string | null; finished_at: string | null;
-}
-
-function toJob(r: JobDbRow): Job {
-  return {
-    id: r.id, kind: r.kind, status: r.status, params: JSON.parse(r.params_json), done: r.progress_done, total: r.progress_total,
-    checkpoint: r.checkpoint_json ? JSON.parse(r.checkpoint_json) : null, attempts: r.attempts, errorCode: r.error_code,
-    errorMessage: r.error_message, control: r.control, owner: r.owner, createdAt: r.created_at, updatedAt: r.updated_at,
-    startedAt: r.started_at, finishedAt: r.finished_at,
-  };
-}
 
 const iso = () => new Date().toISOString();
 
 /** Adds a queued job; returns it. */
 export function createJob(lib: Library, kind: string, params: unknown, total = 0): Job {
   const t = iso();
-  const id = Number(lib.db.prepare(`INSERT INTO jobs (kind, status, params_json, progress_total, created_at, updated_at)
-    VALUES (?, 'queued', ?, ?, ?, ?)`).run(kind, JSON.stringify(params ?? {}), total, t, t).lastInsertRowid);
+  const id = insertJob(lib.db, { kind, params, total, at: t });
   return getJob(lib, id);
 }
 
 /** One job by id; JOB_NOT_FOUND if absent. */
 export function getJob(lib: Library, id: number): Job {
-  const r = lib.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobDbRow | undefined;
-  if (!r) throw new AppError('JOB_NOT_FOUND', `No job ${id}.`);
-  return toJob(r);
+  const job = findJob(lib.db, id);
+  if (!job) throw new AppError('JOB_NOT_FOUND', `No job ${id}.`);
+  return job;
 }
 
 /** Jobs, newest first, optionally filtered by status or kind. */
 export function listJobs(lib: Library, filter: { status?: JobStatus[]; kind?: string; limit?: number } = {}): Job[] {
-  const where: string[] = [];
-  const args: unknown[] = [];
-  if (filter.status?.length) { where.push(`status IN (${filter.status.map(() => '?').join(',')})`); args.push(...filter.status); }
-  if (filter.kind) { where.push('kind = ?'); args.push(filter.kind); }
-  const sql = `SELECT * FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
-  return (lib.db.prepare(sql).all(...args, filter.limit ?? 1000) as JobDbRow[]).map(toJob);
+  return selectJobs(lib.db, { ...filter, limit: filter.limit ?? 1000 });
 }
 
 const live = new Map<string, AbortController>();
@@ -91,11 +69,10 @@ function control(lib: Library, id: number, what: 'pause' | 'cancel'): Job {
   const job = getJob(lib, id);
   const t = iso();
   if (job.status === 'running') {
-    lib.db.prepare('UPDATE jobs SET control = ?, updated_at = ? WHERE id = ?').run(what, t, id);
+    setJobControl(lib.db, id, what, t);
     live.get(liveKey(lib, id))?.abort(what);
   } else if (job.status === 'queued' || (job.status === 'paused' && what === 'cancel') || (job.status === 'failed' && what === 'cancel')) {
-    lib.db.prepare('UPDATE jobs SET status = ?, control = NULL, updated_at = ?, finished_at = ? WHERE id = ?')
-      .run(what === 'pause' ? 'paused' : 'cancelled', t, what === 'cancel' ? t : null, id);
+    stopIdleJob(lib.db, id, what === 'pause' ? 'paused' : 'cancelled', t, what === 'cancel' ? t : null);
   } else if (!(job.status === 'paused' && what === 'pause')) {
     throw new AppError('JOB_CONFLICT', `Job ${id} is ${job.status}; cannot ${what} it.`);
   }
@@ -107,7 +84,7 @@ export function resumeJob(lib: Library, id: number): Job {
   const job = getJob(lib, id);
   if (job.status === 'queued') return job;
   if (job.status !== 'paused' && job.status !== 'failed') throw new AppError('JOB_CONFLICT', `Job ${id} is ${job.status}; only paused or failed jobs resume.`);
-  lib.db.prepare("UPDATE jobs SET status = 'queued', control = NULL, error_code = NULL, error_message = NULL, finished_at = NULL, updated_at = ? WHERE id = ?").run(iso(), id);
+  requeueJob(lib.db, id, iso());
   return getJob(lib, id);
 }
 
@@ -130,14 +107,11 @@ function ownerAlive(owner: string | null, heartbeatAt: number | null, now: numbe
 
 /** Re-queues 'running' jobs whose owner process is gone (killed, crashed); returns their ids. */
 export function recoverStaleJobs(lib: Library, now = Date.now()): number[] {
-  const rows = lib.db.prepare("SELECT id, owner, heartbeat_at FROM jobs WHERE status = 'running'").all() as Array<{ id: number; owner: string | null; heartbeat_at: number | null }>;
   const out: number[] = [];
-  for (const r of rows) {
+  for (const r of runningJobs(lib.db)) {
     if (r.owner === thisOwner() && live.has(liveKey(lib, r.id))) continue;
-    if (r.owner !== thisOwner() && ownerAlive(r.owner, r.heartbeat_at, now)) continue;
-    const n = lib.db.prepare("UPDATE jobs SET status = CASE control WHEN 'cancel' THEN 'cancelled' WHEN 'pause' THEN 'paused' ELSE 'queued' END, control = NULL, owner = NULL, updated_at = ? WHERE id = ? AND status = 'running' AND owner IS ?")
-      .run(iso(), r.id, r.owner).changes;
-    if (n) out.push(r.id);
+    if (r.owner !== thisOwner() && ownerAlive(r.owner, r.heartbeatAt, now)) continue;
+    if (releaseStaleJob(lib.db, r.id, r.owner, iso())) out.push(r.id);
   }
   return out;
 }
@@ -172,7 +146,7 @@ export interface RunJobOptions {
 /** JOB_ALREADY_RUNNING when another job of this library is running in a live process (a dead one's is re-queued first). */
 export function assertNoRunningJob(lib: Library): void {
   recoverStaleJobs(lib);
-  const other = lib.db.prepare("SELECT id, kind, owner FROM jobs WHERE status = 'running' ORDER BY id LIMIT 1").get() as { id: number; kind: string; owner: string | null } | undefined;
+  const other = firstRunningJob(lib.db);
   if (other) throw alreadyRunning(lib, other);
 }
 
@@ -183,11 +157,9 @@ function alreadyRunning(lib: Library, other: { id: number; kind: string; owner: 
 /** Marks a queued job running for this process unless another job of the library runs; false when it is not queued. */
 function claimJob(lib: Library, id: number, now: number): boolean {
   return lib.db.transaction(() => {
-    const other = lib.db.prepare("SELECT id, kind, owner FROM jobs WHERE status = 'running' AND id != ? ORDER BY id LIMIT 1").get(id) as { id: number; kind: string; owner: string | null } | undefined;
+    const other = firstRunningJob(lib.db, id);
     if (other) throw alreadyRunning(lib, other);
-    return lib.db.prepare(`UPDATE jobs SET status = 'running', owner = ?, heartbeat_at = ?, attempts = attempts + 1, control = NULL,
-      error_code = NULL, error_message = NULL, started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ? AND status = 'queued'`)
-      .run(thisOwner(), now, iso(), iso(), id).changes > 0;
+    return claimQueuedJob(lib.db, id, thisOwner(), now, iso());
   }).immediate();
 }
 
@@ -242,13 +214,12 @@ async function startRun(lib: Library, id: number, now: number): Promise<SpaceRes
  * (cancel is promised within 2 s), aborting `ac` with it. Returns the stop function.
  */
 function watchControl(lib: Library, id: number, ac: AbortController, now: () => number): () => void {
-  const beat = lib.db.prepare('UPDATE jobs SET heartbeat_at = ? WHERE id = ?');
-  const readControl = lib.db.prepare('SELECT control FROM jobs WHERE id = ?').pluck();
+  const rows = jobWatchStatements(lib.db);
   let ticks = 0;
   const timer = setInterval(() => {
     try {
-      if (ticks++ % 4 === 0) beat.run(now(), id);
-      const c = readControl.get(id) as 'pause' | 'cancel' | null;
+      if (ticks++ % 4 === 0) rows.beat(id, now());
+      const c = rows.control(id);
       if (c && !ac.signal.aborted) ac.abort(c);
     } catch {
       // Busy for a moment: the next tick retries; the run itself surfaces real DB errors.
@@ -270,8 +241,7 @@ interface ProgressReporter {
  */
 function progressReporter(lib: Library, job: Job, opts: RunJobOptions, now: () => number): ProgressReporter {
   const db = lib.db;
-  const upd = db.prepare('UPDATE jobs SET progress_done = ?, progress_total = ?, checkpoint_json = COALESCE(?, checkpoint_json), heartbeat_at = ?, updated_at = ? WHERE id = ?');
-  const committed = db.prepare('SELECT progress_done AS done, progress_total AS total FROM jobs WHERE id = ?');
+  const rows = jobProgressStatements(db);
   const startedAt = now();
   let lastEmit = 0;
   let done = job.done;
@@ -284,7 +254,7 @@ function progressReporter(lib: Library, job: Job, opts: RunJobOptions, now: () =
   };
   const announce = (message: string | undefined) => {
     if (db.inTransaction) return;
-    const row = committed.get(job.id) as { done: number; total: number };
+    const row = rows.committed(job.id);
     const changed = row.done !== done || row.total !== total;
     done = row.done;
     total = row.total;
@@ -294,7 +264,8 @@ function progressReporter(lib: Library, job: Job, opts: RunJobOptions, now: () =
     }
   };
   const progress: JobRunContext['progress'] = (d, t, checkpoint, message) => {
-    upd.run(d, t, checkpoint === undefined ? null : JSON.stringify(checkpoint), now(), iso(), job.id);
+    const checkpointJson = checkpoint === undefined ? null : JSON.stringify(checkpoint);
+    rows.write(job.id, { done: d, total: t, checkpointJson, heartbeatAt: now(), at: iso() });
     if (db.inTransaction) queueMicrotask(() => announce(message));
     else announce(message);
   };
@@ -339,7 +310,7 @@ export async function runJob(lib: Library, id: number, executors: Record<string,
   return getJob(lib, id);
 }
 
-interface JobEnd { status: JobStatus; errorCode: ErrorCode | null; errorMessage: string | null }
+type JobEnd = JobEndRow;
 
 /** How a run that threw ends: the abort reason first (cancel/pause/interrupt), then pausing errors, else failed. */
 function jobEnd(err: unknown, reason: unknown, onInterrupt: 'paused' | 'queued', path: string): JobEnd {
@@ -361,8 +332,7 @@ function jobEnd(err: unknown, reason: unknown, onInterrupt: 'paused' | 'queued',
 function recordEnd(lib: Library, id: number, end: JobEnd): void {
   const final = end.status === 'done' || end.status === 'cancelled' || end.status === 'failed';
   try {
-    lib.db.prepare(`UPDATE jobs SET status = ?, error_code = ?, error_message = ?, control = NULL, owner = NULL, updated_at = ?,
-      finished_at = ? WHERE id = ?`).run(end.status, end.errorCode, end.errorMessage, iso(), final ? iso() : null, id);
+    recordJobEnd(lib.db, id, end, iso(), final ? iso() : null);
   } catch (err) {
     if (!storageError(err, lib.path)) throw err;
   }
@@ -375,7 +345,7 @@ export async function runQueued(lib: Library, executors: Record<string, JobExecu
   const kinds = Object.keys(executors);
   for (;;) {
     if (opts.signal?.aborted) break;
-    const next = lib.db.prepare(`SELECT id FROM jobs WHERE status = 'queued' AND kind IN (${kinds.map(() => '?').join(',')}) ORDER BY id LIMIT 1`).pluck().get(...kinds) as number | undefined;
+    const next = nextQueuedJobId(lib.db, kinds);
     if (next === undefined) break;
     out.push(await runJob(lib, next, executors, opts));
   }

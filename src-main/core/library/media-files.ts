@@ -7,6 +7,7 @@ import { createLimiter, probe as probeMedia, resolveFfmpeg, thumbnail, type Limi
 import { runCollect } from '../media/process.js';
 import { openRecording, openRegular, type IdentityMap, type OpenFile } from './media-identity.js';
 import type { Library } from './store.js';
+import { recordingFileRow } from './recordings-store.js';
 
 /** What the media routes keep between requests of one host: decisions, transcodes in flight, identities, a pool. */
 export interface MediaFiles {
@@ -57,9 +58,7 @@ export interface PlayableFile extends OpenFile {
 /** The ready recording with this id, or NOT_FOUND (unknown id, rejected or missing file). */
 export function recordingFile(lib: Library, id: number): RecordingFile {
   if (!Number.isSafeInteger(id) || id <= 0) throw new AppError('NOT_FOUND', `No recording ${id} in this library.`);
-  const r = lib.db.prepare('SELECT id, path, status, reason_code, content_hash, size_bytes, mtime_ms, duration_s, probe_json FROM recordings WHERE id = ?').get(id) as
-    | { id: number; path: string; status: string; reason_code: string | null; content_hash: string | null; size_bytes: number; mtime_ms: number; duration_s: number | null; probe_json: string | null }
-    | undefined;
+  const r = recordingFileRow(lib.db, id);
   if (!r) throw new AppError('NOT_FOUND', `No recording ${id} in this library.`);
   if (r.status !== 'ready') throw new AppError('NOT_FOUND', `Recording ${id} is ${r.status}${r.reason_code ? ` (${r.reason_code})` : ''}; it cannot be played.`);
   if (!existsSync(r.path)) throw new AppError('NOT_FOUND', `The file of recording ${id} is gone: ${r.path}`);

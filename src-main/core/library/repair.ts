@@ -5,8 +5,9 @@ import { copyFileSync, existsSync } from 'node:fs';
 import { AppError } from '../../api/errors.js';
 import { APPLICATION_ID } from './migrations/index.js';
 import { libraryError } from './store.js';
-import { indexStoredCaptions } from './caption-terms-store.js';
+import { checkCaptionTerms, rebuildCaptionTerms } from './caption-terms-store.js';
 import { registerTermFunctions } from './terms.js';
+import { applicationId, integrityProblems, reindexAll, setBusyTimeout, withWriteLock } from './connection-store.js';
 
 export interface RepairReport {
   path: string;
@@ -18,29 +19,14 @@ export interface RepairReport {
   repaired: boolean;
 }
 
-function integrityProblems(db: Database.Database): string[] {
-  const rows = db.pragma('integrity_check(50)') as Array<Record<string, string>>;
-  return rows.map((r) => String(Object.values(r)[0])).filter((v) => v !== 'ok');
-}
-
 /** Copies the library file (and its WAL, which holds committed pages too) aside while holding the write lock. */
 function copyAside(db: Database.Database, path: string, stamp: string): string {
   const copy = `${path}.before-repair-${stamp}`;
-  db.exec('BEGIN IMMEDIATE');
-  try {
+  withWriteLock(db, () => {
     copyFileSync(path, copy);
     if (existsSync(`${path}-wal`)) copyFileSync(`${path}-wal`, `${copy}-wal`);
-  } finally {
-    db.exec('COMMIT');
-  }
+  });
   return copy;
-}
-
-/** Empties and refills the caption search index (captions_terms, caption_stats, caption_vocab, caption_totals). */
-function rebuildCaptionTerms(db: Database.Database): void {
-  db.exec(`INSERT INTO captions_terms (captions_terms) VALUES ('delete-all');
-    DELETE FROM caption_stats; DELETE FROM caption_vocab; UPDATE caption_totals SET n = 0, length = 0 WHERE id = 1;`);
-  indexStoredCaptions(db);
 }
 
 /** Repairs what can be rebuilt; `repaired` false means the damage is in stored rows (restore a backup). */
@@ -53,21 +39,21 @@ export function repairLibrary(path: string, now: () => Date = () => new Date()):
     throw libraryError(err, path);
   }
   try {
-    db.pragma('busy_timeout = 5000');
+    setBusyTimeout(db, 5000);
     registerTermFunctions(db);
-    if (db.pragma('application_id', { simple: true }) !== APPLICATION_ID) {
+    if (applicationId(db) !== APPLICATION_ID) {
       throw new AppError('LIBRARY_CORRUPT', `${path} is not a Molmoscope library; repair leaves it untouched.`);
     }
-    const before = integrityProblems(db);
+    const before = integrityProblems(db, 'full', 50);
     const copy = copyAside(db, path, now().toISOString().replace(/[:.]/g, '-'));
     let after: string[];
     try {
       db.transaction(() => {
-        db.exec('REINDEX');
+        reindexAll(db);
         rebuildCaptionTerms(db);
       }).immediate();
-      db.exec("INSERT INTO captions_terms (captions_terms) VALUES ('integrity-check')");
-      after = integrityProblems(db);
+      checkCaptionTerms(db);
+      after = integrityProblems(db, 'full', 50);
     } catch (err) {
       // Damaged table pages make the rebuild itself fail: that is stored data, which only a backup brings back.
       after = [`rebuild failed: ${(err as Error).message}`];

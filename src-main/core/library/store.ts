@@ -8,6 +8,17 @@ import { APPLICATION_ID, LATEST_VERSION, migrate, schemaVersion } from './migrat
 import { registerTermFunctions } from './terms.js';
 import { corruptLibraryError, startIntegrityCheck, type IntegrityCheck } from './integrity-check.js';
 import { storageError } from './storage-errors.js';
+import {
+  applicationId,
+  enableForeignKeys,
+  enableWal,
+  hasUserTables,
+  integrityProblems,
+  journalMode,
+  setBusyTimeout,
+  setMmapSize,
+  tuneWritableConnection,
+} from './connection-store.js';
 
 export interface OpenLibraryOptions {
   /** Create the file when it does not exist (default false: a missing file is NOT_FOUND). */
@@ -76,14 +87,6 @@ function readHeader(path: string): Buffer {
   }
 }
 
-function hasUserTables(db: Database.Database): boolean {
-  // An empty schema_migrations table alone is what a process killed in the first migration left before the migrator
-  // created it inside the migration's transaction: still a file that was never a library.
-  const row = db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' AND name != 'schema_migrations'").get() as { n: number };
-  const migrations = db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'schema_migrations'").get() !== undefined;
-  return row.n > 0 || (migrations && db.prepare('SELECT 1 FROM schema_migrations LIMIT 1').get() !== undefined);
-}
-
 /**
  * Library.writable and close for a background check. The worker starts on the first writable() call (a command that
  * only reads never pays for it, and its exit never waits on a check that a worker cannot abandon mid-PRAGMA); the
@@ -136,12 +139,12 @@ export function openLibrary(path: string, opts: OpenLibraryOptions): Library {
     throw libraryError(err, path);
   }
   try {
-    db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+    setBusyTimeout(db, opts.busyTimeoutMs ?? 5000);
     // The caption triggers index text through this function (see terms.ts).
     registerTermFunctions(db);
     // Read-only checks first: nothing below writes until the file is known to be ours, intact and not newer.
     const version = schemaVersion(db);
-    const appId = db.pragma('application_id', { simple: true }) as number;
+    const appId = applicationId(db);
     const fresh = version === 0 && appId === 0 && !hasUserTables(db);
     if (fresh && (!opts.create || readonly)) {
       throw new AppError('NOT_FOUND', `${path} is an empty file, not a library yet; create it (create: true) to initialise it.`);
@@ -154,10 +157,9 @@ export function openLibrary(path: string, opts: OpenLibraryOptions): Library {
     }
     const integrity = opts.integrity ?? 'full';
     // A migration or a journal switch writes: a background check cannot wait until after them.
-    const mustCheckNow = integrity === 'full' || (integrity === 'background' && !readonly && (version < LATEST_VERSION || db.pragma('journal_mode', { simple: true }) !== 'wal'));
+    const mustCheckNow = integrity === 'full' || (integrity === 'background' && !readonly && (version < LATEST_VERSION || journalMode(db) !== 'wal'));
     if (!fresh && integrity !== 'none' && (mustCheckNow || integrity === 'quick')) {
-      const rows = db.pragma(mustCheckNow ? 'integrity_check(20)' : 'quick_check(20)') as Array<Record<string, string>>;
-      const problems = rows.map((r) => Object.values(r)[0]).filter((v) => v !== 'ok');
+      const problems = integrityProblems(db, mustCheckNow ? 'full' : 'quick', 20);
       if (problems.length) throw corruptLibraryError(path, problems);
     }
     const check = backgroundCheck(path, !fresh && integrity === 'background' && !mustCheckNow && !readonly);
@@ -166,20 +168,17 @@ export function openLibrary(path: string, opts: OpenLibraryOptions): Library {
         throw new AppError('INVALID_INPUT', `${path} has schema version ${version} and needs migrating to ${LATEST_VERSION}; open it writable once.`);
       }
     } else {
-      const mode = db.pragma('journal_mode = WAL', { simple: true });
-      if (mode !== 'wal') throw new AppError('INTERNAL', `Could not switch ${path} to WAL (journal_mode=${String(mode)}).`);
-      // NORMAL in WAL mode: a killed process never corrupts or loses committed transactions; only power loss can drop the last few.
-      db.pragma('synchronous = NORMAL');
-      // 32 MiB page cache: FTS5 segment merges and search over a large library thrash SQLite's 2 MiB default.
-      db.pragma('cache_size = -32768');
+      const mode = enableWal(db);
+      if (mode !== 'wal') throw new AppError('INTERNAL', `Could not switch ${path} to WAL (journal_mode=${mode}).`);
+      tuneWritableConnection(db);
       migrate(db);
     }
-    db.pragma('foreign_keys = ON');
+    enableForeignKeys(db);
     // Reads through a memory map: search walks FTS5 doclists across a large file, and copying each page into the
     // page cache with a read() cost a third of a query's time at 1M captions (bench/search). The trade-off SQLite
     // documents: an I/O error on a mapped page is a SIGBUS, not an error code; MOLMOSCOPE_LIBRARY_MMAP=0 (e.g. for a
     // library on a network share) turns it off.
-    if (process.env.MOLMOSCOPE_LIBRARY_MMAP !== '0') db.pragma(`mmap_size = ${LIBRARY_MMAP_BYTES}`);
+    if (process.env.MOLMOSCOPE_LIBRARY_MMAP !== '0') setMmapSize(db, LIBRARY_MMAP_BYTES);
     const finalVersion = schemaVersion(db);
     return {
       path,

@@ -5,6 +5,7 @@ import type { Molmo2Session } from '../molmo2/session.js';
 import { toFtsQuery } from './fts-query.js';
 import type { Moment } from './search.js';
 import type { Library } from './store.js';
+import { captionPlaces } from './captions-store.js';
 
 export type Verdict = 'yes' | 'no' | 'unclear';
 
@@ -50,14 +51,14 @@ const ORDER: Record<Verdict, number> = { yes: 0, unclear: 1, no: 2 };
  */
 export async function verifyMoments(lib: Library, session: Molmo2Session, query: string, moments: Moment[], topK: number, signal?: AbortSignal): Promise<VerifiedSearch> {
   const question = verifyQuestion(query);
-  const win = lib.db.prepare(`SELECT r.path, w.start_s, w.end_s, w.sample_times FROM captions c JOIN windows w ON w.id = c.window_id
-    JOIN recordings r ON r.id = w.recording_id WHERE c.id = ?`);
+  const placeOf = captionPlaces(lib.db);
   const head: Array<Moment & { evidence?: Evidence }> = [];
   let ms = 0;
   let tokens = 0;
   for (const m of moments.slice(0, topK)) {
     throwIfCancelled(signal);
-    const w = win.get(m.captionIds[0]) as { path: string; start_s: number; end_s: number; sample_times: string } | undefined;
+    const captionId = m.captionIds[0];
+    const w = captionId === undefined ? undefined : placeOf(captionId);
     if (!w) throw new AppError('NOT_FOUND', `caption ${m.captionIds[0]} vanished while verifying`);
     const t0 = performance.now();
     const a = await session.askVideo(

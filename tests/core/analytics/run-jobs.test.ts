@@ -14,7 +14,9 @@ import { defaultMediaSource } from '../../../src-main/core/library/media-adapter
 import { getJob, resumeJob, runJob } from '../../../src-main/core/library/jobs.js';
 import { analyticsExecutor, finishRun, queueAnalyticsJob, recordWindowAnswer } from '../../../src-main/core/analytics/run-jobs.js';
 import { planWindows } from '../../../src-main/core/analytics/run-plan.js';
-import { getRun, loadCountResult, storedWindows } from '../../../src-main/core/analytics/run-store.js';
+import { getRun } from '../../../src-main/core/analytics/run-store.js';
+import { loadCountResult } from '../../../src-main/core/analytics/count-results-store.js';
+import { storedWindows } from '../../../src-main/core/analytics/run-windows-store.js';
 import { addCorrection, correctedTracks, undoCorrection } from '../../../src-main/core/analytics/run-corrections.js';
 import { exportRun } from '../../../src-main/core/analytics/run-export.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';

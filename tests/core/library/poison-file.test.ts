@@ -19,7 +19,8 @@ import { checkpointIdentity } from '../../../src-main/core/library/molmo2-captio
 import { createCoreContext } from '../../../src-main/core/platform/create-context.js';
 import { closeModel, configureModel, modelSession } from '../../../src-main/core/molmo2/model-host.js';
 import { analyticsExecutor, queueAnalyticsJob } from '../../../src-main/core/analytics/run-jobs.js';
-import { getRun, storedWindows } from '../../../src-main/core/analytics/run-store.js';
+import { getRun } from '../../../src-main/core/analytics/run-store.js';
+import { storedWindows } from '../../../src-main/core/analytics/run-windows-store.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { makeClip } from './clips.js';
 

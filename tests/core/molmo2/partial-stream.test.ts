@@ -16,7 +16,7 @@ import { defaultMediaSource } from '../../../src-main/core/library/media-adapter
 import { runJob } from '../../../src-main/core/library/jobs.js';
 import { molmo2Captioner } from '../../../src-main/core/library/molmo2-captioner.js';
 import { analyticsExecutor, queueAnalyticsJob } from '../../../src-main/core/analytics/run-jobs.js';
-import { storedWindows } from '../../../src-main/core/analytics/run-store.js';
+import { storedWindows } from '../../../src-main/core/analytics/run-windows-store.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { requiredSample } from '../../helpers/media-fixtures.js';
 

@@ -1,5 +1,6 @@
 // Migration 4: counting and tracking runs — per-window outcomes (answer kept verbatim), parsed points, count
 // instances + sightings + dedup matches, stitched tracks + points + stitch decisions, and user corrections.
+import type Database from 'better-sqlite3';
 import type { Migration } from './types.js';
 
 /*
@@ -14,11 +15,27 @@ export const m004Analytics: Migration = {
   version: 4,
   name: 'analytics',
   up(db) {
-    db.exec(`
+    dropSketchTables(db);
+    createRuns(db);
+    createRunWindows(db);
+    createCountResults(db);
+    createTrackResults(db);
+    createCorrections(db);
+  },
+};
+
+/** The 003 sketch tables (never written by a release) go. */
+function dropSketchTables(db: Database.Database): void {
+  db.exec(`
       DROP TABLE IF EXISTS track_points;
       DROP TABLE IF EXISTS tracks;
       DROP TABLE IF EXISTS points;
+  `);
+}
 
+/** A run: what was asked of which recording range, by which model and job, and how far it got. */
+function createRuns(db: Database.Database): void {
+  db.exec(`
       CREATE TABLE analytics_runs (
         id            INTEGER PRIMARY KEY,
         kind          TEXT NOT NULL CHECK (kind IN ('count', 'track')),
@@ -40,7 +57,12 @@ export const m004Analytics: Migration = {
       );
       CREATE INDEX analytics_runs_job ON analytics_runs (job_id);
       CREATE INDEX analytics_runs_recording ON analytics_runs (recording_id, kind);
+  `);
+}
 
+/** A run's windows (one model call each) and the points parsed from their answers. */
+function createRunWindows(db: Database.Database): void {
+  db.exec(`
       -- One model call: the answer verbatim, how it was judged, what the parser dropped and why, timings.
       CREATE TABLE analytics_windows (
         run_id        INTEGER NOT NULL REFERENCES analytics_runs (id) ON DELETE CASCADE,
@@ -73,7 +95,12 @@ export const m004Analytics: Migration = {
         FOREIGN KEY (run_id, window_idx) REFERENCES analytics_windows (run_id, idx) ON DELETE CASCADE
       );
       CREATE INDEX analytics_points_window ON analytics_points (run_id, window_idx);
+  `);
+}
 
+/** A finished count: instances with their sightings, and the matches that joined sightings across windows. */
+function createCountResults(db: Database.Database): void {
+  db.exec(`
       CREATE TABLE count_sightings (
         run_id        INTEGER NOT NULL REFERENCES analytics_runs (id) ON DELETE CASCADE,
         instance_id   INTEGER NOT NULL,
@@ -98,7 +125,12 @@ export const m004Analytics: Migration = {
         cost          REAL NOT NULL
       );
       CREATE INDEX count_matches_run ON count_matches (run_id);
+  `);
+}
 
+/** A finished track run: tracks, their points, and the stitch decisions that made them. */
+function createTrackResults(db: Database.Database): void {
+  db.exec(`
       CREATE TABLE analytics_tracks (
         run_id        INTEGER NOT NULL REFERENCES analytics_runs (id) ON DELETE CASCADE,
         track_id      INTEGER NOT NULL,
@@ -134,7 +166,12 @@ export const m004Analytics: Migration = {
         reason        TEXT NOT NULL CHECK (reason IN ('overlap', 'reid', 'new')),
         PRIMARY KEY (run_id, seq)
       ) WITHOUT ROWID;
+  `);
+}
 
+/** Corrections: user edits replayed on top of a track run's model output. */
+function createCorrections(db: Database.Database): void {
+  db.exec(`
       -- User edits on top of a run's model output (future fine-tuning data); undo deletes the row.
       CREATE TABLE corrections (
         id            INTEGER PRIMARY KEY,
@@ -144,6 +181,5 @@ export const m004Analytics: Migration = {
         created_at    TEXT NOT NULL
       );
       CREATE INDEX corrections_run ON corrections (run_id);
-    `);
-  },
-};
+  `);
+}
