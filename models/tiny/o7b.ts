@@ -64,7 +64,7 @@ export function o7bStandInTokenizerJson(): Record<string, unknown> {
 
 /**
  * Writes the stand-in tokenizer and the tokenizer/generation JSONs of an O-7B checkpoint: BOS = EOS = <|endoftext|>
- * (the converter's rule, convert_molmo2_to_hf.py:391-395 and :470-474, on Olmo-3-Instruct's tokenizer; derived).
+ * (the converter's rule, convert_molmo2_to_hf.py:392-395 and :470-474, on Olmo-3-Instruct's tokenizer; derived).
  */
 export function writeO7bTokenizerFiles(dir: string): string[] {
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(o7bStandInTokenizerJson()));
