@@ -45,7 +45,7 @@ export function tinyConfig(opts: TinyOptions = {}): Record<string, unknown> {
   Object.assign(cfg.text_config, {
     hidden_size: 64, intermediate_size: 96, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 16,
   }, textVariant, opts.text ?? {});
-  if (o7b) Object.assign(cfg, o7bTokenIds(cfg.text_config.vocab_size as number));
+  if (o7b) Object.assign(cfg, o7bTokenIds(Number(opts.text?.vocab_size ?? O7B_VOCAB)));
   (cfg.adapter_config as Record<string, unknown>).text_hidden_size = cfg.text_config.hidden_size;
   (cfg as Record<string, unknown>).dtype = opts.dtype ?? 'float32';
   return cfg;

@@ -52,7 +52,9 @@ function yarn(c: RopeConfig, s: RopeScaling): RopeParams {
   const d = c.head_dim;
   const base = c.rope_theta;
   const orig = s.original_max_position_embeddings ?? c.max_position_embeddings;
-  const factor = s.original_max_position_embeddings ? c.max_position_embeddings / s.original_max_position_embeddings : s.factor;
+  const factor = s.original_max_position_embeddings
+    ? c.max_position_embeddings / s.original_max_position_embeddings
+    : s.factor;
   const attentionFactor = s.attention_factor ?? (factor <= 1 ? 1 : 0.1 * Math.log(factor) + 1);
   const betaFast = s.beta_fast || 32;
   const betaSlow = s.beta_slow || 1;
@@ -89,6 +91,7 @@ export function ropeParams(c: RopeConfig, kind: 'default' | 'scaling'): RopePara
   if (kind === 'default' || !s || s.rope_type === 'default') {
     return { kind, invFreq: defaultInvFreq(c.rope_theta, c.head_dim), attentionFactor: 1 };
   }
-  if (s.rope_type !== 'yarn') throw new AppError('MODEL_UNSUPPORTED', `rope_scaling.rope_type "${s.rope_type}" is not supported`);
+  if (s.rope_type !== 'yarn')
+    throw new AppError('MODEL_UNSUPPORTED', `rope_scaling.rope_type "${s.rope_type}" is not supported`);
   return yarn(c, s);
 }

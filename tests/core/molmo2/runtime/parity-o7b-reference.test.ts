@@ -35,14 +35,19 @@ function fixtureCase(name: string) {
 
 test('the fixture was made on the checkpoint make-tiny --variant o-7b --seed 1 writes today', () => {
   const meta = JSON.parse(readFileSync(join(FIXTURE, 'meta.json'), 'utf8')) as { checkpoint_sha256: string };
-  const sha = createHash('sha256').update(readFileSync(join(tinyCheckpoint({ seed: 1, variant: 'o-7b' }), 'model.safetensors'))).digest('hex');
+  const sha = createHash('sha256')
+    .update(readFileSync(join(tinyCheckpoint({ seed: 1, variant: 'o-7b' }), 'model.safetensors')))
+    .digest('hex');
   assert.equal(sha, meta.checkpoint_sha256);
 });
 
 for (const name of ['image', 'video']) {
   test(`O-7B ${name}: graphs and TypeScript reference match Allen AI's HF port (logits, 32 greedy tokens)`, async () => {
     const c = fixtureCase(name);
-    const rt = Molmo2Runtime.open(tinyCheckpoint({ seed: 1, variant: 'o-7b' }), { provider: 'cpu', cacheDir: scratchDir('o7b-ref') });
+    const rt = Molmo2Runtime.open(tinyCheckpoint({ seed: 1, variant: 'o-7b' }), {
+      provider: 'cpu',
+      cacheDir: scratchDir('o7b-ref'),
+    });
     try {
       const H = rt.ck.config.text_config.hidden_size;
       const s = await rt.createSession('prefill');
@@ -56,9 +61,17 @@ for (const name of ['image', 'video']) {
       const tsErr = relError(referencePrefill(rt.ck, c.ids, c.types, c.features).lastLogits, c.logits);
       assert.ok(graphErr <= TOL && tsErr <= TOL, `logits rel error: graph ${graphErr}, TS reference ${tsErr}`);
       // The random tiny model loops; the guard would end generation before the reference's 32 tokens.
-      const got = await rt.generate({ ids: c.ids, types: c.types, features: c.features, maxNewTokens: 32, repeatGuard: 0 });
+      const got = await rt.generate({
+        ids: c.ids,
+        types: c.types,
+        features: c.features,
+        maxNewTokens: 32,
+        repeatGuard: 0,
+      });
       assert.deepEqual(got.tokens, c.tokens);
-      console.log(`O-7B ${name} vs HF port (${c.ids.length} tokens): logits rel graph ${graphErr.toExponential(2)}, TS ${tsErr.toExponential(2)}, ${c.tokens.length}/${c.tokens.length} greedy tokens equal`);
+      console.log(
+        `O-7B ${name} vs HF port (${c.ids.length} tokens): logits rel graph ${graphErr.toExponential(2)}, TS ${tsErr.toExponential(2)}, ${c.tokens.length}/${c.tokens.length} greedy tokens equal`,
+      );
     } finally {
       await rt.dispose();
     }

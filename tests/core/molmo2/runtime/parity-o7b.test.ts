@@ -14,7 +14,8 @@ const O7B = { seed: 1, variant: 'o-7b' } as const;
 
 /** The Qwen-numbered test inputs in O-7B's ids: BOS <|endoftext|> 100257, <|im_start|> 100264, extras from 100278. */
 function toO7b(inp: ModelInputs): ModelInputs {
-  const map = (id: number) => (id === ID.bos ? 100257 : id === ID.imUser ? 100264 : id >= 151936 ? id - 151936 + 100278 : id);
+  const map = (id: number) =>
+    id === ID.bos ? 100257 : id === ID.imUser ? 100264 : id >= 151936 ? id - 151936 + 100278 : id;
   return { ...inp, ids: inp.ids.map(map) };
 }
 
@@ -22,8 +23,21 @@ test('tiny O-7B checkpoint validates as OLMo3 with O-7B ids, and its config sele
   const ck = await loadCheckpoint(tinyCheckpoint(O7B));
   assert.equal(ck.variant, 'olmo3');
   const t = ck.config.text_config;
-  assert.deepEqual([t.norm_after, t.qk_norm_type, t.rope_scaling?.rope_type, t.rope_scaling_layers, t.num_key_value_heads, t.vocab_size], [true, 'olmo', 'yarn', [3], 4, 100278]);
-  assert.deepEqual([ck.specialIds.bos, ck.specialIds.eos, ck.specialIds.imPatch, ck.specialIds.imStart], [100257, 100257, 100280, 100278]);
+  assert.deepEqual(
+    [
+      t.norm_after,
+      t.qk_norm_type,
+      t.rope_scaling?.rope_type,
+      t.rope_scaling_layers,
+      t.num_key_value_heads,
+      t.vocab_size,
+    ],
+    [true, 'olmo', 'yarn', [3], 4, 100278],
+  );
+  assert.deepEqual(
+    [ck.specialIds.bos, ck.specialIds.eos, ck.specialIds.imPatch, ck.specialIds.imStart],
+    [100257, 100257, 100280, 100278],
+  );
 });
 
 test('each OLMo3 feature changes the reference logits (none is a no-op on the tiny checkpoint)', () => {
