@@ -15,7 +15,10 @@ import { RELEASED_SHAPES } from '../../src-main/core/molmo2/compile/released-sha
 import { fitChecks } from '../../src-main/core/doctor.js';
 import { loadTokenizer } from '../../src-main/core/molmo2/tokenizer/tokenizer.js';
 import { buildImagePrompt } from '../../src-main/core/molmo2/prompt/build.js';
-import { scratchDir } from '../helpers/tiny.js';
+import { scratchDir, tinyCheckpoint } from '../helpers/tiny.js';
+import { compileTrainGraph } from '../../src-main/core/finetune/train-session.js';
+import { openCheckpoint } from '../../src-main/core/molmo2/weights.js';
+import { AppError } from '../../src-main/api/errors.js';
 
 test('make-tiny --variant o-7b: O-7B ids and BOS/EOS, the Molmo2 template, a prompt that builds; bad flags refused', async () => {
   const dir = join(scratchDir('o7b-cli'), 'ck');
@@ -101,4 +104,12 @@ test('O-7B memory: fp32 weights 31.0 GB, MHA K/V 4× the 8B per layer, and docto
     /molmo2-o-7b with a 128-frame video \(11692 tokens\): fp32 needs ≈ 59\.4 GB \(weights 31\.0 GB\)/,
   );
   assert.match(o7.detail, /RAM 64\.0 GB: fp16, int8, int4 fit/);
+});
+
+test('LoRA training refuses an O-7B checkpoint (its graph has Qwen3 blocks only) instead of training another model', () => {
+  const ck = openCheckpoint(tinyCheckpoint({ seed: 1, variant: 'o-7b' }));
+  assert.throws(
+    () => compileTrainGraph(ck, { spec: { rank: 2, alpha: 4 }, cacheDir: scratchDir('o7b-train') }),
+    (e: unknown) => e instanceof AppError && e.code === 'MODEL_UNSUPPORTED' && /OLMo3/.test(e.message),
+  );
 });

@@ -82,6 +82,19 @@ export function assertSupported(ck: Checkpoint): void {
   if (why.length) throw new AppError('MODEL_UNSUPPORTED', `This checkpoint needs ${why.join(', ')}, which the runtime does not support; Molmo2 with a Qwen3 (4B, 8B) or OLMo3 (O-7B) decoder is supported.`);
 }
 
+/**
+ * Throws MODEL_UNSUPPORTED for a checkpoint the LoRA training graph cannot differentiate: it has Qwen3 blocks only
+ * (pre-norm, per-head QK-norm, default RoPE), so an OLMo3 decoder (O-7B) would train a different model. Inference
+ * with an adapter merges it into the weights and runs any supported decoder.
+ */
+export function assertTrainable(ck: Checkpoint): void {
+  assertSupported(ck);
+  const t = ck.config.text_config;
+  if (t.norm_after || (t.use_qk_norm && t.qk_norm_type !== 'qwen3') || t.rope_scaling) {
+    throw new AppError('MODEL_UNSUPPORTED', 'LoRA training supports Qwen3-based Molmo2 (4B, 8B); this checkpoint has an OLMo3 decoder (Molmo2-O-7B: post-norm blocks, OLMo QK-norm, YaRN), which the training graph does not implement yet.');
+  }
+}
+
 /** Looks up a tensor or throws MODEL_INVALID naming it. */
 export function tensorOf(ck: Checkpoint, name: string): CheckpointTensor {
   const t = ck.tensors.get(name);
