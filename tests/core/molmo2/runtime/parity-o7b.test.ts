@@ -7,17 +7,10 @@ import { openCheckpoint } from '../../../../src-main/core/molmo2/weights.js';
 import { referencePrefill } from '../../../../src-main/core/molmo2/reference/llm.js';
 import { relError } from '../../../../src-main/core/molmo2/reference/math.js';
 import { tinyCheckpoint } from '../../../helpers/tiny.js';
-import { ID, imageInputs, videoInputs, type ModelInputs } from './inputs.js';
+import { imageInputs, toO7bIds, videoInputs } from './inputs.js';
 import { checkParity } from './parity.js';
 
 const O7B = { seed: 1, variant: 'o-7b' } as const;
-
-/** The Qwen-numbered test inputs in O-7B's ids: BOS <|endoftext|> 100257, <|im_start|> 100264, extras from 100278. */
-function toO7b(inp: ModelInputs): ModelInputs {
-  const map = (id: number) =>
-    id === ID.bos ? 100257 : id === ID.imUser ? 100264 : id >= 151936 ? id - 151936 + 100278 : id;
-  return { ...inp, ids: inp.ids.map(map) };
-}
 
 test('tiny O-7B checkpoint validates as OLMo3 with O-7B ids, and its config selects every OLMo3 feature', async () => {
   const ck = await loadCheckpoint(tinyCheckpoint(O7B));
@@ -60,9 +53,9 @@ test('each OLMo3 feature changes the reference logits (none is a no-op on the ti
 
 test('O-7B, one image, two crops: ONNX graphs agree with the TypeScript reference', async () => {
   // The random tiny model loops on a 3-gram here; the guard (default 4 repeats) would end the Loop before 32 tokens.
-  await checkParity(toO7b(imageInputs(3, 1)), O7B, { repeatGuard: 0 });
+  await checkParity(toO7bIds(imageInputs(3, 1)), O7B, { repeatGuard: 0 });
 });
 
 test('O-7B, a 3-frame video: ONNX graphs agree with the TypeScript reference', async () => {
-  await checkParity(toO7b(videoInputs(5, 3)), O7B);
+  await checkParity(toO7bIds(videoInputs(5, 3)), O7B);
 });
