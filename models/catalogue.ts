@@ -94,9 +94,9 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     weightsBytes: 7_760_786_896 * 4,
     weightsSource: 'derived',
     diskBytes: 7_760_786_896 * 4 + SMALL_FILES_BYTES,
-    files: [{ name: 'config.json', bytes: null }],
+    // The converter writes the same small files for every size (convert_molmo2_to_hf.py save()); shards unknown.
+    files: qwenSmallFiles,
     memoryBytes: { fp32: null, fp16: null, int8: null },
-    runnable: false,
-    unsupported: 'MODEL_UNSUPPORTED: the OLMo3-based Molmo2-O-7B does not run in this version yet (a later issue adds it).',
+    runnable: true,
   },
 ];

@@ -1,18 +1,20 @@
 // Bench: fidelity of each weight precision against fp32 on the tiny checkpoint — last-position logits relative error
 // (max |Δ| / max |fp32|, the parity metric) and greedy-token agreement over ≥ 20 prompts (images, multi-image, video),
 // then each precision against the reference fixtures of ../shared/reference/parity.
-// Run: flock /tmp/bench.lock npx tsx bench/precision/fidelity.ts [--prompts 24] [--tokens 16] [--fixtures-only]
+// Run: flock /tmp/bench.lock npx tsx bench/precision/fidelity.ts [--prompts 24] [--tokens 16] [--fixtures-only] [--variant o-7b]
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PRECISIONS, type Precision } from '../../src-main/core/molmo2/compile/precision.js';
 import { relError } from '../../src-main/core/molmo2/reference/math.js';
 import { scratchDir, tinyCheckpoint } from '../../tests/helpers/tiny.js';
-import { imageInputs, multiImageInputs, videoInputs, type ModelInputs } from '../../tests/core/molmo2/runtime/inputs.js';
+import { imageInputs, multiImageInputs, toO7bIds, videoInputs, type ModelInputs } from '../../tests/core/molmo2/runtime/inputs.js';
 import { commonPrefix, openAt, type PrecisionRun } from '../../tests/core/molmo2/precision-harness.js';
 import { readNpz } from '../../tests/core/molmo2/precision-npz.js';
 
-const { values } = parseArgs({ options: { prompts: { type: 'string', default: '24' }, tokens: { type: 'string', default: '16' }, 'fixtures-only': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { prompts: { type: 'string', default: '24' }, tokens: { type: 'string', default: '16' }, 'fixtures-only': { type: 'boolean', default: false }, variant: { type: 'string', default: 'qwen3' } } });
+// --variant o-7b: the tiny O-7B checkpoint (OLMo3 decoder) with the same prompts in its ids; the Qwen3 fixtures are skipped.
+const o7b = values.variant === 'o-7b';
 const nPrompts = Number(values.prompts);
 const N = Number(values.tokens);
 const prompts: { name: string; inp: ModelInputs }[] = [];
@@ -22,7 +24,8 @@ for (let i = 0; prompts.length < nPrompts; i++) {
   if (i % 2 === 0) prompts.push({ name: `multi-image ${i}`, inp: multiImageInputs(300 + i) });
 }
 prompts.length = nPrompts;
-const dir = tinyCheckpoint({ seed: 1 });
+if (o7b) for (const q of prompts) q.inp = toO7bIds(q.inp);
+const dir = tinyCheckpoint(o7b ? { seed: 1, variant: 'o-7b' } : { seed: 1 });
 const cache = scratchDir('bench-fidelity');
 const runs = new Map<Precision, PrecisionRun[]>();
 for (const p of values['fixtures-only'] ? [] : PRECISIONS) {
@@ -35,7 +38,7 @@ for (const p of values['fixtures-only'] ? [] : PRECISIONS) {
   console.error(`${p}: ${prompts.length} prompts in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 const base = runs.get('fp32') ?? [];
-if (!values['fixtures-only']) console.log(`tiny checkpoint (seed 1), ${prompts.length} prompts (${prompts.filter((q) => q.name.startsWith('image')).length} image, ${prompts.filter((q) => q.name.startsWith('video')).length} video, ${prompts.filter((q) => q.name.startsWith('multi')).length} multi-image), ${N} greedy tokens, vs fp32`);
+if (!values['fixtures-only']) console.log(`tiny ${o7b ? 'O-7B ' : ''}checkpoint (seed 1), ${prompts.length} prompts (${prompts.filter((q) => q.name.startsWith('image')).length} image, ${prompts.filter((q) => q.name.startsWith('video')).length} video, ${prompts.filter((q) => q.name.startsWith('multi')).length} multi-image), ${N} greedy tokens, vs fp32`);
 if (!values['fixtures-only']) console.log('| precision | logits rel err (median / max) | features rel err (max) | first token agrees | all tokens agree | mean common prefix |');
 if (!values['fixtures-only']) console.log('|---|---|---|---|---|---|');
 for (const p of PRECISIONS) {
@@ -49,6 +52,9 @@ for (const p of PRECISIONS) {
   const med = le[Math.floor(le.length / 2)]!;
   console.log(`| ${p} | ${med.toExponential(2)} / ${le[le.length - 1]!.toExponential(2)} | ${fe.toExponential(2)} | ${first}/${r.length} | ${all}/${r.length} | ${pre.toFixed(1)}/${N} |`);
 }
+
+// The shared fixtures are for the Qwen3 tiny checkpoint (O-7B's are checked by parity-o7b-reference.test.ts).
+if (o7b) process.exit(0);
 
 // Against Allen AI's reference outputs (../shared/reference/parity: the HF port in fp32 on the seed-7 tiny checkpoint).
 function findParity(): string {

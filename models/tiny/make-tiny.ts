@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { AppError } from '../../src-main/api/errors.js';
 import { molmo2ParamShapes, type Molmo2ShapeConfig } from '../../src-main/core/molmo2/checkpoint/param-shapes.js';
 import { f32ToBf16, f32ToF16, writeSafetensors, type TensorToWrite } from '../../src-main/core/molmo2/checkpoint/safetensors.js';
+import { O7B_VOCAB, o7bTextConfig, o7bTokenIds, writeO7bTokenizerFiles } from './o7b.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The released Molmo2-4B JSON/template files shipped in this repository. */
@@ -21,7 +22,12 @@ export interface TinyOptions {
   adapter?: Record<string, unknown>;
   /** Split the weights over this many shards with a model.safetensors.index.json (default 1 = single file). */
   shards?: number;
+  /** Decoder family: `qwen3` (Molmo2-4B/8B, default) or `o-7b` (Molmo2-O-7B's OLMo3 decoder, vocabulary and ids). */
+  variant?: TinyVariant;
 }
+
+export const TINY_VARIANTS = ['qwen3', 'o-7b'] as const;
+export type TinyVariant = (typeof TINY_VARIANTS)[number];
 
 /** Tiny dimensions: real patch/crop geometry and vocabulary, everything else small. */
 export function tinyConfig(opts: TinyOptions = {}): Record<string, unknown> {
@@ -33,9 +39,13 @@ export function tinyConfig(opts: TinyOptions = {}): Record<string, unknown> {
   Object.assign(cfg.adapter_config, {
     hidden_size: 32, intermediate_size: 64, num_attention_heads: 2, num_key_value_heads: 2, head_dim: 16, text_hidden_size: 64,
   }, opts.adapter ?? {});
+  const o7b = opts.variant === 'o-7b';
+  // O-7B: OLMo3 blocks at tiny width; 4 layers so one of them (3) takes YaRN as the released layers 3, 7, … do; MHA.
+  const textVariant = o7b ? { ...o7bTextConfig(4), num_key_value_heads: 4, vocab_size: O7B_VOCAB } : {};
   Object.assign(cfg.text_config, {
     hidden_size: 64, intermediate_size: 96, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 16,
-  }, opts.text ?? {});
+  }, textVariant, opts.text ?? {});
+  if (o7b) Object.assign(cfg, o7bTokenIds(Number(opts.text?.vocab_size ?? O7B_VOCAB)));
   (cfg.adapter_config as Record<string, unknown>).text_hidden_size = cfg.text_config.hidden_size;
   (cfg as Record<string, unknown>).dtype = opts.dtype ?? 'float32';
   return cfg;
@@ -130,11 +140,17 @@ export function makeTinyCheckpoint(dir: string, opts: TinyOptions = {}): string[
     writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_parameters: params, total_size: total }, weight_map: weightMap }, null, 2));
     written.push('model.safetensors.index.json');
   }
-  written.push(...writeSideFiles(dir, cfg, { generator: 'molmoscope model make-tiny', seed, dtype, shards }));
+  // The stamp of a Qwen3 checkpoint stays as it was (the shared parity fixtures hash every file).
+  const variant = opts.variant === 'o-7b' ? { variant: 'o-7b' } : {};
+  written.push(...writeSideFiles(dir, cfg, { generator: 'molmoscope model make-tiny', seed, dtype, shards, ...variant }));
   return written;
 }
 
-/** Writes config.json, the tokenizer and the release's JSON/template files, and the generator's stamp; returns names. */
+/**
+ * Writes config.json, the tokenizer and the release's JSON/template files, and the generator's stamp; returns names.
+ * `stamp.variant` 'o-7b' replaces the tokenizer files with O-7B's stand-in (o7b.ts); the chat template is Molmo2's
+ * own for every size (convert_molmo2_to_hf.py sets CHAT_TEMPLATE on every tokenizer).
+ */
 export function writeSideFiles(dir: string, cfg: Record<string, unknown>, stamp: Record<string, unknown>): string[] {
   const written: string[] = [];
   writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
@@ -146,6 +162,7 @@ export function writeSideFiles(dir: string, cfg: Record<string, unknown>, stamp:
     copyFileSync(join(RELEASE_FILES_DIR, f), join(dir, f));
     written.push(f);
   }
+  if (stamp.variant === 'o-7b') writeO7bTokenizerFiles(dir);
   writeFileSync(join(dir, 'molmoscope-tiny.json'), JSON.stringify(stamp, null, 2) + '\n');
   written.push('molmoscope-tiny.json');
   return written;

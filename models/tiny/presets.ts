@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { AppError } from '../../src-main/api/errors.js';
 import { molmo2ParamShapes, type Molmo2ShapeConfig, type ParamShape } from '../../src-main/core/molmo2/checkpoint/param-shapes.js';
 import { RELEASE_FILES_DIR, writeSideFiles } from './make-tiny.js';
+import { O7B_VOCAB, o7bTextConfig, o7bTokenIds } from './o7b.js';
 
-export const PRESETS = ['molmo2-4b', 'molmo2-8b'] as const;
+export const PRESETS = ['molmo2-4b', 'molmo2-8b', 'molmo2-o-7b'] as const;
 export type Preset = (typeof PRESETS)[number];
 
 /** HF's default shard limit; the 4B uses its released index instead. */
@@ -15,7 +16,8 @@ const CHUNK = 4 * 1024 * 1024; // floats generated and written per write (16 MB)
 
 /**
  * The preset's config: 4B is the released config.json; 8B swaps in Qwen3-8B's decoder dimensions (Molmo2-8B uses
- * `qwen3_8b`, allenai/molmo2 olmo/model_configs.py), keeping the same ViT and connector.
+ * `qwen3_8b`, allenai/molmo2 olmo/model_configs.py), keeping the same ViT and connector; O-7B swaps in Olmo-3-7B's
+ * (olmo/model_configs.py:203-245: d_model 4096, 32 heads, MHA, 32 layers, MLP 22016/2, vocab 100278) and its ids.
  */
 export function presetConfig(preset: Preset): Record<string, Record<string, unknown>> {
   const cfg = JSON.parse(readFileSync(join(RELEASE_FILES_DIR, 'config.json'), 'utf8')) as Record<string, Record<string, unknown>>;
@@ -23,6 +25,12 @@ export function presetConfig(preset: Preset): Record<string, Record<string, unkn
     Object.assign(cfg.text_config!, { hidden_size: 4096, intermediate_size: 12288, num_hidden_layers: 36, num_attention_heads: 32, num_key_value_heads: 8, head_dim: 128, max_position_embeddings: 36864 });
     // The 4B's projector width equals its decoder's MLP width (9728); the 8B is assumed to follow (12288).
     Object.assign(cfg.adapter_config!, { text_hidden_size: 4096, intermediate_size: 12288 });
+  }
+  if (preset === 'molmo2-o-7b') {
+    Object.assign(cfg.text_config!, { hidden_size: 4096, intermediate_size: 11008, num_attention_heads: 32, num_key_value_heads: 32, head_dim: 128, vocab_size: O7B_VOCAB, additional_vocab_size: 128 }, o7bTextConfig(32));
+    // The connector's MLP width = the LLM's mlp_hidden_size // 2 (convert_molmo2_to_hf.py:161-164).
+    Object.assign(cfg.adapter_config!, { text_hidden_size: 4096, intermediate_size: 11008 });
+    Object.assign(cfg, o7bTokenIds());
   }
   (cfg as Record<string, unknown>).dtype = 'float32';
   return cfg;
@@ -133,6 +141,7 @@ export function makePresetCheckpoint(dir: string, preset: Preset, opts: { seed?:
   }
   const params = shapes.reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
   writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_parameters: params, total_size: total }, weight_map: weightMap }, null, 2));
-  writeSideFiles(dir, cfg, { generator: `molmoscope model make-tiny --preset ${preset}`, seed: opts.seed ?? 0, dtype: 'float32', shards: shards.size });
+  const variant = preset === 'molmo2-o-7b' ? { variant: 'o-7b' } : {};
+  writeSideFiles(dir, cfg, { generator: `molmoscope model make-tiny --preset ${preset}`, seed: opts.seed ?? 0, dtype: 'float32', shards: shards.size, ...variant });
   return total;
 }

@@ -1,5 +1,5 @@
 // A refused or broken checkpoint ends `ask` and `index` within seconds with its error code, and leaves no process:
-// another model_type, a variant the engine refuses (OLMo3 post-norm), a missing shard, a truncated safetensors
+// another model_type, a variant the engine refuses (qkv bias), a RoPE scaling the validator refuses (linear), a missing shard, a truncated safetensors
 // header, a missing tokenizer. Bound: 60 s per command (they take ~3-8 s on a loaded 2-core machine; a hang is forever).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -20,10 +20,10 @@ const outside = mkdtempSync(join(tmpdir(), 'molmoscope-broken-'));
 after(() => rmSync(outside, { recursive: true, force: true }));
 const cache = scratchDir('broken-cache');
 
-/** A copy of the two-shard tiny checkpoint with one thing broken. */
-function broken(name: string, breakIt: (dir: string) => void): string {
+/** A copy of the two-shard tiny checkpoint (with `text` overrides) with one thing broken. */
+function broken(name: string, breakIt: (dir: string) => void, text?: Record<string, unknown>): string {
   const dir = join(scratchDir(`broken-${name}`), 'model');
-  cpSync(tinyCheckpoint({ seed: 7, shards: 2 }), dir, { recursive: true });
+  cpSync(tinyCheckpoint({ seed: 7, shards: 2, ...(text ? { text } : {}) }), dir, { recursive: true });
   breakIt(dir);
   return dir;
 }
@@ -36,7 +36,9 @@ function editConfig(dir: string, edit: (c: { model_type: string; text_config: Re
 
 const CASES: { name: string; code: string; message: RegExp; make: () => string }[] = [
   { name: 'unsupported model_type', code: 'MODEL_UNSUPPORTED', message: /model_type "llava" is not supported/, make: () => broken('type', (d) => editConfig(d, (c) => (c.model_type = 'llava'))) },
-  { name: 'variant the engine refuses', code: 'MODEL_UNSUPPORTED', message: /post-norm/, make: () => broken('olmo', (d) => editConfig(d, (c) => (c.text_config.norm_after = true))) },
+  // Valid and complete (the generator writes the qkv biases), but the engine has no qkv-bias path (no Molmo2 has one).
+  { name: 'variant the engine refuses', code: 'MODEL_UNSUPPORTED', message: /qkv_bias/, make: () => broken('qkv-bias', () => {}, { qkv_bias: true }) },
+  { name: 'RoPE scaling the validator refuses', code: 'MODEL_UNSUPPORTED', message: /rope_type "linear" is not supported/, make: () => broken('rope', (d) => editConfig(d, (c) => (c.text_config.rope_scaling = { rope_type: 'linear', factor: 2 }))) },
   { name: 'missing shard', code: 'NOT_FOUND', message: /shard model-00002-of-00002\.safetensors .* is missing/, make: () => broken('shard', (d) => rmSync(join(d, 'model-00002-of-00002.safetensors'))) },
   { name: 'truncated safetensors header', code: 'MODEL_INVALID', message: /bad safetensors header length/, make: () => broken('header', (d) => truncateSync(join(d, 'model-00001-of-00002.safetensors'), 100)) },
   { name: 'missing tokenizer', code: 'NOT_FOUND', message: /tokenizer\.json is missing/, make: () => broken('tok', (d) => rmSync(join(d, 'tokenizer.json'))) },

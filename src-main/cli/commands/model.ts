@@ -2,7 +2,7 @@
 // choose the default, remove; and make-tiny, the test-checkpoint generator.
 import { resolve } from 'node:path';
 import { AppError } from '../../api/errors.js';
-import { makeTinyCheckpoint } from '../../../models/tiny/make-tiny.js';
+import { makeTinyCheckpoint, TINY_VARIANTS, type TinyVariant } from '../../../models/tiny/make-tiny.js';
 import { CATALOGUE, addFolder, downloadModel, listModels, removeModel, unfinishedDownloads, useModel, type DownloadProgress, type InstalledModel } from '../../core/models/index.js';
 import { makePresetCheckpoint, PRESETS, type Preset } from '../../../models/tiny/presets.js';
 import { resolveAppPaths } from '../../core/platform/paths.js';
@@ -20,12 +20,14 @@ const usage = `Usage:
   molmoscope model remove <id>            Forget a model: a download's files are deleted, an added folder is kept.
   molmoscope model add <dir> [--id ID]    Use a checkpoint folder (or a Hugging Face cache snapshot) in place;
                                           it is validated and never modified.
-  molmoscope model make-tiny <dir> [--seed N] [--dtype float32|bfloat16|float16] [--shards N] [--json]
+  molmoscope model make-tiny <dir> [--variant qwen3|o-7b] [--seed N] [--dtype float32|bfloat16|float16] [--shards N] [--json]
       Write a small Molmo2-architecture checkpoint (Hugging Face layout, random weights,
-      the real Molmo2 tokenizer and templates) for tests and benchmarks.
-  molmoscope model make-tiny <dir> --preset molmo2-4b|molmo2-8b [--seed N] [--json]
+      the real Molmo2 tokenizer and templates) for tests and benchmarks. --variant o-7b: Molmo2-O-7B's
+      OLMo3 decoder (post-norm, OLMo QK-norm, YaRN layers), vocabulary size and token ids, with a
+      stand-in tokenizer (Olmo-3's own is not available offline).
+  molmoscope model make-tiny <dir> --preset molmo2-4b|molmo2-8b|molmo2-o-7b [--seed N] [--json]
       Write a checkpoint with the released dimensions and shard layout (fp32 shards, random weights),
-      streamed tensor by tensor: 4B is 19.4 GB, 8B about 35 GB of disk.
+      streamed tensor by tensor: 4B is 19.4 GB, 8B about 35 GB, O-7B about 31 GB of disk.
 Models live in $MOLMOSCOPE_HOME/models when MOLMOSCOPE_HOME is set (see molmoscope info).
 `;
 
@@ -99,9 +101,13 @@ function oneId(rest: string[], what: string): string {
 function makeTiny(rest: string[], io: CliIO): number {
   const { values, positionals } = parseFlags(rest, {
     seed: { type: 'string' }, dtype: { type: 'string' }, shards: { type: 'string' }, json: { type: 'boolean' }, preset: { type: 'string' },
+    variant: { type: 'string' },
   });
   if (positionals.length !== 1) throw new AppError('INVALID_INPUT', 'make-tiny needs exactly one <dir>');
+  if (values.preset !== undefined && values.variant !== undefined) throw new AppError('INVALID_INPUT', '--preset already names the model; --variant does not apply');
   if (values.preset !== undefined) return makePreset(resolve(io.cwd, positionals[0]!), values, io);
+  const variant = values.variant ?? 'qwen3';
+  if (!(TINY_VARIANTS as readonly string[]).includes(variant)) throw new AppError('INVALID_INPUT', `--variant must be one of ${TINY_VARIANTS.join(', ')}`);
   const dtype = values.dtype ?? 'float32';
   if (!['float32', 'bfloat16', 'float16'].includes(dtype)) throw new AppError('INVALID_INPUT', `--dtype must be float32, bfloat16 or float16`);
   const dir = resolve(io.cwd, positionals[0]!);
@@ -109,6 +115,7 @@ function makeTiny(rest: string[], io: CliIO): number {
     seed: numberFlag('seed', values.seed, { integer: true, min: 0 }) ?? 0,
     dtype: dtype as 'float32',
     shards: numberFlag('shards', values.shards, { integer: true, min: 1 }) ?? 1,
+    variant: variant as TinyVariant,
   });
   if (values.json) printJson(io.stdout, { dir, files });
   else io.stdout.write(`wrote a tiny Molmo2 checkpoint to ${dir} (${files.length} files)\n`);

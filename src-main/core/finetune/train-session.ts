@@ -9,7 +9,7 @@ import { encodeModel } from '../molmo2/compile/emit.js';
 import { graphSessionOptions } from '../molmo2/compile/compile.js';
 import { decoderWeightNames } from '../molmo2/compile/decoder-graph.js';
 import { bindWeights } from '../molmo2/compile/weight-binder.js';
-import type { Checkpoint } from '../molmo2/weights.js';
+import { assertTrainable, type Checkpoint } from '../molmo2/weights.js';
 import { checkSpec, loraTargets, paramShape, type LoraParams, type LoraSpec, type LoraTarget } from './lora.js';
 import { buildTrainGraph, gradName, TRAIN_IO } from './train-graph.js';
 
@@ -47,6 +47,7 @@ export interface TrainSessionOptions {
 
 /** Writes the training graph (if not there yet); returns its path and the folder its external weights are relative to. */
 export function compileTrainGraph(ck: Checkpoint, opts: TrainSessionOptions): { path: string; externalDir: string } {
+  assertTrainable(ck);
   checkSpec(opts.spec);
   const wb = bindWeights(ck, { cacheDir: opts.cacheDir, names: decoderWeightNames(ck) });
   const g = buildTrainGraph(ck, wb, { spec: opts.spec, recompute: opts.recompute ?? true });

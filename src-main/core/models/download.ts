@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, statfsSync } fr
 import { join } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import { loadCheckpoint } from '../molmo2/checkpoint/load.js';
-import { parseMolmo2Config, variantOf } from '../molmo2/checkpoint/config.js';
+import { parseMolmo2Config } from '../molmo2/checkpoint/config.js';
 import { bytesOnDisk, fetchFile, PART_SUFFIX } from './fetch-file.js';
 import { hubOptions, revisionInfo, type HubFile, type HubOptions } from './hub-client.js';
 import { checkRevision, repoFolderName } from './names.js';
@@ -61,8 +61,7 @@ function checkMolmo2Config(dir: string, repo: string): void {
   }
   const type = (json as { model_type?: unknown })?.model_type;
   if (type !== 'molmo2') throw new AppError('MODEL_UNSUPPORTED', `${repo} is not a Molmo2 checkpoint (config.json model_type ${JSON.stringify(type ?? null)})`);
-  const cfg = parseMolmo2Config(json);
-  if (variantOf(cfg) === 'olmo3') throw new AppError('MODEL_UNSUPPORTED', `${repo} is an OLMo3-based Molmo2 (like Molmo2-O-7B), which does not run in this version yet`);
+  parseMolmo2Config(json);
 }
 
 /** Refuses to start when the bytes still to fetch do not fit: DISK_FULL with both numbers. */

@@ -4,7 +4,6 @@ import { existsSync, readFileSync, readdirSync, realpathSync, rmSync, statSync }
 import { basename, join, relative, resolve, isAbsolute } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import { loadCheckpoint } from '../molmo2/checkpoint/load.js';
-import { variantOf } from '../molmo2/checkpoint/config.js';
 import { removeDerivedFiles } from '../platform/model-cache.js';
 import { downloadingPid } from './lock.js';
 import { isCommit, isModelId, isRepoId } from './names.js';
@@ -111,8 +110,7 @@ function freeId(existing: Set<string>, base: string): string {
 /** Adds a checkpoint folder (or HF cache snapshot) in place after validating it loads as a Molmo2 checkpoint. */
 export async function addFolder(modelsDir: string, path: string, idIn?: string): Promise<InstalledModel> {
   const { dir, repo } = resolveCheckpointFolder(path);
-  const ck = await loadCheckpoint(dir);
-  if (ck.variant === 'olmo3' || variantOf(ck.config) === 'olmo3') throw new AppError('MODEL_UNSUPPORTED', `${dir} is an OLMo3-based Molmo2 (like Molmo2-O-7B), which does not run in this version yet`);
+  await loadCheckpoint(dir);
   if (idIn !== undefined && !isModelId(idIn)) throw new AppError('INVALID_INPUT', `"${idIn.slice(0, 200)}" is not a model id (lowercase letters, digits, . _ - /)`);
   const real = realpathSync(dir);
   return updateRegistry(modelsDir, (reg) => {

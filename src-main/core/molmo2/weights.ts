@@ -67,15 +67,32 @@ export function openCheckpoint(dir: string): Checkpoint {
   return { dir, config, eosIds, tensors, vitFeatureLayers, vitBlocks: usedVitLayers(config) };
 }
 
-/** Throws MODEL_UNSUPPORTED for variants the runtime cannot run yet (OLMo3: post-norm, olmo QK-norm, YaRN). */
+/**
+ * Throws MODEL_UNSUPPORTED for what the runtime cannot run: a QK-norm type other than qwen3/olmo, RoPE scaling other
+ * than YaRN, a qkv bias (no released Molmo2 has one). Qwen3 (4B, 8B) and OLMo3 (O-7B: post-norm, olmo QK-norm, YaRN
+ * layers) decoders run.
+ */
 export function assertSupported(ck: Checkpoint): void {
   const t = ck.config.text_config;
   const why: string[] = [];
-  if (t.norm_after) why.push('post-norm decoder blocks (norm_after)');
-  if (t.use_qk_norm && t.qk_norm_type !== 'qwen3') why.push(`qk_norm_type "${t.qk_norm_type}"`);
-  if (t.rope_scaling) why.push('rope_scaling (YaRN)');
+  if (t.use_qk_norm && t.qk_norm_type !== 'qwen3' && t.qk_norm_type !== 'olmo') why.push(`qk_norm_type "${String(t.qk_norm_type).slice(0, 40)}"`);
+  const rs = t.rope_scaling as { rope_type?: unknown } | null | undefined;
+  if (rs && rs.rope_type !== 'yarn' && rs.rope_type !== 'default') why.push(`rope_scaling type "${String(rs.rope_type).slice(0, 40)}"`);
   if (t.qkv_bias) why.push('qkv_bias');
-  if (why.length) throw new AppError('MODEL_UNSUPPORTED', `This checkpoint (likely Molmo2-O-7B / OLMo3) needs ${why.join(', ')}, which the runtime does not support yet; Qwen3-based Molmo2 (4B, 8B) is supported.`);
+  if (why.length) throw new AppError('MODEL_UNSUPPORTED', `This checkpoint needs ${why.join(', ')}, which the runtime does not support; Molmo2 with a Qwen3 (4B, 8B) or OLMo3 (O-7B) decoder is supported.`);
+}
+
+/**
+ * Throws MODEL_UNSUPPORTED for a checkpoint the LoRA training graph cannot differentiate: it has Qwen3 blocks only
+ * (pre-norm, per-head QK-norm, default RoPE), so an OLMo3 decoder (O-7B) would train a different model. Inference
+ * with an adapter merges it into the weights and runs any supported decoder.
+ */
+export function assertTrainable(ck: Checkpoint): void {
+  assertSupported(ck);
+  const t = ck.config.text_config;
+  if (t.norm_after || (t.use_qk_norm && t.qk_norm_type !== 'qwen3') || t.rope_scaling) {
+    throw new AppError('MODEL_UNSUPPORTED', 'LoRA training supports Qwen3-based Molmo2 (4B, 8B); this checkpoint has an OLMo3 decoder (Molmo2-O-7B: post-norm blocks, OLMo QK-norm, YaRN), which the training graph does not implement yet.');
+  }
 }
 
 /** Looks up a tensor or throws MODEL_INVALID naming it. */

@@ -145,7 +145,15 @@ test('a checkpoint that is not Molmo2 is refused after config.json only', async 
   assert.match(await code(downloadModel('someone/llama', undefined, { modelsDir, env: { HF_ENDPOINT: s.url } }, signal())), /^MODEL_UNSUPPORTED: someone\/llama is not a Molmo2 checkpoint/);
   assert.equal(totalServed(s), statSync(join(other, 'config.json')).size);
   assert.deepEqual(readRegistry(modelsDir).models, []);
-  assert.match(await code(downloadModel('molmo2-o-7b', undefined, { modelsDir, env: { HF_ENDPOINT: s.url } }, signal())), /^MODEL_UNSUPPORTED/);
+});
+
+test('molmo2-o-7b (an OLMo3 decoder) downloads by its catalogue id and is ready', async () => {
+  const s = await startHubServer({ 'allenai/Molmo2-O-7B': { dir: tinyCheckpoint({ seed: 1, variant: 'o-7b' }) } });
+  servers.push(s);
+  const modelsDir = scratchDir('models-o7b');
+  const r = await downloadModel('molmo2-o-7b', undefined, { modelsDir, env: { HF_ENDPOINT: s.url } }, signal());
+  assert.equal(r.model.state, 'ready');
+  assert.equal(r.model.catalogueId, 'molmo2-o-7b');
 });
 
 test('cancel stops the transfer, keeps the verified part for a rerun that fetches only the rest', async () => {

@@ -125,7 +125,7 @@ test('memory estimate from real shapes: fp32 weights are the released 19.4 GB; p
   assert.equal(defaultPrecision(tiny, 'cpu', { ramBytes: 8 * GB }), 'fp32', 'the tiny checkpoint stays on the fp32 parity path');
 });
 
-test('doctor fit section: says which precisions of 4B and 8B fit RAM (and a GPU when known), warns with a fix when none does', () => {
+test('doctor fit section: says which precisions of 4B, 8B and O-7B fit RAM (and a GPU when known), warns with a fix when none does', () => {
   const GB = 1e9;
   const [b4, b8] = fitChecks(25 * GB, null);
   assert.equal(b4!.status, 'ok');
@@ -135,7 +135,9 @@ test('doctor fit section: says which precisions of 4B and 8B fit RAM (and a GPU 
   const small = fitChecks(4 * GB, null);
   assert.ok(small.every((c) => c.status === 'warn' && c.fix && /none fits/.test(c.detail)));
   const gpu = fitChecks(8 * GB, 48 * GB);
-  assert.ok(gpu.every((c) => c.status === 'ok' && /GPU 48\.0 GB: /.test(c.detail)));
+  // O-7B's MHA K/V cache (24.5 GB for 128 frames) leaves even int4 above 70 % of 48 GB.
+  assert.ok(gpu.filter((c) => c.id !== 'fit-molmo2-o-7b').every((c) => c.status === 'ok' && /GPU 48\.0 GB: /.test(c.detail)));
+  assert.match(gpu.find((c) => c.id === 'fit-molmo2-o-7b')?.detail ?? '', /GPU 48\.0 GB: none fits/);
   assert.match(gpu[0]!.detail, /GPU 48\.0 GB: fp32, fp16, int8, int4 fit/);
 });
 

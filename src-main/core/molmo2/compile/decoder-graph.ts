@@ -1,5 +1,7 @@
 // Decoder building blocks shared by the prefill, step and generate graphs: embedding with visual features,
-// Molmo2's prefill mask, Qwen3 decoder layers (QK-norm, rotate-half RoPE, GQA without repeating K/V), LM head.
+// Molmo2's prefill mask, decoder layers (Qwen3 pre-norm or OLMo3 post-norm blocks, QK-norm, rotate-half RoPE with
+// YaRN layers, GQA without repeating K/V), LM head.
+import { ropeKindOf, ropeParams } from '../checkpoint/rope.js';
 import type { Checkpoint } from '../weights.js';
 import type { Graph, Value } from './graph.js';
 import * as o from './ops.js';
@@ -94,13 +96,47 @@ function chunkedAttention(g: Graph, m: PrefillMask, qg: Value, kg: Value, vg: Va
   return o.slice(g, rows, o.i64(g, [0]), o.reshape(g, m.S, [1]), [1]);
 }
 
-function ropeTables(g: Graph, ck: Checkpoint, positions: Value): { cos: Value; sin: Value } {
-  const t = ck.config.text_config;
-  const half = t.head_dim / 2;
-  const inv = Array.from({ length: half }, (_, i) => 1 / Math.pow(t.rope_theta, (2 * i) / t.head_dim));
-  const ang = o.mul(g, o.unsqueeze(g, o.cast(g, positions, 'float32'), [1]), o.f32(g, inv)); // [S, d/2]
+type RopeTables = { cos: Value; sin: Value };
+
+function ropeTables(g: Graph, ck: Checkpoint, positions: Value, kind: 'default' | 'scaling'): RopeTables {
+  const p = ropeParams(ck.config.text_config, kind);
+  const ang = o.mul(g, o.unsqueeze(g, o.cast(g, positions, 'float32'), [1]), o.f32(g, p.invFreq)); // [S, d/2]
   const emb = o.unsqueeze(g, o.concat(g, [ang, ang], 1), [1]); // [S,1,d]
-  return { cos: o.cos(g, emb), sin: o.sin(g, emb) };
+  if (p.attentionFactor === 1) return { cos: o.cos(g, emb), sin: o.sin(g, emb) };
+  // YaRN scales cos and sin by its attention factor (modeling_molmo2.py Molmo2RotaryEmbedding.forward).
+  const a = o.f32(g, p.attentionFactor);
+  return { cos: o.mul(g, o.cos(g, emb), a), sin: o.mul(g, o.sin(g, emb), a) };
+}
+
+/** Per-layer cos/sin: one table per rotary module in use (OLMo3: default RoPE, YaRN on rope_scaling_layers). */
+function layerRopeTables(g: Graph, ck: Checkpoint, positions: Value): RopeTables[] {
+  const t = ck.config.text_config;
+  const made: Partial<Record<'default' | 'scaling', RopeTables>> = {};
+  return Array.from({ length: t.num_hidden_layers }, (_, l) => {
+    const kind = ropeKindOf(t, l);
+    return (made[kind] ??= ropeTables(g, ck, positions, kind));
+  });
+}
+
+/**
+ * q [S,nq,d], k [S,nkv,d], v [S,nkv,d] from the fused projection, QK-normed: `qwen3` per head with a [d] weight,
+ * `olmo` over the whole flat projection before the head split (modeling_molmo2.py Molmo2Attention.forward).
+ */
+function qkvHeads(g: Graph, ck: Checkpoint, W: (n: string) => Value, p: string, qkv: Value): { q: Value; k: Value; v: Value } {
+  const t = ck.config.text_config;
+  const d = t.head_dim;
+  const nq = t.num_attention_heads;
+  const nkv = t.num_key_value_heads;
+  const flat = t.use_qk_norm && t.qk_norm_type === 'olmo';
+  const norm = (x: Value, w: string) => (flat ? o.rmsNorm(g, x, W(`${p}self_attn.${w}.weight`), t.layer_norm_eps) : x);
+  let q = o.reshape(g, norm(o.sliceConst(g, qkv, 0, nq * d, 1), 'q_norm'), [-1, nq, d]);
+  let k = o.reshape(g, norm(o.sliceConst(g, qkv, nq * d, (nq + nkv) * d, 1), 'k_norm'), [-1, nkv, d]);
+  const v = o.reshape(g, o.sliceConst(g, qkv, (nq + nkv) * d, (nq + 2 * nkv) * d, 1), [-1, nkv, d]);
+  if (t.use_qk_norm && !flat) {
+    q = o.rmsNorm(g, q, W(`${p}self_attn.q_norm.weight`), t.layer_norm_eps);
+    k = o.rmsNorm(g, k, W(`${p}self_attn.k_norm.weight`), t.layer_norm_eps);
+  }
+  return { q, k, v };
 }
 
 function rope(g: Graph, x: Value, d: number, cs: { cos: Value; sin: Value }): Value {
@@ -124,22 +160,18 @@ export function decoderLayers(g: Graph, ck: Checkpoint, wb: WeightBinder, x: Val
   const grp = nq / nkv;
   const I = t.intermediate_size;
   const eps = t.layer_norm_eps;
-  const cs = ropeTables(g, ck, positions);
+  // Block variant: pre-norm (Qwen3: h + f(norm(h))) or post-norm (OLMo3, norm_after: h + norm(f(h))).
+  const post = t.norm_after;
   const present: Kv[] = [];
   let h = x;
-  for (let l = 0; l < t.num_hidden_layers; l++) {
+  for (const [l, cs] of layerRopeTables(g, ck, positions).entries()) {
     const p = `model.transformer.blocks.${l}.`;
-    const n1 = o.rmsNorm(g, h, W(`${p}attn_norm.weight`), eps);
+    const n1 = post ? h : o.rmsNorm(g, h, W(`${p}attn_norm.weight`), eps);
     const qkv = wb.linear(g, n1, `${p}self_attn.att_proj.weight`);
-    let q = o.reshape(g, o.sliceConst(g, qkv, 0, nq * d, 1), [-1, nq, d]);
-    let k = o.reshape(g, o.sliceConst(g, qkv, nq * d, (nq + nkv) * d, 1), [-1, nkv, d]);
-    const v = o.reshape(g, o.sliceConst(g, qkv, (nq + nkv) * d, (nq + 2 * nkv) * d, 1), [-1, nkv, d]);
-    if (t.use_qk_norm) {
-      q = o.rmsNorm(g, q, W(`${p}self_attn.q_norm.weight`), eps);
-      k = o.rmsNorm(g, k, W(`${p}self_attn.k_norm.weight`), eps);
-    }
-    q = rope(g, q, d, cs);
-    k = rope(g, k, d, cs);
+    const heads = qkvHeads(g, ck, W, p, qkv);
+    const v = heads.v;
+    const q = rope(g, heads.q, d, cs);
+    const k = rope(g, heads.k, d, cs);
     let kT = o.transpose(g, k, [1, 0, 2]); // [nkv,S,d]
     let vT = o.transpose(g, v, [1, 0, 2]);
     if (past) {
@@ -160,10 +192,12 @@ export function decoderLayers(g: Graph, ck: Checkpoint, wb: WeightBinder, x: Val
       a = o.reshape(g, o.matmul(g, o.softmax(g, s, -1), vg), [nq, -1, d]);
     }
     const merged = o.reshape(g, o.transpose(g, a, [1, 0, 2]), [-1, nq * d]);
-    h = o.add(g, h, wb.linear(g, merged, `${p}self_attn.attn_out.weight`));
-    const n2 = o.rmsNorm(g, h, W(`${p}ff_norm.weight`), eps);
+    const attnOut = wb.linear(g, merged, `${p}self_attn.attn_out.weight`);
+    h = o.add(g, h, post ? o.rmsNorm(g, attnOut, W(`${p}attn_norm.weight`), eps) : attnOut);
+    const n2 = post ? h : o.rmsNorm(g, h, W(`${p}ff_norm.weight`), eps);
     const [val, gate] = o.split2(g, wb.linear(g, n2, `${p}mlp.ff_proj.weight`), [I, I], 1);
-    h = o.add(g, h, wb.linear(g, o.mul(g, val, o.silu(g, gate)), `${p}mlp.ff_out.weight`));
+    const ffOut = wb.linear(g, o.mul(g, val, o.silu(g, gate)), `${p}mlp.ff_out.weight`);
+    h = o.add(g, h, post ? o.rmsNorm(g, ffOut, W(`${p}ff_norm.weight`), eps) : ffOut);
   }
   return { hidden: o.rmsNorm(g, h, W('model.transformer.ln_f.weight'), eps), present };
 }

@@ -1,6 +1,8 @@
-// Reference Qwen3-style Molmo2 decoder: embedding (+ visual features at <im_patch>), QK-norm, RoPE, GQA, SwiGLU.
+// Reference Molmo2 decoder (Qwen3 pre-norm or OLMo3 post-norm blocks): embedding (+ visual features at <im_patch>),
+// QK-norm (per head or flat), RoPE (YaRN on OLMo3's rope_scaling_layers), GQA, SwiGLU.
 // Prefill applies Molmo2's mask (causal OR both tokens visual); decode steps are causal over the cached K/V.
 import { AppError } from '../../../api/errors.js';
+import { ropeKindOf, ropeParams, type RopeParams } from '../checkpoint/rope.js';
 import { assertSupported, type Checkpoint } from '../weights.js';
 import { linear, maskedSoftmax, rmsNorm, silu } from './math.js';
 import { w } from './weights-cache.js';
@@ -42,96 +44,122 @@ export function referenceEmbed(ck: Checkpoint, ids: ArrayLike<number>, features:
   return out;
 }
 
-function invFreq(ck: Checkpoint): Float64Array {
+/** Rotary parameters of each layer (default RoPE, or YaRN on rope_scaling_layers). */
+function layerRopes(ck: Checkpoint): RopeParams[] {
   const t = ck.config.text_config;
-  const half = t.head_dim / 2;
-  return Float64Array.from({ length: half }, (_, i) => Math.fround(1 / Math.pow(t.rope_theta, (2 * i) / t.head_dim)));
+  const byKind = { default: ropeParams(t, 'default'), scaling: ropeParams(t, 'scaling') };
+  return Array.from({ length: t.num_hidden_layers }, (_, l) => byKind[ropeKindOf(t, l)]);
 }
 
-/** Applies QK-norm (per head) and rotate-half RoPE in place to `heads` rows of width d at absolute position `pos`. */
-function normRope(x: Float32Array, heads: number, d: number, normW: Float32Array | null, eps: number, pos: number, inv: Float64Array): void {
+/** Rotate-half RoPE in place on `heads` rows of width d at absolute position `pos`, cos/sin × the attention factor. */
+function applyRope(x: Float32Array, heads: number, d: number, pos: number, rp: RopeParams): void {
   const half = d / 2;
   for (let h = 0; h < heads; h++) {
-    let row = x.subarray(h * d, (h + 1) * d);
-    if (normW) row.set(rmsNorm(row, d, normW, eps));
-    row = x.subarray(h * d, (h + 1) * d);
+    const row = x.subarray(h * d, (h + 1) * d);
     const src = Float64Array.from(row);
     for (let i = 0; i < half; i++) {
-      const a = pos * inv[i]!;
-      const c = Math.cos(a);
-      const s = Math.sin(a);
+      const a = pos * rp.invFreq[i]!;
+      const c = Math.cos(a) * rp.attentionFactor;
+      const s = Math.sin(a) * rp.attentionFactor;
       row[i] = src[i]! * c - src[i + half]! * s;
       row[i + half] = src[i + half]! * c + src[i]! * s;
     }
   }
 }
 
-/** Runs decoder layers over new tokens at positions start..start+S−1 given embeddings; `allowed(q,k)` is the mask. */
-function decoder(ck: Checkpoint, x: Float32Array, start: number, cache: RefCache, allowed: (q: number, k: number) => boolean): Float32Array {
+/** QK-norm: `qwen3` per head over d with a [d] weight, `olmo` over the whole row (nq·d or nkv·d) before heads. */
+function qkNorm(x: Float32Array, heads: number, d: number, normW: Float32Array | null, type: string, eps: number): void {
+  if (!normW) return;
+  if (type === 'olmo') {
+    x.set(rmsNorm(x, heads * d, normW, eps));
+    return;
+  }
+  for (let h = 0; h < heads; h++) x.set(rmsNorm(x.subarray(h * d, (h + 1) * d), d, normW, eps), h * d);
+}
+
+/** Appends layer l's K/V for the new rows to the cache and returns the rows' queries (normed, rotated). */
+function projectQkv(ck: Checkpoint, l: number, n1: Float32Array, start: number, cache: RefCache, rp: RopeParams): Float32Array[] {
   const t = ck.config.text_config;
-  const H = t.hidden_size;
-  const S = x.length / H;
-  const d = t.head_dim;
-  const nq = t.num_attention_heads;
-  const nkv = t.num_key_value_heads;
+  const { head_dim: d, num_attention_heads: nq, num_key_value_heads: nkv, hidden_size: H } = t;
+  const S = n1.length / H;
+  const p = `model.transformer.blocks.${l}.`;
+  const qkv = linear(n1, S, H, w(ck, `${p}self_attn.att_proj.weight`), (nq + 2 * nkv) * d);
+  const qn = t.use_qk_norm ? w(ck, `${p}self_attn.q_norm.weight`) : null;
+  const kn = t.use_qk_norm ? w(ck, `${p}self_attn.k_norm.weight`) : null;
+  const qs: Float32Array[] = [];
+  for (let s = 0; s < S; s++) {
+    const row = qkv.subarray(s * (nq + 2 * nkv) * d, (s + 1) * (nq + 2 * nkv) * d);
+    const q = row.slice(0, nq * d);
+    const k = row.slice(nq * d, (nq + nkv) * d);
+    qkNorm(q, nq, d, qn, t.qk_norm_type, t.layer_norm_eps);
+    qkNorm(k, nkv, d, kn, t.qk_norm_type, t.layer_norm_eps);
+    applyRope(q, nq, d, start + s, rp);
+    applyRope(k, nkv, d, start + s, rp);
+    qs.push(q);
+    cache.k[l]!.push(k);
+    cache.v[l]!.push(row.slice((nq + nkv) * d));
+  }
+  return qs;
+}
+
+/** Softmax attention of the new rows' queries over layer l's whole cache under `allowed`; returns [S, nq·d]. */
+function attend(ck: Checkpoint, l: number, qs: Float32Array[], start: number, cache: RefCache, allowed: (q: number, k: number) => boolean): Float32Array {
+  const t = ck.config.text_config;
+  const { head_dim: d, num_attention_heads: nq, num_key_value_heads: nkv } = t;
   const grp = nq / nkv;
-  const I = t.intermediate_size;
-  const eps = t.layer_norm_eps;
-  const inv = invFreq(ck);
-  let h = x;
-  for (let l = 0; l < t.num_hidden_layers; l++) {
-    const p = `model.transformer.blocks.${l}.`;
-    const n1 = rmsNorm(h, H, w(ck, `${p}attn_norm.weight`), eps);
-    const qkv = linear(n1, S, H, w(ck, `${p}self_attn.att_proj.weight`), (nq + 2 * nkv) * d);
-    const qn = t.use_qk_norm ? w(ck, `${p}self_attn.q_norm.weight`) : null;
-    const kn = t.use_qk_norm ? w(ck, `${p}self_attn.k_norm.weight`) : null;
-    const qs: Float32Array[] = [];
-    for (let s = 0; s < S; s++) {
-      const row = qkv.subarray(s * (nq + 2 * nkv) * d, (s + 1) * (nq + 2 * nkv) * d);
-      const q = row.slice(0, nq * d);
-      const k = row.slice(nq * d, (nq + nkv) * d);
-      const v = row.slice((nq + nkv) * d);
-      normRope(q, nq, d, qn, eps, start + s, inv);
-      normRope(k, nkv, d, kn, eps, start + s, inv);
-      qs.push(q);
-      cache.k[l]!.push(k);
-      cache.v[l]!.push(v);
-    }
-    const total = cache.k[l]!.length;
-    const att = new Float32Array(S * nq * d);
-    const sc = new Float64Array(total);
-    const scale = 1 / Math.sqrt(d);
-    for (let s = 0; s < S; s++) {
-      const qp = start + s;
-      for (let hh = 0; hh < nq; hh++) {
-        const kvh = Math.floor(hh / grp);
-        for (let j = 0; j < total; j++) {
-          const kr = cache.k[l]![j]!;
-          let acc = 0;
-          for (let i = 0; i < d; i++) acc += qs[s]![hh * d + i]! * kr[kvh * d + i]!;
-          sc[j] = acc * scale;
-        }
-        const pr = maskedSoftmax(sc, (j) => allowed(qp, j));
-        for (let i = 0; i < d; i++) {
-          let acc = 0;
-          for (let j = 0; j < total; j++) acc += pr[j]! * cache.v[l]![j]![kvh * d + i]!;
-          att[(s * nq + hh) * d + i] = acc;
-        }
+  const total = cache.k[l]!.length;
+  const att = new Float32Array(qs.length * nq * d);
+  const sc = new Float64Array(total);
+  const scale = 1 / Math.sqrt(d);
+  for (let s = 0; s < qs.length; s++) {
+    const qp = start + s;
+    for (let hh = 0; hh < nq; hh++) {
+      const kvh = Math.floor(hh / grp);
+      for (let j = 0; j < total; j++) {
+        const kr = cache.k[l]![j]!;
+        let acc = 0;
+        for (let i = 0; i < d; i++) acc += qs[s]![hh * d + i]! * kr[kvh * d + i]!;
+        sc[j] = acc * scale;
+      }
+      const pr = maskedSoftmax(sc, (j) => allowed(qp, j));
+      for (let i = 0; i < d; i++) {
+        let acc = 0;
+        for (let j = 0; j < total; j++) acc += pr[j]! * cache.v[l]![j]![kvh * d + i]!;
+        att[(s * nq + hh) * d + i] = acc;
       }
     }
-    const o = linear(att, S, nq * d, w(ck, `${p}self_attn.attn_out.weight`), H);
-    const h1 = new Float32Array(h.length);
-    for (let i = 0; i < h.length; i++) h1[i] = h[i]! + o[i]!;
-    const n2 = rmsNorm(h1, H, w(ck, `${p}ff_norm.weight`), eps);
-    const u = linear(n2, S, H, w(ck, `${p}mlp.ff_proj.weight`), 2 * I);
+  }
+  return att;
+}
+
+function addInto(h: Float32Array, y: Float32Array): Float32Array {
+  const out = new Float32Array(h.length);
+  for (let i = 0; i < h.length; i++) out[i] = h[i]! + y[i]!;
+  return out;
+}
+
+/**
+ * Runs decoder layers over new tokens at positions start..start+S−1 given embeddings; `allowed(q,k)` is the mask.
+ * Pre-norm blocks (Qwen3) compute h + f(norm(h)); post-norm blocks (OLMo3, norm_after) h + norm(f(h)).
+ */
+function decoder(ck: Checkpoint, x: Float32Array, start: number, cache: RefCache, allowed: (q: number, k: number) => boolean): Float32Array {
+  const t = ck.config.text_config;
+  const { hidden_size: H, intermediate_size: I, num_attention_heads: nq, head_dim: d, layer_norm_eps: eps } = t;
+  const S = x.length / H;
+  const norm = (v: Float32Array, name: string) => rmsNorm(v, H, w(ck, name), eps);
+  let h = x;
+  for (const [l, rp] of layerRopes(ck).entries()) {
+    const p = `model.transformer.blocks.${l}.`;
+    const qs = projectQkv(ck, l, t.norm_after ? h : norm(h, `${p}attn_norm.weight`), start, cache, rp);
+    const o = linear(attend(ck, l, qs, start, cache, allowed), S, nq * d, w(ck, `${p}self_attn.attn_out.weight`), H);
+    const h1 = addInto(h, t.norm_after ? norm(o, `${p}attn_norm.weight`) : o);
+    const u = linear(t.norm_after ? h1 : norm(h1, `${p}ff_norm.weight`), S, H, w(ck, `${p}mlp.ff_proj.weight`), 2 * I);
     const act = new Float32Array(S * I);
     for (let s = 0; s < S; s++) for (let i = 0; i < I; i++) act[s * I + i] = u[s * 2 * I + i]! * silu(u[s * 2 * I + I + i]!);
     const f = linear(act, S, I, w(ck, `${p}mlp.ff_out.weight`), H);
-    const h2 = new Float32Array(h.length);
-    for (let i = 0; i < h.length; i++) h2[i] = h1[i]! + f[i]!;
-    h = h2;
+    h = addInto(h1, t.norm_after ? norm(f, `${p}ff_norm.weight`) : f);
   }
-  return rmsNorm(h, H, w(ck, 'model.transformer.ln_f.weight'), eps);
+  return norm(h, 'model.transformer.ln_f.weight');
 }
 
 /** Logits [V] for one final-norm hidden row. */

@@ -1,5 +1,5 @@
 // Graph compiler: emitted ONNX runs in onnxruntime; fp32 weights are read in place from .safetensors byte ranges;
-// bf16 checkpoints are converted once into the cache; OLMo3-style checkpoints are refused with MODEL_UNSUPPORTED.
+// bf16 checkpoints are converted once into the cache; a variant the runtime lacks (qkv bias) is MODEL_UNSUPPORTED.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync, mkdirSync, copyFileSync, readdirSync } from 'node:fs';
@@ -103,13 +103,13 @@ test('bf16 checkpoint: weights converted once to fp32 in the cache, logits match
   void relError;
 });
 
-test('OLMo3-style checkpoint (post-norm, olmo QK-norm, YaRN) is refused with MODEL_UNSUPPORTED', () => {
+test('a checkpoint with a qkv bias (no released Molmo2 has one) is refused with MODEL_UNSUPPORTED naming it', () => {
   const src = tinyCheckpoint({ seed: 1 });
-  const dir = scratchDir('olmo');
+  const dir = scratchDir('qkv-bias');
   mkdirSync(dir, { recursive: true });
   for (const f of readdirSync(src)) if (!f.endsWith('.onnx')) copyFileSync(join(src, f), join(dir, f));
   const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-  Object.assign(cfg.text_config, { norm_after: true, qk_norm_type: 'olmo', rope_scaling: { rope_type: 'yarn', factor: 8 } });
+  Object.assign(cfg.text_config, { qkv_bias: true });
   writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg));
-  assert.throws(() => Molmo2Runtime.open(dir, { provider: 'cpu', cacheDir: dir }), (e: unknown) => e instanceof AppError && e.code === 'MODEL_UNSUPPORTED' && /post-norm/.test(e.message));
+  assert.throws(() => Molmo2Runtime.open(dir, { provider: 'cpu', cacheDir: dir }), (e: unknown) => e instanceof AppError && e.code === 'MODEL_UNSUPPORTED' && /qkv_bias/.test(e.message));
 });

@@ -94,3 +94,9 @@ export function longTextInputs(n: number, seed: number): { ids: number[]; types:
   const ids = [ID.bos, ...text(n - 1, seed)];
   return { ids, types: ids.map(() => 0) };
 }
+
+/** The same inputs in Molmo2-O-7B's ids: BOS <|endoftext|> 100257, <|im_start|> 100264, extra tokens from 100278. */
+export function toO7bIds(inp: ModelInputs): ModelInputs {
+  const map = (id: number) => (id === ID.bos ? 100257 : id === ID.imUser ? 100264 : id >= 151936 ? id - 151936 + 100278 : id);
+  return { ...inp, ids: inp.ids.map(map) };
+}

@@ -5,13 +5,15 @@ import { referenceVision } from '../../../../src-main/core/molmo2/reference/visi
 import { referenceGreedy, referencePrefill } from '../../../../src-main/core/molmo2/reference/llm.js';
 import { relError } from '../../../../src-main/core/molmo2/reference/math.js';
 import { scratchDir, tinyCheckpoint } from '../../../helpers/tiny.js';
+import type { TinyOptions } from '../../../../models/tiny/make-tiny.js';
 import type { ModelInputs } from './inputs.js';
 import * as ort from 'onnxruntime-node';
 
 export const TOL = 1e-4;
 
-export async function checkParity(inp: ModelInputs): Promise<void> {
-  const rt = Molmo2Runtime.open(tinyCheckpoint({ seed: 1 }), { provider: 'cpu', cacheDir: scratchDir('rt-cache') });
+/** Parity on the tiny checkpoint of `tiny` (default: the Qwen3 one, seed 1); `gen.repeatGuard` 0 lets a looping random model run on. */
+export async function checkParity(inp: ModelInputs, tiny: TinyOptions = { seed: 1 }, gen: { repeatGuard?: number } = {}): Promise<void> {
+  const rt = Molmo2Runtime.open(tinyCheckpoint(tiny), { provider: 'cpu', cacheDir: scratchDir('rt-cache') });
   try {
     const { features } = await rt.vision(inp.pixels, inp.nCrops, inp.pooling, inp.k);
     const ref = referenceVision(rt.ck, inp.pixels, inp.nCrops, inp.pooling, inp.k);
@@ -35,10 +37,10 @@ export async function checkParity(inp: ModelInputs): Promise<void> {
 
     const want = referenceGreedy(rt.ck, inp.ids, inp.types, ref, 32);
     assert.equal(want.length, 32, 'reference stopped early (EOS) — pick another seed');
-    const got = await rt.generate({ ids: inp.ids, types: inp.types, features: ref, maxNewTokens: 32 });
+    const got = await rt.generate({ ids: inp.ids, types: inp.types, features: ref, maxNewTokens: 32, ...gen });
     assert.deepEqual(got.tokens, want, 'in-graph Loop greedy tokens');
     assert.deepEqual(naive.tokens, want, 'JS-loop baseline greedy tokens');
-    console.log(`parity (${inp.nCrops} crops, ${inp.ids.length} tokens): vision rel ${ve.toExponential(2)}, last logits rel ${le.toExponential(2)}, 32/32 greedy tokens equal`);
+    console.log(`parity${tiny.variant ? ` ${tiny.variant}` : ''} (${inp.nCrops} crops, ${inp.ids.length} tokens): vision rel ${ve.toExponential(2)}, last logits rel ${le.toExponential(2)}, 32/32 greedy tokens equal`);
   } finally {
     await rt.dispose();
   }
