@@ -12,6 +12,7 @@ import { buildVisionGraph, visionWeightNames } from './vision-graph.js';
 import { decoderWeightNames } from './decoder-graph.js';
 import { bindWeights } from './weight-binder.js';
 import type { Precision } from './precision.js';
+import { withLoraBranch, type LoraBranchSpec } from './lora-branch.js';
 
 /** Bump when any graph builder changes what it emits. */
 export const COMPILER_VERSION = 3;
@@ -32,6 +33,8 @@ export interface CompileOptions {
   signal?: AbortSignal;
   /** Build and write the graphs against a planned (unwritten) weights layout: graph-size checks on real shapes. */
   planOnly?: boolean;
+  /** A LoRA branch on these decoder linears, its factors as graph inputs (see lora-branch.ts). */
+  lora?: LoraBranchSpec;
 }
 
 /** protobuf's hard limit on one serialised message: every weight must be external data. */
@@ -61,7 +64,8 @@ export function graphSessionOptions(externalDir: string): { extra: { session: { 
 /** Builds each requested graph and writes it (if not already there); returns the .onnx path of each requested graph. */
 export function compileGraphs(ck: Checkpoint, opts: CompileOptions): CompiledGraphs {
   const names = [...visionWeightNames(ck), ...decoderWeightNames(ck)];
-  const wb = bindWeights(ck, { cacheDir: opts.cacheDir, names, precision: opts.precision, planOnly: opts.planOnly, signal: opts.signal, onProgress: (d, t) => opts.onProgress?.('convert-weights', d, t) });
+  const base = bindWeights(ck, { cacheDir: opts.cacheDir, names, precision: opts.precision, planOnly: opts.planOnly, signal: opts.signal, onProgress: (d, t) => opts.onProgress?.('convert-weights', d, t) });
+  const wb = opts.lora ? withLoraBranch(base, opts.lora) : base;
   const out = {} as Record<GraphKind, string>;
   const prefillChunk = opts.prefillChunk ?? DEFAULT_PREFILL_CHUNK;
   if (!Number.isInteger(prefillChunk) || prefillChunk < 1) throw new AppError('INVALID_INPUT', `prefill chunk ${prefillChunk} is not a positive integer`);

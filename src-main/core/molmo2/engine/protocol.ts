@@ -13,6 +13,8 @@ export interface LoadParams {
   precision?: Precision;
   /** Profile generate runs to split prefill and decode time (a fresh session per run). */
   profile?: boolean;
+  /** A PEFT LoRA adapter folder, run as a branch in the decoder graphs. */
+  adapterDir?: string;
 }
 
 export type EngineRequest =
