@@ -9,15 +9,25 @@ import { loraScale, loraTargets, paramShape } from './lora.js';
 
 /** The compiler option: every adapted decoder linear of the checkpoint, its factors named by PEFT key. */
 export function loraBranchSpec(ck: Checkpoint): LoraBranchSpec {
-  return new Map(loraTargets(ck).map((t) => [t.weight, { a: t.keyA, b: t.keyB, inFeatures: t.inFeatures, outFeatures: t.outFeatures }]));
+  return new Map(
+    loraTargets(ck).map((t) => [
+      t.weight,
+      { a: t.keyA, b: t.keyB, inFeatures: t.inFeatures, outFeatures: t.outFeatures },
+    ]),
+  );
 }
 
 /** Reads and validates the adapter for this checkpoint and returns the tensors every decoder run is fed. */
 export function adapterFeeds(ck: Checkpoint, adapterDir: string): Record<string, ort.Tensor> {
   const a = loadAdapter(adapterDir, ck);
-  const feeds: Record<string, ort.Tensor> = { [LORA_SCALE_INPUT]: new ort.Tensor('float32', Float32Array.of(loraScale(a.spec)), []) };
+  const feeds: Record<string, ort.Tensor> = {
+    [LORA_SCALE_INPUT]: new ort.Tensor('float32', Float32Array.of(loraScale(a.spec)), []),
+  };
   for (const t of loraTargets(ck)) {
-    for (const [key, f] of [[t.keyA, 'A'], [t.keyB, 'B']] as const) {
+    for (const [key, f] of [
+      [t.keyA, 'A'],
+      [t.keyB, 'B'],
+    ] as const) {
       const data = a.params.get(key);
       if (!data) throw new AppError('INTERNAL', `adapter ${adapterDir}: ${key} missing after load`);
       feeds[key] = new ort.Tensor('float32', data, paramShape(t, f, a.spec.rank));

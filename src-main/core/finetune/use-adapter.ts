@@ -27,9 +27,19 @@ export function adapterRecord(baseDir: string, adapterDir: string): AdapterRecor
 }
 
 /** The adapter merged into a cached copy of the base checkpoint (see mergedCheckpointDir): the merged reference. */
-export function adapterModelDir(baseDir: string, adapterDir: string, cacheDir: string): { modelDir: string; adapter: AdapterRecord } {
+export function adapterModelDir(
+  baseDir: string,
+  adapterDir: string,
+  cacheDir: string,
+): { modelDir: string; adapter: AdapterRecord } {
   const ck = openCheckpoint(baseDir);
   const a = loadAdapter(adapterDir, ck);
-  const adapter = { dir: adapterDir, name: basename(adapterDir), sha256: a.hash, rank: a.spec.rank, alpha: a.spec.alpha };
+  const adapter = {
+    dir: adapterDir,
+    name: basename(adapterDir),
+    sha256: a.hash,
+    rank: a.spec.rank,
+    alpha: a.spec.alpha,
+  };
   return { modelDir: mergedCheckpointDir(ck, a, cacheDir), adapter };
 }

@@ -4,7 +4,11 @@ import type { AdapterRefDto } from '../../api/ops/library.js';
 
 /** Records the adapter a caption was produced with (call in the transaction that inserted it). */
 export function setCaptionAdapter(db: Database.Database, captionId: number, adapter: AdapterRefDto): void {
-  db.prepare('UPDATE captions SET adapter_sha256 = ?, adapter_name = ? WHERE id = ?').run(adapter.sha256, adapter.name, captionId);
+  db.prepare('UPDATE captions SET adapter_sha256 = ?, adapter_name = ? WHERE id = ?').run(
+    adapter.sha256,
+    adapter.name,
+    captionId,
+  );
 }
 
 /** The adapters of a recording's captions produced with one, by caption id (captions absent here used the base). */

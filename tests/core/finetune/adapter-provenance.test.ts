@@ -36,28 +36,70 @@ test('index and count with and without --adapter: every caption and run records 
   assert.equal((await cli('import', join(dir, 'footage'), '--library', db, '--json')).code, 0);
   const adapter = makeAdapter(join(dir, 'my-adapter'));
   const sha = adapterRecord(model, adapter).sha256;
-  const ix = ['index', '--library', db, '--model', model, '--ep', 'cpu', '--tier', 'short', '--window', '2', '--overlap', '0.5', '--json'];
+  const ix = [
+    'index',
+    '--library',
+    db,
+    '--model',
+    model,
+    '--ep',
+    'cpu',
+    '--tier',
+    'short',
+    '--window',
+    '2',
+    '--overlap',
+    '0.5',
+    '--json',
+  ];
   const plain = await cli(...ix);
   assert.equal(plain.code, 0, plain.err);
   const adapted = await cli(...ix, '--adapter', adapter);
   assert.equal(adapted.code, 0, adapted.err);
-  const summary = JSON.parse(adapted.out.trim().split('\n').pop()!) as { modelId: string; adapter: { sha256: string; name: string }; captions: number };
+  const summary = JSON.parse(adapted.out.trim().split('\n').pop()!) as {
+    modelId: string;
+    adapter: { sha256: string; name: string };
+    captions: number;
+  };
   assert.deepEqual(summary.adapter, { sha256: sha, name: 'my-adapter' });
   assert.match(summary.modelId, new RegExp(`\\+lora@${sha.slice(0, 16)}$`));
   assert.ok(summary.captions >= 2, 'the adapted run captions every window again, beside the base captions');
 
-  const count = ['count', '--library', db, '--recording', '1', '--window', '2', '--overlap', '0.5', '--max-frames', '2', '--max-new-tokens', '6', '--model', model, '--ep', 'cpu', '--json', 'person'];
+  const count = [
+    'count',
+    '--library',
+    db,
+    '--recording',
+    '1',
+    '--window',
+    '2',
+    '--overlap',
+    '0.5',
+    '--max-frames',
+    '2',
+    '--max-new-tokens',
+    '6',
+    '--model',
+    model,
+    '--ep',
+    'cpu',
+    '--json',
+    'person',
+  ];
   const c0 = await cli(...count);
   assert.equal(c0.code, 0, c0.err);
   const c1 = await cli(...count, '--adapter', adapter);
   assert.equal(c1.code, 0, c1.err);
-  const runOf = (out: string) => RunSchema.parse((JSON.parse(out.trim().split('\n').pop()!) as { runs: Array<{ run: unknown }> }).runs[0]!.run);
+  const runOf = (out: string) =>
+    RunSchema.parse((JSON.parse(out.trim().split('\n').pop()!) as { runs: Array<{ run: unknown }> }).runs[0]!.run);
   assert.equal(runOf(c0.out).adapter, null);
   assert.deepEqual(runOf(c1.out).adapter, { sha256: sha, name: 'my-adapter' });
 
   const lib = openLibrary(db, { create: false });
   try {
-    const caps = lib.db.prepare('SELECT model_id, adapter_sha256, adapter_name FROM captions ORDER BY id').all() as Array<{ model_id: string; adapter_sha256: string | null; adapter_name: string | null }>;
+    const caps = lib.db
+      .prepare('SELECT model_id, adapter_sha256, adapter_name FROM captions ORDER BY id')
+      .all() as Array<{ model_id: string; adapter_sha256: string | null; adapter_name: string | null }>;
     const base = caps.filter((c) => c.adapter_sha256 === null);
     const withA = caps.filter((c) => c.adapter_sha256 === sha);
     assert.equal(base.length + withA.length, caps.length);

@@ -38,7 +38,12 @@ const prompt = { ids, types: ids.map(() => 0), features: new Float32Array(0) };
 
 async function prefillLogits(modelDir: string, precision: Precision, adapterDir?: string): Promise<Float32Array> {
   const mck = openCheckpoint(modelDir);
-  const g = compileGraphs(mck, { cacheDir: scratchDir('branch-graphs'), kinds: ['prefill'], precision, ...(adapterDir ? { lora: loraBranchSpec(mck) } : {}) });
+  const g = compileGraphs(mck, {
+    cacheDir: scratchDir('branch-graphs'),
+    kinds: ['prefill'],
+    precision,
+    ...(adapterDir ? { lora: loraBranchSpec(mck) } : {}),
+  });
   const s = await ort.InferenceSession.create(readFileSync(g.paths.prefill), graphSessionOptions(g.externalDir));
   try {
     const H = mck.config.text_config.hidden_size;
@@ -54,7 +59,8 @@ async function prefillLogits(modelDir: string, precision: Precision, adapterDir?
   }
 }
 
-const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - (b[i] ?? NaN))), 0);
+const maxAbsDiff = (a: Float32Array, b: Float32Array) =>
+  a.reduce((m, x, i) => Math.max(m, Math.abs(x - (b[i] ?? NaN))), 0);
 const maxAbs = (a: Float32Array) => a.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 
 test('branch and merged adapters give the same prefill logits; the adapter changes them', async () => {
@@ -65,7 +71,9 @@ test('branch and merged adapters give the same prefill logits; the adapter chang
   const lBase = await prefillLogits(base, 'fp32');
   const scale = maxAbs(lMerged);
   const diff = maxAbsDiff(lBranch, lMerged);
-  console.log(`logits: max|branch − merged| ${diff.toExponential(2)}, max|merged − base| ${maxAbsDiff(lMerged, lBase).toExponential(2)}, max|logit| ${scale.toFixed(3)}`);
+  console.log(
+    `logits: max|branch − merged| ${diff.toExponential(2)}, max|merged − base| ${maxAbsDiff(lMerged, lBase).toExponential(2)}, max|logit| ${scale.toFixed(3)}`,
+  );
   assert.ok(diff <= 1e-5 * scale, `branch vs merged ${diff} over ${scale}`);
   assert.ok(maxAbsDiff(lMerged, lBase) > 1e-2 * scale, 'the adapter must change the logits');
 });
@@ -100,6 +108,11 @@ test('the branch runs over int8 base weights (MatMulNBits) without re-quantising
   const q8Branch = await prefillLogits(base, 'int8', dir);
   const q8Base = await prefillLogits(base, 'int8');
   const err = maxAbsDiff(q8Branch, ref);
-  console.log(`int8: max|branch − fp32 merged| ${err.toExponential(2)}, max|int8 base − fp32 merged| ${maxAbsDiff(q8Base, ref).toExponential(2)}`);
-  assert.ok(err < 0.1 * maxAbsDiff(q8Base, ref), 'int8 + branch is near the fp32 adapted model, far nearer than the int8 base');
+  console.log(
+    `int8: max|branch − fp32 merged| ${err.toExponential(2)}, max|int8 base − fp32 merged| ${maxAbsDiff(q8Base, ref).toExponential(2)}`,
+  );
+  assert.ok(
+    err < 0.1 * maxAbsDiff(q8Base, ref),
+    'int8 + branch is near the fp32 adapted model, far nearer than the int8 base',
+  );
 });
