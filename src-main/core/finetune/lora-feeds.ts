@@ -17,9 +17,19 @@ export function loraBranchSpec(ck: Checkpoint): LoraBranchSpec {
   );
 }
 
-/** Reads and validates the adapter for this checkpoint and returns the tensors every decoder run is fed. */
-export function adapterFeeds(ck: Checkpoint, adapterDir: string): Record<string, ort.Tensor> {
+/**
+ * Reads and validates the adapter for this checkpoint and returns the tensors every decoder run is fed. With
+ * `expectSha256` (what the host recorded when it configured the adapter), an adapter rewritten since is refused, so
+ * results never name an adapter other than the one that ran.
+ */
+export function adapterFeeds(ck: Checkpoint, adapterDir: string, expectSha256?: string): Record<string, ort.Tensor> {
   const a = loadAdapter(adapterDir, ck);
+  if (expectSha256 !== undefined && a.hash !== expectSha256) {
+    throw new AppError(
+      'MODEL_INVALID',
+      `adapter ${adapterDir} changed since it was chosen (sha256 ${a.hash.slice(0, 16)}…, expected ${expectSha256.slice(0, 16)}…); choose it again`,
+    );
+  }
   const feeds: Record<string, ort.Tensor> = {
     [LORA_SCALE_INPUT]: new ort.Tensor('float32', Float32Array.of(loraScale(a.spec)), []),
   };

@@ -99,7 +99,7 @@ export class Molmo2Session {
     const precision = o.precision ?? defaultPrecision(ck.config, provider, { ramBytes: totalmem() });
     const engine = new EngineClient(o.launcher);
     try {
-      await engine.open({ modelDir: o.modelDir, provider, cacheDir: o.cacheDir, profile: o.profile ?? false, precision, ...(o.adapter ? { adapterDir: o.adapter.dir } : {}) });
+      await engine.open({ modelDir: o.modelDir, provider, cacheDir: o.cacheDir, profile: o.profile ?? false, precision, ...(o.adapter ? { adapterDir: o.adapter.dir, adapterSha256: o.adapter.sha256 } : {}) });
     } catch (err) {
       await engine.close();
       throw err;

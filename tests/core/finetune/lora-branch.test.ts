@@ -11,7 +11,8 @@ import { compileGraphs, graphSessionOptions } from '../../../src-main/core/molmo
 import { Molmo2Runtime } from '../../../src-main/core/molmo2/engine/runtime.js';
 import { initLora, loraTargets, SeededRng } from '../../../src-main/core/finetune/lora.js';
 import { saveAdapter } from '../../../src-main/core/finetune/adapter.js';
-import { adapterModelDir } from '../../../src-main/core/finetune/use-adapter.js';
+import { adapterModelDir, adapterRecord } from '../../../src-main/core/finetune/use-adapter.js';
+import { AppError } from '../../../src-main/api/errors.js';
 import { adapterFeeds, loraBranchSpec } from '../../../src-main/core/finetune/lora-feeds.js';
 import type { Precision } from '../../../src-main/core/molmo2/compile/precision.js';
 
@@ -114,5 +115,16 @@ test('the branch runs over int8 base weights (MatMulNBits) without re-quantising
   assert.ok(
     err < 0.1 * maxAbsDiff(q8Base, ref),
     'int8 + branch is near the fp32 adapted model, far nearer than the int8 base',
+  );
+});
+
+test('an adapter rewritten after it was chosen is refused when the engine opens it (results never name another)', () => {
+  const dir = adapter();
+  const good = adapterRecord(base, dir).sha256;
+  assert.doesNotThrow(() => Molmo2Runtime.open(base, { provider: 'cpu', cacheDir: scratchDir('rt-sha'), adapterDir: dir, adapterSha256: good }));
+  const stale = good.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+  assert.throws(
+    () => Molmo2Runtime.open(base, { provider: 'cpu', cacheDir: scratchDir('rt-sha'), adapterDir: dir, adapterSha256: stale }),
+    (e: unknown) => e instanceof AppError && e.code === 'MODEL_INVALID' && /changed since it was chosen/.test(e.message),
   );
 });

@@ -15,6 +15,8 @@ export interface LoadParams {
   profile?: boolean;
   /** A PEFT LoRA adapter folder, run as a branch in the decoder graphs. */
   adapterDir?: string;
+  /** Its sha256 as recorded by the host (the engine refuses a different file). */
+  adapterSha256?: string;
 }
 
 export type EngineRequest =

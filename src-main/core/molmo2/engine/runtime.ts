@@ -30,6 +30,8 @@ export interface RuntimeOptions {
   precision?: Precision;
   /** A PEFT LoRA adapter folder for this checkpoint: run as a branch in the decoder graphs (base weights untouched). */
   adapterDir?: string;
+  /** The adapter's sha256 as the host recorded it: a different adapter file is refused at open. */
+  adapterSha256?: string;
 }
 
 export interface GenerateRequest {
@@ -88,7 +90,7 @@ export class Molmo2Runtime {
   static open(modelDir: string, opts: RuntimeOptions): Molmo2Runtime {
     const ck = openCheckpoint(modelDir);
     assertSupported(ck);
-    return new Molmo2Runtime(ck, opts, opts.adapterDir === undefined ? null : adapterFeeds(ck, opts.adapterDir));
+    return new Molmo2Runtime(ck, opts, opts.adapterDir === undefined ? null : adapterFeeds(ck, opts.adapterDir, opts.adapterSha256));
   }
 
   get provider(): ProviderName {
