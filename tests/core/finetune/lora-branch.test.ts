@@ -121,10 +121,46 @@ test('the branch runs over int8 base weights (MatMulNBits) without re-quantising
 test('an adapter rewritten after it was chosen is refused when the engine opens it (results never name another)', () => {
   const dir = adapter();
   const good = adapterRecord(base, dir).sha256;
-  assert.doesNotThrow(() => Molmo2Runtime.open(base, { provider: 'cpu', cacheDir: scratchDir('rt-sha'), adapterDir: dir, adapterSha256: good }));
+  assert.doesNotThrow(() =>
+    Molmo2Runtime.open(base, { provider: 'cpu', cacheDir: scratchDir('rt-sha'), adapterDir: dir, adapterSha256: good }),
+  );
   const stale = good.replace(/^./, (c) => (c === '0' ? '1' : '0'));
   assert.throws(
-    () => Molmo2Runtime.open(base, { provider: 'cpu', cacheDir: scratchDir('rt-sha'), adapterDir: dir, adapterSha256: stale }),
-    (e: unknown) => e instanceof AppError && e.code === 'MODEL_INVALID' && /changed since it was chosen/.test(e.message),
+    () =>
+      Molmo2Runtime.open(base, {
+        provider: 'cpu',
+        cacheDir: scratchDir('rt-sha'),
+        adapterDir: dir,
+        adapterSha256: stale,
+      }),
+    (e: unknown) =>
+      e instanceof AppError && e.code === 'MODEL_INVALID' && /changed since it was chosen/.test(e.message),
+  );
+});
+
+test('on the tiny O-7B (OLMo3 blocks) the branch equals the merged adapter too; a linear the graphs never use is refused', async () => {
+  const o7b = tinyCheckpoint({ seed: 1, variant: 'o-7b' });
+  const ock = openCheckpoint(o7b);
+  const dir = scratchDir('o7b-adapter');
+  const params = initLora(loraTargets(ock), spec, 3);
+  const rng = new SeededRng(12);
+  for (const t of loraTargets(ock)) params.get(t.keyB)?.forEach((_, i, b) => (b[i] = (2 * rng.next() - 1) * 0.5));
+  saveAdapter(dir, ock, spec, params, o7b);
+  const merged = adapterModelDir(o7b, dir, scratchDir('merge-cache')).modelDir;
+  const br = Molmo2Runtime.open(o7b, { provider: 'cpu', cacheDir: scratchDir('rt-o7b-branch'), adapterDir: dir });
+  const mg = Molmo2Runtime.open(merged, { provider: 'cpu', cacheDir: scratchDir('rt-o7b-merged') });
+  try {
+    const req = { ...prompt, maxNewTokens: 12, repeatGuard: 0 };
+    assert.deepEqual((await br.generate(req)).tokens, (await mg.generate(req)).tokens);
+  } finally {
+    await Promise.all([br.dispose(), mg.dispose()]);
+  }
+  const bogus = new Map([
+    ...loraBranchSpec(ck),
+    ['model.transformer.blocks.0.mlp.not_a_linear.weight', { a: 'x.A', b: 'x.B', inFeatures: 4, outFeatures: 4 }],
+  ]);
+  assert.throws(
+    () => compileGraphs(ck, { cacheDir: scratchDir('branch-graphs'), kinds: ['step'], lora: bogus }),
+    (e: unknown) => e instanceof AppError && e.code === 'MODEL_UNSUPPORTED',
   );
 });

@@ -12,7 +12,7 @@ import { buildVisionGraph, visionWeightNames } from './vision-graph.js';
 import { decoderWeightNames } from './decoder-graph.js';
 import { bindWeights } from './weight-binder.js';
 import type { Precision } from './precision.js';
-import { withLoraBranch, type LoraBranchSpec } from './lora-branch.js';
+import { assertLoraApplied, withLoraBranch, type LoraBranchSpec } from './lora-branch.js';
 
 /** Bump when any graph builder changes what it emits. */
 export const COMPILER_VERSION = 3;
@@ -72,7 +72,9 @@ export function compileGraphs(ck: Checkpoint, opts: CompileOptions): CompiledGra
   const build: BuildOptions = { prefillChunk };
   opts.kinds.forEach((kind, i) => {
     // Building is cheap (no weight data); naming by content hash means a changed builder never reuses a stale file.
-    const bytes = encodeModel(BUILDERS[kind](ck, wb, build), { metadata: { kind, compiler: String(COMPILER_VERSION), precision: wb.precision } });
+    const graph = BUILDERS[kind](ck, wb, build);
+    if (opts.lora && kind !== 'vision') assertLoraApplied(graph, opts.lora, kind);
+    const bytes = encodeModel(graph, { metadata: { kind, compiler: String(COMPILER_VERSION), precision: wb.precision } });
     if (bytes.length > PROTOBUF_LIMIT) throw new AppError('INTERNAL', `${kind} graph is ${bytes.length} bytes, over protobuf's 2 GB limit`);
     const key = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
     const file = join(wb.graphDir, `molmoscope-${kind}-${key}.onnx`);

@@ -1,6 +1,7 @@
 // LoRA as a branch in the inference graphs: a WeightBinder wrapper that adds scale·(x·Aᵀ)·Bᵀ to the adapted
 // linears, with A, B and the scale as graph inputs, so one compiled graph serves every adapter of any rank and the
 // base weights stay as they are (fp32, fp16 or MatMulNBits int8/int4 — nothing is merged or re-quantised).
+import { AppError } from '../../../api/errors.js';
 import type { Graph, Value } from './graph.js';
 import * as o from './ops.js';
 import type { WeightBinder } from './weight-binder.js';
@@ -51,4 +52,17 @@ export function withLoraBranch(wb: WeightBinder, spec: LoraBranchSpec): WeightBi
       return o.linear(g, u, b, base);
     },
   };
+}
+
+/** Every adapted linear must have been built through the binder: a decoder that names them otherwise would silently run without the adapter. */
+export function assertLoraApplied(g: Graph, spec: LoraBranchSpec, kind: string): void {
+  const inputs = new Set(g.inputs.map((v) => v.name));
+  for (const [weight, t] of spec) {
+    if (!inputs.has(t.a) || !inputs.has(t.b)) {
+      throw new AppError(
+        'MODEL_UNSUPPORTED',
+        `the ${kind} graph does not use ${weight} as a linear, so a LoRA adapter cannot be applied to it`,
+      );
+    }
+  }
 }
