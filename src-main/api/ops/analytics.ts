@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { ErrorCodeSchema } from '../errors.js';
 import { JobStatusSchema } from '../events.js';
-import { JobSchema } from './library.js';
+import { AdapterRefSchema, JobSchema } from './library.js';
 import { IdNumber, MAX_FRAMES, MAX_NEW_TOKENS, MAX_SAMPLE_FPS, MediaSeconds, OVERLAP_MESSAGE, overlapFits, PathString, WindowLength, WindowOverlap } from '../bounds.js';
 
 const Num = z.number().finite();
@@ -37,6 +37,8 @@ export const RunSchema = z.object({
   start: z.number(),
   end: z.number(),
   modelId: z.string().nullable(),
+  /** The LoRA adapter the run's model used (null = the base model or not started). */
+  adapter: AdapterRefSchema.nullable(),
   jobId: z.number().nullable(),
   jobStatus: JobStatusSchema.nullable(),
   params: z.unknown(),

@@ -91,12 +91,16 @@ export const JobSchema = z.object({
 });
 export type JobDto = z.infer<typeof JobSchema>;
 
+/** The LoRA adapter that produced a result (null = the base model): its content hash and display name. */
+export const AdapterRefSchema = z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), name: z.string() });
+export type AdapterRefDto = z.infer<typeof AdapterRefSchema>;
+
 export const WindowSchema = z.object({
   index: z.number(),
   start: z.number(),
   end: z.number(),
   sampleTimes: z.array(z.number()),
-  captions: z.array(z.object({ id: z.number(), modelId: z.string(), promptKind: z.string(), text: z.string(), tokens: z.number(), timings: z.record(z.string(), z.number()) })),
+  captions: z.array(z.object({ id: z.number(), modelId: z.string(), adapter: AdapterRefSchema.nullable(), promptKind: z.string(), text: z.string(), tokens: z.number(), timings: z.record(z.string(), z.number()) })),
 });
 export type WindowDto = z.infer<typeof WindowSchema>;
 

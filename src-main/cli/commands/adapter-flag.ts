@@ -1,12 +1,11 @@
-// The `--adapter DIR` flag shared by index/count/track: the model directory to configure (base, or the base with
-// the adapter merged into a cached copy — whose path, the hosts' model id, names base + adapter hash).
+// The `--adapter DIR` flag shared by ask/index/count/track/serve: the adapter, validated against the base checkpoint
+// before any engine starts, that the host configures next to the model (run as a LoRA branch in the decoder graphs;
+// model ids name base + adapter, and results record its sha256 and name).
 import { resolve } from 'node:path';
-import { adapterModelDir } from '../../core/finetune/use-adapter.js';
-import { modelCacheDir } from '../../core/platform/model-cache.js';
+import { adapterRecord, type AdapterRecord } from '../../core/finetune/use-adapter.js';
 import type { CliIO } from '../command.js';
 
-/** `modelDir` itself without an adapter, else the merged checkpoint directory. */
-export function withAdapter(io: CliIO, modelDir: string, adapter: string | undefined): string {
-  if (adapter === undefined) return modelDir;
-  return adapterModelDir(modelDir, resolve(io.cwd, adapter), modelCacheDir(io.env, modelDir)).modelDir;
+/** undefined without the flag, else the adapter's record (throws on an adapter that does not fit `modelDir`). */
+export function adapterFlag(io: CliIO, modelDir: string, adapter: string | undefined): AdapterRecord | undefined {
+  return adapter === undefined ? undefined : adapterRecord(modelDir, resolve(io.cwd, adapter));
 }

@@ -1,7 +1,7 @@
 // Shared body of `molmoscope count` and `molmoscope track`: queue the job in the library, run it in the foreground
 // through the shared Molmo2 session (NDJSON progress with --json), then print each run's result.
 import { resolve } from 'node:path';
-import { withAdapter } from './adapter-flag.js';
+import { adapterFlag } from './adapter-flag.js';
 import { AppError } from '../../api/errors.js';
 import { analyticsExecutor, queueAnalyticsJob } from '../../core/analytics/run-jobs.js';
 import { runResult, type RunResult } from '../../core/analytics/run-result.js';
@@ -26,7 +26,7 @@ const usageOf = (kind: RunKind) => `Usage:
       (windows already stored are not asked again).
       Malformed model answers are recorded per window, not fatal. --json prints NDJSON: {"event":"progress",…}
       lines, then {"event":"result","job":…,"runs":[…]}. Model: --model DIR, $MOLMOSCOPE_MODEL, or the default model (molmoscope model use);
-      --adapter DIR (a PEFT LoRA adapter, merged into a cached copy) makes the run's model id name base + adapter.
+      --adapter DIR (a PEFT LoRA adapter, run as a branch in the graphs): runs record it (adapter sha256 and name).
       Window defaults: 63.5 s with 8 s overlap, ≤ 128 frames (2 fps); generation budget ${kind === 'count' ? 2048 : 4096} tokens.
 `;
 
@@ -96,7 +96,7 @@ export function analyticsCommand(kind: RunKind): Command {
         },
       });
       if (values.adapter !== undefined && !values.model) throw new AppError('INVALID_INPUT', '--adapter needs --model DIR (the base checkpoint)');
-      if (values.model) await configureModel(ctx, withAdapter(io, resolve(io.cwd, values.model), values.adapter), values.ep, precisionFlag(values.precision));
+      if (values.model) await configureModel(ctx, resolve(io.cwd, values.model), values.ep, precisionFlag(values.precision), adapterFlag(io, resolve(io.cwd, values.model), values.adapter));
       else if (values.precision) ctx.env = { ...ctx.env, MOLMOSCOPE_PRECISION: precisionFlag(values.precision) };
       if (!values.model && !configuredModelDir(ctx)) throw new AppError('MODEL_INVALID', NO_MODEL_MESSAGE);
       const lib = openLibraryFlag(values.library, io, { create: false, integrity: 'background' });

@@ -6,7 +6,7 @@ import { loadImageRgb } from '../../core/molmo2/prompt/image-source.js';
 import { Molmo2Session, type Answer } from '../../core/molmo2/session.js';
 import { modelCacheDir } from '../../core/platform/model-cache.js';
 import { modelDirFlag } from '../model-flag.js';
-import { adapterModelDir } from '../../core/finetune/use-adapter.js';
+import { adapterFlag } from './adapter-flag.js';
 import { numberFlag, parseFlags, printJson, type Command } from '../command.js';
 import { precisionFlag } from './precision-flag.js';
 
@@ -25,7 +25,7 @@ const usage = `Usage:
       moves the KV cache through host memory once, so larger chunks cost less). With --json the partial texts go
       to stderr as {"partial":text} lines and stdout keeps the one final JSON object.
       Model: --model DIR, else $MOLMOSCOPE_MODEL, else the default model (molmoscope model list / use).
-      --adapter DIR answers with a LoRA adapter in PEFT's layout (merged once into a cached copy of the weights);
+      --adapter DIR answers with a LoRA adapter in PEFT's layout (a branch in the decoder graphs; base weights as they are);
       the result records it as adapter {dir, sha256}.
       Cache: $MOLMOSCOPE_CACHE (default: the app cache) holds compiled graphs and converted weights, one folder per
       checkpoint identity; the model folder is only read.
@@ -71,9 +71,8 @@ export const askCommand: Command = {
     const dec = { maxNewTokens, temperature, topP, seed, repetitionPenalty, repeatGuard, ...(values.stream ? { onPartialText, ...(streamEvery ? { streamEvery } : {}) } : {}) };
     const q = { question: positionals[0]!, ...(values.style !== undefined ? { style: values.style } : {}) };
 
-    const used = values.adapter === undefined ? null : adapterModelDir(dir, resolve(io.cwd, values.adapter), modelCacheDir(io.env, dir));
-    const runDir = used?.modelDir ?? dir;
-    const session = await Molmo2Session.open({ modelDir: runDir, cacheDir: modelCacheDir(io.env, runDir), provider: values.ep, profile: true, ...(values.precision ? { precision: precisionFlag(values.precision) } : {}) });
+    const adapter = adapterFlag(io, dir, values.adapter);
+    const session = await Molmo2Session.open({ modelDir: dir, cacheDir: modelCacheDir(io.env, dir), provider: values.ep, profile: true, ...(values.precision ? { precision: precisionFlag(values.precision) } : {}), ...(adapter ? { adapter } : {}) });
     try {
       let a: Answer;
       if (values.video !== undefined) {
@@ -88,7 +87,7 @@ export const askCommand: Command = {
         text: a.text, count: a.parsed.count, points: a.parsed.points, tracks: a.parsed.tracks,
         timings: a.timings, tokens: a.tokens, promptTokens: a.promptTokens,
         ioBytesPerToken: a.ioBytesPerToken, ioBytesPrompt: a.ioBytesPrompt,
-        peakMemoryBytes: a.peakMemoryBytes, provider: a.provider, precision: session.precision, adapter: used?.adapter ?? null,
+        peakMemoryBytes: a.peakMemoryBytes, provider: a.provider, precision: session.precision, adapter: adapter ?? null,
       };
       if (values.json) printJson(io.stdout, out);
       else if (values.stream && a.text.startsWith(shown)) io.stdout.write(`${a.text.slice(shown.length)}\n`);

@@ -1,12 +1,12 @@
 // `molmoscope index --library DB [--model DIR]`: captions every window of the library's ready recordings with Molmo2,
 // in the foreground, as a persisted resumable job; --json prints NDJSON job.progress lines and a final summary line.
 import { resolve } from 'node:path';
-import { withAdapter } from './adapter-flag.js';
+import { adapterFlag } from './adapter-flag.js';
 import { AppError } from '../../api/errors.js';
 import type { EventPayload } from '../../api/contract.js';
 import { createCoreContext } from '../../core/platform/create-context.js';
 import { closeModel, configureModel } from '../../core/molmo2/model-host.js';
-import { indexJobKind, planIndex, configuredModelId, DEFAULT_TIER } from '../../core/library/index-host.js';
+import { indexJobKind, planIndex, configuredAdapterRef, configuredModelId, DEFAULT_TIER } from '../../core/library/index-host.js';
 import { INDEX_JOB_KIND, queueIndexJob, type IndexJobParams } from '../../core/library/index-job.js';
 import { assertNoRunningJob, listJobs, resumeJob, runJob } from '../../core/library/jobs.js';
 import type { PromptKind } from '../../core/library/captioner.js';
@@ -24,7 +24,7 @@ const usage = `Usage:
       so they can be searched. The job is stored in the library: Ctrl-C or a crash leaves it resumable, and running
       the same command again continues an unfinished job of the same model and tier where it stopped.
       --model DIR   Molmo2 checkpoint (default: $MOLMOSCOPE_MODEL, else the default model: molmoscope model use)
-      --adapter DIR a PEFT LoRA adapter for --model, merged into a cached copy (the job's model id names both)
+      --adapter DIR a PEFT LoRA adapter for --model, run as a branch in the graphs (model id names both; captions record it)
       --json        one JSON line per progress event ({"event":"job.progress",…}), then {"event":"summary",…}
       Exit code: 0 done, 1 failed, 3 paused or cancelled (resumable: run it again).
 `;
@@ -57,14 +57,14 @@ export const indexCommand: Command = {
     intact.catch(() => {}); // awaited below, before the first write
     const t0 = Date.now();
     try {
-      if (values.model) await configureModel(ctx, withAdapter(io, resolve(io.cwd, values.model), values.adapter), values.ep, precisionFlag(values.precision));
+      if (values.model) await configureModel(ctx, resolve(io.cwd, values.model), values.ep, precisionFlag(values.precision), adapterFlag(io, resolve(io.cwd, values.model), values.adapter));
       else if (values.ep) ctx.env = { ...ctx.env, MOLMOSCOPE_EP: values.ep };
       if (!values.model && values.precision) ctx.env = { ...ctx.env, MOLMOSCOPE_PRECISION: precisionFlag(values.precision) };
       const modelId = configuredModelId(ctx);
       const { params, total } = planIndex(lib, modelId, {
         tier: values.tier as PromptKind | undefined, recordingIds,
         windowLength: numberFlag('window', values.window, { min: 1 }), overlap: numberFlag('overlap', values.overlap, { min: 0 }),
-      });
+      }, configuredAdapterRef(ctx));
       await intact;
       assertNoRunningJob(lib);
       // An unfinished job with the same parameters continues (its stored windows are skipped anyway).
@@ -84,7 +84,7 @@ export const indexCommand: Command = {
       }
       const captions = countCaptions(lib.db, modelId, params.promptKind);
       const rejected = countRecordings(lib.db, 'rejected');
-      const summary = { event: 'summary', jobId: final.id, status: final.status, done: final.done, total: final.total, modelId, tier: params.promptKind, captions, rejectedRecordings: rejected, seconds: (Date.now() - t0) / 1000, errorCode: final.errorCode, errorMessage: final.errorMessage };
+      const summary = { event: 'summary', jobId: final.id, status: final.status, done: final.done, total: final.total, modelId, adapter: params.adapter ?? null, tier: params.promptKind, captions, rejectedRecordings: rejected, seconds: (Date.now() - t0) / 1000, errorCode: final.errorCode, errorMessage: final.errorMessage };
       if (values.json) io.stdout.write(JSON.stringify(summary) + '\n');
       else io.stdout.write(`job #${final.id} ${final.status}: ${final.done}/${final.total} windows captioned (${params.promptKind}, ${modelId}) in ${summary.seconds.toFixed(1)} s` +
         `${final.errorCode ? `\n  ${final.errorCode}: ${final.errorMessage}` : ''}\n`);

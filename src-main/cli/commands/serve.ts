@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import { startServer } from '../../serve/server.js';
-import { withAdapter } from './adapter-flag.js';
+import { adapterFlag } from './adapter-flag.js';
 import { configureModel } from '../../core/molmo2/model-host.js';
 import { shutdownHost } from '../../core/host-shutdown.js';
 import { createDispatcher } from '../../core/handlers/index.js';
@@ -18,7 +18,7 @@ const usage = `Usage:
       --host H        127.0.0.1 (default) or localhost; anything else is refused
       --renderer DIR  built renderer to serve (default: dist-renderer/ of the app)
       --model DIR     Molmo2 checkpoint for indexing, counting and tracking (default: $MOLMOSCOPE_MODEL, else the default model)
-      --adapter DIR   a PEFT LoRA adapter for --model (merged into a cached copy; job model ids name base + adapter)
+      --adapter DIR   a PEFT LoRA adapter for --model (a branch in the graphs; results record it)
       --ep NAME       execution provider (default: best available, cuda → webgpu → cpu)
       --precision P   weight precision fp32|fp16|int8|int4 (default: per provider and memory; see doctor)
       --library DB    open (or create) this library file at start
@@ -34,15 +34,16 @@ export const serveCommand: Command = {
     if (values.adapter !== undefined && !values.model) throw new AppError('INVALID_INPUT', '--adapter needs --model DIR (the base checkpoint)');
     const port = numberFlag('port', values.port, { integer: true, min: 0 }) ?? 0;
     const precision = precisionFlag(values.precision); // refused before the server starts
-    // Merge (and so validate) the adapter before the server starts: a bad adapter must not leave a server running.
-    const modelDir = values.model ? withAdapter(io, resolve(io.cwd, values.model), values.adapter) : undefined;
+    // Validate the adapter before the server starts: a bad adapter must not leave a server running.
+    const modelDir = values.model ? resolve(io.cwd, values.model) : undefined;
+    const adapter = modelDir ? adapterFlag(io, modelDir, values.adapter) : undefined;
     const server = await startServer({
       port,
       host: values.host ?? '127.0.0.1',
       env: precision && !values.model ? { ...io.env, MOLMOSCOPE_PRECISION: precision } : io.env,
       ...(values.renderer ? { rendererDir: resolve(io.cwd, values.renderer) } : {}),
     });
-    if (modelDir) await configureModel(server.ctx, modelDir, values.ep, precision);
+    if (modelDir) await configureModel(server.ctx, modelDir, values.ep, precision, adapter);
     if (values.library) {
       const r = await createDispatcher(server.ctx).dispatch('library.open', { path: resolve(io.cwd, values.library) });
       if (!r.ok) {

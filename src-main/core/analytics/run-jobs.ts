@@ -22,6 +22,7 @@ import { storeCountResult } from './count-results-store.js';
 import { storeTrackSet } from './track-results-store.js';
 import { stitchTracks, type StitchOptions } from './stitch.js';
 import type { LocalTrack } from './types.js';
+import { setRunAdapter } from './analytics-runs-adapter-store.js';
 
 /** What a user asks for: a query over one recording (optionally a range of it) or every ready recording of a folder. */
 export interface AnalyticsScope {
@@ -160,6 +161,7 @@ export function analyticsExecutor(ctx: CoreContext, kind: RunKind): JobExecutor 
       if (run.status === 'done') continue;
       throwIfCancelled(signal);
       setRunStatus(lib, run.id, 'running', session.modelId);
+      setRunAdapter(lib.db, run.id, session.adapter);
       const plan = new Map(plans[i].map((w) => [w.index, w]));
       const store: WindowStore<CountParsed | LocalTrack[]> = {
         load: (index) => loadWindow(lib, run.id, kind, index),

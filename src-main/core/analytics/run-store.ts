@@ -5,6 +5,8 @@ import { AppError } from '../../api/errors.js';
 import type { JobStatus } from '../library/jobs.js';
 import type { Library } from '../library/store.js';
 import type { FrameSize } from './types.js';
+import { runAdapterOf } from './analytics-runs-adapter-store.js';
+import type { AdapterRefDto } from '../../api/ops/library.js';
 
 export type RunKind = 'count' | 'track';
 export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -32,6 +34,8 @@ export interface RunRow {
   start: number;
   end: number;
   modelId: string | null;
+  /** The LoRA adapter the run's model used (migration 006), null for the base model. */
+  adapter: AdapterRefDto | null;
   jobId: number | null;
   /** The job's status (a queued run of a cancelled or paused job says so here). */
   jobStatus: JobStatus | null;
@@ -52,6 +56,7 @@ interface RunDbRow {
   id: number; kind: RunKind; query: string; recording_id: number; path: string; start_s: number; end_s: number; model_id: string | null;
   job_id: number | null; params_json: string; status: RunStatus; frame_w: number; frame_h: number; video_fps: number | null;
   windows_total: number; created_at: string; finished_at: string | null; job_status: JobStatus | null; n_done: number; n_malformed: number; n_failed: number;
+  adapter_sha256?: string | null; adapter_name?: string | null;
 }
 
 const RUN_SELECT = `SELECT r.*, rec.path, j.status AS job_status,
@@ -62,7 +67,7 @@ const RUN_SELECT = `SELECT r.*, rec.path, j.status AS job_status,
 
 function toRun(r: RunDbRow): RunRow {
   return {
-    id: r.id, kind: r.kind, query: r.query, recordingId: r.recording_id, path: r.path, start: r.start_s, end: r.end_s, modelId: r.model_id,
+    id: r.id, kind: r.kind, query: r.query, recordingId: r.recording_id, path: r.path, start: r.start_s, end: r.end_s, modelId: r.model_id, adapter: runAdapterOf(r),
     jobId: r.job_id, jobStatus: r.job_status, params: JSON.parse(r.params_json), status: r.status, frame: { width: r.frame_w, height: r.frame_h }, videoFps: r.video_fps,
     windowsTotal: r.windows_total, windowsDone: r.n_done, windowsMalformed: r.n_malformed, windowsFailed: r.n_failed,
     createdAt: r.created_at, finishedAt: r.finished_at,

@@ -3,7 +3,8 @@
 import { AppError, throwIfCancelled } from '../../api/errors.js';
 import { seconds } from '../../api/units.js';
 import type { CoreContext } from '../context.js';
-import { configuredModelDir, modelSession, NO_MODEL_MESSAGE } from '../molmo2/model-host.js';
+import { configuredAdapter, configuredModelDir, modelSession, NO_MODEL_MESSAGE } from '../molmo2/model-host.js';
+import { adapterIdSuffix } from '../finetune/use-adapter.js';
 import type { PromptKind } from './captioner.js';
 import { indexJobExecutor, queueIndexJob, type IndexJobParams } from './index-job.js';
 import type { Job, JobExecutor } from './jobs.js';
@@ -26,15 +27,25 @@ export interface IndexRequest {
   overlap?: number;
 }
 
-/** The model id the configured checkpoint captions under; MODEL_INVALID when none is configured. */
+/**
+ * The model id the configured checkpoint captions under (with a LoRA adapter: the checkpoint's id + the adapter's,
+ * see adapterIdSuffix); MODEL_INVALID when none is configured.
+ */
 export function configuredModelId(ctx: CoreContext): string {
   const dir = configuredModelDir(ctx);
   if (!dir) throw new AppError('MODEL_INVALID', NO_MODEL_MESSAGE);
-  return checkpointIdentity(dir);
+  const adapter = configuredAdapter(ctx);
+  return checkpointIdentity(dir) + (adapter ? adapterIdSuffix(adapter) : '');
+}
+
+/** The adapter the configured model runs with, as index jobs record it (absent = the base model). */
+export function configuredAdapterRef(ctx: CoreContext): { adapter?: { sha256: string; name: string } } {
+  const a = configuredAdapter(ctx);
+  return a ? { adapter: { sha256: a.sha256, name: a.name } } : {};
 }
 
 /** Checks the request against the library and computes the job's parameters and window total. */
-export function planIndex(lib: Library, modelId: string, req: IndexRequest): { params: IndexJobParams; total: number } {
+export function planIndex(lib: Library, modelId: string, req: IndexRequest, adapter: Pick<IndexJobParams, 'adapter'> = {}): { params: IndexJobParams; total: number } {
   const windowLength = req.windowLength ?? DEFAULT_WINDOW_LENGTH;
   const overlap = req.overlap ?? DEFAULT_WINDOW_OVERLAP;
   if (!(windowLength >= 1)) throw new AppError('INVALID_INPUT', `windowLength must be at least 1 s, got ${windowLength}`);
@@ -54,13 +65,13 @@ export function planIndex(lib: Library, modelId: string, req: IndexRequest): { p
   // Counted, not planned: planning every window's sample times here would hold the event loop.
   const total = rows.reduce((n, r) => n + (r.duration_s ? windowCount(r.duration_s, opts) : 0), 0);
   if (total > MAX_JOB_WINDOWS) throw new AppError('INVALID_INPUT', `this job would caption ${total} windows, more than ${MAX_JOB_WINDOWS}; index fewer recordings at a time or use longer windows`);
-  const params: IndexJobParams = { modelId, promptKind: req.tier ?? DEFAULT_TIER, windowLength, overlap, ...(ids ? { recordingIds: ids } : {}) };
+  const params: IndexJobParams = { modelId, ...adapter, promptKind: req.tier ?? DEFAULT_TIER, windowLength, overlap, ...(ids ? { recordingIds: ids } : {}) };
   return { params, total };
 }
 
 /** Queues an index job for the configured checkpoint (it runs when the host's job loop gets to it). */
 export function queueIndex(ctx: CoreContext, lib: Library, req: IndexRequest): Job {
-  const { params, total } = planIndex(lib, configuredModelId(ctx), req);
+  const { params, total } = planIndex(lib, configuredModelId(ctx), req, configuredAdapterRef(ctx));
   return queueIndexJob(lib, params, total);
 }
 

@@ -11,6 +11,8 @@ import type { Library } from './store.js';
 import { readyRecordings, rejectRecording } from './recordings-store.js';
 import { captionedWindowIndexes, captionInsert } from './captions-store.js';
 import { windowUpsert } from './windows-store.js';
+import { setCaptionAdapter } from './captions-adapter-store.js';
+import type { AdapterRefDto } from '../../api/ops/library.js';
 
 export const INDEX_JOB_KIND = 'index';
 
@@ -18,6 +20,8 @@ export interface IndexJobParams {
   /** Recordings to index; absent = every ready recording at the time the job runs. */
   recordingIds?: number[];
   modelId: string;
+  /** The LoRA adapter the model id includes (recorded on every caption, migration 006); absent = the base model. */
+  adapter?: AdapterRefDto;
   promptKind: PromptKind;
   /** Window length and overlap in seconds (defaults: the media layer's 63.5 s and 8 s). */
   windowLength?: number;
@@ -63,7 +67,8 @@ export function indexJobExecutor(deps: { media: MediaSource; captioner: Captione
     const insertCaption = captionInsert(db);
     const storeWindow = db.transaction((recId: number, w: { index: number; start: number; end: number }, times: number[], text: string, tokens: number, timings: string, cp: IndexCheckpoint) => {
       const windowId = upsertWindow({ recordingId: recId, index: w.index, start: w.start, end: w.end, sampleTimes: times });
-      insertCaption({ windowId, modelId: p.modelId, promptKind: p.promptKind, text, tokens, timingsJson: timings, createdAt: new Date().toISOString() });
+      const captionId = insertCaption({ windowId, modelId: p.modelId, promptKind: p.promptKind, text, tokens, timingsJson: timings, createdAt: new Date().toISOString() });
+      if (p.adapter) setCaptionAdapter(db, captionId, p.adapter);
       progress(done + 1, total, cp);
     });
     progress(done, total);

@@ -4,6 +4,7 @@ import type { Recording, WindowDto } from '../../api/ops/library.js';
 import type { Library } from './store.js';
 import { countRecordings as countRecordingRows, listRecordingRows, recordingExists } from './recordings-store.js';
 import { windowsWithCaptions } from './windows-store.js';
+import { recordingCaptionAdapters } from './captions-adapter-store.js';
 
 /** Recordings with their status, reason and how many windows/captions are stored. */
 export function listRecordings(lib: Library, filter: { status?: Recording['status'] } = {}): Recording[] {
@@ -22,6 +23,7 @@ export function countRecordings(lib: Library): number {
 export function listWindows(lib: Library, recordingId: number, limit = 10000): WindowDto[] {
   if (!recordingExists(lib.db, recordingId)) throw new AppError('NOT_FOUND', `No recording ${recordingId} in this library.`);
   const rows = windowsWithCaptions(lib.db, recordingId, limit);
+  const adapters = recordingCaptionAdapters(lib.db, recordingId);
   const out: WindowDto[] = [];
   for (const r of rows) {
     let w = out[out.length - 1];
@@ -31,7 +33,7 @@ export function listWindows(lib: Library, recordingId: number, limit = 10000): W
     }
     if (r.cid !== null) {
       const timings = Object.fromEntries(Object.entries(r.timings_json ? (JSON.parse(r.timings_json) as Record<string, unknown>) : {}).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
-      w.captions.push({ id: r.cid, modelId: r.model_id, promptKind: r.prompt_kind, text: r.text, tokens: r.tokens, timings });
+      w.captions.push({ id: r.cid, modelId: r.model_id, adapter: adapters.get(r.cid) ?? null, promptKind: r.prompt_kind, text: r.text, tokens: r.tokens, timings });
     }
   }
   return out;

@@ -8,6 +8,7 @@ import { defaultModelDir } from '../models/registry.js';
 import { Molmo2Session } from './session.js';
 import { nodeEngineLauncher } from './engine/engine-launcher.js';
 import { parsePrecision, type Precision } from './compile/precision.js';
+import type { AdapterRecord } from '../finetune/use-adapter.js';
 
 const DIR_KEY = 'molmo2.modelDir';
 /** What to tell a user who has no model yet. */
@@ -16,17 +17,29 @@ export const NO_MODEL_MESSAGE =
 const PROVIDER_KEY = 'molmo2.provider';
 const SESSION_KEY = 'molmo2.session';
 const PRECISION_KEY = 'molmo2.precision';
+const ADAPTER_KEY = 'molmo2.adapter';
 
-/** Sets the checkpoint (and optionally the provider and weight precision) this host uses; closes a session opened on another one. */
-export async function configureModel(ctx: CoreContext, modelDir: string, provider?: string, precision?: Precision): Promise<void> {
+/**
+ * Sets the checkpoint (and optionally the provider, weight precision and a LoRA adapter already validated against
+ * it — see adapterRecord) this host uses; closes a session opened on another one.
+ */
+export async function configureModel(ctx: CoreContext, modelDir: string, provider?: string, precision?: Precision, adapter?: AdapterRecord): Promise<void> {
   const dir = resolve(modelDir);
-  const changed = ctx.state.get(DIR_KEY) !== dir || ctx.state.get(PROVIDER_KEY) !== provider || ctx.state.get(PRECISION_KEY) !== precision;
+  const changed = ctx.state.get(DIR_KEY) !== dir || ctx.state.get(PROVIDER_KEY) !== provider || ctx.state.get(PRECISION_KEY) !== precision ||
+    configuredAdapter(ctx)?.sha256 !== adapter?.sha256;
   ctx.state.set(DIR_KEY, dir);
+  if (adapter !== undefined) ctx.state.set(ADAPTER_KEY, adapter);
+  else ctx.state.delete(ADAPTER_KEY);
   if (precision !== undefined) ctx.state.set(PRECISION_KEY, precision);
   else ctx.state.delete(PRECISION_KEY);
   if (provider !== undefined) ctx.state.set(PROVIDER_KEY, provider);
   else ctx.state.delete(PROVIDER_KEY);
   if (changed) await closeModel(ctx);
+}
+
+/** The LoRA adapter the host runs with (set by configureModel), or null. */
+export function configuredAdapter(ctx: CoreContext): AdapterRecord | null {
+  return (ctx.state.get(ADAPTER_KEY) as AdapterRecord | undefined) ?? null;
 }
 
 /** The configured checkpoint: set by the host (`--model`), else $MOLMOSCOPE_MODEL, else the default model, else null. */
@@ -44,10 +57,11 @@ export function modelSession(ctx: CoreContext): Promise<Molmo2Session> {
     return Promise.reject(new AppError('MODEL_INVALID', NO_MODEL_MESSAGE));
   }
   const provider = (ctx.state.get(PROVIDER_KEY) as string | undefined) ?? ctx.env.MOLMOSCOPE_EP;
+  const adapter = configuredAdapter(ctx);
   const precision = (ctx.state.get(PRECISION_KEY) as Precision | undefined) ?? (ctx.env.MOLMOSCOPE_PRECISION ? parsePrecision(ctx.env.MOLMOSCOPE_PRECISION) : undefined);
   ctx.emit('engine.status', { state: 'loading', provider: provider ?? null, message: dir });
   const launcher = ctx.engine ?? nodeEngineLauncher(ctx.env);
-  const p = Molmo2Session.open({ modelDir: dir, cacheDir: modelCacheDir(ctx.env, dir), launcher, ...(provider ? { provider } : {}), ...(precision ? { precision } : {}) }).then(
+  const p = Molmo2Session.open({ modelDir: dir, cacheDir: modelCacheDir(ctx.env, dir), launcher, ...(provider ? { provider } : {}), ...(precision ? { precision } : {}), ...(adapter ? { adapter } : {}) }).then(
     (s) => {
       // Graphs compile and load lazily (first vision/generate call): each stage reports loading, and its end ready.
       s.engine.onProgress = (stage, done, total) =>

@@ -17,6 +17,7 @@ import type { ProbeResult } from '../media/index.js';
 import { totalmem } from 'node:os';
 import type { Precision } from './compile/precision.js';
 import { defaultPrecision } from './compile/memory-estimate.js';
+import { adapterIdSuffix, type AdapterRecord } from '../finetune/use-adapter.js';
 
 export interface SessionOptions {
   modelDir: string;
@@ -29,6 +30,8 @@ export interface SessionOptions {
   launcher?: EngineLauncher;
   /** Weight precision; default: per provider and memory (defaultPrecision). */
   precision?: Precision;
+  /** A LoRA adapter (validated against this checkpoint by the caller), run as a branch in the decoder graphs. */
+  adapter?: AdapterRecord;
 }
 
 export interface Answer {
@@ -80,8 +83,9 @@ export class Molmo2Session {
     readonly engine: EngineClient,
     readonly provider: ProviderName,
     readonly precision: Precision,
+    readonly adapter: AdapterRecord | null,
   ) {
-    this.modelId = `${checkpoint.dir}`;
+    this.modelId = adapter ? `${checkpoint.dir}${adapterIdSuffix(adapter)}` : `${checkpoint.dir}`;
   }
 
   /**
@@ -95,12 +99,12 @@ export class Molmo2Session {
     const precision = o.precision ?? defaultPrecision(ck.config, provider, { ramBytes: totalmem() });
     const engine = new EngineClient(o.launcher);
     try {
-      await engine.open({ modelDir: o.modelDir, provider, cacheDir: o.cacheDir, profile: o.profile ?? false, precision });
+      await engine.open({ modelDir: o.modelDir, provider, cacheDir: o.cacheDir, profile: o.profile ?? false, precision, ...(o.adapter ? { adapterDir: o.adapter.dir, adapterSha256: o.adapter.sha256 } : {}) });
     } catch (err) {
       await engine.close();
       throw err;
     }
-    return new Molmo2Session(ck, tok, engine, provider, precision);
+    return new Molmo2Session(ck, tok, engine, provider, precision, o.adapter ?? null);
   }
 
   /** Asks a question about frames of a video at the given times; coordinates come back in source pixels. */

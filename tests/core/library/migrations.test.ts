@@ -122,8 +122,23 @@ test('migration 5 (caption-terms): replaces captions_fts; stored captions are in
   bare.close();
 });
 
+test('migration 6 (adapter-provenance): captions and analytics runs gain the adapter columns; stored rows read as the base model', () => {
+  const db = fresh('m6.db');
+  migrate(db, { to: 5 });
+  seedV1(db);
+  assert.deepEqual(migrate(db, { to: 6 }), [6]);
+  assert.deepEqual(db.prepare('SELECT adapter_sha256, adapter_name FROM captions WHERE id = 1').get(), { adapter_sha256: null, adapter_name: null });
+  const sha = 'a'.repeat(64);
+  db.prepare('UPDATE captions SET adapter_sha256 = ?, adapter_name = ? WHERE id = 1').run(sha, 'mine');
+  assert.throws(() => db.prepare("UPDATE captions SET adapter_sha256 = 'short' WHERE id = 1").run(), /CHECK/);
+  const cols = db.prepare('SELECT name FROM pragma_table_info(?)').pluck();
+  assert.ok(cols.all('analytics_runs').includes('adapter_sha256') && cols.all('analytics_runs').includes('adapter_name'));
+  assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+  db.close();
+});
+
 test('every migration has a test above and versions are 1..N without gaps', () => {
-  assert.deepEqual(MIGRATIONS.map((m) => m.version), [1, 2, 3, 4, 5]);
+  assert.deepEqual(MIGRATIONS.map((m) => m.version), [1, 2, 3, 4, 5, 6]);
 });
 
 test('migrating twice is a no-op', () => {

@@ -7,11 +7,12 @@ import { m002CaptionsFts } from './002-captions-fts.js';
 import { m003AnalyticsSketch } from './003-analytics-sketch.js';
 import { m004Analytics } from './004-analytics.js';
 import { m005CaptionTerms } from './005-caption-terms.js';
+import { m006AdapterProvenance } from './006-adapter-provenance.js';
 
 export type { Migration } from './types.js';
 
 /** Every migration, in version order. */
-export const MIGRATIONS: readonly Migration[] = [m001Core, m002CaptionsFts, m003AnalyticsSketch, m004Analytics, m005CaptionTerms];
+export const MIGRATIONS: readonly Migration[] = [m001Core, m002CaptionsFts, m003AnalyticsSketch, m004Analytics, m005CaptionTerms, m006AdapterProvenance];
 
 /** The schema version this build writes. */
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

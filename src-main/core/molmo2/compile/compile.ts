@@ -12,6 +12,7 @@ import { buildVisionGraph, visionWeightNames } from './vision-graph.js';
 import { decoderWeightNames } from './decoder-graph.js';
 import { bindWeights } from './weight-binder.js';
 import type { Precision } from './precision.js';
+import { assertLoraApplied, withLoraBranch, type LoraBranchSpec } from './lora-branch.js';
 
 /** Bump when any graph builder changes what it emits. */
 export const COMPILER_VERSION = 3;
@@ -32,6 +33,8 @@ export interface CompileOptions {
   signal?: AbortSignal;
   /** Build and write the graphs against a planned (unwritten) weights layout: graph-size checks on real shapes. */
   planOnly?: boolean;
+  /** A LoRA branch on these decoder linears, its factors as graph inputs (see lora-branch.ts). */
+  lora?: LoraBranchSpec;
 }
 
 /** protobuf's hard limit on one serialised message: every weight must be external data. */
@@ -61,14 +64,17 @@ export function graphSessionOptions(externalDir: string): { extra: { session: { 
 /** Builds each requested graph and writes it (if not already there); returns the .onnx path of each requested graph. */
 export function compileGraphs(ck: Checkpoint, opts: CompileOptions): CompiledGraphs {
   const names = [...visionWeightNames(ck), ...decoderWeightNames(ck)];
-  const wb = bindWeights(ck, { cacheDir: opts.cacheDir, names, precision: opts.precision, planOnly: opts.planOnly, signal: opts.signal, onProgress: (d, t) => opts.onProgress?.('convert-weights', d, t) });
+  const base = bindWeights(ck, { cacheDir: opts.cacheDir, names, precision: opts.precision, planOnly: opts.planOnly, signal: opts.signal, onProgress: (d, t) => opts.onProgress?.('convert-weights', d, t) });
+  const wb = opts.lora ? withLoraBranch(base, opts.lora) : base;
   const out = {} as Record<GraphKind, string>;
   const prefillChunk = opts.prefillChunk ?? DEFAULT_PREFILL_CHUNK;
   if (!Number.isInteger(prefillChunk) || prefillChunk < 1) throw new AppError('INVALID_INPUT', `prefill chunk ${prefillChunk} is not a positive integer`);
   const build: BuildOptions = { prefillChunk };
   opts.kinds.forEach((kind, i) => {
     // Building is cheap (no weight data); naming by content hash means a changed builder never reuses a stale file.
-    const bytes = encodeModel(BUILDERS[kind](ck, wb, build), { metadata: { kind, compiler: String(COMPILER_VERSION), precision: wb.precision } });
+    const graph = BUILDERS[kind](ck, wb, build);
+    if (opts.lora && kind !== 'vision') assertLoraApplied(graph, opts.lora, kind);
+    const bytes = encodeModel(graph, { metadata: { kind, compiler: String(COMPILER_VERSION), precision: wb.precision } });
     if (bytes.length > PROTOBUF_LIMIT) throw new AppError('INTERNAL', `${kind} graph is ${bytes.length} bytes, over protobuf's 2 GB limit`);
     const key = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
     const file = join(wb.graphDir, `molmoscope-${kind}-${key}.onnx`);

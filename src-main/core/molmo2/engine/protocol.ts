@@ -13,6 +13,10 @@ export interface LoadParams {
   precision?: Precision;
   /** Profile generate runs to split prefill and decode time (a fresh session per run). */
   profile?: boolean;
+  /** A PEFT LoRA adapter folder, run as a branch in the decoder graphs. */
+  adapterDir?: string;
+  /** Its sha256 as recorded by the host (the engine refuses a different file). */
+  adapterSha256?: string;
 }
 
 export type EngineRequest =

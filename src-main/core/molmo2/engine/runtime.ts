@@ -12,6 +12,7 @@ import { assertSupported, openCheckpoint, type Checkpoint } from '../weights.js'
 import { OUT_OF_MEMORY } from './out-of-memory.js';
 import type { ProviderName } from './providers.js';
 import { chunkPooling, planVisionChunks } from './vision-chunks.js';
+import { adapterFeeds, loraBranchSpec } from '../../finetune/lora-feeds.js';
 
 export interface RuntimeOptions {
   provider: ProviderName;
@@ -27,6 +28,10 @@ export interface RuntimeOptions {
   prefillChunk?: number;
   /** Weight precision (default fp32); below fp32 the weights are converted once into the cache. */
   precision?: Precision;
+  /** A PEFT LoRA adapter folder for this checkpoint: run as a branch in the decoder graphs (base weights untouched). */
+  adapterDir?: string;
+  /** The adapter's sha256 as the host recorded it: a different adapter file is refused at open. */
+  adapterSha256?: string;
 }
 
 export interface GenerateRequest {
@@ -79,13 +84,13 @@ function ortError(err: unknown, what: string): AppError {
 export class Molmo2Runtime {
   private sessions = new Map<GraphKind, ort.InferenceSession>();
   private graphs: CompiledGraphs | null = null;
-  private constructor(readonly ck: Checkpoint, private opts: RuntimeOptions) {}
+  private constructor(readonly ck: Checkpoint, private opts: RuntimeOptions, private readonly lora: Feeds | null) {}
 
-  /** Opens the checkpoint (headers only) and refuses unsupported variants; graphs compile on first use. */
+  /** Opens the checkpoint (headers only) and refuses unsupported variants, reads the adapter; graphs compile on first use. */
   static open(modelDir: string, opts: RuntimeOptions): Molmo2Runtime {
     const ck = openCheckpoint(modelDir);
     assertSupported(ck);
-    return new Molmo2Runtime(ck, opts);
+    return new Molmo2Runtime(ck, opts, opts.adapterDir === undefined ? null : adapterFeeds(ck, opts.adapterDir, opts.adapterSha256));
   }
 
   get provider(): ProviderName {
@@ -96,7 +101,9 @@ export class Molmo2Runtime {
   compiled(): CompiledGraphs {
     if (!this.graphs) {
       recordDerivedSource(this.opts.cacheDir, this.ck.dir);
-      this.graphs = compileGraphs(this.ck, { cacheDir: join(this.opts.cacheDir, 'graphs'), kinds: ['vision', 'generate', 'generate-stream', 'resume', 'prefill', 'step'], prefillChunk: this.opts.prefillChunk, precision: this.opts.precision, onProgress: this.opts.onProgress });
+      this.graphs = compileGraphs(this.ck, { cacheDir: join(this.opts.cacheDir, 'graphs'), kinds: ['vision', 'generate', 'generate-stream', 'resume', 'prefill', 'step'], prefillChunk: this.opts.prefillChunk, precision: this.opts.precision, onProgress: this.opts.onProgress,
+        ...(this.lora ? { lora: loraBranchSpec(this.ck) } : {}),
+      });
     }
     return this.graphs;
   }
@@ -125,7 +132,9 @@ export class Molmo2Runtime {
     return s;
   }
 
-  private async run(kind: GraphKind, feeds: Feeds): Promise<ort.InferenceSession.ReturnType> {
+  private async run(kind: GraphKind, given: Feeds): Promise<ort.InferenceSession.ReturnType> {
+    // Every decoder graph of an adapted runtime takes the LoRA factors as inputs; the vision graph has none.
+    const feeds = this.lora && kind !== 'vision' ? { ...given, ...this.lora } : given;
     if (this.opts.profile && kind === 'generate') return this.profiledRun(kind, feeds);
     const s = await this.session(kind);
     try {

@@ -1,0 +1,118 @@
+// Results record which adapter produced them (migration 006): `index` and `count` on the tiny checkpoint, without
+// and then with --adapter; the caption rows and the analytics run say which, through the DB and the API shapes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
+import { runCli } from '../../helpers/cli.js';
+import { makeClip } from '../library/clips.js';
+import { openCheckpoint } from '../../../src-main/core/molmo2/weights.js';
+import { initLora, loraTargets, SeededRng } from '../../../src-main/core/finetune/lora.js';
+import { saveAdapter } from '../../../src-main/core/finetune/adapter.js';
+import { adapterRecord } from '../../../src-main/core/finetune/use-adapter.js';
+import { openLibrary } from '../../../src-main/core/library/store.js';
+import { listWindows } from '../../../src-main/core/library/recordings.js';
+import { RunSchema } from '../../../src-main/api/ops/analytics.js';
+import { WindowSchema } from '../../../src-main/api/ops/library.js';
+
+const model = tinyCheckpoint({ seed: 1 });
+
+function makeAdapter(dir: string): string {
+  const ck = openCheckpoint(model);
+  const spec = { rank: 2, alpha: 4 };
+  const p = initLora(loraTargets(ck), spec, 5);
+  const rng = new SeededRng(9);
+  for (const t of loraTargets(ck)) p.get(t.keyB)?.forEach((_, i, b) => (b[i] = (2 * rng.next() - 1) * 0.3));
+  saveAdapter(dir, ck, spec, p, model);
+  return dir;
+}
+
+test('index and count with and without --adapter: every caption and run records the adapter (or none)', async () => {
+  const dir = scratchDir('provenance');
+  const env = { MOLMOSCOPE_CACHE: join(dir, 'cache'), PATH: process.env.PATH };
+  const cli = (...argv: string[]) => runCli(argv, { env });
+  const db = join(dir, 'lib.db');
+  makeClip(join(dir, 'footage', 'a.mp4'), { seconds: 3 });
+  assert.equal((await cli('import', join(dir, 'footage'), '--library', db, '--json')).code, 0);
+  const adapter = makeAdapter(join(dir, 'my-adapter'));
+  const sha = adapterRecord(model, adapter).sha256;
+  const ix = [
+    'index',
+    '--library',
+    db,
+    '--model',
+    model,
+    '--ep',
+    'cpu',
+    '--tier',
+    'short',
+    '--window',
+    '2',
+    '--overlap',
+    '0.5',
+    '--json',
+  ];
+  const plain = await cli(...ix);
+  assert.equal(plain.code, 0, plain.err);
+  const adapted = await cli(...ix, '--adapter', adapter);
+  assert.equal(adapted.code, 0, adapted.err);
+  const summary = JSON.parse(adapted.out.trim().split('\n').pop()!) as {
+    modelId: string;
+    adapter: { sha256: string; name: string };
+    captions: number;
+  };
+  assert.deepEqual(summary.adapter, { sha256: sha, name: 'my-adapter' });
+  assert.match(summary.modelId, new RegExp(`\\+lora@${sha.slice(0, 16)}$`));
+  assert.ok(summary.captions >= 2, 'the adapted run captions every window again, beside the base captions');
+
+  const count = [
+    'count',
+    '--library',
+    db,
+    '--recording',
+    '1',
+    '--window',
+    '2',
+    '--overlap',
+    '0.5',
+    '--max-frames',
+    '2',
+    '--max-new-tokens',
+    '6',
+    '--model',
+    model,
+    '--ep',
+    'cpu',
+    '--json',
+    'person',
+  ];
+  const c0 = await cli(...count);
+  assert.equal(c0.code, 0, c0.err);
+  const c1 = await cli(...count, '--adapter', adapter);
+  assert.equal(c1.code, 0, c1.err);
+  const runOf = (out: string) =>
+    RunSchema.parse((JSON.parse(out.trim().split('\n').pop()!) as { runs: Array<{ run: unknown }> }).runs[0]!.run);
+  assert.equal(runOf(c0.out).adapter, null);
+  assert.deepEqual(runOf(c1.out).adapter, { sha256: sha, name: 'my-adapter' });
+
+  const lib = openLibrary(db, { create: false });
+  try {
+    const caps = lib.db
+      .prepare('SELECT model_id, adapter_sha256, adapter_name FROM captions ORDER BY id')
+      .all() as Array<{ model_id: string; adapter_sha256: string | null; adapter_name: string | null }>;
+    const base = caps.filter((c) => c.adapter_sha256 === null);
+    const withA = caps.filter((c) => c.adapter_sha256 === sha);
+    assert.equal(base.length + withA.length, caps.length);
+    assert.equal(base.length, withA.length);
+    assert.ok(base.every((c) => !c.model_id.includes('+lora@') && c.adapter_name === null));
+    assert.ok(withA.every((c) => c.model_id === summary.modelId && c.adapter_name === 'my-adapter'));
+    const runs = lib.db.prepare('SELECT adapter_sha256 FROM analytics_runs ORDER BY id').pluck().all();
+    assert.deepEqual(runs, [null, sha]);
+    const windows = listWindows(lib, 1).map((w) => WindowSchema.parse(w));
+    const shown = windows.flatMap((w) => w.captions.map((c) => c.adapter?.sha256 ?? null));
+    assert.deepEqual(shown.filter((s) => s === sha).length, withA.length);
+    assert.deepEqual(shown.filter((s) => s === null).length, base.length);
+  } finally {
+    lib.close();
+  }
+});
