@@ -4,7 +4,7 @@
 // An out-of-memory answer also retires the engine: its arenas stay grown and fragmented, so the next call starts fresh.
 import { AppError, cancelledError, throwIfCancelled } from '../../../api/errors.js';
 import { OUT_OF_MEMORY } from './out-of-memory.js';
-import type { EngineReply, EngineRequest, EngineStats, GenerateReply, LoadParams, VisionReply } from './protocol.js';
+import type { EngineReply, EngineRequest, EngineStats, GenerateReply, LoadParams, VideoFrames, VisionReply } from './protocol.js';
 import type { GenerateRequest } from './runtime.js';
 import type { EngineLauncher, EngineProcess } from './engine-process.js';
 import { nodeEngineLauncher } from './engine-launcher.js';
@@ -178,6 +178,11 @@ export class EngineClient {
 
   vision(pixels: Float32Array, nCrops: number, pooling: Int32Array, k: number, signal?: AbortSignal): Promise<VisionReply> {
     return this.request({ op: 'vision', params: { pixels, nCrops, pooling, k } }, signal);
+  }
+
+  /** Vision on video frames the engine preprocesses itself (the same videoPixels as preprocessFrames). */
+  videoVision(video: VideoFrames, pooling: Int32Array, k: number, signal?: AbortSignal): Promise<VisionReply> {
+    return this.request({ op: 'video-vision', params: { frames: video.frames, cfg: video.cfg, pooling, k } }, signal);
   }
 
   /** Generates; with `onTokens`, streams chunks of `streamEvery` tokens (default 16) as the engine produces them. */

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { AppError, toApiError } from '../../../api/errors.js';
 import type { EngineReply, EngineRequest, LoadParams } from './protocol.js';
 import type { Molmo2Runtime } from './runtime.js';
+import { videoPixels } from '../preprocess/video.js';
 
 /** The channel to the app: Electron's parentPort in a utilityProcess, else Node's IPC channel of a fork. */
 interface ParentChannel {
@@ -72,6 +73,11 @@ class Engine {
     if (req.op === 'vision') {
       crashOnBlankFrames(req.params.pixels);
       return rt.vision(req.params.pixels, req.params.nCrops, req.params.pooling, req.params.k);
+    }
+    if (req.op === 'video-vision') {
+      const pixels = videoPixels(req.params.frames, req.params.cfg);
+      crashOnBlankFrames(pixels);
+      return rt.vision(pixels, req.params.frames.length, req.params.pooling, req.params.k);
     }
     if (req.params.naive) return rt.generateNaive(req.params);
     if (req.params.streamEvery) {

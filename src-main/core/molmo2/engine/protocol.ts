@@ -4,6 +4,17 @@ import type { ApiError } from '../../../api/errors.js';
 import type { GenerateRequest, GenerateResult } from './runtime.js';
 import type { ProviderName } from './providers.js';
 import type { Precision } from '../compile/precision.js';
+import type { Molmo2VideoPreprocessorConfig } from '../checkpoint/config.js';
+import type { RgbImage } from '../preprocess/resize.js';
+
+/**
+ * Decoded video frames whose pixels the engine computes itself (preprocess/video.ts videoPixels): uint8 frames are a
+ * quarter of the float pixels' bytes, and the patchify loop no longer holds the app's event loop.
+ */
+export interface VideoFrames {
+  frames: RgbImage[];
+  cfg: Molmo2VideoPreprocessorConfig;
+}
 
 export interface LoadParams {
   modelDir: string;
@@ -22,6 +33,7 @@ export interface LoadParams {
 export type EngineRequest =
   | { id: number; op: 'load'; params: LoadParams }
   | { id: number; op: 'vision'; params: { pixels: Float32Array; nCrops: number; pooling: Int32Array; k: number } }
+  | { id: number; op: 'video-vision'; params: VideoFrames & { pooling: Int32Array; k: number } }
   | { id: number; op: 'generate'; params: GenerateRequest & { naive?: boolean; streamEvery?: number } }
   | { id: number; op: 'stats' };
 

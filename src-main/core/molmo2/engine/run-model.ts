@@ -1,13 +1,17 @@
 // One model call through the engine: vision on the crops, then in-graph generation, with the timings and
 // I/O figures `ask` reports. Prompt building, preprocessing and answer parsing stay with their own modules.
-import { throwIfCancelled } from '../../../api/errors.js';
+import { AppError, throwIfCancelled } from '../../../api/errors.js';
 import type { EngineClient } from './engine-client.js';
+import type { VideoFrames } from './protocol.js';
 
-/** What the prompt builder produces (same fields as prompt/build.ts ModelInput). */
+/** What the prompt builder produces (prompt/build.ts ModelInput), or a video prompt whose pixels the engine computes. */
 export interface ModelCallInput {
   inputIds: ArrayLike<number>;
   tokenTypeIds: ArrayLike<number>;
-  pixelValues: Float32Array;
+  /** The crops' pixels; or, instead, `videoFrames`. */
+  pixelValues?: Float32Array;
+  /** Video frames preprocessed in the engine process, so the caller's thread only moves their bytes. */
+  videoFrames?: VideoFrames;
   nCrops: number;
   pooling: Int32Array;
   poolK: number;
@@ -45,6 +49,11 @@ export function dropEmptyPoolingRows(pooling: Int32Array, k: number): Int32Array
   return keep.length === pooling.length ? pooling : Int32Array.from(keep);
 }
 
+function pixelsOf(input: ModelCallInput): Float32Array {
+  if (!input.pixelValues) throw new AppError('INTERNAL', 'a model input with crops has neither pixelValues nor videoFrames');
+  return input.pixelValues;
+}
+
 /** Runs vision (when there are crops) and generation; returns tokens plus timings and I/O figures. `onTokens` streams. */
 export async function runModel(engine: EngineClient, input: ModelCallInput, dec: DecodeOptions, signal?: AbortSignal, onTokens?: (tokens: number[]) => void): Promise<ModelCallResult> {
   const ids = Array.from(input.inputIds);
@@ -53,7 +62,9 @@ export async function runModel(engine: EngineClient, input: ModelCallInput, dec:
   let visionMs = 0;
   if (input.nCrops > 0) {
     const pooling = dropEmptyPoolingRows(input.pooling, input.poolK);
-    const v = await engine.vision(input.pixelValues, input.nCrops, pooling, input.poolK, signal);
+    const v = input.videoFrames
+      ? await engine.videoVision(input.videoFrames, pooling, input.poolK, signal)
+      : await engine.vision(pixelsOf(input), input.nCrops, pooling, input.poolK, signal);
     features = v.features;
     visionMs = v.ms;
   }
