@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EngineClient } from '../../../../src-main/core/molmo2/engine/engine-client.js';
-import { dropEmptyPoolingRows } from '../../../../src-main/core/molmo2/engine/run-model.js';
+import { dropEmptyPoolingRows, runModel } from '../../../../src-main/core/molmo2/engine/run-model.js';
+import { loadTokenizer } from '../../../../src-main/core/molmo2/tokenizer/tokenizer.js';
+import { buildVideoPrompt } from '../../../../src-main/core/molmo2/prompt/build.js';
 import { loadCheckpoint } from '../../../../src-main/core/molmo2/checkpoint/load.js';
 import { preprocessFrames } from '../../../../src-main/core/molmo2/preprocess/video.js';
 import type { RgbImage } from '../../../../src-main/core/molmo2/preprocess/resize.js';
@@ -46,6 +48,51 @@ test(
           `${w}×${h}: features differ`,
         );
       }
+    } finally {
+      await eng.close();
+    }
+  },
+);
+
+test(
+  'video-generate: frames staged in several messages, features kept in the engine: the same tokens as app-side pixels',
+  { timeout: 300_000 },
+  async () => {
+    const dir = tinyCheckpoint({ seed: 1 });
+    const checkpoint = await loadCheckpoint(dir);
+    const tokenizer = await loadTokenizer(dir);
+    const eng = new EngineClient();
+    try {
+      await eng.open({ modelDir: dir, provider: 'cpu', cacheDir: scratchDir('video-generate') });
+      // 6 frames: two 'video-frames' messages (4 + 2).
+      const fr = frames(6, 80, 45, 7).map((f, i) => ({ ...f, time: i / 2 }));
+      const m = buildVideoPrompt({ checkpoint, tokenizer, question: 'What happens?', frames: fr });
+      const dec = { maxNewTokens: 24, temperature: 1, seed: 3 };
+      const app = await runModel(eng, m, dec);
+      const { pixelValues: _, ...withoutPixels } = m;
+      const streamed: number[] = [];
+      const engine = await runModel(
+        eng,
+        { ...withoutPixels, videoFrames: { frames: fr, cfg: checkpoint.videoPreprocessor } },
+        { ...dec, streamEvery: 8 },
+        undefined,
+        (t) => streamed.push(...t),
+      );
+      assert.equal(app.tokens.length, 24);
+      assert.deepEqual(engine.tokens, app.tokens);
+      assert.deepEqual(streamed, app.tokens, 'streaming works on the kept features too');
+      assert.ok(engine.timings.vision > 0);
+      // Kept features are used once: a generate asking for them again is refused, not answered from stale features.
+      await assert.rejects(
+        eng.generate({
+          ids: [1, 2],
+          types: [0, 0],
+          features: new Float32Array(0),
+          maxNewTokens: 2,
+          keptFeatures: true,
+        }),
+        /no kept video features/,
+      );
     } finally {
       await eng.close();
     }
