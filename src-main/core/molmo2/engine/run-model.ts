@@ -68,13 +68,12 @@ async function visionAndGenerate(engine: EngineClient, input: ModelCallInput, de
 /** Runs vision (when there are crops) and generation; returns tokens plus timings and I/O figures. `onTokens` streams. */
 export async function runModel(engine: EngineClient, input: ModelCallInput, dec: DecodeOptions, signal?: AbortSignal, onTokens?: (tokens: number[]) => void): Promise<ModelCallResult> {
   const g = await visionAndGenerate(engine, input, dec, signal, onTokens);
-  const visionMs = g.visionMs;
   const stats = await engine.stats();
   const decode = g.decodeMs ?? null;
   return {
     tokens: g.tokens,
     timings: {
-      vision: visionMs,
+      vision: g.visionMs,
       prefill: g.prefillMs ?? null,
       decode,
       generate: g.ms,
