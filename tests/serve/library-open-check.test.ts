@@ -123,6 +123,15 @@ test(
       openMs + writeMs > checkMs / 3,
       `the write waited for the check (${(openMs + writeMs).toFixed(0)} ms vs ${checkMs.toFixed(0)} ms)`,
     );
+    // Switching library while a writer waits for the check: the check stops with its library, the writer answers
+    // LIBRARY_NOT_OPEN (not INTERNAL) and writes nothing.
+    await d.dispatch('library.open', { path: join(dir, 'other.db'), create: true });
+    assert.ok((await d.dispatch('library.open', { path, create: false })).ok);
+    const waiting = d.dispatch('jobs.cancel', { id: 1 });
+    await new Promise((r) => setTimeout(r, 20)); // the handler is waiting for the check now (it takes far longer)
+    assert.ok((await d.dispatch('library.open', { path: join(dir, 'other.db'), create: false })).ok);
+    const stopped = await waiting;
+    assert.ok(!stopped.ok && stopped.error.code === 'LIBRARY_NOT_OPEN', JSON.stringify(stopped));
     currentClose(ctx);
   },
 );
