@@ -4,6 +4,7 @@
 // Figures: event-loop delay p50/p99/max (perf_hooks.monitorEventLoopDelay, 10 ms resolution) idle vs during the job,
 // and the latency of a cheap API call (jobs.list over HTTP) asked every 50 ms in both phases, side by side.
 import { execFileSync } from 'node:child_process';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -62,6 +63,8 @@ try {
   const busy = await phase(`index job (${job.total} windows)`, waitDone(job.id));
   const jobMs = performance.now() - t0;
   console.log(`serve + index job, tiny Molmo2 checkpoint, provider ${values.provider}, ${values.size} ${values.seconds} s clip in ${values.window} s windows; job took ${(jobMs / 1000).toFixed(1)} s`);
+  // The machine's load decides much of the lag on a shared box: an idle loop's p99 grows with it.
+  console.log(`load average (1 min) at the end: ${(loadavg()[0] ?? 0).toFixed(1)} on ${availableParallelism()} cores`);
   console.log('| phase | loop p50 ms | loop p99 ms | loop max ms | jobs.list p50 ms | jobs.list p99 ms | calls |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const p of [idle, busy]) {

@@ -1,6 +1,6 @@
 // `molmoscope serve`: the HTTP + WebSocket bridge that serves the renderer and the API contract on 127.0.0.1.
 // POST /api/<op> (Bearer token) answers the envelope; WS /events?token= pushes contract events; GET serves the UI.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { events, type EventName } from '../api/contract.js';
@@ -47,35 +47,14 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     throw new AppError('INVALID_INPUT', `serve only listens on loopback (127.0.0.1); refusing host "${host}"`);
   }
   const token = opts.token ?? newToken();
-  const rendererDir = opts.rendererDir ?? join(appRoot() ?? process.cwd(), 'dist-renderer');
-  const strict = (opts.env ?? process.env).NODE_ENV !== 'production';
   let port = 0;
   const stream = eventSockets(() => port, token, () => ctx.logger);
-  const emit: CoreContext['emit'] = (name, payload) => {
-    if (strict) events[name as EventName].parse(payload);
-    const msg = JSON.stringify({ event: name, payload });
-    for (const s of stream.sockets) if (s.readyState === s.OPEN) s.send(msg);
-  };
+  const emit = socketEmitter(stream, (opts.env ?? process.env).NODE_ENV !== 'production');
   const ctx: CoreContext = opts.context ? opts.context(emit) : createCoreContext({ host: 'serve', env: opts.env, emit });
-  const dispatcher = createDispatcher(ctx);
-
-  function route(req: IncomingMessage, res: ServerResponse) {
-    const denied = checkHostAndOrigin(req, port);
-    if (denied) return refuse(res, denied);
-    const url = parseTarget(req.url, port);
-    if (!url) return refuse(res, { code: 'INVALID_INPUT', message: 'malformed request target' });
-    if (url.pathname.startsWith('/api/')) {
-      handleApi(dispatcher, token, req, res, url.pathname.slice('/api/'.length)).catch((err: unknown) => {
-        ctx.logger.error('bridge request failed', err);
-        refuse(res, { code: 'INTERNAL', message: String((err as Error)?.message ?? err) });
-      });
-      return;
-    }
-    if (url.pathname.startsWith('/media/')) return sendMedia(ctx, req, res, url, token);
-    if (url.pathname === '/events') return refuse(res, { code: 'INVALID_INPUT', message: '/events is a WebSocket endpoint' });
-    handleStatic(rendererDir, port, req, res, url.pathname);
-  }
-
+  const route = router({
+    ctx, token, dispatcher: createDispatcher(ctx), port: () => port,
+    rendererDir: opts.rendererDir ?? join(appRoot() ?? process.cwd(), 'dist-renderer'),
+  });
   const server = createServer((req, res) => {
     // No request may end the process: whatever a handler throws becomes the INTERNAL envelope.
     try {
@@ -86,20 +65,10 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     }
   });
   server.on('upgrade', stream.upgrade);
-
-  await new Promise<void>((resolvePromise, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) =>
-      reject(new AppError('INVALID_INPUT', e.code === 'EADDRINUSE' ? `port ${opts.port} is already in use` : e.message)));
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolvePromise());
-  });
-  port = (server.address() as AddressInfo).port;
+  port = await listen(server, opts.port);
   const url = `http://127.0.0.1:${port}`;
   return {
-    url,
-    openUrl: `${url}/#token=${token}`,
-    port,
-    token,
-    ctx,
+    url, openUrl: `${url}/#token=${token}`, port, token, ctx,
     close: () =>
       new Promise<void>((resolvePromise) => {
         stream.close();
@@ -107,4 +76,52 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
         server.closeAllConnections();
       }),
   };
+}
+
+/** The context's emit: each event (checked against the contract outside production) goes to every open socket. */
+function socketEmitter(stream: ReturnType<typeof eventSockets>, strict: boolean): CoreContext['emit'] {
+  return (name, payload) => {
+    if (strict) events[name as EventName].parse(payload);
+    const msg = JSON.stringify({ event: name, payload });
+    for (const s of stream.sockets) if (s.readyState === s.OPEN) s.send(msg);
+  };
+}
+
+interface RouteDeps {
+  ctx: CoreContext;
+  dispatcher: ReturnType<typeof createDispatcher>;
+  token: string;
+  rendererDir: string;
+  /** The port listened on (0 until then): the Host/Origin check and the static pages need it. */
+  port: () => number;
+}
+
+/** Routes one request: Host/Origin check, then /api/<op>, /media/…, the /events refusal, or the renderer's files. */
+function router(d: RouteDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const port = d.port();
+    const denied = checkHostAndOrigin(req, port);
+    if (denied) return refuse(res, denied);
+    const url = parseTarget(req.url, port);
+    if (!url) return refuse(res, { code: 'INVALID_INPUT', message: 'malformed request target' });
+    if (url.pathname.startsWith('/api/')) {
+      handleApi(d.dispatcher, d.token, req, res, url.pathname.slice('/api/'.length)).catch((err: unknown) => {
+        d.ctx.logger.error('bridge request failed', err);
+        refuse(res, { code: 'INTERNAL', message: String((err as Error)?.message ?? err) });
+      });
+      return;
+    }
+    if (url.pathname.startsWith('/media/')) return sendMedia(d.ctx, req, res, url, d.token);
+    if (url.pathname === '/events') return refuse(res, { code: 'INVALID_INPUT', message: '/events is a WebSocket endpoint' });
+    handleStatic(d.rendererDir, port, req, res, url.pathname);
+  };
+}
+
+/** Listens on 127.0.0.1 (port 0 picks a free one); resolves with the port, or INVALID_INPUT when it is taken. */
+function listen(server: Server, port = 0): Promise<number> {
+  return new Promise<number>((resolvePromise, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(new AppError('INVALID_INPUT', e.code === 'EADDRINUSE' ? `port ${port} is already in use` : e.message)));
+    server.listen(port, '127.0.0.1', () => resolvePromise((server.address() as AddressInfo).port));
+  });
 }

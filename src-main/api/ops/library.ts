@@ -108,7 +108,7 @@ const jobId = z.object({ id: IdNumber }).strict();
 
 export const libraryOps = {
   'library.open': {
-    summary: 'Open (or create) a library file; checks integrity and migrates it.',
+    summary: 'Open (or create) a library file and migrate it; its full integrity check runs in the background and writing operations wait for it.',
     request: z.object({ path: PathString, create: z.boolean().default(true) }).strict(),
     response: LibraryInfoSchema,
   },

@@ -14,7 +14,7 @@ import { JOB_STREAM_EVERY, partialStream } from '../molmo2/partial-stream.js';
 import { molmoPointParser, molmoTrackParser } from './answer-adapters.js';
 import { dedupCounts, type CountDedupOptions } from './count-dedup.js';
 import { countPrompt, runCountJob, runTrackJob, trackPrompt, type WindowMeta, type WindowOutcome, type WindowRunner, type WindowStore } from './jobs.js';
-import { checkSettings, countWindows, DEFAULT_MAX_NEW_TOKENS, planWindows, type PlannedWindow, type RunSettings } from './run-plan.js';
+import { checkSettings, countWindows, DEFAULT_MAX_NEW_TOKENS, planWindowsSliced, type PlannedWindow, type RunSettings } from './run-plan.js';
 import { MAX_JOB_WINDOWS } from '../../api/bounds.js';
 import { cancelUnfinishedRuns, createRun, getRun, setRunStatus, type RunKind, type RunRow } from './run-store.js';
 import { loadWindow, storedWindows, writeWindow, type CountParsed } from './run-windows-store.js';
@@ -148,7 +148,9 @@ export function analyticsExecutor(ctx: CoreContext, kind: RunKind): JobExecutor 
   return async ({ job, lib, signal, progress }) => {
     const p = job.params as AnalyticsJobParams;
     const runs = p.runIds.map((id) => getRun(lib, id));
-    const plans = runs.map((r) => planWindows(kind, r, r.videoFps, p));
+    // Planned in slices: a week-long run is ~11,000 windows, too many to plan in one turn of a host's event loop.
+    const plans: PlannedWindow[][] = [];
+    for (const r of runs) plans.push(await planWindowsSliced(kind, r, r.videoFps, p, signal));
     let total = plans.reduce((n, x) => n + x.length, 0);
     let done = runs.reduce((n, r) => n + r.windowsDone, 0);
     progress(done, total);

@@ -9,14 +9,14 @@ import { exportRun } from '../analytics/run-export.js';
 import type { Edit } from '../analytics/corrections.js';
 import { seconds } from '../../api/units.js';
 import type { EditDto } from '../../api/ops/analytics.js';
-import { currentLibrary } from './library.js';
+import { currentLibrary, writableLibrary } from './library.js';
 import type { HandlerMap } from './types.js';
 
 const toEdit = (e: EditDto): Edit => (e.kind === 'split' ? { ...e, at: seconds(e.at) } : e);
 
 export const analyticsHandlers: HandlerMap = {
   'analytics.queue': async (req, ctx) => {
-    const lib = currentLibrary(ctx);
+    const lib = await writableLibrary(ctx);
     const r = queueAnalyticsJob(lib, req.kind, { query: req.query, scope: req.scope, ...(req.settings ? { settings: req.settings } : {}) });
     if (runsBackgroundJobs(ctx)) kickJobs(ctx, lib);
     return r;
@@ -24,12 +24,12 @@ export const analyticsHandlers: HandlerMap = {
   'analytics.runs': async (req, ctx) => ({ runs: listRuns(currentLibrary(ctx), req) }),
   'analytics.result': async (req, ctx) => runResult(currentLibrary(ctx), req.runId),
   'analytics.correct': async (req, ctx) => {
-    const lib = currentLibrary(ctx);
+    const lib = await writableLibrary(ctx);
     const correction = addCorrection(lib, req.runId, toEdit(req.edit));
     return { correction, tracks: trackResult(lib, req.runId) };
   },
   'analytics.undo': async (req, ctx) => {
-    const lib = currentLibrary(ctx);
+    const lib = await writableLibrary(ctx);
     undoCorrection(lib, req.runId, req.correctionId);
     return { tracks: trackResult(lib, req.runId) };
   },

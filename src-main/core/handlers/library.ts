@@ -29,12 +29,34 @@ export function currentLibrary(ctx: CoreContext): Library {
   return lib;
 }
 
+/**
+ * The open library once its full integrity check (started at open, on a worker thread) has passed: every operation
+ * that writes waits here, and a library that failed the check answers LIBRARY_CORRUPT with the way out.
+ */
+export async function writableLibrary(ctx: CoreContext): Promise<Library> {
+  const lib = currentLibrary(ctx);
+  await lib.writable();
+  return lib;
+}
+
+/** Starts the background check of a just-opened library at once and logs its verdict (writers learn it themselves). */
+function checkInBackground(ctx: CoreContext, lib: Library): void {
+  const t0 = ctx.clock.now();
+  lib.writable().then(
+    () => ctx.logger.info('library integrity check ok', { path: lib.path, ms: ctx.clock.now() - t0 }),
+    (err: unknown) => ctx.logger.warn('library integrity check failed: writes are refused', { path: lib.path, error: (err as Error).message }),
+  );
+}
+
 export const libraryHandlers: HandlerMap = {
   'library.open': async (req, ctx) => {
     const previous = ctx.state.get(LIBRARY_KEY) as Library | undefined;
     // better-sqlite3 throws an uncoded TypeError for a missing folder; say what is missing instead of INTERNAL.
     if (!existsSync(dirname(resolve(req.path)))) throw new AppError('NOT_FOUND', `The folder of ${req.path} does not exist.`);
-    const lib = openLibrary(req.path, { create: req.create ?? true });
+    // The full integrity check runs on a worker with its own read-only connection: the open answers at once, reads
+    // go ahead, and writers wait for the verdict (writableLibrary). A library that must migrate is checked first.
+    const lib = openLibrary(req.path, { create: req.create ?? true, integrity: 'background' });
+    checkInBackground(ctx, lib);
     if (previous && previous !== lib) {
       // The running job belongs to the library being closed: stop it first (it goes back to that library's queue
       // and resumes when it is opened again) so nothing keeps writing through a closed handle.
@@ -48,7 +70,7 @@ export const libraryHandlers: HandlerMap = {
     return { path: lib.path, schemaVersion: lib.schemaVersion, created: lib.created, recordings: countRecordings(lib) };
   },
   'library.import': async (req, ctx, signal) => {
-    const lib = currentLibrary(ctx);
+    const lib = await writableLibrary(ctx);
     const media = (ctx.state.get(MEDIA_SOURCE_KEY) as MediaSource | undefined) ?? defaultMediaSource;
     let last = 0;
     return importPaths(lib, req.paths, {
@@ -71,7 +93,7 @@ export const libraryHandlers: HandlerMap = {
     return { results: v.moments, verification: { ...v.cost, modelId } };
   },
   'library.index': async (req, ctx) => {
-    const lib = currentLibrary(ctx);
+    const lib = await writableLibrary(ctx);
     const job = queueIndex(ctx, lib, req);
     if (runsBackgroundJobs(ctx)) kickJobs(ctx, lib);
     return job;
@@ -79,12 +101,12 @@ export const libraryHandlers: HandlerMap = {
   'library.windows': async (req, ctx) => ({ windows: listWindows(currentLibrary(ctx), req.recordingId, req.limit ?? 10000) }),
   'jobs.list': async (req, ctx) => ({ jobs: listJobs(currentLibrary(ctx), req) }),
   'jobs.get': async (req, ctx) => getJob(currentLibrary(ctx), req.id),
-  'jobs.pause': async (req, ctx) => pauseJob(currentLibrary(ctx), req.id),
+  'jobs.pause': async (req, ctx) => pauseJob(await writableLibrary(ctx), req.id),
   'jobs.resume': async (req, ctx) => {
-    const lib = currentLibrary(ctx);
+    const lib = await writableLibrary(ctx);
     const job = resumeJob(lib, req.id);
     if (runsBackgroundJobs(ctx)) kickJobs(ctx, lib);
     return job;
   },
-  'jobs.cancel': async (req, ctx) => cancelJob(currentLibrary(ctx), req.id),
+  'jobs.cancel': async (req, ctx) => cancelJob(await writableLibrary(ctx), req.id),
 };

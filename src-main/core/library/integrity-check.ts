@@ -33,7 +33,10 @@ export function startIntegrityCheck(path: string): IntegrityCheck {
   const result = new Promise<string[]>((resolve, reject) => {
     w.once('message', (problems: string[]) => resolve(problems));
     w.once('error', reject);
-    w.once('exit', (code) => reject(new Error(stopped ? 'integrity check stopped (library closed)' : `integrity worker exited with ${code}`)));
+    w.once('exit', (code) =>
+      reject(stopped
+        ? new AppError('LIBRARY_NOT_OPEN', 'The library was closed before its integrity check finished; nothing was written.')
+        : new Error(`integrity worker exited with ${code}`)));
   });
   result.catch(() => {}); // a library closed before anyone asked for the verdict
   return {

@@ -182,7 +182,17 @@ function reserveSpace(lib: Library): SpaceReserve {
     rmSync(file, { force: true });
     throw err;
   }
-  return { release: () => rmSync(file, { force: true }) };
+  // On a failing disk (EIO, or a file system the kernel turned read-only) the unlink can fail too: the run's end must
+  // still be reported, and a reserve left behind is rewritten by the next run.
+  return {
+    release: () => {
+      try {
+        rmSync(file, { force: true });
+      } catch {
+        /* see above */
+      }
+    },
+  };
 }
 
 /** Waits for the library's check, sets the disk reserve aside and claims the job; the reserve to release at the end. */

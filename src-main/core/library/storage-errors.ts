@@ -1,4 +1,4 @@
-// Turns disk trouble under a library (SQLITE_FULL, SQLITE_IOERR, ENOSPC, EIO) into DISK_FULL or IO_ERROR with the
+// Turns disk trouble under a library (SQLITE_FULL, SQLITE_IOERR, ENOSPC, EIO, EROFS) into DISK_FULL or IO_ERROR with the
 // free space of the library's file system in the message, so a job can pause with a reason the user can act on.
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -39,7 +39,8 @@ export function storageError(err: unknown, path: string): AppError | null {
   if (err instanceof AppError) return err.code === 'DISK_FULL' || err.code === 'IO_ERROR' ? err : null;
   const code = String((err as { code?: unknown })?.code ?? '');
   const full = code.startsWith('SQLITE_FULL') || code === 'ENOSPC';
-  const io = code.startsWith('SQLITE_IOERR') || code === 'EIO';
+  // EROFS: ext4 remounts itself read-only after an I/O error it cannot recover from (errors=remount-ro).
+  const io = code.startsWith('SQLITE_IOERR') || code === 'EIO' || code === 'EROFS';
   if (!full && !io) return null;
   const free = freeBytes(path);
   const where = `the disk holding ${dirname(path)}`;

@@ -3,7 +3,7 @@
 import { AppError } from '../../api/errors.js';
 import { loadCheckpoint, type Molmo2Checkpoint } from './checkpoint/load.js';
 import { loadTokenizer, type Molmo2Tokenizer } from './tokenizer/tokenizer.js';
-import { buildImagePrompt, buildVideoPrompt, type ModelInput } from './prompt/build.js';
+import { buildImagePrompt, buildVideoPromptWithoutPixels, type VideoPromptOptions } from './prompt/build.js';
 import { decodeTimes, loadVideoFrames, probeVideo } from './prompt/frame-source.js';
 import { taskPrompt, type Task } from './prompt/task-prompts.js';
 import { parseAnswer } from './grammar/parse.js';
@@ -11,7 +11,7 @@ import type { ParseOptions, ParsedAnswer } from './grammar/types.js';
 import type { RgbImage } from './preprocess/resize.js';
 import { EngineClient } from './engine/engine-client.js';
 import type { EngineLauncher } from './engine/engine-process.js';
-import { runModel, type DecodeOptions, type ModelCallResult } from './engine/run-model.js';
+import { runModel, type DecodeOptions, type ModelCallInput, type ModelCallResult } from './engine/run-model.js';
 import { selectProvider, type ProviderName } from './engine/providers.js';
 import type { ProbeResult } from '../media/index.js';
 import { totalmem } from 'node:os';
@@ -116,7 +116,7 @@ export class Molmo2Session {
     const offset = q.offset ?? 0;
     const shown = frames.map((f) => ({ ...f, time: Math.max(0, f.time - offset) }));
     const { text, style } = taskPrompt(q.task, 'video');
-    const m = buildVideoPrompt({ checkpoint: this.checkpoint, tokenizer: this.tokenizer, question: text, style, frames: shown, signal });
+    const m = this.videoInput({ question: text, style, frames: shown, signal });
     return this.run(m, { kind: 'video', width: probe.width, height: probe.height }, dec, performance.now() - t0, signal);
   }
 
@@ -133,7 +133,7 @@ export class Molmo2Session {
   async askVideoFile(file: string, q: FreeQuestion & { frames?: number }, dec: DecodeOptions & StreamOption, signal?: AbortSignal): Promise<Answer> {
     const t0 = performance.now();
     const v = await loadVideoFrames(file, this.checkpoint.videoPreprocessor, { numFrames: q.frames, signal });
-    const m = buildVideoPrompt({ checkpoint: this.checkpoint, tokenizer: this.tokenizer, question: q.question, style: q.style, frames: v.frames, fps: v.probe.fps, signal });
+    const m = this.videoInput({ question: q.question, style: q.style, frames: v.frames, fps: v.probe.fps, signal });
     return this.run(m, { kind: 'video', width: v.probe.width, height: v.probe.height }, dec, performance.now() - t0, signal);
   }
 
@@ -145,8 +145,17 @@ export class Molmo2Session {
     return this.run(m, imageParse(images), dec, preprocessMs + performance.now() - t0, signal);
   }
 
+  /**
+   * A video question's model input with the frames, not their pixels: the engine process preprocesses them, so this
+   * thread (the serve bridge's event loop, the app's backend) only builds the tokens and moves the frames' bytes.
+   */
+  private videoInput(o: Omit<VideoPromptOptions, 'checkpoint' | 'tokenizer'>): ModelCallInput {
+    const m = buildVideoPromptWithoutPixels({ checkpoint: this.checkpoint, tokenizer: this.tokenizer, ...o });
+    return { ...m, videoFrames: { frames: o.frames, cfg: this.checkpoint.videoPreprocessor } };
+  }
+
   /** Runs a prepared model input and decodes/parses the answer; `onPartialText` receives the text so far as it streams. */
-  async run(m: ModelInput, parse: ParseOptions, dec: DecodeOptions & StreamOption, preprocessMs: number, signal?: AbortSignal): Promise<Answer> {
+  async run(m: ModelCallInput, parse: ParseOptions, dec: DecodeOptions & StreamOption, preprocessMs: number, signal?: AbortSignal): Promise<Answer> {
     const { onPartialText, ...decode } = dec;
     const eos = this.checkpoint.specialIds.eos;
     const detok = (tokens: number[]) => this.tokenizer.decode(tokens.filter((t) => t !== eos), { skipSpecial: true });

@@ -4,7 +4,7 @@
 // An out-of-memory answer also retires the engine: its arenas stay grown and fragmented, so the next call starts fresh.
 import { AppError, cancelledError, throwIfCancelled } from '../../../api/errors.js';
 import { OUT_OF_MEMORY } from './out-of-memory.js';
-import type { EngineReply, EngineRequest, EngineStats, GenerateReply, LoadParams, VisionReply } from './protocol.js';
+import type { EngineReply, EngineRequest, EngineStats, GenerateParams, GenerateReply, LoadParams, VideoFrames, VisionReply } from './protocol.js';
 import type { GenerateRequest } from './runtime.js';
 import type { EngineLauncher, EngineProcess } from './engine-process.js';
 import { nodeEngineLauncher } from './engine-launcher.js';
@@ -25,6 +25,9 @@ interface Child {
   startTimedOut: boolean;
   stderrTail: string;
 }
+
+/** Video frames per message to the engine: 4 frames of 378² are 1.7 MB, serialised in a few ms on the app's thread. */
+const FRAMES_PER_MESSAGE = 4;
 
 /** Tokens per streamed chunk: each chunk moves the KV cache once, so 16 keeps that to 1/16 of a per-token loop's. */
 export const DEFAULT_STREAM_EVERY = 16;
@@ -129,15 +132,20 @@ export class EngineClient {
   }
 
   private request<T>(msg: DistributiveOmit<EngineRequest, 'id'>, signal?: AbortSignal, onTokens?: (tokens: number[]) => void): Promise<T> {
+    return this.inSlot((child) => this.send<T>(child, msg, signal, onTokens), signal, msg.op === 'load');
+  }
+
+  /**
+   * Runs `steps` in one slot of the request queue, on a started engine that has the model (a restarted engine
+   * reloads the model it had before the crash or cancel): no other request interleaves with them.
+   */
+  private inSlot<T>(steps: (child: Child) => Promise<T>, signal?: AbortSignal, loading = false): Promise<T> {
     const run = async (): Promise<T> => {
       throwIfCancelled(signal, 'The request');
       const child = this.child ?? (await this.spawn());
       throwIfCancelled(signal, 'The request');
-      if (this.load && msg.op !== 'load' && !child.loaded) {
-        // A restarted engine reloads the model it had before the crash or cancel.
-        await this.send(child, { op: 'load', params: this.load });
-      }
-      return this.send<T>(child, msg, signal, onTokens);
+      if (this.load && !loading && !child.loaded) await this.send(child, { op: 'load', params: this.load });
+      return steps(child);
     };
     const p = this.queue.then(run, run);
     this.queue = p.catch(() => undefined);
@@ -180,10 +188,40 @@ export class EngineClient {
     return this.request({ op: 'vision', params: { pixels, nCrops, pooling, k } }, signal);
   }
 
+  /** Vision on video frames the engine preprocesses itself (the same videoPixels as preprocessFrames). */
+  videoVision(video: VideoFrames, pooling: Int32Array, k: number, signal?: AbortSignal): Promise<VisionReply> {
+    return this.inSlot((child) => this.seeFrames(child, video, pooling, k, false, signal), signal);
+  }
+
+  /**
+   * A video question in one slot of the queue: the frames go over a few at a time, the engine preprocesses them and
+   * runs vision, and generation uses the features it kept (they never cross to this process).
+   */
+  videoGenerate(video: VideoFrames, pooling: Int32Array, k: number, req: Omit<GenerateRequest, 'features'> & { naive?: boolean; streamEvery?: number }, signal?: AbortSignal, onTokens?: (tokens: number[]) => void): Promise<GenerateReply & { visionMs: number }> {
+    return this.inSlot(async (child) => {
+      const v = await this.seeFrames(child, video, pooling, k, true, signal);
+      throwIfCancelled(signal);
+      const params = { ...this.streaming(req, onTokens), features: new Float32Array(0), keptFeatures: true };
+      return { ...(await this.send<GenerateReply>(child, { op: 'generate', params }, signal, onTokens)), visionMs: v.ms };
+    }, signal);
+  }
+
+  /** Stages the frames FRAMES_PER_MESSAGE at a time (each message is serialised on this thread), then runs vision. */
+  private async seeFrames(child: Child, video: VideoFrames, pooling: Int32Array, k: number, keep: boolean, signal?: AbortSignal): Promise<VisionReply> {
+    const n = video.frames.length;
+    for (let i = 0; i < n; i += FRAMES_PER_MESSAGE) {
+      await this.send(child, { op: 'video-frames', params: { frames: video.frames.slice(i, i + FRAMES_PER_MESSAGE), first: i === 0 } }, signal);
+    }
+    return this.send<VisionReply>(child, { op: 'video-vision', params: { cfg: video.cfg, nFrames: n, pooling, k, keep } }, signal);
+  }
+
+  private streaming<R extends { naive?: boolean; streamEvery?: number }>(req: R, onTokens?: (tokens: number[]) => void): R {
+    return onTokens && !req.naive ? { ...req, streamEvery: req.streamEvery ?? DEFAULT_STREAM_EVERY } : req;
+  }
+
   /** Generates; with `onTokens`, streams chunks of `streamEvery` tokens (default 16) as the engine produces them. */
-  generate(req: GenerateRequest & { naive?: boolean; streamEvery?: number }, signal?: AbortSignal, onTokens?: (tokens: number[]) => void): Promise<GenerateReply> {
-    const params = onTokens && !req.naive ? { ...req, streamEvery: req.streamEvery ?? DEFAULT_STREAM_EVERY } : req;
-    return this.request({ op: 'generate', params }, signal, onTokens);
+  generate(req: GenerateParams, signal?: AbortSignal, onTokens?: (tokens: number[]) => void): Promise<GenerateReply> {
+    return this.request({ op: 'generate', params: this.streaming(req, onTokens) }, signal, onTokens);
   }
 
   stats(): Promise<EngineStats> {

@@ -2,8 +2,10 @@
 // Speaks over Node's fork IPC or Electron's utilityProcess parentPort; every failure is answered as an ApiError.
 import { readFileSync } from 'node:fs';
 import { AppError, toApiError } from '../../../api/errors.js';
-import type { EngineReply, EngineRequest, LoadParams } from './protocol.js';
+import type { EngineReply, EngineRequest, GenerateParams, LoadParams, VideoVisionParams, VisionReply } from './protocol.js';
+import type { RgbImage } from '../preprocess/resize.js';
 import type { Molmo2Runtime } from './runtime.js';
+import { videoPixels } from '../preprocess/video.js';
 
 /** The channel to the app: Electron's parentPort in a utilityProcess, else Node's IPC channel of a fork. */
 interface ParentChannel {
@@ -62,6 +64,10 @@ async function runtimeModule(): Promise<typeof import('./runtime.js')> {
 class Engine {
   private rt: Molmo2Runtime | null = null;
   private loaded: LoadParams | null = null;
+  /** Video frames received so far for the next 'video-vision'. */
+  private staged: RgbImage[] = [];
+  /** Features the last 'video-vision' kept for the next 'generate'. */
+  private kept: Float32Array | null = null;
   constructor(private readonly channel: ParentChannel) {}
 
   async handle(req: EngineRequest): Promise<unknown> {
@@ -73,11 +79,38 @@ class Engine {
       crashOnBlankFrames(req.params.pixels);
       return rt.vision(req.params.pixels, req.params.nCrops, req.params.pooling, req.params.k);
     }
-    if (req.params.naive) return rt.generateNaive(req.params);
-    if (req.params.streamEvery) {
-      return rt.generateStream(req.params, req.params.streamEvery, (tokens) => this.channel.send({ event: 'tokens', id: req.id, tokens }));
+    if (req.op === 'video-frames') {
+      if (req.params.first) this.staged = [];
+      this.staged.push(...req.params.frames);
+      return { staged: this.staged.length };
     }
-    return rt.generate(req.params);
+    if (req.op === 'video-vision') return this.videoVision(rt, req.params);
+    return this.generate(rt, req.id, req.params);
+  }
+
+  /** Vision on the staged frames, preprocessed here (the same videoPixels as the app's preprocessFrames). */
+  private async videoVision(rt: Molmo2Runtime, p: VideoVisionParams): Promise<VisionReply> {
+    const frames = this.staged;
+    this.staged = [];
+    this.kept = null;
+    if (frames.length !== p.nFrames) throw new AppError('INTERNAL', `engine: ${frames.length} frames staged for a ${p.nFrames}-frame video`);
+    const pixels = videoPixels(frames, p.cfg);
+    crashOnBlankFrames(pixels);
+    const v = await rt.vision(pixels, frames.length, p.pooling, p.k);
+    if (!p.keep) return v;
+    this.kept = v.features;
+    return { features: new Float32Array(0), ms: v.ms };
+  }
+
+  private generate(rt: Molmo2Runtime, id: number, p: GenerateParams): Promise<unknown> {
+    if (p.keptFeatures) {
+      if (!this.kept) throw new AppError('INTERNAL', 'engine: no kept video features to generate from');
+      p = { ...p, features: this.kept };
+      this.kept = null;
+    }
+    if (p.naive) return rt.generateNaive(p);
+    if (p.streamEvery) return rt.generateStream(p, p.streamEvery, (tokens) => this.channel.send({ event: 'tokens', id, tokens }));
+    return rt.generate(p);
   }
 
   private async load(params: LoadParams): Promise<{ provider: string }> {

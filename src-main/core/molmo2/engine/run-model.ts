@@ -1,13 +1,17 @@
 // One model call through the engine: vision on the crops, then in-graph generation, with the timings and
 // I/O figures `ask` reports. Prompt building, preprocessing and answer parsing stay with their own modules.
-import { throwIfCancelled } from '../../../api/errors.js';
+import { AppError, throwIfCancelled } from '../../../api/errors.js';
 import type { EngineClient } from './engine-client.js';
+import type { GenerateReply, VideoFrames } from './protocol.js';
 
-/** What the prompt builder produces (same fields as prompt/build.ts ModelInput). */
+/** What the prompt builder produces (prompt/build.ts ModelInput), or a video prompt whose pixels the engine computes. */
 export interface ModelCallInput {
   inputIds: ArrayLike<number>;
   tokenTypeIds: ArrayLike<number>;
-  pixelValues: Float32Array;
+  /** The crops' pixels; or, instead, `videoFrames`. */
+  pixelValues?: Float32Array;
+  /** Video frames preprocessed in the engine process, so the caller's thread only moves their bytes. */
+  videoFrames?: VideoFrames;
   nCrops: number;
   pooling: Int32Array;
   poolK: number;
@@ -45,26 +49,31 @@ export function dropEmptyPoolingRows(pooling: Int32Array, k: number): Int32Array
   return keep.length === pooling.length ? pooling : Int32Array.from(keep);
 }
 
+function pixelsOf(input: ModelCallInput): Float32Array {
+  if (!input.pixelValues) throw new AppError('INTERNAL', 'a model input with crops has neither pixelValues nor videoFrames');
+  return input.pixelValues;
+}
+
+/** Vision then generation: for video frames in one engine call (the features stay there), else features via the app. */
+async function visionAndGenerate(engine: EngineClient, input: ModelCallInput, dec: DecodeOptions, signal?: AbortSignal, onTokens?: (tokens: number[]) => void): Promise<GenerateReply & { visionMs: number }> {
+  const req = { ids: Array.from(input.inputIds), types: Array.from(input.tokenTypeIds), ...dec };
+  if (input.nCrops === 0) return { ...(await engine.generate({ ...req, features: new Float32Array(0) }, signal, onTokens)), visionMs: 0 };
+  const pooling = dropEmptyPoolingRows(input.pooling, input.poolK);
+  if (input.videoFrames) return engine.videoGenerate(input.videoFrames, pooling, input.poolK, req, signal, onTokens);
+  const v = await engine.vision(pixelsOf(input), input.nCrops, pooling, input.poolK, signal);
+  throwIfCancelled(signal);
+  return { ...(await engine.generate({ ...req, features: v.features }, signal, onTokens)), visionMs: v.ms };
+}
+
 /** Runs vision (when there are crops) and generation; returns tokens plus timings and I/O figures. `onTokens` streams. */
 export async function runModel(engine: EngineClient, input: ModelCallInput, dec: DecodeOptions, signal?: AbortSignal, onTokens?: (tokens: number[]) => void): Promise<ModelCallResult> {
-  const ids = Array.from(input.inputIds);
-  const types = Array.from(input.tokenTypeIds);
-  let features: Float32Array = new Float32Array(0);
-  let visionMs = 0;
-  if (input.nCrops > 0) {
-    const pooling = dropEmptyPoolingRows(input.pooling, input.poolK);
-    const v = await engine.vision(input.pixelValues, input.nCrops, pooling, input.poolK, signal);
-    features = v.features;
-    visionMs = v.ms;
-  }
-  throwIfCancelled(signal);
-  const g = await engine.generate({ ids, types, features, ...dec }, signal, onTokens);
+  const g = await visionAndGenerate(engine, input, dec, signal, onTokens);
   const stats = await engine.stats();
   const decode = g.decodeMs ?? null;
   return {
     tokens: g.tokens,
     timings: {
-      vision: visionMs,
+      vision: g.visionMs,
       prefill: g.prefillMs ?? null,
       decode,
       generate: g.ms,

@@ -4,7 +4,7 @@ import { AppError, throwIfCancelled } from '../../../api/errors.js';
 import type { Molmo2Checkpoint } from '../checkpoint/load.js';
 import type { Molmo2Tokenizer } from '../tokenizer/tokenizer.js';
 import { preprocessImage } from '../preprocess/image.js';
-import { preprocessFrames, frameTokenGrid } from '../preprocess/video.js';
+import { frameTokenGrid, videoPixels, videoPooling } from '../preprocess/video.js';
 import type { RgbImage } from '../preprocess/resize.js';
 import { renderChat, type ChatMessage, type ContentPart } from './chat-template.js';
 import { collapsePatches, imageTokenString, TOKENS, videoTokenString } from './visual-tokens.js';
@@ -126,18 +126,33 @@ export function buildImagePrompt(o: Common & { images: RgbImage[] }): ModelInput
   };
 }
 
+/** A video question: frames (with their requested sample times) and optionally the source frame rate. */
+export type VideoPromptOptions = Common & { frames: Array<RgbImage & { time: number }>; fps?: number };
+
+/** A video prompt without its pixels: what `buildVideoPrompt` gives but `pixelValues`, which `videoPixels` computes. */
+export type VideoPromptInput = Omit<ModelInput, 'pixelValues'>;
+
 /**
  * Builds the model input for a video (frames with their requested sample times) and a question. With `fps` (the
  * source frame rate as the decoder reports it) the shown times are (t·fps)/fps, exactly as transformers'
  * VideoMetadata.timestamps recomputes them from frames_indices = t·fps — which can move an exact tie by one ulp
  * (63.25 s at 29.97 fps prints "63.3", not "63.2").
  */
-export function buildVideoPrompt(o: Common & { frames: Array<RgbImage & { time: number }>; fps?: number }): ModelInput {
+export function buildVideoPrompt(o: VideoPromptOptions): ModelInput {
+  const p = buildVideoPromptWithoutPixels(o);
+  return { ...p, pixelValues: videoPixels(o.frames, o.checkpoint.videoPreprocessor, o.signal) };
+}
+
+/**
+ * `buildVideoPrompt` less the pixels: tokens, pooling, grid and times only (cheap), so the pixels can be computed
+ * where the model runs (the engine process) instead of on the caller's thread.
+ */
+export function buildVideoPromptWithoutPixels(o: VideoPromptOptions): VideoPromptInput {
   const ck = o.checkpoint;
   checkIds(ck, o.tokenizer);
   if (o.frames.length === 0) throw new AppError('INVALID_INPUT', 'buildVideoPrompt needs at least one frame');
   const prompt = renderChat(ck.chatTemplate, messagesFor([{ type: 'video' }], o));
-  const v = preprocessFrames(o.frames, ck.videoPreprocessor, o.signal);
+  const v = videoPooling(o.frames.length, ck.videoPreprocessor);
   const fps = o.fps;
   const times = o.frames.map((f) => (fps && fps > 0 ? (f.time * fps) / fps : f.time));
   const vs = videoTokenString(times, frameTokenGrid(ck.videoPreprocessor), ck.processor);
@@ -145,5 +160,5 @@ export function buildVideoPrompt(o: Common & { frames: Array<RgbImage & { time: 
   if (parts.length !== 2) throw new AppError('INVALID_INPUT', `the template emitted ${parts.length - 1} <|video|> placeholders; exactly one is supported`);
   const expanded = parts[0] + vs + parts[1];
   const fin = finish(ck, o.tokenizer, prompt, expanded, v.pooling.length / v.poolK);
-  return { ...fin, pixelValues: v.pixelValues, nCrops: v.nFrames, pooling: v.pooling, poolK: v.poolK, videoGrid: v.grid, timestamps: times, prompt };
+  return { ...fin, nCrops: o.frames.length, pooling: v.pooling, poolK: v.poolK, videoGrid: v.grid, timestamps: times, prompt };
 }
