@@ -172,7 +172,7 @@ export function analyticsExecutor(ctx: CoreContext, kind: RunKind): JobExecutor 
           progress(done, total, { runId: run.id, window: o.window.index }, `${run.path}: window ${o.window.index + 1}/${plans[i].length} ${o.status}`);
         })(),
       };
-      const runner = engineRunner(session, run, kind, plan, p.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS[kind], probeVideo(run.path, signal), partials, crash);
+      const runner = engineRunner(session, run, kind, plan, p.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS[kind], probeVideo(ctx.media, run.path, signal), partials, crash);
       const windows = plans[i].map((w) => ({ index: w.index, start: w.start, end: w.end }));
       try {
         if (kind === 'count') {

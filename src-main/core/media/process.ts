@@ -1,27 +1,44 @@
 // Runs ffmpeg/ffprobe children with a timeout and an AbortSignal; every child is killed (SIGKILL) when its call ends.
-// The live set of children is exported so tests can prove that none outlives its call.
+// A ChildTracker (one per media service) holds the live children, so tests can prove that none outlives its call.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { AppError, throwIfCancelled } from '../../api/errors.js';
 
-const live = new Set<ChildProcess>();
-
-/** PIDs of ffmpeg/ffprobe children started by this module that are still running. */
-export function liveChildPids(): number[] {
-  return [...live].map((c) => c.pid ?? -1).filter((p) => p > 0);
+/** The children a media service has started and that are still running. */
+export interface ChildTracker {
+  add(child: ChildProcess): void;
+  /** PIDs of the tracked children still running. */
+  pids(): number[];
+  /** SIGKILLs every tracked child still running (the service's dispose). */
+  killAll(): void;
 }
 
-/** Spawns a child that is tracked, and killed on abort; the caller must call `dispose()` in a finally. */
+/** An empty ChildTracker; a child leaves it when it exits or fails to start. */
+export function createChildTracker(): ChildTracker {
+  const live = new Set<ChildProcess>();
+  return {
+    add(child) {
+      live.add(child);
+      child.once('exit', () => live.delete(child));
+      child.once('error', () => live.delete(child));
+    },
+    pids: () => [...live].map((c) => c.pid ?? -1).filter((p) => p > 0),
+    killAll() {
+      for (const c of live) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    },
+  };
+}
+
+/** Spawns a child that is tracked (when a tracker is given), and killed on abort; the caller must call `dispose()` in a finally. */
 export function spawnTracked(
   bin: string, args: string[], signal?: AbortSignal, stdin: 'ignore' | 'pipe' | number = 'ignore', stdout: 'pipe' | number = 'pipe',
+  children?: ChildTracker,
 ): { child: ChildProcess; dispose: () => void } {
   throwIfCancelled(signal);
   const child = spawn(bin, args, { stdio: [stdin, stdout, 'pipe'], windowsHide: true });
-  live.add(child);
+  children?.add(child);
   const kill = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
-  child.once('exit', () => live.delete(child));
-  child.once('error', () => live.delete(child));
   signal?.addEventListener('abort', kill, { once: true });
   return {
     child,
@@ -51,9 +68,9 @@ export interface RunResult {
 export async function runCollect(
   bin: string,
   args: string[],
-  opts: { signal?: AbortSignal; timeoutMs?: number; maxStdout?: number } = {},
+  opts: { signal?: AbortSignal; timeoutMs?: number; maxStdout?: number; children?: ChildTracker } = {},
 ): Promise<RunResult> {
-  const { child, dispose } = spawnTracked(bin, args, opts.signal);
+  const { child, dispose } = spawnTracked(bin, args, opts.signal, 'ignore', 'pipe', opts.children);
   const out: Buffer[] = [];
   let outLen = 0;
   let err = '';
