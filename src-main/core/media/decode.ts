@@ -2,6 +2,7 @@
 // Frames are picked by their index in presentation order (from a demux-only packet scan), so VFR, B-frames and a
 // non-zero start offset are exact; only the picked frames are converted and piped.
 import { AppError, throwIfCancelled } from '../../api/errors.js';
+import { frameIndex, type FrameIndex } from '../../api/units.js';
 import { resolveFfmpeg, type FfmpegBinaries } from './ffmpeg-resolve.js';
 import type { FifoFactory } from './frame-pipe.js';
 import { FfmpegPipeline, SkipFailed, type GroupCtx } from './ffmpeg-pipeline.js';
@@ -50,7 +51,7 @@ const MAX_PER_PROCESS = 1500;
 const SEEK_WORTH_PIXELS = 120e6;
 
 /** Index of the frame displayed at absolute time `abs`: the last frame starting at or before it (first frame if none). */
-export function displayedIndex(times: Float64Array, abs: number): number {
+export function displayedIndex(times: Float64Array, abs: number): FrameIndex {
   let lo = 0;
   let hi = times.length; // first index with times[i] > abs + EPS
   while (lo < hi) {
@@ -58,7 +59,7 @@ export function displayedIndex(times: Float64Array, abs: number): number {
     if (times[mid]! > abs + EPS) hi = mid;
     else lo = mid + 1;
   }
-  return Math.max(0, lo - 1);
+  return frameIndex(Math.max(0, lo - 1));
 }
 
 /** How often decodes left packets out (frame-skip.ts), for benches and tests. */
@@ -219,8 +220,8 @@ class GroupCursor {
   last: Uint8Array | null = null;
 
   constructor(
-    public group: number[],
-    private readonly want: number[],
+    public group: FrameIndex[],
+    private readonly want: FrameIndex[],
     private readonly sp: Span,
     private readonly ctx: GroupCtx,
   ) {}
@@ -236,7 +237,7 @@ class GroupCursor {
   }
 
   /** The requested times that show frame `k`, as DecodedFrames (the first shares `rgb` unless `copy`). */
-  framesOf(k: number, rgb: Uint8Array, copy: boolean): DecodedFrame[] {
+  framesOf(k: FrameIndex, rgb: Uint8Array, copy: boolean): DecodedFrame[] {
     const { sp, ctx } = this;
     const res: DecodedFrame[] = [];
     for (let q = 0; q < this.want.length; q++) {

@@ -11,6 +11,7 @@
 // codec or container, Annex B or unusual NAL framing, edit-list discards or cut-off packets inside the stretch,
 // leading pictures before an IDR, no IDR in reach, too little to leave out), there is no plan and the plain decode
 // runs.
+import type { FrameIndex } from '../../api/units.js';
 import type { FifoFactory } from './frame-pipe.js';
 import { packetKinds, PacketKind } from './packet-kinds.js';
 import type { PacketScan } from './packets.js';
@@ -55,7 +56,12 @@ function containerOf(p: ProbeResult): 'mp4' | 'mkv' | null {
  * The plan for decoding the frames with presentation indices `frames` (sorted ascending, distinct) of `scan`, or null
  * when nothing can safely be left out (then the caller decodes normally).
  */
-export async function planSkip(file: string, p: ProbeResult, scan: PacketScan, frames: readonly number[]): Promise<SkipPlan | null> {
+export async function planSkip(
+  file: string,
+  p: ProbeResult,
+  scan: PacketScan,
+  frames: readonly FrameIndex[],
+): Promise<SkipPlan | null> {
   const pk = scan.packets;
   const codec = p.codec === 'hevc' ? 'hevc' : 'h264';
   const container = containerOf(p);
@@ -89,7 +95,7 @@ export async function planSkip(file: string, p: ProbeResult, scan: PacketScan, f
 type Packets = PacketScan['packets'];
 
 /** The packets (decode order) of the picked frames, and the first and last of them; null if one has no packet. */
-function pickedPackets(scan: PacketScan, frames: readonly number[]): { picked: Set<number>; lo: number; hi: number } | null {
+function pickedPackets(scan: PacketScan, frames: readonly FrameIndex[]): { picked: Set<number>; lo: number; hi: number } | null {
   const pk = scan.packets;
   const packetOf = new Int32Array(scan.times.length).fill(-1);
   for (let k = 0; k < pk.pos.length; k++) if (pk.frame[k]! >= 0) packetOf[pk.frame[k]!] = k;
@@ -164,7 +170,7 @@ function keptPackets(pk: Packets, kinds: Uint8Array, picked: Set<number>, start:
 }
 
 /** Index of each picked frame among the kept frames in presentation order. */
-function keptRanks(pk: Packets, keep: Uint8Array, start: number, hi: number, frames: readonly number[]): number[] {
+function keptRanks(pk: Packets, keep: Uint8Array, start: number, hi: number, frames: readonly FrameIndex[]): number[] {
   const keptFrames: number[] = [];
   for (let k = start; k <= hi; k++) if (keep[k - start]) keptFrames.push(pk.frame[k]!);
   keptFrames.sort((a, b) => a - b);

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../../src-main/api/errors.js';
+import { frameIndex } from '../../../src-main/api/units.js';
 import { createMediaService, resolveFfmpeg, sampleTimes, type FfmpegBinaries } from '../../../src-main/core/media/index.js';
 import { dropExpression, planSkip } from '../../../src-main/core/media/frame-skip.js';
 import { packetKinds, PacketKind } from '../../../src-main/core/media/packet-kinds.js';
@@ -141,7 +142,7 @@ test('no plan where the timeline and the decoder could disagree: a B-frame strea
   assert.ok(p.reorderDelay > 0);
   const { size, mtimeMs } = statSync(remux);
   const scan = media.wholeScanOf(p, size, mtimeMs)!;
-  assert.equal(await planSkip(remux, p, scan, [0, 10, 100, 200]), null);
+  assert.equal(await planSkip(remux, p, scan, [0, 10, 100, 200].map(frameIndex)), null);
   const times = sampleTimes(p.duration);
   assert.deepEqual(await digest(remux, times, true), await digest(remux, times, false));
   // MPEG-4 Part 2 and the AVI container are never planned for.
@@ -221,7 +222,7 @@ test('planSkip: a plan only where byte positions grow with decode order across t
   const { size, mtimeMs } = statSync(file);
   const p = await media.probe(file);
   const scan = media.wholeScanOf(p, size, mtimeMs)!;
-  const plan = await planSkip(file, p, scan, [0, 12, 25, 50]);
+  const plan = await planSkip(file, p, scan, [0, 12, 25, 50].map(frameIndex));
   assert.ok(plan);
   assert.equal(plan.seekTo, null);
   assert.deepEqual(plan.rel.length, 4);
@@ -229,5 +230,5 @@ test('planSkip: a plan only where byte positions grow with decode order across t
   // A packet after the stretch whose bytes lay inside a kept range would be decoded too: no plan then.
   const moved = { ...scan, packets: { ...scan.packets, pos: scan.packets.pos.slice() } };
   moved.packets.pos[scan.packets.pos.length - 1] = scan.packets.pos[1]! + 1;
-  assert.equal(await planSkip(file, p, moved, [0, 12, 25, 50]), null);
+  assert.equal(await planSkip(file, p, moved, [0, 12, 25, 50].map(frameIndex)), null);
 });
