@@ -7,7 +7,7 @@ import type { FfmpegBinaries } from './ffmpeg-resolve.js';
 import { fdFrames, streamFrames, type FifoEnds, type FifoFactory } from './frame-pipe.js';
 import type { SkipPlan } from './frame-skip.js';
 import { statMedia, type ProbeResult } from './probe.js';
-import { spawnTracked, waitExit, type ChildTracker } from './process.js';
+import { disposedError, spawnTracked, waitExit, type ChildTracker } from './process.js';
 
 /**
  * Software decode threads (frame threading; the output is bit-identical for any count). ffmpeg's own default is
@@ -207,6 +207,7 @@ export class FfmpegPipeline {
   async finish(): Promise<void> {
     const code = await waitExit(this.decoder.child);
     throwIfCancelled(this.c.opts.signal);
+    if (this.c.children.closed) throw disposedError();
     if (this.spawnErr)
       throw new AppError('FFMPEG_MISSING', `cannot run ${this.c.bins.ffmpeg}: ${(this.spawnErr as Error).message}`);
     if (this.stalled)

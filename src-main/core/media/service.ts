@@ -1,7 +1,6 @@
 // The media service: probe, decode and thumbnail calls together with everything the media layer keeps between them
 // (decoder lists, probe results, whole-file scans, the hwaccel answer, frame-skip counters, live ffmpeg children).
 // The core context creates one and disposes it; nothing in media/ keeps state at module level.
-import { AppError } from '../../api/errors.js';
 import {
   decodeFrames,
   type DecodeMemory,
@@ -22,7 +21,7 @@ import {
   type ProbeOptions,
   type ProbeResult,
 } from './probe.js';
-import { createChildTracker, runCollect, type RunResult } from './process.js';
+import { createChildTracker, disposedError, runCollect, type ChildTracker, type RunResult } from './process.js';
 import { thumbnail, type ThumbnailOptions } from './thumbnail.js';
 
 export interface MediaServiceOptions {
@@ -58,7 +57,7 @@ export interface MediaService {
   readonly skipStats: Readonly<SkipStats>;
   /** PIDs of the ffmpeg/ffprobe children this service started that are still running. */
   liveChildPids(): number[];
-  /** Kills the children still running and forgets every cache; later calls fail with INTERNAL. */
+  /** Kills the children still running and forgets every cache; calls in flight and later ones end with CANCELLED. */
   dispose(): void;
 }
 
@@ -69,7 +68,7 @@ export function createMediaService(opts: MediaServiceOptions = {}): MediaService
   let mem: DecodeMemory | null = freshMemory(env, children);
   let resolved: FfmpegBinaries | null = null;
   const live = (): DecodeMemory => {
-    if (!mem) throw new AppError('INTERNAL', 'the media service was used after it was disposed');
+    if (!mem) throw disposedError();
     return mem;
   };
   const bins = () => (resolved ??= resolveFfmpeg(env));
@@ -77,24 +76,26 @@ export function createMediaService(opts: MediaServiceOptions = {}): MediaService
   const skipStats = live().skipStats;
   return {
     bins,
-    probe: (file, o) => probe(live().probe, file, withBins(o)),
-    probeCached: (file, o) => probeCached(live().probe, file, withBins(o)),
-    probeStrict: (file, o) => probeStrict(live().probe, file, withBins(o)),
-    decodeFrames: (file, times, o) => decodeFrames(live(), file, times, withBins(o)),
-    thumbnail: (file, time, o) => thumbnail(live().probe, file, time, withBins(o)),
+    probe: async (file, o) => probe(live().probe, file, withBins(o)),
+    probeCached: async (file, o) => probeCached(live().probe, file, withBins(o)),
+    probeStrict: async (file, o) => probeStrict(live().probe, file, withBins(o)),
+    async *decodeFrames(file, times, o) {
+      yield* decodeFrames(live(), file, times, withBins(o));
+    },
+    thumbnail: async (file, time, o) => thumbnail(live().probe, file, time, withBins(o)),
     run: (bin, args, o = {}) => runCollect(bin, args, { ...o, children }),
-    detectHwaccel: (ffmpeg) => live().hwaccel(ffmpeg ?? bins().ffmpeg, env),
+    detectHwaccel: async (ffmpeg) => live().hwaccel(ffmpeg ?? bins().ffmpeg, env),
     wholeScanOf: (p, sizeBytes, mtimeMs) => wholeScanOf(live().probe, p, sizeBytes, mtimeMs),
     skipStats,
     liveChildPids: () => children.pids(),
     dispose() {
       mem = null;
-      children.killAll();
+      children.close();
     },
   };
 }
 
-function freshMemory(env: NodeJS.ProcessEnv, children: ReturnType<typeof createChildTracker>): DecodeMemory {
+function freshMemory(env: NodeJS.ProcessEnv, children: ChildTracker): DecodeMemory {
   return {
     probe: createProbeMemory(children),
     fifos: createFifoFactory(env),
