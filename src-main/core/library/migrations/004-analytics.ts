@@ -14,7 +14,6 @@ import type { Migration } from './types.js';
 export const m004Analytics: Migration = {
   version: 4,
   name: 'analytics',
-  // eslint-disable-next-line max-lines-per-function -- being split by helper "stores" in this session (one SQL script of CREATE statements)
   up(db) {
     dropSketchTables(db);
     createRuns(db);
