@@ -6,21 +6,23 @@
 import { parseArgs } from 'node:util';
 import { Molmo2Session } from '../../src-main/core/molmo2/session.js';
 import { molmo2Captioner, TIER_MAX_NEW_TOKENS } from '../../src-main/core/library/molmo2-captioner.js';
-import { sampleTimes, windowsFor } from '../../src-main/core/library/media-adapter.js';
-import { probe } from '../../src-main/core/media/index.js';
+import { windowSampleTimes, windowsFor } from '../../src-main/core/library/media-adapter.js';
 import { seconds } from '../../src-main/api/units.js';
 import type { PromptKind } from '../../src-main/core/library/captioner.js';
 import { scratchDir, tinyCheckpoint } from '../../tests/helpers/tiny.js';
 import { sampleClip } from '../../tests/helpers/media-fixtures.js';
+import { createMediaService } from '../../src-main/core/media/index.js';
+
+const media = createMediaService();
 
 const { values } = parseArgs({ options: { repeat: { type: 'string', default: '2' }, provider: { type: 'string', default: 'cpu' }, clip: { type: 'string' } } });
 const clip = values.clip ?? sampleClip('concourse-crowd-720p.avi');
 if (!clip) throw new Error('no clip: pass --clip FILE (the shared sample was not found)');
 const dir = tinyCheckpoint({ seed: 1 });
-const session = await Molmo2Session.open({ modelDir: dir, cacheDir: scratchDir('bench-tiers'), provider: values.provider });
-const p = await probe(clip);
+const session = await Molmo2Session.open({ modelDir: dir, cacheDir: scratchDir('bench-tiers'), provider: values.provider, media });
+const p = await media.probe(clip);
 const w = windowsFor(p.duration, { length: seconds(63.5), overlap: seconds(8) })[0]!;
-const win = { recordingId: 1, path: clip, index: w.index, start: w.start, end: w.end, sampleTimes: sampleTimes(w) };
+const win = { recordingId: 1, path: clip, index: w.index, start: w.start, end: w.end, sampleTimes: windowSampleTimes(w) };
 const signal = new AbortController().signal;
 
 // Warm-up: graph load and first-run allocations are not a window's cost.

@@ -4,9 +4,10 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DECODE_THREADS, decodeFrames, detectHwaccel, ffmpegVersion, probe, resolveFfmpeg, sampleTimes } from '../../src-main/core/media/index.js';
-import { skipStats } from '../../src-main/core/media/decode.js';
+import { createMediaService, DECODE_THREADS, ffmpegVersion, resolveFfmpeg, sampleTimes } from '../../src-main/core/media/index.js';
 import { ffmpegClip } from '../../tests/helpers/media-fixtures.js';
+
+const media = createMediaService();
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, runs: { type: 'string', default: '3' }, codec: { type: 'string', default: 'h264' } } });
 if (values.codec !== 'h264' && values.codec !== 'hevc') throw new Error('--codec is h264 or hevc');
@@ -18,7 +19,7 @@ const file = ffmpegClip(`bench-1080p-${secs}s${hevc ? '-hevc' : ''}.mp4`, (o) =>
   '-f', 'lavfi', '-i', `testsrc2=s=1920x1080:r=30:d=${secs}`,
   ...(hevc ? ['-c:v', 'libx265', '-x265-params', 'log-level=error', '-tag:v', 'hvc1'] : ['-c:v', 'libx264']), '-preset', 'veryfast', '-pix_fmt', 'yuv420p', o,
 ]);
-const hw = await detectHwaccel(bins.ffmpeg);
+const hw = await media.detectHwaccel(bins.ffmpeg);
 console.log(`${ffmpegVersion(bins.ffmpeg)}; file ${file} (${secs} s, 1920×1080, 30 fps, ${hevc ? 'HEVC (x265)' : 'H.264 (x264)'} veryfast)`);
 console.log(`hardware decoding: ${hw ? `-hwaccel ${hw} is used by decodeFrames` : 'unavailable here (no CUDA device initialises), software decoding'}`);
 
@@ -42,17 +43,17 @@ function rawDecode(threads?: number): number {
   return (performance.now() - t0) / 1000;
 }
 
-async function sampling(withProbe: boolean, p0: Awaited<ReturnType<typeof probe>>, skip = true): Promise<{ s: number; frames: number }> {
+async function sampling(withProbe: boolean, p0: Awaited<ReturnType<typeof media.probe>>, skip = true): Promise<{ s: number; frames: number }> {
   process.env.MOLMOSCOPE_FRAME_SKIP = skip ? '1' : '0';
   const t0 = performance.now();
-  const p = withProbe ? await probe(file, { bins }) : p0;
+  const p = withProbe ? await media.probe(file, { bins }) : p0;
   const times = sampleTimes(p.duration);
   let frames = 0;
-  for await (const f of decodeFrames(file, times, { probe: p, bins })) frames += f.rgb.length > 0 ? 1 : 0;
+  for await (const f of media.decodeFrames(file, times, { probe: p, bins })) frames += f.rgb.length > 0 ? 1 : 0;
   return { s: (performance.now() - t0) / 1000, frames };
 }
 
-const p0 = await probe(file, { bins });
+const p0 = await media.probe(file, { bins });
 // decodeFrames decodes in software with DECODE_THREADS frame threads; the plain raw decode stays the baseline, and
 // the raw decode with the same threads is shown beside it.
 const threads = DECODE_THREADS;
@@ -85,7 +86,7 @@ console.log(`raw ffmpeg -f null decode:          ${fmt(best(raw))}`);
 console.log(`sampling (probe + ${frames} RGB frames): ${fmt(best(samp))}`);
 console.log(`sampling, probe given:              ${fmt(best(sampNoProbe))}`);
 console.log(`sampling, probe given, no skipping: ${fmt(best(sampNoSkip))} (MOLMOSCOPE_FRAME_SKIP=0: every frame decoded)`);
-const sk = skipStats;
+const sk = media.skipStats;
 console.log(`frame skipping: ${sk.plans} plans, ${sk.fallbacks} fallbacks; packets decoded ${sk.packetsKept} of ${sk.packetsSpanned} (${((100 * sk.packetsKept) / Math.max(1, sk.packetsSpanned)).toFixed(0)} %)`);
 console.log(`ratio sampling/raw speed: ${(best(raw) / best(samp)).toFixed(3)} (with probe), ${(best(raw) / best(sampNoProbe)).toFixed(3)} (probe given); target ≥ 0.9`);
 // Best-of pairs the luckiest raw run with the luckiest sampling run, minutes apart on a shared machine; the median of

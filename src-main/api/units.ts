@@ -5,13 +5,13 @@ type Brand<T, B extends string> = T & { readonly [brand]: B };
 
 /** A time in seconds (media time, from the start of the recording). */
 export type Seconds = Brand<number, 'Seconds'>;
-/** A 0-based index of a decoded frame in a stream. */
+/** A 0-based index of a frame of a video stream, in presentation order (media/decode, media/frame-skip). */
 export type FrameIndex = Brand<number, 'FrameIndex'>;
 /** A coordinate on Molmo2's 0–1000 normalised scale (x by width, y by height of its own image). */
 export type ModelCoord = Brand<number, 'ModelCoord'>;
 /** A coordinate in pixels of the original image or frame. */
 export type Pixels = Brand<number, 'Pixels'>;
-/** A token id of the Molmo2 tokenizer. */
+/** A token id of the Molmo2 tokenizer (what Molmo2Tokenizer.encode gives, the checkpoint's special ids). */
 export type TokenId = Brand<number, 'TokenId'>;
 
 export const seconds = (n: number): Seconds => n as Seconds;

@@ -32,7 +32,7 @@ export function sendMedia(ctx: CoreContext, req: IncomingMessage, res: ServerRes
   res.on('close', () => { if (!res.writableFinished) ac.abort(); });
   const path = url.pathname.slice('/media'.length);
   const request = { method: req.method ?? 'GET', path, query: url.searchParams, range: req.headers.range ?? null };
-  mediaReply(mediaFilesOf(ctx.state), openLibraryOrNull(ctx), ctx.paths.cache, request, ac.signal)
+  mediaReply(mediaFilesOf(ctx), openLibraryOrNull(ctx), ctx.paths.cache, request, ac.signal)
     .then((reply) => {
       if (res.destroyed) return closeReply(reply);
       if (reply.error) return json(reply.status, { ok: false, error: reply.error }, reply.headers);

@@ -16,7 +16,7 @@ import { openLibrary, type Library } from '../../src-main/core/library/store.js'
 import { finishRun, queueAnalyticsJob, recordWindowAnswer } from '../../src-main/core/analytics/run-jobs.js';
 import { planWindows } from '../../src-main/core/analytics/run-plan.js';
 import { importPaths } from '../../src-main/core/library/import.js';
-import { defaultMediaSource } from '../../src-main/core/library/media-adapter.js';
+import { testMediaSource } from '../helpers/media-source.js';
 import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
 import { scratchDir } from '../helpers/tiny.js';
 import { makeClip } from '../core/library/clips.js';
@@ -37,7 +37,7 @@ before(async () => {
   libPath = join(dir, 'lib.db');
   clip = makeClip(join(dir, 'media', 'clip.mp4'), { seconds: 4 });
   const lib = openLibrary(libPath, { create: true });
-  await importPaths(lib, [clip], { media: defaultMediaSource, signal: new AbortController().signal });
+  await importPaths(lib, [clip], { media: testMediaSource(), signal: new AbortController().signal });
   seedRuns(lib);
   lib.close();
   // Relative paths a payload names resolve inside the scratch directory, never in the repository.

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { after, test } from 'node:test';
-import { checkpointIdentity, modelCacheDir, recordDerivedSource, removeDerivedFiles } from '../../src-main/core/platform/model-cache.js';
+import { checkpointCacheKey, modelCacheDir, recordDerivedSource, removeDerivedFiles } from '../../src-main/core/platform/model-cache.js';
 import { scratchDir, tinyCheckpoint } from '../helpers/tiny.js';
 import { runBin } from '../helpers/cli-process.js';
 import { runCli } from '../helpers/cli.js';
@@ -99,14 +99,14 @@ test('model remove takes the derived files of the checkpoint with it, and leaves
 test('checkpoint identity: same for a moved copy, different after a shard is rewritten in place', () => {
   const a = join(scratchDir('ident'), 'a');
   cpSync(tinyCheckpoint({ seed: 5, shards: 2 }), a, { recursive: true, preserveTimestamps: true });
-  const id = checkpointIdentity(a);
+  const id = checkpointCacheKey(a);
   const b = join(scratchDir('ident'), 'b');
   cpSync(a, b, { recursive: true, preserveTimestamps: true });
-  assert.equal(checkpointIdentity(b), id, 'a copy with the same files and times is the same checkpoint');
+  assert.equal(checkpointCacheKey(b), id, 'a copy with the same files and times is the same checkpoint');
   // Same header, same size (a fine-tune written over the file): only the mtime tells.
   const shard = join(b, 'model-00001-of-00002.safetensors');
   utimesSync(shard, new Date(), new Date(Date.now() + 5000));
-  assert.notEqual(checkpointIdentity(b), id);
+  assert.notEqual(checkpointCacheKey(b), id);
 });
 
 test('removeDerivedFiles: the current identity, older identities recorded for the folder, the path-keyed folder of earlier versions; nothing else', () => {

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { openLibrary } from '../../src-main/core/library/store.js';
 import { getJob, listJobs } from '../../src-main/core/library/jobs.js';
 import { importPaths } from '../../src-main/core/library/import.js';
-import { defaultMediaSource } from '../../src-main/core/library/media-adapter.js';
+import { testMediaSource } from '../helpers/media-source.js';
 import { scratchDir, tinyCheckpoint } from '../helpers/tiny.js';
 import { runCli } from '../helpers/cli.js';
 import { makeClip } from '../core/library/clips.js';
@@ -58,7 +58,7 @@ test('jobs cancel ends a running index, count and track job within 2 s; a second
   const db = join(dir, 'lib.db');
   const env = { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') };
   const lib = openLibrary(db, { create: true });
-  await importPaths(lib, [makeClip(join(dir, 'clip.mp4'), { seconds: 12 })], { media: defaultMediaSource, signal: new AbortController().signal });
+  await importPaths(lib, [makeClip(join(dir, 'clip.mp4'), { seconds: 12 })], { media: testMediaSource(), signal: new AbortController().signal });
   lib.close();
   const runs: Record<string, string[]> = {
     index: ['index', '--library', db, '--model', MODEL, '--ep', 'cpu', '--window', '1', '--overlap', '0', '--json'],

@@ -15,7 +15,7 @@ import { scratchDir, tinyCheckpoint } from '../helpers/tiny.js';
 import { buildRendererForTest } from '../helpers/renderer-build.js';
 import { openLibrary } from '../../src-main/core/library/store.js';
 import { importPaths } from '../../src-main/core/library/import.js';
-import { defaultMediaSource } from '../../src-main/core/library/media-adapter.js';
+import { testMediaSource } from '../helpers/media-source.js';
 import { runJob } from '../../src-main/core/library/jobs.js';
 import { createCoreContext } from '../../src-main/core/platform/create-context.js';
 import { analyticsExecutor, finishRun, queueAnalyticsJob, recordWindowAnswer } from '../../src-main/core/analytics/run-jobs.js';
@@ -35,7 +35,7 @@ const seeded = { countRun: 0, trackRun: 0, instance: { id: 0, t: 0, x: 0, y: 0 }
 
 async function seed(db: string) {
   const lib = openLibrary(db, { create: true });
-  await importPaths(lib, [SAMPLE], { media: defaultMediaSource, signal: new AbortController().signal });
+  await importPaths(lib, [SAMPLE], { media: testMediaSource(), signal: new AbortController().signal });
   const ctx = createCoreContext({ host: 'cli', env: { ...process.env } });
   const executors = { count: analyticsExecutor(ctx, 'count'), track: analyticsExecutor(ctx, 'track') };
   const cs = { windowLength: 6, overlap: 2, maxFrames: 13 };

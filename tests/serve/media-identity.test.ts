@@ -9,7 +9,7 @@ import { copyFileSync, readdirSync, readFileSync, renameSync, rmSync, statSync, 
 import { join } from 'node:path';
 import { openLibrary } from '../../src-main/core/library/store.js';
 import { importPaths } from '../../src-main/core/library/import.js';
-import { defaultMediaSource } from '../../src-main/core/library/media-adapter.js';
+import { testMediaSource } from '../helpers/media-source.js';
 import { THUMBNAIL_CONCURRENCY } from '../../src-main/core/library/media-files.js';
 import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
 import { scratchDir } from '../helpers/tiny.js';
@@ -28,7 +28,7 @@ before(async () => {
     copyFileSync(clip, (files[name] = join(dir, `${name}.mp4`)));
   });
   const lib = openLibrary(join(dir, 'lib.db'), { create: true });
-  const rep = await importPaths(lib, Object.values(files), { media: defaultMediaSource, signal: new AbortController().signal });
+  const rep = await importPaths(lib, Object.values(files), { media: testMediaSource(), signal: new AbortController().signal });
   for (const [k, p] of Object.entries(files)) ids[k] = rep.results.find((r) => r.path === p)!.recordingId!;
   lib.close();
   srv = await startServeProcess(['--library', join(dir, 'lib.db')]);

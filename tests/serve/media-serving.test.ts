@@ -7,12 +7,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openLibrary } from '../../src-main/core/library/store.js';
 import { importPaths } from '../../src-main/core/library/import.js';
-import { defaultMediaSource } from '../../src-main/core/library/media-adapter.js';
-import { decodeFrames, probe } from '../../src-main/core/media/index.js';
+import { testMediaSource } from '../helpers/media-source.js';
 import { parseRange } from '../../src-main/core/library/media-http.js';
 import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
 import { scratchDir } from '../helpers/tiny.js';
 import { indexClip, readIndex, sampleClip } from '../helpers/media-fixtures.js';
+import { createMediaService } from '../../src-main/core/media/index.js';
+
+const media = createMediaService();
 
 let srv: ServeProcess;
 let dir: string;
@@ -27,7 +29,7 @@ before(async () => {
     ...(sample ? { avi: sample } : {}),
   };
   const lib = openLibrary(join(dir, 'lib.db'), { create: true });
-  const rep = await importPaths(lib, Object.values(files), { media: defaultMediaSource, signal: new AbortController().signal });
+  const rep = await importPaths(lib, Object.values(files), { media: testMediaSource(), signal: new AbortController().signal });
   for (const [k, p] of Object.entries(files)) ids[k] = rep.results.find((r) => r.path === p)!.recordingId!;
   lib.close();
   srv = await startServeProcess(['--library', join(dir, 'lib.db')]);
@@ -123,25 +125,25 @@ async function fetchToFile(id: number, name: string): Promise<string> {
 
 test('an MP4 whose first frame is at 2.5 s (not natively on the timeline) gets an MP4 proxy on the recording timeline (same frame at the same time)', async () => {
   const proxy = await fetchToFile(ids.offset, 'offset-proxy.mp4');
-  const p = await probe(proxy);
+  const p = await media.probe(proxy);
   assert.match(p.container, /mp4/);
   assert.equal(p.codec, 'h264');
   assert.ok(Math.abs(p.startTime) < 0.01 && Math.abs(p.formatStartTime) < 0.01, `proxy starts at ${p.startTime}/${p.formatStartTime}`);
   assert.ok(Math.abs(p.duration - 3) < 0.15, `proxy lasts ${p.duration}`);
   const times = [0, 0.45, 1.2, 2.05, 2.9];
   const frames: number[] = [];
-  for await (const f of decodeFrames(proxy, times)) frames.push(readIndex(f.rgb, f.width, f.height));
+  for await (const f of media.decodeFrames(proxy, times)) frames.push(readIndex(f.rgb, f.width, f.height));
   const src: number[] = [];
   const original = indexClip('media-offset', { duration: 3, fps: 10, out: ['-output_ts_offset', '2.5'] });
-  for await (const f of decodeFrames(original, times)) src.push(readIndex(f.rgb, f.width, f.height));
+  for await (const f of media.decodeFrames(original, times)) src.push(readIndex(f.rgb, f.width, f.height));
   assert.deepEqual(frames, src);
   assert.deepEqual(src, [0, 4, 12, 20, 29]);
 });
 
 test('the AVI sample is served as a cached H.264/AAC MP4 proxy of the same duration', { skip: sample ? false : 'shared sample missing' }, async () => {
   const proxy = await fetchToFile(ids.avi!, 'avi-proxy.mp4');
-  const p = await probe(proxy);
-  const orig = await probe(sample!);
+  const p = await media.probe(proxy);
+  const orig = await media.probe(sample!);
   assert.match(p.container, /mp4/);
   assert.equal(p.codec, 'h264');
   assert.ok(p.hasAudio);

@@ -118,6 +118,7 @@ export function analyticsCommand(kind: RunKind): Command {
       } finally {
         lib.close();
         await closeModel(ctx);
+        ctx.dispose();
       }
     },
   };

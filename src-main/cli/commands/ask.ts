@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import { loadImageRgb } from '../../core/molmo2/prompt/image-source.js';
 import { Molmo2Session, type Answer } from '../../core/molmo2/session.js';
+import { createCoreContext } from '../../core/platform/create-context.js';
 import { modelCacheDir } from '../../core/platform/model-cache.js';
 import { modelDirFlag } from '../model-flag.js';
 import { adapterFlag } from './adapter-flag.js';
@@ -72,7 +73,14 @@ export const askCommand: Command = {
     const q = { question: positionals[0]!, ...(values.style !== undefined ? { style: values.style } : {}) };
 
     const adapter = adapterFlag(io, dir, values.adapter);
-    const session = await Molmo2Session.open({ modelDir: dir, cacheDir: modelCacheDir(io.env, dir), provider: values.ep, profile: true, ...(values.precision ? { precision: precisionFlag(values.precision) } : {}), ...(adapter ? { adapter } : {}) });
+    const ctx = createCoreContext({ host: 'cli', env: io.env });
+    const session = await Molmo2Session.open({
+      modelDir: dir, cacheDir: modelCacheDir(io.env, dir), provider: values.ep, profile: true, media: ctx.media,
+      ...(values.precision ? { precision: precisionFlag(values.precision) } : {}), ...(adapter ? { adapter } : {}),
+    }).catch((err: unknown) => {
+      ctx.dispose();
+      throw err;
+    });
     try {
       let a: Answer;
       if (values.video !== undefined) {
@@ -95,6 +103,7 @@ export const askCommand: Command = {
       return 0;
     } finally {
       await session.close();
+      ctx.dispose();
     }
   },
 };

@@ -3,7 +3,8 @@
 import { resolve } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import { importPaths } from '../../core/library/import.js';
-import { defaultMediaSource } from '../../core/library/media-adapter.js';
+import { mediaSourceOver } from '../../core/library/media-adapter.js';
+import { withCliContext } from '../cli-context.js';
 import { asLibraryError } from '../../core/library/store.js';
 import { parseFlags, printJson, type Command } from '../command.js';
 import { openLibraryFlag } from './library-flag.js';
@@ -26,7 +27,8 @@ export const importCommand: Command = {
     const lib = openLibraryFlag(values.library, io, { create: true });
     try {
       const extensions = values.ext ? values.ext.split(',').map((e) => e.trim()).filter(Boolean) : undefined;
-      const report = await importPaths(lib, positionals.map((p) => resolve(io.cwd, p)), { media: defaultMediaSource, signal, extensions });
+      const paths = positionals.map((p) => resolve(io.cwd, p));
+      const report = await withCliContext(io, (ctx) => importPaths(lib, paths, { media: mediaSourceOver(ctx.media), signal, extensions }));
       if (values.json) printJson(io.stdout, report);
       else {
         for (const r of report.results) {

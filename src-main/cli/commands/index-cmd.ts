@@ -93,6 +93,7 @@ export const indexCommand: Command = {
       throw asLibraryError(err, lib.path);
     } finally {
       await closeModel(ctx);
+      ctx.dispose();
       lib.close();
     }
   },

@@ -2,7 +2,7 @@
 // JSON shape (stable): {"duration","width","height","fps","vfr","rotation","codec","startTime","hasAudio",…}.
 import { resolve } from 'node:path';
 import { AppError } from '../../api/errors.js';
-import { probe, probeStrict } from '../../core/media/probe.js';
+import { withCliContext } from '../cli-context.js';
 import { parseFlags, printJson, type Command } from '../command.js';
 
 const usage = `Usage:
@@ -20,7 +20,7 @@ export const probeCommand: Command = {
     const { values, positionals } = parseFlags(argv, { json: { type: 'boolean' }, strict: { type: 'boolean' } });
     if (positionals.length !== 1) throw new AppError('INVALID_INPUT', `probe needs exactly one <file>\n${usage}`);
     const file = resolve(io.cwd, positionals[0]!);
-    const p = values.strict ? await probeStrict(file, { signal }) : await probe(file, { signal });
+    const p = await withCliContext(io, ({ media }) => (values.strict ? media.probeStrict(file, { signal }) : media.probe(file, { signal })));
     if (values.json) printJson(io.stdout, p);
     else
       io.stdout.write(

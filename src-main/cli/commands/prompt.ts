@@ -8,6 +8,7 @@ import { loadTokenizer } from '../../core/molmo2/tokenizer/tokenizer.js';
 import { buildImagePrompt, buildVideoPrompt, type ModelInput } from '../../core/molmo2/prompt/build.js';
 import { loadImageRgb } from '../../core/molmo2/prompt/image-source.js';
 import { loadVideoFrames } from '../../core/molmo2/prompt/frame-source.js';
+import { withCliContext } from '../cli-context.js';
 import type { Molmo2Checkpoint } from '../../core/molmo2/checkpoint/load.js';
 import { numberFlag, parseFlags, printJson, type Command } from '../command.js';
 
@@ -56,7 +57,9 @@ export const promptCommand: Command = {
     let m: ModelInput;
     let media: Record<string, unknown>;
     if (values.video !== undefined) {
-      const { probe, frames: fr } = await loadVideoFrames(resolve(io.cwd, values.video), ck.videoPreprocessor, { numFrames: frames, signal });
+      const { probe, frames: fr } = await withCliContext(io, ({ media }) =>
+        loadVideoFrames(media, resolve(io.cwd, values.video!), ck.videoPreprocessor, { numFrames: frames, signal }),
+      );
       m = buildVideoPrompt({ ...common, frames: fr, fps: probe.fps });
       media = { kind: 'video', duration: probe.duration, width: probe.width, height: probe.height, fps: probe.fps, frames: fr.length };
     } else {

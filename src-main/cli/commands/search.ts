@@ -56,6 +56,7 @@ export const searchCommand: Command = {
           verification = { ...v.cost, modelId };
         } finally {
           await closeModel(ctx);
+          ctx.dispose();
         }
       }
       const results = verified.map((m) => ({ recordingId: m.recordingId, path: m.path, start: m.start, end: m.end, score: Number(m.score.toFixed(4)), snippet: m.snippet, ...(m.evidence ? { evidence: m.evidence } : {}) }));

@@ -8,6 +8,7 @@ import { loadCheckpoint } from '../../core/molmo2/checkpoint/load.js';
 import { loadTokenizer } from '../../core/molmo2/tokenizer/tokenizer.js';
 import { Molmo2Runtime } from '../../core/molmo2/engine/runtime.js';
 import { openCheckpoint } from '../../core/molmo2/weights.js';
+import { createCoreContext } from '../../core/platform/create-context.js';
 import { modelCacheDir } from '../../core/platform/model-cache.js';
 import { parseDataset, type BadLine } from '../../core/finetune/dataset.js';
 import { buildExample } from '../../core/finetune/examples.js';
@@ -53,13 +54,14 @@ async function prepare(base: string, lines: ReturnType<typeof parseDataset>['lin
   const checkpoint = await loadCheckpoint(base);
   const tokenizer = await loadTokenizer(base);
   const runtime = Molmo2Runtime.open(base, { provider: 'cpu', cacheDir });
+  const { media, dispose } = createCoreContext({ host: 'cli', env: io.env });
   const examples: TrainExample[] = [];
   const bad: BadLine[] = [];
   try {
     for (const l of lines) {
       throwIfCancelled(signal, 'Preparing the training data');
       try {
-        const { example, cached } = await buildExample(l, { checkpoint, tokenizer, runtime, cacheDir, signal });
+        const { example, cached } = await buildExample(l, { checkpoint, tokenizer, runtime, media, cacheDir, signal });
         if (example.ids.length > MAX_EXAMPLE_TOKENS) throw new AppError('PROMPT_TOO_LONG', `${example.ids.length} tokens (at most ${MAX_EXAMPLE_TOKENS}); use a shorter start/end window`);
         examples.push(example);
         emit(io, opts.json, { event: 'prepare', line: l.line, tokens: example.ids.length, answerTokens: example.targets.length, featuresCached: cached }, `line ${l.line}: ${example.ids.length} tokens${cached ? ' (cached features)' : ''}`);
@@ -73,6 +75,7 @@ async function prepare(base: string, lines: ReturnType<typeof parseDataset>['lin
       }
     }
   } finally {
+    dispose();
     await runtime.dispose(); // release the vision session before the training graph loads
   }
   return { examples, bad };

@@ -2,9 +2,9 @@
 // JSON shape (stable): {"duration","length","overlap","count","windows":[{"index","start","end","times":[…]}]}.
 import { resolve } from 'node:path';
 import { AppError } from '../../api/errors.js';
-import { probe } from '../../core/media/probe.js';
 import { DEFAULT_MAX_FPS, DEFAULT_MAX_FRAMES } from '../../core/media/sampling.js';
 import { DEFAULT_WINDOW_OVERLAP, windowsFor } from '../../core/media/windows.js';
+import { withCliContext } from '../cli-context.js';
 import { numberFlag, parseFlags, printJson, type Command } from '../command.js';
 
 const usage = `Usage:
@@ -26,7 +26,7 @@ export const windowsCommand: Command = {
     const maxFrames = numberFlag('max-frames', values['max-frames'], { integer: true, min: 1 }) ?? DEFAULT_MAX_FRAMES;
     const length = numberFlag('length', values.length) ?? (maxFrames - 1) / maxFps;
     const overlap = numberFlag('overlap', values.overlap, { min: 0 }) ?? DEFAULT_WINDOW_OVERLAP;
-    const p = await probe(resolve(io.cwd, positionals[0]!), { signal });
+    const p = await withCliContext(io, ({ media }) => media.probe(resolve(io.cwd, positionals[0]!), { signal }));
     const windows = windowsFor(p.duration, { length, overlap, maxFps, maxFrames });
     if (values.json) printJson(io.stdout, { duration: p.duration, length, overlap, count: windows.length, windows });
     else for (const w of windows) io.stdout.write(`#${w.index}  ${w.start.toFixed(2)}–${w.end.toFixed(2)} s  ${w.times.length} frames\n`);

@@ -3,7 +3,7 @@
 import { AppError } from '../../api/errors.js';
 import { pixels, seconds } from '../../api/units.js';
 import { parseAnswer } from '../molmo2/grammar/parse.js';
-import type { PointParser, TrackParser } from './jobs.js';
+import type { PointParser, TrackParser } from './count-track-loop.js';
 
 export interface AdapterOptions {
   /**

@@ -13,7 +13,7 @@ import type { Molmo2Session } from '../molmo2/session.js';
 import { JOB_STREAM_EVERY, partialStream } from '../molmo2/partial-stream.js';
 import { molmoPointParser, molmoTrackParser } from './answer-adapters.js';
 import { dedupCounts, type CountDedupOptions } from './count-dedup.js';
-import { countPrompt, runCountJob, runTrackJob, trackPrompt, type WindowMeta, type WindowOutcome, type WindowRunner, type WindowStore } from './jobs.js';
+import { countPrompt, runCountJob, runTrackJob, trackPrompt, type WindowMeta, type WindowOutcome, type WindowRunner, type WindowStore } from './count-track-loop.js';
 import { checkSettings, countWindows, DEFAULT_MAX_NEW_TOKENS, planWindowsSliced, type PlannedWindow, type RunSettings } from './run-plan.js';
 import { MAX_JOB_WINDOWS } from '../../api/bounds.js';
 import { cancelUnfinishedRuns, createRun, getRun, setRunStatus, type RunKind, type RunRow } from './run-store.js';
@@ -174,7 +174,7 @@ export function analyticsExecutor(ctx: CoreContext, kind: RunKind): JobExecutor 
           progress(done, total, { runId: run.id, window: o.window.index }, `${run.path}: window ${o.window.index + 1}/${plans[i].length} ${o.status}`);
         })(),
       };
-      const runner = engineRunner(session, run, kind, plan, p.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS[kind], probeVideo(run.path, signal), partials, crash);
+      const runner = engineRunner(session, run, kind, plan, p.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS[kind], probeVideo(ctx.media, run.path, signal), partials, crash);
       const windows = plans[i].map((w) => ({ index: w.index, start: w.start, end: w.end }));
       try {
         if (kind === 'count') {

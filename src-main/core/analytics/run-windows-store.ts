@@ -5,7 +5,7 @@ import { pixels, seconds } from '../../api/units.js';
 import { parseAnswer } from '../molmo2/grammar/parse.js';
 import type { Library } from '../library/store.js';
 import { toModelX, toModelY } from './geometry.js';
-import type { WindowOutcome } from './jobs.js';
+import type { WindowOutcome } from './count-track-loop.js';
 import type { RunKind } from './run-store.js';
 import type { FrameSize, LocalTrack, WindowPoint } from './types.js';
 

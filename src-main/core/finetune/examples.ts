@@ -7,7 +7,8 @@ import { AppError } from '../../api/errors.js';
 import type { Molmo2Checkpoint } from '../molmo2/checkpoint/load.js';
 import type { Molmo2Tokenizer } from '../molmo2/tokenizer/tokenizer.js';
 import { buildImagePrompt, buildVideoPrompt, type ModelInput } from '../molmo2/prompt/build.js';
-import { loadVideoFrames, probeVideo, sampleTimes } from '../molmo2/prompt/frame-source.js';
+import { checkpointSampleTimes, loadVideoFrames, probeVideo } from '../molmo2/prompt/frame-source.js';
+import type { MediaService } from '../media/index.js';
 import { loadImageRgb } from '../molmo2/prompt/image-source.js';
 import { dropEmptyPoolingRows } from '../molmo2/engine/run-model.js';
 import type { Molmo2Runtime } from '../molmo2/engine/runtime.js';
@@ -21,6 +22,8 @@ export interface ExampleContext {
   checkpoint: Molmo2Checkpoint;
   tokenizer: Molmo2Tokenizer;
   runtime: Molmo2Runtime;
+  /** Probes and decodes the clips (the core context's media service). */
+  media: MediaService;
   /** Where feature files go (features/<key>.f32). */
   cacheDir: string;
   signal?: AbortSignal;
@@ -37,11 +40,11 @@ async function promptFor(l: DataLine, c: ExampleContext): Promise<{ m: ModelInpu
   const { start, end } = l.media;
   let times: number[] | undefined;
   if (start !== undefined && end !== undefined) {
-    const p = await probeVideo(l.media.file, c.signal);
+    const p = await probeVideo(c.media, l.media.file, c.signal);
     if (start >= p.duration) throw new AppError('INVALID_INPUT', `line ${l.line}: start ${start} s is past the end (${p.duration.toFixed(2)} s)`);
-    times = sampleTimes(Math.min(end, p.duration) - start, cfg, undefined, p.fps).map((t) => t + start);
+    times = checkpointSampleTimes(Math.min(end, p.duration) - start, cfg, undefined, p.fps).map((t) => t + start);
   }
-  const v = await loadVideoFrames(l.media.file, cfg, { signal: c.signal, ...(times ? { times } : {}) });
+  const v = await loadVideoFrames(c.media, l.media.file, cfg, { signal: c.signal, ...(times ? { times } : {}) });
   const shown = v.frames.map((f) => ({ ...f, time: f.time - (start ?? 0) }));
   const m = buildVideoPrompt({ ...base, frames: shown, ...(times ? {} : { fps: v.probe.fps }) });
   return { m, files: [l.media.file], times: v.frames.map((f) => f.time) };

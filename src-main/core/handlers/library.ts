@@ -6,7 +6,7 @@ import { AppError } from '../../api/errors.js';
 import type { CoreContext } from '../context.js';
 import { openLibrary, type Library } from '../library/store.js';
 import { importPaths } from '../library/import.js';
-import { defaultMediaSource } from '../library/media-adapter.js';
+import { mediaSourceOver } from '../library/media-adapter.js';
 import type { MediaSource } from '../library/media-source.js';
 import { countRecordings, listRecordings } from '../library/recordings.js';
 import { search } from '../library/search.js';
@@ -19,7 +19,7 @@ import { modelSession } from '../molmo2/model-host.js';
 import { listWindows } from '../library/recordings.js';
 
 const LIBRARY_KEY = 'library';
-/** ctx.state key under which a host may put another MediaSource (the lead's wiring of src-main/core/media). */
+/** ctx.state key under which a host or test may put another MediaSource (default: over the context's media service). */
 export const MEDIA_SOURCE_KEY = 'library.media';
 
 /** The open library of this context, or LIBRARY_NOT_OPEN. */
@@ -71,7 +71,7 @@ export const libraryHandlers: HandlerMap = {
   },
   'library.import': async (req, ctx, signal) => {
     const lib = await writableLibrary(ctx);
-    const media = (ctx.state.get(MEDIA_SOURCE_KEY) as MediaSource | undefined) ?? defaultMediaSource;
+    const media = (ctx.state.get(MEDIA_SOURCE_KEY) as MediaSource | undefined) ?? mediaSourceOver(ctx.media);
     let last = 0;
     return importPaths(lib, req.paths, {
       media, signal, extensions: req.extensions,

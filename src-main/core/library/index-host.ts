@@ -8,9 +8,9 @@ import { adapterIdSuffix } from '../finetune/use-adapter.js';
 import type { PromptKind } from './captioner.js';
 import { indexJobExecutor, queueIndexJob, type IndexJobParams } from './index-job.js';
 import type { Job, JobExecutor } from './jobs.js';
-import { DEFAULT_WINDOW_LENGTH, DEFAULT_WINDOW_OVERLAP, defaultMediaSource } from './media-adapter.js';
+import { DEFAULT_WINDOW_LENGTH, DEFAULT_WINDOW_OVERLAP, mediaSourceOver } from './media-adapter.js';
 import type { MediaSource } from './media-source.js';
-import { checkpointIdentity, molmo2Captioner } from './molmo2-captioner.js';
+import { checkpointContentId, molmo2Captioner } from './molmo2-captioner.js';
 import { partialStream } from '../molmo2/partial-stream.js';
 import type { Library } from './store.js';
 import { readyRecordings, recordingStatuses } from './recordings-store.js';
@@ -35,7 +35,16 @@ export function configuredModelId(ctx: CoreContext): string {
   const dir = configuredModelDir(ctx);
   if (!dir) throw new AppError('MODEL_INVALID', NO_MODEL_MESSAGE);
   const adapter = configuredAdapter(ctx);
-  return checkpointIdentity(dir) + (adapter ? adapterIdSuffix(adapter) : '');
+  return checkpointContentIdOf(ctx, dir) + (adapter ? adapterIdSuffix(adapter) : '');
+}
+
+/** checkpointContentId remembered per context and folder (it reads part of every shard); a host restart sees replaced weights. */
+function checkpointContentIdOf(ctx: CoreContext, dir: string): string {
+  let ids = ctx.state.get(MODEL_IDS_KEY) as Map<string, string> | undefined;
+  if (!ids) ctx.state.set(MODEL_IDS_KEY, (ids = new Map()));
+  let id = ids.get(dir);
+  if (id === undefined) ids.set(dir, (id = checkpointContentId(dir)));
+  return id;
 }
 
 /** The adapter the configured model runs with, as index jobs record it (absent = the base model). */
@@ -43,6 +52,9 @@ export function configuredAdapterRef(ctx: CoreContext): { adapter?: { sha256: st
   const a = configuredAdapter(ctx);
   return a ? { adapter: { sha256: a.sha256, name: a.name } } : {};
 }
+
+/** ctx.state key of the content ids computed so far (folder → id). */
+const MODEL_IDS_KEY = 'library.modelIds';
 
 /** Checks the request against the library and computes the job's parameters and window total. */
 export function planIndex(lib: Library, modelId: string, req: IndexRequest, adapter: Pick<IndexJobParams, 'adapter'> = {}): { params: IndexJobParams; total: number } {
@@ -76,7 +88,7 @@ export function queueIndex(ctx: CoreContext, lib: Library, req: IndexRequest): J
 }
 
 /** The 'index' executor of a host: opens (or reuses) the shared session, then captions window by window. */
-export function indexJobKind(ctx: CoreContext, media: MediaSource = defaultMediaSource): JobExecutor {
+export function indexJobKind(ctx: CoreContext, media: MediaSource = mediaSourceOver(ctx.media)): JobExecutor {
   return async (rc) => {
     const p = rc.job.params as IndexJobParams;
     const modelId = configuredModelId(ctx);

@@ -80,7 +80,7 @@ export function indexJobExecutor(deps: { media: MediaSource; captioner: Captione
           const w = windows[i];
           if (have.has(w.index)) continue;
           throwIfCancelled(signal, 'Indexing');
-          const times = media.sampleTimes(w, { fps: p.fps, maxFrames: p.maxFrames });
+          const times = media.windowSampleTimes(w, { fps: p.fps, maxFrames: p.maxFrames });
           const req = { recordingId: rec.id, path: rec.path, index: w.index, start: w.start, end: w.end, sampleTimes: times };
           // A window that crashes the engine every time rejects its recording (a poison file); see engine-retries.ts.
           const r = await withEngineRetries(() => captioner.caption(req, signal), signal, crash, `Window ${w.index} (${w.start.toFixed(1)}–${w.end.toFixed(1)} s)`);

@@ -3,8 +3,8 @@
 import { closeSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../api/errors.js';
-import { createLimiter, probe as probeMedia, resolveFfmpeg, thumbnail, type Limiter, type ProbeResult } from '../media/index.js';
-import { runCollect } from '../media/process.js';
+import type { CoreContext } from '../context.js';
+import { createLimiter, type Limiter, type MediaService, type ProbeResult } from '../media/index.js';
 import { openRecording, openRegular, type IdentityMap, type OpenFile } from './media-identity.js';
 import type { Library } from './store.js';
 import { recordingFileRow } from './recordings-store.js';
@@ -17,22 +17,24 @@ export interface MediaFiles {
   identities: IdentityMap;
   /** ffmpeg runs for thumbnails wait here. */
   thumbs: Limiter;
+  /** Probes, thumbnails and transcodes run through the context's media service. */
+  media: MediaService;
 }
 
 /** Thumbnail ffmpeg processes running at once per host (a grid of stills would otherwise start one per cell). */
 export const THUMBNAIL_CONCURRENCY = 2;
 
 /** Fresh media state for a host (kept in its context, dropped with it). */
-export function createMediaFiles(thumbConcurrency = THUMBNAIL_CONCURRENCY): MediaFiles {
-  return { decided: new Map(), inflight: new Map(), identities: new Map(), thumbs: createLimiter(thumbConcurrency) };
+export function createMediaFiles(media: MediaService, thumbConcurrency = THUMBNAIL_CONCURRENCY): MediaFiles {
+  return { decided: new Map(), inflight: new Map(), identities: new Map(), thumbs: createLimiter(thumbConcurrency), media };
 }
 
 const MEDIA_FILES_KEY = 'media.files';
 
 /** The media state of a host context (`ctx.state`), made on first use. */
-export function mediaFilesOf(state: Map<string, unknown>): MediaFiles {
-  let svc = state.get(MEDIA_FILES_KEY) as MediaFiles | undefined;
-  if (!svc) state.set(MEDIA_FILES_KEY, (svc = createMediaFiles()));
+export function mediaFilesOf(ctx: Pick<CoreContext, 'state' | 'media'>): MediaFiles {
+  let svc = ctx.state.get(MEDIA_FILES_KEY) as MediaFiles | undefined;
+  if (!svc) ctx.state.set(MEDIA_FILES_KEY, (svc = createMediaFiles(ctx.media)));
   return svc;
 }
 
@@ -79,9 +81,8 @@ interface StreamFacts {
   audioCodecs: string[];
 }
 
-async function streamFacts(file: string, signal?: AbortSignal): Promise<StreamFacts> {
-  const bins = resolveFfmpeg();
-  const r = await runCollect(bins.ffprobe, ['-v', 'error', '-print_format', 'json', '-show_entries', 'stream=codec_type,codec_name,profile', file], { signal, timeoutMs: 20_000 });
+async function streamFacts(media: MediaService, file: string, signal?: AbortSignal): Promise<StreamFacts> {
+  const r = await media.run(media.bins().ffprobe, ['-v', 'error', '-print_format', 'json', '-show_entries', 'stream=codec_type,codec_name,profile', file], { signal, timeoutMs: 20_000 });
   const info = JSON.parse(r.stdout.toString('utf8') || '{}') as { streams?: Array<{ codec_type?: string; codec_name?: string; profile?: string }> };
   const streams = info.streams ?? [];
   return {
@@ -90,17 +91,17 @@ async function streamFacts(file: string, signal?: AbortSignal): Promise<StreamFa
   };
 }
 
-const H264_PROFILES = new Set(['Baseline', 'Constrained Baseline', 'Main', 'High']);
+const H264_PROFILES: ReadonlySet<string> = new Set(['Baseline', 'Constrained Baseline', 'Main', 'High']);
 
 /** The MIME type if Chromium (and Electron) play this file as it is on the recording's timeline, else null. */
-export async function nativeContentType(file: string, p: ProbeResult, signal?: AbortSignal): Promise<string | null> {
+export async function nativeContentType(media: MediaService, file: string, p: ProbeResult, signal?: AbortSignal): Promise<string | null> {
   // A first frame away from 0 would put player time off recording time (which counts from the first frame).
   if (Math.abs(p.startTime) > 0.001 || Math.abs(p.formatStartTime) > 0.001) return null;
   const container = p.container.split(',');
   const mp4 = container.includes('mp4') || container.includes('mov');
   const webm = container.includes('webm') && /\.webm$/i.test(file);
   if (!mp4 && !webm) return null;
-  const facts = await streamFacts(file, signal);
+  const facts = await streamFacts(media, file, signal);
   if (mp4) {
     const videoOk = (p.codec === 'h264' && (p.pixFmt === 'yuv420p' || p.pixFmt === 'yuvj420p') && H264_PROFILES.has(facts.videoProfile ?? '')) || p.codec === 'vp9' || p.codec === 'av1';
     const audioOk = facts.audioCodecs.every((c) => ['aac', 'mp3', 'opus', 'flac'].includes(c));
@@ -112,8 +113,8 @@ export async function nativeContentType(file: string, p: ProbeResult, signal?: A
 }
 
 /** Transcodes into `out` (temp file, then rename): H.264/AAC MP4, faststart, first video frame at t = 0. */
-async function makeProxy(src: string, p: ProbeResult, out: string, signal?: AbortSignal): Promise<void> {
-  const bins = resolveFfmpeg();
+async function makeProxy(media: MediaService, src: string, p: ProbeResult, out: string, signal?: AbortSignal): Promise<void> {
+  const bins = media.bins();
   mkdirSync(join(out, '..'), { recursive: true });
   const tmp = `${out}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}.mp4`;
   // Recording time counts from the first video frame; an input seek there (a transcode seeks exactly) makes that
@@ -127,7 +128,7 @@ async function makeProxy(src: string, p: ProbeResult, out: string, signal?: Abor
     '-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-movflags', '+faststart', '-f', 'mp4', tmp];
   try {
     // Long recordings take a while; no timeout, but the signal (request gone, app closing) kills ffmpeg.
-    const r = await runCollect(bins.ffmpeg, args, { signal });
+    const r = await media.run(bins.ffmpeg, args, { signal });
     if (r.code !== 0 || !existsSync(tmp) || statSync(tmp).size === 0) {
       throw new AppError('FFMPEG_FAILED', `ffmpeg could not make a playback copy of ${src}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
     }
@@ -145,8 +146,8 @@ export async function playbackProxy(svc: MediaFiles, rec: RecordingFile, cacheDi
   let job = inflight.get(out);
   if (!job) {
     job = (async () => {
-      const p = rec.probe ?? (await probeMedia(rec.path, { signal }));
-      await makeProxy(rec.path, p, out, signal);
+      const p = rec.probe ?? (await svc.media.probe(rec.path, { signal }));
+      await makeProxy(svc.media, rec.path, p, out, signal);
       return out;
     })().finally(() => inflight.delete(out));
     inflight.set(out, job);
@@ -169,8 +170,8 @@ export async function playableFile(svc: MediaFiles, lib: Library, id: number, ca
     const key = `${cacheDir}\0${rec.path}\0${rec.sizeBytes}\0${rec.mtimeMs}\0${rec.contentHash}`;
     let decision = svc.decided.get(key);
     if (!decision) {
-      const p = rec.probe ?? (await probeMedia(rec.path, { signal }));
-      decision = { native: await nativeContentType(rec.path, p, signal) };
+      const p = rec.probe ?? (await svc.media.probe(rec.path, { signal }));
+      decision = { native: await nativeContentType(svc.media, rec.path, p, signal) };
       rec.probe = p;
       if (svc.decided.size > 1000) svc.decided.clear();
       svc.decided.set(key, decision);
@@ -204,8 +205,8 @@ export async function thumbnailFile(svc: MediaFiles, lib: Library, id: number, t
 /** Renders one still into the cache (temp file, then rename); the source is checked before and after ffmpeg reads it. */
 async function makeThumbnail(svc: MediaFiles, lib: Library, rec: RecordingFile, t: number, width: number, out: string, signal?: AbortSignal): Promise<string> {
   closeSync(openSource(svc, lib, rec).fd);
-  const p = rec.probe ?? (await probeMedia(rec.path, { signal }));
-  const jpeg = await thumbnail(rec.path, t, { width, format: 'jpeg', probe: p, signal, limiter: svc.thumbs });
+  const p = rec.probe ?? (await svc.media.probe(rec.path, { signal }));
+  const jpeg = await svc.media.thumbnail(rec.path, t, { width, format: 'jpeg', probe: p, signal, limiter: svc.thumbs });
   closeSync(openSource(svc, lib, rec).fd);
   mkdirSync(join(out, '..'), { recursive: true });
   const tmp = `${out}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;

@@ -18,17 +18,15 @@ export const TIER_MAX_NEW_TOKENS: Record<PromptKind, number> = { dense: 448, sho
 /** Repeats of one p-gram that stop generation (the in-graph guard): random or confused weights loop on phrases. */
 export const CAPTION_REPEAT_GUARD = 4;
 
-const identities = new Map<string, string>();
-
 /**
- * A stable identity of a checkpoint: "<folder name>@<hash>" over its JSON configs and the partial content hash of
- * every weight shard (size + first/middle/last MiB, which include the safetensors header). Moving the folder keeps
- * it; replacing the weights or the config changes it, so resume never mixes captions of two models.
+ * The model id captions are stored under: "<folder name>@<hash>" over the checkpoint's JSON configs and the partial
+ * content hash of every weight shard (size + first/middle/last MiB, which include the safetensors header). Moving or
+ * touching the folder keeps it; replacing the weights or the config changes it, so resume never mixes captions of two
+ * models. (Unlike platform/model-cache's checkpointCacheKey, which also changes with a shard's mtime, so a compiled
+ * graph is never reused for weights written over in place.) Reads up to 3 MiB per shard: callers memoise it.
  */
-export function checkpointIdentity(modelDir: string): string {
+export function checkpointContentId(modelDir: string): string {
   const dir = resolve(modelDir);
-  const hit = identities.get(dir);
-  if (hit) return hit;
   if (!existsSync(join(dir, 'config.json'))) throw new AppError('MODEL_INVALID', `${dir} has no config.json; it is not a Molmo2 checkpoint.`);
   const h = createHash('sha256');
   const files = readdirSync(dir).sort();
@@ -36,9 +34,7 @@ export function checkpointIdentity(modelDir: string): string {
     if (f.endsWith('.json') && f !== 'molmoscope-tiny.json') h.update(`${f}\0`).update(readFileSync(join(dir, f))).update('\0');
     else if (f.endsWith('.safetensors')) h.update(`${f}\0${partialContentHash(join(dir, f))}\0`);
   }
-  const id = `${basename(dir)}@${h.digest('hex').slice(0, 16)}`;
-  identities.set(dir, id);
-  return id;
+  return `${basename(dir)}@${h.digest('hex').slice(0, 16)}`;
 }
 
 export interface Molmo2CaptionerOptions {

@@ -66,15 +66,20 @@ export function indexText(text: string): IndexedText {
   return { words: t.join(' '), pairs: pairs.join(' '), length: t.length, reps: reps || null, vocab: JSON.stringify([...counts.keys()]) };
 }
 
-let lastText: string | null = null;
-let lastIndexed: IndexedText | null = null;
-/** The triggers call the function several times per caption (words, pairs, length, reps, vocab): tokenise once. */
-function cachedIndex(text: string): IndexedText {
-  if (text !== lastText || !lastIndexed) {
-    lastIndexed = indexText(text);
-    lastText = text;
-  }
-  return lastIndexed;
+/**
+ * indexText remembering its last call: the triggers call the function several times per caption (words, pairs,
+ * length, reps, vocab), so each caption is tokenised once. One per connection.
+ */
+function lastIndexMemo(): (text: string) => IndexedText {
+  let lastText: string | null = null;
+  let lastIndexed: IndexedText | null = null;
+  return (text) => {
+    if (text !== lastText || !lastIndexed) {
+      lastIndexed = indexText(text);
+      lastText = text;
+    }
+    return lastIndexed;
+  };
 }
 
 /**
@@ -83,6 +88,7 @@ function cachedIndex(text: string): IndexedText {
  * leaving the index out of step.
  */
 export function registerTermFunctions(db: Database.Database): void {
+  const cachedIndex = lastIndexMemo();
   db.function('molmo_terms', { deterministic: true }, (text: unknown, part: unknown) => {
     const t = cachedIndex(typeof text === 'string' ? text : text == null ? '' : String(text));
     return part === 'w' ? t.words : part === 'p' ? t.pairs : part === 'n' ? t.length : part === 'r' ? t.reps : t.vocab;

@@ -12,28 +12,41 @@ export interface FifoEnds {
   writeFd: number;
 }
 
-let fifoWorks: boolean | null = process.platform === 'win32' ? false : null;
-let seq = 0;
-
-/** Whether named pipes can be used here: not on Windows, not after mkfifo failed, not with MOLMOSCOPE_FRAME_PIPE=stdout. */
-export function fifoAvailable(env: NodeJS.ProcessEnv = process.env): boolean {
-  return fifoWorks !== false && env.MOLMOSCOPE_FRAME_PIPE !== 'stdout';
+/** Named pipes for one media service; it remembers whether mkfifo works here. */
+export interface FifoFactory {
+  /** Whether named pipes can be used: not on Windows, not after mkfifo failed, not with MOLMOSCOPE_FRAME_PIPE=stdout. */
+  available(): boolean;
+  /**
+   * A named pipe opened at both ends and already unlinked (the caller owns both fds); null where there is none. The
+   * read end is non-blocking (for our own reads), or blocking with `blockingRead` (to hand to a child as its stdin).
+   */
+  open(blockingRead?: boolean): Promise<FifoEnds | null>;
 }
 
 /** A frame buffer; every byte is overwritten by the pipe, so it is not zero-filled (6 MB per 1080p frame). */
 const freshFrame = (frameBytes: number) => new Uint8Array(Buffer.allocUnsafeSlow(frameBytes).buffer, 0, frameBytes);
 
-/**
- * A named pipe opened at both ends and already unlinked (the caller owns both fds); null where there is none. The read
- * end is non-blocking (for our own reads), or blocking with `blockingRead` (to hand to a child process as its stdin).
- */
-export async function openFifo(blockingRead = false): Promise<FifoEnds | null> {
-  if (!fifoAvailable()) return null;
-  const path = join(tmpdir(), `molmoscope-${process.pid}-${++seq}.fifo`);
+/** A FifoFactory reading MOLMOSCOPE_FRAME_PIPE from `env`. */
+export function createFifoFactory(env: NodeJS.ProcessEnv = process.env): FifoFactory {
+  const state = { works: process.platform === 'win32' ? false : (null as boolean | null), seq: 0 };
+  const available = () => state.works !== false && env.MOLMOSCOPE_FRAME_PIPE !== 'stdout';
+  return {
+    available,
+    async open(blockingRead = false) {
+      if (!available()) return null;
+      const path = join(tmpdir(), `molmoscope-${process.pid}-${++state.seq}.fifo`);
+      const ends = await makeFifo(path, blockingRead);
+      state.works = ends !== null;
+      return ends;
+    },
+  };
+}
+
+/** mkfifo at `path`, both ends opened, the path unlinked; null when any step fails. */
+async function makeFifo(path: string, blockingRead: boolean): Promise<FifoEnds | null> {
   try {
     await new Promise<void>((res, rej) => execFile('mkfifo', ['-m', '600', path], (e) => (e ? rej(e) : res())));
   } catch {
-    fifoWorks = false;
     return null;
   }
   try {
@@ -44,7 +57,6 @@ export async function openFifo(blockingRead = false): Promise<FifoEnds | null> {
       writeFd = openSync(path, constants.O_WRONLY);
       // A writer exists now, so a blocking open of the read end returns at once.
       const ends = { readFd: blockingRead ? openSync(path, constants.O_RDONLY) : readFd, writeFd };
-      fifoWorks = true;
       if (blockingRead) closeSync(readFd);
       return ends;
     } catch (e) {
@@ -53,7 +65,6 @@ export async function openFifo(blockingRead = false): Promise<FifoEnds | null> {
       throw e;
     }
   } catch {
-    fifoWorks = false;
     return null;
   } finally {
     try {

@@ -1,7 +1,7 @@
 // Reads a video stream's packet table with ffprobe (demux only, no decoding) and turns it into the frame timeline:
 // the display times of every frame in presentation order, which is what "the frame displayed at t" is searched in.
 import { AppError } from '../../api/errors.js';
-import { runCollect } from './process.js';
+import { runCollect, type ChildTracker } from './process.js';
 
 export interface PacketScan {
   /** Display start of every complete frame, seconds, sorted ascending (presentation order). */
@@ -46,12 +46,12 @@ export interface PacketFields {
 export async function scanPackets(
   ffprobe: string,
   file: string,
-  opts: { streamIndex: number; timeBase: [number, number]; sizeBytes: number; interval?: string; signal?: AbortSignal; timeoutMs?: number },
+  opts: { streamIndex: number; timeBase: [number, number]; sizeBytes: number; interval?: string; signal?: AbortSignal; timeoutMs?: number; children?: ChildTracker },
 ): Promise<PacketScan> {
   const args = ['-v', 'error', '-select_streams', String(opts.streamIndex), '-show_entries', 'packet=pts,dts,duration,size,pos,flags', '-of', 'compact=p=0'];
   if (opts.interval) args.push('-read_intervals', opts.interval);
   args.push('-i', file);
-  const r = await runCollect(ffprobe, args, { signal: opts.signal, timeoutMs: opts.timeoutMs, maxStdout: 1 << 30 });
+  const r = await runCollect(ffprobe, args, { signal: opts.signal, timeoutMs: opts.timeoutMs, maxStdout: 1 << 30, children: opts.children });
   if (r.code !== 0 && r.stdout.length === 0) throw new AppError('UNREADABLE', `ffprobe could not read packets: ${lastLine(r.stderr)}`);
   const rows: PacketFields[] = [];
   for (const line of r.stdout.toString('utf8').split('\n')) if (line) rows.push(Object.fromEntries(parseLine(line)));

@@ -6,7 +6,7 @@ import { AppError } from '../../api/errors.js';
 import { seconds, type Seconds } from '../../api/units.js';
 import { resolveFfmpeg, type FfmpegBinaries } from './ffmpeg-resolve.js';
 import { packetTimeline, scanPackets, type PacketFields, type PacketScan } from './packets.js';
-import { runCollect } from './process.js';
+import { runCollect, type ChildTracker } from './process.js';
 
 export interface ProbeResult {
   file: string;
@@ -74,19 +74,44 @@ interface FfStream {
   side_data_list?: Array<{ side_data_type?: string; rotation?: number }>;
 }
 
-const decoderCache = new Map<string, Set<string>>();
+/** A probe's frame timeline of the whole file, with the size and mtime of the file it was read from. */
+export interface WholeScan {
+  scan: PacketScan;
+  sizeBytes: number;
+  mtimeMs: number;
+}
 
-/** The set of video decoder names this ffmpeg build has (cached per binary). */
-async function videoDecoders(ffmpeg: string, signal?: AbortSignal): Promise<Set<string>> {
-  const hit = decoderCache.get(ffmpeg);
+/** What probing keeps between calls; the media service owns it (service.ts). */
+export interface ProbeMemory {
+  /** Video decoder names per ffmpeg binary. */
+  decoders: Map<string, Set<string>>;
+  /** Per probe result: the frame timeline of the whole file when the probe read it all (decodeFrames reuses it). */
+  wholeScans: WeakMap<ProbeResult, WholeScan>;
+  /** probeCached's results by file identity, least recently used first. */
+  probes: Map<string, ProbeResult>;
+  children: ChildTracker;
+}
+
+/** An empty ProbeMemory whose ffmpeg/ffprobe children join `children`. */
+export function createProbeMemory(children: ChildTracker): ProbeMemory {
+  return { decoders: new Map(), wholeScans: new WeakMap(), probes: new Map(), children };
+}
+
+/** The set of video decoder names this ffmpeg build has (remembered per binary). */
+async function videoDecoders(mem: ProbeMemory, ffmpeg: string, signal?: AbortSignal): Promise<Set<string>> {
+  const hit = mem.decoders.get(ffmpeg);
   if (hit) return hit;
-  const r = await runCollect(ffmpeg, ['-hide_banner', '-decoders'], { signal, timeoutMs: 10_000 });
+  const r = await runCollect(ffmpeg, ['-hide_banner', '-decoders'], {
+    signal,
+    timeoutMs: 10_000,
+    children: mem.children,
+  });
   const set = new Set<string>();
   for (const line of r.stdout.toString('utf8').split('\n')) {
     const m = /^\s*V\S*\s+(\S+)/.exec(line);
     if (m) set.add(m[1]!);
   }
-  decoderCache.set(ffmpeg, set);
+  mem.decoders.set(ffmpeg, set);
   return set;
 }
 
@@ -105,7 +130,17 @@ function clockwiseRotation(st: FfStream): 0 | 90 | 180 | 270 {
   return r as 0 | 90 | 180 | 270;
 }
 
-const BOX_TYPES = new Set(['ftyp', 'mdat', 'moov', 'free', 'skip', 'wide', 'pnot', 'uuid', 'styp']);
+const BOX_TYPES: ReadonlySet<string> = new Set([
+  'ftyp',
+  'mdat',
+  'moov',
+  'free',
+  'skip',
+  'wide',
+  'pnot',
+  'uuid',
+  'styp',
+]);
 
 /** True when the file starts with an MP4/MOV box header (a damaged MP4, not a text file named .mp4). */
 function looksLikeIsoBmff(head: Buffer): boolean {
@@ -132,9 +167,15 @@ function classify(stderr: string, file: string, head: Buffer): AppError {
   if (s.includes('no such file')) return new AppError('NOT_FOUND', `no such file: ${file}`);
   if (s.includes('permission denied')) return new AppError('UNREADABLE', `permission denied: ${file}`);
   if (s.includes('moov atom not found') && looksLikeIsoBmff(head))
-    return new AppError('UNREADABLE', `the MP4/MOV index (moov atom) is missing, so nothing can be decoded; the recording was probably interrupted before it was finalised: ${file}`);
+    return new AppError(
+      'UNREADABLE',
+      `the MP4/MOV index (moov atom) is missing, so nothing can be decoded; the recording was probably interrupted before it was finalised: ${file}`,
+    );
   if (s.includes('input/output error')) return new AppError('UNREADABLE', `I/O error reading ${file}`);
-  return new AppError('NOT_A_VIDEO', `not a media file ffmpeg can read: ${file} (${stderr.trim().split('\n').pop() ?? ''})`);
+  return new AppError(
+    'NOT_A_VIDEO',
+    `not a media file ffmpeg can read: ${file} (${stderr.trim().split('\n').pop() ?? ''})`,
+  );
 }
 
 /** Stat a file with its errors mapped to NOT_FOUND / UNREADABLE / NOT_A_VIDEO; its size. */
@@ -170,17 +211,39 @@ interface FfPacket extends PacketFields {
   stream_index?: number;
 }
 
-/** Per probe result: the frame timeline of the whole file when the probe read it all (decodeFrames reuses it). */
-const wholeScans = new WeakMap<ProbeResult, { scan: PacketScan; sizeBytes: number; mtimeMs: number }>();
-
 /** The whole-file packet scan `probe` made for `p`, if it made one and the file still has that size and mtime. */
-export function wholeScanOf(p: ProbeResult, sizeBytes: number, mtimeMs: number): PacketScan | null {
-  const w = wholeScans.get(p);
+export function wholeScanOf(mem: ProbeMemory, p: ProbeResult, sizeBytes: number, mtimeMs: number): PacketScan | null {
+  const w = mem.wholeScans.get(p);
   return w && w.sizeBytes === sizeBytes && w.mtimeMs === mtimeMs ? w.scan : null;
 }
 
+type FfFormat = { format_name?: string; duration?: string; start_time?: string; tags?: Record<string, string> };
+interface FfInfo {
+  streams?: FfStream[];
+  packets?: FfPacket[];
+  format?: FfFormat;
+}
+
+/** One probe's inputs and the facts established so far, handed from step to step. */
+interface ProbeRun {
+  file: string;
+  bins: FfmpegBinaries;
+  sizeBytes: number;
+  /** Packets (all streams) the first ffprobe call was asked for; fewer came back → it read the whole file. */
+  limit: number;
+  stderr: string;
+  scanOpts: {
+    streamIndex: number;
+    timeBase: [number, number];
+    sizeBytes: number;
+    signal?: AbortSignal;
+    timeoutMs: number;
+    children: ChildTracker;
+  };
+}
+
 /** Probes a video file; a truncated file is a result with `truncated: true` and its decodable duration. */
-export async function probe(file: string, opts: ProbeOptions = {}): Promise<ProbeResult> {
+export async function probe(mem: ProbeMemory, file: string, opts: ProbeOptions = {}): Promise<ProbeResult> {
   const bins = opts.bins ?? resolveFfmpeg();
   const timeoutMs = opts.timeoutMs ?? 20_000;
   const st = await statMediaFile(file);
@@ -188,16 +251,85 @@ export async function probe(file: string, opts: ProbeOptions = {}): Promise<Prob
   // One ffprobe start (≈ 0.1 s) gives format, streams and the packets of the head — or of the whole file when it is
   // small, which then also settles truncation and leaves decodeFrames nothing to scan.
   const limit = opts.wholeScanPackets ?? (sizeBytes <= WHOLE_BYTES ? WHOLE_PACKETS : HEAD_READ_PACKETS);
+  const { info, format, stderr } = await readFormat(mem, bins, file, limit, opts.signal, timeoutMs);
+  const streams = info.streams ?? [];
+  const v = await videoStream(mem, bins, file, streams, opts.signal);
+  const timeBase = streamTimeBase(v);
+  const scanOpts = {
+    streamIndex: v.index,
+    timeBase,
+    sizeBytes,
+    signal: opts.signal,
+    timeoutMs,
+    children: mem.children,
+  };
+  const run: ProbeRun = { file, bins, sizeBytes, limit, stderr, scanOpts };
+  const formatStart = Number(format.start_time ?? 0) || 0;
+  const declaredStart = Number(v.start_time ?? formatStart);
+  const claimed = claimedDuration(v, format, declaredStart, formatStart);
+  const packets = info.packets ?? [];
+  const rows = packets.filter((pk) => pk.stream_index === v.index);
+  // Fewer packets than asked for: ffprobe reached the end, so these are all of them.
+  const whole = packets.length < limit ? packetTimeline(rows, timeBase, sizeBytes, stderr) : null;
+  const timing = await headTiming(run, v, rows, whole);
+  const end = await settleEnd(run, v, timing, claimed, declaredStart, whole);
+  const rotation = clockwiseRotation(v);
+  const swap = rotation === 90 || rotation === 270;
+  const result: ProbeResult = {
+    file,
+    container: format.format_name ?? 'unknown',
+    sizeBytes,
+    duration: seconds(end.duration),
+    claimedDuration: seconds(Number.isFinite(claimed) ? claimed : end.duration),
+    truncated: end.truncated,
+    width: swap ? v.height : v.width,
+    height: swap ? v.width : v.height,
+    rotation,
+    codec: v.codec_name,
+    pixFmt: v.pix_fmt ?? null,
+    fps: timing.fps,
+    vfr: timing.vfr,
+    startTime: seconds(timing.startTime),
+    formatStartTime: seconds(formatStart),
+    hasAudio: streams.some((s) => s.codec_type === 'audio'),
+    frameCount: end.frameCount,
+    streamIndex: v.index,
+    timeBase,
+    reorderDelay: Number(v.has_b_frames) > 0 ? Number(v.has_b_frames) : 0,
+    creationTime: creationTime(format.tags?.creation_time ?? v.tags?.creation_time),
+  };
+  if (whole) mem.wholeScans.set(result, { scan: whole, sizeBytes, mtimeMs: st.mtimeMs });
+  return result;
+}
+
+/** The first ffprobe call: format, streams and up to `limit` packets; a failure becomes its coded error. */
+async function readFormat(
+  mem: ProbeMemory,
+  bins: FfmpegBinaries,
+  file: string,
+  limit: number,
+  signal: AbortSignal | undefined,
+  timeoutMs: number,
+): Promise<{ info: FfInfo; format: FfFormat; stderr: string }> {
   const r = await runCollect(
     bins.ffprobe,
-    ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-show_entries', 'packet=stream_index,pts,dts,duration,size,pos,flags', '-read_intervals', `%+#${limit}`, '-i', file],
-    { signal: opts.signal, timeoutMs, maxStdout: 256 << 20 },
+    [
+      '-v',
+      'error',
+      '-print_format',
+      'json',
+      '-show_format',
+      '-show_streams',
+      '-show_entries',
+      'packet=stream_index,pts,dts,duration,size,pos,flags',
+      '-read_intervals',
+      `%+#${limit}`,
+      '-i',
+      file,
+    ],
+    { signal, timeoutMs, maxStdout: 256 << 20, children: mem.children },
   );
-  let info: {
-    streams?: FfStream[];
-    packets?: FfPacket[];
-    format?: { format_name?: string; duration?: string; start_time?: string; tags?: Record<string, string> };
-  };
+  let info: FfInfo;
   try {
     info = JSON.parse(r.stdout.toString('utf8') || '{}');
   } catch {
@@ -207,34 +339,61 @@ export async function probe(file: string, opts: ProbeOptions = {}): Promise<Prob
     await statMedia(file); // a file that vanished mid-probe is NOT_FOUND, not NOT_A_VIDEO
     throw classify(r.stderr, file, await readHead(file));
   }
-  const streams = info.streams ?? [];
+  return { info, format: info.format, stderr: r.stderr };
+}
+
+type VideoStream = FfStream & { codec_name: string; width: number; height: number };
+
+/** The first video stream that is not cover art, checked to be decodable by this ffmpeg build and to have a size. */
+async function videoStream(
+  mem: ProbeMemory,
+  bins: FfmpegBinaries,
+  file: string,
+  streams: FfStream[],
+  signal?: AbortSignal,
+): Promise<VideoStream> {
   const v = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
-  if (!v) throw new AppError('NO_VIDEO_STREAM', `no video stream in ${file} (streams: ${streams.map((s) => s.codec_type).join(', ') || 'none'})`);
+  if (!v)
+    throw new AppError(
+      'NO_VIDEO_STREAM',
+      `no video stream in ${file} (streams: ${streams.map((s) => s.codec_type).join(', ') || 'none'})`,
+    );
   const codec = v.codec_name ?? 'unknown';
-  const decoders = await videoDecoders(bins.ffmpeg, opts.signal);
+  const decoders = await videoDecoders(mem, bins.ffmpeg, signal);
   if (!v.codec_name || v.codec_name === 'none' || (decoders.size > 0 && !decoders.has(codec)))
     throw new AppError('UNSUPPORTED_CODEC', `this ffmpeg build cannot decode the video codec "${codec}" of ${file}`);
-  if (!v.width || !v.height) throw new AppError('UNSUPPORTED_CODEC', `the video stream of ${file} has no frame size (codec "${codec}")`);
-  const rotation = clockwiseRotation(v);
-  const swap = rotation === 90 || rotation === 270;
-  const tbParts = (v.time_base ?? '1/1000').split('/').map(Number);
-  const timeBase: [number, number] = [tbParts[0] || 1, tbParts[1] || 1000];
-  const formatStart = Number(info.format.start_time ?? 0) || 0;
-  const declaredStart = Number(v.start_time ?? formatStart);
-  const formatDuration = Number(info.format.duration);
-  let claimed = Number(v.duration);
-  if (!Number.isFinite(claimed) || claimed <= 0) claimed = Number.isFinite(formatDuration) ? formatDuration - Math.max(0, declaredStart - formatStart) : NaN;
+  if (!v.width || !v.height)
+    throw new AppError('UNSUPPORTED_CODEC', `the video stream of ${file} has no frame size (codec "${codec}")`);
+  return { ...v, codec_name: codec, width: v.width, height: v.height };
+}
 
-  const scanOpts = { streamIndex: v.index, timeBase, sizeBytes, signal: opts.signal, timeoutMs };
-  const packets = info.packets ?? [];
-  const rows = packets.filter((pk) => pk.stream_index === v.index);
-  // Fewer packets than asked for: ffprobe reached the end, so these are all of them.
-  const whole = packets.length < limit ? packetTimeline(rows, timeBase, sizeBytes, r.stderr) : null;
-  // The first frames tell us the real start offset, the frame interval and whether the rate varies.
-  const head = whole || rows.length >= HEAD_PACKETS
-    ? packetTimeline(rows.slice(0, HEAD_PACKETS), timeBase, sizeBytes, r.stderr)
-    : await scanPackets(bins.ffprobe, file, { ...scanOpts, interval: `%+#${HEAD_PACKETS}` });
-  if (head.times.length === 0) throw new AppError('UNREADABLE', `no complete video frame in ${file}`);
+function streamTimeBase(v: FfStream): [number, number] {
+  const tbParts = (v.time_base ?? '1/1000').split('/').map(Number);
+  return [tbParts[0] || 1, tbParts[1] || 1000];
+}
+
+/** The duration the header claims: the stream's, else the container's from the stream's start; NaN when neither. */
+function claimedDuration(v: FfStream, format: FfFormat, declaredStart: number, formatStart: number): number {
+  const claimed = Number(v.duration);
+  if (Number.isFinite(claimed) && claimed > 0) return claimed;
+  const formatDuration = Number(format.duration);
+  return Number.isFinite(formatDuration) ? formatDuration - Math.max(0, declaredStart - formatStart) : NaN;
+}
+
+interface HeadTiming {
+  startTime: number;
+  fps: number;
+  vfr: boolean;
+}
+
+/** The first frames tell us the real start offset, the frame interval and whether the rate varies. */
+async function headTiming(run: ProbeRun, v: FfStream, rows: FfPacket[], whole: PacketScan | null): Promise<HeadTiming> {
+  const { timeBase } = run.scanOpts;
+  const head =
+    whole || rows.length >= HEAD_PACKETS
+      ? packetTimeline(rows.slice(0, HEAD_PACKETS), timeBase, run.sizeBytes, run.stderr)
+      : await scanPackets(run.bins.ffprobe, run.file, { ...run.scanOpts, interval: `%+#${HEAD_PACKETS}` });
+  if (head.times.length === 0) throw new AppError('UNREADABLE', `no complete video frame in ${run.file}`);
   const startTime = head.times[0]!;
   const deltas: number[] = [];
   for (let i = 1; i < head.times.length; i++) deltas.push(head.times[i]! - head.times[i - 1]!);
@@ -244,11 +403,28 @@ export async function probe(file: string, opts: ProbeOptions = {}): Promise<Prob
   const vfr = sorted.length > 1 && sorted[sorted.length - 1]! - sorted[0]! > Math.max(1.5 * tick, 0.002);
   let fps: number;
   if (!vfr && median > 0) fps = 1 / median;
-  else fps = ratio(v.avg_frame_rate) || (deltas.length ? deltas.length / (head.times[head.times.length - 1]! - startTime) : ratio(v.r_frame_rate));
+  else
+    fps =
+      ratio(v.avg_frame_rate) ||
+      (deltas.length ? deltas.length / (head.times[head.times.length - 1]! - startTime) : ratio(v.r_frame_rate));
   if (!Number.isFinite(fps) || fps <= 0) fps = ratio(v.r_frame_rate) || 25;
   fps = Math.round(fps * 1000) / 1000;
+  return { startTime, fps, vfr };
+}
 
-  // Truncation: look at the packets near the claimed end; a short or partial tail means a full scan for the real end.
+/**
+ * Truncation: look at the packets near the claimed end; a short or partial tail means a full scan for the real end.
+ * The playable duration, whether it falls short of the claim, and the frame count when it is known.
+ */
+async function settleEnd(
+  run: ProbeRun,
+  v: FfStream,
+  timing: HeadTiming,
+  claimed: number,
+  declaredStart: number,
+  whole: PacketScan | null,
+): Promise<{ duration: number; truncated: boolean; frameCount: number | null }> {
+  const { fps, startTime } = timing;
   let duration = claimed;
   let truncated = false;
   // nb_frames is unreliable in some containers (AVI counts B-frame packing slots): trust it only if it fits fps × duration.
@@ -258,13 +434,24 @@ export async function probe(file: string, opts: ProbeOptions = {}): Promise<Prob
   const claimedEndAbs = startTime + claimed;
   // The tail starts 4 s before the claimed end by the declared start, a second more than the check below needs, so
   // the real start found in the head (a few frames off at most) still lies inside it.
-  const tail = whole ?? (Number.isFinite(claimed)
-    ? await scanPackets(bins.ffprobe, file, { ...scanOpts, interval: `${Math.max(0, declaredStart + claimed - 4).toFixed(3)}%` })
-    : null);
-  const tailEnd = tail && tail.times.length ? Math.max(tail.end, tail.times[tail.times.length - 1]! + 1 / fps) : -Infinity;
-  if (!tail || tail.incomplete > 0 || tailEnd < claimedEndAbs - tol || /partial file|invalid data|truncat/i.test(tail.warnings)) {
-    const full = whole ?? (await scanPackets(bins.ffprobe, file, scanOpts));
-    if (full.times.length === 0) throw new AppError('UNREADABLE', `no complete video frame in ${file}`);
+  const tail =
+    whole ??
+    (Number.isFinite(claimed)
+      ? await scanPackets(run.bins.ffprobe, run.file, {
+          ...run.scanOpts,
+          interval: `${Math.max(0, declaredStart + claimed - 4).toFixed(3)}%`,
+        })
+      : null);
+  const tailEnd =
+    tail && tail.times.length ? Math.max(tail.end, tail.times[tail.times.length - 1]! + 1 / fps) : -Infinity;
+  if (
+    !tail ||
+    tail.incomplete > 0 ||
+    tailEnd < claimedEndAbs - tol ||
+    /partial file|invalid data|truncat/i.test(tail.warnings)
+  ) {
+    const full = whole ?? (await scanPackets(run.bins.ffprobe, run.file, run.scanOpts));
+    if (full.times.length === 0) throw new AppError('UNREADABLE', `no complete video frame in ${run.file}`);
     const last = full.times[full.times.length - 1]!;
     const end = full.incomplete > 0 || !(full.end > last) ? last + 1 / fps : full.end;
     const decodable = end - full.times[0]!;
@@ -275,31 +462,7 @@ export async function probe(file: string, opts: ProbeOptions = {}): Promise<Prob
     }
   }
   if (!Number.isFinite(duration) || duration <= 0) duration = frameCount ? frameCount / fps : 1 / fps;
-  const result: ProbeResult = {
-    file,
-    container: info.format.format_name ?? 'unknown',
-    sizeBytes,
-    duration: seconds(duration),
-    claimedDuration: seconds(Number.isFinite(claimed) ? claimed : duration),
-    truncated,
-    width: swap ? v.height : v.width,
-    height: swap ? v.width : v.height,
-    rotation,
-    codec,
-    pixFmt: v.pix_fmt ?? null,
-    fps,
-    vfr,
-    startTime: seconds(startTime),
-    formatStartTime: seconds(formatStart),
-    hasAudio: streams.some((s) => s.codec_type === 'audio'),
-    frameCount,
-    streamIndex: v.index,
-    timeBase,
-    reorderDelay: Number(v.has_b_frames) > 0 ? Number(v.has_b_frames) : 0,
-    creationTime: creationTime(info.format.tags?.creation_time ?? v.tags?.creation_time),
-  };
-  if (whole) wholeScans.set(result, { scan: whole, sizeBytes, mtimeMs: st.mtimeMs });
-  return result;
+  return { duration, truncated, frameCount };
 }
 
 /** A creation_time tag as ISO 8601, or null when absent or not a date (cameras write zeros or local formats). */
@@ -310,40 +473,43 @@ function creationTime(tag: string | undefined): string | null {
   return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : null;
 }
 
-const probeCache = new Map<string, ProbeResult>();
 const PROBE_CACHE_SIZE = 64;
 
 /**
  * probe() remembered per file identity (path, inode, size, mtime): jobs that sample many windows of one recording
  * probe it once (a probe is one to three ffprobe starts). A changed file has another identity and is probed again.
  */
-export async function probeCached(file: string, opts: ProbeOptions = {}): Promise<ProbeResult> {
+export async function probeCached(mem: ProbeMemory, file: string, opts: ProbeOptions = {}): Promise<ProbeResult> {
   let key: string;
   try {
     const st = await stat(file);
     key = `${file}\0${st.ino}\0${st.size}\0${st.mtimeMs}`;
   } catch {
-    return probe(file, opts); // gives the coded error
+    return probe(mem, file, opts); // gives the coded error
   }
-  const hit = probeCache.get(key);
+  const hit = mem.probes.get(key);
   if (hit) {
-    probeCache.delete(key);
-    probeCache.set(key, hit);
+    mem.probes.delete(key);
+    mem.probes.set(key, hit);
     return hit;
   }
-  const p = await probe(file, opts);
-  probeCache.set(key, p);
-  if (probeCache.size > PROBE_CACHE_SIZE) probeCache.delete(probeCache.keys().next().value!);
+  const p = await probe(mem, file, opts);
+  mem.probes.set(key, p);
+  if (mem.probes.size > PROBE_CACHE_SIZE) mem.probes.delete(mem.probes.keys().next().value!);
   return p;
 }
 
 /** Like probe, but a truncated file is the TRUNCATED error (for callers that must have the whole recording). */
-export async function probeStrict(file: string, opts: ProbeOptions = {}): Promise<ProbeResult> {
-  const p = await probe(file, opts);
+export async function probeStrict(mem: ProbeMemory, file: string, opts: ProbeOptions = {}): Promise<ProbeResult> {
+  const p = await probe(mem, file, opts);
   if (p.truncated)
-    throw new AppError('TRUNCATED', `${file} is truncated: only ${p.duration.toFixed(2)} s of the ${p.claimedDuration.toFixed(2)} s its header claims can be decoded`, {
-      duration: p.duration,
-      claimedDuration: p.claimedDuration,
-    });
+    throw new AppError(
+      'TRUNCATED',
+      `${file} is truncated: only ${p.duration.toFixed(2)} s of the ${p.claimedDuration.toFixed(2)} s its header claims can be decoded`,
+      {
+        duration: p.duration,
+        claimedDuration: p.claimedDuration,
+      },
+    );
   return p;
 }

@@ -1,27 +1,55 @@
 // Runs ffmpeg/ffprobe children with a timeout and an AbortSignal; every child is killed (SIGKILL) when its call ends.
-// The live set of children is exported so tests can prove that none outlives its call.
+// A ChildTracker (one per media service) holds the live children, so tests can prove that none outlives its call.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { AppError, throwIfCancelled } from '../../api/errors.js';
+import { AppError, cancelledError, throwIfCancelled } from '../../api/errors.js';
 
-const live = new Set<ChildProcess>();
+/** What a call of a disposed media service (or one in flight when it was disposed) ends with. */
+export const disposedError = () => cancelledError('Media work (the media service was disposed)');
 
-/** PIDs of ffmpeg/ffprobe children started by this module that are still running. */
-export function liveChildPids(): number[] {
-  return [...live].map((c) => c.pid ?? -1).filter((p) => p > 0);
+/** The children a media service has started and that are still running. */
+export interface ChildTracker {
+  add(child: ChildProcess): void;
+  /** PIDs of the tracked children still running. */
+  pids(): number[];
+  /** True once closed: no child may start, and a run in flight ends with CANCELLED. */
+  readonly closed: boolean;
+  /** Closes the tracker and SIGKILLs every tracked child still running (the service's dispose). */
+  close(): void;
 }
 
-/** Spawns a child that is tracked, and killed on abort; the caller must call `dispose()` in a finally. */
+/** An empty ChildTracker; a child leaves it when it exits or fails to start. */
+export function createChildTracker(): ChildTracker {
+  const live = new Set<ChildProcess>();
+  let closed = false;
+  return {
+    get closed() {
+      return closed;
+    },
+    add(child) {
+      live.add(child);
+      child.once('exit', () => live.delete(child));
+      child.once('error', () => live.delete(child));
+    },
+    pids: () => [...live].map((c) => c.pid ?? -1).filter((p) => p > 0),
+    close() {
+      closed = true;
+      for (const c of live) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    },
+  };
+}
+
+/** Spawns a child that is tracked (when a tracker is given), and killed on abort; the caller must call `dispose()` in a finally. */
 export function spawnTracked(
   bin: string, args: string[], signal?: AbortSignal, stdin: 'ignore' | 'pipe' | number = 'ignore', stdout: 'pipe' | number = 'pipe',
+  children?: ChildTracker,
 ): { child: ChildProcess; dispose: () => void } {
   throwIfCancelled(signal);
+  if (children?.closed) throw disposedError();
   const child = spawn(bin, args, { stdio: [stdin, stdout, 'pipe'], windowsHide: true });
-  live.add(child);
+  children?.add(child);
   const kill = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
-  child.once('exit', () => live.delete(child));
-  child.once('error', () => live.delete(child));
   signal?.addEventListener('abort', kill, { once: true });
   return {
     child,
@@ -51,9 +79,9 @@ export interface RunResult {
 export async function runCollect(
   bin: string,
   args: string[],
-  opts: { signal?: AbortSignal; timeoutMs?: number; maxStdout?: number } = {},
+  opts: { signal?: AbortSignal; timeoutMs?: number; maxStdout?: number; children?: ChildTracker } = {},
 ): Promise<RunResult> {
-  const { child, dispose } = spawnTracked(bin, args, opts.signal);
+  const { child, dispose } = spawnTracked(bin, args, opts.signal, 'ignore', 'pipe', opts.children);
   const out: Buffer[] = [];
   let outLen = 0;
   let err = '';
@@ -84,6 +112,7 @@ export async function runCollect(
       throw new AppError('FFMPEG_FAILED', `cannot run ${bin}: ${e.message}`);
     }
     throwIfCancelled(opts.signal);
+    if (opts.children?.closed) throw disposedError();
     if (timedOut) throw new AppError('PROBE_TIMEOUT', `${bin.split('/').pop()} did not finish within ${opts.timeoutMs} ms and was killed`);
     if (tooBig) throw new AppError('FFMPEG_FAILED', `${bin.split('/').pop()} produced more than ${opts.maxStdout} bytes`);
     return { code, stdout: Buffer.concat(out), stderr: err };

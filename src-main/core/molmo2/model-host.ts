@@ -61,7 +61,7 @@ export function modelSession(ctx: CoreContext): Promise<Molmo2Session> {
   const precision = (ctx.state.get(PRECISION_KEY) as Precision | undefined) ?? (ctx.env.MOLMOSCOPE_PRECISION ? parsePrecision(ctx.env.MOLMOSCOPE_PRECISION) : undefined);
   ctx.emit('engine.status', { state: 'loading', provider: provider ?? null, message: dir });
   const launcher = ctx.engine ?? nodeEngineLauncher(ctx.env);
-  const p = Molmo2Session.open({ modelDir: dir, cacheDir: modelCacheDir(ctx.env, dir), launcher, ...(provider ? { provider } : {}), ...(precision ? { precision } : {}), ...(adapter ? { adapter } : {}) }).then(
+  const p = Molmo2Session.open({ modelDir: dir, cacheDir: modelCacheDir(ctx.env, dir), launcher, media: ctx.media, ...(provider ? { provider } : {}), ...(precision ? { precision } : {}), ...(adapter ? { adapter } : {}) }).then(
     (s) => {
       // Graphs compile and load lazily (first vision/generate call): each stage reports loading, and its end ready.
       s.engine.onProgress = (stage, done, total) =>

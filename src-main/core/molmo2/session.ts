@@ -13,7 +13,7 @@ import { EngineClient } from './engine/engine-client.js';
 import type { EngineLauncher } from './engine/engine-process.js';
 import { runModel, type DecodeOptions, type ModelCallInput, type ModelCallResult } from './engine/run-model.js';
 import { selectProvider, type ProviderName } from './engine/providers.js';
-import type { ProbeResult } from '../media/index.js';
+import type { MediaService, ProbeResult } from '../media/index.js';
 import { totalmem } from 'node:os';
 import type { Precision } from './compile/precision.js';
 import { defaultPrecision } from './compile/memory-estimate.js';
@@ -32,6 +32,8 @@ export interface SessionOptions {
   precision?: Precision;
   /** A LoRA adapter (validated against this checkpoint by the caller), run as a branch in the decoder graphs. */
   adapter?: AdapterRecord;
+  /** Probes and decodes the videos asked about (the core context's media service). */
+  media: MediaService;
 }
 
 export interface Answer {
@@ -84,6 +86,7 @@ export class Molmo2Session {
     readonly provider: ProviderName,
     readonly precision: Precision,
     readonly adapter: AdapterRecord | null,
+    private readonly media: MediaService,
   ) {
     this.modelId = adapter ? `${checkpoint.dir}${adapterIdSuffix(adapter)}` : `${checkpoint.dir}`;
   }
@@ -104,15 +107,15 @@ export class Molmo2Session {
       await engine.close();
       throw err;
     }
-    return new Molmo2Session(ck, tok, engine, provider, precision, o.adapter ?? null);
+    return new Molmo2Session(ck, tok, engine, provider, precision, o.adapter ?? null, o.media);
   }
 
   /** Asks a question about frames of a video at the given times; coordinates come back in source pixels. */
   async askVideo(q: VideoQuestion, dec: DecodeOptions & StreamOption, signal?: AbortSignal): Promise<Answer> {
     if (q.times.length === 0) throw new AppError('INVALID_INPUT', 'askVideo needs at least one frame time');
     const t0 = performance.now();
-    const probe = q.probe ?? (await probeVideo(q.file, signal)).probe;
-    const frames = await decodeTimes(q.file, q.times, probe, signal, this.checkpoint.videoPreprocessor.size);
+    const probe = q.probe ?? (await probeVideo(this.media, q.file, signal)).probe;
+    const frames = await decodeTimes(this.media, q.file, q.times, probe, signal, this.checkpoint.videoPreprocessor.size);
     const offset = q.offset ?? 0;
     const shown = frames.map((f) => ({ ...f, time: Math.max(0, f.time - offset) }));
     const { text, style } = taskPrompt(q.task, 'video');
@@ -132,7 +135,7 @@ export class Molmo2Session {
   /** Asks a free-form question about a whole video file, sampled with Molmo2's frame sampler (`frames` overrides the count). */
   async askVideoFile(file: string, q: FreeQuestion & { frames?: number }, dec: DecodeOptions & StreamOption, signal?: AbortSignal): Promise<Answer> {
     const t0 = performance.now();
-    const v = await loadVideoFrames(file, this.checkpoint.videoPreprocessor, { numFrames: q.frames, signal });
+    const v = await loadVideoFrames(this.media, file, this.checkpoint.videoPreprocessor, { numFrames: q.frames, signal });
     const m = this.videoInput({ question: q.question, style: q.style, frames: v.frames, fps: v.probe.fps, signal });
     return this.run(m, { kind: 'video', width: v.probe.width, height: v.probe.height }, dec, performance.now() - t0, signal);
   }

@@ -54,13 +54,13 @@ function shardNames(index: Buffer | null): string[] {
 }
 
 /**
- * The checkpoint's identity: sha256 over config.json, the safetensors index, and per shard its name, size, mtime and
+ * The key of a checkpoint's compiled/converted artefacts in the model cache: sha256 over config.json, the safetensors index, and per shard its name, size, mtime and
  * header bytes. Cheap (no tensor data is read), unchanged by moving or re-linking the folder (keys are file contents
  * and stamps, not paths), and changed by any edit that could change a compiled graph or a converted weight —
  * a fine-tune written over a shard in place keeps its header but not its mtime. Never throws: a broken checkpoint
  * gets an identity too, and loading it reports what is wrong.
  */
-export function checkpointIdentity(modelDir: string): string {
+export function checkpointCacheKey(modelDir: string): string {
   const h = createHash('sha256').update('molmoscope-checkpoint-v1\0');
   const config = readOr(join(modelDir, 'config.json'));
   const index = readOr(join(modelDir, 'model.safetensors.index.json'));
@@ -73,9 +73,9 @@ export function checkpointIdentity(modelDir: string): string {
   return h.digest('hex');
 }
 
-/** The app model cache folder for one checkpoint (by identity; see checkpointIdentity). Nothing is created here. */
+/** The app model cache folder for one checkpoint (by identity; see checkpointCacheKey). Nothing is created here. */
 export function modelCacheDir(env: NodeJS.ProcessEnv, modelDir: string): string {
-  return join(modelCacheRoot(env), checkpointIdentity(resolve(modelDir)).slice(0, 24));
+  return join(modelCacheRoot(env), checkpointCacheKey(resolve(modelDir)).slice(0, 24));
 }
 
 function realOr(p: string): string {

@@ -80,32 +80,38 @@ export function SearchPage({ api }: { api: MolmoscopeBridge }) {
         </section>
       ) : null}
 
-      {results ? (
-        <section className="card">
-          <h2>{results.length ? `${results.length} moment${results.length === 1 ? '' : 's'}` : 'No moments match'}</h2>
-          {cost ? <p className="muted small" data-testid="verify-cost">Molmo2 re-checked {cost.checked}: {(cost.ms / 1000).toFixed(1)} s, {cost.tokens} tokens</p> : null}
-          <ul className="results" data-testid="results">
-            {results.map((m) => (
-              <li key={`${m.recordingId}-${m.start}`}>
-                <button type="button" className={`result${selected === m ? ' active' : ''}`} onClick={() => pick(m)} data-start={m.start} data-testid="result">
-                  <img className="thumb" alt="" loading="lazy" src={api.thumbnailUrl(m.recordingId, m.start, 256)} />
-                  <span>
-                    <strong>{fileName(m.path)}</strong> <span className="muted">{clock(m.start)}–{clock(m.end)}</span>
-                    <Snippet text={m.snippet} />
-                    {m.evidence ? (
-                      <span className="small evidence" data-testid="evidence">
-                        <span className={`pill ${m.evidence.verdict === 'yes' ? 'good' : m.evidence.verdict === 'no' ? 'bad' : 'warn'}`}>{m.evidence.verdict}</span>{' '}
-                        Molmo2: “{m.evidence.answer}” <span className="muted">({m.evidence.ms.toFixed(0)} ms, {m.evidence.tokens} tokens)</span>
-                      </span>
-                    ) : null}
-                  </span>
-                  <span className="muted small" title="BM25 score (higher is better)">{m.score.toFixed(2)}</span>
-                </button>
-              </li>
-            ))}
-          </ul>
-        </section>
-      ) : null}
+      {results ? <ResultList api={api} results={results} cost={cost} selected={selected} onPick={pick} /> : null}
     </div>
+  );
+}
+
+/** The moments found (thumbnail, recording, start–end, snippet, Molmo2's verdict when re-checked, score). */
+function ResultList(p: { api: MolmoscopeBridge; results: MomentDto[]; cost: { checked: number; ms: number; tokens: number } | null; selected: MomentDto | null; onPick(m: MomentDto): void }) {
+  const { api, results, cost, selected } = p;
+  return (
+    <section className="card">
+      <h2>{results.length ? `${results.length} moment${results.length === 1 ? '' : 's'}` : 'No moments match'}</h2>
+      {cost ? <p className="muted small" data-testid="verify-cost">Molmo2 re-checked {cost.checked}: {(cost.ms / 1000).toFixed(1)} s, {cost.tokens} tokens</p> : null}
+      <ul className="results" data-testid="results">
+        {results.map((m) => (
+          <li key={`${m.recordingId}-${m.start}`}>
+            <button type="button" className={`result${selected === m ? ' active' : ''}`} onClick={() => p.onPick(m)} data-start={m.start} data-testid="result">
+              <img className="thumb" alt="" loading="lazy" src={api.thumbnailUrl(m.recordingId, m.start, 256)} />
+              <span>
+                <strong>{fileName(m.path)}</strong> <span className="muted">{clock(m.start)}–{clock(m.end)}</span>
+                <Snippet text={m.snippet} />
+                {m.evidence ? (
+                  <span className="small evidence" data-testid="evidence">
+                    <span className={`pill ${m.evidence.verdict === 'yes' ? 'good' : m.evidence.verdict === 'no' ? 'bad' : 'warn'}`}>{m.evidence.verdict}</span>{' '}
+                    Molmo2: “{m.evidence.answer}” <span className="muted">({m.evidence.ms.toFixed(0)} ms, {m.evidence.tokens} tokens)</span>
+                  </span>
+                ) : null}
+              </span>
+              <span className="muted small" title="BM25 score (higher is better)">{m.score.toFixed(2)}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }

@@ -21,8 +21,8 @@ function Rows({ rows }: { rows: [string, string | null, string?][] }) {
   );
 }
 
-/** The Settings page. */
-export function SettingsPage({ api }: { api: MolmoscopeBridge }) {
+/** app.info, read at once and again on `load`. */
+function useAppInfo(api: MolmoscopeBridge) {
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [loading, setLoading] = useState(false);
@@ -38,7 +38,12 @@ export function SettingsPage({ api }: { api: MolmoscopeBridge }) {
   useEffect(() => {
     void load();
   }, [load]);
+  return { info, error, loading, load };
+}
 
+/** The Settings page. */
+export function SettingsPage({ api }: { api: MolmoscopeBridge }) {
+  const { info, error, loading, load } = useAppInfo(api);
   return (
     <div className="stack" data-testid="page-settings">
       <div className="toolbar">
@@ -49,58 +54,83 @@ export function SettingsPage({ api }: { api: MolmoscopeBridge }) {
       {error && (
         <section className="card error" role="alert">
           <h2>Could not read this installation</h2>
-          <p><code>{error.code}</code> {error.message}</p>
+          <p>
+            <code>{error.code}</code> {error.message}
+          </p>
         </section>
       )}
       {!info && !error && <section className="card muted">Reading this installation…</section>}
-      {info && (
-        <>
-          <section className="card">
-            <h2>Acceleration</h2>
-            <ul className="providers">
-              {info.providers.map((p) => (
-                <li key={p.name}>
-                  <span className={`pill ${p.available ? 'good' : 'warn'}`}>{p.available ? 'available' : 'unavailable'}</span>
-                  <strong>{p.name === 'cpu' ? 'CPU' : p.name === 'cuda' ? 'CUDA (NVIDIA)' : 'WebGPU'}</strong>
-                  {p.reason && <span className="muted small reason">{p.reason}</span>}
-                </li>
-              ))}
-            </ul>
-          </section>
-          <div className="grid">
-            <section className="card">
-              <h2>Application</h2>
-              <Rows rows={[
-                ['Version', `${info.app.name} ${info.app.version}`],
-                ['Running as', info.host === 'electron' ? 'desktop app' : info.host === 'serve' ? 'local server (browser)' : 'command line'],
-                ['Node.js', info.versions.node],
-                ['Electron', info.versions.electron, 'not running in Electron'],
-                ['onnxruntime', info.versions.onnxruntime],
-                ['SQLite', info.versions.sqlite, 'better-sqlite3 did not load'],
-                ['System', `${info.platform.os} ${info.platform.arch}, ${info.platform.cpus} CPUs, ${gib(info.platform.totalMemoryBytes)} RAM`],
-              ]} />
-            </section>
-            <section className="card">
-              <h2>ffmpeg</h2>
-              <Rows rows={[
-                ['ffmpeg', info.ffmpeg.path],
-                ['ffprobe', info.ffmpeg.ffprobePath],
-                ['Version', info.ffmpeg.version?.replace(/ Copyright.*$/, '') ?? null],
-                ['Found via', info.ffmpeg.source],
-              ]} />
-            </section>
-          </div>
-          <section className="card">
-            <h2>Storage</h2>
-            <Rows rows={[
-              ['Data', info.paths.data],
-              ['Models', info.paths.models],
-              ['Cache', info.paths.cache],
-              ['Open library', info.paths.library, 'none open'],
-            ]} />
-          </section>
-        </>
-      )}
+      {info && <InstallationCards info={info} />}
     </div>
+  );
+}
+
+/** Providers, application versions, ffmpeg and storage paths. */
+function InstallationCards({ info }: { info: AppInfo }) {
+  return (
+    <>
+      <section className="card">
+        <h2>Acceleration</h2>
+        <ul className="providers">
+          {info.providers.map((p) => (
+            <li key={p.name}>
+              <span className={`pill ${p.available ? 'good' : 'warn'}`}>
+                {p.available ? 'available' : 'unavailable'}
+              </span>
+              <strong>{p.name === 'cpu' ? 'CPU' : p.name === 'cuda' ? 'CUDA (NVIDIA)' : 'WebGPU'}</strong>
+              {p.reason && <span className="muted small reason">{p.reason}</span>}
+            </li>
+          ))}
+        </ul>
+      </section>
+      <div className="grid">
+        <section className="card">
+          <h2>Application</h2>
+          <Rows
+            rows={[
+              ['Version', `${info.app.name} ${info.app.version}`],
+              [
+                'Running as',
+                info.host === 'electron'
+                  ? 'desktop app'
+                  : info.host === 'serve'
+                    ? 'local server (browser)'
+                    : 'command line',
+              ],
+              ['Node.js', info.versions.node],
+              ['Electron', info.versions.electron, 'not running in Electron'],
+              ['onnxruntime', info.versions.onnxruntime],
+              ['SQLite', info.versions.sqlite, 'better-sqlite3 did not load'],
+              [
+                'System',
+                `${info.platform.os} ${info.platform.arch}, ${info.platform.cpus} CPUs, ${gib(info.platform.totalMemoryBytes)} RAM`,
+              ],
+            ]}
+          />
+        </section>
+        <section className="card">
+          <h2>ffmpeg</h2>
+          <Rows
+            rows={[
+              ['ffmpeg', info.ffmpeg.path],
+              ['ffprobe', info.ffmpeg.ffprobePath],
+              ['Version', info.ffmpeg.version?.replace(/ Copyright.*$/, '') ?? null],
+              ['Found via', info.ffmpeg.source],
+            ]}
+          />
+        </section>
+      </div>
+      <section className="card">
+        <h2>Storage</h2>
+        <Rows
+          rows={[
+            ['Data', info.paths.data],
+            ['Models', info.paths.models],
+            ['Cache', info.paths.cache],
+            ['Open library', info.paths.library, 'none open'],
+          ]}
+        />
+      </section>
+    </>
   );
 }

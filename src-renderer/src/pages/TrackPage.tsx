@@ -10,13 +10,12 @@ import { RunPanel } from '../components/analytics/RunPanel.js';
 import { WindowList } from '../components/analytics/WindowList.js';
 import { ExportBar } from '../components/analytics/ExportBar.js';
 import { StitchDecisions } from '../components/analytics/StitchDecisions.js';
+import { TrackEditBar, useTrackEdits } from '../components/analytics/TrackEditBar.js';
 import { fmtTime, useOpenLibrary, useRecordings, useRunJob, useRunResult } from '../components/analytics/use-analytics.js';
 import { TrackTimeline } from '../components/timeline/TrackTimeline.js';
 import { TrackOverlay } from '../components/timeline/TrackOverlay.js';
 import { buildModel } from '../components/timeline/timeline-model.js';
 import { laneColor } from '../components/timeline/timeline-draw.js';
-import type { EditDto } from '../../../src-main/api/ops/analytics.js';
-import type { ApiError } from '../../../src-main/api/errors.js';
 import './analytics.css';
 import { ActiveModel } from '../components/ActiveModel.js';
 
@@ -28,9 +27,6 @@ export function TrackPage({ api }: { api: MolmoscopeBridge }) {
   const { result, error, setResult } = useRunResult(api, runId);
   const [time, setTime] = useState(0);
   const [selected, setSelected] = useState<number | null>(null);
-  const [editError, setEditError] = useState<ApiError | null>(null);
-  const [rename, setRename] = useState('');
-  const [mergeWith, setMergeWith] = useState('');
   const player = useRef<VideoPlayerHandle>(null);
 
   const tracks = result?.tracks ?? null;
@@ -39,22 +35,7 @@ export function TrackPage({ api }: { api: MolmoscopeBridge }) {
   const seek = useCallback((t: number) => { setTime(t); player.current?.seek(t); }, []);
   const sel = model.lanes.find((l) => l.id === selected) ?? null;
 
-  const edit = async (e: EditDto) => {
-    if (!result) return;
-    setEditError(null);
-    const r = await api.ops['analytics.correct']({ runId: result.run.id, edit: e });
-    if (!r.ok) return setEditError(r.error);
-    setResult({ ...result, tracks: r.value.tracks });
-    if (e.kind === 'merge' || e.kind === 'delete') setMergeWith('');
-    if (e.kind === 'delete') setSelected(null);
-  };
-  const undo = async () => {
-    const last = tracks?.corrections[tracks.corrections.length - 1];
-    if (!result || !last) return;
-    const r = await api.ops['analytics.undo']({ runId: result.run.id, correctionId: last.id });
-    if (!r.ok) return setEditError(r.error);
-    setResult({ ...result, tracks: r.value.tracks });
-  };
+  const { edit, undo, editError } = useTrackEdits(api, result, setResult, () => setSelected(null));
   return (
     <div className="stack analytics" data-testid="page-track">
       <ActiveModel api={api} />
@@ -77,19 +58,7 @@ export function TrackPage({ api }: { api: MolmoscopeBridge }) {
           {tracks && (
             <>
               <TrackTimeline model={model} time={time} selectedId={selected} range={range} onSeek={seek} onSelect={setSelected} />
-              <div className="edit-bar" aria-label="edit tracks">
-                <span className="small">{sel ? <>Selected <strong data-testid="selected-id">{sel.id}</strong> {sel.label}</> : 'Select a lane or an object'} · playhead {fmtTime(time)}</span>
-                <input aria-label="new label" value={rename} onChange={(e) => setRename(e.target.value)} placeholder="label" disabled={!sel} />
-                <button type="button" disabled={!sel || !rename.trim()} onClick={() => sel && void edit({ kind: 'rename', trackId: sel.id, label: rename.trim() })}>Rename</button>
-                <select aria-label="merge with" value={mergeWith} onChange={(e) => setMergeWith(e.target.value)} disabled={!sel}>
-                  <option value="">merge with…</option>
-                  {model.lanes.filter((l) => l.id !== selected).map((l) => <option key={l.id} value={l.id}>{l.id} {l.label}</option>)}
-                </select>
-                <button type="button" disabled={!sel || !mergeWith} onClick={() => sel && void edit({ kind: 'merge', keepId: sel.id, mergeId: Number(mergeWith) })}>Merge</button>
-                <button type="button" disabled={!sel} onClick={() => sel && void edit({ kind: 'split', trackId: sel.id, at: time })}>Split at playhead</button>
-                <button type="button" disabled={!sel} onClick={() => sel && void edit({ kind: 'delete', trackId: sel.id })}>Delete</button>
-                <button type="button" disabled={!tracks.corrections.length} onClick={() => void undo()}>Undo</button>
-              </div>
+              <TrackEditBar model={model} sel={sel} time={time} canUndo={tracks.corrections.length > 0} edit={edit} undo={() => void undo()} />
               {sel && <StitchDecisions tracks={tracks} trackId={sel.id} onSeek={seek} onUnstitch={(s) => void edit({ kind: 'unstitch', ...s })} />}
               {editError && <p className="bad" role="alert"><code>{editError.code}</code> {editError.message}</p>}
               <ul className="objects" aria-label="objects">

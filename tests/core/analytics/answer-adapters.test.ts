@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seconds } from '../../../src-main/api/units.js';
 import { molmoPointParser, molmoTrackParser } from '../../../src-main/core/analytics/answer-adapters.js';
-import { runCountJob, runTrackJob, type WindowOutcome, type WindowStore } from '../../../src-main/core/analytics/jobs.js';
+import { runCountJob, runTrackJob, type WindowOutcome, type WindowStore } from '../../../src-main/core/analytics/count-track-loop.js';
 import type { AnalyticsWindow } from '../../../src-main/core/analytics/types.js';
 
 const FRAME = { width: 640, height: 480 };

@@ -10,7 +10,7 @@ import { createCoreContext } from '../../../src-main/core/platform/create-contex
 import { configureModel, closeModel } from '../../../src-main/core/molmo2/model-host.js';
 import { openLibrary, type Library } from '../../../src-main/core/library/store.js';
 import { importPaths } from '../../../src-main/core/library/import.js';
-import { defaultMediaSource } from '../../../src-main/core/library/media-adapter.js';
+import { testMediaSource } from '../../helpers/media-source.js';
 import { getJob, resumeJob, runJob } from '../../../src-main/core/library/jobs.js';
 import { analyticsExecutor, finishRun, queueAnalyticsJob, recordWindowAnswer } from '../../../src-main/core/analytics/run-jobs.js';
 import { planWindows } from '../../../src-main/core/analytics/run-plan.js';
@@ -34,7 +34,7 @@ const FAST = { maxFrames: 4, maxNewTokens: 12 };
 before(async () => {
   dir = scratchDir('analytics-e2e');
   lib = openLibrary(join(dir, 'lib.db'), { create: true });
-  const rep = await importPaths(lib, [SAMPLE], { media: defaultMediaSource, signal: new AbortController().signal });
+  const rep = await importPaths(lib, [SAMPLE], { media: testMediaSource(), signal: new AbortController().signal });
   recId = rep.results[0].recordingId!;
   await configureModel(ctx, tinyCheckpoint({ seed: 1 }), 'cpu');
 });

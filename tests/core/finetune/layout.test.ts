@@ -11,6 +11,7 @@ import { Molmo2Runtime } from '../../../src-main/core/molmo2/engine/runtime.js';
 import { parseDataset } from '../../../src-main/core/finetune/dataset.js';
 import { buildExample } from '../../../src-main/core/finetune/examples.js';
 import { FIXTURE_CHECKPOINT, FIXTURE_DIR, fixtureExample, maxRel } from './fixture.js';
+import { createMediaService } from '../../../src-main/core/media/index.js';
 
 test('an image line becomes the reference image_caption training example (ids, types, loss rows)', async () => {
   const dir = tinyCheckpoint(FIXTURE_CHECKPOINT);
@@ -21,7 +22,7 @@ test('an image line becomes the reference image_caption training example (ids, t
   assert.deepEqual(bad, []);
   const runtime = Molmo2Runtime.open(dir, { provider: 'cpu', cacheDir });
   try {
-    const { example } = await buildExample(lines[0]!, { checkpoint: await loadCheckpoint(dir), tokenizer: await loadTokenizer(dir), runtime, cacheDir });
+    const { example } = await buildExample(lines[0]!, { checkpoint: await loadCheckpoint(dir), tokenizer: await loadTokenizer(dir), runtime, media: createMediaService(), cacheDir });
     const ref = fixtureExample('image_caption').example;
     assert.deepEqual(Array.from(example.ids), Array.from(ref.ids));
     assert.deepEqual(Array.from(example.types), Array.from(ref.types));

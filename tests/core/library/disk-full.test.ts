@@ -13,8 +13,8 @@ import { getJob, resumeJob, runJob } from '../../../src-main/core/library/jobs.j
 import { INDEX_JOB_KIND, queueIndexJob } from '../../../src-main/core/library/index-job.js';
 import { indexJobKind } from '../../../src-main/core/library/index-host.js';
 import { importPaths } from '../../../src-main/core/library/import.js';
-import { defaultMediaSource } from '../../../src-main/core/library/media-adapter.js';
-import { checkpointIdentity } from '../../../src-main/core/library/molmo2-captioner.js';
+import { testMediaSource } from '../../helpers/media-source.js';
+import { checkpointContentId } from '../../../src-main/core/library/molmo2-captioner.js';
 import { createCoreContext } from '../../../src-main/core/platform/create-context.js';
 import { closeModel, configureModel } from '../../../src-main/core/molmo2/model-host.js';
 import { AppError } from '../../../src-main/api/errors.js';
@@ -24,7 +24,7 @@ import { indexClip } from '../../helpers/media-fixtures.js';
 
 const MODEL = tinyCheckpoint({ seed: 1 });
 const CLIP = indexClip('crash-a', { duration: 6, fps: 10 });
-const params = { modelId: checkpointIdentity(MODEL), promptKind: 'dense' as const, windowLength: 1, overlap: 0, maxFrames: 2 };
+const params = { modelId: checkpointContentId(MODEL), promptKind: 'dense' as const, windowLength: 1, overlap: 0, maxFrames: 2 };
 
 type Row = { idx: number; start_s: number; end_s: number; sample_times: string; text: string; tokens: number };
 const rows = (lib: Library) => lib.db.prepare(`SELECT w.idx, w.start_s, w.end_s, w.sample_times, c.text, c.tokens
@@ -64,7 +64,7 @@ test('disk full mid-job: paused with DISK_FULL, nothing announced uncommitted, r
   const executors = { [INDEX_JOB_KIND]: indexJobKind(ctx) };
   const prepare = async (path: string) => {
     const lib = track(openLibrary(path, { create: true }));
-    await importPaths(lib, [CLIP], { media: defaultMediaSource, signal: new AbortController().signal });
+    await importPaths(lib, [CLIP], { media: testMediaSource(), signal: new AbortController().signal });
     return { lib, jobId: queueIndexJob(lib, params).id };
   };
   const mnt = join(base, 'mnt');

@@ -8,13 +8,15 @@ import { operations } from '../../../src-main/api/contract.js';
 import { scratchDir } from '../../helpers/tiny.js';
 import { makeClip } from './clips.js';
 import { LATEST_VERSION } from '../../../src-main/core/library/migrations/index.js';
+import { createMediaService } from '../../../src-main/core/media/index.js';
 
 function context(events: Array<[string, unknown]>): CoreContext {
   const quiet = () => {};
+  const media = createMediaService();
   return {
     host: 'cli', paths: { data: '/tmp', models: '/tmp', cache: '/tmp' },
     logger: { debug: quiet, info: quiet, warn: quiet, error: quiet }, clock: { now: Date.now }, env: {},
-    emit: (name, payload) => events.push([name, payload]), state: new Map(),
+    emit: (name, payload) => events.push([name, payload]), state: new Map(), media, dispose: () => media.dispose(),
   };
 }
 const signal = new AbortController().signal;

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, statSync, symlinkSync, unlinkSync, writeFileSy
 import { join, resolve } from 'node:path';
 import { openLibrary } from '../../../src-main/core/library/store.js';
 import { importPaths } from '../../../src-main/core/library/import.js';
-import { defaultMediaSource } from '../../../src-main/core/library/media-adapter.js';
+import { testMediaSource } from '../../helpers/media-source.js';
 import type { MediaSource } from '../../../src-main/core/library/media-source.js';
 import { scratchDir } from '../../helpers/tiny.js';
 import { makeClip } from './clips.js';
@@ -61,10 +61,10 @@ test('a file deleted during its probe, or right after it, is rejected and the fi
   const f = [1, 2, 3, 4].map((i) => makeClip(join(dir, `c${i}.mp4`), { pattern: i % 2 ? 'testsrc' : 'smptebars', seconds: 2 + i }));
   // The user deletes c2 while ffprobe reads it and c3 just after ffprobe answered (the real probe runs both times).
   const media: MediaSource = {
-    ...defaultMediaSource,
+    ...testMediaSource(),
     async probe(path, s) {
       if (path === f[1]) unlinkSync(path);
-      const info = await defaultMediaSource.probe(path, s);
+      const info = await testMediaSource().probe(path, s);
       if (path === f[2]) unlinkSync(path);
       return info;
     },
@@ -89,9 +89,9 @@ test('a file rewritten while it is probed is rejected (identity: device, inode, 
   const dir = scratchDir('import-changed');
   const a = makeClip(join(dir, 'a.mp4'), { seconds: 2 });
   const media: MediaSource = {
-    ...defaultMediaSource,
+    ...testMediaSource(),
     async probe(path, s) {
-      const info = await defaultMediaSource.probe(path, s);
+      const info = await testMediaSource().probe(path, s);
       writeFileSync(path, Buffer.concat([readFileSync(path), Buffer.alloc(1000)]));
       return info;
     },
@@ -118,7 +118,7 @@ test('non-UTF-8 names, link loops and broken links are reported, not silently dr
   symlinkSync(root, join(root, 'sub', 'back-up')); // a folder link back to an ancestor
   const lib = openLibrary(join(dir, 'lib.db'), { create: true });
   try {
-    const rep = await importPaths(lib, [root], { media: defaultMediaSource, signal });
+    const rep = await importPaths(lib, [root], { media: testMediaSource(), signal });
     const by = Object.fromEntries(rep.results.map((r) => [r.path, r]));
     assert.equal(by[good]!.action, 'added');
     const nonUtf8 = rep.results.find((r) => /not valid UTF-8/.test(r.reason ?? ''));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { openLibrary } from '../../../src-main/core/library/store.js';
 import { importPaths } from '../../../src-main/core/library/import.js';
 import { partialContentHash } from '../../../src-main/core/library/content-hash.js';
-import { defaultMediaSource } from '../../../src-main/core/library/media-adapter.js';
+import { testMediaSource } from '../../helpers/media-source.js';
 import { scratchDir } from '../../helpers/tiny.js';
 import { makeImportFolder } from './clips.js';
 
@@ -17,7 +17,7 @@ test('folder import: duplicates, bad inputs rejected with reason codes, re-impor
   const f = makeImportFolder(join(dir, 'footage'));
   const lib = openLibrary(join(dir, 'lib.db'), { create: true });
   try {
-    const rep = await importPaths(lib, [join(dir, 'footage')], { media: defaultMediaSource, signal });
+    const rep = await importPaths(lib, [join(dir, 'footage')], { media: testMediaSource(), signal });
     const by = Object.fromEntries(rep.results.map((r) => [r.path, r]));
     assert.equal(by[f.a].action, 'added');
     assert.equal(by[f.b].action, 'added');
@@ -40,7 +40,7 @@ test('folder import: duplicates, bad inputs rejected with reason codes, re-impor
     assert.equal(lib.db.prepare('SELECT recording_id FROM recording_aliases WHERE path = ?').pluck().get(f.aCopy), by[f.a].recordingId);
 
     // Second import of the same folder changes nothing.
-    const again = await importPaths(lib, [join(dir, 'footage')], { media: defaultMediaSource, signal });
+    const again = await importPaths(lib, [join(dir, 'footage')], { media: testMediaSource(), signal });
     assert.equal(again.counts.added + again.counts.updated + again.counts.moved, 0);
     assert.equal(again.counts.unchanged, 6);
     assert.equal(again.counts.duplicate, 1);
@@ -50,7 +50,7 @@ test('folder import: duplicates, bad inputs rejected with reason codes, re-impor
     lib.db.prepare("INSERT INTO windows (recording_id, idx, start_s, end_s, sample_times) VALUES (?, 0, 0, 4, '[]')").run(bId);
     const moved = join(dir, 'footage', 'renamed-b.mkv');
     renameSync(f.b, moved);
-    const third = await importPaths(lib, [join(dir, 'footage')], { media: defaultMediaSource, signal });
+    const third = await importPaths(lib, [join(dir, 'footage')], { media: testMediaSource(), signal });
     const m = third.results.find((r) => r.path === moved)!;
     assert.equal(m.action, 'moved');
     assert.equal(m.recordingId, bId);
@@ -65,10 +65,10 @@ test('folder import: duplicates, bad inputs rejected with reason codes, re-impor
     const aId = by[f.a].recordingId!;
     const away = join(dir, 'away.mp4');
     renameSync(f.a, away);
-    const fourth = await importPaths(lib, [f.empty], { media: defaultMediaSource, signal });
+    const fourth = await importPaths(lib, [f.empty], { media: testMediaSource(), signal });
     assert.equal(fourth.missing, 1);
     assert.equal(lib.db.prepare('SELECT status FROM recordings WHERE id = ?').pluck().get(aId), 'missing');
-    const back = await importPaths(lib, [away], { media: defaultMediaSource, signal });
+    const back = await importPaths(lib, [away], { media: testMediaSource(), signal });
     assert.deepEqual([back.results[0]?.action, back.results[0]?.recordingId, back.missing], ['moved', aId, 0]);
     assert.equal(lib.db.prepare('SELECT status FROM recordings WHERE id = ?').pluck().get(aId), 'ready');
   } finally {
@@ -83,7 +83,7 @@ test('explicit file paths ignore the extension filter; a missing path is reporte
   renameSync(f.a, odd);
   const lib = openLibrary(join(dir, 'lib.db'), { create: true });
   try {
-    const rep = await importPaths(lib, [odd, join(dir, 'does-not-exist')], { media: defaultMediaSource, signal });
+    const rep = await importPaths(lib, [odd, join(dir, 'does-not-exist')], { media: testMediaSource(), signal });
     assert.equal(rep.results.find((r) => r.path === odd)!.action, 'added');
     const miss = rep.results.find((r) => r.path.endsWith('does-not-exist'))!;
     assert.deepEqual([miss.action, miss.code], ['rejected', 'NOT_FOUND']);

@@ -10,8 +10,8 @@ import { openLibrary, type Library } from '../../../src-main/core/library/store.
 import { getJob } from '../../../src-main/core/library/jobs.js';
 import { queueIndexJob } from '../../../src-main/core/library/index-job.js';
 import { importPaths } from '../../../src-main/core/library/import.js';
-import { defaultMediaSource } from '../../../src-main/core/library/media-adapter.js';
-import { checkpointIdentity } from '../../../src-main/core/library/molmo2-captioner.js';
+import { testMediaSource } from '../../helpers/media-source.js';
+import { checkpointContentId } from '../../../src-main/core/library/molmo2-captioner.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { indexClip } from '../../helpers/media-fixtures.js';
 import { mulberry32 } from '../../helpers/random.js';
@@ -20,13 +20,13 @@ const CHILD = resolve('tests/core/library/fixtures/index-child-molmo2.ts');
 const MODEL = tinyCheckpoint({ seed: 1 });
 // Small clips, short windows, few frames: each window is a real Molmo2 call (~1–2 s here), the job ~7 windows.
 const CLIPS = [indexClip('crash-a', { duration: 6, fps: 10 }), indexClip('crash-b', { duration: 6, fps: 10, width: 48, height: 64 }), indexClip('crash-c', { duration: 4, fps: 10 })];
-const params = { modelId: checkpointIdentity(MODEL), promptKind: 'dense' as const, windowLength: 2, overlap: 0.5, maxFrames: 4 };
+const params = { modelId: checkpointContentId(MODEL), promptKind: 'dense' as const, windowLength: 2, overlap: 0.5, maxFrames: 4 };
 const CACHE = scratchDir('crash-model-cache');
 
 async function prepare(name: string): Promise<{ path: string; jobId: number }> {
   const path = join(scratchDir('lib-crash'), name);
   const lib = openLibrary(path, { create: true });
-  await importPaths(lib, CLIPS, { media: defaultMediaSource, signal: new AbortController().signal });
+  await importPaths(lib, CLIPS, { media: testMediaSource(), signal: new AbortController().signal });
   const jobId = queueIndexJob(lib, params).id;
   lib.close();
   return { path, jobId };

@@ -15,8 +15,8 @@ import { runJob } from '../../../src-main/core/library/jobs.js';
 import { INDEX_JOB_KIND, queueIndexJob } from '../../../src-main/core/library/index-job.js';
 import { indexJobKind } from '../../../src-main/core/library/index-host.js';
 import { importPaths } from '../../../src-main/core/library/import.js';
-import { defaultMediaSource } from '../../../src-main/core/library/media-adapter.js';
-import { checkpointIdentity } from '../../../src-main/core/library/molmo2-captioner.js';
+import { mediaSourceOver } from '../../../src-main/core/library/media-adapter.js';
+import { checkpointContentId } from '../../../src-main/core/library/molmo2-captioner.js';
 import { createCoreContext } from '../../../src-main/core/platform/create-context.js';
 import { closeModel, configureModel } from '../../../src-main/core/molmo2/model-host.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
@@ -25,7 +25,7 @@ import { indexClip } from '../../helpers/media-fixtures.js';
 const MODEL = tinyCheckpoint({ seed: 1 });
 const CLIP = indexClip('crash-a', { duration: 6, fps: 10 });
 const params = {
-  modelId: checkpointIdentity(MODEL),
+  modelId: checkpointContentId(MODEL),
   promptKind: 'dense' as const,
   windowLength: 1,
   overlap: 0,
@@ -81,7 +81,7 @@ test(
     let lib: Library | null = null;
     try {
       lib = openLibrary(join(disk.mnt, 'lib.db'), { create: true });
-      await importPaths(lib, [CLIP], { media: defaultMediaSource, signal: new AbortController().signal });
+      await importPaths(lib, [CLIP], { media: mediaSourceOver(ctx.media), signal: new AbortController().signal });
       const jobId = queueIndexJob(lib, params).id;
       const events: EventPayload<'job.progress'>[] = [];
       let failedAt = -1;
@@ -108,7 +108,7 @@ test(
       assert.equal(typeof end.status, 'string', 'runJob answered (the row as this connection still reads it)');
       // This process is still up and working: another library on a sound disk opens, and a job can be queued there.
       const other = openLibrary(join(base, 'other.db'), { create: true });
-      await importPaths(other, [CLIP], { media: defaultMediaSource, signal: new AbortController().signal });
+      await importPaths(other, [CLIP], { media: mediaSourceOver(ctx.media), signal: new AbortController().signal });
       assert.equal(queueIndexJob(other, params).status, 'queued');
       other.close();
     } finally {

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { openLibrary, type Library } from '../../../src-main/core/library/store.js';
 import { cancelJob, createJob, getJob, listJobs, pauseJob, recoverStaleJobs, resumeJob, runJob } from '../../../src-main/core/library/jobs.js';
 import { indexJobExecutor, INDEX_JOB_KIND, queueIndexJob } from '../../../src-main/core/library/index-job.js';
-import { defaultMediaSource } from '../../../src-main/core/library/media-adapter.js';
+import { testMediaSource } from '../../helpers/media-source.js';
 import type { EventPayload } from '../../../src-main/api/contract.js';
 import { scratchDir } from '../../helpers/tiny.js';
 import { deterministicCaptioner, type DeterministicOptions } from './fixtures/deterministic-captioner.js';
@@ -19,7 +19,7 @@ function setup(durations = [30, 18]): { lib: Library; ids: number[] } {
 }
 const execs = (o: DeterministicOptions = {}) => {
   const captioner = deterministicCaptioner(o);
-  return { captioner, executors: { [INDEX_JOB_KIND]: indexJobExecutor({ media: defaultMediaSource, captioner }) } };
+  return { captioner, executors: { [INDEX_JOB_KIND]: indexJobExecutor({ media: testMediaSource(), captioner }) } };
 };
 const params = { modelId: 'test/deterministic-captioner@1', promptKind: 'dense' as const, windowLength: 10, overlap: 2 };
 const windowCount = (lib: Library) => lib.db.prepare('SELECT count(*) FROM windows').pluck().get() as number;

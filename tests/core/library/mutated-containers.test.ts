@@ -7,13 +7,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError, ERROR_CODES } from '../../../src-main/api/errors.js';
-import { decodeFrames, liveChildPids, probe } from '../../../src-main/core/media/index.js';
 import { openLibrary } from '../../../src-main/core/library/store.js';
 import { importPaths } from '../../../src-main/core/library/import.js';
-import { defaultMediaSource } from '../../../src-main/core/library/media-adapter.js';
+import { testMediaSource } from '../../helpers/media-source.js';
 import { requiredSample } from '../../helpers/media-fixtures.js';
 import { scratchDir } from '../../helpers/tiny.js';
 import { mulberry32 } from '../../helpers/random.js';
+import { createMediaService } from '../../../src-main/core/media/index.js';
+
+const media = createMediaService();
 
 const MUTANTS = 500;
 
@@ -66,7 +68,7 @@ const KNOWN = new Set(Object.keys(ERROR_CODES));
 async function exercise(file: string): Promise<string> {
   let info;
   try {
-    info = await probe(file, { timeoutMs: 20_000 });
+    info = await media.probe(file, { timeoutMs: 20_000 });
   } catch (err) {
     if (!(err instanceof AppError) || !KNOWN.has(err.code)) throw new Error(`probe ${file}: not an AppError: ${String(err)}`, { cause: err });
     return `probe:${err.code}`;
@@ -75,7 +77,7 @@ async function exercise(file: string): Promise<string> {
   const times = d > 0 ? [0, d / 2] : [0];
   try {
     let n = 0;
-    for await (const _ of decodeFrames(file, times, { probe: info, stallMs: 15_000 })) n++;
+    for await (const _ of media.decodeFrames(file, times, { probe: info, stallMs: 15_000 })) n++;
     return `decoded:${n}`;
   } catch (err) {
     if (!(err instanceof AppError) || !KNOWN.has(err.code)) throw new Error(`decode ${file}: not an AppError: ${String(err)}`, { cause: err });
@@ -114,12 +116,12 @@ test(`${MUTANTS} mutated MP4/MKV/AVI files: probe, decode and import never crash
     }
   };
   await Promise.all([worker(), worker()]);
-  assert.deepEqual(liveChildPids(), [], 'no tracked child left after probe/decode');
+  assert.deepEqual(media.liveChildPids(), [], 'no tracked child left after probe/decode');
   assert.deepEqual(osChildren(), [], 'no ffmpeg/ffprobe child left after probe/decode');
 
   const lib = openLibrary(join(dir, 'lib.db'), { create: true });
   try {
-    const rep = await importPaths(lib, [join(dir, 'mutants')], { media: defaultMediaSource, signal: new AbortController().signal });
+    const rep = await importPaths(lib, [join(dir, 'mutants')], { media: testMediaSource(), signal: new AbortController().signal });
     assert.equal(rep.results.length, MUTANTS, 'every mutated file has an outcome');
     for (const r of rep.results) if (r.code) assert.ok(KNOWN.has(r.code), `${r.path}: ${r.code}`);
     console.log(`import: ${JSON.stringify(rep.counts)}`);
@@ -127,7 +129,7 @@ test(`${MUTANTS} mutated MP4/MKV/AVI files: probe, decode and import never crash
   } finally {
     lib.close();
   }
-  assert.deepEqual(liveChildPids(), []);
+  assert.deepEqual(media.liveChildPids(), []);
   assert.deepEqual(osChildren(), [], 'no ffmpeg/ffprobe child left after import');
   console.log(`slowest: ${slow.sort((a, b) => b[0] - a[0]).slice(0, 5).map(([ms, f]) => `${f} ${ms} ms`).join('; ')}`);
   console.log(`probe/decode outcomes: ${JSON.stringify(Object.fromEntries([...tally].sort()))}`);

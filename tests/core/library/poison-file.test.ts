@@ -14,8 +14,8 @@ import { INDEX_JOB_KIND, queueIndexJob } from '../../../src-main/core/library/in
 import { ENGINE_CRASH_RETRIES } from '../../../src-main/core/library/engine-retries.js';
 import { indexJobKind } from '../../../src-main/core/library/index-host.js';
 import { importPaths } from '../../../src-main/core/library/import.js';
-import { defaultMediaSource } from '../../../src-main/core/library/media-adapter.js';
-import { checkpointIdentity } from '../../../src-main/core/library/molmo2-captioner.js';
+import { testMediaSource } from '../../helpers/media-source.js';
+import { checkpointContentId } from '../../../src-main/core/library/molmo2-captioner.js';
 import { createCoreContext } from '../../../src-main/core/platform/create-context.js';
 import { closeModel, configureModel, modelSession } from '../../../src-main/core/molmo2/model-host.js';
 import { analyticsExecutor, queueAnalyticsJob } from '../../../src-main/core/analytics/run-jobs.js';
@@ -25,7 +25,7 @@ import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { makeClip } from './clips.js';
 
 const MODEL = tinyCheckpoint({ seed: 1 });
-const params = { modelId: checkpointIdentity(MODEL), promptKind: 'dense' as const, windowLength: 1, overlap: 0, maxFrames: 2 };
+const params = { modelId: checkpointContentId(MODEL), promptKind: 'dense' as const, windowLength: 1, overlap: 0, maxFrames: 2 };
 
 function blankClip(path: string, color = 'black'): string {
   mkdirSync(dirname(path), { recursive: true });
@@ -44,7 +44,7 @@ test('a poison file is retried a bounded number of times, then rejected with its
   const lib = openLibrary(join(dir, 'lib.db'), { create: true });
   try {
     const files = [makeClip(join(dir, 'a.mp4'), { seconds: 2 }), blankClip(join(dir, 'b-poison.mp4')), makeClip(join(dir, 'c.mp4'), { seconds: 2, pattern: 'smptebars' })];
-    await importPaths(lib, files, { media: defaultMediaSource, signal: new AbortController().signal });
+    await importPaths(lib, files, { media: testMediaSource(), signal: new AbortController().signal });
     const job = queueIndexJob(lib, params);
     const final = await runJob(lib, job.id, { [INDEX_JOB_KIND]: indexJobKind(ctx) });
     assert.equal(final.status, 'done', `${final.errorCode} ${final.errorMessage}`);
@@ -70,7 +70,7 @@ test('a crash that follows the job from one file to the next pauses it (ENGINE_C
   try {
     // Two different blank clips (black, white: not duplicates of each other), then a good one.
     const files = [blankClip(join(dir, 'b1.mp4')), blankClip(join(dir, 'b2.mp4'), 'white'), makeClip(join(dir, 'c.mp4'), { seconds: 2 })];
-    await importPaths(lib, files, { media: defaultMediaSource, signal: new AbortController().signal });
+    await importPaths(lib, files, { media: testMediaSource(), signal: new AbortController().signal });
     const job = queueIndexJob(lib, params);
     const paused = await runJob(lib, job.id, { [INDEX_JOB_KIND]: indexJobKind(ctx) });
     assert.deepEqual([paused.status, paused.errorCode], ['paused', 'ENGINE_CRASHED']);
@@ -94,7 +94,7 @@ test('count over a folder with a poison file: its run fails with ENGINE_CRASHED 
   const lib = openLibrary(join(dir, 'lib.db'), { create: true });
   try {
     const folder = join(dir, 'footage');
-    await importPaths(lib, [blankClip(join(folder, 'a-poison.mp4')), makeClip(join(folder, 'b.mp4'), { seconds: 2 })], { media: defaultMediaSource, signal: new AbortController().signal });
+    await importPaths(lib, [blankClip(join(folder, 'a-poison.mp4')), makeClip(join(folder, 'b.mp4'), { seconds: 2 })], { media: testMediaSource(), signal: new AbortController().signal });
     const { job, runs } = queueAnalyticsJob(lib, 'count', { query: 'person', scope: { folder }, settings: { windowLength: 1, overlap: 0, maxFrames: 2 } });
     const final = await runJob(lib, job.id, { count: analyticsExecutor(ctx, 'count') });
     assert.equal(final.status, 'done', `${final.errorCode} ${final.errorMessage}`);

@@ -5,9 +5,11 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../../src-main/api/errors.js';
-import { decodeFrames, liveChildPids, probe, probeStrict, sampleTimes } from '../../../src-main/core/media/index.js';
+import { createMediaService, sampleTimes } from '../../../src-main/core/media/index.js';
 import { ffmpegClip, fourccCopy, indexClip, moovlessCopy, readIndex, truncatedCopy } from '../../helpers/media-fixtures.js';
 import { scratchDir } from '../../helpers/tiny.js';
+
+const media = createMediaService();
 
 /** Asserts that `p` rejects with an AppError of `code`. */
 async function rejectsWith(p: Promise<unknown>, code: string): Promise<void> {
@@ -25,7 +27,7 @@ function osChildren(): string[] {
 }
 
 function assertNoChildren(): void {
-  assert.deepEqual(liveChildPids(), []);
+  assert.deepEqual(media.liveChildPids(), []);
   assert.deepEqual(osChildren(), []);
 }
 
@@ -48,7 +50,7 @@ test('bad-input table: each file gives its code', async () => {
     ['a video codec this ffmpeg cannot decode', fourccCopy('unknown-codec.mp4', plain, 'avc1', 'zzzz'), 'UNSUPPORTED_CODEC'],
   ];
   for (const [what, file, code] of table) {
-    await rejectsWith(probe(file), code).catch((e) => assert.fail(`${what}: ${(e as Error).message}`));
+    await rejectsWith(media.probe(file), code).catch((e) => assert.fail(`${what}: ${(e as Error).message}`));
   }
   assertNoChildren();
 });
@@ -56,15 +58,15 @@ test('bad-input table: each file gives its code', async () => {
 test('MP4 (index first) truncated at half its size: probe reports the decodable part; probeStrict raises TRUNCATED', async () => {
   const fast = indexClip('cfr25-20s-faststart', { duration: 20, fps: 25, out: ['-movflags', '+faststart'] });
   const file = truncatedCopy('trunc-half.mp4', fast, 0.5);
-  const p = await probe(file);
+  const p = await media.probe(file);
   assert.equal(p.truncated, true);
   assert.equal(p.claimedDuration, 20);
   assert.ok(p.duration > 5 && p.duration < 15, `decodable ${p.duration}`);
-  await rejectsWith(probeStrict(file), 'TRUNCATED');
+  await rejectsWith(media.probeStrict(file), 'TRUNCATED');
   // Sampling the decodable part gives the frames displayed then.
   const frames = Math.round(p.duration * 25);
   const times = sampleTimes(p.duration);
-  for await (const f of decodeFrames(file, times, { probe: p })) assert.equal(readIndex(f.rgb, f.width, f.height), Math.min(frames - 1, Math.floor(f.time * 25 + 1e-6)));
+  for await (const f of media.decodeFrames(file, times, { probe: p })) assert.equal(readIndex(f.rgb, f.width, f.height), Math.min(frames - 1, Math.floor(f.time * 25 + 1e-6)));
   assertNoChildren();
 });
 
@@ -72,10 +74,10 @@ test('a file that vanishes mid-read is NOT_FOUND, and ffmpeg is gone', async () 
   const src = ffmpegClip('testsrc2-320-60s.mp4', (o) => ['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=10:d=60', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', o]);
   const file = join(dir, 'vanishing.mp4');
   copyFileSync(src, file);
-  const p = await probe(file);
+  const p = await media.probe(file);
   let got = 0;
   await rejectsWith((async () => {
-    for await (const f of decodeFrames(file, sampleTimes(p.duration), { probe: p })) {
+    for await (const f of media.decodeFrames(file, sampleTimes(p.duration), { probe: p })) {
       assert.equal(f.rgb.length, 320 * 240 * 3);
       if (++got === 2) {
         truncateSync(file, 0); // the open descriptor sees the data vanish too
@@ -84,16 +86,16 @@ test('a file that vanishes mid-read is NOT_FOUND, and ffmpeg is gone', async () 
     }
   })(), 'NOT_FOUND');
   assert.ok(got >= 2);
-  await rejectsWith(probe(file), 'NOT_FOUND');
+  await rejectsWith(media.probe(file), 'NOT_FOUND');
   assertNoChildren();
 });
 
 test('a 7680×4320 frame decodes at native size', async () => {
   const file = ffmpegClip('8k-2s.mp4', (o) => ['-f', 'lavfi', '-i', 'testsrc2=s=7680x4320:r=1:d=2', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', o]);
-  const p = await probe(file);
+  const p = await media.probe(file);
   assert.deepEqual([p.width, p.height, p.duration], [7680, 4320, 2]);
   let n = 0;
-  for await (const f of decodeFrames(file, [1.5], { probe: p })) {
+  for await (const f of media.decodeFrames(file, [1.5], { probe: p })) {
     assert.deepEqual([f.width, f.height, f.rgb.length], [7680, 4320, 7680 * 4320 * 3]);
     assert.ok(f.rgb.some((v) => v > 0));
     n++;
@@ -117,17 +119,17 @@ test('a 4-hour low-resolution file: probing and sampling it is correct and keeps
   let peak = 0;
   let childPeak = 0;
   const sample = () => {
-    const kids = liveChildPids().reduce((a, pid) => a + childPeakBytes(pid), 0);
+    const kids = media.liveChildPids().reduce((a, pid) => a + childPeakBytes(pid), 0);
     childPeak = Math.max(childPeak, kids);
     peak = Math.max(peak, process.memoryUsage().rss + kids);
   };
   const timer = setInterval(sample, 10);
   try {
-    const p = await probe(file);
+    const p = await media.probe(file);
     assert.equal(p.duration, hours);
     const times = sampleTimes(p.duration);
     assert.equal(times.length, 128);
-    for await (const f of decodeFrames(file, times, { probe: p })) {
+    for await (const f of media.decodeFrames(file, times, { probe: p })) {
       sample();
       assert.equal(readIndex(f.rgb, 16, 16), Math.min(hours - 1, Math.floor(f.time + 1e-6)));
     }
@@ -141,20 +143,20 @@ test('a 4-hour low-resolution file: probing and sampling it is correct and keeps
 
 test('timeouts and aborts kill every child: probe timeout, decode abort, consumer stopping early', async () => {
   const file = indexClip('cfr5-10min', { duration: 600, fps: 5 });
-  await rejectsWith(probe(file, { timeoutMs: 1 }), 'PROBE_TIMEOUT');
+  await rejectsWith(media.probe(file, { timeoutMs: 1 }), 'PROBE_TIMEOUT');
   assertNoChildren();
-  const p = await probe(file);
+  const p = await media.probe(file);
   const ac = new AbortController();
   let got = 0;
   await rejectsWith((async () => {
-    for await (const _ of decodeFrames(file, sampleTimes(p.duration), { probe: p, signal: ac.signal })) if (++got === 3) ac.abort();
+    for await (const _ of media.decodeFrames(file, sampleTimes(p.duration), { probe: p, signal: ac.signal })) if (++got === 3) ac.abort();
   })(), 'CANCELLED');
   assert.equal(got, 3);
   assertNoChildren();
-  for await (const _ of decodeFrames(file, sampleTimes(p.duration), { probe: p })) break;
+  for await (const _ of media.decodeFrames(file, sampleTimes(p.duration), { probe: p })) break;
   assertNoChildren();
   const pre = new AbortController();
   pre.abort();
-  await rejectsWith(probe(file, { signal: pre.signal }), 'CANCELLED');
+  await rejectsWith(media.probe(file, { signal: pre.signal }), 'CANCELLED');
   assertNoChildren();
 });

@@ -4,10 +4,11 @@ import assert from 'node:assert/strict';
 import { operations } from '../../../src-main/api/contract.js';
 import type { CoreContext } from '../../../src-main/core/context.js';
 import { mediaHandlers } from '../../../src-main/core/handlers/media.js';
+import { createMediaService } from '../../../src-main/core/media/index.js';
 import { sampleTimes } from '../../../src-main/core/media/sampling.js';
 import { indexClip } from '../../helpers/media-fixtures.js';
 
-const ctx = {} as CoreContext; // the media handlers use no context
+const ctx = { media: createMediaService() } as CoreContext; // the media handlers use only the context's media service
 const signal = new AbortController().signal;
 
 test('media.* handlers return responses that parse against the contract', async () => {

@@ -5,10 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeFrames, liveChildPids, probe, resolveFfmpeg } from '../../../src-main/core/media/index.js';
+import { createMediaService, resolveFfmpeg } from '../../../src-main/core/media/index.js';
 import { AppError } from '../../../src-main/api/errors.js';
 import { indexClip } from '../../helpers/media-fixtures.js';
 import { scratchDir } from '../../helpers/tiny.js';
+
+const media = createMediaService();
 
 test('a stalled decode ends with DECODE_STALLED after stallMs and leaves no child', async () => {
   const real = resolveFfmpeg();
@@ -17,15 +19,15 @@ test('a stalled decode ends with DECODE_STALLED after stallMs and leaves no chil
   chmodSync(fake, 0o755);
   const file = indexClip('stall-src', { duration: 2, fps: 10 });
   const bins = { ...real, ffmpeg: fake };
-  const p = await probe(file, { bins });
+  const p = await media.probe(file, { bins });
   const t0 = Date.now();
   await assert.rejects(
     (async () => {
-      for await (const _ of decodeFrames(file, [0.5, 1], { probe: p, bins, stallMs: 400, hwaccel: false }));
+      for await (const _ of media.decodeFrames(file, [0.5, 1], { probe: p, bins, stallMs: 400, hwaccel: false }));
     })(),
     (e: unknown) => e instanceof AppError && e.code === 'DECODE_STALLED',
   );
   const ms = Date.now() - t0;
   assert.ok(ms < 10_000, `took ${ms} ms`);
-  assert.deepEqual(liveChildPids(), []);
+  assert.deepEqual(media.liveChildPids(), []);
 });

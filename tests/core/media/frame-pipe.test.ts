@@ -4,15 +4,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { AppError } from '../../../src-main/api/errors.js';
-import { decodeFrames, liveChildPids, probe, resolveFfmpeg, sampleTimes, type ProbeResult } from '../../../src-main/core/media/index.js';
+import { createMediaService, resolveFfmpeg, sampleTimes, type ProbeResult } from '../../../src-main/core/media/index.js';
 import { indexClip, readIndex } from '../../helpers/media-fixtures.js';
+
+const media = createMediaService();
 
 async function indices(file: string, p: ProbeResult, times: number[], opts: { transport: 'fifo' | 'stdout' }): Promise<number[]> {
   const prev = process.env.MOLMOSCOPE_FRAME_PIPE;
   process.env.MOLMOSCOPE_FRAME_PIPE = opts.transport;
   try {
     const out: number[] = [];
-    for await (const f of decodeFrames(file, times, { probe: p })) out[f.index] = readIndex(f.rgb, f.width, f.height);
+    for await (const f of media.decodeFrames(file, times, { probe: p })) out[f.index] = readIndex(f.rgb, f.width, f.height);
     return out;
   } finally {
     if (prev === undefined) delete process.env.MOLMOSCOPE_FRAME_PIPE;
@@ -36,7 +38,7 @@ test('named pipe and stdout give the same frames (CFR, VFR; many tiny frames per
     indexClip('tiny-8x8-30s', { duration: 30, fps: 25, width: 8, height: 8 }),
   ];
   for (const file of files) {
-    const p = await probe(file);
+    const p = await media.probe(file);
     // Every frame of the file: for 8×8 frames one 64 KB pipe read carries hundreds of them.
     const times = file.includes('tiny') ? Array.from({ length: 750 }, (_, i) => i / 25) : [...sampleTimes(p.duration), 0.05, 3.01];
     const viaFifo = await indices(file, p, times, { transport: 'fifo' });
@@ -47,24 +49,24 @@ test('named pipe and stdout give the same frames (CFR, VFR; many tiny frames per
 
 test('no pipe descriptor or child outlives a decode: ended, broken off, aborted, or ffmpeg missing', async () => {
   const file = indexClip('cfr25-10s', { duration: 10, fps: 25 });
-  const p = await probe(file);
+  const p = await media.probe(file);
   const before = openFds();
-  for await (const _ of decodeFrames(file, [0, 5, 9.9], { probe: p }));
-  for await (const _ of decodeFrames(file, sampleTimes(p.duration), { probe: p })) break;
+  for await (const _ of media.decodeFrames(file, [0, 5, 9.9], { probe: p }));
+  for await (const _ of media.decodeFrames(file, sampleTimes(p.duration), { probe: p })) break;
   const ac = new AbortController();
   await assert.rejects(
     (async () => {
-      for await (const _ of decodeFrames(file, sampleTimes(p.duration), { probe: p, signal: ac.signal })) ac.abort();
+      for await (const _ of media.decodeFrames(file, sampleTimes(p.duration), { probe: p, signal: ac.signal })) ac.abort();
     })(),
     (e: unknown) => e instanceof AppError && e.code === 'CANCELLED',
   );
   const bins = { ...resolveFfmpeg(), ffmpeg: '/nonexistent/ffmpeg' };
   await assert.rejects(
     (async () => {
-      for await (const _ of decodeFrames(file, [1], { probe: p, bins, hwaccel: false }));
+      for await (const _ of media.decodeFrames(file, [1], { probe: p, bins, hwaccel: false }));
     })(),
     (e: unknown) => e instanceof AppError && e.code === 'FFMPEG_MISSING',
   );
-  assert.deepEqual(liveChildPids(), []);
+  assert.deepEqual(media.liveChildPids(), []);
   if (before !== null) assert.equal(openFds(), before);
 });

@@ -8,13 +8,14 @@ import { createHash } from 'node:crypto';
 import { chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../../src-main/api/errors.js';
-import { decodeFrames, liveChildPids, probe, resolveFfmpeg, sampleTimes, type FfmpegBinaries } from '../../../src-main/core/media/index.js';
-import { skipStats } from '../../../src-main/core/media/decode.js';
+import { frameIndex } from '../../../src-main/api/units.js';
+import { createMediaService, resolveFfmpeg, sampleTimes, type FfmpegBinaries } from '../../../src-main/core/media/index.js';
 import { dropExpression, planSkip } from '../../../src-main/core/media/frame-skip.js';
 import { packetKinds, PacketKind } from '../../../src-main/core/media/packet-kinds.js';
-import { wholeScanOf } from '../../../src-main/core/media/probe.js';
 import { ffmpegClip, indexClip, readIndex, requiredSample, rotatedCopy } from '../../helpers/media-fixtures.js';
 import { scratchDir } from '../../helpers/tiny.js';
+
+const media = createMediaService();
 
 /** A 160×120 testsrc2 clip encoded with libx264 veryfast (B-frames, pyramid) plus `x` options. */
 const enc = (name: string, x: string[], seconds = 12, fps = 25) =>
@@ -28,10 +29,10 @@ async function digest(file: string, times: number[], skip: boolean, bins?: Ffmpe
   const before = process.env.MOLMOSCOPE_FRAME_SKIP;
   process.env.MOLMOSCOPE_FRAME_SKIP = skip ? '1' : '0';
   try {
-    const p = await probe(file, { bins });
+    const p = await media.probe(file, { bins });
     const h = createHash('md5');
     let n = 0;
-    for await (const f of decodeFrames(file, times, { probe: p, bins })) {
+    for await (const f of media.decodeFrames(file, times, { probe: p, bins })) {
       h.update(f.rgb);
       n++;
     }
@@ -72,38 +73,38 @@ const CASES: Array<[string, () => string]> = [
 for (const [name, make] of CASES) {
   test(`frame skipping gives the plain decode's frames bit for bit: ${name}`, async () => {
     const file = make();
-    const p = await probe(file);
-    const plans = skipStats.plans;
-    const seeks = skipStats.seeks;
-    let kept = skipStats.packetsKept;
-    let spanned = skipStats.packetsSpanned;
+    const p = await media.probe(file);
+    const plans = media.skipStats.plans;
+    const seeks = media.skipStats.seeks;
+    let kept = media.skipStats.packetsKept;
+    let spanned = media.skipStats.packetsSpanned;
     for (const times of timeSets(p.duration)) {
-      const before = skipStats.plans;
+      const before = media.skipStats.plans;
       const plain = await digest(file, times, false);
-      assert.equal(skipStats.plans, before, 'MOLMOSCOPE_FRAME_SKIP=0 turns skipping off');
+      assert.equal(media.skipStats.plans, before, 'MOLMOSCOPE_FRAME_SKIP=0 turns skipping off');
       const skipped = await digest(file, times, true);
       assert.deepEqual(skipped, plain, `${times.length} times`);
     }
-    assert.ok(skipStats.plans > plans, 'skipping was used');
+    assert.ok(media.skipStats.plans > plans, 'skipping was used');
     // Clips with an IDR at least every 2 s have one more than 4 s before the late times: the demuxer seeks there.
-    if (/every|5 min/.test(name)) assert.ok(skipStats.seeks > seeks, 'a skipping decode seeked');
-    kept = skipStats.packetsKept - kept;
-    spanned = skipStats.packetsSpanned - spanned;
+    if (/every|5 min/.test(name)) assert.ok(media.skipStats.seeks > seeks, 'a skipping decode seeked');
+    kept = media.skipStats.packetsKept - kept;
+    spanned = media.skipStats.packetsSpanned - spanned;
     assert.ok(kept < spanned * 0.92, `packets left out: ${spanned - kept} of ${spanned}`);
-    assert.equal(skipStats.fallbacks, 0);
-    assert.deepEqual(liveChildPids(), []);
+    assert.equal(media.skipStats.fallbacks, 0);
+    assert.deepEqual(media.liveChildPids(), []);
   });
 }
 
 test('skipped decodes still give the frame displayed at each time (frames that draw their own index)', async () => {
   // P-frames only and a 10-frame GOP: everything after the last picked frame of each GOP is left out.
   const file = indexClip('skip-index-gop10', { duration: 20, fps: 25, bframes: 0, out: ['-g', '10'] });
-  const p = await probe(file);
+  const p = await media.probe(file);
   const times = [...sampleTimes(p.duration), 0.03, 7.77, 19.99];
-  const plans = skipStats.plans;
+  const plans = media.skipStats.plans;
   const got: number[] = [];
-  for await (const f of decodeFrames(file, times, { probe: p })) got[f.index] = readIndex(f.rgb, f.width, f.height);
-  assert.ok(skipStats.plans > plans);
+  for await (const f of media.decodeFrames(file, times, { probe: p })) got[f.index] = readIndex(f.rgb, f.width, f.height);
+  assert.ok(media.skipStats.plans > plans);
   assert.deepEqual(got, times.map((t) => Math.min(499, Math.floor(t * 25 + 1e-6))));
 });
 
@@ -111,8 +112,8 @@ for (const [codec, make] of [['h264', () => enc('default', [])], ['hevc', () => 
   test(`${codec} packet kinds read from NAL headers agree with the decoder: its non-reference pictures are what -skip_frame noref drops`, async () => {
     const file = make();
     const { size, mtimeMs } = statSync(file);
-    const p = await probe(file);
-    const scan = wholeScanOf(p, size, mtimeMs)!;
+    const p = await media.probe(file);
+    const scan = media.wholeScanOf(p, size, mtimeMs)!;
     const n = scan.packets.pos.length;
     const kinds = await packetKinds(codec, file, scan.packets.pos, scan.packets.size, 0, n - 1);
     assert.ok(kinds);
@@ -137,19 +138,19 @@ for (const [codec, make] of [['h264', () => enc('default', [])], ['hevc', () => 
 test('no plan where the timeline and the decoder could disagree: a B-frame stream remuxed with pts = dts, and other codecs', async () => {
   // Stream-copying the AVI sample (no pts) into MP4 writes pts = dts although the decoder reorders its B-frames.
   const remux = ffmpegClip('skip-sample-remux.mp4', (o) => ['-i', requiredSample('concourse-crowd-720p.avi'), '-c', 'copy', o]);
-  const p = await probe(remux);
+  const p = await media.probe(remux);
   assert.ok(p.reorderDelay > 0);
   const { size, mtimeMs } = statSync(remux);
-  const scan = wholeScanOf(p, size, mtimeMs)!;
-  assert.equal(await planSkip(remux, p, scan, [0, 10, 100, 200]), null);
+  const scan = media.wholeScanOf(p, size, mtimeMs)!;
+  assert.equal(await planSkip(remux, p, scan, [0, 10, 100, 200].map(frameIndex)), null);
   const times = sampleTimes(p.duration);
   assert.deepEqual(await digest(remux, times, true), await digest(remux, times, false));
   // MPEG-4 Part 2 and the AVI container are never planned for.
-  const plans = skipStats.plans;
+  const plans = media.skipStats.plans;
   const mpeg4 = ffmpegClip('skip-mpeg4.mp4', (o) => ['-f', 'lavfi', '-i', 'testsrc2=s=160x120:r=25:d=4', '-c:v', 'mpeg4', '-bf', '2', o]);
   await digest(mpeg4, sampleTimes(4), true);
   await digest(requiredSample('concourse-crowd-720p.avi'), [1, 2, 3], true);
-  assert.equal(skipStats.plans, plans);
+  assert.equal(media.skipStats.plans, plans);
 });
 
 test('an ffmpeg without the noise bitstream filter: the plain decode takes over and the frames are the same', async () => {
@@ -162,10 +163,10 @@ test('an ffmpeg without the noise bitstream filter: the plain decode takes over 
   const bins = { ...real, ffmpeg: fake };
   const file = enc('default', []);
   const times = sampleTimes(12);
-  const fallbacks = skipStats.fallbacks;
+  const fallbacks = media.skipStats.fallbacks;
   assert.deepEqual(await digest(file, times, true, bins), await digest(file, times, false));
-  assert.ok(skipStats.fallbacks > fallbacks, 'the skipping pipeline failed and was replaced');
-  assert.deepEqual(liveChildPids(), []);
+  assert.ok(media.skipStats.fallbacks > fallbacks, 'the skipping pipeline failed and was replaced');
+  assert.deepEqual(media.liveChildPids(), []);
 });
 
 test('dropExpression: 1 outside every kept byte range, 0 inside', () => {
@@ -180,7 +181,7 @@ test('dropExpression: 1 outside every kept byte range, 0 inside', () => {
 
 test('no child or pipe descriptor outlives a skipping decode: ended, broken off, aborted, two at once, ffmpeg missing', async () => {
   const file = enc('default', []);
-  const p = await probe(file);
+  const p = await media.probe(file);
   const times = sampleTimes(p.duration);
   const fds = () => {
     try {
@@ -190,13 +191,13 @@ test('no child or pipe descriptor outlives a skipping decode: ended, broken off,
     }
   };
   const before = fds();
-  const plans = skipStats.plans;
-  for await (const _ of decodeFrames(file, times, { probe: p })) break;
+  const plans = media.skipStats.plans;
+  for await (const _ of media.decodeFrames(file, times, { probe: p })) break;
   const ac = new AbortController();
   let got = 0;
   await assert.rejects(
     (async () => {
-      for await (const _ of decodeFrames(file, times, { probe: p, signal: ac.signal })) if (++got === 2) ac.abort();
+      for await (const _ of media.decodeFrames(file, times, { probe: p, signal: ac.signal })) if (++got === 2) ac.abort();
     })(),
     (e: unknown) => e instanceof AppError && e.code === 'CANCELLED',
   );
@@ -204,24 +205,24 @@ test('no child or pipe descriptor outlives a skipping decode: ended, broken off,
   const one = await digest(file, times, false);
   const both = await Promise.all([digest(file, times, true), digest(file, times, true)]);
   assert.deepEqual(both, [one, one]);
-  assert.ok(skipStats.plans >= plans + 4);
+  assert.ok(media.skipStats.plans >= plans + 4);
   const bins = { ...resolveFfmpeg(), ffmpeg: '/nonexistent/ffmpeg' };
   await assert.rejects(
     (async () => {
-      for await (const _ of decodeFrames(file, times, { probe: p, bins, hwaccel: false }));
+      for await (const _ of media.decodeFrames(file, times, { probe: p, bins, hwaccel: false }));
     })(),
     (e: unknown) => e instanceof AppError && e.code === 'FFMPEG_MISSING',
   );
-  assert.deepEqual(liveChildPids(), []);
+  assert.deepEqual(media.liveChildPids(), []);
   if (before !== null) assert.equal(fds(), before);
 });
 
 test('planSkip: a plan only where byte positions grow with decode order across the scan, and kept ranges hold the kept packets', async () => {
   const file = enc('default', []);
   const { size, mtimeMs } = statSync(file);
-  const p = await probe(file);
-  const scan = wholeScanOf(p, size, mtimeMs)!;
-  const plan = await planSkip(file, p, scan, [0, 12, 25, 50]);
+  const p = await media.probe(file);
+  const scan = media.wholeScanOf(p, size, mtimeMs)!;
+  const plan = await planSkip(file, p, scan, [0, 12, 25, 50].map(frameIndex));
   assert.ok(plan);
   assert.equal(plan.seekTo, null);
   assert.deepEqual(plan.rel.length, 4);
@@ -229,5 +230,5 @@ test('planSkip: a plan only where byte positions grow with decode order across t
   // A packet after the stretch whose bytes lay inside a kept range would be decoded too: no plan then.
   const moved = { ...scan, packets: { ...scan.packets, pos: scan.packets.pos.slice() } };
   moved.packets.pos[scan.packets.pos.length - 1] = scan.packets.pos[1]! + 1;
-  assert.equal(await planSkip(file, p, moved, [0, 12, 25, 50]), null);
+  assert.equal(await planSkip(file, p, moved, [0, 12, 25, 50].map(frameIndex)), null);
 });

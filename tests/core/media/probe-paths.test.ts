@@ -4,20 +4,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeFrames, probe, sampleTimes, type ProbeResult } from '../../../src-main/core/media/index.js';
-import { wholeScanOf } from '../../../src-main/core/media/probe.js';
+import { createMediaService, sampleTimes, type ProbeResult } from '../../../src-main/core/media/index.js';
 import { indexClip, readIndex, sampleClip, truncatedCopy } from '../../helpers/media-fixtures.js';
 import { scratchDir } from '../../helpers/tiny.js';
 
+const media = createMediaService();
+
 async function indices(file: string, p: ProbeResult, times: number[]): Promise<number[]> {
   const out: number[] = [];
-  for await (const f of decodeFrames(file, times, { probe: p })) out[f.index] = readIndex(f.rgb, f.width, f.height);
+  for await (const f of media.decodeFrames(file, times, { probe: p })) out[f.index] = readIndex(f.rgb, f.width, f.height);
   return out;
 }
 
 const hasScan = (file: string, p: ProbeResult) => {
   const st = statSync(file);
-  return wholeScanOf(p, st.size, st.mtimeMs) !== null;
+  return media.wholeScanOf(p, st.size, st.mtimeMs) !== null;
 };
 
 test('whole-file probe and head/tail probe agree, and their frames are the same (CFR, VFR, offset, truncated, audio)', async () => {
@@ -32,15 +33,15 @@ test('whole-file probe and head/tail probe agree, and their frames are the same 
     [indexClip('cfr10-30s-audio', { duration: 30, fps: 10, audio: true }), [300, 10]],
   ];
   for (const [file, limits] of files) {
-    const whole = await probe(file);
+    const whole = await media.probe(file);
     assert.ok(hasScan(file, whole), `${file}: small file read whole`);
     for (const n of limits) {
-      const part = await probe(file, { wholeScanPackets: n });
+      const part = await media.probe(file, { wholeScanPackets: n });
       assert.ok(!hasScan(file, part), `${file}: ${n} packets are not the whole file`);
       assert.deepEqual(part, whole, `${file} with ${n} packets`);
     }
     const times = [...sampleTimes(whole.duration), 0.05, whole.duration / 3 + 0.01];
-    const part = await probe(file, { wholeScanPackets: 10 });
+    const part = await media.probe(file, { wholeScanPackets: 10 });
     assert.deepEqual(await indices(file, whole, times), await indices(file, part, times), file);
   }
 });
@@ -49,7 +50,7 @@ test('a whole-file scan is not reused once the file has changed (mtime or size)'
   const dir = scratchDir('probe-paths');
   const f = join(dir, 'changing.mp4');
   copyFileSync(indexClip('cfr25-10s', { duration: 10, fps: 25 }), f);
-  const p = await probe(f);
+  const p = await media.probe(f);
   assert.ok(hasScan(f, p));
   utimesSync(f, new Date(), new Date(Date.now() + 5000));
   assert.ok(!hasScan(f, p));
@@ -59,6 +60,6 @@ test('a whole-file scan is not reused once the file has changed (mtime or size)'
 
 const SAMPLE = sampleClip('concourse-crowd-720p.avi');
 test('AVI (dts only, B-frames, audio): both probe paths agree', { skip: SAMPLE ? false : 'shared sample not found' }, async () => {
-  const whole = await probe(SAMPLE!);
-  assert.deepEqual(await probe(SAMPLE!, { wholeScanPackets: 10 }), whole);
+  const whole = await media.probe(SAMPLE!);
+  assert.deepEqual(await media.probe(SAMPLE!, { wholeScanPackets: 10 }), whole);
 });

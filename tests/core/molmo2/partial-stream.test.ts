@@ -12,7 +12,7 @@ import { closeModel, configureModel, modelSession } from '../../../src-main/core
 import { partialStream } from '../../../src-main/core/molmo2/partial-stream.js';
 import { openLibrary, type Library } from '../../../src-main/core/library/store.js';
 import { importPaths } from '../../../src-main/core/library/import.js';
-import { defaultMediaSource } from '../../../src-main/core/library/media-adapter.js';
+import { testMediaSource } from '../../helpers/media-source.js';
 import { runJob } from '../../../src-main/core/library/jobs.js';
 import { molmo2Captioner } from '../../../src-main/core/library/molmo2-captioner.js';
 import { analyticsExecutor, queueAnalyticsJob } from '../../../src-main/core/analytics/run-jobs.js';
@@ -32,7 +32,7 @@ const shown = (evs: Partial[]) => evs.reduce((s, e) => s.slice(0, e.offset) + e.
 
 before(async () => {
   lib = openLibrary(join(scratchDir('partial-stream'), 'lib.db'), { create: true });
-  recId = (await importPaths(lib, [SAMPLE], { media: defaultMediaSource, signal: new AbortController().signal })).results[0].recordingId!;
+  recId = (await importPaths(lib, [SAMPLE], { media: testMediaSource(), signal: new AbortController().signal })).results[0].recordingId!;
   await configureModel(ctx, tinyCheckpoint({ seed: 1 }), 'cpu');
 });
 

@@ -9,9 +9,11 @@ import { pyFormatFixed, formatTimestamp } from '../../../src-main/core/molmo2/pr
 import { buildImagePrompt, buildVideoPrompt, tokenizePrompt } from '../../../src-main/core/molmo2/prompt/build.js';
 import { framePrefix } from '../../../src-main/core/molmo2/prompt/visual-tokens.js';
 import { taskPrompt } from '../../../src-main/core/molmo2/prompt/task-prompts.js';
-import { decodeTimes, sampleTimes } from '../../../src-main/core/molmo2/prompt/frame-source.js';
-import { probe } from '../../../src-main/core/media/index.js';
+import { checkpointSampleTimes, decodeTimes } from '../../../src-main/core/molmo2/prompt/frame-source.js';
 import { ffmpegClip } from '../../helpers/media-fixtures.js';
+import { createMediaService } from '../../../src-main/core/media/index.js';
+
+const media = createMediaService();
 
 let ck: Molmo2Checkpoint;
 let tok: Molmo2Tokenizer;
@@ -85,8 +87,8 @@ test('timestamp rounding cases reach the model as these token ids (0.25, 0.35, 2
 test('a checkpoint configured for fps sampling samples at the video fps rule; without the video fps it is INVALID_INPUT', () => {
   const cfg = { ...ck.videoPreprocessor, frame_sample_mode: 'fps', num_frames: 128, sampling_fps: 2 };
   // 30 fps video: candidates 2 and 6 fps; 128 frames at 6 fps still span 10 s → k/6 for k/6 < 10.
-  assert.deepEqual(sampleTimes(10, cfg, 128, 30), Array.from({ length: 60 }, (_, k) => k / 6));
-  assert.throws(() => sampleTimes(10, cfg, 128), (e: Error & { code?: string }) => e.code === 'INVALID_INPUT');
+  assert.deepEqual(checkpointSampleTimes(10, cfg, 128, 30), Array.from({ length: 60 }, (_, k) => k / 6));
+  assert.throws(() => checkpointSampleTimes(10, cfg, 128), (e: Error & { code?: string }) => e.code === 'INVALID_INPUT');
 });
 
 test('single image prompt: BOS, low-res block, high-res block with <im_col>, token types, pooling rows', () => {
@@ -135,7 +137,7 @@ test('BOS is not doubled when the prompt already starts with it', () => {
 });
 
 test('128-frame video prompt has exactly 1 + Σ(83 + timestamp tokens) + template tokens', () => {
-  const times = sampleTimes(63.5, ck.videoPreprocessor);
+  const times = checkpointSampleTimes(63.5, ck.videoPreprocessor);
   assert.equal(times.length, 128);
   assert.equal(times[127], 63.5);
   assert.equal(times[126], 63.0);
@@ -168,16 +170,16 @@ test('shown timestamps are recomputed as (t·fps)/fps like the reference metadat
 });
 
 test('frame sampling: 0.5 s grid plus the last frame; linspace with endpoint beyond 191.5 s', () => {
-  assert.deepEqual(sampleTimes(10, ck.videoPreprocessor), Array.from({ length: 21 }, (_, i) => i * 0.5));
-  assert.deepEqual(sampleTimes(1.2, ck.videoPreprocessor), [0, 0.5, 1.0, 1.2]);
-  const edge = sampleTimes(191.5, ck.videoPreprocessor); // (384−1)/2 = 191.5 is not < 191.5: still the grid
+  assert.deepEqual(checkpointSampleTimes(10, ck.videoPreprocessor), Array.from({ length: 21 }, (_, i) => i * 0.5));
+  assert.deepEqual(checkpointSampleTimes(1.2, ck.videoPreprocessor), [0, 0.5, 1.0, 1.2]);
+  const edge = checkpointSampleTimes(191.5, ck.videoPreprocessor); // (384−1)/2 = 191.5 is not < 191.5: still the grid
   assert.equal(edge.length, 384);
   assert.deepEqual(edge.slice(-3), [190.5, 191, 191.5]);
-  const over = sampleTimes(191.6, ck.videoPreprocessor);
+  const over = checkpointSampleTimes(191.6, ck.videoPreprocessor);
   assert.equal(over.length, 384);
   assert.equal(over[383], 191.6);
   assert.equal(over[1], 191.6 / 383);
-  const long = sampleTimes(3600, ck.videoPreprocessor);
+  const long = checkpointSampleTimes(3600, ck.videoPreprocessor);
   assert.equal(long.length, 384);
   assert.equal(long[0], 0);
   assert.equal(long[383], 3600);
@@ -199,11 +201,11 @@ test('task prompts follow the trained wording and style rules', () => {
 
 test('video frames resized as they are decoded give the same model input as native frames resized by the preprocessor', async () => {
   const file = ffmpegClip('prompt-640x360-4s.mp4', (o) => ['-f', 'lavfi', '-i', 'testsrc2=s=640x360:r=25:d=4', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', o]);
-  const p = await probe(file);
-  const times = sampleTimes(p.duration, ck.videoPreprocessor);
-  const native = await decodeTimes(file, times, p);
+  const p = await media.probe(file);
+  const times = checkpointSampleTimes(p.duration, ck.videoPreprocessor);
+  const native = await decodeTimes(media, file, times, p);
   const size = ck.videoPreprocessor.size;
-  const small = await decodeTimes(file, times, p, undefined, size);
+  const small = await decodeTimes(media, file, times, p, undefined, size);
   assert.deepEqual([native[0]!.width, native[0]!.height], [640, 360]);
   assert.ok(small.every((f) => f.width === size.width && f.height === size.height && f.rgb.length === size.width * size.height * 3));
   assert.deepEqual(small.map((f) => f.time), times);

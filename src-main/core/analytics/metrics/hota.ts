@@ -71,34 +71,59 @@ function maxScoreMatches(f: HotaFrame, score: (a: number, b: number) => number):
   return out;
 }
 
+/** Dense indices of the ground-truth and predicted ids, and how often each appears. */
+interface IdTable {
+  gIdx: Map<number, number>;
+  pIdx: Map<number, number>;
+  gCount: Float64Array;
+  pCount: Float64Array;
+}
+
+interface FrameMatch {
+  s: number;
+  g: number;
+  p: number;
+}
+
 /** HOTA over one sequence of frames for each α. */
 export function hota(frames: readonly HotaFrame[], alphas: readonly number[] = HOTA_ALPHAS): HotaScores[] {
-  // Dense indices for ids.
-  const gIdx = new Map<number, number>();
-  const pIdx = new Map<number, number>();
-  for (const f of frames) {
-    for (const g of f.gtIds) if (!gIdx.has(g)) gIdx.set(g, gIdx.size);
-    for (const p of f.predIds) if (!pIdx.has(p)) pIdx.set(p, pIdx.size);
-  }
-  const nG = gIdx.size;
-  const nP = pIdx.size;
   const totalGt = frames.reduce((s, f) => s + f.gtIds.length, 0);
   const totalPred = frames.reduce((s, f) => s + f.predIds.length, 0);
   const flat = (v: number): HotaScores[] =>
     alphas.map((alpha) => ({ alpha, hota: v, detA: v, assA: v, detRe: v, detPr: v, assRe: v, assPr: v, locA: v, tp: 0, fn: totalGt, fp: totalPred }));
   if (totalGt === 0 && totalPred === 0) return flat(1);
   if (totalGt === 0 || totalPred === 0) return flat(0);
+  const ids = idTable(frames);
+  const align = globalAlignment(frames, ids);
+  const matched = frameMatches(frames, ids, align);
+  return alphas.map((alpha) => scoresAt(alpha, frames, ids, matched));
+}
 
-  // Pass 1: global alignment score A[g,p] = Σ simIoU / (n_g + n_p − Σ simIoU).
-  const potential = new Float64Array(nG * nP);
-  const gCount = new Float64Array(nG);
-  const pCount = new Float64Array(nP);
+function idTable(frames: readonly HotaFrame[]): IdTable {
+  const gIdx = new Map<number, number>();
+  const pIdx = new Map<number, number>();
   for (const f of frames) {
-    const gi = f.gtIds.map((g) => gIdx.get(g)!);
-    const pi = f.predIds.map((p) => pIdx.get(p)!);
-    for (const g of gi) gCount[g]++;
-    for (const p of pi) pCount[p]++;
-    if (gi.length === 0 || pi.length === 0) continue;
+    for (const g of f.gtIds) if (!gIdx.has(g)) gIdx.set(g, gIdx.size);
+    for (const p of f.predIds) if (!pIdx.has(p)) pIdx.set(p, pIdx.size);
+  }
+  const gCount = new Float64Array(gIdx.size);
+  const pCount = new Float64Array(pIdx.size);
+  for (const f of frames) {
+    for (const g of f.gtIds) gCount[gIdx.get(g)!]++;
+    for (const p of f.predIds) pCount[pIdx.get(p)!]++;
+  }
+  return { gIdx, pIdx, gCount, pCount };
+}
+
+/** Pass 1: global alignment score A[g,p] = Σ simIoU / (n_g + n_p − Σ simIoU), row-major over (g, p). */
+function globalAlignment(frames: readonly HotaFrame[], ids: IdTable): Float64Array {
+  const nG = ids.gIdx.size;
+  const nP = ids.pIdx.size;
+  const potential = new Float64Array(nG * nP);
+  for (const f of frames) {
+    if (f.gtIds.length === 0 || f.predIds.length === 0) continue;
+    const gi = f.gtIds.map((g) => ids.gIdx.get(g)!);
+    const pi = f.predIds.map((p) => ids.pIdx.get(p)!);
     const rowSum = f.sim.map((r) => r.reduce((s, v) => s + v, 0));
     const colSum = pi.map((_, b) => f.sim.reduce((s, r) => s + r[b], 0));
     for (let a = 0; a < gi.length; a++) {
@@ -110,57 +135,63 @@ export function hota(frames: readonly HotaFrame[], alphas: readonly number[] = H
     }
   }
   const align = new Float64Array(nG * nP);
-  for (let g = 0; g < nG; g++) for (let p = 0; p < nP; p++) align[g * nP + p] = potential[g * nP + p] / (gCount[g] + pCount[p] - potential[g * nP + p]);
+  for (let g = 0; g < nG; g++) for (let p = 0; p < nP; p++) align[g * nP + p] = potential[g * nP + p] / (ids.gCount[g] + ids.pCount[p] - potential[g * nP + p]);
+  return align;
+}
 
-  // Pass 2: per frame, Hungarian maximising A·S; a pair counts as a match for α when S ≥ α.
-  const out: HotaScores[] = [];
-  const matchedPairs: { a: number; b: number; s: number; g: number; p: number }[][] = frames.map((f) => {
+/** Pass 2: per frame, Hungarian maximising A·S (a pair counts as a match for α when S ≥ α). */
+function frameMatches(frames: readonly HotaFrame[], ids: IdTable, align: Float64Array): FrameMatch[][] {
+  const nP = ids.pIdx.size;
+  return frames.map((f) => {
     if (f.gtIds.length === 0 || f.predIds.length === 0) return [];
-    const gi = f.gtIds.map((g) => gIdx.get(g)!);
-    const pi = f.predIds.map((p) => pIdx.get(p)!);
-    return maxScoreMatches(f, (a, b) => align[gi[a] * nP + pi[b]] * f.sim[a][b]).map(([a, b]) => ({ a, b, s: f.sim[a][b], g: gi[a], p: pi[b] }));
+    const gi = f.gtIds.map((g) => ids.gIdx.get(g)!);
+    const pi = f.predIds.map((p) => ids.pIdx.get(p)!);
+    return maxScoreMatches(f, (a, b) => align[gi[a] * nP + pi[b]] * f.sim[a][b]).map(([a, b]) => ({ s: f.sim[a][b], g: gi[a], p: pi[b] }));
   });
-  for (const alpha of alphas) {
-    let tp = 0;
-    let fn = 0;
-    let fp = 0;
-    let loc = 0;
-    const matches = new Float64Array(nG * nP);
-    frames.forEach((f, k) => {
-      let tpf = 0;
-      for (const m of matchedPairs[k]) {
-        if (m.s < alpha - EPS) continue;
-        tpf++;
-        loc += m.s;
-        matches[m.g * nP + m.p]++;
-      }
-      tp += tpf;
-      fn += f.gtIds.length - tpf;
-      fp += f.predIds.length - tpf;
-    });
-    let assA = 0;
-    let assRe = 0;
-    let assPr = 0;
-    for (let g = 0; g < nG; g++) {
-      for (let p = 0; p < nP; p++) {
-        const mc = matches[g * nP + p];
-        if (mc === 0) continue;
-        assA += (mc * mc) / Math.max(1, gCount[g] + pCount[p] - mc);
-        assRe += (mc * mc) / Math.max(1, gCount[g]);
-        assPr += (mc * mc) / Math.max(1, pCount[p]);
-      }
+}
+
+/** Detection, association and localisation scores at one α. */
+function scoresAt(alpha: number, frames: readonly HotaFrame[], ids: IdTable, matched: FrameMatch[][]): HotaScores {
+  const nG = ids.gIdx.size;
+  const nP = ids.pIdx.size;
+  let tp = 0;
+  let fn = 0;
+  let fp = 0;
+  let loc = 0;
+  const matches = new Float64Array(nG * nP);
+  frames.forEach((f, k) => {
+    let tpf = 0;
+    for (const m of matched[k]) {
+      if (m.s < alpha - EPS) continue;
+      tpf++;
+      loc += m.s;
+      matches[m.g * nP + m.p]++;
     }
-    assA /= Math.max(1, tp);
-    assRe /= Math.max(1, tp);
-    assPr /= Math.max(1, tp);
-    const detA = tp / Math.max(1, tp + fn + fp);
-    out.push({
-      alpha, tp, fn, fp, assA, assRe, assPr, detA,
-      detRe: tp / Math.max(1, tp + fn),
-      detPr: tp / Math.max(1, tp + fp),
-      hota: Math.sqrt(detA * assA),
-      locA: Math.max(EPS, loc) / Math.max(EPS, tp),
-    });
+    tp += tpf;
+    fn += f.gtIds.length - tpf;
+    fp += f.predIds.length - tpf;
+  });
+  let assA = 0;
+  let assRe = 0;
+  let assPr = 0;
+  for (let g = 0; g < nG; g++) {
+    for (let p = 0; p < nP; p++) {
+      const mc = matches[g * nP + p];
+      if (mc === 0) continue;
+      assA += (mc * mc) / Math.max(1, ids.gCount[g] + ids.pCount[p] - mc);
+      assRe += (mc * mc) / Math.max(1, ids.gCount[g]);
+      assPr += (mc * mc) / Math.max(1, ids.pCount[p]);
+    }
   }
-  return out;
+  assA /= Math.max(1, tp);
+  assRe /= Math.max(1, tp);
+  assPr /= Math.max(1, tp);
+  const detA = tp / Math.max(1, tp + fn + fp);
+  return {
+    alpha, tp, fn, fp, assA, assRe, assPr, detA,
+    detRe: tp / Math.max(1, tp + fn),
+    detPr: tp / Math.max(1, tp + fp),
+    hota: Math.sqrt(detA * assA),
+    locA: Math.max(EPS, loc) / Math.max(EPS, tp),
+  };
 }

@@ -11,10 +11,11 @@ import {
 } from './config.js';
 import { molmo2ParamShapes, type Molmo2ShapeConfig } from './param-shapes.js';
 import { readSafetensorsHeader, type TensorEntry } from './safetensors.js';
+import { tokenId, type TokenId } from '../../../api/units.js';
 
 export interface Molmo2SpecialIds {
-  imPatch: number; imStart: number; imEnd: number; imCol: number; lowResImStart: number;
-  frameStart: number; frameEnd: number; imLow: number; bos: number; eos: number; pad: number;
+  imPatch: TokenId; imStart: TokenId; imEnd: TokenId; imCol: TokenId; lowResImStart: TokenId;
+  frameStart: TokenId; frameEnd: TokenId; imLow: TokenId; bos: TokenId; eos: TokenId; pad: TokenId;
 }
 
 export interface Molmo2Checkpoint {
@@ -151,9 +152,10 @@ export async function loadCheckpoint(dirIn: string): Promise<Molmo2Checkpoint> {
   return {
     dir, config, generation, preprocessor, videoPreprocessor, processor, tensors, variant: variantOf(config), chatTemplate,
     specialIds: {
-      imPatch: config.image_patch_id, imStart: config.image_start_token_id, imEnd: config.image_end_token_id,
-      imCol: config.image_col_id, lowResImStart: config.low_res_image_start_token_id, frameStart: config.frame_start_token_id,
-      frameEnd: config.frame_end_token_id, imLow: config.image_low_res_id, bos, eos, pad,
+      imPatch: tokenId(config.image_patch_id), imStart: tokenId(config.image_start_token_id), imEnd: tokenId(config.image_end_token_id),
+      imCol: tokenId(config.image_col_id), lowResImStart: tokenId(config.low_res_image_start_token_id),
+      frameStart: tokenId(config.frame_start_token_id), frameEnd: tokenId(config.frame_end_token_id), imLow: tokenId(config.image_low_res_id),
+      bos: tokenId(bos), eos: tokenId(eos), pad: tokenId(pad),
     },
   };
 }

@@ -72,7 +72,7 @@ export function tokenizePrompt(ck: Molmo2Checkpoint, tok: Molmo2Tokenizer, expan
   const bos = ck.specialIds.bos;
   const withBos = ids.length > 0 && ids[0] === bos ? ids : [bos, ...ids];
   const s = ck.specialIds;
-  const visual = new Set([s.imPatch, s.imCol, s.imStart, s.lowResImStart, s.frameStart, s.imEnd, s.frameEnd, s.imLow]);
+  const visual = new Set<number>([s.imPatch, s.imCol, s.imStart, s.lowResImStart, s.frameStart, s.imEnd, s.frameEnd, s.imLow]);
   const inputIds = Int32Array.from(withBos);
   const tokenTypeIds = new Uint8Array(inputIds.length);
   for (let i = 0; i < inputIds.length; i++) tokenTypeIds[i] = visual.has(inputIds[i]) ? 1 : 0;

@@ -1,7 +1,7 @@
-// Video frames for Molmo2 prompts, through the media layer: probe, Molmo2 sample times, displayed-frame decoding.
+// Video frames for Molmo2 prompts, through the media service: probe, Molmo2 sample times, displayed-frame decoding.
 // The only place the prompt code touches video files; the checkpoint's video config supplies fps/frame limits.
 import { AppError } from '../../../api/errors.js';
-import { decodeFrames, probeCached as probeMedia, sampleTimes as mediaSampleTimes, type ProbeResult } from '../../media/index.js';
+import { sampleTimes as mediaSampleTimes, type MediaService, type ProbeResult } from '../../media/index.js';
 import { resizeBilinearU8, type RgbImage } from '../preprocess/resize.js';
 
 export interface VideoProbe { duration: number; width: number; height: number; fps: number }
@@ -9,7 +9,7 @@ export type TimedFrame = RgbImage & { time: number };
 type VideoCfg = { num_frames: number; max_fps: number; frame_sample_mode: string; sampling_fps?: number; size?: { height: number; width: number } };
 
 /** Molmo2's sample times for a video of `duration` seconds under the checkpoint's video config (`fps` mode needs videoFps). */
-export function sampleTimes(duration: number, cfg: VideoCfg, numFrames = cfg.num_frames, videoFps?: number): number[] {
+export function checkpointSampleTimes(duration: number, cfg: VideoCfg, numFrames = cfg.num_frames, videoFps?: number): number[] {
   if (cfg.frame_sample_mode !== 'uniform_last_frame' && cfg.frame_sample_mode !== 'fps') {
     throw new AppError('MODEL_UNSUPPORTED', `frame_sample_mode "${cfg.frame_sample_mode}" is not supported`);
   }
@@ -19,8 +19,8 @@ export function sampleTimes(duration: number, cfg: VideoCfg, numFrames = cfg.num
 }
 
 /** Probes duration, display size (after rotation) and frame rate of the first video stream. */
-export async function probeVideo(file: string, signal?: AbortSignal): Promise<VideoProbe & { probe: ProbeResult }> {
-  const p = await probeMedia(file, { signal });
+export async function probeVideo(media: MediaService, file: string, signal?: AbortSignal): Promise<VideoProbe & { probe: ProbeResult }> {
+  const p = await media.probeCached(file, { signal });
   return { duration: p.duration, width: p.width, height: p.height, fps: p.fps, probe: p };
 }
 
@@ -31,10 +31,11 @@ export async function probeVideo(file: string, signal?: AbortSignal): Promise<Vi
  * but only resized frames are held: a 128-frame window is 55 MB at 378×378 instead of 0.8 GB of 1080p (3.2 GB of 4K).
  */
 export async function decodeTimes(
+  media: MediaService,
   file: string, times: number[], probe: ProbeResult, signal?: AbortSignal, size?: { height: number; width: number },
 ): Promise<TimedFrame[]> {
   const out: TimedFrame[] = new Array(times.length);
-  for await (const f of decodeFrames(file, times, { signal, probe })) {
+  for await (const f of media.decodeFrames(file, times, { signal, probe })) {
     out[f.index] = size
       ? { time: times[f.index], width: size.width, height: size.height, rgb: resizeBilinearU8(f, size.width, size.height) }
       : { time: times[f.index], width: f.width, height: f.height, rgb: f.rgb };
@@ -44,11 +45,12 @@ export async function decodeTimes(
 
 /** Probes a video, samples Molmo2's frame times (optionally only inside [start, end]) and decodes those frames. */
 export async function loadVideoFrames(
+  media: MediaService,
   file: string,
   cfg: VideoCfg,
   opts: { numFrames?: number; signal?: AbortSignal; times?: number[] } = {},
 ): Promise<{ probe: VideoProbe; frames: TimedFrame[] }> {
-  const p = await probeVideo(file, opts.signal);
-  const times = opts.times ?? sampleTimes(p.duration, cfg, opts.numFrames, p.fps);
-  return { probe: p, frames: await decodeTimes(file, times, p.probe, opts.signal, cfg.size) };
+  const p = await probeVideo(media, file, opts.signal);
+  const times = opts.times ?? checkpointSampleTimes(p.duration, cfg, opts.numFrames, p.fps);
+  return { probe: p, frames: await decodeTimes(media, file, times, p.probe, opts.signal, cfg.size) };
 }

@@ -4,16 +4,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { AppError } from '../../../api/errors.js';
+import { tokenId, type TokenId } from '../../../api/units.js';
 
 export interface Molmo2Tokenizer {
   /** Encodes text; special-token strings become their single ids; no BOS/EOS is added. */
-  encode(text: string): number[];
+  encode(text: string): TokenId[];
   /** Decodes ids; skipSpecial drops special tokens (all Molmo2 visual tokens, <|im_end|>, …). */
   decode(ids: ArrayLike<number>, opts?: { skipSpecial?: boolean }): string;
   /** The id of a token string, or undefined. */
-  idOf(token: string): number | undefined;
+  idOf(token: string): TokenId | undefined;
   /** The token string of an id, or undefined. */
-  tokenOf(id: number): string | undefined;
+  tokenOf(id: TokenId): string | undefined;
 }
 
 function readJson(dir: string, file: string, required: boolean): Record<string, unknown> | null {
@@ -46,9 +47,12 @@ export async function loadTokenizer(dir: string): Promise<Molmo2Tokenizer> {
     if (tok.token_to_id(t) === undefined) throw new AppError('TOKENIZER_ERROR', `tokenizer.json has no ${t} token; it is not a Molmo2 tokenizer`);
   }
   return {
-    encode: (text) => tok.encode(text, { add_special_tokens: false }).ids,
+    encode: (text) => tok.encode(text, { add_special_tokens: false }).ids.map(tokenId),
     decode: (ids, opts = {}) => tok.decode(Array.from(ids), { skip_special_tokens: opts.skipSpecial ?? false, clean_up_tokenization_spaces: false }),
-    idOf: (t) => tok.token_to_id(t),
+    idOf: (t) => {
+      const id = tok.token_to_id(t);
+      return id === undefined ? undefined : tokenId(id);
+    },
     tokenOf: (id) => tok.id_to_token(id),
   };
 }

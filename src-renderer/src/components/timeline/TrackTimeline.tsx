@@ -1,6 +1,6 @@
 // The Track page's timeline: a canvas with one lane per object id, redrawn on animation frames only when something
 // changed. Click or drag scrubs the playhead (and selects the lane under the pointer); zoom keeps the playhead in view.
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type RefObject } from 'react';
 import { drawTimeline, laneAtY, timeAtX, type TimelineView } from './timeline-draw.js';
 import type { TimelineModel } from './timeline-model.js';
 
@@ -24,48 +24,19 @@ export interface TrackTimelineProps {
 export function TrackTimeline({ model, time, selectedId, range, onSeek, onSelect }: TrackTimelineProps) {
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
-  const [width, setWidth] = useState(800);
+  const width = useElementWidth(wrap);
   const [span, setSpan] = useState<[number, number]>([range.start, range.end]);
   const [scrollY, setScrollY] = useState(0);
   const height = Math.min(MAX_H, AXIS_H + Math.max(1, model.lanes.length) * LANE_H);
   const maxScroll = Math.max(0, AXIS_H + model.lanes.length * LANE_H - height);
 
   useEffect(() => setSpan([range.start, range.end]), [range.start, range.end]);
-  useEffect(() => {
-    const el = wrap.current;
-    if (!el) return;
-    const ro = new ResizeObserver(() => setWidth(Math.max(200, Math.floor(el.clientWidth))));
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
-  // Keep the playhead in view when zoomed in.
-  useEffect(() => {
-    const [a, b] = span;
-    // Only a playhead inside the run's range moves the view (a player at 0 before a run starting at 60 s must not).
-    if ((time < a || time > b) && time >= range.start && time <= range.end) {
-      const w = b - a;
-      const a2 = Math.max(range.start, Math.min(range.end - w, time - w / 2));
-      if (a2 !== a) setSpan([a2, a2 + w]);
-    }
-  }, [time, span, range.start, range.end]);
+  useFollowPlayhead(time, span, setSpan, range);
 
   const view: TimelineView = { t0: span[0], t1: Math.max(span[0] + 1e-3, span[1]), width, height, dpr: window.devicePixelRatio || 1, laneHeight: LANE_H, labelWidth: LABEL_W, axisHeight: AXIS_H, scrollY, playhead: time, selectedId };
   const viewRef = useRef(view);
   viewRef.current = view;
-  useEffect(() => {
-    const c = canvas.current;
-    if (!c) return;
-    const raf = requestAnimationFrame(() => {
-      const v = viewRef.current;
-      const w = Math.round(v.width * v.dpr);
-      const h = Math.round(v.height * v.dpr);
-      if (c.width !== w) c.width = w;
-      if (c.height !== h) c.height = h;
-      const ctx = c.getContext('2d');
-      if (ctx) drawTimeline(ctx, model, v);
-    });
-    return () => cancelAnimationFrame(raf);
-  }, [model, width, height, span, scrollY, time, selectedId]);
+  useEffect(() => drawOnNextFrame(canvas.current, model, viewRef), [model, width, height, span, scrollY, time, selectedId]);
 
   const dragging = useRef(false);
   const at = (e: { clientX: number; clientY: number }) => {
@@ -115,4 +86,45 @@ export function TrackTimeline({ model, time, selectedId, range, onSeek, onSelect
       />
     </div>
   );
+}
+
+/** The element's width in CSS pixels (at least 200), followed with a ResizeObserver. */
+function useElementWidth(wrap: RefObject<HTMLDivElement | null>): number {
+  const [width, setWidth] = useState(800);
+  useEffect(() => {
+    const el = wrap.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setWidth(Math.max(200, Math.floor(el.clientWidth))));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [wrap]);
+  return width;
+}
+
+/** Keeps the playhead in view when zoomed in. */
+function useFollowPlayhead(time: number, span: [number, number], setSpan: (s: [number, number]) => void, range: { start: number; end: number }): void {
+  useEffect(() => {
+    const [a, b] = span;
+    // Only a playhead inside the run's range moves the view (a player at 0 before a run starting at 60 s must not).
+    if ((time < a || time > b) && time >= range.start && time <= range.end) {
+      const w = b - a;
+      const a2 = Math.max(range.start, Math.min(range.end - w, time - w / 2));
+      if (a2 !== a) setSpan([a2, a2 + w]);
+    }
+  }, [time, span, setSpan, range.start, range.end]);
+}
+
+/** Draws the view on the next animation frame (sizing the canvas to it); the cleanup cancels a frame not yet drawn. */
+function drawOnNextFrame(c: HTMLCanvasElement | null, model: TimelineModel, viewRef: RefObject<TimelineView>): (() => void) | undefined {
+  if (!c) return;
+  const raf = requestAnimationFrame(() => {
+    const v = viewRef.current;
+    const w = Math.round(v.width * v.dpr);
+    const h = Math.round(v.height * v.dpr);
+    if (c.width !== w) c.width = w;
+    if (c.height !== h) c.height = h;
+    const ctx = c.getContext('2d');
+    if (ctx) drawTimeline(ctx, model, v);
+  });
+  return () => cancelAnimationFrame(raf);
 }

@@ -1,4 +1,4 @@
-// Count and track jobs over a recording's windows, written against small interfaces (model runner, parser, store).
+// Count and track runs over a recording's windows, written against small interfaces (model runner, parser, store).
 // The host wires the real engine and library; each window is checkpointed so an interrupted job resumes.
 import { AppError, toApiError, type ApiError, cancelledError, throwIfCancelled } from '../../api/errors.js';
 import { PAUSING_ERROR_CODES } from '../library/jobs.js';

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError } from '../../../src-main/api/errors.js';
 import { seconds } from '../../../src-main/api/units.js';
-import { runCountJob, runTrackJob, type WindowOutcome, type WindowRunner, type WindowStore } from '../../../src-main/core/analytics/jobs.js';
+import { runCountJob, runTrackJob, type WindowOutcome, type WindowRunner, type WindowStore } from '../../../src-main/core/analytics/count-track-loop.js';
 import type { AnalyticsWindow, LocalTrack, WindowPoint } from '../../../src-main/core/analytics/types.js';
 
 const FRAME = { width: 640, height: 360 };
