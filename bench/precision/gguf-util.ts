@@ -188,22 +188,34 @@ export function writeGguf(
   }
 }
 
+/** Per block of 32: the scale d (fp32) from `scale(block)`, and the same scales as fp16 bits (one conversion per call). */
+function blockScales(x: Float32Array, scale: (b: number) => number): { d: Float32Array; bits: Uint16Array } {
+  if (x.length % QK !== 0) throw new Error(`block quantisation needs a multiple of ${QK} values, got ${x.length}`);
+  const d = new Float32Array(x.length / QK);
+  for (let b = 0; b < d.length; b++) d[b] = scale(b * QK);
+  return { d, bits: f32ToF16(d) };
+}
+
 /** Q4_0 (per block of 32: fp16 scale d, 16 bytes of nibbles; x ≈ (q − 8)·d; element j in the low nibble of byte j, element j+16 in its high nibble). */
 export function quantizeQ4_0(x: Float32Array): Uint8Array {
-  if (x.length % QK !== 0) throw new Error(`Q4_0 needs a multiple of ${QK} values, got ${x.length}`);
-  const out = new Uint8Array((x.length / QK) * 18);
-  const d16 = new Uint16Array(1);
-  for (let b = 0, o = 0; b < x.length; b += QK, o += 18) {
-    let max = 0; // the signed value of largest magnitude: it maps to −8, the code with no positive twin
-    for (let j = 0; j < QK; j++) {
-      const v = x[b + j] ?? 0;
+  // d = (the signed value of largest magnitude) / −8: that value maps to code 0, the one code with no positive twin.
+  const { d, bits } = blockScales(x, (b) => {
+    let max = 0;
+    for (let j = b; j < b + QK; j++) {
+      const v = x[j] ?? 0;
       if (Math.abs(v) > Math.abs(max)) max = v;
     }
-    const d = max / -8;
-    const id = d === 0 ? 0 : 1 / d;
-    d16.set(f32ToF16(Float32Array.of(d)));
-    out[o] = (d16[0] ?? 0) & 0xff;
-    out[o + 1] = (d16[0] ?? 0) >> 8;
+    return max / -8;
+  });
+  const out = new Uint8Array(d.length * 18);
+  for (let blk = 0; blk < d.length; blk++) {
+    const o = blk * 18;
+    const b = blk * QK;
+    const db = d[blk] ?? 0;
+    const id = db === 0 ? 0 : 1 / db;
+    const h = bits[blk] ?? 0;
+    out[o] = h & 0xff;
+    out[o + 1] = h >> 8;
     for (let j = 0; j < QK / 2; j++) {
       const lo = Math.min(15, Math.trunc((x[b + j] ?? 0) * id + 8.5));
       const hi = Math.min(15, Math.trunc((x[b + j + QK / 2] ?? 0) * id + 8.5));
@@ -215,18 +227,25 @@ export function quantizeQ4_0(x: Float32Array): Uint8Array {
 
 /** Q8_0 (per block of 32: fp16 scale d = max|x|/127, 32 int8 codes; x ≈ q·d). */
 export function quantizeQ8_0(x: Float32Array): Uint8Array {
-  if (x.length % QK !== 0) throw new Error(`Q8_0 needs a multiple of ${QK} values, got ${x.length}`);
-  const out = new Uint8Array((x.length / QK) * 34);
-  const codes = new Int8Array(out.buffer);
-  for (let b = 0, o = 0; b < x.length; b += QK, o += 34) {
+  const { d, bits } = blockScales(x, (b) => {
     let amax = 0;
-    for (let j = 0; j < QK; j++) amax = Math.max(amax, Math.abs(x[b + j] ?? 0));
-    const d = amax / 127;
-    const id = d === 0 ? 0 : 1 / d;
-    const h = f32ToF16(Float32Array.of(d))[0] ?? 0;
+    for (let j = b; j < b + QK; j++) amax = Math.max(amax, Math.abs(x[j] ?? 0));
+    return amax / 127;
+  });
+  const out = new Uint8Array(d.length * 34);
+  const codes = new Int8Array(out.buffer);
+  for (let blk = 0; blk < d.length; blk++) {
+    const o = blk * 34;
+    const b = blk * QK;
+    const db = d[blk] ?? 0;
+    const id = db === 0 ? 0 : 1 / db;
+    const h = bits[blk] ?? 0;
     out[o] = h & 0xff;
     out[o + 1] = h >> 8;
-    for (let j = 0; j < QK; j++) codes[o + 2 + j] = Math.round((x[b + j] ?? 0) * id);
+    for (let j = 0; j < QK; j++) {
+      const v = (x[b + j] ?? 0) * id;
+      codes[o + 2 + j] = v < 0 ? -Math.round(-v) : Math.round(v); // halves away from zero, as C's roundf
+    }
   }
   return out;
 }

@@ -103,6 +103,17 @@ test('Q4_0 codes: the largest-magnitude value maps to code 0 (−8·d) with d = 
   assert.equal(at(dequantize('Q4_0', q), 16), 7);
 });
 
+test('Q8_0 codes: d = max|x|/127 in fp16, halves round away from zero (as ggml, in C)', () => {
+  const x = new Float32Array(32);
+  x[0] = 127; // d = 1
+  x[1] = -2.5;
+  x[2] = 2.5;
+  x[3] = -127;
+  const q = quantizeQ8_0(x);
+  assert.deepEqual([q[0], q[1]], [0x00, 0x3c]);
+  assert.deepEqual(Array.from(new Int8Array(q.buffer, 2, 4)), [127, -3, 3, -127]);
+});
+
 test('readGgufHeader refuses a bad magic, a truncated header and counts that cannot fit, without allocating them', () => {
   const dir = scratchDir('gguf-bad');
   const file = join(dir, 'ok.gguf');
