@@ -27,8 +27,8 @@ export interface CatalogueEntry {
   diskBytes: number;
   /** The files of the release that are known (names; sizes where known). */
   files: CatalogueFile[];
-  /** Memory the model needs per precision; null until the precision issue measures it. */
-  memoryBytes: { fp32: number | null; fp16: number | null; int8: number | null };
+  /** Memory the model needs per precision; null where not known (models.catalogue fills it in from RELEASED_SHAPES' estimate). */
+  memoryBytes: { fp32: number | null; fp16: number | null; int8: number | null; int4: number | null };
   /** False when this build cannot run the model yet; `unsupported` says why (its error code's message). */
   runnable: boolean;
   unsupported?: string;
@@ -64,7 +64,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     weightsSource: 'release',
     diskBytes: 19_403_476_800 + SMALL_FILES_BYTES,
     files: [...qwenSmallFiles, ...shards(4)],
-    memoryBytes: { fp32: null, fp16: null, int8: null },
+    memoryBytes: { fp32: null, fp16: null, int8: null, int4: null },
     runnable: true,
   },
   {
@@ -80,7 +80,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     weightsSource: 'derived',
     diskBytes: 8_661_703_120 * 4 + SMALL_FILES_BYTES,
     files: qwenSmallFiles,
-    memoryBytes: { fp32: null, fp16: null, int8: null },
+    memoryBytes: { fp32: null, fp16: null, int8: null, int4: null },
     runnable: true,
   },
   {
@@ -96,7 +96,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     diskBytes: 7_760_786_896 * 4 + SMALL_FILES_BYTES,
     // The converter writes the same small files for every size (convert_molmo2_to_hf.py save()); shards unknown.
     files: qwenSmallFiles,
-    memoryBytes: { fp32: null, fp16: null, int8: null },
+    memoryBytes: { fp32: null, fp16: null, int8: null, int4: null },
     runnable: true,
   },
 ];

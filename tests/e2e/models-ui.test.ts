@@ -1,6 +1,7 @@
 // End to end in real Chromium: the Models page against the real `molmoscope serve` and a loopback Hub. A page that
 // needs a model says how to get one; a download shows progress, pauses, resumes and finishes; the model becomes
-// active and is named on the Count page; a folder is added and chosen; the download is deleted.
+// active and is named on the Count page; a folder is added and chosen (with its precisions on this machine); the
+// download is deleted.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -85,6 +86,12 @@ test('Models page: download with progress, pause, resume, choose, add a folder, 
   const folderModel = page.getByTestId('installed-model').filter({ hasText: 'folder, used in place' });
   await folderModel.getByRole('button', { name: 'Use' }).click();
   await folderModel.getByTestId('active').waitFor();
+  // Its precisions on this machine: the tiny checkpoint fits at every precision, so fp32 (the parity reference) is the default.
+  const precision = folderModel.getByTestId('model-precision');
+  await precision.waitFor();
+  assert.equal(await precision.getAttribute('data-default'), 'fp32');
+  assert.deepEqual(await precision.getByTestId('precision-option').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-precision')}:${e.getAttribute('data-fits')}`)), ['fp32:true', 'fp16:true', 'int8:true', 'int4:true']);
+  await page.getByTestId('catalogue-entry').filter({ hasText: 'Molmo2-4B' }).getByText(/needs ≈ fp32 \d+\.\d GB, fp16 .*int4 \d+\.\d GB with a 128-frame video/).waitFor();
   await hubModel.getByRole('button', { name: 'Delete' }).click();
   await hubModel.waitFor({ state: 'detached' });
   // A folder that is not a checkpoint: the error code and message are shown.

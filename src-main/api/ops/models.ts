@@ -5,6 +5,30 @@ import { ErrorCodeSchema } from '../errors.js';
 
 const Id = z.string().min(1).max(200);
 
+export const PrecisionSchema = z.enum(['fp32', 'fp16', 'int8', 'int4']);
+
+/** Weight precisions of one checkpoint on this machine: the default and what fits (memory estimate from its config). */
+export const PrecisionFitSchema = z.object({
+  provider: z.string(),
+  /** 70 % of the provider's memory (what a default may plan on); null when unknown (a GPU without nvidia-smi). */
+  budgetBytes: z.number().nullable(),
+  /** What a job uses when none is asked for: the host's --precision, else the widest precision that fits. */
+  default: PrecisionSchema,
+  configured: PrecisionSchema.nullable(),
+  /** Prompt tokens the estimate assumes: a 128-frame video, capped at the model's context. */
+  contextTokens: z.number(),
+  options: z.array(
+    z.object({
+      precision: PrecisionSchema,
+      totalBytes: z.number(),
+      weightsBytes: z.number(),
+      fits: z.boolean().nullable(),
+      note: z.string().optional(),
+    }),
+  ),
+});
+export type PrecisionFitInfo = z.infer<typeof PrecisionFitSchema>;
+
 export const InstalledModelSchema = z.object({
   id: z.string(),
   source: z.enum(['hub', 'folder']),
@@ -18,6 +42,8 @@ export const InstalledModelSchema = z.object({
   bytes: z.number(),
   addedAt: z.string(),
   isDefault: z.boolean(),
+  /** Precisions, default and fit on this machine (models.list); null when the checkpoint's config cannot be read. */
+  precision: PrecisionFitSchema.nullable().optional(),
 });
 export type InstalledModelInfo = z.infer<typeof InstalledModelSchema>;
 
@@ -51,7 +77,8 @@ export const CatalogueItemSchema = z.object({
   diskBytes: z.number(),
   runnable: z.boolean(),
   unsupported: z.string().optional(),
-  memoryBytes: z.object({ fp32: z.number().nullable(), fp16: z.number().nullable(), int8: z.number().nullable() }),
+  /** Estimated peak memory per precision for a 128-frame video (estimateMemory); null where the shapes are not known. */
+  memoryBytes: z.object({ fp32: z.number().nullable(), fp16: z.number().nullable(), int8: z.number().nullable(), int4: z.number().nullable() }),
   /** Against this machine: disk for the download; whether the fp32 weights alone fit the GPU / RAM (null: no GPU). */
   fit: z.object({ disk: z.boolean(), weightsInGpu: z.boolean().nullable(), weightsInRam: z.boolean() }),
   installed: z.boolean(),

@@ -5,9 +5,14 @@ import { dirname } from 'node:path';
 import { totalmem } from 'node:os';
 import { CATALOGUE } from '../../../models/catalogue.js';
 import { listGpus } from '../doctor.js';
-import { addFolder, listModels, removeModel, useModel } from '../models/manage.js';
+import { addFolder, listModels, removeModel, useModel, type ListedModel } from '../models/manage.js';
 import { cancelDownload, downloadStates, pauseDownload, startDownload } from '../models/download-host.js';
-import { closeModel, configuredModelDir } from '../molmo2/model-host.js';
+import { closeModel, configuredEngine, configuredModelDir } from '../molmo2/model-host.js';
+import { selectProvider } from '../molmo2/engine/providers.js';
+import { PRECISIONS, type Precision } from '../molmo2/compile/precision.js';
+import { estimateMemory, type MemoryConfig } from '../molmo2/compile/memory-estimate.js';
+import { RELEASED_SHAPES } from '../molmo2/compile/released-shapes.js';
+import { precisionFit, type PrecisionFit } from '../models/precision-fit.js';
 import type { CoreContext } from '../context.js';
 import type { HandlerMap } from './types.js';
 
@@ -22,6 +27,36 @@ function freeDisk(path: string): number | null {
   }
 }
 
+/**
+ * Adds each model's precisions, default and fit on this host's provider (its --ep, else the first available). A bad
+ * MOLMOSCOPE_PRECISION or an unavailable --ep does not fail the listing: the fit is then computed as if unset / CPU.
+ */
+async function withPrecision(ctx: CoreContext, models: ListedModel[], signal: AbortSignal): Promise<(ListedModel & { precision: PrecisionFit | null })[]> {
+  let engine: { provider?: string; precision?: Precision } = {};
+  try {
+    engine = configuredEngine(ctx);
+  } catch {
+    engine = { ...(ctx.env.MOLMOSCOPE_EP ? { provider: ctx.env.MOLMOSCOPE_EP } : {}) };
+  }
+  let provider: string;
+  try {
+    provider = selectProvider(engine.provider);
+  } catch {
+    provider = 'cpu';
+  }
+  const gpus = provider === 'cpu' || models.length === 0 ? [] : await listGpus(signal);
+  const gpuBytes = gpus.reduce<number | null>((a, g) => (g.memoryBytes === null ? a : Math.max(a ?? 0, g.memoryBytes)), null);
+  const mem = { ramBytes: totalmem(), gpuBytes };
+  return models.map((m) => ({ ...m, precision: m.state === 'ready' ? precisionFit(m.dir, provider, engine.precision ?? null, mem) : null }));
+}
+
+/** The catalogue's memory per precision, estimated from the released shapes where they are known. */
+function catalogueMemory(id: string, known: Record<Precision, number | null>): Record<Precision, number | null> {
+  const cfg = (RELEASED_SHAPES as Record<string, MemoryConfig | undefined>)[id];
+  if (!cfg) return known;
+  return Object.fromEntries(PRECISIONS.map((p) => [p, estimateMemory(cfg, p).total])) as Record<Precision, number>;
+}
+
 async function catalogue(ctx: CoreContext, signal: AbortSignal) {
   const gpus = await listGpus(signal);
   const machine = { modelsDir: ctx.paths.models, freeDiskBytes: freeDisk(ctx.paths.models), totalMemoryBytes: totalmem(), gpus };
@@ -30,7 +65,7 @@ async function catalogue(ctx: CoreContext, signal: AbortSignal) {
   const entries = CATALOGUE.map((e) => ({
     id: e.id, title: e.title, repo: e.repo, license: e.license, parameters: e.parameters, parametersSource: e.parametersSource,
     llm: e.llm, weightsBytes: e.weightsBytes, weightsSource: e.weightsSource, diskBytes: e.diskBytes, runnable: e.runnable,
-    ...(e.unsupported ? { unsupported: e.unsupported } : {}), memoryBytes: e.memoryBytes,
+    ...(e.unsupported ? { unsupported: e.unsupported } : {}), memoryBytes: catalogueMemory(e.id, e.memoryBytes),
     fit: {
       disk: machine.freeDiskBytes === null || machine.freeDiskBytes >= e.diskBytes,
       weightsInGpu: gpuMax === null ? null : gpuMax >= e.weightsBytes,
@@ -43,8 +78,8 @@ async function catalogue(ctx: CoreContext, signal: AbortSignal) {
 
 export const modelsHandlers = {
   'models.catalogue': async (_req, ctx, signal) => catalogue(ctx, signal),
-  'models.list': async (_req, ctx) => {
-    const models = listModels(ctx.paths.models);
+  'models.list': async (_req, ctx, signal) => {
+    const models = await withPrecision(ctx, listModels(ctx.paths.models), signal);
     const dir = configuredModelDir(ctx);
     const def = models.find((m) => m.isDefault);
     const active = dir ? { dir, id: models.find((m) => m.dir === dir)?.id ?? null, via: def?.dir === dir ? ('default' as const) : ('host' as const) } : null;

@@ -48,6 +48,13 @@ export function configuredModelDir(ctx: CoreContext): string | null {
   return d ? resolve(d) : defaultModelDir(ctx.paths.models);
 }
 
+/** The provider and weight precision this host was given (serve --ep/--precision, MOLMOSCOPE_EP/_PRECISION), if any. */
+export function configuredEngine(ctx: CoreContext): { provider?: string; precision?: Precision } {
+  const provider = (ctx.state.get(PROVIDER_KEY) as string | undefined) ?? ctx.env.MOLMOSCOPE_EP;
+  const precision = (ctx.state.get(PRECISION_KEY) as Precision | undefined) ?? (ctx.env.MOLMOSCOPE_PRECISION ? parsePrecision(ctx.env.MOLMOSCOPE_PRECISION) : undefined);
+  return { ...(provider ? { provider } : {}), ...(precision ? { precision } : {}) };
+}
+
 /** The shared session, opened on first use (engine status events go to the UI). MODEL_INVALID without a model. */
 export function modelSession(ctx: CoreContext): Promise<Molmo2Session> {
   const existing = ctx.state.get(SESSION_KEY) as Promise<Molmo2Session> | undefined;
@@ -56,9 +63,8 @@ export function modelSession(ctx: CoreContext): Promise<Molmo2Session> {
   if (!dir) {
     return Promise.reject(new AppError('MODEL_INVALID', NO_MODEL_MESSAGE));
   }
-  const provider = (ctx.state.get(PROVIDER_KEY) as string | undefined) ?? ctx.env.MOLMOSCOPE_EP;
+  const { provider, precision } = configuredEngine(ctx);
   const adapter = configuredAdapter(ctx);
-  const precision = (ctx.state.get(PRECISION_KEY) as Precision | undefined) ?? (ctx.env.MOLMOSCOPE_PRECISION ? parsePrecision(ctx.env.MOLMOSCOPE_PRECISION) : undefined);
   ctx.emit('engine.status', { state: 'loading', provider: provider ?? null, message: dir });
   const launcher = ctx.engine ?? nodeEngineLauncher(ctx.env);
   const p = Molmo2Session.open({ modelDir: dir, cacheDir: modelCacheDir(ctx.env, dir), launcher, media: ctx.media, ...(provider ? { provider } : {}), ...(precision ? { precision } : {}), ...(adapter ? { adapter } : {}) }).then(

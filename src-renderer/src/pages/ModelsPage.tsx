@@ -53,7 +53,26 @@ function fitNote(e: Catalogue['entries'][number], m: Catalogue['machine']): stri
   if (!e.runnable) return e.unsupported ?? 'not runnable yet';
   const disk = e.fit.disk ? `fits the disk (${gb(m.freeDiskBytes)} free)` : `needs ${gb(e.diskBytes)} of disk, ${gb(m.freeDiskBytes)} free`;
   const gpu = e.fit.weightsInGpu === null ? 'no NVIDIA GPU seen: runs on the CPU, slowly' : e.fit.weightsInGpu ? 'fp32 weights fit the GPU' : 'fp32 weights are larger than the GPU memory';
-  return `${disk}; ${gpu}; memory per precision: not measured yet`;
+  const mem = (['fp32', 'fp16', 'int8', 'int4'] as const).filter((p) => e.memoryBytes[p] !== null).map((p) => `${p} ${gb(e.memoryBytes[p])}`);
+  return `${disk}; ${gpu}; ${mem.length ? `needs ≈ ${mem.join(', ')} with a 128-frame video` : 'memory per precision: not known'}`;
+}
+
+type Fit = NonNullable<Listed['models'][number]['precision']>;
+
+/** One installed model's precisions: the default on this host's provider and, per precision, the estimate and whether it fits. */
+function PrecisionLine({ fit }: { fit: Fit }) {
+  const budget = fit.budgetBytes === null ? `${fit.provider} memory unknown` : `${gb(fit.budgetBytes)} usable on ${fit.provider}`;
+  return (
+    <p className="muted small" data-testid="model-precision" data-default={fit.default}>
+      Precision: <strong>{fit.default}</strong> by default{fit.configured ? ' (set for this host)' : ''} · {budget} · a 128-frame video ({fit.contextTokens} tokens) needs{' '}
+      {fit.options.map((o, i) => (
+        <span key={o.precision} data-testid="precision-option" data-precision={o.precision} data-fits={String(o.fits)} title={o.note}>
+          {i ? ', ' : ''}
+          {o.precision} ≈ {gb(o.totalBytes)} {o.fits === null ? '' : o.fits ? '✓' : '✗ (does not fit)'}
+        </span>
+      ))}
+    </p>
+  );
 }
 
 function CatalogueCard({ cat, onDownload }: { cat: Catalogue; onDownload(id: string): void }) {
@@ -84,12 +103,15 @@ function InstalledCard({ list, onUse, onRemove }: { list: Listed; onUse(id: stri
       {list.models.length === 0 ? <p className="muted" data-testid="no-models">No model yet: download one below, or add a folder you already have.</p> : null}
       <ul className="stack">
         {list.models.map((m) => (
-          <li key={m.id} className="row" data-testid="installed-model" data-id={m.id}>
-            <strong>{m.id}</strong>
-            {list.active?.dir === m.dir ? <span className="pill good" data-testid="active">active</span> : null}
-            <span className="muted small">{m.source === 'hub' ? `${m.repo}@${m.commit?.slice(0, 10)}` : 'folder, used in place'} · {gb(m.bytes)} · {m.dir}</span>
-            {list.active?.dir !== m.dir ? <button type="button" onClick={() => onUse(m.id)}>Use</button> : null}
-            <button type="button" onClick={() => onRemove(m.id)}>{m.source === 'hub' ? 'Delete' : 'Forget'}</button>
+          <li key={m.id} data-testid="installed-model" data-id={m.id}>
+            <div className="row">
+              <strong>{m.id}</strong>
+              {list.active?.dir === m.dir ? <span className="pill good" data-testid="active">active</span> : null}
+              <span className="muted small">{m.source === 'hub' ? `${m.repo}@${m.commit?.slice(0, 10)}` : 'folder, used in place'} · {gb(m.bytes)} · {m.dir}</span>
+              {list.active?.dir !== m.dir ? <button type="button" onClick={() => onUse(m.id)}>Use</button> : null}
+              <button type="button" onClick={() => onRemove(m.id)}>{m.source === 'hub' ? 'Delete' : 'Forget'}</button>
+            </div>
+            {m.precision ? <PrecisionLine fit={m.precision} /> : null}
           </li>
         ))}
       </ul>

@@ -32,6 +32,8 @@ export interface RuntimeOptions {
   adapterDir?: string;
   /** The adapter's sha256 as the host recorded it: a different adapter file is refused at open. */
   adapterSha256?: string;
+  /** onnxruntime intra-op threads (default: onnxruntime's, one per physical core); benches set it to compare engines. */
+  threads?: number;
 }
 
 export interface GenerateRequest {
@@ -62,6 +64,33 @@ export interface GenerateResult {
   /** With `profile`: prefill time and decode-loop time inside the run (ms). */
   prefillMs?: number;
   decodeMs?: number;
+  /** With `profile`: kernel time per operator type (Loop/If containers excluded), inside and outside the decode Loop. */
+  opMs?: OpMs;
+}
+
+/** Milliseconds per ONNX operator type, split at the decode Loop: prefill (before/outside it) and decode (inside). */
+export type OpMs = Record<string, { prefill: number; decode: number }>;
+
+interface ProfileEvent {
+  cat: string;
+  name: string;
+  ts: number;
+  dur: number;
+  args?: { op_name?: string };
+}
+
+/** Sums onnxruntime profiler node events per operator type; events timed inside the decode Loop count as decode. */
+function opBreakdown(events: ProfileEvent[]): OpMs {
+  const loops = events.filter((e) => e.cat === 'Node' && e.name === `${DECODE_LOOP}_kernel_time`);
+  const inDecode = (e: ProfileEvent) => loops.some((l) => e.ts >= l.ts && e.ts + e.dur <= l.ts + l.dur);
+  const out: OpMs = {};
+  for (const e of events) {
+    const op = e.args?.op_name;
+    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time') || !op || op === 'Loop' || op === 'If') continue;
+    const slot = (out[op] ??= { prefill: 0, decode: 0 });
+    slot[inDecode(e) ? 'decode' : 'prefill'] += e.dur / 1000;
+  }
+  return out;
 }
 
 type Feeds = Record<string, ort.Tensor>;
@@ -111,7 +140,8 @@ export class Molmo2Runtime {
   /** A new session on one compiled graph (the caller releases it); the runtime's own sessions are cached. */
   async createSession(kind: GraphKind, options: ort.InferenceSession.SessionOptions = {}): Promise<ort.InferenceSession> {
     const g = this.compiled();
-    return ort.InferenceSession.create(readFileSync(g.paths[kind]), { ...options, ...graphSessionOptions(g.externalDir) });
+    const threads = this.opts.threads === undefined ? {} : { intraOpNumThreads: this.opts.threads };
+    return ort.InferenceSession.create(readFileSync(g.paths[kind]), { ...threads, ...options, ...graphSessionOptions(g.externalDir) });
   }
 
   private async session(kind: GraphKind): Promise<ort.InferenceSession> {
@@ -144,7 +174,7 @@ export class Molmo2Runtime {
     }
   }
 
-  private lastProfile: { totalMs: number; loopMs: number } | null = null;
+  private lastProfile: { totalMs: number; loopMs: number; opMs: OpMs } | null = null;
 
   private async profiledRun(kind: GraphKind, feeds: Feeds): Promise<ort.InferenceSession.ReturnType> {
     await this.session(kind); // compiles; the cached session stays for unprofiled use
@@ -163,11 +193,12 @@ export class Molmo2Runtime {
       (s as unknown as { endProfiling(): void }).endProfiling();
       await s.release();
       const file = readdirSync(dir).find((f) => f.endsWith('.json'));
-      const events = file ? (JSON.parse(readFileSync(join(dir, file), 'utf8')) as { cat: string; name: string; dur: number }[]) : [];
-      const us = (pred: (e: { cat: string; name: string }) => boolean) => events.filter(pred).reduce((a, e) => a + e.dur, 0);
+      const events = file ? (JSON.parse(readFileSync(join(dir, file), 'utf8')) as ProfileEvent[]) : [];
+      const us = (pred: (e: ProfileEvent) => boolean) => events.filter(pred).reduce((a, e) => a + e.dur, 0);
       this.lastProfile = {
         totalMs: us((e) => e.cat === 'Session' && e.name === 'model_run') / 1000,
         loopMs: us((e) => e.cat === 'Node' && e.name === `${DECODE_LOOP}_kernel_time`) / 1000,
+        opMs: opBreakdown(events),
       };
       return r;
     } finally {
@@ -234,6 +265,7 @@ export class Molmo2Runtime {
       out.ms = this.lastProfile.totalMs; // the run itself, not the fresh profiling session's creation
       out.decodeMs = this.lastProfile.loopMs;
       out.prefillMs = this.lastProfile.totalMs - this.lastProfile.loopMs;
+      out.opMs = this.lastProfile.opMs;
       this.lastProfile = null;
     }
     return out;
