@@ -31,13 +31,14 @@ export const searchCommand: Command = {
       verify: { type: 'string' }, model: { type: 'string' }, ep: { type: 'string' },
     });
     const verifyK = numberFlag('verify', values.verify, { integer: true, min: 1 });
-    if (positionals.length !== 1) throw new AppError('INVALID_INPUT', `search needs exactly one "query" (quote it)\n${usage}`);
+    const query = positionals[0];
+    if (positionals.length !== 1 || query === undefined) throw new AppError('INVALID_INPUT', `search needs exactly one "query" (quote it)\n${usage}`);
     const recordingIds = values.recording?.split(',').map((x) => numberFlag('recording', x.trim(), { integer: true, min: 1 })!);
     // Search only reads: the full integrity check (background mode) is started by a writer, never here. Opening
     // still checks in full first if it must migrate the file.
     const lib = openLibraryFlag(values.library, io, { create: false, integrity: 'background' });
     try {
-      const moments = search(lib, positionals[0], {
+      const moments = search(lib, query, {
         limit: numberFlag('limit', values.limit, { integer: true, min: 1 }) ?? 20,
         recordingIds, folder: values.folder, dateFrom: values.from, dateTo: values.to,
         minDuration: numberFlag('min-duration', values['min-duration'], { min: 0 }),
@@ -51,7 +52,7 @@ export const searchCommand: Command = {
         try {
           if (values.model) await configureModel(ctx, resolve(io.cwd, values.model), values.ep);
           const modelId = configuredModelId(ctx);
-          const v = await verifyMoments(lib, await modelSession(ctx), positionals[0], moments, verifyK, signal);
+          const v = await verifyMoments(lib, await modelSession(ctx), query, moments, verifyK, signal);
           verified = v.moments;
           verification = { ...v.cost, modelId };
         } finally {
