@@ -10,7 +10,7 @@ import { loadImageRgb } from '../../core/molmo2/prompt/image-source.js';
 import { loadVideoFrames } from '../../core/molmo2/prompt/frame-source.js';
 import { withCliContext } from '../cli-context.js';
 import type { Molmo2Checkpoint } from '../../core/molmo2/checkpoint/load.js';
-import { numberFlag, parseFlags, printJson, type Command } from '../command.js';
+import { numberFlag, onePositional, parseFlags, printJson, type Command } from '../command.js';
 
 const usage = `Usage:
   molmoscope prompt [--model DIR] (--image FILE [--image FILE …] | --video FILE) "question" [--style STYLE] [--frames N] [--json]
@@ -48,8 +48,7 @@ export const promptCommand: Command = {
     });
     const images = values.image ?? [];
     if ((images.length > 0) === (values.video !== undefined)) throw new AppError('INVALID_INPUT', 'give either --image (one or more) or --video');
-    const question = positionals[0];
-    if (positionals.length !== 1 || question === undefined) throw new AppError('INVALID_INPUT', 'give exactly one question (quote it)');
+    const question = onePositional(positionals, 'give exactly one question (quote it)');
     const frames = numberFlag('frames', values.frames, { integer: true, min: 2 });
     const dir = modelDirFlag(values.model, io);
     const ck = await loadCheckpoint(dir);
