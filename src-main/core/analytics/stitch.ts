@@ -204,7 +204,10 @@ function assignOverlaps(run: Run, w: TrackWindowInput, locals: Local[], matched:
     matched[m.col] = g;
     run.decisions.push({ windowA: wa, localA: la, windowB: w.index, localB: at(locals, m.col, 'local track').id, globalId: g.id, cost: m.cost, reason: 'overlap' });
   }
-  locals.forEach((l, li) => matched[li] && attach(run, matched[li]!, w, l));
+  locals.forEach((l, li) => {
+    const g = matched[li];
+    if (g) attach(run, g, w, l);
+  });
 }
 
 /** Mean distance over the times g and l share (Infinity below minSharedTimes), and which segments supplied them. */

@@ -20,7 +20,7 @@ export function makeSnippet(text: string, hl: Highlight, open: string, close: st
   const wanted = new Set(hl.terms);
   const isHit = (w: string) => termsOf(w).some((t) => wanted.has(t) || hl.prefixes.some((p) => t.startsWith(p)));
   const words: Array<{ start: number; end: number; hit: boolean }> = [];
-  for (const m of text.matchAll(WORD)) words.push({ start: m.index!, end: m.index! + m[0].length, hit: isHit(m[0]) });
+  for (const m of text.matchAll(WORD)) words.push({ start: m.index, end: m.index + m[0].length, hit: isHit(m[0]) });
   if (!words.length) return text.slice(0, 120);
   // Window start that covers the most hits (ties: earliest).
   let best = 0;
