@@ -6,6 +6,7 @@ import { assign } from '../src-main/core/analytics/hungarian.js';
 import { stitchTracks } from '../src-main/core/analytics/stitch.js';
 import { hota } from '../src-main/core/analytics/metrics/hota.js';
 import type { TrackWindowInput } from '../src-main/core/analytics/types.js';
+import { at } from '../src-main/api/at.js';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,7 +27,7 @@ const hTimes = sizes.map((n) => {
   assign(m); // warm-up (JIT)
   return time(() => assign(m), n <= 100 ? 5 : 2);
 });
-sizes.forEach((n, i) => console.log(`hungarian ${n}×${n}: ${hTimes[i].toFixed(2)} ms  (×${(hTimes[i] / hTimes[0]).toFixed(1)} vs ${sizes[0]}×${sizes[0]})`));
+sizes.forEach((n, i) => console.log(`hungarian ${n}×${n}: ${at(hTimes, i).toFixed(2)} ms  (×${(at(hTimes, i) / at(hTimes, 0)).toFixed(1)} vs ${sizes[0]}×${sizes[0]})`));
 
 // 2. Stitching: objects drifting over a long recording, windows of 10 s every 8 s, points at 2 fps.
 const minutes = arg('minutes', 60);
@@ -72,5 +73,5 @@ const frames = Array.from({ length: F }, (_, f) => {
   return { gtIds: ids, predIds: f % 10 === 0 ? ids.map((i) => (i % G) + 1) : ids, sim };
 });
 let h = 0;
-const ht = time(() => (h = hota(frames)[9].hota));
+const ht = time(() => (h = at(hota(frames), 9).hota));
 console.log(`hota: ${G} objects × ${F} frames (${G * F} GT points) in ${ht.toFixed(0)} ms, HOTA = ${h.toFixed(4)}`);

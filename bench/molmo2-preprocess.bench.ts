@@ -9,16 +9,17 @@ import { parsePreprocessorConfig, parseVideoPreprocessorConfig } from '../src-ma
 const PRE = parsePreprocessorConfig(JSON.parse(readFileSync('models/molmo2-4b/preprocessor_config.json', 'utf8')));
 const VPRE = parseVideoPreprocessorConfig(JSON.parse(readFileSync('models/molmo2-4b/video_preprocessor_config.json', 'utf8')));
 
-/** Baseline: the same bilinear taps in float64 with Math.round — what a naive port would write. */
+/** Baseline: the same bilinear taps in float64 with Math.round — what a naive port would write. Indices are in
+ * bounds by the loop bounds (the axis tables have outW/outH entries): plain `!`, so the timing stays a plain loop. */
 function baseline(src: { width: number; height: number; rgb: Uint8Array }, outW: number, outH: number): Uint8Array {
   const xs = axisTable(src.width, outW), ys = axisTable(src.height, outH);
   const out = new Uint8Array(outW * outH * 3);
   const W = src.width, rgb = src.rgb;
   let o = 0;
   for (let y = 0; y < outH; y++) for (let x = 0; x < outW; x++) for (let c = 0; c < 3; c++) {
-    const a = rgb[(ys.i0[y] * W + xs.i0[x]) * 3 + c], b = rgb[(ys.i0[y] * W + xs.i1[x]) * 3 + c];
-    const d = rgb[(ys.i1[y] * W + xs.i0[x]) * 3 + c], e = rgb[(ys.i1[y] * W + xs.i1[x]) * 3 + c];
-    out[o++] = Math.round(ys.l0[y] * (xs.l0[x] * a + xs.l1[x] * b) + ys.l1[y] * (xs.l0[x] * d + xs.l1[x] * e));
+    const a = rgb[(ys.i0[y]! * W + xs.i0[x]!) * 3 + c]!, b = rgb[(ys.i0[y]! * W + xs.i1[x]!) * 3 + c]!;
+    const d = rgb[(ys.i1[y]! * W + xs.i0[x]!) * 3 + c]!, e = rgb[(ys.i1[y]! * W + xs.i1[x]!) * 3 + c]!;
+    out[o++] = Math.round(ys.l0[y]! * (xs.l0[x]! * a + xs.l1[x]! * b) + ys.l1[y]! * (xs.l0[x]! * d + xs.l1[x]! * e));
   }
   return out;
 }

@@ -50,7 +50,7 @@ console.log(`tiny Molmo2 checkpoint, provider ${session.provider}, ${clip.split(
 console.log('| tier | budget | tokens | preprocess ms | vision ms | prefill ms | decode ms | window ms | ms/token | vs short |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
-  const f = (k: string) => (r.t[k] === undefined ? '–' : r.t[k]!.toFixed(0));
+  const f = (k: string) => (r.t[k] === undefined ? '–' : r.t[k].toFixed(0));
   console.log(`| ${r.tier} | ${TIER_MAX_NEW_TOKENS[r.tier]} | ${r.tokens} | ${f('preprocess')} | ${f('vision')} | ${f('prefill')} | ${f('decode')} | ${r.total.toFixed(0)} | ${(r.total / r.tokens).toFixed(2)} | ${(r.total / short.total).toFixed(2)}× |`);
 }
 console.log(`fit: window ms ≈ ${fixed.toFixed(0)} fixed (frames, vision, prefill) + ${perToken.toFixed(2)} ms × generated tokens`);

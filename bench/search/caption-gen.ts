@@ -1,3 +1,4 @@
+import { at } from '../../src-main/api/at.js';
 // Synthetic dense video captions for the search benchmark: Molmo2-like prose with timestamps, drawn from a
 // vocabulary of scene nouns, verbs, colours and places with a skewed (Zipf-like) frequency, seeded.
 
@@ -35,8 +36,8 @@ export function rng(seed: number): Rand {
 }
 
 /** Picks with a skew toward the head of the list, like word frequencies in real captions. */
-const zipf = <T>(r: Rand, a: readonly T[]): T => a[Math.floor(a.length * r() ** 2.2)];
-const uni = <T>(r: Rand, a: readonly T[]): T => a[Math.floor(a.length * r())];
+const zipf = <T>(r: Rand, a: readonly T[]): T => at(a, Math.floor(a.length * r() ** 2.2));
+const uni = <T>(r: Rand, a: readonly T[]): T => at(a, Math.floor(a.length * r()));
 const ts = (s: number) => `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
 
 /** One dense caption for a window [start, end): 4–8 sentences, ~60–130 words. */
@@ -62,13 +63,13 @@ export function denseCaption(r: Rand, start: number, end: number): string {
 /** 50 benchmark queries: common and rare words, two-word, phrases, prefixes, OR, and a few filtered ones. */
 export function benchQueries(r: Rand): Array<{ q: string; filter?: 'recording' | 'folder' | 'duration' }> {
   const qs: Array<{ q: string; filter?: 'recording' | 'folder' | 'duration' }> = [];
-  for (let i = 0; i < 12; i++) qs.push({ q: uni(r, NOUNS).split(' ')[0] });
+  for (let i = 0; i < 12; i++) qs.push({ q: at(uni(r, NOUNS).split(' '), 0) });
   for (let i = 0; i < 10; i++) qs.push({ q: `${uni(r, COLOURS).split(' ').at(-1)} ${uni(r, NOUNS).split(' ').at(-1)}` });
   for (let i = 0; i < 8; i++) qs.push({ q: `"${uni(r, COLOURS)} ${uni(r, NOUNS)}"` });
   for (let i = 0; i < 6; i++) qs.push({ q: `${uni(r, NOUNS).slice(0, 4)}*` });
   for (let i = 0; i < 5; i++) qs.push({ q: `${uni(r, NOUNS).split(' ')[0]} OR ${uni(r, NOUNS).split(' ')[0]}` });
   for (let i = 0; i < 3; i++) qs.push({ q: `${uni(r, NOUNS).split(' ')[0]} ${uni(r, VERBS).split(' ')[0]} ${uni(r, PLACES).split(' ')[0]}` });
   const filters = ['recording', 'folder', 'duration'] as const;
-  for (let i = 0; i < 6; i++) qs.push({ q: uni(r, NOUNS).split(' ')[0], filter: filters[i % 3] });
+  for (let i = 0; i < 6; i++) qs.push({ q: at(uni(r, NOUNS).split(' '), 0), filter: filters[i % 3] });
   return qs;
 }

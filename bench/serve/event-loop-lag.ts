@@ -17,7 +17,7 @@ import { scratchDir, tinyCheckpoint } from '../../tests/helpers/tiny.js';
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' }, window: { type: 'string', default: '2' }, size: { type: 'string', default: '640x360' }, provider: { type: 'string', default: 'cpu' } } });
 const dir = scratchDir('bench-loop-lag');
 const clip = join(dir, 'clip.mp4');
-execFileSync(process.env.FFMPEG_BIN ?? 'ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${values.size}:rate=25`, '-t', values.seconds!, '-pix_fmt', 'yuv420p', '-y', clip]);
+execFileSync(process.env.FFMPEG_BIN ?? 'ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${values.size}:rate=25`, '-t', values.seconds, '-pix_fmt', 'yuv420p', '-y', clip]);
 
 const srv = await startServer({ env: { ...process.env, MOLMOSCOPE_HOME: join(dir, 'home'), MOLMOSCOPE_CACHE: join(dir, 'cache') } });
 await configureModel(srv.ctx, tinyCheckpoint({ seed: 1 }), values.provider);

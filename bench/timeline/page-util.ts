@@ -2,6 +2,7 @@
 // the real drawTimeline (and the naive draw-everything baseline) while the playhead scrubs, raster included.
 import { buildModel, type TrackInput } from '../../src-renderer/src/components/timeline/timeline-model.js';
 import { drawNaive, drawTimeline, type TimelineView } from '../../src-renderer/src/components/timeline/timeline-draw.js';
+import { at } from '../../src-main/api/at.js';
 
 export interface BenchConfig { objects: number; points: number; frames: number; naiveFrames: number; width: number; height: number; seed: number }
 
@@ -27,7 +28,7 @@ function synth(c: BenchConfig): TrackInput[] {
 
 function pct(a: number[], p: number): number {
   const s = [...a].sort((x, y) => x - y);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+  return at(s, Math.min(s.length - 1, Math.floor((p / 100) * s.length)), 'timing');
 }
 
 /** Times `frames` scrub frames per view mode; returns per-mode p50/p95 in ms. */

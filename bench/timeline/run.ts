@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
+import { at } from '../../src-main/api/at.js';
 
 const { values } = parseArgs({ options: { objects: { type: 'string' }, points: { type: 'string' }, frames: { type: 'string' } } });
 const config = {
@@ -21,7 +22,7 @@ const browser = await chromium.launch({ executablePath: exe, headless: true, arg
 try {
   const page = await browser.newPage();
   await page.setContent('<!doctype html><html><body style="margin:0;background:#000"></body></html>');
-  await page.addScriptTag({ content: bundle.outputFiles[0].text });
+  await page.addScriptTag({ content: at(bundle.outputFiles, 0).text });
   const r = await page.evaluate((c) => (window as unknown as { timelineBench: { run(x: typeof c): unknown } }).timelineBench.run(c), config) as {
     buildMs: number; lanes: number; points: number; duration: number;
     full: { p50: number; p95: number; frames: number }; zoomed: { p50: number; p95: number; frames: number }; naive: { p50: number; p95: number; frames: number };

@@ -8,6 +8,7 @@ import { AppError } from '../../src-main/api/errors.js';
 import { molmo2ParamShapes, type Molmo2ShapeConfig } from '../../src-main/core/molmo2/checkpoint/param-shapes.js';
 import { f32ToBf16, f32ToF16, writeSafetensors, type TensorToWrite } from '../../src-main/core/molmo2/checkpoint/safetensors.js';
 import { O7B_VOCAB, o7bTextConfig, o7bTokenIds, writeO7bTokenizerFiles } from './o7b.js';
+import { at } from '../../src-main/api/at.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The released Molmo2-4B JSON/template files shipped in this repository. */
@@ -33,20 +34,25 @@ export type TinyVariant = (typeof TINY_VARIANTS)[number];
 export function tinyConfig(opts: TinyOptions = {}): Record<string, unknown> {
   const base = JSON.parse(readFileSync(join(RELEASE_FILES_DIR, 'config.json'), 'utf8')) as Record<string, Record<string, unknown>>;
   const cfg = structuredClone(base) as Record<string, unknown> & Record<string, Record<string, unknown>>;
-  Object.assign(cfg.vit_config, {
+  const section = (name: string): Record<string, unknown> => {
+    const s = cfg[name];
+    if (!s) throw new AppError('MODEL_INVALID', `the release config.json has no ${name}`);
+    return s;
+  };
+  Object.assign(section('vit_config'), {
     hidden_size: 32, intermediate_size: 64, num_hidden_layers: 11, num_attention_heads: 2, num_key_value_heads: 2, head_dim: 16,
   }, opts.vit ?? {});
-  Object.assign(cfg.adapter_config, {
+  Object.assign(section('adapter_config'), {
     hidden_size: 32, intermediate_size: 64, num_attention_heads: 2, num_key_value_heads: 2, head_dim: 16, text_hidden_size: 64,
   }, opts.adapter ?? {});
   const o7b = opts.variant === 'o-7b';
   // O-7B: OLMo3 blocks at tiny width; 4 layers so one of them (3) takes YaRN as the released layers 3, 7, … do; MHA.
   const textVariant = o7b ? { ...o7bTextConfig(4), num_key_value_heads: 4, vocab_size: O7B_VOCAB } : {};
-  Object.assign(cfg.text_config, {
+  Object.assign(section('text_config'), {
     hidden_size: 64, intermediate_size: 96, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 16,
   }, textVariant, opts.text ?? {});
   if (o7b) Object.assign(cfg, o7bTokenIds(Number(opts.text?.vocab_size ?? O7B_VOCAB)));
-  (cfg.adapter_config as Record<string, unknown>).text_hidden_size = cfg.text_config.hidden_size;
+  section('adapter_config').text_hidden_size = section('text_config').hidden_size;
   (cfg as Record<string, unknown>).dtype = opts.dtype ?? 'float32';
   return cfg;
 }
@@ -107,7 +113,7 @@ export function makeTinyCheckpoint(dir: string, opts: TinyOptions = {}): string[
   const tensors: TensorToWrite[] = shapes.map((p) => {
     const numel = p.shape.reduce((a, b) => a * b, 1);
     const f = new Float32Array(numel);
-    const fanIn = p.shape.length === 2 ? p.shape[1] : p.shape[0];
+    const fanIn = at(p.shape, p.shape.length === 2 ? 1 : 0, 'dimension');
     switch (p.init) {
       case 'linear': { const s = 1 / Math.sqrt(fanIn); for (let i = 0; i < numel; i++) f[i] = rng.normal() * s; break; }
       case 'bias': for (let i = 0; i < numel; i++) f[i] = rng.normal() * 0.02; break;

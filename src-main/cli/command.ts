@@ -49,3 +49,10 @@ export function numberFlag(name: string, value: string | undefined, opts: { min?
 export function printJson(stream: NodeJS.WritableStream, value: unknown): void {
   stream.write(JSON.stringify(value, null, 2) + '\n');
 }
+
+/** The one positional argument a command takes; INVALID_INPUT with `message` when there are none or several. */
+export function onePositional(positionals: readonly string[], message: string): string {
+  const [only] = positionals;
+  if (only === undefined || positionals.length !== 1) throw new AppError('INVALID_INPUT', message);
+  return only;
+}

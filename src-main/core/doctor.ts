@@ -12,6 +12,7 @@ import { totalmem } from 'node:os';
 import { estimateMemory, DEFAULT_BUDGET_SHARE, type MemoryConfig } from './molmo2/compile/memory-estimate.js';
 import { PRECISIONS } from './molmo2/compile/precision.js';
 import { RELEASED_SHAPES } from './molmo2/compile/released-shapes.js';
+import { at } from '../api/at.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 export interface DoctorCheck {
@@ -144,7 +145,7 @@ export function fitChecks(ramBytes: number, gpuBytes: number | null, models: Rec
     const need = est.map((e) => `${e.precision} needs ≈ ${gb(e.total)} (weights ${gb(e.weights)})`).join(', ');
     const where = [`RAM ${gb(ramBytes)}: ${cpu.length ? `${cpu.join(', ')} fit${cpu.length === 1 ? 's' : ''}` : 'none fits'}`];
     if (gpu) where.push(`GPU ${gb(gpuBytes!)}: ${gpu.length ? `${gpu.join(', ')} fit${gpu.length === 1 ? 's' : ''}` : 'none fits'}`);
-    const detail = `${name} with a 128-frame video (${est[0]!.contextTokens} tokens): ${need}. ${where.join('; ')}.`;
+    const detail = `${name} with a 128-frame video (${at(est, 0, 'precision estimate').contextTokens} tokens): ${need}. ${where.join('; ')}.`;
     const ok = cpu.length > 0 || (gpu?.length ?? 0) > 0;
     return ok
       ? { id: `fit-${name}`, title: `Fits this machine: ${name}`, status: 'ok', detail }

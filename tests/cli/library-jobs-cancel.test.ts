@@ -25,7 +25,7 @@ function start(args: string[], env: NodeJS.ProcessEnv): Child {
   const lines: Array<Record<string, unknown>> = [];
   let buf = '';
   let err = '';
-  proc.stdout!.on('data', (d: Buffer) => {
+  proc.stdout.on('data', (d: Buffer) => {
     buf += d;
     for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
       const line = buf.slice(0, i);
@@ -37,7 +37,7 @@ function start(args: string[], env: NodeJS.ProcessEnv): Child {
       }
     }
   });
-  proc.stderr!.on('data', (d: Buffer) => (err += d));
+  proc.stderr.on('data', (d: Buffer) => (err += d));
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
   return { proc, lines, exited, err: () => err };
 }

@@ -23,6 +23,7 @@ import { planWindows } from '../../src-main/core/analytics/run-plan.js';
 import { loadCountResult } from '../../src-main/core/analytics/count-results-store.js';
 import { findChromium } from '../helpers/chromium.js';
 import { requiredSample } from '../helpers/media-fixtures.js';
+import { at } from '../../src-main/api/at.js';
 
 const SAMPLE = requiredSample('concourse-crowd-720p.avi');
 const FRAME = { width: 1280, height: 720 };
@@ -41,21 +42,21 @@ async function seed(db: string) {
   const cs = { windowLength: 6, overlap: 2, maxFrames: 13 };
   const c = queueAnalyticsJob(lib, 'count', { query: 'person', scope: { recordingId: 1, start: 0, end: 10 }, settings: cs });
   const cp = planWindows('count', { start: 0, end: 10 }, 25, cs);
-  recordWindowAnswer(lib, c.runs[0].id, cp[0], 'Counting the <points coords="1.0 1 100 500;4.5 2 500 500">person</points> shows a total of 2.');
-  recordWindowAnswer(lib, c.runs[0].id, cp[1], 'Counting the <points coords="0.5 1 502 501;3.0 2 900 200">person</points> shows a total of 2.');
-  finishRun(lib, c.runs[0].id);
+  recordWindowAnswer(lib, at(c.runs, 0).id, at(cp, 0), 'Counting the <points coords="1.0 1 100 500;4.5 2 500 500">person</points> shows a total of 2.');
+  recordWindowAnswer(lib, at(c.runs, 0).id, at(cp, 1), 'Counting the <points coords="0.5 1 502 501;3.0 2 900 200">person</points> shows a total of 2.');
+  finishRun(lib, at(c.runs, 0).id);
   await runJob(lib, c.job.id, executors); // the job sees its run finished and completes without asking the model
-  const inst = loadCountResult(lib, c.runs[0].id).instances.find((i) => i.evidence[0].t === 4.5)!;
-  seeded.countRun = c.runs[0].id;
-  seeded.instance = { id: inst.id, t: inst.evidence[0].t, x: inst.evidence[0].x, y: inst.evidence[0].y };
+  const inst = loadCountResult(lib, at(c.runs, 0).id).instances.find((i) => at(i.evidence, 0).t === 4.5)!;
+  seeded.countRun = at(c.runs, 0).id;
+  seeded.instance = { id: inst.id, t: at(inst.evidence, 0).t, x: at(inst.evidence, 0).x, y: at(inst.evidence, 0).y };
   const ts = { windowLength: 4, overlap: 1, maxFrames: 8 };
   const t = queueAnalyticsJob(lib, 'track', { query: 'person', scope: { recordingId: 1, start: 0, end: 7 }, settings: ts });
   const tp = planWindows('track', { start: 0, end: 7 }, 25, ts);
-  recordWindowAnswer(lib, t.runs[0].id, tp[0], '<tracks coords="0.0 1 100 500 2 800 500;1.5 1 110 500 2 790 500;3.0 1 120 500 2 780 500">person</tracks>');
-  recordWindowAnswer(lib, t.runs[0].id, tp[1], '<tracks coords="0.0 1 094 500;0.5 1 097 500;1.0 1 100 500">person</tracks>');
-  finishRun(lib, t.runs[0].id);
+  recordWindowAnswer(lib, at(t.runs, 0).id, at(tp, 0), '<tracks coords="0.0 1 100 500 2 800 500;1.5 1 110 500 2 790 500;3.0 1 120 500 2 780 500">person</tracks>');
+  recordWindowAnswer(lib, at(t.runs, 0).id, at(tp, 1), '<tracks coords="0.0 1 094 500;0.5 1 097 500;1.0 1 100 500">person</tracks>');
+  finishRun(lib, at(t.runs, 0).id);
   await runJob(lib, t.job.id, executors);
-  seeded.trackRun = t.runs[0].id;
+  seeded.trackRun = at(t.runs, 0).id;
   lib.close();
 }
 
@@ -77,13 +78,13 @@ after(async () => {
 
 /** Where source pixel (x, y) of the recording is drawn on the page: the <video>'s box, object-fit: contain. */
 async function pictureToPage(page: Page, x: number, y: number) {
-  return page.locator('video').evaluate((v: HTMLVideoElement, [px, py, fw, fh]) => {
+  return page.locator('video').evaluate((v: HTMLVideoElement, { px, py, fw, fh }) => {
     const r = v.getBoundingClientRect();
     const fit = Math.min(v.clientWidth / v.videoWidth, v.clientHeight / v.videoHeight);
     const w = v.videoWidth * fit;
     const h = v.videoHeight * fit;
     return { x: r.left + (v.clientWidth - w) / 2 + (px / fw) * w, y: r.top + (v.clientHeight - h) / 2 + (py / fh) * h };
-  }, [x, y, FRAME.width, FRAME.height]);
+  }, { px: x, py: y, fw: FRAME.width, fh: FRAME.height });
 }
 
 async function centre(page: Page, selector: string) {
@@ -115,12 +116,14 @@ async function checkLiveText(page: Page) {
 const videoTime = (page: Page) => page.locator('video').evaluate((v: HTMLVideoElement) => v.currentTime);
 const videoReady = (page: Page) => page.waitForFunction(() => (document.querySelector('video')?.readyState ?? 0) >= 1, undefined, { timeout: 90_000 });
 
-async function runJobInUi(page: Page, kind: 'count' | 'track', f: Record<string, string>) {
+interface JobFields { start: string; end: string; windowLength: string; overlap: string; maxFrames: string; maxNewTokens: string }
+
+async function runJobInUi(page: Page, kind: 'count' | 'track', f: JobFields) {
   await page.getByLabel(kind === 'count' ? 'Count what' : 'Track what').fill('person');
   await page.locator('input[name="start"]').fill(f.start);
   await page.locator('input[name="end"]').fill(f.end);
   await page.locator('details.advanced summary').click();
-  for (const k of ['windowLength', 'overlap', 'maxFrames', 'maxNewTokens']) await page.locator(`input[name="${k}"]`).fill(f[k]);
+  for (const k of ['windowLength', 'overlap', 'maxFrames', 'maxNewTokens'] as const) await page.locator(`input[name="${k}"]`).fill(f[k]);
   await page.getByRole('button', { name: kind === 'count' ? 'Count' : 'Track', exact: true }).click();
   await page.locator('[data-testid="job-progress"][data-status="done"]').waitFor({ timeout: 120_000 });
 }
@@ -229,7 +232,7 @@ test('Count and Track pages: real jobs with progress and live text, click → pl
   await page.getByLabel('Track what').fill('person');
   await page.locator('input[name="start"]').fill('0');
   await page.locator('input[name="end"]').fill('13');
-  for (const [k, v] of [['windowLength', '2'], ['overlap', '0.5'], ['maxFrames', '4'], ['maxNewTokens', '8']]) await page.locator(`input[name="${k}"]`).fill(v);
+  for (const [k, v] of [['windowLength', '2'], ['overlap', '0.5'], ['maxFrames', '4'], ['maxNewTokens', '8']] as const) await page.locator(`input[name="${k}"]`).fill(v);
   await page.getByRole('button', { name: 'Track', exact: true }).click();
   await page.waitForFunction(() => /running · [1-9]\d*\/9 windows/.test(document.querySelector('[data-testid="job-progress"]')?.textContent ?? ''), undefined, { timeout: 120_000 });
   await page.getByRole('button', { name: 'Cancel', exact: true }).click();

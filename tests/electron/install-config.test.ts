@@ -42,7 +42,7 @@ test("every fuse name is one the installed electron-builder's schema knows", () 
   };
   const fuseDef = Object.entries(schema.definitions).find(([name]) => /fuse/i.test(name))?.[1];
   assert.ok(fuseDef?.properties, 'no fuse options in the schema');
-  for (const name of Object.keys(config.electronFuses ?? {})) assert.ok(name in fuseDef.properties!, `unknown fuse ${name}`);
+  for (const name of Object.keys(config.electronFuses ?? {})) assert.ok(name in fuseDef.properties, `unknown fuse ${name}`);
 });
 
 test('packaging ships the Electron build of better-sqlite3 unpacked and does not rebuild node_modules in place', () => {

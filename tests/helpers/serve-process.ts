@@ -35,8 +35,8 @@ export function startServeProcess(extra: string[] = [], env: NodeJS.ProcessEnv =
       void stop();
       reject(new Error(`serve did not start in 30 s; stderr: ${err}`));
     }, 30_000);
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const nl = out.indexOf('\n');
       if (nl < 0) return;

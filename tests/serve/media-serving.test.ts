@@ -13,6 +13,7 @@ import { startServeProcess, type ServeProcess } from '../helpers/serve-process.j
 import { scratchDir } from '../helpers/tiny.js';
 import { indexClip, readIndex, sampleClip } from '../helpers/media-fixtures.js';
 import { createMediaService } from '../../src-main/core/media/index.js';
+import { entry } from '../../src-main/api/at.js';
 
 const media = createMediaService();
 
@@ -124,7 +125,7 @@ async function fetchToFile(id: number, name: string): Promise<string> {
 }
 
 test('an MP4 whose first frame is at 2.5 s (not natively on the timeline) gets an MP4 proxy on the recording timeline (same frame at the same time)', async () => {
-  const proxy = await fetchToFile(ids.offset, 'offset-proxy.mp4');
+  const proxy = await fetchToFile(entry(ids, 'offset', 'recording id'), 'offset-proxy.mp4');
   const p = await media.probe(proxy);
   assert.match(p.container, /mp4/);
   assert.equal(p.codec, 'h264');

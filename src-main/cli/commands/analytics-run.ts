@@ -13,6 +13,7 @@ import { createCoreContext } from '../../core/platform/create-context.js';
 import { numberFlag, parseFlags, printJson, type Command } from '../command.js';
 import { precisionFlag } from './precision-flag.js';
 import { openLibraryFlag } from './library-flag.js';
+import { at } from '../../api/at.js';
 
 const usageOf = (kind: RunKind) => `Usage:
   molmoscope ${kind} --library DB (--recording ID | --folder DIR) [--start S] [--end S] "query"
@@ -37,11 +38,17 @@ function summary(r: RunResult): string {
   const bad = r.windows.filter((w) => w.status !== 'ok').map((w) => `  window ${w.index} ${w.status}: ${w.errorCode ?? ''} ${w.errorMessage ?? ''}\n`).join('');
   if (r.count) {
     return head + `  total ${r.count.total}; per window ${r.count.perWindow.map((w) => w.count).join(' ')}\n` +
-      r.count.instances.map((i) => `  #${i.id} at ${i.evidence[0].t.toFixed(1)} s (${Math.round(i.evidence[0].x)}, ${Math.round(i.evidence[0].y)}) seen ${i.evidence.length}×\n`).join('') + bad;
+      r.count.instances.map((i) => {
+        const e = at(i.evidence, 0, 'sighting'); // an instance is made of at least one sighting
+        return `  #${i.id} at ${e.t.toFixed(1)} s (${Math.round(e.x)}, ${Math.round(e.y)}) seen ${i.evidence.length}×\n`;
+      }).join('') + bad;
   }
   if (r.tracks) {
     return head + `  ${r.tracks.tracks.length} tracks, ${r.tracks.decisions.length} stitch decisions\n` +
-      r.tracks.tracks.map((t) => `  id ${t.id} "${t.label}" ${t.points[0].t.toFixed(1)}–${t.points[t.points.length - 1].t.toFixed(1)} s, ${t.points.length} points\n`).join('') + bad;
+      r.tracks.tracks.map((t) => {
+        const [first, last] = [at(t.points, 0, 'track point'), at(t.points, t.points.length - 1, 'track point')]; // tracks are never empty
+        return `  id ${t.id} "${t.label}" ${first.t.toFixed(1)}–${last.t.toFixed(1)} s, ${t.points.length} points\n`;
+      }).join('') + bad;
   }
   return head + bad;
 }

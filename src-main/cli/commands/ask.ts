@@ -8,7 +8,7 @@ import { createCoreContext } from '../../core/platform/create-context.js';
 import { modelCacheDir } from '../../core/platform/model-cache.js';
 import { modelDirFlag } from '../model-flag.js';
 import { adapterFlag } from './adapter-flag.js';
-import { numberFlag, parseFlags, printJson, type Command } from '../command.js';
+import { numberFlag, onePositional, parseFlags, printJson, type Command } from '../command.js';
 import { precisionFlag } from './precision-flag.js';
 
 // Kept for callers that imported it from here before it moved to core.
@@ -46,7 +46,7 @@ export const askCommand: Command = {
     const modelDir = modelDirFlag(values.model, io);
     const images = values.image ?? [];
     if ((images.length > 0) === (values.video !== undefined)) throw new AppError('INVALID_INPUT', 'give either --image (one or more) or --video');
-    if (positionals.length !== 1) throw new AppError('INVALID_INPUT', 'give exactly one question (quote it)');
+    const question = onePositional(positionals, 'give exactly one question (quote it)');
     const maxNewTokens = numberFlag('max-new-tokens', values['max-new-tokens'], { integer: true, min: 1 }) ?? 200;
     const seed = numberFlag('seed', values.seed, { integer: true, min: 0 }) ?? 0;
     const temperature = numberFlag('temperature', values.temperature, { min: 0 }) ?? 0;
@@ -70,7 +70,7 @@ export const askCommand: Command = {
       }
     };
     const dec = { maxNewTokens, temperature, topP, seed, repetitionPenalty, repeatGuard, ...(values.stream ? { onPartialText, ...(streamEvery ? { streamEvery } : {}) } : {}) };
-    const q = { question: positionals[0]!, ...(values.style !== undefined ? { style: values.style } : {}) };
+    const q = { question, ...(values.style !== undefined ? { style: values.style } : {}) };
 
     const adapter = adapterFlag(io, dir, values.adapter);
     const ctx = createCoreContext({ host: 'cli', env: io.env });

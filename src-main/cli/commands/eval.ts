@@ -59,8 +59,9 @@ export const evalCommand: Command = {
       const gt = parseEvalFile(TracksGtSchema, gtRaw, 'ground truth');
       let pred = predRaw;
       if (pred && typeof pred === 'object' && (pred as { format?: unknown }).format === 'molmoscope.tracks') {
-        if (gt.examples.length !== 1) throw new AppError('INVALID_INPUT', 'a molmoscope.tracks document can only be scored against ground truth with one example');
-        pred = { examples: [{ id: gt.examples[0].id, tracks: (pred as { tracks: unknown }).tracks }] };
+        const only = gt.examples[0];
+        if (gt.examples.length !== 1 || !only) throw new AppError('INVALID_INPUT', 'a molmoscope.tracks document can only be scored against ground truth with one example');
+        pred = { examples: [{ id: only.id, tracks: (pred as { tracks: unknown }).tracks }] };
       }
       const fps = numberFlag('fps', values.fps, { min: 0 });
       if (fps === 0) throw new AppError('INVALID_INPUT', '--fps must be positive');

@@ -6,7 +6,7 @@ import type { MediaService } from '../../core/media/index.js';
 import { writePngs } from '../../core/media/png-writer.js';
 import { DEFAULT_MAX_FPS, DEFAULT_MAX_FRAMES, sampleTimes, type SampleMode } from '../../core/media/sampling.js';
 import { withCliContext } from '../cli-context.js';
-import { numberFlag, parseFlags, printJson, type CliIO, type Command } from '../command.js';
+import { numberFlag, onePositional, parseFlags, printJson, type CliIO, type Command } from '../command.js';
 
 const usage = `Usage:
   molmoscope frames <file> [--max-fps 2] [--max-frames 128] [--start S --end S]
@@ -34,7 +34,7 @@ async function runFrames(media: MediaService, argv: string[], io: CliIO, signal:
     'sampling-fps': { type: 'string' },
     out: { type: 'string' },
   });
-  if (positionals.length !== 1) throw new AppError('INVALID_INPUT', `frames needs exactly one <file>\n${usage}`);
+  const file = resolve(io.cwd, onePositional(positionals, `frames needs exactly one <file>\n${usage}`));
   const mode = (values.mode ?? 'uniform_last_frame') as SampleMode;
   if (mode !== 'uniform_last_frame' && mode !== 'fps')
     throw new AppError('INVALID_INPUT', '--mode must be uniform_last_frame or fps');
@@ -42,7 +42,6 @@ async function runFrames(media: MediaService, argv: string[], io: CliIO, signal:
   if (!(maxFps > 0)) throw new AppError('INVALID_INPUT', '--max-fps must be > 0');
   const maxFrames = numberFlag('max-frames', values['max-frames'], { integer: true, min: 1 }) ?? DEFAULT_MAX_FRAMES;
   const samplingFps = numberFlag('sampling-fps', values['sampling-fps'], { min: 1 }) ?? 2;
-  const file = resolve(io.cwd, positionals[0]!);
   const p = await media.probe(file, { signal });
   const start = numberFlag('start', values.start, { min: 0 }) ?? 0;
   const end = Math.min(numberFlag('end', values.end, { min: 0 }) ?? p.duration, p.duration);

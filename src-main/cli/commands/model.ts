@@ -6,7 +6,7 @@ import { makeTinyCheckpoint, TINY_VARIANTS, type TinyVariant } from '../../../mo
 import { CATALOGUE, addFolder, downloadModel, listModels, removeModel, unfinishedDownloads, useModel, type DownloadProgress, type InstalledModel } from '../../core/models/index.js';
 import { makePresetCheckpoint, PRESETS, type Preset } from '../../../models/tiny/presets.js';
 import { resolveAppPaths } from '../../core/platform/paths.js';
-import { numberFlag, parseFlags, printJson, type CliIO, type Command } from '../command.js';
+import { numberFlag, onePositional, parseFlags, printJson, type CliIO, type Command } from '../command.js';
 
 const usage = `Usage:
   molmoscope model download <catalogue-id|owner/name> [--revision REV] [--json]
@@ -61,9 +61,9 @@ function describe(m: InstalledModel & { isDefault?: boolean }): string {
 
 async function download(rest: string[], io: CliIO, signal: AbortSignal): Promise<number> {
   const { values, positionals } = parseFlags(rest, { revision: { type: 'string' }, json: { type: 'boolean' } });
-  if (positionals.length !== 1) throw new AppError('INVALID_INPUT', `download needs one <catalogue-id|owner/name>\n${usage}`);
+  const id = onePositional(positionals, `download needs one <catalogue-id|owner/name>\n${usage}`);
   const modelsDir = resolveAppPaths(io.env).models;
-  const r = await downloadModel(positionals[0]!, values.revision, { modelsDir, env: io.env, onProgress: progressPrinter(io, !!values.json) }, signal).catch((err: unknown) => {
+  const r = await downloadModel(id, values.revision, { modelsDir, env: io.env, onProgress: progressPrinter(io, !!values.json) }, signal).catch((err: unknown) => {
     if (err instanceof AppError && (err.code === 'CANCELLED' || err.code === 'HUB_UNREACHABLE')) {
       throw new AppError(err.code, `${err.message} Verified files and the partial file are kept: run the same command again to resume.`);
     }
@@ -94,8 +94,7 @@ function catalogue(rest: string[], io: CliIO): number {
 
 function oneId(rest: string[], what: string): string {
   const { positionals } = parseFlags(rest, {});
-  if (positionals.length !== 1) throw new AppError('INVALID_INPUT', `${what} needs one <id> (see molmoscope model list)`);
-  return positionals[0]!;
+  return onePositional(positionals, `${what} needs one <id> (see molmoscope model list)`);
 }
 
 function makeTiny(rest: string[], io: CliIO): number {
@@ -103,14 +102,13 @@ function makeTiny(rest: string[], io: CliIO): number {
     seed: { type: 'string' }, dtype: { type: 'string' }, shards: { type: 'string' }, json: { type: 'boolean' }, preset: { type: 'string' },
     variant: { type: 'string' },
   });
-  if (positionals.length !== 1) throw new AppError('INVALID_INPUT', 'make-tiny needs exactly one <dir>');
+  const dir = resolve(io.cwd, onePositional(positionals, 'make-tiny needs exactly one <dir>'));
   if (values.preset !== undefined && values.variant !== undefined) throw new AppError('INVALID_INPUT', '--preset already names the model; --variant does not apply');
-  if (values.preset !== undefined) return makePreset(resolve(io.cwd, positionals[0]!), values, io);
+  if (values.preset !== undefined) return makePreset(dir, values, io);
   const variant = values.variant ?? 'qwen3';
   if (!(TINY_VARIANTS as readonly string[]).includes(variant)) throw new AppError('INVALID_INPUT', `--variant must be one of ${TINY_VARIANTS.join(', ')}`);
   const dtype = values.dtype ?? 'float32';
   if (!['float32', 'bfloat16', 'float16'].includes(dtype)) throw new AppError('INVALID_INPUT', `--dtype must be float32, bfloat16 or float16`);
-  const dir = resolve(io.cwd, positionals[0]!);
   const files = makeTinyCheckpoint(dir, {
     seed: numberFlag('seed', values.seed, { integer: true, min: 0 }) ?? 0,
     dtype: dtype as 'float32',
@@ -148,8 +146,7 @@ export const modelCommand: Command = {
       }
       case 'add': {
         const { values, positionals } = parseFlags(rest, { id: { type: 'string' }, json: { type: 'boolean' } });
-        if (positionals.length !== 1) throw new AppError('INVALID_INPUT', 'add needs one <dir>');
-        const m = await addFolder(modelsDir, resolve(io.cwd, positionals[0]!), values.id);
+        const m = await addFolder(modelsDir, resolve(io.cwd, onePositional(positionals, 'add needs one <dir>')), values.id);
         if (values.json) printJson(io.stdout, m);
         else io.stdout.write(`added ${m.id}: ${m.dir} (used in place)\n`);
         return 0;

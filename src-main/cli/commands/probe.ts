@@ -1,9 +1,8 @@
 // `molmoscope probe <file>`: what a video is (duration, size, fps, VFR, rotation, codec, truncation).
 // JSON shape (stable): {"duration","width","height","fps","vfr","rotation","codec","startTime","hasAudio",…}.
 import { resolve } from 'node:path';
-import { AppError } from '../../api/errors.js';
 import { withCliContext } from '../cli-context.js';
-import { parseFlags, printJson, type Command } from '../command.js';
+import { onePositional, parseFlags, printJson, type Command } from '../command.js';
 
 const usage = `Usage:
   molmoscope probe <file> [--strict] [--json]
@@ -18,8 +17,7 @@ export const probeCommand: Command = {
   usage,
   async run(argv, io, signal) {
     const { values, positionals } = parseFlags(argv, { json: { type: 'boolean' }, strict: { type: 'boolean' } });
-    if (positionals.length !== 1) throw new AppError('INVALID_INPUT', `probe needs exactly one <file>\n${usage}`);
-    const file = resolve(io.cwd, positionals[0]!);
+    const file = resolve(io.cwd, onePositional(positionals, `probe needs exactly one <file>\n${usage}`));
     const p = await withCliContext(io, ({ media }) => (values.strict ? media.probeStrict(file, { signal }) : media.probe(file, { signal })));
     if (values.json) printJson(io.stdout, p);
     else

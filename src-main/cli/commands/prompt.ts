@@ -10,7 +10,7 @@ import { loadImageRgb } from '../../core/molmo2/prompt/image-source.js';
 import { loadVideoFrames } from '../../core/molmo2/prompt/frame-source.js';
 import { withCliContext } from '../cli-context.js';
 import type { Molmo2Checkpoint } from '../../core/molmo2/checkpoint/load.js';
-import { numberFlag, parseFlags, printJson, type Command } from '../command.js';
+import { numberFlag, onePositional, parseFlags, printJson, type Command } from '../command.js';
 
 const usage = `Usage:
   molmoscope prompt [--model DIR] (--image FILE [--image FILE …] | --video FILE) "question" [--style STYLE] [--frames N] [--json]
@@ -25,16 +25,16 @@ export function tokenTypeSummary(m: ModelInput, ck: Molmo2Checkpoint): Record<st
   const s = ck.specialIds;
   const names: Array<[string, number]> = [['imPatch', s.imPatch], ['imCol', s.imCol], ['imStart', s.imStart], ['imEnd', s.imEnd],
     ['lowResImStart', s.lowResImStart], ['frameStart', s.frameStart], ['frameEnd', s.frameEnd], ['imLow', s.imLow]];
-  const out: Record<string, number> = { text: 0, visual: 0 };
-  for (const [n] of names) out[n] = 0;
-  for (let i = 0; i < m.inputIds.length; i++) {
+  const counts = new Map<string, number>([['text', 0], ['visual', 0], ...names.map(([n]): [string, number] => [n, 0])]);
+  const bump = (k: string) => counts.set(k, (counts.get(k) ?? 0) + 1);
+  for (const [i, token] of m.inputIds.entries()) {
     if (m.tokenTypeIds[i]) {
-      out.visual++;
-      const hit = names.find(([, id]) => id === m.inputIds[i]);
-      if (hit) out[hit[0]]++;
-    } else out.text++;
+      bump('visual');
+      const hit = names.find(([, id]) => id === token);
+      if (hit) bump(hit[0]);
+    } else bump('text');
   }
-  return out;
+  return Object.fromEntries(counts);
 }
 
 export const promptCommand: Command = {
@@ -48,12 +48,12 @@ export const promptCommand: Command = {
     });
     const images = values.image ?? [];
     if ((images.length > 0) === (values.video !== undefined)) throw new AppError('INVALID_INPUT', 'give either --image (one or more) or --video');
-    if (positionals.length !== 1) throw new AppError('INVALID_INPUT', 'give exactly one question (quote it)');
+    const question = onePositional(positionals, 'give exactly one question (quote it)');
     const frames = numberFlag('frames', values.frames, { integer: true, min: 2 });
     const dir = modelDirFlag(values.model, io);
     const ck = await loadCheckpoint(dir);
     const tok = await loadTokenizer(dir);
-    const common = { checkpoint: ck, tokenizer: tok, question: positionals[0], style: values.style, signal };
+    const common = { checkpoint: ck, tokenizer: tok, question, style: values.style, signal };
     let m: ModelInput;
     let media: Record<string, unknown>;
     if (values.video !== undefined) {

@@ -1,13 +1,12 @@
 // `molmoscope search --library DB "query"`: full-text search over captions, results as moments.
 // --json prints {"results":[{recordingId,path,start,end,score,snippet}]}.
-import { AppError } from '../../api/errors.js';
 import { search } from '../../core/library/search.js';
 import { verifyMoments, type Evidence } from '../../core/library/verify.js';
 import { createCoreContext } from '../../core/platform/create-context.js';
 import { closeModel, configureModel, modelSession } from '../../core/molmo2/model-host.js';
 import { configuredModelId } from '../../core/library/index-host.js';
 import { resolve } from 'node:path';
-import { numberFlag, parseFlags, printJson, type Command } from '../command.js';
+import { numberFlag, onePositional, parseFlags, printJson, type Command } from '../command.js';
 import { openLibraryFlag } from './library-flag.js';
 
 const usage = `Usage:
@@ -31,13 +30,13 @@ export const searchCommand: Command = {
       verify: { type: 'string' }, model: { type: 'string' }, ep: { type: 'string' },
     });
     const verifyK = numberFlag('verify', values.verify, { integer: true, min: 1 });
-    if (positionals.length !== 1) throw new AppError('INVALID_INPUT', `search needs exactly one "query" (quote it)\n${usage}`);
+    const query = onePositional(positionals, `search needs exactly one "query" (quote it)\n${usage}`);
     const recordingIds = values.recording?.split(',').map((x) => numberFlag('recording', x.trim(), { integer: true, min: 1 })!);
     // Search only reads: the full integrity check (background mode) is started by a writer, never here. Opening
     // still checks in full first if it must migrate the file.
     const lib = openLibraryFlag(values.library, io, { create: false, integrity: 'background' });
     try {
-      const moments = search(lib, positionals[0], {
+      const moments = search(lib, query, {
         limit: numberFlag('limit', values.limit, { integer: true, min: 1 }) ?? 20,
         recordingIds, folder: values.folder, dateFrom: values.from, dateTo: values.to,
         minDuration: numberFlag('min-duration', values['min-duration'], { min: 0 }),
@@ -51,7 +50,7 @@ export const searchCommand: Command = {
         try {
           if (values.model) await configureModel(ctx, resolve(io.cwd, values.model), values.ep);
           const modelId = configuredModelId(ctx);
-          const v = await verifyMoments(lib, await modelSession(ctx), positionals[0], moments, verifyK, signal);
+          const v = await verifyMoments(lib, await modelSession(ctx), query, moments, verifyK, signal);
           verified = v.moments;
           verification = { ...v.cost, modelId };
         } finally {

@@ -128,8 +128,8 @@ export function applyCorrection(set: TrackSet, c: Correction): TrackSet {
       // A segment can have lost all its points to the other window in an overlap, so find the track by either side.
       const has = (x: Track, w: number, l: number) => x.points.some((p) => p.window === w && p.localId === l);
       const holders = set.tracks.filter((x) => has(x, windowA, localA) || has(x, windowB, localB));
-      if (holders.length !== 1) throw new AppError('INVALID_INPUT', `the stitch ${seg(windowA, localA)} → ${seg(windowB, localB)} is not in effect`);
       const t = holders[0];
+      if (holders.length !== 1 || !t) throw new AppError('INVALID_INPUT', `the stitch ${seg(windowA, localA)} → ${seg(windowB, localB)} is not in effect`);
       // Segments of this track form a forest linked by stitch decisions; cutting one edge splits off B's side.
       const segsInTrack = new Set([...t.points.map((p) => seg(p.window, p.localId)), seg(windowA, localA), seg(windowB, localB)]);
       const adj = new Map<string, string[]>();

@@ -5,6 +5,7 @@ import type { Seconds } from '../../api/units.js';
 import { checkFrame, frameDiagonal, timeKey, toModelX, toModelY } from './geometry.js';
 import { assign } from './hungarian.js';
 import type { CountEvidence, CountInstance, CountMatch, CountResult, CountWindowInput, FrameSize } from './types.js';
+import { at } from '../../api/at.js';
 
 export interface CountDedupOptions {
   /** Times closer than half this share a sampled-time key (s). Default 0.1 (the model prints one decimal). */
@@ -48,7 +49,7 @@ export function dedupCounts(windows: readonly CountWindowInput[], frame: FrameSi
   const { nodes, firstNode } = sightings(ordered, frame);
   const pending: Edge[] = [];
   for (let i = 0; i < ordered.length; i++) {
-    for (let j = i + 1; j < ordered.length; j++) pending.push(...overlapMatches(ordered[i], ordered[j], nodes, firstNode, frameDiagonal(frame), o));
+    for (let j = i + 1; j < ordered.length; j++) pending.push(...overlapMatches(ordered[i]!, ordered[j]!, nodes, firstNode, frameDiagonal(frame), o));
   }
   const sets = new WindowSets(nodes);
   const accepted = pending.filter((e) => sets.union(e.a, e.b));
@@ -107,9 +108,9 @@ function overlapMatches(
   A.points.forEach((p, k) => inOv(p.t) && ia.push(firstNode.get(A.index)! + k));
   B.points.forEach((p, k) => inOv(p.t) && ib.push(firstNode.get(B.index)! + k));
   if (ia.length === 0 || ib.length === 0) return [];
-  const matrix = ia.map((na) => ib.map((nb) => pairCost(nodes[na].ev, nodes[nb].ev, diag, o)));
+  const matrix = ia.map((na) => ib.map((nb) => pairCost(at(nodes, na, 'sighting').ev, at(nodes, nb, 'sighting').ev, diag, o)));
   const maxGate = diag * (o.gateFraction + o.speedFraction * o.maxTimeDelta);
-  return assign(matrix, { gate: maxGate }).map((m) => ({ a: ia[m.row], b: ib[m.col], cost: m.cost }));
+  return assign(matrix, { gate: maxGate }).map((m) => ({ a: at(ia, m.row, 'sighting'), b: at(ib, m.col, 'sighting'), cost: m.cost }));
 }
 
 /** Pixel distance of two sightings when they are the same sampled time and within the time-widened gate, else ∞. */
@@ -132,8 +133,8 @@ class WindowSets {
   find(i: number): number {
     const parent = this.parent;
     while (parent[i] !== i) {
-      parent[i] = parent[parent[i]];
-      i = parent[i];
+      parent[i] = parent[parent[i]!]!; // parent holds valid node ids only
+      i = parent[i]!;
     }
     return i;
   }
@@ -142,8 +143,8 @@ class WindowSets {
     const ra = this.find(a);
     const rb = this.find(b);
     if (ra === rb) return false;
-    const wa = this.windowsOf[ra];
-    const wb = this.windowsOf[rb];
+    const wa = at(this.windowsOf, ra, 'window set');
+    const wb = at(this.windowsOf, rb, 'window set');
     for (const w of wb) if (wa.has(w)) return false;
     this.parent[rb] = ra;
     for (const w of wb) wa.add(w);
@@ -162,15 +163,19 @@ function toResult(ordered: readonly CountWindowInput[], nodes: Node[], sets: Win
   });
   const windowRank = new Map(ordered.map((w, k) => [w.index, k]));
   const evidenceLists = [...groups.values()].map((ids) =>
-    ids.map((i) => nodes[i].ev).sort((a, b) => windowRank.get(a.window)! - windowRank.get(b.window)! || a.t - b.t),
+    ids.map((i) => at(nodes, i, 'sighting').ev).sort((a, b) => windowRank.get(a.window)! - windowRank.get(b.window)! || a.t - b.t),
   );
-  evidenceLists.sort((a, b) => a[0].t - b[0].t || windowRank.get(a[0].window)! - windowRank.get(b[0].window)! || a[0].x - b[0].x || a[0].y - b[0].y);
+  evidenceLists.sort((la, lb) => {
+    const a = at(la, 0, 'evidence');
+    const b = at(lb, 0, 'evidence');
+    return a.t - b.t || windowRank.get(a.window)! - windowRank.get(b.window)! || a.x - b.x || a.y - b.y;
+  });
   const instances: CountInstance[] = evidenceLists.map((evidence, k) => ({ id: k + 1, evidence }));
   const instanceOf = new Map<CountEvidence, number>();
   for (const inst of instances) for (const ev of inst.evidence) instanceOf.set(ev, inst.id);
   const matches: CountMatch[] = accepted.map((e) => {
-    const a = nodes[e.a].ev;
-    const b = nodes[e.b].ev;
+    const a = at(nodes, e.a, 'sighting').ev;
+    const b = at(nodes, e.b, 'sighting').ev;
     return { windowA: a.window, localA: a.localId, windowB: b.window, localB: b.localId, instanceId: instanceOf.get(a)!, cost: e.cost };
   });
   return {

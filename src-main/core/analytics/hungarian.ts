@@ -1,5 +1,6 @@
 // Rectangular linear assignment (Hungarian / Kuhn–Munkres with potentials, O(n²·m) for n ≤ m), plus gating.
 // Written from the textbook shortest-augmenting-path formulation; no external solver.
+// Indices below are in bounds by the loop bounds; numeric loops keep plain `!` access (noUncheckedIndexedAccess).
 
 /** A matched (row, col) pair and its original cost. */
 export interface Assignment {
@@ -18,9 +19,9 @@ export function solveDense(cost: Float64Array, n: number, m: number): Int32Array
   // The solver needs rows ≤ cols; transpose otherwise.
   if (n > m) {
     const t = new Float64Array(n * m);
-    for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) t[j * n + i] = cost[i * m + j];
+    for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) t[j * n + i] = cost[i * m + j]!;
     const rowOfCol = solveDense(t, m, n);
-    for (let j = 0; j < m; j++) if (rowOfCol[j] >= 0) colOfRow[rowOfCol[j]] = j;
+    for (let j = 0; j < m; j++) if (rowOfCol[j]! >= 0) colOfRow[rowOfCol[j]!] = j;
     return colOfRow;
   }
   // 1-based potentials u (rows), v (cols); p[j] = row matched to column j (0 = none); way[] = augmenting path.
@@ -37,39 +38,39 @@ export function solveDense(cost: Float64Array, n: number, m: number): Int32Array
     used.fill(0);
     do {
       used[j0] = 1;
-      const i0 = p[j0];
+      const i0 = p[j0]!;
       let delta = Infinity;
       let j1 = 0;
       const rowBase = (i0 - 1) * m;
       for (let j = 1; j <= m; j++) {
         if (used[j]) continue;
-        const cur = cost[rowBase + j - 1] - u[i0] - v[j];
-        if (cur < minv[j]) {
+        const cur = cost[rowBase + j - 1]! - u[i0]! - v[j]!;
+        if (cur < minv[j]!) {
           minv[j] = cur;
           way[j] = j0;
         }
-        if (minv[j] < delta) {
-          delta = minv[j];
+        if (minv[j]! < delta) {
+          delta = minv[j]!;
           j1 = j;
         }
       }
       for (let j = 0; j <= m; j++) {
         if (used[j]) {
-          u[p[j]] += delta;
-          v[j] -= delta;
+          u[p[j]!]! += delta;
+          v[j]! -= delta;
         } else {
-          minv[j] -= delta;
+          minv[j]! -= delta;
         }
       }
       j0 = j1;
     } while (p[j0] !== 0);
     do {
-      const j1 = way[j0];
-      p[j0] = p[j1];
+      const j1 = way[j0]!;
+      p[j0] = p[j1]!;
       j0 = j1;
     } while (j0 !== 0);
   }
-  for (let j = 1; j <= m; j++) if (p[j] > 0) colOfRow[p[j] - 1] = j - 1;
+  for (let j = 1; j <= m; j++) if (p[j]! > 0) colOfRow[p[j]! - 1] = j - 1;
   return colOfRow;
 }
 
@@ -88,7 +89,7 @@ export interface AssignOptions {
  */
 export function assign(matrix: readonly (readonly number[])[], opts: AssignOptions = {}): Assignment[] {
   const n = matrix.length;
-  const m = n === 0 ? 0 : matrix[0].length;
+  const m = n === 0 ? 0 : matrix[0]!.length;
   if (n === 0 || m === 0) return [];
   const flat = new Float64Array(n * m);
   const gate = opts.gate;
@@ -97,10 +98,10 @@ export function assign(matrix: readonly (readonly number[])[], opts: AssignOptio
   // Allowed pairs become negative (cost − gate − ε); forbidden pairs 0, which is the same as "unmatched".
   const eps = gated ? 1e-9 * Math.max(1, Math.abs(gate)) : 0;
   for (let i = 0; i < n; i++) {
-    const row = matrix[i];
+    const row = matrix[i]!;
     if (row.length !== m) throw new RangeError('assign: ragged matrix');
     for (let j = 0; j < m; j++) {
-      const c = row[j];
+      const c = row[j]!;
       if (gated) flat[i * m + j] = Number.isFinite(c) && c <= gate ? c - gate - eps : 0;
       else if (!Number.isFinite(c)) throw new RangeError('assign: non-finite cost without a gate');
       else flat[i * m + j] = c;
@@ -109,9 +110,9 @@ export function assign(matrix: readonly (readonly number[])[], opts: AssignOptio
   const colOfRow = solveDense(flat, n, m);
   const out: Assignment[] = [];
   for (let i = 0; i < n; i++) {
-    const j = colOfRow[i];
+    const j = colOfRow[i]!;
     if (j < 0) continue;
-    const c = matrix[i][j];
+    const c = matrix[i]![j]!;
     if (gated && !(Number.isFinite(c) && c <= gate)) continue;
     out.push({ row: i, col: j, cost: c });
   }

@@ -23,6 +23,7 @@ import { storeTrackSet } from './track-results-store.js';
 import { stitchTracks, type StitchOptions } from './stitch.js';
 import type { LocalTrack } from './types.js';
 import { setRunAdapter } from './analytics-runs-adapter-store.js';
+import { at } from '../../api/at.js';
 
 /** What a user asks for: a query over one recording (optionally a range of it) or every ready recording of a folder. */
 export interface AnalyticsScope {
@@ -158,24 +159,24 @@ export function analyticsExecutor(ctx: CoreContext, kind: RunKind): JobExecutor 
     const session = await modelSession(ctx);
     const partials = partialStream(ctx.emit, { jobId: job.id, kind });
     const crash: CrashState = { poisoned: false };
-    for (let i = 0; i < runs.length; i++) {
-      const run = runs[i];
+    for (const [i, run] of runs.entries()) {
+      const planned = at(plans, i, 'window plan');
       if (run.status === 'done') continue;
       throwIfCancelled(signal);
       setRunStatus(lib, run.id, 'running', session.modelId);
       setRunAdapter(lib.db, run.id, session.adapter);
-      const plan = new Map(plans[i].map((w) => [w.index, w]));
+      const plan = new Map(planned.map((w) => [w.index, w]));
       const store: WindowStore<CountParsed | LocalTrack[]> = {
         load: (index) => loadWindow(lib, run.id, kind, index),
         save: (o) => lib.db.transaction(() => {
           const meta = { ...o.meta, sampleTimes: plan.get(o.window.index)?.times ?? [] };
           writeWindow(lib, run.id, kind, run.frame, { ...o, meta });
           if (o.status !== 'failed') done++;
-          progress(done, total, { runId: run.id, window: o.window.index }, `${run.path}: window ${o.window.index + 1}/${plans[i].length} ${o.status}`);
+          progress(done, total, { runId: run.id, window: o.window.index }, `${run.path}: window ${o.window.index + 1}/${planned.length} ${o.status}`);
         })(),
       };
       const runner = engineRunner(session, run, kind, plan, p.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS[kind], probeVideo(ctx.media, run.path, signal), partials, crash);
-      const windows = plans[i].map((w) => ({ index: w.index, start: w.start, end: w.end }));
+      const windows = planned.map((w) => ({ index: w.index, start: w.start, end: w.end }));
       try {
         if (kind === 'count') {
           await runCountJob({ query: run.query, windows, frame: run.frame, prompt: countPrompt(run.query) },
@@ -189,7 +190,7 @@ export function analyticsExecutor(ctx: CoreContext, kind: RunKind): JobExecutor 
         const reason = signal.aborted ? signal.reason : null;
         if (reason === null && isPoison(err)) {
           // A poison file: this run failed (its window says why), the job goes on with the other recordings.
-          const left = plans[i].length - storedWindows(lib, run.id).filter((w) => w.status !== 'failed').length;
+          const left = planned.length - storedWindows(lib, run.id).filter((w) => w.status !== 'failed').length;
           total -= left;
           lib.db.transaction(() => {
             setRunStatus(lib, run.id, 'failed');

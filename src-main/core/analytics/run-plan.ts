@@ -44,7 +44,8 @@ const TRACK_SAMPLING_FPS = 2;
 export function trackTimes(duration: number, videoFps: number | null, maxFrames: number): { times: Seconds[]; fps: number } {
   if (videoFps && Math.trunc(videoFps) % TRACK_SAMPLING_FPS === 0) {
     const times = sampleTimes(duration, { mode: 'fps', videoFps, maxFrames, samplingFps: TRACK_SAMPLING_FPS });
-    const fps = times.length > 1 ? Math.round(1 / (times[1] - times[0])) : TRACK_SAMPLING_FPS;
+    const [t0, t1] = times;
+    const fps = t0 !== undefined && t1 !== undefined ? Math.round(1 / (t1 - t0)) : TRACK_SAMPLING_FPS;
     return { times, fps };
   }
   const times: Seconds[] = [];

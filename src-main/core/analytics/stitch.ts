@@ -5,6 +5,7 @@ import { pixels, type Seconds } from '../../api/units.js';
 import { checkFrame, frameDiagonal, timeKey, toModelX, toModelY } from './geometry.js';
 import { assign } from './hungarian.js';
 import type { FrameSize, LocalTrack, LocalTrackPoint, StitchDecision, Track, TrackPoint, TrackSet, TrackWindowInput } from './types.js';
+import { at } from '../../api/at.js';
 
 export interface StitchOptions {
   /** Times closer than half this are the same sampled time (s). Default 0.1 (one-decimal timestamps). */
@@ -94,6 +95,9 @@ interface Local {
   pts: { key: number; p: LocalTrackPoint }[];
 }
 
+/** A local track's first point (locals with no points are dropped before any of these run). */
+const head = (l: Local) => at(l.pts, 0, 'local track point');
+
 /**
  * Stitches per-window tracks into recording-wide tracks; deterministic for a given input.
  *
@@ -122,7 +126,7 @@ export function stitchTracks(windows: readonly TrackWindowInput[], frame: FrameS
     const locals = w.tracks
       .map((t) => ({ id: t.id, pts: normalise(t, q) }))
       .filter((l) => l.pts.length > 0)
-      .sort((a, b) => a.pts[0].key - b.pts[0].key || a.pts[0].p.x - b.pts[0].p.x || a.id - b.id);
+      .sort((a, b) => head(a).key - head(b).key || head(a).p.x - head(b).p.x || a.id - b.id);
     const matched = new Array<Global | null>(locals.length).fill(null);
     assignOverlaps(run, w, locals, matched);
     reidentify(run, w, locals, matched);
@@ -191,22 +195,19 @@ function assignOverlaps(run: Run, w: TrackWindowInput, locals: Local[], matched:
   const startKey = timeKey(w.start, run.q);
   const alive = run.globals.filter((g) => g.lastKey >= startKey - 1);
   if (alive.length === 0 || locals.length === 0) return;
-  const contributors: Map<string, number>[][] = [];
-  const matrix = alive.map((g, gi) => {
-    contributors[gi] = [];
-    return locals.map((l, li) => {
-      const { cost, by } = overlapCost(run, g, l);
-      contributors[gi][li] = by;
-      return cost;
-    });
-  });
+  const costs = alive.map((g) => locals.map((l) => overlapCost(run, g, l)));
+  const matrix = costs.map((row) => row.map((c) => c.cost));
+  // assign() returns pairs inside the matrix, so the look-ups below cannot miss.
   for (const m of assign(matrix, { gate: run.o.gateFraction * run.diag })) {
-    const g = alive[m.row];
-    const [wa, la] = mainContributor(contributors[m.row][m.col]);
+    const g = at(alive, m.row, 'live track');
+    const [wa, la] = mainContributor(at(at(costs, m.row, 'cost row'), m.col, 'cost').by);
     matched[m.col] = g;
-    run.decisions.push({ windowA: wa, localA: la, windowB: w.index, localB: locals[m.col].id, globalId: g.id, cost: m.cost, reason: 'overlap' });
+    run.decisions.push({ windowA: wa, localA: la, windowB: w.index, localB: at(locals, m.col, 'local track').id, globalId: g.id, cost: m.cost, reason: 'overlap' });
   }
-  locals.forEach((l, li) => matched[li] && attach(run, matched[li]!, w, l));
+  locals.forEach((l, li) => {
+    const g = matched[li];
+    if (g) attach(run, g, w, l);
+  });
 }
 
 /** Mean distance over the times g and l share (Infinity below minSharedTimes), and which segments supplied them. */
@@ -237,6 +238,8 @@ function mainContributor(by: Map<string, number>): [window: number, localId: num
     }
   }
   const [wa, la] = best.split(':').map(Number);
+  // A matched pair has a finite cost, so at least minSharedTimes ≥ 1 shared times and a segment that supplied them.
+  if (wa === undefined || la === undefined) throw new AppError('INTERNAL', 'a matched overlap has no contributing segment');
   return [wa, la];
 }
 
@@ -265,11 +268,11 @@ function reidentify(run: Run, w: TrackWindowInput, locals: Local[], matched: (Gl
   const cands = run.globals.filter((g) => !g.windows.has(w.index) && g.lastKey >= reachKey);
   if (open.length === 0 || cands.length === 0) return;
   const lasts: Owned[] = [];
-  const matrix = cands.map((g, gi) => {
+  const matrix = cands.map((g) => {
     const { last, vx, vy } = velocity(run, g);
-    lasts[gi] = last;
+    lasts.push(last);
     return open.map((li) => {
-      const first = locals[li].pts[0];
+      const first = head(at(locals, li, 'local track'));
       const gapKeys = first.key - g.lastKey;
       const gap = gapKeys * q;
       if (gapKeys <= 0 || gap > o.maxGap + q / 2) return Infinity;
@@ -286,14 +289,15 @@ function reidentify(run: Run, w: TrackWindowInput, locals: Local[], matched: (Gl
   for (const m of reid) {
     const ambiguous =
       o.ambiguityRatio > 0 &&
-      matrix.some((row, r) => r !== m.row && !rowsUsed.has(r) && row[m.col] <= o.ambiguityRatio * m.cost + 0.01 * diag);
+      matrix.some((row, r) => r !== m.row && !rowsUsed.has(r) && at(row, m.col, 'cost') <= o.ambiguityRatio * m.cost + 0.01 * diag);
     if (ambiguous) continue;
-    const g = cands[m.row];
-    const li = open[m.col];
-    const seg = lasts[m.row];
+    const g = at(cands, m.row, 'candidate track');
+    const li = at(open, m.col, 'open track');
+    const seg = at(lasts, m.row, 'last point');
+    const local = at(locals, li, 'local track');
     matched[li] = g;
-    run.decisions.push({ windowA: seg.window, localA: seg.localId, windowB: w.index, localB: locals[li].id, globalId: g.id, cost: m.cost, reason: 'reid' });
-    attach(run, g, w, locals[li]);
+    run.decisions.push({ windowA: seg.window, localA: seg.localId, windowB: w.index, localB: local.id, globalId: g.id, cost: m.cost, reason: 'reid' });
+    attach(run, g, w, local);
   }
 }
 

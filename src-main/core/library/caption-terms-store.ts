@@ -11,14 +11,15 @@ export function indexStoredCaptions(db: Database.Database): void {
   const page = db.prepare('SELECT id, text FROM captions WHERE id > ? ORDER BY id LIMIT 2000').raw();
   for (let after = 0; ; ) {
     const rows = page.all(after) as Array<[number, string]>;
-    if (!rows.length) break;
+    const last = rows.at(-1);
+    if (!last) break;
     for (const [id, text] of rows) {
       const t = indexText(text);
       insTerms.run(id, t.words, t.pairs);
       insStats.run(id, t.length, t.reps);
       insVocab.run(t.vocab);
     }
-    after = rows[rows.length - 1]![0];
+    after = last[0];
   }
   db.exec("INSERT INTO captions_terms (captions_terms) VALUES ('optimize')");
 }

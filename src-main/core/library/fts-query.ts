@@ -42,18 +42,21 @@ export type PrefixExpander = (prefix: string) => string[] | null;
 function alternative(words: string[], prefix: boolean, group: number, hl: Highlight, expand?: PrefixExpander): Alternative | null {
   // Prefix: the last word is only folded (a prefix is not a word, so stemming it would cut it short).
   const stems = termsOf((prefix ? words.slice(0, -1) : words).join(' '));
-  const last = prefix ? (foldWord(words[words.length - 1]).match(/[\p{L}\p{N}]+/gu) ?? []) : [];
+  const lastWord = words.at(-1);
+  const last = prefix && lastWord !== undefined ? (foldWord(lastWord).match(/[\p{L}\p{N}]+/gu) ?? []) : [];
   hl.terms.push(...stems, ...last.slice(0, -1));
-  if (last.length) hl.prefixes.push(last[last.length - 1]);
+  const lastPart = last.at(-1);
+  if (lastPart !== undefined) hl.prefixes.push(lastPart);
   stems.push(...last);
-  if (!stems.length) return null;
+  const [first] = stems;
+  if (first === undefined) return null;
   const star = prefix ? '*' : '';
   if (prefix && stems.length === 1 && expand) {
-    const ts = expand(stems[0]);
-    if (ts?.length) return { match: ts.length === 1 ? `w:${quote(ts[0])}` : `(${ts.map((t) => `w:${quote(t)}`).join(' OR ')})`, keys: [], group };
+    const ors = (expand(first) ?? []).map((t) => `w:${quote(t)}`);
+    if (ors.length) return { match: ors.length === 1 ? ors.join('') : `(${ors.join(' OR ')})`, keys: [], group };
   }
-  if (stems.length === 1) return { match: `w:${quote(stems[0])}${star}`, keys: prefix ? [] : [statsKey(stems[0])], group };
-  const pairs = stems.slice(1).map((s, i) => pairOf(stems[i], s));
+  if (stems.length === 1) return { match: `w:${quote(first)}${star}`, keys: prefix ? [] : [statsKey(first)], group };
+  const pairs = stems.slice(1).map((s, i) => pairOf(stems[i]!, s)); // stems[i] precedes s
   return { match: `p:${quote(pairs.join(' '))}${star}`, keys: (prefix ? stems.slice(0, -1) : stems).map(statsKey), group };
 }
 
@@ -68,7 +71,8 @@ export function toFtsQuery(input: string, expand?: PrefixExpander): ParsedQuery 
     pendingOr = false;
     const alt = alternative(words, prefix, joinOr ? groups.length - 1 : groups.length, highlight, expand);
     if (!alt) return;
-    if (joinOr) groups[groups.length - 1].push(alt);
+    const lastGroup = groups.at(-1);
+    if (joinOr && lastGroup) lastGroup.push(alt);
     else groups.push([alt]);
   };
   // Split into balanced "phrases" and the rest; an unbalanced quote is treated as a space.
@@ -84,6 +88,7 @@ export function toFtsQuery(input: string, expand?: PrefixExpander): ParsedQuery 
       continue;
     }
     const tok = m[2];
+    if (tok === undefined) continue; // the regex's other branch always captures
     if (tok === 'OR' || tok === '|') {
       pendingOr = groups.length > 0;
       continue;
@@ -97,6 +102,6 @@ export function toFtsQuery(input: string, expand?: PrefixExpander): ParsedQuery 
       push(words, prefix && i === parts.length - 1);
     });
   }
-  const match = groups.map((g) => (g.length > 1 ? `(${g.map((a) => a.match).join(' OR ')})` : g[0].match)).join(' AND ');
+  const match = groups.map((g) => (g.length > 1 ? `(${g.map((a) => a.match).join(' OR ')})` : g.map((a) => a.match).join(''))).join(' AND ');
   return { match, alternatives: groups.flat(), groups: groups.length, terms, highlight };
 }

@@ -77,7 +77,7 @@ export function indexJobExecutor(deps: { media: MediaSource; captioner: Captione
       let i = 0;
       try {
         for (; i < windows.length; i++) {
-          const w = windows[i];
+          const w = windows[i]!;
           if (have.has(w.index)) continue;
           throwIfCancelled(signal, 'Indexing');
           const times = media.windowSampleTimes(w, { fps: p.fps, maxFrames: p.maxFrames });

@@ -31,12 +31,13 @@ export type ByteRange = { start: number; end: number } | 'unsatisfiable' | null;
 /** Parses a Range header against a size: null = serve it whole, 'unsatisfiable' = 416, else one inclusive range. */
 export function parseRange(header: string | null | undefined, size: number): ByteRange {
   if (!header) return null;
-  const m = /^\s*bytes\s*=\s*(.*)$/i.exec(header);
-  if (!m) return null; // a unit other than bytes is ignored (RFC 9110 §14.2)
-  const specs = m[1]!.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = /^\s*bytes\s*=\s*(.*)$/i.exec(header)?.[1];
+  if (list === undefined) return null; // a unit other than bytes is ignored (RFC 9110 §14.2)
+  const [spec, ...more] = list.split(',').map((s) => s.trim()).filter(Boolean);
+  if (spec === undefined) return 'unsatisfiable';
   // One range is what media elements ask for; a multipart reply buys nothing, so several ranges get the whole file.
-  if (specs.length !== 1) return specs.length === 0 ? 'unsatisfiable' : null;
-  const r = /^(\d*)-(\d*)$/.exec(specs[0]!);
+  if (more.length) return null;
+  const r = /^(\d*)-(\d*)$/.exec(spec);
   if (!r || (r[1] === '' && r[2] === '')) return 'unsatisfiable';
   if (r[1] === '') {
     const suffix = Number(r[2]);

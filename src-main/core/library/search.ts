@@ -128,16 +128,17 @@ function capRanges(db: Library['db'], match: string, ranges: Array<[number, numb
   const stream = newestMatches(db);
   const scoped: Array<[number, number]> = [];
   for (let i = ranges.length - 1; i >= 0 && budget > 0; i--) {
-    const [lo, hi] = ranges[i];
+    const [lo, hi] = ranges[i]!;
     if (hi - lo + 1 <= budget) {
       budget -= hi - lo + 1;
       scoped.unshift([lo, hi]);
       continue;
     }
     const ids = stream(match, lo, hi, budget);
-    if (!ids.length) continue;
+    const oldest = ids.at(-1);
+    if (oldest === undefined) continue;
     budget -= ids.length;
-    scoped.unshift([budget === 0 ? ids[ids.length - 1] : lo, hi]);
+    scoped.unshift([budget === 0 ? oldest : lo, hi]);
   }
   return scoped;
 }
@@ -195,14 +196,15 @@ const MAX_RANGES = 32;
  * Equal gaps close oldest first: the ranking scan runs newest first and usually stops inside the newest ranges.
  */
 export function coalesce(ranges: Array<[number, number]>, max: number): Array<[number, number]> {
-  if (ranges.length <= max) return ranges.map(([a, b]) => [a, b]);
-  const order = ranges.slice(1).map(([a], i) => ({ i, gap: a - ranges[i][1] })).sort((x, y) => x.gap - y.gap || x.i - y.i);
+  const [first, ...rest] = ranges;
+  if (!first || ranges.length <= max) return ranges.map(([a, b]) => [a, b]);
+  const order = rest.map(([a], i) => ({ i, gap: a - ranges[i]![1] })).sort((x, y) => x.gap - y.gap || x.i - y.i); // ranges[i] precedes rest[i]
   const close = new Set(order.slice(0, ranges.length - max).map((g) => g.i));
-  const out: Array<[number, number]> = [[ranges[0][0], ranges[0][1]]];
-  ranges.slice(1).forEach(([a, b], i) => {
-    const last = out[out.length - 1];
+  let last: [number, number] = [first[0], first[1]];
+  const out = [last];
+  rest.forEach(([a, b], i) => {
     if (close.has(i)) last[1] = Math.max(last[1], b);
-    else out.push([a, b]);
+    else out.push((last = [a, b]));
   });
   return out;
 }

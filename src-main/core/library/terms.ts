@@ -58,7 +58,7 @@ export interface IndexedText {
 export function indexText(text: string): IndexedText {
   const t = terms(text);
   const pairs: string[] = [];
-  for (let i = 1; i < t.length; i++) pairs.push(pairOf(t[i - 1], t[i]));
+  for (let i = 1; i < t.length; i++) pairs.push(pairOf(t[i - 1]!, t[i]!));
   const counts = new Map<string, number>();
   for (const k of t) counts.set(k, (counts.get(k) ?? 0) + 1);
   let reps = '';

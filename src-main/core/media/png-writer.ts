@@ -38,9 +38,9 @@ export async function writePngs(
     const made = (await readdir(tmp)).filter((n) => n.endsWith('.png')).sort();
     if (made.length !== count) throw new AppError('FFMPEG_FAILED', `ffmpeg wrote ${made.length} of ${count} PNGs`);
     const out: string[] = [];
-    for (let i = 0; i < made.length; i++) {
-      const dest = join(dir, names[i] ?? made[i]!);
-      await rename(join(tmp, made[i]!), dest);
+    for (const [i, name] of made.entries()) {
+      const dest = join(dir, names[i] ?? name);
+      await rename(join(tmp, name), dest);
       out.push(dest);
     }
     return out;

@@ -66,10 +66,11 @@ export function sampleTimes(duration: number, opts: SampleOptions = {}): Seconds
   if (mode === 'fps') {
     if (opts.videoFps === undefined) throw new AppError('INVALID_INPUT', 'fps sampling needs the video fps');
     const cands = candidateTargetFps(opts.videoFps, opts.samplingFps ?? 2, opts.fpsModeCap ?? 8);
-    if (cands.length === 0) throw new AppError('INVALID_INPUT', `no fps-mode candidate rate for video fps ${opts.videoFps}`);
+    const [first, ...higher] = cands;
+    if (first === undefined) throw new AppError('INVALID_INPUT', `no fps-mode candidate rate for video fps ${opts.videoFps}`);
     // Take ever higher rates while maxFrames of them still span the video.
-    let target = cands[0]!;
-    for (const c of cands.slice(1)) {
+    let target = first;
+    for (const c of higher) {
       if (maxFrames / c < duration) break;
       target = c;
     }

@@ -13,6 +13,7 @@ const WINDOW_MS = 5_000;
 export function createByteMeter(totalBytes: number, startBytes: number, now: () => number, report: (p: ByteProgress) => void, everyMs = 250) {
   let done = startBytes;
   let lastReport = -Infinity;
+  // Never empty: it starts with one sample and is trimmed to no fewer than two.
   const samples: Array<{ t: number; done: number }> = [{ t: now(), done }];
   const snapshot = (): ByteProgress => {
     const t = now();

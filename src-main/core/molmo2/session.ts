@@ -18,6 +18,7 @@ import { totalmem } from 'node:os';
 import type { Precision } from './compile/precision.js';
 import { defaultPrecision } from './compile/memory-estimate.js';
 import { adapterIdSuffix, type AdapterRecord } from '../finetune/use-adapter.js';
+import { at } from '../../api/at.js';
 
 export interface SessionOptions {
   modelDir: string;
@@ -49,9 +50,10 @@ export interface Answer {
 }
 
 function imageParse(images: RgbImage[]): ParseOptions {
+  const { width, height } = at(images, 0, 'image'); // both callers refuse an empty list with INVALID_INPUT
   return images.length > 1
-    ? { kind: 'multi-image', width: images[0]!.width, height: images[0]!.height, sizes: images.map((i) => ({ width: i.width, height: i.height })) }
-    : { kind: 'image', width: images[0]!.width, height: images[0]!.height };
+    ? { kind: 'multi-image', width, height, sizes: images.map((i) => ({ width: i.width, height: i.height })) }
+    : { kind: 'image', width, height };
 }
 
 export interface VideoQuestion {

@@ -89,6 +89,7 @@ export function CountPage({ api }: { api: MolmoscopeBridge }) {
             <ul className="instances">
               {count?.instances.map((inst) => {
                 const s = inst.evidence[0];
+                if (!s) return null; // the contract's instances carry at least one sighting
                 return (
                   <li key={inst.id}>
                     <button type="button" data-testid="instance" data-instance={inst.id} className={picked?.instance === inst.id ? 'active' : undefined}

@@ -64,7 +64,7 @@ export function TrackPage({ api }: { api: MolmoscopeBridge }) {
               <ul className="objects" aria-label="objects">
                 {model.lanes.map((l) => (
                   <li key={l.id}>
-                    <button type="button" data-testid="object" data-id={l.id} className={l.id === selected ? 'active' : undefined} onClick={() => { setSelected(l.id); if (l.t.length) seek(l.t[0]); }}>
+                    <button type="button" data-testid="object" data-id={l.id} className={l.id === selected ? 'active' : undefined} onClick={() => { setSelected(l.id); const t0 = l.t[0]; if (t0 !== undefined) seek(t0); }}>
                       <span className="swatch" style={{ background: laneColor(l.id) }} />{l.id} {l.label} <span className="muted small">{fmtTime(l.t[0] ?? 0)}–{fmtTime(l.t[l.t.length - 1] ?? 0)} · {l.spans.length / 2} span{l.spans.length > 2 ? 's' : ''}</span>
                     </button>
                   </li>

@@ -6,10 +6,11 @@ import { seconds } from '../../../src-main/api/units.js';
 import { molmoPointParser, molmoTrackParser } from '../../../src-main/core/analytics/answer-adapters.js';
 import { runCountJob, runTrackJob, type WindowOutcome, type WindowStore } from '../../../src-main/core/analytics/count-track-loop.js';
 import type { AnalyticsWindow } from '../../../src-main/core/analytics/types.js';
+import { at } from '../../../src-main/api/at.js';
 
 const FRAME = { width: 640, height: 480 };
 const windows: AnalyticsWindow[] = [0, 1, 2].map((k) => ({ index: k, start: seconds(8 * k), end: seconds(8 * k + 10) }));
-const replay = (answers: string[]) => ({ ask: async (w: AnalyticsWindow) => answers[w.index] });
+const replay = (answers: string[]) => ({ ask: async (w: AnalyticsWindow) => at(answers, w.index, 'recorded answer') });
 const memory = <T>(): WindowStore<T> => {
   const m = new Map<number, WindowOutcome<T>>();
   return { load: (i) => m.get(i), save: (o) => void m.set(o.window.index, o) };
@@ -25,15 +26,15 @@ test('count job over Molmo2 answers: window-relative times shifted, overlap de-d
   ];
   const r = await runCountJob({ query: 'penguin', windows, frame: FRAME }, { runner: replay(answers), parse: molmoPointParser(), store: memory() }, new AbortController().signal);
   assert.deepEqual(r.windows.map((w) => w.status), ['ok', 'ok', 'malformed']);
-  assert.equal(r.windows[2].error?.code, 'PARSE_ERROR');
+  assert.equal(at(r.windows, 2).error?.code, 'PARSE_ERROR');
   assert.equal(r.result.total, 3);
-  assert.deepEqual(r.result.instances.map((i) => i.evidence[0].t), [2, 9, 14]);
-  assert.deepEqual(r.result.instances[1].evidence.map((e) => e.window), [0, 1]);
-  assert.deepEqual([r.result.instances[1].evidence[0].mx, r.result.instances[1].evidence[0].my], [500, 500]);
+  assert.deepEqual(r.result.instances.map((i) => at(i.evidence, 0).t), [2, 9, 14]);
+  assert.deepEqual(at(r.result.instances, 1).evidence.map((e) => e.window), [0, 1]);
+  assert.deepEqual([at(at(r.result.instances, 1).evidence, 0).mx, at(at(r.result.instances, 1).evidence, 0).my], [500, 500]);
 });
 
 test('"There are none." is an empty window, not a malformed one; tracks stitch across windows', async () => {
-  const none = await molmoPointParser()('There are none.', windows[0], FRAME);
+  const none = await molmoPointParser()('There are none.', at(windows, 0), FRAME);
   assert.deepEqual(none, { points: [], statedCount: 0 });
   const answers = [
     '<tracks coords="8.0 1 300 500;9.0 1 310 500;10.0 1 320 500">person</tracks>',
@@ -43,6 +44,6 @@ test('"There are none." is an empty window, not a malformed one; tracks stitch a
   const r = await runTrackJob({ query: 'person', windows, frame: FRAME }, { runner: replay(answers), parse: molmoTrackParser(), store: memory() }, new AbortController().signal);
   assert.deepEqual(r.windows.map((w) => w.status), ['ok', 'ok', 'ok']);
   assert.equal(r.set.tracks.length, 1);
-  assert.deepEqual(r.set.tracks[0].points.map((p) => p.t), [8, 9, 10, 13]);
-  assert.throws(() => molmoTrackParser()('<tracks coords="garbage">x</tracks>', windows[0], FRAME), { code: 'PARSE_ERROR' });
+  assert.deepEqual(at(r.set.tracks, 0).points.map((p) => p.t), [8, 9, 10, 13]);
+  assert.throws(() => molmoTrackParser()('<tracks coords="garbage">x</tracks>', at(windows, 0), FRAME), { code: 'PARSE_ERROR' });
 });

@@ -11,6 +11,7 @@ import { tracksFromCsv } from '../../../src-main/core/analytics/export/csv.js';
 import { parseMot } from '../../../src-main/core/analytics/export/mot.js';
 import { scratchDir } from '../../helpers/tiny.js';
 import { cutIntoWindows, linear } from './synth.js';
+import { at } from '../../../src-main/api/at.js';
 
 async function cli(args: string[], cwd: string) {
   let so = '';
@@ -40,7 +41,7 @@ test('eval --kind count|points|tracks --json prints metrics; bad input exits 2 w
   const A = linear('A', 0, [100, 100], 18, [540, 260]);
   const set = stitchTracks(cutIntoWindows([A], { duration: 18, length: 10, stride: 8 }).windows, { width: 640, height: 360 }, { label: 'person' });
   writeFileSync(join(dir, 'tracks.json'), tracksToJson(set));
-  const frames = set.tracks[0].points.map((q) => ({ t: q.t, region: { box: [q.x - 5, q.y - 5, q.x + 5, q.y + 5] } }));
+  const frames = at(set.tracks, 0).points.map((q) => ({ t: q.t, region: { box: [q.x - 5, q.y - 5, q.x + 5, q.y + 5] } }));
   writeFileSync(join(dir, 'tgt.json'), JSON.stringify({ examples: [{ id: 'clip', width: 640, height: 360, objects: [{ id: 'A', frames }] }] }));
   const t = await cli(['eval', '--kind', 'tracks', '--pred', 'tracks.json', '--gt', 'tgt.json', '--json'], dir);
   assert.equal(t.code, 0, t.stderr);
@@ -75,7 +76,7 @@ test('export --format csv|json|mot|case from a tracks document, with corrections
 
   assert.equal((await cli(['export', '--format', 'mot', '--in', 'tracks.json', '--out', 'gt.txt'], dir)).code, 0);
   const mot = parseMot(readFileSync(join(dir, 'gt.txt'), 'utf8'));
-  assert.equal(mot[0].frame, 1);
+  assert.equal(at(mot, 0).frame, 1);
   assert.ok(Math.abs(mot.find((r) => r.id === 1 && r.frame === 14)!.x - (100 + (440 / 18) * 0.5)) < 5e-4); // t = 0.5 s at videoFps 25 (from the document) → frame round(12.5)+1 = 14
 
   const c = await cli(['export', '--format', 'case', '--in', 'tracks.json', '--out', 'case', '--clip', 'lobby.mp4', '--title', 'Lobby', '--json'], dir);

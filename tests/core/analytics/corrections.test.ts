@@ -8,6 +8,7 @@ import {
 import { stitchTracks } from '../../../src-main/core/analytics/stitch.js';
 import type { TrackSet } from '../../../src-main/core/analytics/types.js';
 import { cutIntoWindows, linear } from './synth.js';
+import { at } from '../../../src-main/api/at.js';
 
 const FRAME = { width: 640, height: 360 };
 
@@ -37,10 +38,10 @@ test('merge then undo restores the original exactly, and the original object is 
   const merged = replayCorrections(base, list);
   assert.deepEqual(merged.applied, [1]);
   assert.deepEqual(merged.set.tracks.map((t) => t.id), [1, 2]);
-  const t2 = merged.set.tracks[1];
+  const t2 = at(merged.set.tracks, 1);
   // B covers 0..26 s, C 17..25 s: at shared times B's points stay, so the merged track has B's point count.
-  assert.equal(t2.points.length, base.tracks[1].points.length);
-  assert.ok(t2.points.every((p, i, a) => i === 0 || a[i - 1].t < p.t));
+  assert.equal(t2.points.length, at(base.tracks, 1).points.length);
+  assert.ok(t2.points.every((p, i, a) => i === 0 || at(a, i - 1).t < p.t));
   assert.deepEqual(base, snapshot);
   const undone = replayCorrections(base, undoCorrection(list, 1));
   assert.deepEqual(undone.set, base);
@@ -52,14 +53,14 @@ test('split then rename: the new half keeps the label until renamed; replay is d
     { kind: 'split', trackId: 2, at: seconds(10) },
     { kind: 'rename', trackId: 4, label: 'guard' },
   ]);
-  assert.deepEqual(list[0].payload, { trackId: 2, at: 10, newId: 4 });
+  assert.deepEqual(at(list, 0).payload, { trackId: 2, at: 10, newId: 4 });
   const r = replayCorrections(base, list);
   const t2 = r.set.tracks.find((t) => t.id === 2)!;
   const t4 = r.set.tracks.find((t) => t.id === 4)!;
   assert.equal(t2.label, 'person');
   assert.equal(t4.label, 'guard');
   assert.ok(t2.points.every((p) => p.t < 10) && t4.points.every((p) => p.t >= 10));
-  assert.equal(t2.points.length + t4.points.length, base.tracks[1].points.length);
+  assert.equal(t2.points.length + t4.points.length, at(base.tracks, 1).points.length);
   assert.deepEqual(replayCorrections(base, list), r);
   // Undoing the split leaves the rename pointing at a track that no longer exists: reported, not dropped silently.
   const r2 = replayCorrections(base, undoCorrection(list, 1));
@@ -78,9 +79,9 @@ test('delete a false track, and unstitch a re-identification decision', () => {
   const r = replayCorrections(base, list);
   assert.deepEqual(r.set.tracks.map((t) => t.id), [1, 2, 4]);
   // Track 1 keeps A before the occlusion; track 4 holds A after it (window 1 on, including window 2's points).
-  assert.ok(r.set.tracks[0].points.every((p) => p.t < 7));
-  assert.ok(r.set.tracks[2].points.every((p) => p.t > 11.5));
-  assert.equal(r.set.tracks[0].points.length + r.set.tracks[2].points.length, base.tracks[0].points.length);
+  assert.ok(at(r.set.tracks, 0).points.every((p) => p.t < 7));
+  assert.ok(at(r.set.tracks, 2).points.every((p) => p.t > 11.5));
+  assert.equal(at(r.set.tracks, 0).points.length + at(r.set.tracks, 2).points.length, at(base.tracks, 0).points.length);
   // Undo the unstitch → A is one track again.
   assert.deepEqual(replayCorrections(base, undoCorrection(list, 2)).set.tracks.map((t) => t.id), [1, 2]);
 });
@@ -101,7 +102,7 @@ test('corrections round-trip through their SQLite row form', () => {
   const list = edit(base, [{ kind: 'split', trackId: 1, at: seconds(3) }, { kind: 'merge', keepId: 1, mergeId: 2 }]);
   const back = list.map(correctionToRow).map(correctionFromRow);
   assert.deepEqual(back, list);
-  assert.deepEqual(applyCorrection(base, back[0]), applyCorrection(base, list[0]));
+  assert.deepEqual(applyCorrection(base, at(back, 0)), applyCorrection(base, at(list, 0)));
   assert.throws(() => correctionFromRow({ id: 1, kind: 'merge', payload: '{"keepId":1}', created_at: 'x' }), { code: 'PARSE_ERROR' });
   assert.throws(() => correctionFromRow({ id: 1, kind: 'merge', payload: '{', created_at: 'x' }), { code: 'PARSE_ERROR' });
 });

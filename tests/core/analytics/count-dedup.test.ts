@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { pixels, seconds } from '../../../src-main/api/units.js';
 import { dedupCounts } from '../../../src-main/core/analytics/count-dedup.js';
 import type { CountWindowInput } from '../../../src-main/core/analytics/types.js';
+import { at } from '../../../src-main/api/at.js';
 
 const FRAME = { width: 640, height: 360 }; // diagonal ≈ 734 px → default gate 0.05·734 ≈ 36.7 px
 
@@ -24,12 +25,12 @@ test('an instance pointed at the same time in both windows of an overlap is coun
   assert.equal(r.total, 3);
   assert.deepEqual(r.perWindow.map((w) => w.count), [2, 2]);
   assert.equal(r.matches.length, 1);
-  const m = r.matches[0];
+  const m = at(r.matches, 0);
   assert.deepEqual({ ...m, cost: 0 }, { windowA: 0, localA: 2, windowB: 1, localB: 1, instanceId: 2, cost: 0 });
   assert.ok(Math.abs(m.cost - Math.hypot(5, 2)) < 1e-9);
   // Evidence: the instance keeps both sightings, earliest window first; instances ordered by first sighting.
   assert.deepEqual(r.instances.map((i) => i.evidence.map((e) => `${e.window}:${e.localId}`)), [['0:1'], ['0:2', '1:1'], ['1:2']]);
-  assert.deepEqual([r.instances[1].evidence[0].mx, r.instances[1].evidence[0].my], [469, 556]);
+  assert.deepEqual([at(at(r.instances, 1).evidence, 0).mx, at(at(r.instances, 1).evidence, 0).my], [469, 556]);
 });
 
 test('two look-alikes side by side in the overlap are matched one-to-one by distance', () => {

@@ -7,6 +7,7 @@ import { AppError } from '../../../src-main/api/errors.js';
 import { seconds } from '../../../src-main/api/units.js';
 import { runCountJob, runTrackJob, type WindowOutcome, type WindowRunner, type WindowStore } from '../../../src-main/core/analytics/count-track-loop.js';
 import type { AnalyticsWindow, LocalTrack, WindowPoint } from '../../../src-main/core/analytics/types.js';
+import { at } from '../../../src-main/api/at.js';
 
 const FRAME = { width: 640, height: 360 };
 const windows: AnalyticsWindow[] = [0, 1, 2].map((k) => ({ index: k, start: seconds(8 * k), end: seconds(8 * k + 10) }));
@@ -18,6 +19,7 @@ class RecordedRunner implements WindowRunner {
     this.calls.push({ window: w.index, prompt });
     const a = this.answers[w.index];
     if (a instanceof Error) throw a;
+    if (a === undefined) throw new Error(`no recorded answer for window ${w.index}`);
     return a;
   }
 }
@@ -54,7 +56,7 @@ test('count job: malformed answer recorded and skipped, engine failure retried o
     new AbortController().signal,
   );
   assert.deepEqual(r1.windows.map((w) => w.status), ['ok', 'ok', 'failed']);
-  assert.equal(r1.windows[2].error?.code, 'ENGINE_FAILED');
+  assert.equal(at(r1.windows, 2).error?.code, 'ENGINE_FAILED');
   assert.equal(r1.result.total, 2);
   assert.deepEqual(progress, ['1/3:ok', '2/3:ok', '3/3:failed']);
 
@@ -63,8 +65,8 @@ test('count job: malformed answer recorded and skipped, engine failure retried o
   const r2 = await runCountJob({ query: 'cars', windows, frame: FRAME }, { runner, parse: parsePoints, store }, new AbortController().signal);
   assert.deepEqual(runner.calls, [{ window: 2, prompt: 'How many "cars" are there in the video?' }]);
   assert.deepEqual(r2.windows.map((w) => w.status), ['ok', 'ok', 'malformed']);
-  assert.equal(r2.windows[2].answer, 'There are <points coords=');
-  assert.equal(r2.windows[2].error?.code, 'PARSE_ERROR');
+  assert.equal(at(r2.windows, 2).answer, 'There are <points coords=');
+  assert.equal(at(r2.windows, 2).error?.code, 'PARSE_ERROR');
   assert.equal(r2.result.total, 2);
 });
 

@@ -14,6 +14,7 @@ import { writeCaseBundle } from '../../../src-main/core/analytics/export/case-bu
 import { writeFileAtomic } from '../../../src-main/core/analytics/export/atomic.js';
 import { scratchDir } from '../../helpers/tiny.js';
 import { cutIntoWindows, linear } from './synth.js';
+import { at } from '../../../src-main/api/at.js';
 
 const FRAME = { width: 640, height: 360 };
 
@@ -21,7 +22,7 @@ function trackSet() {
   const A = linear('A', 0, [100.25, 100], 18, [540, 260.7]);
   const B = linear('B', 3, [540, 100], 20, [100, 260]);
   const set = stitchTracks(cutIntoWindows([A, B], { duration: 26, length: 10, stride: 8 }).windows, FRAME, { label: 'person, "tall"' });
-  set.tracks[1].label = 'line1\nline2';
+  at(set.tracks, 1).label = 'line1\nline2';
   return set;
 }
 
@@ -75,7 +76,7 @@ test('MOT text: 1-based frames at the video fps, 1×1 box centred on the point, 
       assert.ok(Math.abs(row.x - p.x) <= 5e-4 && Math.abs(row.y - p.y) <= 5e-4);
     }
   }
-  assert.ok(parsed.every((r, i) => i === 0 || parsed[i - 1].frame < r.frame || (parsed[i - 1].frame === r.frame && parsed[i - 1].id < r.id)));
+  assert.ok(parsed.every((r, i) => i === 0 || at(parsed, i - 1).frame < r.frame || (at(parsed, i - 1).frame === r.frame && at(parsed, i - 1).id < r.id)));
   assert.throws(() => tracksToMot(set.tracks, 0), { code: 'INVALID_INPUT' });
 });
 

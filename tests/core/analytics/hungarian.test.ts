@@ -3,11 +3,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { assign } from '../../../src-main/core/analytics/hungarian.js';
+import { at } from '../../../src-main/api/at.js';
 
 /** Best total over all matchings of min(n, m) pairs, by enumeration. */
 function bruteMin(c: number[][]): number {
   const n = c.length;
-  const m = c[0].length;
+  const m = at(c, 0).length;
   let best = Infinity;
   const usedCol = new Array(m).fill(false);
   const rec = (i: number, picked: number, acc: number) => {
@@ -17,7 +18,7 @@ function bruteMin(c: number[][]): number {
     for (let j = 0; j < m; j++) {
       if (usedCol[j]) continue;
       usedCol[j] = true;
-      rec(i + 1, picked + 1, acc + c[i][j]);
+      rec(i + 1, picked + 1, acc + at(at(c, i), j));
       usedCol[j] = false;
     }
   };
@@ -52,7 +53,7 @@ test('property: total cost equals brute force on random rectangular matrices', (
       ),
       (c) => {
         const r = assign(c);
-        assert.equal(r.length, Math.min(c.length, c[0].length));
+        assert.equal(r.length, Math.min(c.length, at(c, 0).length));
         assert.equal(new Set(r.map((a) => a.col)).size, r.length);
         assert.equal(r.reduce((s, a) => s + a.cost, 0), bruteMin(c));
       },

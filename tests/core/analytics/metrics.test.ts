@@ -7,6 +7,7 @@ import { evalTracks } from '../../../src-main/core/analytics/metrics/track-metri
 import { hota } from '../../../src-main/core/analytics/metrics/hota.js';
 import { pointInRegion, regionCenter } from '../../../src-main/core/analytics/metrics/regions.js';
 import { parseEvalFile, TracksGtSchema, TracksPredSchema } from '../../../src-main/core/analytics/metrics/eval-format.js';
+import { at } from '../../../src-main/api/at.js';
 
 const near = (a: number, b: number, msg?: string) => assert.ok(Math.abs(a - b) < 1e-9, `${msg ?? ''} ${a} ≠ ${b}`);
 
@@ -59,10 +60,10 @@ test('image pointing P/R/F1: Hungarian on distance, success when inside the matc
       ],
     },
   );
-  near(m.examples[0].precision, 1 / 3);
-  near(m.examples[0].recall, 1 / 2);
-  near(m.examples[0].f1, 0.4, 'f1');
-  assert.deepEqual([m.examples[1].precision, m.examples[1].f1], [1, 1]);
+  near(at(m.examples, 0).precision, 1 / 3);
+  near(at(m.examples, 0).recall, 1 / 2);
+  near(at(m.examples, 0).f1, 0.4, 'f1');
+  assert.deepEqual([at(m.examples, 1).precision, at(m.examples, 1).f1], [1, 1]);
   near(m.f1, (0.4 + 1) / 2);
 });
 
@@ -77,7 +78,7 @@ test('video pointing: the region must hold at the predicted time; model units ar
   assert.equal(evalPoints({ examples: [{ id: 'v', points: [{ t: 2, x: 505, y: 255 }] }] }, gt).f1 > 0.99, true);
   assert.equal(evalPoints({ examples: [{ id: 'v', points: [{ t: 2.5, x: 505, y: 255 }] }] }, gt).f1, 0);
   // 0–1000 units: (505, 510) → (505 px, 255 px).
-  assert.equal(evalPoints({ units: 'model', examples: [{ id: 'v', points: [{ t: 2, x: 505, y: 510 }] }] }, gt).examples[0].successes, 1);
+  assert.equal(at(evalPoints({ units: 'model', examples: [{ id: 'v', points: [{ t: 2, x: 505, y: 510 }] }] }, gt).examples, 0).successes, 1);
 });
 
 test('HOTA on a small two-object example, computed step by step', () => {
@@ -116,7 +117,7 @@ test('HOTA on a small two-object example, computed step by step', () => {
   for (const x of all) near(x.hota, h.hota);
   // Edge cases: nothing at all → 1; predictions but no GT → 0.
   assert.equal(hota([]).every((x) => x.hota === 1), true);
-  assert.equal(hota([{ gtIds: [], predIds: [1], sim: [] }])[9].hota, 0);
+  assert.equal(at(hota([{ gtIds: [], predIds: [1], sim: [] }]), 9).hota, 0);
 });
 
 test('track eval from JSON files reproduces the hand-computed HOTA, plus per-frame P/R/F1', () => {

@@ -13,6 +13,7 @@ import { planWindows } from '../../../src-main/core/analytics/run-plan.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { runCli } from '../../helpers/cli.js';
 import { requiredSample } from '../../helpers/media-fixtures.js';
+import { at } from '../../../src-main/api/at.js';
 
 const SAMPLE = requiredSample('concourse-crowd-720p.avi');
 
@@ -63,23 +64,23 @@ test('contract ops: queue, runs, result, correct/undo, export — through the di
   const q = await ok('analytics.queue', { kind: 'count', query: 'person', scope: { recordingId: 1 }, settings: { windowLength: 6, overlap: 2, maxFrames: 4 } }) as { job: { id: number; total: number }; runs: { id: number }[] };
   assert.equal(q.job.total, 3);
   const runs = (await ok('analytics.runs', { kind: 'count' }) as { runs: { id: number; status: string; jobStatus: string }[] }).runs;
-  assert.deepEqual(runs.map((r) => [r.id, r.status, r.jobStatus]), [[q.runs[0].id, 'queued', 'queued']]);
-  const pending = await ok('analytics.result', { runId: q.runs[0].id }) as { count: unknown; windows: unknown[] };
+  assert.deepEqual(runs.map((r) => [r.id, r.status, r.jobStatus]), [[at(q.runs, 0).id, 'queued', 'queued']]);
+  const pending = await ok('analytics.result', { runId: at(q.runs, 0).id }) as { count: unknown; windows: unknown[] };
   assert.equal(pending.count, null);
 
   // A track run seeded with real Molmo2 tracking answers through the store path the job uses.
   const lib = currentLibrary(ctx);
   const ts = { windowLength: 4, overlap: 1, maxFrames: 8 };
-  const run = queueAnalyticsJob(lib, 'track', { query: 'person', scope: { recordingId: 1, start: 0, end: 7 }, settings: ts }).runs[0];
+  const run = at(queueAnalyticsJob(lib, 'track', { query: 'person', scope: { recordingId: 1, start: 0, end: 7 }, settings: ts }).runs, 0);
   const plan = planWindows('track', { start: 0, end: 7 }, 25, ts);
-  recordWindowAnswer(lib, run.id, plan[0], '<tracks coords="0.0 1 100 500 2 800 500;1.5 1 110 500 2 790 500;3.0 1 120 500">person</tracks>');
+  recordWindowAnswer(lib, run.id, at(plan, 0), '<tracks coords="0.0 1 100 500 2 800 500;1.5 1 110 500 2 790 500;3.0 1 120 500">person</tracks>');
   // What the tiny checkpoint really answered on this sample: token soup, recorded as malformed.
-  recordWindowAnswer(lib, run.id, plan[1], 'ہ rains Gästeہ rains Gäste nob瞬间严重的HEET');
+  recordWindowAnswer(lib, run.id, at(plan, 1), 'ہ rains Gästeہ rains Gäste nob瞬间严重的HEET');
   finishRun(lib, run.id);
   const r = await ok('analytics.result', { runId: run.id }) as { tracks: { tracks: { id: number }[]; decisions: unknown[] }; windows: { status: string; answer: string }[] };
   assert.equal(r.tracks.tracks.length, 2);
   assert.deepEqual(r.windows.map((w) => w.status), ['ok', 'malformed']);
-  assert.equal(r.windows[1].answer, 'ہ rains Gästeہ rains Gäste nob瞬间严重的HEET', 'kept verbatim');
+  assert.equal(at(r.windows, 1).answer, 'ہ rains Gästeہ rains Gäste nob瞬间严重的HEET', 'kept verbatim');
   const [a, b] = r.tracks.tracks.map((t) => t.id);
   const m = await ok('analytics.correct', { runId: run.id, edit: { kind: 'merge', keepId: a, mergeId: b } }) as { correction: { id: number }; tracks: { tracks: unknown[] } };
   assert.equal(m.tracks.tracks.length, 1);
@@ -97,10 +98,10 @@ test('contract ops: queue, runs, result, correct/undo, export — through the di
     assert.ok(!x.ok && x.error.code === code, `${op} → ${JSON.stringify(x)}`);
   };
   await err('analytics.result', { runId: 999 }, 'NOT_FOUND');
-  await err('analytics.correct', { runId: q.runs[0].id, edit: { kind: 'delete', trackId: 1 } }, 'INVALID_INPUT');
+  await err('analytics.correct', { runId: at(q.runs, 0).id, edit: { kind: 'delete', trackId: 1 } }, 'INVALID_INPUT');
   await err('analytics.correct', { runId: run.id, edit: { kind: 'recolour', trackId: 1 } }, 'INVALID_INPUT');
   await err('analytics.export', { runId: run.id, format: 'csv', path: 'relative.csv' }, 'INVALID_INPUT');
-  await err('analytics.export', { runId: q.runs[0].id, format: 'csv', path: join(dir, 'x.csv') }, 'JOB_CONFLICT');
+  await err('analytics.export', { runId: at(q.runs, 0).id, format: 'csv', path: join(dir, 'x.csv') }, 'JOB_CONFLICT');
   await err('analytics.queue', { kind: 'track', query: 'x', scope: { folder: '/nowhere' } }, 'NOT_FOUND');
   lib.close();
 });

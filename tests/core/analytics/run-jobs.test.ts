@@ -21,6 +21,7 @@ import { addCorrection, correctedTracks, undoCorrection } from '../../../src-mai
 import { exportRun } from '../../../src-main/core/analytics/run-export.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { requiredSample } from '../../helpers/media-fixtures.js';
+import { at } from '../../../src-main/api/at.js';
 
 const SAMPLE = requiredSample('concourse-crowd-720p.avi');
 const ctx = createCoreContext({ host: 'cli', env: { ...process.env } });
@@ -35,7 +36,7 @@ before(async () => {
   dir = scratchDir('analytics-e2e');
   lib = openLibrary(join(dir, 'lib.db'), { create: true });
   const rep = await importPaths(lib, [SAMPLE], { media: testMediaSource(), signal: new AbortController().signal });
-  recId = rep.results[0].recordingId!;
+  recId = at(rep.results, 0).recordingId!;
   await configureModel(ctx, tinyCheckpoint({ seed: 1 }), 'cpu');
 });
 
@@ -53,7 +54,7 @@ test('count job over the sample: every window stored with its answer; malformed 
   assert.equal(final.status, 'done', final.errorMessage ?? '');
   assert.equal(final.done, 3);
   assert.ok(events.includes(3));
-  const run = getRun(lib, runs[0].id);
+  const run = getRun(lib, at(runs, 0).id);
   assert.equal(run.status, 'done');
   assert.match(run.modelId ?? '', /tiny/);
   const ws = storedWindows(lib, run.id);
@@ -82,17 +83,17 @@ test('track job over a time range: fps rule (25 fps → 2 fps grid), interrupted
   const ac = new AbortController();
   const first = await runJob(lib, job.id, executors, { signal: ac.signal, emit: (n, p) => { if (n === 'job.progress' && (p as { done: number }).done >= 1) ac.abort(); } });
   assert.equal(first.status, 'paused');
-  const w0 = storedWindows(lib, runs[0].id);
+  const w0 = storedWindows(lib, at(runs, 0).id);
   assert.equal(w0.length, 1);
-  assert.deepEqual(w0[0].sampleTimes, [2, 2.5, 3, 3.5]);
+  assert.deepEqual(at(w0, 0).sampleTimes, [2, 2.5, 3, 3.5]);
   resumeJob(lib, job.id);
   const final = await runJob(lib, job.id, executors);
   assert.equal(final.status, 'done', final.errorMessage ?? '');
-  const ws = storedWindows(lib, runs[0].id);
+  const ws = storedWindows(lib, at(runs, 0).id);
   assert.deepEqual(ws.map((w) => w.index), [0, 1, 2]);
-  assert.equal(ws[0].answer, w0[0].answer, 'the first window was not asked again');
+  assert.equal(at(ws, 0).answer, at(w0, 0).answer, 'the first window was not asked again');
   assert.equal(getJob(lib, job.id).done, 3);
-  const run = getRun(lib, runs[0].id);
+  const run = getRun(lib, at(runs, 0).id);
   assert.equal(run.status, 'done');
   for (const f of ['csv', 'json', 'mot'] as const) exportRun(lib, run.id, f, join(dir, `tracks.${f}`));
   exportRun(lib, run.id, 'case', join(dir, 'case'));
@@ -119,25 +120,25 @@ test('real Molmo2 answers through the store path: count de-duplicated across the
   const settings = { windowLength: 6, overlap: 2, maxFrames: 13 };
   const { runs } = queueAnalyticsJob(lib, 'count', { query: 'person', scope: { recordingId: recId, start: 0, end: 10 }, settings });
   const plan = planWindows('count', { start: 0, end: 10 }, 25, settings);
-  assert.equal(recordWindowAnswer(lib, runs[0].id, plan[0], 'Counting the <points coords="1.0 1 100 500;4.5 2 500 500">person</points> shows a total of 2.'), 'ok');
-  assert.equal(recordWindowAnswer(lib, runs[0].id, plan[1], 'Counting the <points coords="0.5 1 502 501;3.0 2 900 200">person</points> shows a total of 2.'), 'ok');
-  finishRun(lib, runs[0].id);
-  const c = loadCountResult(lib, runs[0].id);
+  assert.equal(recordWindowAnswer(lib, at(runs, 0).id, at(plan, 0), 'Counting the <points coords="1.0 1 100 500;4.5 2 500 500">person</points> shows a total of 2.'), 'ok');
+  assert.equal(recordWindowAnswer(lib, at(runs, 0).id, at(plan, 1), 'Counting the <points coords="0.5 1 502 501;3.0 2 900 200">person</points> shows a total of 2.'), 'ok');
+  finishRun(lib, at(runs, 0).id);
+  const c = loadCountResult(lib, at(runs, 0).id);
   assert.equal(c.total, 3); // 2 + 2 − 1 matched in the overlap
   assert.deepEqual(c.perWindow.map((w) => w.count), [2, 2]);
   assert.equal(c.matches.length, 1);
-  assert.deepEqual([c.matches[0].windowA, c.matches[0].windowB], [0, 1]);
+  assert.deepEqual([at(c.matches, 0).windowA, at(c.matches, 0).windowB], [0, 1]);
   const shared = c.instances.find((i) => i.evidence.length === 2)!;
-  assert.equal(shared.evidence[0].t, 4.5);
-  assert.equal(shared.evidence[0].x, 640);
+  assert.equal(at(shared.evidence, 0).t, 4.5);
+  assert.equal(at(shared.evidence, 0).x, 640);
 
   const ts = { windowLength: 4, overlap: 1, maxFrames: 8 };
-  const tr = queueAnalyticsJob(lib, 'track', { query: 'person', scope: { recordingId: recId, start: 0, end: 7 }, settings: ts }).runs[0];
+  const tr = at(queueAnalyticsJob(lib, 'track', { query: 'person', scope: { recordingId: recId, start: 0, end: 7 }, settings: ts }).runs, 0);
   const tp = planWindows('track', { start: 0, end: 7 }, 25, ts);
-  assert.equal(recordWindowAnswer(lib, tr.id, tp[0], '<tracks coords="0.0 1 100 500 2 800 500;1.5 1 110 500 2 790 500;3.0 1 120 500 2 780 500;3.5 1 125 500">person</tracks>'), 'ok');
-  assert.equal(recordWindowAnswer(lib, tr.id, tp[1], '<tracks coords="0.0 1 094 500;0.5 1 097 500;1.0 1 100 500;2.0 2 500 100">person</tracks>'), 'ok');
-  assert.equal(recordWindowAnswer(lib, tr.id, tp[1], 'ہ rains Gäste nob'), 'malformed'); // a retry answer replaces the row
-  assert.equal(recordWindowAnswer(lib, tr.id, tp[1], '<tracks coords="0.0 1 094 500;0.5 1 097 500;1.0 1 100 500;2.0 2 500 100">person</tracks>'), 'ok');
+  assert.equal(recordWindowAnswer(lib, tr.id, at(tp, 0), '<tracks coords="0.0 1 100 500 2 800 500;1.5 1 110 500 2 790 500;3.0 1 120 500 2 780 500;3.5 1 125 500">person</tracks>'), 'ok');
+  assert.equal(recordWindowAnswer(lib, tr.id, at(tp, 1), '<tracks coords="0.0 1 094 500;0.5 1 097 500;1.0 1 100 500;2.0 2 500 100">person</tracks>'), 'ok');
+  assert.equal(recordWindowAnswer(lib, tr.id, at(tp, 1), 'ہ rains Gäste nob'), 'malformed'); // a retry answer replaces the row
+  assert.equal(recordWindowAnswer(lib, tr.id, at(tp, 1), '<tracks coords="0.0 1 094 500;0.5 1 097 500;1.0 1 100 500;2.0 2 500 100">person</tracks>'), 'ok');
   finishRun(lib, tr.id);
   const set = correctedTracks(lib, tr.id).set;
   // Window 1's object 1 (at 3.0/3.5 s ≈ x 120/125 → 1280·0.094..) continues window 0's object 1; its object 2 is new.
@@ -146,7 +147,7 @@ test('real Molmo2 answers through the store path: count de-duplicated across the
   assert.ok(t1.points.some((p) => p.window === 1 && p.localId === 1), 'stitched across the overlap');
   assert.ok(set.decisions.some((d) => d.reason === 'overlap' && d.windowB === 1 && d.localB === 1));
   const others = set.tracks.filter((t) => t !== t1).map((t) => t.id);
-  const merge = addCorrection(lib, tr.id, { kind: 'merge', keepId: others[0], mergeId: others[1] });
+  const merge = addCorrection(lib, tr.id, { kind: 'merge', keepId: at(others, 0), mergeId: at(others, 1) });
   assert.equal(correctedTracks(lib, tr.id).set.tracks.length, 2);
   addCorrection(lib, tr.id, { kind: 'rename', trackId: t1.id, label: 'walker' });
   assert.throws(() => addCorrection(lib, tr.id, { kind: 'delete', trackId: 999 }), { code: 'NOT_FOUND' });
@@ -157,5 +158,5 @@ test('real Molmo2 answers through the store path: count de-duplicated across the
   assert.equal(back.set.tracks.find((t) => t.id === t1.id)!.label, 'walker');
   // The model's output rows are untouched by edits.
   assert.equal(lib.db.prepare('SELECT count(*) FROM analytics_tracks WHERE run_id = ?').pluck().get(tr.id), 3);
-  assert.equal(seconds(tp[1].start), 3);
+  assert.equal(seconds(at(tp, 1).start), 3);
 });

@@ -4,12 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planWindows, trackTimes } from '../../../src-main/core/analytics/run-plan.js';
+import { at } from '../../../src-main/api/at.js';
 
 test('tracking times: fps rule for 30 fps (6 fps on a 10 s window, 2 fps on 63.5 s), k/2 grid for 25 fps', () => {
   const a = trackTimes(10, 30, 128);
   assert.equal(a.fps, 6);
   assert.equal(a.times.length, 60);
-  assert.ok(Math.abs(a.times[59] - 59 / 6) < 1e-12);
+  assert.ok(Math.abs(at(a.times, 59) - 59 / 6) < 1e-12);
   const b = trackTimes(63.5, 30, 128);
   assert.equal(b.fps, 2);
   assert.equal(b.times.length, 127); // 0 … 63.0; no forced last frame in fps mode
@@ -22,12 +23,12 @@ test('tracking times: fps rule for 30 fps (6 fps on a 10 s window, 2 fps on 63.5
 test('planned windows: a range shifts windows and times; counting keeps the uniform_last_frame end frame', () => {
   const w = planWindows('count', { start: 10, end: 30 }, 25, { windowLength: 8, overlap: 2, maxFrames: 17 });
   assert.deepEqual(w.map((x) => [x.start, x.end]), [[10, 18], [16, 24], [22, 30]]);
-  assert.equal(w[0].times[0], 10);
-  assert.equal(w[0].times[w[0].times.length - 1], 18);
+  assert.equal(at(w, 0).times[0], 10);
+  assert.equal(at(w, 0).times[at(w, 0).times.length - 1], 18);
   const t = planWindows('track', { start: 2, end: 6 }, 30, { windowLength: 2, overlap: 0.5, maxFrames: 64 });
   // 30 fps: candidates are 2 and 6 (multiples of 2 dividing 30, ≤ 8); 64 frames at 6 fps cover a 2 s window.
   assert.deepEqual(t.map((x) => x.fps), [6, 6, 6]);
-  assert.deepEqual(t[1].times.slice(0, 2), [3.5, 3.5 + 1 / 6]);
+  assert.deepEqual(at(t, 1).times.slice(0, 2), [3.5, 3.5 + 1 / 6]);
 });
 
 test('refusals: an empty range, a track window the frame budget cannot cover, bad settings', () => {

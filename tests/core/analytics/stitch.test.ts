@@ -6,6 +6,7 @@ import { pixels, seconds } from '../../../src-main/api/units.js';
 import { stitchTracks } from '../../../src-main/core/analytics/stitch.js';
 import type { TrackSet } from '../../../src-main/core/analytics/types.js';
 import { cutIntoWindows, linear, type SynthObject } from './synth.js';
+import { at } from '../../../src-main/api/at.js';
 
 const FRAME = { width: 640, height: 360 };
 
@@ -25,7 +26,7 @@ function identities(set: TrackSet, truth: Map<string, string>): Record<string, n
   const out: Record<string, number> = {};
   for (const [obj, gs] of objToGlobal) {
     assert.equal(gs.size, 1, `object ${obj} split over global ids ${[...gs].join(', ')}`);
-    out[obj] = [...gs][0];
+    out[obj] = at([...gs], 0);
   }
   return out;
 }
@@ -45,9 +46,9 @@ test('two objects crossing inside a window overlap keep their ids', () => {
   assert.equal(overlap.length, 4); // windows 0→1 and 1→2 (both objects live until 18 s)
   for (const d of overlap) assert.ok(d.cost < 1e-9, 'identical points in the overlap cost 0');
   // One point per sampled time, and model coordinates follow the pixels.
-  const a = set.tracks[0];
+  const a = at(set.tracks, 0);
   assert.equal(a.points.length, 37); // 0, 0.5, …, 18
-  assert.deepEqual([a.points[0].mx, a.points[0].my], [156, 278]);
+  assert.deepEqual([at(a.points, 0).mx, at(a.points, 0).my], [156, 278]);
 });
 
 test('local ids permuted in a later window (look-alikes numbered the other way) still map by position', () => {
@@ -78,9 +79,9 @@ test('an object occluded across a window boundary is re-identified by velocity c
   const reid = set.decisions.filter((d) => d.reason === 'reid');
   assert.equal(reid.length, 1);
   assert.deepEqual({ ...reid[0], cost: 0 }, { windowA: 0, localA: 1, windowB: 1, localB: 2, globalId: 1, cost: 0, reason: 'reid' });
-  assert.ok(reid[0].cost < 1e-6, 'constant velocity predicts the return exactly');
+  assert.ok(at(reid, 0).cost < 1e-6, 'constant velocity predicts the return exactly');
   // The gap stays a gap: no points are invented while A was hidden.
-  assert.ok(!set.tracks[0].points.some((p) => p.t > 7 && p.t < 11.5));
+  assert.ok(!at(set.tracks, 0).points.some((p) => p.t > 7 && p.t < 11.5));
 });
 
 test('an object that leaves and returns keeps its id; a newcomer elsewhere gets a new one', () => {
@@ -115,7 +116,7 @@ test('windows sampled on offset grids (0.25 s apart) still stitch, keeping one p
   assert.deepEqual(identities(set, truth), { A: 1, B: 2 });
   for (const t of set.tracks) {
     // No two points closer than the tolerance from different windows: the overlaps were not doubled up.
-    for (let i = 1; i < t.points.length; i++) assert.ok(t.points[i].t - t.points[i - 1].t >= 0.25 - 1e-9 && t.points[i].t - t.points[i - 1].t <= 0.75 + 1e-9);
+    for (let i = 1; i < t.points.length; i++) assert.ok(at(t.points, i).t - at(t.points, i - 1).t >= 0.25 - 1e-9 && at(t.points, i).t - at(t.points, i - 1).t <= 0.75 + 1e-9);
   }
   // With a zero tolerance the grids never meet, and the overlap stage cannot link them.
   assert.equal(stitchTracks(windows, FRAME, { timeTolerance: 0, maxGap: 0 }).tracks.length, 6);
@@ -132,7 +133,7 @@ test('stitching is order-independent in the input and rejects duplicate windows'
   const A = linear('A', 0, [100, 100], 26, [500, 300]);
   const { windows } = cutIntoWindows([A], WIN);
   assert.deepEqual(stitchTracks([...windows].reverse(), FRAME), stitchTracks(windows, FRAME));
-  assert.throws(() => stitchTracks([windows[0], windows[0]], FRAME), { code: 'INVALID_INPUT' });
+  assert.throws(() => stitchTracks([at(windows, 0), at(windows, 0)], FRAME), { code: 'INVALID_INPUT' });
   assert.throws(() => stitchTracks(windows, { width: 0, height: 10 }), { code: 'INVALID_INPUT' });
 });
 

@@ -2,6 +2,7 @@
 // Local ids are numbered per window in order of first appearance (as Molmo2 numbers tracks), unless permuted.
 import { pixels, seconds } from '../../../src-main/api/units.js';
 import type { LocalTrack, TrackWindowInput } from '../../../src-main/core/analytics/types.js';
+import { at } from '../../../src-main/api/at.js';
 
 export interface SynthObject {
   name: string;
@@ -43,8 +44,9 @@ export function cutIntoWindows(
     let ids = order.map((_, i) => i + 1);
     if (opts.permute) ids = opts.permute(k, ids);
     const tracks = order.map((name, i) => {
-      truth.set(`${k}:${ids[i]}`, name);
-      return { id: ids[i], points: perObject.get(name)! };
+      const id = at(ids, i, 'track id');
+      truth.set(`${k}:${id}`, name);
+      return { id, points: perObject.get(name)! };
     });
     windows.push({ index: k, start: seconds(start), end: seconds(end), tracks });
     if (end >= opts.duration) break;

@@ -12,7 +12,7 @@ export function makeClip(path: string, opts: { seconds?: number; pattern?: 'test
 }
 
 /** A folder with good clips, a duplicate under another name, and the bad inputs of the media issue's table. */
-export function makeImportFolder(root: string): Record<string, string> {
+export function makeImportFolder(root: string) {
   const f = {
     a: makeClip(join(root, 'a.mp4'), { pattern: 'testsrc' }),
     b: makeClip(join(root, 'day2', 'b.mkv'), { pattern: 'smptebars' }),

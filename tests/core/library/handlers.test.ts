@@ -9,6 +9,7 @@ import { scratchDir } from '../../helpers/tiny.js';
 import { makeClip } from './clips.js';
 import { LATEST_VERSION } from '../../../src-main/core/library/migrations/index.js';
 import { createMediaService } from '../../../src-main/core/media/index.js';
+import { at } from '../../../src-main/api/at.js';
 
 function context(events: Array<[string, unknown]>): CoreContext {
   const quiet = () => {};
@@ -36,7 +37,7 @@ test('library handlers: not-open error, open → import → recordings → searc
   assert.ok(events.some(([n]) => n === 'library.import.progress'));
   const recs = await h['library.recordings']!({}, ctx, signal);
   operations['library.recordings'].response.parse(recs);
-  assert.equal(recs.recordings[0].status, 'ready');
+  assert.equal(at(recs.recordings, 0).status, 'ready');
   const res = await h['library.search']!({ query: 'anything', limit: 5, filters: {} }, ctx, signal);
   assert.deepEqual(res, { results: [] });
   const jobs = await h['jobs.list']!({}, ctx, signal);

@@ -9,6 +9,7 @@ import { partialContentHash } from '../../../src-main/core/library/content-hash.
 import { testMediaSource } from '../../helpers/media-source.js';
 import { scratchDir } from '../../helpers/tiny.js';
 import { makeImportFolder } from './clips.js';
+import { at, entry } from '../../../src-main/api/at.js';
 
 const signal = new AbortController().signal;
 
@@ -19,14 +20,15 @@ test('folder import: duplicates, bad inputs rejected with reason codes, re-impor
   try {
     const rep = await importPaths(lib, [join(dir, 'footage')], { media: testMediaSource(), signal });
     const by = Object.fromEntries(rep.results.map((r) => [r.path, r]));
-    assert.equal(by[f.a].action, 'added');
-    assert.equal(by[f.b].action, 'added');
-    assert.equal(by[f.aCopy].action, 'duplicate');
-    assert.equal(by[f.aCopy].duplicateOf, by[f.a].recordingId);
-    assert.deepEqual([by[f.empty].action, by[f.empty].code], ['rejected', 'NOT_A_VIDEO']);
-    assert.deepEqual([by[f.text].action, by[f.text].code], ['rejected', 'NOT_A_VIDEO']);
-    assert.deepEqual([by[f.audio].action, by[f.audio].code], ['rejected', 'NO_VIDEO_STREAM']);
-    assert.deepEqual([by[f.truncated].action, by[f.truncated].code], ['rejected', 'UNREADABLE'], 'an MP4 cut before its moov atom has no index: nothing decodes');
+    const result = (path: string) => entry(by, path, 'import result');
+    assert.equal(result(f.a).action, 'added');
+    assert.equal(result(f.b).action, 'added');
+    assert.equal(result(f.aCopy).action, 'duplicate');
+    assert.equal(result(f.aCopy).duplicateOf, result(f.a).recordingId);
+    assert.deepEqual([result(f.empty).action, result(f.empty).code], ['rejected', 'NOT_A_VIDEO']);
+    assert.deepEqual([result(f.text).action, result(f.text).code], ['rejected', 'NOT_A_VIDEO']);
+    assert.deepEqual([result(f.audio).action, result(f.audio).code], ['rejected', 'NO_VIDEO_STREAM']);
+    assert.deepEqual([result(f.truncated).action, result(f.truncated).code], ['rejected', 'UNREADABLE'], 'an MP4 cut before its moov atom has no index: nothing decodes');
     assert.equal(by[f.ignored], undefined, 'a .txt file is not a video candidate');
     assert.equal(rep.skipped, 1);
     // Rejected files are recorded with their reason; good ones carry probe data.
@@ -37,7 +39,7 @@ test('folder import: duplicates, bad inputs rejected with reason codes, re-impor
     assert.ok(Math.abs(a.duration_s! - 4) < 0.2);
     assert.equal(a.width, 160);
     assert.equal(rows.find((r) => r.path === f.audio)!.reason_code, 'NO_VIDEO_STREAM');
-    assert.equal(lib.db.prepare('SELECT recording_id FROM recording_aliases WHERE path = ?').pluck().get(f.aCopy), by[f.a].recordingId);
+    assert.equal(lib.db.prepare('SELECT recording_id FROM recording_aliases WHERE path = ?').pluck().get(f.aCopy), result(f.a).recordingId);
 
     // Second import of the same folder changes nothing.
     const again = await importPaths(lib, [join(dir, 'footage')], { media: testMediaSource(), signal });
@@ -46,7 +48,7 @@ test('folder import: duplicates, bad inputs rejected with reason codes, re-impor
     assert.equal(again.counts.duplicate, 1);
 
     // Give recording b a window so we can see the move keep it.
-    const bId = by[f.b].recordingId!;
+    const bId = result(f.b).recordingId!;
     lib.db.prepare("INSERT INTO windows (recording_id, idx, start_s, end_s, sample_times) VALUES (?, 0, 0, 4, '[]')").run(bId);
     const moved = join(dir, 'footage', 'renamed-b.mkv');
     renameSync(f.b, moved);
@@ -62,7 +64,7 @@ test('folder import: duplicates, bad inputs rejected with reason codes, re-impor
 
     // A file that is gone when an import ends (whatever it imported) is marked missing and kept; found again at a
     // new place, it is a move back to ready.
-    const aId = by[f.a].recordingId!;
+    const aId = result(f.a).recordingId!;
     const away = join(dir, 'away.mp4');
     renameSync(f.a, away);
     const fourth = await importPaths(lib, [f.empty], { media: testMediaSource(), signal });
@@ -105,7 +107,7 @@ test('partial content hash: same bytes → same hash; a change in the sampled he
   assert.equal(partialContentHash(p2), h);
   for (const pos of [10, Math.floor((big.length - (1 << 20)) / 2) + 5, big.length - 3]) {
     const c = Buffer.from(big);
-    c[pos] ^= 0xff;
+    c[pos] = at(c, pos, 'byte') ^ 0xff;
     writeFileSync(p2, c);
     assert.notEqual(partialContentHash(p2), h, `byte ${pos}`);
   }

@@ -8,11 +8,13 @@ import { coalesce, DF_SAMPLE, expandPrefix, MAX_PREFIX_TERMS, search } from '../
 import { toFtsQuery } from '../../../src-main/core/library/fts-query.js';
 import { scratchDir } from '../../helpers/tiny.js';
 import { seedRecordings } from './index-seed.js';
+import { at } from '../../../src-main/api/at.js';
 
 function lib(): Library {
   const l = openLibrary(join(scratchDir('lib-search'), 'lib.db'), { create: true });
   const [a, b] = seedRecordings(l, [60, 600], '/footage/north');
   const [c] = seedRecordings(l, [30], '/footage/south-gate');
+  assert.ok(a !== undefined && b !== undefined && c !== undefined);
   l.db.prepare("UPDATE recordings SET path = '/footage/south-gate/other.mp4', content_hash = 'p1:x' WHERE id = ?").run(c);
   const win = l.db.prepare("INSERT INTO windows (recording_id, idx, start_s, end_s, sample_times) VALUES (?, ?, ?, ?, '[]') RETURNING id").pluck();
   const cap = l.db.prepare("INSERT INTO captions (window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (?, 'm', 'dense', ?, 10, 't')");
@@ -31,11 +33,11 @@ test('a word in a stored caption returns the right recording and times', () => {
   const l = lib();
   const r = search(l, 'bicycle');
   assert.equal(r.length, 1);
-  assert.equal(r[0].recordingId, 2);
-  assert.equal(r[0].path, '/footage/north/cam1.mp4');
-  assert.deepEqual([r[0].start, r[0].end], [300, 310]);
-  assert.match(r[0].snippet, /«bicycle»/);
-  assert.ok(r[0].score > 0);
+  assert.equal(at(r, 0).recordingId, 2);
+  assert.equal(at(r, 0).path, '/footage/north/cam1.mp4');
+  assert.deepEqual([at(r, 0).start, at(r, 0).end], [300, 310]);
+  assert.match(at(r, 0).snippet, /«bicycle»/);
+  assert.ok(at(r, 0).score > 0);
   l.close();
 });
 
@@ -43,18 +45,18 @@ test('overlapping windows of one recording merge into one moment; separate ones 
   const l = lib();
   const r = search(l, 'raincoat');
   assert.equal(r.length, 1);
-  assert.deepEqual([r[0].recordingId, r[0].start, r[0].end], [1, 0, 18]);
-  assert.equal(r[0].captionIds.length, 2);
+  assert.deepEqual([at(r, 0).recordingId, at(r, 0).start, at(r, 0).end], [1, 0, 18]);
+  assert.equal(at(r, 0).captionIds.length, 2);
   const f = search(l, 'forklift');
-  assert.deepEqual(f.map((m) => [m.start, m.end]).sort((x, y) => x[0] - y[0]), [[8, 18], [32, 42]]);
+  assert.deepEqual(f.map((m) => [m.start, m.end]).sort((x, y) => at(x, 0) - at(y, 0)), [[8, 18], [32, 42]]);
   l.close();
 });
 
 test('prefix, phrase, stemming and OR', () => {
   const l = lib();
   assert.deepEqual(search(l, 'bicyc*').map((m) => m.recordingId), [2]);
-  assert.match(search(l, 'bicyc*')[0].snippet, /«bicycle»/);
-  assert.match(search(l, 'cyclist')[0].snippet, /«cyclists»/);
+  assert.match(at(search(l, 'bicyc*'), 0).snippet, /«bicycle»/);
+  assert.match(at(search(l, 'cyclist'), 0).snippet, /«cyclists»/);
   assert.deepEqual(search(l, 'cyclist').map((m) => m.start), [420]); // porter: cyclists → cyclist
   assert.deepEqual(search(l, '"ticket machine"').map((m) => m.start).sort((a, b) => a - b), [300, 420]);
   assert.deepEqual(search(l, '"machine ticket"'), []);
@@ -133,7 +135,7 @@ test('equal BM25 scores rank the newest caption first', () => {
   cap.run(win.get(3, 7, 100, 110));
   const r = search(l, 'heron');
   assert.equal(r.length, 2);
-  assert.equal(r[0].score, r[1].score);
+  assert.equal(at(r, 0).score, at(r, 1).score);
   assert.deepEqual(r.map((m) => m.recordingId), [3, 2]);
   l.close();
 });
@@ -182,7 +184,7 @@ test('scores are BM25 over the whole library: term frequency, length, IDF, OR an
     const got = search(l, q, { limit: 10 });
     const want = docs.map((d, i) => ({ rec: recs[i], s: bm25(docs, query, d, all) })).filter((x) => x.s > 0).sort((a, b) => b.s - a.s);
     assert.deepEqual(got.map((m) => m.recordingId), want.map((w) => w.rec), q);
-    got.forEach((m, i) => assert.ok(Math.abs(m.score - want[i].s) < 1e-9, `${q}: ${m.score} vs ${want[i].s}`));
+    got.forEach((m, i) => assert.ok(Math.abs(m.score - at(want, i).s) < 1e-9, `${q}: ${m.score} vs ${at(want, i).s}`));
   };
   check('gate', [['gate']]); // tf 3 first, the long caption last
   check('gate OR lantern', [['gate'], ['lantern']], false);
@@ -207,6 +209,7 @@ test('a common term\'s document frequency is estimated from the id span of its n
   const avgdl = 2;
   const part = (df: number) => (Math.log(1 + (n - df + 0.5) / (df + 0.5)) * 2.2) / (1 + 1.2 * (0.25 + (0.75 * 2) / avgdl));
   const [top] = search(l, 'pigeon heron');
+  assert.ok(top);
   // The newest 2,000 "pigeon" captions are ids 6000, 5998 … 2002: n ≈ 2,000 × 6,000 / 3,999 (exact: 3,000);
   // "heron" (fewer than DF_SAMPLE matches) is counted.
   assert.ok(Math.abs(top.score - (part((DF_SAMPLE * total) / (total - (total - 2 * (DF_SAMPLE - 1)) + 1)) + part(1))) < 1e-9, `${top.score}`);

@@ -73,7 +73,7 @@ test('Ctrl-C (SIGINT) stops a CLI download as CANCELLED and says how to resume',
   const env = { ...process.env, MOLMOSCOPE_HOME: home, HF_ENDPOINT: hub.url };
   const child = spawn(process.execPath, [resolve('bin/molmoscope.mjs'), 'model', 'download', 'someone/Molmo2-tiny'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const t0 = Date.now();
   while ((hub.sent.get(shard) ?? 0) < 5_000_000) {
     assert.ok(Date.now() - t0 < 120_000 && child.exitCode === null, 'the download started');

@@ -96,6 +96,7 @@ test('images are decoded to RGB with EXIF orientation applied', async () => {
     const px = (img: typeof b, x: number, y: number) => Array.from(img.rgb.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
     const [r0, , b0] = px(b, 16, 8);
     const [r1, , b1] = px(b, 16, 56);
+    assert.ok(r0 !== undefined && b0 !== undefined && r1 !== undefined && b1 !== undefined);
     assert.ok(r0 > 200 && b0 < 60, `top should be red, got ${px(b, 16, 8)}`);
     assert.ok(b1 > 200 && r1 < 60, `bottom should be blue, got ${px(b, 16, 56)}`);
   } finally {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseAnswer } from '../../../src-main/core/molmo2/grammar/parse.js';
 import { formatPoints, formatTracks } from '../../../src-main/core/molmo2/grammar/format.js';
+import { at } from '../../../src-main/api/at.js';
 
 const IMG = { kind: 'image' as const, width: 640, height: 480 };
 const near = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-9, `${a} != ${b}`);
@@ -42,7 +43,7 @@ test('parser: single image point_count, count_then_point, pointing, none, bare N
   const a = parseAnswer('Counting the <points coords="1 1 156 104 2 500 500 3 938 833">dog</points> shows a total of 3.', IMG);
   assert.equal(a.count, 3);
   assert.deepEqual(a.points.map((p) => [p.key, p.id]), [[1, 1], [1, 2], [1, 3]]);
-  near(a.points[0].x, 99.84); near(a.points[0].y, 49.92); near(a.points[1].x, 320); near(a.points[1].y, 240);
+  near(at(a.points, 0).x, 99.84); near(at(a.points, 0).y, 49.92); near(at(a.points, 1).x, 320); near(at(a.points, 1).y, 240);
   assert.deepEqual(a.dropped, []);
   assert.equal(parseAnswer('There are 3 <points coords="1 1 156 104 2 500 500 3 938 833">dog</points>.', IMG).count, 3);
   const p = parseAnswer('<points coords="1 1 156 104">dog</points>', IMG);
@@ -60,8 +61,8 @@ test('parser: alt attribute inside prose, several tags, html-v1 TAB and other se
   for (const sep of [';', '\t', ',', ':']) {
     const r = parseAnswer(`<points coords="1 1 016 042 2 469 417${sep}3 3 500 600">cat</points>`, { kind: 'multi-image', width: 0, height: 0, sizes });
     assert.deepEqual(r.points.map((p) => p.key), [1, 1, 3]);
-    near(r.points[2].x, 50); near(r.points[2].y, 60);
-    near(r.points[0].x, 0.016 * 640);
+    near(at(r.points, 2).x, 50); near(at(r.points, 2).y, 60);
+    near(at(r.points, 0).x, 0.016 * 640);
   }
 });
 
@@ -71,7 +72,7 @@ test('parser: video points keyed by seconds and tracks grouped by object id', ()
   assert.deepEqual(v.points.map((p) => [p.key, p.id]), [[0.5, 1], [2, 2], [2, 3]]);
   const t = parseAnswer('<tracks coords="0.0 1 156 625 2 625 208;0.5 2 641 229;1.0 1 203 667">person</tracks>', { kind: 'video', width: 640, height: 480 });
   assert.deepEqual(t.tracks.map((tr) => [tr.id, tr.points.map((p) => p.t)]), [[1, [0, 1]], [2, [0, 0.5]]]);
-  near(t.tracks[0].points[0].x, 99.84); near(t.tracks[0].points[0].y, 300);
+  near(at(at(t.tracks, 0).points, 0).x, 99.84); near(at(at(t.tracks, 0).points, 0).y, 300);
   assert.equal(t.points.length, 0);
 });
 
@@ -80,7 +81,7 @@ test('parser: 0–1000 maps to the right image of a multi-image answer; outside 
   const r = parseAnswer('<points coords="1 1 500 500;2 2 500 500 3 1001 500">x</points>', { kind: 'multi-image', width: 0, height: 0, sizes });
   assert.deepEqual(r.points.map((p) => [p.key, p.x, p.y]), [[1, 100, 50], [2, 500, 1500]]);
   assert.equal(r.dropped.length, 1);
-  assert.match(r.dropped[0].reason, /outside/);
+  assert.match(at(r.dropped, 0).reason, /outside/);
 });
 
 // Thirty-plus damaged answers: [answer, kind, expected point ids kept, expected dropped reasons (regex), count]
@@ -131,7 +132,7 @@ test(`parser keeps the valid part of ${MALFORMED.length} damaged answers and say
     const got = [...r.points.map((p) => p.id), ...r.tracks.map((t) => t.id)];
     assert.deepEqual(got, ids, `ids for ${JSON.stringify(text)}`);
     assert.equal(r.dropped.length, reasons.length, `dropped for ${JSON.stringify(text)}: ${JSON.stringify(r.dropped)}`);
-    reasons.forEach((re, i) => assert.match(r.dropped[i].reason, re, `reason ${i} for ${JSON.stringify(text)}`));
+    reasons.forEach((re, i) => assert.match(at(r.dropped, i).reason, re, `reason ${i} for ${JSON.stringify(text)}`));
     for (const d of r.dropped) assert.ok(d.text.length > 0, `dropped text is empty for ${JSON.stringify(text)}`);
     assert.equal(r.count, count, `count for ${JSON.stringify(text)}`);
   }
@@ -148,12 +149,12 @@ test('property: format → parse → format is the identity on random annotation
       const k = kind as 'image' | 'multi-image' | 'video';
       const points = raw.map((r) => {
         const key = k === 'multi-image' ? (r.img % sizes.length) + 1 : k === 'video' ? r.t / 2 : 1;
-        const s = k === 'multi-image' ? sizes[key - 1] : sizes[0];
+        const s = at(sizes, k === 'multi-image' ? key - 1 : 0, 'image size');
         return { key, x: r.fx * s.width, y: r.fy * s.height };
       });
-      const base = { kind: k, label: lab, mode: md, width: sizes[0].width, height: sizes[0].height, sizes, separator: sep };
+      const base = { kind: k, label: lab, mode: md, width: at(sizes, 0).width, height: at(sizes, 0).height, sizes, separator: sep };
       const s1 = formatPoints({ ...base, points });
-      const parsed = parseAnswer(s1, { kind: k, width: sizes[0].width, height: sizes[0].height, sizes });
+      const parsed = parseAnswer(s1, { kind: k, width: at(sizes, 0).width, height: at(sizes, 0).height, sizes });
       assert.deepEqual(parsed.dropped, []);
       assert.equal(parsed.points.length, points.length);
       if (points.length > 0 && md !== 'point') assert.equal(parsed.count, points.length);

@@ -19,6 +19,7 @@ import { analyticsExecutor, queueAnalyticsJob } from '../../../src-main/core/ana
 import { storedWindows } from '../../../src-main/core/analytics/run-windows-store.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { requiredSample } from '../../helpers/media-fixtures.js';
+import { at } from '../../../src-main/api/at.js';
 
 type Partial = EventPayload<'engine.partial'>;
 const SAMPLE = requiredSample('concourse-crowd-720p.avi');
@@ -32,7 +33,7 @@ const shown = (evs: Partial[]) => evs.reduce((s, e) => s.slice(0, e.offset) + e.
 
 before(async () => {
   lib = openLibrary(join(scratchDir('partial-stream'), 'lib.db'), { create: true });
-  recId = (await importPaths(lib, [SAMPLE], { media: testMediaSource(), signal: new AbortController().signal })).results[0].recordingId!;
+  recId = at((await importPaths(lib, [SAMPLE], { media: testMediaSource(), signal: new AbortController().signal })).results, 0).recordingId!;
   await configureModel(ctx, tinyCheckpoint({ seed: 1 }), 'cpu');
 });
 
@@ -70,10 +71,10 @@ test('count job: engine.partial events arrive while windows are written and rebu
   const { job, runs } = queueAnalyticsJob(lib, 'count', { query: 'person', scope: { recordingId: recId, start: 0, end: 5 }, settings: { windowLength: 3, overlap: 1, maxFrames: 3, maxNewTokens: 80 } });
   const final = await runJob(lib, job.id, { count: analyticsExecutor(ctx, 'count') });
   assert.equal(final.status, 'done', final.errorMessage ?? '');
-  const ws = storedWindows(lib, runs[0].id);
+  const ws = storedWindows(lib, at(runs, 0).id);
   assert.equal(ws.length, 2);
   for (const w of ws) {
-    const evs = partials.filter((p) => p.jobId === job.id && p.runId === runs[0].id && p.windowIndex === w.index);
+    const evs = partials.filter((p) => p.jobId === job.id && p.runId === at(runs, 0).id && p.windowIndex === w.index);
     assert.ok(evs.length >= 2, `window ${w.index}: ${evs.length} events (a partial before the final one)`);
     assert.equal(evs.filter((e) => e.final).length, 1);
     assert.ok(evs.at(-1)!.final);

@@ -9,6 +9,7 @@ import { preprocessFrames } from '../../../src-main/core/molmo2/preprocess/video
 import { parsePreprocessorConfig, parseVideoPreprocessorConfig } from '../../../src-main/core/molmo2/checkpoint/config.js';
 import { imageTokenString } from '../../../src-main/core/molmo2/prompt/visual-tokens.js';
 import { parseProcessorConfig } from '../../../src-main/core/molmo2/checkpoint/config.js';
+import { at } from '../../../src-main/api/at.js';
 
 const PRE = parsePreprocessorConfig(JSON.parse(readFileSync('models/molmo2-4b/preprocessor_config.json', 'utf8')));
 const VPRE = parseVideoPreprocessorConfig(JSON.parse(readFileSync('models/molmo2-4b/video_preprocessor_config.json', 'utf8')));
@@ -125,8 +126,8 @@ test('image preprocessing: crop order, (dy,dx,c) patch layout, [−1,1] range, p
   assert.equal(r.nCrops, 2);
   assert.equal(r.pixelValues.length, 2 * 729 * 588);
   const norm = (v: number) => Math.fround(Math.fround(Math.fround(v / 255) - 0.5) / 0.5);
-  for (const [crop, pr, pc, dy, dx, c] of [[0, 0, 0, 0, 0, 0], [0, 3, 5, 2, 11, 1], [1, 26, 26, 13, 13, 2], [1, 10, 0, 0, 13, 0]]) {
-    const want = norm(rgb[((pr * 14 + dy) * W + pc * 14 + dx) * 3 + c]);
+  for (const [crop, pr, pc, dy, dx, c] of [[0, 0, 0, 0, 0, 0], [0, 3, 5, 2, 11, 1], [1, 26, 26, 13, 13, 2], [1, 10, 0, 0, 13, 0]] as const) {
+    const want = norm(at(rgb, ((pr * 14 + dy) * W + pc * 14 + dx) * 3 + c));
     assert.equal(r.pixelValues[(crop * 729 + pr * 27 + pc) * 588 + (dy * 14 + dx) * 3 + c], want);
   }
   assert.equal(norm(0), -1); assert.equal(norm(255), 1);

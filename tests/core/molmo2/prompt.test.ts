@@ -12,6 +12,7 @@ import { taskPrompt } from '../../../src-main/core/molmo2/prompt/task-prompts.js
 import { checkpointSampleTimes, decodeTimes } from '../../../src-main/core/molmo2/prompt/frame-source.js';
 import { ffmpegClip } from '../../helpers/media-fixtures.js';
 import { createMediaService } from '../../../src-main/core/media/index.js';
+import { at } from '../../../src-main/api/at.js';
 
 const media = createMediaService();
 
@@ -183,7 +184,7 @@ test('frame sampling: 0.5 s grid plus the last frame; linspace with endpoint bey
   assert.equal(long.length, 384);
   assert.equal(long[0], 0);
   assert.equal(long[383], 3600);
-  assert.ok(Math.abs(long[1] - 3600 / 383) < 1e-9);
+  assert.ok(Math.abs(at(long, 1) - 3600 / 383) < 1e-9);
 });
 
 test('task prompts follow the trained wording and style rules', () => {

@@ -3,6 +3,7 @@
 import { AppError } from '../../../api/errors.js';
 import type { ModelCoord, Pixels, Seconds } from '../../../api/units.js';
 import type { CountInstance, Track } from '../types.js';
+import { at } from '../../../api/at.js';
 
 const quote = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
@@ -40,7 +41,7 @@ export function parseCsv(text: string): string[][] {
 
 function table(text: string, header: readonly string[]): string[][] {
   const rows = parseCsv(text);
-  if (rows.length === 0 || rows[0].join(',') !== header.join(',')) throw new AppError('PARSE_ERROR', `CSV header must be ${header.join(',')}`);
+  if (rows.length === 0 || rows[0]?.join(',') !== header.join(',')) throw new AppError('PARSE_ERROR', `CSV header must be ${header.join(',')}`);
   return rows.slice(1).map((r, i) => {
     if (r.length !== header.length) throw new AppError('PARSE_ERROR', `CSV row ${i + 2} has ${r.length} fields, expected ${header.length}`);
     return r;
@@ -65,10 +66,10 @@ export function tracksToCsv(tracks: readonly Track[]): string {
 export function tracksFromCsv(text: string): Track[] {
   const out = new Map<number, Track>();
   table(text, TRACK_CSV_HEADER).forEach((r, i) => {
-    const n = (k: number) => num(r[k], i + 2);
+    const n = (k: number) => num(at(r, k, 'CSV field'), i + 2);
     const id = n(0);
     let t = out.get(id);
-    if (!t) out.set(id, (t = { id, label: r[1], points: [] }));
+    if (!t) out.set(id, (t = { id, label: at(r, 1, 'CSV field'), points: [] }));
     t.points.push({ t: n(2) as Seconds, x: n(3) as Pixels, y: n(4) as Pixels, mx: n(5) as ModelCoord, my: n(6) as ModelCoord, window: n(7), localId: n(8) });
   });
   return [...out.values()];
@@ -86,7 +87,7 @@ export function countToCsv(instances: readonly CountInstance[]): string {
 export function countFromCsv(text: string): CountInstance[] {
   const out = new Map<number, CountInstance>();
   table(text, COUNT_CSV_HEADER).forEach((r, i) => {
-    const n = (k: number) => num(r[k], i + 2);
+    const n = (k: number) => num(at(r, k, 'CSV field'), i + 2);
     const id = n(0);
     let inst = out.get(id);
     if (!inst) out.set(id, (inst = { id, evidence: [] }));

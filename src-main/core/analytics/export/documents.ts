@@ -73,7 +73,7 @@ export function parseDoc<S extends z.ZodType>(schema: S, text: string, what: str
   const r = schema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new AppError('INVALID_INPUT', `${what}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new AppError('INVALID_INPUT', `${what}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
   }
   return r.data;
 }

@@ -36,7 +36,9 @@ export function parseMot(text: string): { frame: number; id: number; x: number; 
     .filter((l) => l.trim() !== '')
     .map((l, i) => {
       const v = l.split(',').map(Number);
-      if (v.length < 6 || v.slice(0, 6).some((n) => !Number.isFinite(n))) throw new AppError('PARSE_ERROR', `MOT line ${i + 1} is malformed`);
-      return { frame: v[0], id: v[1], x: v[2] + v[4] / 2, y: v[3] + v[5] / 2 };
+      const [frame, id, x, y, w, h] = v;
+      const ok = frame !== undefined && id !== undefined && x !== undefined && y !== undefined && w !== undefined && h !== undefined;
+      if (!ok || !v.slice(0, 6).every(Number.isFinite)) throw new AppError('PARSE_ERROR', `MOT line ${i + 1} is malformed`);
+      return { frame, id, x: x + w / 2, y: y + h / 2 };
     });
 }

@@ -72,7 +72,7 @@ export function parseEvalFile<S extends z.ZodType>(schema: S, value: unknown, wh
   const r = schema.safeParse(value);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new AppError('INVALID_INPUT', `${what}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new AppError('INVALID_INPUT', `${what}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
   }
   const ids = new Set<string>();
   for (const ex of (r.data as { examples: { id: string }[] }).examples) {

@@ -1,5 +1,6 @@
 // HOTA (Higher Order Tracking Accuracy) with DetA/AssA/DetRe/DetPr, as TrackEval defines it, on a per-frame similarity.
 // For points the similarity is binary (point inside the GT object's region), so every α gives the same values.
+// Indices below are in bounds by the loop bounds; numeric loops keep plain `!` access (noUncheckedIndexedAccess).
 import { assign } from '../hungarian.js';
 
 /** One frame: ids present and the similarity sim[g][p] ∈ [0, 1] between GT object g and predicted id p. */
@@ -38,11 +39,11 @@ function maxScoreMatches(f: HotaFrame, score: (a: number, b: number) => number):
   const nA = f.gtIds.length;
   const nB = f.predIds.length;
   const parent = Array.from({ length: nA + nB }, (_, i) => i);
-  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
   const edges: [number, number][] = [];
   for (let a = 0; a < nA; a++) {
     for (let b = 0; b < nB; b++) {
-      if (f.sim[a][b] > 0) {
+      if (f.sim[a]![b]! > 0) {
         edges.push([a, b]);
         parent[find(a)] = find(nA + b);
       }
@@ -61,11 +62,11 @@ function maxScoreMatches(f: HotaFrame, score: (a: number, b: number) => number):
     const R = [...rows];
     const C = [...cols];
     if (R.length === 1 && C.length === 1) {
-      out.push([R[0], C[0]]);
+      out.push([R[0]!, C[0]!]);
       continue;
     }
     for (const m of assign(R.map((a) => C.map((b) => -score(a, b))))) {
-      if (f.sim[R[m.row]][C[m.col]] > 0) out.push([R[m.row], C[m.col]]);
+      if (f.sim[R[m.row]!]![C[m.col]!]! > 0) out.push([R[m.row]!, C[m.col]!]);
     }
   }
   return out;
@@ -109,8 +110,8 @@ function idTable(frames: readonly HotaFrame[]): IdTable {
   const gCount = new Float64Array(gIdx.size);
   const pCount = new Float64Array(pIdx.size);
   for (const f of frames) {
-    for (const g of f.gtIds) gCount[gIdx.get(g)!]++;
-    for (const p of f.predIds) pCount[pIdx.get(p)!]++;
+    for (const g of f.gtIds) gCount[gIdx.get(g)!]!++;
+    for (const p of f.predIds) pCount[pIdx.get(p)!]!++;
   }
   return { gIdx, pIdx, gCount, pCount };
 }
@@ -125,17 +126,17 @@ function globalAlignment(frames: readonly HotaFrame[], ids: IdTable): Float64Arr
     const gi = f.gtIds.map((g) => ids.gIdx.get(g)!);
     const pi = f.predIds.map((p) => ids.pIdx.get(p)!);
     const rowSum = f.sim.map((r) => r.reduce((s, v) => s + v, 0));
-    const colSum = pi.map((_, b) => f.sim.reduce((s, r) => s + r[b], 0));
+    const colSum = pi.map((_, b) => f.sim.reduce((s, r) => s + r[b]!, 0));
     for (let a = 0; a < gi.length; a++) {
       for (let b = 0; b < pi.length; b++) {
-        const s = f.sim[a][b];
-        const denom = rowSum[a] + colSum[b] - s;
-        if (denom > EPS) potential[gi[a] * nP + pi[b]] += s / denom;
+        const s = f.sim[a]![b]!;
+        const denom = rowSum[a]! + colSum[b]! - s;
+        if (denom > EPS) potential[gi[a]! * nP + pi[b]!]! += s / denom;
       }
     }
   }
   const align = new Float64Array(nG * nP);
-  for (let g = 0; g < nG; g++) for (let p = 0; p < nP; p++) align[g * nP + p] = potential[g * nP + p] / (ids.gCount[g] + ids.pCount[p] - potential[g * nP + p]);
+  for (let g = 0; g < nG; g++) for (let p = 0; p < nP; p++) align[g * nP + p] = potential[g * nP + p]! / (ids.gCount[g]! + ids.pCount[p]! - potential[g * nP + p]!);
   return align;
 }
 
@@ -146,7 +147,7 @@ function frameMatches(frames: readonly HotaFrame[], ids: IdTable, align: Float64
     if (f.gtIds.length === 0 || f.predIds.length === 0) return [];
     const gi = f.gtIds.map((g) => ids.gIdx.get(g)!);
     const pi = f.predIds.map((p) => ids.pIdx.get(p)!);
-    return maxScoreMatches(f, (a, b) => align[gi[a] * nP + pi[b]] * f.sim[a][b]).map(([a, b]) => ({ s: f.sim[a][b], g: gi[a], p: pi[b] }));
+    return maxScoreMatches(f, (a, b) => align[gi[a]! * nP + pi[b]!]! * f.sim[a]![b]!).map(([a, b]) => ({ s: f.sim[a]![b]!, g: gi[a]!, p: pi[b]! }));
   });
 }
 
@@ -161,11 +162,11 @@ function scoresAt(alpha: number, frames: readonly HotaFrame[], ids: IdTable, mat
   const matches = new Float64Array(nG * nP);
   frames.forEach((f, k) => {
     let tpf = 0;
-    for (const m of matched[k]) {
+    for (const m of matched[k]!) {
       if (m.s < alpha - EPS) continue;
       tpf++;
       loc += m.s;
-      matches[m.g * nP + m.p]++;
+      matches[m.g * nP + m.p]!++;
     }
     tp += tpf;
     fn += f.gtIds.length - tpf;
@@ -176,11 +177,11 @@ function scoresAt(alpha: number, frames: readonly HotaFrame[], ids: IdTable, mat
   let assPr = 0;
   for (let g = 0; g < nG; g++) {
     for (let p = 0; p < nP; p++) {
-      const mc = matches[g * nP + p];
+      const mc = matches[g * nP + p]!;
       if (mc === 0) continue;
-      assA += (mc * mc) / Math.max(1, ids.gCount[g] + ids.pCount[p] - mc);
-      assRe += (mc * mc) / Math.max(1, ids.gCount[g]);
-      assPr += (mc * mc) / Math.max(1, ids.pCount[p]);
+      assA += (mc * mc) / Math.max(1, ids.gCount[g]! + ids.pCount[p]! - mc);
+      assRe += (mc * mc) / Math.max(1, ids.gCount[g]!);
+      assPr += (mc * mc) / Math.max(1, ids.pCount[p]!);
     }
   }
   assA /= Math.max(1, tp);

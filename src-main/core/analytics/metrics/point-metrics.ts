@@ -5,6 +5,7 @@ import { assign } from '../hungarian.js';
 import type { PointsGt, PointsPred } from './eval-format.js';
 import { pointInRegion, regionCenter, type Region } from './regions.js';
 import { pyRound1 } from './py-round.js';
+import { at } from '../../../api/at.js';
 
 export interface PrfScore {
   precision: number;
@@ -58,7 +59,7 @@ export function evalPoints(pred: PointsPred, gt: PointsGt, opts: { timeTolerance
     let successes = 0;
     if (objs.length > 0 && points.length > 0) {
       const duration = g.duration ?? Math.max(1, ...objs.map((o) => o.t), ...points.map((p) => p.t ?? 0));
-      const key = (t: number, x: number, y: number) => (video ? [pyRound1((t / duration) * 100), pyRound1((x / g.width) * 100), pyRound1((y / g.height) * 100)] : [x, y, 0]);
+      const key = (t: number, x: number, y: number): [number, number, number] => (video ? [pyRound1((t / duration) * 100), pyRound1((x / g.width) * 100), pyRound1((y / g.height) * 100)] : [x, y, 0]);
       const cost = points.map((p) => {
         const a = key(p.t ?? 0, p.x, p.y);
         return objs.map((o) => {
@@ -67,8 +68,8 @@ export function evalPoints(pred: PointsPred, gt: PointsGt, opts: { timeTolerance
         });
       });
       for (const m of assign(cost)) {
-        const p = points[m.row];
-        const o = objs[m.col].o;
+        const p = at(points, m.row, 'assigned point');
+        const o = at(objs, m.col, 'assigned object').o;
         let region: Region | undefined = o.region;
         if (video && o.regions) {
           if (p.t === undefined) continue;

@@ -30,8 +30,8 @@ function inRings(x: number, y: number, rings: readonly (readonly [number, number
   let inside = false;
   for (const ring of rings) {
     for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-      const [xi, yi] = ring[i];
-      const [xj, yj] = ring[j];
+      const [xi, yi] = ring[i]!;
+      const [xj, yj] = ring[j]!;
       if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
     }
   }
@@ -49,8 +49,9 @@ export function pointInRegion(x: number, y: number, r: Region): boolean {
   const { rows, x0 = 0, y0 = 0, cell = 1 } = r.grid;
   const ix = Math.floor((pyRound(x) - x0) / cell);
   const iy = Math.floor((pyRound(y) - y0) / cell);
-  if (iy < 0 || iy >= rows.length || ix < 0 || ix >= rows[iy].length) return false;
-  return rows[iy].charCodeAt(ix) === 49; // '1'
+  const row = iy < 0 ? undefined : rows[iy];
+  if (row === undefined || ix < 0 || ix >= row.length) return false;
+  return row.charCodeAt(ix) === 49; // '1'
 }
 
 /** A representative point of a region (used for Hungarian distances when the ground truth gives no point). */

@@ -6,6 +6,7 @@ import { hota, HOTA_ALPHAS, type HotaFrame, type HotaScores } from './hota.js';
 import { pyRound } from './py-round.js';
 import { prf, type PrfScore } from './point-metrics.js';
 import { pointInRegion, regionCenter, type Region } from './regions.js';
+import { at } from '../../../api/at.js';
 
 export interface TrackExampleScore {
   id: string;
@@ -82,7 +83,7 @@ export function evalTracks(pred: TracksPred, gt: TracksGt, opts: { fps?: number 
       let successes = 0;
       if (G.length && P.length) {
         const cost = P.map((p) => G.map((o) => Math.hypot(p.x - o.x, p.y - o.y)));
-        for (const m of assign(cost)) successes += sim[m.col][m.row];
+        for (const m of assign(cost)) successes += sim[m.col]![m.row]!; // assign() returns in-bounds pairs
       }
       const s = prf(successes, P.length, G.length);
       sp += s.precision;
@@ -92,10 +93,10 @@ export function evalTracks(pred: TracksPred, gt: TracksGt, opts: { fps?: number 
     const n = keys.length;
     const spatial = n ? { precision: sp / n, recall: sr / n, f1: sf / n } : { precision: 1, recall: 1, f1: 1 };
     const all = hota(frames);
-    return { ex: { id: g.id, hota: all[HOTA_ALPHAS.indexOf(0.5)], spatial, frames: n }, all };
+    return { ex: { id: g.id, hota: at(all, HOTA_ALPHAS.indexOf(0.5), 'HOTA at α = 0.5'), spatial, frames: n }, all };
   });
   const examples = scored.map((s) => s.ex);
-  const alphaInvariant = scored.every(({ all }) => all.every((h) => Math.abs(h.hota - all[0].hota) < 1e-12));
+  const alphaInvariant = scored.every(({ all }) => all.every((h) => Math.abs(h.hota - (all[0]?.hota ?? h.hota)) < 1e-12));
   const mean = (f: (e: TrackExampleScore) => number) => (examples.length ? examples.reduce((s, e) => s + f(e), 0) / examples.length : 0);
   return {
     n: examples.length,

@@ -8,6 +8,7 @@ import { m003AnalyticsSketch } from './003-analytics-sketch.js';
 import { m004Analytics } from './004-analytics.js';
 import { m005CaptionTerms } from './005-caption-terms.js';
 import { m006AdapterProvenance } from './006-adapter-provenance.js';
+import { at } from '../../../api/at.js';
 
 export type { Migration } from './types.js';
 
@@ -15,7 +16,7 @@ export type { Migration } from './types.js';
 export const MIGRATIONS: readonly Migration[] = [m001Core, m002CaptionsFts, m003AnalyticsSketch, m004Analytics, m005CaptionTerms, m006AdapterProvenance];
 
 /** The schema version this build writes. */
-export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+export const LATEST_VERSION = at(MIGRATIONS, MIGRATIONS.length - 1, 'migration').version;
 
 /** 'MOLM' — marks a SQLite file as a Molmoscope library (PRAGMA application_id). */
 export const APPLICATION_ID = 0x4d4f4c4d;

@@ -101,10 +101,12 @@ export function readTensorBytes(file: string, entry: TensorEntry): Buffer {
   }
 }
 
+// The dtype conversions below index in bounds by their loop bounds: plain `!` access.
+
 /** Converts bf16 bits to float32 values. */
 export function bf16ToF32(src: Uint16Array): Float32Array {
   const out = new Uint32Array(src.length);
-  for (let i = 0; i < src.length; i++) out[i] = src[i] << 16;
+  for (let i = 0; i < src.length; i++) out[i] = src[i]! << 16;
   return new Float32Array(out.buffer);
 }
 
@@ -113,7 +115,7 @@ export function f32ToBf16(src: Float32Array): Uint16Array {
   const u = new Uint32Array(src.buffer, src.byteOffset, src.length);
   const out = new Uint16Array(src.length);
   for (let i = 0; i < u.length; i++) {
-    const x = u[i];
+    const x = u[i]!;
     if ((x & 0x7f800000) === 0x7f800000 && (x & 0x7fffff) !== 0) out[i] = 0x7fc0;
     else out[i] = (x + 0x7fff + ((x >>> 16) & 1)) >>> 16;
   }
@@ -124,7 +126,7 @@ export function f32ToBf16(src: Float32Array): Uint16Array {
 export function f16ToF32(src: Uint16Array): Float32Array {
   const out = new Float32Array(src.length);
   for (let i = 0; i < src.length; i++) {
-    const h = src[i];
+    const h = src[i]!;
     const s = h & 0x8000 ? -1 : 1;
     const e = (h >> 10) & 0x1f;
     const m = h & 0x3ff;
@@ -139,8 +141,8 @@ export function f32ToF16(src: Float32Array): Uint16Array {
   const f = new Float32Array(1);
   const u = new Uint32Array(f.buffer);
   for (let i = 0; i < src.length; i++) {
-    f[0] = src[i];
-    const x = u[0];
+    f[0] = src[i]!;
+    const x = u[0]!;
     const sign = (x >>> 16) & 0x8000;
     const exp = (x >>> 23) & 0xff;
     let mant = x & 0x7fffff;

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AppError } from '../../../api/errors.js';
+import { at } from '../../../api/at.js';
 
 /** Native packages the engine loads at run time from the app's node_modules (never bundled). */
 export const ENGINE_NATIVE_PACKAGES = ['onnxruntime-node'];
@@ -86,7 +87,7 @@ export async function builtEngineEntry(source: string, cacheRoot: string): Promi
       },
     ],
   });
-  const code = r.outputFiles[0]!.contents;
+  const code = at(r.outputFiles, 0, 'esbuild output file').contents; // write: false gives the bundle here
   const output = `engine-main-${createHash('sha256').update(code).digest('hex').slice(0, 12)}.cjs`;
   mkdirSync(dir, { recursive: true });
   const tmp = join(dir, `.${output}.tmp-${process.pid}`);

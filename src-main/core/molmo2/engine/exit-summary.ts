@@ -6,10 +6,11 @@ const ERROR_LINE = /^(?:Uncaught )?(?:[A-Z][A-Za-z]*)?Error(?: \[[A-Z0-9_]+\])?:
 /** A one-line summary of a failed process's stderr (at most 500 characters), or '' when it wrote nothing. */
 export function exitSummary(stderr: string): string {
   const lines = stderr.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
-  if (lines.length === 0) return '';
+  const last = lines.at(-1);
+  if (last === undefined) return '';
   const err = lines.find((l) => ERROR_LINE.test(l));
   const code = /\bcode: '([A-Z0-9_]+)'/.exec(stderr)?.[1];
-  let line = err ?? lines[lines.length - 1]!;
+  let line = err ?? last;
   if (code && !line.includes(code)) line = `${code}: ${line}`;
   return line.length > 500 ? `${line.slice(0, 497)}...` : line;
 }

@@ -1,6 +1,7 @@
 // Parser for everything Molmo2 emits about objects: <points>/<tracks> tags (html-v2 ";" and html-v1 TAB groups),
 // counting phrases, and damaged answers — valid parts are kept, the rest is reported with a reason.
 import type { Dropped, ParseOptions, ParsedAnswer, ParsedPoint, ParsedTrack } from './types.js';
+import { at } from '../../../api/at.js';
 
 // The reference regex (point_formatter.py:131): any attributes, then coords="…" whose body is [0-9\t:;, .].
 const OPEN_RE = /<(points|tracks)\b/g;
@@ -19,9 +20,9 @@ function triplesOf(tokens: string[], truncatedTail: boolean, dropped: Dropped[])
   let junk: string[] = [];
   const flush = (reason: string) => { if (junk.length) { dropped.push({ text: junk.join(' '), reason }); junk = []; } };
   let i = 0;
-  while (i < tokens.length) {
-    const [a, b, c] = [tokens[i], tokens[i + 1], tokens[i + 2]];
-    if (c !== undefined && isInt(a) && isCoord(b) && isCoord(c)) {
+  for (let a = tokens[i]; a !== undefined; a = tokens[i]) {
+    const [b, c] = [tokens[i + 1], tokens[i + 2]];
+    if (b !== undefined && c !== undefined && isInt(a) && isCoord(b) && isCoord(c)) {
       flush(MALFORMED);
       if (truncatedTail && i + 3 === tokens.length) {
         // The answer stops right after this number: "… 1 1 156 10" could have been "… 1 1 156 104".
@@ -48,8 +49,8 @@ function groupsOf(coords: string, truncated: boolean, dropped: Dropped[]): RawGr
     // Only a cut that ends inside a number can have damaged it; a trailing space means the last point was complete.
     const last = pi === parts.length - 1 && !/\s$/.test(part);
     const toks = part.trim().split(/ +/).filter((t) => t.length);
-    if (toks.length === 0) return;
     const key = toks[0];
+    if (key === undefined) return;
     if (!/^[0-9]+(?:\.[0-9]+)?$/.test(key) || toks.length < 2) {
       dropped.push({ text: part.trim(), reason: truncated && last ? 'cut off mid-group' : 'malformed group (expected a key then points)' });
       return;
@@ -79,14 +80,13 @@ export function parseAnswer(text: string, opts: ParseOptions): ParsedAnswer {
   let tags = 0;
   const starts: number[] = [];
   for (const m of text.matchAll(OPEN_RE)) starts.push(m.index);
-  for (let s = 0; s < starts.length; s++) {
-    const from = starts[s];
-    const rest = text.slice(from, s + 1 < starts.length ? starts[s + 1] : text.length);
+  for (const [s, from] of starts.entries()) {
+    const rest = text.slice(from, starts[s + 1] ?? text.length);
     const m = COMPLETE_RE.exec(rest);
     let kind: string, coords: string, truncated = false;
     if (m) {
-      kind = m[1];
-      coords = m[3];
+      kind = at(m, 1, 'tag name group');
+      coords = at(m, 3, 'coords group');
     } else {
       // Not a complete opening tag: either cut off inside coords (keep what is certain) or garbage.
       const partial = /^<(points|tracks)((?:\s+[A-Za-z_:-]+="[^"]*")*?)\s+coords="([0-9\t:;, .]*)(")?[^<>]*$/.exec(rest);
@@ -94,8 +94,8 @@ export function parseAnswer(text: string, opts: ParseOptions): ParsedAnswer {
         dropped.push({ text: rest.slice(0, 80), reason: /coords="/.test(rest) ? 'coords contain characters other than digits and separators' : 'tag without a coords attribute' });
         continue;
       }
-      kind = partial[1];
-      coords = partial[3];
+      kind = at(partial, 1, 'tag name group');
+      coords = at(partial, 3, 'coords group');
       // With the closing quote present the coordinates are complete; only the tag's end was lost.
       truncated = partial[4] === undefined;
       if (!truncated) dropped.push({ text: rest.slice(0, 60), reason: 'answer cut off after the coords attribute (points kept)' });
@@ -107,12 +107,13 @@ export function parseAnswer(text: string, opts: ParseOptions): ParsedAnswer {
       const key = Number(g.key);
       let W = opts.width, H = opts.height;
       if (opts.kind === 'multi-image') {
-        if (!Number.isInteger(key) || key < 1 || !opts.sizes || key > opts.sizes.length) {
+        const size = Number.isInteger(key) && key >= 1 ? opts.sizes?.[key - 1] : undefined;
+        if (!size) {
           dropped.push({ text: `${g.key} ${g.triples.map((t) => `${t.id} ${t.X} ${t.Y}`).join(' ')}`, reason: `no image ${g.key} (have ${opts.sizes?.length ?? 0})` });
           continue;
         }
-        W = opts.sizes[key - 1].width;
-        H = opts.sizes[key - 1].height;
+        W = size.width;
+        H = size.height;
       }
       for (const tr of g.triples) {
         const raw = `${g.key} ${tr.id} ${String(tr.X).padStart(3, '0')} ${String(tr.Y).padStart(3, '0')}`;

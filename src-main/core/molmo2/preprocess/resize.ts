@@ -1,5 +1,6 @@
 // The exact resize primitive of Molmo2's processors: torchvision Resize(BILINEAR, antialias=False) on uint8 RGB,
 // i.e. half-pixel-centre bilinear in float32, then round-half-even back to uint8 (image_processing_molmo2.py:38-70).
+// Indices below are in bounds by the loop bounds; numeric loops keep plain `!` access (noUncheckedIndexedAccess).
 import { AppError } from '../../../api/errors.js';
 
 /** An RGB24 image: `rgb` is HWC uint8, length width·height·3. */
@@ -51,20 +52,20 @@ export function resizeBilinearU8(src: RgbImage, outW: number, outH: number): Uin
   // Stores into a Uint8ClampedArray round half-to-even and clamp to [0, 255] — exactly torch.round + clip.
   const outC = new Uint8ClampedArray(out.buffer);
   const x0 = new Int32Array(outW), x1 = new Int32Array(outW);
-  for (let x = 0; x < outW; x++) { x0[x] = xs.i0[x] * 3; x1[x] = xs.i1[x] * 3; }
+  for (let x = 0; x < outW; x++) { x0[x] = xs.i0[x]! * 3; x1[x] = xs.i1[x]! * 3; }
   const lx0 = xs.l0, lx1 = xs.l1;
   let o = 0;
   for (let y = 0; y < outH; y++) {
-    const r0 = ys.i0[y] * W * 3, r1 = ys.i1[y] * W * 3;
-    const h0 = ys.l0[y], h1 = ys.l1[y];
+    const r0 = ys.i0[y]! * W * 3, r1 = ys.i1[y]! * W * 3;
+    const h0 = ys.l0[y]!, h1 = ys.l1[y]!;
     for (let x = 0; x < outW; x++) {
-      const w0 = lx0[x], w1 = lx1[x];
+      const w0 = lx0[x]!, w1 = lx1[x]!;
       const w00 = fr(h0 * w0), w01 = fr(h0 * w1), w10 = fr(h1 * w0), w11 = fr(h1 * w1);
-      const a = r0 + x0[x], b = r0 + x1[x], c = r1 + x0[x], d = r1 + x1[x];
+      const a = r0 + x0[x]!, b = r0 + x1[x]!, c = r1 + x0[x]!, d = r1 + x1[x]!;
       // Unrolled over the three channels; every operation rounds to float32 like the reference kernel.
-      outC[o] = fr(fr(fr(fr(rgb[a] * w00) + fr(rgb[b] * w01)) + fr(rgb[c] * w10)) + fr(rgb[d] * w11));
-      outC[o + 1] = fr(fr(fr(fr(rgb[a + 1] * w00) + fr(rgb[b + 1] * w01)) + fr(rgb[c + 1] * w10)) + fr(rgb[d + 1] * w11));
-      outC[o + 2] = fr(fr(fr(fr(rgb[a + 2] * w00) + fr(rgb[b + 2] * w01)) + fr(rgb[c + 2] * w10)) + fr(rgb[d + 2] * w11));
+      outC[o] = fr(fr(fr(fr(rgb[a]! * w00) + fr(rgb[b]! * w01)) + fr(rgb[c]! * w10)) + fr(rgb[d]! * w11));
+      outC[o + 1] = fr(fr(fr(fr(rgb[a + 1]! * w00) + fr(rgb[b + 1]! * w01)) + fr(rgb[c + 1]! * w10)) + fr(rgb[d + 1]! * w11));
+      outC[o + 2] = fr(fr(fr(fr(rgb[a + 2]! * w00) + fr(rgb[b + 2]! * w01)) + fr(rgb[c + 2]! * w10)) + fr(rgb[d + 2]! * w11));
       o += 3;
     }
   }

@@ -1,5 +1,7 @@
 // Crop geometry of Molmo2 image inputs: tiling selection, the overlapping-crop patch map, and pooling windows.
 // Mirrors select_tiling / build_overlapping_crops / arange_for_pooling (image_processing_molmo2.py:73-248).
+// Indices below are in bounds by the loop bounds; numeric loops keep plain `!` access (noUncheckedIndexedAccess).
+import { at } from '../../../api/at.js';
 
 const fr = Math.fround;
 
@@ -20,16 +22,16 @@ export function selectTiling(h: number, w: number, windowSize: number, maxCrops:
   });
   if (scales.every((s) => s < 1)) {
     let best = 0;
-    for (let k = 1; k < scales.length; k++) if (scales[k] > scales[best]) best = k;
-    return cands[best];
+    for (let k = 1; k < scales.length; k++) if (scales[k]! > scales[best]!) best = k;
+    return at(cands, best, 'tiling candidate');
   }
   let best = -1, bestV = Infinity;
-  for (let k = 0; k < scales.length; k++) {
-    if (Number.isNaN(scales[k])) return cands[k];
-    const v = scales[k] < 1 ? 1e10 : scales[k];
+  for (const [k, s] of scales.entries()) {
+    if (Number.isNaN(s)) return at(cands, k, 'tiling candidate');
+    const v = s < 1 ? 1e10 : s;
     if (best < 0 || v < bestV) { best = k; bestV = v; }
   }
-  return cands[best];
+  return at(cands, best, 'tiling candidate');
 }
 
 /** Geometry constants of a crop configuration (378 px crops, 14 px patches, margins 4+4 → 266 px windows). */
@@ -96,7 +98,7 @@ export function arangeForPooling(grid: Int32Array, rows: number, cols: number, p
         const r = by * ph + dy - top;
         for (let dx = 0; dx < pw; dx++) {
           const c = bx * pw + dx - left;
-          const v = r >= 0 && r < rows && c >= 0 && c < cols ? grid[r * cols + c] : -1;
+          const v = r >= 0 && r < rows && c >= 0 && c < cols ? grid[r * cols + c]! : -1;
           idx[o++] = v >= 0 ? v + offset : -1;
         }
       }

@@ -8,6 +8,7 @@ import { frameTokenGrid, videoPixels, videoPooling } from '../preprocess/video.j
 import type { RgbImage } from '../preprocess/resize.js';
 import { renderChat, type ChatMessage, type ContentPart } from './chat-template.js';
 import { collapsePatches, imageTokenString, TOKENS, videoTokenString } from './visual-tokens.js';
+import { at } from '../../../api/at.js';
 
 export interface ModelInput {
   inputIds: Int32Array;
@@ -75,7 +76,7 @@ export function tokenizePrompt(ck: Molmo2Checkpoint, tok: Molmo2Tokenizer, expan
   const visual = new Set<number>([s.imPatch, s.imCol, s.imStart, s.lowResImStart, s.frameStart, s.imEnd, s.frameEnd, s.imLow]);
   const inputIds = Int32Array.from(withBos);
   const tokenTypeIds = new Uint8Array(inputIds.length);
-  for (let i = 0; i < inputIds.length; i++) tokenTypeIds[i] = visual.has(inputIds[i]) ? 1 : 0;
+  for (let i = 0; i < inputIds.length; i++) tokenTypeIds[i] = visual.has(inputIds[i]!) ? 1 : 0;
   const max = ck.config.text_config.max_position_embeddings;
   if (inputIds.length > max) throw new AppError('PROMPT_TOO_LONG', `the prompt has ${inputIds.length} tokens; the model's context is ${max}`);
   return { inputIds, tokenTypeIds };
@@ -99,7 +100,8 @@ export function buildImagePrompt(o: Common & { images: RgbImage[] }): ModelInput
   const prompt = renderChat(ck.chatTemplate, messagesFor(o.images.map(() => ({ type: 'image' }) as ContentPart), o));
   const per = o.images.map((img) => { throwIfCancelled(o.signal); return preprocessImage(img, ck.preprocessor, o.signal); });
   const nCrops = per.reduce((a, p) => a + p.nCrops, 0);
-  const cropLen = per[0].pixelValues.length / per[0].nCrops;
+  const first = at(per, 0, 'preprocessed image');
+  const cropLen = first.pixelValues.length / first.nCrops;
   const pixelValues = new Float32Array(nCrops * cropLen);
   const pooling = new Int32Array(per.reduce((a, p) => a + p.pooling.length, 0));
   let crop = 0, po = 0;
@@ -108,17 +110,17 @@ export function buildImagePrompt(o: Common & { images: RgbImage[] }): ModelInput
     pixelValues.set(p.pixelValues, crop * cropLen);
     // Offsets make indices global over all crops; the HF model adds the same per-image offsets itself.
     const off = crop * patchesPerCrop;
-    for (let i = 0; i < p.pooling.length; i++) pooling[po + i] = p.pooling[i] < 0 ? -1 : p.pooling[i] + off;
+    for (let i = 0; i < p.pooling.length; i++) pooling[po + i] = p.pooling[i]! < 0 ? -1 : p.pooling[i]! + off;
     po += p.pooling.length;
     crop += p.nCrops;
   }
   let k = 0;
   const expanded = prompt.replace(/<\|image\|>/g, () => {
     if (k >= per.length) throw new AppError('INVALID_INPUT', 'the template emitted more <|image|> placeholders than images');
-    return imageTokenString(per[k++].grid, ck.processor);
+    return imageTokenString(at(per, k++, 'preprocessed image').grid, ck.processor);
   });
   if (k !== per.length) throw new AppError('INVALID_INPUT', `the template emitted ${k} <|image|> placeholders for ${per.length} images`);
-  const poolK = per[0].poolK;
+  const poolK = first.poolK;
   const fin = finish(ck, o.tokenizer, prompt, expanded, pooling.length / poolK);
   return {
     ...fin, pixelValues, nCrops, pooling, poolK, prompt,

@@ -3,6 +3,7 @@
 import { AppError } from '../../../api/errors.js';
 import { sampleTimes as mediaSampleTimes, type MediaService, type ProbeResult } from '../../media/index.js';
 import { resizeBilinearU8, type RgbImage } from '../preprocess/resize.js';
+import { at } from '../../../api/at.js';
 
 export interface VideoProbe { duration: number; width: number; height: number; fps: number }
 export type TimedFrame = RgbImage & { time: number };
@@ -36,9 +37,10 @@ export async function decodeTimes(
 ): Promise<TimedFrame[]> {
   const out: TimedFrame[] = new Array(times.length);
   for await (const f of media.decodeFrames(file, times, { signal, probe })) {
+    const time = at(times, f.index, 'requested frame time');
     out[f.index] = size
-      ? { time: times[f.index], width: size.width, height: size.height, rgb: resizeBilinearU8(f, size.width, size.height) }
-      : { time: times[f.index], width: f.width, height: f.height, rgb: f.rgb };
+      ? { time, width: size.width, height: size.height, rgb: resizeBilinearU8(f, size.width, size.height) }
+      : { time, width: f.width, height: f.height, rgb: f.rgb };
   }
   return out;
 }

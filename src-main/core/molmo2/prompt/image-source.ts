@@ -1,5 +1,6 @@
 // Decodes a still image to RGB24 with ffmpeg: transparency composited on white (transformers' convert_to_rgb),
 // JPEG EXIF orientation applied (all eight cases) — points must refer to the image the model saw.
+// The pixel loops index in bounds by their loop bounds (the caller checks the decoder output's length): plain `!`.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { AppError, cancelledError } from '../../../api/errors.js';
@@ -29,15 +30,18 @@ function run(bin: string, args: string[], signal?: AbortSignal): Promise<Buffer>
 
 /** The EXIF orientation (1–8) of a JPEG file, or 1. */
 export function jpegOrientation(buf: Uint8Array): number {
+  // A byte past the end of the (possibly cut) file reads as 0, as the bit operations below always treated it:
+  // the IFD entry loop stops at the end, and a zero count or tag means "no orientation".
+  const byte = (o: number) => buf[o] ?? 0;
   if (buf[0] !== 0xff || buf[1] !== 0xd8) return 1;
   let i = 2;
   while (i + 4 < buf.length && buf[i] === 0xff) {
     const marker = buf[i + 1];
-    const len = (buf[i + 2] << 8) | buf[i + 3];
+    const len = (byte(i + 2) << 8) | byte(i + 3);
     if (marker === 0xe1 && buf[i + 4] === 0x45 && buf[i + 5] === 0x78 && buf[i + 6] === 0x69 && buf[i + 7] === 0x66) {
       const t = i + 10;
       const le = buf[t] === 0x49;
-      const u16 = (o: number) => (le ? buf[t + o] | (buf[t + o + 1] << 8) : (buf[t + o] << 8) | buf[t + o + 1]);
+      const u16 = (o: number) => (le ? byte(t + o) | (byte(t + o + 1) << 8) : (byte(t + o) << 8) | byte(t + o + 1));
       const u32 = (o: number) => (le ? u16(o) + u16(o + 2) * 65536 : u16(o) * 65536 + u16(o + 2));
       const ifd = u32(4);
       const n = u16(ifd);
@@ -75,7 +79,7 @@ export function applyOrientation(img: RgbImage, o: number): RgbImage {
         default: sx = W - 1 - y; sy = x; break; // 8
       }
       const s = (sy * W + sx) * 3, d = (y * w + x) * 3;
-      out[d] = rgb[s]; out[d + 1] = rgb[s + 1]; out[d + 2] = rgb[s + 2];
+      out[d] = rgb[s]!; out[d + 1] = rgb[s + 1]!; out[d + 2] = rgb[s + 2]!;
     }
   }
   return { width: w, height: h, rgb: out };
@@ -90,11 +94,11 @@ export function compositeOnWhite(rgba: Uint8Array, width: number, height: number
   const out = new Uint8Array(n * 3);
   const div255 = (a: number) => (((a >>> 8) + a) >>> 8);
   for (let i = 0; i < n; i++) {
-    const a = rgba[i * 4 + 3];
+    const a = rgba[i * 4 + 3]!;
     for (let c = 0; c < 3; c++) {
       if (a === 0) { out[i * 3 + c] = 255; continue; }
       const coef1 = a * 128, coef2 = 255 * 128 - coef1;
-      const tmp = rgba[i * 4 + c] * coef1 + 255 * coef2;
+      const tmp = rgba[i * 4 + c]! * coef1 + 255 * coef2;
       out[i * 3 + c] = div255(tmp + (0x80 << 7)) >>> 7;
     }
   }

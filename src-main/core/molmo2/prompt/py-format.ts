@@ -7,7 +7,7 @@ const u64 = new BigUint64Array(f64.buffer);
 /** Exact decomposition of a finite double: |x| = mant · 2^exp (mant a BigInt). */
 function decompose(x: number): { mant: bigint; exp: number } {
   f64[0] = Math.abs(x);
-  const bits = u64[0];
+  const bits = u64[0]!; // a one-element view
   const e = Number((bits >> 52n) & 0x7ffn);
   const frac = bits & 0xfffffffffffffn;
   if (e === 0) return { mant: frac, exp: -1074 };

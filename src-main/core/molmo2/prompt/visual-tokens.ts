@@ -32,7 +32,7 @@ export function videoTokenString(times: readonly number[], frameGrid: readonly [
   const end = p.use_frame_special_tokens ? TOKENS.frameEnd : TOKENS.imEnd;
   const block = start + (TOKENS.imPatch.repeat(w) + (p.video_use_col_tokens ? TOKENS.imCol : '')).repeat(h) + end;
   let s = '';
-  for (let k = 0; k < times.length; k++) s += framePrefix(k, times[k]) + block;
+  for (const [k, t] of times.entries()) s += framePrefix(k, t) + block;
   return s;
 }
 

@@ -1,6 +1,7 @@
 // Reference Molmo2 decoder (Qwen3 pre-norm or OLMo3 post-norm blocks): embedding (+ visual features at <im_patch>),
 // QK-norm (per head or flat), RoPE (YaRN on OLMo3's rope_scaling_layers), GQA, SwiGLU.
 // Prefill applies Molmo2's mask (causal OR both tokens visual); decode steps are causal over the cached K/V.
+// Indices in these loops are in bounds by the loop bounds (tensor shapes checked on load): plain `!` access.
 import { AppError } from '../../../api/errors.js';
 import { ropeKindOf, ropeParams, type RopeParams } from '../checkpoint/rope.js';
 import { assertSupported, type Checkpoint } from '../weights.js';

@@ -1,5 +1,6 @@
 // Plain loops over typed arrays for the reference forward: fp64 accumulation, fp32 storage, no ONNX.
 // Deliberately simple and independent of the graph compiler so the two can check each other.
+// Indices in these loops are in bounds by the loop bounds (tensor shapes checked on load): plain `!` access.
 
 /** out[m,n] = Σ_k x[m,k]·w[n,k] (+ b[n]); w in PyTorch Linear layout [N,K]. */
 export function linear(x: Float32Array, M: number, K: number, w: Float32Array, N: number, b?: Float32Array): Float32Array {

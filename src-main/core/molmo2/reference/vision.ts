@@ -1,5 +1,6 @@
 // Reference vision path: SigLIP2 ViT blocks, two-layer feature concat, masked attention pooling, SwiGLU projector.
 // Follows molmo2-inference.md §5.1–5.2 (HF modeling_molmo2.py:241-472) with plain loops.
+// Indices in these loops are in bounds by the loop bounds (tensor shapes checked on load): plain `!` access.
 import type { Checkpoint } from '../weights.js';
 import { geluTanh, layerNorm, linear, maskedSoftmax, silu } from './math.js';
 import { w } from './weights-cache.js';

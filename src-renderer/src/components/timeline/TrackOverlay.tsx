@@ -17,7 +17,8 @@ export function TrackOverlay({ model, time, selectedId, frame, tolerance }: { mo
         const [i0] = pointRange(lane, time - TRAIL_S, time);
         const trail: string[] = [];
         for (let i = i0; i <= p.i; i++) {
-          if (i > i0 && lane.t[i] - lane.t[i - 1] > model.gap) trail.length = 0; // the trail does not jump across an absence
+          // i0 ≤ i ≤ p.i < lane.t.length; the trail does not jump across an absence.
+          if (i > i0 && lane.t[i]! - lane.t[i - 1]! > model.gap) trail.length = 0;
           trail.push(`${lane.x[i]},${lane.y[i]}`);
         }
         const sel = lane.id === selectedId;

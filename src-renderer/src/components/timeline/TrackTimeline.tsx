@@ -72,7 +72,8 @@ export function TrackTimeline({ model, time, selectedId, range, onSeek, onSelect
         onPointerDown={(e) => {
           const p = at(e);
           const lane = laneAtY(model, viewRef.current, p.y);
-          if (lane >= 0) onSelect(model.lanes[lane].id);
+          const hit = model.lanes[lane];
+          if (hit) onSelect(hit.id);
           if (p.x >= LABEL_W) scrub(p.x);
           dragging.current = true;
           canvas.current?.setPointerCapture(e.pointerId);

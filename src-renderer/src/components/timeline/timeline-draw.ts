@@ -1,5 +1,6 @@
 // Canvas drawing of the track timeline: one lane per object id, visible spans as bars and gaps as a thin line,
 // the playhead and a time axis. Only lanes scrolled into view and spans inside [t0, t1] are touched per frame.
+// Indices below are in bounds by the loop bounds (per-frame drawing): plain `!` access.
 import { type Lane, type TimelineModel, visibleSpans } from './timeline-model.js';
 
 export interface TimelineView {
@@ -86,8 +87,8 @@ function drawLane(ctx: CanvasRenderingContext2D, lane: Lane, row: number, v: Tim
   if (n === 0) return;
   const color = cachedColor(lane.id);
   // The lane's whole extent as a thin line: gaps between spans show as line without a bar.
-  const a = Math.max(v.labelWidth, xAtTime(v, lane.t[0]));
-  const b = Math.min(v.width, xAtTime(v, lane.t[n - 1]));
+  const a = Math.max(v.labelWidth, xAtTime(v, lane.t[0]!));
+  const b = Math.min(v.width, xAtTime(v, lane.t[n - 1]!));
   ctx.fillStyle = color;
   if (b > a) {
     ctx.globalAlpha = 0.45;
@@ -100,8 +101,8 @@ function drawLane(ctx: CanvasRenderingContext2D, lane: Lane, row: number, v: Tim
   let runX1 = -1;
   // Spans closer than a pixel are coalesced, so a zoomed-out lane costs one rect per drawn pixel run at most.
   for (let k = k0; k < k1; k++) {
-    const x0 = Math.max(v.labelWidth, xAtTime(v, lane.spans[2 * k]));
-    const x1 = Math.min(v.width, Math.max(x0 + 1, xAtTime(v, lane.spans[2 * k + 1])));
+    const x0 = Math.max(v.labelWidth, xAtTime(v, lane.spans[2 * k]!));
+    const x1 = Math.min(v.width, Math.max(x0 + 1, xAtTime(v, lane.spans[2 * k + 1]!)));
     if (runX0 >= 0 && x0 <= runX1 + 1) runX1 = Math.max(runX1, x1);
     else {
       if (runX0 >= 0) ctx.fillRect(runX0, mid - h / 2, runX1 - runX0, h);
@@ -125,7 +126,7 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, model: TimelineModel
   ctx.beginPath();
   ctx.rect(0, v.axisHeight, v.width, v.height - v.axisHeight);
   ctx.clip();
-  for (let i = first; i < last; i++) drawLane(ctx, model.lanes[i], i, v);
+  for (let i = first; i < last; i++) drawLane(ctx, model.lanes[i]!, i, v);
   ctx.restore();
   drawAxis(ctx, v);
   if (v.playhead >= v.t0 && v.playhead <= v.t1) {
@@ -143,7 +144,7 @@ export function drawNaive(ctx: CanvasRenderingContext2D, model: TimelineModel, v
   model.lanes.forEach((lane, row) => {
     const y = v.axisHeight + row * v.laneHeight - v.scrollY + v.laneHeight / 4;
     ctx.fillStyle = laneColor(lane.id);
-    for (let i = 0; i < lane.t.length; i++) ctx.fillRect(xAtTime(v, lane.t[i]), y, 1, v.laneHeight / 2);
+    for (let i = 0; i < lane.t.length; i++) ctx.fillRect(xAtTime(v, lane.t[i]!), y, 1, v.laneHeight / 2);
   });
   ctx.fillStyle = '#f87171';
   ctx.fillRect(xAtTime(v, v.playhead) - 0.5, 0, 2, v.height);

@@ -1,5 +1,6 @@
 // The Track page's data, precomputed once per result so a frame costs O(log n) per lane: each object's points as
 // typed arrays sorted by time, its visible spans (gaps split them), and binary searches by time.
+// Indices below are in bounds by the loop and search bounds (per-frame code): plain `!` access.
 
 /** A track as the page receives it (recording-wide id, label, points in source pixels). */
 export interface TrackInput {
@@ -31,7 +32,7 @@ export interface TimelineModel {
 export function lowerBound(a: ArrayLike<number>, v: number, lo = 0, hi = a.length): number {
   while (lo < hi) {
     const m = (lo + hi) >>> 1;
-    if (a[m] < v) lo = m + 1;
+    if (a[m]! < v) lo = m + 1;
     else hi = m;
   }
   return lo;
@@ -44,10 +45,10 @@ export function lowerBound(a: ArrayLike<number>, v: number, lo = 0, hi = a.lengt
  */
 export function gapThreshold(lanes: ReadonlyArray<{ t: ArrayLike<number> }>): number {
   const dts: number[] = [];
-  for (const l of lanes) for (let i = 1; i < l.t.length && dts.length < 20_000; i++) dts.push(l.t[i] - l.t[i - 1]);
+  for (const l of lanes) for (let i = 1; i < l.t.length && dts.length < 20_000; i++) dts.push(l.t[i]! - l.t[i - 1]!);
   if (dts.length === 0) return 1;
   dts.sort((a, b) => a - b);
-  return Math.max(1, 2.5 * dts[dts.length >> 1]);
+  return Math.max(1, 2.5 * dts[dts.length >> 1]!);
 }
 
 /** Builds the lanes (sorted by id) with spans from the gap rule. */
@@ -65,11 +66,11 @@ export function buildModel(tracks: ReadonlyArray<TrackInput>, gap?: number): Tim
   let end = -Infinity;
   for (const l of lanes) {
     if (l.t.length === 0) continue;
-    start = Math.min(start, l.t[0]);
-    end = Math.max(end, l.t[l.t.length - 1]);
-    const s: number[] = [l.t[0]];
-    for (let i = 1; i < l.t.length; i++) if (l.t[i] - l.t[i - 1] > g) s.push(l.t[i - 1], l.t[i]);
-    s.push(l.t[l.t.length - 1]);
+    start = Math.min(start, l.t[0]!);
+    end = Math.max(end, l.t[l.t.length - 1]!);
+    const s: number[] = [l.t[0]!];
+    for (let i = 1; i < l.t.length; i++) if (l.t[i]! - l.t[i - 1]! > g) s.push(l.t[i - 1]!, l.t[i]!);
+    s.push(l.t[l.t.length - 1]!);
     l.spans = Float64Array.from(s);
   }
   if (!Number.isFinite(start)) (start = 0), (end = 0);
@@ -84,11 +85,11 @@ export function visibleSpans(lane: Lane, t0: number, t1: number): [number, numbe
   let hi = n;
   while (lo < hi) {
     const m = (lo + hi) >>> 1;
-    if (lane.spans[2 * m + 1] < t0) lo = m + 1;
+    if (lane.spans[2 * m + 1]! < t0) lo = m + 1;
     else hi = m;
   }
   let k1 = lo;
-  while (k1 < n && lane.spans[2 * k1] <= t1) k1++;
+  while (k1 < n && lane.spans[2 * k1]! <= t1) k1++;
   return [lo, k1];
 }
 
@@ -98,9 +99,9 @@ export function pointAt(lane: Lane, t: number, tolerance: number): { i: number; 
   if (n === 0) return null;
   const i = lowerBound(lane.t, t);
   let best = -1;
-  if (i < n && lane.t[i] - t <= tolerance) best = i;
-  if (i > 0 && t - lane.t[i - 1] <= tolerance && (best < 0 || t - lane.t[i - 1] < lane.t[best] - t)) best = i - 1;
-  return best < 0 ? null : { i: best, x: lane.x[best], y: lane.y[best] };
+  if (i < n && lane.t[i]! - t <= tolerance) best = i;
+  if (i > 0 && t - lane.t[i - 1]! <= tolerance && (best < 0 || t - lane.t[i - 1]! < lane.t[best]! - t)) best = i - 1;
+  return best < 0 ? null : { i: best, x: lane.x[best]!, y: lane.y[best]! };
 }
 
 /** Index range [i0, i1) of the lane's points with t in [t0, t1]. */
