@@ -1,0 +1,64 @@
+// What the fine-tune operations answer beyond single rows: dataset summaries, the estimate shown before training,
+// and which model and adapter produced each count/track run.
+import { totalmem } from 'node:os';
+import { listRuns } from '../analytics/run-store.js';
+import type { Library } from '../library/store.js';
+import { DEFAULT_BUDGET_SHARE } from '../molmo2/compile/memory-estimate.js';
+import { openCheckpoint } from '../molmo2/weights.js';
+import { adapterForModel } from './ft-adapters-store.js';
+import { exampleCounts, getDataset } from './ft-datasets-store.js';
+import { recentTokensPerSecond } from './ft-train-steps-store.js';
+import { DEFAULT_TRAIN_SETTINGS, estimateForDataset } from './train-job.js';
+import type { TrainMemoryEstimate } from './train-memory.js';
+import { FT_TASKS, type FtDataset, type FtTask, type TrainSettings } from './types.js';
+
+export interface DatasetSummary extends FtDataset {
+  perTask: Record<FtTask, { train: number; heldout: number }>;
+  included: number;
+  examples: number;
+}
+
+/** A dataset version with its included examples per task and split. */
+export function datasetSummary(lib: Library, ds: FtDataset | number): DatasetSummary {
+  const d = typeof ds === 'number' ? getDataset(lib, ds) : ds;
+  const perTask = Object.fromEntries(FT_TASKS.map((t) => [t, { train: 0, heldout: 0 }])) as DatasetSummary['perTask'];
+  let included = 0;
+  let examples = 0;
+  for (const c of exampleCounts(lib, d.id)) {
+    perTask[c.task][c.split] += c.included;
+    included += c.included;
+    examples += c.n;
+  }
+  return { ...d, perTask, included, examples };
+}
+
+export interface TrainEstimate {
+  settings: TrainSettings;
+  memory: TrainMemoryEstimate;
+  budgetBytes: number;
+  fits: boolean;
+  examples: number;
+  /** steps × accumulate × tokens at the median rate of recent steps on this library; null before any was measured. */
+  seconds: number | null;
+  baseModel: string;
+}
+
+/** Defaults, the memory estimate against the budget (70 % of RAM) and a time estimate, for training on a dataset. */
+export function trainEstimate(lib: Library, datasetId: number, baseModel: string, partial: Partial<TrainSettings> = {}): TrainEstimate {
+  const settings = { ...DEFAULT_TRAIN_SETTINGS, ...partial };
+  const ck = openCheckpoint(baseModel);
+  const e = estimateForDataset(lib, datasetId, ck, settings.rank);
+  const { examples, ...memory } = e;
+  const budgetBytes = Math.floor(DEFAULT_BUDGET_SHARE * totalmem());
+  const rate = recentTokensPerSecond(lib);
+  const seconds = rate ? (settings.steps * settings.accumulate * memory.tokens) / rate : null;
+  return { settings, memory, budgetBytes, fits: memory.total <= budgetBytes, examples, seconds, baseModel: ck.dir };
+}
+
+/** Recent count/track runs with the model id they recorded and the adapter that model id names (if any). */
+export function runModels(lib: Library, limit = 50) {
+  return listRuns(lib, { limit }).map((r) => {
+    const a = r.modelId ? adapterForModel(lib, r.modelId) : null;
+    return { runId: r.id, kind: r.kind, query: r.query, status: r.status, modelId: r.modelId, adapterId: a?.id ?? null, adapterName: a?.name ?? null };
+  });
+}
