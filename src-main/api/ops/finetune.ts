@@ -117,7 +117,7 @@ export const finetuneOps = {
   'finetune.dataset.delete': { summary: 'Delete a dataset version (adapters keep its name and version).', request: z.object({ datasetId: Id }).strict(), response: z.object({ ok: z.literal(true) }) },
   'finetune.dataset.export': {
     summary: 'Write the included examples as the training JSONL (docs/finetune.md).',
-    request: z.object({ datasetId: Id, path: PathString, split: z.enum(['train', 'heldout']).optional() }).strict(),
+    request: z.object({ datasetId: Id, path: PathString, split: z.enum(['train', 'heldout']).optional(), overwrite: z.boolean().optional() }).strict(),
     response: z.object({ path: z.string(), examples: z.number() }),
   },
   'finetune.estimate': {

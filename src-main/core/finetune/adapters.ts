@@ -1,6 +1,6 @@
 // Adapters beside the base model: activate one for the library (the host then runs the base with it merged, and the
 // model id of every window and result names it), rename, delete, export as a PEFT folder.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative, isAbsolute } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import type { CoreContext } from '../context.js';
@@ -47,11 +47,13 @@ export function deleteAdapter(ctx: CoreContext, lib: Library, id: number): void 
 /** Copies an adapter as a PEFT folder (adapter_model.safetensors + adapter_config.json) and its provenance into `dest`. */
 export function exportPeft(lib: Library, id: number, dest: string): { dir: string; files: string[] } {
   const a = getAdapter(lib, id);
-  if (existsSync(dest) && readdirSync(dest).length > 0) throw new AppError('INVALID_INPUT', `${dest} exists and is not empty`);
-  mkdirSync(dest, { recursive: true });
-  for (const f of [ADAPTER_WEIGHTS, ADAPTER_CONFIG]) {
-    if (!existsSync(join(a.dir, f))) throw new AppError('NOT_FOUND', `adapter ${id} has no ${f} in ${a.dir}`);
-    copyFileSync(join(a.dir, f), join(dest, f));
+  if (existsSync(dest) && (!statSync(dest).isDirectory() || readdirSync(dest).length > 0)) throw new AppError('INVALID_INPUT', `${dest} exists and is not an empty folder`);
+  for (const f of [ADAPTER_WEIGHTS, ADAPTER_CONFIG]) if (!existsSync(join(a.dir, f))) throw new AppError('NOT_FOUND', `adapter ${id} has no ${f} in ${a.dir}`);
+  try {
+    mkdirSync(dest, { recursive: true });
+    for (const f of [ADAPTER_WEIGHTS, ADAPTER_CONFIG]) copyFileSync(join(a.dir, f), join(dest, f));
+  } catch (err) {
+    throw new AppError('INVALID_INPUT', `cannot write ${dest}: ${(err as Error).message}`);
   }
   const metrics = a.datasetId !== null ? listEvals(lib, a.datasetId).filter((e) => e.adapterId === a.id || e.adapterId === null) : [];
   writeJsonAtomic(join(dest, 'molmoscope-provenance.json'), { name: a.name, sha256: a.sha256, baseModel: a.baseModel, dataset: a.datasetLabel, settings: a.settings, metrics });

@@ -1,7 +1,8 @@
 // A dataset version as the training JSONL of docs/finetune.md: one line per included example, the window with its
 // exact frame times, the question with its task style, the answer as the assistant message.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { AppError } from '../../api/errors.js';
 import type { Library } from '../library/store.js';
 import { listExamples } from './ft-datasets-store.js';
 import type { FtExample } from './types.js';
@@ -20,11 +21,17 @@ export function datasetJsonl(lib: Library, datasetId: number, split?: 'train' | 
   return { text: xs.map((e) => JSON.stringify(exampleLine(e))).join('\n') + (xs.length ? '\n' : ''), examples: xs.length };
 }
 
-/** Writes the JSONL atomically to `file`; returns the number of lines. */
-export function exportJsonl(lib: Library, datasetId: number, file: string, split?: 'train' | 'heldout'): number {
-  const { text, examples } = datasetJsonl(lib, datasetId, split);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(`${file}.tmp-${process.pid}`, text);
-  renameSync(`${file}.tmp-${process.pid}`, file);
+/** Writes the JSONL atomically to `file` (an existing file only with `overwrite`); returns the number of lines. */
+export function exportJsonl(lib: Library, datasetId: number, file: string, opts: { split?: 'train' | 'heldout'; overwrite?: boolean } = {}): number {
+  if (existsSync(file) && !opts.overwrite) throw new AppError('INVALID_INPUT', `${file} exists; pass overwrite to replace it`);
+  if (file === lib.path || file.startsWith(`${lib.path}-`)) throw new AppError('INVALID_INPUT', 'the export cannot replace the library or its side files');
+  const { text, examples } = datasetJsonl(lib, datasetId, opts.split);
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(`${file}.tmp-${process.pid}`, text);
+    renameSync(`${file}.tmp-${process.pid}`, file);
+  } catch (err) {
+    throw new AppError('INVALID_INPUT', `cannot write ${file}: ${(err as Error).message}`);
+  }
   return examples;
 }

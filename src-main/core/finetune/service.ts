@@ -1,16 +1,19 @@
 // What the fine-tune operations answer beyond single rows: dataset summaries, the estimate shown before training,
 // and which model and adapter produced each count/track run.
 import { totalmem } from 'node:os';
+import { AppError } from '../../api/errors.js';
 import { listRuns } from '../analytics/run-store.js';
 import type { Library } from '../library/store.js';
 import { DEFAULT_BUDGET_SHARE } from '../molmo2/compile/memory-estimate.js';
 import { openCheckpoint } from '../molmo2/weights.js';
+import { insertClipAnswer } from './clip-answers-store.js';
 import { adapterForModel } from './ft-adapters-store.js';
 import { exampleCounts, getDataset } from './ft-datasets-store.js';
 import { recentTokensPerSecond } from './ft-train-steps-store.js';
+import { captionWindow, recordingBrief } from './recordings-finetune-store.js';
 import { DEFAULT_TRAIN_SETTINGS, estimateForDataset } from './train-job.js';
 import type { TrainMemoryEstimate } from './train-memory.js';
-import { FT_TASKS, type FtDataset, type FtTask, type TrainSettings } from './types.js';
+import { FT_TASKS, type ClipAnswer, type FtDataset, type FtTask, type TrainSettings } from './types.js';
 
 export interface DatasetSummary extends FtDataset {
   perTask: Record<FtTask, { train: number; heldout: number }>;
@@ -61,4 +64,19 @@ export function runModels(lib: Library, limit = 50) {
     const a = r.modelId ? adapterForModel(lib, r.modelId) : null;
     return { runId: r.id, kind: r.kind, query: r.query, status: r.status, modelId: r.modelId, adapterId: a?.id ?? null, adapterName: a?.name ?? null };
   });
+}
+
+/**
+ * Stores a typed answer on a clip after checking it against the library: the recording exists and the clip lies inside
+ * it; a caption id names a caption of that recording and comes only with task 'caption'.
+ */
+export function addClipAnswer(lib: Library, a: Omit<ClipAnswer, 'id' | 'createdAt'>): ClipAnswer {
+  const rec = recordingBrief(lib, a.recordingId);
+  if (rec.duration !== null && a.end > rec.duration + 1e-6) throw new AppError('INVALID_INPUT', `the clip ${a.start}–${a.end} s is not inside recording ${rec.id} (0–${rec.duration.toFixed(2)} s)`);
+  if (!(a.end - a.start >= 1)) throw new AppError('INVALID_INPUT', 'a clip is at least 1 s long');
+  if (a.captionId !== null) {
+    if (a.task !== 'caption') throw new AppError('INVALID_INPUT', 'a caption id comes with task "caption"');
+    if (captionWindow(lib, a.captionId).recordingId !== a.recordingId) throw new AppError('INVALID_INPUT', `caption ${a.captionId} is not of recording ${a.recordingId}`);
+  }
+  return insertClipAnswer(lib, a);
 }

@@ -7,7 +7,7 @@ import { kickJobs, runsBackgroundJobs } from '../job-host.js';
 import type { Library } from '../library/store.js';
 import { configuredModelDir, NO_MODEL_MESSAGE } from '../molmo2/model-host.js';
 import { activateAdapter, adaptersDir, deleteAdapter, exportPeft } from '../finetune/adapters.js';
-import { deleteClipAnswer, insertClipAnswer, listClipAnswers } from '../finetune/clip-answers-store.js';
+import { deleteClipAnswer, listClipAnswers } from '../finetune/clip-answers-store.js';
 import { listCountReviews, setCountReview } from '../finetune/count-reviews-store.js';
 import { buildDataset } from '../finetune/dataset-build.js';
 import { exportJsonl } from '../finetune/dataset-export.js';
@@ -17,7 +17,7 @@ import { deleteDataset, listDatasets, listExamples, setExampleIncluded } from '.
 import { listEvals } from '../finetune/ft-evals-store.js';
 import { listSteps } from '../finetune/ft-train-steps-store.js';
 import { checkReviewable } from '../finetune/reviews.js';
-import { datasetSummary, runModels, trainEstimate } from '../finetune/service.js';
+import { addClipAnswer, datasetSummary, runModels, trainEstimate } from '../finetune/service.js';
 import { queueTraining } from '../finetune/train-job.js';
 import { currentLibrary } from './library.js';
 import type { HandlerMap } from './types.js';
@@ -36,7 +36,7 @@ function kick(ctx: CoreContext, lib: Library): void {
 export const finetuneHandlers: HandlerMap = {
   'finetune.answer.add': async (req, ctx) => {
     const lib = currentLibrary(ctx);
-    return insertClipAnswer(lib, { recordingId: req.recordingId, start: req.start, end: req.end, task: req.task, question: req.question?.trim() ?? '', answer: req.answer, captionId: req.captionId ?? null });
+    return addClipAnswer(lib, { recordingId: req.recordingId, start: req.start, end: req.end, task: req.task, question: req.question?.trim() ?? '', answer: req.answer, captionId: req.captionId ?? null });
   },
   'finetune.answer.list': async (req, ctx) => ({ answers: listClipAnswers(currentLibrary(ctx), req.recordingId) }),
   'finetune.answer.delete': async (req, ctx) => {
@@ -71,7 +71,7 @@ export const finetuneHandlers: HandlerMap = {
   },
   'finetune.dataset.export': async (req, ctx) => {
     const path = resolve(req.path);
-    return { path, examples: exportJsonl(currentLibrary(ctx), req.datasetId, path, req.split) };
+    return { path, examples: exportJsonl(currentLibrary(ctx), req.datasetId, path, { ...(req.split ? { split: req.split } : {}), overwrite: req.overwrite ?? false }) };
   },
   'finetune.estimate': async (req, ctx) => {
     const lib = currentLibrary(ctx);
