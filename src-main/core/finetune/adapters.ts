@@ -5,7 +5,7 @@ import { join, relative, isAbsolute } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import type { CoreContext } from '../context.js';
 import type { Library } from '../library/store.js';
-import { switchModelDir } from '../molmo2/model-host.js';
+import { configuredModelDir, switchModelDir } from '../molmo2/model-host.js';
 import { modelCacheDir } from '../platform/model-cache.js';
 import { ADAPTER_CONFIG, ADAPTER_WEIGHTS } from './adapter.js';
 import { activeAdapter, deleteAdapterRow, getAdapter, setActiveAdapter } from './ft-adapters-store.js';
@@ -17,6 +17,25 @@ import { writeJsonAtomic } from './trainer.js';
 /** Where the hosts keep adapters they train (app data, beside the libraries). */
 export const adaptersDir = (ctx: CoreContext): string => join(ctx.paths.data, 'adapters');
 
+/** Context state: the model directory the host ran before a library's adapter replaced it. */
+const REPLACED_KEY = 'finetune.replacedModel';
+
+/**
+ * When a library opens, points the host's model at its active adapter (already merged: a missing merged copy is not
+ * rebuilt here, which could take minutes, and the base stays), or back at the model an earlier library's adapter replaced.
+ */
+export async function applyLibraryAdapter(ctx: CoreContext, lib: Library): Promise<void> {
+  const a = activeAdapter(lib);
+  const replaced = ctx.state.get(REPLACED_KEY) as string | undefined;
+  if (a?.mergedModel && existsSync(a.mergedModel)) {
+    if (replaced === undefined) ctx.state.set(REPLACED_KEY, configuredModelDir(ctx) ?? a.baseModel);
+    if (configuredModelDir(ctx) !== a.mergedModel) await switchModelDir(ctx, a.mergedModel);
+  } else if (replaced !== undefined) {
+    ctx.state.delete(REPLACED_KEY);
+    await switchModelDir(ctx, replaced);
+  }
+}
+
 /**
  * Makes adapter `id` the library's active one (null: the base alone) and points the host's model at it: the base
  * with the adapter merged (a cached copy keyed by both hashes), whose directory is the model id runs record.
@@ -25,12 +44,14 @@ export async function activateAdapter(ctx: CoreContext, lib: Library, id: number
   if (id === null) {
     const cur = activeAdapter(lib);
     setActiveAdapter(lib, null);
+    ctx.state.delete(REPLACED_KEY);
     if (cur) await switchModelDir(ctx, cur.baseModel);
     return null;
   }
   const a = getAdapter(lib, id);
   const { modelDir } = adapterModelDir(a.baseModel, a.dir, modelCacheDir(ctx.env, a.baseModel));
   setActiveAdapter(lib, id, modelDir);
+  if (!ctx.state.has(REPLACED_KEY)) ctx.state.set(REPLACED_KEY, configuredModelDir(ctx) ?? a.baseModel);
   await switchModelDir(ctx, modelDir);
   return getAdapter(lib, id);
 }

@@ -74,6 +74,10 @@ test('reviews, corrections and a clip answer become a versioned dataset split by
   assert.deepEqual(parsed.bad, []);
   assert.equal(parsed.lines.length, total);
   assert.ok(parsed.lines.every((l) => l.media.kind === 'video' && l.media.times !== undefined));
+  for (const path of [file, s.lib.path]) {
+    const over = await s.dispatch('finetune.dataset.export', { datasetId: built.dataset.id, path });
+    assert.ok(!over.ok && over.error.code === 'INVALID_INPUT', `${path} is not replaced`);
+  }
 
   // Include/exclude; the next build is version 2.
   const off = await s.call<{ included: boolean }>('finetune.dataset.include', { exampleId: examples[0]!.id, included: false });

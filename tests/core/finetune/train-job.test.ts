@@ -12,6 +12,9 @@ import { queueTraining, trainExecutor, TRAIN_JOB_KIND } from '../../../src-main/
 import { stepError, TrainSession } from '../../../src-main/core/finetune/train-session.js';
 import { getDataset } from '../../../src-main/core/finetune/ft-datasets-store.js';
 import { queueAnalyticsJob } from '../../../src-main/core/analytics/run-jobs.js';
+import { createCoreContext } from '../../../src-main/core/platform/create-context.js';
+import { createDispatcher } from '../../../src-main/core/handlers/index.js';
+import { currentLibrary } from '../../../src-main/core/handlers/library.js';
 import { tinyCheckpoint } from '../../helpers/tiny.js';
 import { seedLibrary, COUNT_SETTINGS } from './ft-seed.js';
 
@@ -99,6 +102,13 @@ test('training job: refusal with figures, GPU_OOM pause and resume to the same b
   const rm = await s.call<{ runs: Array<{ runId: number; adapterId: number | null; modelId: string | null }> }>('finetune.runModels', {});
   assert.equal(rm.runs.find((r) => r.runId === run.runs[0]!.id)?.adapterId, a.id);
   assert.equal(rm.runs.find((r) => r.runId === s.countRun)?.adapterId, null);
+  // Another host opening the library runs its active adapter too (its model id is the merged copy).
+  const other = createCoreContext({ host: 'cli', env: s.ctx.env });
+  await configureModel(other, model, 'cpu');
+  const opened = await createDispatcher(other).dispatch('library.open', { path: lib.path, create: false });
+  assert.ok(opened.ok);
+  assert.equal(configuredModelDir(other), act.active.mergedModel);
+  currentLibrary(other).close();
   const del = await s.dispatch('finetune.adapter.delete', { adapterId: a.id });
   assert.ok(!del.ok && del.error.code === 'JOB_CONFLICT');
   await s.call('finetune.adapter.activate', { adapterId: null });
