@@ -53,7 +53,7 @@ export function TrainPanel({ estimate, settings, onSettings, onTrain, job, steps
         {estimate ? <Estimate e={estimate} /> : null}
         <button type="submit" disabled={!estimate || !estimate.fits}>Train</button>
       </form>
-      {job ? <JobProgress job={job} onPause={() => onControl('pause')} onResume={() => onControl('resume')} onCancel={() => onControl('cancel')} /> : null}
+      {job ? <JobProgress job={job} unit="steps" onPause={() => onControl('pause')} onResume={() => onControl('resume')} onCancel={() => onControl('cancel')} /> : null}
       {job ? <LossChart steps={steps} total={job.total} /> : null}
     </section>
   );
