@@ -1,6 +1,6 @@
 // The Fine-tune page in real Chromium over the real `molmoscope serve` (tiny generated checkpoint, CPU provider):
-// corrections seeded in the library (a verdict on a counted instance, a deleted track; runs stored from real Molmo2
-// answer strings), then through the page: build a dataset, train a few steps and watch the loss curve fill, see the
+// runs stored from real Molmo2 answer strings and a deleted track seeded in the library, then through the pages: reject a
+// counted instance on the Count page, type an answer on a clip, build a dataset, train a few steps and watch the loss curve fill, see the
 // before/after table, activate the adapter, and see a count run record it. Screenshots: test-results/e2e-finetune/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,12 +18,12 @@ import { finishRun, queueAnalyticsJob, recordWindowAnswer } from '../../src-main
 import { planWindows } from '../../src-main/core/analytics/run-plan.js';
 import { loadCountResult } from '../../src-main/core/analytics/run-store.js';
 import { addCorrection } from '../../src-main/core/analytics/run-corrections.js';
-import { setCountReview } from '../../src-main/core/finetune/count-reviews-store.js';
 import { makeClip } from '../core/library/clips.js';
 
 const executablePath = findChromium();
 let srv: ServeProcess | undefined;
 let context: BrowserContext | undefined;
+const seeded = { rejected: 0 };
 
 async function seed(dir: string, db: string) {
   const lib = openLibrary(db, { create: true });
@@ -35,7 +35,7 @@ async function seed(dir: string, db: string) {
     recordWindowAnswer(lib, c.id, w, `Counting the <points coords="${(w.times[1]! - w.start).toFixed(1)} 1 100 500 2 600 400">person</points> shows a total of 2.`);
   }
   finishRun(lib, c.id);
-  setCountReview(lib, c.id, loadCountResult(lib, c.id).instances[0]!.id, 'reject');
+  seeded.rejected = loadCountResult(lib, c.id).instances[0]!.id;
   const ts = { windowLength: 2, overlap: 0.5, maxFrames: 4 };
   const t = queueAnalyticsJob(lib, 'track', { query: 'car', scope: { recordingId: 2 }, settings: ts }).runs[0]!;
   for (const w of planWindows('track', { start: 0, end: 4 }, 10, ts)) {
@@ -90,13 +90,28 @@ test('Fine-tune page: build a dataset, train with a live loss curve, before/afte
   });
   await page.goto(srv!.openUrl);
   await page.waitForFunction(() => !location.hash.includes('token='));
+
+  // Training material from the pages: a counted instance rejected on the Count page, a typed answer on a clip.
+  await page.getByRole('link', { name: 'Count', exact: true }).click();
+  await page.locator('select[name="run"]').selectOption('1');
+  await page.locator(`[data-testid="verdict"][data-instance="${seeded.rejected}"]`).getByRole('button', { name: '✗' }).click();
+  await page.locator(`[data-testid="verdict"][data-instance="${seeded.rejected}"][data-verdict="reject"]`).waitFor();
   await page.getByRole('link', { name: 'Fine-tune', exact: true }).click();
+  await page.locator('select[name="answerRecording"]').selectOption('2');
+  await page.locator('input[name="answerEnd"]').fill('3');
+  await page.locator('input[name="answerQuestion"]').fill('What is shown?');
+  await page.locator('input[name="answerText"]').fill('Colour bars.');
+  await page.getByRole('button', { name: 'Add answer' }).click();
+  await page.getByTestId('clip-answer').waitFor();
 
   // Dataset: built from the seeded corrections; examples listed with thumbnails, counts per task.
   await page.locator('input[name="datasetName"]').fill('e2e');
   await page.getByRole('button', { name: 'Build dataset' }).click();
   await page.locator('[data-testid="dataset-counts"] tr[data-task="count"]').waitFor();
   await page.locator('[data-testid="dataset-counts"] tr[data-task="track"]').waitFor();
+  await page.locator('[data-testid="dataset-counts"] tr[data-task="qa"]').waitFor();
+  const reviewed = await op<{ examples: Array<{ task: string; source: { rejected?: number[] } }> }>('finetune.dataset.examples', { datasetId: 1 });
+  assert.ok(reviewed.examples.filter((e) => e.task === 'count').every((e) => e.source.rejected?.includes(seeded.rejected)));
   const examples = page.getByTestId('example');
   assert.ok((await examples.count()) >= 4);
   assert.ok((await page.locator('[data-testid="example"][data-split="heldout"]').count()) >= 1);

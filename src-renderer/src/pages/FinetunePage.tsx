@@ -5,7 +5,8 @@ import type { MolmoscopeBridge } from '../api/client.js';
 import type { ApiError } from '../../../src-main/api/errors.js';
 import type { TrainSettingsDto } from '../../../src-main/api/ops/finetune.js';
 import { ErrorNote } from '../components/ErrorNote.js';
-import { useOpenLibrary } from '../components/analytics/use-analytics.js';
+import { useOpenLibrary, useRecordings } from '../components/analytics/use-analytics.js';
+import { AnswersPanel } from '../components/finetune/AnswersPanel.js';
 import { useAdapters, useCall, useDatasets, useEstimate, useEvals, useTraining } from '../components/finetune/use-finetune.js';
 import { DatasetPanel } from '../components/finetune/DatasetPanel.js';
 import { TrainPanel } from '../components/finetune/TrainPanel.js';
@@ -19,6 +20,7 @@ export function FinetunePage({ api }: { api: MolmoscopeBridge }) {
   const [error, setError] = useState<ApiError | null>(null);
   const call = useCall(setError);
   const ds = useDatasets(api, open);
+  const { recordings } = useRecordings(api, open);
   const [settings, setSettings] = useState<Partial<TrainSettingsDto>>({});
   const est = useEstimate(api, ds.datasetId, settings);
   const evals = useEvals(api, ds.datasetId);
@@ -52,6 +54,7 @@ export function FinetunePage({ api }: { api: MolmoscopeBridge }) {
   return (
     <div className="finetune">
       <ErrorNote error={error ?? est.error} />
+      <AnswersPanel api={api} recordings={recordings} onError={setError} />
       <DatasetPanel api={api} datasets={ds.datasets} dataset={ds.dataset} examples={ds.examples} onSelect={ds.setDatasetId} onBuild={(n, s) => void build(n, s)} onToggle={(e, inc) => void toggle(e, inc)} />
       <TrainPanel estimate={est.estimate} settings={settings} onSettings={setSettings} onTrain={(t) => void train(t)} job={tr.job} steps={tr.steps} onControl={(w) => void control(w)} />
       <section className="card" aria-labelledby="ft-eval">
