@@ -27,19 +27,32 @@ const seeded = { rejected: 0 };
 
 async function seed(dir: string, db: string) {
   const lib = openLibrary(db, { create: true });
-  const clips = [makeClip(join(dir, 'media', 'a.mp4'), { pattern: 'testsrc' }), makeClip(join(dir, 'media', 'b.mp4'), { pattern: 'smptebars' })];
+  const clips = [
+    makeClip(join(dir, 'media', 'a.mp4'), { pattern: 'testsrc' }),
+    makeClip(join(dir, 'media', 'b.mp4'), { pattern: 'smptebars' }),
+  ];
   await importPaths(lib, clips, { media: defaultMediaSource, signal: new AbortController().signal });
   const cs = { windowLength: 2, overlap: 0.5, maxFrames: 3 };
   const c = queueAnalyticsJob(lib, 'count', { query: 'person', scope: { recordingId: 1 }, settings: cs }).runs[0]!;
   for (const w of planWindows('count', { start: 0, end: 4 }, 10, cs)) {
-    recordWindowAnswer(lib, c.id, w, `Counting the <points coords="${(w.times[1]! - w.start).toFixed(1)} 1 100 500 2 600 400">person</points> shows a total of 2.`);
+    recordWindowAnswer(
+      lib,
+      c.id,
+      w,
+      `Counting the <points coords="${(w.times[1]! - w.start).toFixed(1)} 1 100 500 2 600 400">person</points> shows a total of 2.`,
+    );
   }
   finishRun(lib, c.id);
   seeded.rejected = loadCountResult(lib, c.id).instances[0]!.id;
   const ts = { windowLength: 2, overlap: 0.5, maxFrames: 4 };
   const t = queueAnalyticsJob(lib, 'track', { query: 'car', scope: { recordingId: 2 }, settings: ts }).runs[0]!;
   for (const w of planWindows('track', { start: 0, end: 4 }, 10, ts)) {
-    recordWindowAnswer(lib, t.id, w, '<tracks coords="0.0 1 100 500 2 800 500;0.5 1 110 500 2 790 500;1.0 1 120 500">car</tracks>');
+    recordWindowAnswer(
+      lib,
+      t.id,
+      w,
+      '<tracks coords="0.0 1 100 500 2 800 500;0.5 1 110 500 2 790 500;1.0 1 120 500">car</tracks>',
+    );
   }
   finishRun(lib, t.id);
   addCorrection(lib, t.id, { kind: 'delete', trackId: 2 });
@@ -51,10 +64,23 @@ before(async () => {
   const dir = scratchDir('e2e-finetune');
   const db = join(dir, 'lib.db');
   await seed(dir, db);
-  srv = await startServeProcess(['--renderer', buildRendererForTest(), '--model', tinyCheckpoint({ seed: 1 }), '--ep', 'cpu', '--library', db], { MOLMOSCOPE_HOME: join(dir, 'home') });
+  srv = await startServeProcess(
+    ['--renderer', buildRendererForTest(), '--model', tinyCheckpoint({ seed: 1 }), '--ep', 'cpu', '--library', db],
+    { MOLMOSCOPE_HOME: join(dir, 'home') },
+  );
   context = await chromium.launchPersistentContext(scratchDir('chromium-profile'), {
-    executablePath, headless: true, viewport: { width: 1280, height: 1000 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    executablePath,
+    headless: true,
+    viewport: { width: 1280, height: 1000 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -64,81 +90,116 @@ after(async () => {
 });
 
 async function op<T>(name: string, body: unknown): Promise<T> {
-  const res = await fetch(`${srv!.url}/api/${name}`, { method: 'POST', headers: { authorization: `Bearer ${srv!.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${srv!.url}/api/${name}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${srv!.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const env = (await res.json()) as { ok: boolean; value: T; error?: unknown };
   assert.ok(env.ok, JSON.stringify(env.error));
   return env.value;
 }
 
-test('Fine-tune page: build a dataset, train with a live loss curve, before/after table, activate, a count run records the adapter', { timeout: 15 * 60_000 }, async (t) => {
-  if (!executablePath) {
-    if (process.env.CI) assert.fail('chromium not found (CI must install it)');
-    return t.skip('chromium not installed');
-  }
-  const out = resolve('test-results', 'e2e-finetune');
-  rmSync(out, { recursive: true, force: true });
-  mkdirSync(out, { recursive: true });
-  const page = await context!.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('response', async (r) => {
-    if (r.status() < 400) return;
-    const path = new URL(r.url()).pathname;
-    const body = await r.text().catch(() => '');
-    if (path.startsWith('/media/thumb/') && body.includes('PROBE_TIMEOUT')) return;
-    problems.push(`HTTP ${r.status()} ${path}: ${body.slice(0, 300)}`);
-  });
-  await page.goto(srv!.openUrl);
-  await page.waitForFunction(() => !location.hash.includes('token='));
+test(
+  'Fine-tune page: build a dataset, train with a live loss curve, before/after table, activate, a count run records the adapter',
+  { timeout: 15 * 60_000 },
+  async (t) => {
+    if (!executablePath) {
+      if (process.env.CI) assert.fail('chromium not found (CI must install it)');
+      return t.skip('chromium not installed');
+    }
+    const out = resolve('test-results', 'e2e-finetune');
+    rmSync(out, { recursive: true, force: true });
+    mkdirSync(out, { recursive: true });
+    const page = await context!.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('response', async (r) => {
+      if (r.status() < 400) return;
+      const path = new URL(r.url()).pathname;
+      const body = await r.text().catch(() => '');
+      if (path.startsWith('/media/thumb/') && body.includes('PROBE_TIMEOUT')) return;
+      problems.push(`HTTP ${r.status()} ${path}: ${body.slice(0, 300)}`);
+    });
+    await page.goto(srv!.openUrl);
+    await page.waitForFunction(() => !location.hash.includes('token='));
 
-  // Training material from the pages: a counted instance rejected on the Count page, a typed answer on a clip.
-  await page.getByRole('link', { name: 'Count', exact: true }).click();
-  await page.locator('select[name="run"]').selectOption('1');
-  await page.locator(`[data-testid="verdict"][data-instance="${seeded.rejected}"]`).getByRole('button', { name: '✗' }).click();
-  await page.locator(`[data-testid="verdict"][data-instance="${seeded.rejected}"][data-verdict="reject"]`).waitFor();
-  await page.getByRole('link', { name: 'Fine-tune', exact: true }).click();
-  await page.locator('select[name="answerRecording"]').selectOption('2');
-  await page.locator('input[name="answerEnd"]').fill('3');
-  await page.locator('input[name="answerQuestion"]').fill('What is shown?');
-  await page.locator('input[name="answerText"]').fill('Colour bars.');
-  await page.getByRole('button', { name: 'Add answer' }).click();
-  await page.getByTestId('clip-answer').waitFor();
+    // Training material from the pages: a counted instance rejected on the Count page, a typed answer on a clip.
+    await page.getByRole('link', { name: 'Count', exact: true }).click();
+    await page.locator('select[name="run"]').selectOption('1');
+    await page
+      .locator(`[data-testid="verdict"][data-instance="${seeded.rejected}"]`)
+      .getByRole('button', { name: '✗' })
+      .click();
+    await page.locator(`[data-testid="verdict"][data-instance="${seeded.rejected}"][data-verdict="reject"]`).waitFor();
+    await page.getByRole('link', { name: 'Fine-tune', exact: true }).click();
+    await page.locator('select[name="answerRecording"]').selectOption('2');
+    await page.locator('input[name="answerEnd"]').fill('3');
+    await page.locator('input[name="answerQuestion"]').fill('What is shown?');
+    await page.locator('input[name="answerText"]').fill('Colour bars.');
+    await page.getByRole('button', { name: 'Add answer' }).click();
+    await page.getByTestId('clip-answer').waitFor();
 
-  // Dataset: built from the seeded corrections; examples listed with thumbnails, counts per task.
-  await page.locator('input[name="datasetName"]').fill('e2e');
-  await page.getByRole('button', { name: 'Build dataset' }).click();
-  await page.locator('[data-testid="dataset-counts"] tr[data-task="count"]').waitFor();
-  await page.locator('[data-testid="dataset-counts"] tr[data-task="track"]').waitFor();
-  await page.locator('[data-testid="dataset-counts"] tr[data-task="qa"]').waitFor();
-  const reviewed = await op<{ examples: Array<{ task: string; source: { rejected?: number[] } }> }>('finetune.dataset.examples', { datasetId: 1 });
-  assert.ok(reviewed.examples.filter((e) => e.task === 'count').every((e) => e.source.rejected?.includes(seeded.rejected)));
-  const examples = page.getByTestId('example');
-  assert.ok((await examples.count()) >= 4);
-  assert.ok((await page.locator('[data-testid="example"][data-split="heldout"]').count()) >= 1);
+    // Dataset: built from the seeded corrections; examples listed with thumbnails, counts per task.
+    await page.locator('input[name="datasetName"]').fill('e2e');
+    await page.getByRole('button', { name: 'Build dataset' }).click();
+    await page.locator('[data-testid="dataset-counts"] tr[data-task="count"]').waitFor();
+    await page.locator('[data-testid="dataset-counts"] tr[data-task="track"]').waitFor();
+    await page.locator('[data-testid="dataset-counts"] tr[data-task="qa"]').waitFor();
+    const reviewed = await op<{ examples: Array<{ task: string; source: { rejected?: number[] } }> }>(
+      'finetune.dataset.examples',
+      { datasetId: 1 },
+    );
+    assert.ok(
+      reviewed.examples.filter((e) => e.task === 'count').every((e) => e.source.rejected?.includes(seeded.rejected)),
+    );
+    const examples = page.getByTestId('example');
+    assert.ok((await examples.count()) >= 4);
+    assert.ok((await page.locator('[data-testid="example"][data-split="heldout"]').count()) >= 1);
 
-  // Training: a few steps on the tiny checkpoint; the estimate is shown first; the loss curve fills step by step.
-  for (const [k, v] of [['steps', '3'], ['rank', '2'], ['alpha', '4'], ['warmup', '0'], ['checkpointEvery', '1'], ['lr', '0.001']] as const) await page.locator(`input[name="${k}"]`).fill(v);
-  await page.locator('details.advanced summary').click();
-  await page.locator('input[name="evalMaxNewTokens"]').fill('4');
-  await page.locator('[data-testid="estimate"][data-fits="true"]').waitFor();
-  assert.match(await page.getByTestId('estimate').innerText(), /Memory about [\d.]+ GiB of [\d.]+ GiB available \(fits/);
-  await page.getByRole('button', { name: 'Train', exact: true }).click();
-  await page.locator('[data-testid="loss-chart"][data-points="3"]').waitFor({ timeout: 300_000 });
-  await page.locator('[data-testid="job-progress"][data-status="done"]').waitFor({ timeout: 300_000 });
-  await page.screenshot({ path: join(out, 'trained.png'), fullPage: true });
+    // Training: a few steps on the tiny checkpoint; the estimate is shown first; the loss curve fills step by step.
+    for (const [k, v] of [
+      ['steps', '3'],
+      ['rank', '2'],
+      ['alpha', '4'],
+      ['warmup', '0'],
+      ['checkpointEvery', '1'],
+      ['lr', '0.001'],
+    ] as const)
+      await page.locator(`input[name="${k}"]`).fill(v);
+    await page.locator('details.advanced summary').click();
+    await page.locator('input[name="evalMaxNewTokens"]').fill('4');
+    await page.locator('[data-testid="estimate"][data-fits="true"]').waitFor();
+    assert.match(
+      await page.getByTestId('estimate').innerText(),
+      /Memory about [\d.]+ GiB of [\d.]+ GiB available \(fits/,
+    );
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await page.locator('[data-testid="loss-chart"][data-points="3"]').waitFor({ timeout: 300_000 });
+    await page.locator('[data-testid="job-progress"][data-status="done"]').waitFor({ timeout: 300_000 });
+    await page.screenshot({ path: join(out, 'trained.png'), fullPage: true });
 
-  // Before/after: base and the adapter side by side, filled when both evals end.
-  await page.locator('[data-testid="before-after"] th[data-col="adapter-1"]').waitFor({ timeout: 300_000 });
-  await page.locator('[data-testid="before-after"] th[data-col="base"]').waitFor();
-  const stored = await op<{ evals: Array<{ adapterId: number | null }> }>('finetune.evals', { datasetId: 1 });
-  assert.ok(stored.evals.some((e) => e.adapterId === null) && stored.evals.some((e) => e.adapterId === 1));
+    // Before/after: base and the adapter side by side, filled when both evals end.
+    await page.locator('[data-testid="before-after"] th[data-col="adapter-1"]').waitFor({ timeout: 300_000 });
+    await page.locator('[data-testid="before-after"] th[data-col="base"]').waitFor();
+    const stored = await op<{ evals: Array<{ adapterId: number | null }> }>('finetune.evals', { datasetId: 1 });
+    assert.ok(stored.evals.some((e) => e.adapterId === null) && stored.evals.some((e) => e.adapterId === 1));
 
-  // Activate the adapter; a count run then records it (its model id is the merged base + adapter).
-  await page.locator('[data-testid="adapter"][data-id="1"]').getByRole('button', { name: 'Activate' }).click();
-  await page.locator('[data-testid="adapter"][data-id="1"][data-active="true"]').waitFor();
-  assert.match(await page.getByTestId('active-model').innerText(), /base \+ e2e v1/);
-  const q = await op<{ job: { id: number }; runs: Array<{ id: number }> }>('analytics.queue', { kind: 'count', query: 'person', scope: { recordingId: 1, start: 0, end: 2 }, settings: { windowLength: 2, overlap: 0.5, maxFrames: 3, maxNewTokens: 4 } });
-  await page.locator(`[data-testid="run-models"] tr[data-run="${q.runs[0]!.id}"] [data-testid="run-adapter"]`).filter({ hasText: 'e2e v1' }).waitFor({ timeout: 300_000 });
-  await page.screenshot({ path: join(out, 'activated.png'), fullPage: true });
-  assert.deepEqual(problems, []);
-});
+    // Activate the adapter; a count run then records it (its model id is the merged base + adapter).
+    await page.locator('[data-testid="adapter"][data-id="1"]').getByRole('button', { name: 'Activate' }).click();
+    await page.locator('[data-testid="adapter"][data-id="1"][data-active="true"]').waitFor();
+    assert.match(await page.getByTestId('active-model').innerText(), /base \+ e2e v1/);
+    const q = await op<{ job: { id: number }; runs: Array<{ id: number }> }>('analytics.queue', {
+      kind: 'count',
+      query: 'person',
+      scope: { recordingId: 1, start: 0, end: 2 },
+      settings: { windowLength: 2, overlap: 0.5, maxFrames: 3, maxNewTokens: 4 },
+    });
+    await page
+      .locator(`[data-testid="run-models"] tr[data-run="${q.runs[0]!.id}"] [data-testid="run-adapter"]`)
+      .filter({ hasText: 'e2e v1' })
+      .waitFor({ timeout: 300_000 });
+    await page.screenshot({ path: join(out, 'activated.png'), fullPage: true });
+    assert.deepEqual(problems, []);
+  },
+);

@@ -6,7 +6,15 @@ import type { OpName } from '../../api/contract.js';
 import { createDispatcher } from '../../core/handlers/index.js';
 import { currentLibrary } from '../../core/handlers/library.js';
 import { jobExecutors } from '../../core/job-host.js';
-import { assertNoRunningJob, getJob, recoverStaleJobs, resumeJob, runJob, runQueued, type Job } from '../../core/library/jobs.js';
+import {
+  assertNoRunningJob,
+  getJob,
+  recoverStaleJobs,
+  resumeJob,
+  runJob,
+  runQueued,
+  type Job,
+} from '../../core/library/jobs.js';
 import { closeModel, configureModel } from '../../core/molmo2/model-host.js';
 import { createCoreContext } from '../../core/platform/create-context.js';
 import { EVAL_JOB_KIND } from '../../core/finetune/eval-job.js';
@@ -34,12 +42,33 @@ const usage = `Usage (every command takes --library DB and --json):
 `;
 
 const FLAGS = {
-  library: { type: 'string' }, json: { type: 'boolean' }, recording: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' },
-  question: { type: 'string' }, caption: { type: 'string' }, answer: { type: 'string' }, name: { type: 'string' }, heldout: { type: 'string' },
-  seed: { type: 'string' }, split: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' }, ep: { type: 'string' },
-  steps: { type: 'string' }, lr: { type: 'string' }, rank: { type: 'string' }, alpha: { type: 'string' }, accumulate: { type: 'string' },
-  warmup: { type: 'string' }, 'checkpoint-every': { type: 'string' }, 'eval-max-new-tokens': { type: 'string' }, estimate: { type: 'boolean' },
-  resume: { type: 'string' }, adapter: { type: 'string' }, 'max-new-tokens': { type: 'string' },
+  library: { type: 'string' },
+  json: { type: 'boolean' },
+  recording: { type: 'string' },
+  start: { type: 'string' },
+  end: { type: 'string' },
+  question: { type: 'string' },
+  caption: { type: 'string' },
+  answer: { type: 'string' },
+  name: { type: 'string' },
+  heldout: { type: 'string' },
+  seed: { type: 'string' },
+  split: { type: 'string' },
+  out: { type: 'string' },
+  model: { type: 'string' },
+  ep: { type: 'string' },
+  steps: { type: 'string' },
+  lr: { type: 'string' },
+  rank: { type: 'string' },
+  alpha: { type: 'string' },
+  accumulate: { type: 'string' },
+  warmup: { type: 'string' },
+  'checkpoint-every': { type: 'string' },
+  'eval-max-new-tokens': { type: 'string' },
+  estimate: { type: 'boolean' },
+  resume: { type: 'string' },
+  adapter: { type: 'string' },
+  'max-new-tokens': { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseFlags<typeof FLAGS>>['values'];
@@ -48,13 +77,21 @@ const id = (what: string, v: string | undefined) => {
   if (v === undefined) throw new AppError('INVALID_INPUT', `${what} is required\n${usage}`);
   return numberFlag(what, v, { integer: true, min: 1 })!;
 };
-const num = (v: Values, k: keyof Values, integer = false) => (v[k] !== undefined ? numberFlag(String(k), v[k] as string, { integer }) : undefined);
-const defined = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as Partial<T>;
+const num = (v: Values, k: keyof Values, integer = false) =>
+  v[k] !== undefined ? numberFlag(String(k), v[k] as string, { integer }) : undefined;
+const defined = <T extends Record<string, unknown>>(o: T) =>
+  Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as Partial<T>;
 
 function settingsOf(v: Values) {
   return defined({
-    steps: num(v, 'steps', true), lr: num(v, 'lr'), rank: num(v, 'rank', true), alpha: num(v, 'alpha'), accumulate: num(v, 'accumulate', true),
-    warmup: num(v, 'warmup', true), seed: num(v, 'seed', true), checkpointEvery: num(v, 'checkpoint-every', true),
+    steps: num(v, 'steps', true),
+    lr: num(v, 'lr'),
+    rank: num(v, 'rank', true),
+    alpha: num(v, 'alpha'),
+    accumulate: num(v, 'accumulate', true),
+    warmup: num(v, 'warmup', true),
+    seed: num(v, 'seed', true),
+    checkpointEvery: num(v, 'checkpoint-every', true),
   });
 }
 
@@ -62,35 +99,87 @@ function settingsOf(v: Values) {
 function plainOp(group: string, args: string[], v: Values, io: CliIO): [OpName, unknown] | null {
   const [a, b, c] = args;
   switch (group === 'evals' ? 'evals' : `${group} ${a ?? ''}`.trim()) {
-    case 'answer add': return ['finetune.answer.add', defined({ recordingId: id('--recording', v.recording), start: num(v, 'start'), end: num(v, 'end'), task: v.caption ? 'caption' : 'qa', question: v.question, answer: v.answer, captionId: v.caption ? id('--caption', v.caption) : undefined })];
-    case 'answer list': return ['finetune.answer.list', defined({ recordingId: v.recording ? id('--recording', v.recording) : undefined })];
-    case 'answer delete': return ['finetune.answer.delete', { id: id('ID', b) }];
-    case 'dataset build': return ['finetune.dataset.build', defined({ name: v.name, heldoutShare: num(v, 'heldout'), seed: num(v, 'seed', true) })];
-    case 'dataset list': return ['finetune.datasets', {}];
-    case 'dataset examples': return ['finetune.dataset.examples', defined({ datasetId: id('ID', b), split: v.split, limit: 500 })];
-    case 'dataset include': case 'dataset exclude': return ['finetune.dataset.include', { exampleId: id('EXAMPLE', b), included: a === 'include' }];
-    case 'dataset delete': return ['finetune.dataset.delete', { datasetId: id('ID', b) }];
-    case 'dataset export': return ['finetune.dataset.export', defined({ datasetId: id('ID', b), path: v.out ? resolve(io.cwd, v.out) : undefined, split: v.split })];
-    case 'evals': return ['finetune.evals', { datasetId: id('DATASET', a) }];
-    case 'adapters list': case 'adapters': return ['finetune.adapters', {}];
-    case 'adapters activate': return ['finetune.adapter.activate', { adapterId: id('ID', b) }];
-    case 'adapters deactivate': return ['finetune.adapter.activate', { adapterId: null }];
-    case 'adapters rename': return ['finetune.adapter.rename', { adapterId: id('ID', b), name: c }];
-    case 'adapters delete': return ['finetune.adapter.delete', { adapterId: id('ID', b) }];
-    case 'adapters export': return ['finetune.adapter.export', defined({ adapterId: id('ID', b), path: v.out ? resolve(io.cwd, v.out) : undefined })];
-    default: return null;
+    case 'answer add':
+      return [
+        'finetune.answer.add',
+        defined({
+          recordingId: id('--recording', v.recording),
+          start: num(v, 'start'),
+          end: num(v, 'end'),
+          task: v.caption ? 'caption' : 'qa',
+          question: v.question,
+          answer: v.answer,
+          captionId: v.caption ? id('--caption', v.caption) : undefined,
+        }),
+      ];
+    case 'answer list':
+      return [
+        'finetune.answer.list',
+        defined({ recordingId: v.recording ? id('--recording', v.recording) : undefined }),
+      ];
+    case 'answer delete':
+      return ['finetune.answer.delete', { id: id('ID', b) }];
+    case 'dataset build':
+      return [
+        'finetune.dataset.build',
+        defined({ name: v.name, heldoutShare: num(v, 'heldout'), seed: num(v, 'seed', true) }),
+      ];
+    case 'dataset list':
+      return ['finetune.datasets', {}];
+    case 'dataset examples':
+      return ['finetune.dataset.examples', defined({ datasetId: id('ID', b), split: v.split, limit: 500 })];
+    case 'dataset include':
+    case 'dataset exclude':
+      return ['finetune.dataset.include', { exampleId: id('EXAMPLE', b), included: a === 'include' }];
+    case 'dataset delete':
+      return ['finetune.dataset.delete', { datasetId: id('ID', b) }];
+    case 'dataset export':
+      return [
+        'finetune.dataset.export',
+        defined({ datasetId: id('ID', b), path: v.out ? resolve(io.cwd, v.out) : undefined, split: v.split }),
+      ];
+    case 'evals':
+      return ['finetune.evals', { datasetId: id('DATASET', a) }];
+    case 'adapters list':
+    case 'adapters':
+      return ['finetune.adapters', {}];
+    case 'adapters activate':
+      return ['finetune.adapter.activate', { adapterId: id('ID', b) }];
+    case 'adapters deactivate':
+      return ['finetune.adapter.activate', { adapterId: null }];
+    case 'adapters rename':
+      return ['finetune.adapter.rename', { adapterId: id('ID', b), name: c }];
+    case 'adapters delete':
+      return ['finetune.adapter.delete', { adapterId: id('ID', b) }];
+    case 'adapters export':
+      return [
+        'finetune.adapter.export',
+        defined({ adapterId: id('ID', b), path: v.out ? resolve(io.cwd, v.out) : undefined }),
+      ];
+    default:
+      return null;
   }
 }
 
 /** Runs a queued train or eval job here, then the evals it queued; prints each job's end. */
-async function runForeground(ctx: ReturnType<typeof createCoreContext>, first: Job, json: boolean | undefined, io: CliIO, signal: AbortSignal): Promise<number> {
+async function runForeground(
+  ctx: ReturnType<typeof createCoreContext>,
+  first: Job,
+  json: boolean | undefined,
+  io: CliIO,
+  signal: AbortSignal,
+): Promise<number> {
   const lib = currentLibrary(ctx);
   const executors = jobExecutors(ctx);
   const done = [await runJob(lib, first.id, executors, { signal, emit: ctx.emit })];
-  if (done[0]!.status === 'done' && first.kind === TRAIN_JOB_KIND) done.push(...(await runQueued(lib, { [EVAL_JOB_KIND]: executors[EVAL_JOB_KIND]! }, { signal, emit: ctx.emit })));
+  if (done[0]!.status === 'done' && first.kind === TRAIN_JOB_KIND)
+    done.push(...(await runQueued(lib, { [EVAL_JOB_KIND]: executors[EVAL_JOB_KIND]! }, { signal, emit: ctx.emit })));
   for (const j of done) {
     if (json) io.stdout.write(JSON.stringify({ event: 'job', job: j }) + '\n');
-    else io.stdout.write(`job #${j.id} ${j.kind} ${j.status}${j.errorCode ? ` (${j.errorCode}: ${j.errorMessage})` : ''}\n`);
+    else
+      io.stdout.write(
+        `job #${j.id} ${j.kind} ${j.status}${j.errorCode ? ` (${j.errorCode}: ${j.errorMessage})` : ''}\n`,
+      );
   }
   return done.every((j) => j.status === 'done') ? 0 : 1;
 }
@@ -98,10 +187,15 @@ async function runForeground(ctx: ReturnType<typeof createCoreContext>, first: J
 function progressSink(io: CliIO, json: boolean | undefined) {
   return (name: string, p: unknown) => {
     if (name !== 'finetune.step' && name !== 'job.progress') return;
-    if (json) io.stdout.write(JSON.stringify({ event: name === 'finetune.step' ? 'step' : 'progress', ...(p as object) }) + '\n');
+    if (json)
+      io.stdout.write(
+        JSON.stringify({ event: name === 'finetune.step' ? 'step' : 'progress', ...(p as object) }) + '\n',
+      );
     else if (name === 'finetune.step') {
       const s = p as { step: number; steps: number; loss: number; tokensPerSecond: number; etaSeconds: number };
-      io.stderr.write(`step ${s.step}/${s.steps} loss ${s.loss.toFixed(4)} ${s.tokensPerSecond.toFixed(0)} tok/s eta ${s.etaSeconds.toFixed(0)} s\n`);
+      io.stderr.write(
+        `step ${s.step}/${s.steps} loss ${s.loss.toFixed(4)} ${s.tokensPerSecond.toFixed(0)} tok/s eta ${s.etaSeconds.toFixed(0)} s\n`,
+      );
     }
   };
 }
@@ -121,7 +215,8 @@ export const finetuneCommand: Command = {
       return r.value;
     };
     const lib = values.library ?? io.env.MOLMOSCOPE_LIBRARY;
-    if (!group || !lib) throw new AppError('INVALID_INPUT', `${!group ? 'a subcommand' : '--library DB'} is required\n${usage}`);
+    if (!group || !lib)
+      throw new AppError('INVALID_INPUT', `${!group ? 'a subcommand' : '--library DB'} is required\n${usage}`);
     await call('library.open', { path: resolve(io.cwd, lib), create: false });
     try {
       if (values.model) await configureModel(ctx, resolve(io.cwd, values.model), values.ep);
@@ -132,7 +227,8 @@ export const finetuneCommand: Command = {
         else io.stdout.write(human(plain[0], out));
         return 0;
       }
-      if (group === 'train' || group === 'eval') return await jobCommand(group, positionals, values, { ctx, call, io, signal });
+      if (group === 'train' || group === 'eval')
+        return await jobCommand(group, positionals, values, { ctx, call, io, signal });
       throw new AppError('INVALID_INPUT', `unknown finetune command "${[group, ...positionals].join(' ')}"\n${usage}`);
     } finally {
       await closeModel(ctx);
@@ -143,26 +239,41 @@ export const finetuneCommand: Command = {
 
 function reviewOp(p: string[]): [OpName, unknown] {
   const verdict = p[2] === 'clear' ? null : p[2];
-  if (verdict !== null && verdict !== 'accept' && verdict !== 'reject') throw new AppError('INVALID_INPUT', `review RUN INSTANCE accept|reject|clear\n${usage}`);
+  if (verdict !== null && verdict !== 'accept' && verdict !== 'reject')
+    throw new AppError('INVALID_INPUT', `review RUN INSTANCE accept|reject|clear\n${usage}`);
   return ['finetune.review', { runId: id('RUN', p[0]), instanceId: id('INSTANCE', p[1]), verdict }];
 }
 
-interface JobDeps { ctx: ReturnType<typeof createCoreContext>; call: (op: OpName, p: unknown) => Promise<unknown>; io: CliIO; signal: AbortSignal }
+interface JobDeps {
+  ctx: ReturnType<typeof createCoreContext>;
+  call: (op: OpName, p: unknown) => Promise<unknown>;
+  io: CliIO;
+  signal: AbortSignal;
+}
 
-async function jobCommand(group: 'train' | 'eval', p: string[], v: Values, { ctx, call, io, signal }: JobDeps): Promise<number> {
+async function jobCommand(
+  group: 'train' | 'eval',
+  p: string[],
+  v: Values,
+  { ctx, call, io, signal }: JobDeps,
+): Promise<number> {
   const lib = currentLibrary(ctx);
   await lib.writable();
   assertNoRunningJob(lib);
   if (v.resume !== undefined) {
     recoverStaleJobs(lib);
     const job = getJob(lib, id('--resume', v.resume));
-    if (job.kind !== TRAIN_JOB_KIND && job.kind !== EVAL_JOB_KIND) throw new AppError('INVALID_INPUT', `job ${job.id} is a ${job.kind} job`);
+    if (job.kind !== TRAIN_JOB_KIND && job.kind !== EVAL_JOB_KIND)
+      throw new AppError('INVALID_INPUT', `job ${job.id} is a ${job.kind} job`);
     return runForeground(ctx, job.status === 'queued' ? job : resumeJob(lib, job.id), v.json, io, signal);
   }
   const datasetId = id('DATASET', p[0]);
   if (group === 'eval') {
     const adapterId = v.adapter === undefined || v.adapter === 'base' ? null : id('--adapter', v.adapter);
-    const { job } = (await call('finetune.eval', defined({ datasetId, adapterId, maxNewTokens: num(v, 'max-new-tokens', true) }))) as { job: Job };
+    const { job } = (await call(
+      'finetune.eval',
+      defined({ datasetId, adapterId, maxNewTokens: num(v, 'max-new-tokens', true) }),
+    )) as { job: Job };
     return runForeground(ctx, job, v.json, io, signal);
   }
   const settings = settingsOf(v);
@@ -172,7 +283,10 @@ async function jobCommand(group: 'train' | 'eval', p: string[], v: Values, { ctx
     else io.stdout.write(human('finetune.estimate', e));
     return 0;
   }
-  const { job } = (await call('finetune.train', defined({ datasetId, name: v.name, settings, evalMaxNewTokens: num(v, 'eval-max-new-tokens', true) }))) as { job: Job };
+  const { job } = (await call(
+    'finetune.train',
+    defined({ datasetId, name: v.name, settings, evalMaxNewTokens: num(v, 'eval-max-new-tokens', true) }),
+  )) as { job: Job };
   return runForeground(ctx, job, v.json, io, signal);
 }
 
@@ -183,15 +297,61 @@ function human(op: OpName, out: unknown): string {
   const o = out as Record<string, unknown>;
   switch (op) {
     case 'finetune.datasets':
-      return ((o.datasets as Array<{ id: number; name: string; version: number; included: number; examples: number; frozen: boolean }>).map((x) => `#${x.id} ${x.name} v${x.version}: ${x.included}/${x.examples} included${x.frozen ? ' (frozen)' : ''}\n`).join('')) || 'no datasets\n';
+      return (
+        (
+          o.datasets as Array<{
+            id: number;
+            name: string;
+            version: number;
+            included: number;
+            examples: number;
+            frozen: boolean;
+          }>
+        )
+          .map(
+            (x) =>
+              `#${x.id} ${x.name} v${x.version}: ${x.included}/${x.examples} included${x.frozen ? ' (frozen)' : ''}\n`,
+          )
+          .join('') || 'no datasets\n'
+      );
     case 'finetune.dataset.build': {
-      const ds = o.dataset as { id: number; name: string; version: number; perTask: Record<string, { train: number; heldout: number }> };
-      return `dataset #${ds.id} ${ds.name} v${ds.version}: ${Object.entries(ds.perTask).filter(([, c]) => c.train + c.heldout > 0).map(([t, c]) => `${t} ${c.train}+${c.heldout}`).join(', ')} (train+held-out)\n`;
+      const ds = o.dataset as {
+        id: number;
+        name: string;
+        version: number;
+        perTask: Record<string, { train: number; heldout: number }>;
+      };
+      return `dataset #${ds.id} ${ds.name} v${ds.version}: ${Object.entries(ds.perTask)
+        .filter(([, c]) => c.train + c.heldout > 0)
+        .map(([t, c]) => `${t} ${c.train}+${c.heldout}`)
+        .join(', ')} (train+held-out)\n`;
     }
     case 'finetune.evals':
-      return ((o.evals as Array<{ task: string; adapterId: number | null; examples: number; metrics: Record<string, number | null> }>).map((e) => `${e.task.padEnd(8)} ${e.adapterId === null ? 'base      ' : `adapter ${e.adapterId} `} n=${e.examples} ${Object.entries(e.metrics).map(([k, x]) => `${k} ${x === null ? '–' : x.toFixed(3)}`).join('  ')}\n`).join('')) || 'no evaluations yet\n';
+      return (
+        (
+          o.evals as Array<{
+            task: string;
+            adapterId: number | null;
+            examples: number;
+            metrics: Record<string, number | null>;
+          }>
+        )
+          .map(
+            (e) =>
+              `${e.task.padEnd(8)} ${e.adapterId === null ? 'base      ' : `adapter ${e.adapterId} `} n=${e.examples} ${Object.entries(
+                e.metrics,
+              )
+                .map(([k, x]) => `${k} ${x === null ? '–' : x.toFixed(3)}`)
+                .join('  ')}\n`,
+          )
+          .join('') || 'no evaluations yet\n'
+      );
     case 'finetune.adapters':
-      return ((o.adapters as Array<{ id: number; name: string; active: boolean; datasetLabel: string; baseModel: string }>).map((a) => `#${a.id} ${a.name}${a.active ? ' (active)' : ''}  ${a.datasetLabel}  base ${a.baseModel}\n`).join('')) || 'no adapters\n';
+      return (
+        (o.adapters as Array<{ id: number; name: string; active: boolean; datasetLabel: string; baseModel: string }>)
+          .map((a) => `#${a.id} ${a.name}${a.active ? ' (active)' : ''}  ${a.datasetLabel}  base ${a.baseModel}\n`)
+          .join('') || 'no adapters\n'
+      );
     case 'finetune.estimate': {
       const m = o.memory as { total: number; tokens: number };
       return `memory about ${GiB(m.total)} of ${GiB(o.budgetBytes as number)} (${o.fits ? 'fits' : 'does not fit'}), ${m.tokens} tokens per example at most, ${o.examples} examples, time ${o.seconds === null ? 'unknown until a first run' : `about ${Math.round(o.seconds as number)} s`}\n`;

@@ -59,7 +59,8 @@ export async function activateAdapter(ctx: CoreContext, lib: Library, id: number
 /** Deletes an adapter (JOB_CONFLICT while active); its folder goes too when it is one the app trained. */
 export function deleteAdapter(ctx: CoreContext, lib: Library, id: number): void {
   const a = getAdapter(lib, id);
-  if (a.active) throw new AppError('JOB_CONFLICT', `Adapter ${id} is active; switch to the base model or another adapter first.`);
+  if (a.active)
+    throw new AppError('JOB_CONFLICT', `Adapter ${id} is active; switch to the base model or another adapter first.`);
   deleteAdapterRow(lib, id);
   const rel = relative(adaptersDir(ctx), a.dir);
   if (rel && !rel.startsWith('..') && !isAbsolute(rel)) rmSync(a.dir, { recursive: true, force: true });
@@ -68,15 +69,25 @@ export function deleteAdapter(ctx: CoreContext, lib: Library, id: number): void 
 /** Copies an adapter as a PEFT folder (adapter_model.safetensors + adapter_config.json) and its provenance into `dest`. */
 export function exportPeft(lib: Library, id: number, dest: string): { dir: string; files: string[] } {
   const a = getAdapter(lib, id);
-  if (existsSync(dest) && (!statSync(dest).isDirectory() || readdirSync(dest).length > 0)) throw new AppError('INVALID_INPUT', `${dest} exists and is not an empty folder`);
-  for (const f of [ADAPTER_WEIGHTS, ADAPTER_CONFIG]) if (!existsSync(join(a.dir, f))) throw new AppError('NOT_FOUND', `adapter ${id} has no ${f} in ${a.dir}`);
+  if (existsSync(dest) && (!statSync(dest).isDirectory() || readdirSync(dest).length > 0))
+    throw new AppError('INVALID_INPUT', `${dest} exists and is not an empty folder`);
+  for (const f of [ADAPTER_WEIGHTS, ADAPTER_CONFIG])
+    if (!existsSync(join(a.dir, f))) throw new AppError('NOT_FOUND', `adapter ${id} has no ${f} in ${a.dir}`);
   try {
     mkdirSync(dest, { recursive: true });
     for (const f of [ADAPTER_WEIGHTS, ADAPTER_CONFIG]) copyFileSync(join(a.dir, f), join(dest, f));
   } catch (err) {
     throw new AppError('INVALID_INPUT', `cannot write ${dest}: ${(err as Error).message}`);
   }
-  const metrics = a.datasetId !== null ? listEvals(lib, a.datasetId).filter((e) => e.adapterId === a.id || e.adapterId === null) : [];
-  writeJsonAtomic(join(dest, 'molmoscope-provenance.json'), { name: a.name, sha256: a.sha256, baseModel: a.baseModel, dataset: a.datasetLabel, settings: a.settings, metrics });
+  const metrics =
+    a.datasetId !== null ? listEvals(lib, a.datasetId).filter((e) => e.adapterId === a.id || e.adapterId === null) : [];
+  writeJsonAtomic(join(dest, 'molmoscope-provenance.json'), {
+    name: a.name,
+    sha256: a.sha256,
+    baseModel: a.baseModel,
+    dataset: a.datasetLabel,
+    settings: a.settings,
+    metrics,
+  });
   return { dir: dest, files: [ADAPTER_WEIGHTS, ADAPTER_CONFIG, 'molmoscope-provenance.json'] };
 }

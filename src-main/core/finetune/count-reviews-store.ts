@@ -2,13 +2,24 @@
 import type { Library } from '../library/store.js';
 import type { CountReview, Verdict } from './types.js';
 
-interface Row { run_id: number; instance_id: number; verdict: Verdict; created_at: string }
+interface Row {
+  run_id: number;
+  instance_id: number;
+  verdict: Verdict;
+  created_at: string;
+}
 
 /** Sets (or, with null, clears) the verdict on one instance. */
 export function setCountReview(lib: Library, runId: number, instanceId: number, verdict: Verdict | null): void {
-  if (verdict === null) lib.db.prepare('DELETE FROM count_reviews WHERE run_id = ? AND instance_id = ?').run(runId, instanceId);
-  else lib.db.prepare(`INSERT INTO count_reviews (run_id, instance_id, verdict, created_at) VALUES (?, ?, ?, ?)
-    ON CONFLICT (run_id, instance_id) DO UPDATE SET verdict = excluded.verdict, created_at = excluded.created_at`).run(runId, instanceId, verdict, new Date().toISOString());
+  if (verdict === null)
+    lib.db.prepare('DELETE FROM count_reviews WHERE run_id = ? AND instance_id = ?').run(runId, instanceId);
+  else
+    lib.db
+      .prepare(
+        `INSERT INTO count_reviews (run_id, instance_id, verdict, created_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (run_id, instance_id) DO UPDATE SET verdict = excluded.verdict, created_at = excluded.created_at`,
+      )
+      .run(runId, instanceId, verdict, new Date().toISOString());
 }
 
 /** The verdicts of one run, by instance id. */

@@ -69,42 +69,73 @@ function windowBase(run: RunRow, w: StoredWindow) {
 /** One example per answered window of a count run: the non-rejected instances' sightings in that window. */
 export function countRunCandidates(lib: Library, runId: number): Candidate[] {
   const run = getRun(lib, runId);
-  if (run.kind !== 'count' || run.status !== 'done') throw new AppError('INVALID_INPUT', `run ${runId} is not a finished count run`);
+  if (run.kind !== 'count' || run.status !== 'done')
+    throw new AppError('INVALID_INPUT', `run ${runId} is not a finished count run`);
   const reviews = listCountReviews(lib, runId);
   const rejected = new Set(reviews.filter((r) => r.verdict === 'reject').map((r) => r.instanceId));
   const accepted = reviews.filter((r) => r.verdict === 'accept').map((r) => r.instanceId);
   const kept = loadCountResult(lib, runId).instances.filter((i) => !rejected.has(i.id));
   const label = run.query.toLowerCase();
   const { text, style } = taskPrompt({ kind: 'count', label }, 'video');
-  return storedWindows(lib, runId).filter((w) => w.status === 'ok').map((w) => {
-    const points = onGrid(kept.flatMap((i) => i.evidence.filter((e) => e.window === w.index)), w.sampleTimes);
-    const answer = formatPoints({ kind: 'video', label, mode: 'point_count', width: run.frame.width, height: run.frame.height, points: points.map((p) => ({ key: round3(p.t - w.start), x: p.x, y: p.y })) });
-    return {
-      ...windowBase(run, w), task: 'count' as const, question: text, style: style ?? null, answer,
-      truth: { kind: 'count' as const, count: points.length, points, frame: run.frame },
-      source: { kind: 'count_run' as const, id: runId, window: w.index, accepted, rejected: [...rejected] },
-    };
-  });
+  return storedWindows(lib, runId)
+    .filter((w) => w.status === 'ok')
+    .map((w) => {
+      const points = onGrid(
+        kept.flatMap((i) => i.evidence.filter((e) => e.window === w.index)),
+        w.sampleTimes,
+      );
+      const answer = formatPoints({
+        kind: 'video',
+        label,
+        mode: 'point_count',
+        width: run.frame.width,
+        height: run.frame.height,
+        points: points.map((p) => ({ key: round3(p.t - w.start), x: p.x, y: p.y })),
+      });
+      return {
+        ...windowBase(run, w),
+        task: 'count' as const,
+        question: text,
+        style: style ?? null,
+        answer,
+        truth: { kind: 'count' as const, count: points.length, points, frame: run.frame },
+        source: { kind: 'count_run' as const, id: runId, window: w.index, accepted, rejected: [...rejected] },
+      };
+    });
 }
 
 /** One example per answered window of a track run: the corrected tracks' points on that window's grid. */
 export function trackRunCandidates(lib: Library, runId: number): Candidate[] {
   const run = getRun(lib, runId);
-  if (run.kind !== 'track' || run.status !== 'done') throw new AppError('INVALID_INPUT', `run ${runId} is not a finished track run`);
+  if (run.kind !== 'track' || run.status !== 'done')
+    throw new AppError('INVALID_INPUT', `run ${runId} is not a finished track run`);
   const { set, applied } = correctedTracks(lib, runId);
   const label = run.query.toLowerCase();
-  return storedWindows(lib, runId).filter((w) => w.status === 'ok' && w.sampleTimes.length > 0).map((w) => {
-    const grid = w.sampleTimes;
-    const fps = grid.length > 1 ? Math.round(1 / (grid[1]! - grid[0]!)) : 2;
-    const { text, style } = taskPrompt({ kind: 'track', label, fps }, 'video');
-    const tracks = set.tracks.map((t) => ({ id: t.id, points: onGrid(t.points, grid) })).filter((t) => t.points.length > 0);
-    const answer = formatTracks({ label, width: run.frame.width, height: run.frame.height, tracks: tracks.map((t) => ({ id: t.id, points: t.points.map((p) => ({ ...p, t: round3(p.t - w.start) })) })) });
-    return {
-      ...windowBase(run, w), task: 'track' as const, question: text, style: style ?? null, answer,
-      truth: { kind: 'track' as const, tracks, frame: run.frame },
-      source: { kind: 'track_run' as const, id: runId, window: w.index, corrections: applied },
-    };
-  });
+  return storedWindows(lib, runId)
+    .filter((w) => w.status === 'ok' && w.sampleTimes.length > 0)
+    .map((w) => {
+      const grid = w.sampleTimes;
+      const fps = grid.length > 1 ? Math.round(1 / (grid[1]! - grid[0]!)) : 2;
+      const { text, style } = taskPrompt({ kind: 'track', label, fps }, 'video');
+      const tracks = set.tracks
+        .map((t) => ({ id: t.id, points: onGrid(t.points, grid) }))
+        .filter((t) => t.points.length > 0);
+      const answer = formatTracks({
+        label,
+        width: run.frame.width,
+        height: run.frame.height,
+        tracks: tracks.map((t) => ({ id: t.id, points: t.points.map((p) => ({ ...p, t: round3(p.t - w.start) })) })),
+      });
+      return {
+        ...windowBase(run, w),
+        task: 'track' as const,
+        question: text,
+        style: style ?? null,
+        answer,
+        truth: { kind: 'track' as const, tracks, frame: run.frame },
+        source: { kind: 'track_run' as const, id: runId, window: w.index, corrections: applied },
+      };
+    });
 }
 
 /** Every clip answer as an example: a caption on its indexing window's grid, a question on the clip's own grid. */
@@ -115,11 +146,38 @@ export function answerCandidates(lib: Library): Candidate[] {
     if (a.task === 'caption') {
       const cw = a.captionId !== null ? captionWindow(lib, a.captionId) : null;
       const times = cw?.times ?? sampleTimes(a.end - a.start).map((t) => round3(t + a.start));
-      const { text, style } = taskPrompt({ kind: 'caption', length: cw?.promptKind === 'short' ? 'short' : 'long' }, 'video');
-      return { recordingId: a.recordingId, path: rec.path, start: a.start, end: a.end, times, task: 'caption' as const, question: text, style: style ?? null, answer: a.answer, truth: { kind: 'text' as const, text: a.answer }, source };
+      const { text, style } = taskPrompt(
+        { kind: 'caption', length: cw?.promptKind === 'short' ? 'short' : 'long' },
+        'video',
+      );
+      return {
+        recordingId: a.recordingId,
+        path: rec.path,
+        start: a.start,
+        end: a.end,
+        times,
+        task: 'caption' as const,
+        question: text,
+        style: style ?? null,
+        answer: a.answer,
+        truth: { kind: 'text' as const, text: a.answer },
+        source,
+      };
     }
     const times = sampleTimes(a.end - a.start).map((t) => round3(t + a.start));
-    return { recordingId: a.recordingId, path: rec.path, start: a.start, end: a.end, times, task: 'qa' as const, question: a.question, style: null, answer: a.answer, truth: { kind: 'text' as const, text: a.answer }, source };
+    return {
+      recordingId: a.recordingId,
+      path: rec.path,
+      start: a.start,
+      end: a.end,
+      times,
+      task: 'qa' as const,
+      question: a.question,
+      style: null,
+      answer: a.answer,
+      truth: { kind: 'text' as const, text: a.answer },
+      source,
+    };
   });
 }
 
@@ -164,11 +222,28 @@ export function buildDataset(lib: Library, req: BuildRequest): BuildReport {
   const seed = req.seed ?? 0;
   const skipped: BuildReport['skipped'] = [];
   const cands = gather(lib, skipped);
-  if (cands.length === 0) throw new AppError('INVALID_INPUT', 'nothing to learn from yet: review a count run, correct a track run, or answer a clip first');
-  const held = heldoutRecordings(cands.map((c) => c.recordingId), share, seed);
-  const examples: NewFtExample[] = cands.map((c, seq) => ({ ...c, seq, split: held.has(c.recordingId) ? 'heldout' : 'train' }));
+  if (cands.length === 0)
+    throw new AppError(
+      'INVALID_INPUT',
+      'nothing to learn from yet: review a count run, correct a track run, or answer a clip first',
+    );
+  const held = heldoutRecordings(
+    cands.map((c) => c.recordingId),
+    share,
+    seed,
+  );
+  const examples: NewFtExample[] = cands.map((c, seq) => ({
+    ...c,
+    seq,
+    split: held.has(c.recordingId) ? 'heldout' : 'train',
+  }));
   const dataset = insertDataset(lib, { name: req.name, heldoutShare: share, seed }, examples);
-  const perTask = { count: { train: 0, heldout: 0 }, track: { train: 0, heldout: 0 }, qa: { train: 0, heldout: 0 }, caption: { train: 0, heldout: 0 } };
+  const perTask = {
+    count: { train: 0, heldout: 0 },
+    track: { train: 0, heldout: 0 },
+    qa: { train: 0, heldout: 0 },
+    caption: { train: 0, heldout: 0 },
+  };
   for (const e of examples) perTask[e.task][e.split]++;
   return { dataset, perTask, heldoutRecordings: [...held].sort((a, b) => a - b), skipped };
 }

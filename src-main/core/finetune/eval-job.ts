@@ -40,18 +40,33 @@ export function queueEval(lib: Library, p: EvalJobParams): Job {
   getDataset(lib, p.datasetId);
   if (p.adapterId !== null) getAdapter(lib, p.adapterId);
   const n = listExamples(lib, p.datasetId, { split: 'heldout', includedOnly: true }).length;
-  if (n === 0) throw new AppError('INVALID_INPUT', `dataset ${p.datasetId} has no held-out examples (it needs at least two recordings)`);
+  if (n === 0)
+    throw new AppError(
+      'INVALID_INPUT',
+      `dataset ${p.datasetId} has no held-out examples (it needs at least two recordings)`,
+    );
   return createJob(lib, EVAL_JOB_KIND, p, n);
 }
 
 /** Queues base and adapter evals of a trained adapter; the base one only when none is queued or done for the dataset. */
-export function queueBeforeAfter(lib: Library, a: { id: number; datasetId: number | null; baseModel: string }, maxNewTokens?: number): Job[] {
+export function queueBeforeAfter(
+  lib: Library,
+  a: { id: number; datasetId: number | null; baseModel: string },
+  maxNewTokens?: number,
+): Job[] {
   if (a.datasetId === null) return [];
   if (listExamples(lib, a.datasetId, { split: 'heldout', includedOnly: true }).length === 0) return [];
   const extra = maxNewTokens !== undefined ? { maxNewTokens } : {};
-  const evals = listJobs(lib, { kind: EVAL_JOB_KIND }).filter((j) => ['queued', 'running', 'paused', 'done'].includes(j.status));
-  const hasBase = evals.some((j) => { const q = j.params as EvalJobParams; return q.datasetId === a.datasetId && q.adapterId === null && q.baseModel === a.baseModel; });
-  const jobs = hasBase ? [] : [queueEval(lib, { datasetId: a.datasetId, adapterId: null, baseModel: a.baseModel, ...extra })];
+  const evals = listJobs(lib, { kind: EVAL_JOB_KIND }).filter((j) =>
+    ['queued', 'running', 'paused', 'done'].includes(j.status),
+  );
+  const hasBase = evals.some((j) => {
+    const q = j.params as EvalJobParams;
+    return q.datasetId === a.datasetId && q.adapterId === null && q.baseModel === a.baseModel;
+  });
+  const jobs = hasBase
+    ? []
+    : [queueEval(lib, { datasetId: a.datasetId, adapterId: null, baseModel: a.baseModel, ...extra })];
   jobs.push(queueEval(lib, { datasetId: a.datasetId, adapterId: a.id, baseModel: a.baseModel, ...extra }));
   return jobs;
 }
@@ -60,8 +75,21 @@ async function answerOne(s: Molmo2Session, e: FtExample, maxNewTokens: number, s
   const { probe } = await probeVideo(e.path, signal);
   const frames = await decodeTimes(e.path, e.times, probe, signal, s.checkpoint.videoPreprocessor.size);
   const shown = frames.map((f) => ({ ...f, time: Math.max(0, f.time - e.start) }));
-  const m = buildVideoPrompt({ checkpoint: s.checkpoint, tokenizer: s.tokenizer, question: e.question, ...(e.style ? { style: e.style } : {}), frames: shown, signal });
-  const a = await s.run(m, { kind: 'video', width: probe.width, height: probe.height }, { maxNewTokens, temperature: 0 }, 0, signal);
+  const m = buildVideoPrompt({
+    checkpoint: s.checkpoint,
+    tokenizer: s.tokenizer,
+    question: e.question,
+    ...(e.style ? { style: e.style } : {}),
+    frames: shown,
+    signal,
+  });
+  const a = await s.run(
+    m,
+    { kind: 'video', width: probe.width, height: probe.height },
+    { maxNewTokens, temperature: 0 },
+    0,
+    signal,
+  );
   return a.text;
 }
 
@@ -73,21 +101,39 @@ export function evalExecutor(ctx: CoreContext): JobExecutor {
     const cp = (job.checkpoint as EvalCheckpoint | null) ?? { answers: [] };
     const done = new Map(cp.answers.map((a) => [a.id, a.answer]));
     const adapter = p.adapterId !== null ? getAdapter(lib, p.adapterId) : null;
-    const modelDir = adapter ? adapterModelDir(p.baseModel, adapter.dir, modelCacheDir(ctx.env, p.baseModel)).modelDir : p.baseModel;
-    const session = await Molmo2Session.open({ modelDir, cacheDir: modelCacheDir(ctx.env, modelDir), launcher: ctx.engine ?? nodeEngineLauncher(ctx.env), ...(ctx.env.MOLMOSCOPE_EP ? { provider: ctx.env.MOLMOSCOPE_EP } : {}) });
+    const modelDir = adapter
+      ? adapterModelDir(p.baseModel, adapter.dir, modelCacheDir(ctx.env, p.baseModel)).modelDir
+      : p.baseModel;
+    const session = await Molmo2Session.open({
+      modelDir,
+      cacheDir: modelCacheDir(ctx.env, modelDir),
+      launcher: ctx.engine ?? nodeEngineLauncher(ctx.env),
+      ...(ctx.env.MOLMOSCOPE_EP ? { provider: ctx.env.MOLMOSCOPE_EP } : {}),
+    });
     try {
       for (const e of examples) {
         if (done.has(e.id)) continue;
         throwIfCancelled(signal);
         done.set(e.id, await answerOne(session, e, p.maxNewTokens ?? MAX_NEW_TOKENS[e.task], signal));
-        progress(done.size, examples.length, { answers: [...done].map(([id, answer]) => ({ id, answer })) } satisfies EvalCheckpoint);
+        progress(done.size, examples.length, {
+          answers: [...done].map(([id, answer]) => ({ id, answer })),
+        } satisfies EvalCheckpoint);
       }
     } finally {
       await session.close();
     }
     const answered: Answered[] = examples.map((e) => ({ example: e, answer: done.get(e.id) ?? '' }));
     lib.db.transaction(() => {
-      for (const r of scoreAnswers(answered)) putEval(lib, { datasetId: p.datasetId, adapterId: p.adapterId, modelId: modelDir, task: r.task, examples: r.examples, metrics: r.metrics, jobId: job.id });
+      for (const r of scoreAnswers(answered))
+        putEval(lib, {
+          datasetId: p.datasetId,
+          adapterId: p.adapterId,
+          modelId: modelDir,
+          task: r.task,
+          examples: r.examples,
+          metrics: r.metrics,
+          jobId: job.id,
+        });
     })();
   };
 }

@@ -17,16 +17,25 @@ export interface Answered {
 const POINT_BOX = 0.05;
 
 const box = (x: number, y: number, f: { width: number; height: number }): Region => {
-  const dx = POINT_BOX * f.width, dy = POINT_BOX * f.height;
+  const dx = POINT_BOX * f.width,
+    dy = POINT_BOX * f.height;
   return { box: [x - dx, y - dy, x + dx, y + dy] };
 };
 
-const norm = (s: string) => s.trim().toLowerCase().replace(/\s+/g, ' ').replace(/[.!?]+$/, '');
+const norm = (s: string) =>
+  s
+    .trim()
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .replace(/[.!?]+$/, '');
 
 function scoreCounts(xs: Answered[]): Record<string, number | null> {
   const id = (a: Answered) => String(a.example.id);
   const truth = (a: Answered) => a.example.truth as Extract<FtExample['truth'], { kind: 'count' }>;
-  const c = evalCounts({ examples: xs.map((a) => ({ id: id(a), answer: a.answer })) }, { examples: xs.map((a) => ({ id: id(a), count: truth(a).count })) });
+  const c = evalCounts(
+    { examples: xs.map((a) => ({ id: id(a), answer: a.answer })) },
+    { examples: xs.map((a) => ({ id: id(a), count: truth(a).count })) },
+  );
   const pred = xs.map((a) => {
     const f = truth(a).frame;
     const p = parseAnswer(a.answer, { kind: 'video', width: f.width, height: f.height });
@@ -34,10 +43,22 @@ function scoreCounts(xs: Answered[]): Record<string, number | null> {
   });
   const gt = xs.map((a) => {
     const t = truth(a);
-    return { id: id(a), width: t.frame.width, height: t.frame.height, objects: t.points.map((p) => ({ t: p.t, x: p.x, y: p.y, region: box(p.x, p.y, t.frame) })) };
+    return {
+      id: id(a),
+      width: t.frame.width,
+      height: t.frame.height,
+      objects: t.points.map((p) => ({ t: p.t, x: p.x, y: p.y, region: box(p.x, p.y, t.frame) })),
+    };
   });
   const pts = evalPoints({ examples: pred }, { examples: gt });
-  return { exactAccuracy: c.exactAccuracy, closeAccuracy: c.closeAccuracy, invalid: c.invalid, pointF1: pts.f1, pointPrecision: pts.precision, pointRecall: pts.recall };
+  return {
+    exactAccuracy: c.exactAccuracy,
+    closeAccuracy: c.closeAccuracy,
+    invalid: c.invalid,
+    pointF1: pts.f1,
+    pointPrecision: pts.precision,
+    pointRecall: pts.recall,
+  };
 }
 
 function scoreTracks(xs: Answered[]): Record<string, number | null> {
@@ -46,11 +67,20 @@ function scoreTracks(xs: Answered[]): Record<string, number | null> {
   const pred = xs.map((a) => {
     const f = truth(a).frame;
     const p = parseAnswer(a.answer, { kind: 'video', width: f.width, height: f.height });
-    return { id: id(a), tracks: p.tracks.map((t) => ({ id: String(t.id), points: t.points.map((q) => ({ t: q.t + a.example.start, x: q.x, y: q.y })) })) };
+    return {
+      id: id(a),
+      tracks: p.tracks.map((t) => ({
+        id: String(t.id),
+        points: t.points.map((q) => ({ t: q.t + a.example.start, x: q.x, y: q.y })),
+      })),
+    };
   });
   const gt = xs.map((a) => {
     const t = truth(a);
-    const objects = t.tracks.map((tr) => ({ id: String(tr.id), frames: tr.points.map((p) => ({ t: p.t, x: p.x, y: p.y, region: box(p.x, p.y, t.frame) })) }));
+    const objects = t.tracks.map((tr) => ({
+      id: String(tr.id),
+      frames: tr.points.map((p) => ({ t: p.t, x: p.x, y: p.y, region: box(p.x, p.y, t.frame) })),
+    }));
     return { id: id(a), width: t.frame.width, height: t.frame.height, objects };
   });
   const m = evalTracks({ examples: pred }, { examples: gt });
@@ -58,12 +88,16 @@ function scoreTracks(xs: Answered[]): Record<string, number | null> {
 }
 
 function scoreText(xs: Answered[]): Record<string, number | null> {
-  const hits = xs.filter((a) => a.example.truth.kind === 'text' && norm(a.answer) === norm(a.example.truth.text)).length;
+  const hits = xs.filter(
+    (a) => a.example.truth.kind === 'text' && norm(a.answer) === norm(a.example.truth.text),
+  ).length;
   return { exactMatch: xs.length ? hits / xs.length : null };
 }
 
 /** Metrics per task of a model's answers (tasks without examples are left out). */
-export function scoreAnswers(answered: Answered[]): Array<{ task: FtTask; examples: number; metrics: Record<string, number | null> }> {
+export function scoreAnswers(
+  answered: Answered[],
+): Array<{ task: FtTask; examples: number; metrics: Record<string, number | null> }> {
   const out: Array<{ task: FtTask; examples: number; metrics: Record<string, number | null> }> = [];
   for (const task of ['count', 'track', 'qa', 'caption'] as const) {
     const xs = answered.filter((a) => a.example.task === task);

@@ -25,7 +25,10 @@ export interface PrepareOptions {
 }
 
 /** Tokenises every line (features from the vision graph, cached per clip); returns the examples and the bad lines. */
-export async function prepareExamples(lines: DataLine[], o: PrepareOptions): Promise<{ examples: TrainExample[]; bad: BadLine[] }> {
+export async function prepareExamples(
+  lines: DataLine[],
+  o: PrepareOptions,
+): Promise<{ examples: TrainExample[]; bad: BadLine[] }> {
   const checkpoint = await loadCheckpoint(o.base);
   const tokenizer = await loadTokenizer(o.base);
   const runtime = Molmo2Runtime.open(o.base, { provider: 'cpu', cacheDir: o.cacheDir });
@@ -35,10 +38,26 @@ export async function prepareExamples(lines: DataLine[], o: PrepareOptions): Pro
     for (const l of lines) {
       throwIfCancelled(o.signal, 'Preparing the training data');
       try {
-        const { example, cached } = await buildExample(l, { checkpoint, tokenizer, runtime, media: o.media, cacheDir: o.cacheDir, ...(o.signal ? { signal: o.signal } : {}) });
-        if (example.ids.length > MAX_EXAMPLE_TOKENS) throw new AppError('PROMPT_TOO_LONG', `${example.ids.length} tokens (at most ${MAX_EXAMPLE_TOKENS}); use a shorter start/end window`);
+        const { example, cached } = await buildExample(l, {
+          checkpoint,
+          tokenizer,
+          runtime,
+          media: o.media,
+          cacheDir: o.cacheDir,
+          ...(o.signal ? { signal: o.signal } : {}),
+        });
+        if (example.ids.length > MAX_EXAMPLE_TOKENS)
+          throw new AppError(
+            'PROMPT_TOO_LONG',
+            `${example.ids.length} tokens (at most ${MAX_EXAMPLE_TOKENS}); use a shorter start/end window`,
+          );
         examples.push(example);
-        o.onPrepared?.({ line: l.line, tokens: example.ids.length, answerTokens: example.targets.length, featuresCached: cached });
+        o.onPrepared?.({
+          line: l.line,
+          tokens: example.ids.length,
+          answerTokens: example.targets.length,
+          featuresCached: cached,
+        });
       } catch (err) {
         // A line that validated but cannot be prepared (not a video, too long, …) is a bad line like any other.
         if (!(err instanceof AppError) || err.code === 'CANCELLED') throw err;

@@ -47,7 +47,12 @@ export interface TrainEstimate {
 }
 
 /** Defaults, the memory estimate against the budget (70 % of RAM) and a time estimate, for training on a dataset. */
-export function trainEstimate(lib: Library, datasetId: number, baseModel: string, partial: Partial<TrainSettings> = {}): TrainEstimate {
+export function trainEstimate(
+  lib: Library,
+  datasetId: number,
+  baseModel: string,
+  partial: Partial<TrainSettings> = {},
+): TrainEstimate {
   const settings = { ...DEFAULT_TRAIN_SETTINGS, ...partial };
   const ck = openCheckpoint(baseModel);
   const e = estimateForDataset(lib, datasetId, ck, settings.rank);
@@ -62,7 +67,15 @@ export function trainEstimate(lib: Library, datasetId: number, baseModel: string
 export function runModels(lib: Library, limit = 50) {
   return listRuns(lib, { limit }).map((r) => {
     const a = r.modelId ? adapterForModel(lib, r.modelId) : null;
-    return { runId: r.id, kind: r.kind, query: r.query, status: r.status, modelId: r.modelId, adapterId: a?.id ?? null, adapterName: a?.name ?? null };
+    return {
+      runId: r.id,
+      kind: r.kind,
+      query: r.query,
+      status: r.status,
+      modelId: r.modelId,
+      adapterId: a?.id ?? null,
+      adapterName: a?.name ?? null,
+    };
   });
 }
 
@@ -72,11 +85,16 @@ export function runModels(lib: Library, limit = 50) {
  */
 export function addClipAnswer(lib: Library, a: Omit<ClipAnswer, 'id' | 'createdAt'>): ClipAnswer {
   const rec = recordingBrief(lib, a.recordingId);
-  if (rec.duration !== null && a.end > rec.duration + 1e-6) throw new AppError('INVALID_INPUT', `the clip ${a.start}–${a.end} s is not inside recording ${rec.id} (0–${rec.duration.toFixed(2)} s)`);
+  if (rec.duration !== null && a.end > rec.duration + 1e-6)
+    throw new AppError(
+      'INVALID_INPUT',
+      `the clip ${a.start}–${a.end} s is not inside recording ${rec.id} (0–${rec.duration.toFixed(2)} s)`,
+    );
   if (!(a.end - a.start >= 1)) throw new AppError('INVALID_INPUT', 'a clip is at least 1 s long');
   if (a.captionId !== null) {
     if (a.task !== 'caption') throw new AppError('INVALID_INPUT', 'a caption id comes with task "caption"');
-    if (captionWindow(lib, a.captionId).recordingId !== a.recordingId) throw new AppError('INVALID_INPUT', `caption ${a.captionId} is not of recording ${a.recordingId}`);
+    if (captionWindow(lib, a.captionId).recordingId !== a.recordingId)
+      throw new AppError('INVALID_INPUT', `caption ${a.captionId} is not of recording ${a.recordingId}`);
   }
   return insertClipAnswer(lib, a);
 }

@@ -28,7 +28,16 @@ import type { FtAdapter, TrainSettings } from './types.js';
 export const TRAIN_JOB_KIND = 'finetune.train';
 
 /** The page's and CLI's defaults (a short run: the user's own corrections are a few dozen examples). */
-export const DEFAULT_TRAIN_SETTINGS: TrainSettings = { steps: 50, lr: 1e-4, rank: 16, alpha: 32, accumulate: 1, warmup: 5, seed: 0, checkpointEvery: 5 };
+export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
+  steps: 50,
+  lr: 1e-4,
+  rank: 16,
+  alpha: 32,
+  accumulate: 1,
+  warmup: 5,
+  seed: 0,
+  checkpointEvery: 5,
+};
 
 export interface TrainJobParams {
   datasetId: number;
@@ -43,7 +52,14 @@ export interface TrainJobParams {
 }
 
 export const toTrainConfig = (s: TrainSettings): TrainConfig => ({
-  spec: { rank: s.rank, alpha: s.alpha }, steps: s.steps, lr: s.lr, accumulate: s.accumulate, warmupSteps: s.warmup, seed: s.seed, clip: 1, checkpointEvery: s.checkpointEvery,
+  spec: { rank: s.rank, alpha: s.alpha },
+  steps: s.steps,
+  lr: s.lr,
+  accumulate: s.accumulate,
+  warmupSteps: s.warmup,
+  seed: s.seed,
+  clip: 1,
+  checkpointEvery: s.checkpointEvery,
 });
 
 const GiB = (b: number) => `${(b / 1024 ** 3).toFixed(2)} GiB`;
@@ -51,11 +67,20 @@ const GiB = (b: number) => `${(b / 1024 ** 3).toFixed(2)} GiB`;
 /** NOT_ENOUGH_MEMORY with the figures when the estimate does not fit the budget. */
 export function checkFits(e: TrainMemoryEstimate, budget: number): void {
   if (e.total <= budget) return;
-  throw new AppError('NOT_ENOUGH_MEMORY', `training needs about ${GiB(e.total)} (weights ${GiB(e.weights)}, LoRA and optimiser ${GiB(e.lora)}, activations ${GiB(e.activations)} at ${e.tokens} tokens) but ${GiB(budget)} is available; use shorter windows (fewer frames) or a lower rank`, { estimate: e, budgetBytes: budget });
+  throw new AppError(
+    'NOT_ENOUGH_MEMORY',
+    `training needs about ${GiB(e.total)} (weights ${GiB(e.weights)}, LoRA and optimiser ${GiB(e.lora)}, activations ${GiB(e.activations)} at ${e.tokens} tokens) but ${GiB(budget)} is available; use shorter windows (fewer frames) or a lower rank`,
+    { estimate: e, budgetBytes: budget },
+  );
 }
 
 /** The estimate for a dataset's training split before anything is tokenised (frames and answer length per example). */
-export function estimateForDataset(lib: Library, datasetId: number, ck: Checkpoint, rank: number): TrainMemoryEstimate & { examples: number } {
+export function estimateForDataset(
+  lib: Library,
+  datasetId: number,
+  ck: Checkpoint,
+  rank: number,
+): TrainMemoryEstimate & { examples: number } {
   const xs = listExamples(lib, datasetId, { split: 'train', includedOnly: true });
   if (xs.length === 0) throw new AppError('INVALID_INPUT', `dataset ${datasetId} has no included training examples`);
   const tokens = Math.max(...xs.map((x) => estimateTokens(ck.config, x.times.length, x.answer.length)));
@@ -82,15 +107,25 @@ export function queueTraining(lib: Library, req: TrainRequest): { job: Job; esti
   const budgetBytes = req.budgetBytes ?? Math.floor(DEFAULT_BUDGET_SHARE * totalmem());
   const estimate = estimateForDataset(lib, ds.id, ck, settings.rank);
   checkFits(estimate, budgetBytes);
-  const outDir = join(req.adaptersDir, `${ds.name.replace(/[^\w.-]+/g, '_').slice(0, 40)}-v${ds.version}-${Date.now()}-${randomBytes(3).toString('hex')}`);
+  const outDir = join(
+    req.adaptersDir,
+    `${ds.name.replace(/[^\w.-]+/g, '_').slice(0, 40)}-v${ds.version}-${Date.now()}-${randomBytes(3).toString('hex')}`,
+  );
   const params: TrainJobParams = {
-    datasetId: ds.id, baseModel: ck.dir, outDir, name: req.name ?? `${ds.name} v${ds.version}`, settings, budgetBytes,
+    datasetId: ds.id,
+    baseModel: ck.dir,
+    outDir,
+    name: req.name ?? `${ds.name} v${ds.version}`,
+    settings,
+    budgetBytes,
     ...(req.evalMaxNewTokens !== undefined ? { evalMaxNewTokens: req.evalMaxNewTokens } : {}),
   };
-  const job = lib.db.transaction(() => {
-    freezeDataset(lib, ds.id);
-    return createJob(lib, TRAIN_JOB_KIND, params, settings.steps);
-  }).immediate();
+  const job = lib.db
+    .transaction(() => {
+      freezeDataset(lib, ds.id);
+      return createJob(lib, TRAIN_JOB_KIND, params, settings.steps);
+    })
+    .immediate();
   return { job, estimate };
 }
 
@@ -103,14 +138,24 @@ function checkpointedStep(dir: string): number {
 }
 
 /** How the executor opens the training graph (tests wrap it to fail at the onnxruntime boundary). */
-export type OpenTrainSession = (ck: Checkpoint, o: { spec: TrainConfig['spec']; cacheDir: string; threads: number }) => Promise<Pick<TrainSession, 'step' | 'targets' | 'close'>>;
+export type OpenTrainSession = (
+  ck: Checkpoint,
+  o: { spec: TrainConfig['spec']; cacheDir: string; threads: number },
+) => Promise<Pick<TrainSession, 'step' | 'targets' | 'close'>>;
 
-async function prepareSplit(run: JobRunContext, p: TrainJobParams, cacheDir: string): Promise<{ examples: TrainExample[]; content: string }> {
+async function prepareSplit(
+  run: JobRunContext,
+  p: TrainJobParams,
+  cacheDir: string,
+): Promise<{ examples: TrainExample[]; content: string }> {
   const { text, examples: n } = datasetJsonl(run.lib, p.datasetId, 'train');
   if (n === 0) throw new AppError('INVALID_INPUT', `dataset ${p.datasetId} has no included training examples`);
   const file = join(p.outDir, 'train.jsonl');
   const { lines, bad } = parseDataset(text, file);
-  if (bad.length > 0) throw new AppError('INVALID_INPUT', `dataset ${p.datasetId}: example line ${bad[0]!.line}: ${bad[0]!.reason}`, { bad });
+  if (bad.length > 0)
+    throw new AppError('INVALID_INPUT', `dataset ${p.datasetId}: example line ${bad[0]!.line}: ${bad[0]!.reason}`, {
+      bad,
+    });
   const { examples } = await prepareExamples(lines, { base: p.baseModel, cacheDir, signal: run.signal });
   return { examples, content: text };
 }
@@ -120,7 +165,16 @@ function registerAdapter(lib: Library, job: Job, p: TrainJobParams, ck: Checkpoi
   if (existing) return existing;
   const ds = getDataset(lib, p.datasetId);
   const a = loadAdapter(p.outDir, ck);
-  return insertAdapter(lib, { name: p.name, dir: p.outDir, sha256: a.hash, datasetId: ds.id, datasetLabel: `${ds.name} v${ds.version}`, baseModel: p.baseModel, jobId: job.id, settings: p.settings });
+  return insertAdapter(lib, {
+    name: p.name,
+    dir: p.outDir,
+    sha256: a.hash,
+    datasetId: ds.id,
+    datasetLabel: `${ds.name} v${ds.version}`,
+    baseModel: p.baseModel,
+    jobId: job.id,
+    settings: p.settings,
+  });
 }
 
 /** The executor of 'finetune.train': when it ends, the before/after evaluation of the new adapter is queued. */
@@ -135,13 +189,22 @@ export function trainExecutor(ctx: CoreContext, o: { openSession?: OpenTrainSess
     const answerTokens = Math.max(...examples.map((e) => e.targets.length));
     checkFits(estimateTrainMemory(ck.config, { tokens, answerTokens, rank: p.settings.rank }), p.budgetBytes);
     const config = toTrainConfig(p.settings);
-    const runKey = createHash('sha256').update(content).update(JSON.stringify(config)).update(p.baseModel).digest('hex');
+    const runKey = createHash('sha256')
+      .update(content)
+      .update(JSON.stringify(config))
+      .update(p.baseModel)
+      .digest('hex');
     dropStepsAfter(lib, job.id, checkpointedStep(p.outDir));
     const open: OpenTrainSession = o.openSession ?? ((c, so) => TrainSession.open(c, so));
     const session = await open(ck, { spec: config.spec, cacheDir, threads: 1 });
     try {
       const r = await train({
-        session: session as TrainSession, examples, config, stateDir: p.outDir, runKey, signal,
+        session: session as TrainSession,
+        examples,
+        config,
+        stateDir: p.outDir,
+        runKey,
+        signal,
         onStep: (s) => {
           lib.db.transaction(() => {
             putStep(lib, job.id, s);
@@ -151,7 +214,12 @@ export function trainExecutor(ctx: CoreContext, o: { openSession?: OpenTrainSess
         },
       });
       saveAdapter(p.outDir, ck, config.spec, r.params, p.baseModel);
-      writeJsonAtomic(join(p.outDir, 'molmoscope-train.json'), { base: p.baseModel, datasetId: p.datasetId, settings: p.settings, examples: examples.length });
+      writeJsonAtomic(join(p.outDir, 'molmoscope-train.json'), {
+        base: p.baseModel,
+        datasetId: p.datasetId,
+        settings: p.settings,
+        examples: examples.length,
+      });
       lib.db.transaction(() => queueBeforeAfter(lib, registerAdapter(lib, job, p, ck), p.evalMaxNewTokens)).immediate();
     } finally {
       await session.close();

@@ -34,15 +34,21 @@ function loraNumel(cfg: Molmo2ShapeConfig, rank: number): number {
   const t = cfg.text_config;
   const H = t.hidden_size;
   const qkv = (t.num_attention_heads + 2 * t.num_key_value_heads) * t.head_dim;
-  const perLayer = H + qkv + t.num_attention_heads * t.head_dim + H + H + 2 * t.intermediate_size + t.intermediate_size + H;
+  const perLayer =
+    H + qkv + t.num_attention_heads * t.head_dim + H + H + 2 * t.intermediate_size + t.intermediate_size + H;
   return t.num_hidden_layers * rank * perLayer;
 }
 
 /** Peak memory of training on examples of at most `tokens` tokens (`answerTokens` with loss) at LoRA rank `rank`. */
-export function estimateTrainMemory(cfg: Molmo2ShapeConfig, o: { tokens: number; answerTokens: number; rank: number }): TrainMemoryEstimate {
+export function estimateTrainMemory(
+  cfg: Molmo2ShapeConfig,
+  o: { tokens: number; answerTokens: number; rank: number },
+): TrainMemoryEstimate {
   const t = cfg.text_config;
   const S = o.tokens;
-  const weights = molmo2ParamShapes(cfg).filter((p) => !p.name.includes('vision_backbone')).reduce((n, p) => n + F * p.shape.reduce((a, b) => a * b, 1), 0);
+  const weights = molmo2ParamShapes(cfg)
+    .filter((p) => !p.name.includes('vision_backbone'))
+    .reduce((n, p) => n + F * p.shape.reduce((a, b) => a * b, 1), 0);
   const lora = 5 * F * loraNumel(cfg, o.rank);
   const kept = t.num_hidden_layers * S * t.hidden_size * F;
   const attention = 3 * t.num_attention_heads * S * S * F;

@@ -41,8 +41,17 @@ export interface FtDataset {
 
 /** What an example's answer is checked against by the metrics (model coordinates are not used: pixels). */
 export type FtTruth =
-  | { kind: 'count'; count: number; points: Array<{ t: number; x: number; y: number }>; frame: { width: number; height: number } }
-  | { kind: 'track'; tracks: Array<{ id: number; points: Array<{ t: number; x: number; y: number }> }>; frame: { width: number; height: number } }
+  | {
+      kind: 'count';
+      count: number;
+      points: Array<{ t: number; x: number; y: number }>;
+      frame: { width: number; height: number };
+    }
+  | {
+      kind: 'track';
+      tracks: Array<{ id: number; points: Array<{ t: number; x: number; y: number }> }>;
+      frame: { width: number; height: number };
+    }
   | { kind: 'text'; text: string };
 
 /** Where an example came from: a run (with the corrections or reviews applied) or a clip answer. */

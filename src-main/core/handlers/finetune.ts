@@ -36,7 +36,15 @@ function kick(ctx: CoreContext, lib: Library): void {
 export const finetuneHandlers: HandlerMap = {
   'finetune.answer.add': async (req, ctx) => {
     const lib = currentLibrary(ctx);
-    return addClipAnswer(lib, { recordingId: req.recordingId, start: req.start, end: req.end, task: req.task, question: req.question?.trim() ?? '', answer: req.answer, captionId: req.captionId ?? null });
+    return addClipAnswer(lib, {
+      recordingId: req.recordingId,
+      start: req.start,
+      end: req.end,
+      task: req.task,
+      question: req.question?.trim() ?? '',
+      answer: req.answer,
+      captionId: req.captionId ?? null,
+    });
   },
   'finetune.answer.list': async (req, ctx) => ({ answers: listClipAnswers(currentLibrary(ctx), req.recordingId) }),
   'finetune.answer.delete': async (req, ctx) => {
@@ -52,7 +60,11 @@ export const finetuneHandlers: HandlerMap = {
   'finetune.reviews': async (req, ctx) => ({ reviews: listCountReviews(currentLibrary(ctx), req.runId) }),
   'finetune.dataset.build': async (req, ctx) => {
     const lib = currentLibrary(ctx);
-    const r = buildDataset(lib, { name: req.name, ...(req.heldoutShare !== undefined ? { heldoutShare: req.heldoutShare } : {}), ...(req.seed !== undefined ? { seed: req.seed } : {}) });
+    const r = buildDataset(lib, {
+      name: req.name,
+      ...(req.heldoutShare !== undefined ? { heldoutShare: req.heldoutShare } : {}),
+      ...(req.seed !== undefined ? { seed: req.seed } : {}),
+    });
     return { dataset: datasetSummary(lib, r.dataset), heldoutRecordings: r.heldoutRecordings, skipped: r.skipped };
   },
   'finetune.datasets': async (_req, ctx) => {
@@ -71,7 +83,13 @@ export const finetuneHandlers: HandlerMap = {
   },
   'finetune.dataset.export': async (req, ctx) => {
     const path = resolve(req.path);
-    return { path, examples: exportJsonl(currentLibrary(ctx), req.datasetId, path, { ...(req.split ? { split: req.split } : {}), overwrite: req.overwrite ?? false }) };
+    return {
+      path,
+      examples: exportJsonl(currentLibrary(ctx), req.datasetId, path, {
+        ...(req.split ? { split: req.split } : {}),
+        overwrite: req.overwrite ?? false,
+      }),
+    };
   },
   'finetune.estimate': async (req, ctx) => {
     const lib = currentLibrary(ctx);
@@ -80,8 +98,12 @@ export const finetuneHandlers: HandlerMap = {
   'finetune.train': async (req, ctx) => {
     const lib = currentLibrary(ctx);
     const r = queueTraining(lib, {
-      datasetId: req.datasetId, baseModel: baseModel(ctx, lib), adaptersDir: adaptersDir(ctx), ...(req.name ? { name: req.name } : {}),
-      ...(req.settings ? { settings: req.settings } : {}), ...(req.evalMaxNewTokens !== undefined ? { evalMaxNewTokens: req.evalMaxNewTokens } : {}),
+      datasetId: req.datasetId,
+      baseModel: baseModel(ctx, lib),
+      adaptersDir: adaptersDir(ctx),
+      ...(req.name ? { name: req.name } : {}),
+      ...(req.settings ? { settings: req.settings } : {}),
+      ...(req.evalMaxNewTokens !== undefined ? { evalMaxNewTokens: req.evalMaxNewTokens } : {}),
     });
     kick(ctx, lib);
     return { job: r.job, memory: r.estimate };
@@ -90,7 +112,12 @@ export const finetuneHandlers: HandlerMap = {
   'finetune.eval': async (req, ctx) => {
     const lib = currentLibrary(ctx);
     const base = req.adapterId !== null ? getAdapter(lib, req.adapterId).baseModel : baseModel(ctx, lib);
-    const job = queueEval(lib, { datasetId: req.datasetId, adapterId: req.adapterId, baseModel: base, ...(req.maxNewTokens !== undefined ? { maxNewTokens: req.maxNewTokens } : {}) });
+    const job = queueEval(lib, {
+      datasetId: req.datasetId,
+      adapterId: req.adapterId,
+      baseModel: base,
+      ...(req.maxNewTokens !== undefined ? { maxNewTokens: req.maxNewTokens } : {}),
+    });
     kick(ctx, lib);
     return { job };
   },
@@ -99,7 +126,9 @@ export const finetuneHandlers: HandlerMap = {
     const lib = currentLibrary(ctx);
     return { adapters: listAdapters(lib), activeId: activeAdapter(lib)?.id ?? null };
   },
-  'finetune.adapter.activate': async (req, ctx) => ({ active: await activateAdapter(ctx, currentLibrary(ctx), req.adapterId) }),
+  'finetune.adapter.activate': async (req, ctx) => ({
+    active: await activateAdapter(ctx, currentLibrary(ctx), req.adapterId),
+  }),
   'finetune.adapter.rename': async (req, ctx) => renameAdapter(currentLibrary(ctx), req.adapterId, req.name),
   'finetune.adapter.delete': async (req, ctx) => {
     deleteAdapter(ctx, currentLibrary(ctx), req.adapterId);

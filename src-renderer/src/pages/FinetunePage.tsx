@@ -7,7 +7,14 @@ import type { TrainSettingsDto } from '../../../src-main/api/ops/finetune.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { useOpenLibrary, useRecordings } from '../components/analytics/use-analytics.js';
 import { AnswersPanel } from '../components/finetune/AnswersPanel.js';
-import { useAdapters, useCall, useDatasets, useEstimate, useEvals, useTraining } from '../components/finetune/use-finetune.js';
+import {
+  useAdapters,
+  useCall,
+  useDatasets,
+  useEstimate,
+  useEvals,
+  useTraining,
+} from '../components/finetune/use-finetune.js';
 import { DatasetPanel } from '../components/finetune/DatasetPanel.js';
 import { TrainPanel } from '../components/finetune/TrainPanel.js';
 import { BeforeAfter } from '../components/finetune/BeforeAfter.js';
@@ -31,7 +38,13 @@ export function FinetunePage({ api }: { api: MolmoscopeBridge }) {
     void ds.reload();
   }, [evals, ad, ds]);
   const tr = useTraining(api, onEnd);
-  if (library === null) return <div className="card empty"><h2>No library is open</h2><p className="muted">Open or create a library on the Library page first.</p></div>;
+  if (library === null)
+    return (
+      <div className="card empty">
+        <h2>No library is open</h2>
+        <p className="muted">Open or create a library on the Library page first.</p>
+      </div>
+    );
   const build = async (name: string, heldoutShare: number) => {
     const r = await call(api.ops['finetune.dataset.build']({ name, heldoutShare }));
     if (!r) return;
@@ -40,32 +53,66 @@ export function FinetunePage({ api }: { api: MolmoscopeBridge }) {
   };
   const toggle = async (e: { id: number }, included: boolean) => {
     const r = await call(api.ops['finetune.dataset.include']({ exampleId: e.id, included }));
-    if (r) { ds.setExamples((xs) => xs.map((x) => (x.id === r.id ? r : x))); void ds.reload(); }
+    if (r) {
+      ds.setExamples((xs) => xs.map((x) => (x.id === r.id ? r : x)));
+      void ds.reload();
+    }
   };
   const train = async (evalMaxNewTokens: number | undefined) => {
     if (ds.datasetId === null) return;
-    const r = await call(api.ops['finetune.train']({ datasetId: ds.datasetId, settings, ...(evalMaxNewTokens ? { evalMaxNewTokens } : {}) }));
-    if (r) { await tr.follow(r.job); void ds.reload(); }
+    const r = await call(
+      api.ops['finetune.train']({
+        datasetId: ds.datasetId,
+        settings,
+        ...(evalMaxNewTokens ? { evalMaxNewTokens } : {}),
+      }),
+    );
+    if (r) {
+      await tr.follow(r.job);
+      void ds.reload();
+    }
   };
   const control = async (what: 'pause' | 'resume' | 'cancel') => {
     if (tr.job) await call(api.ops[`jobs.${what}`]({ id: tr.job.jobId }));
   };
-  const refresh = async <T,>(p: Promise<{ ok: true; value: T } | { ok: false; error: ApiError }>) => { await call(p); await ad.reload(); };
+  const refresh = async <T,>(p: Promise<{ ok: true; value: T } | { ok: false; error: ApiError }>) => {
+    await call(p);
+    await ad.reload();
+  };
   return (
     <div className="finetune">
       <ErrorNote error={error ?? est.error} />
       <AnswersPanel api={api} recordings={recordings} onError={setError} />
-      <DatasetPanel api={api} datasets={ds.datasets} dataset={ds.dataset} examples={ds.examples} onSelect={ds.setDatasetId} onBuild={(n, s) => void build(n, s)} onToggle={(e, inc) => void toggle(e, inc)} />
-      <TrainPanel estimate={est.estimate} settings={settings} onSettings={setSettings} onTrain={(t) => void train(t)} job={tr.job} steps={tr.steps} onControl={(w) => void control(w)} />
+      <DatasetPanel
+        api={api}
+        datasets={ds.datasets}
+        dataset={ds.dataset}
+        examples={ds.examples}
+        onSelect={ds.setDatasetId}
+        onBuild={(n, s) => void build(n, s)}
+        onToggle={(e, inc) => void toggle(e, inc)}
+      />
+      <TrainPanel
+        estimate={est.estimate}
+        settings={settings}
+        onSettings={setSettings}
+        onTrain={(t) => void train(t)}
+        job={tr.job}
+        steps={tr.steps}
+        onControl={(w) => void control(w)}
+      />
       <section className="card" aria-labelledby="ft-eval">
         <h2 id="ft-eval">Before and after (held-out split)</h2>
         <BeforeAfter evals={evals.evals} adapters={ad.adapters} />
       </section>
-      <AdaptersPanel adapters={ad.adapters} runs={ad.runs}
+      <AdaptersPanel
+        adapters={ad.adapters}
+        runs={ad.runs}
         onActivate={(id) => void refresh(api.ops['finetune.adapter.activate']({ adapterId: id }))}
         onRename={(id, name) => void refresh(api.ops['finetune.adapter.rename']({ adapterId: id, name }))}
         onDelete={(id) => void refresh(api.ops['finetune.adapter.delete']({ adapterId: id }))}
-        onExport={(id, path) => void refresh(api.ops['finetune.adapter.export']({ adapterId: id, path }))} />
+        onExport={(id, path) => void refresh(api.ops['finetune.adapter.export']({ adapterId: id, path }))}
+      />
     </div>
   );
 }

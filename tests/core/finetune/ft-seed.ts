@@ -28,7 +28,10 @@ export interface Seeded {
 /** Opens a fresh library with the seed above (through the contract ops where the user would act). */
 export async function seedLibrary(prefix: string): Promise<Seeded> {
   const dir = scratchDir(prefix);
-  const ctx = createCoreContext({ host: 'cli', env: { ...process.env, MOLMOSCOPE_HOME: join(dir, 'home'), MOLMOSCOPE_LOG_LEVEL: 'silent' } });
+  const ctx = createCoreContext({
+    host: 'cli',
+    env: { ...process.env, MOLMOSCOPE_HOME: join(dir, 'home'), MOLMOSCOPE_LOG_LEVEL: 'silent' },
+  });
   const d = createDispatcher(ctx, { validateResponses: true });
   const call = opCaller(d);
   const a = makeClip(join(dir, 'media', 'a.mp4'), { seconds: 4, pattern: 'testsrc' });
@@ -36,15 +39,30 @@ export async function seedLibrary(prefix: string): Promise<Seeded> {
   await call('library.open', { path: join(dir, 'lib.db') });
   await call('library.import', { paths: [a, b] });
   const lib = currentLibrary(ctx);
-  const count = queueAnalyticsJob(lib, 'count', { query: 'Person', scope: { recordingId: 1 }, settings: COUNT_SETTINGS }).runs[0]!;
+  const count = queueAnalyticsJob(lib, 'count', {
+    query: 'Person',
+    scope: { recordingId: 1 },
+    settings: COUNT_SETTINGS,
+  }).runs[0]!;
   for (const w of planWindows('count', { start: 0, end: 4 }, 10, COUNT_SETTINGS)) {
     const t = (w.times[1]! - w.start).toFixed(1);
-    recordWindowAnswer(lib, count.id, w, `Counting the <points coords="${t} 1 100 500 2 600 400">person</points> shows a total of 2.`);
+    recordWindowAnswer(
+      lib,
+      count.id,
+      w,
+      `Counting the <points coords="${t} 1 100 500 2 600 400">person</points> shows a total of 2.`,
+    );
   }
   finishRun(lib, count.id);
-  const track = queueAnalyticsJob(lib, 'track', { query: 'car', scope: { recordingId: 2 }, settings: TRACK_SETTINGS }).runs[0]!;
+  const track = queueAnalyticsJob(lib, 'track', { query: 'car', scope: { recordingId: 2 }, settings: TRACK_SETTINGS })
+    .runs[0]!;
   for (const w of planWindows('track', { start: 0, end: 4 }, 10, TRACK_SETTINGS)) {
-    recordWindowAnswer(lib, track.id, w, '<tracks coords="0.0 1 100 500 2 800 500;0.5 1 110 500 2 790 500;1.0 1 120 500">car</tracks>');
+    recordWindowAnswer(
+      lib,
+      track.id,
+      w,
+      '<tracks coords="0.0 1 100 500 2 800 500;0.5 1 110 500 2 790 500;1.0 1 120 500">car</tracks>',
+    );
   }
   finishRun(lib, track.id);
   return { dir, ctx, call, dispatch: d.dispatch, lib, countRun: count.id, trackRun: track.id };

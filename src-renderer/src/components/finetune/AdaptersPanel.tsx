@@ -20,15 +20,39 @@ function AdapterRow({ a, p }: { a: AdapterDto; p: AdaptersPanelProps }) {
     <li className="adapter" data-testid="adapter" data-id={a.id} data-active={a.active}>
       <div className="row">
         <strong>{a.name}</strong>
-        {a.active ? <span className="pill good">active</span> : <button type="button" onClick={() => p.onActivate(a.id)}>Activate</button>}
-        <span className="small muted">{a.datasetLabel} · rank {a.settings.rank} · {a.settings.steps} steps · base {a.baseModel.split(/[\\/]/).pop()}</span>
+        {a.active ? (
+          <span className="pill good">active</span>
+        ) : (
+          <button type="button" onClick={() => p.onActivate(a.id)}>
+            Activate
+          </button>
+        )}
+        <span className="small muted">
+          {a.datasetLabel} · rank {a.settings.rank} · {a.settings.steps} steps · base {a.baseModel.split(/[\\/]/).pop()}
+        </span>
       </div>
       <div className="row small">
-        <input aria-label={`name of adapter ${a.id}`} value={name} maxLength={200} onChange={(e) => setName(e.target.value)} />
-        <button type="button" onClick={() => p.onRename(a.id, name)}>Rename</button>
-        <input aria-label={`export folder of adapter ${a.id}`} placeholder="/path/to/folder" value={path} onChange={(e) => setPath(e.target.value)} />
-        <button type="button" disabled={!path} onClick={() => p.onExport(a.id, path)}>Export PEFT</button>
-        <button type="button" disabled={a.active} onClick={() => p.onDelete(a.id)}>Delete</button>
+        <input
+          aria-label={`name of adapter ${a.id}`}
+          value={name}
+          maxLength={200}
+          onChange={(e) => setName(e.target.value)}
+        />
+        <button type="button" onClick={() => p.onRename(a.id, name)}>
+          Rename
+        </button>
+        <input
+          aria-label={`export folder of adapter ${a.id}`}
+          placeholder="/path/to/folder"
+          value={path}
+          onChange={(e) => setPath(e.target.value)}
+        />
+        <button type="button" disabled={!path} onClick={() => p.onExport(a.id, path)}>
+          Export PEFT
+        </button>
+        <button type="button" disabled={a.active} onClick={() => p.onDelete(a.id)}>
+          Delete
+        </button>
       </div>
     </li>
   );
@@ -40,13 +64,41 @@ export function AdaptersPanel(p: AdaptersPanelProps) {
   return (
     <section className="card" aria-labelledby="ft-adapters">
       <h2 id="ft-adapters">Adapters</h2>
-      <p className="small">Model in use: <strong data-testid="active-model">{active ? `base + ${active.name}` : 'base model'}</strong>
-        {active ? <button type="button" onClick={() => p.onActivate(null)}>Use the base model</button> : null}</p>
-      <ul className="adapters">{p.adapters.map((a) => <AdapterRow key={a.id} a={a} p={p} />)}</ul>
+      <p className="small">
+        Model in use: <strong data-testid="active-model">{active ? `base + ${active.name}` : 'base model'}</strong>
+        {active ? (
+          <button type="button" onClick={() => p.onActivate(null)}>
+            Use the base model
+          </button>
+        ) : null}
+      </p>
+      <ul className="adapters">
+        {p.adapters.map((a) => (
+          <AdapterRow key={a.id} a={a} p={p} />
+        ))}
+      </ul>
       <h3>Recent runs</h3>
       <table className="small" data-testid="run-models">
-        <thead><tr><th>run</th><th>kind</th><th>query</th><th>status</th><th>adapter</th></tr></thead>
-        <tbody>{p.runs.map((r) => <tr key={r.runId} data-run={r.runId}><td>#{r.runId}</td><td>{r.kind}</td><td>{r.query}</td><td>{r.status}</td><td data-testid="run-adapter">{r.adapterName ?? 'base'}</td></tr>)}</tbody>
+        <thead>
+          <tr>
+            <th>run</th>
+            <th>kind</th>
+            <th>query</th>
+            <th>status</th>
+            <th>adapter</th>
+          </tr>
+        </thead>
+        <tbody>
+          {p.runs.map((r) => (
+            <tr key={r.runId} data-run={r.runId}>
+              <td>#{r.runId}</td>
+              <td>{r.kind}</td>
+              <td>{r.query}</td>
+              <td>{r.status}</td>
+              <td data-testid="run-adapter">{r.adapterName ?? 'base'}</td>
+            </tr>
+          ))}
+        </tbody>
       </table>
     </section>
   );

@@ -11,7 +11,15 @@ const baseName = (p: string) => p.split(/[\\/]/).pop() ?? p;
 type Answer = OpResponse<'finetune.answer.list'>['answers'][number];
 
 /** The answers card. */
-export function AnswersPanel({ api, recordings, onError }: { api: MolmoscopeBridge; recordings: Recording[]; onError(e: ApiError | null): void }) {
+export function AnswersPanel({
+  api,
+  recordings,
+  onError,
+}: {
+  api: MolmoscopeBridge;
+  recordings: Recording[];
+  onError(e: ApiError | null): void;
+}) {
   const [answers, setAnswers] = useState<Answer[]>([]);
   const [f, setF] = useState({ recordingId: '', start: '0', end: '5', question: '', answer: '' });
   const reload = async () => {
@@ -19,33 +27,101 @@ export function AnswersPanel({ api, recordings, onError }: { api: MolmoscopeBrid
     if (r.ok) setAnswers(r.value.answers);
   };
   // Once per bridge: later changes reload through add/del.
-  useEffect(() => { void reload(); }, [api]);
+  useEffect(() => {
+    void reload();
+  }, [api]);
   const add = async () => {
     const recordingId = Number(f.recordingId || recordings[0]?.id);
-    const r = await api.ops['finetune.answer.add']({ recordingId, start: Number(f.start), end: Number(f.end), task: 'qa', question: f.question, answer: f.answer });
+    const r = await api.ops['finetune.answer.add']({
+      recordingId,
+      start: Number(f.start),
+      end: Number(f.end),
+      task: 'qa',
+      question: f.question,
+      answer: f.answer,
+    });
     onError(r.ok ? null : r.error);
-    if (r.ok) { setF({ ...f, question: '', answer: '' }); await reload(); }
+    if (r.ok) {
+      setF({ ...f, question: '', answer: '' });
+      await reload();
+    }
   };
-  const del = async (id: number) => { await api.ops['finetune.answer.delete']({ id }); await reload(); };
+  const del = async (id: number) => {
+    await api.ops['finetune.answer.delete']({ id });
+    await reload();
+  };
   const name = (id: number) => baseName(recordings.find((r) => r.id === id)?.path ?? `#${id}`);
   return (
     <section className="card" aria-labelledby="ft-answers">
       <h2 id="ft-answers">Answers on clips</h2>
-      <form className="row small" onSubmit={(e) => { e.preventDefault(); void add(); }}>
-        <select name="answerRecording" aria-label="recording" value={f.recordingId} onChange={(e) => setF({ ...f, recordingId: e.target.value })}>
-          {recordings.map((r) => <option key={r.id} value={r.id}>{baseName(r.path)}</option>)}
+      <form
+        className="row small"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void add();
+        }}
+      >
+        <select
+          name="answerRecording"
+          aria-label="recording"
+          value={f.recordingId}
+          onChange={(e) => setF({ ...f, recordingId: e.target.value })}
+        >
+          {recordings.map((r) => (
+            <option key={r.id} value={r.id}>
+              {baseName(r.path)}
+            </option>
+          ))}
         </select>
-        <input name="answerStart" aria-label="from (s)" type="number" min={0} step={0.5} value={f.start} onChange={(e) => setF({ ...f, start: e.target.value })} />
-        <input name="answerEnd" aria-label="to (s)" type="number" min={0} step={0.5} value={f.end} onChange={(e) => setF({ ...f, end: e.target.value })} />
-        <input name="answerQuestion" aria-label="question" placeholder="Question" maxLength={2000} value={f.question} onChange={(e) => setF({ ...f, question: e.target.value })} />
-        <input name="answerText" aria-label="answer" placeholder="The right answer" maxLength={20000} value={f.answer} onChange={(e) => setF({ ...f, answer: e.target.value })} />
-        <button type="submit" disabled={!f.question.trim() || !f.answer.trim() || recordings.length === 0}>Add answer</button>
+        <input
+          name="answerStart"
+          aria-label="from (s)"
+          type="number"
+          min={0}
+          step={0.5}
+          value={f.start}
+          onChange={(e) => setF({ ...f, start: e.target.value })}
+        />
+        <input
+          name="answerEnd"
+          aria-label="to (s)"
+          type="number"
+          min={0}
+          step={0.5}
+          value={f.end}
+          onChange={(e) => setF({ ...f, end: e.target.value })}
+        />
+        <input
+          name="answerQuestion"
+          aria-label="question"
+          placeholder="Question"
+          maxLength={2000}
+          value={f.question}
+          onChange={(e) => setF({ ...f, question: e.target.value })}
+        />
+        <input
+          name="answerText"
+          aria-label="answer"
+          placeholder="The right answer"
+          maxLength={20000}
+          value={f.answer}
+          onChange={(e) => setF({ ...f, answer: e.target.value })}
+        />
+        <button type="submit" disabled={!f.question.trim() || !f.answer.trim() || recordings.length === 0}>
+          Add answer
+        </button>
       </form>
       <ul className="examples">
         {answers.map((a) => (
           <li key={a.id} className="row small" data-testid="clip-answer">
-            <span>{name(a.recordingId)} {a.start.toFixed(1)}–{a.end.toFixed(1)} s</span><q>{a.question}</q><strong>{a.answer}</strong>
-            <button type="button" onClick={() => void del(a.id)}>Delete</button>
+            <span>
+              {name(a.recordingId)} {a.start.toFixed(1)}–{a.end.toFixed(1)} s
+            </span>
+            <q>{a.question}</q>
+            <strong>{a.answer}</strong>
+            <button type="button" onClick={() => void del(a.id)}>
+              Delete
+            </button>
           </li>
         ))}
       </ul>

@@ -42,8 +42,17 @@ export function LossChart({ steps, total }: { steps: StepDto[]; total: number })
   const lastLoss = steps.at(-1)?.loss;
   return (
     <figure className="loss-chart">
-      <canvas ref={ref} width={W} height={H} data-testid="loss-chart" data-points={steps.length} aria-label={`training loss over ${steps.length} steps`} />
-      <figcaption className="small muted">{steps.length ? `loss ${lastLoss?.toFixed(4)} at step ${steps.at(-1)?.step}/${total}` : 'no steps yet'}</figcaption>
+      <canvas
+        ref={ref}
+        width={W}
+        height={H}
+        data-testid="loss-chart"
+        data-points={steps.length}
+        aria-label={`training loss over ${steps.length} steps`}
+      />
+      <figcaption className="small muted">
+        {steps.length ? `loss ${lastLoss?.toFixed(4)} at step ${steps.at(-1)?.step}/${total}` : 'no steps yet'}
+      </figcaption>
     </figure>
   );
 }
