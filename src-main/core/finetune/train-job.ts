@@ -160,9 +160,20 @@ async function prepareSplit(
   return { examples, content: text };
 }
 
-function registerAdapter(lib: Library, job: Job, p: TrainJobParams, ck: Checkpoint): FtAdapter {
-  const existing = adapterOfJob(lib, job.id);
-  if (existing) return existing;
+/**
+ * Registers the job's adapter and queues its before/after evaluation, in one transaction; a job that resumes after
+ * this (killed before it was marked done) finds its adapter and queues nothing twice.
+ */
+function registerAdapter(lib: Library, job: Job, p: TrainJobParams, ck: Checkpoint): void {
+  lib.db
+    .transaction(() => {
+      if (adapterOfJob(lib, job.id)) return;
+      queueBeforeAfter(lib, insertNew(lib, job, p, ck), p.evalMaxNewTokens);
+    })
+    .immediate();
+}
+
+function insertNew(lib: Library, job: Job, p: TrainJobParams, ck: Checkpoint): FtAdapter {
   const ds = getDataset(lib, p.datasetId);
   const a = loadAdapter(p.outDir, ck);
   return insertAdapter(lib, {
@@ -220,7 +231,7 @@ export function trainExecutor(ctx: CoreContext, o: { openSession?: OpenTrainSess
         settings: p.settings,
         examples: examples.length,
       });
-      lib.db.transaction(() => queueBeforeAfter(lib, registerAdapter(lib, job, p, ck), p.evalMaxNewTokens)).immediate();
+      registerAdapter(lib, job, p, ck);
     } finally {
       await session.close();
     }
