@@ -103,6 +103,7 @@ export type TrainSettingsDto = z.infer<typeof TrainSettingsSchema>;
 
 export const MemoryEstimateSchema = z.object({
   weights: z.number(),
+  features: z.number(),
   lora: z.number(),
   activations: z.number(),
   overhead: z.number(),

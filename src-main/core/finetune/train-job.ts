@@ -21,7 +21,7 @@ import { dropStepsAfter, putStep } from './ft-train-steps-store.js';
 import { prepareExamples } from './prepare.js';
 import { EVAL_JOB_KIND, evalExecutor, queueBeforeAfter } from './eval-job.js';
 import { TrainSession, type TrainExample } from './train-session.js';
-import { estimateTokens, estimateTrainMemory, type TrainMemoryEstimate } from './train-memory.js';
+import { estimateTokens, estimateTrainMemory, featureBytesOf, type TrainMemoryEstimate } from './train-memory.js';
 import { checkConfig, train, writeJsonAtomic, type TrainConfig } from './trainer.js';
 import type { FtAdapter, TrainSettings } from './types.js';
 
@@ -69,7 +69,7 @@ export function checkFits(e: TrainMemoryEstimate, budget: number): void {
   if (e.total <= budget) return;
   throw new AppError(
     'NOT_ENOUGH_MEMORY',
-    `training needs about ${GiB(e.total)} (weights ${GiB(e.weights)}, LoRA and optimiser ${GiB(e.lora)}, activations ${GiB(e.activations)} at ${e.tokens} tokens) but ${GiB(budget)} is available; use shorter windows (fewer frames) or a lower rank`,
+    `training needs about ${GiB(e.total)} (weights ${GiB(e.weights)}, LoRA and optimiser ${GiB(e.lora)}, activations ${GiB(e.activations)} at ${e.tokens} tokens, visual features ${GiB(e.features)}) but ${GiB(budget)} is available; use shorter windows (fewer frames), fewer examples or a lower rank`,
     { estimate: e, budgetBytes: budget },
   );
 }
@@ -85,7 +85,8 @@ export function estimateForDataset(
   if (xs.length === 0) throw new AppError('INVALID_INPUT', `dataset ${datasetId} has no included training examples`);
   const tokens = Math.max(...xs.map((x) => estimateTokens(ck.config, x.times.length, x.answer.length)));
   const answerTokens = Math.max(...xs.map((x) => Math.ceil(x.answer.length / 2) + 1));
-  return { ...estimateTrainMemory(ck.config, { tokens, answerTokens, rank }), examples: xs.length };
+  const featureBytes = xs.reduce((n, x) => n + featureBytesOf(ck.config, x.times.length), 0);
+  return { ...estimateTrainMemory(ck.config, { tokens, answerTokens, rank, featureBytes }), examples: xs.length };
 }
 
 export interface TrainRequest {
@@ -198,7 +199,11 @@ export function trainExecutor(ctx: CoreContext, o: { openSession?: OpenTrainSess
     const { examples, content } = await prepareSplit(run, p, cacheDir);
     const tokens = Math.max(...examples.map((e) => e.ids.length));
     const answerTokens = Math.max(...examples.map((e) => e.targets.length));
-    checkFits(estimateTrainMemory(ck.config, { tokens, answerTokens, rank: p.settings.rank }), p.budgetBytes);
+    const featureBytes = examples.reduce((n, e) => n + e.features.byteLength, 0);
+    checkFits(
+      estimateTrainMemory(ck.config, { tokens, answerTokens, rank: p.settings.rank, featureBytes }),
+      p.budgetBytes,
+    );
     const config = toTrainConfig(p.settings);
     const runKey = createHash('sha256')
       .update(content)

@@ -9,6 +9,8 @@ export interface TrainMemoryEstimate {
   lora: number;
   /** Kept layer inputs + one layer's attention probabilities and gradients + MLP + LM-head rows + visual features. */
   activations: number;
+  /** The visual features of every training example, held in memory for the whole run. */
+  features: number;
   overhead: number;
   total: number;
   tokens: number;
@@ -22,6 +24,11 @@ const F = 4;
 export function tokensPerFrame(cfg: Molmo2ShapeConfig): number {
   const side = Math.ceil(Math.sqrt(cfg.vit_config.image_num_pos) / 3);
   return side * side + 8;
+}
+
+/** Bytes of the visual features of a video example of `frames` frames (pooled rows × hidden size, fp32). */
+export function featureBytesOf(cfg: Molmo2ShapeConfig, frames: number): number {
+  return frames * (tokensPerFrame(cfg) - 8) * cfg.text_config.hidden_size * F;
 }
 
 /** A rough token count of a video example before it is tokenised: frames, prompt text, answer. */
@@ -42,7 +49,7 @@ function loraNumel(cfg: Molmo2ShapeConfig, rank: number): number {
 /** Peak memory of training on examples of at most `tokens` tokens (`answerTokens` with loss) at LoRA rank `rank`. */
 export function estimateTrainMemory(
   cfg: Molmo2ShapeConfig,
-  o: { tokens: number; answerTokens: number; rank: number },
+  o: { tokens: number; answerTokens: number; rank: number; featureBytes?: number },
 ): TrainMemoryEstimate {
   const t = cfg.text_config;
   const S = o.tokens;
@@ -55,5 +62,14 @@ export function estimateTrainMemory(
   const mlp = 3 * S * 2 * t.intermediate_size * F;
   const head = 3 * o.answerTokens * (t.vocab_size + t.additional_vocab_size) * F;
   const activations = kept + attention + mlp + head + S * t.hidden_size * F * 4;
-  return { weights, lora, activations, overhead: OVERHEAD, total: weights + lora + activations + OVERHEAD, tokens: S };
+  const features = o.featureBytes ?? 0;
+  return {
+    weights,
+    lora,
+    activations,
+    features,
+    overhead: OVERHEAD,
+    total: weights + lora + activations + features + OVERHEAD,
+    tokens: S,
+  };
 }
