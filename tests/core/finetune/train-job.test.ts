@@ -6,7 +6,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { configureModel, configuredModelDir, closeModel } from '../../../src-main/core/molmo2/model-host.js';
-import { getJob, listJobs, resumeJob, runJob, runQueued } from '../../../src-main/core/library/jobs.js';
+import {
+  cancelJob,
+  getJob,
+  listJobs,
+  pauseJob,
+  resumeJob,
+  runJob,
+  runQueued,
+} from '../../../src-main/core/library/jobs.js';
 import { jobExecutors } from '../../../src-main/core/job-host.js';
 import { queueTraining, trainExecutor, TRAIN_JOB_KIND } from '../../../src-main/core/finetune/train-job.js';
 import { stepError, TrainSession } from '../../../src-main/core/finetune/train-session.js';
@@ -190,5 +198,61 @@ test(
     });
     assert.deepEqual(exp.files, ['adapter_model.safetensors', 'adapter_config.json', 'molmoscope-provenance.json']);
     await closeModel(s.ctx);
+  },
+);
+
+test(
+  'training job control: pause at a step keeps the steps so far, resume continues, cancel is final',
+  { timeout: 10 * 60_000 },
+  async () => {
+    const s = await seedLibrary('ft-control');
+    const model = tinyCheckpoint({ seed: 1 });
+    await s.call('analytics.correct', { runId: s.trackRun, edit: { kind: 'rename', trackId: 1, label: 'red car' } });
+    const ds = (await s.call<{ dataset: { id: number } }>('finetune.dataset.build', { name: 'ctl', heldoutShare: 0 }))
+      .dataset;
+    const q = queueTraining(s.lib, {
+      datasetId: ds.id,
+      baseModel: model,
+      adaptersDir: join(s.dir, 'adapters'),
+      settings: { ...SETTINGS, steps: 40 },
+    });
+    // The user pauses from another process: the runner sees the row's control flag within a quarter of a second.
+    const executors = jobExecutors(s.ctx);
+    let asked = false;
+    const run = runJob(s.lib, q.job.id, executors, {
+      throttleMs: 0,
+      emit: (name, p) => {
+        if (name === 'job.progress' && (p as { done: number }).done >= 2 && !asked)
+          ((asked = true), pauseJob(s.lib, q.job.id));
+      },
+    });
+    const paused = await run;
+    assert.equal(paused.status, 'paused');
+    assert.equal(paused.errorCode, null);
+    const stepsAtPause = (
+      await s.call<{ steps: Array<{ step: number }> }>('finetune.steps', { jobId: q.job.id })
+    ).steps.map((x) => x.step);
+    assert.ok(stepsAtPause.length >= 2 && stepsAtPause.length < 40, `${stepsAtPause}`);
+    resumeJob(s.lib, q.job.id);
+    asked = false;
+    const again = runJob(s.lib, q.job.id, executors, {
+      throttleMs: 0,
+      emit: (name, p) => {
+        if (name === 'job.progress' && (p as { done: number }).done > stepsAtPause.length && !asked)
+          ((asked = true), cancelJob(s.lib, q.job.id));
+      },
+    });
+    assert.equal((await again).status, 'cancelled');
+    const steps = (await s.call<{ steps: Array<{ step: number }> }>('finetune.steps', { jobId: q.job.id })).steps.map(
+      (x) => x.step,
+    );
+    assert.deepEqual(
+      steps,
+      Array.from({ length: steps.length }, (_, i) => i + 1),
+      'resumed where it paused, each step once',
+    );
+    assert.equal((await s.call<{ adapters: unknown[] }>('finetune.adapters', {})).adapters.length, 0);
+    const r = await s.dispatch('jobs.resume', { id: q.job.id });
+    assert.ok(!r.ok && r.error.code === 'JOB_CONFLICT');
   },
 );
