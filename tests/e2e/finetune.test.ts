@@ -32,7 +32,7 @@ async function seed(dir: string, db: string) {
     makeClip(join(dir, 'media', 'b.mp4'), { pattern: 'smptebars' }),
   ];
   await importPaths(lib, clips, { media: defaultMediaSource, signal: new AbortController().signal });
-  const cs = { windowLength: 2, overlap: 0.5, maxFrames: 3 };
+  const cs = { windowLength: 2, overlap: 0.5, maxFrames: 3, maxNewTokens: 4 };
   const c = queueAnalyticsJob(lib, 'count', { query: 'person', scope: { recordingId: 1 }, settings: cs }).runs[0]!;
   for (const w of planWindows('count', { start: 0, end: 4 }, 10, cs)) {
     recordWindowAnswer(
@@ -189,16 +189,28 @@ test(
     await page.locator('[data-testid="adapter"][data-id="1"]').getByRole('button', { name: 'Activate' }).click();
     await page.locator('[data-testid="adapter"][data-id="1"][data-active="true"]').waitFor();
     assert.match(await page.getByTestId('active-model').innerText(), /base \+ e2e v1/);
-    const q = await op<{ job: { id: number }; runs: Array<{ id: number }> }>('analytics.queue', {
-      kind: 'count',
-      query: 'person',
-      scope: { recordingId: 1, start: 0, end: 2 },
-      settings: { windowLength: 2, overlap: 0.5, maxFrames: 3, maxNewTokens: 4 },
-    });
+    // Two clicks: Activate, then Run again on the base's count run; the new run records the adapter beside the base one.
     await page
-      .locator(`[data-testid="run-models"] tr[data-run="${q.runs[0]!.id}"] [data-testid="run-adapter"]`)
+      .locator('[data-testid="run-models"] tr[data-run="1"]')
+      .getByRole('button', { name: 'Run again' })
+      .click();
+    await page
+      .locator('[data-testid="run-models"] tr[data-run="3"] [data-testid="run-adapter"]')
       .filter({ hasText: 'e2e v1' })
       .waitFor({ timeout: 300_000 });
+    await page
+      .locator('[data-testid="run-models"] tr[data-run="3"] [data-testid="run-found"]')
+      .filter({ hasText: /^\d+$/ })
+      .waitFor({ timeout: 300_000 });
+    assert.equal(
+      await page.locator('[data-testid="run-models"] tr[data-run="1"] [data-testid="run-adapter"]').innerText(),
+      'base',
+    );
+    const runs = await op<{ runs: Array<{ runId: number; adapterId: number | null; modelId: string }> }>(
+      'finetune.runModels',
+      {},
+    );
+    assert.equal(runs.runs.find((r) => r.runId === 3)?.adapterId, 1);
     await page.screenshot({ path: join(out, 'activated.png'), fullPage: true });
     assert.deepEqual(problems, []);
   },

@@ -327,7 +327,8 @@ export const finetuneOps = {
     response: z.object({ dir: z.string(), files: z.array(z.string()) }),
   },
   'finetune.runModels': {
-    summary: 'Which model and adapter produced each recent count/track run.',
+    summary:
+      'Recent count/track runs: what each found, the model and adapter that produced it, and its scope and settings (to run it again).',
     request: z.object({ limit: z.number().int().min(1).max(500).optional() }).strict(),
     response: z.object({
       runs: z.array(
@@ -339,6 +340,11 @@ export const finetuneOps = {
           modelId: z.string().nullable(),
           adapterId: z.number().nullable(),
           adapterName: z.string().nullable(),
+          recordingId: z.number(),
+          start: z.number(),
+          end: z.number(),
+          settings: z.record(z.string(), z.unknown()),
+          found: z.number().nullable(),
         }),
       ),
     }),

@@ -2,7 +2,8 @@
 // and which model and adapter produced each count/track run.
 import { totalmem } from 'node:os';
 import { AppError } from '../../api/errors.js';
-import { listRuns } from '../analytics/run-store.js';
+import { listRuns, loadCountResult, type RunRow } from '../analytics/run-store.js';
+import { correctedTracks } from '../analytics/run-corrections.js';
 import type { Library } from '../library/store.js';
 import { DEFAULT_BUDGET_SHARE } from '../molmo2/compile/memory-estimate.js';
 import { openCheckpoint } from '../molmo2/weights.js';
@@ -63,7 +64,16 @@ export function trainEstimate(
   return { settings, memory, budgetBytes, fits: memory.total <= budgetBytes, examples, seconds, baseModel: ck.dir };
 }
 
-/** Recent count/track runs with the model id they recorded and the adapter that model id names (if any). */
+/** A finished run's headline number: the count's total, or the number of (corrected) tracks; null otherwise. */
+function headline(lib: Library, r: RunRow): number | null {
+  if (r.status !== 'done') return null;
+  return r.kind === 'count' ? loadCountResult(lib, r.id).total : correctedTracks(lib, r.id).set.tracks.length;
+}
+
+/**
+ * Recent count/track runs with what they found, the model id they recorded and the adapter that model id names (if
+ * any), and what it takes to run the same again (scope and settings), so base and adapter runs sit side by side.
+ */
 export function runModels(lib: Library, limit = 50) {
   return listRuns(lib, { limit }).map((r) => {
     const a = r.modelId ? adapterForModel(lib, r.modelId) : null;
@@ -75,6 +85,11 @@ export function runModels(lib: Library, limit = 50) {
       modelId: r.modelId,
       adapterId: a?.id ?? null,
       adapterName: a?.name ?? null,
+      recordingId: r.recordingId,
+      start: r.start,
+      end: r.end,
+      settings: (r.params ?? {}) as Record<string, unknown>,
+      found: headline(lib, r),
     };
   });
 }

@@ -112,6 +112,16 @@ export function FinetunePage({ api }: { api: MolmoscopeBridge }) {
         onRename={(id, name) => void refresh(api.ops['finetune.adapter.rename']({ adapterId: id, name }))}
         onDelete={(id) => void refresh(api.ops['finetune.adapter.delete']({ adapterId: id }))}
         onExport={(id, path) => void refresh(api.ops['finetune.adapter.export']({ adapterId: id, path }))}
+        onRerun={(r) =>
+          void refresh(
+            api.ops['analytics.queue']({
+              kind: r.kind,
+              query: r.query,
+              scope: { recordingId: r.recordingId, start: r.start, end: r.end },
+              settings: r.settings,
+            }),
+          )
+        }
       />
     </div>
   );

@@ -11,6 +11,8 @@ export interface AdaptersPanelProps {
   onRename(id: number, name: string): void;
   onDelete(id: number): void;
   onExport(id: number, path: string): void;
+  /** Queues the same count/track again with the model now in use. */
+  onRerun(run: OpResponse<'finetune.runModels'>['runs'][number]): void;
 }
 
 function AdapterRow({ a, p }: { a: AdapterDto; p: AdaptersPanelProps }) {
@@ -78,14 +80,20 @@ export function AdaptersPanel(p: AdaptersPanelProps) {
         ))}
       </ul>
       <h3>Recent runs</h3>
+      <p className="small muted">
+        Run a count or track again with the model in use to compare base and adapter side by side.
+      </p>
       <table className="small" data-testid="run-models">
         <thead>
           <tr>
             <th>run</th>
             <th>kind</th>
             <th>query</th>
+            <th>range</th>
             <th>status</th>
-            <th>adapter</th>
+            <th>found</th>
+            <th>model</th>
+            <th />
           </tr>
         </thead>
         <tbody>
@@ -94,8 +102,21 @@ export function AdaptersPanel(p: AdaptersPanelProps) {
               <td>#{r.runId}</td>
               <td>{r.kind}</td>
               <td>{r.query}</td>
+              <td>
+                {r.start.toFixed(1)}–{r.end.toFixed(1)} s
+              </td>
               <td>{r.status}</td>
+              <td data-testid="run-found">{r.found ?? '–'}</td>
               <td data-testid="run-adapter">{r.adapterName ?? 'base'}</td>
+              <td>
+                <button
+                  type="button"
+                  onClick={() => p.onRerun(r)}
+                  title="The same query, range and settings with the model now in use"
+                >
+                  Run again
+                </button>
+              </td>
             </tr>
           ))}
         </tbody>
