@@ -173,6 +173,18 @@ export const finetuneOps = {
       }),
     response: ClipAnswerSchema,
   },
+  'finetune.caption': {
+    summary: 'A stored caption with its indexing window (to correct it as an answer of task caption).',
+    request: z.object({ captionId: Id }).strict(),
+    response: z.object({
+      captionId: z.number(),
+      recordingId: z.number(),
+      start: z.number(),
+      end: z.number(),
+      text: z.string(),
+      promptKind: z.string(),
+    }),
+  },
   'finetune.answer.list': {
     summary: 'Clip answers, oldest first (optionally of one recording).',
     request: z.object({ recordingId: Id.optional() }).strict(),

@@ -17,6 +17,7 @@ import { deleteDataset, listDatasets, listExamples, setExampleIncluded } from '.
 import { listEvals } from '../finetune/ft-evals-store.js';
 import { listSteps } from '../finetune/ft-train-steps-store.js';
 import { checkReviewable } from '../finetune/reviews.js';
+import { captionWindow } from '../finetune/recordings-finetune-store.js';
 import { addClipAnswer, datasetSummary, runModels, trainEstimate } from '../finetune/service.js';
 import { queueTraining } from '../finetune/train-job.js';
 import { currentLibrary } from './library.js';
@@ -45,6 +46,10 @@ export const finetuneHandlers: HandlerMap = {
       answer: req.answer,
       captionId: req.captionId ?? null,
     });
+  },
+  'finetune.caption': async (req, ctx) => {
+    const { times: _times, ...c } = captionWindow(currentLibrary(ctx), req.captionId);
+    return c;
   },
   'finetune.answer.list': async (req, ctx) => ({ answers: listClipAnswers(currentLibrary(ctx), req.recordingId) }),
   'finetune.answer.delete': async (req, ctx) => {

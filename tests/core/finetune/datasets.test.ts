@@ -57,6 +57,36 @@ test('reviews, corrections and a clip answer become a versioned dataset split by
     question: 'What is shown?',
     answer: 'Colour bars.',
   });
+  // A caption the indexer wrote, corrected by the user: an example on that caption's window and sample times.
+  s.lib.db
+    .prepare(
+      "INSERT INTO windows (id, recording_id, idx, start_s, end_s, sample_times) VALUES (50, 1, 0, 0, 3, '[0.5,1.5,2.5]')",
+    )
+    .run();
+  s.lib.db
+    .prepare(
+      "INSERT INTO captions (id, window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (60, 50, 'm', 'long', 'A blur.', 3, 't')",
+    )
+    .run();
+  const cap = await s.call<{ text: string; start: number; end: number }>('finetune.caption', { captionId: 60 });
+  assert.deepEqual([cap.text, cap.start, cap.end], ['A blur.', 0, 3]);
+  await s.call('finetune.answer.add', {
+    recordingId: 1,
+    start: 0,
+    end: 3,
+    task: 'caption',
+    answer: 'A test pattern with colour bars and a counter.',
+    captionId: 60,
+  });
+  const foreign = await s.dispatch('finetune.answer.add', {
+    recordingId: 2,
+    start: 0,
+    end: 3,
+    task: 'caption',
+    answer: 'x',
+    captionId: 60,
+  });
+  assert.ok(!foreign.ok && foreign.error.code === 'INVALID_INPUT');
   const badClip = await s.dispatch('finetune.answer.add', {
     recordingId: 2,
     start: 1,
@@ -114,6 +144,11 @@ test('reviews, corrections and a clip answer become a versioned dataset split by
     assert.doesNotMatch(e.answer, / 2 \d{3} \d{3}/);
   }
   assert.equal(examples.filter((e) => e.task === 'qa').length, 1);
+  const caption = examples.filter((e) => e.task === 'caption');
+  assert.equal(caption.length, 1);
+  assert.deepEqual(caption[0]!.times, [0.5, 1.5, 2.5]);
+  assert.equal(caption[0]!.style, 'video_long_caption');
+  assert.equal(caption[0]!.answer, 'A test pattern with colour bars and a counter.');
 
   // Export: every line validates as the trainer's format.
   const file = join(s.dir, 'out', 'data.jsonl');
