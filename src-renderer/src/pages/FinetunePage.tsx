@@ -109,6 +109,7 @@ export function FinetunePage({ api }: { api: MolmoscopeBridge }) {
     void ds.reload();
   }, [evals, ad, ds]);
   const tr = useTraining(api, onEnd);
+  if (library === undefined) return <p className="muted">Loading…</p>;
   if (library === null)
     return (
       <div className="card empty">
