@@ -16,7 +16,7 @@ import { importPaths } from '../../src-main/core/library/import.js';
 import { defaultMediaSource } from '../../src-main/core/library/media-adapter.js';
 import { finishRun, queueAnalyticsJob, recordWindowAnswer } from '../../src-main/core/analytics/run-jobs.js';
 import { planWindows } from '../../src-main/core/analytics/run-plan.js';
-import { loadCountResult } from '../../src-main/core/analytics/run-store.js';
+import { loadCountResult } from '../../src-main/core/analytics/count-results-store.js';
 import { addCorrection } from '../../src-main/core/analytics/run-corrections.js';
 import { makeClip } from '../core/library/clips.js';
 

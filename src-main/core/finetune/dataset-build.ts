@@ -5,14 +5,17 @@ import { sampleTimes } from '../media/index.js';
 import { formatPoints, formatTracks } from '../molmo2/grammar/format.js';
 import { taskPrompt } from '../molmo2/prompt/task-prompts.js';
 import { correctedTracks } from '../analytics/run-corrections.js';
-import { getRun, loadCountResult, storedWindows, type RunRow, type StoredWindow } from '../analytics/run-store.js';
+import { getRun, type RunRow } from '../analytics/run-store.js';
+import { loadCountResult } from '../analytics/count-results-store.js';
+import { storedWindows, type StoredWindow } from '../analytics/run-windows-store.js';
 import type { Library } from '../library/store.js';
 import { SeededRng } from './lora.js';
 import { listClipAnswers } from './clip-answers-store.js';
 import { correctedRunIds } from './corrections-finetune-store.js';
 import { listCountReviews, reviewedRunIds } from './count-reviews-store.js';
 import { insertDataset } from './ft-datasets-store.js';
-import { captionWindow, recordingBrief } from './recordings-finetune-store.js';
+import { captionWindow } from './captions-finetune-store.js';
+import { recordingBrief } from './recordings-finetune-store.js';
 import type { FtDataset, FtTask, NewFtExample } from './types.js';
 
 /** An example before it has a place in a dataset (seq) and a split. */

@@ -1,6 +1,7 @@
 // Verdicts on counted instances apply to finished count runs and to instances the run has.
 import { AppError } from '../../api/errors.js';
-import { getRun, loadCountResult } from '../analytics/run-store.js';
+import { getRun } from '../analytics/run-store.js';
+import { loadCountResult } from '../analytics/count-results-store.js';
 import type { Library } from '../library/store.js';
 
 /** INVALID_INPUT / JOB_CONFLICT / NOT_FOUND unless `instanceId` is an instance of the finished count run `runId`. */

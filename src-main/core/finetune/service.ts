@@ -2,7 +2,8 @@
 // and which model and adapter produced each count/track run.
 import { totalmem } from 'node:os';
 import { AppError } from '../../api/errors.js';
-import { listRuns, loadCountResult, type RunRow } from '../analytics/run-store.js';
+import { listRuns, type RunRow } from '../analytics/run-store.js';
+import { loadCountResult } from '../analytics/count-results-store.js';
 import { correctedTracks } from '../analytics/run-corrections.js';
 import type { Library } from '../library/store.js';
 import { DEFAULT_BUDGET_SHARE } from '../molmo2/compile/memory-estimate.js';
@@ -11,7 +12,8 @@ import { insertClipAnswer } from './clip-answers-store.js';
 import { adapterForModel } from './ft-adapters-store.js';
 import { exampleCounts, getDataset } from './ft-datasets-store.js';
 import { recentTokensPerSecond } from './ft-train-steps-store.js';
-import { captionWindow, recordingBrief } from './recordings-finetune-store.js';
+import { captionWindow } from './captions-finetune-store.js';
+import { recordingBrief } from './recordings-finetune-store.js';
 import { DEFAULT_TRAIN_SETTINGS, estimateForDataset } from './train-job.js';
 import type { TrainMemoryEstimate } from './train-memory.js';
 import { FT_TASKS, type ClipAnswer, type FtDataset, type FtTask, type TrainSettings } from './types.js';

@@ -17,7 +17,7 @@ import { deleteDataset, listDatasets, listExamples, setExampleIncluded } from '.
 import { listEvals } from '../finetune/ft-evals-store.js';
 import { listSteps } from '../finetune/ft-train-steps-store.js';
 import { checkReviewable } from '../finetune/reviews.js';
-import { captionWindow } from '../finetune/recordings-finetune-store.js';
+import { captionWindow } from '../finetune/captions-finetune-store.js';
 import { addClipAnswer, datasetSummary, runModels, trainEstimate } from '../finetune/service.js';
 import { queueTraining } from '../finetune/train-job.js';
 import { currentLibrary } from './library.js';
