@@ -1,5 +1,6 @@
 // Migration 7: fine-tuning — user answers on clips and verdicts on counted instances (training material beside the
 // corrections of migration 4), versioned datasets of examples traced to their source, training steps, adapters, evals.
+import type Database from 'better-sqlite3';
 import type { Migration } from './types.js';
 
 /*
@@ -9,11 +10,9 @@ import type { Migration } from './types.js';
  * row beside the base model, never a replacement: it names its dataset version, base model and settings, and at
  * most one adapter is the library's active one (partial unique index).
  */
-export const m007Finetune: Migration = {
-  version: 7,
-  name: 'finetune',
-  up(db) {
-    db.exec(`
+/** Training material: typed answers on clips and verdicts on counted instances. */
+function materialTables(db: Database.Database): void {
+  db.exec(`
       -- A clip the user marked with a typed answer (task 'qa'), or a caption the user rewrote (task 'caption').
       CREATE TABLE clip_answers (
         id            INTEGER PRIMARY KEY,
@@ -36,8 +35,12 @@ export const m007Finetune: Migration = {
         created_at    TEXT NOT NULL,
         PRIMARY KEY (run_id, instance_id)
       ) WITHOUT ROWID;
+  `);
+}
 
-      CREATE TABLE ft_datasets (
+/** Dataset versions and their examples. */
+function datasetTables(db: Database.Database): void {
+  db.exec(`      CREATE TABLE ft_datasets (
         id            INTEGER PRIMARY KEY,
         name          TEXT NOT NULL,
         version       INTEGER NOT NULL,
@@ -72,8 +75,12 @@ export const m007Finetune: Migration = {
         UNIQUE (dataset_id, seq)
       );
       CREATE INDEX ft_examples_source ON ft_examples (source_kind, source_id);
+  `);
+}
 
-      CREATE TABLE ft_adapters (
+/** Adapters with provenance, the loss curve of training jobs, held-out evaluations. */
+function adapterTables(db: Database.Database): void {
+  db.exec(`      CREATE TABLE ft_adapters (
         id            INTEGER PRIMARY KEY,
         name          TEXT NOT NULL,
         dir           TEXT NOT NULL,
@@ -114,6 +121,16 @@ export const m007Finetune: Migration = {
         created_at    TEXT NOT NULL
       );
       CREATE INDEX ft_evals_dataset ON ft_evals (dataset_id, adapter_id);
-    `);
+    
+  `);
+}
+
+export const m007Finetune: Migration = {
+  version: 7,
+  name: 'finetune',
+  up(db) {
+    materialTables(db);
+    datasetTables(db);
+    adapterTables(db);
   },
 };
