@@ -5,13 +5,12 @@ import { join, relative, isAbsolute } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import type { CoreContext } from '../context.js';
 import type { Library } from '../library/store.js';
-import { configuredModelDir, switchModelDir } from '../molmo2/model-host.js';
-import { modelCacheDir } from '../platform/model-cache.js';
+import { configuredAdapter, configuredModelDir, switchModel } from '../molmo2/model-host.js';
 import { ADAPTER_CONFIG, ADAPTER_WEIGHTS } from './adapter.js';
 import { activeAdapter, deleteAdapterRow, getAdapter, setActiveAdapter } from './ft-adapters-store.js';
 import { listEvals } from './ft-evals-store.js';
 import type { FtAdapter } from './types.js';
-import { adapterModelDir } from './use-adapter.js';
+import { adapterIdSuffix, adapterRecord } from './use-adapter.js';
 import { writeJsonAtomic } from './trainer.js';
 
 /** Where the hosts keep adapters they train (app data, beside the libraries). */
@@ -21,38 +20,39 @@ export const adaptersDir = (ctx: CoreContext): string => join(ctx.paths.data, 'a
 const REPLACED_KEY = 'finetune.replacedModel';
 
 /**
- * When a library opens, points the host's model at its active adapter (already merged: a missing merged copy is not
- * rebuilt here, which could take minutes, and the base stays), or back at the model an earlier library's adapter replaced.
+ * When a library opens, points the host's model at its active adapter (run as a branch beside its base), or back at
+ * the model an earlier library's adapter replaced. An adapter whose folder is gone leaves the host as it is.
  */
 export async function applyLibraryAdapter(ctx: CoreContext, lib: Library): Promise<void> {
   const a = activeAdapter(lib);
   const replaced = ctx.state.get(REPLACED_KEY) as string | undefined;
-  if (a?.mergedModel && existsSync(a.mergedModel)) {
+  if (a && existsSync(a.dir)) {
+    if (configuredAdapter(ctx)?.sha256 === a.sha256) return;
     if (replaced === undefined) ctx.state.set(REPLACED_KEY, configuredModelDir(ctx) ?? a.baseModel);
-    if (configuredModelDir(ctx) !== a.mergedModel) await switchModelDir(ctx, a.mergedModel);
+    await switchModel(ctx, a.baseModel, adapterRecord(a.baseModel, a.dir));
   } else if (replaced !== undefined) {
     ctx.state.delete(REPLACED_KEY);
-    await switchModelDir(ctx, replaced);
+    await switchModel(ctx, replaced);
   }
 }
 
 /**
- * Makes adapter `id` the library's active one (null: the base alone) and points the host's model at it: the base
- * with the adapter merged (a cached copy keyed by both hashes), whose directory is the model id runs record.
+ * Makes adapter `id` the library's active one (null: the base alone) and points the host's model at it: the base with
+ * the adapter as a branch in its graphs, whose model id (base + lora@sha) and adapter columns every later run records.
  */
 export async function activateAdapter(ctx: CoreContext, lib: Library, id: number | null): Promise<FtAdapter | null> {
   if (id === null) {
     const cur = activeAdapter(lib);
     setActiveAdapter(lib, null);
     ctx.state.delete(REPLACED_KEY);
-    if (cur) await switchModelDir(ctx, cur.baseModel);
+    if (cur) await switchModel(ctx, cur.baseModel);
     return null;
   }
   const a = getAdapter(lib, id);
-  const { modelDir } = adapterModelDir(a.baseModel, a.dir, modelCacheDir(ctx.env, a.baseModel));
-  setActiveAdapter(lib, id, modelDir);
+  const record = adapterRecord(a.baseModel, a.dir);
+  setActiveAdapter(lib, id, `${a.baseModel}${adapterIdSuffix(record)}`);
   if (!ctx.state.has(REPLACED_KEY)) ctx.state.set(REPLACED_KEY, configuredModelDir(ctx) ?? a.baseModel);
-  await switchModelDir(ctx, modelDir);
+  await switchModel(ctx, a.baseModel, record);
   return getAdapter(lib, id);
 }
 

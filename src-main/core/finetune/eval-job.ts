@@ -14,7 +14,7 @@ import { getAdapter } from './ft-adapters-store.js';
 import { getDataset, listExamples } from './ft-datasets-store.js';
 import { putEval } from './ft-evals-store.js';
 import type { FtExample, FtTask } from './types.js';
-import { adapterModelDir } from './use-adapter.js';
+import { adapterRecord } from './use-adapter.js';
 
 export const EVAL_JOB_KIND = 'finetune.eval';
 
@@ -101,12 +101,10 @@ export function evalExecutor(ctx: CoreContext): JobExecutor {
     const cp = (job.checkpoint as EvalCheckpoint | null) ?? { answers: [] };
     const done = new Map(cp.answers.map((a) => [a.id, a.answer]));
     const adapter = p.adapterId !== null ? getAdapter(lib, p.adapterId) : null;
-    const modelDir = adapter
-      ? adapterModelDir(p.baseModel, adapter.dir, modelCacheDir(ctx.env, p.baseModel)).modelDir
-      : p.baseModel;
     const session = await Molmo2Session.open({
-      modelDir,
-      cacheDir: modelCacheDir(ctx.env, modelDir),
+      modelDir: p.baseModel,
+      cacheDir: modelCacheDir(ctx.env, p.baseModel),
+      ...(adapter ? { adapter: adapterRecord(p.baseModel, adapter.dir) } : {}),
       launcher: ctx.engine ?? nodeEngineLauncher(ctx.env),
       ...(ctx.env.MOLMOSCOPE_EP ? { provider: ctx.env.MOLMOSCOPE_EP } : {}),
     });
@@ -128,7 +126,7 @@ export function evalExecutor(ctx: CoreContext): JobExecutor {
         putEval(lib, {
           datasetId: p.datasetId,
           adapterId: p.adapterId,
-          modelId: modelDir,
+          modelId: session.modelId,
           task: r.task,
           examples: r.examples,
           metrics: r.metrics,

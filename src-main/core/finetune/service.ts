@@ -9,7 +9,7 @@ import type { Library } from '../library/store.js';
 import { DEFAULT_BUDGET_SHARE } from '../molmo2/compile/memory-estimate.js';
 import { openCheckpoint } from '../molmo2/weights.js';
 import { insertClipAnswer } from './clip-answers-store.js';
-import { adapterForModel } from './ft-adapters-store.js';
+import { adapterBySha } from './ft-adapters-store.js';
 import { exampleCounts, getDataset } from './ft-datasets-store.js';
 import { recentTokensPerSecond } from './ft-train-steps-store.js';
 import { captionWindow } from './captions-finetune-store.js';
@@ -78,7 +78,7 @@ function headline(lib: Library, r: RunRow): number | null {
  */
 export function runModels(lib: Library, limit = 50) {
   return listRuns(lib, { limit }).map((r) => {
-    const a = r.modelId ? adapterForModel(lib, r.modelId) : null;
+    const a = r.adapter ? adapterBySha(lib, r.adapter.sha256) : null;
     return {
       runId: r.id,
       kind: r.kind,
@@ -86,7 +86,7 @@ export function runModels(lib: Library, limit = 50) {
       status: r.status,
       modelId: r.modelId,
       adapterId: a?.id ?? null,
-      adapterName: a?.name ?? null,
+      adapterName: a?.name ?? r.adapter?.name ?? null,
       recordingId: r.recordingId,
       start: r.start,
       end: r.end,

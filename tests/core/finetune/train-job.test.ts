@@ -5,7 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { configureModel, configuredModelDir, closeModel } from '../../../src-main/core/molmo2/model-host.js';
+import {
+  configureModel,
+  configuredAdapter,
+  configuredModelDir,
+  closeModel,
+} from '../../../src-main/core/molmo2/model-host.js';
 import {
   cancelJob,
   getJob,
@@ -164,11 +169,10 @@ test(
     ).adapters.find((x) => x.jobId === q2.job.id)!;
     assert.equal(again.sha256, a.sha256);
 
-    // Activation switches the host's model to the merged copy; a count run records it.
-    const act = await s.call<{ active: { id: number; mergedModel: string } }>('finetune.adapter.activate', {
-      adapterId: a.id,
-    });
-    assert.equal(configuredModelDir(s.ctx), act.active.mergedModel);
+    // Activation runs the adapter as a branch beside its base; a count run records it.
+    await s.call('finetune.adapter.activate', { adapterId: a.id });
+    assert.equal(configuredModelDir(s.ctx), model);
+    assert.equal(configuredAdapter(s.ctx)?.sha256, a.sha256);
     const run = queueAnalyticsJob(lib, 'count', {
       query: 'person',
       scope: { recordingId: 1, start: 0, end: 2 },
@@ -186,12 +190,13 @@ test(
     await configureModel(other, model, 'cpu');
     const opened = await createDispatcher(other).dispatch('library.open', { path: lib.path, create: false });
     assert.ok(opened.ok);
-    assert.equal(configuredModelDir(other), act.active.mergedModel);
+    assert.equal(configuredAdapter(other)?.sha256, a.sha256);
     currentLibrary(other).close();
     const del = await s.dispatch('finetune.adapter.delete', { adapterId: a.id });
     assert.ok(!del.ok && del.error.code === 'JOB_CONFLICT');
     await s.call('finetune.adapter.activate', { adapterId: null });
     assert.equal(configuredModelDir(s.ctx), model);
+    assert.equal(configuredAdapter(s.ctx), null);
     const exp = await s.call<{ files: string[] }>('finetune.adapter.export', {
       adapterId: a.id,
       path: join(s.dir, 'peft'),
