@@ -110,16 +110,10 @@ export function activeAdapter(lib: Library): FtAdapter | null {
   return r ? toAdapter(r) : null;
 }
 
-/** The newest adapter with this sha256 (how a run's recorded adapter names a registered one), or null. */
+/** The adapter with this sha256, the active one first (how a run's recorded adapter names a registered one). */
 export function adapterBySha(lib: Library, sha256: string): FtAdapter | null {
-  const r = lib.db.prepare('SELECT * FROM ft_adapters WHERE sha256 = ? ORDER BY id DESC LIMIT 1').get(sha256) as
-    Row | undefined;
-  return r ? toAdapter(r) : null;
-}
-
-/** The adapter whose merged model directory is `modelId` (how a run's model id names its adapter), or null. */
-export function adapterForModel(lib: Library, modelId: string): FtAdapter | null {
-  const r = lib.db.prepare('SELECT * FROM ft_adapters WHERE merged_model = ? ORDER BY id DESC LIMIT 1').get(modelId) as
-    Row | undefined;
+  const r = lib.db
+    .prepare('SELECT * FROM ft_adapters WHERE sha256 = ? ORDER BY active DESC, id DESC LIMIT 1')
+    .get(sha256) as Row | undefined;
   return r ? toAdapter(r) : null;
 }

@@ -111,7 +111,7 @@ export interface FtAdapter {
   baseModel: string;
   jobId: number | null;
   settings: TrainSettings;
-  /** The merged model directory inference runs when the adapter is active (its model id). */
+  /** The model id runs record while the adapter is active (base + lora@sha16; the column kept its first name). */
   mergedModel: string | null;
   active: boolean;
   createdAt: string;

@@ -185,7 +185,7 @@ test(
     );
     assert.equal(rm.runs.find((r) => r.runId === run.runs[0]!.id)?.adapterId, a.id);
     assert.equal(rm.runs.find((r) => r.runId === s.countRun)?.adapterId, null);
-    // Another host opening the library runs its active adapter too (its model id is the merged copy).
+    // Another host opening the library runs its active adapter too.
     const other = createCoreContext({ host: 'cli', env: s.ctx.env });
     await configureModel(other, model, 'cpu');
     const opened = await createDispatcher(other).dispatch('library.open', { path: lib.path, create: false });
