@@ -36,11 +36,12 @@ const SETTINGS = { steps: 3, rank: 2, alpha: 4, warmup: 0, checkpointEvery: 1, l
 test(
   'training job: refusal with figures, GPU_OOM pause and resume to the same bytes, provenance, before/after, activation',
   { timeout: 15 * 60_000 },
-  async () => {
+  async (t) => {
     const s = await seedLibrary('ft-train');
     const lib = s.lib;
     const model = tinyCheckpoint({ seed: 1 });
     await configureModel(s.ctx, model, 'cpu');
+    t.after(() => closeModel(s.ctx)); // a failed assertion must not leave the engine process keeping the test alive
     const inst = await s.call<{ count: { instances: Array<{ id: number }> } }>('analytics.result', {
       runId: s.countRun,
     });
