@@ -13,7 +13,7 @@ import { buildRendererForTest } from '../helpers/renderer-build.js';
 import { findChromium } from '../helpers/chromium.js';
 import { openLibrary } from '../../src-main/core/library/store.js';
 import { importPaths } from '../../src-main/core/library/import.js';
-import { defaultMediaSource } from '../../src-main/core/library/media-adapter.js';
+import { testMediaSource } from '../helpers/media-source.js';
 import { finishRun, queueAnalyticsJob, recordWindowAnswer } from '../../src-main/core/analytics/run-jobs.js';
 import { planWindows } from '../../src-main/core/analytics/run-plan.js';
 import { loadCountResult } from '../../src-main/core/analytics/count-results-store.js';
@@ -31,7 +31,7 @@ async function seed(dir: string, db: string) {
     makeClip(join(dir, 'media', 'a.mp4'), { pattern: 'testsrc' }),
     makeClip(join(dir, 'media', 'b.mp4'), { pattern: 'smptebars' }),
   ];
-  await importPaths(lib, clips, { media: defaultMediaSource, signal: new AbortController().signal });
+  await importPaths(lib, clips, { media: testMediaSource(), signal: new AbortController().signal });
   const cs = { windowLength: 2, overlap: 0.5, maxFrames: 3, maxNewTokens: 4 };
   const c = queueAnalyticsJob(lib, 'count', { query: 'person', scope: { recordingId: 1 }, settings: cs }).runs[0]!;
   for (const w of planWindows('count', { start: 0, end: 4 }, 10, cs)) {

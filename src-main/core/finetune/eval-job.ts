@@ -8,6 +8,7 @@ import { nodeEngineLauncher } from '../molmo2/engine/engine-launcher.js';
 import { buildVideoPrompt } from '../molmo2/prompt/build.js';
 import { decodeTimes, probeVideo } from '../molmo2/prompt/frame-source.js';
 import { Molmo2Session } from '../molmo2/session.js';
+import type { MediaService } from '../media/index.js';
 import { modelCacheDir } from '../platform/model-cache.js';
 import { scoreAnswers, type Answered } from './eval-score.js';
 import { getAdapter } from './ft-adapters-store.js';
@@ -71,9 +72,15 @@ export function queueBeforeAfter(
   return jobs;
 }
 
-async function answerOne(s: Molmo2Session, e: FtExample, maxNewTokens: number, signal: AbortSignal): Promise<string> {
-  const { probe } = await probeVideo(e.path, signal);
-  const frames = await decodeTimes(e.path, e.times, probe, signal, s.checkpoint.videoPreprocessor.size);
+async function answerOne(
+  media: MediaService,
+  s: Molmo2Session,
+  e: FtExample,
+  maxNewTokens: number,
+  signal: AbortSignal,
+): Promise<string> {
+  const { probe } = await probeVideo(media, e.path, signal);
+  const frames = await decodeTimes(media, e.path, e.times, probe, signal, s.checkpoint.videoPreprocessor.size);
   const shown = frames.map((f) => ({ ...f, time: Math.max(0, f.time - e.start) }));
   const m = buildVideoPrompt({
     checkpoint: s.checkpoint,
@@ -104,6 +111,7 @@ export function evalExecutor(ctx: CoreContext): JobExecutor {
     const session = await Molmo2Session.open({
       modelDir: p.baseModel,
       cacheDir: modelCacheDir(ctx.env, p.baseModel),
+      media: ctx.media,
       ...(adapter ? { adapter: adapterRecord(p.baseModel, adapter.dir) } : {}),
       launcher: ctx.engine ?? nodeEngineLauncher(ctx.env),
       ...(ctx.env.MOLMOSCOPE_EP ? { provider: ctx.env.MOLMOSCOPE_EP } : {}),
@@ -112,7 +120,7 @@ export function evalExecutor(ctx: CoreContext): JobExecutor {
       for (const e of examples) {
         if (done.has(e.id)) continue;
         throwIfCancelled(signal);
-        done.set(e.id, await answerOne(session, e, p.maxNewTokens ?? MAX_NEW_TOKENS[e.task], signal));
+        done.set(e.id, await answerOne(ctx.media, session, e, p.maxNewTokens ?? MAX_NEW_TOKENS[e.task], signal));
         progress(done.size, examples.length, {
           answers: [...done].map(([id, answer]) => ({ id, answer })),
         } satisfies EvalCheckpoint);

@@ -8,6 +8,7 @@ import { AppError } from '../../api/errors.js';
 import type { CoreContext } from '../context.js';
 import { createJob, type Job, type JobExecutor, type JobRunContext } from '../library/jobs.js';
 import type { Library } from '../library/store.js';
+import type { MediaService } from '../media/index.js';
 import { readSafetensorsHeader } from '../molmo2/checkpoint/safetensors.js';
 import { DEFAULT_BUDGET_SHARE } from '../molmo2/compile/memory-estimate.js';
 import { openCheckpoint, type Checkpoint } from '../molmo2/weights.js';
@@ -148,6 +149,7 @@ async function prepareSplit(
   run: JobRunContext,
   p: TrainJobParams,
   cacheDir: string,
+  media: MediaService,
 ): Promise<{ examples: TrainExample[]; content: string }> {
   const { text, examples: n } = datasetJsonl(run.lib, p.datasetId, 'train');
   if (n === 0) throw new AppError('INVALID_INPUT', `dataset ${p.datasetId} has no included training examples`);
@@ -157,7 +159,7 @@ async function prepareSplit(
     throw new AppError('INVALID_INPUT', `dataset ${p.datasetId}: example line ${bad[0]!.line}: ${bad[0]!.reason}`, {
       bad,
     });
-  const { examples } = await prepareExamples(lines, { base: p.baseModel, cacheDir, signal: run.signal });
+  const { examples } = await prepareExamples(lines, { base: p.baseModel, cacheDir, media, signal: run.signal });
   return { examples, content: text };
 }
 
@@ -196,7 +198,7 @@ export function trainExecutor(ctx: CoreContext, o: { openSession?: OpenTrainSess
     const p = job.params as TrainJobParams;
     const cacheDir = modelCacheDir(ctx.env, p.baseModel);
     const ck = openCheckpoint(p.baseModel);
-    const { examples, content } = await prepareSplit(run, p, cacheDir);
+    const { examples, content } = await prepareSplit(run, p, cacheDir, ctx.media);
     const tokens = Math.max(...examples.map((e) => e.ids.length));
     const answerTokens = Math.max(...examples.map((e) => e.targets.length));
     const featureBytes = examples.reduce((n, e) => n + e.features.byteLength, 0);

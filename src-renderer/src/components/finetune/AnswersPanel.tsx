@@ -10,6 +10,71 @@ const baseName = (p: string) => p.split(/[\\/]/).pop() ?? p;
 
 type Answer = OpResponse<'finetune.answer.list'>['answers'][number];
 
+type Fields = { recordingId: string; start: string; end: string; question: string; answer: string };
+
+/** The form of a new answer: recording, range, question, answer. */
+function AnswerForm(p: { recordings: Recording[]; f: Fields; setF(f: Fields): void; onAdd(): void }) {
+  return (
+    <form
+      className="row small"
+      onSubmit={(e) => {
+        e.preventDefault();
+        p.onAdd();
+      }}
+    >
+      <select
+        name="answerRecording"
+        aria-label="recording"
+        value={p.f.recordingId}
+        onChange={(e) => p.setF({ ...p.f, recordingId: e.target.value })}
+      >
+        {p.recordings.map((r) => (
+          <option key={r.id} value={r.id}>
+            {baseName(r.path)}
+          </option>
+        ))}
+      </select>
+      <input
+        name="answerStart"
+        aria-label="from (s)"
+        type="number"
+        min={0}
+        step={0.5}
+        value={p.f.start}
+        onChange={(e) => p.setF({ ...p.f, start: e.target.value })}
+      />
+      <input
+        name="answerEnd"
+        aria-label="to (s)"
+        type="number"
+        min={0}
+        step={0.5}
+        value={p.f.end}
+        onChange={(e) => p.setF({ ...p.f, end: e.target.value })}
+      />
+      <input
+        name="answerQuestion"
+        aria-label="question"
+        placeholder="Question"
+        maxLength={2000}
+        value={p.f.question}
+        onChange={(e) => p.setF({ ...p.f, question: e.target.value })}
+      />
+      <input
+        name="answerText"
+        aria-label="answer"
+        placeholder="The right answer"
+        maxLength={20000}
+        value={p.f.answer}
+        onChange={(e) => p.setF({ ...p.f, answer: e.target.value })}
+      />
+      <button type="submit" disabled={!p.f.question.trim() || !p.f.answer.trim() || p.recordings.length === 0}>
+        Add answer
+      </button>
+    </form>
+  );
+}
+
 /** The answers card. */
 export function AnswersPanel({
   api,
@@ -21,7 +86,7 @@ export function AnswersPanel({
   onError(e: ApiError | null): void;
 }) {
   const [answers, setAnswers] = useState<Answer[]>([]);
-  const [f, setF] = useState({ recordingId: '', start: '0', end: '5', question: '', answer: '' });
+  const [f, setF] = useState<Fields>({ recordingId: '', start: '0', end: '5', question: '', answer: '' });
   const reload = async () => {
     const r = await api.ops['finetune.answer.list']({});
     if (r.ok) setAnswers(r.value.answers);
@@ -54,63 +119,7 @@ export function AnswersPanel({
   return (
     <section className="card" aria-labelledby="ft-answers">
       <h2 id="ft-answers">Answers on clips</h2>
-      <form
-        className="row small"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void add();
-        }}
-      >
-        <select
-          name="answerRecording"
-          aria-label="recording"
-          value={f.recordingId}
-          onChange={(e) => setF({ ...f, recordingId: e.target.value })}
-        >
-          {recordings.map((r) => (
-            <option key={r.id} value={r.id}>
-              {baseName(r.path)}
-            </option>
-          ))}
-        </select>
-        <input
-          name="answerStart"
-          aria-label="from (s)"
-          type="number"
-          min={0}
-          step={0.5}
-          value={f.start}
-          onChange={(e) => setF({ ...f, start: e.target.value })}
-        />
-        <input
-          name="answerEnd"
-          aria-label="to (s)"
-          type="number"
-          min={0}
-          step={0.5}
-          value={f.end}
-          onChange={(e) => setF({ ...f, end: e.target.value })}
-        />
-        <input
-          name="answerQuestion"
-          aria-label="question"
-          placeholder="Question"
-          maxLength={2000}
-          value={f.question}
-          onChange={(e) => setF({ ...f, question: e.target.value })}
-        />
-        <input
-          name="answerText"
-          aria-label="answer"
-          placeholder="The right answer"
-          maxLength={20000}
-          value={f.answer}
-          onChange={(e) => setF({ ...f, answer: e.target.value })}
-        />
-        <button type="submit" disabled={!f.question.trim() || !f.answer.trim() || recordings.length === 0}>
-          Add answer
-        </button>
-      </form>
+      <AnswerForm recordings={recordings} f={f} setF={setF} onAdd={() => void add()} />
       <ul className="examples">
         {answers.map((a) => (
           <li key={a.id} className="row small" data-testid="clip-answer">
