@@ -6,6 +6,7 @@ import { libraryOps } from './ops/library.js';
 import { mediaOps } from './ops/media.js';
 import { analyticsOps } from './ops/analytics.js';
 import { modelsOps } from './ops/models.js';
+import { finetuneOps } from './ops/finetune.js';
 import { events } from './events.js';
 
 /** Every operation of the contract, by name. */
@@ -15,6 +16,7 @@ export const operations = {
   ...mediaOps,
   ...analyticsOps,
   ...modelsOps,
+  ...finetuneOps,
 } as const;
 
 export type Operations = typeof operations;

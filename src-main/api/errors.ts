@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   ENGINE_START_FAILED: 'The engine process could not start; the message carries its own error (code and text).',
   ENGINE_FAILED: 'onnxruntime reported an error while running a graph.',
   GPU_OOM: 'The GPU ran out of memory.',
+  NOT_ENOUGH_MEMORY: 'The memory estimate of the work is more than the machine can give it; nothing was started.',
   CANCELLED: 'The operation was cancelled.',
   TIMEOUT: 'The operation did not finish in time.',
   DISK_FULL: 'There is not enough disk space.',

@@ -26,6 +26,18 @@ export const events = {
     message: z.string().optional(),
     progress: z.number().optional(),
   }),
+  /** One optimiser step of a fine-tune job (the loss curve is drawn from these; also stored, see finetune.steps). */
+  'finetune.step': z.object({
+    jobId: z.number(),
+    step: z.number(),
+    steps: z.number(),
+    loss: z.number(),
+    lr: z.number(),
+    gradNorm: z.number(),
+    tokens: z.number(),
+    tokensPerSecond: z.number(),
+    etaSeconds: z.number(),
+  }),
   /** Molmo2's answer to a job window as it is written: `text` replaces the shown text from `offset` on (usually an append). */
   'engine.partial': z.object({
     jobId: z.number().optional(),

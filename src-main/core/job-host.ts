@@ -7,6 +7,7 @@ import { hasQueuedJob } from './library/jobs-store.js';
 import type { Library } from './library/store.js';
 import { indexJobKind } from './library/index-host.js';
 import { ANALYTICS_JOB_KINDS } from './analytics/run-jobs.js';
+import { FINETUNE_JOB_KINDS } from './finetune/train-job.js';
 
 /** Builds the executor of one job kind for a context (it may open the shared model lazily). */
 export type JobKindFactory = (ctx: CoreContext) => JobExecutor;
@@ -15,6 +16,7 @@ export type JobKindFactory = (ctx: CoreContext) => JobExecutor;
 export const JOB_KINDS: Record<string, JobKindFactory> = {
   index: (ctx) => indexJobKind(ctx),
   ...ANALYTICS_JOB_KINDS,
+  ...FINETUNE_JOB_KINDS,
 };
 
 /** Errors of a job's start that looking again at once cannot mend: the loop stops until it is kicked again. */

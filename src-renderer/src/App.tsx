@@ -13,6 +13,7 @@ import { TrackPage } from './pages/TrackPage.js';
 import { LibraryPage } from './pages/LibraryPage.js';
 import { SearchPage } from './pages/SearchPage.js';
 import { ModelsPage } from './pages/ModelsPage.js';
+import { FinetunePage } from './pages/FinetunePage.js';
 
 function useSection(): SectionId {
   const [section, setSection] = useState<SectionId>(() => sectionFromHash(window.location.hash));
@@ -52,6 +53,7 @@ function Page({ section, api }: { section: SectionId; api: MolmoscopeBridge }) {
     case 'count': return <CountPage api={api} />;
     case 'track': return <TrackPage api={api} />;
     case 'models': return <ModelsPage api={api} />;
+    case 'finetune': return <FinetunePage api={api} />;
     case 'settings': return <SettingsPage api={api} />;
     default: return <PlaceholderPage section={section} />;
   }

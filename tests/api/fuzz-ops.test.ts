@@ -81,7 +81,7 @@ function snapshot(): string {
 const dataVersion = () => reader.pragma('data_version', { simple: true }) as number;
 
 /** Operations after which the background job loop may still write (they queue, resume or (re)open jobs). */
-const JOB_OPS = new Set(['library.open', 'library.index', 'analytics.queue', 'jobs.resume', 'jobs.pause', 'jobs.cancel']);
+const JOB_OPS = new Set(['library.open', 'library.index', 'analytics.queue', 'jobs.resume', 'jobs.pause', 'jobs.cancel', 'finetune.train', 'finetune.eval']);
 
 /** Waits until the background job loop has stopped writing (two equal snapshots 40 ms apart). */
 async function quiet(): Promise<string> {

@@ -20,6 +20,7 @@ import { serveCommand } from './serve.js';
 import { countCommand } from './count.js';
 import { trackCommand } from './track.js';
 import { trainCommand } from './train.js';
+import { finetuneCommand } from './finetune.js';
 
 export const commands: Command[] = [
   modelCommand,
@@ -42,4 +43,5 @@ export const commands: Command[] = [
   countCommand,
   trackCommand,
   trainCommand,
+  finetuneCommand,
 ];

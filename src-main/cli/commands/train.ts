@@ -3,15 +3,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AppError, throwIfCancelled } from '../../api/errors.js';
-import { loadCheckpoint } from '../../core/molmo2/checkpoint/load.js';
-import { loadTokenizer } from '../../core/molmo2/tokenizer/tokenizer.js';
-import { Molmo2Runtime } from '../../core/molmo2/engine/runtime.js';
+import { AppError } from '../../api/errors.js';
 import { openCheckpoint } from '../../core/molmo2/weights.js';
 import { createCoreContext } from '../../core/platform/create-context.js';
 import { modelCacheDir } from '../../core/platform/model-cache.js';
 import { parseDataset, type BadLine } from '../../core/finetune/dataset.js';
-import { buildExample } from '../../core/finetune/examples.js';
+import { prepareExamples } from '../../core/finetune/prepare.js';
 import { TrainSession, type TrainExample } from '../../core/finetune/train-session.js';
 import { checkConfig, train, writeJsonAtomic, type TrainConfig } from '../../core/finetune/trainer.js';
 import { saveAdapter } from '../../core/finetune/adapter.js';
@@ -46,39 +43,17 @@ function readConfig(values: Record<string, string | boolean | undefined>): Train
   };
 }
 
-/** Most tokens one example may have (the attention backward holds heads × S² floats per layer). */
-const MAX_EXAMPLE_TOKENS = 16384;
-
 async function prepare(base: string, lines: ReturnType<typeof parseDataset>['lines'], io: CliIO, opts: { json?: boolean; skipBad?: boolean }, signal: AbortSignal): Promise<{ examples: TrainExample[]; bad: BadLine[] }> {
-  const cacheDir = modelCacheDir(io.env, base);
-  const checkpoint = await loadCheckpoint(base);
-  const tokenizer = await loadTokenizer(base);
-  const runtime = Molmo2Runtime.open(base, { provider: 'cpu', cacheDir });
   const { media, dispose } = createCoreContext({ host: 'cli', env: io.env });
-  const examples: TrainExample[] = [];
-  const bad: BadLine[] = [];
   try {
-    for (const l of lines) {
-      throwIfCancelled(signal, 'Preparing the training data');
-      try {
-        const { example, cached } = await buildExample(l, { checkpoint, tokenizer, runtime, media, cacheDir, signal });
-        if (example.ids.length > MAX_EXAMPLE_TOKENS) throw new AppError('PROMPT_TOO_LONG', `${example.ids.length} tokens (at most ${MAX_EXAMPLE_TOKENS}); use a shorter start/end window`);
-        examples.push(example);
-        emit(io, opts.json, { event: 'prepare', line: l.line, tokens: example.ids.length, answerTokens: example.targets.length, featuresCached: cached }, `line ${l.line}: ${example.ids.length} tokens${cached ? ' (cached features)' : ''}`);
-      } catch (err) {
-        // A line that validated but cannot be prepared (not a video, too long, …) is a bad line like any other.
-        if (!(err instanceof AppError) || err.code === 'CANCELLED') throw err;
-        const b = { line: l.line, reason: `${err.code}: ${err.message}` };
-        reportBad(io, opts.json, [b]);
-        if (!opts.skipBad) throw new AppError(err.code, `line ${l.line}: ${err.message}`);
-        bad.push(b);
-      }
-    }
+    return await prepareExamples(lines, {
+      base, cacheDir: modelCacheDir(io.env, base), media, skipBad: opts.skipBad ?? false, signal,
+      onPrepared: (p) => emit(io, opts.json, { event: 'prepare', ...p }, `line ${p.line}: ${p.tokens} tokens${p.featuresCached ? ' (cached features)' : ''}`),
+      onBad: (b) => reportBad(io, opts.json, [b]),
+    });
   } finally {
     dispose();
-    await runtime.dispose(); // release the vision session before the training graph loads
   }
-  return { examples, bad };
 }
 
 function reportBad(io: CliIO, json: boolean | undefined, bad: BadLine[]): void {

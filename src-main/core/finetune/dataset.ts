@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve, dirname } from 'node:path';
 
 /** Bounds on one line (house rule 20): text sizes, time ranges, image counts. */
-export const DATA_LIMITS = { maxLineBytes: 1_000_000, maxText: 20_000, maxImages: 8, maxSeconds: 24 * 3600, maxTurns: 16, maxLines: 100_000 };
+export const DATA_LIMITS = { maxLineBytes: 1_000_000, maxText: 20_000, maxImages: 8, maxSeconds: 24 * 3600, maxTurns: 16, maxLines: 100_000, maxFrames: 512 };
 
 const text = z.string().min(1).max(DATA_LIMITS.maxText);
 const message = z.object({ role: z.enum(['user', 'assistant']), content: text }).strict();
@@ -14,17 +14,26 @@ const common = {
   messages: z.array(message).min(2).max(2 * DATA_LIMITS.maxTurns),
   weight: z.number().positive().max(100).optional(),
   task: z.enum(['caption', 'point', 'count', 'track', 'qa']).optional(),
+  /** Molmo2's data-formatter style of the question (as inference's task prompts set it, e.g. video_point_count). */
+  style: z.string().regex(/^[a-z0-9_]{1,64}$/, 'a style is 1–64 of a-z, 0-9 and _').optional(),
 };
+const seconds = z.number().min(0).max(DATA_LIMITS.maxSeconds);
 const path = z.string().min(1).max(4096);
 const videoLine = z
-  .object({ video: path, start: z.number().min(0).max(DATA_LIMITS.maxSeconds).optional(), end: z.number().min(0).max(DATA_LIMITS.maxSeconds).optional(), ...common })
+  .object({ video: path, start: seconds.optional(), end: seconds.optional(), times: z.array(seconds).min(1).max(DATA_LIMITS.maxFrames).optional(), ...common })
   .strict()
   .refine((v) => (v.start === undefined) === (v.end === undefined), 'give both "start" and "end" or neither')
-  .refine((v) => v.start === undefined || v.end! - v.start >= 1, '"end" must be at least 1 s after "start"');
+  .refine((v) => v.start === undefined || v.end! - v.start >= 1, '"end" must be at least 1 s after "start"')
+  .refine((v) => v.times === undefined || (v.start !== undefined && timesInside(v.times, v.start, v.end!)), '"times" needs "start"/"end" and must rise strictly inside [start, end]');
+
+function timesInside(times: number[], start: number, end: number): boolean {
+  return times.every((t, i) => t >= start && t <= end && (i === 0 || t > times[i - 1]!));
+}
 const imageLine = z.object({ image: path, ...common }).strict();
 const imagesLine = z.object({ images: z.array(path).min(1).max(DATA_LIMITS.maxImages), ...common }).strict();
 
-export type Media = { kind: 'video'; file: string; start?: number; end?: number } | { kind: 'images'; files: string[] };
+/** A video window (with explicit frame times in file seconds when the line gives them) or images. */
+export type Media = { kind: 'video'; file: string; start?: number; end?: number; times?: number[] } | { kind: 'images'; files: string[] };
 
 /** One validated line. */
 export interface DataLine {
@@ -36,6 +45,7 @@ export interface DataLine {
   answer: string;
   weight?: number;
   task?: 'caption' | 'point' | 'count' | 'track' | 'qa';
+  style?: string;
 }
 
 export interface BadLine {
@@ -74,12 +84,14 @@ function parseOne(raw: string, line: number, baseDir: string): DataLine | BadLin
     const p = fileProblem(f);
     if (p) return { line, reason: p };
   }
-  const media: Media = v.video !== undefined ? { kind: 'video', file: files[0]!, ...(v.start !== undefined ? { start: v.start, end: v.end! } : {}) } : { kind: 'images', files };
+  const window = v.start !== undefined ? { start: v.start, end: v.end!, ...(v.times ? { times: v.times } : {}) } : {};
+  const media: Media = v.video !== undefined ? { kind: 'video', file: files[0]!, ...window } : { kind: 'images', files };
   const msgs = v.messages;
   return {
     line, media, history: msgs.slice(0, -2).map((m) => ({ role: m.role, text: m.content })),
     question: msgs[msgs.length - 2]!.content, answer: msgs[msgs.length - 1]!.content,
     ...(v.weight !== undefined ? { weight: v.weight } : {}), ...(v.task !== undefined ? { task: v.task } : {}),
+    ...(v.style !== undefined ? { style: v.style } : {}),
   };
 }
 

@@ -30,7 +30,7 @@ export interface ExampleContext {
 }
 
 async function promptFor(l: DataLine, c: ExampleContext): Promise<{ m: ModelInput; files: string[]; times: number[] }> {
-  const base = { checkpoint: c.checkpoint, tokenizer: c.tokenizer, question: l.question, history: l.history, signal: c.signal };
+  const base = { checkpoint: c.checkpoint, tokenizer: c.tokenizer, question: l.question, history: l.history, signal: c.signal, ...(l.style ? { style: l.style } : {}) };
   if (l.media.kind === 'images') {
     const imgs = [];
     for (const f of l.media.files) imgs.push(await loadImageRgb(f, c.signal));
@@ -38,8 +38,8 @@ async function promptFor(l: DataLine, c: ExampleContext): Promise<{ m: ModelInpu
   }
   const cfg = c.checkpoint.videoPreprocessor;
   const { start, end } = l.media;
-  let times: number[] | undefined;
-  if (start !== undefined && end !== undefined) {
+  let times: number[] | undefined = l.media.times;
+  if (times === undefined && start !== undefined && end !== undefined) {
     const p = await probeVideo(c.media, l.media.file, c.signal);
     if (start >= p.duration) throw new AppError('INVALID_INPUT', `line ${l.line}: start ${start} s is past the end (${p.duration.toFixed(2)} s)`);
     times = checkpointSampleTimes(Math.min(end, p.duration) - start, cfg, undefined, p.fps).map((t) => t + start);

@@ -9,6 +9,7 @@ import { encodeModel } from '../molmo2/compile/emit.js';
 import { graphSessionOptions } from '../molmo2/compile/compile.js';
 import { decoderWeightNames } from '../molmo2/compile/decoder-graph.js';
 import { bindWeights } from '../molmo2/compile/weight-binder.js';
+import { OUT_OF_MEMORY } from '../molmo2/engine/out-of-memory.js';
 import { assertTrainable, type Checkpoint } from '../molmo2/weights.js';
 import { checkSpec, loraTargets, paramShape, type LoraParams, type LoraSpec, type LoraTarget } from './lora.js';
 import { buildTrainGraph, gradName, TRAIN_IO } from './train-graph.js';
@@ -60,6 +61,12 @@ export function compileTrainGraph(ck: Checkpoint, opts: TrainSessionOptions): { 
     renameSync(tmp, file);
   }
   return { path: file, externalDir: wb.externalDir };
+}
+
+/** A failed training run as an AppError: out-of-memory (as onnxruntime or the OS words it) is GPU_OOM, so a job pauses. */
+export function stepError(err: unknown): AppError {
+  const msg = err instanceof Error ? err.message : String(err);
+  return new AppError(OUT_OF_MEMORY.test(msg) ? 'GPU_OOM' : 'ENGINE_FAILED', `training step: ${msg}`);
 }
 
 const i64 = (a: ArrayLike<number>) => new ort.Tensor('int64', BigInt64Array.from(Array.from(a, (x) => BigInt(x))), [a.length]);
@@ -127,7 +134,7 @@ export class TrainSession {
     try {
       out = await this.session.run(feeds);
     } catch (err) {
-      throw new AppError('ENGINE_FAILED', `training step: ${(err as Error).message}`);
+      throw stepError(err);
     }
     const grads: LoraParams = new Map();
     for (const t of this.targets) {

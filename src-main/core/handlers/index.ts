@@ -10,6 +10,7 @@ import { libraryHandlers } from './library.js';
 import { mediaHandlers } from './media.js';
 import { analyticsHandlers } from './analytics.js';
 import { modelsHandlers } from './models.js';
+import { finetuneHandlers } from './finetune.js';
 import type { Handler, HandlerMap } from './types.js';
 
 /** Every handler, by operation name; areas add their map here (one import, one spread). */
@@ -19,6 +20,7 @@ export const handlers: HandlerMap = {
   ...mediaHandlers,
   ...analyticsHandlers,
   ...modelsHandlers,
+  ...finetuneHandlers,
 };
 
 export interface Dispatcher {

@@ -17,6 +17,7 @@ import { configuredModelId, queueIndex } from '../library/index-host.js';
 import { verifyMoments } from '../library/verify.js';
 import { modelSession } from '../molmo2/model-host.js';
 import { listWindows } from '../library/recordings.js';
+import { applyLibraryAdapter } from '../finetune/adapters.js';
 
 const LIBRARY_KEY = 'library';
 /** ctx.state key under which a host or test may put another MediaSource (default: over the context's media service). */
@@ -64,6 +65,7 @@ export const libraryHandlers: HandlerMap = {
       previous.close();
     }
     ctx.state.set(LIBRARY_KEY, lib);
+    await applyLibraryAdapter(ctx, lib); // the library's active adapter (if any) is the model its jobs run
     // Jobs queued earlier, and those a killed process left running, continue in the background.
     if (runsBackgroundJobs(ctx)) kickJobs(ctx, lib);
     ctx.logger.info('library opened', { path: lib.path, schemaVersion: lib.schemaVersion, created: lib.created });

@@ -42,6 +42,11 @@ export function configuredAdapter(ctx: CoreContext): AdapterRecord | null {
   return (ctx.state.get(ADAPTER_KEY) as AdapterRecord | undefined) ?? null;
 }
 
+/** Points the host at a checkpoint and adapter (or none), keeping its provider and precision. */
+export async function switchModel(ctx: CoreContext, modelDir: string, adapter?: AdapterRecord): Promise<void> {
+  await configureModel(ctx, modelDir, ctx.state.get(PROVIDER_KEY) as string | undefined, ctx.state.get(PRECISION_KEY) as Precision | undefined, adapter);
+}
+
 /** The configured checkpoint: set by the host (`--model`), else $MOLMOSCOPE_MODEL, else the default model, else null. */
 export function configuredModelDir(ctx: CoreContext): string | null {
   const d = (ctx.state.get(DIR_KEY) as string | undefined) ?? (ctx.env.MOLMOSCOPE_MODEL || undefined);

@@ -5,7 +5,7 @@ import { eta } from './format.js';
 export type JobState = EventPayload<'job.progress'>;
 
 /** The bar and controls for `job`; the buttons call back, the parent talks to the bridge. */
-export function JobProgress({ job, onPause, onResume, onCancel }: { job: JobState; onPause(): void; onResume(): void; onCancel(): void }) {
+export function JobProgress({ job, onPause, onResume, onCancel, unit = 'windows' }: { job: JobState; onPause(): void; onResume(): void; onCancel(): void; unit?: string }) {
   const pct = job.total > 0 ? Math.floor((100 * job.done) / job.total) : job.status === 'done' ? 100 : 0;
   const live = job.status === 'running' || job.status === 'queued';
   return (
@@ -14,7 +14,7 @@ export function JobProgress({ job, onPause, onResume, onCancel }: { job: JobStat
         <strong>{job.kind === 'index' ? 'Indexing' : job.kind} #{job.jobId}</strong>
         <span className={`pill ${job.status === 'done' ? 'good' : job.status === 'failed' ? 'bad' : 'warn'}`} data-testid="job-status">{job.status}</span>
         <span data-testid="job-percent">{pct} %</span>
-        <span className="muted small">{job.done}/{job.total} windows{job.status === 'running' ? ` · ${eta(job.etaSeconds)}` : ''}</span>
+        <span className="muted small">{job.done}/{job.total} {unit}{job.status === 'running' ? ` · ${eta(job.etaSeconds)}` : ''}</span>
       </div>
       <div className="bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} aria-label="indexing progress">
         <div style={{ width: `${pct}%` }} />

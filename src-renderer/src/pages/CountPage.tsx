@@ -1,6 +1,7 @@
 // Count: a query over a recording (or a range of it) run as a job with progress/ETA/cancel; the result is the
 // de-duplicated total, per-window counts, malformed windows with reasons, and every instance as evidence (crop
 // thumbnail around the point); clicking an instance seeks the player there and draws the point on the video.
+import { InstanceVerdict, useVerdicts } from '../components/finetune/InstanceVerdict.js';
 import { useRef, useState } from 'react';
 import type { MolmoscopeBridge } from '../api/client.js';
 import { VideoPlayer, type VideoPlayerHandle } from '../components/VideoPlayer.js';
@@ -39,6 +40,7 @@ export function CountPage({ api }: { api: MolmoscopeBridge }) {
   const { runs, runId, setRunId, job, run } = useRunJob(api, 'count', !!library);
   const { result, error } = useRunResult(api, runId);
   const [picked, setPicked] = useState<{ instance: number; s: Sighting } | null>(null);
+  const verdicts = useVerdicts(api, runId, result?.run.status === 'done');
   const player = useRef<VideoPlayerHandle>(null);
   const pick = (id: number | null) => { setRunId(id); setPicked(null); };
   const count = result?.count ?? null;
@@ -97,6 +99,7 @@ export function CountPage({ api }: { api: MolmoscopeBridge }) {
                       <Crop api={api} recordingId={result.run.recordingId} s={s} frameW={frame!.width} />
                       <span>#{inst.id} at {fmtTime(s.t)}<br /><span className="muted small">({Math.round(s.x)}, {Math.round(s.y)}) · seen {inst.evidence.length}×</span></span>
                     </button>
+                    <InstanceVerdict id={inst.id} verdict={verdicts.verdicts.get(inst.id)} onSet={(v) => void verdicts.set(inst.id, v)} />
                   </li>
                 );
               })}

@@ -1,5 +1,6 @@
 // Search: a query over the library's captions; results as moments with thumbnail, recording, start–end, highlighted
 // snippet and score. Clicking one opens the player seeked to the moment's start.
+import { CaptionFix } from '../components/finetune/CaptionFix.js';
 import { useRef, useState, type FormEvent } from 'react';
 import type { MolmoscopeBridge } from '../api/client.js';
 import type { ApiError } from '../../../src-main/api/errors.js';
@@ -109,6 +110,7 @@ function ResultList(p: { api: MolmoscopeBridge; results: MomentDto[]; cost: { ch
               </span>
               <span className="muted small" title="BM25 score (higher is better)">{m.score.toFixed(2)}</span>
             </button>
+            {m.captionIds[0] !== undefined ? <CaptionFix api={api} captionId={m.captionIds[0]} /> : null}
           </li>
         ))}
       </ul>

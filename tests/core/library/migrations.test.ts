@@ -137,8 +137,28 @@ test('migration 6 (adapter-provenance): captions and analytics runs gain the ada
   db.close();
 });
 
+test('migration 7 (finetune): on a v4 DB with data (through 5 and 6); datasets, examples, adapters, steps and evals keep their rules', () => {
+  const db = fresh('m7.db');
+  migrate(db, { to: 4 });
+  seedV1(db);
+  assert.deepEqual(migrate(db, { to: 7 }), [5, 6, 7]);
+  for (const t of ['clip_answers', 'count_reviews', 'ft_datasets', 'ft_examples', 'ft_adapters', 'ft_train_steps', 'ft_evals']) assert.ok(tables(db).includes(t), t);
+  assert.equal(db.prepare('SELECT path FROM recordings WHERE id = 1').pluck().get(), '/v/a.mp4');
+  db.exec(`INSERT INTO ft_datasets (id, name, version, heldout_share, seed, created_at) VALUES (1, 'd', 1, 0.2, 0, 't');
+    INSERT INTO ft_adapters (name, dir, sha256, dataset_id, dataset_label, base_model, settings_json, active, created_at)
+      VALUES ('a', '/x', 'h', 1, 'd v1', '/m', '{}', 1, 't')`);
+  assert.throws(() => db.exec("INSERT INTO ft_datasets (name, version, heldout_share, seed, created_at) VALUES ('d', 1, 0.2, 0, 't')"), /UNIQUE/);
+  // At most one active adapter per library.
+  assert.throws(() => db.exec("INSERT INTO ft_adapters (name, dir, sha256, dataset_label, base_model, settings_json, active, created_at) VALUES ('b', '/y', 'h', 'd', '/m', '{}', 1, 't')"), /UNIQUE/);
+  assert.throws(() => db.exec("INSERT INTO count_reviews (run_id, instance_id, verdict, created_at) VALUES (1, 1, 'maybe', 't')"));
+  db.exec('DELETE FROM ft_datasets WHERE id = 1'); // an adapter outlives its dataset (provenance is kept as a label)
+  assert.equal(db.prepare('SELECT dataset_label FROM ft_adapters').pluck().get(), 'd v1');
+  assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+  db.close();
+});
+
 test('every migration has a test above and versions are 1..N without gaps', () => {
-  assert.deepEqual(MIGRATIONS.map((m) => m.version), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(MIGRATIONS.map((m) => m.version), [1, 2, 3, 4, 5, 6, 7]);
 });
 
 test('migrating twice is a no-op', () => {

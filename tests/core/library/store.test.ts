@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { AppError } from '../../../src-main/api/errors.js';
 import { openLibrary } from '../../../src-main/core/library/store.js';
-import { LATEST_VERSION } from '../../../src-main/core/library/migrations/index.js';
+import { LATEST_VERSION, MIGRATIONS } from '../../../src-main/core/library/migrations/index.js';
 import { scratchDir } from '../../helpers/tiny.js';
 
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
@@ -25,7 +25,7 @@ test('creates a library: WAL on, latest schema, migrations recorded, integrity o
   assert.equal(lib.db.pragma('journal_mode', { simple: true }), 'wal');
   assert.equal(lib.db.pragma('foreign_keys', { simple: true }), 1);
   const rows = lib.db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
-  assert.deepEqual(rows, Array.from({ length: LATEST_VERSION }, (_, i) => i + 1));
+  assert.deepEqual(rows, MIGRATIONS.map((m) => m.version));
   lib.close();
   const again = openLibrary(p, { create: false });
   assert.equal(again.created, false);

@@ -8,12 +8,21 @@ import { m003AnalyticsSketch } from './003-analytics-sketch.js';
 import { m004Analytics } from './004-analytics.js';
 import { m005CaptionTerms } from './005-caption-terms.js';
 import { m006AdapterProvenance } from './006-adapter-provenance.js';
+import { m007Finetune } from './007-finetune.js';
 import { at } from '../../../api/at.js';
 
 export type { Migration } from './types.js';
 
 /** Every migration, in version order. */
-export const MIGRATIONS: readonly Migration[] = [m001Core, m002CaptionsFts, m003AnalyticsSketch, m004Analytics, m005CaptionTerms, m006AdapterProvenance];
+export const MIGRATIONS: readonly Migration[] = [
+  m001Core,
+  m002CaptionsFts,
+  m003AnalyticsSketch,
+  m004Analytics,
+  m005CaptionTerms,
+  m006AdapterProvenance,
+  m007Finetune,
+];
 
 /** The schema version this build writes. */
 export const LATEST_VERSION = at(MIGRATIONS, MIGRATIONS.length - 1, 'migration').version;

@@ -1,0 +1,252 @@
+// Datasets from the library: reviewed count runs, corrected track runs and the user's clip answers become Molmo2
+// examples (answers written by the grammar formatter, times on each window's sample grid), split by recording.
+import { AppError } from '../../api/errors.js';
+import { sampleTimes } from '../media/index.js';
+import { formatPoints, formatTracks } from '../molmo2/grammar/format.js';
+import { taskPrompt } from '../molmo2/prompt/task-prompts.js';
+import { correctedTracks } from '../analytics/run-corrections.js';
+import { getRun, type RunRow } from '../analytics/run-store.js';
+import { loadCountResult } from '../analytics/count-results-store.js';
+import { storedWindows, type StoredWindow } from '../analytics/run-windows-store.js';
+import type { Library } from '../library/store.js';
+import { SeededRng } from './lora.js';
+import { listClipAnswers } from './clip-answers-store.js';
+import { correctedRunIds } from './corrections-finetune-store.js';
+import { listCountReviews, reviewedRunIds } from './count-reviews-store.js';
+import { insertDataset } from './ft-datasets-store.js';
+import { captionWindow } from './captions-finetune-store.js';
+import { recordingBrief } from './recordings-finetune-store.js';
+import type { FtDataset, FtTask, NewFtExample } from './types.js';
+
+/** An example before it has a place in a dataset (seq) and a split. */
+export type Candidate = Omit<NewFtExample, 'seq' | 'split'>;
+
+export interface BuildRequest {
+  name: string;
+  /** Share of recordings held out for evaluation (default 0.2; 0 = none). */
+  heldoutShare?: number;
+  seed?: number;
+}
+
+export interface BuildReport {
+  dataset: FtDataset;
+  perTask: Record<FtTask, { train: number; heldout: number }>;
+  heldoutRecordings: number[];
+  /** Sources that gave no example, with why. */
+  skipped: Array<{ source: string; reason: string }>;
+}
+
+/** The sample time nearest `t` within `tol` seconds, or null (a point off the window's grid is dropped). */
+export function snapToGrid(t: number, grid: readonly number[], tol: number): number | null {
+  let best: number | null = null;
+  for (const g of grid) if (Math.abs(g - t) <= tol && (best === null || Math.abs(g - t) < Math.abs(best - t))) best = g;
+  return best;
+}
+
+/** Half the smallest gap between sample times (the grid's snapping tolerance), at most 0.5 s. */
+function gridTolerance(grid: readonly number[]): number {
+  let gap = 1;
+  for (let i = 1; i < grid.length; i++) gap = Math.min(gap, grid[i]! - grid[i - 1]!);
+  return gap / 2;
+}
+
+const round3 = (t: number) => Math.round(t * 1000) / 1000;
+
+type GridPoint = { t: number; x: number; y: number };
+
+/** The points that lie on the grid, moved onto it (plain numbers: pixels and recording seconds). */
+function onGrid(points: ReadonlyArray<{ t: number; x: number; y: number }>, grid: readonly number[]): GridPoint[] {
+  const tol = gridTolerance(grid);
+  const out: GridPoint[] = [];
+  for (const p of points) {
+    const t = snapToGrid(p.t, grid, tol);
+    if (t !== null) out.push({ t, x: p.x, y: p.y });
+  }
+  return out;
+}
+
+function windowBase(run: RunRow, w: StoredWindow) {
+  return { recordingId: run.recordingId, path: run.path, start: w.start, end: w.end, times: w.sampleTimes };
+}
+
+/** One example per answered window of a count run: the non-rejected instances' sightings in that window. */
+export function countRunCandidates(lib: Library, runId: number): Candidate[] {
+  const run = getRun(lib, runId);
+  if (run.kind !== 'count' || run.status !== 'done')
+    throw new AppError('INVALID_INPUT', `run ${runId} is not a finished count run`);
+  const reviews = listCountReviews(lib, runId);
+  const rejected = new Set(reviews.filter((r) => r.verdict === 'reject').map((r) => r.instanceId));
+  const accepted = reviews.filter((r) => r.verdict === 'accept').map((r) => r.instanceId);
+  const kept = loadCountResult(lib, runId).instances.filter((i) => !rejected.has(i.id));
+  const label = run.query.toLowerCase();
+  const { text, style } = taskPrompt({ kind: 'count', label }, 'video');
+  return storedWindows(lib, runId)
+    .filter((w) => w.status === 'ok')
+    .map((w) => {
+      const points = onGrid(
+        kept.flatMap((i) => i.evidence.filter((e) => e.window === w.index)),
+        w.sampleTimes,
+      );
+      const answer = formatPoints({
+        kind: 'video',
+        label,
+        mode: 'point_count',
+        width: run.frame.width,
+        height: run.frame.height,
+        points: points.map((p) => ({ key: round3(p.t - w.start), x: p.x, y: p.y })),
+      });
+      return {
+        ...windowBase(run, w),
+        task: 'count' as const,
+        question: text,
+        style: style ?? null,
+        answer,
+        truth: { kind: 'count' as const, count: points.length, points, frame: run.frame },
+        source: { kind: 'count_run' as const, id: runId, window: w.index, accepted, rejected: [...rejected] },
+      };
+    });
+}
+
+/** One example per answered window of a track run: the corrected tracks' points on that window's grid. */
+export function trackRunCandidates(lib: Library, runId: number): Candidate[] {
+  const run = getRun(lib, runId);
+  if (run.kind !== 'track' || run.status !== 'done')
+    throw new AppError('INVALID_INPUT', `run ${runId} is not a finished track run`);
+  const { set, applied } = correctedTracks(lib, runId);
+  const label = run.query.toLowerCase();
+  return storedWindows(lib, runId)
+    .filter((w) => w.status === 'ok' && w.sampleTimes.length > 0)
+    .map((w) => {
+      const grid = w.sampleTimes;
+      const fps = grid.length > 1 ? Math.round(1 / (grid[1]! - grid[0]!)) : 2;
+      const { text, style } = taskPrompt({ kind: 'track', label, fps }, 'video');
+      const tracks = set.tracks
+        .map((t) => ({ id: t.id, points: onGrid(t.points, grid) }))
+        .filter((t) => t.points.length > 0);
+      const answer = formatTracks({
+        label,
+        width: run.frame.width,
+        height: run.frame.height,
+        tracks: tracks.map((t) => ({ id: t.id, points: t.points.map((p) => ({ ...p, t: round3(p.t - w.start) })) })),
+      });
+      return {
+        ...windowBase(run, w),
+        task: 'track' as const,
+        question: text,
+        style: style ?? null,
+        answer,
+        truth: { kind: 'track' as const, tracks, frame: run.frame },
+        source: { kind: 'track_run' as const, id: runId, window: w.index, corrections: applied },
+      };
+    });
+}
+
+/** Every clip answer as an example: a caption on its indexing window's grid, a question on the clip's own grid. */
+export function answerCandidates(lib: Library): Candidate[] {
+  return listClipAnswers(lib).map((a) => {
+    const rec = recordingBrief(lib, a.recordingId);
+    const source = { kind: 'clip_answer' as const, id: a.id };
+    if (a.task === 'caption') {
+      const cw = a.captionId !== null ? captionWindow(lib, a.captionId) : null;
+      const times = cw?.times ?? sampleTimes(a.end - a.start).map((t) => round3(t + a.start));
+      const { text, style } = taskPrompt(
+        { kind: 'caption', length: cw?.promptKind === 'short' ? 'short' : 'long' },
+        'video',
+      );
+      return {
+        recordingId: a.recordingId,
+        path: rec.path,
+        start: a.start,
+        end: a.end,
+        times,
+        task: 'caption' as const,
+        question: text,
+        style: style ?? null,
+        answer: a.answer,
+        truth: { kind: 'text' as const, text: a.answer },
+        source,
+      };
+    }
+    const times = sampleTimes(a.end - a.start).map((t) => round3(t + a.start));
+    return {
+      recordingId: a.recordingId,
+      path: rec.path,
+      start: a.start,
+      end: a.end,
+      times,
+      task: 'qa' as const,
+      question: a.question,
+      style: null,
+      answer: a.answer,
+      truth: { kind: 'text' as const, text: a.answer },
+      source,
+    };
+  });
+}
+
+/**
+ * Recordings held out for evaluation: a seeded shuffle, the first ⌈share·n⌉ (at least one when there are two or
+ * more recordings and share > 0, and never all of them), so no recording is in both splits.
+ */
+export function heldoutRecordings(recordingIds: readonly number[], share: number, seed: number): Set<number> {
+  const ids = [...new Set(recordingIds)].sort((a, b) => a - b);
+  if (share <= 0 || ids.length < 2) return new Set();
+  const rng = new SeededRng(seed >>> 0);
+  for (let i = ids.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [ids[i], ids[j]] = [ids[j]!, ids[i]!];
+  }
+  const n = Math.min(ids.length - 1, Math.max(1, Math.ceil(share * ids.length)));
+  return new Set(ids.slice(0, n));
+}
+
+function gather(lib: Library, skipped: BuildReport['skipped']): Candidate[] {
+  const out: Candidate[] = [];
+  const tryRun = (what: string, f: () => Candidate[]) => {
+    try {
+      const c = f();
+      if (c.length === 0) skipped.push({ source: what, reason: 'no answered window' });
+      out.push(...c);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      skipped.push({ source: what, reason: err.message });
+    }
+  };
+  for (const id of reviewedRunIds(lib)) tryRun(`count run ${id}`, () => countRunCandidates(lib, id));
+  for (const id of correctedRunIds(lib)) tryRun(`track run ${id}`, () => trackRunCandidates(lib, id));
+  tryRun('clip answers', () => answerCandidates(lib));
+  if (listClipAnswers(lib).length === 0) skipped.pop();
+  return out;
+}
+
+/** Builds the next version of dataset `name` from the library's corrections, reviews and answers. */
+export function buildDataset(lib: Library, req: BuildRequest): BuildReport {
+  const share = req.heldoutShare ?? 0.2;
+  const seed = req.seed ?? 0;
+  const skipped: BuildReport['skipped'] = [];
+  const cands = gather(lib, skipped);
+  if (cands.length === 0)
+    throw new AppError(
+      'INVALID_INPUT',
+      'nothing to learn from yet: review a count run, correct a track run, or answer a clip first',
+    );
+  const held = heldoutRecordings(
+    cands.map((c) => c.recordingId),
+    share,
+    seed,
+  );
+  const examples: NewFtExample[] = cands.map((c, seq) => ({
+    ...c,
+    seq,
+    split: held.has(c.recordingId) ? 'heldout' : 'train',
+  }));
+  const dataset = insertDataset(lib, { name: req.name, heldoutShare: share, seed }, examples);
+  const perTask = {
+    count: { train: 0, heldout: 0 },
+    track: { train: 0, heldout: 0 },
+    qa: { train: 0, heldout: 0 },
+    caption: { train: 0, heldout: 0 },
+  };
+  for (const e of examples) perTask[e.task][e.split]++;
+  return { dataset, perTask, heldoutRecordings: [...held].sort((a, b) => a - b), skipped };
+}

@@ -1,0 +1,217 @@
+// The Fine-tune page in real Chromium over the real `molmoscope serve` (tiny generated checkpoint, CPU provider):
+// runs stored from real Molmo2 answer strings and a deleted track seeded in the library, then through the pages: reject a
+// counted instance on the Count page, type an answer on a clip, build a dataset, train a few steps and watch the loss curve fill, see the
+// before/after table, activate the adapter, and see a count run record it. Screenshots: test-results/e2e-finetune/.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
+import { scratchDir, tinyCheckpoint } from '../helpers/tiny.js';
+import { buildRendererForTest } from '../helpers/renderer-build.js';
+import { findChromium } from '../helpers/chromium.js';
+import { openLibrary } from '../../src-main/core/library/store.js';
+import { importPaths } from '../../src-main/core/library/import.js';
+import { testMediaSource } from '../helpers/media-source.js';
+import { finishRun, queueAnalyticsJob, recordWindowAnswer } from '../../src-main/core/analytics/run-jobs.js';
+import { planWindows } from '../../src-main/core/analytics/run-plan.js';
+import { loadCountResult } from '../../src-main/core/analytics/count-results-store.js';
+import { addCorrection } from '../../src-main/core/analytics/run-corrections.js';
+import { makeClip } from '../core/library/clips.js';
+
+const executablePath = findChromium();
+let srv: ServeProcess | undefined;
+let context: BrowserContext | undefined;
+const seeded = { rejected: 0 };
+
+async function seed(dir: string, db: string) {
+  const lib = openLibrary(db, { create: true });
+  const clips = [
+    makeClip(join(dir, 'media', 'a.mp4'), { pattern: 'testsrc' }),
+    makeClip(join(dir, 'media', 'b.mp4'), { pattern: 'smptebars' }),
+  ];
+  await importPaths(lib, clips, { media: testMediaSource(), signal: new AbortController().signal });
+  const cs = { windowLength: 2, overlap: 0.5, maxFrames: 3, maxNewTokens: 4 };
+  const c = queueAnalyticsJob(lib, 'count', { query: 'person', scope: { recordingId: 1 }, settings: cs }).runs[0]!;
+  for (const w of planWindows('count', { start: 0, end: 4 }, 10, cs)) {
+    recordWindowAnswer(
+      lib,
+      c.id,
+      w,
+      `Counting the <points coords="${(w.times[1]! - w.start).toFixed(1)} 1 100 500 2 600 400">person</points> shows a total of 2.`,
+    );
+  }
+  finishRun(lib, c.id);
+  seeded.rejected = loadCountResult(lib, c.id).instances[0]!.id;
+  const ts = { windowLength: 2, overlap: 0.5, maxFrames: 4 };
+  const t = queueAnalyticsJob(lib, 'track', { query: 'car', scope: { recordingId: 2 }, settings: ts }).runs[0]!;
+  for (const w of planWindows('track', { start: 0, end: 4 }, 10, ts)) {
+    recordWindowAnswer(
+      lib,
+      t.id,
+      w,
+      '<tracks coords="0.0 1 100 500 2 800 500;0.5 1 110 500 2 790 500;1.0 1 120 500">car</tracks>',
+    );
+  }
+  finishRun(lib, t.id);
+  addCorrection(lib, t.id, { kind: 'delete', trackId: 2 });
+  lib.close();
+}
+
+before(async () => {
+  if (!executablePath) return;
+  const dir = scratchDir('e2e-finetune');
+  const db = join(dir, 'lib.db');
+  await seed(dir, db);
+  srv = await startServeProcess(
+    ['--renderer', buildRendererForTest(), '--model', tinyCheckpoint({ seed: 1 }), '--ep', 'cpu', '--library', db],
+    { MOLMOSCOPE_HOME: join(dir, 'home') },
+  );
+  context = await chromium.launchPersistentContext(scratchDir('chromium-profile'), {
+    executablePath,
+    headless: true,
+    viewport: { width: 1280, height: 1000 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+after(async () => {
+  await context?.close();
+  await srv?.stop();
+});
+
+async function op<T>(name: string, body: unknown): Promise<T> {
+  const res = await fetch(`${srv!.url}/api/${name}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${srv!.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const env = (await res.json()) as { ok: boolean; value: T; error?: unknown };
+  assert.ok(env.ok, JSON.stringify(env.error));
+  return env.value;
+}
+
+test(
+  'Fine-tune page: build a dataset, train with a live loss curve, before/after table, activate, a count run records the adapter',
+  { timeout: 15 * 60_000 },
+  async (t) => {
+    if (!executablePath) {
+      if (process.env.CI) assert.fail('chromium not found (CI must install it)');
+      return t.skip('chromium not installed');
+    }
+    const out = resolve('test-results', 'e2e-finetune');
+    rmSync(out, { recursive: true, force: true });
+    mkdirSync(out, { recursive: true });
+    const page = await context!.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('response', async (r) => {
+      if (r.status() < 400) return;
+      const path = new URL(r.url()).pathname;
+      const body = await r.text().catch(() => '');
+      if (path.startsWith('/media/thumb/') && body.includes('PROBE_TIMEOUT')) return;
+      problems.push(`HTTP ${r.status()} ${path}: ${body.slice(0, 300)}`);
+    });
+    await page.goto(srv!.openUrl);
+    await page.waitForFunction(() => !location.hash.includes('token='));
+
+    // Training material from the pages: a counted instance rejected on the Count page, a typed answer on a clip.
+    await page.getByRole('link', { name: 'Count', exact: true }).click();
+    await page.locator('select[name="run"]').selectOption('1');
+    await page
+      .locator(`[data-testid="verdict"][data-instance="${seeded.rejected}"]`)
+      .getByRole('button', { name: '✗' })
+      .click();
+    await page.locator(`[data-testid="verdict"][data-instance="${seeded.rejected}"][data-verdict="reject"]`).waitFor();
+    await page.getByRole('link', { name: 'Fine-tune', exact: true }).click();
+    await page.locator('select[name="answerRecording"]').selectOption('2');
+    await page.locator('input[name="answerEnd"]').fill('3');
+    await page.locator('input[name="answerQuestion"]').fill('What is shown?');
+    await page.locator('input[name="answerText"]').fill('Colour bars.');
+    await page.getByRole('button', { name: 'Add answer' }).click();
+    await page.getByTestId('clip-answer').waitFor();
+
+    // Dataset: built from the seeded corrections; examples listed with thumbnails, counts per task.
+    await page.locator('input[name="datasetName"]').fill('e2e');
+    await page.getByRole('button', { name: 'Build dataset' }).click();
+    await page.locator('[data-testid="dataset-counts"] tr[data-task="count"]').waitFor();
+    await page.locator('[data-testid="dataset-counts"] tr[data-task="track"]').waitFor();
+    await page.locator('[data-testid="dataset-counts"] tr[data-task="qa"]').waitFor();
+    const reviewed = await op<{ examples: Array<{ task: string; source: { rejected?: number[] } }> }>(
+      'finetune.dataset.examples',
+      { datasetId: 1 },
+    );
+    assert.ok(
+      reviewed.examples.filter((e) => e.task === 'count').every((e) => e.source.rejected?.includes(seeded.rejected)),
+    );
+    const examples = page.getByTestId('example');
+    assert.ok((await examples.count()) >= 4);
+    assert.ok((await page.locator('[data-testid="example"][data-split="heldout"]').count()) >= 1);
+
+    // Training: a few steps on the tiny checkpoint; the estimate is shown first; the loss curve fills step by step.
+    for (const [k, v] of [
+      ['steps', '3'],
+      ['rank', '2'],
+      ['alpha', '4'],
+      ['warmup', '0'],
+      ['checkpointEvery', '1'],
+      ['lr', '0.001'],
+    ] as const)
+      await page.locator(`input[name="${k}"]`).fill(v);
+    await page.locator('details.advanced summary').click();
+    await page.locator('input[name="evalMaxNewTokens"]').fill('4');
+    await page.locator('[data-testid="estimate"][data-fits="true"]').waitFor();
+    assert.match(
+      await page.getByTestId('estimate').innerText(),
+      /Memory about [\d.]+ GiB of [\d.]+ GiB available \(fits/,
+    );
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await page.locator('[data-testid="loss-chart"][data-points="3"]').waitFor({ timeout: 300_000 });
+    await page.locator('[data-testid="job-progress"][data-status="done"]').waitFor({ timeout: 300_000 });
+    await page.screenshot({ path: join(out, 'trained.png'), fullPage: true });
+
+    // Before/after: base and the adapter side by side, filled when both evals end.
+    await page.locator('[data-testid="before-after"] th[data-col="adapter-1"]').waitFor({ timeout: 300_000 });
+    await page.locator('[data-testid="before-after"] th[data-col="base"]').waitFor();
+    const stored = await op<{ evals: Array<{ adapterId: number | null }> }>('finetune.evals', { datasetId: 1 });
+    assert.ok(stored.evals.some((e) => e.adapterId === null) && stored.evals.some((e) => e.adapterId === 1));
+
+    // Activate the adapter; a count run then records it (its model id is the merged base + adapter).
+    await page.locator('[data-testid="adapter"][data-id="1"]').getByRole('button', { name: 'Activate' }).click();
+    await page.locator('[data-testid="adapter"][data-id="1"][data-active="true"]').waitFor();
+    assert.match(await page.getByTestId('active-model').innerText(), /base \+ e2e v1/);
+    // Two clicks: Activate, then Run again on the base's count run; the new run records the adapter beside the base one.
+    await page
+      .locator('[data-testid="run-models"] tr[data-run="1"]')
+      .getByRole('button', { name: 'Run again' })
+      .click();
+    await page
+      .locator('[data-testid="run-models"] tr[data-run="3"] [data-testid="run-adapter"]')
+      .filter({ hasText: 'e2e v1' })
+      .waitFor({ timeout: 300_000 });
+    await page
+      .locator('[data-testid="run-models"] tr[data-run="3"] [data-testid="run-found"]')
+      .filter({ hasText: /^\d+$/ })
+      .waitFor({ timeout: 300_000 });
+    assert.equal(
+      await page.locator('[data-testid="run-models"] tr[data-run="1"] [data-testid="run-adapter"]').innerText(),
+      'base',
+    );
+    const runs = await op<{ runs: Array<{ runId: number; adapterId: number | null; modelId: string }> }>(
+      'finetune.runModels',
+      {},
+    );
+    assert.equal(runs.runs.find((r) => r.runId === 3)?.adapterId, 1);
+    await page.screenshot({ path: join(out, 'activated.png'), fullPage: true });
+    assert.deepEqual(problems, []);
+  },
+);
