@@ -13,7 +13,7 @@ const arg = (name: string, def: number) => {
   return i >= 0 ? Number(process.argv[i + 1]) : def;
 };
 let seed = 42;
-const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
 const time = (f: () => void, reps = 1) => {
   const t0 = performance.now();
   for (let i = 0; i < reps; i++) f();
@@ -27,7 +27,11 @@ const hTimes = sizes.map((n) => {
   assign(m); // warm-up (JIT)
   return time(() => assign(m), n <= 100 ? 5 : 2);
 });
-sizes.forEach((n, i) => console.log(`hungarian ${n}×${n}: ${at(hTimes, i).toFixed(2)} ms  (×${(at(hTimes, i) / at(hTimes, 0)).toFixed(1)} vs ${sizes[0]}×${sizes[0]})`));
+sizes.forEach((n, i) =>
+  console.log(
+    `hungarian ${n}×${n}: ${at(hTimes, i).toFixed(2)} ms  (×${(at(hTimes, i) / at(hTimes, 0)).toFixed(1)} vs ${sizes[0]}×${sizes[0]})`,
+  ),
+);
 
 // 2. Stitching: objects drifting over a long recording, windows of 10 s every 8 s, points at 2 fps.
 const minutes = arg('minutes', 60);
@@ -35,7 +39,12 @@ const nObj = arg('objects', 50);
 const W = 1280;
 const H = 720;
 const duration = minutes * 60;
-const paths = Array.from({ length: nObj }, () => ({ x: rnd() * W, y: rnd() * H, vx: (rnd() - 0.5) * 40, vy: (rnd() - 0.5) * 40 }));
+const paths = Array.from({ length: nObj }, () => ({
+  x: rnd() * W,
+  y: rnd() * H,
+  vx: (rnd() - 0.5) * 40,
+  vy: (rnd() - 0.5) * 40,
+}));
 const pos = (o: (typeof paths)[number], t: number) => {
   // Bounce inside the frame so every object stays visible.
   const fold = (v: number, L: number) => {

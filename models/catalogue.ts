@@ -39,9 +39,19 @@ const MB = 1_000_000;
 const SMALL_FILES_BYTES = 32 * MB;
 
 const qwenSmallFiles = [
-  'config.json', 'generation_config.json', 'preprocessor_config.json', 'processor_config.json',
-  'video_preprocessor_config.json', 'tokenizer_config.json', 'special_tokens_map.json', 'added_tokens.json',
-  'chat_template.jinja', 'tokenizer.json', 'vocab.json', 'merges.txt', 'model.safetensors.index.json',
+  'config.json',
+  'generation_config.json',
+  'preprocessor_config.json',
+  'processor_config.json',
+  'video_preprocessor_config.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'added_tokens.json',
+  'chat_template.jinja',
+  'tokenizer.json',
+  'vocab.json',
+  'merges.txt',
+  'model.safetensors.index.json',
 ].map((name) => ({ name, bytes: null }));
 
 function shards(n: number): CatalogueFile[] {

@@ -11,14 +11,26 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({ options: { outdir: { type: 'string' } } });
 const outdir = values.outdir ? resolve(values.outdir) : `${root}/dist-electron`;
 // esbuild: the core builds the engine from sources on demand, a path the bundled app never takes (it has engine-main.cjs).
-const external = ['electron', 'onnxruntime-node', 'better-sqlite3', 'ffmpeg-static', 'ws', 'bufferutil', 'utf-8-validate', 'esbuild'];
+const external = [
+  'electron',
+  'onnxruntime-node',
+  'better-sqlite3',
+  'ffmpeg-static',
+  'ws',
+  'bufferutil',
+  'utf-8-validate',
+  'esbuild',
+];
 
 // The core uses import.meta.url (to find the app root and resolve packages); in a CJS bundle it becomes __filename's URL.
 const banner = { js: "const __import_meta_url = require('node:url').pathToFileURL(__filename).href;" };
 
 // The engine entry is its own bundle: the app starts it as a utilityProcess (or Node forks it), never main.cjs itself.
 await build({
-  entryPoints: { main: `${root}/src-main/electron/main.ts`, 'engine-main': `${root}/src-main/core/molmo2/engine/engine-main.ts` },
+  entryPoints: {
+    main: `${root}/src-main/electron/main.ts`,
+    'engine-main': `${root}/src-main/core/molmo2/engine/engine-main.ts`,
+  },
   outdir,
   outExtension: { '.js': '.cjs' },
   bundle: true,

@@ -34,7 +34,10 @@ const DOWNLOADS = [
     pkg: 'onnxruntime-node',
     script: 'script/install.js',
     without: "models run on onnxruntime's CPU provider (and WebGPU where a driver exists), not CUDA",
-    skip: (env) => ([env.ONNXRUNTIME_NODE_INSTALL, env.npm_config_onnxruntime_node_install].includes('skip') ? 'ONNXRUNTIME_NODE_INSTALL=skip' : null),
+    skip: (env) =>
+      [env.ONNXRUNTIME_NODE_INSTALL, env.npm_config_onnxruntime_node_install].includes('skip')
+        ? 'ONNXRUNTIME_NODE_INSTALL=skip'
+        : null,
   },
 ];
 
@@ -57,7 +60,11 @@ function scriptEnv(dir) {
 /** Runs a script with node in package `dir`; resolves with its exit code (or why it did not finish) and output tail. */
 function runScript(dir, script, args = []) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd: dir, env: scriptEnv(dir), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, ...args], {
+      cwd: dir,
+      env: scriptEnv(dir),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const keep = (b) => {
       out = (out + b.toString()).slice(-4000);
@@ -75,8 +82,15 @@ function runScript(dir, script, args = []) {
 
 /** The last meaningful line of a failed script's output, for a one-line warning. */
 function lastLine(out) {
-  const lines = out.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('at '));
-  return (lines.find((l) => /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|getaddrinfo|Error/i.test(l)) ?? lines.at(-1) ?? '').slice(0, 300);
+  const lines = out
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('at '));
+  return (
+    lines.find((l) => /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|getaddrinfo|Error/i.test(l)) ??
+    lines.at(-1) ??
+    ''
+  ).slice(0, 300);
 }
 
 /** The Node installation's prefix when it ships headers for this very Node (Debian/NodeSource /usr, nvm, …), else null. */
@@ -107,7 +121,10 @@ async function buildSqlite() {
   if (!dir) throw new Error('better-sqlite3 is not installed');
   const addon = join(dir, 'build', 'Release', 'better_sqlite3.node');
   if (loads(addon)) return 'already built';
-  const prebuilt = await runScript(dir, join(dirname(require.resolve('prebuild-install/package.json', { paths: [dir] })), 'bin.js'));
+  const prebuilt = await runScript(
+    dir,
+    join(dirname(require.resolve('prebuild-install/package.json', { paths: [dir] })), 'bin.js'),
+  );
   if (prebuilt.code === 0 && loads(addon)) return 'prebuilt binary';
   const gyp = process.env.npm_config_node_gyp || require.resolve('node-gyp/bin/node-gyp.js');
   const nodedir = process.env.npm_config_nodedir ? null : localNodeDir();
@@ -116,7 +133,9 @@ async function buildSqlite() {
   const built = await runScript(dir, gyp, args);
   if (built.code !== 0) {
     console.error(built.out);
-    throw new Error(`better-sqlite3 could not be compiled (${built.why}); it needs g++, make and python3 (Debian: sudo apt-get install g++ make python3) and Node's headers`);
+    throw new Error(
+      `better-sqlite3 could not be compiled (${built.why}); it needs g++, make and python3 (Debian: sudo apt-get install g++ make python3) and Node's headers`,
+    );
   }
   return `compiled from source${nodedir ? ` with the headers in ${nodedir}` : ''}`;
 }

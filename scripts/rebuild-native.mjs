@@ -22,16 +22,26 @@ export function installedElectron() {
   }
   const version = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version;
   const pathFile = join(dir, 'path.txt');
-  if (!existsSync(pathFile)) return { ok: false, version, why: "Electron's binary was not downloaded (offline install, or ELECTRON_SKIP_BINARY_DOWNLOAD)" };
+  if (!existsSync(pathFile))
+    return {
+      ok: false,
+      version,
+      why: "Electron's binary was not downloaded (offline install, or ELECTRON_SKIP_BINARY_DOWNLOAD)",
+    };
   const bin = join(dir, 'dist', readFileSync(pathFile, 'utf8').trim());
-  return existsSync(bin) ? { ok: true, version, bin } : { ok: false, version, why: `Electron's binary is missing (${bin})` };
+  return existsSync(bin)
+    ? { ok: true, version, bin }
+    : { ok: false, version, why: `Electron's binary is missing (${bin})` };
 }
 
 /** The file the Electron main looks for (src-main/electron/native-binding.ts names it the same way). */
 function targetFile(electronVersion) {
   const abi = require('node-abi').getAbi(electronVersion, 'electron');
   const sqlite = JSON.parse(readFileSync(require.resolve('better-sqlite3/package.json'), 'utf8')).version;
-  return { abi, file: join(outDir, `better-sqlite3-${sqlite}-electron-abi${abi}-${process.platform}-${process.arch}.node`) };
+  return {
+    abi,
+    file: join(outDir, `better-sqlite3-${sqlite}-electron-abi${abi}-${process.platform}-${process.arch}.node`),
+  };
 }
 
 /** Copies better-sqlite3's sources (no build output) into a scratch project and rebuilds them there for Electron. */
@@ -44,7 +54,13 @@ async function buildFor(electronVersion, file) {
     cpSync(src, moduleDir, { recursive: true, filter: (p) => !p.startsWith(join(src, 'build')) });
     writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'electron-native-build', private: true }));
     const { rebuild } = require('@electron/rebuild');
-    await rebuild({ buildPath: scratch, electronVersion, arch: process.arch, onlyModules: ['better-sqlite3'], force: true });
+    await rebuild({
+      buildPath: scratch,
+      electronVersion,
+      arch: process.arch,
+      onlyModules: ['better-sqlite3'],
+      force: true,
+    });
     const built = join(moduleDir, 'build', 'Release', 'better_sqlite3.node');
     if (!existsSync(built)) throw new Error(`the build left no ${built}`);
     renameSync(built, file);
@@ -74,8 +90,12 @@ async function main() {
   try {
     await buildFor(electron.version, file);
   } catch (err) {
-    console.error(`Native modules: could not build better-sqlite3 for Electron ${electron.version}: ${err?.message ?? err}`);
-    console.error("It needs a prebuilt binary or Electron's headers (both downloaded), or a C++ toolchain and python3.");
+    console.error(
+      `Native modules: could not build better-sqlite3 for Electron ${electron.version}: ${err?.message ?? err}`,
+    );
+    console.error(
+      "It needs a prebuilt binary or Electron's headers (both downloaded), or a C++ toolchain and python3.",
+    );
     process.exit(1);
   }
   console.log(`Native modules: wrote ${file}.`);

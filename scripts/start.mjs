@@ -26,10 +26,14 @@ function rebuildForElectron() {
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const electron = installedElectron();
-const reason = process.env.MOLMOSCOPE_NO_ELECTRON === '1' ? 'MOLMOSCOPE_NO_ELECTRON=1 is set'
-  : !electron.ok ? electron.why
-  : headless() ? 'there is no display (DISPLAY/WAYLAND_DISPLAY unset)'
-  : rebuildForElectron();
+const reason =
+  process.env.MOLMOSCOPE_NO_ELECTRON === '1'
+    ? 'MOLMOSCOPE_NO_ELECTRON=1 is set'
+    : !electron.ok
+      ? electron.why
+      : headless()
+        ? 'there is no display (DISPLAY/WAYLAND_DISPLAY unset)'
+        : rebuildForElectron();
 
 if (!reason) {
   run(npm, ['run', 'build']);
@@ -38,7 +42,8 @@ if (!reason) {
 } else {
   console.log(`Not starting the desktop app: ${reason}.`);
   console.log('Starting the local server instead; open the URL below in a browser on this machine.\n');
-  if (!existsSync(join(root, 'dist-renderer', 'index.html')) || process.env.MOLMOSCOPE_REBUILD !== '0') run(npm, ['run', 'build:renderer', '--silent']);
+  if (!existsSync(join(root, 'dist-renderer', 'index.html')) || process.env.MOLMOSCOPE_REBUILD !== '0')
+    run(npm, ['run', 'build:renderer', '--silent']);
   const args = [join(root, 'bin', 'molmoscope.mjs'), 'serve', ...process.argv.slice(2)];
   const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
   const forward = (sig) => child.kill(sig);

@@ -9,11 +9,22 @@ import { scratchDir, tinyCheckpoint } from '../../tests/helpers/tiny.js';
 import { videoInputs } from '../../tests/core/molmo2/runtime/inputs.js';
 import { entry } from '../../src-main/api/at.js';
 
-const { values } = parseArgs({ options: { frames: { type: 'string', default: '8' }, tokens: { type: 'string', default: '128' }, every: { type: 'string', default: '8,16,32,64' }, reps: { type: 'string', default: '3' }, provider: { type: 'string', default: 'cpu' } } });
+const { values } = parseArgs({
+  options: {
+    frames: { type: 'string', default: '8' },
+    tokens: { type: 'string', default: '128' },
+    every: { type: 'string', default: '8,16,32,64' },
+    reps: { type: 'string', default: '3' },
+    provider: { type: 'string', default: 'cpu' },
+  },
+});
 const N = Number(values.tokens);
 const everies = values.every.split(',').map(Number);
 const reps = Number(values.reps);
-const rt = Molmo2Runtime.open(tinyCheckpoint({ seed: 1 }), { provider: values.provider as ProviderName, cacheDir: scratchDir('bench-stream') });
+const rt = Molmo2Runtime.open(tinyCheckpoint({ seed: 1 }), {
+  provider: values.provider as ProviderName,
+  cacheDir: scratchDir('bench-stream'),
+});
 const v = videoInputs(3, Number(values.frames));
 const vis = await rt.vision(v.pixels, v.nCrops, v.pooling, v.k);
 // repeatGuard 0: every variant generates the whole budget, so the runs differ only in how the Loop is chunked.
@@ -29,7 +40,10 @@ const keep = (k: string, r: { ms: number; tokens?: number[] }) => {
 };
 const variants: Array<[string, () => Promise<{ ms: number; tokens?: number[] }>]> = [
   ['one', () => rt.generate(req)],
-  ...everies.map((e): [string, () => Promise<{ ms: number; tokens: number[] }>] => [`s${e}`, () => rt.generateStream(req, e, () => {})]),
+  ...everies.map((e): [string, () => Promise<{ ms: number; tokens: number[] }>] => [
+    `s${e}`,
+    () => rt.generateStream(req, e, () => {}),
+  ]),
 ];
 // Interleaved repetitions in alternating order, minimum of each: other load on the machine hits every variant alike.
 for (let r = 0; r < reps; r++) {
@@ -38,11 +52,19 @@ for (let r = 0; r < reps; r++) {
 }
 const ms = (k: string) => entry(best, k, 'timing');
 const window = ms('vision') + ms('one');
-console.log(`stream cost: ${v.ids.length}-token prompt (${values.frames} frames), ${N} new tokens, provider ${values.provider}, min of ${reps}`);
-console.log(`tokens generated per run: ${[...lengths].join(', ')} (must be one number: every variant does the same work)`);
-console.log(`baseline one Loop run: generate ${ms('one').toFixed(0)} ms, window (vision + generate) ${window.toFixed(0)} ms`);
+console.log(
+  `stream cost: ${v.ids.length}-token prompt (${values.frames} frames), ${N} new tokens, provider ${values.provider}, min of ${reps}`,
+);
+console.log(
+  `tokens generated per run: ${[...lengths].join(', ')} (must be one number: every variant does the same work)`,
+);
+console.log(
+  `baseline one Loop run: generate ${ms('one').toFixed(0)} ms, window (vision + generate) ${window.toFixed(0)} ms`,
+);
 for (const e of everies) {
   const extra = ms(`s${e}`) - ms('one');
-  console.log(`every ${String(e).padStart(3)}${e === JOB_STREAM_EVERY ? ' (jobs)' : '       '}: generate ${ms(`s${e}`).toFixed(0)} ms = ${(ms(`s${e}`) / ms('one')).toFixed(3)}× one run; window cost +${((100 * extra) / window).toFixed(1)} %`);
+  console.log(
+    `every ${String(e).padStart(3)}${e === JOB_STREAM_EVERY ? ' (jobs)' : '       '}: generate ${ms(`s${e}`).toFixed(0)} ms = ${(ms(`s${e}`) / ms('one')).toFixed(3)}× one run; window cost +${((100 * extra) / window).toFixed(1)} %`,
+  );
 }
 await rt.dispose();

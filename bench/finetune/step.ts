@@ -13,8 +13,13 @@ import { scratchDir, tinyCheckpoint } from '../../tests/helpers/tiny.js';
 
 const { values } = parseArgs({
   options: {
-    tokens: { type: 'string', default: '1024,2048,4096' }, layers: { type: 'string', default: '2' }, threads: { type: 'string', default: '2' },
-    rank: { type: 'string', default: '16' }, child: { type: 'string' }, recompute: { type: 'string' }, 'real-width': { type: 'boolean' },
+    tokens: { type: 'string', default: '1024,2048,4096' },
+    layers: { type: 'string', default: '2' },
+    threads: { type: 'string', default: '2' },
+    rank: { type: 'string', default: '16' },
+    child: { type: 'string' },
+    recompute: { type: 'string' },
+    'real-width': { type: 'boolean' },
     only: { type: 'string' },
   },
 });
@@ -24,11 +29,24 @@ export function benchExample(S: number, seed = 1): TrainExample {
   const rng = new SeededRng(seed);
   const ids = Array.from({ length: S }, () => 100 + Math.floor(rng.next() * 50000));
   const pos = Array.from({ length: 32 }, (_, i) => S - 33 + i);
-  return { ids, types: new Array<number>(S).fill(0), features: new Float32Array(0), logitPositions: pos, targets: pos.map((p) => ids[p + 1]!), weights: new Array<number>(32).fill(1) };
+  return {
+    ids,
+    types: new Array<number>(S).fill(0),
+    features: new Float32Array(0),
+    logitPositions: pos,
+    targets: pos.map((p) => ids[p + 1]!),
+    weights: new Array<number>(32).fill(1),
+  };
 }
 
 const layers = Number(values.layers);
-const realWidth = { hidden_size: 2560, intermediate_size: 9728, num_attention_heads: 32, num_key_value_heads: 8, head_dim: 128 };
+const realWidth = {
+  hidden_size: 2560,
+  intermediate_size: 9728,
+  num_attention_heads: 32,
+  num_key_value_heads: 8,
+  head_dim: 128,
+};
 const text = { ...(layers !== 2 ? { num_hidden_layers: layers } : {}), ...(values['real-width'] ? realWidth : {}) };
 const ckOpts = { seed: 7, dtype: 'float32' as const, ...(Object.keys(text).length ? { text } : {}) };
 
@@ -36,7 +54,12 @@ if (values.child) {
   const S = Number(values.child);
   const ck = openCheckpoint(tinyCheckpoint(ckOpts));
   const spec = { rank: Number(values.rank), alpha: 2 * Number(values.rank) };
-  const s = await TrainSession.open(ck, { spec, cacheDir: scratchDir('bench-ft'), recompute: values.recompute === '1', threads: Number(values.threads) });
+  const s = await TrainSession.open(ck, {
+    spec,
+    cacheDir: scratchDir('bench-ft'),
+    recompute: values.recompute === '1',
+    threads: Number(values.threads),
+  });
   const params = initLora(s.targets, spec, 1);
   for (const v of params.values()) for (let i = 0; i < v.length; i++) v[i] = v[i]! || 0.01; // non-zero B: every GEMM runs
   await s.step(benchExample(64), params, 32);
@@ -47,19 +70,49 @@ if (values.child) {
     await s.step(benchExample(S, i + 2), params, 32);
     ms.push(performance.now() - t0);
   }
-  console.log(JSON.stringify({ S, loaded, peak: process.resourceUsage().maxRSS * 1024, ms: ms.sort((a, b) => a - b)[Math.floor(ms.length / 2)] }));
+  console.log(
+    JSON.stringify({
+      S,
+      loaded,
+      peak: process.resourceUsage().maxRSS * 1024,
+      ms: ms.sort((a, b) => a - b)[Math.floor(ms.length / 2)],
+    }),
+  );
   await s.close();
 } else {
   const self = fileURLToPath(import.meta.url);
   const mib = (b: number) => (b / 2 ** 20).toFixed(0);
-  console.log(`${values['real-width'] ? 'Molmo2-4B widths' : 'tiny checkpoint'}, ${layers} layers, rank ${values.rank}, ${values.threads} intra-op threads, CPU provider, fp32`);
+  console.log(
+    `${values['real-width'] ? 'Molmo2-4B widths' : 'tiny checkpoint'}, ${layers} layers, rank ${values.rank}, ${values.threads} intra-op threads, CPU provider, fp32`,
+  );
   console.log('| tokens | recompute | step ms (median of 3) | RSS after load MiB | peak RSS MiB | peak − load MiB |');
   console.log('|---:|:---:|---:|---:|---:|---:|');
   for (const S of values.tokens.split(',').map(Number)) {
     for (const rc of values.only ? [values.only] : ['1', '0']) {
-      const args = ['--import', 'tsx', self, '--child', String(S), '--recompute', rc, '--layers', values.layers, '--threads', values.threads, '--rank', values.rank, ...(values['real-width'] ? ['--real-width'] : [])];
-      const r = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8' }).trim().split('\n').pop()!) as { loaded: number; peak: number; ms: number };
-      console.log(`| ${S} | ${rc === '1' ? 'yes' : 'no'} | ${r.ms.toFixed(0)} | ${mib(r.loaded)} | ${mib(r.peak)} | ${mib(r.peak - r.loaded)} |`);
+      const args = [
+        '--import',
+        'tsx',
+        self,
+        '--child',
+        String(S),
+        '--recompute',
+        rc,
+        '--layers',
+        values.layers,
+        '--threads',
+        values.threads,
+        '--rank',
+        values.rank,
+        ...(values['real-width'] ? ['--real-width'] : []),
+      ];
+      const r = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8' }).trim().split('\n').pop()!) as {
+        loaded: number;
+        peak: number;
+        ms: number;
+      };
+      console.log(
+        `| ${S} | ${rc === '1' ? 'yes' : 'no'} | ${r.ms.toFixed(0)} | ${mib(r.loaded)} | ${mib(r.peak)} | ${mib(r.peak - r.loaded)} |`,
+      );
     }
   }
 }

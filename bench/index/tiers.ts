@@ -15,20 +15,46 @@ import { createMediaService } from '../../src-main/core/media/index.js';
 
 const media = createMediaService();
 
-const { values } = parseArgs({ options: { repeat: { type: 'string', default: '2' }, provider: { type: 'string', default: 'cpu' }, clip: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    repeat: { type: 'string', default: '2' },
+    provider: { type: 'string', default: 'cpu' },
+    clip: { type: 'string' },
+  },
+});
 const clip = values.clip ?? sampleClip('concourse-crowd-720p.avi');
 if (!clip) throw new Error('no clip: pass --clip FILE (the shared sample was not found)');
 const dir = tinyCheckpoint({ seed: 1 });
-const session = await Molmo2Session.open({ modelDir: dir, cacheDir: scratchDir('bench-tiers'), provider: values.provider, media });
+const session = await Molmo2Session.open({
+  modelDir: dir,
+  cacheDir: scratchDir('bench-tiers'),
+  provider: values.provider,
+  media,
+});
 const p = await media.probe(clip);
 const w = windowsFor(p.duration, { length: seconds(63.5), overlap: seconds(8) })[0]!;
-const win = { recordingId: 1, path: clip, index: w.index, start: w.start, end: w.end, sampleTimes: windowSampleTimes(w) };
+const win = {
+  recordingId: 1,
+  path: clip,
+  index: w.index,
+  start: w.start,
+  end: w.end,
+  sampleTimes: windowSampleTimes(w),
+};
 const signal = new AbortController().signal;
 
 // Warm-up: graph load and first-run allocations are not a window's cost.
-await molmo2Captioner(session, { tier: 'short', modelId: 'bench', maxNewTokens: 2, repeatGuard: 0 }).caption(win, signal);
+await molmo2Captioner(session, { tier: 'short', modelId: 'bench', maxNewTokens: 2, repeatGuard: 0 }).caption(
+  win,
+  signal,
+);
 
-interface Row { tier: PromptKind; tokens: number; total: number; t: Record<string, number> }
+interface Row {
+  tier: PromptKind;
+  tokens: number;
+  total: number;
+  t: Record<string, number>;
+}
 const rows: Row[] = [];
 for (const tier of ['short', 'dense'] as const) {
   const c = molmo2Captioner(session, { tier, modelId: 'bench', repeatGuard: 0 });
@@ -46,14 +72,26 @@ await session.close();
 const short = rows[0]!;
 const perToken = (rows[1]!.total - short.total) / (rows[1]!.tokens - short.tokens);
 const fixed = short.total - short.tokens * perToken;
-console.log(`tiny Molmo2 checkpoint, provider ${session.provider}, ${clip.split('/').pop()} window 0 (${(w.end - w.start).toFixed(1)} s, ${win.sampleTimes.length} frames, ${short.t.promptTokens} prompt tokens); min of ${values.repeat} runs`);
-console.log('| tier | budget | tokens | preprocess ms | vision ms | prefill ms | decode ms | window ms | ms/token | vs short |');
+console.log(
+  `tiny Molmo2 checkpoint, provider ${session.provider}, ${clip.split('/').pop()} window 0 (${(w.end - w.start).toFixed(1)} s, ${win.sampleTimes.length} frames, ${short.t.promptTokens} prompt tokens); min of ${values.repeat} runs`,
+);
+console.log(
+  '| tier | budget | tokens | preprocess ms | vision ms | prefill ms | decode ms | window ms | ms/token | vs short |',
+);
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   const f = (k: string) => (r.t[k] === undefined ? '–' : r.t[k].toFixed(0));
-  console.log(`| ${r.tier} | ${TIER_MAX_NEW_TOKENS[r.tier]} | ${r.tokens} | ${f('preprocess')} | ${f('vision')} | ${f('prefill')} | ${f('decode')} | ${r.total.toFixed(0)} | ${(r.total / r.tokens).toFixed(2)} | ${(r.total / short.total).toFixed(2)}× |`);
+  console.log(
+    `| ${r.tier} | ${TIER_MAX_NEW_TOKENS[r.tier]} | ${r.tokens} | ${f('preprocess')} | ${f('vision')} | ${f('prefill')} | ${f('decode')} | ${r.total.toFixed(0)} | ${(r.total / r.tokens).toFixed(2)} | ${(r.total / short.total).toFixed(2)}× |`,
+  );
 }
-console.log(`fit: window ms ≈ ${fixed.toFixed(0)} fixed (frames, vision, prefill) + ${perToken.toFixed(2)} ms × generated tokens`);
-for (const [name, shortTok, denseTok] of [['real-model typical lengths (short ≈ 40, dense ≈ 300 tokens)', 40, 300]] as const) {
-  console.log(`${name}: dense/short on this checkpoint = ${((fixed + denseTok * perToken) / (fixed + shortTok * perToken)).toFixed(2)}×`);
+console.log(
+  `fit: window ms ≈ ${fixed.toFixed(0)} fixed (frames, vision, prefill) + ${perToken.toFixed(2)} ms × generated tokens`,
+);
+for (const [name, shortTok, denseTok] of [
+  ['real-model typical lengths (short ≈ 40, dense ≈ 300 tokens)', 40, 300],
+] as const) {
+  console.log(
+    `${name}: dense/short on this checkpoint = ${((fixed + denseTok * perToken) / (fixed + shortTok * perToken)).toFixed(2)}×`,
+  );
 }

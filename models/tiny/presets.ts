@@ -1,9 +1,24 @@
 // Real-shape checkpoints with random weights: the released Molmo2 dimensions and shard layout (fp32 shards as
 // released), streamed one tensor at a time so a 19 GB (4B) or 35 GB (8B) checkpoint needs ~64 MB of memory to write.
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../src-main/api/errors.js';
-import { molmo2ParamShapes, type Molmo2ShapeConfig, type ParamShape } from '../../src-main/core/molmo2/checkpoint/param-shapes.js';
+import {
+  molmo2ParamShapes,
+  type Molmo2ShapeConfig,
+  type ParamShape,
+} from '../../src-main/core/molmo2/checkpoint/param-shapes.js';
 import { RELEASE_FILES_DIR, writeSideFiles } from './make-tiny.js';
 import { O7B_VOCAB, o7bTextConfig, o7bTokenIds } from './o7b.js';
 
@@ -20,14 +35,37 @@ const CHUNK = 4 * 1024 * 1024; // floats generated and written per write (16 MB)
  * (olmo/model_configs.py:203-245: d_model 4096, 32 heads, MHA, 32 layers, MLP 22016/2, vocab 100278) and its ids.
  */
 export function presetConfig(preset: Preset): Record<string, Record<string, unknown>> {
-  const cfg = JSON.parse(readFileSync(join(RELEASE_FILES_DIR, 'config.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+  const cfg = JSON.parse(readFileSync(join(RELEASE_FILES_DIR, 'config.json'), 'utf8')) as Record<
+    string,
+    Record<string, unknown>
+  >;
   if (preset === 'molmo2-8b') {
-    Object.assign(cfg.text_config!, { hidden_size: 4096, intermediate_size: 12288, num_hidden_layers: 36, num_attention_heads: 32, num_key_value_heads: 8, head_dim: 128, max_position_embeddings: 36864 });
+    Object.assign(cfg.text_config!, {
+      hidden_size: 4096,
+      intermediate_size: 12288,
+      num_hidden_layers: 36,
+      num_attention_heads: 32,
+      num_key_value_heads: 8,
+      head_dim: 128,
+      max_position_embeddings: 36864,
+    });
     // The 4B's projector width equals its decoder's MLP width (9728); the 8B is assumed to follow (12288).
     Object.assign(cfg.adapter_config!, { text_hidden_size: 4096, intermediate_size: 12288 });
   }
   if (preset === 'molmo2-o-7b') {
-    Object.assign(cfg.text_config!, { hidden_size: 4096, intermediate_size: 11008, num_attention_heads: 32, num_key_value_heads: 32, head_dim: 128, vocab_size: O7B_VOCAB, additional_vocab_size: 128 }, o7bTextConfig(32));
+    Object.assign(
+      cfg.text_config!,
+      {
+        hidden_size: 4096,
+        intermediate_size: 11008,
+        num_attention_heads: 32,
+        num_key_value_heads: 32,
+        head_dim: 128,
+        vocab_size: O7B_VOCAB,
+        additional_vocab_size: 128,
+      },
+      o7bTextConfig(32),
+    );
     // The connector's MLP width = the LLM's mlp_hidden_size // 2 (convert_molmo2_to_hf.py:161-164).
     Object.assign(cfg.adapter_config!, { text_hidden_size: 4096, intermediate_size: 11008 });
     Object.assign(cfg, o7bTokenIds());
@@ -41,13 +79,18 @@ export function presetShards(preset: Preset, shapes: ParamShape[]): Map<string, 
   const byName = new Map(shapes.map((s) => [s.name, s]));
   const out = new Map<string, ParamShape[]>();
   if (preset === 'molmo2-4b') {
-    const map = (JSON.parse(readFileSync(join(RELEASE_FILES_DIR, 'model.safetensors.index.json'), 'utf8')) as { weight_map: Record<string, string> }).weight_map;
+    const map = (
+      JSON.parse(readFileSync(join(RELEASE_FILES_DIR, 'model.safetensors.index.json'), 'utf8')) as {
+        weight_map: Record<string, string>;
+      }
+    ).weight_map;
     for (const [name, file] of Object.entries(map)) {
       const s = byName.get(name);
       if (!s) throw new AppError('INTERNAL', `released index names ${name}, which param-shapes does not produce`);
       out.set(file, [...(out.get(file) ?? []), s]);
     }
-    if (Object.keys(map).length !== shapes.length) throw new AppError('INTERNAL', 'released index and param-shapes disagree on the tensor count');
+    if (Object.keys(map).length !== shapes.length)
+      throw new AppError('INTERNAL', 'released index and param-shapes disagree on the tensor count');
     return out;
   }
   const groups: ParamShape[][] = [[]];
@@ -69,7 +112,14 @@ export function presetShards(preset: Preset, shapes: ParamShape[]): Map<string, 
 /** Fills `out` with values of the init kind's scale (uniform with the right variance: fast, and only shapes matter). */
 function fill(out: Float32Array, p: ParamShape, state: { s: number }): void {
   const fanIn = p.shape.length === 2 ? p.shape[1]! : p.shape[0]!;
-  const [base, spread] = p.init === 'norm-weight' ? [1, 0.1] : p.init === 'linear' ? [0, 1 / Math.sqrt(fanIn)] : p.init === 'embedding' ? [0, 1] : [0, 0.05];
+  const [base, spread] =
+    p.init === 'norm-weight'
+      ? [1, 0.1]
+      : p.init === 'linear'
+        ? [0, 1 / Math.sqrt(fanIn)]
+        : p.init === 'embedding'
+          ? [0, 1]
+          : [0, 0.05];
   const a = spread * Math.sqrt(3);
   let s = state.s;
   for (let i = 0; i < out.length; i++) {
@@ -113,7 +163,11 @@ function writeShard(file: string, tensors: ParamShape[], seed: number, sparse: b
     closeSync(fd);
     renameSync(tmp, file);
   } catch (err) {
-    try { closeSync(fd); } catch { /* closed */ }
+    try {
+      closeSync(fd);
+    } catch {
+      /* closed */
+    }
     rmSync(tmp, { force: true });
     if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new AppError('DISK_FULL', `no space to write ${file}`);
     throw err;
@@ -125,7 +179,11 @@ function writeShard(file: string, tensors: ParamShape[], seed: number, sparse: b
  * Writes a real-shape checkpoint (fp32 shards + index + the release's JSON/tokenizer files); returns bytes of weights.
  * `sparse`: headers only, data left as holes (all zeros, no disk used) — for compiling graphs without the bytes.
  */
-export function makePresetCheckpoint(dir: string, preset: Preset, opts: { seed?: number; sparse?: boolean; onShard?: (file: string, i: number, n: number) => void } = {}): number {
+export function makePresetCheckpoint(
+  dir: string,
+  preset: Preset,
+  opts: { seed?: number; sparse?: boolean; onShard?: (file: string, i: number, n: number) => void } = {},
+): number {
   mkdirSync(dir, { recursive: true });
   const cfg = presetConfig(preset);
   const shapes = molmo2ParamShapes(cfg as unknown as Molmo2ShapeConfig);
@@ -135,13 +193,24 @@ export function makePresetCheckpoint(dir: string, preset: Preset, opts: { seed?:
   let i = 0;
   for (const [file, tensors] of shards) {
     opts.onShard?.(file, i, shards.size);
-    total += existsSync(join(dir, file)) ? tensors.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 4), 0) : writeShard(join(dir, file), tensors, (opts.seed ?? 0) * 1000 + i + 1, opts.sparse ?? false);
+    total += existsSync(join(dir, file))
+      ? tensors.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 4), 0)
+      : writeShard(join(dir, file), tensors, (opts.seed ?? 0) * 1000 + i + 1, opts.sparse ?? false);
     for (const t of tensors) weightMap[t.name] = file;
     i++;
   }
   const params = shapes.reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
-  writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_parameters: params, total_size: total }, weight_map: weightMap }, null, 2));
+  writeFileSync(
+    join(dir, 'model.safetensors.index.json'),
+    JSON.stringify({ metadata: { total_parameters: params, total_size: total }, weight_map: weightMap }, null, 2),
+  );
   const variant = preset === 'molmo2-o-7b' ? { variant: 'o-7b' } : {};
-  writeSideFiles(dir, cfg, { generator: `molmoscope model make-tiny --preset ${preset}`, seed: opts.seed ?? 0, dtype: 'float32', shards: shards.size, ...variant });
+  writeSideFiles(dir, cfg, {
+    generator: `molmoscope model make-tiny --preset ${preset}`,
+    seed: opts.seed ?? 0,
+    dtype: 'float32',
+    shards: shards.size,
+    ...variant,
+  });
   return total;
 }

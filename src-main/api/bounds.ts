@@ -27,7 +27,11 @@ export const MAX_IDS = 10_000;
 export const MAX_NEW_TOKENS = 16_384;
 
 /** A path string with the contract's bounds (no NUL: the OS would cut the name there, or SQLite open a temp file). */
-export const PathString = z.string().min(1).max(MAX_PATH_CHARS).refine((s) => !s.includes('\0'), 'a path cannot contain a NUL character');
+export const PathString = z
+  .string()
+  .min(1)
+  .max(MAX_PATH_CHARS)
+  .refine((s) => !s.includes('\0'), 'a path cannot contain a NUL character');
 /** A positive database id. */
 export const IdNumber = z.number().int().positive();
 /** A time in media seconds (finite, ≥ 0, at most a week). */
@@ -36,7 +40,10 @@ export const MediaSeconds = z.number().nonnegative().max(MAX_MEDIA_SECONDS);
 /** Window length and overlap (seconds): length in [1 s, 1 h]; overlap at most half the window (each instant lies in at
  * most two windows, so a job's frames stay within twice the recording's). */
 export const WindowLength = z.number().min(MIN_WINDOW_SECONDS).max(MAX_WINDOW_SECONDS);
-export const WindowOverlap = z.number().nonnegative().max(MAX_WINDOW_SECONDS / 2);
+export const WindowOverlap = z
+  .number()
+  .nonnegative()
+  .max(MAX_WINDOW_SECONDS / 2);
 
 /** True when an overlap fits the window it is given with (checked again against the default window by the core). */
 export function overlapFits(v: { windowLength?: number; length?: number; overlap?: number }): boolean {

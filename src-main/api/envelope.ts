@@ -7,10 +7,7 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 
 /** Builds the zod schema of an envelope around a value schema. */
 export function resultSchema<T extends z.ZodType>(value: T) {
-  return z.union([
-    z.object({ ok: z.literal(true), value }),
-    z.object({ ok: z.literal(false), error: ApiErrorSchema }),
-  ]);
+  return z.union([z.object({ ok: z.literal(true), value }), z.object({ ok: z.literal(false), error: ApiErrorSchema })]);
 }
 
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });

@@ -26,10 +26,12 @@ export const ERROR_CODES = {
   MODEL_INVALID: 'A model checkpoint file is missing, malformed or inconsistent.',
   MODEL_UNSUPPORTED: 'The checkpoint is a Molmo2 variant or feature not supported yet.',
   MODEL_CORRUPT: 'A downloaded model file failed its size or hash check; the bad bytes were removed.',
-  HUB_UNAUTHORIZED: 'The model hub refused access (401/403): a token (HF_TOKEN) is missing, wrong, or not granted this repo.',
+  HUB_UNAUTHORIZED:
+    'The model hub refused access (401/403): a token (HF_TOKEN) is missing, wrong, or not granted this repo.',
   HUB_NOT_FOUND: 'The model hub has no such repo, revision or file (404).',
   HUB_UNREACHABLE: 'The model hub (HF_ENDPOINT) could not be reached or failed (network error or HTTP 5xx).',
-  HUB_BAD_RESPONSE: 'The model hub answered something the Hub protocol does not allow (bad file list, unsafe file name, wrong size).',
+  HUB_BAD_RESPONSE:
+    'The model hub answered something the Hub protocol does not allow (bad file list, unsafe file name, wrong size).',
   TOKENIZER_ERROR: 'The tokenizer files could not be loaded or used.',
   PROMPT_TOO_LONG: 'The prompt does not fit the model context.',
   PROVIDER_UNAVAILABLE: 'The requested onnxruntime execution provider is not available.',
@@ -96,10 +98,13 @@ export function toApiError(err: unknown): ApiError {
     const c = (err as { code: unknown }).code;
     if (c === 'ENOSPC') return { code: 'DISK_FULL', message: String((err as { message?: unknown }).message) };
     if (c === 'ENOENT') return { code: 'NOT_FOUND', message: String((err as { message?: unknown }).message) };
-    if (c === 'EACCES' || c === 'EPERM' || c === 'EIO') return { code: 'UNREADABLE', message: String((err as { message?: unknown }).message) };
+    if (c === 'EACCES' || c === 'EPERM' || c === 'EIO')
+      return { code: 'UNREADABLE', message: String((err as { message?: unknown }).message) };
     // A folder where a file was expected (or a file in the way), a missing folder, a link loop, an absurd name.
-    if (c === 'EISDIR' || c === 'EEXIST' || c === 'ENAMETOOLONG') return { code: 'INVALID_INPUT', message: String((err as { message?: unknown }).message) };
-    if (c === 'ENOTDIR' || c === 'ELOOP') return { code: 'NOT_FOUND', message: String((err as { message?: unknown }).message) };
+    if (c === 'EISDIR' || c === 'EEXIST' || c === 'ENAMETOOLONG')
+      return { code: 'INVALID_INPUT', message: String((err as { message?: unknown }).message) };
+    if (c === 'ENOTDIR' || c === 'ELOOP')
+      return { code: 'NOT_FOUND', message: String((err as { message?: unknown }).message) };
   }
   const message = err instanceof Error ? err.message : String(err);
   return { code: 'INTERNAL', message };

@@ -36,12 +36,19 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(
 }
 
 /** Parses a number flag; undefined stays undefined, anything not a finite number is INVALID_INPUT. */
-export function numberFlag(name: string, value: string | undefined, opts: { min?: number; integer?: boolean } = {}): number | undefined {
+export function numberFlag(
+  name: string,
+  value: string | undefined,
+  opts: { min?: number; integer?: boolean } = {},
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || value.trim() === '') throw new AppError('INVALID_INPUT', `--${name} must be a number, got "${value}"`);
-  if (opts.integer && !Number.isInteger(n)) throw new AppError('INVALID_INPUT', `--${name} must be an integer, got "${value}"`);
-  if (opts.min !== undefined && n < opts.min) throw new AppError('INVALID_INPUT', `--${name} must be ≥ ${opts.min}, got ${n}`);
+  if (!Number.isFinite(n) || value.trim() === '')
+    throw new AppError('INVALID_INPUT', `--${name} must be a number, got "${value}"`);
+  if (opts.integer && !Number.isInteger(n))
+    throw new AppError('INVALID_INPUT', `--${name} must be an integer, got "${value}"`);
+  if (opts.min !== undefined && n < opts.min)
+    throw new AppError('INVALID_INPUT', `--${name} must be ≥ ${opts.min}, got ${n}`);
   return n;
 }
 

@@ -35,7 +35,11 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
   }
   const cmd = commands.find((c) => c.name === name);
   if (!cmd) {
-    io.stderr.write(JSON.stringify({ error: { code: 'INVALID_INPUT', message: `unknown command "${name}" (see molmoscope --help)` } }) + '\n');
+    io.stderr.write(
+      JSON.stringify({
+        error: { code: 'INVALID_INPUT', message: `unknown command "${name}" (see molmoscope --help)` },
+      }) + '\n',
+    );
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {

@@ -9,7 +9,11 @@ import type { CliIO } from './command.js';
 
 /** The checkpoint folder for `--model` (absolute). */
 export function modelDirFlag(value: string | undefined, io: CliIO): string {
-  const dir = value ? resolve(io.cwd, value) : io.env.MOLMOSCOPE_MODEL ? resolve(io.cwd, io.env.MOLMOSCOPE_MODEL) : defaultModelDir(resolveAppPaths(io.env).models);
+  const dir = value
+    ? resolve(io.cwd, value)
+    : io.env.MOLMOSCOPE_MODEL
+      ? resolve(io.cwd, io.env.MOLMOSCOPE_MODEL)
+      : defaultModelDir(resolveAppPaths(io.env).models);
   if (!dir) throw new AppError('MODEL_INVALID', NO_MODEL_MESSAGE);
   return dir;
 }

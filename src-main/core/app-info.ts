@@ -36,7 +36,11 @@ export async function getAppInfo(ctx: CoreContext): Promise<AppInfo> {
     },
     platform: { os: platform(), arch: arch(), cpus: cpus().length, totalMemoryBytes: totalmem() },
     paths: { ...ctx.paths, library: openLibraryPath(ctx) },
-    providers: probe.providers.map((p) => (p.reason === undefined ? { name: p.name, available: p.available } : { name: p.name, available: p.available, reason: p.reason })),
+    providers: probe.providers.map((p) =>
+      p.reason === undefined
+        ? { name: p.name, available: p.available }
+        : { name: p.name, available: p.available, reason: p.reason },
+    ),
     ffmpeg,
     host: ctx.host,
   };

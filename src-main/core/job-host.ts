@@ -32,7 +32,10 @@ interface HostState {
 const KEY = 'jobs.host';
 
 /** Executors for every registered kind, bound to this context. */
-export function jobExecutors(ctx: CoreContext, kinds: Record<string, JobKindFactory> = JOB_KINDS): Record<string, JobExecutor> {
+export function jobExecutors(
+  ctx: CoreContext,
+  kinds: Record<string, JobKindFactory> = JOB_KINDS,
+): Record<string, JobExecutor> {
   return Object.fromEntries(Object.entries(kinds).map(([k, f]) => [k, f(ctx)]));
 }
 

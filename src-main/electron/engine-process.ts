@@ -20,7 +20,10 @@ export function utilityEngineLauncher(entry: string = bundledEngineEntry()): Eng
 }
 
 function startUtilityEngine(entry: string): EngineProcess {
-  const child = utilityProcess.fork(entry, [], { stdio: ['ignore', 'ignore', 'pipe'], serviceName: 'Molmoscope engine' });
+  const child = utilityProcess.fork(entry, [], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    serviceName: 'Molmoscope engine',
+  });
   const exits: ((code: number | null, signal: string | null) => void)[] = [];
   const stderr: ((text: string) => void)[] = [];
   let stderrEnded = child.stderr === null;

@@ -1,6 +1,13 @@
 // IPC between the preload and main: one invoke channel answered by the shared dispatcher, the open dialog, and the
 // event channel. Every call is checked to come from the app's own top frame before anything else happens.
-import { BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent, type OpenDialogOptions, type WebFrameMain } from 'electron';
+import {
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  type IpcMainInvokeEvent,
+  type OpenDialogOptions,
+  type WebFrameMain,
+} from 'electron';
 import { IPC_EVENT, IPC_INVOKE } from '../api/bridge.js';
 import { IPC_PICK_PATHS, PickPathsRequest, type PickPathsResponse } from '../api/dialog.js';
 import type { Result } from '../api/envelope.js';
@@ -10,7 +17,10 @@ import type { EventSink } from '../core/context.js';
 import { DEFAULT_VIDEO_EXTENSIONS } from '../core/library/import.js';
 import { APP_ORIGIN } from './schemes.js';
 
-const REFUSED = { ok: false, error: { code: 'FORBIDDEN_ORIGIN', message: 'IPC from a frame that is not the app' } } as const;
+const REFUSED = {
+  ok: false,
+  error: { code: 'FORBIDDEN_ORIGIN', message: 'IPC from a frame that is not the app' },
+} as const;
 
 /** True when the frame is a top-level frame showing the app's own pages. */
 export function isTrustedFrame(frame: WebFrameMain | null | undefined): boolean {
@@ -36,7 +46,10 @@ function dialogOptions(req: PickPathsRequest): OpenDialogOptions {
   return {
     title: 'Import video files',
     properties: ['openFile', 'multiSelections'],
-    filters: [{ name: 'Video', extensions: DEFAULT_VIDEO_EXTENSIONS }, { name: 'All files', extensions: ['*'] }],
+    filters: [
+      { name: 'Video', extensions: DEFAULT_VIDEO_EXTENSIONS },
+      { name: 'All files', extensions: ['*'] },
+    ],
   };
 }
 
@@ -44,7 +57,8 @@ function dialogOptions(req: PickPathsRequest): OpenDialogOptions {
 async function pickPaths(event: IpcMainInvokeEvent, payload: unknown): Promise<Result<PickPathsResponse>> {
   if (!isTrustedFrame(event.senderFrame)) return REFUSED;
   const req = PickPathsRequest.safeParse(payload);
-  if (!req.success) return { ok: false, error: { code: 'INVALID_INPUT', message: req.error.issues[0]?.message ?? 'bad request' } };
+  if (!req.success)
+    return { ok: false, error: { code: 'INVALID_INPUT', message: req.error.issues[0]?.message ?? 'bad request' } };
   try {
     const win = BrowserWindow.fromWebContents(event.sender);
     const options = dialogOptions(req.data);

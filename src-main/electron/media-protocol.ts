@@ -20,11 +20,22 @@ export function serveMedia(ctx: CoreContext): void {
       lib = null;
     }
     const path = url.host === 'molmoscope' ? url.pathname : '/';
-    const reply = await mediaReply(mediaFilesOf(ctx), lib, ctx.paths.cache, { method: request.method, path, query: url.searchParams, range: request.headers.get('range') }, request.signal);
+    const reply = await mediaReply(
+      mediaFilesOf(ctx),
+      lib,
+      ctx.paths.cache,
+      { method: request.method, path, query: url.searchParams, range: request.headers.get('range') },
+      request.signal,
+    );
     // The pages (app://molmoscope) load these cross-origin as <video>/<img>; only this session's pages can ask.
     const headers = { ...appResponseHeaders(reply.headers), 'Cross-Origin-Resource-Policy': 'cross-origin' };
-    if (reply.error) return new Response(JSON.stringify({ ok: false, error: reply.error }), { status: reply.status, headers });
-    const body = reply.file ? (Readable.toWeb(createReadStream('', { fd: reply.file.fd, start: reply.file.start, end: reply.file.end, autoClose: true })) as ReadableStream) : null;
+    if (reply.error)
+      return new Response(JSON.stringify({ ok: false, error: reply.error }), { status: reply.status, headers });
+    const body = reply.file
+      ? (Readable.toWeb(
+          createReadStream('', { fd: reply.file.fd, start: reply.file.start, end: reply.file.end, autoClose: true }),
+        ) as ReadableStream)
+      : null;
     return new Response(body, { status: reply.status, headers });
   });
 }

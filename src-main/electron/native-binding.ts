@@ -12,7 +12,11 @@ export function electronSqliteFileName(sqliteVersion: string, abi: string, platf
 function installedSqliteVersion(root: string): string {
   for (const base of [root, root.replace(/app\.asar$/, 'app.asar.unpacked')]) {
     try {
-      return (JSON.parse(readFileSync(join(base, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8')) as { version: string }).version;
+      return (
+        JSON.parse(readFileSync(join(base, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8')) as {
+          version: string;
+        }
+      ).version;
     } catch {
       // try the next location
     }
@@ -22,7 +26,12 @@ function installedSqliteVersion(root: string): string {
 
 /** The Electron build of better-sqlite3 for this process (unpacked from the asar when packaged), or null. */
 export function electronSqliteBinding(root: string): string | null {
-  const name = electronSqliteFileName(installedSqliteVersion(root), process.versions.modules, process.platform, process.arch);
+  const name = electronSqliteFileName(
+    installedSqliteVersion(root),
+    process.versions.modules,
+    process.platform,
+    process.arch,
+  );
   const file = join(root, 'native', 'electron', name);
   const unpacked = file.replace(`app.asar${sep}`, `app.asar.unpacked${sep}`);
   return [unpacked, file].find((f) => existsSync(f)) ?? null;

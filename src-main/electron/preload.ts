@@ -8,7 +8,10 @@ import type { Result } from '../api/envelope.js';
 
 const ops = Object.freeze(
   Object.fromEntries(
-    OP_NAMES.map((name) => [name, (request: unknown) => ipcRenderer.invoke(IPC_INVOKE, name, request) as Promise<Result<unknown>>]),
+    OP_NAMES.map((name) => [
+      name,
+      (request: unknown) => ipcRenderer.invoke(IPC_INVOKE, name, request) as Promise<Result<unknown>>,
+    ]),
   ),
 ) as unknown as OpFunctions;
 
@@ -27,7 +30,8 @@ const bridge: MolmoscopeBridge = Object.freeze({
   // media://molmoscope is served by src-main/electron/media-protocol.ts (the preload is sandboxed: no imports of it).
   mediaUrl: (id: number) => `media://molmoscope${mediaPath('recording', id)}`,
   thumbnailUrl: (id: number, t: number, width?: number) => `media://molmoscope${mediaPath('thumb', id, t, width)}`,
-  pickPaths: (request: PickPathsRequest) => ipcRenderer.invoke(IPC_PICK_PATHS, request) as Promise<Result<PickPathsResponse>>,
+  pickPaths: (request: PickPathsRequest) =>
+    ipcRenderer.invoke(IPC_PICK_PATHS, request) as Promise<Result<PickPathsResponse>>,
   // A dropped File carries no path in the page; only the preload can ask for it (Electron removed File.path).
   pathForFile: (file: File) => {
     try {

@@ -22,12 +22,16 @@ function denial(req: IncomingMessage, port: number, token: string): ApiError | n
   const url = parseTarget(req.url, port);
   if (!url) return { code: 'INVALID_INPUT', message: 'malformed request target' };
   if (url.pathname !== '/events') return { code: 'NOT_FOUND', message: 'no such WebSocket endpoint' };
-  return tokenMatches(url.searchParams.get('token'), token) ? null : { code: 'UNAUTHORIZED', message: 'missing or wrong token' };
+  return tokenMatches(url.searchParams.get('token'), token)
+    ? null
+    : { code: 'UNAUTHORIZED', message: 'missing or wrong token' };
 }
 
 function refuseUpgrade(socket: Duplex, denied: ApiError): void {
   const body = JSON.stringify({ ok: false, error: denied });
-  socket.end(`HTTP/1.1 ${statusFor(denied.code)} Refused\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${statusFor(denied.code)} Refused\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** Builds the event-stream endpoint; `port()` and `logger()` are read when used (both are known only later). */

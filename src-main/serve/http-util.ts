@@ -10,20 +10,34 @@ export const MAX_BODY = 4 * 1024 * 1024;
 /** HTTP status for an error code (the body is always the envelope). */
 export function statusFor(code: ErrorCode): number {
   switch (code) {
-    case 'INVALID_INPUT': return 400;
-    case 'UNAUTHORIZED': return 401;
-    case 'FORBIDDEN_ORIGIN': return 403;
-    case 'UNKNOWN_OPERATION': case 'NOT_FOUND': case 'JOB_NOT_FOUND': return 404;
-    case 'PAYLOAD_TOO_LARGE': return 413;
-    case 'INTERNAL': return 500;
-    default: return 422;
+    case 'INVALID_INPUT':
+      return 400;
+    case 'UNAUTHORIZED':
+      return 401;
+    case 'FORBIDDEN_ORIGIN':
+      return 403;
+    case 'UNKNOWN_OPERATION':
+    case 'NOT_FOUND':
+    case 'JOB_NOT_FOUND':
+      return 404;
+    case 'PAYLOAD_TOO_LARGE':
+      return 413;
+    case 'INTERNAL':
+      return 500;
+    default:
+      return 422;
   }
 }
 
 /** Writes a JSON body with the security headers (no-store); a response already started is left alone. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...extra });
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+    ...extra,
+  });
   res.end(JSON.stringify(body));
 }
 
@@ -74,7 +88,9 @@ export function readBody(req: IncomingMessage): Promise<string> {
       if (size > MAX_BODY) chunks.length = 0;
       else chunks.push(c);
     });
-    req.on('end', () => (size > MAX_BODY ? reject(tooLarge()) : resolvePromise(Buffer.concat(chunks).toString('utf8'))));
+    req.on('end', () =>
+      size > MAX_BODY ? reject(tooLarge()) : resolvePromise(Buffer.concat(chunks).toString('utf8')),
+    );
     req.on('error', reject);
   });
 }

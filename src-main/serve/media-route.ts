@@ -22,14 +22,24 @@ function openLibraryOrNull(ctx: CoreContext): Library | null {
 /** Answers one /media/ request (Host/Origin were checked by the caller). */
 export function sendMedia(ctx: CoreContext, req: IncomingMessage, res: ServerResponse, url: URL, token: string): void {
   const json = (status: number, body: unknown, extra: Record<string, string> = {}) => {
-    res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...extra });
+    res.writeHead(status, {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'application/json; charset=utf-8',
+      'Cache-Control': 'no-store',
+      ...extra,
+    });
     res.end(req.method === 'HEAD' ? undefined : JSON.stringify(body));
   };
   if (!tokenMatches(url.searchParams.get('token'), token)) {
-    return json(401, { ok: false, error: { code: 'UNAUTHORIZED', message: 'missing or wrong token (?token=<token>)' } });
+    return json(401, {
+      ok: false,
+      error: { code: 'UNAUTHORIZED', message: 'missing or wrong token (?token=<token>)' },
+    });
   }
   const ac = new AbortController();
-  res.on('close', () => { if (!res.writableFinished) ac.abort(); });
+  res.on('close', () => {
+    if (!res.writableFinished) ac.abort();
+  });
   const path = url.pathname.slice('/media'.length);
   const request = { method: req.method ?? 'GET', path, query: url.searchParams, range: req.headers.range ?? null };
   mediaReply(mediaFilesOf(ctx), openLibraryOrNull(ctx), ctx.paths.cache, request, ac.signal)
@@ -45,6 +55,7 @@ export function sendMedia(ctx: CoreContext, req: IncomingMessage, res: ServerRes
     })
     .catch((err: unknown) => {
       ctx.logger.error('media request failed', err);
-      if (!res.headersSent) json(500, { ok: false, error: { code: 'INTERNAL', message: String((err as Error)?.message ?? err) } });
+      if (!res.headersSent)
+        json(500, { ok: false, error: { code: 'INTERNAL', message: String((err as Error)?.message ?? err) } });
     });
 }

@@ -48,11 +48,20 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   }
   const token = opts.token ?? newToken();
   let port = 0;
-  const stream = eventSockets(() => port, token, () => ctx.logger);
+  const stream = eventSockets(
+    () => port,
+    token,
+    () => ctx.logger,
+  );
   const emit = socketEmitter(stream, (opts.env ?? process.env).NODE_ENV !== 'production');
-  const ctx: CoreContext = opts.context ? opts.context(emit) : createCoreContext({ host: 'serve', env: opts.env, emit });
+  const ctx: CoreContext = opts.context
+    ? opts.context(emit)
+    : createCoreContext({ host: 'serve', env: opts.env, emit });
   const route = router({
-    ctx, token, dispatcher: createDispatcher(ctx), port: () => port,
+    ctx,
+    token,
+    dispatcher: createDispatcher(ctx),
+    port: () => port,
     rendererDir: opts.rendererDir ?? join(appRoot() ?? process.cwd(), 'dist-renderer'),
   });
   const server = createServer((req, res) => {
@@ -68,7 +77,11 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   port = await listen(server, opts.port);
   const url = `http://127.0.0.1:${port}`;
   return {
-    url, openUrl: `${url}/#token=${token}`, port, token, ctx,
+    url,
+    openUrl: `${url}/#token=${token}`,
+    port,
+    token,
+    ctx,
     close: () =>
       new Promise<void>((resolvePromise) => {
         stream.close();
@@ -112,7 +125,8 @@ function router(d: RouteDeps): (req: IncomingMessage, res: ServerResponse) => vo
       return;
     }
     if (url.pathname.startsWith('/media/')) return sendMedia(d.ctx, req, res, url, d.token);
-    if (url.pathname === '/events') return refuse(res, { code: 'INVALID_INPUT', message: '/events is a WebSocket endpoint' });
+    if (url.pathname === '/events')
+      return refuse(res, { code: 'INVALID_INPUT', message: '/events is a WebSocket endpoint' });
     handleStatic(d.rendererDir, port, req, res, url.pathname);
   };
 }
@@ -121,7 +135,8 @@ function router(d: RouteDeps): (req: IncomingMessage, res: ServerResponse) => vo
 function listen(server: Server, port = 0): Promise<number> {
   return new Promise<number>((resolvePromise, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
-      reject(new AppError('INVALID_INPUT', e.code === 'EADDRINUSE' ? `port ${port} is already in use` : e.message)));
+      reject(new AppError('INVALID_INPUT', e.code === 'EADDRINUSE' ? `port ${port} is already in use` : e.message)),
+    );
     server.listen(port, '127.0.0.1', () => resolvePromise((server.address() as AddressInfo).port));
   });
 }

@@ -45,12 +45,21 @@ export function resolveStatic(root: string, urlPath: string): string | null {
 export function sendFile(res: ServerResponse, file: string, headers: Record<string, string>): void {
   const type = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
   res.writeHead(200, { ...headers, 'Content-Type': type, 'Content-Length': String(statSync(file).size) });
-  createReadStream(file).on('error', () => res.destroy()).pipe(res);
+  createReadStream(file)
+    .on('error', () => res.destroy())
+    .pipe(res);
 }
 
 /** Answers GET/HEAD for the UI: the file with the CSP (the bridge's ws:// origins allowed), or 404/503. */
-export function handleStatic(rendererDir: string, port: number, req: IncomingMessage, res: ServerResponse, path: string): void {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, { code: 'INVALID_INPUT', message: `method ${req.method} not allowed` });
+export function handleStatic(
+  rendererDir: string,
+  port: number,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD')
+    return refuse(res, { code: 'INVALID_INPUT', message: `method ${req.method} not allowed` });
   const file = resolveStatic(rendererDir, path);
   if (!file) {
     if (path === '/' || path === '/index.html') {
@@ -65,4 +74,3 @@ export function handleStatic(rendererDir: string, port: number, req: IncomingMes
   const cache = file.endsWith('index.html') ? 'no-store' : 'public, max-age=31536000, immutable';
   sendFile(res, file, { ...SECURITY_HEADERS, 'Content-Security-Policy': csp, 'Cache-Control': cache });
 }
-

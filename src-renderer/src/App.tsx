@@ -31,7 +31,8 @@ function useFirstStart(api: MolmoscopeBridge) {
     if (hashNamesSection(window.location.hash)) return;
     let live = true;
     void api.ops['models.list']({}).then((r) => {
-      if (live && r.ok && r.value.active === null && !hashNamesSection(window.location.hash)) window.location.hash = '#/models';
+      if (live && r.ok && r.value.active === null && !hashNamesSection(window.location.hash))
+        window.location.hash = '#/models';
     });
     return () => {
       live = false;
@@ -48,14 +49,22 @@ function useEngineStatus(api: MolmoscopeBridge) {
 /** The page of a section. */
 function Page({ section, api }: { section: SectionId; api: MolmoscopeBridge }) {
   switch (section) {
-    case 'library': return <LibraryPage api={api} />;
-    case 'search': return <SearchPage api={api} />;
-    case 'count': return <CountPage api={api} />;
-    case 'track': return <TrackPage api={api} />;
-    case 'models': return <ModelsPage api={api} />;
-    case 'finetune': return <FinetunePage api={api} />;
-    case 'settings': return <SettingsPage api={api} />;
-    default: return <PlaceholderPage section={section} />;
+    case 'library':
+      return <LibraryPage api={api} />;
+    case 'search':
+      return <SearchPage api={api} />;
+    case 'count':
+      return <CountPage api={api} />;
+    case 'track':
+      return <TrackPage api={api} />;
+    case 'models':
+      return <ModelsPage api={api} />;
+    case 'finetune':
+      return <FinetunePage api={api} />;
+    case 'settings':
+      return <SettingsPage api={api} />;
+    default:
+      return <PlaceholderPage section={section} />;
   }
 }
 
@@ -67,36 +76,41 @@ export function App({ api }: { api: MolmoscopeBridge }) {
   const current = SECTIONS.find((s) => s.id === section)!;
   return (
     <ApiContext.Provider value={api}>
-    <div className="shell">
-      <nav className="sidebar" aria-label="Sections">
-        <div className="brand">
-          <img src="./icon.svg" alt="" width={28} height={28} />
-          <span>Molmoscope</span>
-        </div>
-        <ul>
-          {SECTIONS.map((s) => (
-            <li key={s.id}>
-              <a href={`#/${s.id}`} className={s.id === section ? 'active' : undefined} aria-current={s.id === section ? 'page' : undefined} data-section={s.id}>
-                <SectionIcon id={s.id} />
-                {s.label}
-              </a>
-            </li>
-          ))}
-        </ul>
-        <div className="sidebar-foot">
-          <span className={`dot ${engine?.state === 'crashed' ? 'bad' : engine ? 'good' : 'idle'}`} />
-          <span>Engine: {engine ? engine.state : 'not started'}</span>
-          <span className="muted small">via {api.transport === 'electron' ? 'desktop app' : 'local server'}</span>
-        </div>
-      </nav>
-      <main className="content">
-        <header className="page-head">
-          <h1>{current.label}</h1>
-          <p className="muted">{current.blurb}</p>
-        </header>
-        <Page section={section} api={api} />
-      </main>
-    </div>
+      <div className="shell">
+        <nav className="sidebar" aria-label="Sections">
+          <div className="brand">
+            <img src="./icon.svg" alt="" width={28} height={28} />
+            <span>Molmoscope</span>
+          </div>
+          <ul>
+            {SECTIONS.map((s) => (
+              <li key={s.id}>
+                <a
+                  href={`#/${s.id}`}
+                  className={s.id === section ? 'active' : undefined}
+                  aria-current={s.id === section ? 'page' : undefined}
+                  data-section={s.id}
+                >
+                  <SectionIcon id={s.id} />
+                  {s.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+          <div className="sidebar-foot">
+            <span className={`dot ${engine?.state === 'crashed' ? 'bad' : engine ? 'good' : 'idle'}`} />
+            <span>Engine: {engine ? engine.state : 'not started'}</span>
+            <span className="muted small">via {api.transport === 'electron' ? 'desktop app' : 'local server'}</span>
+          </div>
+        </nav>
+        <main className="content">
+          <header className="page-head">
+            <h1>{current.label}</h1>
+            <p className="muted">{current.blurb}</p>
+          </header>
+          <Page section={section} api={api} />
+        </main>
+      </div>
     </ApiContext.Provider>
   );
 }

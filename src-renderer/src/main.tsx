@@ -7,4 +7,9 @@ import './styles.css';
 
 const api = connectApi();
 const root = document.getElementById('root');
-if (root) createRoot(root).render(<StrictMode><App api={api} /></StrictMode>);
+if (root)
+  createRoot(root).render(
+    <StrictMode>
+      <App api={api} />
+    </StrictMode>,
+  );

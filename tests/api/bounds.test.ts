@@ -26,7 +26,11 @@ async function setup() {
 }
 
 /** Dispatches and returns the error code (or 'ok') and how long the call took. */
-async function timed(d: ReturnType<typeof createDispatcher>, op: string, req: unknown): Promise<{ code: string; ms: number }> {
+async function timed(
+  d: ReturnType<typeof createDispatcher>,
+  op: string,
+  req: unknown,
+): Promise<{ code: string; ms: number }> {
   const t0 = performance.now();
   const r = await d.dispatch(op, req);
   return { code: r.ok ? 'ok' : r.error.code, ms: performance.now() - t0 };
@@ -35,7 +39,8 @@ async function timed(d: ReturnType<typeof createDispatcher>, op: string, req: un
 test('the inputs that once ended or froze serve are INVALID_INPUT at once, and write nothing', async () => {
   const { dir, ctx, d, clip } = await setup();
   try {
-    const jobsBefore = () => new Database(join(dir, 'lib.db'), { readonly: true }).prepare('SELECT count(*) FROM jobs').pluck().get();
+    const jobsBefore = () =>
+      new Database(join(dir, 'lib.db'), { readonly: true }).prepare('SELECT count(*) FROM jobs').pluck().get();
     const before = jobsBefore();
     const cases: Array<[string, unknown]> = [
       ['media.sampleTimes', { duration: 10, maxFrames: 1e9 }],
@@ -44,8 +49,14 @@ test('the inputs that once ended or froze serve are INVALID_INPUT at once, and w
       ['media.windows', { path: clip, length: 2e-9 }],
       ['media.windows', { path: clip, length: 2, overlap: 1.5 }],
       ['media.window', { path: clip, length: 1e-9, index: 1e9 }],
-      ['analytics.queue', { kind: 'count', query: 'person', scope: { recordingId: 1 }, settings: { windowLength: 1e-6 } }],
-      ['analytics.queue', { kind: 'count', query: 'person', scope: { recordingId: 1 }, settings: { windowLength: 10, overlap: 9.999 } }],
+      [
+        'analytics.queue',
+        { kind: 'count', query: 'person', scope: { recordingId: 1 }, settings: { windowLength: 1e-6 } },
+      ],
+      [
+        'analytics.queue',
+        { kind: 'count', query: 'person', scope: { recordingId: 1 }, settings: { windowLength: 10, overlap: 9.999 } },
+      ],
       ['analytics.queue', { kind: 'track', query: 'person', scope: { recordingId: 1 }, settings: { maxFrames: 1e9 } }],
       ['analytics.queue', { kind: 'count', query: 'person', scope: { recordingId: 1, start: 0, end: 1e300 } }],
       ['library.index', { windowLength: 3600, overlap: 3599.99 }],
@@ -71,8 +82,23 @@ test('the bounds still admit what the app uses: 384 frames, 1 s windows with hal
     const st = await d.dispatch('media.sampleTimes', { duration: 400, maxFrames: MAX_FRAMES });
     assert.ok(st.ok && (st.value as { times: number[] }).times.length === MAX_FRAMES);
     assert.equal((await timed(d, 'media.windows', { path: clip, length: 1, overlap: 0.5 })).code, 'ok');
-    assert.equal((await timed(d, 'analytics.queue', { kind: 'count', query: 'person', scope: { recordingId: 1 }, settings: { windowLength: 1, overlap: 0.5, maxFrames: MAX_FRAMES } })).code, 'ok');
-    const parsed = operations['analytics.queue'].request.safeParse({ kind: 'count', query: 'q', scope: { recordingId: 1 }, settings: { windowLength: 63.5, overlap: 8 } });
+    assert.equal(
+      (
+        await timed(d, 'analytics.queue', {
+          kind: 'count',
+          query: 'person',
+          scope: { recordingId: 1 },
+          settings: { windowLength: 1, overlap: 0.5, maxFrames: MAX_FRAMES },
+        })
+      ).code,
+      'ok',
+    );
+    const parsed = operations['analytics.queue'].request.safeParse({
+      kind: 'count',
+      query: 'q',
+      scope: { recordingId: 1 },
+      settings: { windowLength: 63.5, overlap: 8 },
+    });
     assert.ok(parsed.success);
   } finally {
     await shutdownHost(ctx);
@@ -86,13 +112,23 @@ test(`a week-long recording is counted, not planned: ${MAX_JOB_WINDOWS} windows 
     const w = new Database(join(dir, 'lib.db'));
     w.prepare('UPDATE recordings SET duration_s = ? WHERE id = 1').run(7 * 24 * 3600);
     w.close();
-    const tooMany = await timed(d, 'analytics.queue', { kind: 'count', query: 'person', scope: { recordingId: 1 }, settings: { windowLength: 20, overlap: 10 } });
+    const tooMany = await timed(d, 'analytics.queue', {
+      kind: 'count',
+      query: 'person',
+      scope: { recordingId: 1 },
+      settings: { windowLength: 20, overlap: 10 },
+    });
     assert.equal(tooMany.code, 'INVALID_INPUT');
     const week = await timed(d, 'analytics.queue', { kind: 'count', query: 'person', scope: { recordingId: 1 } });
     assert.equal(week.code, 'ok');
-    console.log(`queueing a week of default windows took ${week.ms.toFixed(1)} ms; refusing 20 s windows with 10 s overlap took ${tooMany.ms.toFixed(1)} ms`);
+    console.log(
+      `queueing a week of default windows took ${week.ms.toFixed(1)} ms; refusing 20 s windows with 10 s overlap took ${tooMany.ms.toFixed(1)} ms`,
+    );
     assert.ok(week.ms < 500, `queueing took ${week.ms.toFixed(0)} ms`);
-    assert.throws(() => windowsFor(1e6, { length: 1, overlap: 0 }), (e: unknown) => e instanceof AppError && e.code === 'INVALID_INPUT');
+    assert.throws(
+      () => windowsFor(1e6, { length: 1, overlap: 0 }),
+      (e: unknown) => e instanceof AppError && e.code === 'INVALID_INPUT',
+    );
   } finally {
     await shutdownHost(ctx);
   }

@@ -10,7 +10,11 @@ import { OP_NAMES } from '../../src-main/api/contract.js';
 import type { HandlerMap } from '../../src-main/core/handlers/types.js';
 import { scratchDir } from '../helpers/tiny.js';
 
-const ctx = () => createCoreContext({ host: 'cli', env: { ...process.env, MOLMOSCOPE_HOME: scratchDir('dispatch-home'), MOLMOSCOPE_LOG_LEVEL: 'silent' } });
+const ctx = () =>
+  createCoreContext({
+    host: 'cli',
+    env: { ...process.env, MOLMOSCOPE_HOME: scratchDir('dispatch-home'), MOLMOSCOPE_LOG_LEVEL: 'silent' },
+  });
 
 test('app.info answers a contract-valid value through the real handler', async () => {
   const { dispatch } = createDispatcher(ctx());
@@ -19,7 +23,10 @@ test('app.info answers a contract-valid value through the real handler', async (
   const info = AppInfoSchema.parse(r.ok ? r.value : null);
   assert.equal(info.host, 'cli');
   assert.ok(info.paths.data.includes('dispatch-home'));
-  assert.deepEqual(info.providers.map((p) => p.name), ['cpu', 'webgpu', 'cuda']);
+  assert.deepEqual(
+    info.providers.map((p) => p.name),
+    ['cpu', 'webgpu', 'cuda'],
+  );
 });
 
 test('names outside the contract are UNKNOWN_OPERATION; prototype names are not operations', async () => {
@@ -46,12 +53,42 @@ test('bad payloads are INVALID_INPUT with zod issues as details', async () => {
 
 test('every throw becomes a code of the closed set; bad responses are caught', async () => {
   const cases: [HandlerMap['app.info'], string][] = [
-    [async () => { throw new AppError('NOT_A_VIDEO', 'x'); }, 'NOT_A_VIDEO'],
-    [async () => { throw Object.assign(new Error('gone'), { code: 'ENOENT' }); }, 'NOT_FOUND'],
-    [async () => { throw Object.assign(new Error('full'), { code: 'ENOSPC' }); }, 'DISK_FULL'],
-    [async () => { throw new DOMException('stop', 'AbortError'); }, 'CANCELLED'],
-    [async () => { throw new TypeError('bug'); }, 'INTERNAL'],
-    [async () => { throw 'a string'; }, 'INTERNAL'],
+    [
+      async () => {
+        throw new AppError('NOT_A_VIDEO', 'x');
+      },
+      'NOT_A_VIDEO',
+    ],
+    [
+      async () => {
+        throw Object.assign(new Error('gone'), { code: 'ENOENT' });
+      },
+      'NOT_FOUND',
+    ],
+    [
+      async () => {
+        throw Object.assign(new Error('full'), { code: 'ENOSPC' });
+      },
+      'DISK_FULL',
+    ],
+    [
+      async () => {
+        throw new DOMException('stop', 'AbortError');
+      },
+      'CANCELLED',
+    ],
+    [
+      async () => {
+        throw new TypeError('bug');
+      },
+      'INTERNAL',
+    ],
+    [
+      async () => {
+        throw 'a string';
+      },
+      'INTERNAL',
+    ],
     [async () => ({ wrong: 'shape' }) as never, 'INTERNAL'],
   ];
   for (const [handler, code] of cases) {

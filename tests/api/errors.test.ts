@@ -9,7 +9,10 @@ test('throwIfCancelled throws CANCELLED only for an aborted signal, whatever its
   for (const reason of [undefined, 'pause', new Error('x')]) {
     const ac = new AbortController();
     ac.abort(reason);
-    assert.throws(() => throwIfCancelled(ac.signal, 'The import'), (e: unknown) => e instanceof AppError && e.code === 'CANCELLED' && e.message === 'The import was cancelled.');
+    assert.throws(
+      () => throwIfCancelled(ac.signal, 'The import'),
+      (e: unknown) => e instanceof AppError && e.code === 'CANCELLED' && e.message === 'The import was cancelled.',
+    );
   }
   assert.deepEqual(toApiError(cancelledError()), { code: 'CANCELLED', message: 'The operation was cancelled.' });
 });

@@ -43,7 +43,11 @@ before(async () => {
   // Relative paths a payload names resolve inside the scratch directory, never in the repository.
   mkdirSync(join(dir, 'cwd'));
   // models.download must never reach a real Hub: the endpoint is a closed loopback port.
-  srv = await startServeProcess(['--library', libPath], { HF_ENDPOINT: 'http://127.0.0.1:9', HF_TOKEN: '' }, join(dir, 'cwd'));
+  srv = await startServeProcess(
+    ['--library', libPath],
+    { HF_ENDPOINT: 'http://127.0.0.1:9', HF_TOKEN: '' },
+    join(dir, 'cwd'),
+  );
   reader = new Database(libPath, { readonly: true, fileMustExist: true });
 });
 after(async () => {
@@ -56,12 +60,22 @@ function seedRuns(lib: Library): void {
   const settings = { windowLength: 2, overlap: 0.5, maxFrames: 8 };
   const count = queueAnalyticsJob(lib, 'count', { query: 'person', scope: { recordingId: 1 }, settings }).runs[0]!;
   for (const w of planWindows('count', { start: 0, end: 4 }, 10, settings)) {
-    recordWindowAnswer(lib, count.id, w, 'Counting the <points coords="1.0 1 100 500;1.5 2 500 500">person</points> shows a total of 2.');
+    recordWindowAnswer(
+      lib,
+      count.id,
+      w,
+      'Counting the <points coords="1.0 1 100 500;1.5 2 500 500">person</points> shows a total of 2.',
+    );
   }
   finishRun(lib, count.id);
   const track = queueAnalyticsJob(lib, 'track', { query: 'person', scope: { recordingId: 1 }, settings }).runs[0]!;
   for (const w of planWindows('track', { start: 0, end: 4 }, 10, settings)) {
-    recordWindowAnswer(lib, track.id, w, '<tracks coords="0.0 1 100 500 2 800 500;0.5 1 110 500 2 790 500;1.0 1 120 500">person</tracks>');
+    recordWindowAnswer(
+      lib,
+      track.id,
+      w,
+      '<tracks coords="0.0 1 100 500 2 800 500;0.5 1 110 500 2 790 500;1.0 1 120 500">person</tracks>',
+    );
   }
   finishRun(lib, track.id);
 }
@@ -69,10 +83,17 @@ function seedRuns(lib: Library): void {
 /** A digest of every row of every table of the library (read through its own connection). */
 function snapshot(): string {
   const h = createHash('sha256');
-  const tables = reader.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all() as string[];
+  const tables = reader
+    .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+    .pluck()
+    .all() as string[];
   for (const t of tables) {
     h.update(`\0${t}\0`);
-    for (const row of reader.prepare(`SELECT * FROM "${t.replace(/"/g, '""')}"`).raw().iterate()) h.update(JSON.stringify(row));
+    for (const row of reader
+      .prepare(`SELECT * FROM "${t.replace(/"/g, '""')}"`)
+      .raw()
+      .iterate())
+      h.update(JSON.stringify(row));
   }
   return h.digest('hex');
 }
@@ -81,7 +102,16 @@ function snapshot(): string {
 const dataVersion = () => reader.pragma('data_version', { simple: true }) as number;
 
 /** Operations after which the background job loop may still write (they queue, resume or (re)open jobs). */
-const JOB_OPS = new Set(['library.open', 'library.index', 'analytics.queue', 'jobs.resume', 'jobs.pause', 'jobs.cancel', 'finetune.train', 'finetune.eval']);
+const JOB_OPS = new Set([
+  'library.open',
+  'library.index',
+  'analytics.queue',
+  'jobs.resume',
+  'jobs.pause',
+  'jobs.cancel',
+  'finetune.train',
+  'finetune.eval',
+]);
 
 /** Waits until the background job loop has stopped writing (two equal snapshots 40 ms apart). */
 async function quiet(): Promise<string> {
@@ -108,7 +138,15 @@ function overrides(): Overrides {
     folder: path,
     recordingId: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 5 }), fc.maxSafeInteger()),
     // Ids and times that reach the seeded rows more often than uniform draws would.
-    ...Object.fromEntries(['id', 'runId', 'jobId', 'correctionId', 'trackId', 'keepId', 'mergeId'].map((k) => [k, fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 6 }) }, { weight: 1, arbitrary: fc.maxSafeInteger() })])),
+    ...Object.fromEntries(
+      ['id', 'runId', 'jobId', 'correctionId', 'trackId', 'keepId', 'mergeId'].map((k) => [
+        k,
+        fc.oneof(
+          { weight: 4, arbitrary: fc.integer({ min: 1, max: 6 }) },
+          { weight: 1, arbitrary: fc.maxSafeInteger() },
+        ),
+      ]),
+    ),
     start: fc.double({ min: 0, max: 5, noNaN: true }),
     end: fc.double({ min: 0.1, max: 5, noNaN: true }),
   };
@@ -146,50 +184,60 @@ function payloadsFor(op: OpName): unknown[] {
   return [...seen.values()];
 }
 
-test(`every operation answers ${PER_OP} generated payloads with an envelope, no 5xx, under ${MAX_MS} ms, and rejected ones write nothing`, { timeout: 20 * 60_000 }, async () => {
-  const summary: string[] = [];
-  let state: string | null = await quiet();
-  let version = dataVersion();
-  for (const op of OP_NAMES) {
-    const payloads = payloadsFor(op);
-    const tally = { ok: 0, rejected: 0, slowest: 0, retried: 0 };
-    const codes = new Map<string, number>();
-    const t0 = performance.now();
-    for (const payload of payloads) {
-      let r = await call(op, payload);
-      const what = `${op} ${JSON.stringify(payload).slice(0, 300)}`;
-      assert.ok(r.status < 500, `${what} → HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
-      if (r.ms >= MAX_MS) {
-        // Shared CI cores stall a child process now and then; a handler that is really slow is slow twice.
-        tally.retried++;
-        [state, version] = [await quiet(), dataVersion()];
-        r = await call(op, payload);
-        assert.ok(r.ms < MAX_MS, `${what} took ${r.ms.toFixed(0)} ms, twice`);
+test(
+  `every operation answers ${PER_OP} generated payloads with an envelope, no 5xx, under ${MAX_MS} ms, and rejected ones write nothing`,
+  { timeout: 20 * 60_000 },
+  async () => {
+    const summary: string[] = [];
+    let state: string | null = await quiet();
+    let version = dataVersion();
+    for (const op of OP_NAMES) {
+      const payloads = payloadsFor(op);
+      const tally = { ok: 0, rejected: 0, slowest: 0, retried: 0 };
+      const codes = new Map<string, number>();
+      const t0 = performance.now();
+      for (const payload of payloads) {
+        let r = await call(op, payload);
+        const what = `${op} ${JSON.stringify(payload).slice(0, 300)}`;
+        assert.ok(r.status < 500, `${what} → HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+        if (r.ms >= MAX_MS) {
+          // Shared CI cores stall a child process now and then; a handler that is really slow is slow twice.
+          tally.retried++;
+          [state, version] = [await quiet(), dataVersion()];
+          r = await call(op, payload);
+          assert.ok(r.ms < MAX_MS, `${what} took ${r.ms.toFixed(0)} ms, twice`);
+        }
+        tally.slowest = Math.max(tally.slowest, r.ms);
+        const env = r.body as { ok: boolean; error?: { code: string } };
+        assert.equal(typeof env.ok, 'boolean', `${what}: not an envelope`);
+        if (env.ok) {
+          tally.ok++;
+          // An accepted library.open may have switched libraries; go back to the one under test.
+          if (op === 'library.open')
+            assert.equal((await call('library.open', { path: libPath, create: false })).status, 200);
+          if (JOB_OPS.has(op)) await quiet();
+          [state, version] = [null, dataVersion()];
+          continue;
+        }
+        tally.rejected++;
+        assert.ok(ErrorCodeSchema.safeParse(env.error?.code).success, `${what}: unknown error code ${env.error?.code}`);
+        codes.set(env.error!.code, (codes.get(env.error!.code) ?? 0) + 1);
+        // No commit at all is the quick proof; after a commit, every table must still hold exactly the same rows.
+        if (dataVersion() !== version) {
+          assert.ok(
+            state !== null,
+            `${what} was rejected (${env.error?.code}) but serve committed a write right after an accepted call`,
+          );
+          assert.equal(snapshot(), state, `${what} was rejected (${env.error?.code}) but changed the library`);
+          version = dataVersion();
+        }
+        state ??= snapshot();
       }
-      tally.slowest = Math.max(tally.slowest, r.ms);
-      const env = r.body as { ok: boolean; error?: { code: string } };
-      assert.equal(typeof env.ok, 'boolean', `${what}: not an envelope`);
-      if (env.ok) {
-        tally.ok++;
-        // An accepted library.open may have switched libraries; go back to the one under test.
-        if (op === 'library.open') assert.equal((await call('library.open', { path: libPath, create: false })).status, 200);
-        if (JOB_OPS.has(op)) await quiet();
-        [state, version] = [null, dataVersion()];
-        continue;
-      }
-      tally.rejected++;
-      assert.ok(ErrorCodeSchema.safeParse(env.error?.code).success, `${what}: unknown error code ${env.error?.code}`);
-      codes.set(env.error!.code, (codes.get(env.error!.code) ?? 0) + 1);
-      // No commit at all is the quick proof; after a commit, every table must still hold exactly the same rows.
-      if (dataVersion() !== version) {
-        assert.ok(state !== null, `${what} was rejected (${env.error?.code}) but serve committed a write right after an accepted call`);
-        assert.equal(snapshot(), state, `${what} was rejected (${env.error?.code}) but changed the library`);
-        version = dataVersion();
-      }
-      state ??= snapshot();
+      summary.push(
+        `${op}: ${tally.ok} ok, ${tally.rejected} rejected (${[...codes].map(([c, n]) => `${c} ${n}`).join(', ')}), slowest ${tally.slowest.toFixed(0)} ms, all in ${((performance.now() - t0) / 1000).toFixed(1)} s${tally.retried ? `, ${tally.retried} slow answer(s) retried` : ''}`,
+      );
     }
-    summary.push(`${op}: ${tally.ok} ok, ${tally.rejected} rejected (${[...codes].map(([c, n]) => `${c} ${n}`).join(', ')}), slowest ${tally.slowest.toFixed(0)} ms, all in ${((performance.now() - t0) / 1000).toFixed(1)} s${tally.retried ? `, ${tally.retried} slow answer(s) retried` : ''}`);
-  }
-  console.log(summary.join('\n'));
-  assert.equal(srv.child.exitCode, null, 'serve is still running');
-});
+    console.log(summary.join('\n'));
+    assert.equal(srv.child.exitCode, null, 'serve is still running');
+  },
+);

@@ -26,7 +26,10 @@ test('info prints a contract-valid app.info with ffmpeg and the cpu provider', (
 
 test('doctor --json: ffmpeg and cpu ok; unavailable providers say why and how to fix', () => {
   const r = cli(['doctor', '--json']);
-  const report = JSON.parse(r.stdout) as { ok: boolean; checks: { id: string; status: string; detail: string; fix?: string }[] };
+  const report = JSON.parse(r.stdout) as {
+    ok: boolean;
+    checks: { id: string; status: string; detail: string; fix?: string }[];
+  };
   const byId = new Map(report.checks.map((c) => [c.id, c]));
   assert.equal(byId.get('ffmpeg')?.status, 'ok');
   assert.equal(byId.get('provider-cpu')?.status, 'ok');

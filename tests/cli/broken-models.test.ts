@@ -28,28 +28,77 @@ function broken(name: string, breakIt: (dir: string) => void, text?: Record<stri
   return dir;
 }
 
-function editConfig(dir: string, edit: (c: { model_type: string; text_config: Record<string, unknown> }) => void): void {
+function editConfig(
+  dir: string,
+  edit: (c: { model_type: string; text_config: Record<string, unknown> }) => void,
+): void {
   const c = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   edit(c);
   writeFileSync(join(dir, 'config.json'), JSON.stringify(c));
 }
 
 const CASES: { name: string; code: string; message: RegExp; make: () => string }[] = [
-  { name: 'unsupported model_type', code: 'MODEL_UNSUPPORTED', message: /model_type "llava" is not supported/, make: () => broken('type', (d) => editConfig(d, (c) => (c.model_type = 'llava'))) },
+  {
+    name: 'unsupported model_type',
+    code: 'MODEL_UNSUPPORTED',
+    message: /model_type "llava" is not supported/,
+    make: () => broken('type', (d) => editConfig(d, (c) => (c.model_type = 'llava'))),
+  },
   // Valid and complete (the generator writes the qkv biases), but the engine has no qkv-bias path (no Molmo2 has one).
-  { name: 'variant the engine refuses', code: 'MODEL_UNSUPPORTED', message: /qkv_bias/, make: () => broken('qkv-bias', () => {}, { qkv_bias: true }) },
-  { name: 'RoPE scaling the validator refuses', code: 'MODEL_UNSUPPORTED', message: /rope_type "linear" is not supported/, make: () => broken('rope', (d) => editConfig(d, (c) => (c.text_config.rope_scaling = { rope_type: 'linear', factor: 2 }))) },
-  { name: 'missing shard', code: 'NOT_FOUND', message: /shard model-00002-of-00002\.safetensors .* is missing/, make: () => broken('shard', (d) => rmSync(join(d, 'model-00002-of-00002.safetensors'))) },
-  { name: 'truncated safetensors header', code: 'MODEL_INVALID', message: /bad safetensors header length/, make: () => broken('header', (d) => truncateSync(join(d, 'model-00001-of-00002.safetensors'), 100)) },
-  { name: 'missing tokenizer', code: 'NOT_FOUND', message: /tokenizer\.json is missing/, make: () => broken('tok', (d) => rmSync(join(d, 'tokenizer.json'))) },
+  {
+    name: 'variant the engine refuses',
+    code: 'MODEL_UNSUPPORTED',
+    message: /qkv_bias/,
+    make: () => broken('qkv-bias', () => {}, { qkv_bias: true }),
+  },
+  {
+    name: 'RoPE scaling the validator refuses',
+    code: 'MODEL_UNSUPPORTED',
+    message: /rope_type "linear" is not supported/,
+    make: () =>
+      broken('rope', (d) => editConfig(d, (c) => (c.text_config.rope_scaling = { rope_type: 'linear', factor: 2 }))),
+  },
+  {
+    name: 'missing shard',
+    code: 'NOT_FOUND',
+    message: /shard model-00002-of-00002\.safetensors .* is missing/,
+    make: () => broken('shard', (d) => rmSync(join(d, 'model-00002-of-00002.safetensors'))),
+  },
+  {
+    name: 'truncated safetensors header',
+    code: 'MODEL_INVALID',
+    message: /bad safetensors header length/,
+    make: () => broken('header', (d) => truncateSync(join(d, 'model-00001-of-00002.safetensors'), 100)),
+  },
+  {
+    name: 'missing tokenizer',
+    code: 'NOT_FOUND',
+    message: /tokenizer\.json is missing/,
+    make: () => broken('tok', (d) => rmSync(join(d, 'tokenizer.json'))),
+  },
 ];
 
 test('ask on a refused or broken checkpoint: its code within the bound, exit 2, no process left', async () => {
   const png = join(outside, 'img.png');
-  const f = spawnSync(process.env.FFMPEG_BIN ?? 'ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=64x48', '-frames:v', '1', png]);
+  const f = spawnSync(process.env.FFMPEG_BIN ?? 'ffmpeg', [
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=64x48',
+    '-frames:v',
+    '1',
+    png,
+  ]);
   assert.equal(f.status, 0, f.stderr?.toString());
   for (const c of CASES) {
-    const r = await runBin(['ask', '--model', c.make(), '--image', png, 'What?', '--ep', 'cpu', '--json'], { cwd: outside, env: { MOLMOSCOPE_CACHE: cache }, timeoutMs: BOUND_MS * 2 });
+    const r = await runBin(['ask', '--model', c.make(), '--image', png, 'What?', '--ep', 'cpu', '--json'], {
+      cwd: outside,
+      env: { MOLMOSCOPE_CACHE: cache },
+      timeoutMs: BOUND_MS * 2,
+    });
     assert.ok(r.ms < BOUND_MS, `${c.name}: ask took ${Math.round(r.ms)} ms`);
     assert.equal(r.code, 2, `${c.name}: exit ${r.code}: ${r.err}`);
     const err = (JSON.parse(r.err.trim().split('\n').pop()!) as { error: { code: string; message: string } }).error;
@@ -62,15 +111,35 @@ test('ask on a refused or broken checkpoint: its code within the bound, exit 2, 
 test('index on a refused or broken checkpoint: the job fails with its code within the bound, no process left', async () => {
   const dir = scratchDir('broken-index');
   const clip = join(dir, 'clip.mp4');
-  const f = spawnSync(process.env.FFMPEG_BIN ?? 'ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=5', '-t', '3', '-pix_fmt', 'yuv420p', clip]);
+  const f = spawnSync(process.env.FFMPEG_BIN ?? 'ffmpeg', [
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=64x48:rate=5',
+    '-t',
+    '3',
+    '-pix_fmt',
+    'yuv420p',
+    clip,
+  ]);
   assert.equal(f.status, 0, f.stderr?.toString());
   for (const c of CASES) {
     const db = join(dir, `${c.name.replace(/\W+/g, '-')}.db`);
     assert.equal((await runCli(['import', clip, '--library', db, '--json'])).code, 0);
-    const r = await runBin(['index', '--library', db, '--model', c.make(), '--ep', 'cpu', '--json'], { cwd: outside, env: { MOLMOSCOPE_CACHE: cache }, timeoutMs: BOUND_MS * 2 });
+    const r = await runBin(['index', '--library', db, '--model', c.make(), '--ep', 'cpu', '--json'], {
+      cwd: outside,
+      env: { MOLMOSCOPE_CACHE: cache },
+      timeoutMs: BOUND_MS * 2,
+    });
     assert.ok(r.ms < BOUND_MS, `${c.name}: index took ${Math.round(r.ms)} ms`);
     assert.notEqual(r.code, 0, `${c.name}: index succeeded on a broken model`);
-    assert.ok(r.out.includes(`"errorCode":"${c.code}"`) || r.err.includes(`"code":"${c.code}"`), `${c.name}: ${r.out}\n${r.err}`);
+    assert.ok(
+      r.out.includes(`"errorCode":"${c.code}"`) || r.err.includes(`"code":"${c.code}"`),
+      `${c.name}: ${r.out}\n${r.err}`,
+    );
     assert.equal(r.leftover, false, `${c.name}: a process outlived index: ${r.err}`);
   }
 });

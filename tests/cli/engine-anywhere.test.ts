@@ -8,7 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { after, test } from 'node:test';
-import { checkpointCacheKey, modelCacheDir, recordDerivedSource, removeDerivedFiles } from '../../src-main/core/platform/model-cache.js';
+import {
+  checkpointCacheKey,
+  modelCacheDir,
+  recordDerivedSource,
+  removeDerivedFiles,
+} from '../../src-main/core/platform/model-cache.js';
 import { scratchDir, tinyCheckpoint } from '../helpers/tiny.js';
 import { runBin } from '../helpers/cli-process.js';
 import { runCli } from '../helpers/cli.js';
@@ -20,7 +25,18 @@ after(() => rmSync(outside, { recursive: true, force: true }));
 
 function png(dir: string): string {
   const file = join(dir, 'img.png');
-  const r = spawnSync(process.env.FFMPEG_BIN ?? 'ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=64x48', '-frames:v', '1', file]);
+  const r = spawnSync(process.env.FFMPEG_BIN ?? 'ffmpeg', [
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=64x48',
+    '-frames:v',
+    '1',
+    file,
+  ]);
   assert.equal(r.status, 0, r.stderr?.toString());
   return file;
 }
@@ -30,10 +46,25 @@ test('ask from a folder outside the checkout answers, and leaves the checkpoint 
   cpSync(tinyCheckpoint({ seed: 5, shards: 2 }), model, { recursive: true });
   const cache = scratchDir('anywhere-cache');
   const before = folderSnapshot(model);
-  const r = await runBin(['ask', '--model', model, '--image', png(outside), 'What is this?', '--max-new-tokens', '3', '--ep', 'cpu', '--json'], {
-    cwd: outside,
-    env: { MOLMOSCOPE_CACHE: cache },
-  });
+  const r = await runBin(
+    [
+      'ask',
+      '--model',
+      model,
+      '--image',
+      png(outside),
+      'What is this?',
+      '--max-new-tokens',
+      '3',
+      '--ep',
+      'cpu',
+      '--json',
+    ],
+    {
+      cwd: outside,
+      env: { MOLMOSCOPE_CACHE: cache },
+    },
+  );
   assert.equal(r.code, 0, `ask failed (${r.code}): ${r.err}`);
   const answer = JSON.parse(r.out) as { tokens: number; provider: string };
   assert.equal(answer.tokens, 3);
@@ -43,41 +74,73 @@ test('ask from a folder outside the checkout answers, and leaves the checkpoint 
 
   // Graphs went to the cache folder of the checkpoint's identity; removing the checkpoint's derived files empties it.
   const derived = modelCacheDir({ MOLMOSCOPE_CACHE: cache }, model);
-  assert.ok(readdirSync(join(derived, 'graphs')).some((f) => f.endsWith('.onnx')), 'graphs are in the identity folder');
+  assert.ok(
+    readdirSync(join(derived, 'graphs')).some((f) => f.endsWith('.onnx')),
+    'graphs are in the identity folder',
+  );
   assert.deepEqual(removeDerivedFiles({ MOLMOSCOPE_CACHE: cache }, model), [derived]);
   assert.equal(existsSync(derived), false);
 });
 
-test('serve started from a folder outside the checkout runs an index job on the model through its engine', { timeout: 300_000 }, async () => {
-  const dir = scratchDir('anywhere-serve');
-  const clip = join(dir, 'clip.mp4');
-  const f = spawnSync(process.env.FFMPEG_BIN ?? 'ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=5', '-t', '2', '-pix_fmt', 'yuv420p', clip]);
-  assert.equal(f.status, 0, f.stderr?.toString());
-  const db = join(dir, 'library.db');
-  assert.equal((await runCli(['import', clip, '--library', db, '--json'])).code, 0);
-  const srv = await startServeProcess(['--model', tinyCheckpoint({ seed: 5 }), '--ep', 'cpu', '--library', db], { MOLMOSCOPE_CACHE: join(dir, 'cache') }, outside);
-  try {
-    const api = async <T,>(op: string, body: unknown): Promise<T> => {
-      const res = await fetch(`${srv.url}/api/${op}`, { method: 'POST', headers: { authorization: `Bearer ${srv.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      const env = (await res.json()) as { ok: boolean; value?: T; error?: { code: string; message: string } };
-      assert.ok(env.ok, `${op}: ${env.error?.code} ${env.error?.message}`);
-      return env.value as T;
-    };
-    const job = await api<{ id: number }>('library.index', { windowLength: 2, overlap: 0.5 });
-    let status = '';
-    let detail = '';
-    for (let i = 0; i < 240 && !['done', 'failed', 'cancelled', 'paused'].includes(status); i++) {
-      await new Promise((r) => setTimeout(r, 1000));
-      const jobs = (await api<{ jobs: { id: number; status: string; errorCode?: string | null; errorMessage?: string | null }[] }>('jobs.list', {})).jobs;
-      const j = jobs.find((x) => x.id === job.id);
-      status = j?.status ?? '';
-      detail = `${j?.errorCode ?? ''} ${j?.errorMessage ?? ''}`;
+test(
+  'serve started from a folder outside the checkout runs an index job on the model through its engine',
+  { timeout: 300_000 },
+  async () => {
+    const dir = scratchDir('anywhere-serve');
+    const clip = join(dir, 'clip.mp4');
+    const f = spawnSync(process.env.FFMPEG_BIN ?? 'ffmpeg', [
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=64x48:rate=5',
+      '-t',
+      '2',
+      '-pix_fmt',
+      'yuv420p',
+      clip,
+    ]);
+    assert.equal(f.status, 0, f.stderr?.toString());
+    const db = join(dir, 'library.db');
+    assert.equal((await runCli(['import', clip, '--library', db, '--json'])).code, 0);
+    const srv = await startServeProcess(
+      ['--model', tinyCheckpoint({ seed: 5 }), '--ep', 'cpu', '--library', db],
+      { MOLMOSCOPE_CACHE: join(dir, 'cache') },
+      outside,
+    );
+    try {
+      const api = async <T>(op: string, body: unknown): Promise<T> => {
+        const res = await fetch(`${srv.url}/api/${op}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${srv.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        const env = (await res.json()) as { ok: boolean; value?: T; error?: { code: string; message: string } };
+        assert.ok(env.ok, `${op}: ${env.error?.code} ${env.error?.message}`);
+        return env.value as T;
+      };
+      const job = await api<{ id: number }>('library.index', { windowLength: 2, overlap: 0.5 });
+      let status = '';
+      let detail = '';
+      for (let i = 0; i < 240 && !['done', 'failed', 'cancelled', 'paused'].includes(status); i++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        const jobs = (
+          await api<{
+            jobs: { id: number; status: string; errorCode?: string | null; errorMessage?: string | null }[];
+          }>('jobs.list', {})
+        ).jobs;
+        const j = jobs.find((x) => x.id === job.id);
+        status = j?.status ?? '';
+        detail = `${j?.errorCode ?? ''} ${j?.errorMessage ?? ''}`;
+      }
+      assert.equal(status, 'done', `index job ended ${status}: ${detail}`);
+    } finally {
+      await srv.stop();
     }
-    assert.equal(status, 'done', `index job ended ${status}: ${detail}`);
-  } finally {
-    await srv.stop();
-  }
-});
+  },
+);
 
 test('model remove takes the derived files of the checkpoint with it, and leaves a folder added in place untouched', async () => {
   const home = scratchDir('remove-home');
@@ -86,7 +149,10 @@ test('model remove takes the derived files of the checkpoint with it, and leaves
   cpSync(tinyCheckpoint({ seed: 5 }), model, { recursive: true });
   const before = folderSnapshot(model);
   assert.equal((await runCli(['model', 'add', model, '--id', 't'], { env })).code, 0);
-  const asked = await runCli(['ask', '--image', png(outside), 'What?', '--max-new-tokens', '2', '--ep', 'cpu', '--json'], { env });
+  const asked = await runCli(
+    ['ask', '--image', png(outside), 'What?', '--max-new-tokens', '2', '--ep', 'cpu', '--json'],
+    { env },
+  );
   assert.equal(asked.code, 0, asked.err);
   const derived = modelCacheDir(env, model);
   assert.ok(existsSync(join(derived, 'graphs')), 'ask on the default model compiled into its identity folder');

@@ -18,7 +18,12 @@ import { makeClip } from '../core/library/clips.js';
 const CLI = resolve('bin/molmoscope.mjs');
 const MODEL = tinyCheckpoint({ seed: 1 });
 
-interface Child { proc: ChildProcess; lines: Array<Record<string, unknown>>; exited: Promise<number | null>; err: () => string }
+interface Child {
+  proc: ChildProcess;
+  lines: Array<Record<string, unknown>>;
+  exited: Promise<number | null>;
+  err: () => string;
+}
 
 function start(args: string[], env: NodeJS.ProcessEnv): Child {
   const proc = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
@@ -53,50 +58,95 @@ async function until(f: () => boolean, what: string, c: Child): Promise<void> {
   }
 }
 
-test('jobs cancel ends a running index, count and track job within 2 s; a second job is JOB_ALREADY_RUNNING', { timeout: 900_000 }, async () => {
-  const dir = scratchDir('cli-cancel');
-  const db = join(dir, 'lib.db');
-  const env = { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') };
-  const lib = openLibrary(db, { create: true });
-  await importPaths(lib, [makeClip(join(dir, 'clip.mp4'), { seconds: 12 })], { media: testMediaSource(), signal: new AbortController().signal });
-  lib.close();
-  const runs: Record<string, string[]> = {
-    index: ['index', '--library', db, '--model', MODEL, '--ep', 'cpu', '--window', '1', '--overlap', '0', '--json'],
-    count: ['count', '--library', db, '--recording', '1', '--model', MODEL, '--ep', 'cpu', '--window', '1', '--overlap', '0', '--max-frames', '2', '--json', 'person'],
-    track: ['track', '--library', db, '--recording', '1', '--model', MODEL, '--ep', 'cpu', '--window', '1', '--overlap', '0', '--max-frames', '2', '--json', 'person'],
-  };
-  const figures: string[] = [];
-  for (const [kind, args] of Object.entries(runs)) {
-    const c = start(args, env);
-    const progressed = () => c.lines.some((l) => (l.event === 'job.progress' || l.event === 'progress') && Number(l.done) >= 1);
-    await until(progressed, `${kind}: the first stored window`, c);
-    const jobId = Number(c.lines.find((l) => l.jobId !== undefined)!.jobId);
+test(
+  'jobs cancel ends a running index, count and track job within 2 s; a second job is JOB_ALREADY_RUNNING',
+  { timeout: 900_000 },
+  async () => {
+    const dir = scratchDir('cli-cancel');
+    const db = join(dir, 'lib.db');
+    const env = { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') };
+    const lib = openLibrary(db, { create: true });
+    await importPaths(lib, [makeClip(join(dir, 'clip.mp4'), { seconds: 12 })], {
+      media: testMediaSource(),
+      signal: new AbortController().signal,
+    });
+    lib.close();
+    const runs: Record<string, string[]> = {
+      index: ['index', '--library', db, '--model', MODEL, '--ep', 'cpu', '--window', '1', '--overlap', '0', '--json'],
+      count: [
+        'count',
+        '--library',
+        db,
+        '--recording',
+        '1',
+        '--model',
+        MODEL,
+        '--ep',
+        'cpu',
+        '--window',
+        '1',
+        '--overlap',
+        '0',
+        '--max-frames',
+        '2',
+        '--json',
+        'person',
+      ],
+      track: [
+        'track',
+        '--library',
+        db,
+        '--recording',
+        '1',
+        '--model',
+        MODEL,
+        '--ep',
+        'cpu',
+        '--window',
+        '1',
+        '--overlap',
+        '0',
+        '--max-frames',
+        '2',
+        '--json',
+        'person',
+      ],
+    };
+    const figures: string[] = [];
+    for (const [kind, args] of Object.entries(runs)) {
+      const c = start(args, env);
+      const progressed = () =>
+        c.lines.some((l) => (l.event === 'job.progress' || l.event === 'progress') && Number(l.done) >= 1);
+      await until(progressed, `${kind}: the first stored window`, c);
+      const jobId = Number(c.lines.find((l) => l.jobId !== undefined)!.jobId);
 
-    if (kind === 'index') {
-      // A second job on the same library while this one runs: refused up front, the running one is untouched.
-      const second = await runCli(runs.count!, { env });
-      assert.equal(second.code, 2, second.out + second.err);
-      const e = (JSON.parse(second.err.trim().split('\n').pop()!) as { error: { code: string; message: string } }).error;
-      assert.equal(e.code, 'JOB_ALREADY_RUNNING', e.message);
-      assert.match(e.message, new RegExp(`Job #${jobId} \\(index\\) is already running`));
+      if (kind === 'index') {
+        // A second job on the same library while this one runs: refused up front, the running one is untouched.
+        const second = await runCli(runs.count!, { env });
+        assert.equal(second.code, 2, second.out + second.err);
+        const e = (JSON.parse(second.err.trim().split('\n').pop()!) as { error: { code: string; message: string } })
+          .error;
+        assert.equal(e.code, 'JOB_ALREADY_RUNNING', e.message);
+        assert.match(e.message, new RegExp(`Job #${jobId} \\(index\\) is already running`));
+      }
+
+      const asked = await runCli(['jobs', 'cancel', String(jobId), '--library', db], { env });
+      assert.equal(asked.code, 0, asked.err);
+      const t0 = Date.now();
+      const code = await c.exited;
+      const ms = Date.now() - t0;
+      figures.push(`${kind} ${ms} ms`);
+      assert.notEqual(code, 0, `${kind} exits non-zero when cancelled`);
+      const l = openLibrary(db, { create: false });
+      const job = getJob(l, jobId);
+      assert.deepEqual([job.status, job.errorCode], ['cancelled', null], `${kind}: ${job.errorMessage}`);
+      assert.equal(listJobs(l, { status: ['failed'] }).length, 0, 'no job failed');
+      l.close();
+      assert.ok(ms < 2000, `${kind}: cancelled after ${ms} ms (bound 2 s)`);
     }
-
-    const asked = await runCli(['jobs', 'cancel', String(jobId), '--library', db], { env });
-    assert.equal(asked.code, 0, asked.err);
-    const t0 = Date.now();
-    const code = await c.exited;
-    const ms = Date.now() - t0;
-    figures.push(`${kind} ${ms} ms`);
-    assert.notEqual(code, 0, `${kind} exits non-zero when cancelled`);
-    const l = openLibrary(db, { create: false });
-    const job = getJob(l, jobId);
-    assert.deepEqual([job.status, job.errorCode], ['cancelled', null], `${kind}: ${job.errorMessage}`);
-    assert.equal(listJobs(l, { status: ['failed'] }).length, 0, 'no job failed');
-    l.close();
-    assert.ok(ms < 2000, `${kind}: cancelled after ${ms} ms (bound 2 s)`);
-  }
-  console.log(`cancel → process exit: ${figures.join(', ')}`);
-});
+    console.log(`cancel → process exit: ${figures.join(', ')}`);
+  },
+);
 
 test('Ctrl-C ends an import within 2 s, with every file already imported kept', { timeout: 300_000 }, async () => {
   const dir = scratchDir('cli-cancel-import');
@@ -111,18 +161,22 @@ test('Ctrl-C ends an import within 2 s, with every file already imported kept', 
   const db = join(dir, 'lib.db');
   const c = start(['import', join(dir, 'footage'), '--library', db, '--json'], process.env);
   // Wait until the import is under way (some recordings committed), then press Ctrl-C.
-  await until(() => {
-    try {
-      const l = openLibrary(db, { create: false, readonly: true, integrity: 'none' });
+  await until(
+    () => {
       try {
-        return (l.db.prepare('SELECT count(*) FROM recordings').pluck().get() as number) >= 3;
-      } finally {
-        l.close();
+        const l = openLibrary(db, { create: false, readonly: true, integrity: 'none' });
+        try {
+          return (l.db.prepare('SELECT count(*) FROM recordings').pluck().get() as number) >= 3;
+        } finally {
+          l.close();
+        }
+      } catch {
+        return false;
       }
-    } catch {
-      return false;
-    }
-  }, 'the first imported files', c);
+    },
+    'the first imported files',
+    c,
+  );
   const t0 = Date.now();
   c.proc.kill('SIGINT');
   const code = await c.exited;

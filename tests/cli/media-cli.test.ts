@@ -15,9 +15,23 @@ import { scratchDir } from '../helpers/tiny.js';
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const sink = (f: (s: string) => void) => new Writable({ write(chunk, _enc, cb) { f(String(chunk)); cb(); } });
+  const sink = (f: (s: string) => void) =>
+    new Writable({
+      write(chunk, _enc, cb) {
+        f(String(chunk));
+        cb();
+      },
+    });
   const code = await main(args, {
-    stdout: sink((s) => { stdout += s; }), stderr: sink((s) => { stderr += s; }), stdin: process.stdin, env: process.env, cwd: process.cwd(),
+    stdout: sink((s) => {
+      stdout += s;
+    }),
+    stderr: sink((s) => {
+      stderr += s;
+    }),
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
   });
   return { code, stdout, stderr };
 }
@@ -28,10 +42,13 @@ test('probe --json prints duration, width, height, fps, vfr, …', async () => {
   const r = await cli('probe', clip(), '--json');
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
-  assert.deepEqual([j.duration, j.width, j.height, j.fps, j.vfr, j.rotation, j.codec, j.truncated, j.hasAudio], [10, 64, 48, 25, false, 0, 'h264', false, false]);
+  assert.deepEqual(
+    [j.duration, j.width, j.height, j.fps, j.vfr, j.rotation, j.codec, j.truncated, j.hasAudio],
+    [10, 64, 48, 25, false, 0, 'h264', false, false],
+  );
 });
 
-test('frames --json prints the rule\'s times; --start/--end and --max-frames apply; --out writes PNGs', async () => {
+test("frames --json prints the rule's times; --start/--end and --max-frames apply; --out writes PNGs", async () => {
   let r = await cli('frames', clip(), '--json');
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout).times, sampleTimes(10));
@@ -44,7 +61,8 @@ test('frames --json prints the rule\'s times; --start/--end and --max-frames app
   assert.equal(r.code, 0, r.stderr);
   const files: string[] = JSON.parse(r.stdout).files;
   assert.equal(files.length, 3);
-  for (const f of files) assert.deepEqual([...readFileSync(f).subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
+  for (const f of files)
+    assert.deepEqual([...readFileSync(f).subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
   assert.ok(existsSync(join(dir, 'frame-00002.png')));
 });
 
@@ -77,10 +95,16 @@ test('errors print {"error":{code,message}} on stderr with exit code 2', async (
 });
 
 test('the real binary: JSON on stdout, error JSON on stderr with exit code 2', () => {
-  const ok = spawnSync(process.execPath, ['bin/molmoscope.mjs', 'probe', clip(), '--json'], { encoding: 'utf8', timeout: 60_000 });
+  const ok = spawnSync(process.execPath, ['bin/molmoscope.mjs', 'probe', clip(), '--json'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.equal(ok.status, 0, ok.stderr);
   assert.equal(JSON.parse(ok.stdout).duration, 10);
-  const bad = spawnSync(process.execPath, ['bin/molmoscope.mjs', 'frames', 'no/such/file.mp4', '--json'], { encoding: 'utf8', timeout: 60_000 });
+  const bad = spawnSync(process.execPath, ['bin/molmoscope.mjs', 'frames', 'no/such/file.mp4', '--json'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.equal(bad.status, 2);
   assert.equal(bad.stdout, '');
   assert.equal(JSON.parse(bad.stderr.trim()).error.code, 'NOT_FOUND');

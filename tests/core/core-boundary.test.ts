@@ -12,7 +12,10 @@ const eslint = resolve('node_modules/eslint/bin/eslint.js');
 test('importing electron from src-main/core fails tsc -p tsconfig.core.json and eslint', () => {
   const name = `zz-boundary-probe-${process.pid}.ts`;
   const file = resolve('src-main/core', name);
-  writeFileSync(file, "// probe written by tests/core/core-boundary.test.ts\nimport 'electron';\nexport const probe = 1;\n");
+  writeFileSync(
+    file,
+    "// probe written by tests/core/core-boundary.test.ts\nimport 'electron';\nexport const probe = 1;\n",
+  );
   try {
     const t = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.core.json', '--noEmit'], { encoding: 'utf8' });
     assert.notEqual(t.status, 0, 'tsc accepted a core import of electron');

@@ -13,20 +13,22 @@ import { scratchDir } from '../helpers/tiny.js';
 
 const KIND = 'test-steps';
 // A real executor: N steps, each stored with its progress in one transaction; waits between steps.
-JOB_KINDS[KIND] = () => async ({ job, lib, signal, progress }) => {
-  const n = (job.params as { steps: number }).steps;
-  lib.db.exec('CREATE TABLE IF NOT EXISTS steps (job INTEGER, i INTEGER, PRIMARY KEY (job, i))');
-  const have = lib.db.prepare('SELECT count(*) FROM steps WHERE job = ?').pluck().get(job.id) as number;
-  const put = lib.db.transaction((i: number) => {
-    lib.db.prepare('INSERT INTO steps VALUES (?, ?)').run(job.id, i);
-    progress(i + 1, n, { i });
-  });
-  for (let i = have; i < n; i++) {
-    await new Promise((r) => setTimeout(r, 20));
-    signal.throwIfAborted();
-    put(i);
-  }
-};
+JOB_KINDS[KIND] =
+  () =>
+  async ({ job, lib, signal, progress }) => {
+    const n = (job.params as { steps: number }).steps;
+    lib.db.exec('CREATE TABLE IF NOT EXISTS steps (job INTEGER, i INTEGER, PRIMARY KEY (job, i))');
+    const have = lib.db.prepare('SELECT count(*) FROM steps WHERE job = ?').pluck().get(job.id) as number;
+    const put = lib.db.transaction((i: number) => {
+      lib.db.prepare('INSERT INTO steps VALUES (?, ?)').run(job.id, i);
+      progress(i + 1, n, { i });
+    });
+    for (let i = have; i < n; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      signal.throwIfAborted();
+      put(i);
+    }
+  };
 
 async function until(f: () => boolean, ms = 10_000) {
   const t0 = Date.now();
@@ -38,7 +40,13 @@ async function until(f: () => boolean, ms = 10_000) {
 
 test('serve host: queued jobs run in the background after library.open, with progress events', async () => {
   const events: EventPayload<'job.progress'>[] = [];
-  const ctx = createCoreContext({ host: 'serve', env: { ...process.env }, emit: (n, p) => { if (n === 'job.progress') events.push(p as EventPayload<'job.progress'>); } });
+  const ctx = createCoreContext({
+    host: 'serve',
+    env: { ...process.env },
+    emit: (n, p) => {
+      if (n === 'job.progress') events.push(p as EventPayload<'job.progress'>);
+    },
+  });
   const d = createDispatcher(ctx);
   const path = join(scratchDir('job-host'), 'lib.db');
   // Queue before opening (as a killed or earlier process would have left it).

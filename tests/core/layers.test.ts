@@ -34,16 +34,29 @@ const PROBES: Array<[string, string, boolean]> = [
 test('layer rules: forbidden imports fail eslint with the layer message, allowed ones pass', () => {
   const files = PROBES.map(([dir, spec], i) => {
     const file = resolve(dir, `zz-layer-probe-${process.pid}-${i}.ts`);
-    writeFileSync(file, `// probe written by tests/core/layers.test.ts\nimport '${spec}';\nexport const probe = ${i};\n`);
+    writeFileSync(
+      file,
+      `// probe written by tests/core/layers.test.ts\nimport '${spec}';\nexport const probe = ${i};\n`,
+    );
     return file;
   });
   try {
-    const r = spawnSync(process.execPath, [eslint, '--no-warn-ignored', '--format', 'json', ...files], { encoding: 'utf8', maxBuffer: 64 << 20 });
-    const results = JSON.parse(r.stdout) as Array<{ filePath: string; messages: Array<{ ruleId: string | null; message: string }> }>;
+    const r = spawnSync(process.execPath, [eslint, '--no-warn-ignored', '--format', 'json', ...files], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
+    const results = JSON.parse(r.stdout) as Array<{
+      filePath: string;
+      messages: Array<{ ruleId: string | null; message: string }>;
+    }>;
     PROBES.forEach(([dir, spec, forbidden], i) => {
       const msgs = results.find((x) => x.filePath === files[i])?.messages ?? [];
       const hit = msgs.some((m) => m.ruleId === 'no-restricted-imports' && /house rule/.test(m.message));
-      assert.equal(hit, forbidden, `${dir} importing ${spec}: ${forbidden ? 'accepted' : 'refused'} (${JSON.stringify(msgs)})`);
+      assert.equal(
+        hit,
+        forbidden,
+        `${dir} importing ${spec}: ${forbidden ? 'accepted' : 'refused'} (${JSON.stringify(msgs)})`,
+      );
     });
   } finally {
     for (const f of files) rmSync(f, { force: true });
@@ -64,12 +77,18 @@ function importGraph(roots: string[]): Map<string, string[]> {
   roots.forEach((r) => walk(resolve(r)));
   const known = new Set(files);
   const graph = new Map<string, string[]>();
-  const spec = /(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]+)['"]|import\s*\(\s*['"](\.[^'"]+)['"]\s*\)|import\s+['"](\.[^'"]+)['"]/g;
+  const spec =
+    /(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]+)['"]|import\s*\(\s*['"](\.[^'"]+)['"]\s*\)|import\s+['"](\.[^'"]+)['"]/g;
   for (const f of files) {
     const deps: string[] = [];
     for (const m of readFileSync(f, 'utf8').matchAll(spec)) {
       const base = resolve(dirname(f), (m[1] ?? m[2] ?? m[3])!);
-      const hit = [base.replace(/\.js$/, '.ts'), base.replace(/\.js$/, '.tsx'), `${base}.ts`, join(base, 'index.ts')].find((c) => known.has(c));
+      const hit = [
+        base.replace(/\.js$/, '.ts'),
+        base.replace(/\.js$/, '.tsx'),
+        `${base}.ts`,
+        join(base, 'index.ts'),
+      ].find((c) => known.has(c));
       if (hit) deps.push(hit);
     }
     graph.set(f, deps);
@@ -118,6 +137,14 @@ test('no import circles in src-main, src-renderer and models', () => {
 });
 
 test('the circle check finds a circle', () => {
-  const g = new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]);
-  assert.deepEqual(circles(g).map((c) => c.length), [3]);
+  const g = new Map([
+    ['a', ['b']],
+    ['b', ['c']],
+    ['c', ['a']],
+    ['d', ['a']],
+  ]);
+  assert.deepEqual(
+    circles(g).map((c) => c.length),
+    [3],
+  );
 });

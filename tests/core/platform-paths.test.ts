@@ -7,18 +7,27 @@ import { PassThrough } from 'node:stream';
 
 test('MOLMOSCOPE_HOME overrides every directory', () => {
   assert.deepEqual(resolveAppPaths({ MOLMOSCOPE_HOME: '/srv/mm', HOME: '/home/u', XDG_DATA_HOME: '/x' }, 'linux'), {
-    data: '/srv/mm', models: '/srv/mm/models', cache: '/srv/mm/cache',
+    data: '/srv/mm',
+    models: '/srv/mm/models',
+    cache: '/srv/mm/cache',
   });
 });
 
 test('Linux follows XDG base directories and ignores relative XDG values', () => {
   assert.deepEqual(resolveAppPaths({ HOME: '/home/u' }, 'linux'), {
-    data: '/home/u/.local/share/molmoscope', models: '/home/u/.local/share/molmoscope/models', cache: '/home/u/.cache/molmoscope',
+    data: '/home/u/.local/share/molmoscope',
+    models: '/home/u/.local/share/molmoscope/models',
+    cache: '/home/u/.cache/molmoscope',
   });
   assert.deepEqual(resolveAppPaths({ HOME: '/home/u', XDG_DATA_HOME: '/d', XDG_CACHE_HOME: '/c' }, 'linux'), {
-    data: '/d/molmoscope', models: '/d/molmoscope/models', cache: '/c/molmoscope',
+    data: '/d/molmoscope',
+    models: '/d/molmoscope/models',
+    cache: '/c/molmoscope',
   });
-  assert.equal(resolveAppPaths({ HOME: '/home/u', XDG_DATA_HOME: 'rel' }, 'linux').data, '/home/u/.local/share/molmoscope');
+  assert.equal(
+    resolveAppPaths({ HOME: '/home/u', XDG_DATA_HOME: 'rel' }, 'linux').data,
+    '/home/u/.local/share/molmoscope',
+  );
   assert.equal(resolveAppPaths({ HOME: '/Users/u' }, 'darwin').data, '/Users/u/Library/Application Support/Molmoscope');
 });
 
@@ -28,7 +37,10 @@ test('the logger writes JSON lines at or above its level only', () => {
   log.info('hidden');
   log.warn('shown', { n: 1 });
   log.error('boom', new Error('why'));
-  const lines = String(out.read()).trim().split('\n').map((l) => JSON.parse(l));
+  const lines = String(out.read())
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.deepEqual(lines, [
     { t: '1970-01-01T00:00:00.000Z', level: 'warn', msg: 'shown', data: { n: 1 } },
     { t: '1970-01-01T00:00:00.000Z', level: 'error', msg: 'boom', data: { name: 'Error', message: 'why' } },

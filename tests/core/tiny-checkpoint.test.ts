@@ -25,7 +25,12 @@ test('make-tiny writes every parameter, deterministic per seed, different across
     makeTinyCheckpoint(join(dir, 'c'), { seed: 2, shards: 3 });
     const ha = readSafetensorsHeader(join(dir, 'a', 'model.safetensors'));
     const cfg = JSON.parse(readFileSync(join(dir, 'a', 'config.json'), 'utf8'));
-    assert.deepEqual([...ha.tensors.keys()].sort(), molmo2ParamShapes(cfg).map((p) => p.name).sort());
+    assert.deepEqual(
+      [...ha.tensors.keys()].sort(),
+      molmo2ParamShapes(cfg)
+        .map((p) => p.name)
+        .sort(),
+    );
     const e = ha.tensors.get('lm_head.weight')!;
     assert.deepEqual(e.shape, [151936, 64]);
     const hb = readSafetensorsHeader(join(dir, 'b', 'model.safetensors'));

@@ -20,7 +20,6 @@ const SECTIONS = [
   { id: 'settings', label: 'Settings', expect: 'Acceleration' },
 ];
 
-
 const executablePath = findChromium();
 let srv: ServeProcess | undefined;
 let context: BrowserContext | undefined;
@@ -32,7 +31,15 @@ before(async () => {
   context = await chromium.launchPersistentContext(scratchDir('chromium-profile'), {
     executablePath,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1280, height: 800 },
   });
 });
@@ -77,7 +84,10 @@ test('every section renders over the serve bridge without console or page errors
     await page.getByText(s.expect, { exact: false }).first().waitFor({ timeout: 15_000 });
     if (s.id === 'settings') {
       // app.info came back through the bridge: the CPU provider is listed as available and ffmpeg is found.
-      await page.locator('.providers li', { hasText: 'CPU' }).getByText('available', { exact: true }).waitFor({ timeout: 20_000 });
+      await page
+        .locator('.providers li', { hasText: 'CPU' })
+        .getByText('available', { exact: true })
+        .waitFor({ timeout: 20_000 });
       await page.getByText('/ffmpeg', { exact: false }).first().waitFor();
     }
     await page.screenshot({ path: join(outDir, `${s.id}.png`), fullPage: true });

@@ -18,7 +18,12 @@ import { importPaths } from '../../src-main/core/library/import.js';
 import { testMediaSource } from '../helpers/media-source.js';
 import { runJob } from '../../src-main/core/library/jobs.js';
 import { createCoreContext } from '../../src-main/core/platform/create-context.js';
-import { analyticsExecutor, finishRun, queueAnalyticsJob, recordWindowAnswer } from '../../src-main/core/analytics/run-jobs.js';
+import {
+  analyticsExecutor,
+  finishRun,
+  queueAnalyticsJob,
+  recordWindowAnswer,
+} from '../../src-main/core/analytics/run-jobs.js';
 import { planWindows } from '../../src-main/core/analytics/run-plan.js';
 import { loadCountResult } from '../../src-main/core/analytics/count-results-store.js';
 import { findChromium } from '../helpers/chromium.js';
@@ -27,7 +32,6 @@ import { at } from '../../src-main/api/at.js';
 
 const SAMPLE = requiredSample('concourse-crowd-720p.avi');
 const FRAME = { width: 1280, height: 720 };
-
 
 const executablePath = findChromium();
 let srv: ServeProcess | undefined;
@@ -40,20 +44,48 @@ async function seed(db: string) {
   const ctx = createCoreContext({ host: 'cli', env: { ...process.env } });
   const executors = { count: analyticsExecutor(ctx, 'count'), track: analyticsExecutor(ctx, 'track') };
   const cs = { windowLength: 6, overlap: 2, maxFrames: 13 };
-  const c = queueAnalyticsJob(lib, 'count', { query: 'person', scope: { recordingId: 1, start: 0, end: 10 }, settings: cs });
+  const c = queueAnalyticsJob(lib, 'count', {
+    query: 'person',
+    scope: { recordingId: 1, start: 0, end: 10 },
+    settings: cs,
+  });
   const cp = planWindows('count', { start: 0, end: 10 }, 25, cs);
-  recordWindowAnswer(lib, at(c.runs, 0).id, at(cp, 0), 'Counting the <points coords="1.0 1 100 500;4.5 2 500 500">person</points> shows a total of 2.');
-  recordWindowAnswer(lib, at(c.runs, 0).id, at(cp, 1), 'Counting the <points coords="0.5 1 502 501;3.0 2 900 200">person</points> shows a total of 2.');
+  recordWindowAnswer(
+    lib,
+    at(c.runs, 0).id,
+    at(cp, 0),
+    'Counting the <points coords="1.0 1 100 500;4.5 2 500 500">person</points> shows a total of 2.',
+  );
+  recordWindowAnswer(
+    lib,
+    at(c.runs, 0).id,
+    at(cp, 1),
+    'Counting the <points coords="0.5 1 502 501;3.0 2 900 200">person</points> shows a total of 2.',
+  );
   finishRun(lib, at(c.runs, 0).id);
   await runJob(lib, c.job.id, executors); // the job sees its run finished and completes without asking the model
   const inst = loadCountResult(lib, at(c.runs, 0).id).instances.find((i) => at(i.evidence, 0).t === 4.5)!;
   seeded.countRun = at(c.runs, 0).id;
   seeded.instance = { id: inst.id, t: at(inst.evidence, 0).t, x: at(inst.evidence, 0).x, y: at(inst.evidence, 0).y };
   const ts = { windowLength: 4, overlap: 1, maxFrames: 8 };
-  const t = queueAnalyticsJob(lib, 'track', { query: 'person', scope: { recordingId: 1, start: 0, end: 7 }, settings: ts });
+  const t = queueAnalyticsJob(lib, 'track', {
+    query: 'person',
+    scope: { recordingId: 1, start: 0, end: 7 },
+    settings: ts,
+  });
   const tp = planWindows('track', { start: 0, end: 7 }, 25, ts);
-  recordWindowAnswer(lib, at(t.runs, 0).id, at(tp, 0), '<tracks coords="0.0 1 100 500 2 800 500;1.5 1 110 500 2 790 500;3.0 1 120 500 2 780 500">person</tracks>');
-  recordWindowAnswer(lib, at(t.runs, 0).id, at(tp, 1), '<tracks coords="0.0 1 094 500;0.5 1 097 500;1.0 1 100 500">person</tracks>');
+  recordWindowAnswer(
+    lib,
+    at(t.runs, 0).id,
+    at(tp, 0),
+    '<tracks coords="0.0 1 100 500 2 800 500;1.5 1 110 500 2 790 500;3.0 1 120 500 2 780 500">person</tracks>',
+  );
+  recordWindowAnswer(
+    lib,
+    at(t.runs, 0).id,
+    at(tp, 1),
+    '<tracks coords="0.0 1 094 500;0.5 1 097 500;1.0 1 100 500">person</tracks>',
+  );
   finishRun(lib, at(t.runs, 0).id);
   await runJob(lib, t.job.id, executors);
   seeded.trackRun = at(t.runs, 0).id;
@@ -64,10 +96,29 @@ before(async () => {
   if (!executablePath) return;
   const db = join(scratchDir('e2e-count-track'), 'lib.db');
   await seed(db);
-  srv = await startServeProcess(['--renderer', buildRendererForTest(), '--model', tinyCheckpoint({ seed: 1 }), '--ep', 'cpu', '--library', db]);
+  srv = await startServeProcess([
+    '--renderer',
+    buildRendererForTest(),
+    '--model',
+    tinyCheckpoint({ seed: 1 }),
+    '--ep',
+    'cpu',
+    '--library',
+    db,
+  ]);
   context = await chromium.launchPersistentContext(scratchDir('chromium-profile'), {
-    executablePath, headless: true, viewport: { width: 1280, height: 1000 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    executablePath,
+    headless: true,
+    viewport: { width: 1280, height: 1000 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -78,13 +129,19 @@ after(async () => {
 
 /** Where source pixel (x, y) of the recording is drawn on the page: the <video>'s box, object-fit: contain. */
 async function pictureToPage(page: Page, x: number, y: number) {
-  return page.locator('video').evaluate((v: HTMLVideoElement, { px, py, fw, fh }) => {
-    const r = v.getBoundingClientRect();
-    const fit = Math.min(v.clientWidth / v.videoWidth, v.clientHeight / v.videoHeight);
-    const w = v.videoWidth * fit;
-    const h = v.videoHeight * fit;
-    return { x: r.left + (v.clientWidth - w) / 2 + (px / fw) * w, y: r.top + (v.clientHeight - h) / 2 + (py / fh) * h };
-  }, { px: x, py: y, fw: FRAME.width, fh: FRAME.height });
+  return page.locator('video').evaluate(
+    (v: HTMLVideoElement, { px, py, fw, fh }) => {
+      const r = v.getBoundingClientRect();
+      const fit = Math.min(v.clientWidth / v.videoWidth, v.clientHeight / v.videoHeight);
+      const w = v.videoWidth * fit;
+      const h = v.videoHeight * fit;
+      return {
+        x: r.left + (v.clientWidth - w) / 2 + (px / fw) * w,
+        y: r.top + (v.clientHeight - h) / 2 + (py / fh) * h,
+      };
+    },
+    { px: x, py: y, fw: FRAME.width, fh: FRAME.height },
+  );
 }
 
 async function centre(page: Page, selector: string) {
@@ -94,13 +151,20 @@ async function centre(page: Page, selector: string) {
 
 /** Calls an operation of the running serve (what the page shows is checked against what the core stored). */
 async function op<T>(name: string, body: unknown): Promise<T> {
-  const res = await fetch(`${srv!.url}/api/${name}`, { method: 'POST', headers: { authorization: `Bearer ${srv!.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const env = await res.json() as { ok: boolean; value: T; error?: unknown };
+  const res = await fetch(`${srv!.url}/api/${name}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${srv!.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const env = (await res.json()) as { ok: boolean; value: T; error?: unknown };
   assert.ok(env.ok, JSON.stringify(env.error));
   return env.value;
 }
 
-type Stored = { run: { id: number; status: string; windowsDone: number; windowsTotal: number }; windows: { index: number; answer: string | null }[] };
+type Stored = {
+  run: { id: number; status: string; windowsDone: number; windowsTotal: number };
+  windows: { index: number; answer: string | null }[];
+};
 
 /** The live "Molmo2 wrote" text after a job equals the stored answer of its last window. */
 async function checkLiveText(page: Page) {
@@ -114,16 +178,25 @@ async function checkLiveText(page: Page) {
 }
 
 const videoTime = (page: Page) => page.locator('video').evaluate((v: HTMLVideoElement) => v.currentTime);
-const videoReady = (page: Page) => page.waitForFunction(() => (document.querySelector('video')?.readyState ?? 0) >= 1, undefined, { timeout: 90_000 });
+const videoReady = (page: Page) =>
+  page.waitForFunction(() => (document.querySelector('video')?.readyState ?? 0) >= 1, undefined, { timeout: 90_000 });
 
-interface JobFields { start: string; end: string; windowLength: string; overlap: string; maxFrames: string; maxNewTokens: string }
+interface JobFields {
+  start: string;
+  end: string;
+  windowLength: string;
+  overlap: string;
+  maxFrames: string;
+  maxNewTokens: string;
+}
 
 async function runJobInUi(page: Page, kind: 'count' | 'track', f: JobFields) {
   await page.getByLabel(kind === 'count' ? 'Count what' : 'Track what').fill('person');
   await page.locator('input[name="start"]').fill(f.start);
   await page.locator('input[name="end"]').fill(f.end);
   await page.locator('details.advanced summary').click();
-  for (const k of ['windowLength', 'overlap', 'maxFrames', 'maxNewTokens'] as const) await page.locator(`input[name="${k}"]`).fill(f[k]);
+  for (const k of ['windowLength', 'overlap', 'maxFrames', 'maxNewTokens'] as const)
+    await page.locator(`input[name="${k}"]`).fill(f[k]);
   await page.getByRole('button', { name: kind === 'count' ? 'Count' : 'Track', exact: true }).click();
   await page.locator('[data-testid="job-progress"][data-status="done"]').waitFor({ timeout: 120_000 });
 }
@@ -142,7 +215,10 @@ test('Count and Track pages: real jobs with progress and live text, click → pl
   // Failed requests are recorded with their URL and error body (Chromium's console line names neither). The one
   // tolerated failure is a thumbnail whose ffmpeg was killed by its timeout on an overloaded machine (PROBE_TIMEOUT):
   // the crop then shows its dark placeholder; it is the media layer's limit, not a fault of these pages.
-  page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console.error: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
+      problems.push(`console.error: ${m.text()}`);
+  });
   page.on('response', async (r) => {
     if (r.status() < 400) return;
     const body = await r.text().catch(() => '');
@@ -155,7 +231,14 @@ test('Count and Track pages: real jobs with progress and live text, click → pl
 
   // Count: a real job through the UI (tiny model: its windows come back malformed, and are listed as such).
   await page.getByRole('link', { name: 'Count', exact: true }).click();
-  await runJobInUi(page, 'count', { start: '0', end: '5', windowLength: '3', overlap: '1', maxFrames: '3', maxNewTokens: '8' });
+  await runJobInUi(page, 'count', {
+    start: '0',
+    end: '5',
+    windowLength: '3',
+    overlap: '1',
+    maxFrames: '3',
+    maxNewTokens: '8',
+  });
   assert.match(await page.getByTestId('job-progress').innerText(), /2\/2 windows · 100%/);
   await page.getByTestId('count-total').waitFor();
   await checkLiveText(page);
@@ -167,16 +250,29 @@ test('Count and Track pages: real jobs with progress and live text, click → pl
   await videoReady(page);
   await page.locator(`[data-testid="instance"][data-instance="${seeded.instance.id}"]`).click();
   await page.getByTestId('count-marker').waitFor();
-  await page.waitForFunction((t) => Math.abs((document.querySelector('video')?.currentTime ?? -1) - t) < 0.05, seeded.instance.t);
+  await page.waitForFunction(
+    (t) => Math.abs((document.querySelector('video')?.currentTime ?? -1) - t) < 0.05,
+    seeded.instance.t,
+  );
   assert.ok(Math.abs((await videoTime(page)) - 4.5) < 0.05);
   const want = await pictureToPage(page, seeded.instance.x, seeded.instance.y);
   const got = await centre(page, '[data-testid="count-marker"]');
-  assert.ok(Math.hypot(got.x - want.x, got.y - want.y) < 2, `marker at ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+  assert.ok(
+    Math.hypot(got.x - want.x, got.y - want.y) < 2,
+    `marker at ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`,
+  );
   await page.screenshot({ path: join(out, 'count-instance.png'), fullPage: true });
 
   // Track: a real job through the UI, then the seeded two-object run.
   await page.getByRole('link', { name: 'Track', exact: true }).click();
-  await runJobInUi(page, 'track', { start: '1', end: '4', windowLength: '2', overlap: '0.5', maxFrames: '4', maxNewTokens: '8' });
+  await runJobInUi(page, 'track', {
+    start: '1',
+    end: '4',
+    windowLength: '2',
+    overlap: '0.5',
+    maxFrames: '4',
+    maxNewTokens: '8',
+  });
   await checkLiveText(page);
   await page.screenshot({ path: join(out, 'track-job.png'), fullPage: true });
   await page.locator('select[name="run"]').selectOption(String(seeded.trackRun));
@@ -186,7 +282,14 @@ test('Count and Track pages: real jobs with progress and live text, click → pl
   const ids = await page.getByTestId('object').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-id'))));
   assert.equal(ids.length, 2);
   // Click the second lane at t = 1.5 s (a sample time of the object that starts at x 800‰).
-  const a = await timeline.evaluate((c) => ({ t0: Number(c.dataset.t0), t1: Number(c.dataset.t1), lh: Number(c.dataset.laneHeight), lw: Number(c.dataset.labelWidth), ah: Number(c.dataset.axisHeight), w: c.clientWidth }));
+  const a = await timeline.evaluate((c) => ({
+    t0: Number(c.dataset.t0),
+    t1: Number(c.dataset.t1),
+    lh: Number(c.dataset.laneHeight),
+    lw: Number(c.dataset.labelWidth),
+    ah: Number(c.dataset.axisHeight),
+    w: c.clientWidth,
+  }));
   const T = 1.5;
   await timeline.click({ position: { x: a.lw + ((T - a.t0) / (a.t1 - a.t0)) * (a.w - a.lw), y: a.ah + 1.5 * a.lh } });
   assert.equal(Number(await page.getByTestId('selected-id').innerText()), ids[1]);
@@ -197,7 +300,10 @@ test('Count and Track pages: real jobs with progress and live text, click → pl
   assert.deepEqual([Math.round(dx), Math.round(dy)], [1011, 360]); // 790‰ × 1280, 500‰ × 720 at 1.5 s
   const wantDot = await pictureToPage(page, dx, dy);
   const gotDot = await centre(page, `[data-testid="track-dot"][data-id="${ids[1]}"] circle`);
-  assert.ok(Math.hypot(gotDot.x - wantDot.x, gotDot.y - wantDot.y) < 2, `dot at ${JSON.stringify(gotDot)}, expected ${JSON.stringify(wantDot)}`);
+  assert.ok(
+    Math.hypot(gotDot.x - wantDot.x, gotDot.y - wantDot.y) < 2,
+    `dot at ${JSON.stringify(gotDot)}, expected ${JSON.stringify(wantDot)}`,
+  );
   await page.screenshot({ path: join(out, 'track-lane.png'), fullPage: true });
 
   // Merge the two ids: one lane remains; undo brings the second back.
@@ -232,19 +338,47 @@ test('Count and Track pages: real jobs with progress and live text, click → pl
   await page.getByLabel('Track what').fill('person');
   await page.locator('input[name="start"]').fill('0');
   await page.locator('input[name="end"]').fill('13');
-  for (const [k, v] of [['windowLength', '2'], ['overlap', '0.5'], ['maxFrames', '4'], ['maxNewTokens', '8']] as const) await page.locator(`input[name="${k}"]`).fill(v);
+  for (const [k, v] of [
+    ['windowLength', '2'],
+    ['overlap', '0.5'],
+    ['maxFrames', '4'],
+    ['maxNewTokens', '8'],
+  ] as const)
+    await page.locator(`input[name="${k}"]`).fill(v);
   await page.getByRole('button', { name: 'Track', exact: true }).click();
-  await page.waitForFunction(() => /running · [1-9]\d*\/9 windows/.test(document.querySelector('[data-testid="job-progress"]')?.textContent ?? ''), undefined, { timeout: 120_000 });
+  await page.waitForFunction(
+    () =>
+      /running · [1-9]\d*\/9 windows/.test(document.querySelector('[data-testid="job-progress"]')?.textContent ?? ''),
+    undefined,
+    { timeout: 120_000 },
+  );
   await page.getByRole('button', { name: 'Cancel', exact: true }).click();
   await page.locator('[data-testid="job-progress"][data-status="cancelled"]').waitFor({ timeout: 30_000 });
   await page.getByTestId('stored-windows').waitFor();
-  const cancelled = await op<Stored>('analytics.result', { runId: Number(await page.locator('select[name="run"]').inputValue()) });
+  const cancelled = await op<Stored>('analytics.result', {
+    runId: Number(await page.locator('select[name="run"]').inputValue()),
+  });
   assert.equal(cancelled.run.status, 'cancelled');
-  assert.ok(cancelled.windows.length >= 1 && cancelled.windows.length < 9, `${cancelled.windows.length} windows stored`);
+  assert.ok(
+    cancelled.windows.length >= 1 && cancelled.windows.length < 9,
+    `${cancelled.windows.length} windows stored`,
+  );
   assert.equal(await page.getByTestId('stored-window').count(), cancelled.windows.length);
-  assert.match(await page.locator('h2').filter({ hasText: 'Run #' }).innerText(), new RegExp(`Run #${cancelled.run.id} is cancelled`));
+  assert.match(
+    await page.locator('h2').filter({ hasText: 'Run #' }).innerText(),
+    new RegExp(`Run #${cancelled.run.id} is cancelled`),
+  );
   await page.screenshot({ path: join(out, 'track-cancelled.png'), fullPage: true });
 
   assert.deepEqual(problems, []);
-  for (const f of ['count-job', 'count-instance', 'track-job', 'track-lane', 'track-merged', 'track-unstitched', 'track-cancelled']) assert.ok(existsSync(join(out, `${f}.png`)), f);
+  for (const f of [
+    'count-job',
+    'count-instance',
+    'track-job',
+    'track-lane',
+    'track-merged',
+    'track-unstitched',
+    'track-cancelled',
+  ])
+    assert.ok(existsSync(join(out, `${f}.png`)), f);
 });

@@ -26,7 +26,14 @@ before(async () => {
   context = await chromium.launchPersistentContext(scratchDir('chromium-profile'), {
     executablePath,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1280, height: 900 },
   });
 });
@@ -46,41 +53,49 @@ async function drop(page: Page, data: Record<string, string>): Promise<void> {
   }, data);
 }
 
-test('import box takes one path per line; dropped file URIs are imported; a drop without paths says why', { timeout: 240_000 }, async (t) => {
-  if (!executablePath || !sample) {
-    if (process.env.CI) assert.fail('chromium or the shared sample not found (CI must have both)');
-    return t.skip('chromium or the shared sample not installed');
-  }
-  const page = await context!.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  const outDir = resolve('test-results', 'e2e-import');
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
-  await page.goto(srv!.openUrl);
-  // First start with no model installed opens the Models page; the Library is one click away.
-  await page.waitForURL(/#\/models$/);
-  await page.getByRole('link', { name: 'Library', exact: true }).click();
-  await page.getByTestId('open-library').waitFor({ timeout: 20_000 });
-  assert.equal(await page.getByRole('button', { name: /Choose (files|folders)/ }).count(), 0, 'the open dialog is desktop-only');
+test(
+  'import box takes one path per line; dropped file URIs are imported; a drop without paths says why',
+  { timeout: 240_000 },
+  async (t) => {
+    if (!executablePath || !sample) {
+      if (process.env.CI) assert.fail('chromium or the shared sample not found (CI must have both)');
+      return t.skip('chromium or the shared sample not installed');
+    }
+    const page = await context!.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    const outDir = resolve('test-results', 'e2e-import');
+    rmSync(outDir, { recursive: true, force: true });
+    mkdirSync(outDir, { recursive: true });
+    await page.goto(srv!.openUrl);
+    // First start with no model installed opens the Models page; the Library is one click away.
+    await page.waitForURL(/#\/models$/);
+    await page.getByRole('link', { name: 'Library', exact: true }).click();
+    await page.getByTestId('open-library').waitFor({ timeout: 20_000 });
+    assert.equal(
+      await page.getByRole('button', { name: /Choose (files|folders)/ }).count(),
+      0,
+      'the open dialog is desktop-only',
+    );
 
-  // Two lines: a folder holding the sample, and a path that does not exist (listed as rejected, not a crash).
-  const box = page.getByLabel('Paths to import');
-  await box.fill(`${dirname(sample)}\n${join(dir, 'no such clip.mp4')}`);
-  assert.equal(await box.evaluate((el) => el.tagName), 'TEXTAREA');
-  await page.getByRole('button', { name: 'Import', exact: true }).click();
-  const summary = page.getByTestId('import-summary');
-  await summary.getByText(/1 added, 0 duplicates, 0 unchanged, 1 rejected/).waitFor({ timeout: 60_000 });
-  await summary.getByText('no such clip.mp4').waitFor();
+    // Two lines: a folder holding the sample, and a path that does not exist (listed as rejected, not a crash).
+    const box = page.getByLabel('Paths to import');
+    await box.fill(`${dirname(sample)}\n${join(dir, 'no such clip.mp4')}`);
+    assert.equal(await box.evaluate((el) => el.tagName), 'TEXTAREA');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    const summary = page.getByTestId('import-summary');
+    await summary.getByText(/1 added, 0 duplicates, 0 unchanged, 1 rejected/).waitFor({ timeout: 60_000 });
+    await summary.getByText('no such clip.mp4').waitFor();
 
-  // A copy dropped as a file:// URI (spaces and # escaped) is imported: same content, so a duplicate of the first.
-  const copy = join(dir, 'dropped #1 copy.avi');
-  copyFileSync(sample, copy);
-  await drop(page, { 'text/uri-list': `# from a file manager\r\n${pathToFileURL(copy).href}` });
-  await summary.getByText(/0 added, 1 duplicates/).waitFor({ timeout: 60_000 });
-  await page.screenshot({ path: join(outDir, 'after-drop.png'), fullPage: true });
+    // A copy dropped as a file:// URI (spaces and # escaped) is imported: same content, so a duplicate of the first.
+    const copy = join(dir, 'dropped #1 copy.avi');
+    copyFileSync(sample, copy);
+    await drop(page, { 'text/uri-list': `# from a file manager\r\n${pathToFileURL(copy).href}` });
+    await summary.getByText(/0 added, 1 duplicates/).waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: join(outDir, 'after-drop.png'), fullPage: true });
 
-  await drop(page, { 'text/plain': 'just some words' });
-  await page.getByText('A browser does not see the paths of dropped files').waitFor();
-  assert.deepEqual(problems, []);
-});
+    await drop(page, { 'text/plain': 'just some words' });
+    await page.getByText('A browser does not see the paths of dropped files').waitFor();
+    assert.deepEqual(problems, []);
+  },
+);

@@ -13,7 +13,6 @@ import { buildRendererForTest } from '../helpers/renderer-build.js';
 import { sampleClip } from '../helpers/media-fixtures.js';
 import { findChromium } from '../helpers/chromium.js';
 
-
 const executablePath = findChromium();
 const sample = sampleClip('concourse-crowd-720p.avi');
 let srv: ServeProcess | undefined;
@@ -24,11 +23,23 @@ before(async () => {
   if (!executablePath || !sample) return;
   const dir = scratchDir('e2e-library');
   db = join(dir, 'library.db');
-  srv = await startServeProcess(['--renderer', buildRendererForTest(), '--model', tinyCheckpoint({ seed: 3 }), '--ep', 'cpu', '--library', db], { MOLMOSCOPE_CACHE: join(dir, 'model-cache') });
+  srv = await startServeProcess(
+    ['--renderer', buildRendererForTest(), '--model', tinyCheckpoint({ seed: 3 }), '--ep', 'cpu', '--library', db],
+    { MOLMOSCOPE_CACHE: join(dir, 'model-cache') },
+  );
   context = await chromium.launchPersistentContext(scratchDir('chromium-profile'), {
     executablePath,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
     viewport: { width: 1280, height: 900 },
   });
 });
@@ -40,100 +51,133 @@ after(async () => {
 
 /** One API call over the bridge, as the page makes it. */
 async function api<T>(op: string, body: unknown): Promise<T> {
-  const res = await fetch(`${srv!.url}/api/${op}`, { method: 'POST', headers: { authorization: `Bearer ${srv!.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${srv!.url}/api/${op}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${srv!.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const env = (await res.json()) as { ok: boolean; value?: T; error?: { code: string; message: string } };
   if (!env.ok) throw new Error(`${op}: ${env.error?.code} ${env.error?.message}`);
   return env.value as T;
 }
 
-test('import and index a sample in the UI, search a stored word, the player seeks to the moment', { timeout: 420_000 }, async (t) => {
-  if (!executablePath || !sample) {
-    if (process.env.CI) assert.fail('chromium or the shared sample not found (CI must have both)');
-    return t.skip('chromium or the shared sample not installed');
-  }
-  const page = await context!.newPage();
-  const problems: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console.error: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  const outDir = resolve('test-results', 'e2e-library');
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
+test(
+  'import and index a sample in the UI, search a stored word, the player seeks to the moment',
+  { timeout: 420_000 },
+  async (t) => {
+    if (!executablePath || !sample) {
+      if (process.env.CI) assert.fail('chromium or the shared sample not found (CI must have both)');
+      return t.skip('chromium or the shared sample not installed');
+    }
+    const page = await context!.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    const outDir = resolve('test-results', 'e2e-library');
+    rmSync(outDir, { recursive: true, force: true });
+    mkdirSync(outDir, { recursive: true });
 
-  await page.goto(srv!.openUrl);
-  await page.getByRole('heading', { level: 1, name: 'Library' }).waitFor();
-  await page.getByTestId('open-library').getByText(db).waitFor({ timeout: 20_000 });
+    await page.goto(srv!.openUrl);
+    await page.getByRole('heading', { level: 1, name: 'Library' }).waitFor();
+    await page.getByTestId('open-library').getByText(db).waitFor({ timeout: 20_000 });
 
-  await page.getByLabel('Paths to import').fill(dirname(sample));
-  await page.getByRole('button', { name: 'Import', exact: true }).click();
-  await page.getByTestId('import-summary').getByText('1 added').waitFor({ timeout: 60_000 });
-  await page.getByTestId('recordings').getByText('concourse-crowd-720p.avi').waitFor();
+    await page.getByLabel('Paths to import').fill(dirname(sample));
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByTestId('import-summary').getByText('1 added').waitFor({ timeout: 60_000 });
+    await page.getByTestId('recordings').getByText('concourse-crowd-720p.avi').waitFor();
 
-  // Short windows so the 13.6 s sample has five, and a moment can start after 0 s (seed 3's random weights answer
-  // differently for different windows; seed 1's do not). The short tier bounds each answer to 64 tokens.
-  await page.getByLabel('Caption tier').selectOption('short');
-  await page.getByLabel('Window length').fill('4');
-  await page.getByLabel('Window overlap').fill('1');
-  await page.getByRole('button', { name: 'Index', exact: true }).click();
-  await page.getByTestId('job-progress').waitFor();
-  const seen = new Set<string>();
-  const t0 = Date.now();
-  for (;;) {
-    const pct = (await page.getByTestId('job-percent').textContent()) ?? '';
-    seen.add(pct);
-    const status = await page.getByTestId('job-status').textContent();
-    if (status === 'done' || status === 'failed' || status === 'paused' || status === 'cancelled') break;
-    if (Date.now() - t0 > 300_000) assert.fail('indexing did not finish in the UI');
-    await page.waitForTimeout(250);
-  }
-  assert.equal(await page.getByTestId('job-status').textContent(), 'done');
-  assert.equal(await page.getByTestId('job-percent').textContent(), '100 %');
-  assert.ok(seen.size >= 2, `progress was seen moving: ${[...seen].join(', ')}`);
-  await page.getByTestId('recordings').locator('tr[data-status="ready"] td').nth(4).getByText('5', { exact: true }).waitFor({ timeout: 10_000 });
-  await page.screenshot({ path: join(outDir, 'library-indexed.png'), fullPage: true });
+    // Short windows so the 13.6 s sample has five, and a moment can start after 0 s (seed 3's random weights answer
+    // differently for different windows; seed 1's do not). The short tier bounds each answer to 64 tokens.
+    await page.getByLabel('Caption tier').selectOption('short');
+    await page.getByLabel('Window length').fill('4');
+    await page.getByLabel('Window overlap').fill('1');
+    await page.getByRole('button', { name: 'Index', exact: true }).click();
+    await page.getByTestId('job-progress').waitFor();
+    const seen = new Set<string>();
+    const t0 = Date.now();
+    for (;;) {
+      const pct = (await page.getByTestId('job-percent').textContent()) ?? '';
+      seen.add(pct);
+      const status = await page.getByTestId('job-status').textContent();
+      if (status === 'done' || status === 'failed' || status === 'paused' || status === 'cancelled') break;
+      if (Date.now() - t0 > 300_000) assert.fail('indexing did not finish in the UI');
+      await page.waitForTimeout(250);
+    }
+    assert.equal(await page.getByTestId('job-status').textContent(), 'done');
+    assert.equal(await page.getByTestId('job-percent').textContent(), '100 %');
+    assert.ok(seen.size >= 2, `progress was seen moving: ${[...seen].join(', ')}`);
+    await page
+      .getByTestId('recordings')
+      .locator('tr[data-status="ready"] td')
+      .nth(4)
+      .getByText('5', { exact: true })
+      .waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(outDir, 'library-indexed.png'), fullPage: true });
 
-  // A word of a stored caption whose best moment starts after 0 s (so the seek is visible), found over the bridge.
-  const recs = await api<{ recordings: Array<{ id: number }> }>('library.recordings', {});
-  const { windows } = await api<{ windows: WindowDto[] }>('library.windows', { recordingId: recs.recordings[0]!.id });
-  // The page's live text (engine.partial events, rebuilt as they came) of the last window written is its stored caption.
-  const live = page.locator('[data-testid="partial-text"][data-final="true"]');
-  const liveIndex = Number(await live.getAttribute('data-window'));
-  assert.equal(await live.locator('q').textContent(), windows.find((w) => w.index === liveIndex)?.captions[0]?.text);
-  const words = [...new Set(windows.flatMap((w) => w.captions.flatMap((c) => (c.text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? []).filter((x) => /^[a-z]{4,}$/.test(x)))))].sort();
-  assert.ok(words.length > 0, 'captions have searchable words');
-  let word = words[0]!;
-  let moment: MomentDto | null = null;
-  for (const w of words) {
-    const { results } = await api<{ results: MomentDto[] }>('library.search', { query: w, limit: 20 });
-    if (!moment || (moment.start === 0 && results[0] && results[0].start > 0)) { word = w; moment = results[0] ?? null; }
-    if (moment && moment.start > 0) break;
-  }
-  assert.ok(moment, `no moment for "${word}"`);
-  assert.ok(moment.start > 0, `every word's best moment starts at 0 s (${words.length} words)`);
+    // A word of a stored caption whose best moment starts after 0 s (so the seek is visible), found over the bridge.
+    const recs = await api<{ recordings: Array<{ id: number }> }>('library.recordings', {});
+    const { windows } = await api<{ windows: WindowDto[] }>('library.windows', { recordingId: recs.recordings[0]!.id });
+    // The page's live text (engine.partial events, rebuilt as they came) of the last window written is its stored caption.
+    const live = page.locator('[data-testid="partial-text"][data-final="true"]');
+    const liveIndex = Number(await live.getAttribute('data-window'));
+    assert.equal(await live.locator('q').textContent(), windows.find((w) => w.index === liveIndex)?.captions[0]?.text);
+    const words = [
+      ...new Set(
+        windows.flatMap((w) =>
+          w.captions.flatMap((c) =>
+            (c.text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? []).filter((x) => /^[a-z]{4,}$/.test(x)),
+          ),
+        ),
+      ),
+    ].sort();
+    assert.ok(words.length > 0, 'captions have searchable words');
+    let word = words[0]!;
+    let moment: MomentDto | null = null;
+    for (const w of words) {
+      const { results } = await api<{ results: MomentDto[] }>('library.search', { query: w, limit: 20 });
+      if (!moment || (moment.start === 0 && results[0] && results[0].start > 0)) {
+        word = w;
+        moment = results[0] ?? null;
+      }
+      if (moment && moment.start > 0) break;
+    }
+    assert.ok(moment, `no moment for "${word}"`);
+    assert.ok(moment.start > 0, `every word's best moment starts at 0 s (${words.length} words)`);
 
-  await page.getByRole('link', { name: 'Search', exact: true }).click();
-  await page.getByLabel('Search query').fill(word);
-  await page.getByRole('button', { name: 'Search', exact: true }).click();
-  const first = page.getByTestId('result').first();
-  await first.waitFor({ timeout: 20_000 });
-  assert.equal(Number(await first.getAttribute('data-start')), moment.start);
-  await first.click();
-  await page.getByTestId('video-player').waitFor();
-  await page.waitForFunction((start) => {
-    const v = document.querySelector('video');
-    return !!v && v.readyState >= 1 && !v.seeking && Math.abs(v.currentTime - start) <= 0.5;
-  }, moment.start, { timeout: 60_000 });
-  const currentTime = await page.locator('video').evaluate((v: HTMLVideoElement) => v.currentTime);
-  assert.ok(Math.abs(currentTime - moment.start) <= 0.5, `player at ${currentTime}, moment starts at ${moment.start}`);
-  await page.screenshot({ path: join(outDir, 'search-result-playing.png'), fullPage: true });
-  console.log(`searched "${word}": moment ${moment.start}–${moment.end} s, player at ${currentTime.toFixed(3)} s`);
+    await page.getByRole('link', { name: 'Search', exact: true }).click();
+    await page.getByLabel('Search query').fill(word);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    const first = page.getByTestId('result').first();
+    await first.waitFor({ timeout: 20_000 });
+    assert.equal(Number(await first.getAttribute('data-start')), moment.start);
+    await first.click();
+    await page.getByTestId('video-player').waitFor();
+    await page.waitForFunction(
+      (start) => {
+        const v = document.querySelector('video');
+        return !!v && v.readyState >= 1 && !v.seeking && Math.abs(v.currentTime - start) <= 0.5;
+      },
+      moment.start,
+      { timeout: 60_000 },
+    );
+    const currentTime = await page.locator('video').evaluate((v: HTMLVideoElement) => v.currentTime);
+    assert.ok(
+      Math.abs(currentTime - moment.start) <= 0.5,
+      `player at ${currentTime}, moment starts at ${moment.start}`,
+    );
+    await page.screenshot({ path: join(outDir, 'search-result-playing.png'), fullPage: true });
+    console.log(`searched "${word}": moment ${moment.start}–${moment.end} s, player at ${currentTime.toFixed(3)} s`);
 
-  // The optional second stage: Molmo2 re-checks the top moments; the answer and its cost are shown.
-  await page.getByLabel(/Re-check the top 5 moments/).check();
-  await page.getByRole('button', { name: 'Search', exact: true }).click();
-  await page.getByTestId('verify-cost').waitFor({ timeout: 60_000 });
-  await page.getByTestId('evidence').first().waitFor();
-  assert.match((await page.getByTestId('verify-cost').textContent()) ?? '', /re-checked 1: [\d.]+ s, \d+ tokens/);
-  await page.screenshot({ path: join(outDir, 'search-verified.png'), fullPage: true });
+    // The optional second stage: Molmo2 re-checks the top moments; the answer and its cost are shown.
+    await page.getByLabel(/Re-check the top 5 moments/).check();
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByTestId('verify-cost').waitFor({ timeout: 60_000 });
+    await page.getByTestId('evidence').first().waitFor();
+    assert.match((await page.getByTestId('verify-cost').textContent()) ?? '', /re-checked 1: [\d.]+ s, \d+ tokens/);
+    await page.screenshot({ path: join(outDir, 'search-verified.png'), fullPage: true });
 
-  assert.deepEqual(problems, []);
-});
+    assert.deepEqual(problems, []);
+  },
+);

@@ -26,7 +26,15 @@ before(async () => {
   context = await chromium.launchPersistentContext(scratchDir('chromium-profile'), {
     executablePath,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1280, height: 900 },
   });
 });
@@ -45,7 +53,13 @@ test('Models page: download with progress, pause, resume, choose, add a folder, 
   const page = await context!.newPage();
   const problems: string[] = [];
   // A refused op answers an HTTP error status, which Chromium logs; which requests failed is checked below instead.
-  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && problems.push(`console.error: ${m.text()}`));
+  page.on(
+    'console',
+    (m) =>
+      m.type() === 'error' &&
+      !m.text().startsWith('Failed to load resource') &&
+      problems.push(`console.error: ${m.text()}`),
+  );
   const failed: string[] = [];
   page.on('response', (r) => r.status() >= 400 && failed.push(`${r.status()} ${new URL(r.url()).pathname}`));
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
@@ -60,8 +74,19 @@ test('Models page: download with progress, pause, resume, choose, add a folder, 
 
   await page.getByRole('link', { name: 'Models', exact: true }).click();
   await page.getByTestId('catalogue-entry').filter({ hasText: 'Molmo2-4B' }).getByText('allenai/Molmo2-4B').waitFor();
-  await page.getByTestId('catalogue-entry').filter({ hasText: 'Molmo2-O-7B' }).getByText('allenai/Molmo2-O-7B').waitFor();
-  assert.equal(await page.getByTestId('catalogue-entry').filter({ hasText: 'Molmo2-O-7B' }).getByRole('button', { name: 'Download' }).isEnabled(), true);
+  await page
+    .getByTestId('catalogue-entry')
+    .filter({ hasText: 'Molmo2-O-7B' })
+    .getByText('allenai/Molmo2-O-7B')
+    .waitFor();
+  assert.equal(
+    await page
+      .getByTestId('catalogue-entry')
+      .filter({ hasText: 'Molmo2-O-7B' })
+      .getByRole('button', { name: 'Download' })
+      .isEnabled(),
+    true,
+  );
   await page.getByTestId('no-models').waitFor();
   await page.getByTestId('repo-input').fill('someone/Molmo2-tiny');
   await page.getByRole('button', { name: 'Download', exact: true }).last().click();
@@ -90,8 +115,17 @@ test('Models page: download with progress, pause, resume, choose, add a folder, 
   const precision = folderModel.getByTestId('model-precision');
   await precision.waitFor();
   assert.equal(await precision.getAttribute('data-default'), 'fp32');
-  assert.deepEqual(await precision.getByTestId('precision-option').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-precision')}:${e.getAttribute('data-fits')}`)), ['fp32:true', 'fp16:true', 'int8:true', 'int4:true']);
-  await page.getByTestId('catalogue-entry').filter({ hasText: 'Molmo2-4B' }).getByText(/needs ≈ fp32 \d+\.\d GB, fp16 .*int4 \d+\.\d GB with a 128-frame video/).waitFor();
+  assert.deepEqual(
+    await precision
+      .getByTestId('precision-option')
+      .evaluateAll((els) => els.map((e) => `${e.getAttribute('data-precision')}:${e.getAttribute('data-fits')}`)),
+    ['fp32:true', 'fp16:true', 'int8:true', 'int4:true'],
+  );
+  await page
+    .getByTestId('catalogue-entry')
+    .filter({ hasText: 'Molmo2-4B' })
+    .getByText(/needs ≈ fp32 \d+\.\d GB, fp16 .*int4 \d+\.\d GB with a 128-frame video/)
+    .waitFor();
   await hubModel.getByRole('button', { name: 'Delete' }).click();
   await hubModel.waitFor({ state: 'detached' });
   // A folder that is not a checkpoint: the error code and message are shown.

@@ -11,9 +11,18 @@ import { checkNode, SUPPORTED_NODE } from '../../src-main/core/doctor.js';
 const require = createRequire(import.meta.url);
 // electron-builder's own YAML parser and npm's semver (both in the tree through electron-builder and npm's packages).
 const yaml = require('js-yaml') as { load(text: string): unknown };
-const semver = require('semver') as { minVersion(r: string): { version: string } | null; satisfies(v: string, r: string): boolean };
+const semver = require('semver') as {
+  minVersion(r: string): { version: string } | null;
+  satisfies(v: string, r: string): boolean;
+};
 
-type BuilderConfig = { electronFuses?: Record<string, boolean>; npmRebuild?: boolean; asar?: boolean; files?: string[]; asarUnpack?: string[] };
+type BuilderConfig = {
+  electronFuses?: Record<string, boolean>;
+  npmRebuild?: boolean;
+  asar?: boolean;
+  files?: string[];
+  asarUnpack?: string[];
+};
 const config = yaml.load(readFileSync('electron-builder.yml', 'utf8')) as BuilderConfig;
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
   engines: { node: string; npm?: string };
@@ -21,7 +30,10 @@ const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
   allowScripts: Record<string, boolean>;
 };
 const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')) as {
-  packages: Record<string, { version?: string; engines?: { node?: string } | string[]; hasInstallScript?: boolean; optional?: boolean }>;
+  packages: Record<
+    string,
+    { version?: string; engines?: { node?: string } | string[]; hasInstallScript?: boolean; optional?: boolean }
+  >;
 };
 
 test("electron-builder.yml flips the fuses of Electron's security checklist", () => {
@@ -42,7 +54,8 @@ test("every fuse name is one the installed electron-builder's schema knows", () 
   };
   const fuseDef = Object.entries(schema.definitions).find(([name]) => /fuse/i.test(name))?.[1];
   assert.ok(fuseDef?.properties, 'no fuse options in the schema');
-  for (const name of Object.keys(config.electronFuses ?? {})) assert.ok(name in fuseDef.properties, `unknown fuse ${name}`);
+  for (const name of Object.keys(config.electronFuses ?? {}))
+    assert.ok(name in fuseDef.properties, `unknown fuse ${name}`);
 });
 
 test('packaging ships the Electron build of better-sqlite3 unpacked and does not rebuild node_modules in place', () => {
@@ -56,9 +69,16 @@ test('one supported Node version: .nvmrc, engines and every dependency agree', (
   const nvmrc = readFileSync('.nvmrc', 'utf8').trim();
   const lowest = semver.minVersion(pkg.engines.node)?.version;
   assert.ok(lowest, `engines.node ${pkg.engines.node} has no lowest version`);
-  assert.ok(semver.satisfies(lowest, `${nvmrc}.x`), `.nvmrc ${nvmrc} does not name the line of engines.node ${pkg.engines.node}`);
+  assert.ok(
+    semver.satisfies(lowest, `${nvmrc}.x`),
+    `.nvmrc ${nvmrc} does not name the line of engines.node ${pkg.engines.node}`,
+  );
   assert.match(readFileSync('.npmrc', 'utf8'), /^engine-strict=true$/m, 'engines are not enforced');
-  assert.equal(`^${SUPPORTED_NODE.major}.${SUPPORTED_NODE.minor}.0`, pkg.engines.node, "doctor's supported Node differs from engines.node");
+  assert.equal(
+    `^${SUPPORTED_NODE.major}.${SUPPORTED_NODE.minor}.0`,
+    pkg.engines.node,
+    "doctor's supported Node differs from engines.node",
+  );
   assert.equal(checkNode(process.versions.node).status, 'ok', 'this Node is the supported one');
   for (const v of ['20.18.1', '18.20.0', '22.12.0', '24.1.0']) assert.equal(checkNode(v, undefined).status, 'fail', v);
   assert.equal(checkNode('24.1.0', '41.7.1').status, 'ok', "inside Electron, Electron's own Node is the one");
@@ -72,7 +92,8 @@ test('one supported Node version: .nvmrc, engines and every dependency agree', (
 });
 
 test('install scripts: better-sqlite3 and the three downloads are denied to npm and run by our postinstall; none is unreviewed', () => {
-  for (const name of ['better-sqlite3', 'electron', 'ffmpeg-static', 'onnxruntime-node']) assert.equal(pkg.allowScripts[name], false, name);
+  for (const name of ['better-sqlite3', 'electron', 'ffmpeg-static', 'onnxruntime-node'])
+    assert.equal(pkg.allowScripts[name], false, name);
   assert.equal(pkg.scripts.postinstall, 'node scripts/postinstall.mjs');
   const unreviewed = Object.entries(lock.packages)
     .filter(([path, entry]) => path && entry.hasInstallScript)

@@ -40,7 +40,9 @@ const pkg = (name: string, version = '1.0.0') => JSON.stringify({ name, version 
 /** A stand-in better-sqlite3: a one-function C addon under the real target name, at a version no registry has. */
 const standInSqlite = {
   'node_modules/better-sqlite3/package.json': pkg('better-sqlite3', '0.0.0-molmoscope-stand-in'),
-  'node_modules/better-sqlite3/binding.gyp': JSON.stringify({ targets: [{ target_name: 'better_sqlite3', sources: ['addon.c'] }] }),
+  'node_modules/better-sqlite3/binding.gyp': JSON.stringify({
+    targets: [{ target_name: 'better_sqlite3', sources: ['addon.c'] }],
+  }),
   'node_modules/better-sqlite3/addon.c': 'int molmoscope_stand_in(void) { return 42; }\n',
 };
 
@@ -48,7 +50,8 @@ test('postinstall: a failing download and a hung one warn with what the app does
   const root = project('postinstall', 'postinstall.mjs', {
     'node_modules/better-sqlite3/package.json': pkg('better-sqlite3'),
     'node_modules/electron/package.json': pkg('electron', '41.7.1'),
-    'node_modules/electron/install.js': "console.error('RequestError: getaddrinfo ENOTFOUND github.com'); process.exit(1);",
+    'node_modules/electron/install.js':
+      "console.error('RequestError: getaddrinfo ENOTFOUND github.com'); process.exit(1);",
     'node_modules/ffmpeg-static/package.json': pkg('ffmpeg-static'),
     'node_modules/ffmpeg-static/install.js': "console.log('ffmpeg is installed already.');",
     'node_modules/onnxruntime-node/package.json': pkg('onnxruntime-node'),
@@ -58,41 +61,87 @@ test('postinstall: a failing download and a hung one warn with what the app does
   });
   // The real addon, built for this Node: it loads, so the postinstall leaves it alone.
   mkdirSync(join(root, 'node_modules/better-sqlite3/build/Release'), { recursive: true });
-  copyFileSync(require.resolve('better-sqlite3/build/Release/better_sqlite3.node'), join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'));
-  const env: NodeJS.ProcessEnv = { ...process.env, MOLMOSCOPE_DOWNLOAD_TIMEOUT_S: '2', npm_package_json: join(root, 'package.json') };
-  for (const k of ['ELECTRON_SKIP_BINARY_DOWNLOAD', 'FFMPEG_BIN', 'ONNXRUNTIME_NODE_INSTALL', 'npm_config_onnxruntime_node_install']) delete env[k];
-  const r = spawnSync(process.execPath, [join(root, 'scripts', 'postinstall.mjs')], { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
+  copyFileSync(
+    require.resolve('better-sqlite3/build/Release/better_sqlite3.node'),
+    join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'),
+  );
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    MOLMOSCOPE_DOWNLOAD_TIMEOUT_S: '2',
+    npm_package_json: join(root, 'package.json'),
+  };
+  for (const k of [
+    'ELECTRON_SKIP_BINARY_DOWNLOAD',
+    'FFMPEG_BIN',
+    'ONNXRUNTIME_NODE_INSTALL',
+    'npm_config_onnxruntime_node_install',
+  ])
+    delete env[k];
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'postinstall.mjs')], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   const out = r.stdout + r.stderr;
   assert.equal(r.status, 0, out);
-  assert.match(out, /WARNING: Electron's binary could not be downloaded \(exit code 1, [\d.]+ s\): RequestError: getaddrinfo ENOTFOUND github\.com/);
+  assert.match(
+    out,
+    /WARNING: Electron's binary could not be downloaded \(exit code 1, [\d.]+ s\): RequestError: getaddrinfo ENOTFOUND github\.com/,
+  );
   assert.match(out, /`npm start` runs `molmoscope serve`/);
   assert.match(out, /ffmpeg-static's ffmpeg: ok/);
-  assert.match(out, /WARNING: onnxruntime-node's CUDA provider could not be downloaded \(stopped after 2 s \(SIGTERM\)/);
+  assert.match(
+    out,
+    /WARNING: onnxruntime-node's CUDA provider could not be downloaded \(stopped after 2 s \(SIGTERM\)/,
+  );
   assert.match(out, /better-sqlite3: already built/);
   assert.match(out, /2 optional download\(s\) failed; the install goes on/);
   const seen = readFileSync(join(root, 'node_modules/onnxruntime-node/script/seen.txt'), 'utf8');
   assert.equal(seen, join(root, 'node_modules', 'onnxruntime-node', 'package.json'));
 });
 
-test('postinstall: with no prebuilt binary the addon is compiled against the headers installed with Node', { timeout: 300_000 }, () => {
-  const root = project('postinstall-compile', 'postinstall.mjs', standInSqlite);
-  const env: NodeJS.ProcessEnv = { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1', ONNXRUNTIME_NODE_INSTALL: 'skip', FFMPEG_BIN: process.execPath };
-  delete env.npm_config_nodedir;
-  const r = spawnSync(process.execPath, [join(root, 'scripts', 'postinstall.mjs')], { cwd: root, env, encoding: 'utf8', timeout: 280_000 });
-  const out = r.stdout + r.stderr;
-  assert.equal(r.status, 0, out);
-  assert.match(out, /better-sqlite3: no prebuilt binary \(.*\); compiling it/);
-  assert.match(out, /better-sqlite3: compiled from source with the headers in \S+ \(/);
-  assert.ok(existsSync(join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node')));
-  assert.match(out, /Electron's binary: skipped \(ELECTRON_SKIP_BINARY_DOWNLOAD is set\)/);
-  assert.match(out, /ffmpeg-static's ffmpeg: skipped \(FFMPEG_BIN names the ffmpeg to use\)/);
-  assert.match(out, /onnxruntime-node's CUDA provider: skipped \(ONNXRUNTIME_NODE_INSTALL=skip\)/);
-  // A source that does not compile fails the install (better-sqlite3 is required), naming what a build needs.
-  const broken = project('postinstall-broken', 'postinstall.mjs', { ...standInSqlite, 'node_modules/better-sqlite3/addon.c': 'this is not C' });
-  const b = spawnSync(process.execPath, [join(broken, 'scripts', 'postinstall.mjs')], { cwd: broken, env, encoding: 'utf8', timeout: 280_000 });
-  assert.equal(b.status, 1, b.stdout + b.stderr);
-  assert.match(b.stderr, /ERROR: better-sqlite3 could not be compiled .*g\+\+, make and python3/);
-});
+test(
+  'postinstall: with no prebuilt binary the addon is compiled against the headers installed with Node',
+  { timeout: 300_000 },
+  () => {
+    const root = project('postinstall-compile', 'postinstall.mjs', standInSqlite);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ELECTRON_SKIP_BINARY_DOWNLOAD: '1',
+      ONNXRUNTIME_NODE_INSTALL: 'skip',
+      FFMPEG_BIN: process.execPath,
+    };
+    delete env.npm_config_nodedir;
+    const r = spawnSync(process.execPath, [join(root, 'scripts', 'postinstall.mjs')], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+      timeout: 280_000,
+    });
+    const out = r.stdout + r.stderr;
+    assert.equal(r.status, 0, out);
+    assert.match(out, /better-sqlite3: no prebuilt binary \(.*\); compiling it/);
+    assert.match(out, /better-sqlite3: compiled from source with the headers in \S+ \(/);
+    assert.ok(existsSync(join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node')));
+    assert.match(out, /Electron's binary: skipped \(ELECTRON_SKIP_BINARY_DOWNLOAD is set\)/);
+    assert.match(out, /ffmpeg-static's ffmpeg: skipped \(FFMPEG_BIN names the ffmpeg to use\)/);
+    assert.match(out, /onnxruntime-node's CUDA provider: skipped \(ONNXRUNTIME_NODE_INSTALL=skip\)/);
+    // A source that does not compile fails the install (better-sqlite3 is required), naming what a build needs.
+    const broken = project('postinstall-broken', 'postinstall.mjs', {
+      ...standInSqlite,
+      'node_modules/better-sqlite3/addon.c': 'this is not C',
+    });
+    const b = spawnSync(process.execPath, [join(broken, 'scripts', 'postinstall.mjs')], {
+      cwd: broken,
+      env,
+      encoding: 'utf8',
+      timeout: 280_000,
+    });
+    assert.equal(b.status, 1, b.stdout + b.stderr);
+    assert.match(b.stderr, /ERROR: better-sqlite3 could not be compiled .*g\+\+, make and python3/);
+  },
+);
 
 /** Runs a script with node without blocking this process (a loopback server here must keep answering). */
 function runAsync(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
@@ -105,7 +154,7 @@ function runAsync(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<
   });
 }
 
-test("postinstall online: the real ffmpeg-static script downloads its binary (from a loopback mirror of its releases)", async () => {
+test('postinstall online: the real ffmpeg-static script downloads its binary (from a loopback mirror of its releases)', async () => {
   const root = project('postinstall-online', 'postinstall.mjs', {
     'node_modules/better-sqlite3/package.json': pkg('better-sqlite3'),
     'node_modules/electron/package.json': pkg('electron', '41.7.1'),
@@ -114,10 +163,18 @@ test("postinstall online: the real ffmpeg-static script downloads its binary (fr
     'node_modules/onnxruntime-node/script/install.js': '',
   });
   mkdirSync(join(root, 'node_modules/better-sqlite3/build/Release'), { recursive: true });
-  copyFileSync(require.resolve('better-sqlite3/build/Release/better_sqlite3.node'), join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'));
+  copyFileSync(
+    require.resolve('better-sqlite3/build/Release/better_sqlite3.node'),
+    join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'),
+  );
   const real = dirname(require.resolve('ffmpeg-static/package.json'));
-  cpSync(real, join(root, 'node_modules/ffmpeg-static'), { recursive: true, filter: (p) => !/[\\/]ffmpeg(\.exe)?(\.README|\.LICENSE)?$/.test(p) });
-  const tag = (JSON.parse(readFileSync(join(real, 'package.json'), 'utf8')) as Record<string, Record<string, string>>)['ffmpeg-static']!['binary-release-tag'];
+  cpSync(real, join(root, 'node_modules/ffmpeg-static'), {
+    recursive: true,
+    filter: (p) => !/[\\/]ffmpeg(\.exe)?(\.README|\.LICENSE)?$/.test(p),
+  });
+  const tag = (JSON.parse(readFileSync(join(real, 'package.json'), 'utf8')) as Record<string, Record<string, string>>)[
+    'ffmpeg-static'
+  ]!['binary-release-tag'];
   const binary = '#!/bin/sh\necho stand-in ffmpeg\n';
   const requests: string[] = [];
   const server = createServer((req, res) => {
@@ -128,7 +185,11 @@ test("postinstall online: the real ffmpeg-static script downloads its binary (fr
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
     const { port } = server.address() as AddressInfo;
-    const env: NodeJS.ProcessEnv = { ...process.env, FFMPEG_BINARIES_URL: `http://127.0.0.1:${port}`, XDG_CACHE_HOME: join(root, 'cache') };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      FFMPEG_BINARIES_URL: `http://127.0.0.1:${port}`,
+      XDG_CACHE_HOME: join(root, 'cache'),
+    };
     for (const k of ['FFMPEG_BIN', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) delete env[k];
     const r = await runAsync(join(root, 'scripts', 'postinstall.mjs'), root, env);
     assert.equal(r.code, 0, r.out);
@@ -192,9 +253,13 @@ test("postinstall online: Electron's real install script downloads and unpacks i
     'node_modules/onnxruntime-node/script/install.js': '',
   });
   mkdirSync(join(root, 'node_modules/better-sqlite3/build/Release'), { recursive: true });
-  copyFileSync(require.resolve('better-sqlite3/build/Release/better_sqlite3.node'), join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'));
+  copyFileSync(
+    require.resolve('better-sqlite3/build/Release/better_sqlite3.node'),
+    join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'),
+  );
   mkdirSync(join(root, 'node_modules/electron'), { recursive: true });
-  for (const f of ['package.json', 'install.js', 'index.js', 'checksums.json']) copyFileSync(join(real, f), join(root, 'node_modules/electron', f));
+  for (const f of ['package.json', 'install.js', 'index.js', 'checksums.json'])
+    copyFileSync(join(real, f), join(root, 'node_modules/electron', f));
   const zipName = `electron-v${version}-${process.platform}-${process.arch}.zip`;
   const zip = storedZip([
     { name: 'electron', data: Buffer.from('#!/bin/sh\necho stand-in electron\n'), mode: 0o755 },
@@ -216,7 +281,8 @@ test("postinstall online: Electron's real install script downloads and unpacks i
       electron_config_cache: join(root, 'electron-cache'),
       FFMPEG_BIN: process.execPath,
     };
-    for (const k of ['ELECTRON_SKIP_BINARY_DOWNLOAD', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) delete env[k];
+    for (const k of ['ELECTRON_SKIP_BINARY_DOWNLOAD', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'])
+      delete env[k];
     const r = await runAsync(join(root, 'scripts', 'postinstall.mjs'), root, env);
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /Electron's binary: ok/);
@@ -227,17 +293,29 @@ test("postinstall online: Electron's real install script downloads and unpacks i
   }
   // What `npm start` and `npm run dist` see now: Electron is installed, so the rebuild step goes ahead.
   copyFileSync(resolve('scripts/rebuild-native.mjs'), join(root, 'scripts', 'rebuild-native.mjs'));
-  const { installedElectron } = (await import(pathToFileURL(join(root, 'scripts', 'rebuild-native.mjs')).href)) as { installedElectron(): { ok: boolean; version?: string } };
+  const { installedElectron } = (await import(pathToFileURL(join(root, 'scripts', 'rebuild-native.mjs')).href)) as {
+    installedElectron(): { ok: boolean; version?: string };
+  };
   assert.deepEqual({ ...installedElectron(), bin: undefined }, { ok: true, version, bin: undefined });
 });
 
 test('rebuild for Electron: a clear no-op without the binary, a failure with --require (dist), "up to date" when built', () => {
   const sqliteVersion = (require('better-sqlite3/package.json') as { version: string }).version;
-  const noBinary = project('rebuild-none', 'rebuild-native.mjs', { 'node_modules/electron/package.json': pkg('electron', '41.7.1') });
-  const run = (root: string, ...args: string[]) => spawnSync(process.execPath, [join(root, 'scripts', 'rebuild-native.mjs'), ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  const noBinary = project('rebuild-none', 'rebuild-native.mjs', {
+    'node_modules/electron/package.json': pkg('electron', '41.7.1'),
+  });
+  const run = (root: string, ...args: string[]) =>
+    spawnSync(process.execPath, [join(root, 'scripts', 'rebuild-native.mjs'), ...args], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
   const skip = run(noBinary);
   assert.equal(skip.status, 0, skip.stderr);
-  assert.match(skip.stdout, /nothing to rebuild for Electron: Electron's binary was not downloaded.*They stay built for Node\./);
+  assert.match(
+    skip.stdout,
+    /nothing to rebuild for Electron: Electron's binary was not downloaded.*They stay built for Node\./,
+  );
   const dist = run(noBinary, '--require');
   assert.equal(dist.status, 1);
   assert.match(dist.stderr, /Packaging needs Electron/);

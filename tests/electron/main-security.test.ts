@@ -10,7 +10,13 @@ import { IPC_INVOKE } from '../../src-main/api/bridge.js';
 import { IPC_PICK_PATHS } from '../../src-main/api/dialog.js';
 import { contentSecurityPolicy } from '../../src-main/serve/csp.js';
 import { scratchDir } from '../helpers/tiny.js';
-import { createStandIn, routeElectronTo, StandInWebContents, type Recorded, type StandInWindow } from './stand-in-electron.js';
+import {
+  createStandIn,
+  routeElectronTo,
+  StandInWebContents,
+  type Recorded,
+  type StandInWindow,
+} from './stand-in-electron.js';
 
 const APP = 'app://molmoscope';
 const CSP = contentSecurityPolicy([], ['media://molmoscope']);
@@ -25,7 +31,11 @@ function buildApp(): string {
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'molmoscope', version: '0.0.0-test' }));
   writeFileSync(join(app, 'dist-renderer', 'index.html'), '<!doctype html><div id="root"></div>');
   writeFileSync(join(app, 'dist-renderer', 'assets', 'app.js'), 'export {};');
-  const r = spawnSync(process.execPath, [resolve('scripts/build-electron.mjs'), '--outdir', join(app, 'dist-electron')], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [resolve('scripts/build-electron.mjs'), '--outdir', join(app, 'dist-electron')],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, `build-electron failed: ${r.stderr}${r.stdout}`);
   return app;
 }
@@ -68,7 +78,13 @@ test('no remote content: the session cancels every request outside app:// and me
     rec.beforeRequest!({ url } as never, ((r: { cancel?: boolean }) => (answer = r)) as never);
     return answer?.cancel;
   };
-  for (const url of ['https://example.com/x.js', 'http://127.0.0.1:8080/', 'ws://127.0.0.1/events', 'file:///etc/passwd', 'ftp://x/']) {
+  for (const url of [
+    'https://example.com/x.js',
+    'http://127.0.0.1:8080/',
+    'ws://127.0.0.1/events',
+    'file:///etc/passwd',
+    'ftp://x/',
+  ]) {
     assert.equal(cancelled(url), true, url);
   }
   for (const url of [`${APP}/index.html`, 'media://molmoscope/recording/1', 'devtools://devtools/bundled/x.html']) {
@@ -113,14 +129,26 @@ test('every response of app:// and media:// carries the CSP and the security hea
 
 test('navigation away, redirects, webviews and window.open are refused (links to listed hosts open outside)', () => {
   const wc = win.webContents;
-  for (const url of ['https://example.com/', 'file:///etc/passwd', 'http://127.0.0.1:1/', 'app://elsewhere/x', 'javascript:alert(1)']) {
+  for (const url of [
+    'https://example.com/',
+    'file:///etc/passwd',
+    'http://127.0.0.1:1/',
+    'app://elsewhere/x',
+    'javascript:alert(1)',
+  ]) {
     assert.equal(wc.attempt('will-navigate', url), true, `navigate ${url}`);
     assert.equal(wc.attempt('will-redirect', url), true, `redirect ${url}`);
     assert.equal(wc.attempt('will-frame-navigate', url), true, `frame navigate ${url}`);
   }
   assert.equal(wc.attempt('will-navigate', `${APP}/index.html#/search`), false);
   assert.equal(wc.attempt('will-attach-webview', `${APP}/index.html`), true);
-  for (const url of ['https://example.com/', 'http://huggingface.co/', 'file:///etc/passwd', `${APP}/index.html`, 'https://huggingface.co.evil.com/']) {
+  for (const url of [
+    'https://example.com/',
+    'http://huggingface.co/',
+    'file:///etc/passwd',
+    `${APP}/index.html`,
+    'https://huggingface.co.evil.com/',
+  ]) {
     assert.deepEqual(wc.windowOpenHandler!({ url }), { action: 'deny' }, url);
   }
   assert.deepEqual(rec.openExternal, []);
@@ -128,13 +156,22 @@ test('navigation away, redirects, webviews and window.open are refused (links to
   assert.deepEqual(rec.openExternal, ['https://huggingface.co/allenai']);
   // Any other web contents the app creates gets the same guards.
   const other = new StandInWebContents();
-  for (const l of rec.appListeners.get('web-contents-created') ?? []) (l as (e: unknown, c: unknown) => void)({}, other);
+  for (const l of rec.appListeners.get('web-contents-created') ?? [])
+    (l as (e: unknown, c: unknown) => void)({}, other);
   assert.equal(other.attempt('will-navigate', 'https://example.com/'), true);
   assert.deepEqual(other.windowOpenHandler!({ url: 'https://example.com/' }), { action: 'deny' });
 });
 
 test('every permission request, permission check and device permission is denied', () => {
-  for (const perm of ['media', 'geolocation', 'notifications', 'clipboard-read', 'fullscreen', 'openExternal', 'unknown']) {
+  for (const perm of [
+    'media',
+    'geolocation',
+    'notifications',
+    'clipboard-read',
+    'fullscreen',
+    'openExternal',
+    'unknown',
+  ]) {
     let granted: boolean | undefined;
     rec.permissionRequest!(win.webContents as never, perm as never, ((g: boolean) => (granted = g)) as never);
     assert.equal(granted, false, perm);
@@ -145,7 +182,10 @@ test('every permission request, permission check and device permission is denied
 
 test('IPC from a frame that is not the app top frame is refused before the dispatcher sees it', async () => {
   const invoke = rec.ipcHandlers.get(IPC_INVOKE)!;
-  const trusted = (await invoke(frame(`${APP}/index.html`), 'library.recordings', {})) as { ok: boolean; error?: { code: string } };
+  const trusted = (await invoke(frame(`${APP}/index.html`), 'library.recordings', {})) as {
+    ok: boolean;
+    error?: { code: string };
+  };
   assert.equal(trusted.error?.code, 'LIBRARY_NOT_OPEN', 'the app frame reaches the dispatcher');
   const untrusted = [
     frame('https://evil.example/'),
@@ -167,17 +207,29 @@ test('the open dialog answers only the app frame, validates its request, and ret
   const refused = (await pick(frame('https://evil.example/'), { kind: 'files' })) as { error?: { code: string } };
   assert.equal(refused.error?.code, 'FORBIDDEN_ORIGIN');
   assert.equal(rec.dialogs.length, 0, 'a refused call showed a dialog');
-  for (const bad of [{ kind: 'everything' }, { kind: 'files', defaultPath: '/etc' }, null, 'files', { kind: ['files'] }]) {
+  for (const bad of [
+    { kind: 'everything' },
+    { kind: 'files', defaultPath: '/etc' },
+    null,
+    'files',
+    { kind: ['files'] },
+  ]) {
     const r = (await pick(frame(`${APP}/index.html`), bad)) as { error?: { code: string } };
     assert.equal(r.error?.code, 'INVALID_INPUT', JSON.stringify(bad));
   }
   assert.equal(rec.dialogs.length, 0);
-  const files = (await pick(frame(`${APP}/index.html`), { kind: 'files' })) as { ok: boolean; value: { paths: string[] } };
+  const files = (await pick(frame(`${APP}/index.html`), { kind: 'files' })) as {
+    ok: boolean;
+    value: { paths: string[] };
+  };
   assert.deepEqual(files, { ok: true, value: { paths: ['/picked/one.mp4', '/picked/two'] } });
   const folders = (await pick(frame(`${APP}/index.html`), { kind: 'folders' })) as { ok: boolean };
   assert.equal(folders.ok, true);
-  assert.deepEqual(rec.dialogs.map((d) => [d.window, d.options.properties]), [
-    [true, ['openFile', 'multiSelections']],
-    [true, ['openDirectory', 'multiSelections']],
-  ]);
+  assert.deepEqual(
+    rec.dialogs.map((d) => [d.window, d.options.properties]),
+    [
+      [true, ['openFile', 'multiSelections']],
+      [true, ['openDirectory', 'multiSelections']],
+    ],
+  );
 });

@@ -39,7 +39,15 @@ test('the exposed API is frozen, one function per operation, and holds only func
     if (key === 'ops') continue;
     assert.ok(typeof value === 'function' || (key === 'transport' && value === 'electron'), `unexpected member ${key}`);
   }
-  assert.deepEqual(Object.keys(api).sort(), ['mediaUrl', 'on', 'ops', 'pathForFile', 'pickPaths', 'thumbnailUrl', 'transport']);
+  assert.deepEqual(Object.keys(api).sort(), [
+    'mediaUrl',
+    'on',
+    'ops',
+    'pathForFile',
+    'pickPaths',
+    'thumbnailUrl',
+    'transport',
+  ]);
   assert.throws(() => {
     'use strict';
     (api.ops as Record<string, unknown>)['library.recordings'] = () => 'hijacked';
@@ -59,5 +67,8 @@ test('each function sends its operation on the one invoke channel; the dialog an
   const pathForFile = api.pathForFile as (f: unknown) => string;
   assert.equal(pathForFile({ standInPath: '/media/clip.mp4' }), '/media/clip.mp4');
   assert.equal((api.mediaUrl as (id: number) => string)(7), 'media://molmoscope/recording/7');
-  assert.equal((api.thumbnailUrl as (id: number, t: number, w: number) => string)(7, 1.5, 192), 'media://molmoscope/thumb/7?t=1.5&w=192');
+  assert.equal(
+    (api.thumbnailUrl as (id: number, t: number, w: number) => string)(7, 1.5, 192),
+    'media://molmoscope/thumb/7?t=1.5&w=192',
+  );
 });

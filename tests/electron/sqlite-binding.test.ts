@@ -27,6 +27,9 @@ test('the named addon is the one loaded: the Node build opens a library, a file 
   const bogus = join(dir, 'not-an-addon.node');
   writeFileSync(bogus, 'this is not a shared object');
   process.env.MOLMOSCOPE_SQLITE_BINDING = bogus;
-  assert.throws(() => openLibrary(join(dir, 'b.db'), { create: true }), (err: unknown) => err instanceof AppError && err.message.includes(bogus));
+  assert.throws(
+    () => openLibrary(join(dir, 'b.db'), { create: true }),
+    (err: unknown) => err instanceof AppError && err.message.includes(bogus),
+  );
   assert.equal(sqliteVersion(), null, 'app.info reports SQLite as unavailable when the named addon does not load');
 });

@@ -63,11 +63,26 @@ export class StandInWindow extends EventEmitter {
 }
 
 /** A fresh stand-in and its record; `ready()` resolves app.whenReady(). */
-export function createStandIn(appPath: string): { electron: Record<string, unknown>; rec: Recorded; ready: () => void } {
+export function createStandIn(appPath: string): {
+  electron: Record<string, unknown>;
+  rec: Recorded;
+  ready: () => void;
+} {
   const rec: Recorded = {
-    sandboxEnabled: false, privilegedSchemes: [], protocolHandlers: new Map(), ipcHandlers: new Map(), appListeners: new Map(),
-    windows: [], permissionRequest: null, permissionCheck: null, devicePermission: null, beforeRequest: null,
-    openExternal: [], dialogs: [], exposed: new Map(), invokes: [],
+    sandboxEnabled: false,
+    privilegedSchemes: [],
+    protocolHandlers: new Map(),
+    ipcHandlers: new Map(),
+    appListeners: new Map(),
+    windows: [],
+    permissionRequest: null,
+    permissionCheck: null,
+    devicePermission: null,
+    beforeRequest: null,
+    openExternal: [],
+    dialogs: [],
+    exposed: new Map(),
+    invokes: [],
   };
   let ready!: () => void;
   const whenReady = new Promise<void>((r) => (ready = r));
@@ -75,7 +90,8 @@ export function createStandIn(appPath: string): { electron: Record<string, unkno
     constructor(options: StandInWindow['options']) {
       super(options);
       rec.windows.push(this);
-      for (const l of rec.appListeners.get('web-contents-created') ?? []) (l as (e: unknown, c: unknown) => void)({}, this.webContents);
+      for (const l of rec.appListeners.get('web-contents-created') ?? [])
+        (l as (e: unknown, c: unknown) => void)({}, this.webContents);
     }
     static getAllWindows = () => rec.windows;
     static fromWebContents = (wc: unknown) => rec.windows.find((w) => w.webContents === wc) ?? null;
@@ -104,7 +120,10 @@ export function createStandIn(appPath: string): { electron: Record<string, unkno
       registerSchemesAsPrivileged: (list: Recorded['privilegedSchemes']) => rec.privilegedSchemes.push(...list),
       handle: (scheme: string, h: (r: Request) => Promise<Response>) => rec.protocolHandlers.set(scheme, h),
     },
-    ipcMain: { handle: (channel: string, h: (e: unknown, ...a: unknown[]) => Promise<unknown>) => rec.ipcHandlers.set(channel, h) },
+    ipcMain: {
+      handle: (channel: string, h: (e: unknown, ...a: unknown[]) => Promise<unknown>) =>
+        rec.ipcHandlers.set(channel, h),
+    },
     dialog: {
       showOpenDialog: (a: unknown, b?: unknown) => {
         const options = (b ?? a) as Recorded['dialogs'][number]['options'];
@@ -116,7 +135,10 @@ export function createStandIn(appPath: string): { electron: Record<string, unkno
     utilityProcess: { fork: () => Object.assign(new EventEmitter(), { postMessage() {}, kill: () => true, pid: 0 }) },
     contextBridge: { exposeInMainWorld: (key: string, api: unknown) => rec.exposed.set(key, api) },
     ipcRenderer: {
-      invoke: (channel: string, ...args: unknown[]) => (rec.invokes.push({ channel, args }), Promise.resolve({ ok: true, value: null })),
+      invoke: (channel: string, ...args: unknown[]) => (
+        rec.invokes.push({ channel, args }),
+        Promise.resolve({ ok: true, value: null })
+      ),
       on: () => {},
       off: () => {},
     },

@@ -24,9 +24,17 @@ function groupAlive(pgid: number): boolean {
 }
 
 /** `molmoscope <argv…>` in `cwd`; killed (whole group) after `timeoutMs`, which then shows as code null. */
-export async function runBin(argv: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<BinResult> {
+export async function runBin(
+  argv: string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<BinResult> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [BIN, ...argv], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...argv], {
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -5,20 +5,34 @@ import { PassThrough } from 'node:stream';
 import { main } from '../../src-main/cli/main.js';
 
 /** Runs `molmoscope <argv…>` in this process; returns its exit code and everything it wrote. */
-export async function runCli(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<{ code: number; out: string; err: string }> {
+export async function runCli(
+  argv: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
   let err = '';
   stdout.on('data', (d) => (out += d));
   stderr.on('data', (d) => (err += d));
-  const code = await main(argv, { stdout, stderr, stdin: new PassThrough(), env: opts.env ?? {}, cwd: opts.cwd ?? process.cwd() });
+  const code = await main(argv, {
+    stdout,
+    stderr,
+    stdin: new PassThrough(),
+    env: opts.env ?? {},
+    cwd: opts.cwd ?? process.cwd(),
+  });
   return { code, out, err };
 }
 
 /** `call(op, req)` for a dispatcher: the op's value, or the test fails with the op's error. */
-export function opCaller(d: { dispatch(op: string, req: unknown): Promise<{ ok: true; value: unknown } | { ok: false; error: { code: string; message: string } }> }) {
-  return async <T,>(op: string, req: unknown): Promise<T> => {
+export function opCaller(d: {
+  dispatch(
+    op: string,
+    req: unknown,
+  ): Promise<{ ok: true; value: unknown } | { ok: false; error: { code: string; message: string } }>;
+}) {
+  return async <T>(op: string, req: unknown): Promise<T> => {
     const r = await d.dispatch(op, req);
     if (!r.ok) assert.fail(`${op}: ${r.error.code} ${r.error.message}`);
     return r.value as T;

@@ -12,7 +12,12 @@ export function folderSnapshot(dir: string, rel = ''): string[] {
     const st = lstatSync(join(dir, p));
     if (st.isSymbolicLink()) out.push(`${p} -> ${readlinkSync(join(dir, p))}`);
     else if (st.isDirectory()) out.push(`${p}/ ${st.mtimeMs}`, ...folderSnapshot(dir, p));
-    else out.push(`${p} ${st.size} ${st.mtimeMs} ${createHash('sha256').update(readFileSync(join(dir, p))).digest('hex')}`);
+    else
+      out.push(
+        `${p} ${st.size} ${st.mtimeMs} ${createHash('sha256')
+          .update(readFileSync(join(dir, p)))
+          .digest('hex')}`,
+      );
   }
   return out;
 }

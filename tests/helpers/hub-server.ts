@@ -60,7 +60,9 @@ function loadRepo(dir: string): { blobs: Map<string, Blob>; commit: string } {
     const blobId = createHash('sha1').update(`blob ${data.length}\0`).update(data).digest('hex');
     blobs.set(name, { name, data, sha256, blobId, lfs: name.endsWith('.safetensors') || data.length >= 1_000_000 });
   }
-  const commit = createHash('sha1').update([...blobs.values()].map((b) => `${b.name}:${b.sha256}`).join('\n')).digest('hex');
+  const commit = createHash('sha1')
+    .update([...blobs.values()].map((b) => `${b.name}:${b.sha256}`).join('\n'))
+    .digest('hex');
   return { blobs, commit };
 }
 
@@ -76,13 +78,14 @@ export async function startHubServer(repos: Record<string, HubRepo>, faults: Hub
   const requests: HubServer['requests'] = [];
   const state = { dropped: false, stalled: false };
   const byHash = new Map<string, { blob: Blob; commit: string }>();
-  for (const r of loaded.values()) for (const b of r.blobs.values()) if (b.lfs) byHash.set(b.sha256, { blob: b, commit: r.commit });
+  for (const r of loaded.values())
+    for (const b of r.blobs.values()) if (b.lfs) byHash.set(b.sha256, { blob: b, commit: r.commit });
 
   const authorize = (req: IncomingMessage, res: ServerResponse, r: HubRepo): boolean => {
     if (!r.token) return true;
     const auth = req.headers.authorization;
-    if (!auth) return fail(res, 401, 'GatedRepo'), false;
-    if (auth !== `Bearer ${r.token}`) return fail(res, 403, 'GatedRepo'), false;
+    if (!auth) return (fail(res, 401, 'GatedRepo'), false);
+    if (auth !== `Bearer ${r.token}`) return (fail(res, 403, 'GatedRepo'), false);
     return true;
   };
 
@@ -105,24 +108,39 @@ export async function startHubServer(repos: Record<string, HubRepo>, faults: Hub
     const common = { 'x-repo-commit': repo.commit, etag: `"${blob.lfs ? blob.sha256 : blob.blobId}"` };
     if (blob.lfs) {
       const linkedSize = blob.data.length - (faults.listShorter?.file === blob.name ? faults.listShorter.bytes : 0);
-      res.writeHead(302, { ...common, location: `${faults.cdnBase ?? ''}/cdn/${blob.sha256}`, 'x-linked-etag': `"${faults.linkedEtag ?? blob.sha256}"`, 'x-linked-size': String(linkedSize) });
+      res.writeHead(302, {
+        ...common,
+        location: `${faults.cdnBase ?? ''}/cdn/${blob.sha256}`,
+        'x-linked-etag': `"${faults.linkedEtag ?? blob.sha256}"`,
+        'x-linked-size': String(linkedSize),
+      });
       res.end();
       return;
     }
     serveBytes(req, res, { blob, commit: repo.commit }, common);
   });
 
-  function list(res: ServerResponse, repo: { blobs: Map<string, Blob>; commit: string; extraSiblings?: Array<Record<string, unknown>> }): void {
+  function list(
+    res: ServerResponse,
+    repo: { blobs: Map<string, Blob>; commit: string; extraSiblings?: Array<Record<string, unknown>> },
+  ): void {
     const listed = (b: Blob) => b.data.length - (faults.listShorter?.file === b.name ? faults.listShorter.bytes : 0);
     const siblings = [...repo.blobs.values()].map((b) => ({
-      rfilename: b.name, size: listed(b), blobId: b.lfs ? createHash('sha1').update(b.sha256).digest('hex') : b.blobId,
+      rfilename: b.name,
+      size: listed(b),
+      blobId: b.lfs ? createHash('sha1').update(b.sha256).digest('hex') : b.blobId,
       ...(b.lfs ? { lfs: { sha256: b.sha256, size: listed(b), pointerSize: 134 } } : {}),
     }));
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ id: 'x', sha: repo.commit, siblings: [...siblings, ...(repo.extraSiblings ?? [])] }));
   }
 
-  function serveBytes(req: IncomingMessage, res: ServerResponse, found: { blob: Blob; commit: string } | undefined, headers: Record<string, string> = {}): void {
+  function serveBytes(
+    req: IncomingMessage,
+    res: ServerResponse,
+    found: { blob: Blob; commit: string } | undefined,
+    headers: Record<string, string> = {},
+  ): void {
     if (!found) return fail(res, 404, 'EntryNotFound');
     const { blob } = found;
     let data = blob.data;
@@ -138,14 +156,35 @@ export async function startHubServer(repos: Record<string, HubRepo>, faults: Hub
       res.end();
       return;
     }
-    const h = { ...headers, 'content-length': String(size - start), 'accept-ranges': 'bytes', etag: `"${blob.lfs ? blob.sha256 : blob.blobId}"` };
+    const h = {
+      ...headers,
+      'content-length': String(size - start),
+      'accept-ranges': 'bytes',
+      etag: `"${blob.lfs ? blob.sha256 : blob.blobId}"`,
+    };
     res.writeHead(range ? 206 : 200, range ? { ...h, 'content-range': `bytes ${start}-${size - 1}/${size}` } : h);
     const drop = faults.dropAfter?.file === blob.name && !state.dropped ? faults.dropAfter.bytes : Infinity;
     const stall = faults.stallAfter?.file === blob.name && !state.stalled ? faults.stallAfter.bytes : Infinity;
-    void pump(res, blob.name, data, start, Math.min(drop, stall), blob.lfs ? faults.bytesPerSecond : undefined, stall < drop);
+    void pump(
+      res,
+      blob.name,
+      data,
+      start,
+      Math.min(drop, stall),
+      blob.lfs ? faults.bytesPerSecond : undefined,
+      stall < drop,
+    );
   }
 
-  async function pump(res: ServerResponse, name: string, data: Buffer, start: number, dropAt: number, rate: number | undefined, stallOnly: boolean): Promise<void> {
+  async function pump(
+    res: ServerResponse,
+    name: string,
+    data: Buffer,
+    start: number,
+    dropAt: number,
+    rate: number | undefined,
+    stallOnly: boolean,
+  ): Promise<void> {
     const slice = 64 * 1024;
     for (let off = start; off < data.length; off += slice) {
       if (res.destroyed) return;
@@ -179,9 +218,10 @@ export async function startHubServer(repos: Record<string, HubRepo>, faults: Hub
     sent,
     requests,
     faults,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

@@ -1,7 +1,16 @@
 // Generated media fixtures for tests and benches: clips made with ffmpeg lavfi into tests/.tmp/media, cached by name.
 // Index clips draw each frame's own number as a 4×4 grid of black/white blocks (bit b at row b>>2, column b&3).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 export const MEDIA_TMP = resolve('tests/.tmp/media');
@@ -10,7 +19,9 @@ export const MEDIA_TMP = resolve('tests/.tmp/media');
 export const INDEX_PATTERN = "geq=lum='255*mod(floor(N/pow(2,floor(X*4/W)+4*floor(Y*4/H))),2)':cb=128:cr=128";
 
 function ffmpeg(args: string[]): void {
-  execFileSync('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-y', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-y', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
 }
 
 /** Makes `name` once with `make(tmpPath)` and returns its cached path (written to a temp name, then renamed). */
@@ -19,7 +30,10 @@ export function cached(name: string, make: (out: string) => void): string {
   if (existsSync(out)) return out;
   mkdirSync(MEDIA_TMP, { recursive: true });
   const dot = name.lastIndexOf('.');
-  const tmp = join(MEDIA_TMP, `${name.slice(0, dot)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}${name.slice(dot)}`);
+  const tmp = join(
+    MEDIA_TMP,
+    `${name.slice(0, dot)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}${name.slice(dot)}`,
+  );
   try {
     make(tmp);
     renameSync(tmp, out);
@@ -56,9 +70,26 @@ export function indexClip(name: string, s: IndexClipSpec): string {
     const vf = [...(s.pre ? [s.pre] : []), INDEX_PATTERN, 'format=yuv420p', ...(s.vf ? [s.vf] : [])].join(',');
     const audio = s.audio ? ['-f', 'lavfi', '-i', `sine=frequency=440:duration=${s.duration}`] : [];
     ffmpeg([
-      '-f', 'lavfi', '-i', `color=c=black:s=${w}x${h}:r=${s.fps}:d=${s.duration}`, ...audio,
-      '-vf', vf, '-fps_mode', 'passthrough', '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-bf', String(s.bframes ?? 2),
-      ...(s.audio ? ['-c:a', 'aac', '-shortest'] : []), ...(s.out ?? []), out,
+      '-f',
+      'lavfi',
+      '-i',
+      `color=c=black:s=${w}x${h}:r=${s.fps}:d=${s.duration}`,
+      ...audio,
+      '-vf',
+      vf,
+      '-fps_mode',
+      'passthrough',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-qp',
+      '0',
+      '-bf',
+      String(s.bframes ?? 2),
+      ...(s.audio ? ['-c:a', 'aac', '-shortest'] : []),
+      ...(s.out ?? []),
+      out,
     ]);
   });
 }
@@ -75,7 +106,11 @@ export function readIndex(rgb: Uint8Array, width: number, height: number): numbe
 }
 
 /** Rotates an RGB image 90° counter-clockwise (undoes a 90° clockwise display rotation). */
-export function rotateCcw(rgb: Uint8Array, width: number, height: number): { rgb: Uint8Array; width: number; height: number } {
+export function rotateCcw(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+): { rgb: Uint8Array; width: number; height: number } {
   const out = new Uint8Array(rgb.length);
   // Source (x, y) in a w×h image goes to (y, w-1-x) in the h×w result.
   for (let y = 0; y < height; y++)
@@ -117,7 +152,12 @@ export function moovlessCopy(name: string, src: string): string {
     }
     if (cut < 0) throw new Error(`no moov box in ${src}`);
     // Keep what precedes moov; when moov is at the front (faststart), drop it and keep the rest.
-    writeFileSync(out, cut > 0 && buf.readUInt32BE(cut) + cut >= buf.length ? buf.subarray(0, cut) : Buffer.concat([buf.subarray(0, cut), buf.subarray(cut + buf.readUInt32BE(cut))]));
+    writeFileSync(
+      out,
+      cut > 0 && buf.readUInt32BE(cut) + cut >= buf.length
+        ? buf.subarray(0, cut)
+        : Buffer.concat([buf.subarray(0, cut), buf.subarray(cut + buf.readUInt32BE(cut))]),
+    );
   });
 }
 
@@ -140,7 +180,10 @@ export function ffmpegClip(name: string, args: (out: string) => string[]): strin
 /** sampleClip for tests that cannot run without the sample: a missing one fails them, with where it was looked for. */
 export function requiredSample(file: string): string {
   const p = sampleClip(file);
-  if (!p) throw new Error(`shared/samples/${file} was not found in or beside the repository (or up to 5 levels above ${resolve('.')})`);
+  if (!p)
+    throw new Error(
+      `shared/samples/${file} was not found in or beside the repository (or up to 5 levels above ${resolve('.')})`,
+    );
   return p;
 }
 
@@ -148,7 +191,8 @@ export function requiredSample(file: string): string {
 export function sampleClip(file: string): string | null {
   let dir = resolve('.');
   for (let i = 0; i < 6; i++) {
-    for (const c of [join(dir, 'shared', 'samples', file), join(dir, '..', 'shared', 'samples', file)]) if (existsSync(c)) return c;
+    for (const c of [join(dir, 'shared', 'samples', file), join(dir, '..', 'shared', 'samples', file)])
+      if (existsSync(c)) return c;
     const up = dirname(dir);
     if (up === dir) break;
     dir = up;

@@ -14,7 +14,11 @@ export interface ServeProcess {
 }
 
 /** Runs `node bin/molmoscope.mjs serve --json --port 0 …extra` with MOLMOSCOPE_HOME in a scratch dir (in `cwd` if given). */
-export function startServeProcess(extra: string[] = [], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<ServeProcess> {
+export function startServeProcess(
+  extra: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+  cwd?: string,
+): Promise<ServeProcess> {
   const home = scratchDir('serve-home');
   const child = spawn(process.execPath, [resolve('bin/molmoscope.mjs'), 'serve', '--json', '--port', '0', ...extra], {
     env: { ...process.env, MOLMOSCOPE_HOME: home, ...env },

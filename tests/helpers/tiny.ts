@@ -13,7 +13,9 @@ export function tinyCheckpoint(opts: TinyOptions = {}): string {
   const b64 = Buffer.from(key).toString('base64url');
   // Long keys (options with overrides) used to be cut at 80 characters, so two option sets sharing a prefix shared
   // one checkpoint; a hash of the whole key keeps them apart (short keys keep their old names).
-  const name = 'tiny-' + (b64.length <= 80 ? b64 : `${b64.slice(0, 60)}-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`);
+  const name =
+    'tiny-' +
+    (b64.length <= 80 ? b64 : `${b64.slice(0, 60)}-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`);
   const dir = join(TEST_TMP, name);
   if (existsSync(join(dir, 'molmoscope-tiny.json'))) return dir;
   mkdirSync(TEST_TMP, { recursive: true });

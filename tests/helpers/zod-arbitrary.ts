@@ -35,14 +35,20 @@ function numberArb(d: Def): fc.Arbitrary<number> {
   if (int) {
     const lo = Math.ceil(minOpen ? min + 1 : min);
     const hi = Math.floor(Math.min(max, Number.MAX_SAFE_INTEGER));
-    return fc.oneof(fc.integer({ min: lo, max: Math.min(hi, lo + 20) }), fc.constantFrom(lo, hi), fc.maxSafeInteger().map((n) => lo + (Math.abs(n) % (hi - lo + 1))));
+    return fc.oneof(
+      fc.integer({ min: lo, max: Math.min(hi, lo + 20) }),
+      fc.constantFrom(lo, hi),
+      fc.maxSafeInteger().map((n) => lo + (Math.abs(n) % (hi - lo + 1))),
+    );
   }
   const lo = minOpen ? min + Math.max(1e-9, Math.abs(min) * 1e-12) : min;
-  return fc.oneof(
-    fc.double({ min: lo, max, noNaN: true, noDefaultInfinity: true }),
-    fc.constantFrom(lo, max, (lo + max) / 2),
-    fc.double({ min: lo, max: Math.min(max, lo + 10), noNaN: true }),
-  ).filter((n) => Number.isFinite(n) && n >= lo && n <= max && !(minOpen && n <= min));
+  return fc
+    .oneof(
+      fc.double({ min: lo, max, noNaN: true, noDefaultInfinity: true }),
+      fc.constantFrom(lo, max, (lo + max) / 2),
+      fc.double({ min: lo, max: Math.min(max, lo + 10), noNaN: true }),
+    )
+    .filter((n) => Number.isFinite(n) && n >= lo && n <= max && !(minOpen && n <= min));
 }
 
 function lengthBounds(d: Def, dflt: number): { minLength: number; maxLength: number } {
@@ -75,25 +81,64 @@ export function arbitraryOf(schema: z.ZodType, overrides: Overrides = {}): fc.Ar
       const b = lengthBounds(d, 64);
       return fc.oneof(fc.string(b), fc.string({ ...b, unit: 'binary' }));
     }
-    case 'number': return numberArb(d);
-    case 'boolean': return fc.boolean();
-    case 'literal': return fc.constantFrom(...(d.values ?? []));
-    case 'enum': return fc.constantFrom(...Object.values(d.entries ?? {}));
-    case 'optional': case 'default': case 'readonly': case 'catch': return arbitraryOf(d.innerType!, overrides);
-    case 'nullable': return fc.option(arbitraryOf(d.innerType!, overrides), { nil: null });
-    case 'array': return fc.array(arbitraryOf(d.element!, overrides), lengthBounds(d, 8));
-    case 'object': return objectArb(d, overrides);
-    case 'union': return fc.oneof(...(d.options ?? []).map((o) => arbitraryOf(o, overrides)));
-    case 'tuple': return fc.tuple(...(d.items ?? []).map((o) => arbitraryOf(o, overrides)));
-    case 'record': return fc.dictionary(fc.string({ maxLength: 8 }), arbitraryOf(d.valueType!, overrides), { maxKeys: 4 });
-    case 'unknown': case 'any': return fc.jsonValue({ maxDepth: 2 });
-    default: throw new Error(`zod-arbitrary: no generator for schema type "${d.type}"`);
+    case 'number':
+      return numberArb(d);
+    case 'boolean':
+      return fc.boolean();
+    case 'literal':
+      return fc.constantFrom(...(d.values ?? []));
+    case 'enum':
+      return fc.constantFrom(...Object.values(d.entries ?? {}));
+    case 'optional':
+    case 'default':
+    case 'readonly':
+    case 'catch':
+      return arbitraryOf(d.innerType!, overrides);
+    case 'nullable':
+      return fc.option(arbitraryOf(d.innerType!, overrides), { nil: null });
+    case 'array':
+      return fc.array(arbitraryOf(d.element!, overrides), lengthBounds(d, 8));
+    case 'object':
+      return objectArb(d, overrides);
+    case 'union':
+      return fc.oneof(...(d.options ?? []).map((o) => arbitraryOf(o, overrides)));
+    case 'tuple':
+      return fc.tuple(...(d.items ?? []).map((o) => arbitraryOf(o, overrides)));
+    case 'record':
+      return fc.dictionary(fc.string({ maxLength: 8 }), arbitraryOf(d.valueType!, overrides), { maxKeys: 4 });
+    case 'unknown':
+    case 'any':
+      return fc.jsonValue({ maxDepth: 2 });
+    default:
+      throw new Error(`zod-arbitrary: no generator for schema type "${d.type}"`);
   }
 }
 
 /** Values that break a payload: wrong types, absurd numbers, huge strings, unknown keys, other JSON. */
 export function invalidArbitraryOf(schema: z.ZodType, overrides: Overrides = {}): fc.Arbitrary<unknown> {
-  const absurd = fc.constantFrom<unknown>(1e308, -1e308, 1e9, -1, 0, 2e-9, 1e-6, -0, 0.5, Number.MAX_SAFE_INTEGER + 2, '', 'x'.repeat(5000), null, true, [], {}, [1e9], '1e9', '\u0000', '../..', '%');
+  const absurd = fc.constantFrom<unknown>(
+    1e308,
+    -1e308,
+    1e9,
+    -1,
+    0,
+    2e-9,
+    1e-6,
+    -0,
+    0.5,
+    Number.MAX_SAFE_INTEGER + 2,
+    '',
+    'x'.repeat(5000),
+    null,
+    true,
+    [],
+    {},
+    [1e9],
+    '1e9',
+    '\u0000',
+    '../..',
+    '%',
+  );
   const valid = arbitraryOf(schema, overrides);
   const mutated = fc.tuple(valid, fc.string({ maxLength: 12 }), absurd).map(([v, key, bad]) => {
     if (v && typeof v === 'object' && !Array.isArray(v)) {

@@ -12,7 +12,11 @@ const added = JSON.parse(readFileSync('models/molmo2-4b/added_tokens.json', 'utf
 
 function makeTinyViaCli(): string {
   const dir = join(scratchDir('tok'), 'ckpt');
-  const r = spawnSync(process.execPath, [resolve('bin/molmoscope.mjs'), 'model', 'make-tiny', dir, '--seed', '3', '--json'], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [resolve('bin/molmoscope.mjs'), 'model', 'make-tiny', dir, '--seed', '3', '--json'],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stderr);
   return dir;
 }
@@ -29,8 +33,22 @@ test('make-tiny tokenizer encodes <|im_start|>user\\n and <im_patch> to the rele
   assert.deepEqual(tok.encode('<im_patch>', { add_special_tokens: false }).ids, [added['<im_patch>']]);
   assert.equal(added['<im_patch>'], 151938);
   // Every Molmo2 image/video token is one token with its released id, also inside running text.
-  for (const name of ['<im_start>', '<im_end>', '<im_col>', '<low_res_im_start>', '<frame_start>', '<frame_end>', '<|image|>', '<|video|>', '<|im_end|>']) {
-    assert.deepEqual(tok.encode(`a ${name} b`, { add_special_tokens: false }).ids.filter((id: number) => id >= 151643), [added[name]], name);
+  for (const name of [
+    '<im_start>',
+    '<im_end>',
+    '<im_col>',
+    '<low_res_im_start>',
+    '<frame_start>',
+    '<frame_end>',
+    '<|image|>',
+    '<|video|>',
+    '<|im_end|>',
+  ]) {
+    assert.deepEqual(
+      tok.encode(`a ${name} b`, { add_special_tokens: false }).ids.filter((id: number) => id >= 151643),
+      [added[name]],
+      name,
+    );
   }
   assert.equal(tok.decode([151644, 872, 198], { skip_special_tokens: false }), '<|im_start|>user\n');
 });

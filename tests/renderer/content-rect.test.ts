@@ -4,7 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { contentRect } from '../../src-renderer/src/components/content-rect.js';
 
-const box = (clientWidth: number, clientHeight: number, videoWidth: number, videoHeight: number) => ({ clientWidth, clientHeight, videoWidth, videoHeight });
+const box = (clientWidth: number, clientHeight: number, videoWidth: number, videoHeight: number) => ({
+  clientWidth,
+  clientHeight,
+  videoWidth,
+  videoHeight,
+});
 
 test('a 16:9 video in a taller box is letterboxed: bars top and bottom, scale by width', () => {
   const r = contentRect(box(640, 480, 1280, 720));

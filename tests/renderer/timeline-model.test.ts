@@ -2,13 +2,26 @@
 // nearest-sample lookup the video overlay uses; checked against hand-worked small tracks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildModel, gapThreshold, lowerBound, pointAt, pointRange, visibleSpans } from '../../src-renderer/src/components/timeline/timeline-model.js';
+import {
+  buildModel,
+  gapThreshold,
+  lowerBound,
+  pointAt,
+  pointRange,
+  visibleSpans,
+} from '../../src-renderer/src/components/timeline/timeline-model.js';
 import { at } from '../../src-main/api/at.js';
 
 test('spans: a track sampled at 2 fps that is absent 3–10 s has two spans; unsorted input is sorted', () => {
   const pts = [0, 0.5, 1, 1.5, 2, 2.5, 10, 10.5, 11].map((t, i) => ({ t, x: i, y: 2 * i })).reverse();
-  const m = buildModel([{ id: 4, label: 'b', points: pts }, { id: 2, label: 'a', points: [{ t: 5, x: 1, y: 1 }] }]);
-  assert.deepEqual(m.lanes.map((l) => l.id), [2, 4]);
+  const m = buildModel([
+    { id: 4, label: 'b', points: pts },
+    { id: 2, label: 'a', points: [{ t: 5, x: 1, y: 1 }] },
+  ]);
+  assert.deepEqual(
+    m.lanes.map((l) => l.id),
+    [2, 4],
+  );
   assert.equal(m.gap, 1.25); // 2.5 × median 0.5 s
   assert.deepEqual([...at(m.lanes, 1).spans], [0, 2.5, 10, 11]);
   assert.deepEqual([...at(m.lanes, 0).spans], [5, 5]);

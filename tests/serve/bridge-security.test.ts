@@ -26,11 +26,14 @@ interface Answer {
 /** A raw HTTP request (node:http lets a test set Host and Origin freely, unlike fetch). */
 function raw(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
   return new Promise((resolvePromise, reject) => {
-    const req = request({ host: '127.0.0.1', port: srv.port, method, path, headers: { host: `127.0.0.1:${srv.port}`, ...headers } }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port: srv.port, method, path, headers: { host: `127.0.0.1:${srv.port}`, ...headers } },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      },
+    );
     req.on('error', reject);
     if (body !== undefined) req.write(body);
     req.end();
@@ -55,7 +58,12 @@ test('requests without the token, or with a wrong one, are UNAUTHORIZED', async 
   const none = await raw('POST', '/api/app.info', { 'content-type': 'application/json' }, '{}');
   assert.equal(none.status, 401);
   assert.equal(errorCode(none), 'UNAUTHORIZED');
-  const wrong = await raw('POST', '/api/app.info', { authorization: `Bearer ${srv.token}x`, 'content-type': 'application/json' }, '{}');
+  const wrong = await raw(
+    'POST',
+    '/api/app.info',
+    { authorization: `Bearer ${srv.token}x`, 'content-type': 'application/json' },
+    '{}',
+  );
   assert.equal(errorCode(wrong), 'UNAUTHORIZED');
   // The token in the query string is accepted only for the WebSocket upgrade, never for API calls.
   const query = await raw('POST', `/api/app.info?token=${srv.token}`, { 'content-type': 'application/json' }, '{}');
@@ -89,7 +97,12 @@ test('malformed payloads are INVALID_INPUT with the zod issues; unknown operatio
   assert.equal(errorCode(notJson), 'INVALID_INPUT');
   const badType = await raw('POST', '/api/library.open', auth(), '{"path":5}');
   assert.equal(errorCode(badType), 'INVALID_INPUT');
-  const formPost = await raw('POST', '/api/app.info', { authorization: `Bearer ${srv.token}`, 'content-type': 'text/plain' }, '{}');
+  const formPost = await raw(
+    'POST',
+    '/api/app.info',
+    { authorization: `Bearer ${srv.token}`, 'content-type': 'text/plain' },
+    '{}',
+  );
   assert.equal(errorCode(formPost), 'INVALID_INPUT');
   const unknown = await raw('POST', '/api/app.nothing', auth(), '{}');
   assert.equal(unknown.status, 404);
@@ -103,7 +116,12 @@ test('the UI is served with a strict CSP, and paths cannot escape the renderer d
   assert.match(csp, /default-src 'none'/);
   assert.match(csp, /script-src 'self'(;|$)/);
   assert.doesNotMatch(csp, /unsafe-(inline|eval)/);
-  for (const p of ['/../package.json', '/%2e%2e/package.json', '/..%2fpackage.json', '/assets/..%2f..%2fpackage.json']) {
+  for (const p of [
+    '/../package.json',
+    '/%2e%2e/package.json',
+    '/..%2fpackage.json',
+    '/assets/..%2f..%2fpackage.json',
+  ]) {
     const a = await raw('GET', p);
     assert.equal(a.status, 404, p);
     assert.doesNotMatch(a.body, /"name":\s*"molmoscope"/);
@@ -129,6 +147,11 @@ test('the events WebSocket needs the token and the app origin', async () => {
   const base = `ws://127.0.0.1:${srv.port}/events`;
   assert.deepEqual(await wsOpen(base), { opened: false, status: 401 });
   assert.deepEqual(await wsOpen(`${base}?token=wrong`), { opened: false, status: 401 });
-  assert.deepEqual(await wsOpen(`${base}?token=${srv.token}`, { origin: 'http://evil.example' }), { opened: false, status: 403 });
-  assert.deepEqual(await wsOpen(`${base}?token=${srv.token}`, { origin: `http://127.0.0.1:${srv.port}` }), { opened: true });
+  assert.deepEqual(await wsOpen(`${base}?token=${srv.token}`, { origin: 'http://evil.example' }), {
+    opened: false,
+    status: 403,
+  });
+  assert.deepEqual(await wsOpen(`${base}?token=${srv.token}`, { origin: `http://127.0.0.1:${srv.port}` }), {
+    opened: true,
+  });
 });

@@ -19,7 +19,11 @@ after(async () => {
 });
 
 /** Sends raw bytes on a fresh TCP connection; resolves with everything read until the server closes it (or `ms`). */
-function rawExchange(bytes: Buffer | string, ms = 3000, after?: (s: Socket, got: () => string) => void): Promise<{ text: string; closed: boolean }> {
+function rawExchange(
+  bytes: Buffer | string,
+  ms = 3000,
+  after?: (s: Socket, got: () => string) => void,
+): Promise<{ text: string; closed: boolean }> {
   return new Promise((resolvePromise) => {
     const s = connect(srv.port, '127.0.0.1');
     let text = '';
@@ -43,7 +47,11 @@ function rawExchange(bytes: Buffer | string, ms = 3000, after?: (s: Socket, got:
 /** The bridge still answers an authorised API call, and the process has not exited. */
 async function assertAlive(what: string): Promise<void> {
   assert.equal(exited, false, `serve exited after ${what}`);
-  const r = await fetch(`${srv.url}/api/app.info`, { method: 'POST', headers: { authorization: `Bearer ${srv.token}`, 'content-type': 'application/json' }, body: '{}' });
+  const r = await fetch(`${srv.url}/api/app.info`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${srv.token}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
   assert.equal(r.status, 200, `serve answers after ${what}`);
 }
 
@@ -64,7 +72,9 @@ test('malformed targets in a WebSocket upgrade (before the Host/Origin check) do
   for (const target of BAD_TARGETS) {
     for (const host of [`127.0.0.1:${srv.port}`, 'evil.example']) {
       const key = randomBytes(16).toString('base64');
-      const r = await rawExchange(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\nOrigin: http://evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      const r = await rawExchange(
+        `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nOrigin: http://evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
       const status = statusOf(r.text);
       assert.ok(status >= 400 && status < 500, `upgrade ${target} (Host ${host}) → ${status}`);
       await assertAlive(`upgrade ${target}`);
@@ -104,7 +114,9 @@ const BAD_FRAMES: Record<string, Buffer> = {
   'close frame with a 1-byte body': frame(0x88, Buffer.from([3])),
   'close reason with invalid UTF-8': frame(0x88, Buffer.concat([closeCode(1000), Buffer.from([0xc3, 0x28])])),
   'oversized frame (1 GiB claimed)': frame(0x82, Buffer.alloc(0), { claimedLength: 2 ** 30 }),
-  'oversized frame (2^63-1 claimed)': Buffer.from([0x82, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4]),
+  'oversized frame (2^63-1 claimed)': Buffer.from([
+    0x82, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4,
+  ]),
   'unmasked client frame': frame(0x81, Buffer.from('hi'), { mask: false }),
   'fragmented control frame (ping without FIN)': frame(0x09, Buffer.from('x')),
   'control frame longer than 125 bytes': frame(0x89, Buffer.alloc(200, 1)),
@@ -136,19 +148,38 @@ test('a malformed WebSocket frame from an authorised client closes that socket o
  * A POST to the API with a raw path (fetch would normalise percent-encodings); resolves once the answer is read AND
  * the whole body was sent, so a server that answers early and then resets the connection fails the test here.
  */
-function post(path: string, body: Buffer | string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+function post(
+  path: string,
+  body: Buffer | string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolvePromise, reject) => {
     let answer: { status: number; body: string } | null = null;
     let sent = false;
     const done = () => answer && sent && resolvePromise(answer);
-    const req = request({ host: '127.0.0.1', port: srv.port, method: 'POST', path, agent: false, headers: { host: `127.0.0.1:${srv.port}`, authorization: `Bearer ${srv.token}`, 'content-type': 'application/json', ...headers } }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => {
-        answer = { status: res.statusCode ?? 0, body: text };
-        done();
-      });
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: srv.port,
+        method: 'POST',
+        path,
+        agent: false,
+        headers: {
+          host: `127.0.0.1:${srv.port}`,
+          authorization: `Bearer ${srv.token}`,
+          'content-type': 'application/json',
+          ...headers,
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => {
+          answer = { status: res.statusCode ?? 0, body: text };
+          done();
+        });
+      },
+    );
     req.on('error', reject);
     req.end(body, () => {
       sent = true;

@@ -16,54 +16,74 @@ import { scratchDir, tinyCheckpoint } from '../helpers/tiny.js';
 import { makeClip } from '../core/library/clips.js';
 import { opCaller } from '../helpers/cli.js';
 
-test('library.open of another library stops the running job first; it resumes when its library is opened again', { timeout: 240_000 }, async () => {
-  const dir = scratchDir('library-switch');
-  const events: EventPayload<'job.progress'>[] = [];
-  const errors: string[] = [];
-  const logger: Logger = { debug() {}, info() {}, warn() {}, error: (m, d) => errors.push(`${m} ${String((d as Error)?.message ?? d)}`) };
-  const ctx = createCoreContext({
-    host: 'serve', logger, env: { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') },
-    emit: (n, p) => { if (n === 'job.progress') events.push(p as EventPayload<'job.progress'>); },
-  });
-  await configureModel(ctx, tinyCheckpoint({ seed: 1 }), 'cpu');
-  const call = opCaller(createDispatcher(ctx));
-  const until = async (f: () => boolean, what: string) => {
-    const t0 = Date.now();
-    while (!f()) {
-      if (Date.now() - t0 > 180_000) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-  const libA = join(dir, 'a.db');
-  const rows = () => {
-    const db = new Database(libA, { readonly: true });
+test(
+  'library.open of another library stops the running job first; it resumes when its library is opened again',
+  { timeout: 240_000 },
+  async () => {
+    const dir = scratchDir('library-switch');
+    const events: EventPayload<'job.progress'>[] = [];
+    const errors: string[] = [];
+    const logger: Logger = {
+      debug() {},
+      info() {},
+      warn() {},
+      error: (m, d) => errors.push(`${m} ${String((d as Error)?.message ?? d)}`),
+    };
+    const ctx = createCoreContext({
+      host: 'serve',
+      logger,
+      env: { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') },
+      emit: (n, p) => {
+        if (n === 'job.progress') events.push(p as EventPayload<'job.progress'>);
+      },
+    });
+    await configureModel(ctx, tinyCheckpoint({ seed: 1 }), 'cpu');
+    const call = opCaller(createDispatcher(ctx));
+    const until = async (f: () => boolean, what: string) => {
+      const t0 = Date.now();
+      while (!f()) {
+        if (Date.now() - t0 > 180_000) assert.fail(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const libA = join(dir, 'a.db');
+    const rows = () => {
+      const db = new Database(libA, { readonly: true });
+      try {
+        const job = db.prepare('SELECT status, progress_done AS done FROM jobs ORDER BY id DESC LIMIT 1').get() as {
+          status: string;
+          done: number;
+        };
+        return {
+          ...job,
+          windows: db.prepare('SELECT count(*) FROM windows').pluck().get() as number,
+          captions: db.prepare('SELECT count(*) FROM captions').pluck().get() as number,
+        };
+      } finally {
+        db.close();
+      }
+    };
     try {
-      const job = db.prepare('SELECT status, progress_done AS done FROM jobs ORDER BY id DESC LIMIT 1').get() as { status: string; done: number };
-      return { ...job, windows: db.prepare('SELECT count(*) FROM windows').pluck().get() as number, captions: db.prepare('SELECT count(*) FROM captions').pluck().get() as number };
+      await call('library.open', { path: libA });
+      await call('library.import', { paths: [makeClip(join(dir, 'clip.mp4'), { seconds: 8 })] });
+      const job = await call<JobDto>('library.index', { windowLength: 1, overlap: 0 });
+      await until(() => events.some((e) => e.jobId === job.id && e.done >= 1), 'the first stored window');
+
+      await call('library.open', { path: join(dir, 'b.db') });
+      const atSwitch = rows();
+      assert.equal(atSwitch.status, 'queued', 'the interrupted job waits in its own library');
+      assert.ok(atSwitch.done < 8, `switched at ${atSwitch.done}/8`);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.deepEqual(rows(), atSwitch, 'nothing is written to the closed library after the switch');
+      assert.deepEqual(errors, [], 'no job wrote through a closed handle');
+
+      await call('library.open', { path: libA });
+      await until(() => events.some((e) => e.jobId === job.id && e.status === 'done'), 'done after reopening');
+      const end = rows();
+      assert.deepEqual([end.status, end.done, end.windows, end.captions], ['done', 8, 8, 8]);
+      assert.deepEqual(errors, []);
     } finally {
-      db.close();
+      await shutdownHost(ctx);
     }
-  };
-  try {
-    await call('library.open', { path: libA });
-    await call('library.import', { paths: [makeClip(join(dir, 'clip.mp4'), { seconds: 8 })] });
-    const job = await call<JobDto>('library.index', { windowLength: 1, overlap: 0 });
-    await until(() => events.some((e) => e.jobId === job.id && e.done >= 1), 'the first stored window');
-
-    await call('library.open', { path: join(dir, 'b.db') });
-    const atSwitch = rows();
-    assert.equal(atSwitch.status, 'queued', 'the interrupted job waits in its own library');
-    assert.ok(atSwitch.done < 8, `switched at ${atSwitch.done}/8`);
-    await new Promise((r) => setTimeout(r, 1500));
-    assert.deepEqual(rows(), atSwitch, 'nothing is written to the closed library after the switch');
-    assert.deepEqual(errors, [], 'no job wrote through a closed handle');
-
-    await call('library.open', { path: libA });
-    await until(() => events.some((e) => e.jobId === job.id && e.status === 'done'), 'done after reopening');
-    const end = rows();
-    assert.deepEqual([end.status, end.done, end.windows, end.captions], ['done', 8, 8, 8]);
-    assert.deepEqual(errors, []);
-  } finally {
-    await shutdownHost(ctx);
-  }
-});
+  },
+);

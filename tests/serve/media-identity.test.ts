@@ -5,7 +5,17 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { openLibrary } from '../../src-main/core/library/store.js';
 import { importPaths } from '../../src-main/core/library/import.js';
@@ -24,11 +34,20 @@ before(async () => {
   dir = scratchDir('media-identity');
   // Natively playable MP4s (served as themselves), each of its own length so none is a duplicate of another.
   ['link', 'same', 'fifo', 'thumbs', 'other'].forEach((name, i) => {
-    const clip = indexClip(`media-identity-${i}`, { duration: 2 + i * 0.5, fps: 10, bframes: 0, vf: 'format=yuv420p', out: ['-profile:v', 'high', '-qp', '10'] });
+    const clip = indexClip(`media-identity-${i}`, {
+      duration: 2 + i * 0.5,
+      fps: 10,
+      bframes: 0,
+      vf: 'format=yuv420p',
+      out: ['-profile:v', 'high', '-qp', '10'],
+    });
     copyFileSync(clip, (files[name] = join(dir, `${name}.mp4`)));
   });
   const lib = openLibrary(join(dir, 'lib.db'), { create: true });
-  const rep = await importPaths(lib, Object.values(files), { media: testMediaSource(), signal: new AbortController().signal });
+  const rep = await importPaths(lib, Object.values(files), {
+    media: testMediaSource(),
+    signal: new AbortController().signal,
+  });
   for (const [k, p] of Object.entries(files)) ids[k] = rep.results.find((r) => r.path === p)!.recordingId!;
   lib.close();
   srv = await startServeProcess(['--library', join(dir, 'lib.db')]);
@@ -37,15 +56,26 @@ after(async () => {
   await srv?.stop();
 });
 
-interface Answer { status: number; body: Buffer }
+interface Answer {
+  status: number;
+  body: Buffer;
+}
 
 function get(path: string): Promise<Answer> {
   return new Promise((resolvePromise, reject) => {
-    const req = request({ host: '127.0.0.1', port: srv.port, path: `${path}${path.includes('?') ? '&' : '?'}token=${encodeURIComponent(srv.token)}`, headers: { host: `127.0.0.1:${srv.port}` } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: srv.port,
+        path: `${path}${path.includes('?') ? '&' : '?'}token=${encodeURIComponent(srv.token)}`,
+        headers: { host: `127.0.0.1:${srv.port}` },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      },
+    );
     req.on('error', reject);
     // Generous: 40 stills through a pool of two take a while on a loaded CI machine (the figure is printed).
     req.setTimeout(120_000, () => req.destroy(new Error(`no answer in 120 s for ${path}`)));
@@ -119,7 +149,9 @@ test(`40 thumbnail requests at once run at most ${THUMBNAIL_CONCURRENCY} ffmpeg 
     }
   })();
   const t0 = Date.now();
-  const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => get(`/media/thumb/${ids.thumbs}?t=${(i * 0.07).toFixed(2)}&w=32`)));
+  const answers = await Promise.all(
+    Array.from({ length: 40 }, (_, i) => get(`/media/thumb/${ids.thumbs}?t=${(i * 0.07).toFixed(2)}&w=32`)),
+  );
   polling = false;
   await poll;
   for (const a of answers) assert.equal(a.status, 200);

@@ -25,12 +25,21 @@ const sample = sampleClip('concourse-crowd-720p.avi');
 before(async () => {
   dir = scratchDir('media-serving');
   const files = {
-    mp4: indexClip('media-native', { duration: 3, fps: 10, bframes: 0, vf: 'format=yuv420p', out: ['-profile:v', 'high', '-qp', '10'] }),
+    mp4: indexClip('media-native', {
+      duration: 3,
+      fps: 10,
+      bframes: 0,
+      vf: 'format=yuv420p',
+      out: ['-profile:v', 'high', '-qp', '10'],
+    }),
     offset: indexClip('media-offset', { duration: 3, fps: 10, out: ['-output_ts_offset', '2.5'] }),
     ...(sample ? { avi: sample } : {}),
   };
   const lib = openLibrary(join(dir, 'lib.db'), { create: true });
-  const rep = await importPaths(lib, Object.values(files), { media: testMediaSource(), signal: new AbortController().signal });
+  const rep = await importPaths(lib, Object.values(files), {
+    media: testMediaSource(),
+    signal: new AbortController().signal,
+  });
   for (const [k, p] of Object.entries(files)) ids[k] = rep.results.find((r) => r.path === p)!.recordingId!;
   lib.close();
   srv = await startServeProcess(['--library', join(dir, 'lib.db')]);
@@ -39,15 +48,24 @@ after(async () => {
   await srv?.stop();
 });
 
-interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
 
 function get(path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Answer> {
   return new Promise((resolvePromise, reject) => {
-    const req = request({ host: '127.0.0.1', port: srv.port, method, path, headers: { host: `127.0.0.1:${srv.port}`, ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port: srv.port, method, path, headers: { host: `127.0.0.1:${srv.port}`, ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () =>
+          resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -63,7 +81,8 @@ test('parseRange: single, open, suffix, clamped, multi (ignored) and unsatisfiab
   assert.equal(parseRange('bytes=0-1,5-6', 100), null);
   assert.equal(parseRange('items=0-1', 100), null);
   assert.equal(parseRange(null, 100), null);
-  for (const bad of ['bytes=100-', 'bytes=9-3', 'bytes=-0', 'bytes=x-y', 'bytes=-']) assert.equal(parseRange(bad, 100), 'unsatisfiable', bad);
+  for (const bad of ['bytes=100-', 'bytes=9-3', 'bytes=-0', 'bytes=x-y', 'bytes=-'])
+    assert.equal(parseRange(bad, 100), 'unsatisfiable', bad);
 });
 
 test('a natively playable MP4 is served as itself with Range, HEAD and 416', async () => {
@@ -93,11 +112,21 @@ test('a natively playable MP4 is served as itself with Range, HEAD and 416', asy
 test('no token, a wrong token, unknown ids and path escapes are refused', async () => {
   assert.equal((await get(`/media/recording/${ids.mp4}`)).status, 401);
   assert.equal(code(await get(`/media/recording/${ids.mp4}?token=nope`)), 'UNAUTHORIZED');
-  assert.equal(code(await get(`/media/recording/${ids.mp4}`, { authorization: `Bearer ${srv.token}` })), 'UNAUTHORIZED');
+  assert.equal(
+    code(await get(`/media/recording/${ids.mp4}`, { authorization: `Bearer ${srv.token}` })),
+    'UNAUTHORIZED',
+  );
   const unknown = await get(`/media/recording/987654?${tok()}`);
   assert.equal(unknown.status, 404);
   assert.equal(code(unknown), 'NOT_FOUND');
-  for (const p of ['/media/recording/..%2F..%2Fetc%2Fpasswd', '/media/recording/%2e%2e', '/media/thumb/1%2F..%2F..%2Fpackage.json', `/media/recording/${encodeURIComponent(join(dir, 'lib.db'))}`, '/media/recording/1.0', '/media/x/1']) {
+  for (const p of [
+    '/media/recording/..%2F..%2Fetc%2Fpasswd',
+    '/media/recording/%2e%2e',
+    '/media/thumb/1%2F..%2F..%2Fpackage.json',
+    `/media/recording/${encodeURIComponent(join(dir, 'lib.db'))}`,
+    '/media/recording/1.0',
+    '/media/x/1',
+  ]) {
     const a = await get(`${p}?${tok()}`);
     assert.equal(a.status, 404, p);
     assert.doesNotMatch(a.body.toString('latin1'), /SQLite format|root:|"name":\s*"molmoscope"/);
@@ -129,7 +158,10 @@ test('an MP4 whose first frame is at 2.5 s (not natively on the timeline) gets a
   const p = await media.probe(proxy);
   assert.match(p.container, /mp4/);
   assert.equal(p.codec, 'h264');
-  assert.ok(Math.abs(p.startTime) < 0.01 && Math.abs(p.formatStartTime) < 0.01, `proxy starts at ${p.startTime}/${p.formatStartTime}`);
+  assert.ok(
+    Math.abs(p.startTime) < 0.01 && Math.abs(p.formatStartTime) < 0.01,
+    `proxy starts at ${p.startTime}/${p.formatStartTime}`,
+  );
   assert.ok(Math.abs(p.duration - 3) < 0.15, `proxy lasts ${p.duration}`);
   const times = [0, 0.45, 1.2, 2.05, 2.9];
   const frames: number[] = [];
@@ -141,17 +173,21 @@ test('an MP4 whose first frame is at 2.5 s (not natively on the timeline) gets a
   assert.deepEqual(src, [0, 4, 12, 20, 29]);
 });
 
-test('the AVI sample is served as a cached H.264/AAC MP4 proxy of the same duration', { skip: sample ? false : 'shared sample missing' }, async () => {
-  const proxy = await fetchToFile(ids.avi!, 'avi-proxy.mp4');
-  const p = await media.probe(proxy);
-  const orig = await media.probe(sample!);
-  assert.match(p.container, /mp4/);
-  assert.equal(p.codec, 'h264');
-  assert.ok(p.hasAudio);
-  assert.equal(p.width, orig.width);
-  assert.ok(Math.abs(p.startTime) < 0.01, `proxy starts at ${p.startTime}`);
-  assert.ok(Math.abs(p.duration - orig.duration) < 0.1, `${p.duration} vs ${orig.duration}`);
-  const range = await get(`/media/recording/${ids.avi}?${tok()}`, { range: 'bytes=0-7' });
-  assert.equal(range.status, 206);
-  assert.equal(range.body.toString('latin1', 4, 8), 'ftyp', 'faststart MP4 begins with ftyp');
-});
+test(
+  'the AVI sample is served as a cached H.264/AAC MP4 proxy of the same duration',
+  { skip: sample ? false : 'shared sample missing' },
+  async () => {
+    const proxy = await fetchToFile(ids.avi!, 'avi-proxy.mp4');
+    const p = await media.probe(proxy);
+    const orig = await media.probe(sample!);
+    assert.match(p.container, /mp4/);
+    assert.equal(p.codec, 'h264');
+    assert.ok(p.hasAudio);
+    assert.equal(p.width, orig.width);
+    assert.ok(Math.abs(p.startTime) < 0.01, `proxy starts at ${p.startTime}`);
+    assert.ok(Math.abs(p.duration - orig.duration) < 0.1, `${p.duration} vs ${orig.duration}`);
+    const range = await get(`/media/recording/${ids.avi}?${tok()}`, { range: 'bytes=0-7' });
+    assert.equal(range.status, 206);
+    assert.equal(range.body.toString('latin1', 4, 8), 'ftyp', 'faststart MP4 begins with ftyp');
+  },
+);

@@ -4,7 +4,18 @@ import { z } from 'zod';
 import { ErrorCodeSchema } from '../errors.js';
 import { JobStatusSchema } from '../events.js';
 import { AdapterRefSchema, JobSchema } from './library.js';
-import { IdNumber, MAX_FRAMES, MAX_NEW_TOKENS, MAX_SAMPLE_FPS, MediaSeconds, OVERLAP_MESSAGE, overlapFits, PathString, WindowLength, WindowOverlap } from '../bounds.js';
+import {
+  IdNumber,
+  MAX_FRAMES,
+  MAX_NEW_TOKENS,
+  MAX_SAMPLE_FPS,
+  MediaSeconds,
+  OVERLAP_MESSAGE,
+  overlapFits,
+  PathString,
+  WindowLength,
+  WindowOverlap,
+} from '../bounds.js';
 
 const Num = z.number().finite();
 const Id = IdNumber;
@@ -13,20 +24,28 @@ const Index = z.number().int().nonnegative().max(1_000_000_000);
 
 export const RunKindSchema = z.enum(['count', 'track']);
 
-export const RunSettingsSchema = z.object({
-  windowLength: WindowLength.optional(),
-  overlap: WindowOverlap.optional(),
-  maxFrames: z.number().int().min(1).max(MAX_FRAMES).optional(),
-  maxFps: Num.positive().max(MAX_SAMPLE_FPS).optional(),
-  maxNewTokens: z.number().int().min(1).max(MAX_NEW_TOKENS).optional(),
-}).strict().refine(overlapFits, { message: OVERLAP_MESSAGE, path: ['overlap'] });
+export const RunSettingsSchema = z
+  .object({
+    windowLength: WindowLength.optional(),
+    overlap: WindowOverlap.optional(),
+    maxFrames: z.number().int().min(1).max(MAX_FRAMES).optional(),
+    maxFps: Num.positive().max(MAX_SAMPLE_FPS).optional(),
+    maxNewTokens: z.number().int().min(1).max(MAX_NEW_TOKENS).optional(),
+  })
+  .strict()
+  .refine(overlapFits, { message: OVERLAP_MESSAGE, path: ['overlap'] });
 
-export const ScopeSchema = z.object({
-  recordingId: Id.optional(),
-  folder: PathString.optional(),
-  start: MediaSeconds.optional(),
-  end: MediaSeconds.positive().optional(),
-}).strict().refine((s) => (s.recordingId === undefined) !== (s.folder === undefined), { message: 'give either a recordingId or a folder' });
+export const ScopeSchema = z
+  .object({
+    recordingId: Id.optional(),
+    folder: PathString.optional(),
+    start: MediaSeconds.optional(),
+    end: MediaSeconds.positive().optional(),
+  })
+  .strict()
+  .refine((s) => (s.recordingId === undefined) !== (s.folder === undefined), {
+    message: 'give either a recordingId or a folder',
+  });
 
 export const RunSchema = z.object({
   id: z.number(),
@@ -71,12 +90,29 @@ export const RunWindowSchema = z.object({
 });
 export type RunWindowDto = z.infer<typeof RunWindowSchema>;
 
-const Sighting = z.object({ window: z.number(), localId: z.number(), t: z.number(), x: z.number(), y: z.number(), mx: z.number(), my: z.number() });
+const Sighting = z.object({
+  window: z.number(),
+  localId: z.number(),
+  t: z.number(),
+  x: z.number(),
+  y: z.number(),
+  mx: z.number(),
+  my: z.number(),
+});
 export const CountResultSchema = z.object({
   total: z.number(),
   instances: z.array(z.object({ id: z.number(), evidence: z.array(Sighting) })),
   perWindow: z.array(z.object({ window: z.number(), start: z.number(), end: z.number(), count: z.number() })),
-  matches: z.array(z.object({ windowA: z.number(), localA: z.number(), windowB: z.number(), localB: z.number(), instanceId: z.number(), cost: z.number() })),
+  matches: z.array(
+    z.object({
+      windowA: z.number(),
+      localA: z.number(),
+      windowB: z.number(),
+      localB: z.number(),
+      instanceId: z.number(),
+      cost: z.number(),
+    }),
+  ),
 });
 export type CountResultDto = z.infer<typeof CountResultSchema>;
 
@@ -92,16 +128,28 @@ export const EditSchema = z.discriminatedUnion('kind', [
 ]);
 export type EditDto = z.infer<typeof EditSchema>;
 
-export const CorrectionSchema = z.object({ id: z.number(), kind: z.enum(['rename', 'merge', 'split', 'delete', 'unstitch']), payload: z.record(z.string(), z.unknown()), createdAt: z.string() });
+export const CorrectionSchema = z.object({
+  id: z.number(),
+  kind: z.enum(['rename', 'merge', 'split', 'delete', 'unstitch']),
+  payload: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+});
 
 export const TrackResultSchema = z.object({
   /** Tracks after the corrections (the model's own output is kept unchanged underneath). */
   tracks: z.array(TrackDtoSchema),
   originalTrackCount: z.number(),
-  decisions: z.array(z.object({
-    windowA: z.number().nullable(), localA: z.number().nullable(), windowB: z.number(), localB: z.number(),
-    globalId: z.number(), cost: z.number(), reason: z.enum(['overlap', 'reid', 'new']),
-  })),
+  decisions: z.array(
+    z.object({
+      windowA: z.number().nullable(),
+      localA: z.number().nullable(),
+      windowB: z.number(),
+      localB: z.number(),
+      globalId: z.number(),
+      cost: z.number(),
+      reason: z.enum(['overlap', 'reid', 'new']),
+    }),
+  ),
   corrections: z.array(CorrectionSchema),
   skipped: z.array(z.object({ id: z.number(), code: z.string(), reason: z.string() })),
 });
@@ -119,22 +167,39 @@ const runId = z.object({ runId: Id }).strict();
 
 export const analyticsOps = {
   'analytics.queue': {
-    summary: 'Queue a count or track job over a recording (optionally a time range) or a folder; one run per recording.',
-    request: z.object({ kind: RunKindSchema, query: z.string().min(1).max(200), scope: ScopeSchema, settings: RunSettingsSchema.optional() }).strict(),
+    summary:
+      'Queue a count or track job over a recording (optionally a time range) or a folder; one run per recording.',
+    request: z
+      .object({
+        kind: RunKindSchema,
+        query: z.string().min(1).max(200),
+        scope: ScopeSchema,
+        settings: RunSettingsSchema.optional(),
+      })
+      .strict(),
     response: z.object({ job: JobSchema, runs: z.array(RunSchema) }),
   },
   'analytics.runs': {
     summary: 'Count/track runs, newest first, with their window counts.',
-    request: z.object({ kind: RunKindSchema.optional(), recordingId: Id.optional(), jobId: Id.optional(), limit: z.number().int().min(1).max(5000).optional() }).strict(),
+    request: z
+      .object({
+        kind: RunKindSchema.optional(),
+        recordingId: Id.optional(),
+        jobId: Id.optional(),
+        limit: z.number().int().min(1).max(5000).optional(),
+      })
+      .strict(),
     response: z.object({ runs: z.array(RunSchema) }),
   },
   'analytics.result': {
-    summary: "A run's result: windows (answers verbatim), and the count (total, instances, per-window) or the corrected tracks.",
+    summary:
+      "A run's result: windows (answers verbatim), and the count (total, instances, per-window) or the corrected tracks.",
     request: runId,
     response: RunResultSchema,
   },
   'analytics.correct': {
-    summary: 'Store an edit of a track run (rename, merge, split, delete, unstitch) as a correction; the model output is kept.',
+    summary:
+      'Store an edit of a track run (rename, merge, split, delete, unstitch) as a correction; the model output is kept.',
     request: z.object({ runId: Id, edit: EditSchema }).strict(),
     response: z.object({ correction: CorrectionSchema, tracks: TrackResultSchema }),
   },
@@ -145,7 +210,14 @@ export const analyticsOps = {
   },
   'analytics.export': {
     summary: 'Export a run to an absolute path: csv/json (count or tracks), mot (tracks), case (tracks bundle folder).',
-    request: z.object({ runId: Id, format: z.enum(['csv', 'json', 'mot', 'case']), path: PathString, overwrite: z.boolean().optional() }).strict(),
+    request: z
+      .object({
+        runId: Id,
+        format: z.enum(['csv', 'json', 'mot', 'case']),
+        path: PathString,
+        overwrite: z.boolean().optional(),
+      })
+      .strict(),
     response: z.object({ files: z.array(z.string()), rows: z.number() }),
   },
 } as const;

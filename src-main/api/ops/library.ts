@@ -3,7 +3,17 @@
 import { z } from 'zod';
 import { ErrorCodeSchema } from '../errors.js';
 import { JobStatusSchema } from '../events.js';
-import { IdNumber, MAX_IDS, MAX_IMPORT_PATHS, MediaSeconds, OVERLAP_MESSAGE, overlapFits, PathString, WindowLength, WindowOverlap } from '../bounds.js';
+import {
+  IdNumber,
+  MAX_IDS,
+  MAX_IMPORT_PATHS,
+  MediaSeconds,
+  OVERLAP_MESSAGE,
+  overlapFits,
+  PathString,
+  WindowLength,
+  WindowOverlap,
+} from '../bounds.js';
 
 export const LibraryInfoSchema = z.object({
   path: z.string(),
@@ -64,10 +74,17 @@ export const MomentSchema = z.object({
   snippet: z.string(),
   captionIds: z.array(z.number()),
   /** Present on moments re-checked by the optional verify stage. */
-  evidence: z.object({
-    question: z.string(), answer: z.string(), verdict: z.enum(['yes', 'no', 'unclear']), ms: z.number(), tokens: z.number(),
-    windowStart: z.number(), windowEnd: z.number(),
-  }).optional(),
+  evidence: z
+    .object({
+      question: z.string(),
+      answer: z.string(),
+      verdict: z.enum(['yes', 'no', 'unclear']),
+      ms: z.number(),
+      tokens: z.number(),
+      windowStart: z.number(),
+      windowEnd: z.number(),
+    })
+    .optional(),
 });
 export type MomentDto = z.infer<typeof MomentSchema>;
 
@@ -100,7 +117,17 @@ export const WindowSchema = z.object({
   start: z.number(),
   end: z.number(),
   sampleTimes: z.array(z.number()),
-  captions: z.array(z.object({ id: z.number(), modelId: z.string(), adapter: AdapterRefSchema.nullable(), promptKind: z.string(), text: z.string(), tokens: z.number(), timings: z.record(z.string(), z.number()) })),
+  captions: z.array(
+    z.object({
+      id: z.number(),
+      modelId: z.string(),
+      adapter: AdapterRefSchema.nullable(),
+      promptKind: z.string(),
+      text: z.string(),
+      tokens: z.number(),
+      timings: z.record(z.string(), z.number()),
+    }),
+  ),
 });
 export type WindowDto = z.infer<typeof WindowSchema>;
 
@@ -108,13 +135,19 @@ const jobId = z.object({ id: IdNumber }).strict();
 
 export const libraryOps = {
   'library.open': {
-    summary: 'Open (or create) a library file and migrate it; its full integrity check runs in the background and writing operations wait for it.',
+    summary:
+      'Open (or create) a library file and migrate it; its full integrity check runs in the background and writing operations wait for it.',
     request: z.object({ path: PathString, create: z.boolean().default(true) }).strict(),
     response: LibraryInfoSchema,
   },
   'library.import': {
     summary: 'Import files and folders (recursive, extension filter); duplicates, moves and bad files are reported.',
-    request: z.object({ paths: z.array(PathString).min(1).max(MAX_IMPORT_PATHS), extensions: z.array(z.string().min(1).max(32)).max(256).optional() }).strict(),
+    request: z
+      .object({
+        paths: z.array(PathString).min(1).max(MAX_IMPORT_PATHS),
+        extensions: z.array(z.string().min(1).max(32)).max(256).optional(),
+      })
+      .strict(),
     response: ImportReportSchema,
   },
   'library.recordings': {
@@ -124,24 +157,37 @@ export const libraryOps = {
   },
   'library.search': {
     summary: 'Full-text search over captions; results are moments (overlapping windows merged).',
-    request: z.object({
-      query: z.string().max(1000), limit: z.number().int().min(1).max(1000).default(20), filters: SearchFiltersSchema.default({}),
-      /** Second stage (off by default): re-check the top K moments with a Molmo2 yes/no question on their window. */
-      verify: z.object({ topK: z.number().int().min(1).max(50).default(5) }).strict().optional(),
-    }).strict(),
+    request: z
+      .object({
+        query: z.string().max(1000),
+        limit: z.number().int().min(1).max(1000).default(20),
+        filters: SearchFiltersSchema.default({}),
+        /** Second stage (off by default): re-check the top K moments with a Molmo2 yes/no question on their window. */
+        verify: z
+          .object({ topK: z.number().int().min(1).max(50).default(5) })
+          .strict()
+          .optional(),
+      })
+      .strict(),
     response: z.object({
       results: z.array(MomentSchema),
-      verification: z.object({ checked: z.number(), ms: z.number(), tokens: z.number(), modelId: z.string() }).optional(),
+      verification: z
+        .object({ checked: z.number(), ms: z.number(), tokens: z.number(), modelId: z.string() })
+        .optional(),
     }),
   },
   'library.index': {
-    summary: 'Queue an indexing job (Molmo2 captions per window) for the configured checkpoint; it runs in the background.',
-    request: z.object({
-      recordingIds: z.array(IdNumber).max(MAX_IDS).optional(),
-      tier: z.enum(['dense', 'short']).optional(),
-      windowLength: WindowLength.optional(),
-      overlap: WindowOverlap.optional(),
-    }).strict().refine(overlapFits, { message: OVERLAP_MESSAGE, path: ['overlap'] }),
+    summary:
+      'Queue an indexing job (Molmo2 captions per window) for the configured checkpoint; it runs in the background.',
+    request: z
+      .object({
+        recordingIds: z.array(IdNumber).max(MAX_IDS).optional(),
+        tier: z.enum(['dense', 'short']).optional(),
+        windowLength: WindowLength.optional(),
+        overlap: WindowOverlap.optional(),
+      })
+      .strict()
+      .refine(overlapFits, { message: OVERLAP_MESSAGE, path: ['overlap'] }),
     response: JobSchema,
   },
   'library.windows': {
@@ -151,7 +197,13 @@ export const libraryOps = {
   },
   'jobs.list': {
     summary: 'Persisted jobs, newest first.',
-    request: z.object({ status: z.array(JobStatusSchema).max(6).optional(), kind: z.string().max(64).optional(), limit: z.number().int().min(1).max(10000).optional() }).strict(),
+    request: z
+      .object({
+        status: z.array(JobStatusSchema).max(6).optional(),
+        kind: z.string().max(64).optional(),
+        limit: z.number().int().min(1).max(10000).optional(),
+      })
+      .strict(),
     response: z.object({ jobs: z.array(JobSchema) }),
   },
   'jobs.get': { summary: 'One job by id.', request: jobId, response: JobSchema },

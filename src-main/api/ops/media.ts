@@ -1,7 +1,18 @@
 // Contract of the media operations: probe a file, Molmo2 sample times, and the windows of a long recording.
 // Thumbnails and frames travel through the media:// protocol and the engine, not through these JSON operations.
 import { z } from 'zod';
-import { MAX_FRAMES, MAX_SAMPLE_FPS, MAX_VIDEO_FPS, MediaSeconds, OVERLAP_MESSAGE, overlapFits, PathString, WindowLength, WindowOverlap, MAX_JOB_WINDOWS } from '../bounds.js';
+import {
+  MAX_FRAMES,
+  MAX_SAMPLE_FPS,
+  MAX_VIDEO_FPS,
+  MediaSeconds,
+  OVERLAP_MESSAGE,
+  overlapFits,
+  PathString,
+  WindowLength,
+  WindowOverlap,
+  MAX_JOB_WINDOWS,
+} from '../bounds.js';
 
 export const ProbeResultSchema = z.object({
   file: z.string(),

@@ -78,7 +78,12 @@ export const CatalogueItemSchema = z.object({
   runnable: z.boolean(),
   unsupported: z.string().optional(),
   /** Estimated peak memory per precision for a 128-frame video (estimateMemory); null where the shapes are not known. */
-  memoryBytes: z.object({ fp32: z.number().nullable(), fp16: z.number().nullable(), int8: z.number().nullable(), int4: z.number().nullable() }),
+  memoryBytes: z.object({
+    fp32: z.number().nullable(),
+    fp16: z.number().nullable(),
+    int8: z.number().nullable(),
+    int4: z.number().nullable(),
+  }),
   /** Against this machine: disk for the download; whether the fp32 weights alone fit the GPU / RAM (null: no GPU). */
   fit: z.object({ disk: z.boolean(), weightsInGpu: z.boolean().nullable(), weightsInRam: z.boolean() }),
   installed: z.boolean(),

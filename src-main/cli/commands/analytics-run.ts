@@ -20,9 +20,11 @@ const usageOf = (kind: RunKind) => `Usage:
                   [--model DIR] [--ep cpu|webgpu|cuda] [--precision fp32|fp16|int8|int4] [--window S] [--overlap S] [--max-frames N]
                   [--max-new-tokens N] [--adapter DIR] [--json]
   molmoscope ${kind} --library DB --resume JOB [--model DIR] [--json]
-      ${kind === 'count'
-    ? 'Counts "query" with Molmo2\'s video point-count prompt on every window, de-duplicates instances seen in two\n      windows\' overlap, and prints the total, per-window counts and each instance\'s evidence (time, position).'
-    : 'Tracks "query" with Molmo2\'s tracking prompt (frames sampled with its fps rule) on every window, stitches the\n      per-window tracks into recording-wide ids, and prints each track\'s span and the stitch decisions.'}
+      ${
+        kind === 'count'
+          ? "Counts \"query\" with Molmo2's video point-count prompt on every window, de-duplicates instances seen in two\n      windows' overlap, and prints the total, per-window counts and each instance's evidence (time, position)."
+          : 'Tracks "query" with Molmo2\'s tracking prompt (frames sampled with its fps rule) on every window, stitches the\n      per-window tracks into recording-wide ids, and prints each track\'s span and the stitch decisions.'
+      }
       Runs in the foreground as a persisted job; an interrupted, paused or killed one continues with --resume JOB
       (windows already stored are not asked again).
       Malformed model answers are recorded per window, not fatal. --json prints NDJSON: {"event":"progress",…}
@@ -33,22 +35,38 @@ const usageOf = (kind: RunKind) => `Usage:
 
 function summary(r: RunResult): string {
   const { run } = r;
-  const head = `run #${run.id} ${run.kind} "${run.query}" ${run.path} ${run.start.toFixed(1)}–${run.end.toFixed(1)} s: ${run.status}, ` +
+  const head =
+    `run #${run.id} ${run.kind} "${run.query}" ${run.path} ${run.start.toFixed(1)}–${run.end.toFixed(1)} s: ${run.status}, ` +
     `${run.windowsDone}/${run.windowsTotal} windows (${run.windowsMalformed} malformed, ${run.windowsFailed} failed)\n`;
-  const bad = r.windows.filter((w) => w.status !== 'ok').map((w) => `  window ${w.index} ${w.status}: ${w.errorCode ?? ''} ${w.errorMessage ?? ''}\n`).join('');
+  const bad = r.windows
+    .filter((w) => w.status !== 'ok')
+    .map((w) => `  window ${w.index} ${w.status}: ${w.errorCode ?? ''} ${w.errorMessage ?? ''}\n`)
+    .join('');
   if (r.count) {
-    return head + `  total ${r.count.total}; per window ${r.count.perWindow.map((w) => w.count).join(' ')}\n` +
-      r.count.instances.map((i) => {
-        const e = at(i.evidence, 0, 'sighting'); // an instance is made of at least one sighting
-        return `  #${i.id} at ${e.t.toFixed(1)} s (${Math.round(e.x)}, ${Math.round(e.y)}) seen ${i.evidence.length}×\n`;
-      }).join('') + bad;
+    return (
+      head +
+      `  total ${r.count.total}; per window ${r.count.perWindow.map((w) => w.count).join(' ')}\n` +
+      r.count.instances
+        .map((i) => {
+          const e = at(i.evidence, 0, 'sighting'); // an instance is made of at least one sighting
+          return `  #${i.id} at ${e.t.toFixed(1)} s (${Math.round(e.x)}, ${Math.round(e.y)}) seen ${i.evidence.length}×\n`;
+        })
+        .join('') +
+      bad
+    );
   }
   if (r.tracks) {
-    return head + `  ${r.tracks.tracks.length} tracks, ${r.tracks.decisions.length} stitch decisions\n` +
-      r.tracks.tracks.map((t) => {
-        const [first, last] = [at(t.points, 0, 'track point'), at(t.points, t.points.length - 1, 'track point')]; // tracks are never empty
-        return `  id ${t.id} "${t.label}" ${first.t.toFixed(1)}–${last.t.toFixed(1)} s, ${t.points.length} points\n`;
-      }).join('') + bad;
+    return (
+      head +
+      `  ${r.tracks.tracks.length} tracks, ${r.tracks.decisions.length} stitch decisions\n` +
+      r.tracks.tracks
+        .map((t) => {
+          const [first, last] = [at(t.points, 0, 'track point'), at(t.points, t.points.length - 1, 'track point')]; // tracks are never empty
+          return `  id ${t.id} "${t.label}" ${first.t.toFixed(1)}–${last.t.toFixed(1)} s, ${t.points.length} points\n`;
+        })
+        .join('') +
+      bad
+    );
   }
   return head + bad;
 }
@@ -59,30 +77,50 @@ function resumable(lib: Library, kind: RunKind, id: number): { job: Job; runs: R
   let job = getJob(lib, id);
   if (job.kind !== kind) throw new AppError('INVALID_INPUT', `job ${id} is a ${job.kind} job, not ${kind}`);
   if (job.status === 'paused' || job.status === 'failed') job = resumeJob(lib, id);
-  if (job.status !== 'queued') throw new AppError('JOB_CONFLICT', `job ${id} is ${job.status}; only queued, paused or failed jobs resume`);
+  if (job.status !== 'queued')
+    throw new AppError('JOB_CONFLICT', `job ${id} is ${job.status}; only queued, paused or failed jobs resume`);
   return { job, runs: listRuns(lib, { jobId: id }).reverse() };
 }
 
 /** The `count` or `track` command. */
+// eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
 export function analyticsCommand(kind: RunKind): Command {
   const usage = usageOf(kind);
   return {
     name: kind,
-    summary: kind === 'count'
-      ? 'Count a query over a recording, range or folder with Molmo2 (de-duplicated instances with evidence).'
-      : 'Track a query over a recording, range or folder with Molmo2 (stitched ids, decisions stored).',
+    summary:
+      kind === 'count'
+        ? 'Count a query over a recording, range or folder with Molmo2 (de-duplicated instances with evidence).'
+        : 'Track a query over a recording, range or folder with Molmo2 (stitched ids, decisions stored).',
     usage,
+    // eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
     async run(argv, io, signal) {
       const { values, positionals } = parseFlags(argv, {
-        library: { type: 'string' }, recording: { type: 'string' }, folder: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' },
-        model: { type: 'string' }, ep: { type: 'string' }, precision: { type: 'string' }, window: { type: 'string' }, overlap: { type: 'string' }, 'max-frames': { type: 'string' },
-        'max-new-tokens': { type: 'string' }, resume: { type: 'string' }, adapter: { type: 'string' }, json: { type: 'boolean' },
+        library: { type: 'string' },
+        recording: { type: 'string' },
+        folder: { type: 'string' },
+        start: { type: 'string' },
+        end: { type: 'string' },
+        model: { type: 'string' },
+        ep: { type: 'string' },
+        precision: { type: 'string' },
+        window: { type: 'string' },
+        overlap: { type: 'string' },
+        'max-frames': { type: 'string' },
+        'max-new-tokens': { type: 'string' },
+        resume: { type: 'string' },
+        adapter: { type: 'string' },
+        json: { type: 'boolean' },
       });
       const resume = numberFlag('resume', values.resume, { integer: true, min: 1 });
-      if (resume === undefined && positionals.length !== 1) throw new AppError('INVALID_INPUT', `${kind} needs exactly one "query" (quote it)\n${usage}`);
-      if (resume !== undefined && (positionals.length || values.recording || values.folder)) throw new AppError('INVALID_INPUT', '--resume JOB takes no query or scope (the job has them)');
+      if (resume === undefined && positionals.length !== 1)
+        throw new AppError('INVALID_INPUT', `${kind} needs exactly one "query" (quote it)\n${usage}`);
+      if (resume !== undefined && (positionals.length || values.recording || values.folder))
+        throw new AppError('INVALID_INPUT', '--resume JOB takes no query or scope (the job has them)');
       const scope = {
-        ...(values.recording !== undefined ? { recordingId: numberFlag('recording', values.recording, { integer: true, min: 1 })! } : {}),
+        ...(values.recording !== undefined
+          ? { recordingId: numberFlag('recording', values.recording, { integer: true, min: 1 })! }
+          : {}),
         ...(values.folder !== undefined ? { folder: resolve(io.cwd, values.folder) } : {}),
         ...(values.start !== undefined ? { start: numberFlag('start', values.start, { min: 0 })! } : {}),
         ...(values.end !== undefined ? { end: numberFlag('end', values.end, { min: 0 })! } : {}),
@@ -90,35 +128,59 @@ export function analyticsCommand(kind: RunKind): Command {
       const settings = {
         ...(values.window !== undefined ? { windowLength: numberFlag('window', values.window, { min: 0 })! } : {}),
         ...(values.overlap !== undefined ? { overlap: numberFlag('overlap', values.overlap, { min: 0 })! } : {}),
-        ...(values['max-frames'] !== undefined ? { maxFrames: numberFlag('max-frames', values['max-frames'], { integer: true, min: 1 })! } : {}),
-        ...(values['max-new-tokens'] !== undefined ? { maxNewTokens: numberFlag('max-new-tokens', values['max-new-tokens'], { integer: true, min: 1 })! } : {}),
+        ...(values['max-frames'] !== undefined
+          ? { maxFrames: numberFlag('max-frames', values['max-frames'], { integer: true, min: 1 })! }
+          : {}),
+        ...(values['max-new-tokens'] !== undefined
+          ? { maxNewTokens: numberFlag('max-new-tokens', values['max-new-tokens'], { integer: true, min: 1 })! }
+          : {}),
       };
       const ctx = createCoreContext({
-        host: 'cli', env: io.env,
+        host: 'cli',
+        env: io.env,
         emit: (name, p) => {
           if (name !== 'job.progress') return;
           const e = p as { done: number; total: number; etaSeconds: number | null; message?: string; status: string };
           if (values.json) io.stdout.write(JSON.stringify({ event: 'progress', ...e }) + '\n');
-          else io.stderr.write(`${e.status} ${e.done}/${e.total}${e.etaSeconds !== null ? ` eta ${Math.round(e.etaSeconds)} s` : ''}${e.message ? `  ${e.message}` : ''}\n`);
+          else
+            io.stderr.write(
+              `${e.status} ${e.done}/${e.total}${e.etaSeconds !== null ? ` eta ${Math.round(e.etaSeconds)} s` : ''}${e.message ? `  ${e.message}` : ''}\n`,
+            );
         },
       });
-      if (values.adapter !== undefined && !values.model) throw new AppError('INVALID_INPUT', '--adapter needs --model DIR (the base checkpoint)');
-      if (values.model) await configureModel(ctx, resolve(io.cwd, values.model), values.ep, precisionFlag(values.precision), adapterFlag(io, resolve(io.cwd, values.model), values.adapter));
+      if (values.adapter !== undefined && !values.model)
+        throw new AppError('INVALID_INPUT', '--adapter needs --model DIR (the base checkpoint)');
+      if (values.model)
+        await configureModel(
+          ctx,
+          resolve(io.cwd, values.model),
+          values.ep,
+          precisionFlag(values.precision),
+          adapterFlag(io, resolve(io.cwd, values.model), values.adapter),
+        );
       else if (values.precision) ctx.env = { ...ctx.env, MOLMOSCOPE_PRECISION: precisionFlag(values.precision) };
       if (!values.model && !configuredModelDir(ctx)) throw new AppError('MODEL_INVALID', NO_MODEL_MESSAGE);
       const lib = openLibraryFlag(values.library, io, { create: false, integrity: 'background' });
       try {
         await lib.writable();
         assertNoRunningJob(lib);
-        const { job, runs } = resume !== undefined ? resumable(lib, kind, resume) : queueAnalyticsJob(lib, kind, { query: positionals[0]!, scope, settings });
+        const { job, runs } =
+          resume !== undefined
+            ? resumable(lib, kind, resume)
+            : queueAnalyticsJob(lib, kind, { query: positionals[0]!, scope, settings });
         const final = await runJob(lib, job.id, { [kind]: analyticsExecutor(ctx, kind) }, { signal, emit: ctx.emit });
         const results = runs.map((r) => runResult(lib, r.id));
         if (values.json) io.stdout.write(JSON.stringify({ event: 'result', job: final, runs: results }) + '\n');
         else {
-          io.stdout.write(`job #${final.id} ${final.status}${final.errorCode ? ` (${final.errorCode}: ${final.errorMessage})` : ''}\n`);
+          io.stdout.write(
+            `job #${final.id} ${final.status}${final.errorCode ? ` (${final.errorCode}: ${final.errorMessage})` : ''}\n`,
+          );
           for (const r of results) io.stdout.write(summary(r));
         }
-        if (final.status !== 'done' && !values.json) printJson(io.stderr, { error: { code: final.errorCode ?? 'CANCELLED', message: final.errorMessage ?? `job ${final.status}` } });
+        if (final.status !== 'done' && !values.json)
+          printJson(io.stderr, {
+            error: { code: final.errorCode ?? 'CANCELLED', message: final.errorMessage ?? `job ${final.status}` },
+          });
         return final.status === 'done' ? 0 : 1;
       } catch (err) {
         throw asLibraryError(err, lib.path);

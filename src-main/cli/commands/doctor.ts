@@ -28,7 +28,9 @@ export const doctorCommand: Command = {
         io.stdout.write(`${MARK[c.status]} ${c.title}: ${c.detail}\n`);
         if (c.fix && c.status !== 'ok') io.stdout.write(`       fix: ${c.fix}\n`);
       }
-      io.stdout.write(report.ok ? '\nEverything required is in place.\n' : '\nSome required checks failed; see the fixes above.\n');
+      io.stdout.write(
+        report.ok ? '\nEverything required is in place.\n' : '\nSome required checks failed; see the fixes above.\n',
+      );
     }
     return report.ok ? 0 : 1;
   },

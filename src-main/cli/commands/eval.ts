@@ -5,7 +5,13 @@ import { resolve } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import { evalCounts } from '../../core/analytics/metrics/count-metrics.js';
 import {
-  CountGtSchema, CountPredSchema, parseEvalFile, PointsGtSchema, PointsPredSchema, TracksGtSchema, TracksPredSchema,
+  CountGtSchema,
+  CountPredSchema,
+  parseEvalFile,
+  PointsGtSchema,
+  PointsPredSchema,
+  TracksGtSchema,
+  TracksPredSchema,
 } from '../../core/analytics/metrics/eval-format.js';
 import { evalPoints } from '../../core/analytics/metrics/point-metrics.js';
 import { evalTracks } from '../../core/analytics/metrics/track-metrics.js';
@@ -37,22 +43,38 @@ export const evalCommand: Command = {
   summary: 'Score count/point/track predictions against ground truth (JSON files).',
   usage,
   async run(argv, io) {
-    const { values } = parseFlags(argv, {
-      kind: { type: 'string' }, pred: { type: 'string' }, gt: { type: 'string' }, json: { type: 'boolean' },
-      fps: { type: 'string' }, 'time-tolerance': { type: 'string' },
-    }, false);
-    if (!values.kind || !values.pred || !values.gt) throw new AppError('INVALID_INPUT', `eval needs --kind, --pred and --gt\n${usage}`);
+    const { values } = parseFlags(
+      argv,
+      {
+        kind: { type: 'string' },
+        pred: { type: 'string' },
+        gt: { type: 'string' },
+        json: { type: 'boolean' },
+        fps: { type: 'string' },
+        'time-tolerance': { type: 'string' },
+      },
+      false,
+    );
+    if (!values.kind || !values.pred || !values.gt)
+      throw new AppError('INVALID_INPUT', `eval needs --kind, --pred and --gt\n${usage}`);
     const predRaw = readJson(io, values.pred, 'predictions');
     const gtRaw = readJson(io, values.gt, 'ground truth');
     let result: { n: number } & Record<string, unknown>;
     let summary: string;
     if (values.kind === 'count') {
-      const m = evalCounts(parseEvalFile(CountPredSchema, predRaw, 'predictions'), parseEvalFile(CountGtSchema, gtRaw, 'ground truth'));
+      const m = evalCounts(
+        parseEvalFile(CountPredSchema, predRaw, 'predictions'),
+        parseEvalFile(CountGtSchema, gtRaw, 'ground truth'),
+      );
       result = { kind: 'count', ...m };
       summary = `count: n=${m.n} exact=${m.exactAccuracy.toFixed(4)} close=${m.closeAccuracy.toFixed(4)} invalid=${m.invalid}`;
     } else if (values.kind === 'points') {
       const tol = numberFlag('time-tolerance', values['time-tolerance'], { min: 0 });
-      const m = evalPoints(parseEvalFile(PointsPredSchema, predRaw, 'predictions'), parseEvalFile(PointsGtSchema, gtRaw, 'ground truth'), tol === undefined ? {} : { timeTolerance: tol });
+      const m = evalPoints(
+        parseEvalFile(PointsPredSchema, predRaw, 'predictions'),
+        parseEvalFile(PointsGtSchema, gtRaw, 'ground truth'),
+        tol === undefined ? {} : { timeTolerance: tol },
+      );
       result = { kind: 'points', ...m };
       summary = `points: n=${m.n} precision=${m.precision.toFixed(4)} recall=${m.recall.toFixed(4)} f1=${m.f1.toFixed(4)}`;
     } else if (values.kind === 'tracks') {
@@ -60,7 +82,11 @@ export const evalCommand: Command = {
       let pred = predRaw;
       if (pred && typeof pred === 'object' && (pred as { format?: unknown }).format === 'molmoscope.tracks') {
         const only = gt.examples[0];
-        if (gt.examples.length !== 1 || !only) throw new AppError('INVALID_INPUT', 'a molmoscope.tracks document can only be scored against ground truth with one example');
+        if (gt.examples.length !== 1 || !only)
+          throw new AppError(
+            'INVALID_INPUT',
+            'a molmoscope.tracks document can only be scored against ground truth with one example',
+          );
         pred = { examples: [{ id: only.id, tracks: (pred as { tracks: unknown }).tracks }] };
       }
       const fps = numberFlag('fps', values.fps, { min: 0 });

@@ -8,7 +8,13 @@ import { correctionFromRow, replayCorrections, type Correction } from '../../cor
 import { writeFileAtomic } from '../../core/analytics/export/atomic.js';
 import { writeCaseBundle } from '../../core/analytics/export/case-bundle.js';
 import { countToCsv, tracksToCsv } from '../../core/analytics/export/csv.js';
-import { countFromJson, countToJson, parseDoc, tracksFromJson, tracksToJson } from '../../core/analytics/export/documents.js';
+import {
+  countFromJson,
+  countToJson,
+  parseDoc,
+  tracksFromJson,
+  tracksToJson,
+} from '../../core/analytics/export/documents.js';
 import { tracksToMot } from '../../core/analytics/export/mot.js';
 import { numberFlag, parseFlags, printJson, type Command } from '../command.js';
 
@@ -24,24 +30,45 @@ const usage = `Usage:
   Writes are atomic (temp + rename).
 `;
 
-const CorrectionsSchema = z.array(z.object({ id: z.number().int(), kind: z.string(), payload: z.unknown(), createdAt: z.string() }));
+const CorrectionsSchema = z.array(
+  z.object({ id: z.number().int(), kind: z.string(), payload: z.unknown(), createdAt: z.string() }),
+);
 const CaptionsSchema = z.array(z.object({ start: z.number(), end: z.number(), text: z.string() }));
 
 export const exportCommand: Command = {
   name: 'export',
   summary: 'Export tracks or count instances as CSV, JSON, MOT text or a case bundle.',
   usage,
+  // eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
   async run(argv, io) {
-    const { values } = parseFlags(argv, {
-      format: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, fps: { type: 'string' },
-      corrections: { type: 'string' }, overwrite: { type: 'boolean' }, clip: { type: 'string' }, start: { type: 'string' },
-      end: { type: 'string' }, title: { type: 'string' }, captions: { type: 'string' },
-    }, false);
-    if (!values.format || !values.in || !values.out) throw new AppError('INVALID_INPUT', `export needs --format, --in and --out\n${usage}`);
+    const { values } = parseFlags(
+      argv,
+      {
+        format: { type: 'string' },
+        in: { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'boolean' },
+        fps: { type: 'string' },
+        corrections: { type: 'string' },
+        overwrite: { type: 'boolean' },
+        clip: { type: 'string' },
+        start: { type: 'string' },
+        end: { type: 'string' },
+        title: { type: 'string' },
+        captions: { type: 'string' },
+      },
+      false,
+    );
+    if (!values.format || !values.in || !values.out)
+      throw new AppError('INVALID_INPUT', `export needs --format, --in and --out\n${usage}`);
     const inPath = resolve(io.cwd, values.in);
     const outPath = resolve(io.cwd, values.out);
     const text = readFileSync(inPath, 'utf8');
-    const kind = parseDoc(z.object({ format: z.enum(['molmoscope.tracks', 'molmoscope.count']) }), text, values.in).format;
+    const kind = parseDoc(
+      z.object({ format: z.enum(['molmoscope.tracks', 'molmoscope.count']) }),
+      text,
+      values.in,
+    ).format;
     let written: string[] = [outPath];
     let rows = 0;
     if (kind === 'molmoscope.count') {
@@ -49,34 +76,56 @@ export const exportCommand: Command = {
       rows = result.instances.length;
       if (values.format === 'csv') writeFileAtomic(outPath, countToCsv(result.instances));
       else if (values.format === 'json') writeFileAtomic(outPath, countToJson(result, { query, frame }));
-      else throw new AppError('INVALID_INPUT', `--format ${values.format} needs a tracks document (count documents export as csv or json)`);
+      else
+        throw new AppError(
+          'INVALID_INPUT',
+          `--format ${values.format} needs a tracks document (count documents export as csv or json)`,
+        );
     } else {
       const doc = tracksFromJson(text);
       let set = doc.set;
       if (values.corrections) {
-        const raw = parseDoc(CorrectionsSchema, readFileSync(resolve(io.cwd, values.corrections), 'utf8'), values.corrections);
-        const list: Correction[] = raw.map((c) => correctionFromRow({ id: c.id, kind: c.kind, payload: JSON.stringify(c.payload), created_at: c.createdAt }));
+        const raw = parseDoc(
+          CorrectionsSchema,
+          readFileSync(resolve(io.cwd, values.corrections), 'utf8'),
+          values.corrections,
+        );
+        const list: Correction[] = raw.map((c) =>
+          correctionFromRow({ id: c.id, kind: c.kind, payload: JSON.stringify(c.payload), created_at: c.createdAt }),
+        );
         const r = replayCorrections(set, list);
-        if (r.skipped.length) io.stderr.write(`warning: ${r.skipped.length} correction(s) did not apply: ${r.skipped.map((s) => `${s.id} (${s.reason})`).join('; ')}\n`);
+        if (r.skipped.length)
+          io.stderr.write(
+            `warning: ${r.skipped.length} correction(s) did not apply: ${r.skipped.map((s) => `${s.id} (${s.reason})`).join('; ')}\n`,
+          );
         set = r.set;
       }
       rows = set.tracks.reduce((s, t) => s + t.points.length, 0);
       const fps = numberFlag('fps', values.fps, { min: 0 }) ?? doc.videoFps ?? 2;
       if (values.format === 'csv') writeFileAtomic(outPath, tracksToCsv(set.tracks));
-      else if (values.format === 'json') writeFileAtomic(outPath, tracksToJson(set, doc.videoFps ? { videoFps: doc.videoFps } : {}));
+      else if (values.format === 'json')
+        writeFileAtomic(outPath, tracksToJson(set, doc.videoFps ? { videoFps: doc.videoFps } : {}));
       else if (values.format === 'mot') writeFileAtomic(outPath, tracksToMot(set.tracks, fps));
       else if (values.format === 'case') {
         if (!values.clip) throw new AppError('INVALID_INPUT', '--format case needs --clip <recording path>');
         const times = set.tracks.flatMap((t) => t.points.map((p) => p.t as number));
         const start = numberFlag('start', values.start, { min: 0 }) ?? (times.length ? Math.min(...times) : 0);
         const end = numberFlag('end', values.end, { min: 0 }) ?? (times.length ? Math.max(...times) : start);
-        const captions = values.captions ? parseDoc(CaptionsSchema, readFileSync(resolve(io.cwd, values.captions), 'utf8'), values.captions) : [];
-        const names = writeCaseBundle(outPath, {
-          title: values.title ?? `Tracks of "${set.label}"`,
-          clip: { path: resolve(io.cwd, values.clip), start, end },
-          captions, tracks: set, createdAt: new Date().toISOString(),
-          ...(doc.videoFps ? { videoFps: doc.videoFps } : {}),
-        }, { overwrite: values.overwrite });
+        const captions = values.captions
+          ? parseDoc(CaptionsSchema, readFileSync(resolve(io.cwd, values.captions), 'utf8'), values.captions)
+          : [];
+        const names = writeCaseBundle(
+          outPath,
+          {
+            title: values.title ?? `Tracks of "${set.label}"`,
+            clip: { path: resolve(io.cwd, values.clip), start, end },
+            captions,
+            tracks: set,
+            createdAt: new Date().toISOString(),
+            ...(doc.videoFps ? { videoFps: doc.videoFps } : {}),
+          },
+          { overwrite: values.overwrite },
+        );
         written = names.map((n) => resolve(outPath, n));
       } else throw new AppError('INVALID_INPUT', `--format must be csv, json, mot or case, got "${values.format}"`);
     }

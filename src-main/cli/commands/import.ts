@@ -22,13 +22,24 @@ export const importCommand: Command = {
   summary: 'Import video files/folders into a library (de-duplicated; bad files listed with reasons).',
   usage,
   async run(argv, io, signal) {
-    const { values, positionals } = parseFlags(argv, { library: { type: 'string' }, ext: { type: 'string' }, json: { type: 'boolean' } });
+    const { values, positionals } = parseFlags(argv, {
+      library: { type: 'string' },
+      ext: { type: 'string' },
+      json: { type: 'boolean' },
+    });
     if (!positionals.length) throw new AppError('INVALID_INPUT', `import needs at least one <path>\n${usage}`);
     const lib = openLibraryFlag(values.library, io, { create: true });
     try {
-      const extensions = values.ext ? values.ext.split(',').map((e) => e.trim()).filter(Boolean) : undefined;
+      const extensions = values.ext
+        ? values.ext
+            .split(',')
+            .map((e) => e.trim())
+            .filter(Boolean)
+        : undefined;
       const paths = positionals.map((p) => resolve(io.cwd, p));
-      const report = await withCliContext(io, (ctx) => importPaths(lib, paths, { media: mediaSourceOver(ctx.media), signal, extensions }));
+      const report = await withCliContext(io, (ctx) =>
+        importPaths(lib, paths, { media: mediaSourceOver(ctx.media), signal, extensions }),
+      );
       if (values.json) printJson(io.stdout, report);
       else {
         for (const r of report.results) {
@@ -38,9 +49,12 @@ export const importCommand: Command = {
           else if (r.action !== 'unchanged') io.stdout.write(`${r.action.padEnd(10)} #${r.recordingId}  ${r.path}\n`);
         }
         const c = report.counts;
-        io.stdout.write(`${c.added} added, ${c.updated} updated, ${c.moved} moved, ${c.duplicate} duplicates, ${c.unchanged} unchanged, ` +
-          `${c.rejected} rejected, ${report.skipped} skipped by extension` +
-          (report.missing ? `; ${report.missing} recording(s) of the library no longer found, marked missing` : '') + '\n');
+        io.stdout.write(
+          `${c.added} added, ${c.updated} updated, ${c.moved} moved, ${c.duplicate} duplicates, ${c.unchanged} unchanged, ` +
+            `${c.rejected} rejected, ${report.skipped} skipped by extension` +
+            (report.missing ? `; ${report.missing} recording(s) of the library no longer found, marked missing` : '') +
+            '\n',
+        );
       }
       return 0;
     } catch (err) {

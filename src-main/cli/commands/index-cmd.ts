@@ -6,7 +6,13 @@ import { AppError } from '../../api/errors.js';
 import type { EventPayload } from '../../api/contract.js';
 import { createCoreContext } from '../../core/platform/create-context.js';
 import { closeModel, configureModel } from '../../core/molmo2/model-host.js';
-import { indexJobKind, planIndex, configuredAdapterRef, configuredModelId, DEFAULT_TIER } from '../../core/library/index-host.js';
+import {
+  indexJobKind,
+  planIndex,
+  configuredAdapterRef,
+  configuredModelId,
+  DEFAULT_TIER,
+} from '../../core/library/index-host.js';
 import { INDEX_JOB_KIND, queueIndexJob, type IndexJobParams } from '../../core/library/index-job.js';
 import { assertNoRunningJob, listJobs, resumeJob, runJob } from '../../core/library/jobs.js';
 import type { PromptKind } from '../../core/library/captioner.js';
@@ -33,22 +39,43 @@ export const indexCommand: Command = {
   name: 'index',
   summary: 'Caption the windows of a library with Molmo2 (resumable job; NDJSON progress with --json).',
   usage,
+  // eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
   async run(argv, io, signal) {
-    const { values } = parseFlags(argv, {
-      library: { type: 'string' }, model: { type: 'string' }, ep: { type: 'string' }, precision: { type: 'string' }, tier: { type: 'string' }, recording: { type: 'string' },
-      window: { type: 'string' }, overlap: { type: 'string' }, adapter: { type: 'string' }, json: { type: 'boolean' },
-    }, false);
-    if (values.adapter !== undefined && !values.model) throw new AppError('INVALID_INPUT', '--adapter needs --model DIR (the base checkpoint)');
-    if (values.tier !== undefined && values.tier !== 'dense' && values.tier !== 'short') throw new AppError('INVALID_INPUT', `--tier must be dense or short, got "${values.tier}"`);
-    const recordingIds = values.recording?.split(',').map((x) => numberFlag('recording', x.trim(), { integer: true, min: 1 })!);
+    const { values } = parseFlags(
+      argv,
+      {
+        library: { type: 'string' },
+        model: { type: 'string' },
+        ep: { type: 'string' },
+        precision: { type: 'string' },
+        tier: { type: 'string' },
+        recording: { type: 'string' },
+        window: { type: 'string' },
+        overlap: { type: 'string' },
+        adapter: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+      false,
+    );
+    if (values.adapter !== undefined && !values.model)
+      throw new AppError('INVALID_INPUT', '--adapter needs --model DIR (the base checkpoint)');
+    if (values.tier !== undefined && values.tier !== 'dense' && values.tier !== 'short')
+      throw new AppError('INVALID_INPUT', `--tier must be dense or short, got "${values.tier}"`);
+    const recordingIds = values.recording
+      ?.split(',')
+      .map((x) => numberFlag('recording', x.trim(), { integer: true, min: 1 })!);
     const lines: string[] = [];
     const ctx = createCoreContext({
-      host: 'cli', env: io.env,
+      host: 'cli',
+      env: io.env,
       emit: (name, payload) => {
         if (name !== 'job.progress') return;
         const p = payload as EventPayload<'job.progress'>;
         if (values.json) io.stdout.write(JSON.stringify({ event: name, ...p }) + '\n');
-        else if (p.status === 'running') lines.push(`${p.done}/${p.total} windows${p.etaSeconds !== null ? `, about ${Math.ceil(p.etaSeconds)} s left` : ''}`);
+        else if (p.status === 'running')
+          lines.push(
+            `${p.done}/${p.total} windows${p.etaSeconds !== null ? `, about ${Math.ceil(p.etaSeconds)} s left` : ''}`,
+          );
       },
     });
     // The full integrity check runs on a worker while the model loads; nothing is written before it passes.
@@ -57,20 +84,40 @@ export const indexCommand: Command = {
     intact.catch(() => {}); // awaited below, before the first write
     const t0 = Date.now();
     try {
-      if (values.model) await configureModel(ctx, resolve(io.cwd, values.model), values.ep, precisionFlag(values.precision), adapterFlag(io, resolve(io.cwd, values.model), values.adapter));
+      if (values.model)
+        await configureModel(
+          ctx,
+          resolve(io.cwd, values.model),
+          values.ep,
+          precisionFlag(values.precision),
+          adapterFlag(io, resolve(io.cwd, values.model), values.adapter),
+        );
       else if (values.ep) ctx.env = { ...ctx.env, MOLMOSCOPE_EP: values.ep };
-      if (!values.model && values.precision) ctx.env = { ...ctx.env, MOLMOSCOPE_PRECISION: precisionFlag(values.precision) };
+      if (!values.model && values.precision)
+        ctx.env = { ...ctx.env, MOLMOSCOPE_PRECISION: precisionFlag(values.precision) };
       const modelId = configuredModelId(ctx);
-      const { params, total } = planIndex(lib, modelId, {
-        tier: values.tier as PromptKind | undefined, recordingIds,
-        windowLength: numberFlag('window', values.window, { min: 1 }), overlap: numberFlag('overlap', values.overlap, { min: 0 }),
-      }, configuredAdapterRef(ctx));
+      const { params, total } = planIndex(
+        lib,
+        modelId,
+        {
+          tier: values.tier as PromptKind | undefined,
+          recordingIds,
+          windowLength: numberFlag('window', values.window, { min: 1 }),
+          overlap: numberFlag('overlap', values.overlap, { min: 0 }),
+        },
+        configuredAdapterRef(ctx),
+      );
       await intact;
       assertNoRunningJob(lib);
       // An unfinished job with the same parameters continues (its stored windows are skipped anyway).
-      const same = listJobs(lib, { kind: INDEX_JOB_KIND, status: ['queued', 'paused', 'failed'] })
-        .find((j) => JSON.stringify(j.params) === JSON.stringify(params as IndexJobParams));
-      const job = same ? (same.status === 'queued' ? same : resumeJob(lib, same.id)) : queueIndexJob(lib, params, total);
+      const same = listJobs(lib, { kind: INDEX_JOB_KIND, status: ['queued', 'paused', 'failed'] }).find(
+        (j) => JSON.stringify(j.params) === JSON.stringify(params as IndexJobParams),
+      );
+      const job = same
+        ? same.status === 'queued'
+          ? same
+          : resumeJob(lib, same.id)
+        : queueIndexJob(lib, params, total);
       const progress = setInterval(() => {
         const l = lines.pop();
         lines.length = 0;
@@ -78,16 +125,38 @@ export const indexCommand: Command = {
       }, 2000);
       let final;
       try {
-        final = await runJob(lib, job.id, { [INDEX_JOB_KIND]: indexJobKind(ctx) }, { signal, emit: ctx.emit, throttleMs: 500 });
+        final = await runJob(
+          lib,
+          job.id,
+          { [INDEX_JOB_KIND]: indexJobKind(ctx) },
+          { signal, emit: ctx.emit, throttleMs: 500 },
+        );
       } finally {
         clearInterval(progress);
       }
       const captions = countCaptions(lib.db, modelId, params.promptKind);
       const rejected = countRecordings(lib.db, 'rejected');
-      const summary = { event: 'summary', jobId: final.id, status: final.status, done: final.done, total: final.total, modelId, adapter: params.adapter ?? null, tier: params.promptKind, captions, rejectedRecordings: rejected, seconds: (Date.now() - t0) / 1000, errorCode: final.errorCode, errorMessage: final.errorMessage };
+      const summary = {
+        event: 'summary',
+        jobId: final.id,
+        status: final.status,
+        done: final.done,
+        total: final.total,
+        modelId,
+        adapter: params.adapter ?? null,
+        tier: params.promptKind,
+        captions,
+        rejectedRecordings: rejected,
+        seconds: (Date.now() - t0) / 1000,
+        errorCode: final.errorCode,
+        errorMessage: final.errorMessage,
+      };
       if (values.json) io.stdout.write(JSON.stringify(summary) + '\n');
-      else io.stdout.write(`job #${final.id} ${final.status}: ${final.done}/${final.total} windows captioned (${params.promptKind}, ${modelId}) in ${summary.seconds.toFixed(1)} s` +
-        `${final.errorCode ? `\n  ${final.errorCode}: ${final.errorMessage}` : ''}\n`);
+      else
+        io.stdout.write(
+          `job #${final.id} ${final.status}: ${final.done}/${final.total} windows captioned (${params.promptKind}, ${modelId}) in ${summary.seconds.toFixed(1)} s` +
+            `${final.errorCode ? `\n  ${final.errorCode}: ${final.errorMessage}` : ''}\n`,
+        );
       return final.status === 'done' ? 0 : final.status === 'failed' ? 1 : 3;
     } catch (err) {
       throw asLibraryError(err, lib.path);

@@ -27,10 +27,16 @@ export const jobsCommand: Command = {
   usage,
   async run(argv, io) {
     const [sub, ...rest] = argv;
-    const { values, positionals } = parseFlags(rest, { library: { type: 'string' }, status: { type: 'string' }, json: { type: 'boolean' } });
-    if (!sub || !['list', 'show', 'pause', 'resume', 'cancel'].includes(sub)) throw new AppError('INVALID_INPUT', `unknown jobs subcommand "${sub ?? ''}"\n${usage}`);
+    const { values, positionals } = parseFlags(rest, {
+      library: { type: 'string' },
+      status: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (!sub || !['list', 'show', 'pause', 'resume', 'cancel'].includes(sub))
+      throw new AppError('INVALID_INPUT', `unknown jobs subcommand "${sub ?? ''}"\n${usage}`);
     const status = values.status?.split(',').map((s) => s.trim()) as JobStatus[] | undefined;
-    if (status?.some((s) => !STATUSES.includes(s))) throw new AppError('INVALID_INPUT', `--status must be among ${STATUSES.join(', ')}`);
+    if (status?.some((s) => !STATUSES.includes(s)))
+      throw new AppError('INVALID_INPUT', `--status must be among ${STATUSES.join(', ')}`);
     let id = 0;
     if (sub !== 'list') {
       if (positionals.length !== 1) throw new AppError('INVALID_INPUT', `jobs ${sub} needs one job ID`);
@@ -46,7 +52,14 @@ export const jobsCommand: Command = {
         return 0;
       }
       if (sub !== 'show') await lib.writable();
-      const job = sub === 'show' ? getJob(lib, id) : sub === 'pause' ? pauseJob(lib, id) : sub === 'resume' ? resumeJob(lib, id) : cancelJob(lib, id);
+      const job =
+        sub === 'show'
+          ? getJob(lib, id)
+          : sub === 'pause'
+            ? pauseJob(lib, id)
+            : sub === 'resume'
+              ? resumeJob(lib, id)
+              : cancelJob(lib, id);
       if (values.json) printJson(io.stdout, job);
       else io.stdout.write(line(job));
       return 0;

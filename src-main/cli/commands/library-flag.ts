@@ -10,4 +10,3 @@ export function openLibraryFlag(value: string | undefined, io: CliIO, opts: Open
   if (!p) throw new AppError('INVALID_INPUT', '--library DB is required (or set MOLMOSCOPE_LIBRARY).');
   return openLibrary(resolve(io.cwd, p), opts);
 }
-

@@ -22,7 +22,8 @@ export const libraryCommand: Command = {
   async run(argv, io) {
     const [sub, ...rest] = argv;
     const { values } = parseFlags(rest, { library: { type: 'string' }, json: { type: 'boolean' } }, false);
-    if (sub !== 'check' && sub !== 'repair') throw new AppError('INVALID_INPUT', `unknown library subcommand "${sub ?? ''}"\n${usage}`);
+    if (sub !== 'check' && sub !== 'repair')
+      throw new AppError('INVALID_INPUT', `unknown library subcommand "${sub ?? ''}"\n${usage}`);
     const p = values.library ?? io.env.MOLMOSCOPE_LIBRARY;
     if (!p) throw new AppError('INVALID_INPUT', '--library DB is required (or set MOLMOSCOPE_LIBRARY).');
     const path = resolve(io.cwd, p);
@@ -35,10 +36,14 @@ export const libraryCommand: Command = {
     const r = repairLibrary(path);
     if (values.json) printJson(io.stdout, r);
     else if (r.repaired) {
-      io.stdout.write(`${path}: repaired (indexes and the search index rebuilt); integrity check ok.\n  before: ${r.before.slice(0, 3).join('; ')}\n  the library as it was is kept at ${r.copy}\n`);
+      io.stdout.write(
+        `${path}: repaired (indexes and the search index rebuilt); integrity check ok.\n  before: ${r.before.slice(0, 3).join('; ')}\n  the library as it was is kept at ${r.copy}\n`,
+      );
     } else {
-      io.stdout.write(`${path}: NOT repaired: the damage is in stored rows, which cannot be rebuilt.\n  still: ${r.after.slice(0, 3).join('; ')}\n` +
-        `  Restore a backup of the library; the damaged file as it was is kept at ${r.copy}.\n`);
+      io.stdout.write(
+        `${path}: NOT repaired: the damage is in stored rows, which cannot be rebuilt.\n  still: ${r.after.slice(0, 3).join('; ')}\n` +
+          `  Restore a backup of the library; the damaged file as it was is kept at ${r.copy}.\n`,
+      );
     }
     return r.repaired ? 0 : 1;
   },

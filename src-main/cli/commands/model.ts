@@ -3,7 +3,17 @@
 import { resolve } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import { makeTinyCheckpoint, TINY_VARIANTS, type TinyVariant } from '../../../models/tiny/make-tiny.js';
-import { CATALOGUE, addFolder, downloadModel, listModels, removeModel, unfinishedDownloads, useModel, type DownloadProgress, type InstalledModel } from '../../core/models/index.js';
+import {
+  CATALOGUE,
+  addFolder,
+  downloadModel,
+  listModels,
+  removeModel,
+  unfinishedDownloads,
+  useModel,
+  type DownloadProgress,
+  type InstalledModel,
+} from '../../core/models/index.js';
 import { makePresetCheckpoint, PRESETS, type Preset } from '../../../models/tiny/presets.js';
 import { resolveAppPaths } from '../../core/platform/paths.js';
 import { numberFlag, onePositional, parseFlags, printJson, type CliIO, type Command } from '../command.js';
@@ -11,7 +21,9 @@ import { numberFlag, onePositional, parseFlags, printJson, type CliIO, type Comm
 const usage = `Usage:
   molmoscope model download <catalogue-id|owner/name> [--revision REV] [--json]
       Download a Molmo2 checkpoint from the Hugging Face Hub (HF_ENDPOINT, default https://huggingface.co; HF_TOKEN
-      for gated or private repos) into the models directory. Catalogue ids: ${CATALOGUE.filter((e) => e.runnable).map((e) => e.id).join(', ')};
+      for gated or private repos) into the models directory. Catalogue ids: ${CATALOGUE.filter((e) => e.runnable)
+        .map((e) => e.id)
+        .join(', ')};
       any repo whose config.json is a Molmo2 config works. Every file is checked (sha256) before it is kept; run the
       same command again after an interruption to resume. --json prints NDJSON progress, then the result.
   molmoscope model list [--json]          Usable models (complete and verified), the default marked.
@@ -63,14 +75,26 @@ async function download(rest: string[], io: CliIO, signal: AbortSignal): Promise
   const { values, positionals } = parseFlags(rest, { revision: { type: 'string' }, json: { type: 'boolean' } });
   const id = onePositional(positionals, `download needs one <catalogue-id|owner/name>\n${usage}`);
   const modelsDir = resolveAppPaths(io.env).models;
-  const r = await downloadModel(id, values.revision, { modelsDir, env: io.env, onProgress: progressPrinter(io, !!values.json) }, signal).catch((err: unknown) => {
+  const r = await downloadModel(
+    id,
+    values.revision,
+    { modelsDir, env: io.env, onProgress: progressPrinter(io, !!values.json) },
+    signal,
+  ).catch((err: unknown) => {
     if (err instanceof AppError && (err.code === 'CANCELLED' || err.code === 'HUB_UNREACHABLE')) {
-      throw new AppError(err.code, `${err.message} Verified files and the partial file are kept: run the same command again to resume.`);
+      throw new AppError(
+        err.code,
+        `${err.message} Verified files and the partial file are kept: run the same command again to resume.`,
+      );
     }
     throw err;
   });
-  if (values.json) io.stdout.write(JSON.stringify({ event: 'result', alreadyInstalled: r.alreadyInstalled, model: r.model }) + '\n');
-  else io.stdout.write(`${r.alreadyInstalled ? 'already installed' : 'downloaded'}: ${r.model.id} (${r.model.repo}@${r.model.commit}) in ${r.model.dir}\n`);
+  if (values.json)
+    io.stdout.write(JSON.stringify({ event: 'result', alreadyInstalled: r.alreadyInstalled, model: r.model }) + '\n');
+  else
+    io.stdout.write(
+      `${r.alreadyInstalled ? 'already installed' : 'downloaded'}: ${r.model.id} (${r.model.repo}@${r.model.commit}) in ${r.model.dir}\n`,
+    );
   return 0;
 }
 
@@ -78,17 +102,24 @@ function list(rest: string[], io: CliIO): number {
   const { values } = parseFlags(rest, { json: { type: 'boolean' } }, false);
   const modelsDir = resolveAppPaths(io.env).models;
   const models = listModels(modelsDir);
-  if (values.json) return printJson(io.stdout, models), 0;
+  if (values.json) return (printJson(io.stdout, models), 0);
   if (models.length === 0) io.stdout.write('no models yet: molmoscope model download molmo2-4b (or model add <dir>)\n');
   for (const m of models) io.stdout.write(describe(m) + '\n');
-  for (const u of unfinishedDownloads(modelsDir)) io.stdout.write(`unfinished download: ${u.id} (run molmoscope model download ${u.catalogueId ?? u.repo ?? u.id} to resume)\n`);
+  for (const u of unfinishedDownloads(modelsDir))
+    io.stdout.write(
+      `unfinished download: ${u.id} (run molmoscope model download ${u.catalogueId ?? u.repo ?? u.id} to resume)\n`,
+    );
   return 0;
 }
 
 function catalogue(rest: string[], io: CliIO): number {
   const { values } = parseFlags(rest, { json: { type: 'boolean' } }, false);
   if (values.json) printJson(io.stdout, CATALOGUE);
-  else for (const e of CATALOGUE) io.stdout.write(`${e.id.padEnd(12)} ${e.repo.padEnd(22)} ${(e.parameters / 1e9).toFixed(2)}B params  ${gb(e.diskBytes)} disk  ${e.license}${e.runnable ? '' : '  (not runnable yet)'}\n`);
+  else
+    for (const e of CATALOGUE)
+      io.stdout.write(
+        `${e.id.padEnd(12)} ${e.repo.padEnd(22)} ${(e.parameters / 1e9).toFixed(2)}B params  ${gb(e.diskBytes)} disk  ${e.license}${e.runnable ? '' : '  (not runnable yet)'}\n`,
+      );
   return 0;
 }
 
@@ -99,16 +130,23 @@ function oneId(rest: string[], what: string): string {
 
 function makeTiny(rest: string[], io: CliIO): number {
   const { values, positionals } = parseFlags(rest, {
-    seed: { type: 'string' }, dtype: { type: 'string' }, shards: { type: 'string' }, json: { type: 'boolean' }, preset: { type: 'string' },
+    seed: { type: 'string' },
+    dtype: { type: 'string' },
+    shards: { type: 'string' },
+    json: { type: 'boolean' },
+    preset: { type: 'string' },
     variant: { type: 'string' },
   });
   const dir = resolve(io.cwd, onePositional(positionals, 'make-tiny needs exactly one <dir>'));
-  if (values.preset !== undefined && values.variant !== undefined) throw new AppError('INVALID_INPUT', '--preset already names the model; --variant does not apply');
+  if (values.preset !== undefined && values.variant !== undefined)
+    throw new AppError('INVALID_INPUT', '--preset already names the model; --variant does not apply');
   if (values.preset !== undefined) return makePreset(dir, values, io);
   const variant = values.variant ?? 'qwen3';
-  if (!(TINY_VARIANTS as readonly string[]).includes(variant)) throw new AppError('INVALID_INPUT', `--variant must be one of ${TINY_VARIANTS.join(', ')}`);
+  if (!(TINY_VARIANTS as readonly string[]).includes(variant))
+    throw new AppError('INVALID_INPUT', `--variant must be one of ${TINY_VARIANTS.join(', ')}`);
   const dtype = values.dtype ?? 'float32';
-  if (!['float32', 'bfloat16', 'float16'].includes(dtype)) throw new AppError('INVALID_INPUT', `--dtype must be float32, bfloat16 or float16`);
+  if (!['float32', 'bfloat16', 'float16'].includes(dtype))
+    throw new AppError('INVALID_INPUT', `--dtype must be float32, bfloat16 or float16`);
   const files = makeTinyCheckpoint(dir, {
     seed: numberFlag('seed', values.seed, { integer: true, min: 0 }) ?? 0,
     dtype: dtype as 'float32',
@@ -146,7 +184,11 @@ export const modelCommand: Command = {
       }
       case 'add': {
         const { values, positionals } = parseFlags(rest, { id: { type: 'string' }, json: { type: 'boolean' } });
-        const m = await addFolder(modelsDir, resolve(io.cwd, onePositional(positionals, 'add needs one <dir>')), values.id);
+        const m = await addFolder(
+          modelsDir,
+          resolve(io.cwd, onePositional(positionals, 'add needs one <dir>')),
+          values.id,
+        );
         if (values.json) printJson(io.stdout, m);
         else io.stdout.write(`added ${m.id}: ${m.dir} (used in place)\n`);
         return 0;
@@ -159,14 +201,28 @@ export const modelCommand: Command = {
   },
 };
 
-function makePreset(dir: string, values: { preset?: string; seed?: string; dtype?: string; shards?: string; json?: boolean }, io: CliIO): number {
-  if (!(PRESETS as readonly string[]).includes(values.preset!)) throw new AppError('INVALID_INPUT', `--preset must be one of ${PRESETS.join(', ')}`);
-  if (values.dtype !== undefined || values.shards !== undefined) throw new AppError('INVALID_INPUT', '--preset writes fp32 shards in the released layout; --dtype and --shards do not apply');
+function makePreset(
+  dir: string,
+  values: { preset?: string; seed?: string; dtype?: string; shards?: string; json?: boolean },
+  io: CliIO,
+): number {
+  if (!(PRESETS as readonly string[]).includes(values.preset!))
+    throw new AppError('INVALID_INPUT', `--preset must be one of ${PRESETS.join(', ')}`);
+  if (values.dtype !== undefined || values.shards !== undefined)
+    throw new AppError(
+      'INVALID_INPUT',
+      '--preset writes fp32 shards in the released layout; --dtype and --shards do not apply',
+    );
   const bytes = makePresetCheckpoint(dir, values.preset as Preset, {
     seed: numberFlag('seed', values.seed, { integer: true, min: 0 }) ?? 0,
-    onShard: (file, i, n) => { if (!values.json) io.stderr.write(`writing ${file} (${i + 1}/${n})\n`); },
+    onShard: (file, i, n) => {
+      if (!values.json) io.stderr.write(`writing ${file} (${i + 1}/${n})\n`);
+    },
   });
   if (values.json) printJson(io.stdout, { dir, preset: values.preset, weightBytes: bytes });
-  else io.stdout.write(`wrote a ${values.preset}-shaped checkpoint to ${dir} (${(bytes / 1e9).toFixed(1)} GB of fp32 weights)\n`);
+  else
+    io.stdout.write(
+      `wrote a ${values.preset}-shaped checkpoint to ${dir} (${(bytes / 1e9).toFixed(1)} GB of fp32 weights)\n`,
+    );
   return 0;
 }

@@ -26,7 +26,8 @@ function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 export function parseSizes(s: string): Array<{ width: number; height: number }> {
   return s.split(',').map((p) => {
     const m = /^\s*(\d+)\s*[xX×]\s*(\d+)\s*$/.exec(p);
-    if (!m || Number(m[1]) <= 0 || Number(m[2]) <= 0) throw new AppError('INVALID_INPUT', `--sizes entry "${p}" is not WxH`);
+    if (!m || Number(m[1]) <= 0 || Number(m[2]) <= 0)
+      throw new AppError('INVALID_INPUT', `--sizes entry "${p}" is not WxH`);
     return { width: Number(m[1]), height: Number(m[2]) };
   });
 }
@@ -36,17 +37,28 @@ export const parseCommand: Command = {
   summary: 'Parse a Molmo2 answer (stdin) into count, points and tracks in pixels.',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseFlags(argv, {
-      kind: { type: 'string' }, width: { type: 'string' }, height: { type: 'string' }, sizes: { type: 'string' }, json: { type: 'boolean' },
-    }, false);
+    const { values, positionals } = parseFlags(
+      argv,
+      {
+        kind: { type: 'string' },
+        width: { type: 'string' },
+        height: { type: 'string' },
+        sizes: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+      false,
+    );
     void positionals;
     const kind = values.kind as AnswerKind | undefined;
-    if (!kind || !['image', 'multi-image', 'video'].includes(kind)) throw new AppError('INVALID_INPUT', `--kind must be image, multi-image or video\n${usage}`);
+    if (!kind || !['image', 'multi-image', 'video'].includes(kind))
+      throw new AppError('INVALID_INPUT', `--kind must be image, multi-image or video\n${usage}`);
     const sizes = values.sizes !== undefined ? parseSizes(values.sizes) : undefined;
-    if (kind === 'multi-image' && !sizes) throw new AppError('INVALID_INPUT', 'multi-image answers need --sizes WxH,WxH,…');
+    if (kind === 'multi-image' && !sizes)
+      throw new AppError('INVALID_INPUT', 'multi-image answers need --sizes WxH,WxH,…');
     const width = numberFlag('width', values.width, { min: 1 }) ?? sizes?.[0]?.width;
     const height = numberFlag('height', values.height, { min: 1 }) ?? sizes?.[0]?.height;
-    if (width === undefined || height === undefined) throw new AppError('INVALID_INPUT', '--width and --height are required');
+    if (width === undefined || height === undefined)
+      throw new AppError('INVALID_INPUT', '--width and --height are required');
     const text = await readAll(io.stdin);
     printJson(io.stdout, parseAnswer(text, { kind, width, height, sizes }));
     return 0;

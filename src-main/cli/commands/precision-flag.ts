@@ -5,4 +5,3 @@ import { parsePrecision, type Precision } from '../../core/molmo2/compile/precis
 export function precisionFlag(v: string | undefined): Precision | undefined {
   return v === undefined ? undefined : parsePrecision(v);
 }
-

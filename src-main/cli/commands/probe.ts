@@ -18,7 +18,9 @@ export const probeCommand: Command = {
   async run(argv, io, signal) {
     const { values, positionals } = parseFlags(argv, { json: { type: 'boolean' }, strict: { type: 'boolean' } });
     const file = resolve(io.cwd, onePositional(positionals, `probe needs exactly one <file>\n${usage}`));
-    const p = await withCliContext(io, ({ media }) => (values.strict ? media.probeStrict(file, { signal }) : media.probe(file, { signal })));
+    const p = await withCliContext(io, ({ media }) =>
+      values.strict ? media.probeStrict(file, { signal }) : media.probe(file, { signal }),
+    );
     if (values.json) printJson(io.stdout, p);
     else
       io.stdout.write(

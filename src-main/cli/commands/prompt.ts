@@ -23,8 +23,16 @@ const usage = `Usage:
 /** Counts each visual token kind and plain text tokens. */
 export function tokenTypeSummary(m: ModelInput, ck: Molmo2Checkpoint): Record<string, number> {
   const s = ck.specialIds;
-  const names: Array<[string, number]> = [['imPatch', s.imPatch], ['imCol', s.imCol], ['imStart', s.imStart], ['imEnd', s.imEnd],
-    ['lowResImStart', s.lowResImStart], ['frameStart', s.frameStart], ['frameEnd', s.frameEnd], ['imLow', s.imLow]];
+  const names: Array<[string, number]> = [
+    ['imPatch', s.imPatch],
+    ['imCol', s.imCol],
+    ['imStart', s.imStart],
+    ['imEnd', s.imEnd],
+    ['lowResImStart', s.lowResImStart],
+    ['frameStart', s.frameStart],
+    ['frameEnd', s.frameEnd],
+    ['imLow', s.imLow],
+  ];
   const counts = new Map<string, number>([['text', 0], ['visual', 0], ...names.map(([n]): [string, number] => [n, 0])]);
   const bump = (k: string) => counts.set(k, (counts.get(k) ?? 0) + 1);
   for (const [i, token] of m.inputIds.entries()) {
@@ -43,11 +51,16 @@ export const promptCommand: Command = {
   usage,
   async run(argv, io, signal) {
     const { values, positionals } = parseFlags(argv, {
-      model: { type: 'string' }, image: { type: 'string', multiple: true }, video: { type: 'string' },
-      style: { type: 'string' }, frames: { type: 'string' }, json: { type: 'boolean' },
+      model: { type: 'string' },
+      image: { type: 'string', multiple: true },
+      video: { type: 'string' },
+      style: { type: 'string' },
+      frames: { type: 'string' },
+      json: { type: 'boolean' },
     });
     const images = values.image ?? [];
-    if ((images.length > 0) === (values.video !== undefined)) throw new AppError('INVALID_INPUT', 'give either --image (one or more) or --video');
+    if (images.length > 0 === (values.video !== undefined))
+      throw new AppError('INVALID_INPUT', 'give either --image (one or more) or --video');
     const question = onePositional(positionals, 'give exactly one question (quote it)');
     const frames = numberFlag('frames', values.frames, { integer: true, min: 2 });
     const dir = modelDirFlag(values.model, io);
@@ -61,23 +74,42 @@ export const promptCommand: Command = {
         loadVideoFrames(media, resolve(io.cwd, values.video!), ck.videoPreprocessor, { numFrames: frames, signal }),
       );
       m = buildVideoPrompt({ ...common, frames: fr, fps: probe.fps });
-      media = { kind: 'video', duration: probe.duration, width: probe.width, height: probe.height, fps: probe.fps, frames: fr.length };
+      media = {
+        kind: 'video',
+        duration: probe.duration,
+        width: probe.width,
+        height: probe.height,
+        fps: probe.fps,
+        frames: fr.length,
+      };
     } else {
       const imgs = [];
       for (const f of images) imgs.push(await loadImageRgb(resolve(io.cwd, f), signal));
       m = buildImagePrompt({ ...common, images: imgs });
-      media = { kind: imgs.length > 1 ? 'multi-image' : 'image', sizes: imgs.map((i) => ({ width: i.width, height: i.height })) };
+      media = {
+        kind: imgs.length > 1 ? 'multi-image' : 'image',
+        sizes: imgs.map((i) => ({ width: i.width, height: i.height })),
+      };
     }
     const summary = {
-      model: dir, variant: ck.variant, media, tokenCount: m.inputIds.length, tokenTypes: tokenTypeSummary(m, ck),
-      nCrops: m.nCrops, poolK: m.poolK, pooledTokens: m.pooling.length / m.poolK,
+      model: dir,
+      variant: ck.variant,
+      media,
+      tokenCount: m.inputIds.length,
+      tokenTypes: tokenTypeSummary(m, ck),
+      nCrops: m.nCrops,
+      poolK: m.poolK,
+      pooledTokens: m.pooling.length / m.poolK,
       ...(m.imageGrids ? { imageGrids: m.imageGrids, cropsPerImage: m.cropsPerImage } : {}),
       ...(m.videoGrid ? { videoGrid: m.videoGrid, timestamps: m.timestamps } : {}),
       contextLength: ck.config.text_config.max_position_embeddings,
       text: m.text,
     };
     if (values.json) printJson(io.stdout, summary);
-    else io.stdout.write(`${summary.tokenCount} tokens (${summary.tokenTypes.visual} visual, ${summary.tokenTypes.text} text), ${m.nCrops} crops\n${m.text}\n`);
+    else
+      io.stdout.write(
+        `${summary.tokenCount} tokens (${summary.tokenTypes.visual} visual, ${summary.tokenTypes.text} text), ${m.nCrops} crops\n${m.text}\n`,
+      );
     return 0;
   },
 };

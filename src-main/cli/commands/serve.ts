@@ -30,8 +30,23 @@ export const serveCommand: Command = {
   summary: 'Serve the UI and API on 127.0.0.1 for a browser (token-protected).',
   usage,
   async run(argv, io, signal) {
-    const { values } = parseFlags(argv, { port: { type: 'string' }, host: { type: 'string' }, renderer: { type: 'string' }, model: { type: 'string' }, adapter: { type: 'string' }, ep: { type: 'string' }, precision: { type: 'string' }, library: { type: 'string' }, json: { type: 'boolean' } }, false);
-    if (values.adapter !== undefined && !values.model) throw new AppError('INVALID_INPUT', '--adapter needs --model DIR (the base checkpoint)');
+    const { values } = parseFlags(
+      argv,
+      {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        renderer: { type: 'string' },
+        model: { type: 'string' },
+        adapter: { type: 'string' },
+        ep: { type: 'string' },
+        precision: { type: 'string' },
+        library: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+      false,
+    );
+    if (values.adapter !== undefined && !values.model)
+      throw new AppError('INVALID_INPUT', '--adapter needs --model DIR (the base checkpoint)');
     const port = numberFlag('port', values.port, { integer: true, min: 0 }) ?? 0;
     const precision = precisionFlag(values.precision); // refused before the server starts
     // Validate the adapter before the server starts: a bad adapter must not leave a server running.
@@ -51,7 +66,10 @@ export const serveCommand: Command = {
         throw new AppError(r.error.code, r.error.message);
       }
     }
-    if (values.json) io.stdout.write(JSON.stringify({ url: server.url, openUrl: server.openUrl, port: server.port, token: server.token }) + '\n');
+    if (values.json)
+      io.stdout.write(
+        JSON.stringify({ url: server.url, openUrl: server.openUrl, port: server.port, token: server.token }) + '\n',
+      );
     else {
       io.stdout.write(`Molmoscope is serving on ${server.url}\n`);
       io.stdout.write(`Open this URL (it carries this run's access token):\n  ${server.openUrl}\n`);

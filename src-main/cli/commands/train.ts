@@ -34,21 +34,45 @@ function emit(io: CliIO, json: boolean | undefined, event: Record<string, unknow
 function readConfig(values: Record<string, string | boolean | undefined>): TrainConfig {
   const steps = numberFlag('steps', values.steps as string | undefined, { integer: true, min: 1 }) ?? 100;
   return {
-    spec: { rank: numberFlag('rank', values.rank as string | undefined, { integer: true, min: 1 }) ?? 16, alpha: numberFlag('alpha', values.alpha as string | undefined, { min: 0 }) ?? 32 },
-    steps, lr: numberFlag('lr', values.lr as string | undefined, { min: 0 }) ?? 1e-4,
+    spec: {
+      rank: numberFlag('rank', values.rank as string | undefined, { integer: true, min: 1 }) ?? 16,
+      alpha: numberFlag('alpha', values.alpha as string | undefined, { min: 0 }) ?? 32,
+    },
+    steps,
+    lr: numberFlag('lr', values.lr as string | undefined, { min: 0 }) ?? 1e-4,
     accumulate: numberFlag('accumulate', values.accumulate as string | undefined, { integer: true, min: 1 }) ?? 1,
-    warmupSteps: numberFlag('warmup', values.warmup as string | undefined, { integer: true, min: 0 }) ?? Math.min(20, Math.floor(steps / 10)),
+    warmupSteps:
+      numberFlag('warmup', values.warmup as string | undefined, { integer: true, min: 0 }) ??
+      Math.min(20, Math.floor(steps / 10)),
     seed: numberFlag('seed', values.seed as string | undefined, { integer: true, min: 0 }) ?? 0,
-    clip: 1, checkpointEvery: numberFlag('checkpoint-every', values['checkpoint-every'] as string | undefined, { integer: true, min: 1 }) ?? 10,
+    clip: 1,
+    checkpointEvery:
+      numberFlag('checkpoint-every', values['checkpoint-every'] as string | undefined, { integer: true, min: 1 }) ?? 10,
   };
 }
 
-async function prepare(base: string, lines: ReturnType<typeof parseDataset>['lines'], io: CliIO, opts: { json?: boolean; skipBad?: boolean }, signal: AbortSignal): Promise<{ examples: TrainExample[]; bad: BadLine[] }> {
+async function prepare(
+  base: string,
+  lines: ReturnType<typeof parseDataset>['lines'],
+  io: CliIO,
+  opts: { json?: boolean; skipBad?: boolean },
+  signal: AbortSignal,
+): Promise<{ examples: TrainExample[]; bad: BadLine[] }> {
   const { media, dispose } = createCoreContext({ host: 'cli', env: io.env });
   try {
     return await prepareExamples(lines, {
-      base, cacheDir: modelCacheDir(io.env, base), media, skipBad: opts.skipBad ?? false, signal,
-      onPrepared: (p) => emit(io, opts.json, { event: 'prepare', ...p }, `line ${p.line}: ${p.tokens} tokens${p.featuresCached ? ' (cached features)' : ''}`),
+      base,
+      cacheDir: modelCacheDir(io.env, base),
+      media,
+      skipBad: opts.skipBad ?? false,
+      signal,
+      onPrepared: (p) =>
+        emit(
+          io,
+          opts.json,
+          { event: 'prepare', ...p },
+          `line ${p.line}: ${p.tokens} tokens${p.featuresCached ? ' (cached features)' : ''}`,
+        ),
       onBad: (b) => reportBad(io, opts.json, [b]),
     });
   } finally {
@@ -57,20 +81,37 @@ async function prepare(base: string, lines: ReturnType<typeof parseDataset>['lin
 }
 
 function reportBad(io: CliIO, json: boolean | undefined, bad: BadLine[]): void {
-  for (const b of bad) emit(io, json, { event: 'bad-line', line: b.line, reason: b.reason }, `line ${b.line}: ${b.reason}`);
+  for (const b of bad)
+    emit(io, json, { event: 'bad-line', line: b.line, reason: b.reason }, `line ${b.line}: ${b.reason}`);
 }
 
 export const trainCommand: Command = {
   name: 'train',
   summary: 'LoRA fine-tune Molmo2 on a JSONL file of examples (writes a PEFT adapter).',
   usage,
+  // eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
   async run(argv, io, signal) {
-    const { values } = parseFlags(argv, {
-      base: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, steps: { type: 'string' }, lr: { type: 'string' },
-      rank: { type: 'string' }, alpha: { type: 'string' }, seed: { type: 'string' }, accumulate: { type: 'string' }, warmup: { type: 'string' },
-      'checkpoint-every': { type: 'string' }, 'skip-bad': { type: 'boolean' }, json: { type: 'boolean' },
-    }, false);
-    if (!values.base || !values.data || !values.out) throw new AppError('INVALID_INPUT', `--base, --data and --out are required\n${usage}`);
+    const { values } = parseFlags(
+      argv,
+      {
+        base: { type: 'string' },
+        data: { type: 'string' },
+        out: { type: 'string' },
+        steps: { type: 'string' },
+        lr: { type: 'string' },
+        rank: { type: 'string' },
+        alpha: { type: 'string' },
+        seed: { type: 'string' },
+        accumulate: { type: 'string' },
+        warmup: { type: 'string' },
+        'checkpoint-every': { type: 'string' },
+        'skip-bad': { type: 'boolean' },
+        json: { type: 'boolean' },
+      },
+      false,
+    );
+    if (!values.base || !values.data || !values.out)
+      throw new AppError('INVALID_INPUT', `--base, --data and --out are required\n${usage}`);
     const config = readConfig(values);
     checkConfig(config);
     const base = resolve(io.cwd, values.base);
@@ -84,22 +125,57 @@ export const trainCommand: Command = {
     }
     const { lines, bad } = parseDataset(content, dataFile);
     reportBad(io, values.json, bad);
-    if (bad.length > 0 && !values['skip-bad']) throw new AppError('INVALID_INPUT', `${bad.length} bad line(s) in ${dataFile}; fix them or pass --skip-bad`, { bad });
+    if (bad.length > 0 && !values['skip-bad'])
+      throw new AppError('INVALID_INPUT', `${bad.length} bad line(s) in ${dataFile}; fix them or pass --skip-bad`, {
+        bad,
+      });
     if (lines.length === 0) throw new AppError('INVALID_INPUT', `${dataFile} has no usable examples`);
     const prepared = await prepare(base, lines, io, { json: values.json, skipBad: values['skip-bad'] }, signal);
     const examples = prepared.examples;
     if (examples.length === 0) throw new AppError('INVALID_INPUT', `${dataFile} has no usable examples`);
     const runKey = createHash('sha256').update(content).update(JSON.stringify(config)).update(base).digest('hex');
     const ck = openCheckpoint(base);
-    const session = await TrainSession.open(ck, { spec: config.spec, cacheDir: modelCacheDir(io.env, base), threads: 1 });
+    const session = await TrainSession.open(ck, {
+      spec: config.spec,
+      cacheDir: modelCacheDir(io.env, base),
+      threads: 1,
+    });
     try {
       const r = await train({
-        session, examples, config, stateDir: out, runKey, signal,
-        onStep: (s) => emit(io, values.json, { event: 'step', ...s }, `step ${s.step}/${s.steps} loss ${s.loss.toFixed(4)} lr ${s.lr.toExponential(2)} ${s.tokensPerSecond.toFixed(0)} tok/s eta ${s.etaSeconds.toFixed(0)} s`),
+        session,
+        examples,
+        config,
+        stateDir: out,
+        runKey,
+        signal,
+        onStep: (s) =>
+          emit(
+            io,
+            values.json,
+            { event: 'step', ...s },
+            `step ${s.step}/${s.steps} loss ${s.loss.toFixed(4)} lr ${s.lr.toExponential(2)} ${s.tokensPerSecond.toFixed(0)} tok/s eta ${s.etaSeconds.toFixed(0)} s`,
+          ),
       });
       saveAdapter(out, ck, config.spec, r.params, base);
-      writeJsonAtomic(join(out, 'molmoscope-train.json'), { base, data: dataFile, config, examples: examples.length, skipped: [...bad, ...prepared.bad] });
-      emit(io, values.json, { event: 'done', adapter: out, steps: config.steps, examples: examples.length, lastLoss: r.losses.at(-1) ?? null }, `adapter written to ${out}`);
+      writeJsonAtomic(join(out, 'molmoscope-train.json'), {
+        base,
+        data: dataFile,
+        config,
+        examples: examples.length,
+        skipped: [...bad, ...prepared.bad],
+      });
+      emit(
+        io,
+        values.json,
+        {
+          event: 'done',
+          adapter: out,
+          steps: config.steps,
+          examples: examples.length,
+          lastLoss: r.losses.at(-1) ?? null,
+        },
+        `adapter written to ${out}`,
+      );
       return 0;
     } finally {
       await session.close();

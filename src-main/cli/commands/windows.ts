@@ -18,7 +18,11 @@ export const windowsCommand: Command = {
   usage,
   async run(argv, io, signal) {
     const { values, positionals } = parseFlags(argv, {
-      json: { type: 'boolean' }, length: { type: 'string' }, overlap: { type: 'string' }, 'max-fps': { type: 'string' }, 'max-frames': { type: 'string' },
+      json: { type: 'boolean' },
+      length: { type: 'string' },
+      overlap: { type: 'string' },
+      'max-fps': { type: 'string' },
+      'max-frames': { type: 'string' },
     });
     const file = onePositional(positionals, `windows needs exactly one <file>\n${usage}`);
     const maxFps = numberFlag('max-fps', values['max-fps']) ?? DEFAULT_MAX_FPS;
@@ -28,7 +32,9 @@ export const windowsCommand: Command = {
     const p = await withCliContext(io, ({ media }) => media.probe(resolve(io.cwd, file), { signal }));
     const windows = windowsFor(p.duration, { length, overlap, maxFps, maxFrames });
     if (values.json) printJson(io.stdout, { duration: p.duration, length, overlap, count: windows.length, windows });
-    else for (const w of windows) io.stdout.write(`#${w.index}  ${w.start.toFixed(2)}–${w.end.toFixed(2)} s  ${w.times.length} frames\n`);
+    else
+      for (const w of windows)
+        io.stdout.write(`#${w.index}  ${w.start.toFixed(2)}–${w.end.toFixed(2)} s  ${w.times.length} frames\n`);
     return 0;
   },
 };

@@ -18,7 +18,11 @@ export function molmoPointParser(opts: AdapterOptions = {}): PointParser {
   return (answer, window, frame) => {
     const a = parseAnswer(answer, { kind: 'video', width: frame.width, height: frame.height });
     if (a.points.length === 0 && a.count === null) {
-      throw new AppError('PARSE_ERROR', `window ${window.index}: the answer has neither points nor a count` + (a.dropped.length ? ` (${a.dropped[0]?.reason})` : ''));
+      throw new AppError(
+        'PARSE_ERROR',
+        `window ${window.index}: the answer has neither points nor a count` +
+          (a.dropped.length ? ` (${a.dropped[0]?.reason})` : ''),
+      );
     }
     const shift = opts.relativeTimes === false ? 0 : window.start;
     return {
@@ -34,9 +38,15 @@ export function molmoTrackParser(opts: AdapterOptions = {}): TrackParser {
     const a = parseAnswer(answer, { kind: 'video', width: frame.width, height: frame.height });
     const empty = /\b(there are none|no tracks available)\b/i.test(answer);
     if (a.tracks.length === 0 && !empty) {
-      throw new AppError('PARSE_ERROR', `window ${window.index}: the answer has no tracks` + (a.dropped.length ? ` (${a.dropped[0]?.reason})` : ''));
+      throw new AppError(
+        'PARSE_ERROR',
+        `window ${window.index}: the answer has no tracks` + (a.dropped.length ? ` (${a.dropped[0]?.reason})` : ''),
+      );
     }
     const shift = opts.relativeTimes === false ? 0 : window.start;
-    return a.tracks.map((t) => ({ id: t.id, points: t.points.map((p) => ({ t: seconds(p.t + shift), x: pixels(p.x), y: pixels(p.y) })) }));
+    return a.tracks.map((t) => ({
+      id: t.id,
+      points: t.points.map((p) => ({ t: seconds(p.t + shift), x: pixels(p.x), y: pixels(p.y) })),
+    }));
   };
 }

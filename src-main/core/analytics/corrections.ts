@@ -26,7 +26,12 @@ export type Correction =
   | { id: number; kind: 'merge'; payload: { keepId: number; mergeId: number }; createdAt: string }
   | { id: number; kind: 'split'; payload: { trackId: number; at: number; newId: number }; createdAt: string }
   | { id: number; kind: 'delete'; payload: { trackId: number }; createdAt: string }
-  | { id: number; kind: 'unstitch'; payload: { windowA: number; localA: number; windowB: number; localB: number; newId: number }; createdAt: string };
+  | {
+      id: number;
+      kind: 'unstitch';
+      payload: { windowA: number; localA: number; windowB: number; localB: number; newId: number };
+      createdAt: string;
+    };
 
 export type CorrectionKind = Correction['kind'];
 
@@ -62,7 +67,12 @@ function withTracks(set: TrackSet, tracks: Track[]): TrackSet {
  * Turns a user edit into a storable correction, validated against the current (already corrected) set; `prior` are
  * the corrections stored so far (so a new track id is never reused, even one of a deleted track).
  */
-export function makeCorrection(current: TrackSet, edit: Edit, meta: { id: number; createdAt: string }, prior: readonly Correction[] = []): Correction {
+export function makeCorrection(
+  current: TrackSet,
+  edit: Edit,
+  meta: { id: number; createdAt: string },
+  prior: readonly Correction[] = [],
+): Correction {
   const base = { id: meta.id, createdAt: meta.createdAt };
   let c: Correction;
   switch (edit.kind) {
@@ -79,7 +89,17 @@ export function makeCorrection(current: TrackSet, edit: Edit, meta: { id: number
       c = { ...base, kind: 'delete', payload: { trackId: edit.trackId } };
       break;
     case 'unstitch':
-      c = { ...base, kind: 'unstitch', payload: { windowA: edit.windowA, localA: edit.localA, windowB: edit.windowB, localB: edit.localB, newId: nextId(current, prior) } };
+      c = {
+        ...base,
+        kind: 'unstitch',
+        payload: {
+          windowA: edit.windowA,
+          localA: edit.localA,
+          windowB: edit.windowB,
+          localB: edit.localB,
+          newId: nextId(current, prior),
+        },
+      };
       break;
     default:
       throw new AppError('INVALID_INPUT', `unknown edit kind ${(edit as { kind: string }).kind}`);
@@ -89,17 +109,24 @@ export function makeCorrection(current: TrackSet, edit: Edit, meta: { id: number
 }
 
 /** Applies one correction to a set and returns a new set (the input is never modified); throws if it does not apply. */
+// eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
 export function applyCorrection(set: TrackSet, c: Correction): TrackSet {
   switch (c.kind) {
     case 'rename': {
       const label = c.payload.label.trim();
       if (!label || label.length > 200) throw new AppError('INVALID_INPUT', 'a label must be 1–200 characters');
       const t = need(set, c.payload.trackId);
-      return withTracks(set, set.tracks.map((x) => (x === t ? { ...t, label } : x)));
+      return withTracks(
+        set,
+        set.tracks.map((x) => (x === t ? { ...t, label } : x)),
+      );
     }
     case 'delete': {
       const t = need(set, c.payload.trackId);
-      return withTracks(set, set.tracks.filter((x) => x !== t));
+      return withTracks(
+        set,
+        set.tracks.filter((x) => x !== t),
+      );
     }
     case 'merge': {
       const { keepId, mergeId } = c.payload;
@@ -109,29 +136,49 @@ export function applyCorrection(set: TrackSet, c: Correction): TrackSet {
       // At a time both tracks cover, the kept track's point stays (the user chose it as the reference).
       const taken = new Set(keep.points.map((p) => p.t));
       const points = [...keep.points, ...other.points.filter((p) => !taken.has(p.t))].sort((a, b) => a.t - b.t);
-      return withTracks(set, set.tracks.filter((x) => x !== other).map((x) => (x === keep ? { ...keep, points } : x)));
+      return withTracks(
+        set,
+        set.tracks.filter((x) => x !== other).map((x) => (x === keep ? { ...keep, points } : x)),
+      );
     }
     case 'split': {
       const { trackId, at, newId } = c.payload;
       const t = need(set, trackId);
-      if (set.tracks.some((x) => x.id === newId)) throw new AppError('INVALID_INPUT', `track id ${newId} is already in use`);
+      if (set.tracks.some((x) => x.id === newId))
+        throw new AppError('INVALID_INPUT', `track id ${newId} is already in use`);
       const before = t.points.filter((p) => p.t < at);
       const after = t.points.filter((p) => p.t >= at);
-      if (before.length === 0 || after.length === 0) throw new AppError('INVALID_INPUT', `splitting track ${trackId} at ${at} s leaves one side empty`);
-      return withTracks(set, [...set.tracks.filter((x) => x !== t), { ...t, points: before }, { id: newId, label: t.label, points: after }]);
+      if (before.length === 0 || after.length === 0)
+        throw new AppError('INVALID_INPUT', `splitting track ${trackId} at ${at} s leaves one side empty`);
+      return withTracks(set, [
+        ...set.tracks.filter((x) => x !== t),
+        { ...t, points: before },
+        { id: newId, label: t.label, points: after },
+      ]);
     }
     case 'unstitch': {
       const { windowA, localA, windowB, localB, newId } = c.payload;
-      const d = set.decisions.find((x) => x.windowA === windowA && x.localA === localA && x.windowB === windowB && x.localB === localB);
+      const d = set.decisions.find(
+        (x) => x.windowA === windowA && x.localA === localA && x.windowB === windowB && x.localB === localB,
+      );
       if (!d) throw new AppError('NOT_FOUND', `no stitch decision ${seg(windowA, localA)} → ${seg(windowB, localB)}`);
-      if (set.tracks.some((x) => x.id === newId)) throw new AppError('INVALID_INPUT', `track id ${newId} is already in use`);
+      if (set.tracks.some((x) => x.id === newId))
+        throw new AppError('INVALID_INPUT', `track id ${newId} is already in use`);
       // A segment can have lost all its points to the other window in an overlap, so find the track by either side.
       const has = (x: Track, w: number, l: number) => x.points.some((p) => p.window === w && p.localId === l);
       const holders = set.tracks.filter((x) => has(x, windowA, localA) || has(x, windowB, localB));
       const t = holders[0];
-      if (holders.length !== 1 || !t) throw new AppError('INVALID_INPUT', `the stitch ${seg(windowA, localA)} → ${seg(windowB, localB)} is not in effect`);
+      if (holders.length !== 1 || !t)
+        throw new AppError(
+          'INVALID_INPUT',
+          `the stitch ${seg(windowA, localA)} → ${seg(windowB, localB)} is not in effect`,
+        );
       // Segments of this track form a forest linked by stitch decisions; cutting one edge splits off B's side.
-      const segsInTrack = new Set([...t.points.map((p) => seg(p.window, p.localId)), seg(windowA, localA), seg(windowB, localB)]);
+      const segsInTrack = new Set([
+        ...t.points.map((p) => seg(p.window, p.localId)),
+        seg(windowA, localA),
+        seg(windowB, localB),
+      ]);
       const adj = new Map<string, string[]>();
       for (const e of set.decisions) {
         if (e.windowA === null || e.localA === null || e === d) continue;
@@ -143,12 +190,18 @@ export function applyCorrection(set: TrackSet, c: Correction): TrackSet {
       }
       const side = new Set([seg(windowB, localB)]);
       const stack = [seg(windowB, localB)];
-      while (stack.length) for (const n of adj.get(stack.pop()!) ?? []) if (!side.has(n)) side.add(n), stack.push(n);
-      if (side.has(seg(windowA, localA))) throw new AppError('INVALID_INPUT', 'the two sides are still linked by other stitches');
+      while (stack.length) for (const n of adj.get(stack.pop()!) ?? []) if (!side.has(n)) (side.add(n), stack.push(n));
+      if (side.has(seg(windowA, localA)))
+        throw new AppError('INVALID_INPUT', 'the two sides are still linked by other stitches');
       const moved = t.points.filter((p) => side.has(seg(p.window, p.localId)));
       const kept = t.points.filter((p) => !side.has(seg(p.window, p.localId)));
-      if (moved.length === 0 || kept.length === 0) throw new AppError('INVALID_INPUT', 'undoing this stitch would leave an empty track');
-      return withTracks(set, [...set.tracks.filter((x) => x !== t), { ...t, points: kept }, { id: newId, label: t.label, points: moved }]);
+      if (moved.length === 0 || kept.length === 0)
+        throw new AppError('INVALID_INPUT', 'undoing this stitch would leave an empty track');
+      return withTracks(set, [
+        ...set.tracks.filter((x) => x !== t),
+        { ...t, points: kept },
+        { id: newId, label: t.label, points: moved },
+      ]);
     }
     default:
       throw new AppError('INVALID_INPUT', `unknown correction kind ${(c as { kind: string }).kind}`);
@@ -182,7 +235,12 @@ export function undoCorrection(corrections: readonly Correction[], id: number): 
 }
 
 /** The SQLite row form of a correction (payload as JSON text). */
-export function correctionToRow(c: Correction): { id: number; kind: CorrectionKind; payload: string; created_at: string } {
+export function correctionToRow(c: Correction): {
+  id: number;
+  kind: CorrectionKind;
+  payload: string;
+  created_at: string;
+} {
   return { id: c.id, kind: c.kind, payload: JSON.stringify(c.payload), created_at: c.createdAt };
 }
 

@@ -22,7 +22,12 @@ export interface CountDedupOptions {
   speedFraction?: number;
 }
 
-const DEFAULTS: Required<CountDedupOptions> = { timeQuantum: 0.1, gateFraction: 0.05, maxTimeDelta: 0.25, speedFraction: 0.1 };
+const DEFAULTS: Required<CountDedupOptions> = {
+  timeQuantum: 0.1,
+  gateFraction: 0.05,
+  maxTimeDelta: 0.25,
+  speedFraction: 0.1,
+};
 
 interface Node {
   window: number;
@@ -41,7 +46,11 @@ interface Node {
  * two sightings from the same window (a chain through a third window that would do so is refused). Points outside
  * any overlap are always distinct instances: one window never sees the same object twice in one answer.
  */
-export function dedupCounts(windows: readonly CountWindowInput[], frame: FrameSize, options: CountDedupOptions = {}): CountResult {
+export function dedupCounts(
+  windows: readonly CountWindowInput[],
+  frame: FrameSize,
+  options: CountDedupOptions = {},
+): CountResult {
   checkFrame(frame);
   const o = { ...DEFAULTS, ...options };
   checkInput(windows, o);
@@ -49,7 +58,8 @@ export function dedupCounts(windows: readonly CountWindowInput[], frame: FrameSi
   const { nodes, firstNode } = sightings(ordered, frame);
   const pending: Edge[] = [];
   for (let i = 0; i < ordered.length; i++) {
-    for (let j = i + 1; j < ordered.length; j++) pending.push(...overlapMatches(ordered[i]!, ordered[j]!, nodes, firstNode, frameDiagonal(frame), o));
+    for (let j = i + 1; j < ordered.length; j++)
+      pending.push(...overlapMatches(ordered[i]!, ordered[j]!, nodes, firstNode, frameDiagonal(frame), o));
   }
   const sets = new WindowSets(nodes);
   const accepted = pending.filter((e) => sets.union(e.a, e.b));
@@ -73,13 +83,17 @@ function checkInput(windows: readonly CountWindowInput[], o: Required<CountDedup
     seen.add(w.index);
     if (!(w.end >= w.start)) throw new AppError('INVALID_INPUT', `window ${w.index} ends before it starts`);
     for (const p of w.points) {
-      if (![p.t, p.x, p.y].every(Number.isFinite)) throw new AppError('INVALID_INPUT', `window ${w.index} has a non-finite point`);
+      if (![p.t, p.x, p.y].every(Number.isFinite))
+        throw new AppError('INVALID_INPUT', `window ${w.index} has a non-finite point`);
     }
   }
 }
 
 /** One node per sighting, windows in time order; firstNode maps a window index to its first node. */
-function sightings(ordered: readonly CountWindowInput[], frame: FrameSize): { nodes: Node[]; firstNode: Map<number, number> } {
+function sightings(
+  ordered: readonly CountWindowInput[],
+  frame: FrameSize,
+): { nodes: Node[]; firstNode: Map<number, number> } {
   const nodes: Node[] = [];
   const firstNode = new Map<number, number>();
   for (const w of ordered) {
@@ -87,7 +101,15 @@ function sightings(ordered: readonly CountWindowInput[], frame: FrameSize): { no
     for (const p of w.points) {
       nodes.push({
         window: w.index,
-        ev: { window: w.index, localId: p.localId, t: p.t, x: p.x, y: p.y, mx: toModelX(p.x, frame), my: toModelY(p.y, frame) },
+        ev: {
+          window: w.index,
+          localId: p.localId,
+          t: p.t,
+          x: p.x,
+          y: p.y,
+          mx: toModelX(p.x, frame),
+          my: toModelY(p.y, frame),
+        },
       });
     }
   }
@@ -96,7 +118,12 @@ function sightings(ordered: readonly CountWindowInput[], frame: FrameSize): { no
 
 /** Hungarian matches between the sightings two windows have inside their overlap (none when they do not overlap). */
 function overlapMatches(
-  A: CountWindowInput, B: CountWindowInput, nodes: Node[], firstNode: Map<number, number>, diag: number, o: Required<CountDedupOptions>,
+  A: CountWindowInput,
+  B: CountWindowInput,
+  nodes: Node[],
+  firstNode: Map<number, number>,
+  diag: number,
+  o: Required<CountDedupOptions>,
 ): Edge[] {
   const ovStart = Math.max(A.start, B.start);
   const ovEnd = Math.min(A.end, B.end);
@@ -108,9 +135,15 @@ function overlapMatches(
   A.points.forEach((p, k) => inOv(p.t) && ia.push(firstNode.get(A.index)! + k));
   B.points.forEach((p, k) => inOv(p.t) && ib.push(firstNode.get(B.index)! + k));
   if (ia.length === 0 || ib.length === 0) return [];
-  const matrix = ia.map((na) => ib.map((nb) => pairCost(at(nodes, na, 'sighting').ev, at(nodes, nb, 'sighting').ev, diag, o)));
+  const matrix = ia.map((na) =>
+    ib.map((nb) => pairCost(at(nodes, na, 'sighting').ev, at(nodes, nb, 'sighting').ev, diag, o)),
+  );
   const maxGate = diag * (o.gateFraction + o.speedFraction * o.maxTimeDelta);
-  return assign(matrix, { gate: maxGate }).map((m) => ({ a: at(ia, m.row, 'sighting'), b: at(ib, m.col, 'sighting'), cost: m.cost }));
+  return assign(matrix, { gate: maxGate }).map((m) => ({
+    a: at(ia, m.row, 'sighting'),
+    b: at(ib, m.col, 'sighting'),
+    cost: m.cost,
+  }));
 }
 
 /** Pixel distance of two sightings when they are the same sampled time and within the time-widened gate, else ∞. */
@@ -153,7 +186,12 @@ class WindowSets {
 }
 
 /** Components → instances ordered by their earliest sighting (evidence in window order), matches and per-window counts. */
-function toResult(ordered: readonly CountWindowInput[], nodes: Node[], sets: WindowSets, accepted: Edge[]): CountResult {
+function toResult(
+  ordered: readonly CountWindowInput[],
+  nodes: Node[],
+  sets: WindowSets,
+  accepted: Edge[],
+): CountResult {
   const groups = new Map<number, number[]>();
   nodes.forEach((_, i) => {
     const r = sets.find(i);
@@ -163,7 +201,9 @@ function toResult(ordered: readonly CountWindowInput[], nodes: Node[], sets: Win
   });
   const windowRank = new Map(ordered.map((w, k) => [w.index, k]));
   const evidenceLists = [...groups.values()].map((ids) =>
-    ids.map((i) => at(nodes, i, 'sighting').ev).sort((a, b) => windowRank.get(a.window)! - windowRank.get(b.window)! || a.t - b.t),
+    ids
+      .map((i) => at(nodes, i, 'sighting').ev)
+      .sort((a, b) => windowRank.get(a.window)! - windowRank.get(b.window)! || a.t - b.t),
   );
   evidenceLists.sort((la, lb) => {
     const a = at(la, 0, 'evidence');
@@ -176,7 +216,14 @@ function toResult(ordered: readonly CountWindowInput[], nodes: Node[], sets: Win
   const matches: CountMatch[] = accepted.map((e) => {
     const a = at(nodes, e.a, 'sighting').ev;
     const b = at(nodes, e.b, 'sighting').ev;
-    return { windowA: a.window, localA: a.localId, windowB: b.window, localB: b.localId, instanceId: instanceOf.get(a)!, cost: e.cost };
+    return {
+      windowA: a.window,
+      localA: a.localId,
+      windowB: b.window,
+      localB: b.localId,
+      instanceId: instanceOf.get(a)!,
+      cost: e.cost,
+    };
   });
   return {
     total: instances.length,

@@ -26,7 +26,11 @@ export interface WindowRunner {
 }
 
 /** Parses a counting/pointing answer into pixel points (throw AppError PARSE_ERROR when malformed). */
-export type PointParser = (answer: string, window: AnalyticsWindow, frame: FrameSize) => { points: WindowPoint[]; statedCount?: number | null };
+export type PointParser = (
+  answer: string,
+  window: AnalyticsWindow,
+  frame: FrameSize,
+) => { points: WindowPoint[]; statedCount?: number | null };
 
 /** Parses a tracking answer into local tracks in pixels (throw AppError PARSE_ERROR when malformed). */
 export type TrackParser = (answer: string, window: AnalyticsWindow, frame: FrameSize) => LocalTrack[];
@@ -101,9 +105,10 @@ async function runWindows<T>(
         }
         if (answer === null && PAUSING_ERROR_CODES.has(e.code)) throw err;
         // A bad answer is recorded and the job goes on; another model failure is recorded too (retried on resume).
-        outcome = answer !== null
-          ? { window: w, status: 'malformed', answer, parsed: null, error: e, ...(meta ? { meta } : {}) }
-          : { window: w, status: 'failed', answer: null, parsed: null, error: e };
+        outcome =
+          answer !== null
+            ? { window: w, status: 'malformed', answer, parsed: null, error: e, ...(meta ? { meta } : {}) }
+            : { window: w, status: 'failed', answer: null, parsed: null, error: e };
       }
       await deps.store.save(outcome);
     }
@@ -127,10 +132,25 @@ export interface CountJobResult {
 }
 
 /** Runs the counting prompt on every window, then de-duplicates instances across overlaps. */
-export async function runCountJob(input: CountJobInput, deps: JobDeps<{ points: WindowPoint[]; statedCount?: number | null }, PointParser>, signal: AbortSignal): Promise<CountJobResult> {
-  const outcomes = await runWindows(input.query, input.windows, input.prompt ?? countPrompt(input.query), (a, w) => deps.parse(a, w, input.frame), deps, signal);
+export async function runCountJob(
+  input: CountJobInput,
+  deps: JobDeps<{ points: WindowPoint[]; statedCount?: number | null }, PointParser>,
+  signal: AbortSignal,
+): Promise<CountJobResult> {
+  const outcomes = await runWindows(
+    input.query,
+    input.windows,
+    input.prompt ?? countPrompt(input.query),
+    (a, w) => deps.parse(a, w, input.frame),
+    deps,
+    signal,
+  );
   const ok = outcomes.filter((o) => o.status === 'ok' && o.parsed);
-  const result = dedupCounts(ok.map((o) => ({ ...o.window, points: o.parsed!.points })), input.frame, input.dedup);
+  const result = dedupCounts(
+    ok.map((o) => ({ ...o.window, points: o.parsed!.points })),
+    input.frame,
+    input.dedup,
+  );
   return { result, windows: outcomes };
 }
 
@@ -148,9 +168,24 @@ export interface TrackJobResult {
 }
 
 /** Runs the tracking prompt on every window, then stitches local tracks into recording-wide ids. */
-export async function runTrackJob(input: TrackJobInput, deps: JobDeps<LocalTrack[], TrackParser>, signal: AbortSignal): Promise<TrackJobResult> {
-  const outcomes = await runWindows(input.query, input.windows, input.prompt ?? trackPrompt(input.query), (a, w) => deps.parse(a, w, input.frame), deps, signal);
+export async function runTrackJob(
+  input: TrackJobInput,
+  deps: JobDeps<LocalTrack[], TrackParser>,
+  signal: AbortSignal,
+): Promise<TrackJobResult> {
+  const outcomes = await runWindows(
+    input.query,
+    input.windows,
+    input.prompt ?? trackPrompt(input.query),
+    (a, w) => deps.parse(a, w, input.frame),
+    deps,
+    signal,
+  );
   const ok = outcomes.filter((o) => o.status === 'ok' && o.parsed);
-  const set = stitchTracks(ok.map((o) => ({ ...o.window, tracks: o.parsed! })), input.frame, { label: input.query, ...input.stitch });
+  const set = stitchTracks(
+    ok.map((o) => ({ ...o.window, tracks: o.parsed! })),
+    input.frame,
+    { label: input.query, ...input.stitch },
+  );
   return { set, windows: outcomes };
 }

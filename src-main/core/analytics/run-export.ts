@@ -17,7 +17,13 @@ import { loadCountResult } from './count-results-store.js';
 export type ExportFormat = 'csv' | 'json' | 'mot' | 'case';
 
 /** Writes a run's result to `out` (a file, or a folder for 'case'; parent folders are made); returns the files and row count. */
-export function exportRun(lib: Library, runId: number, format: ExportFormat, out: string, opts: { overwrite?: boolean } = {}): { files: string[]; rows: number } {
+export function exportRun(
+  lib: Library,
+  runId: number,
+  format: ExportFormat,
+  out: string,
+  opts: { overwrite?: boolean } = {},
+): { files: string[]; rows: number } {
   if (!isAbsolute(out)) throw new AppError('INVALID_INPUT', `the export path must be absolute, got "${out}"`);
   try {
     mkdirSync(dirname(out), { recursive: true });
@@ -26,15 +32,24 @@ export function exportRun(lib: Library, runId: number, format: ExportFormat, out
     const code = (err as { code?: string }).code;
     if (code === 'ENOSPC') throw new AppError('DISK_FULL', `No space left to write ${out}.`, undefined, { cause: err });
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR' || code === 'EISDIR') {
-      throw new AppError('UNREADABLE', `Cannot write ${out} (${code}); choose another place.`, undefined, { cause: err });
+      throw new AppError('UNREADABLE', `Cannot write ${out} (${code}); choose another place.`, undefined, {
+        cause: err,
+      });
     }
     throw err;
   }
 }
 
-function write(lib: Library, runId: number, format: ExportFormat, out: string, opts: { overwrite?: boolean }): { files: string[]; rows: number } {
+function write(
+  lib: Library,
+  runId: number,
+  format: ExportFormat,
+  out: string,
+  opts: { overwrite?: boolean },
+): { files: string[]; rows: number } {
   const run = getRun(lib, runId);
-  if (run.status !== 'done') throw new AppError('JOB_CONFLICT', `Run ${runId} is ${run.status}; only finished runs export.`);
+  if (run.status !== 'done')
+    throw new AppError('JOB_CONFLICT', `Run ${runId} is ${run.status}; only finished runs export.`);
   if (run.kind === 'count') {
     const result = loadCountResult(lib, runId);
     if (format === 'csv') writeFileAtomic(out, countToCsv(result.instances));
@@ -50,11 +65,18 @@ function write(lib: Library, runId: number, format: ExportFormat, out: string, o
   else if (format === 'mot') writeFileAtomic(out, tracksToMot(set.tracks, fps ?? 2));
   else if (format === 'case') {
     const captions = captionsOverlapping(lib.db, run.recordingId, run.start, run.end);
-    const names = writeCaseBundle(out, {
-      title: `Tracks of "${run.query}" in ${run.path.split(/[\\/]/).pop()}`,
-      clip: { path: run.path, start: run.start, end: run.end }, captions, tracks: set, createdAt: new Date().toISOString(),
-      ...(fps ? { videoFps: fps } : {}),
-    }, opts);
+    const names = writeCaseBundle(
+      out,
+      {
+        title: `Tracks of "${run.query}" in ${run.path.split(/[\\/]/).pop()}`,
+        clip: { path: run.path, start: run.start, end: run.end },
+        captions,
+        tracks: set,
+        createdAt: new Date().toISOString(),
+        ...(fps ? { videoFps: fps } : {}),
+      },
+      opts,
+    );
     return { files: names.map((n) => `${out}/${n}`), rows };
   } else throw new AppError('INVALID_INPUT', `format must be csv, json, mot or case, got "${String(format)}"`);
   return { files: [out], rows };

@@ -13,8 +13,24 @@ import type { Molmo2Session } from '../molmo2/session.js';
 import { JOB_STREAM_EVERY, partialStream } from '../molmo2/partial-stream.js';
 import { molmoPointParser, molmoTrackParser } from './answer-adapters.js';
 import { dedupCounts, type CountDedupOptions } from './count-dedup.js';
-import { countPrompt, runCountJob, runTrackJob, trackPrompt, type WindowMeta, type WindowOutcome, type WindowRunner, type WindowStore } from './count-track-loop.js';
-import { checkSettings, countWindows, DEFAULT_MAX_NEW_TOKENS, planWindowsSliced, type PlannedWindow, type RunSettings } from './run-plan.js';
+import {
+  countPrompt,
+  runCountJob,
+  runTrackJob,
+  trackPrompt,
+  type WindowMeta,
+  type WindowOutcome,
+  type WindowRunner,
+  type WindowStore,
+} from './count-track-loop.js';
+import {
+  checkSettings,
+  countWindows,
+  DEFAULT_MAX_NEW_TOKENS,
+  planWindowsSliced,
+  type PlannedWindow,
+  type RunSettings,
+} from './run-plan.js';
 import { MAX_JOB_WINDOWS } from '../../api/bounds.js';
 import { cancelUnfinishedRuns, createRun, getRun, setRunStatus, type RunKind, type RunRow } from './run-store.js';
 import { loadWindow, storedWindows, writeWindow, type CountParsed } from './run-windows-store.js';
@@ -41,14 +57,17 @@ export interface AnalyticsJobParams extends RunSettings {
 }
 
 function scopeRecordings(lib: Library, scope: AnalyticsScope): RecordingVideoRow[] {
-  if ((scope.recordingId === undefined) === (scope.folder === undefined)) throw new AppError('INVALID_INPUT', 'give either a recording or a folder as the scope');
+  if ((scope.recordingId === undefined) === (scope.folder === undefined))
+    throw new AppError('INVALID_INPUT', 'give either a recording or a folder as the scope');
   if (scope.recordingId !== undefined) {
     const r = recordingVideo(lib.db, scope.recordingId);
     if (!r) throw new AppError('NOT_FOUND', `No recording ${scope.recordingId} in this library.`);
-    if (r.status !== 'ready') throw new AppError('INVALID_INPUT', `Recording ${r.id} is ${r.status}; only ready recordings can be analysed.`);
+    if (r.status !== 'ready')
+      throw new AppError('INVALID_INPUT', `Recording ${r.id} is ${r.status}; only ready recordings can be analysed.`);
     return [r];
   }
-  if (scope.start !== undefined || scope.end !== undefined) throw new AppError('INVALID_INPUT', 'a time range applies to one recording, not a folder');
+  if (scope.start !== undefined || scope.end !== undefined)
+    throw new AppError('INVALID_INPUT', 'a time range applies to one recording, not a folder');
   const folder = scope.folder!.replace(/[\\/]+$/, '');
   const rows = readyRecordingsUnder(lib.db, folder);
   if (rows.length === 0) throw new AppError('NOT_FOUND', `No ready recordings under ${folder} in this library.`);
@@ -59,7 +78,17 @@ function scopeRecordings(lib: Library, scope: AnalyticsScope): RecordingVideoRow
  * Queues a count or track job and its runs (one per recording) in one transaction; the windows are planned now so
  * a bad range or setting is refused before anything is written.
  */
-export function queueAnalyticsJob(lib: Library, kind: RunKind, req: { query: string; scope: AnalyticsScope; settings?: RunSettings; dedup?: CountDedupOptions; stitch?: StitchOptions }): { job: Job; runs: RunRow[] } {
+export function queueAnalyticsJob(
+  lib: Library,
+  kind: RunKind,
+  req: {
+    query: string;
+    scope: AnalyticsScope;
+    settings?: RunSettings;
+    dedup?: CountDedupOptions;
+    stitch?: StitchOptions;
+  },
+): { job: Job; runs: RunRow[] } {
   const query = req.query.trim();
   if (!query) throw new AppError('INVALID_INPUT', 'the query is empty');
   if (query.length > 200) throw new AppError('INVALID_INPUT', 'the query is longer than 200 characters');
@@ -67,43 +96,80 @@ export function queueAnalyticsJob(lib: Library, kind: RunKind, req: { query: str
   checkSettings(settings);
   const recs = scopeRecordings(lib, req.scope);
   const plans = recs.map((r) => {
-    if (!r.duration_s || !r.width || !r.height) throw new AppError('INVALID_INPUT', `Recording ${r.id} has no duration or frame size (probe it again).`);
+    if (!r.duration_s || !r.width || !r.height)
+      throw new AppError('INVALID_INPUT', `Recording ${r.id} has no duration or frame size (probe it again).`);
     const start = req.scope.start ?? 0;
     const end = req.scope.end ?? r.duration_s;
     if (start < 0 || end > r.duration_s + 1e-6 || !(end > start)) {
-      throw new AppError('INVALID_INPUT', `the range ${start}–${end} s is not inside recording ${r.id} (0–${r.duration_s.toFixed(2)} s)`);
+      throw new AppError(
+        'INVALID_INPUT',
+        `the range ${start}–${end} s is not inside recording ${r.id} (0–${r.duration_s.toFixed(2)} s)`,
+      );
     }
     return { r, start, end, windows: countWindows(kind, { start, end }, r.fps, settings) };
   });
   const total = plans.reduce((n, p) => n + p.windows, 0);
-  if (total > MAX_JOB_WINDOWS) throw new AppError('INVALID_INPUT', `this job would look at ${total} windows, more than ${MAX_JOB_WINDOWS}; use longer windows or a smaller scope`);
-  return lib.db.transaction(() => {
-    const job = createJob(lib, kind, {}, total);
-    const runIds = plans.map((p) => createRun(lib, {
-      kind, query, recordingId: p.r.id, start: p.start, end: p.end, jobId: job.id, params: settings,
-      frame: { width: p.r.width!, height: p.r.height! }, videoFps: p.r.fps, windowsTotal: p.windows,
-    }));
-    const params: AnalyticsJobParams = { ...settings, query, runIds, ...(req.dedup ? { dedup: req.dedup } : {}), ...(req.stitch ? { stitch: req.stitch } : {}) };
-    setJobParams(lib.db, job.id, params);
-    return { job: { ...job, params }, runs: runIds.map((id) => getRun(lib, id)) };
-  }).immediate();
+  if (total > MAX_JOB_WINDOWS)
+    throw new AppError(
+      'INVALID_INPUT',
+      `this job would look at ${total} windows, more than ${MAX_JOB_WINDOWS}; use longer windows or a smaller scope`,
+    );
+  return lib.db
+    .transaction(() => {
+      const job = createJob(lib, kind, {}, total);
+      const runIds = plans.map((p) =>
+        createRun(lib, {
+          kind,
+          query,
+          recordingId: p.r.id,
+          start: p.start,
+          end: p.end,
+          jobId: job.id,
+          params: settings,
+          frame: { width: p.r.width!, height: p.r.height! },
+          videoFps: p.r.fps,
+          windowsTotal: p.windows,
+        }),
+      );
+      const params: AnalyticsJobParams = {
+        ...settings,
+        query,
+        runIds,
+        ...(req.dedup ? { dedup: req.dedup } : {}),
+        ...(req.stitch ? { stitch: req.stitch } : {}),
+      };
+      setJobParams(lib.db, job.id, params);
+      return { job: { ...job, params }, runs: runIds.map((id) => getRun(lib, id)) };
+    })
+    .immediate();
 }
 
 /**
  * Stores one window's answer of a run exactly as the job does (parsed by the Molmo2 adapters; a malformed answer is
  * kept verbatim with PARSE_ERROR). Used by the job's store and to load answers obtained elsewhere.
  */
-export function recordWindowAnswer(lib: Library, runId: number, w: PlannedWindow, answer: string, meta: WindowMeta = {}): WindowOutcome<CountParsed | LocalTrack[]>['status'] {
+export function recordWindowAnswer(
+  lib: Library,
+  runId: number,
+  w: PlannedWindow,
+  answer: string,
+  meta: WindowMeta = {},
+): WindowOutcome<CountParsed | LocalTrack[]>['status'] {
   const run = getRun(lib, runId);
   const window = { index: w.index, start: w.start, end: w.end };
   let o: WindowOutcome<CountParsed | LocalTrack[]>;
   try {
-    const parsed = run.kind === 'count' ? molmoPointParser()(answer, window, run.frame) : molmoTrackParser()(answer, window, run.frame);
+    const parsed =
+      run.kind === 'count'
+        ? molmoPointParser()(answer, window, run.frame)
+        : molmoTrackParser()(answer, window, run.frame);
     o = { window, status: 'ok', answer, parsed };
   } catch (err) {
     o = { window, status: 'malformed', answer, parsed: null, error: toApiError(err) };
   }
-  lib.db.transaction(() => writeWindow(lib, runId, run.kind, run.frame, { ...o, meta: { ...meta, sampleTimes: w.times } }))();
+  lib.db.transaction(() =>
+    writeWindow(lib, runId, run.kind, run.frame, { ...o, meta: { ...meta, sampleTimes: w.times } }),
+  )();
   return o.status;
 }
 
@@ -111,7 +177,11 @@ export function recordWindowAnswer(lib: Library, runId: number, w: PlannedWindow
  * Computes a run's result from its stored windows (so a resumed run gives what an uninterrupted one would) with the
  * existing de-duplication / stitching, stores it and marks the run done, in one transaction.
  */
-export function finishRun(lib: Library, runId: number, opts: { dedup?: CountDedupOptions; stitch?: StitchOptions } = {}): void {
+export function finishRun(
+  lib: Library,
+  runId: number,
+  opts: { dedup?: CountDedupOptions; stitch?: StitchOptions } = {},
+): void {
   const run = getRun(lib, runId);
   const stored = storedWindows(lib, runId).filter((w) => w.status === 'ok');
   const outs = stored.map((w) => loadWindow(lib, runId, run.kind, w.index)!);
@@ -129,23 +199,43 @@ export function finishRun(lib: Library, runId: number, opts: { dedup?: CountDedu
 
 type Partials = ReturnType<typeof partialStream>;
 
-function engineRunner(session: Molmo2Session, run: RunRow, kind: RunKind, plan: Map<number, PlannedWindow>, maxNewTokens: number, probe: Promise<Awaited<ReturnType<typeof probeVideo>>>, partials: Partials, crash: CrashState): WindowRunner {
+function engineRunner(
+  session: Molmo2Session,
+  run: RunRow,
+  kind: RunKind,
+  plan: Map<number, PlannedWindow>,
+  maxNewTokens: number,
+  probe: Promise<Awaited<ReturnType<typeof probeVideo>>>,
+  partials: Partials,
+  crash: CrashState,
+): WindowRunner {
   const once: WindowRunner['ask'] = async (w, _prompt, signal) => {
     const pw = plan.get(w.index)!;
-    const task = kind === 'count' ? { kind: 'count' as const, label: run.query } : { kind: 'track' as const, label: run.query, fps: pw.fps ?? 2 };
+    const task =
+      kind === 'count'
+        ? { kind: 'count' as const, label: run.query }
+        : { kind: 'track' as const, label: run.query, fps: pw.fps ?? 2 };
     const live = partials.window(w.index, { runId: run.id, recordingId: run.recordingId });
     // Each window is shown as a clip starting at 0 (offset), as Molmo2 saw clips in training; the adapters add the start back.
-    const a = await session.askVideo({ file: run.path, times: pw.times, offset: pw.start, task, probe: (await probe).probe },
-      { maxNewTokens, streamEvery: JOB_STREAM_EVERY, onPartialText: live.partial }, signal);
+    const a = await session.askVideo(
+      { file: run.path, times: pw.times, offset: pw.start, task, probe: (await probe).probe },
+      { maxNewTokens, streamEvery: JOB_STREAM_EVERY, onPartialText: live.partial },
+      signal,
+    );
     live.final(a.text);
     return { text: a.text, meta: { tokens: a.tokens, timings: { ...a.timings }, sampleTimes: pw.times } };
   };
   // A window that crashes the engine every time fails its run with ENGINE_CRASHED (see engine-retries.ts).
-  return { ask: (w, prompt, signal) => withEngineRetries(() => once(w, prompt, signal), signal, crash, `${run.path}: window ${w.index}`) };
+  return {
+    ask: (w, prompt, signal) =>
+      withEngineRetries(() => once(w, prompt, signal), signal, crash, `${run.path}: window ${w.index}`),
+  };
 }
 
 /** The executor of one analytics kind, bound to a host context (the model is the host's shared session). */
+// eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
 export function analyticsExecutor(ctx: CoreContext, kind: RunKind): JobExecutor {
+  // eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
   return async ({ job, lib, signal, progress }) => {
     const p = job.params as AnalyticsJobParams;
     const runs = p.runIds.map((id) => getRun(lib, id));
@@ -168,22 +258,43 @@ export function analyticsExecutor(ctx: CoreContext, kind: RunKind): JobExecutor 
       const plan = new Map(planned.map((w) => [w.index, w]));
       const store: WindowStore<CountParsed | LocalTrack[]> = {
         load: (index) => loadWindow(lib, run.id, kind, index),
-        save: (o) => lib.db.transaction(() => {
-          const meta = { ...o.meta, sampleTimes: plan.get(o.window.index)?.times ?? [] };
-          writeWindow(lib, run.id, kind, run.frame, { ...o, meta });
-          if (o.status !== 'failed') done++;
-          progress(done, total, { runId: run.id, window: o.window.index }, `${run.path}: window ${o.window.index + 1}/${planned.length} ${o.status}`);
-        })(),
+        save: (o) =>
+          lib.db.transaction(() => {
+            const meta = { ...o.meta, sampleTimes: plan.get(o.window.index)?.times ?? [] };
+            writeWindow(lib, run.id, kind, run.frame, { ...o, meta });
+            if (o.status !== 'failed') done++;
+            progress(
+              done,
+              total,
+              { runId: run.id, window: o.window.index },
+              `${run.path}: window ${o.window.index + 1}/${planned.length} ${o.status}`,
+            );
+          })(),
       };
-      const runner = engineRunner(session, run, kind, plan, p.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS[kind], probeVideo(ctx.media, run.path, signal), partials, crash);
+      const runner = engineRunner(
+        session,
+        run,
+        kind,
+        plan,
+        p.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS[kind],
+        probeVideo(ctx.media, run.path, signal),
+        partials,
+        crash,
+      );
       const windows = planned.map((w) => ({ index: w.index, start: w.start, end: w.end }));
       try {
         if (kind === 'count') {
-          await runCountJob({ query: run.query, windows, frame: run.frame, prompt: countPrompt(run.query) },
-            { runner, parse: molmoPointParser(), store: store as WindowStore<CountParsed> }, signal);
+          await runCountJob(
+            { query: run.query, windows, frame: run.frame, prompt: countPrompt(run.query) },
+            { runner, parse: molmoPointParser(), store: store as WindowStore<CountParsed> },
+            signal,
+          );
         } else {
-          await runTrackJob({ query: run.query, windows, frame: run.frame, prompt: trackPrompt(run.query) },
-            { runner, parse: molmoTrackParser(), store: store as WindowStore<LocalTrack[]> }, signal);
+          await runTrackJob(
+            { query: run.query, windows, frame: run.frame, prompt: trackPrompt(run.query) },
+            { runner, parse: molmoTrackParser(), store: store as WindowStore<LocalTrack[]> },
+            signal,
+          );
         }
         finishRun(lib, run.id, p);
       } catch (err) {

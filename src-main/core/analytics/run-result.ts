@@ -28,7 +28,13 @@ export interface RunResult {
 /** The corrected tracks of a finished track run. */
 export function trackResult(lib: Library, runId: number): TrackResult {
   const c = correctedTracks(lib, runId);
-  return { tracks: c.set.tracks, originalTrackCount: loadTrackSet(lib, runId).tracks.length, decisions: c.set.decisions, corrections: c.corrections, skipped: c.skipped };
+  return {
+    tracks: c.set.tracks,
+    originalTrackCount: loadTrackSet(lib, runId).tracks.length,
+    decisions: c.set.decisions,
+    corrections: c.corrections,
+    skipped: c.skipped,
+  };
 }
 
 /** A run with its windows and (once done) its result. */

@@ -4,7 +4,16 @@ import { AppError } from '../../api/errors.js';
 import { pixels, type Seconds } from '../../api/units.js';
 import { checkFrame, frameDiagonal, timeKey, toModelX, toModelY } from './geometry.js';
 import { assign } from './hungarian.js';
-import type { FrameSize, LocalTrack, LocalTrackPoint, StitchDecision, Track, TrackPoint, TrackSet, TrackWindowInput } from './types.js';
+import type {
+  FrameSize,
+  LocalTrack,
+  LocalTrackPoint,
+  StitchDecision,
+  Track,
+  TrackPoint,
+  TrackSet,
+  TrackWindowInput,
+} from './types.js';
 import { at } from '../../api/at.js';
 
 export interface StitchOptions {
@@ -115,12 +124,24 @@ const head = (l: Local) => at(l.pts, 0, 'local track point');
  * Where two windows give a point for the same sampled time (within timeTolerance), the one from the window whose
  * centre is nearer wins, so each sampled time keeps one point.
  */
-export function stitchTracks(windows: readonly TrackWindowInput[], frame: FrameSize, options: StitchOptions = {}): TrackSet {
+export function stitchTracks(
+  windows: readonly TrackWindowInput[],
+  frame: FrameSize,
+  options: StitchOptions = {},
+): TrackSet {
   checkFrame(frame);
   const o = { ...DEFAULTS, ...options };
   checkInput(windows, o);
   const q = o.timeQuantum;
-  const run: Run = { o, frame, diag: frameDiagonal(frame), q, r: Math.floor(o.timeTolerance / q + 1e-9), globals: [], decisions: [] };
+  const run: Run = {
+    o,
+    frame,
+    diag: frameDiagonal(frame),
+    q,
+    r: Math.floor(o.timeTolerance / q + 1e-9),
+    globals: [],
+    decisions: [],
+  };
   const ordered = [...windows].sort((a, b) => a.start - b.start || a.index - b.index);
   for (const w of ordered) {
     const locals = w.tracks
@@ -132,12 +153,23 @@ export function stitchTracks(windows: readonly TrackWindowInput[], frame: FrameS
     reidentify(run, w, locals, matched);
     assignNewIds(run, w, locals, matched);
   }
-  return { frame: { width: frame.width, height: frame.height }, label: o.label, tracks: run.globals.map((g) => toTrack(g, run)), decisions: run.decisions };
+  return {
+    frame: { width: frame.width, height: frame.height },
+    label: o.label,
+    tracks: run.globals.map((g) => toTrack(g, run)),
+    decisions: run.decisions,
+  };
 }
 
 /** Refuses options out of range, repeated window indices or local ids, and non-finite points. */
 function checkInput(windows: readonly TrackWindowInput[], o: Required<StitchOptions>): void {
-  if (!(o.timeQuantum > 0) || !(o.timeTolerance >= 0) || !(o.maxGap >= 0) || !(o.gateFraction >= 0) || !(o.minSharedTimes >= 1)) {
+  if (
+    !(o.timeQuantum > 0) ||
+    !(o.timeTolerance >= 0) ||
+    !(o.maxGap >= 0) ||
+    !(o.gateFraction >= 0) ||
+    !(o.minSharedTimes >= 1)
+  ) {
     throw new AppError('INVALID_INPUT', 'stitch options out of range');
   }
   const seen = new Set<number>();
@@ -149,7 +181,8 @@ function checkInput(windows: readonly TrackWindowInput[], o: Required<StitchOpti
       if (ids.has(t.id)) throw new AppError('INVALID_INPUT', `window ${w.index} has local track id ${t.id} twice`);
       ids.add(t.id);
       for (const p of t.points) {
-        if (![p.t, p.x, p.y].every(Number.isFinite)) throw new AppError('INVALID_INPUT', `window ${w.index} track ${t.id} has a non-finite point`);
+        if (![p.t, p.x, p.y].every(Number.isFinite))
+          throw new AppError('INVALID_INPUT', `window ${w.index} track ${t.id} has a non-finite point`);
       }
     }
   }
@@ -202,7 +235,15 @@ function assignOverlaps(run: Run, w: TrackWindowInput, locals: Local[], matched:
     const g = at(alive, m.row, 'live track');
     const [wa, la] = mainContributor(at(at(costs, m.row, 'cost row'), m.col, 'cost').by);
     matched[m.col] = g;
-    run.decisions.push({ windowA: wa, localA: la, windowB: w.index, localB: at(locals, m.col, 'local track').id, globalId: g.id, cost: m.cost, reason: 'overlap' });
+    run.decisions.push({
+      windowA: wa,
+      localA: la,
+      windowB: w.index,
+      localB: at(locals, m.col, 'local track').id,
+      globalId: g.id,
+      cost: m.cost,
+      reason: 'overlap',
+    });
   }
   locals.forEach((l, li) => {
     const g = matched[li];
@@ -239,7 +280,8 @@ function mainContributor(by: Map<string, number>): [window: number, localId: num
   }
   const [wa, la] = best.split(':').map(Number);
   // A matched pair has a finite cost, so at least minSharedTimes ≥ 1 shared times and a segment that supplied them.
-  if (wa === undefined || la === undefined) throw new AppError('INTERNAL', 'a matched overlap has no contributing segment');
+  if (wa === undefined || la === undefined)
+    throw new AppError('INTERNAL', 'a matched overlap has no contributing segment');
   return [wa, la];
 }
 
@@ -279,7 +321,10 @@ function reidentify(run: Run, w: TrackWindowInput, locals: Local[], matched: (Gl
       const span = first.p.t - last.p.t;
       const px = Math.min(frame.width, Math.max(0, last.p.x + vx * span));
       const py = Math.min(frame.height, Math.max(0, last.p.y + vy * span));
-      const cost = Math.min(Math.hypot(first.p.x - px, first.p.y - py), Math.hypot(first.p.x - last.p.x, first.p.y - last.p.y));
+      const cost = Math.min(
+        Math.hypot(first.p.x - px, first.p.y - py),
+        Math.hypot(first.p.x - last.p.x, first.p.y - last.p.y),
+      );
       const gate = diag * Math.min(o.maxReidGateFraction, o.reidGateFraction + o.reidGatePerSecond * gap);
       return cost <= gate ? cost : Infinity;
     });
@@ -289,14 +334,25 @@ function reidentify(run: Run, w: TrackWindowInput, locals: Local[], matched: (Gl
   for (const m of reid) {
     const ambiguous =
       o.ambiguityRatio > 0 &&
-      matrix.some((row, r) => r !== m.row && !rowsUsed.has(r) && at(row, m.col, 'cost') <= o.ambiguityRatio * m.cost + 0.01 * diag);
+      matrix.some(
+        (row, r) =>
+          r !== m.row && !rowsUsed.has(r) && at(row, m.col, 'cost') <= o.ambiguityRatio * m.cost + 0.01 * diag,
+      );
     if (ambiguous) continue;
     const g = at(cands, m.row, 'candidate track');
     const li = at(open, m.col, 'open track');
     const seg = at(lasts, m.row, 'last point');
     const local = at(locals, li, 'local track');
     matched[li] = g;
-    run.decisions.push({ windowA: seg.window, localA: seg.localId, windowB: w.index, localB: local.id, globalId: g.id, cost: m.cost, reason: 'reid' });
+    run.decisions.push({
+      windowA: seg.window,
+      localA: seg.localId,
+      windowB: w.index,
+      localB: local.id,
+      globalId: g.id,
+      cost: m.cost,
+      reason: 'reid',
+    });
     attach(run, g, w, local);
   }
 }
@@ -307,7 +363,15 @@ function assignNewIds(run: Run, w: TrackWindowInput, locals: Local[], matched: (
     if (matched[li]) return;
     const g: Global = { id: run.globals.length + 1, points: new Map(), windows: new Set(), lastKey: -Infinity };
     run.globals.push(g);
-    run.decisions.push({ windowA: null, localA: null, windowB: w.index, localB: l.id, globalId: g.id, cost: 0, reason: 'new' });
+    run.decisions.push({
+      windowA: null,
+      localA: null,
+      windowB: w.index,
+      localB: l.id,
+      globalId: g.id,
+      cost: 0,
+      reason: 'new',
+    });
     attach(run, g, w, l);
   });
 }

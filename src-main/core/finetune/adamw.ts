@@ -29,7 +29,13 @@ export function newAdamWState(params: LoraParams): AdamWState {
 const f = Math.fround;
 
 /** One AdamW step in place on `params` with learning rate `lr` (torch 1.13 single-tensor path, fp32). */
-export function adamwStep(params: LoraParams, grads: LoraParams, state: AdamWState, cfg: AdamWConfig, lr: number): void {
+export function adamwStep(
+  params: LoraParams,
+  grads: LoraParams,
+  state: AdamWState,
+  cfg: AdamWConfig,
+  lr: number,
+): void {
   state.step += 1;
   const bc1 = 1 - Math.pow(cfg.beta1, state.step);
   const bc2Sqrt = f(Math.sqrt(1 - Math.pow(cfg.beta2, state.step)));
@@ -44,7 +50,8 @@ export function adamwStep(params: LoraParams, grads: LoraParams, state: AdamWSta
     const g = grads.get(key);
     const m = state.m.get(key);
     const v = state.v.get(key);
-    if (!g || !m || !v || g.length !== p.length) throw new AppError('INTERNAL', `AdamW: no gradient or state for ${key}`);
+    if (!g || !m || !v || g.length !== p.length)
+      throw new AppError('INTERNAL', `AdamW: no gradient or state for ${key}`);
     for (let i = 0; i < p.length; i++) {
       const gi = g[i]!;
       const pi = cfg.weightDecay === 0 ? p[i]! : f(p[i]! * decay);

@@ -1,10 +1,25 @@
 // LoRA adapters in PEFT's on-disk layout (adapter_model.safetensors with base_model.model.… keys, adapter_config.json),
 // and inference with one: W' = W + (alpha/r)·B·A merged into a cached copy of the checkpoint keyed by both hashes.
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../api/errors.js';
-import { readSafetensorsHeader, readTensorF32, writeSafetensors, type TensorToWrite } from '../molmo2/checkpoint/safetensors.js';
+import {
+  readSafetensorsHeader,
+  readTensorF32,
+  writeSafetensors,
+  type TensorToWrite,
+} from '../molmo2/checkpoint/safetensors.js';
 import { readF32, type Checkpoint } from '../molmo2/weights.js';
 import { checkSpec, LORA_MODULES, loraScale, loraTargets, paramShape, type LoraParams, type LoraSpec } from './lora.js';
 import { writeJsonAtomic } from './trainer.js';
@@ -15,15 +30,35 @@ export const ADAPTER_CONFIG = 'adapter_config.json';
 /** PEFT's LoraConfig fields as saved by save_pretrained (the ones a loader reads). */
 export function peftConfig(spec: LoraSpec, base: string | null): Record<string, unknown> {
   return {
-    peft_type: 'LORA', task_type: 'CAUSAL_LM', r: spec.rank, lora_alpha: spec.alpha, lora_dropout: 0, bias: 'none',
-    target_modules: LORA_MODULES.map((m) => m.split('.')[1]), fan_in_fan_out: false, use_rslora: false, use_dora: false,
-    modules_to_save: null, layers_to_transform: null, rank_pattern: {}, alpha_pattern: {}, init_lora_weights: true,
-    inference_mode: true, base_model_name_or_path: base, revision: null,
+    peft_type: 'LORA',
+    task_type: 'CAUSAL_LM',
+    r: spec.rank,
+    lora_alpha: spec.alpha,
+    lora_dropout: 0,
+    bias: 'none',
+    target_modules: LORA_MODULES.map((m) => m.split('.')[1]),
+    fan_in_fan_out: false,
+    use_rslora: false,
+    use_dora: false,
+    modules_to_save: null,
+    layers_to_transform: null,
+    rank_pattern: {},
+    alpha_pattern: {},
+    init_lora_weights: true,
+    inference_mode: true,
+    base_model_name_or_path: base,
+    revision: null,
   };
 }
 
 /** Writes adapter_model.safetensors (PEFT keys, fp32, PEFT's creation order) and adapter_config.json into dir. */
-export function saveAdapter(dir: string, ck: Checkpoint, spec: LoraSpec, params: LoraParams, base: string | null): void {
+export function saveAdapter(
+  dir: string,
+  ck: Checkpoint,
+  spec: LoraSpec,
+  params: LoraParams,
+  base: string | null,
+): void {
   mkdirSync(dir, { recursive: true });
   const tensors: TensorToWrite[] = loraTargets(ck).flatMap((t) => [
     { name: t.keyA, dtype: 'F32' as const, shape: paramShape(t, 'A', spec.rank), data: params.get(t.keyA)! },
@@ -50,12 +85,16 @@ function readConfig(dir: string): LoraSpec {
   } catch {
     throw new AppError('MODEL_INVALID', `${file} is not JSON`);
   }
-  if (cfg.peft_type !== undefined && cfg.peft_type !== 'LORA') throw new AppError('MODEL_UNSUPPORTED', `${file}: peft_type ${String(cfg.peft_type)} is not LORA`);
-  if (cfg.use_dora === true || cfg.use_rslora === true) throw new AppError('MODEL_UNSUPPORTED', `${file}: DoRA and rsLoRA adapters are not supported`);
+  if (cfg.peft_type !== undefined && cfg.peft_type !== 'LORA')
+    throw new AppError('MODEL_UNSUPPORTED', `${file}: peft_type ${String(cfg.peft_type)} is not LORA`);
+  if (cfg.use_dora === true || cfg.use_rslora === true)
+    throw new AppError('MODEL_UNSUPPORTED', `${file}: DoRA and rsLoRA adapters are not supported`);
   for (const k of ['rank_pattern', 'alpha_pattern']) {
-    if (cfg[k] && Object.keys(cfg[k] as object).length > 0) throw new AppError('MODEL_UNSUPPORTED', `${file}: per-module ${k} is not supported`);
+    if (cfg[k] && Object.keys(cfg[k] as object).length > 0)
+      throw new AppError('MODEL_UNSUPPORTED', `${file}: per-module ${k} is not supported`);
   }
-  if (cfg.fan_in_fan_out === true) throw new AppError('MODEL_UNSUPPORTED', `${file}: fan_in_fan_out adapters are not supported`);
+  if (cfg.fan_in_fan_out === true)
+    throw new AppError('MODEL_UNSUPPORTED', `${file}: fan_in_fan_out adapters are not supported`);
   const spec = { rank: Number(cfg.r), alpha: Number(cfg.lora_alpha) };
   checkSpec(spec);
   return spec;
@@ -70,9 +109,11 @@ export function loadAdapter(dir: string, ck: Checkpoint): LoadedAdapter {
   const targets = loraTargets(ck);
   const known = new Set(targets.flatMap((t) => [t.keyA, t.keyB]));
   // PEFT saves without the adapter name; some tools keep ".default" — accept both spellings.
-  const norm = (k: string) => k.replace('.lora_A.default.weight', '.lora_A.weight').replace('.lora_B.default.weight', '.lora_B.weight');
+  const norm = (k: string) =>
+    k.replace('.lora_A.default.weight', '.lora_A.weight').replace('.lora_B.default.weight', '.lora_B.weight');
   const entries = new Map([...h.tensors].map(([k, e]) => [norm(k), e]));
-  for (const k of entries.keys()) if (!known.has(k)) throw new AppError('MODEL_INVALID', `${file}: ${k} is not a LoRA tensor of this model`);
+  for (const k of entries.keys())
+    if (!known.has(k)) throw new AppError('MODEL_INVALID', `${file}: ${k} is not a LoRA tensor of this model`);
   const params: LoraParams = new Map();
   for (const t of targets) {
     for (const f of ['A', 'B'] as const) {
@@ -83,16 +124,28 @@ export function loadAdapter(dir: string, ck: Checkpoint): LoadedAdapter {
         throw new AppError('MODEL_INVALID', `${file}: ${key} is [${e.shape.join(',')}], expected [${shape.join(',')}]`);
       }
       const data = e ? readTensorF32(file, e) : new Float32Array(shape[0] * shape[1]);
-      if (data.some((x) => !Number.isFinite(x))) throw new AppError('MODEL_INVALID', `${file}: ${key} holds NaN or infinity`);
+      if (data.some((x) => !Number.isFinite(x)))
+        throw new AppError('MODEL_INVALID', `${file}: ${key} holds NaN or infinity`);
       params.set(key, data);
     }
   }
-  const hash = createHash('sha256').update(readFileSync(file)).update(readFileSync(join(dir, ADAPTER_CONFIG))).digest('hex');
+  const hash = createHash('sha256')
+    .update(readFileSync(file))
+    .update(readFileSync(join(dir, ADAPTER_CONFIG)))
+    .digest('hex');
   return { dir, spec, params, hash };
 }
 
 /** W + scale·B·A for one [out,in] weight. */
-function merged(w: Float32Array, A: Float32Array, B: Float32Array, out: number, inF: number, r: number, scale: number): Float32Array {
+function merged(
+  w: Float32Array,
+  A: Float32Array,
+  B: Float32Array,
+  out: number,
+  inF: number,
+  r: number,
+  scale: number,
+): Float32Array {
   const res = Float32Array.from(w);
   for (let o = 0; o < out; o++) {
     for (let k = 0; k < r; k++) {
@@ -111,7 +164,9 @@ function merged(w: Float32Array, A: Float32Array, B: Float32Array, out: number, 
  */
 export function mergedCheckpointDir(ck: Checkpoint, adapter: LoadedAdapter, cacheDir: string): string {
   const weightFiles = [...new Set([...ck.tensors.values()].map((t) => t.file))].sort();
-  const baseKey = weightFiles.map((f) => `${f}:${statSync(join(ck.dir, f)).size}:${statSync(join(ck.dir, f)).mtimeMs}`).join('|');
+  const baseKey = weightFiles
+    .map((f) => `${f}:${statSync(join(ck.dir, f)).size}:${statSync(join(ck.dir, f)).mtimeMs}`)
+    .join('|');
   const key = createHash('sha256').update(ck.dir).update(baseKey).update(adapter.hash).digest('hex').slice(0, 16);
   const dir = join(cacheDir, 'adapters', key);
   if (existsSync(join(dir, 'molmoscope-merged.json'))) return dir;
@@ -129,8 +184,18 @@ export function mergedCheckpointDir(ck: Checkpoint, adapter: LoadedAdapter, cach
   }
   const scale = loraScale(adapter.spec);
   const tensors: TensorToWrite[] = loraTargets(ck).map((t) => ({
-    name: t.weight, dtype: 'F32' as const, shape: [t.outFeatures, t.inFeatures],
-    data: merged(readF32(ck, t.weight), adapter.params.get(t.keyA)!, adapter.params.get(t.keyB)!, t.outFeatures, t.inFeatures, adapter.spec.rank, scale),
+    name: t.weight,
+    dtype: 'F32' as const,
+    shape: [t.outFeatures, t.inFeatures],
+    data: merged(
+      readF32(ck, t.weight),
+      adapter.params.get(t.keyA)!,
+      adapter.params.get(t.keyB)!,
+      t.outFeatures,
+      t.inFeatures,
+      adapter.spec.rank,
+      scale,
+    ),
   }));
   const shard = 'adapter-merged.safetensors';
   writeSafetensors(join(tmp, shard), tensors, { format: 'pt' });
@@ -141,7 +206,11 @@ export function mergedCheckpointDir(ck: Checkpoint, adapter: LoadedAdapter, cach
   for (const [name, t] of ck.tensors) if (!replaced.has(name)) weightMap[name] = t.file;
   for (const name of replaced) weightMap[name] = shard;
   writeJsonAtomic(join(tmp, 'model.safetensors.index.json'), { metadata: {}, weight_map: weightMap });
-  writeJsonAtomic(join(tmp, 'molmoscope-merged.json'), { base: ck.dir, adapter: adapter.dir, adapterSha256: adapter.hash });
+  writeJsonAtomic(join(tmp, 'molmoscope-merged.json'), {
+    base: ck.dir,
+    adapter: adapter.dir,
+    adapterSha256: adapter.hash,
+  });
   try {
     renameSync(tmp, dir);
   } catch {

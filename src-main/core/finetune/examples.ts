@@ -30,7 +30,14 @@ export interface ExampleContext {
 }
 
 async function promptFor(l: DataLine, c: ExampleContext): Promise<{ m: ModelInput; files: string[]; times: number[] }> {
-  const base = { checkpoint: c.checkpoint, tokenizer: c.tokenizer, question: l.question, history: l.history, signal: c.signal, ...(l.style ? { style: l.style } : {}) };
+  const base = {
+    checkpoint: c.checkpoint,
+    tokenizer: c.tokenizer,
+    question: l.question,
+    history: l.history,
+    signal: c.signal,
+    ...(l.style ? { style: l.style } : {}),
+  };
   if (l.media.kind === 'images') {
     const imgs = [];
     for (const f of l.media.files) imgs.push(await loadImageRgb(f, c.signal));
@@ -41,7 +48,11 @@ async function promptFor(l: DataLine, c: ExampleContext): Promise<{ m: ModelInpu
   let times: number[] | undefined = l.media.times;
   if (times === undefined && start !== undefined && end !== undefined) {
     const p = await probeVideo(c.media, l.media.file, c.signal);
-    if (start >= p.duration) throw new AppError('INVALID_INPUT', `line ${l.line}: start ${start} s is past the end (${p.duration.toFixed(2)} s)`);
+    if (start >= p.duration)
+      throw new AppError(
+        'INVALID_INPUT',
+        `line ${l.line}: start ${start} s is past the end (${p.duration.toFixed(2)} s)`,
+      );
     times = checkpointSampleTimes(Math.min(end, p.duration) - start, cfg, undefined, p.fps).map((t) => t + start);
   }
   const v = await loadVideoFrames(c.media, l.media.file, cfg, { signal: c.signal, ...(times ? { times } : {}) });
@@ -56,22 +67,43 @@ export function featureKey(files: string[], times: number[], c: Pick<ExampleCont
     const s = statSync(f);
     return `${realpathSync(f)}:${s.size}:${s.mtimeMs}`;
   });
-  const model = [...c.checkpoint.tensors.entries()].filter(([n]) => n.startsWith('model.vision_backbone')).map(([n, t]) => `${n}:${t.file}:${t.entry.offset}`).join('|');
-  const modelStat = [...new Set([...c.checkpoint.tensors.values()].map((t) => t.file))].map((f) => `${f}:${statSync(isAbsolute(f) ? f : join(c.checkpoint.dir, f)).mtimeMs}`).join('|');
+  const model = [...c.checkpoint.tensors.entries()]
+    .filter(([n]) => n.startsWith('model.vision_backbone'))
+    .map(([n, t]) => `${n}:${t.file}:${t.entry.offset}`)
+    .join('|');
+  const modelStat = [...new Set([...c.checkpoint.tensors.values()].map((t) => t.file))]
+    .map((f) => `${f}:${statSync(isAbsolute(f) ? f : join(c.checkpoint.dir, f)).mtimeMs}`)
+    .join('|');
   return createHash('sha256')
-    .update(JSON.stringify({ ids, times, v: FEATURE_CACHE_VERSION, pre: c.checkpoint.videoPreprocessor, img: c.checkpoint.preprocessor, model, modelStat, dir: c.checkpoint.dir }))
+    .update(
+      JSON.stringify({
+        ids,
+        times,
+        v: FEATURE_CACHE_VERSION,
+        pre: c.checkpoint.videoPreprocessor,
+        img: c.checkpoint.preprocessor,
+        model,
+        modelStat,
+        dir: c.checkpoint.dir,
+      }),
+    )
     .digest('hex')
     .slice(0, 24);
 }
 
-async function featuresFor(m: ModelInput, key: string, c: ExampleContext): Promise<{ features: Float32Array; cached: boolean }> {
+async function featuresFor(
+  m: ModelInput,
+  key: string,
+  c: ExampleContext,
+): Promise<{ features: Float32Array; cached: boolean }> {
   const dir = join(c.cacheDir, 'features');
   const file = join(dir, `${key}.f32`);
   const H = c.checkpoint.config.text_config.hidden_size;
   const rows = m.inputIds.filter((id) => id === c.checkpoint.config.image_patch_id).length;
   if (existsSync(file)) {
     const b = readFileSync(file);
-    if (b.byteLength === rows * H * 4) return { features: new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)), cached: true };
+    if (b.byteLength === rows * H * 4)
+      return { features: new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)), cached: true };
   }
   const pooling = dropEmptyPoolingRows(m.pooling, m.poolK);
   const { features } = await c.runtime.vision(m.pixelValues, m.nCrops, pooling, m.poolK);
@@ -82,7 +114,10 @@ async function featuresFor(m: ModelInput, key: string, c: ExampleContext): Promi
 }
 
 /** Builds one training example (and says whether its features came from the cache). */
-export async function buildExample(l: DataLine, c: ExampleContext): Promise<{ example: TrainExample; cached: boolean }> {
+export async function buildExample(
+  l: DataLine,
+  c: ExampleContext,
+): Promise<{ example: TrainExample; cached: boolean }> {
   const { m, files, times } = await promptFor(l, c);
   const answer = c.tokenizer.encode(l.answer);
   const eos = c.checkpoint.specialIds.eos;
@@ -93,5 +128,15 @@ export async function buildExample(l: DataLine, c: ExampleContext): Promise<{ ex
   const logitPositions = Array.from({ length: n }, (_, i) => promptLen - 1 + i);
   const w = tokenWeight(l, n);
   const { features, cached } = await featuresFor(m, featureKey(files, times, c), c);
-  return { example: { ids, types, features, logitPositions, targets: logitPositions.map((p) => ids[p + 1]!), weights: new Array<number>(n).fill(w) }, cached };
+  return {
+    example: {
+      ids,
+      types,
+      features,
+      logitPositions,
+      targets: logitPositions.map((p) => ids[p + 1]!),
+      weights: new Array<number>(n).fill(w),
+    },
+    cached,
+  };
 }

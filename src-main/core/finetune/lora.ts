@@ -62,7 +62,15 @@ export function loraTargets(ck: Checkpoint): LoraTarget[] {
     for (const module of LORA_MODULES) {
       const weight = `model.transformer.blocks.${layer}.${module}.weight`;
       const [inFeatures, outFeatures] = dims[module];
-      out.push({ layer, module, weight, inFeatures, outFeatures, keyA: peftKey(weight, 'A'), keyB: peftKey(weight, 'B') });
+      out.push({
+        layer,
+        module,
+        weight,
+        inFeatures,
+        outFeatures,
+        keyA: peftKey(weight, 'A'),
+        keyB: peftKey(weight, 'B'),
+      });
     }
   }
   return out;

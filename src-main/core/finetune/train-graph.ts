@@ -7,8 +7,24 @@ import { addVisual, embedIds } from '../molmo2/compile/decoder-graph.js';
 import type { WeightBinder } from '../molmo2/compile/weight-binder.js';
 import type { Checkpoint } from '../molmo2/weights.js';
 import { loraScale, loraTargets, type LoraSpec, type LoraTarget } from './lora.js';
-import { layerBackward, layerForward, type LayerCtx, type LayerLora, type LayerSaved, type PairGrad } from './train-layer.js';
-import { dropUnusedInitializers, eliminateDeadNodes, firstElements, gatherElements, gemm, log, rmsInv, rmsNormVjp } from './train-ops.js';
+import {
+  layerBackward,
+  layerForward,
+  type LayerCtx,
+  type LayerLora,
+  type LayerSaved,
+  type PairGrad,
+} from './train-layer.js';
+import {
+  dropUnusedInitializers,
+  eliminateDeadNodes,
+  firstElements,
+  gatherElements,
+  gemm,
+  log,
+  rmsInv,
+  rmsNormVjp,
+} from './train-ops.js';
 
 export interface TrainGraphOptions {
   spec: LoraSpec;
@@ -61,7 +77,14 @@ interface LossHead {
 }
 
 /** ln_f, LM head at the logit rows, weighted CE and its VJP back to the last layer's output. */
-function lossHead(g: Graph, ck: Checkpoint, W: (n: string) => Value, hL: Value, ids: Value, io: Record<string, Value>): LossHead {
+function lossHead(
+  g: Graph,
+  ck: Checkpoint,
+  W: (n: string) => Value,
+  hL: Value,
+  ids: Value,
+  io: Record<string, Value>,
+): LossHead {
   const eps = ck.config.text_config.layer_norm_eps;
   const H = ck.config.text_config.hidden_size;
   const V = ck.config.text_config.vocab_size;
@@ -115,8 +138,18 @@ function layerCtx(g: Graph, ck: Checkpoint, wb: WeightBinder, spec: LoraSpec, io
   const S = o.dimOf(g, io.ids!, 0);
   const { cos, sin } = ropeTables(g, ck, S);
   return {
-    g, H: t.hidden_size, nq: t.num_attention_heads, nkv: t.num_key_value_heads, d: t.head_dim, I: t.intermediate_size,
-    eps: t.layer_norm_eps, qkNorm: t.use_qk_norm, scale: loraScale(spec), W: (n) => wb.bind(g, n), cos, sin,
+    g,
+    H: t.hidden_size,
+    nq: t.num_attention_heads,
+    nkv: t.num_key_value_heads,
+    d: t.head_dim,
+    I: t.intermediate_size,
+    eps: t.layer_norm_eps,
+    qkNorm: t.use_qk_norm,
+    scale: loraScale(spec),
+    W: (n) => wb.bind(g, n),
+    cos,
+    sin,
     bias: maskBias(g, io.types!, S),
   };
 }

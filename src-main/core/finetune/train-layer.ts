@@ -123,7 +123,13 @@ export interface PairGrad {
 }
 
 /** VJP of y = x·Wᵀ + s·(x·Aᵀ)·Bᵀ: dB = s·gᵀu, du = s·g·B, dA = duᵀx, dx = g·W + du·A. */
-function loraLinearVjp(c: LayerCtx, saved: LinearSaved, weight: string, ab: LoraPair, dy: Value): { dx: Value; grad: PairGrad } {
+function loraLinearVjp(
+  c: LayerCtx,
+  saved: LinearSaved,
+  weight: string,
+  ab: LoraPair,
+  dy: Value,
+): { dx: Value; grad: PairGrad } {
   const { g } = c;
   const dB = gemm(g, dy, saved.u, { transA: true, alpha: c.scale });
   const du = gemm(g, dy, ab.B, { alpha: c.scale });
@@ -151,11 +157,21 @@ function attentionVjp(c: LayerCtx, s: LayerSaved, prefix: string, dMerged: Value
     dk = rmsNormVjp(g, s.kPre, c.W(`${prefix}self_attn.k_norm.weight`), c.eps, dk);
   }
   const dv = o.transpose(g, dV, [1, 0, 2]);
-  return o.concat(g, [o.reshape(g, dq, [-1, nq * d]), o.reshape(g, dk, [-1, nkv * d]), o.reshape(g, dv, [-1, nkv * d])], 1);
+  return o.concat(
+    g,
+    [o.reshape(g, dq, [-1, nq * d]), o.reshape(g, dk, [-1, nkv * d]), o.reshape(g, dv, [-1, nkv * d])],
+    1,
+  );
 }
 
 /** Backward of layer `l`: from d(out) to d(h) and the layer's four LoRA gradients. */
-export function layerBackward(c: LayerCtx, l: number, s: LayerSaved, lora: LayerLora, dOut: Value): { dh: Value; grads: PairGrad[] } {
+export function layerBackward(
+  c: LayerCtx,
+  l: number,
+  s: LayerSaved,
+  lora: LayerLora,
+  dOut: Value,
+): { dh: Value; grads: PairGrad[] } {
   const { g } = c;
   const p = `model.transformer.blocks.${l}.`;
   const fo = loraLinearVjp(c, s.fo, `${p}mlp.ff_out.weight`, lora.ffOut, dOut);

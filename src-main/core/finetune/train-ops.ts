@@ -4,7 +4,12 @@ import type { Graph, Value } from '../molmo2/compile/graph.js';
 import * as o from '../molmo2/compile/ops.js';
 
 /** Gemm: alpha·op(a)·op(b), fp32 2-D, with optional transposes. */
-export function gemm(g: Graph, a: Value, b: Value, opts: { transA?: boolean; transB?: boolean; alpha?: number } = {}): Value {
+export function gemm(
+  g: Graph,
+  a: Value,
+  b: Value,
+  opts: { transA?: boolean; transB?: boolean; alpha?: number } = {},
+): Value {
   const M = (opts.transA ? a.shape?.[1] : a.shape?.[0]) ?? 'M';
   const N = (opts.transB ? b.shape?.[0] : b.shape?.[1]) ?? 'N';
   const attrs: Record<string, number | { float: number }> = {};

@@ -69,7 +69,8 @@ export function stepError(err: unknown): AppError {
   return new AppError(OUT_OF_MEMORY.test(msg) ? 'GPU_OOM' : 'ENGINE_FAILED', `training step: ${msg}`);
 }
 
-const i64 = (a: ArrayLike<number>) => new ort.Tensor('int64', BigInt64Array.from(Array.from(a, (x) => BigInt(x))), [a.length]);
+const i64 = (a: ArrayLike<number>) =>
+  new ort.Tensor('int64', BigInt64Array.from(Array.from(a, (x) => BigInt(x))), [a.length]);
 
 /** Validates an example against the checkpoint before it reaches onnxruntime (which would abort on bad indices). */
 export function checkExample(ck: Checkpoint, ex: TrainExample): void {
@@ -77,30 +78,49 @@ export function checkExample(ck: Checkpoint, ex: TrainExample): void {
   const H = ck.config.text_config.hidden_size;
   const V = ck.config.text_config.vocab_size;
   const n = ex.targets.length;
-  if (S < 2 || ex.types.length !== S) throw new AppError('INVALID_INPUT', `example has ${S} ids and ${ex.types.length} token types`);
+  if (S < 2 || ex.types.length !== S)
+    throw new AppError('INVALID_INPUT', `example has ${S} ids and ${ex.types.length} token types`);
   let patches = 0;
   for (let i = 0; i < S; i++) if (ex.ids[i] === ck.config.image_patch_id) patches++;
-  if (ex.features.length !== patches * H) throw new AppError('INVALID_INPUT', `${ex.features.length / H} feature rows of width ${H} for ${patches} <im_patch> tokens`);
-  if (n < 1 || ex.logitPositions.length !== n || ex.weights.length !== n) throw new AppError('INVALID_INPUT', 'answer positions, targets and weights differ in length or are empty');
+  if (ex.features.length !== patches * H)
+    throw new AppError(
+      'INVALID_INPUT',
+      `${ex.features.length / H} feature rows of width ${H} for ${patches} <im_patch> tokens`,
+    );
+  if (n < 1 || ex.logitPositions.length !== n || ex.weights.length !== n)
+    throw new AppError('INVALID_INPUT', 'answer positions, targets and weights differ in length or are empty');
   const seen = new Set<number>();
   for (let i = 0; i < n; i++) {
     const p = ex.logitPositions[i]!;
-    if (!Number.isInteger(p) || p < 0 || p >= S || seen.has(p)) throw new AppError('INVALID_INPUT', `logit position ${p} is out of range or repeated`);
+    if (!Number.isInteger(p) || p < 0 || p >= S || seen.has(p))
+      throw new AppError('INVALID_INPUT', `logit position ${p} is out of range or repeated`);
     seen.add(p);
     const t = ex.targets[i]!;
-    if (!Number.isInteger(t) || t < 0 || t >= V) throw new AppError('INVALID_INPUT', `target id ${t} is outside the LM head's ${V} outputs`);
+    if (!Number.isInteger(t) || t < 0 || t >= V)
+      throw new AppError('INVALID_INPUT', `target id ${t} is outside the LM head's ${V} outputs`);
     const w = ex.weights[i]!;
-    if (!Number.isFinite(w) || w < 0) throw new AppError('INVALID_INPUT', `loss weight ${w} is not a finite number ≥ 0`);
+    if (!Number.isFinite(w) || w < 0)
+      throw new AppError('INVALID_INPUT', `loss weight ${w} is not a finite number ≥ 0`);
   }
 }
 
 /** A loaded training graph for one checkpoint and LoRA rank. */
 export class TrainSession {
-  private constructor(readonly ck: Checkpoint, readonly spec: LoraSpec, readonly targets: LoraTarget[], private session: ort.InferenceSession, readonly graphPath: string) {}
+  private constructor(
+    readonly ck: Checkpoint,
+    readonly spec: LoraSpec,
+    readonly targets: LoraTarget[],
+    private session: ort.InferenceSession,
+    readonly graphPath: string,
+  ) {}
 
   static async open(ck: Checkpoint, opts: TrainSessionOptions): Promise<TrainSession> {
     const { path, externalDir } = compileTrainGraph(ck, opts);
-    const so: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], graphOptimizationLevel: opts.optimization ?? 'all', ...graphSessionOptions(externalDir) };
+    const so: ort.InferenceSession.SessionOptions = {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: opts.optimization ?? 'all',
+      ...graphSessionOptions(externalDir),
+    };
     if (opts.threads !== undefined) so.intraOpNumThreads = opts.threads;
     const session = await ort.InferenceSession.create(readFileSync(path), so);
     return new TrainSession(ck, opts.spec, loraTargets(ck), session, path);
@@ -109,7 +129,8 @@ export class TrainSession {
   /** Loss and gradients of one example; `weightTotal` is Σw over the whole accumulation batch. */
   async step(ex: TrainExample, params: LoraParams, weightTotal: number): Promise<StepResult> {
     checkExample(this.ck, ex);
-    if (!(weightTotal > 0) || !Number.isFinite(weightTotal)) throw new AppError('INVALID_INPUT', `weight total ${weightTotal} must be > 0`);
+    if (!(weightTotal > 0) || !Number.isFinite(weightTotal))
+      throw new AppError('INVALID_INPUT', `weight total ${weightTotal} must be > 0`);
     const H = this.ck.config.text_config.hidden_size;
     const feeds: Record<string, ort.Tensor> = {
       [TRAIN_IO.ids]: i64(ex.ids),
@@ -126,7 +147,8 @@ export class TrainSession {
         const key = f === 'A' ? t.keyA : t.keyB;
         const data = params.get(key);
         const shape = paramShape(t, f, this.spec.rank);
-        if (!data || data.length !== shape[0] * shape[1]) throw new AppError('INVALID_INPUT', `LoRA tensor ${key} missing or not ${shape.join('×')}`);
+        if (!data || data.length !== shape[0] * shape[1])
+          throw new AppError('INVALID_INPUT', `LoRA tensor ${key} missing or not ${shape.join('×')}`);
         feeds[key] = new ort.Tensor('float32', data, shape);
       }
     }

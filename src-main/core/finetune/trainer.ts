@@ -40,15 +40,18 @@ export const TRAIN_LIMITS = { maxSteps: 1_000_000, maxAccumulate: 4096, maxLr: 1
 export function checkConfig(c: TrainConfig): void {
   checkSpec(c.spec);
   const int = (v: number, lo: number, hi: number, what: string) => {
-    if (!Number.isInteger(v) || v < lo || v > hi) throw new AppError('INVALID_INPUT', `${what} ${v} must be an integer in ${lo}…${hi}`);
+    if (!Number.isInteger(v) || v < lo || v > hi)
+      throw new AppError('INVALID_INPUT', `${what} ${v} must be an integer in ${lo}…${hi}`);
   };
   int(c.steps, 1, TRAIN_LIMITS.maxSteps, 'steps');
   int(c.accumulate, 1, TRAIN_LIMITS.maxAccumulate, 'accumulate');
   int(c.warmupSteps, 0, TRAIN_LIMITS.maxSteps, 'warmup steps');
   int(c.checkpointEvery, 1, TRAIN_LIMITS.maxSteps, 'checkpoint interval');
   int(c.seed, 0, 2 ** 32 - 1, 'seed');
-  if (!(c.lr > 0 && c.lr <= TRAIN_LIMITS.maxLr)) throw new AppError('INVALID_INPUT', `learning rate ${c.lr} must be in (0, ${TRAIN_LIMITS.maxLr}]`);
-  if (!(c.clip > 0) || !Number.isFinite(c.clip)) throw new AppError('INVALID_INPUT', `clip ${c.clip} must be a positive number`);
+  if (!(c.lr > 0 && c.lr <= TRAIN_LIMITS.maxLr))
+    throw new AppError('INVALID_INPUT', `learning rate ${c.lr} must be in (0, ${TRAIN_LIMITS.maxLr}]`);
+  if (!(c.clip > 0) || !Number.isFinite(c.clip))
+    throw new AppError('INVALID_INPUT', `clip ${c.clip} must be a positive number`);
 }
 
 /** Index of the c-th example drawn (0-based): each epoch is a seeded shuffle of all examples. */
@@ -84,7 +87,8 @@ function loadState(dir: string, cfgKey: string, init: LoraParams): Checkpointed 
   const file = join(dir, STATE_FILE);
   if (!existsSync(file)) return null;
   const h = readSafetensorsHeader(file);
-  if (h.metadata.config !== cfgKey) throw new AppError('INVALID_INPUT', `${file} belongs to a run with other settings or data; use another --out`);
+  if (h.metadata.config !== cfgKey)
+    throw new AppError('INVALID_INPUT', `${file} belongs to a run with other settings or data; use another --out`);
   const read = (name: string, len: number) => {
     const e = h.tensors.get(name);
     if (!e || e.shape[0] !== len) throw new AppError('INVALID_INPUT', `${file}: ${name} missing or mis-sized`);
@@ -134,7 +138,10 @@ export async function train(run: TrainRun): Promise<{ params: LoraParams; losses
   const startStep = state.opt.step;
   for (let step = startStep + 1; step <= c.steps; step++) {
     throwIfCancelled(run.signal, 'Training');
-    const batch = Array.from({ length: c.accumulate }, (_, j) => examples[exampleAt(examples.length, c.seed, (step - 1) * c.accumulate + j)]!);
+    const batch = Array.from(
+      { length: c.accumulate },
+      (_, j) => examples[exampleAt(examples.length, c.seed, (step - 1) * c.accumulate + j)]!,
+    );
     const wTot = batch.reduce((s, ex) => s + Array.from(ex.weights).reduce((a, b) => a + b, 0), 0);
     const grads: LoraParams = new Map([...state.params].map(([k, p]) => [k, new Float32Array(p.length)]));
     let loss = 0;
@@ -152,7 +159,16 @@ export async function train(run: TrainRun): Promise<{ params: LoraParams; losses
     if (step % c.checkpointEvery === 0 || step === c.steps) saveState(run.stateDir, run.runKey, state);
     const secs = (performance.now() - t0) / 1000;
     const rate = (step - startStep) / secs;
-    run.onStep?.({ step, steps: c.steps, loss, lr, gradNorm, tokens, tokensPerSecond: tokens / secs, etaSeconds: (c.steps - step) / rate });
+    run.onStep?.({
+      step,
+      steps: c.steps,
+      loss,
+      lr,
+      gradNorm,
+      tokens,
+      tokensPerSecond: tokens / secs,
+      etaSeconds: (c.steps - step) / rate,
+    });
   }
   return { params: state.params, losses };
 }

@@ -17,7 +17,11 @@ const toEdit = (e: EditDto): Edit => (e.kind === 'split' ? { ...e, at: seconds(e
 export const analyticsHandlers: HandlerMap = {
   'analytics.queue': async (req, ctx) => {
     const lib = await writableLibrary(ctx);
-    const r = queueAnalyticsJob(lib, req.kind, { query: req.query, scope: req.scope, ...(req.settings ? { settings: req.settings } : {}) });
+    const r = queueAnalyticsJob(lib, req.kind, {
+      query: req.query,
+      scope: req.scope,
+      ...(req.settings ? { settings: req.settings } : {}),
+    });
     if (runsBackgroundJobs(ctx)) kickJobs(ctx, lib);
     return r;
   },
@@ -33,5 +37,6 @@ export const analyticsHandlers: HandlerMap = {
     undoCorrection(lib, req.runId, req.correctionId);
     return { tracks: trackResult(lib, req.runId) };
   },
-  'analytics.export': async (req, ctx) => exportRun(currentLibrary(ctx), req.runId, req.format, req.path, { overwrite: req.overwrite }),
+  'analytics.export': async (req, ctx) =>
+    exportRun(currentLibrary(ctx), req.runId, req.format, req.path, { overwrite: req.overwrite }),
 };

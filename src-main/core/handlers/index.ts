@@ -44,7 +44,11 @@ function zodDetails(err: z.ZodError) {
 export function createDispatcher(ctx: CoreContext, opts: DispatcherOptions = {}): Dispatcher {
   const map = opts.handlers ?? handlers;
   const validate = opts.validateResponses ?? ctx.env.NODE_ENV !== 'production';
-  async function dispatch(opName: string, payload: unknown, signal: AbortSignal = new AbortController().signal): Promise<Result<unknown>> {
+  async function dispatch(
+    opName: string,
+    payload: unknown,
+    signal: AbortSignal = new AbortController().signal,
+  ): Promise<Result<unknown>> {
     try {
       if (typeof opName !== 'string' || !isOpName(opName)) {
         throw new AppError('UNKNOWN_OPERATION', `no operation "${String(opName)}" in the API contract`);
@@ -52,7 +56,11 @@ export function createDispatcher(ctx: CoreContext, opts: DispatcherOptions = {})
       const op = operations[opName];
       const parsed = op.request.safeParse(payload ?? {});
       if (!parsed.success) {
-        throw new AppError('INVALID_INPUT', `invalid payload for "${opName}": ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`, zodDetails(parsed.error));
+        throw new AppError(
+          'INVALID_INPUT',
+          `invalid payload for "${opName}": ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+          zodDetails(parsed.error),
+        );
       }
       const handler = map[opName] as Handler<OpName> | undefined;
       if (!handler) throw new AppError('UNKNOWN_OPERATION', `operation "${opName}" has no handler in this build`);
@@ -62,7 +70,11 @@ export function createDispatcher(ctx: CoreContext, opts: DispatcherOptions = {})
         const checked = op.response.safeParse(value);
         if (!checked.success) {
           ctx.logger.error(`response of ${opName} does not match the contract`, zodDetails(checked.error));
-          throw new AppError('INTERNAL', `response of "${opName}" does not match the contract`, zodDetails(checked.error));
+          throw new AppError(
+            'INTERNAL',
+            `response of "${opName}" does not match the contract`,
+            zodDetails(checked.error),
+          );
         }
       }
       return { ok: true, value };

@@ -45,7 +45,11 @@ function checkInBackground(ctx: CoreContext, lib: Library): void {
   const t0 = ctx.clock.now();
   lib.writable().then(
     () => ctx.logger.info('library integrity check ok', { path: lib.path, ms: ctx.clock.now() - t0 }),
-    (err: unknown) => ctx.logger.warn('library integrity check failed: writes are refused', { path: lib.path, error: (err as Error).message }),
+    (err: unknown) =>
+      ctx.logger.warn('library integrity check failed: writes are refused', {
+        path: lib.path,
+        error: (err as Error).message,
+      }),
   );
 }
 
@@ -53,7 +57,8 @@ export const libraryHandlers: HandlerMap = {
   'library.open': async (req, ctx) => {
     const previous = ctx.state.get(LIBRARY_KEY) as Library | undefined;
     // better-sqlite3 throws an uncoded TypeError for a missing folder; say what is missing instead of INTERNAL.
-    if (!existsSync(dirname(resolve(req.path)))) throw new AppError('NOT_FOUND', `The folder of ${req.path} does not exist.`);
+    if (!existsSync(dirname(resolve(req.path))))
+      throw new AppError('NOT_FOUND', `The folder of ${req.path} does not exist.`);
     // The full integrity check runs on a worker with its own read-only connection: the open answers at once, reads
     // go ahead, and writers wait for the verdict (writableLibrary). A library that must migrate is checked first.
     const lib = openLibrary(req.path, { create: req.create ?? true, integrity: 'background' });
@@ -76,7 +81,9 @@ export const libraryHandlers: HandlerMap = {
     const media = (ctx.state.get(MEDIA_SOURCE_KEY) as MediaSource | undefined) ?? mediaSourceOver(ctx.media);
     let last = 0;
     return importPaths(lib, req.paths, {
-      media, signal, extensions: req.extensions,
+      media,
+      signal,
+      extensions: req.extensions,
       onProgress: (done, total, path) => {
         if (done === total || ctx.clock.now() - last > 200) {
           last = ctx.clock.now();
@@ -85,7 +92,9 @@ export const libraryHandlers: HandlerMap = {
       },
     });
   },
-  'library.recordings': async (req, ctx) => ({ recordings: listRecordings(currentLibrary(ctx), { status: req.status }) }),
+  'library.recordings': async (req, ctx) => ({
+    recordings: listRecordings(currentLibrary(ctx), { status: req.status }),
+  }),
   'library.search': async (req, ctx, signal) => {
     const lib = currentLibrary(ctx);
     const results = search(lib, req.query, { ...(req.filters ?? {}), limit: req.limit ?? 20 });
@@ -100,7 +109,9 @@ export const libraryHandlers: HandlerMap = {
     if (runsBackgroundJobs(ctx)) kickJobs(ctx, lib);
     return job;
   },
-  'library.windows': async (req, ctx) => ({ windows: listWindows(currentLibrary(ctx), req.recordingId, req.limit ?? 10000) }),
+  'library.windows': async (req, ctx) => ({
+    windows: listWindows(currentLibrary(ctx), req.recordingId, req.limit ?? 10000),
+  }),
   'jobs.list': async (req, ctx) => ({ jobs: listJobs(currentLibrary(ctx), req) }),
   'jobs.get': async (req, ctx) => getJob(currentLibrary(ctx), req.id),
   'jobs.pause': async (req, ctx) => pauseJob(await writableLibrary(ctx), req.id),

@@ -6,12 +6,17 @@ import { AppError } from '../../api/errors.js';
 import { MAX_LISTED_WINDOWS } from '../../api/bounds.js';
 
 export const mediaHandlers: HandlerMap = {
-  'media.probe': async (req, ctx, signal) => (req.strict ? ctx.media.probeStrict(req.path, { signal }) : ctx.media.probe(req.path, { signal })),
+  'media.probe': async (req, ctx, signal) =>
+    req.strict ? ctx.media.probeStrict(req.path, { signal }) : ctx.media.probe(req.path, { signal }),
   'media.sampleTimes': async (req) => ({ times: sampleTimes(req.duration, req) }),
   'media.windows': async (req, ctx, signal) => {
     const p = await ctx.media.probe(req.path, { signal });
     const n = windowCount(p.duration, req);
-    if (n > MAX_LISTED_WINDOWS) throw new AppError('INVALID_INPUT', `${n} windows is more than one answer lists (${MAX_LISTED_WINDOWS}); use longer windows, or media.window by index`);
+    if (n > MAX_LISTED_WINDOWS)
+      throw new AppError(
+        'INVALID_INPUT',
+        `${n} windows is more than one answer lists (${MAX_LISTED_WINDOWS}); use longer windows, or media.window by index`,
+      );
     const windows = windowsFor(p.duration, req);
     return { duration: p.duration, count: windows.length, windows };
   },

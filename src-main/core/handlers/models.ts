@@ -31,7 +31,11 @@ function freeDisk(path: string): number | null {
  * Adds each model's precisions, default and fit on this host's provider (its --ep, else the first available). A bad
  * MOLMOSCOPE_PRECISION or an unavailable --ep does not fail the listing: the fit is then computed as if unset / CPU.
  */
-async function withPrecision(ctx: CoreContext, models: ListedModel[], signal: AbortSignal): Promise<(ListedModel & { precision: PrecisionFit | null })[]> {
+async function withPrecision(
+  ctx: CoreContext,
+  models: ListedModel[],
+  signal: AbortSignal,
+): Promise<(ListedModel & { precision: PrecisionFit | null })[]> {
   let engine: { provider?: string; precision?: Precision } = {};
   try {
     engine = configuredEngine(ctx);
@@ -45,9 +49,15 @@ async function withPrecision(ctx: CoreContext, models: ListedModel[], signal: Ab
     provider = 'cpu';
   }
   const gpus = provider === 'cpu' || models.length === 0 ? [] : await listGpus(signal);
-  const gpuBytes = gpus.reduce<number | null>((a, g) => (g.memoryBytes === null ? a : Math.max(a ?? 0, g.memoryBytes)), null);
+  const gpuBytes = gpus.reduce<number | null>(
+    (a, g) => (g.memoryBytes === null ? a : Math.max(a ?? 0, g.memoryBytes)),
+    null,
+  );
   const mem = { ramBytes: totalmem(), gpuBytes };
-  return models.map((m) => ({ ...m, precision: m.state === 'ready' ? precisionFit(m.dir, provider, engine.precision ?? null, mem) : null }));
+  return models.map((m) => ({
+    ...m,
+    precision: m.state === 'ready' ? precisionFit(m.dir, provider, engine.precision ?? null, mem) : null,
+  }));
 }
 
 /** The catalogue's memory per precision, estimated from the released shapes where they are known. */
@@ -59,13 +69,31 @@ function catalogueMemory(id: string, known: Record<Precision, number | null>): R
 
 async function catalogue(ctx: CoreContext, signal: AbortSignal) {
   const gpus = await listGpus(signal);
-  const machine = { modelsDir: ctx.paths.models, freeDiskBytes: freeDisk(ctx.paths.models), totalMemoryBytes: totalmem(), gpus };
+  const machine = {
+    modelsDir: ctx.paths.models,
+    freeDiskBytes: freeDisk(ctx.paths.models),
+    totalMemoryBytes: totalmem(),
+    gpus,
+  };
   const installed = new Set(listModels(ctx.paths.models).flatMap((m) => [m.catalogueId, m.id]));
-  const gpuMax = gpus.reduce<number | null>((a, g) => (g.memoryBytes === null ? a : Math.max(a ?? 0, g.memoryBytes)), null);
+  const gpuMax = gpus.reduce<number | null>(
+    (a, g) => (g.memoryBytes === null ? a : Math.max(a ?? 0, g.memoryBytes)),
+    null,
+  );
   const entries = CATALOGUE.map((e) => ({
-    id: e.id, title: e.title, repo: e.repo, license: e.license, parameters: e.parameters, parametersSource: e.parametersSource,
-    llm: e.llm, weightsBytes: e.weightsBytes, weightsSource: e.weightsSource, diskBytes: e.diskBytes, runnable: e.runnable,
-    ...(e.unsupported ? { unsupported: e.unsupported } : {}), memoryBytes: catalogueMemory(e.id, e.memoryBytes),
+    id: e.id,
+    title: e.title,
+    repo: e.repo,
+    license: e.license,
+    parameters: e.parameters,
+    parametersSource: e.parametersSource,
+    llm: e.llm,
+    weightsBytes: e.weightsBytes,
+    weightsSource: e.weightsSource,
+    diskBytes: e.diskBytes,
+    runnable: e.runnable,
+    ...(e.unsupported ? { unsupported: e.unsupported } : {}),
+    memoryBytes: catalogueMemory(e.id, e.memoryBytes),
     fit: {
       disk: machine.freeDiskBytes === null || machine.freeDiskBytes >= e.diskBytes,
       weightsInGpu: gpuMax === null ? null : gpuMax >= e.weightsBytes,
@@ -82,7 +110,13 @@ export const modelsHandlers = {
     const models = await withPrecision(ctx, listModels(ctx.paths.models), signal);
     const dir = configuredModelDir(ctx);
     const def = models.find((m) => m.isDefault);
-    const active = dir ? { dir, id: models.find((m) => m.dir === dir)?.id ?? null, via: def?.dir === dir ? ('default' as const) : ('host' as const) } : null;
+    const active = dir
+      ? {
+          dir,
+          id: models.find((m) => m.dir === dir)?.id ?? null,
+          via: def?.dir === dir ? ('default' as const) : ('host' as const),
+        }
+      : null;
     return { models, downloads: downloadStates(ctx), active };
   },
   'models.download': async (req, ctx) => startDownload(ctx, req.source, req.revision),

@@ -9,7 +9,7 @@ export function indexStoredCaptions(db: Database.Database): void {
   const insStats = db.prepare('INSERT INTO caption_stats (id, len, reps) VALUES (?, ?, ?)');
   const insVocab = db.prepare('INSERT OR IGNORE INTO caption_vocab (term) SELECT value FROM json_each(?)');
   const page = db.prepare('SELECT id, text FROM captions WHERE id > ? ORDER BY id LIMIT 2000').raw();
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const rows = page.all(after) as Array<[number, string]>;
     const last = rows.at(-1);
     if (!last) break;

@@ -25,7 +25,11 @@ export function hashRegularFile(path: string): { hash: string; stat: Stats } {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new AppError('NOT_A_VIDEO', `${path} is not a regular file (a pipe, socket or device); only regular files are imported.`);
+    if (!stat.isFile())
+      throw new AppError(
+        'NOT_A_VIDEO',
+        `${path} is not a regular file (a pipe, socket or device); only regular files are imported.`,
+      );
     const size = stat.size;
     const h = createHash('sha256');
     const sizeBuf = Buffer.alloc(8);

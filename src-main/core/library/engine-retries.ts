@@ -12,7 +12,11 @@ export interface CrashState {
 
 /** True for the ENGINE_CRASHED that withEngineRetries throws for a poison window (the job skips it and goes on). */
 export function isPoison(err: unknown): boolean {
-  return err instanceof AppError && err.code === 'ENGINE_CRASHED' && (err.details as { poison?: boolean } | undefined)?.poison === true;
+  return (
+    err instanceof AppError &&
+    err.code === 'ENGINE_CRASHED' &&
+    (err.details as { poison?: boolean } | undefined)?.poison === true
+  );
 }
 
 /**
@@ -21,7 +25,12 @@ export function isPoison(err: unknown): boolean {
  * given up on had no success after it: a crash that follows the job from window to window is the engine's (a broken
  * driver), so it is thrown as it is and the job pauses.
  */
-export async function withEngineRetries<T>(ask: () => Promise<T>, signal: AbortSignal, crash: CrashState, what: string): Promise<T> {
+export async function withEngineRetries<T>(
+  ask: () => Promise<T>,
+  signal: AbortSignal,
+  crash: CrashState,
+  what: string,
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       const r = await ask();
@@ -32,7 +41,9 @@ export async function withEngineRetries<T>(ask: () => Promise<T>, signal: AbortS
       if (attempt < ENGINE_CRASH_RETRIES) continue;
       if (crash.poisoned) throw err;
       crash.poisoned = true;
-      throw new AppError('ENGINE_CRASHED', `${what} crashed the engine ${attempt + 1} times in a row: ${err.message}`, { poison: true });
+      throw new AppError('ENGINE_CRASHED', `${what} crashed the engine ${attempt + 1} times in a row: ${err.message}`, {
+        poison: true,
+      });
     }
   }
 }

@@ -39,7 +39,13 @@ const quote = (t: string) => `"${t.replace(/"/g, '""')}"`;
 export type PrefixExpander = (prefix: string) => string[] | null;
 
 /** The alternative for a run of typed words (one word, or a phrase); null when no term is left. */
-function alternative(words: string[], prefix: boolean, group: number, hl: Highlight, expand?: PrefixExpander): Alternative | null {
+function alternative(
+  words: string[],
+  prefix: boolean,
+  group: number,
+  hl: Highlight,
+  expand?: PrefixExpander,
+): Alternative | null {
   // Prefix: the last word is only folded (a prefix is not a word, so stemming it would cut it short).
   const stems = termsOf((prefix ? words.slice(0, -1) : words).join(' '));
   const lastWord = words.at(-1);
@@ -57,7 +63,11 @@ function alternative(words: string[], prefix: boolean, group: number, hl: Highli
   }
   if (stems.length === 1) return { match: `w:${quote(first)}${star}`, keys: prefix ? [] : [statsKey(first)], group };
   const pairs = stems.slice(1).map((s, i) => pairOf(stems[i]!, s)); // stems[i] precedes s
-  return { match: `p:${quote(pairs.join(' '))}${star}`, keys: (prefix ? stems.slice(0, -1) : stems).map(statsKey), group };
+  return {
+    match: `p:${quote(pairs.join(' '))}${star}`,
+    keys: (prefix ? stems.slice(0, -1) : stems).map(statsKey),
+    group,
+  };
 }
 
 /** Sanitises a user query; balanced "…" become phrases, word* a prefix, OR stays OR, everything else is ANDed. */
@@ -77,7 +87,10 @@ export function toFtsQuery(input: string, expand?: PrefixExpander): ParsedQuery 
   };
   // Split into balanced "phrases" and the rest; an unbalanced quote is treated as a space.
   const quoteCount = (input.match(/"/g) ?? []).length;
-  const text = quoteCount % 2 === 1 ? input.slice(0, input.lastIndexOf('"')) + ' ' + input.slice(input.lastIndexOf('"') + 1) : input;
+  const text =
+    quoteCount % 2 === 1
+      ? input.slice(0, input.lastIndexOf('"')) + ' ' + input.slice(input.lastIndexOf('"') + 1)
+      : input;
   const re = /"([^"]*)"|(\S+)/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     if (m[1] !== undefined) {
@@ -96,12 +109,17 @@ export function toFtsQuery(input: string, expand?: PrefixExpander): ParsedQuery 
     const prefix = tok.endsWith('*');
     // "red-car" or "o'clock" are several terms: keep them together as a phrase; any other punctuation
     // (column:filter, brackets, ^) just separates words.
-    const parts = tok.split(/[^\p{L}\p{N}_'’.-]+/u).map((x) => x.match(WORD) ?? []).filter((w) => w.length);
+    const parts = tok
+      .split(/[^\p{L}\p{N}_'’.-]+/u)
+      .map((x) => x.match(WORD) ?? [])
+      .filter((w) => w.length);
     parts.forEach((words, i) => {
       terms.push(...words);
       push(words, prefix && i === parts.length - 1);
     });
   }
-  const match = groups.map((g) => (g.length > 1 ? `(${g.map((a) => a.match).join(' OR ')})` : g.map((a) => a.match).join(''))).join(' AND ');
+  const match = groups
+    .map((g) => (g.length > 1 ? `(${g.map((a) => a.match).join(' OR ')})` : g.map((a) => a.match).join('')))
+    .join(' AND ');
   return { match, alternatives: groups.flat(), groups: groups.length, terms, highlight };
 }

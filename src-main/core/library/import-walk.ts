@@ -34,8 +34,14 @@ function statEntry(p: string): { st: Stats } | { rejection: WalkRejection } {
     return { st: statSync(p) };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') return { rejection: { path: p, code: 'UNREADABLE', reason: `${p} is a symbolic link loop (it never reaches a file).` } };
-    if (code === 'ENOENT') return { rejection: { path: p, code: 'NOT_FOUND', reason: `${p} does not exist (a broken link, or it vanished).` } };
+    if (code === 'ELOOP')
+      return {
+        rejection: { path: p, code: 'UNREADABLE', reason: `${p} is a symbolic link loop (it never reaches a file).` },
+      };
+    if (code === 'ENOENT')
+      return {
+        rejection: { path: p, code: 'NOT_FOUND', reason: `${p} does not exist (a broken link, or it vanished).` },
+      };
     return { rejection: { path: p, code: 'UNREADABLE', reason: `Cannot read ${p}: ${(err as Error).message}` } };
   }
 }
@@ -45,7 +51,13 @@ function entryName(dir: string, raw: Buffer): { name: string } | { rejection: Wa
   const name = raw.toString('utf8');
   if (Buffer.from(name, 'utf8').equals(raw)) return { name };
   const shown = join(dir, name);
-  return { rejection: { path: shown, code: 'UNREADABLE', reason: `The file name in ${dir} is not valid UTF-8 (bytes ${raw.toString('hex')}); rename it to import it.` } };
+  return {
+    rejection: {
+      path: shown,
+      code: 'UNREADABLE',
+      reason: `The file name in ${dir} is not valid UTF-8 (bytes ${raw.toString('hex')}); rename it to import it.`,
+    },
+  };
 }
 
 /** Lists candidate files under the given paths; everything met that is not imported is accounted for. */
@@ -58,7 +70,12 @@ export function walkImportPaths(paths: string[], extensions: string[]): WalkResu
     if ('rejection' in s) out.rejected.push(s.rejection);
     else if (s.st.isDirectory()) walkDir(p, exts, out);
     else if (s.st.isFile()) out.files.add(p);
-    else out.rejected.push({ path: p, code: 'NOT_A_VIDEO', reason: `${p} is ${kindOf(s.st)}; only regular files are imported.` });
+    else
+      out.rejected.push({
+        path: p,
+        code: 'NOT_A_VIDEO',
+        reason: `${p} is ${kindOf(s.st)}; only regular files are imported.`,
+      });
   }
   return { files: [...out.files].sort(), rejected: out.rejected, skipped: out.skipped };
 }
@@ -74,7 +91,11 @@ function walkDir(dir: string, exts: Set<string>, out: WalkState): void {
     return;
   }
   if (out.seenDirs.has(real)) {
-    out.rejected.push({ path: dir, code: 'UNREADABLE', reason: `${dir} leads back to ${real}, a folder this import already walks (a symbolic link loop); it was not walked twice.` });
+    out.rejected.push({
+      path: dir,
+      code: 'UNREADABLE',
+      reason: `${dir} leads back to ${real}, a folder this import already walks (a symbolic link loop); it was not walked twice.`,
+    });
     return;
   }
   out.seenDirs.add(real);
@@ -98,6 +119,11 @@ function walkDir(dir: string, exts: Set<string>, out: WalkState): void {
     else if (s.st.isDirectory()) walkDir(p, exts, out);
     else if (!exts.has(extname(n.name).slice(1).toLowerCase())) out.skipped++;
     else if (s.st.isFile()) out.files.add(p);
-    else out.rejected.push({ path: p, code: 'NOT_A_VIDEO', reason: `${p} is ${kindOf(s.st)}; only regular files are imported.` });
+    else
+      out.rejected.push({
+        path: p,
+        code: 'NOT_A_VIDEO',
+        reason: `${p} is ${kindOf(s.st)}; only regular files are imported.`,
+      });
   }
 }

@@ -22,11 +22,33 @@ import {
 import { deleteWindowsOf } from './windows-store.js';
 
 /** Extensions a folder walk picks up (files named explicitly are always tried). */
-export const DEFAULT_VIDEO_EXTENSIONS = ['mp4', 'm4v', 'mov', 'mkv', 'webm', 'avi', 'mts', 'm2ts', 'ts', 'mpg', 'mpeg', 'wmv', 'flv', '3gp', 'ogv'];
+export const DEFAULT_VIDEO_EXTENSIONS = [
+  'mp4',
+  'm4v',
+  'mov',
+  'mkv',
+  'webm',
+  'avi',
+  'mts',
+  'm2ts',
+  'ts',
+  'mpg',
+  'mpeg',
+  'wmv',
+  'flv',
+  '3gp',
+  'ogv',
+];
 
 /** Codes that mean "this file is bad" (recorded as rejected) rather than "the tool failed" (thrown). */
 const MEDIA_REJECT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'NOT_A_VIDEO', 'NO_VIDEO_STREAM', 'UNSUPPORTED_CODEC', 'TRUNCATED', 'UNREADABLE', 'PROBE_TIMEOUT', 'FFMPEG_FAILED',
+  'NOT_A_VIDEO',
+  'NO_VIDEO_STREAM',
+  'UNSUPPORTED_CODEC',
+  'TRUNCATED',
+  'UNREADABLE',
+  'PROBE_TIMEOUT',
+  'FFMPEG_FAILED',
 ]);
 
 export type ImportAction = 'added' | 'unchanged' | 'updated' | 'moved' | 'duplicate' | 'rejected';
@@ -65,14 +87,27 @@ export interface ImportReport {
 export async function importPaths(lib: Library, paths: string[], opts: ImportOptions): Promise<ImportReport> {
   const now = opts.now ?? (() => new Date());
   const { files, rejected, skipped } = walkImportPaths(paths, opts.extensions ?? DEFAULT_VIDEO_EXTENSIONS);
-  const results: ImportOutcome[] = rejected.map((r) => ({ path: r.path, action: 'rejected', recordingId: null, code: r.code, reason: r.reason }));
+  const results: ImportOutcome[] = rejected.map((r) => ({
+    path: r.path,
+    action: 'rejected',
+    recordingId: null,
+    code: r.code,
+    reason: r.reason,
+  }));
   let done = 0;
   for (const file of files) {
     throwIfCancelled(opts.signal, 'The import');
     results.push(await importOneReported(lib, file, opts, now));
     opts.onProgress?.(++done, files.length, file);
   }
-  const counts: Record<ImportAction, number> = { added: 0, unchanged: 0, updated: 0, moved: 0, duplicate: 0, rejected: 0 };
+  const counts: Record<ImportAction, number> = {
+    added: 0,
+    unchanged: 0,
+    updated: 0,
+    moved: 0,
+    duplicate: 0,
+    rejected: 0,
+  };
   for (const r of results) counts[r.action]++;
   // An import is the library's rescan: recordings whose file has gone since become 'missing' (kept, so importing
   // the file from its new place later is recognised as a move).
@@ -84,7 +119,12 @@ export async function importPaths(lib: Library, paths: string[], opts: ImportOpt
  * per-file failure becomes that file's rejection, so one bad file never ends the import. Only cancelling and the
  * library's own trouble (disk full, I/O error, damage) stop it.
  */
-async function importOneReported(lib: Library, path: string, opts: ImportOptions, now: () => Date): Promise<ImportOutcome> {
+async function importOneReported(
+  lib: Library,
+  path: string,
+  opts: ImportOptions,
+  now: () => Date,
+): Promise<ImportOutcome> {
   try {
     return await importOne(lib, path, opts, now);
   } catch (err) {
@@ -93,7 +133,13 @@ async function importOneReported(lib: Library, path: string, opts: ImportOptions
     if (disk) throw disk;
     if (!(err instanceof AppError) || err.code === 'CANCELLED' || err.code.startsWith('LIBRARY_')) throw err;
     const gone = !existsSync(path);
-    return { path, action: 'rejected', recordingId: null, code: gone ? 'NOT_FOUND' : err.code, reason: gone ? `${path} vanished while it was being imported.` : err.message };
+    return {
+      path,
+      action: 'rejected',
+      recordingId: null,
+      code: gone ? 'NOT_FOUND' : err.code,
+      reason: gone ? `${path} vanished while it was being imported.` : err.message,
+    };
   }
 }
 
@@ -110,9 +156,12 @@ function changedSince(path: string, before: Stats): AppError | null {
   } catch {
     return new AppError('NOT_FOUND', `${path} vanished while it was being imported.`);
   }
-  return sameFile(before, after) ? null : new AppError('UNREADABLE', `${path} changed while it was being imported; import it again once it is complete.`);
+  return sameFile(before, after)
+    ? null
+    : new AppError('UNREADABLE', `${path} changed while it was being imported; import it again once it is complete.`);
 }
 
+// eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
 async function importOne(lib: Library, path: string, opts: ImportOptions, now: () => Date): Promise<ImportOutcome> {
   const db = lib.db;
   const ts = now().toISOString();
@@ -129,12 +178,25 @@ async function importOne(lib: Library, path: string, opts: ImportOptions, now: (
     hash = h.hash;
   } catch (err) {
     if (err instanceof AppError) throw err;
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('NOT_FOUND', `${path} vanished while it was being imported.`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new AppError('NOT_FOUND', `${path} vanished while it was being imported.`);
     statError = new AppError('UNREADABLE', `Cannot read ${path}: ${(err as Error).message}`);
   }
   const existing = recordingByPath(db, path);
-  if (existing && !statError && existing.size_bytes === size && existing.mtime_ms === mtime && existing.content_hash === hash && existing.status !== 'missing') {
-    return { path, action: 'unchanged', recordingId: existing.id, ...(existing.reason_code ? { code: existing.reason_code } : {}) };
+  if (
+    existing &&
+    !statError &&
+    existing.size_bytes === size &&
+    existing.mtime_ms === mtime &&
+    existing.content_hash === hash &&
+    existing.status !== 'missing'
+  ) {
+    return {
+      path,
+      action: 'unchanged',
+      recordingId: existing.id,
+      ...(existing.reason_code ? { code: existing.reason_code } : {}),
+    };
   }
   const alias = aliasOf(db, path);
   if (hash && !existing) {
@@ -166,12 +228,21 @@ async function importOne(lib: Library, path: string, opts: ImportOptions, now: (
     if (changed) throw changed;
   }
   const values: RecordingValues = {
-    path, folder: dirname(path), name: basename(path), size, mtime, hash, ts,
+    path,
+    folder: dirname(path),
+    name: basename(path),
+    size,
+    mtime,
+    hash,
+    ts,
     status: rejection ? 'rejected' : 'ready',
     reason_code: rejection?.code ?? null,
     reason: rejection?.message ?? null,
-    duration: probe?.duration ?? null, width: probe?.width ?? null, height: probe?.height ?? null,
-    fps: probe?.fps ?? null, codec: probe?.codec ?? null,
+    duration: probe?.duration ?? null,
+    width: probe?.width ?? null,
+    height: probe?.height ?? null,
+    fps: probe?.fps ?? null,
+    codec: probe?.codec ?? null,
     probe_json: probe ? JSON.stringify(probe.raw) : null,
     recorded_at: probe?.recordedAt ?? (mtime ? new Date(mtime).toISOString() : null),
   };
@@ -192,7 +263,9 @@ async function importOne(lib: Library, path: string, opts: ImportOptions, now: (
 
 /** Marks ready recordings whose file vanished as 'missing' (kept, so a later import can recognise the move). */
 export function markMissing(lib: Library, now: () => Date = () => new Date()): number {
-  const gone = readyRecordingPaths(lib.db).filter((r) => !existsSync(r.path)).map((r) => r.id);
+  const gone = readyRecordingPaths(lib.db)
+    .filter((r) => !existsSync(r.path))
+    .map((r) => r.id);
   markRecordingsMissing(lib.db, gone, () => now().toISOString());
   return gone.length;
 }

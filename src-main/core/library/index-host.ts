@@ -57,27 +57,53 @@ export function configuredAdapterRef(ctx: CoreContext): { adapter?: { sha256: st
 const MODEL_IDS_KEY = 'library.modelIds';
 
 /** Checks the request against the library and computes the job's parameters and window total. */
-export function planIndex(lib: Library, modelId: string, req: IndexRequest, adapter: Pick<IndexJobParams, 'adapter'> = {}): { params: IndexJobParams; total: number } {
+export function planIndex(
+  lib: Library,
+  modelId: string,
+  req: IndexRequest,
+  adapter: Pick<IndexJobParams, 'adapter'> = {},
+): { params: IndexJobParams; total: number } {
   const windowLength = req.windowLength ?? DEFAULT_WINDOW_LENGTH;
   const overlap = req.overlap ?? DEFAULT_WINDOW_OVERLAP;
-  if (!(windowLength >= 1)) throw new AppError('INVALID_INPUT', `windowLength must be at least 1 s, got ${windowLength}`);
-  if (!(windowLength <= MAX_WINDOW_SECONDS)) throw new AppError('INVALID_INPUT', `windowLength must be at most ${MAX_WINDOW_SECONDS} s, got ${windowLength}`);
-  if (!(overlap >= 0 && overlap <= windowLength / 2)) throw new AppError('INVALID_INPUT', `overlap must be ≥ 0 and at most half the window (${windowLength / 2} s), got ${overlap}`);
+  if (!(windowLength >= 1))
+    throw new AppError('INVALID_INPUT', `windowLength must be at least 1 s, got ${windowLength}`);
+  if (!(windowLength <= MAX_WINDOW_SECONDS))
+    throw new AppError('INVALID_INPUT', `windowLength must be at most ${MAX_WINDOW_SECONDS} s, got ${windowLength}`);
+  if (!(overlap >= 0 && overlap <= windowLength / 2))
+    throw new AppError(
+      'INVALID_INPUT',
+      `overlap must be ≥ 0 and at most half the window (${windowLength / 2} s), got ${overlap}`,
+    );
   const ids = req.recordingIds?.length ? [...new Set(req.recordingIds)] : undefined;
   if (ids) {
     const found = recordingStatuses(lib.db, ids);
     const missing = ids.filter((id) => !found.some((r) => r.id === id));
     if (missing.length) throw new AppError('NOT_FOUND', `No recording ${missing.join(', ')} in this library.`);
     const notReady = found.filter((r) => r.status !== 'ready');
-    if (notReady.length) throw new AppError('INVALID_INPUT', `Recording ${notReady.map((r) => `${r.id} (${r.status})`).join(', ')} cannot be indexed; only ready recordings can.`);
+    if (notReady.length)
+      throw new AppError(
+        'INVALID_INPUT',
+        `Recording ${notReady.map((r) => `${r.id} (${r.status})`).join(', ')} cannot be indexed; only ready recordings can.`,
+      );
   }
   // The recordings the job will caption, chosen as the job itself chooses them when it runs.
   const rows = readyRecordings(lib.db, ids);
   const opts = { length: seconds(windowLength), overlap: seconds(overlap) };
   // Counted, not planned: planning every window's sample times here would hold the event loop.
   const total = rows.reduce((n, r) => n + (r.duration_s ? windowCount(r.duration_s, opts) : 0), 0);
-  if (total > MAX_JOB_WINDOWS) throw new AppError('INVALID_INPUT', `this job would caption ${total} windows, more than ${MAX_JOB_WINDOWS}; index fewer recordings at a time or use longer windows`);
-  const params: IndexJobParams = { modelId, ...adapter, promptKind: req.tier ?? DEFAULT_TIER, windowLength, overlap, ...(ids ? { recordingIds: ids } : {}) };
+  if (total > MAX_JOB_WINDOWS)
+    throw new AppError(
+      'INVALID_INPUT',
+      `this job would caption ${total} windows, more than ${MAX_JOB_WINDOWS}; index fewer recordings at a time or use longer windows`,
+    );
+  const params: IndexJobParams = {
+    modelId,
+    ...adapter,
+    promptKind: req.tier ?? DEFAULT_TIER,
+    windowLength,
+    overlap,
+    ...(ids ? { recordingIds: ids } : {}),
+  };
   return { params, total };
 }
 
@@ -93,11 +119,16 @@ export function indexJobKind(ctx: CoreContext, media: MediaSource = mediaSourceO
     const p = rc.job.params as IndexJobParams;
     const modelId = configuredModelId(ctx);
     if (modelId !== p.modelId) {
-      throw new AppError('MODEL_INVALID', `Job ${rc.job.id} indexes with ${p.modelId}, but this host is configured with ${modelId}; start it with that checkpoint or queue a new job.`);
+      throw new AppError(
+        'MODEL_INVALID',
+        `Job ${rc.job.id} indexes with ${p.modelId}, but this host is configured with ${modelId}; start it with that checkpoint or queue a new job.`,
+      );
     }
     const session = await modelSession(ctx);
     throwIfCancelled(rc.signal);
     const partials = partialStream(ctx.emit, { jobId: rc.job.id, kind: 'index' });
-    return indexJobExecutor({ media, captioner: molmo2Captioner(session, { tier: p.promptKind, modelId, partials }) })(rc);
+    return indexJobExecutor({ media, captioner: molmo2Captioner(session, { tier: p.promptKind, modelId, partials }) })(
+      rc,
+    );
   };
 }

@@ -34,9 +34,15 @@ export function startIntegrityCheck(path: string): IntegrityCheck {
     w.once('message', (problems: string[]) => resolve(problems));
     w.once('error', reject);
     w.once('exit', (code) =>
-      reject(stopped
-        ? new AppError('LIBRARY_NOT_OPEN', 'The library was closed before its integrity check finished; nothing was written.')
-        : new Error(`integrity worker exited with ${code}`)));
+      reject(
+        stopped
+          ? new AppError(
+              'LIBRARY_NOT_OPEN',
+              'The library was closed before its integrity check finished; nothing was written.',
+            )
+          : new Error(`integrity worker exited with ${code}`),
+      ),
+    );
   });
   result.catch(() => {}); // a library closed before anyone asked for the verdict
   return {
@@ -50,7 +56,11 @@ export function startIntegrityCheck(path: string): IntegrityCheck {
 
 /** The LIBRARY_CORRUPT error for a failed check, with the way out. */
 export function corruptLibraryError(path: string, problems: string[]): AppError {
-  return new AppError('LIBRARY_CORRUPT', `The library ${path} failed its integrity check: ${problems.slice(0, 3).join('; ')}. ` +
-    `Nothing was written to it. Run \`molmoscope library repair --library ${path}\`: it keeps a copy aside and rebuilds ` +
-    `the indexes and the search index; if the damage is in stored data it says so and you restore a backup.`, { problems });
+  return new AppError(
+    'LIBRARY_CORRUPT',
+    `The library ${path} failed its integrity check: ${problems.slice(0, 3).join('; ')}. ` +
+      `Nothing was written to it. Run \`molmoscope library repair --library ${path}\`: it keeps a copy aside and rebuilds ` +
+      `the indexes and the search index; if the damage is in stored data it says so and you restore a backup.`,
+    { problems },
+  );
 }

@@ -29,7 +29,13 @@ import {
 export type { Job, JobStatus } from './jobs-store.js';
 
 /** Errors of the GPU/engine or the disk that pause a job (resumable once fixed) instead of failing it. */
-export const PAUSING_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['GPU_OOM', 'ENGINE_CRASHED', 'PROVIDER_UNAVAILABLE', 'DISK_FULL', 'IO_ERROR']);
+export const PAUSING_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'GPU_OOM',
+  'ENGINE_CRASHED',
+  'PROVIDER_UNAVAILABLE',
+  'DISK_FULL',
+  'IO_ERROR',
+]);
 
 const iso = () => new Date().toISOString();
 
@@ -71,7 +77,11 @@ function control(lib: Library, id: number, what: 'pause' | 'cancel'): Job {
   if (job.status === 'running') {
     setJobControl(lib.db, id, what, t);
     live.get(liveKey(lib, id))?.abort(what);
-  } else if (job.status === 'queued' || (job.status === 'paused' && what === 'cancel') || (job.status === 'failed' && what === 'cancel')) {
+  } else if (
+    job.status === 'queued' ||
+    (job.status === 'paused' && what === 'cancel') ||
+    (job.status === 'failed' && what === 'cancel')
+  ) {
     stopIdleJob(lib.db, id, what === 'pause' ? 'paused' : 'cancelled', t, what === 'cancel' ? t : null);
   } else if (!(job.status === 'paused' && what === 'pause')) {
     throw new AppError('JOB_CONFLICT', `Job ${id} is ${job.status}; cannot ${what} it.`);
@@ -83,7 +93,8 @@ function control(lib: Library, id: number, what: 'pause' | 'cancel'): Job {
 export function resumeJob(lib: Library, id: number): Job {
   const job = getJob(lib, id);
   if (job.status === 'queued') return job;
-  if (job.status !== 'paused' && job.status !== 'failed') throw new AppError('JOB_CONFLICT', `Job ${id} is ${job.status}; only paused or failed jobs resume.`);
+  if (job.status !== 'paused' && job.status !== 'failed')
+    throw new AppError('JOB_CONFLICT', `Job ${id} is ${job.status}; only paused or failed jobs resume.`);
   requeueJob(lib.db, id, iso());
   return getJob(lib, id);
 }
@@ -151,16 +162,22 @@ export function assertNoRunningJob(lib: Library): void {
 }
 
 function alreadyRunning(lib: Library, other: { id: number; kind: string; owner: string | null }): AppError {
-  return new AppError('JOB_ALREADY_RUNNING', `Job #${other.id} (${other.kind}) is already running on ${lib.path} (process ${other.owner ?? '?'}); one job runs on a library at a time. Wait for it, or pause it (molmoscope jobs pause ${other.id} --library …), then try again.`, { jobId: other.id });
+  return new AppError(
+    'JOB_ALREADY_RUNNING',
+    `Job #${other.id} (${other.kind}) is already running on ${lib.path} (process ${other.owner ?? '?'}); one job runs on a library at a time. Wait for it, or pause it (molmoscope jobs pause ${other.id} --library …), then try again.`,
+    { jobId: other.id },
+  );
 }
 
 /** Marks a queued job running for this process unless another job of the library runs; false when it is not queued. */
 function claimJob(lib: Library, id: number, now: number): boolean {
-  return lib.db.transaction(() => {
-    const other = firstRunningJob(lib.db, id);
-    if (other) throw alreadyRunning(lib, other);
-    return claimQueuedJob(lib.db, id, thisOwner(), now, iso());
-  }).immediate();
+  return lib.db
+    .transaction(() => {
+      const other = firstRunningJob(lib.db, id);
+      if (other) throw alreadyRunning(lib, other);
+      return claimQueuedJob(lib.db, id, thisOwner(), now, iso());
+    })
+    .immediate();
 }
 
 /** Bytes set aside beside the library while a job runs: enough WAL room to record the job's end on a full disk. */
@@ -287,7 +304,12 @@ function progressReporter(lib: Library, job: Job, opts: RunJobOptions, now: () =
  * queued, JOB_ALREADY_RUNNING if another job runs on the library, LIBRARY_CORRUPT if the library failed its check,
  * DISK_FULL if there is no room to start.
  */
-export async function runJob(lib: Library, id: number, executors: Record<string, JobExecutor>, opts: RunJobOptions = {}): Promise<Job> {
+export async function runJob(
+  lib: Library,
+  id: number,
+  executors: Record<string, JobExecutor>,
+  opts: RunJobOptions = {},
+): Promise<Job> {
   const now = opts.now ?? Date.now;
   const reserve = await startRun(lib, id, now());
   const job = getJob(lib, id);
@@ -316,7 +338,10 @@ export async function runJob(lib: Library, id: number, executors: Record<string,
   await Promise.resolve(); // let a pending announcement of the last stored unit go out first
   reserve.release(); // on a full disk, what lets the end itself be written
   recordEnd(lib, id, end);
-  reporter.emit(end.status, { ...(end.errorMessage ? { message: end.errorMessage } : {}), ...(end.errorCode ? { errorCode: end.errorCode } : {}) });
+  reporter.emit(end.status, {
+    ...(end.errorMessage ? { message: end.errorMessage } : {}),
+    ...(end.errorCode ? { errorCode: end.errorCode } : {}),
+  });
   return getJob(lib, id);
 }
 
@@ -328,11 +353,21 @@ function jobEnd(err: unknown, reason: unknown, onInterrupt: 'paused' | 'queued',
   if (reason === 'cancel') return { status: 'cancelled', ...none };
   if (reason === 'pause') return { status: 'paused', ...none };
   if (reason === 'interrupt' && onInterrupt === 'queued') return { status: 'queued', ...none };
-  if (reason === 'interrupt') return { status: 'paused', errorCode: null, errorMessage: 'Interrupted (the app or CLI stopped); resume to continue.' };
+  if (reason === 'interrupt')
+    return {
+      status: 'paused',
+      errorCode: null,
+      errorMessage: 'Interrupted (the app or CLI stopped); resume to continue.',
+    };
   const e = storageError(err, path) ?? err;
-  if (e instanceof AppError && PAUSING_ERROR_CODES.has(e.code)) return { status: 'paused', errorCode: e.code, errorMessage: e.message };
+  if (e instanceof AppError && PAUSING_ERROR_CODES.has(e.code))
+    return { status: 'paused', errorCode: e.code, errorMessage: e.message };
   if (e instanceof AppError && e.code === 'CANCELLED') return { status: 'cancelled', ...none };
-  return { status: 'failed', errorCode: e instanceof AppError ? e.code : 'INTERNAL', errorMessage: e instanceof Error ? e.message : String(e) };
+  return {
+    status: 'failed',
+    errorCode: e instanceof AppError ? e.code : 'INTERNAL',
+    errorMessage: e instanceof Error ? e.message : String(e),
+  };
 }
 
 /**
@@ -349,7 +384,11 @@ function recordEnd(lib: Library, id: number, end: JobEnd): void {
 }
 
 /** Runs queued jobs of the given kinds one after another until none is left or the signal aborts. */
-export async function runQueued(lib: Library, executors: Record<string, JobExecutor>, opts: RunJobOptions = {}): Promise<Job[]> {
+export async function runQueued(
+  lib: Library,
+  executors: Record<string, JobExecutor>,
+  opts: RunJobOptions = {},
+): Promise<Job[]> {
   recoverStaleJobs(lib);
   const out: Job[] = [];
   const kinds = Object.keys(executors);

@@ -26,7 +26,13 @@ export const THUMBNAIL_CONCURRENCY = 2;
 
 /** Fresh media state for a host (kept in its context, dropped with it). */
 export function createMediaFiles(media: MediaService, thumbConcurrency = THUMBNAIL_CONCURRENCY): MediaFiles {
-  return { decided: new Map(), inflight: new Map(), identities: new Map(), thumbs: createLimiter(thumbConcurrency), media };
+  return {
+    decided: new Map(),
+    inflight: new Map(),
+    identities: new Map(),
+    thumbs: createLimiter(thumbConcurrency),
+    media,
+  };
 }
 
 const MEDIA_FILES_KEY = 'media.files';
@@ -62,11 +68,20 @@ export function recordingFile(lib: Library, id: number): RecordingFile {
   if (!Number.isSafeInteger(id) || id <= 0) throw new AppError('NOT_FOUND', `No recording ${id} in this library.`);
   const r = recordingFileRow(lib.db, id);
   if (!r) throw new AppError('NOT_FOUND', `No recording ${id} in this library.`);
-  if (r.status !== 'ready') throw new AppError('NOT_FOUND', `Recording ${id} is ${r.status}${r.reason_code ? ` (${r.reason_code})` : ''}; it cannot be played.`);
+  if (r.status !== 'ready')
+    throw new AppError(
+      'NOT_FOUND',
+      `Recording ${id} is ${r.status}${r.reason_code ? ` (${r.reason_code})` : ''}; it cannot be played.`,
+    );
   if (!existsSync(r.path)) throw new AppError('NOT_FOUND', `The file of recording ${id} is gone: ${r.path}`);
   return {
-    id: r.id, path: r.path, contentHash: r.content_hash, sizeBytes: r.size_bytes, mtimeMs: r.mtime_ms,
-    durationSeconds: r.duration_s ?? 0, probe: r.probe_json ? (JSON.parse(r.probe_json) as ProbeResult) : null,
+    id: r.id,
+    path: r.path,
+    contentHash: r.content_hash,
+    sizeBytes: r.size_bytes,
+    mtimeMs: r.mtime_ms,
+    durationSeconds: r.duration_s ?? 0,
+    probe: r.probe_json ? (JSON.parse(r.probe_json) as ProbeResult) : null,
   };
 }
 
@@ -82,8 +97,14 @@ interface StreamFacts {
 }
 
 async function streamFacts(media: MediaService, file: string, signal?: AbortSignal): Promise<StreamFacts> {
-  const r = await media.run(media.bins().ffprobe, ['-v', 'error', '-print_format', 'json', '-show_entries', 'stream=codec_type,codec_name,profile', file], { signal, timeoutMs: 20_000 });
-  const info = JSON.parse(r.stdout.toString('utf8') || '{}') as { streams?: Array<{ codec_type?: string; codec_name?: string; profile?: string }> };
+  const r = await media.run(
+    media.bins().ffprobe,
+    ['-v', 'error', '-print_format', 'json', '-show_entries', 'stream=codec_type,codec_name,profile', file],
+    { signal, timeoutMs: 20_000 },
+  );
+  const info = JSON.parse(r.stdout.toString('utf8') || '{}') as {
+    streams?: Array<{ codec_type?: string; codec_name?: string; profile?: string }>;
+  };
   const streams = info.streams ?? [];
   return {
     videoProfile: streams.find((s) => s.codec_type === 'video')?.profile ?? null,
@@ -94,7 +115,12 @@ async function streamFacts(media: MediaService, file: string, signal?: AbortSign
 const H264_PROFILES: ReadonlySet<string> = new Set(['Baseline', 'Constrained Baseline', 'Main', 'High']);
 
 /** The MIME type if Chromium (and Electron) play this file as it is on the recording's timeline, else null. */
-export async function nativeContentType(media: MediaService, file: string, p: ProbeResult, signal?: AbortSignal): Promise<string | null> {
+export async function nativeContentType(
+  media: MediaService,
+  file: string,
+  p: ProbeResult,
+  signal?: AbortSignal,
+): Promise<string | null> {
   // A first frame away from 0 would put player time off recording time (which counts from the first frame).
   if (Math.abs(p.startTime) > 0.001 || Math.abs(p.formatStartTime) > 0.001) return null;
   const container = p.container.split(',');
@@ -103,7 +129,12 @@ export async function nativeContentType(media: MediaService, file: string, p: Pr
   if (!mp4 && !webm) return null;
   const facts = await streamFacts(media, file, signal);
   if (mp4) {
-    const videoOk = (p.codec === 'h264' && (p.pixFmt === 'yuv420p' || p.pixFmt === 'yuvj420p') && H264_PROFILES.has(facts.videoProfile ?? '')) || p.codec === 'vp9' || p.codec === 'av1';
+    const videoOk =
+      (p.codec === 'h264' &&
+        (p.pixFmt === 'yuv420p' || p.pixFmt === 'yuvj420p') &&
+        H264_PROFILES.has(facts.videoProfile ?? '')) ||
+      p.codec === 'vp9' ||
+      p.codec === 'av1';
     const audioOk = facts.audioCodecs.every((c) => ['aac', 'mp3', 'opus', 'flac'].includes(c));
     return videoOk && audioOk ? 'video/mp4' : null;
   }
@@ -113,24 +144,73 @@ export async function nativeContentType(media: MediaService, file: string, p: Pr
 }
 
 /** Transcodes into `out` (temp file, then rename): H.264/AAC MP4, faststart, first video frame at t = 0. */
-async function makeProxy(media: MediaService, src: string, p: ProbeResult, out: string, signal?: AbortSignal): Promise<void> {
+async function makeProxy(
+  media: MediaService,
+  src: string,
+  p: ProbeResult,
+  out: string,
+  signal?: AbortSignal,
+): Promise<void> {
   const bins = media.bins();
   mkdirSync(join(out, '..'), { recursive: true });
   const tmp = `${out}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}.mp4`;
   // Recording time counts from the first video frame; an input seek there (a transcode seeks exactly) makes that
   // frame the proxy's t = 0, so player time == recording time even with a non-zero start offset.
   const first = Math.max(0, p.startTime - p.formatStartTime - 0.0005);
-  const args = ['-hide_banner', '-nostdin', '-v', 'error', '-y', ...(first > 0 ? ['-ss', first.toFixed(6)] : []), '-i', src,
-    '-map', `0:${p.streamIndex}`, '-map', '0:a:0?', '-sn', '-dn', '-map_metadata', '-1',
-    '-c:v', 'libx264', '-preset', 'superfast', '-crf', '23', '-pix_fmt', 'yuv420p', '-profile:v', 'high',
+  const args = [
+    '-hide_banner',
+    '-nostdin',
+    '-v',
+    'error',
+    '-y',
+    ...(first > 0 ? ['-ss', first.toFixed(6)] : []),
+    '-i',
+    src,
+    '-map',
+    `0:${p.streamIndex}`,
+    '-map',
+    '0:a:0?',
+    '-sn',
+    '-dn',
+    '-map_metadata',
+    '-1',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'superfast',
+    '-crf',
+    '23',
+    '-pix_fmt',
+    'yuv420p',
+    '-profile:v',
+    'high',
     // PTS-STARTPTS: containers without presentation times (AVI) come out of the decoder one reorder delay late.
-    '-vf', 'setpts=PTS-STARTPTS,scale=trunc(iw/2)*2:trunc(ih/2)*2', '-g', String(Math.max(1, Math.round(p.fps * 2))), '-fps_mode', 'passthrough',
-    '-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-movflags', '+faststart', '-f', 'mp4', tmp];
+    '-vf',
+    'setpts=PTS-STARTPTS,scale=trunc(iw/2)*2:trunc(ih/2)*2',
+    '-g',
+    String(Math.max(1, Math.round(p.fps * 2))),
+    '-fps_mode',
+    'passthrough',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '128k',
+    '-ac',
+    '2',
+    '-movflags',
+    '+faststart',
+    '-f',
+    'mp4',
+    tmp,
+  ];
   try {
     // Long recordings take a while; no timeout, but the signal (request gone, app closing) kills ffmpeg.
     const r = await media.run(bins.ffmpeg, args, { signal });
     if (r.code !== 0 || !existsSync(tmp) || statSync(tmp).size === 0) {
-      throw new AppError('FFMPEG_FAILED', `ffmpeg could not make a playback copy of ${src}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+      throw new AppError(
+        'FFMPEG_FAILED',
+        `ffmpeg could not make a playback copy of ${src}: ${r.stderr.trim().split('\n').pop() ?? ''}`,
+      );
     }
     renameSync(tmp, out);
   } finally {
@@ -139,7 +219,12 @@ async function makeProxy(media: MediaService, src: string, p: ProbeResult, out: 
 }
 
 /** The cached proxy path for a recording (made once; concurrent callers share one transcode). */
-export async function playbackProxy(svc: MediaFiles, rec: RecordingFile, cacheDir: string, signal?: AbortSignal): Promise<string> {
+export async function playbackProxy(
+  svc: MediaFiles,
+  rec: RecordingFile,
+  cacheDir: string,
+  signal?: AbortSignal,
+): Promise<string> {
   const { inflight } = svc;
   const out = join(cacheDir, 'media', 'proxy', `${cacheKey(rec)}-v${PROXY_VERSION}.mp4`);
   if (existsSync(out)) return out;
@@ -157,11 +242,20 @@ export async function playbackProxy(svc: MediaFiles, rec: RecordingFile, cacheDi
 
 /** Opens the recording's own file after checking it is the imported one (see media-identity.ts). */
 function openSource(svc: MediaFiles, lib: Library, rec: RecordingFile): OpenFile {
-  return openRecording({ key: `${lib.path}\0${rec.id}`, id: rec.id, path: rec.path, sizeBytes: rec.sizeBytes, mtimeMs: rec.mtimeMs }, svc.identities);
+  return openRecording(
+    { key: `${lib.path}\0${rec.id}`, id: rec.id, path: rec.path, sizeBytes: rec.sizeBytes, mtimeMs: rec.mtimeMs },
+    svc.identities,
+  );
 }
 
 /** What to stream for a recording: the file itself when Chromium plays it natively, else its playback proxy. */
-export async function playableFile(svc: MediaFiles, lib: Library, id: number, cacheDir: string, signal?: AbortSignal): Promise<PlayableFile> {
+export async function playableFile(
+  svc: MediaFiles,
+  lib: Library,
+  id: number,
+  cacheDir: string,
+  signal?: AbortSignal,
+): Promise<PlayableFile> {
   const rec = recordingFile(lib, id);
   // Checked on every request, cached decision or not: a file replaced after its first play is refused.
   const src = openSource(svc, lib, rec);
@@ -187,9 +281,19 @@ export async function playableFile(svc: MediaFiles, lib: Library, id: number, ca
 }
 
 /** A cached JPEG still of recording `id` at `t` seconds (clamped into the recording), `width` px wide. */
-export async function thumbnailFile(svc: MediaFiles, lib: Library, id: number, t: number, width: number, cacheDir: string, signal?: AbortSignal): Promise<OpenFile> {
-  if (!Number.isFinite(t) || t < 0) throw new AppError('INVALID_INPUT', `thumbnail time must be a number ≥ 0, got ${t}`);
-  if (!Number.isInteger(width) || width < 16 || width > 1920) throw new AppError('INVALID_INPUT', `thumbnail width must be an integer 16..1920, got ${width}`);
+export async function thumbnailFile(
+  svc: MediaFiles,
+  lib: Library,
+  id: number,
+  t: number,
+  width: number,
+  cacheDir: string,
+  signal?: AbortSignal,
+): Promise<OpenFile> {
+  if (!Number.isFinite(t) || t < 0)
+    throw new AppError('INVALID_INPUT', `thumbnail time must be a number ≥ 0, got ${t}`);
+  if (!Number.isInteger(width) || width < 16 || width > 1920)
+    throw new AppError('INVALID_INPUT', `thumbnail width must be an integer 16..1920, got ${width}`);
   const rec = recordingFile(lib, id);
   const ms = Math.round(Math.min(t, rec.durationSeconds || t) * 1000);
   const out = join(cacheDir, 'media', 'thumbs', cacheKey(rec), `${ms}-${width}.jpg`);
@@ -203,7 +307,15 @@ export async function thumbnailFile(svc: MediaFiles, lib: Library, id: number, t
 }
 
 /** Renders one still into the cache (temp file, then rename); the source is checked before and after ffmpeg reads it. */
-async function makeThumbnail(svc: MediaFiles, lib: Library, rec: RecordingFile, t: number, width: number, out: string, signal?: AbortSignal): Promise<string> {
+async function makeThumbnail(
+  svc: MediaFiles,
+  lib: Library,
+  rec: RecordingFile,
+  t: number,
+  width: number,
+  out: string,
+  signal?: AbortSignal,
+): Promise<string> {
   closeSync(openSource(svc, lib, rec).fd);
   const p = rec.probe ?? (await svc.media.probe(rec.path, { signal }));
   const jpeg = await svc.media.thumbnail(rec.path, t, { width, format: 'jpeg', probe: p, signal, limiter: svc.thumbs });

@@ -33,7 +33,10 @@ export function parseRange(header: string | null | undefined, size: number): Byt
   if (!header) return null;
   const list = /^\s*bytes\s*=\s*(.*)$/i.exec(header)?.[1];
   if (list === undefined) return null; // a unit other than bytes is ignored (RFC 9110 §14.2)
-  const [spec, ...more] = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const [spec, ...more] = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (spec === undefined) return 'unsatisfiable';
   // One range is what media elements ask for; a multipart reply buys nothing, so several ranges get the whole file.
   if (more.length) return null;
@@ -50,11 +53,20 @@ export function parseRange(header: string | null | undefined, size: number): Byt
   return { start, end };
 }
 
-const STATUS: Partial<Record<ApiError['code'], number>> = { INVALID_INPUT: 400, NOT_FOUND: 404, LIBRARY_NOT_OPEN: 409, CANCELLED: 499 };
+const STATUS: Partial<Record<ApiError['code'], number>> = {
+  INVALID_INPUT: 400,
+  NOT_FOUND: 404,
+  LIBRARY_NOT_OPEN: 409,
+  CANCELLED: 499,
+};
 
 function errorReply(err: unknown): MediaReply {
   const error = toApiError(err);
-  return { status: STATUS[error.code] ?? (error.code === 'INTERNAL' ? 500 : 422), headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' }, error };
+  return {
+    status: STATUS[error.code] ?? (error.code === 'INTERNAL' ? 500 : 422),
+    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' },
+    error,
+  };
 }
 
 /** Closes the descriptor of a reply that will not be streamed (the client went away). */
@@ -74,18 +86,33 @@ function fileHeaders(f: OpenFile, contentType: string, req: MediaRequest, cache:
   const base = { 'Content-Type': contentType, 'Accept-Ranges': 'bytes', 'Cache-Control': cache };
   const range = parseRange(req.range, size);
   if (range === 'unsatisfiable') {
-    return { status: 416, headers: { ...base, 'Content-Type': 'application/json; charset=utf-8', 'Content-Range': `bytes */${size}` }, error: { code: 'INVALID_INPUT', message: `Range "${req.range}" is not satisfiable for ${size} bytes.` } };
+    return {
+      status: 416,
+      headers: { ...base, 'Content-Type': 'application/json; charset=utf-8', 'Content-Range': `bytes */${size}` },
+      error: { code: 'INVALID_INPUT', message: `Range "${req.range}" is not satisfiable for ${size} bytes.` },
+    };
   }
   const { start, end } = range ?? { start: 0, end: size - 1 };
   const headers: Record<string, string> = { ...base, 'Content-Length': String(Math.max(0, end - start + 1)) };
   if (range) headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
-  return { status: range ? 206 : 200, headers, ...(req.method === 'HEAD' || size === 0 ? {} : { file: { fd, start, end } }) };
+  return {
+    status: range ? 206 : 200,
+    headers,
+    ...(req.method === 'HEAD' || size === 0 ? {} : { file: { fd, start, end } }),
+  };
 }
 
 /** Answers one media request for the open library (callers check the token/origin first). */
-export async function mediaReply(svc: MediaFiles, lib: Library | null, cacheDir: string, req: MediaRequest, signal?: AbortSignal): Promise<MediaReply> {
+export async function mediaReply(
+  svc: MediaFiles,
+  lib: Library | null,
+  cacheDir: string,
+  req: MediaRequest,
+  signal?: AbortSignal,
+): Promise<MediaReply> {
   try {
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw new AppError('INVALID_INPUT', `method ${req.method} not allowed for media`);
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      throw new AppError('INVALID_INPUT', `method ${req.method} not allowed for media`);
     const m = /^\/(recording|thumb)\/(\d{1,15})$/.exec(req.path);
     // Only numeric ids of the open library resolve; no part of a request ever names a file.
     if (!m) throw new AppError('NOT_FOUND', `no such media: ${req.path}`);

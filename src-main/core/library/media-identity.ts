@@ -19,7 +19,8 @@ export function openRegular(path: string): OpenFile & { stat: Stats } {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new AppError('UNREADABLE', `${path} is not a regular file; only regular files are served.`);
+    if (!stat.isFile())
+      throw new AppError('UNREADABLE', `${path} is not a regular file; only regular files are served.`);
     return { fd, size: stat.size, stat };
   } catch (err) {
     closeSync(fd);
@@ -42,11 +43,16 @@ export function openRecording(expect: ExpectedFile, seen: IdentityMap): OpenFile
   const { stat } = f;
   const seenBefore = seen.get(expect.key);
   let why: string | null = null;
-  if (stat.size !== expect.sizeBytes || Math.round(stat.mtimeMs) !== expect.mtimeMs) why = 'its size or modification time differ from the import';
-  else if (seenBefore && (seenBefore.dev !== stat.dev || seenBefore.ino !== stat.ino)) why = 'it is another file (device/inode) than the one served before';
+  if (stat.size !== expect.sizeBytes || Math.round(stat.mtimeMs) !== expect.mtimeMs)
+    why = 'its size or modification time differ from the import';
+  else if (seenBefore && (seenBefore.dev !== stat.dev || seenBefore.ino !== stat.ino))
+    why = 'it is another file (device/inode) than the one served before';
   if (why) {
     closeSync(f.fd);
-    throw new AppError('NOT_FOUND', `The file of recording ${expect.id} was replaced or changed since it was imported (${why}); import it again.`);
+    throw new AppError(
+      'NOT_FOUND',
+      `The file of recording ${expect.id} was replaced or changed since it was imported (${why}); import it again.`,
+    );
   }
   if (!seenBefore) seen.set(expect.key, { dev: stat.dev, ino: stat.ino });
   return { fd: f.fd, size: f.size };

@@ -27,11 +27,15 @@ export const CAPTION_REPEAT_GUARD = 4;
  */
 export function checkpointContentId(modelDir: string): string {
   const dir = resolve(modelDir);
-  if (!existsSync(join(dir, 'config.json'))) throw new AppError('MODEL_INVALID', `${dir} has no config.json; it is not a Molmo2 checkpoint.`);
+  if (!existsSync(join(dir, 'config.json')))
+    throw new AppError('MODEL_INVALID', `${dir} has no config.json; it is not a Molmo2 checkpoint.`);
   const h = createHash('sha256');
   const files = readdirSync(dir).sort();
   for (const f of files) {
-    if (f.endsWith('.json') && f !== 'molmoscope-tiny.json') h.update(`${f}\0`).update(readFileSync(join(dir, f))).update('\0');
+    if (f.endsWith('.json') && f !== 'molmoscope-tiny.json')
+      h.update(`${f}\0`)
+        .update(readFileSync(join(dir, f)))
+        .update('\0');
     else if (f.endsWith('.safetensors')) h.update(`${f}\0${partialContentHash(join(dir, f))}\0`);
   }
   return `${basename(dir)}@${h.digest('hex').slice(0, 16)}`;
@@ -58,18 +62,34 @@ export function molmo2Captioner(session: Molmo2Session, opts: Molmo2CaptionerOpt
     modelId: opts.modelId,
     promptKind: opts.tier,
     async caption(w: CaptionWindow, signal: AbortSignal): Promise<CaptionResult> {
-      if (w.sampleTimes.length === 0) throw new AppError('INVALID_INPUT', `window ${w.index} of recording ${w.recordingId} has no sample times`);
+      if (w.sampleTimes.length === 0)
+        throw new AppError('INVALID_INPUT', `window ${w.index} of recording ${w.recordingId} has no sample times`);
       const live = opts.partials?.window(w.index, { recordingId: w.recordingId });
-      const stream = live ? { streamEvery: opts.partials!.streamEvery ?? JOB_STREAM_EVERY, onPartialText: (t: string) => live.partial(t.trimStart()) } : {};
+      const stream = live
+        ? {
+            streamEvery: opts.partials!.streamEvery ?? JOB_STREAM_EVERY,
+            onPartialText: (t: string) => live.partial(t.trimStart()),
+          }
+        : {};
       // The window is shown as its own clip: timestamps from 0, as Molmo2 saw clips in training.
       const a = await session.askVideo(
-        { file: w.path, times: w.sampleTimes, offset: w.start, task: { kind: 'caption', length: opts.tier === 'short' ? 'short' : 'long' } },
+        {
+          file: w.path,
+          times: w.sampleTimes,
+          offset: w.start,
+          task: { kind: 'caption', length: opts.tier === 'short' ? 'short' : 'long' },
+        },
         { maxNewTokens, temperature: 0, repeatGuard: opts.repeatGuard ?? CAPTION_REPEAT_GUARD, ...stream },
         signal,
       );
       live?.final(a.text.trim());
       const t = a.timings;
-      const timings: Record<string, number> = { preprocess: t.preprocess, vision: t.vision, generate: t.generate, promptTokens: a.promptTokens };
+      const timings: Record<string, number> = {
+        preprocess: t.preprocess,
+        vision: t.vision,
+        generate: t.generate,
+        promptTokens: a.promptTokens,
+      };
       if (t.prefill !== null) timings.prefill = t.prefill;
       if (t.decode !== null) timings.decode = t.decode;
       return { text: a.text.trim(), tokens: a.tokens, timings, modelId: opts.modelId, promptKind: opts.tier };

@@ -28,7 +28,8 @@ const hasVowel = (s: string): boolean => {
   for (let i = 0; i < s.length; i++) if (isVowelAt(s, i)) return true;
   return false;
 };
-const doubleConsonant = (s: string): boolean => s.length >= 2 && s[s.length - 1] === s[s.length - 2] && !isVowelAt(s, s.length - 1);
+const doubleConsonant = (s: string): boolean =>
+  s.length >= 2 && s[s.length - 1] === s[s.length - 2] && !isVowelAt(s, s.length - 1);
 /** *o: ends consonant–vowel–consonant, the last not w, x or y. */
 const cvc = (s: string): boolean => {
   const n = s.length;
@@ -39,15 +40,62 @@ const cvc = (s: string): boolean => {
 
 type Rule = [suffix: string, replacement: string];
 const STEP2: Rule[] = [
-  ['ational', 'ate'], ['tional', 'tion'], ['enci', 'ence'], ['anci', 'ance'], ['izer', 'ize'], ['bli', 'ble'], ['alli', 'al'],
-  ['entli', 'ent'], ['eli', 'e'], ['ousli', 'ous'], ['ization', 'ize'], ['ation', 'ate'], ['ator', 'ate'], ['alism', 'al'],
-  ['iveness', 'ive'], ['fulness', 'ful'], ['ousness', 'ous'], ['aliti', 'al'], ['iviti', 'ive'], ['biliti', 'ble'], ['logi', 'log'],
+  ['ational', 'ate'],
+  ['tional', 'tion'],
+  ['enci', 'ence'],
+  ['anci', 'ance'],
+  ['izer', 'ize'],
+  ['bli', 'ble'],
+  ['alli', 'al'],
+  ['entli', 'ent'],
+  ['eli', 'e'],
+  ['ousli', 'ous'],
+  ['ization', 'ize'],
+  ['ation', 'ate'],
+  ['ator', 'ate'],
+  ['alism', 'al'],
+  ['iveness', 'ive'],
+  ['fulness', 'ful'],
+  ['ousness', 'ous'],
+  ['aliti', 'al'],
+  ['iviti', 'ive'],
+  ['biliti', 'ble'],
+  ['logi', 'log'],
 ];
-const STEP3: Rule[] = [['icate', 'ic'], ['ative', ''], ['alize', 'al'], ['iciti', 'ic'], ['ical', 'ic'], ['ful', ''], ['ness', '']];
-const STEP4 = ['al', 'ance', 'ence', 'er', 'ic', 'able', 'ible', 'ant', 'ement', 'ment', 'ent', 'ion', 'ou', 'ism', 'ate', 'iti', 'ous', 'ive', 'ize'];
+const STEP3: Rule[] = [
+  ['icate', 'ic'],
+  ['ative', ''],
+  ['alize', 'al'],
+  ['iciti', 'ic'],
+  ['ical', 'ic'],
+  ['ful', ''],
+  ['ness', ''],
+];
+const STEP4 = [
+  'al',
+  'ance',
+  'ence',
+  'er',
+  'ic',
+  'able',
+  'ible',
+  'ant',
+  'ement',
+  'ment',
+  'ent',
+  'ion',
+  'ou',
+  'ism',
+  'ate',
+  'iti',
+  'ous',
+  'ive',
+  'ize',
+];
 // Longest suffix first: the reference implementation tries the longest of the suffixes that end the word and applies
 // only that one (if its condition fails, no shorter one is tried).
-const byLength = <T extends string | Rule>(xs: T[]) => [...xs].sort((a, b) => (typeof b === 'string' ? b : b[0]).length - (typeof a === 'string' ? a : a[0]).length);
+const byLength = <T extends string | Rule>(xs: T[]) =>
+  [...xs].sort((a, b) => (typeof b === 'string' ? b : b[0]).length - (typeof a === 'string' ? a : a[0]).length);
 const STEP2_L = byLength(STEP2);
 const STEP3_L = byLength(STEP3);
 const STEP4_L = byLength(STEP4);

@@ -9,8 +9,17 @@ import { recordingCaptionAdapters } from './captions-adapter-store.js';
 /** Recordings with their status, reason and how many windows/captions are stored. */
 export function listRecordings(lib: Library, filter: { status?: Recording['status'] } = {}): Recording[] {
   return listRecordingRows(lib.db, filter.status).map((r) => ({
-    id: r.id, path: r.path, status: r.status, reasonCode: r.reason_code, reason: r.reason, durationSeconds: r.duration_s,
-    width: r.width, height: r.height, recordedAt: r.recorded_at, windows: r.windows, captions: r.captions,
+    id: r.id,
+    path: r.path,
+    status: r.status,
+    reasonCode: r.reason_code,
+    reason: r.reason,
+    durationSeconds: r.duration_s,
+    width: r.width,
+    height: r.height,
+    recordedAt: r.recorded_at,
+    windows: r.windows,
+    captions: r.captions,
   }));
 }
 
@@ -21,19 +30,38 @@ export function countRecordings(lib: Library): number {
 
 /** The stored windows of a recording with their captions (every model and tier), in time order. */
 export function listWindows(lib: Library, recordingId: number, limit = 10000): WindowDto[] {
-  if (!recordingExists(lib.db, recordingId)) throw new AppError('NOT_FOUND', `No recording ${recordingId} in this library.`);
+  if (!recordingExists(lib.db, recordingId))
+    throw new AppError('NOT_FOUND', `No recording ${recordingId} in this library.`);
   const rows = windowsWithCaptions(lib.db, recordingId, limit);
   const adapters = recordingCaptionAdapters(lib.db, recordingId);
   const out: WindowDto[] = [];
   for (const r of rows) {
     let w = out[out.length - 1];
     if (!w || w.index !== r.idx) {
-      w = { index: r.idx, start: r.start_s, end: r.end_s, sampleTimes: JSON.parse(r.sample_times) as number[], captions: [] };
+      w = {
+        index: r.idx,
+        start: r.start_s,
+        end: r.end_s,
+        sampleTimes: JSON.parse(r.sample_times) as number[],
+        captions: [],
+      };
       out.push(w);
     }
     if (r.cid !== null) {
-      const timings = Object.fromEntries(Object.entries(r.timings_json ? (JSON.parse(r.timings_json) as Record<string, unknown>) : {}).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
-      w.captions.push({ id: r.cid, modelId: r.model_id, adapter: adapters.get(r.cid) ?? null, promptKind: r.prompt_kind, text: r.text, tokens: r.tokens, timings });
+      const timings = Object.fromEntries(
+        Object.entries(r.timings_json ? (JSON.parse(r.timings_json) as Record<string, unknown>) : {}).filter(
+          ([, v]) => typeof v === 'number',
+        ),
+      ) as Record<string, number>;
+      w.captions.push({
+        id: r.cid,
+        modelId: r.model_id,
+        adapter: adapters.get(r.cid) ?? null,
+        promptKind: r.prompt_kind,
+        text: r.text,
+        tokens: r.tokens,
+        timings,
+      });
     }
   }
   return out;

@@ -58,7 +58,13 @@ export function repairLibrary(path: string, now: () => Date = () => new Date()):
       // Damaged table pages make the rebuild itself fail: that is stored data, which only a backup brings back.
       after = [`rebuild failed: ${(err as Error).message}`];
     }
-    return { path, copy, before: before.length ? before : ['ok'], after: after.length ? after : ['ok'], repaired: after.length === 0 };
+    return {
+      path,
+      copy,
+      before: before.length ? before : ['ok'],
+      after: after.length ? after : ['ok'],
+      repaired: after.length === 0,
+    };
   } catch (err) {
     throw libraryError(err, path);
   } finally {

@@ -38,7 +38,15 @@ export interface Moment {
   captionIds: number[];
 }
 
-interface Hit { id: number; recording_id: number; path: string; start_s: number; end_s: number; rank: number; snippet: string }
+interface Hit {
+  id: number;
+  recording_id: number;
+  path: string;
+  start_s: number;
+  end_s: number;
+  rank: number;
+  snippet: string;
+}
 
 /**
  * BM25 is computed only over the newest `rankCap` matching captions (default 5,000). FTS5 has no top-k
@@ -77,7 +85,19 @@ export function search(lib: Library, query: string, opts: SearchOptions & { rank
   const placeOf = captionPlaces(db);
   const hits: Hit[] = rows.flatMap((t) => {
     const p = placeOf(t.id); // undefined only for a caption another process deleted since the ranking
-    return p ? [{ id: p.id, recording_id: p.recording_id, path: p.path, start_s: p.start_s, end_s: p.end_s, rank: -t.score, snippet: '' }] : [];
+    return p
+      ? [
+          {
+            id: p.id,
+            recording_id: p.recording_id,
+            path: p.path,
+            start_s: p.start_s,
+            end_s: p.end_s,
+            rank: -t.score,
+            snippet: '',
+          },
+        ]
+      : [];
   });
   const moments = mergeMoments(hits).slice(0, limit);
   // Snippets only for the moments returned, from the stored text (no second MATCH per row).
@@ -123,7 +143,12 @@ function captionRanges(db: Library['db'], filter: RecordingFilter, maxId: number
  * is the cap). Small ranges are charged their size; larger ones stream matching rowids (no ranking) to find where
  * the cap runs out.
  */
-function capRanges(db: Library['db'], match: string, ranges: Array<[number, number]>, cap: number): Array<[number, number]> {
+function capRanges(
+  db: Library['db'],
+  match: string,
+  ranges: Array<[number, number]>,
+  cap: number,
+): Array<[number, number]> {
   let budget = cap;
   const stream = newestMatches(db);
   const scoped: Array<[number, number]> = [];
@@ -225,7 +250,12 @@ export function mergeMoments(hits: Hit[]): Moment[] {
       if (!cur) return;
       const best = cur.hits.reduce((a, b) => (b.rank < a.rank ? b : a));
       out.push({
-        recordingId: best.recording_id, path: best.path, start: cur.start, end: cur.end, score: -best.rank, snippet: best.snippet,
+        recordingId: best.recording_id,
+        path: best.path,
+        start: cur.start,
+        end: cur.end,
+        score: -best.rank,
+        snippet: best.snippet,
         captionIds: [...cur.hits].sort((a, b) => a.rank - b.rank).map((h) => h.id),
       });
     };

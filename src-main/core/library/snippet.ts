@@ -30,7 +30,10 @@ export function makeSnippet(text: string, hl: Highlight, open: string, close: st
     const from = Math.max(0, i - 3);
     let n = 0;
     for (let j = from; j < Math.min(words.length, from + maxWords); j++) if (words[j]!.hit) n++;
-    if (n > bestHits) { bestHits = n; best = from; }
+    if (n > bestHits) {
+      bestHits = n;
+      best = from;
+    }
   }
   const last = Math.min(words.length, best + maxWords) - 1;
   let out = best > 0 ? '…' : '';

@@ -47,7 +47,17 @@ export function storageError(err: unknown, path: string): AppError | null {
   const space = free === null ? 'free space unknown' : `${formatBytes(free)} free`;
   const msg = (err as Error)?.message ?? String(err);
   if (full || (free !== null && free < NEARLY_FULL_BYTES)) {
-    return new AppError('DISK_FULL', `No space left on ${where} (${space}) while using the library ${path} (${msg}). Free some space and try again (a paused job resumes where it stopped); nothing stored so far is lost.`, { freeBytes: free }, { cause: err });
+    return new AppError(
+      'DISK_FULL',
+      `No space left on ${where} (${space}) while using the library ${path} (${msg}). Free some space and try again (a paused job resumes where it stopped); nothing stored so far is lost.`,
+      { freeBytes: free },
+      { cause: err },
+    );
   }
-  return new AppError('IO_ERROR', `The disk reported an I/O error on the library ${path} (${msg}; ${space}). Check the disk, then try again (a paused job resumes where it stopped).`, { freeBytes: free }, { cause: err });
+  return new AppError(
+    'IO_ERROR',
+    `The disk reported an I/O error on the library ${path} (${msg}; ${space}). Check the disk, then try again (a paused job resumes where it stopped).`,
+    { freeBytes: free },
+    { cause: err },
+  );
 }

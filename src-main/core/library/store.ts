@@ -57,10 +57,20 @@ export function libraryError(err: unknown, path: string): AppError {
   const code = (err as { code?: string })?.code ?? '';
   const msg = (err as Error)?.message ?? String(err);
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-    return new AppError('LIBRARY_LOCKED', `The library ${path} is locked by another process (${msg}). Close the other Molmoscope window or job and retry.`, undefined, { cause: err });
+    return new AppError(
+      'LIBRARY_LOCKED',
+      `The library ${path} is locked by another process (${msg}). Close the other Molmoscope window or job and retry.`,
+      undefined,
+      { cause: err },
+    );
   }
   if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT')) {
-    return new AppError('LIBRARY_CORRUPT', `The library ${path} is damaged or not a SQLite file (${msg}). It was left untouched; restore a backup or choose another file.`, undefined, { cause: err });
+    return new AppError(
+      'LIBRARY_CORRUPT',
+      `The library ${path} is damaged or not a SQLite file (${msg}). It was left untouched; restore a backup or choose another file.`,
+      undefined,
+      { cause: err },
+    );
   }
   const disk = storageError(err, path);
   if (disk) return disk;
@@ -115,6 +125,7 @@ function backgroundCheck(path: string, enabled: boolean): { writable: () => Prom
 export const LIBRARY_MMAP_BYTES = 2 ** 31;
 
 /** Opens (or creates) a library file, checks integrity, enables WAL and migrates to the latest schema. */
+// eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
 export function openLibrary(path: string, opts: OpenLibraryOptions): Library {
   const readonly = opts.readonly ?? false;
   const exists = existsSync(path);
@@ -123,13 +134,19 @@ export function openLibrary(path: string, opts: OpenLibraryOptions): Library {
   if (exists && size === 0) {
     // A library truncated to nothing (a failed copy, a full disk) looks like a new file to SQLite; re-creating it
     // would hide the loss.
-    throw new AppError('LIBRARY_CORRUPT', `${path} is empty (0 bytes): it may be a library that was truncated. It was left untouched. Restore it from a backup, or delete the file to start a new library there.`);
+    throw new AppError(
+      'LIBRARY_CORRUPT',
+      `${path} is empty (0 bytes): it may be a library that was truncated. It was left untouched. Restore it from a backup, or delete the file to start a new library there.`,
+    );
   }
   if (exists) {
     // Check the magic before SQLite sees the file: a text or media file must never be "recovered" into a DB.
     const header = readHeader(path);
     if (header.length < 100 || !header.subarray(0, 16).equals(SQLITE_MAGIC)) {
-      throw new AppError('LIBRARY_CORRUPT', `${path} is not a SQLite library file (bad header). It was left untouched.`);
+      throw new AppError(
+        'LIBRARY_CORRUPT',
+        `${path} is not a SQLite library file (bad header). It was left untouched.`,
+      );
     }
   }
   let db: Database.Database;
@@ -147,17 +164,29 @@ export function openLibrary(path: string, opts: OpenLibraryOptions): Library {
     const appId = applicationId(db);
     const fresh = version === 0 && appId === 0 && !hasUserTables(db);
     if (fresh && (!opts.create || readonly)) {
-      throw new AppError('NOT_FOUND', `${path} is an empty file, not a library yet; create it (create: true) to initialise it.`);
+      throw new AppError(
+        'NOT_FOUND',
+        `${path} is an empty file, not a library yet; create it (create: true) to initialise it.`,
+      );
     }
     if (!fresh && appId !== APPLICATION_ID) {
-      throw new AppError('LIBRARY_CORRUPT', `${path} is a SQLite file but not a Molmoscope library (application_id ${appId}). It was left untouched.`);
+      throw new AppError(
+        'LIBRARY_CORRUPT',
+        `${path} is a SQLite file but not a Molmoscope library (application_id ${appId}). It was left untouched.`,
+      );
     }
     if (version > LATEST_VERSION) {
-      throw new AppError('LIBRARY_TOO_NEW', `${path} has schema version ${version}; this Molmoscope reads up to ${LATEST_VERSION}. Update Molmoscope to open it. The file was left untouched.`, { version, supported: LATEST_VERSION });
+      throw new AppError(
+        'LIBRARY_TOO_NEW',
+        `${path} has schema version ${version}; this Molmoscope reads up to ${LATEST_VERSION}. Update Molmoscope to open it. The file was left untouched.`,
+        { version, supported: LATEST_VERSION },
+      );
     }
     const integrity = opts.integrity ?? 'full';
     // A migration or a journal switch writes: a background check cannot wait until after them.
-    const mustCheckNow = integrity === 'full' || (integrity === 'background' && !readonly && (version < LATEST_VERSION || journalMode(db) !== 'wal'));
+    const mustCheckNow =
+      integrity === 'full' ||
+      (integrity === 'background' && !readonly && (version < LATEST_VERSION || journalMode(db) !== 'wal'));
     if (!fresh && integrity !== 'none' && (mustCheckNow || integrity === 'quick')) {
       const problems = integrityProblems(db, mustCheckNow ? 'full' : 'quick', 20);
       if (problems.length) throw corruptLibraryError(path, problems);
@@ -165,7 +194,10 @@ export function openLibrary(path: string, opts: OpenLibraryOptions): Library {
     const check = backgroundCheck(path, !fresh && integrity === 'background' && !mustCheckNow && !readonly);
     if (readonly) {
       if (version < LATEST_VERSION) {
-        throw new AppError('INVALID_INPUT', `${path} has schema version ${version} and needs migrating to ${LATEST_VERSION}; open it writable once.`);
+        throw new AppError(
+          'INVALID_INPUT',
+          `${path} has schema version ${version} and needs migrating to ${LATEST_VERSION}; open it writable once.`,
+        );
       }
     } else {
       const mode = enableWal(db);

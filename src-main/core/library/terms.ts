@@ -28,7 +28,8 @@ function stem(word: string): string {
 /** The index terms of a text, in order: folded words, Porter-stemmed (ASCII words), cut at 64 characters. */
 export function terms(text: string): string[] {
   const out: string[] = [];
-  for (const m of foldWord(text).matchAll(WORD)) out.push(stem(m[0].length > MAX_TOKEN ? m[0].slice(0, MAX_TOKEN) : m[0]));
+  for (const m of foldWord(text).matchAll(WORD))
+    out.push(stem(m[0].length > MAX_TOKEN ? m[0].slice(0, MAX_TOKEN) : m[0]));
   return out;
 }
 
@@ -63,7 +64,13 @@ export function indexText(text: string): IndexedText {
   for (const k of t) counts.set(k, (counts.get(k) ?? 0) + 1);
   let reps = '';
   for (const [k, n] of counts) if (n > 1) reps += `${statsKey(k)}${n}`;
-  return { words: t.join(' '), pairs: pairs.join(' '), length: t.length, reps: reps || null, vocab: JSON.stringify([...counts.keys()]) };
+  return {
+    words: t.join(' '),
+    pairs: pairs.join(' '),
+    length: t.length,
+    reps: reps || null,
+    vocab: JSON.stringify([...counts.keys()]),
+  };
 }
 
 /**

@@ -49,7 +49,14 @@ const ORDER: Record<Verdict, number> = { yes: 0, unclear: 1, no: 2 };
  * Checks the first `topK` moments; within them, "yes" moves ahead of "unclear" ahead of "no" (stable by score).
  * Moments after the top K are returned unchanged.
  */
-export async function verifyMoments(lib: Library, session: Molmo2Session, query: string, moments: Moment[], topK: number, signal?: AbortSignal): Promise<VerifiedSearch> {
+export async function verifyMoments(
+  lib: Library,
+  session: Molmo2Session,
+  query: string,
+  moments: Moment[],
+  topK: number,
+  signal?: AbortSignal,
+): Promise<VerifiedSearch> {
   const question = verifyQuestion(query);
   const placeOf = captionPlaces(lib.db);
   const head: Array<Moment & { evidence?: Evidence }> = [];
@@ -62,14 +69,30 @@ export async function verifyMoments(lib: Library, session: Molmo2Session, query:
     if (!w) throw new AppError('NOT_FOUND', `caption ${m.captionIds[0]} vanished while verifying`);
     const t0 = performance.now();
     const a = await session.askVideo(
-      { file: w.path, times: JSON.parse(w.sample_times) as number[], offset: w.start_s, task: { kind: 'qa', question, academic: true } },
+      {
+        file: w.path,
+        times: JSON.parse(w.sample_times) as number[],
+        offset: w.start_s,
+        task: { kind: 'qa', question, academic: true },
+      },
       { maxNewTokens: VERIFY_MAX_NEW_TOKENS, temperature: 0, repeatGuard: 4 },
       signal,
     );
     const took = performance.now() - t0;
     ms += took;
     tokens += a.tokens;
-    head.push({ ...m, evidence: { question, answer: a.text.trim(), verdict: verdictOf(a.text), ms: took, tokens: a.tokens, windowStart: w.start_s, windowEnd: w.end_s } });
+    head.push({
+      ...m,
+      evidence: {
+        question,
+        answer: a.text.trim(),
+        verdict: verdictOf(a.text),
+        ms: took,
+        tokens: a.tokens,
+        windowStart: w.start_s,
+        windowEnd: w.end_s,
+      },
+    });
   }
   head.sort((x, y) => ORDER[x.evidence!.verdict] - ORDER[y.evidence!.verdict]);
   return { moments: [...head, ...moments.slice(topK)], cost: { checked: head.length, ms, tokens } };

@@ -39,8 +39,15 @@ function probeBeside(ffmpeg: string, env: NodeJS.ProcessEnv): string | null {
 }
 
 /** Resolves ffmpeg/ffprobe, in order: env vars, settings, ffmpeg-static's binary, PATH. */
-export function resolveFfmpeg(env: NodeJS.ProcessEnv = process.env, settings: { ffmpegPath?: string | null } = {}): FfmpegBinaries {
-  const tryPair = (ffmpeg: string | null | undefined, source: FfmpegBinaries['source'], ffprobe?: string | null): FfmpegBinaries | null => {
+export function resolveFfmpeg(
+  env: NodeJS.ProcessEnv = process.env,
+  settings: { ffmpegPath?: string | null } = {},
+): FfmpegBinaries {
+  const tryPair = (
+    ffmpeg: string | null | undefined,
+    source: FfmpegBinaries['source'],
+    ffprobe?: string | null,
+  ): FfmpegBinaries | null => {
     if (!executable(ffmpeg)) return null;
     const probe = executable(ffprobe) ? ffprobe : probeBeside(ffmpeg, env);
     return probe ? { ffmpeg, ffprobe: probe, source } : null;
@@ -71,7 +78,11 @@ export function resolveFfmpeg(env: NodeJS.ProcessEnv = process.env, settings: { 
 /** The first line of `ffmpeg -version` (e.g. "ffmpeg version 5.1.6-0+deb12u1"), or null if it fails. */
 export function ffmpegVersion(ffmpeg: string): string | null {
   try {
-    const out = execFileSync(ffmpeg, ['-hide_banner', '-version'], { timeout: 5000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync(ffmpeg, ['-hide_banner', '-version'], {
+      timeout: 5000,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     return out.split('\n')[0]?.trim() || null;
   } catch {
     return null;

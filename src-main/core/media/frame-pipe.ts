@@ -112,7 +112,7 @@ export async function* fdFrames(fd: number, frameBytes: number, onChunk: () => v
         onChunk();
         if (!shared) got(nread);
         else {
-          for (let off = 0; off < nread; ) {
+          for (let off = 0; off < nread;) {
             const n = Math.min(frameBytes - fill, nread - off);
             cur.set(buf.subarray(off, off + n), fill);
             off += n;
@@ -149,7 +149,9 @@ export async function* fdFrames(fd: number, frameBytes: number, onChunk: () => v
         continue;
       }
       if (done) return;
-      await new Promise<void>((r) => { wake = r; });
+      await new Promise<void>((r) => {
+        wake = r;
+      });
     }
   } finally {
     sock.destroy();
@@ -157,7 +159,11 @@ export async function* fdFrames(fd: number, frameBytes: number, onChunk: () => v
 }
 
 /** The same from a readable stream (ffmpeg's stdout where there is no named pipe). */
-export async function* streamFrames(stream: Readable, frameBytes: number, onChunk: () => void): AsyncGenerator<Uint8Array> {
+export async function* streamFrames(
+  stream: Readable,
+  frameBytes: number,
+  onChunk: () => void,
+): AsyncGenerator<Uint8Array> {
   const fresh = () => freshFrame(frameBytes);
   let cur = fresh();
   let fill = 0;

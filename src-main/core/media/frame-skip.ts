@@ -42,7 +42,9 @@ const SEEK_MARGIN_S = 2;
 export function skipEligible(p: ProbeResult, scan: PacketScan, fifos: FifoFactory, env: NodeJS.ProcessEnv): boolean {
   // The two processes are joined by a named pipe (mkfifo); Windows has none.
   if (env.MOLMOSCOPE_FRAME_SKIP === '0' || !fifos.available()) return false;
-  return (p.codec === 'h264' || p.codec === 'hevc') && containerOf(p) !== null && scan.allPts && scan.packets.pos.length > 0;
+  return (
+    (p.codec === 'h264' || p.codec === 'hevc') && containerOf(p) !== null && scan.allPts && scan.packets.pos.length > 0
+  );
 }
 
 /** The containers whose packet bytes packet-kinds.ts can find. */
@@ -77,7 +79,8 @@ export async function planSkip(
   // An HEVC sub-layer non-reference picture is unreferenced only if no higher sub-layer is decoded after it.
   let maxTid = 0;
   for (const t of read.tid) maxTid = Math.max(maxTid, t);
-  for (let i = 0; i < kinds.length; i++) if (kinds[i] === PacketKind.NonRef && read.tid[i]! < maxTid) kinds[i] = PacketKind.Ref;
+  for (let i = 0; i < kinds.length; i++)
+    if (kinds[i] === PacketKind.NonRef && read.tid[i]! < maxTid) kinds[i] = PacketKind.Ref;
   if (!stretchIsPlannable(p, pk, start, hi)) return null;
   const keep = keptPackets(pk, kinds, picked, start, hi);
   if (!keep) return null;
@@ -95,7 +98,10 @@ export async function planSkip(
 type Packets = PacketScan['packets'];
 
 /** The packets (decode order) of the picked frames, and the first and last of them; null if one has no packet. */
-function pickedPackets(scan: PacketScan, frames: readonly FrameIndex[]): { picked: Set<number>; lo: number; hi: number } | null {
+function pickedPackets(
+  scan: PacketScan,
+  frames: readonly FrameIndex[],
+): { picked: Set<number>; lo: number; hi: number } | null {
   const pk = scan.packets;
   const packetOf = new Int32Array(scan.times.length).fill(-1);
   for (let k = 0; k < pk.pos.length; k++) if (pk.frame[k]! >= 0) packetOf[pk.frame[k]!] = k;
@@ -113,7 +119,13 @@ function pickedPackets(scan: PacketScan, frames: readonly FrameIndex[]): { picke
 }
 
 /** The decoding start: the last IDR at or before packet `lo` in decode order (-1 when none within reach). */
-async function idrStart(codec: 'h264' | 'hevc', file: string, pk: Packets, lo: number, container: 'mp4' | 'mkv'): Promise<number> {
+async function idrStart(
+  codec: 'h264' | 'hevc',
+  file: string,
+  pk: Packets,
+  lo: number,
+  container: 'mp4' | 'mkv',
+): Promise<number> {
   let tries = 0;
   for (let k = lo; k >= 0 && tries < MAX_IDR_LOOKBACK; k--) {
     if (!pk.key[k]) continue;
@@ -150,7 +162,13 @@ function stretchIsPlannable(p: ProbeResult, pk: Packets, start: number, hi: numb
  * Per packet of start..hi, 1 to keep: per IDR period, the reference pictures up to its last picked packet, and the
  * picked packets. Null when a picture after an IDR is shown before it (a leading picture: not planned).
  */
-function keptPackets(pk: Packets, kinds: Uint8Array, picked: Set<number>, start: number, hi: number): Uint8Array | null {
+function keptPackets(
+  pk: Packets,
+  kinds: Uint8Array,
+  picked: Set<number>,
+  start: number,
+  hi: number,
+): Uint8Array | null {
   const keep = new Uint8Array(hi - start + 1);
   let periodStart = start;
   while (periodStart <= hi) {

@@ -39,10 +39,12 @@ export function createLimiter(size: number): Limiter {
         signal?.removeEventListener('abort', onAbort);
         running++;
         peak = Math.max(peak, running);
-        task().then(resolvePromise, reject).finally(() => {
-          running--;
-          next();
-        });
+        task()
+          .then(resolvePromise, reject)
+          .finally(() => {
+            running--;
+            next();
+          });
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       queue.push(waiter);

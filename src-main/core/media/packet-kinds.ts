@@ -29,7 +29,13 @@ const BATCH = 64;
  * any of them is not a well-formed run of 4-byte-length-prefixed NAL units of `codec` with at least one slice.
  */
 export async function packetKinds(
-  codec: 'h264' | 'hevc', file: string, pos: Float64Array, size: Float64Array, from: number, to: number, container: 'mp4' | 'mkv' = 'mp4',
+  codec: 'h264' | 'hevc',
+  file: string,
+  pos: Float64Array,
+  size: Float64Array,
+  from: number,
+  to: number,
+  container: 'mp4' | 'mkv' = 'mp4',
 ): Promise<PacketKinds | null> {
   const n = to - from + 1;
   const res = { kind: new Uint8Array(n), tid: new Uint8Array(n) };
@@ -42,7 +48,8 @@ export async function packetKinds(
   try {
     for (let b = from; b <= to; b += BATCH) {
       const jobs: Promise<number>[] = [];
-      for (let k = b; k <= Math.min(to, b + BATCH - 1); k++) jobs.push(packetKind(codec, container, fh, pos[k]!, size[k]!));
+      for (let k = b; k <= Math.min(to, b + BATCH - 1); k++)
+        jobs.push(packetKind(codec, container, fh, pos[k]!, size[k]!));
       const got = await Promise.all(jobs);
       for (let i = 0; i < got.length; i++) {
         if (got[i]! < 0) return null;
@@ -60,7 +67,13 @@ export async function packetKinds(
 const NEED = { h264: 5, hevc: 7 } as const;
 
 /** PacketKind | TemporalId << 2 of one packet, or -1 when it cannot be told. */
-async function packetKind(codec: 'h264' | 'hevc', container: 'mp4' | 'mkv', fh: FileHandle, pos: number, size: number): Promise<number> {
+async function packetKind(
+  codec: 'h264' | 'hevc',
+  container: 'mp4' | 'mkv',
+  fh: FileHandle,
+  pos: number,
+  size: number,
+): Promise<number> {
   const need = NEED[codec];
   if (!(pos >= 0) || !(size >= need)) return -1;
   if (container === 'mkv') {

@@ -46,27 +46,61 @@ export interface PacketFields {
 export async function scanPackets(
   ffprobe: string,
   file: string,
-  opts: { streamIndex: number; timeBase: [number, number]; sizeBytes: number; interval?: string; signal?: AbortSignal; timeoutMs?: number; children?: ChildTracker },
+  opts: {
+    streamIndex: number;
+    timeBase: [number, number];
+    sizeBytes: number;
+    interval?: string;
+    signal?: AbortSignal;
+    timeoutMs?: number;
+    children?: ChildTracker;
+  },
 ): Promise<PacketScan> {
-  const args = ['-v', 'error', '-select_streams', String(opts.streamIndex), '-show_entries', 'packet=pts,dts,duration,size,pos,flags', '-of', 'compact=p=0'];
+  const args = [
+    '-v',
+    'error',
+    '-select_streams',
+    String(opts.streamIndex),
+    '-show_entries',
+    'packet=pts,dts,duration,size,pos,flags',
+    '-of',
+    'compact=p=0',
+  ];
   if (opts.interval) args.push('-read_intervals', opts.interval);
   args.push('-i', file);
-  const r = await runCollect(ffprobe, args, { signal: opts.signal, timeoutMs: opts.timeoutMs, maxStdout: 1 << 30, children: opts.children });
-  if (r.code !== 0 && r.stdout.length === 0) throw new AppError('UNREADABLE', `ffprobe could not read packets: ${lastLine(r.stderr)}`);
+  const r = await runCollect(ffprobe, args, {
+    signal: opts.signal,
+    timeoutMs: opts.timeoutMs,
+    maxStdout: 1 << 30,
+    children: opts.children,
+  });
+  if (r.code !== 0 && r.stdout.length === 0)
+    throw new AppError('UNREADABLE', `ffprobe could not read packets: ${lastLine(r.stderr)}`);
   const rows: PacketFields[] = [];
   for (const line of r.stdout.toString('utf8').split('\n')) if (line) rows.push(Object.fromEntries(parseLine(line)));
   return packetTimeline(rows, opts.timeBase, opts.sizeBytes, r.stderr);
 }
 
 /** The frame timeline of one stream's packets in file order (as ffprobe read them), with ffprobe's stderr. */
-export function packetTimeline(rows: Iterable<PacketFields>, timeBase: [number, number], sizeBytes: number, stderr: string): PacketScan {
+export function packetTimeline(
+  rows: Iterable<PacketFields>,
+  timeBase: [number, number],
+  sizeBytes: number,
+  stderr: string,
+): PacketScan {
   const [num, den] = timeBase;
   const starts: number[] = [];
   const durs: number[] = [];
   // Decode-order arrays over every packet; `src` maps each frame (entry of `starts`) to its packet.
   const list = Array.isArray(rows) ? (rows as PacketFields[]) : [...rows];
   const n = list.length;
-  const packets = { pos: new Float64Array(n), size: new Float64Array(n), pts: new Float64Array(n), frame: new Int32Array(n).fill(-1), key: new Uint8Array(n) };
+  const packets = {
+    pos: new Float64Array(n),
+    size: new Float64Array(n),
+    pts: new Float64Array(n),
+    frame: new Int32Array(n).fill(-1),
+    key: new Uint8Array(n),
+  };
   const src: number[] = [];
   let allPts = true;
   let incomplete = 0;
@@ -83,7 +117,11 @@ export function packetTimeline(rows: Iterable<PacketFields>, timeBase: [number, 
     packets.pts[k] = (toNumber(m.pts) * num) / den;
     packets.key[k] = flags.includes('K') ? 1 : 0;
     if (flags.includes('D')) continue; // discarded by an edit list: the decoder drops these frames
-    if (Number.isFinite(pos) && Number.isFinite(size) && (pos + size > sizeBytes || (partialFile && pos + size >= sizeBytes))) {
+    if (
+      Number.isFinite(pos) &&
+      Number.isFinite(size) &&
+      (pos + size > sizeBytes || (partialFile && pos + size >= sizeBytes))
+    ) {
       incomplete++;
       continue;
     }
@@ -106,7 +144,14 @@ export function packetTimeline(rows: Iterable<PacketFields>, timeBase: [number, 
     endTicks = Math.max(endTicks, starts[j]! + durs[j]!);
     packets.frame[src[j]!] = i;
   });
-  return { times, end: order.length ? (endTicks * num) / den : 0, allPts, incomplete, warnings: stderr.trim(), packets };
+  return {
+    times,
+    end: order.length ? (endTicks * num) / den : 0,
+    allPts,
+    incomplete,
+    warnings: stderr.trim(),
+    packets,
+  };
 }
 
 /** A timestamp field as a number; absent or "N/A" is NaN (Number(undefined) is NaN, Number('') would be 0). */

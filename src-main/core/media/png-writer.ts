@@ -23,9 +23,35 @@ export async function writePngs(
     let count = 0;
     for await (const f of frames) {
       if (!enc) {
-        enc = spawnTracked(bins.ffmpeg, ['-hide_banner', '-nostdin', '-v', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${f.width}x${f.height}`,
-          '-i', 'pipe:0', '-start_number', '0', '-f', 'image2', '-c:v', 'png', join(tmp, 'f-%06d.png')], signal, 'pipe');
-        enc.child.stderr!.on('data', (b: Buffer) => { stderr += b.toString('utf8'); });
+        enc = spawnTracked(
+          bins.ffmpeg,
+          [
+            '-hide_banner',
+            '-nostdin',
+            '-v',
+            'error',
+            '-f',
+            'rawvideo',
+            '-pix_fmt',
+            'rgb24',
+            '-s',
+            `${f.width}x${f.height}`,
+            '-i',
+            'pipe:0',
+            '-start_number',
+            '0',
+            '-f',
+            'image2',
+            '-c:v',
+            'png',
+            join(tmp, 'f-%06d.png'),
+          ],
+          signal,
+          'pipe',
+        );
+        enc.child.stderr!.on('data', (b: Buffer) => {
+          stderr += b.toString('utf8');
+        });
         enc.child.stdin!.on('error', () => {}); // reported through the exit code below
       }
       if (!enc.child.stdin!.write(f.rgb)) await once(enc.child.stdin!, 'drain');
@@ -34,7 +60,8 @@ export async function writePngs(
     if (!enc) return [];
     enc.child.stdin!.end();
     const code = await waitExit(enc.child);
-    if (code !== 0) throw new AppError('FFMPEG_FAILED', `ffmpeg could not write PNGs: ${stderr.trim().split('\n').pop() ?? ''}`);
+    if (code !== 0)
+      throw new AppError('FFMPEG_FAILED', `ffmpeg could not write PNGs: ${stderr.trim().split('\n').pop() ?? ''}`);
     const made = (await readdir(tmp)).filter((n) => n.endsWith('.png')).sort();
     if (made.length !== count) throw new AppError('FFMPEG_FAILED', `ffmpeg wrote ${made.length} of ${count} PNGs`);
     const out: string[] = [];

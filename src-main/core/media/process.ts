@@ -40,7 +40,11 @@ export function createChildTracker(): ChildTracker {
 
 /** Spawns a child that is tracked (when a tracker is given), and killed on abort; the caller must call `dispose()` in a finally. */
 export function spawnTracked(
-  bin: string, args: string[], signal?: AbortSignal, stdin: 'ignore' | 'pipe' | number = 'ignore', stdout: 'pipe' | number = 'pipe',
+  bin: string,
+  args: string[],
+  signal?: AbortSignal,
+  stdin: 'ignore' | 'pipe' | number = 'ignore',
+  stdout: 'pipe' | number = 'pipe',
   children?: ChildTracker,
 ): { child: ChildProcess; dispose: () => void } {
   throwIfCancelled(signal);
@@ -99,13 +103,29 @@ export async function runCollect(
   child.stderr!.on('data', (b: Buffer) => {
     if (err.length < 64 * 1024) err += b.toString('utf8');
   });
-  const timer = opts.timeoutMs ? setTimeout(() => { timedOut = true; dispose(); }, opts.timeoutMs) : null;
+  const timer = opts.timeoutMs
+    ? setTimeout(() => {
+        timedOut = true;
+        dispose();
+      }, opts.timeoutMs)
+    : null;
   let spawnError: Error | null = null;
-  child.once('error', (e) => { spawnError = e; });
+  child.once('error', (e) => {
+    spawnError = e;
+  });
   try {
     const code = await waitExit(child);
     // 'exit' can come before the last stdout/stderr chunks are read (seen under CPU load: an empty thumbnail).
-    await Promise.all([child.stdout, child.stderr].map((s) => (s && !s.readableEnded && !s.destroyed ? new Promise((r) => { s.once('end', r); s.once('close', r); }) : null)));
+    await Promise.all(
+      [child.stdout, child.stderr].map((s) =>
+        s && !s.readableEnded && !s.destroyed
+          ? new Promise((r) => {
+              s.once('end', r);
+              s.once('close', r);
+            })
+          : null,
+      ),
+    );
     if (spawnError) {
       const e = spawnError as NodeJS.ErrnoException;
       if (e.code === 'ENOENT') throw new AppError('FFMPEG_MISSING', `cannot run ${bin}: ${e.message}`);
@@ -113,8 +133,13 @@ export async function runCollect(
     }
     throwIfCancelled(opts.signal);
     if (opts.children?.closed) throw disposedError();
-    if (timedOut) throw new AppError('PROBE_TIMEOUT', `${bin.split('/').pop()} did not finish within ${opts.timeoutMs} ms and was killed`);
-    if (tooBig) throw new AppError('FFMPEG_FAILED', `${bin.split('/').pop()} produced more than ${opts.maxStdout} bytes`);
+    if (timedOut)
+      throw new AppError(
+        'PROBE_TIMEOUT',
+        `${bin.split('/').pop()} did not finish within ${opts.timeoutMs} ms and was killed`,
+      );
+    if (tooBig)
+      throw new AppError('FFMPEG_FAILED', `${bin.split('/').pop()} produced more than ${opts.maxStdout} bytes`);
     return { code, stdout: Buffer.concat(out), stderr: err };
   } finally {
     if (timer) clearTimeout(timer);

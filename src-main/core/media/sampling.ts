@@ -46,9 +46,16 @@ export function candidateTargetFps(videoFps: number, samplingFps: number, cap = 
   const vf = Math.trunc(videoFps);
   const sf = Math.trunc(samplingFps);
   const mx = Math.trunc(cap);
-  if (vf <= 0 || sf <= 0) throw new AppError('INVALID_INPUT', `video fps and sampling fps must be positive (got ${videoFps}, ${samplingFps})`);
+  if (vf <= 0 || sf <= 0)
+    throw new AppError(
+      'INVALID_INPUT',
+      `video fps and sampling fps must be positive (got ${videoFps}, ${samplingFps})`,
+    );
   if (vf % sf !== 0)
-    throw new AppError('INVALID_INPUT', `fps sampling needs sampling fps ${sf} to divide the video's integer fps ${vf} (as the Molmo2 reference requires)`);
+    throw new AppError(
+      'INVALID_INPUT',
+      `fps sampling needs sampling fps ${sf} to divide the video's integer fps ${vf} (as the Molmo2 reference requires)`,
+    );
   const out: number[] = [];
   for (let c = sf; c <= vf; c += sf) {
     if (c > mx) break;
@@ -61,13 +68,16 @@ export function candidateTargetFps(videoFps: number, samplingFps: number, cap = 
 export function sampleTimes(duration: number, opts: SampleOptions = {}): Seconds[] {
   const mode = opts.mode ?? 'uniform_last_frame';
   const maxFrames = opts.maxFrames ?? DEFAULT_MAX_FRAMES;
-  if (!Number.isFinite(duration) || duration < 0) throw new AppError('INVALID_INPUT', `duration must be a finite number ≥ 0, got ${duration}`);
-  if (!Number.isInteger(maxFrames) || maxFrames < 1) throw new AppError('INVALID_INPUT', `maxFrames must be a positive integer, got ${maxFrames}`);
+  if (!Number.isFinite(duration) || duration < 0)
+    throw new AppError('INVALID_INPUT', `duration must be a finite number ≥ 0, got ${duration}`);
+  if (!Number.isInteger(maxFrames) || maxFrames < 1)
+    throw new AppError('INVALID_INPUT', `maxFrames must be a positive integer, got ${maxFrames}`);
   if (mode === 'fps') {
     if (opts.videoFps === undefined) throw new AppError('INVALID_INPUT', 'fps sampling needs the video fps');
     const cands = candidateTargetFps(opts.videoFps, opts.samplingFps ?? 2, opts.fpsModeCap ?? 8);
     const [first, ...higher] = cands;
-    if (first === undefined) throw new AppError('INVALID_INPUT', `no fps-mode candidate rate for video fps ${opts.videoFps}`);
+    if (first === undefined)
+      throw new AppError('INVALID_INPUT', `no fps-mode candidate rate for video fps ${opts.videoFps}`);
     // Take ever higher rates while maxFrames of them still span the video.
     let target = first;
     for (const c of higher) {

@@ -43,14 +43,19 @@ function params(duration: number, opts: WindowOptions) {
   const maxFrames = opts.maxFrames ?? DEFAULT_MAX_FRAMES;
   const length = opts.length ?? (maxFrames - 1) / maxFps;
   const overlap = opts.overlap ?? DEFAULT_WINDOW_OVERLAP;
-  if (!Number.isFinite(duration) || duration < 0) throw new AppError('INVALID_INPUT', `duration must be ≥ 0, got ${duration}`);
+  if (!Number.isFinite(duration) || duration < 0)
+    throw new AppError('INVALID_INPUT', `duration must be ≥ 0, got ${duration}`);
   if (!(length > 0)) throw new AppError('INVALID_INPUT', `window length must be > 0, got ${length}`);
-  if (!(overlap >= 0) || overlap >= length) throw new AppError('INVALID_INPUT', `window overlap must be in [0, length), got ${overlap}`);
+  if (!(overlap >= 0) || overlap >= length)
+    throw new AppError('INVALID_INPUT', `window overlap must be in [0, length), got ${overlap}`);
   const stride = length - overlap;
   const count = duration <= length ? 1 : Math.ceil((duration - length) / stride - 1e-9) + 1;
   // Counted before any window is made: a tiny stride would otherwise plan millions of windows on the event loop.
   if (count > MAX_JOB_WINDOWS) {
-    throw new AppError('INVALID_INPUT', `${count} windows of ${length} s (overlap ${overlap} s) over ${duration} s is more than ${MAX_JOB_WINDOWS}; use longer windows or a shorter range`);
+    throw new AppError(
+      'INVALID_INPUT',
+      `${count} windows of ${length} s (overlap ${overlap} s) over ${duration} s is more than ${MAX_JOB_WINDOWS}; use longer windows or a shorter range`,
+    );
   }
   return { maxFps, maxFrames, length, stride, count };
 }
@@ -67,7 +72,12 @@ export function windowAt(duration: number, index: number, opts: WindowOptions = 
     throw new AppError('INVALID_INPUT', `window index ${index} out of range (0..${p.count - 1})`);
   const start = index * p.stride;
   const end = index === p.count - 1 ? duration : Math.min(duration, start + p.length);
-  const rel = sampleTimes(end - start, { mode: opts.mode, maxFps: p.maxFps, maxFrames: p.maxFrames, videoFps: opts.videoFps });
+  const rel = sampleTimes(end - start, {
+    mode: opts.mode,
+    maxFps: p.maxFps,
+    maxFrames: p.maxFrames,
+    videoFps: opts.videoFps,
+  });
   return { index, start: seconds(start), end: seconds(end), times: rel.map((t) => seconds(start + t)) };
 }
 

@@ -30,7 +30,8 @@ function publish(ctx: CoreContext, r: Running, patch: Partial<DownloadState>): v
 
 function settle(ctx: CoreContext, r: Running, err: unknown): void {
   const e = toApiError(err);
-  if (e.code === 'CANCELLED' && r.stopAs) return publish(ctx, r, { status: r.stopAs, bytesPerSecond: 0, etaSeconds: null });
+  if (e.code === 'CANCELLED' && r.stopAs)
+    return publish(ctx, r, { status: r.stopAs, bytesPerSecond: 0, etaSeconds: null });
   publish(ctx, r, { status: 'failed', errorCode: e.code, message: e.message, bytesPerSecond: 0, etaSeconds: null });
 }
 
@@ -42,12 +43,32 @@ export function startDownload(ctx: CoreContext, source: string, revision?: strin
   if (current?.state.status === 'running') return current.state;
   const controller = new AbortController();
   const r: Running = {
-    state: { id: src.id, repo: src.repo, status: 'running', phase: 'listing', commit: null, doneBytes: 0, totalBytes: 0, bytesPerSecond: 0, etaSeconds: null, filesDone: 0, filesTotal: 0 },
-    controller, stopAs: null, promise: Promise.resolve(),
+    state: {
+      id: src.id,
+      repo: src.repo,
+      status: 'running',
+      phase: 'listing',
+      commit: null,
+      doneBytes: 0,
+      totalBytes: 0,
+      bytesPerSecond: 0,
+      etaSeconds: null,
+      filesDone: 0,
+      filesTotal: 0,
+    },
+    controller,
+    stopAs: null,
+    promise: Promise.resolve(),
   };
   t.set(src.id, r);
-  const onProgress = (p: DownloadProgress) => publish(ctx, r, { ...p, status: p.phase === 'done' ? 'done' : 'running' });
-  r.promise = downloadModel(source, revision, { modelsDir: ctx.paths.models, env: ctx.env, onProgress, now: () => ctx.clock.now() }, controller.signal).then(
+  const onProgress = (p: DownloadProgress) =>
+    publish(ctx, r, { ...p, status: p.phase === 'done' ? 'done' : 'running' });
+  r.promise = downloadModel(
+    source,
+    revision,
+    { modelsDir: ctx.paths.models, env: ctx.env, onProgress, now: () => ctx.clock.now() },
+    controller.signal,
+  ).then(
     () => publish(ctx, r, { status: 'done', phase: 'done', etaSeconds: 0, bytesPerSecond: 0 }),
     (err: unknown) => settle(ctx, r, err),
   );
@@ -58,7 +79,8 @@ export function startDownload(ctx: CoreContext, source: string, revision?: strin
 /** Pauses a running download; its verified files and partial file stay on disk for `startDownload` to resume. */
 export async function pauseDownload(ctx: CoreContext, id: string): Promise<DownloadState> {
   const r = table(ctx).get(id.toLowerCase());
-  if (!r || r.state.status !== 'running') throw new AppError('JOB_CONFLICT', `no running download of ${id.slice(0, 200)}`);
+  if (!r || r.state.status !== 'running')
+    throw new AppError('JOB_CONFLICT', `no running download of ${id.slice(0, 200)}`);
   r.stopAs = 'paused';
   r.controller.abort();
   await r.promise;
@@ -88,7 +110,19 @@ export function downloadStates(ctx: CoreContext): DownloadState[] {
   const out = [...t.values()].map((r) => r.state);
   for (const m of unfinishedDownloads(ctx.paths.models)) {
     if (t.has(m.id)) continue;
-    out.push({ id: m.id, repo: m.repo ?? m.id, status: 'paused', phase: 'fetching', commit: m.commit ?? null, doneBytes: 0, totalBytes: 0, bytesPerSecond: 0, etaSeconds: null, filesDone: 0, filesTotal: 0 });
+    out.push({
+      id: m.id,
+      repo: m.repo ?? m.id,
+      status: 'paused',
+      phase: 'fetching',
+      commit: m.commit ?? null,
+      doneBytes: 0,
+      totalBytes: 0,
+      bytesPerSecond: 0,
+      etaSeconds: null,
+      filesDone: 0,
+      filesTotal: 0,
+    });
   }
   return out;
 }

@@ -60,7 +60,11 @@ function checkMolmo2Config(dir: string, repo: string): void {
     throw new AppError('MODEL_UNSUPPORTED', `${repo}: config.json is not JSON, so this is not a Molmo2 checkpoint`);
   }
   const type = (json as { model_type?: unknown })?.model_type;
-  if (type !== 'molmo2') throw new AppError('MODEL_UNSUPPORTED', `${repo} is not a Molmo2 checkpoint (config.json model_type ${JSON.stringify(type ?? null)})`);
+  if (type !== 'molmo2')
+    throw new AppError(
+      'MODEL_UNSUPPORTED',
+      `${repo} is not a Molmo2 checkpoint (config.json model_type ${JSON.stringify(type ?? null)})`,
+    );
   parseMolmo2Config(json);
 }
 
@@ -70,7 +74,11 @@ function checkDisk(dir: string, files: SizedFile[], free: (dir: string) => numbe
   const have = files.reduce((s, f) => s + bytesOnDisk(dir, f.name, f.size), 0);
   const avail = free(dir);
   if (total - have > avail) {
-    throw new AppError('DISK_FULL', `the download needs ${((total - have) / GB).toFixed(2)} GB more but only ${(avail / GB).toFixed(2)} GB is free at ${dir}; free space or set MOLMOSCOPE_HOME to a larger disk`, { neededBytes: total - have, freeBytes: avail });
+    throw new AppError(
+      'DISK_FULL',
+      `the download needs ${((total - have) / GB).toFixed(2)} GB more but only ${(avail / GB).toFixed(2)} GB is free at ${dir}; free space or set MOLMOSCOPE_HOME to a larger disk`,
+      { neededBytes: total - have, freeBytes: avail },
+    );
   }
   return { total, have };
 }
@@ -101,10 +109,26 @@ async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<voi
   if (failed !== null) throw failed;
 }
 
-function entryFor(src: DownloadSource, dir: string, revision: string, commit: string, hub: HubOptions, now: number): InstalledModel {
+function entryFor(
+  src: DownloadSource,
+  dir: string,
+  revision: string,
+  commit: string,
+  hub: HubOptions,
+  now: number,
+): InstalledModel {
   return {
-    id: src.id, source: 'hub', dir, state: 'downloading', repo: src.repo, revision, commit, endpoint: hub.endpoint,
-    ...(src.catalogue ? { catalogueId: src.catalogue.id } : {}), bytes: 0, addedAt: new Date(now).toISOString(),
+    id: src.id,
+    source: 'hub',
+    dir,
+    state: 'downloading',
+    repo: src.repo,
+    revision,
+    commit,
+    endpoint: hub.endpoint,
+    ...(src.catalogue ? { catalogueId: src.catalogue.id } : {}),
+    bytes: 0,
+    addedAt: new Date(now).toISOString(),
   };
 }
 
@@ -121,25 +145,58 @@ interface Plan {
 }
 
 /** Downloads (or resumes) a model; throws CANCELLED on abort, leaving verified files and parts for a rerun. */
-export async function downloadModel(source: string, revisionIn: string | undefined, o: DownloadOptions, signal: AbortSignal): Promise<DownloadResult> {
+export async function downloadModel(
+  source: string,
+  revisionIn: string | undefined,
+  o: DownloadOptions,
+  signal: AbortSignal,
+): Promise<DownloadResult> {
   const src = resolveSource(source);
   const hub = hubOptions(o.env);
   const now = o.now ?? Date.now;
   const existing = findModel(readRegistry(o.modelsDir), src.id);
-  if (existing?.source === 'folder') throw new AppError('INVALID_INPUT', `"${src.id}" is a folder added in place; remove it first (molmoscope model remove ${src.id})`);
+  if (existing?.source === 'folder')
+    throw new AppError(
+      'INVALID_INPUT',
+      `"${src.id}" is a folder added in place; remove it first (molmoscope model remove ${src.id})`,
+    );
   // A rerun of an unfinished download continues at the commit it pinned, unless another revision is asked for.
-  const revision = checkRevision(revisionIn ?? (existing?.state === 'downloading' ? existing.commit : undefined) ?? 'main');
+  const revision = checkRevision(
+    revisionIn ?? (existing?.state === 'downloading' ? existing.commit : undefined) ?? 'main',
+  );
   const report = (p: Omit<DownloadProgress, 'id' | 'repo'>) => o.onProgress?.({ id: src.id, repo: src.repo, ...p });
-  report({ phase: 'listing', commit: null, doneBytes: 0, totalBytes: 0, bytesPerSecond: 0, etaSeconds: null, filesDone: 0, filesTotal: 0 });
+  report({
+    phase: 'listing',
+    commit: null,
+    doneBytes: 0,
+    totalBytes: 0,
+    bytesPerSecond: 0,
+    etaSeconds: null,
+    filesDone: 0,
+    filesTotal: 0,
+  });
   const info = await revisionInfo(src.repo, revision, hub, signal);
-  if (existing && existing.state === 'ready' && existing.commit === info.commit && isUsable(existing)) return { model: existing, alreadyInstalled: true };
+  if (existing && existing.state === 'ready' && existing.commit === info.commit && isUsable(existing))
+    return { model: existing, alreadyInstalled: true };
   const files = selectFiles(info);
   const dir = join(o.modelsDir, repoFolderName(src.repo));
   mkdirSync(dir, { recursive: true });
   const release = takeDownloadLock(dir);
   try {
-    updateRegistry(o.modelsDir, (reg) => putModel(reg, entryFor(src, dir, revisionIn ?? existing?.revision ?? 'main', info.commit, hub, now())));
-    const plan: Plan = { src, hub, commit: info.commit, files, dir, trust: existing?.commit === info.commit, isNew: !existing, idleMs: o.idleTimeoutMs ?? 60_000, report };
+    updateRegistry(o.modelsDir, (reg) =>
+      putModel(reg, entryFor(src, dir, revisionIn ?? existing?.revision ?? 'main', info.commit, hub, now())),
+    );
+    const plan: Plan = {
+      src,
+      hub,
+      commit: info.commit,
+      files,
+      dir,
+      trust: existing?.commit === info.commit,
+      isNew: !existing,
+      idleMs: o.idleTimeoutMs ?? 60_000,
+      report,
+    };
     const model = await install(plan, o, now, signal);
     return { model, alreadyInstalled: false };
   } finally {
@@ -161,7 +218,9 @@ async function install(p: Plan, o: DownloadOptions, now: () => number, signal: A
   removeStrays(p.dir, p.files);
   let filesDone = 0;
   const filesTotal = p.files.length;
-  const meter = createByteMeter(total, have, now, (b) => p.report({ phase: 'fetching', commit: p.commit, ...b, filesDone, filesTotal }));
+  const meter = createByteMeter(total, have, now, (b) =>
+    p.report({ phase: 'fetching', commit: p.commit, ...b, filesDone, filesTotal }),
+  );
   // The first failed file stops the others (a corrupt shard should not wait for four more gigabytes).
   const stop = new AbortController();
   const both = AbortSignal.any([signal, stop.signal]);

@@ -5,7 +5,15 @@ import { createReadStream, existsSync, rmSync, statSync } from 'node:fs';
 import { open, rename, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../../api/errors.js';
-import { bodyChunks, hubGet, hubHttpError, networkError, resolveUrl, type HubFile, type HubOptions } from './hub-client.js';
+import {
+  bodyChunks,
+  hubGet,
+  hubHttpError,
+  networkError,
+  resolveUrl,
+  type HubFile,
+  type HubOptions,
+} from './hub-client.js';
 
 export const PART_SUFFIX = '.incomplete';
 const RETRIES = 3;
@@ -45,34 +53,60 @@ export function bytesOnDisk(dir: string, name: string, size: number): number {
 /** The Hub's headers on any hop must agree with the file list: the pinned commit, the sha256, the size. */
 function checkHop(h: Headers, t: FetchTarget): void {
   const commit = h.get('x-repo-commit');
-  if (commit && commit !== t.commit) throw new AppError('HUB_BAD_RESPONSE', `${t.file.name}: the server sent commit ${commit.slice(0, 40)}, not the pinned ${t.commit}`);
+  if (commit && commit !== t.commit)
+    throw new AppError(
+      'HUB_BAD_RESPONSE',
+      `${t.file.name}: the server sent commit ${commit.slice(0, 40)}, not the pinned ${t.commit}`,
+    );
   const linked = h.get('x-linked-etag')?.replace(/^W\//, '').replace(/"/g, '');
   if (t.file.sha256 && linked && /^[0-9a-f]{64}$/.test(linked) && linked !== t.file.sha256) {
-    throw new AppError('HUB_BAD_RESPONSE', `${t.file.name}: X-Linked-Etag ${linked} disagrees with the file list's sha256 ${t.file.sha256}`);
+    throw new AppError(
+      'HUB_BAD_RESPONSE',
+      `${t.file.name}: X-Linked-Etag ${linked} disagrees with the file list's sha256 ${t.file.sha256}`,
+    );
   }
   const size = h.get('x-linked-size');
   if (size !== null && /^\d+$/.test(size) && Number(size) !== t.file.size) {
-    throw new AppError('HUB_BAD_RESPONSE', `${t.file.name}: X-Linked-Size ${size} disagrees with the file list's ${t.file.size} bytes`);
+    throw new AppError(
+      'HUB_BAD_RESPONSE',
+      `${t.file.name}: X-Linked-Size ${size} disagrees with the file list's ${t.file.size} bytes`,
+    );
   }
 }
 
 /** One GET of the rest of the file, appended to the part file and hashed; returns the bytes now on disk. */
-async function fetchRest(t: FetchTarget, opts: HubOptions, part: string, hash: Hash, have: number, onBytes: (n: number) => void, signal: AbortSignal): Promise<number> {
+async function fetchRest(
+  t: FetchTarget,
+  opts: HubOptions,
+  part: string,
+  hash: Hash,
+  have: number,
+  onBytes: (n: number) => void,
+  signal: AbortSignal,
+): Promise<number> {
   const idle = new AbortController();
   let timer = setTimeout(() => idle.abort(), t.idleMs);
   const both = AbortSignal.any([signal, idle.signal]);
-  const stalled = () => new AppError('HUB_UNREACHABLE', `${t.file.name}: no data from ${opts.endpoint} for ${Math.round(t.idleMs / 1000)} s`);
+  const stalled = () =>
+    new AppError(
+      'HUB_UNREACHABLE',
+      `${t.file.name}: no data from ${opts.endpoint} for ${Math.round(t.idleMs / 1000)} s`,
+    );
   try {
     const url = resolveUrl(opts, t.repo, t.commit, t.file.name);
     // identity: a compressed transfer would make byte offsets (Range) and sizes refer to other bytes than the file's.
-    const headers: Record<string, string> = { 'accept-encoding': 'identity', ...(have > 0 ? { range: `bytes=${have}-` } : {}) };
+    const headers: Record<string, string> = {
+      'accept-encoding': 'identity',
+      ...(have > 0 ? { range: `bytes=${have}-` } : {}),
+    };
     const res = await hubGet(url, opts, headers, both, (h) => checkHop(h, t)).catch((err: unknown) => {
       throw idle.signal.aborted && !signal.aborted ? stalled() : err;
     });
     if (res.status === 416 && have === t.file.size) return have;
     if (!res.ok) throw hubHttpError(res, { repo: t.repo, revision: t.commit, file: t.file.name }, opts);
     if (have > 0 && res.status !== 206) throw new RestartFromZero();
-    if (res.status === 206 && !(res.headers.get('content-range') ?? '').startsWith(`bytes ${have}-`)) throw new RestartFromZero();
+    if (res.status === 206 && !(res.headers.get('content-range') ?? '').startsWith(`bytes ${have}-`))
+      throw new RestartFromZero();
     const fh = await open(part, 'a');
     let n = have;
     try {
@@ -80,7 +114,11 @@ async function fetchRest(t: FetchTarget, opts: HubOptions, part: string, hash: H
         clearTimeout(timer);
         timer = setTimeout(() => idle.abort(), t.idleMs);
         n += c.byteLength;
-        if (n > t.file.size) throw new AppError('MODEL_CORRUPT', `${t.file.name}: the server sent more than the ${t.file.size} bytes the file list gives`);
+        if (n > t.file.size)
+          throw new AppError(
+            'MODEL_CORRUPT',
+            `${t.file.name}: the server sent more than the ${t.file.size} bytes the file list gives`,
+          );
         await fh.write(c);
         hash.update(c);
         onBytes(c.byteLength);
@@ -100,7 +138,13 @@ async function fetchRest(t: FetchTarget, opts: HubOptions, part: string, hash: H
 class RestartFromZero extends Error {}
 
 /** Retries fetchRest on dropped connections, resuming from what is on disk; returns the hash of the whole file. */
-async function fetchWithRetries(t: FetchTarget, opts: HubOptions, part: string, onBytes: (n: number) => void, signal: AbortSignal) {
+async function fetchWithRetries(
+  t: FetchTarget,
+  opts: HubOptions,
+  part: string,
+  onBytes: (n: number) => void,
+  signal: AbortSignal,
+) {
   let hasher = newHasher(t.file);
   let have = partSize(part);
   if (have > t.file.size) {
@@ -112,7 +156,10 @@ async function fetchWithRetries(t: FetchTarget, opts: HubOptions, part: string, 
     try {
       have = await fetchRest(t, opts, part, hasher.hash, have, onBytes, signal);
       if (have === t.file.size) return hasher;
-      throw new AppError('HUB_UNREACHABLE', `${t.file.name}: the connection ended after ${have} of ${t.file.size} bytes`);
+      throw new AppError(
+        'HUB_UNREACHABLE',
+        `${t.file.name}: the connection ended after ${have} of ${t.file.size} bytes`,
+      );
     } catch (err) {
       if (err instanceof RestartFromZero) {
         await truncate(part, 0).catch(() => {});
@@ -121,7 +168,8 @@ async function fetchWithRetries(t: FetchTarget, opts: HubOptions, part: string, 
         have = 0;
         continue;
       }
-      if (!(err instanceof AppError) || err.code !== 'HUB_UNREACHABLE' || attempt >= RETRIES || signal.aborted) throw err;
+      if (!(err instanceof AppError) || err.code !== 'HUB_UNREACHABLE' || attempt >= RETRIES || signal.aborted)
+        throw err;
       have = partSize(part);
     }
   }
@@ -131,7 +179,13 @@ async function fetchWithRetries(t: FetchTarget, opts: HubOptions, part: string, 
  * Makes `dir/name` the verified file of the pinned revision. A final name that exists with the right size is
  * trusted when `trustExisting` (only verified files are ever renamed to it); otherwise it is hashed again.
  */
-export async function fetchFile(t: FetchTarget, opts: HubOptions, trustExisting: boolean, onBytes: (n: number) => void, signal: AbortSignal): Promise<void> {
+export async function fetchFile(
+  t: FetchTarget,
+  opts: HubOptions,
+  trustExisting: boolean,
+  onBytes: (n: number) => void,
+  signal: AbortSignal,
+): Promise<void> {
   const final = join(t.dir, t.file.name);
   const part = final + PART_SUFFIX;
   if (existsSync(final) && statSync(final).size === t.file.size) {
@@ -153,7 +207,10 @@ export async function fetchFile(t: FetchTarget, opts: HubOptions, trustExisting:
   if (hasher.expected && got !== hasher.expected) {
     rmSync(part, { force: true });
     onBytes(-t.file.size);
-    throw new AppError('MODEL_CORRUPT', `${t.file.name} failed its ${hasher.kind} check (expected ${hasher.expected}, got ${got}); the bad file was removed: run the download again`);
+    throw new AppError(
+      'MODEL_CORRUPT',
+      `${t.file.name} failed its ${hasher.kind} check (expected ${hasher.expected}, got ${got}); the bad file was removed: run the download again`,
+    );
   }
   await rename(part, final);
 }

@@ -22,10 +22,12 @@ export function hubOptions(env: NodeJS.ProcessEnv): HubOptions {
   } catch {
     throw new AppError('INVALID_INPUT', `HF_ENDPOINT "${raw.slice(0, 200)}" is not a URL`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new AppError('INVALID_INPUT', `HF_ENDPOINT must be an http(s) URL, got ${url.protocol}`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new AppError('INVALID_INPUT', `HF_ENDPOINT must be an http(s) URL, got ${url.protocol}`);
   const token = (env.HF_TOKEN ?? '').trim();
   // eslint-disable-next-line no-control-regex
-  if (token.length > 1000 || /[\s\u0000-\u001f]/.test(token)) throw new AppError('INVALID_INPUT', 'HF_TOKEN is malformed');
+  if (token.length > 1000 || /[\s\u0000-\u001f]/.test(token))
+    throw new AppError('INVALID_INPUT', 'HF_TOKEN is malformed');
   return { endpoint: url.href.replace(/\/+$/, ''), token: token || null };
 }
 
@@ -33,7 +35,10 @@ const SiblingSchema = z.object({
   rfilename: z.unknown(),
   size: z.number().int().nonnegative().optional(),
   blobId: z.string().max(64).optional(),
-  lfs: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() }).partial().optional(),
+  lfs: z
+    .object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() })
+    .partial()
+    .optional(),
 });
 const RevisionInfoSchema = z.object({ sha: z.string(), siblings: z.array(SiblingSchema).max(100_000) });
 
@@ -53,21 +58,41 @@ export interface RevisionInfo {
 }
 
 /** What to tell a user for an HTTP status of the Hub, with the repo, revision or file named. */
-export function hubHttpError(res: Response, what: { repo: string; revision: string; file?: string }, opts: HubOptions): AppError {
+export function hubHttpError(
+  res: Response,
+  what: { repo: string; revision: string; file?: string },
+  opts: HubOptions,
+): AppError {
   const code = res.headers.get('x-error-code') ?? '';
   const target = what.file ? `${what.file} in ${what.repo}@${what.revision}` : `${what.repo}@${what.revision}`;
   if (res.status === 401) {
     return opts.token
-      ? new AppError('HUB_UNAUTHORIZED', `${opts.endpoint} refused the token in HF_TOKEN for ${what.repo} (401): check the token, and that the repo id is right`)
-      : new AppError('HUB_UNAUTHORIZED', `${opts.endpoint} needs a token for ${what.repo} (401): the repo is private or gated, or does not exist. Set HF_TOKEN to a token with access, and check the repo id`);
+      ? new AppError(
+          'HUB_UNAUTHORIZED',
+          `${opts.endpoint} refused the token in HF_TOKEN for ${what.repo} (401): check the token, and that the repo id is right`,
+        )
+      : new AppError(
+          'HUB_UNAUTHORIZED',
+          `${opts.endpoint} needs a token for ${what.repo} (401): the repo is private or gated, or does not exist. Set HF_TOKEN to a token with access, and check the repo id`,
+        );
   }
   if (res.status === 403) {
-    return new AppError('HUB_UNAUTHORIZED', `access to ${what.repo} is not granted (403${code ? `, ${code}` : ''}): if it is gated, accept its terms on the repo page with the account whose token is in HF_TOKEN`);
+    return new AppError(
+      'HUB_UNAUTHORIZED',
+      `access to ${what.repo} is not granted (403${code ? `, ${code}` : ''}): if it is gated, accept its terms on the repo page with the account whose token is in HF_TOKEN`,
+    );
   }
   if (res.status === 404) {
-    if (code === 'RevisionNotFound') return new AppError('HUB_NOT_FOUND', `revision "${what.revision}" does not exist in ${what.repo} (404): check --revision (a branch, tag or commit)`);
+    if (code === 'RevisionNotFound')
+      return new AppError(
+        'HUB_NOT_FOUND',
+        `revision "${what.revision}" does not exist in ${what.repo} (404): check --revision (a branch, tag or commit)`,
+      );
     if (code === 'EntryNotFound' || what.file) return new AppError('HUB_NOT_FOUND', `${target} does not exist (404)`);
-    return new AppError('HUB_NOT_FOUND', `${what.repo} (revision ${what.revision}) was not found on ${opts.endpoint} (404): check the repo id and --revision`);
+    return new AppError(
+      'HUB_NOT_FOUND',
+      `${what.repo} (revision ${what.revision}) was not found on ${opts.endpoint} (404): check the repo id and --revision`,
+    );
   }
   if (res.status === 416) return new AppError('HUB_BAD_RESPONSE', `${target}: the server refused the byte range (416)`);
   return new AppError('HUB_UNREACHABLE', `${opts.endpoint} answered HTTP ${res.status} for ${target}; try again later`);
@@ -79,7 +104,10 @@ export function networkError(err: unknown, opts: HubOptions, signal?: AbortSigna
   if (err instanceof AppError) return err;
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
   const detail = cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err);
-  return new AppError('HUB_UNREACHABLE', `cannot reach ${opts.endpoint} (${detail}); check the network, or set HF_ENDPOINT to a mirror`);
+  return new AppError(
+    'HUB_UNREACHABLE',
+    `cannot reach ${opts.endpoint} (${detail}); check the network, or set HF_ENDPOINT to a mirror`,
+  );
 }
 
 /**
@@ -87,7 +115,13 @@ export function networkError(err: unknown, opts: HubOptions, signal?: AbortSigna
  * `onHop` sees every response's headers (the Hub's `X-Linked-Etag` is on the redirect, not on the CDN's answer)
  * and may throw to stop before the next hop.
  */
-export async function hubGet(url: string, opts: HubOptions, headers: Record<string, string>, signal: AbortSignal, onHop?: (h: Headers) => void): Promise<Response> {
+export async function hubGet(
+  url: string,
+  opts: HubOptions,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+  onHop?: (h: Headers) => void,
+): Promise<Response> {
   const origin = new URL(opts.endpoint).origin;
   let current = new URL(url);
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
@@ -110,7 +144,8 @@ export async function hubGet(url: string, opts: HubOptions, headers: Record<stri
     await res.body?.cancel().catch(() => {});
     if (!loc) throw new AppError('HUB_BAD_RESPONSE', `HTTP ${res.status} from ${current.origin} without a Location`);
     current = new URL(loc, current);
-    if (current.protocol !== 'https:' && current.protocol !== 'http:') throw new AppError('HUB_BAD_RESPONSE', `redirect to a ${current.protocol} URL refused`);
+    if (current.protocol !== 'https:' && current.protocol !== 'http:')
+      throw new AppError('HUB_BAD_RESPONSE', `redirect to a ${current.protocol} URL refused`);
   }
   throw new AppError('HUB_BAD_RESPONSE', `more than ${MAX_REDIRECTS} redirects for ${url}`);
 }
@@ -133,7 +168,12 @@ async function boundedText(res: Response, max: number): Promise<string> {
 }
 
 /** The commit a revision points at and its files with sizes and hashes (`blobs=true`). */
-export async function revisionInfo(repo: string, revision: string, opts: HubOptions, signal: AbortSignal): Promise<RevisionInfo> {
+export async function revisionInfo(
+  repo: string,
+  revision: string,
+  opts: HubOptions,
+  signal: AbortSignal,
+): Promise<RevisionInfo> {
   const url = `${opts.endpoint}/api/models/${repo}/revision/${encodeURIComponent(revision)}?blobs=true`;
   const res = await hubGet(url, opts, { accept: 'application/json' }, signal);
   if (!res.ok) throw hubHttpError(res, { repo, revision }, opts);
@@ -145,8 +185,13 @@ export async function revisionInfo(repo: string, revision: string, opts: HubOpti
     throw new AppError('HUB_BAD_RESPONSE', `the file list of ${repo}@${revision} is not JSON`);
   }
   const r = RevisionInfoSchema.safeParse(json);
-  if (!r.success) throw new AppError('HUB_BAD_RESPONSE', `the file list of ${repo}@${revision} is malformed (${r.error.issues[0]?.message ?? ''})`);
-  if (!isCommit(r.data.sha)) throw new AppError('HUB_BAD_RESPONSE', `the server gave no commit id for ${repo}@${revision}`);
+  if (!r.success)
+    throw new AppError(
+      'HUB_BAD_RESPONSE',
+      `the file list of ${repo}@${revision} is malformed (${r.error.issues[0]?.message ?? ''})`,
+    );
+  if (!isCommit(r.data.sha))
+    throw new AppError('HUB_BAD_RESPONSE', `the server gave no commit id for ${repo}@${revision}`);
   return {
     commit: r.data.sha,
     files: r.data.siblings.map((s) => ({

@@ -2,6 +2,14 @@
 export { CATALOGUE, type CatalogueEntry } from '../../../models/catalogue.js';
 export { catalogueEntry, resolveSource } from './source.js';
 export { downloadModel, type DownloadProgress, type DownloadResult, type DownloadOptions } from './download.js';
-export { addFolder, listModels, removeModel, useModel, unfinishedDownloads, forgetModel, type ListedModel } from './manage.js';
+export {
+  addFolder,
+  listModels,
+  removeModel,
+  useModel,
+  unfinishedDownloads,
+  forgetModel,
+  type ListedModel,
+} from './manage.js';
 export { defaultModelDir, readRegistry, findModel, isUsable, type InstalledModel } from './registry.js';
 export { hubOptions, DEFAULT_ENDPOINT } from './hub-client.js';

@@ -37,7 +37,11 @@ export function takeDownloadLock(dir: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const pid = downloadingPid(dir);
-    if (pid !== null) throw new AppError('JOB_CONFLICT', `this model is already being downloaded (process ${pid}); wait for it, or stop it first`);
+    if (pid !== null)
+      throw new AppError(
+        'JOB_CONFLICT',
+        `this model is already being downloaded (process ${pid}); wait for it, or stop it first`,
+      );
     rmSync(path, { force: true });
   }
   throw new AppError('JOB_CONFLICT', `cannot take the download lock in ${dir}`);

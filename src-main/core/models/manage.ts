@@ -35,7 +35,11 @@ function requireModel(modelsDir: string, key: string): InstalledModel {
 /** Makes a usable model the default one. */
 export function useModel(modelsDir: string, key: string): InstalledModel {
   const m = requireModel(modelsDir, key);
-  if (!isUsable(m)) throw new AppError('MODEL_INVALID', `model ${m.id} is not usable (${m.state === 'ready' ? `its folder ${m.dir} is gone` : 'its download is unfinished: run molmoscope model download again'})`);
+  if (!isUsable(m))
+    throw new AppError(
+      'MODEL_INVALID',
+      `model ${m.id} is not usable (${m.state === 'ready' ? `its folder ${m.dir} is gone` : 'its download is unfinished: run molmoscope model download again'})`,
+    );
   updateRegistry(modelsDir, (reg) => (reg.default = m.id));
   return m;
 }
@@ -52,7 +56,8 @@ export function forgetModel(modelsDir: string, id: string, deleteFiles: boolean)
     if (!m) return null;
     reg.models = reg.models.filter((x) => x.id !== m.id);
     if (reg.default === m.id) reg.default = null;
-    if (deleteFiles && m.source === 'hub' && isInside(resolve(modelsDir), resolve(m.dir))) rmSync(m.dir, { recursive: true, force: true });
+    if (deleteFiles && m.source === 'hub' && isInside(resolve(modelsDir), resolve(m.dir)))
+      rmSync(m.dir, { recursive: true, force: true });
     return m;
   });
 }
@@ -64,7 +69,11 @@ export function forgetModel(modelsDir: string, id: string, deleteFiles: boolean)
 export function removeModel(modelsDir: string, key: string, env: NodeJS.ProcessEnv): InstalledModel {
   const m = requireModel(modelsDir, key);
   const pid = m.source === 'hub' ? downloadingPid(m.dir) : null;
-  if (pid !== null) throw new AppError('JOB_CONFLICT', `${m.id} is being downloaded (process ${pid}): pause or cancel that download first`);
+  if (pid !== null)
+    throw new AppError(
+      'JOB_CONFLICT',
+      `${m.id} is being downloaded (process ${pid}): pause or cancel that download first`,
+    );
   forgetModel(modelsDir, m.id, true);
   // After the download's files are gone: derived folders are found by the source they recorded, not by identity.
   removeDerivedFiles(env, m.dir);
@@ -84,7 +93,11 @@ export function resolveCheckpointFolder(path: string): { dir: string; repo: stri
     const ref = existsSync(join(abs, 'refs', 'main')) ? readFileSync(join(abs, 'refs', 'main'), 'utf8').trim() : '';
     const snaps = readdirSync(join(abs, 'snapshots')).filter(isCommit);
     const pick = isCommit(ref) && snaps.includes(ref) ? ref : snaps.length === 1 ? snaps[0] : null;
-    if (!pick) throw new AppError('INVALID_INPUT', `${abs} is a Hugging Face cache folder with ${snaps.length} snapshots and no refs/main: give the snapshot folder itself`);
+    if (!pick)
+      throw new AppError(
+        'INVALID_INPUT',
+        `${abs} is a Hugging Face cache folder with ${snaps.length} snapshots and no refs/main: give the snapshot folder itself`,
+      );
     return { dir: join(abs, 'snapshots', pick), repo: repoOf(basename(abs)) };
   }
   const parent = basename(resolve(abs, '..', '..'));
@@ -101,7 +114,12 @@ function folderBytes(dir: string): number {
 }
 
 function freeId(existing: Set<string>, base: string): string {
-  const clean = base.toLowerCase().replace(/[^a-z0-9._/-]+/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '').slice(0, 100) || 'model';
+  const clean =
+    base
+      .toLowerCase()
+      .replace(/[^a-z0-9._/-]+/g, '-')
+      .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '')
+      .slice(0, 100) || 'model';
   if (!existing.has(clean)) return clean;
   for (let i = 2; i < 1000; i++) if (!existing.has(`${clean}-${i}`)) return `${clean}-${i}`;
   throw new AppError('INVALID_INPUT', `too many models named ${clean}`);
@@ -111,17 +129,30 @@ function freeId(existing: Set<string>, base: string): string {
 export async function addFolder(modelsDir: string, path: string, idIn?: string): Promise<InstalledModel> {
   const { dir, repo } = resolveCheckpointFolder(path);
   await loadCheckpoint(dir);
-  if (idIn !== undefined && !isModelId(idIn)) throw new AppError('INVALID_INPUT', `"${idIn.slice(0, 200)}" is not a model id (lowercase letters, digits, . _ - /)`);
+  if (idIn !== undefined && !isModelId(idIn))
+    throw new AppError(
+      'INVALID_INPUT',
+      `"${idIn.slice(0, 200)}" is not a model id (lowercase letters, digits, . _ - /)`,
+    );
   const real = realpathSync(dir);
   return updateRegistry(modelsDir, (reg) => {
     // Adding the same folder again replaces its entry (under the new id, if one is given).
     const same = reg.models.find((m) => m.source === 'folder' && m.dir === real);
     reg.models = reg.models.filter((m) => m !== same);
-    if (idIn && reg.models.some((m) => m.id === idIn)) throw new AppError('INVALID_INPUT', `a model named ${idIn} is already installed; choose another --id`);
+    if (idIn && reg.models.some((m) => m.id === idIn))
+      throw new AppError('INVALID_INPUT', `a model named ${idIn} is already installed; choose another --id`);
     const cat = repo ? catalogueEntry(repo) : null;
     const id = idIn ?? same?.id ?? freeId(new Set(reg.models.map((m) => m.id)), cat?.id ?? repo ?? basename(real));
     if (same && reg.default === same.id) reg.default = id;
-    const m: InstalledModel = { id, source: 'folder', dir: real, state: 'ready', ...(repo ? { repo } : {}), bytes: folderBytes(real), addedAt: new Date().toISOString() };
+    const m: InstalledModel = {
+      id,
+      source: 'folder',
+      dir: real,
+      state: 'ready',
+      ...(repo ? { repo } : {}),
+      bytes: folderBytes(real),
+      addedAt: new Date().toISOString(),
+    };
     if (cat) m.catalogueId = cat.id;
     putModel(reg, m);
     if (!reg.default || !findModel(reg, reg.default)) reg.default = id;

@@ -16,14 +16,19 @@ export function isRepoId(s: string): boolean {
 
 /** Checks a repo id typed by a user; INVALID_INPUT saying the expected form. */
 export function checkRepoId(s: string): string {
-  if (!isRepoId(s)) throw new AppError('INVALID_INPUT', `"${s.slice(0, 200)}" is not a Hugging Face repo id (owner/name, e.g. allenai/Molmo2-4B)`);
+  if (!isRepoId(s))
+    throw new AppError(
+      'INVALID_INPUT',
+      `"${s.slice(0, 200)}" is not a Hugging Face repo id (owner/name, e.g. allenai/Molmo2-4B)`,
+    );
   return s;
 }
 
 /** Checks a revision (branch, tag, `refs/pr/N` or commit); INVALID_INPUT otherwise. */
 export function checkRevision(s: string): string {
   const bad = !REVISION.test(s) || s.startsWith('/') || s.endsWith('/') || s.includes('..') || s.includes('//');
-  if (bad) throw new AppError('INVALID_INPUT', `"${s.slice(0, 200)}" is not a revision (a branch, tag or 40-hex commit)`);
+  if (bad)
+    throw new AppError('INVALID_INPUT', `"${s.slice(0, 200)}" is not a revision (a branch, tag or 40-hex commit)`);
   return s;
 }
 

@@ -10,7 +10,13 @@ export interface ByteProgress {
 const WINDOW_MS = 5_000;
 
 /** A meter fed with byte deltas; `report` receives throttled snapshots. */
-export function createByteMeter(totalBytes: number, startBytes: number, now: () => number, report: (p: ByteProgress) => void, everyMs = 250) {
+export function createByteMeter(
+  totalBytes: number,
+  startBytes: number,
+  now: () => number,
+  report: (p: ByteProgress) => void,
+  everyMs = 250,
+) {
   let done = startBytes;
   let lastReport = -Infinity;
   // Never empty: it starts with one sample and is trimmed to no fewer than two.
@@ -22,7 +28,12 @@ export function createByteMeter(totalBytes: number, startBytes: number, now: () 
     const dt = (t - first.t) / 1000;
     const rate = dt > 0.2 ? Math.max(0, (done - first.done) / dt) : 0;
     const left = Math.max(0, totalBytes - done);
-    return { doneBytes: done, totalBytes, bytesPerSecond: Math.round(rate), etaSeconds: rate > 0 ? left / rate : left === 0 ? 0 : null };
+    return {
+      doneBytes: done,
+      totalBytes,
+      bytesPerSecond: Math.round(rate),
+      etaSeconds: rate > 0 ? left / rate : left === 0 ? 0 : null,
+    };
   };
   return {
     add(n: number): void {

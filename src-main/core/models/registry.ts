@@ -39,10 +39,14 @@ export function readRegistry(modelsDir: string): Registry {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new AppError('MODEL_INVALID', `the model registry ${path} cannot be read (${(err as Error).message}); move it away to start afresh`);
+    throw new AppError(
+      'MODEL_INVALID',
+      `the model registry ${path} cannot be read (${(err as Error).message}); move it away to start afresh`,
+    );
   }
   const r = RegistrySchema.safeParse(json);
-  if (!r.success) throw new AppError('MODEL_INVALID', `the model registry ${path} is malformed; move it away to start afresh`);
+  if (!r.success)
+    throw new AppError('MODEL_INVALID', `the model registry ${path} is malformed; move it away to start afresh`);
   return r.data;
 }
 
@@ -105,7 +109,11 @@ export function putModel(reg: Registry, m: InstalledModel): void {
 /** The entry for an id, a repo id (any case) or a catalogue id; null when none matches. */
 export function findModel(reg: Registry, key: string): InstalledModel | null {
   const k = key.toLowerCase();
-  return reg.models.find((m) => m.id === k) ?? reg.models.find((m) => m.repo?.toLowerCase() === k || m.catalogueId === k) ?? null;
+  return (
+    reg.models.find((m) => m.id === k) ??
+    reg.models.find((m) => m.repo?.toLowerCase() === k || m.catalogueId === k) ??
+    null
+  );
 }
 
 /** True when a model can be used: verified complete and its folder still there. */

@@ -26,34 +26,53 @@ export function catalogueEntry(key: string): CatalogueEntry | null {
 /** Resolves `<catalogue-id|owner/name>`; a catalogue model this build cannot run is MODEL_UNSUPPORTED. */
 export function resolveSource(source: string): DownloadSource {
   const entry = catalogueEntry(source);
-  if (entry && !entry.runnable) throw new AppError('MODEL_UNSUPPORTED', `${entry.title}: ${entry.unsupported ?? 'not supported yet'}`);
+  if (entry && !entry.runnable)
+    throw new AppError('MODEL_UNSUPPORTED', `${entry.title}: ${entry.unsupported ?? 'not supported yet'}`);
   if (entry) return { id: entry.id, repo: entry.repo, catalogue: entry };
   if (!isRepoId(source)) {
-    const ids = CATALOGUE.filter((e) => e.runnable).map((e) => e.id).join(', ');
-    throw new AppError('INVALID_INPUT', `"${source.slice(0, 200)}" is neither a catalogue id (${ids}) nor a Hugging Face repo id (owner/name)`);
+    const ids = CATALOGUE.filter((e) => e.runnable)
+      .map((e) => e.id)
+      .join(', ');
+    throw new AppError(
+      'INVALID_INPUT',
+      `"${source.slice(0, 200)}" is neither a catalogue id (${ids}) nor a Hugging Face repo id (owner/name)`,
+    );
   }
   return { id: checkRepoId(source).toLowerCase(), repo: source, catalogue: null };
 }
 
 /** The files of a revision a Molmo2 checkpoint needs, with sizes; HUB_BAD_RESPONSE for unsafe or absurd entries. */
 export function selectFiles(info: RevisionInfo): Array<HubFile & { size: number }> {
-  if (info.files.length > MAX_FILES) throw new AppError('HUB_BAD_RESPONSE', `the file list has ${info.files.length} files (more than ${MAX_FILES})`);
+  if (info.files.length > MAX_FILES)
+    throw new AppError('HUB_BAD_RESPONSE', `the file list has ${info.files.length} files (more than ${MAX_FILES})`);
   const out: Array<HubFile & { size: number }> = [];
   const seen = new Set<string>();
   for (const f of info.files) {
     const kind = classifyHubFileName(f.name);
-    if (kind === 'hostile') throw new AppError('HUB_BAD_RESPONSE', `the server listed an unsafe file name ${JSON.stringify(String(f.name).slice(0, 200))}; download refused`);
+    if (kind === 'hostile')
+      throw new AppError(
+        'HUB_BAD_RESPONSE',
+        `the server listed an unsafe file name ${JSON.stringify(String(f.name).slice(0, 200))}; download refused`,
+      );
     const name = f.name as string;
     if (kind === 'nested' || !WANTED.test(name)) continue;
     if (seen.has(name.toLowerCase())) throw new AppError('HUB_BAD_RESPONSE', `the server listed ${name} twice`);
     seen.add(name.toLowerCase());
-    if (f.size === null || f.size > MAX_FILE_BYTES) throw new AppError('HUB_BAD_RESPONSE', `the file list gives no usable size for ${name} (the server must support ?blobs=true)`);
+    if (f.size === null || f.size > MAX_FILE_BYTES)
+      throw new AppError(
+        'HUB_BAD_RESPONSE',
+        `the file list gives no usable size for ${name} (the server must support ?blobs=true)`,
+      );
     out.push({ ...f, name, size: f.size });
   }
   const names = new Set(out.map((f) => f.name));
-  if (!names.has('config.json')) throw new AppError('MODEL_UNSUPPORTED', 'the repo has no config.json: it is not a Hugging Face checkpoint');
+  if (!names.has('config.json'))
+    throw new AppError('MODEL_UNSUPPORTED', 'the repo has no config.json: it is not a Hugging Face checkpoint');
   if (!names.has('model.safetensors') && !names.has('model.safetensors.index.json')) {
-    throw new AppError('MODEL_UNSUPPORTED', 'the repo has no model.safetensors or model.safetensors.index.json: Molmoscope reads safetensors weights only');
+    throw new AppError(
+      'MODEL_UNSUPPORTED',
+      'the repo has no model.safetensors or model.safetensors.index.json: Molmoscope reads safetensors weights only',
+    );
   }
   return out;
 }

@@ -23,9 +23,18 @@ const ADAPTER_KEY = 'molmo2.adapter';
  * Sets the checkpoint (and optionally the provider, weight precision and a LoRA adapter already validated against
  * it — see adapterRecord) this host uses; closes a session opened on another one.
  */
-export async function configureModel(ctx: CoreContext, modelDir: string, provider?: string, precision?: Precision, adapter?: AdapterRecord): Promise<void> {
+export async function configureModel(
+  ctx: CoreContext,
+  modelDir: string,
+  provider?: string,
+  precision?: Precision,
+  adapter?: AdapterRecord,
+): Promise<void> {
   const dir = resolve(modelDir);
-  const changed = ctx.state.get(DIR_KEY) !== dir || ctx.state.get(PROVIDER_KEY) !== provider || ctx.state.get(PRECISION_KEY) !== precision ||
+  const changed =
+    ctx.state.get(DIR_KEY) !== dir ||
+    ctx.state.get(PROVIDER_KEY) !== provider ||
+    ctx.state.get(PRECISION_KEY) !== precision ||
     configuredAdapter(ctx)?.sha256 !== adapter?.sha256;
   ctx.state.set(DIR_KEY, dir);
   if (adapter !== undefined) ctx.state.set(ADAPTER_KEY, adapter);
@@ -44,7 +53,13 @@ export function configuredAdapter(ctx: CoreContext): AdapterRecord | null {
 
 /** Points the host at a checkpoint and adapter (or none), keeping its provider and precision. */
 export async function switchModel(ctx: CoreContext, modelDir: string, adapter?: AdapterRecord): Promise<void> {
-  await configureModel(ctx, modelDir, ctx.state.get(PROVIDER_KEY) as string | undefined, ctx.state.get(PRECISION_KEY) as Precision | undefined, adapter);
+  await configureModel(
+    ctx,
+    modelDir,
+    ctx.state.get(PROVIDER_KEY) as string | undefined,
+    ctx.state.get(PRECISION_KEY) as Precision | undefined,
+    adapter,
+  );
 }
 
 /** The configured checkpoint: set by the host (`--model`), else $MOLMOSCOPE_MODEL, else the default model, else null. */
@@ -56,7 +71,9 @@ export function configuredModelDir(ctx: CoreContext): string | null {
 /** The provider and weight precision this host was given (serve --ep/--precision, MOLMOSCOPE_EP/_PRECISION), if any. */
 export function configuredEngine(ctx: CoreContext): { provider?: string; precision?: Precision } {
   const provider = (ctx.state.get(PROVIDER_KEY) as string | undefined) ?? ctx.env.MOLMOSCOPE_EP;
-  const precision = (ctx.state.get(PRECISION_KEY) as Precision | undefined) ?? (ctx.env.MOLMOSCOPE_PRECISION ? parsePrecision(ctx.env.MOLMOSCOPE_PRECISION) : undefined);
+  const precision =
+    (ctx.state.get(PRECISION_KEY) as Precision | undefined) ??
+    (ctx.env.MOLMOSCOPE_PRECISION ? parsePrecision(ctx.env.MOLMOSCOPE_PRECISION) : undefined);
   return { ...(provider ? { provider } : {}), ...(precision ? { precision } : {}) };
 }
 
@@ -72,19 +89,34 @@ export function modelSession(ctx: CoreContext): Promise<Molmo2Session> {
   const adapter = configuredAdapter(ctx);
   ctx.emit('engine.status', { state: 'loading', provider: provider ?? null, message: dir });
   const launcher = ctx.engine ?? nodeEngineLauncher(ctx.env);
-  const p = Molmo2Session.open({ modelDir: dir, cacheDir: modelCacheDir(ctx.env, dir), launcher, media: ctx.media, ...(provider ? { provider } : {}), ...(precision ? { precision } : {}), ...(adapter ? { adapter } : {}) }).then(
+  const p = Molmo2Session.open({
+    modelDir: dir,
+    cacheDir: modelCacheDir(ctx.env, dir),
+    launcher,
+    media: ctx.media,
+    ...(provider ? { provider } : {}),
+    ...(precision ? { precision } : {}),
+    ...(adapter ? { adapter } : {}),
+  }).then(
     (s) => {
       // Graphs compile and load lazily (first vision/generate call): each stage reports loading, and its end ready.
       s.engine.onProgress = (stage, done, total) =>
-        ctx.emit('engine.status', done >= total
-          ? { state: 'ready', provider: s.provider }
-          : { state: 'loading', provider: s.provider, message: stage, progress: total > 0 ? done / total : 0 });
+        ctx.emit(
+          'engine.status',
+          done >= total
+            ? { state: 'ready', provider: s.provider }
+            : { state: 'loading', provider: s.provider, message: stage, progress: total > 0 ? done / total : 0 },
+        );
       ctx.emit('engine.status', { state: 'ready', provider: s.provider });
       return s;
     },
     (err: unknown) => {
       ctx.state.delete(SESSION_KEY);
-      ctx.emit('engine.status', { state: 'crashed', provider: provider ?? null, message: String((err as Error)?.message ?? err) });
+      ctx.emit('engine.status', {
+        state: 'crashed',
+        provider: provider ?? null,
+        message: String((err as Error)?.message ?? err),
+      });
       throw err;
     },
   );

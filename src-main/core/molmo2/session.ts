@@ -104,7 +104,14 @@ export class Molmo2Session {
     const precision = o.precision ?? defaultPrecision(ck.config, provider, { ramBytes: totalmem() });
     const engine = new EngineClient(o.launcher);
     try {
-      await engine.open({ modelDir: o.modelDir, provider, cacheDir: o.cacheDir, profile: o.profile ?? false, precision, ...(o.adapter ? { adapterDir: o.adapter.dir, adapterSha256: o.adapter.sha256 } : {}) });
+      await engine.open({
+        modelDir: o.modelDir,
+        provider,
+        cacheDir: o.cacheDir,
+        profile: o.profile ?? false,
+        precision,
+        ...(o.adapter ? { adapterDir: o.adapter.dir, adapterSha256: o.adapter.sha256 } : {}),
+      });
     } catch (err) {
       await engine.close();
       throw err;
@@ -117,36 +124,88 @@ export class Molmo2Session {
     if (q.times.length === 0) throw new AppError('INVALID_INPUT', 'askVideo needs at least one frame time');
     const t0 = performance.now();
     const probe = q.probe ?? (await probeVideo(this.media, q.file, signal)).probe;
-    const frames = await decodeTimes(this.media, q.file, q.times, probe, signal, this.checkpoint.videoPreprocessor.size);
+    const frames = await decodeTimes(
+      this.media,
+      q.file,
+      q.times,
+      probe,
+      signal,
+      this.checkpoint.videoPreprocessor.size,
+    );
     const offset = q.offset ?? 0;
     const shown = frames.map((f) => ({ ...f, time: Math.max(0, f.time - offset) }));
     const { text, style } = taskPrompt(q.task, 'video');
     const m = this.videoInput({ question: text, style, frames: shown, signal });
-    return this.run(m, { kind: 'video', width: probe.width, height: probe.height }, dec, performance.now() - t0, signal);
+    return this.run(
+      m,
+      { kind: 'video', width: probe.width, height: probe.height },
+      dec,
+      performance.now() - t0,
+      signal,
+    );
   }
 
   /** Asks a question about one or more images (RGB at native size, EXIF orientation applied). */
-  async askImages(images: RgbImage[], task: Task, dec: DecodeOptions & StreamOption, signal?: AbortSignal): Promise<Answer> {
+  async askImages(
+    images: RgbImage[],
+    task: Task,
+    dec: DecodeOptions & StreamOption,
+    signal?: AbortSignal,
+  ): Promise<Answer> {
     if (images.length === 0) throw new AppError('INVALID_INPUT', 'askImages needs at least one image');
     const t0 = performance.now();
     const { text, style } = taskPrompt(task, images.length > 1 ? 'multi-image' : 'image');
-    const m = buildImagePrompt({ checkpoint: this.checkpoint, tokenizer: this.tokenizer, question: text, style, images, signal });
+    const m = buildImagePrompt({
+      checkpoint: this.checkpoint,
+      tokenizer: this.tokenizer,
+      question: text,
+      style,
+      images,
+      signal,
+    });
     return this.run(m, imageParse(images), dec, performance.now() - t0, signal);
   }
 
   /** Asks a free-form question about a whole video file, sampled with Molmo2's frame sampler (`frames` overrides the count). */
-  async askVideoFile(file: string, q: FreeQuestion & { frames?: number }, dec: DecodeOptions & StreamOption, signal?: AbortSignal): Promise<Answer> {
+  async askVideoFile(
+    file: string,
+    q: FreeQuestion & { frames?: number },
+    dec: DecodeOptions & StreamOption,
+    signal?: AbortSignal,
+  ): Promise<Answer> {
     const t0 = performance.now();
-    const v = await loadVideoFrames(this.media, file, this.checkpoint.videoPreprocessor, { numFrames: q.frames, signal });
+    const v = await loadVideoFrames(this.media, file, this.checkpoint.videoPreprocessor, {
+      numFrames: q.frames,
+      signal,
+    });
     const m = this.videoInput({ question: q.question, style: q.style, frames: v.frames, fps: v.probe.fps, signal });
-    return this.run(m, { kind: 'video', width: v.probe.width, height: v.probe.height }, dec, performance.now() - t0, signal);
+    return this.run(
+      m,
+      { kind: 'video', width: v.probe.width, height: v.probe.height },
+      dec,
+      performance.now() - t0,
+      signal,
+    );
   }
 
   /** Asks a free-form question about one or more images (RGB at native size). */
-  async askImagesFree(images: RgbImage[], q: FreeQuestion, dec: DecodeOptions & StreamOption, signal?: AbortSignal, preprocessMs = 0): Promise<Answer> {
+  async askImagesFree(
+    images: RgbImage[],
+    q: FreeQuestion,
+    dec: DecodeOptions & StreamOption,
+    signal?: AbortSignal,
+    preprocessMs = 0,
+  ): Promise<Answer> {
     if (images.length === 0) throw new AppError('INVALID_INPUT', 'askImagesFree needs at least one image');
     const t0 = performance.now();
-    const m = buildImagePrompt({ checkpoint: this.checkpoint, tokenizer: this.tokenizer, question: q.question, style: q.style, images, signal });
+    const m = buildImagePrompt({
+      checkpoint: this.checkpoint,
+      tokenizer: this.tokenizer,
+      question: q.question,
+      style: q.style,
+      images,
+      signal,
+    });
     return this.run(m, imageParse(images), dec, preprocessMs + performance.now() - t0, signal);
   }
 
@@ -160,12 +219,27 @@ export class Molmo2Session {
   }
 
   /** Runs a prepared model input and decodes/parses the answer; `onPartialText` receives the text so far as it streams. */
-  async run(m: ModelCallInput, parse: ParseOptions, dec: DecodeOptions & StreamOption, preprocessMs: number, signal?: AbortSignal): Promise<Answer> {
+  async run(
+    m: ModelCallInput,
+    parse: ParseOptions,
+    dec: DecodeOptions & StreamOption,
+    preprocessMs: number,
+    signal?: AbortSignal,
+  ): Promise<Answer> {
     const { onPartialText, ...decode } = dec;
     const eos = this.checkpoint.specialIds.eos;
-    const detok = (tokens: number[]) => this.tokenizer.decode(tokens.filter((t) => t !== eos), { skipSpecial: true });
+    const detok = (tokens: number[]) =>
+      this.tokenizer.decode(
+        tokens.filter((t) => t !== eos),
+        { skipSpecial: true },
+      );
     const sofar: number[] = [];
-    const onTokens = onPartialText ? (t: number[]) => { sofar.push(...t); onPartialText(detok(sofar)); } : undefined;
+    const onTokens = onPartialText
+      ? (t: number[]) => {
+          sofar.push(...t);
+          onPartialText(detok(sofar));
+        }
+      : undefined;
     const r = await runModel(this.engine, m, decode, signal, onTokens);
     const text = detok(r.tokens);
     return {

@@ -10,8 +10,12 @@ import { usedVitLayers, type Molmo2ShapeConfig } from './checkpoint/param-shapes
 export interface Molmo2Config extends Molmo2ShapeConfig {
   vit_config: Molmo2ShapeConfig['vit_config'] & { layer_norm_eps: number };
   text_config: Molmo2ShapeConfig['text_config'] & {
-    layer_norm_eps: number; rope_theta: number; norm_after: boolean;
-    rope_scaling: unknown; rope_scaling_layers: number[] | null; max_position_embeddings: number;
+    layer_norm_eps: number;
+    rope_theta: number;
+    norm_after: boolean;
+    rope_scaling: unknown;
+    rope_scaling_layers: number[] | null;
+    max_position_embeddings: number;
   };
   image_patch_id: number;
   dtype: string;
@@ -43,7 +47,8 @@ export function openCheckpoint(dir: string): Checkpoint {
   } catch (err) {
     throw new AppError('MODEL_INVALID', `${cfgPath}: ${(err as Error).message}`);
   }
-  if (!config.text_config || !config.vit_config || !config.adapter_config) throw new AppError('MODEL_INVALID', `${cfgPath}: not a Molmo2 config (missing sub-configs)`);
+  if (!config.text_config || !config.vit_config || !config.adapter_config)
+    throw new AppError('MODEL_INVALID', `${cfgPath}: not a Molmo2 config (missing sub-configs)`);
   const files: string[] = [];
   const idx = join(dir, 'model.safetensors.index.json');
   if (existsSync(idx)) {
@@ -75,11 +80,17 @@ export function openCheckpoint(dir: string): Checkpoint {
 export function assertSupported(ck: Checkpoint): void {
   const t = ck.config.text_config;
   const why: string[] = [];
-  if (t.use_qk_norm && t.qk_norm_type !== 'qwen3' && t.qk_norm_type !== 'olmo') why.push(`qk_norm_type "${String(t.qk_norm_type).slice(0, 40)}"`);
+  if (t.use_qk_norm && t.qk_norm_type !== 'qwen3' && t.qk_norm_type !== 'olmo')
+    why.push(`qk_norm_type "${String(t.qk_norm_type).slice(0, 40)}"`);
   const rs = t.rope_scaling as { rope_type?: unknown } | null | undefined;
-  if (rs && rs.rope_type !== 'yarn' && rs.rope_type !== 'default') why.push(`rope_scaling type "${String(rs.rope_type).slice(0, 40)}"`);
+  if (rs && rs.rope_type !== 'yarn' && rs.rope_type !== 'default')
+    why.push(`rope_scaling type "${String(rs.rope_type).slice(0, 40)}"`);
   if (t.qkv_bias) why.push('qkv_bias');
-  if (why.length) throw new AppError('MODEL_UNSUPPORTED', `This checkpoint needs ${why.join(', ')}, which the runtime does not support; Molmo2 with a Qwen3 (4B, 8B) or OLMo3 (O-7B) decoder is supported.`);
+  if (why.length)
+    throw new AppError(
+      'MODEL_UNSUPPORTED',
+      `This checkpoint needs ${why.join(', ')}, which the runtime does not support; Molmo2 with a Qwen3 (4B, 8B) or OLMo3 (O-7B) decoder is supported.`,
+    );
 }
 
 /**
@@ -91,7 +102,10 @@ export function assertTrainable(ck: Checkpoint): void {
   assertSupported(ck);
   const t = ck.config.text_config;
   if (t.norm_after || (t.use_qk_norm && t.qk_norm_type !== 'qwen3') || t.rope_scaling) {
-    throw new AppError('MODEL_UNSUPPORTED', 'LoRA training supports Qwen3-based Molmo2 (4B, 8B); this checkpoint has an OLMo3 decoder (Molmo2-O-7B: post-norm blocks, OLMo QK-norm, YaRN), which the training graph does not implement yet.');
+    throw new AppError(
+      'MODEL_UNSUPPORTED',
+      'LoRA training supports Qwen3-based Molmo2 (4B, 8B); this checkpoint has an OLMo3 decoder (Molmo2-O-7B: post-norm blocks, OLMo QK-norm, YaRN), which the training graph does not implement yet.',
+    );
   }
 }
 

@@ -11,7 +11,9 @@ export function parseLogLevel(value: string | undefined, fallback: LogLevel): Lo
 }
 
 /** A logger that writes one JSON object per line for each message at or above `level`. */
-export function createLogger(opts: { level?: LogLevel; stream?: NodeJS.WritableStream; scope?: string; now?: () => number } = {}): Logger {
+export function createLogger(
+  opts: { level?: LogLevel; stream?: NodeJS.WritableStream; scope?: string; now?: () => number } = {},
+): Logger {
   const level = opts.level ?? 'info';
   const stream = opts.stream ?? process.stderr;
   const now = opts.now ?? Date.now;

@@ -71,21 +71,35 @@ function explain(name: ProviderName, error: string, binDir: string | null): Prov
     const hasLib = binDir !== null && existsSync(join(binDir, 'libonnxruntime_providers_cuda.so'));
     if (!hasLib) {
       return {
-        name, available: false,
-        reason: `onnxruntime-node's CUDA provider is not installed (no libonnxruntime_providers_cuda.so in ${binDir ?? 'its bin dir'}); ` +
+        name,
+        available: false,
+        reason:
+          `onnxruntime-node's CUDA provider is not installed (no libonnxruntime_providers_cuda.so in ${binDir ?? 'its bin dir'}); ` +
           'it is downloaded by its install script only on an online Linux x64 machine.',
         fix: 'On Linux x64 with an NVIDIA driver and the CUDA runtime: run `npm run fetch:extras` with network access (it downloads the CUDA provider).',
       };
     }
-    return { name, available: false, reason, fix: 'Check the NVIDIA driver (`nvidia-smi`) and that the CUDA runtime/cuDNN libraries the provider needs are on the library path (`ldd` the provider .so).' };
+    return {
+      name,
+      available: false,
+      reason,
+      fix: 'Check the NVIDIA driver (`nvidia-smi`) and that the CUDA runtime/cuDNN libraries the provider needs are on the library path (`ldd` the provider .so).',
+    };
   }
   if (name === 'webgpu') {
     return {
-      name, available: false, reason,
+      name,
+      available: false,
+      reason,
       fix: 'WebGPU needs a GPU with a Vulkan (Linux), Metal or D3D12 driver; on a headless or GPU-less machine use the cpu provider (or cuda on NVIDIA).',
     };
   }
-  return { name, available: false, reason, fix: 'Reinstall onnxruntime-node (`npm ci`); its CPU binaries ship inside the package.' };
+  return {
+    name,
+    available: false,
+    reason,
+    fix: 'Reinstall onnxruntime-node (`npm ci`); its CPU binaries ship inside the package.',
+  };
 }
 
 /** Tries the cpu, webgpu and cuda providers in a child process (killed on abort or after `timeoutMs`). */
@@ -94,7 +108,11 @@ export async function probeOrtProviders(signal?: AbortSignal, timeoutMs = 30_000
   if (!loc) {
     const fix = 'Run `npm ci` in the app directory (onnxruntime-node is a dependency).';
     const reason = 'onnxruntime-node is not installed';
-    return { version: null, binDir: null, providers: (['cpu', 'webgpu', 'cuda'] as const).map((name) => ({ name, available: false, reason, fix })) };
+    return {
+      version: null,
+      binDir: null,
+      providers: (['cpu', 'webgpu', 'cuda'] as const).map((name) => ({ name, available: false, reason, fix })),
+    };
   }
   const raw = await new Promise<Record<string, { ok: boolean; error?: string }>>((resolvePromise, reject) => {
     if (signal?.aborted) return reject(cancelledError('The provider probe'));
@@ -119,7 +137,14 @@ export async function probeOrtProviders(signal?: AbortSignal, timeoutMs = 30_000
         resolvePromise(JSON.parse(line));
       } catch {
         const why = sig ? `killed by ${sig}` : `exit code ${code}`;
-        resolvePromise(Object.fromEntries(['cpu', 'webgpu', 'cuda'].map((n) => [n, { ok: false, error: `probe process failed (${why}): ${stderr.trim().split('\n').pop() ?? ''}` }])));
+        resolvePromise(
+          Object.fromEntries(
+            ['cpu', 'webgpu', 'cuda'].map((n) => [
+              n,
+              { ok: false, error: `probe process failed (${why}): ${stderr.trim().split('\n').pop() ?? ''}` },
+            ]),
+          ),
+        );
       }
     });
   });

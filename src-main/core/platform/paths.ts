@@ -13,7 +13,10 @@ export interface AppPaths {
 }
 
 /** App directories for this environment; MOLMOSCOPE_HOME (if set) holds data, models/ and cache/ under one root. */
-export function resolveAppPaths(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): AppPaths {
+export function resolveAppPaths(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): AppPaths {
   const home = env.HOME || env.USERPROFILE || homedir();
   const abs = (p: string | undefined): string | null => (p && isAbsolute(p) ? p : null);
   if (env.MOLMOSCOPE_HOME) {
@@ -26,7 +29,11 @@ export function resolveAppPaths(env: NodeJS.ProcessEnv = process.env, platform: 
   }
   if (platform === 'win32') {
     const data = join(env.APPDATA || join(home, 'AppData', 'Roaming'), 'Molmoscope');
-    return { data, models: join(data, 'models'), cache: join(env.LOCALAPPDATA || join(home, 'AppData', 'Local'), 'Molmoscope', 'Cache') };
+    return {
+      data,
+      models: join(data, 'models'),
+      cache: join(env.LOCALAPPDATA || join(home, 'AppData', 'Local'), 'Molmoscope', 'Cache'),
+    };
   }
   // XDG base directories; relative values are invalid per the spec and are ignored.
   const data = join(abs(env.XDG_DATA_HOME) ?? join(home, '.local', 'share'), 'molmoscope');

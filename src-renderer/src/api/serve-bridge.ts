@@ -29,7 +29,11 @@ export function createServeBridge(): MolmoscopeBridge {
   let retry = 500;
 
   const invoke = async (op: OpName, request: unknown): Promise<Result<unknown>> => {
-    if (!token) return { ok: false, error: { code: 'UNAUTHORIZED', message: 'No access token: open the URL printed by `molmoscope serve`.' } };
+    if (!token)
+      return {
+        ok: false,
+        error: { code: 'UNAUTHORIZED', message: 'No access token: open the URL printed by `molmoscope serve`.' },
+      };
     try {
       const res = await fetch(`./api/${encodeURIComponent(op)}`, {
         method: 'POST',
@@ -38,7 +42,10 @@ export function createServeBridge(): MolmoscopeBridge {
       });
       return (await res.json()) as Result<unknown>;
     } catch (err) {
-      return { ok: false, error: { code: 'INTERNAL', message: `The app's server did not answer: ${(err as Error).message}` } };
+      return {
+        ok: false,
+        error: { code: 'INTERNAL', message: `The app's server did not answer: ${(err as Error).message}` },
+      };
     }
   };
 
@@ -65,7 +72,9 @@ export function createServeBridge(): MolmoscopeBridge {
     };
   };
 
-  const ops = Object.fromEntries(OP_NAMES.map((name) => [name, (req: unknown) => invoke(name, req)])) as unknown as OpFunctions;
+  const ops = Object.fromEntries(
+    OP_NAMES.map((name) => [name, (req: unknown) => invoke(name, req)]),
+  ) as unknown as OpFunctions;
   // <video> and <img> cannot send an Authorization header, so media URLs carry the token as a query parameter.
   const withToken = (p: string) => `/media${p}${p.includes('?') ? '&' : '?'}token=${encodeURIComponent(token ?? '')}`;
   return {

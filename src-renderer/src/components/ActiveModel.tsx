@@ -28,7 +28,8 @@ export function ActiveModel({ api }: { api: MolmoscopeBridge }) {
   if (!list.active) {
     return (
       <p className="card muted small" data-testid="no-model">
-        No Molmo2 model yet: get one on the <a href="#/models">Models page</a> (or run <code>molmoscope model download molmo2-4b</code>).
+        No Molmo2 model yet: get one on the <a href="#/models">Models page</a> (or run{' '}
+        <code>molmoscope model download molmo2-4b</code>).
       </p>
     );
   }

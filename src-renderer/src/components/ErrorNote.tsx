@@ -7,7 +7,9 @@ export function ErrorNote({ error, title }: { error: ApiError | null; title?: st
   return (
     <div className="card error" role="alert" data-testid="error">
       {title ? <h2>{title}</h2> : null}
-      <p className="small"><code>{error.code}</code> {error.message}</p>
+      <p className="small">
+        <code>{error.code}</code> {error.message}
+      </p>
     </div>
   );
 }

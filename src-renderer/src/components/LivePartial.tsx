@@ -3,7 +3,12 @@
 import { useEffect, useState } from 'react';
 import type { MolmoscopeBridge } from '../api/client.js';
 
-interface Live { key: string; window: number; text: string; final: boolean }
+interface Live {
+  key: string;
+  window: number;
+  text: string;
+  final: boolean;
+}
 
 /** The text so far of the latest window of job `jobId` (null until its first event). */
 export function usePartialText(api: MolmoscopeBridge, jobId: number | null): Live | null {
@@ -29,8 +34,17 @@ export function LivePartial({ api, jobId }: { api: MolmoscopeBridge; jobId: numb
   if (!live) return null;
   const tail = live.text.length > 400 ? `…${live.text.slice(-400)}` : live.text;
   return (
-    <p className="small live-partial" data-testid="partial-text" data-window={live.window} data-final={live.final ? 'true' : 'false'} aria-live="polite">
-      <span className="muted">{live.final ? `Molmo2 wrote (window ${live.window + 1}):` : `Molmo2 is writing (window ${live.window + 1}):`}</span> <q>{tail}</q>
+    <p
+      className="small live-partial"
+      data-testid="partial-text"
+      data-window={live.window}
+      data-final={live.final ? 'true' : 'false'}
+      aria-live="polite"
+    >
+      <span className="muted">
+        {live.final ? `Molmo2 wrote (window ${live.window + 1}):` : `Molmo2 is writing (window ${live.window + 1}):`}
+      </span>{' '}
+      <q>{tail}</q>
     </p>
   );
 }

@@ -17,7 +17,11 @@ export interface ContentRect {
  * Where the picture is drawn inside a <video> with object-fit: contain. Source pixels are the recording's display
  * pixels; pass its size when the played file may differ by rounding (a proxy keeps even dimensions).
  */
-export function contentRect(video: Pick<HTMLVideoElement, 'clientWidth' | 'clientHeight' | 'videoWidth' | 'videoHeight'>, sourceWidth?: number, sourceHeight?: number): ContentRect {
+export function contentRect(
+  video: Pick<HTMLVideoElement, 'clientWidth' | 'clientHeight' | 'videoWidth' | 'videoHeight'>,
+  sourceWidth?: number,
+  sourceHeight?: number,
+): ContentRect {
   const boxW = video.clientWidth;
   const boxH = video.clientHeight;
   const vw = video.videoWidth || sourceWidth || boxW || 1;
@@ -27,6 +31,12 @@ export function contentRect(video: Pick<HTMLVideoElement, 'clientWidth' | 'clien
   const height = vh * fit;
   const scale = width / (sourceWidth || vw);
   const scaleY = height / (sourceHeight || vh);
-  return { left: (boxW - width) / 2, top: (boxH - height) / 2, width, height, scale, toCss: (x, y) => ({ x: x * scale, y: y * scaleY }) };
+  return {
+    left: (boxW - width) / 2,
+    top: (boxH - height) / 2,
+    width,
+    height,
+    scale,
+    toCss: (x, y) => ({ x: x * scale, y: y * scaleY }),
+  };
 }
-

@@ -7,7 +7,11 @@ export type PlaceholderSection = Exclude<SectionId, 'library' | 'search' | 'coun
 const COMING: Record<PlaceholderSection, { title: string; items: string[] }> = {
   finetune: {
     title: 'Adapt Molmo2 to your footage',
-    items: ['Collect corrections from search, count and track', 'Train on your GPU and compare before and after', 'Keep every fine-tuned model beside the original'],
+    items: [
+      'Collect corrections from search, count and track',
+      'Train on your GPU and compare before and after',
+      'Keep every fine-tuned model beside the original',
+    ],
   },
 };
 
@@ -23,7 +27,9 @@ export function PlaceholderPage({ section }: { section: PlaceholderSection }) {
           <li key={i}>{i}</li>
         ))}
       </ul>
-      <p className="muted small">Meanwhile, Settings shows whether this machine is ready (GPU, onnxruntime providers, ffmpeg).</p>
+      <p className="muted small">
+        Meanwhile, Settings shows whether this machine is ready (GPU, onnxruntime providers, ffmpeg).
+      </p>
     </section>
   );
 }

@@ -4,12 +4,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seconds } from '../../../src-main/api/units.js';
 import { molmoPointParser, molmoTrackParser } from '../../../src-main/core/analytics/answer-adapters.js';
-import { runCountJob, runTrackJob, type WindowOutcome, type WindowStore } from '../../../src-main/core/analytics/count-track-loop.js';
+import {
+  runCountJob,
+  runTrackJob,
+  type WindowOutcome,
+  type WindowStore,
+} from '../../../src-main/core/analytics/count-track-loop.js';
 import type { AnalyticsWindow } from '../../../src-main/core/analytics/types.js';
 import { at } from '../../../src-main/api/at.js';
 
 const FRAME = { width: 640, height: 480 };
-const windows: AnalyticsWindow[] = [0, 1, 2].map((k) => ({ index: k, start: seconds(8 * k), end: seconds(8 * k + 10) }));
+const windows: AnalyticsWindow[] = [0, 1, 2].map((k) => ({
+  index: k,
+  start: seconds(8 * k),
+  end: seconds(8 * k + 10),
+}));
 const replay = (answers: string[]) => ({ ask: async (w: AnalyticsWindow) => at(answers, w.index, 'recorded answer') });
 const memory = <T>(): WindowStore<T> => {
   const m = new Map<number, WindowOutcome<T>>();
@@ -24,13 +33,29 @@ test('count job over Molmo2 answers: window-relative times shifted, overlap de-d
     'Counting the <points coords="1.0 1 502 499;6.0 2 900 900">penguin</points> shows a total of 2.',
     'I am not sure what you mean.',
   ];
-  const r = await runCountJob({ query: 'penguin', windows, frame: FRAME }, { runner: replay(answers), parse: molmoPointParser(), store: memory() }, new AbortController().signal);
-  assert.deepEqual(r.windows.map((w) => w.status), ['ok', 'ok', 'malformed']);
+  const r = await runCountJob(
+    { query: 'penguin', windows, frame: FRAME },
+    { runner: replay(answers), parse: molmoPointParser(), store: memory() },
+    new AbortController().signal,
+  );
+  assert.deepEqual(
+    r.windows.map((w) => w.status),
+    ['ok', 'ok', 'malformed'],
+  );
   assert.equal(at(r.windows, 2).error?.code, 'PARSE_ERROR');
   assert.equal(r.result.total, 3);
-  assert.deepEqual(r.result.instances.map((i) => at(i.evidence, 0).t), [2, 9, 14]);
-  assert.deepEqual(at(r.result.instances, 1).evidence.map((e) => e.window), [0, 1]);
-  assert.deepEqual([at(at(r.result.instances, 1).evidence, 0).mx, at(at(r.result.instances, 1).evidence, 0).my], [500, 500]);
+  assert.deepEqual(
+    r.result.instances.map((i) => at(i.evidence, 0).t),
+    [2, 9, 14],
+  );
+  assert.deepEqual(
+    at(r.result.instances, 1).evidence.map((e) => e.window),
+    [0, 1],
+  );
+  assert.deepEqual(
+    [at(at(r.result.instances, 1).evidence, 0).mx, at(at(r.result.instances, 1).evidence, 0).my],
+    [500, 500],
+  );
 });
 
 test('"There are none." is an empty window, not a malformed one; tracks stitch across windows', async () => {
@@ -41,9 +66,21 @@ test('"There are none." is an empty window, not a malformed one; tracks stitch a
     '<tracks coords="0.0 1 300 500;1.0 1 310 500;2.0 1 320 500;5.0 1 350 500">person</tracks>',
     'No tracks available.',
   ];
-  const r = await runTrackJob({ query: 'person', windows, frame: FRAME }, { runner: replay(answers), parse: molmoTrackParser(), store: memory() }, new AbortController().signal);
-  assert.deepEqual(r.windows.map((w) => w.status), ['ok', 'ok', 'ok']);
+  const r = await runTrackJob(
+    { query: 'person', windows, frame: FRAME },
+    { runner: replay(answers), parse: molmoTrackParser(), store: memory() },
+    new AbortController().signal,
+  );
+  assert.deepEqual(
+    r.windows.map((w) => w.status),
+    ['ok', 'ok', 'ok'],
+  );
   assert.equal(r.set.tracks.length, 1);
-  assert.deepEqual(at(r.set.tracks, 0).points.map((p) => p.t), [8, 9, 10, 13]);
-  assert.throws(() => molmoTrackParser()('<tracks coords="garbage">x</tracks>', at(windows, 0), FRAME), { code: 'PARSE_ERROR' });
+  assert.deepEqual(
+    at(r.set.tracks, 0).points.map((p) => p.t),
+    [8, 9, 10, 13],
+  );
+  assert.throws(() => molmoTrackParser()('<tracks coords="garbage">x</tracks>', at(windows, 0), FRAME), {
+    code: 'PARSE_ERROR',
+  });
 });

@@ -9,9 +9,17 @@ import { at } from '../../../src-main/api/at.js';
 
 const FRAME = { width: 640, height: 360 }; // diagonal ≈ 734 px → default gate 0.05·734 ≈ 36.7 px
 
-const pt = (localId: number, t: number, x: number, y: number) => ({ localId, t: seconds(t), x: pixels(x), y: pixels(y) });
+const pt = (localId: number, t: number, x: number, y: number) => ({
+  localId,
+  t: seconds(t),
+  x: pixels(x),
+  y: pixels(y),
+});
 const win = (index: number, start: number, end: number, points: ReturnType<typeof pt>[]): CountWindowInput => ({
-  index, start: seconds(start), end: seconds(end), points,
+  index,
+  start: seconds(start),
+  end: seconds(end),
+  points,
 });
 
 test('an instance pointed at the same time in both windows of an overlap is counted once', () => {
@@ -23,13 +31,19 @@ test('an instance pointed at the same time in both windows of an overlap is coun
     FRAME,
   );
   assert.equal(r.total, 3);
-  assert.deepEqual(r.perWindow.map((w) => w.count), [2, 2]);
+  assert.deepEqual(
+    r.perWindow.map((w) => w.count),
+    [2, 2],
+  );
   assert.equal(r.matches.length, 1);
   const m = at(r.matches, 0);
   assert.deepEqual({ ...m, cost: 0 }, { windowA: 0, localA: 2, windowB: 1, localB: 1, instanceId: 2, cost: 0 });
   assert.ok(Math.abs(m.cost - Math.hypot(5, 2)) < 1e-9);
   // Evidence: the instance keeps both sightings, earliest window first; instances ordered by first sighting.
-  assert.deepEqual(r.instances.map((i) => i.evidence.map((e) => `${e.window}:${e.localId}`)), [['0:1'], ['0:2', '1:1'], ['1:2']]);
+  assert.deepEqual(
+    r.instances.map((i) => i.evidence.map((e) => `${e.window}:${e.localId}`)),
+    [['0:1'], ['0:2', '1:1'], ['1:2']],
+  );
   assert.deepEqual([at(at(r.instances, 1).evidence, 0).mx, at(at(r.instances, 1).evidence, 0).my], [469, 556]);
 });
 
@@ -40,7 +54,10 @@ test('two look-alikes side by side in the overlap are matched one-to-one by dist
     FRAME,
   );
   assert.equal(r.total, 2);
-  assert.deepEqual(r.matches.map((m) => [m.localA, m.localB]).sort(), [[1, 2], [2, 1]]);
+  assert.deepEqual(r.matches.map((m) => [m.localA, m.localB]).sort(), [
+    [1, 2],
+    [2, 1],
+  ]);
 });
 
 test('same place at different sampled times, or too far apart at the same time, stays two instances', () => {
@@ -49,7 +66,12 @@ test('same place at different sampled times, or too far apart at the same time, 
   const r2 = dedupCounts([win(0, 0, 10, [pt(1, 9, 300, 200)]), win(1, 8, 18, [pt(1, 9, 340, 200)])], FRAME); // 40 px > 36.7
   assert.equal(r2.total, 2);
   // A larger time tolerance (with the gate growing 0.1·diag per second) merges the first pair.
-  assert.equal(dedupCounts([win(0, 0, 10, [pt(1, 8.5, 300, 200)]), win(1, 8, 18, [pt(1, 9.5, 300, 200)])], FRAME, { maxTimeDelta: 1 }).total, 1);
+  assert.equal(
+    dedupCounts([win(0, 0, 10, [pt(1, 8.5, 300, 200)]), win(1, 8, 18, [pt(1, 9.5, 300, 200)])], FRAME, {
+      maxTimeDelta: 1,
+    }).total,
+    1,
+  );
 });
 
 test('windows sampled on offset grids: nearest samples (0.25 s apart) match by default, not with maxTimeDelta 0', () => {
@@ -90,7 +112,11 @@ test('bad input is rejected with INVALID_INPUT', () => {
 test('property: objects seen once by each window of an overlapping pair are counted once per pair', () => {
   fc.assert(
     fc.property(
-      fc.uniqueArray(fc.record({ x: fc.integer({ min: 0, max: 15 }), y: fc.integer({ min: 0, max: 8 }) }), { selector: (p) => `${p.x},${p.y}`, minLength: 1, maxLength: 12 }),
+      fc.uniqueArray(fc.record({ x: fc.integer({ min: 0, max: 15 }), y: fc.integer({ min: 0, max: 8 }) }), {
+        selector: (p) => `${p.x},${p.y}`,
+        minLength: 1,
+        maxLength: 12,
+      }),
       fc.integer({ min: 1, max: 6 }),
       fc.integer({ min: -3, max: 3 }),
       (cells, nWindows, jitter) => {
@@ -101,7 +127,14 @@ test('property: objects seen once by each window of an overlapping pair are coun
         for (let k = 0; k < nWindows; k++) {
           const t = 8 * (k - (k % 2)) + 9;
           const e = k % 2 ? jitter : 0;
-          windows.push(win(k, 8 * k, 8 * k + 10, cells.map((c, i) => pt(i + 1, t, 20 + c.x * 40 + e, 20 + c.y * 40 - e))));
+          windows.push(
+            win(
+              k,
+              8 * k,
+              8 * k + 10,
+              cells.map((c, i) => pt(i + 1, t, 20 + c.x * 40 + e, 20 + c.y * 40 - e)),
+            ),
+          );
         }
         const r = dedupCounts(windows, FRAME);
         assert.equal(r.total, cells.length * Math.ceil(nWindows / 2));

@@ -27,20 +27,49 @@ function bruteMin(c: number[][]): number {
 }
 
 test('classic 3×3 case', () => {
-  const r = assign([[4, 1, 3], [2, 0, 5], [3, 2, 2]]);
-  assert.deepEqual(r.map((a) => [a.row, a.col]), [[0, 1], [1, 0], [2, 2]]);
-  assert.equal(r.reduce((s, a) => s + a.cost, 0), 5);
+  const r = assign([
+    [4, 1, 3],
+    [2, 0, 5],
+    [3, 2, 2],
+  ]);
+  assert.deepEqual(
+    r.map((a) => [a.row, a.col]),
+    [
+      [0, 1],
+      [1, 0],
+      [2, 2],
+    ],
+  );
+  assert.equal(
+    r.reduce((s, a) => s + a.cost, 0),
+    5,
+  );
 });
 
 test('rectangular: more rows than columns and more columns than rows', () => {
-  assert.deepEqual(assign([[1], [0], [5]]).map((a) => [a.row, a.col]), [[1, 0]]);
-  assert.deepEqual(assign([[9, 1, 4]]).map((a) => [a.row, a.col]), [[0, 1]]);
+  assert.deepEqual(
+    assign([[1], [0], [5]]).map((a) => [a.row, a.col]),
+    [[1, 0]],
+  );
+  assert.deepEqual(
+    assign([[9, 1, 4]]).map((a) => [a.row, a.col]),
+    [[0, 1]],
+  );
   assert.deepEqual(assign([]), []);
 });
 
 test('gating: forbidden pairs are never matched and one near pair beats two far ones', () => {
   // Without a gate the swap (9 + 9) would be forced; with gate 5, A1–B1 alone (1) is the answer.
-  assert.deepEqual(assign([[1, 9], [9, Infinity]], { gate: 5 }).map((a) => [a.row, a.col]), [[0, 0]]);
+  assert.deepEqual(
+    assign(
+      [
+        [1, 9],
+        [9, Infinity],
+      ],
+      { gate: 5 },
+    ).map((a) => [a.row, a.col]),
+    [[0, 0]],
+  );
   assert.deepEqual(assign([[Infinity, 7]], { gate: 5 }), []);
   assert.throws(() => assign([[Infinity]]));
 });
@@ -49,13 +78,21 @@ test('property: total cost equals brute force on random rectangular matrices', (
   fc.assert(
     fc.property(
       fc.integer({ min: 1, max: 5 }).chain((n) =>
-        fc.integer({ min: 1, max: 5 }).chain((m) => fc.array(fc.array(fc.integer({ min: -20, max: 50 }), { minLength: m, maxLength: m }), { minLength: n, maxLength: n })),
+        fc.integer({ min: 1, max: 5 }).chain((m) =>
+          fc.array(fc.array(fc.integer({ min: -20, max: 50 }), { minLength: m, maxLength: m }), {
+            minLength: n,
+            maxLength: n,
+          }),
+        ),
       ),
       (c) => {
         const r = assign(c);
         assert.equal(r.length, Math.min(c.length, at(c, 0).length));
         assert.equal(new Set(r.map((a) => a.col)).size, r.length);
-        assert.equal(r.reduce((s, a) => s + a.cost, 0), bruteMin(c));
+        assert.equal(
+          r.reduce((s, a) => s + a.cost, 0),
+          bruteMin(c),
+        );
       },
     ),
     { numRuns: 300 },

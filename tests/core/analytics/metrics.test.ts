@@ -1,12 +1,20 @@
 // Metric tests against hand-computed cases: counting accuracy, point P/R/F1 with regions, and HOTA step by step.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evalCounts, parseCountAnswer, countTolerance } from '../../../src-main/core/analytics/metrics/count-metrics.js';
+import {
+  evalCounts,
+  parseCountAnswer,
+  countTolerance,
+} from '../../../src-main/core/analytics/metrics/count-metrics.js';
 import { evalPoints } from '../../../src-main/core/analytics/metrics/point-metrics.js';
 import { evalTracks } from '../../../src-main/core/analytics/metrics/track-metrics.js';
 import { hota } from '../../../src-main/core/analytics/metrics/hota.js';
 import { pointInRegion, regionCenter } from '../../../src-main/core/analytics/metrics/regions.js';
-import { parseEvalFile, TracksGtSchema, TracksPredSchema } from '../../../src-main/core/analytics/metrics/eval-format.js';
+import {
+  parseEvalFile,
+  TracksGtSchema,
+  TracksPredSchema,
+} from '../../../src-main/core/analytics/metrics/eval-format.js';
 import { at } from '../../../src-main/api/at.js';
 
 const near = (a: number, b: number, msg?: string) => assert.ok(Math.abs(a - b) < 1e-9, `${msg ?? ''} ${a} ≠ ${b}`);
@@ -22,21 +30,61 @@ test('count answers parse like the reference, and close accuracy uses 1 + floor(
   assert.deepEqual([0, 19, 20, 39, 40, 100].map(countTolerance), [1, 1, 2, 2, 3, 6]);
   // gt 10 (tol 1): pred 11 close, not exact. gt 40 (tol 3): pred 43 close, 44 not. gt 3: "3" exact. gt 5: missing → invalid.
   const m = evalCounts(
-    { examples: [{ id: 'a', count: 11 }, { id: 'b', answer: 'a total of 43' }, { id: 'c', answer: '3' }, { id: 'd', count: 44 }] },
-    { examples: [{ id: 'a', count: 10 }, { id: 'b', count: 40 }, { id: 'c', count: 3 }, { id: 'd', count: 40 }, { id: 'e', count: 5 }] },
+    {
+      examples: [
+        { id: 'a', count: 11 },
+        { id: 'b', answer: 'a total of 43' },
+        { id: 'c', answer: '3' },
+        { id: 'd', count: 44 },
+      ],
+    },
+    {
+      examples: [
+        { id: 'a', count: 10 },
+        { id: 'b', count: 40 },
+        { id: 'c', count: 3 },
+        { id: 'd', count: 40 },
+        { id: 'e', count: 5 },
+      ],
+    },
   );
   assert.equal(m.n, 5);
   near(m.exactAccuracy, 1 / 5);
   near(m.closeAccuracy, 3 / 5);
   assert.equal(m.invalid, 1);
   near(m.meanAbsError!, (1 + 3 + 0 + 4) / 4);
-  assert.deepEqual(m.bins.map((b) => [b.bin, b.n]), [['0-5', 1], ['5-10', 1], ['10-15', 1], ['15-20', 0], ['20-25', 0], ['25+', 2]]);
+  assert.deepEqual(
+    m.bins.map((b) => [b.bin, b.n]),
+    [
+      ['0-5', 1],
+      ['5-10', 1],
+      ['10-15', 1],
+      ['15-20', 0],
+      ['20-25', 0],
+      ['25+', 2],
+    ],
+  );
 });
 
 test('regions: box, polygon with a hole, and a binary grid with the reference rounding', () => {
   assert.ok(pointInRegion(10, 10, { box: [10, 10, 20, 20] }));
   assert.ok(!pointInRegion(20.5, 10, { box: [10, 10, 20, 20] }));
-  const ring = { polygons: [[[0, 0], [10, 0], [10, 10], [0, 10]], [[4, 4], [6, 4], [6, 6], [4, 6]]] as [number, number][][] };
+  const ring = {
+    polygons: [
+      [
+        [0, 0],
+        [10, 0],
+        [10, 10],
+        [0, 10],
+      ],
+      [
+        [4, 4],
+        [6, 4],
+        [6, 6],
+        [4, 6],
+      ],
+    ] as [number, number][][],
+  };
   assert.ok(pointInRegion(2, 2, ring));
   assert.ok(!pointInRegion(5, 5, ring)); // in the hole
   const grid = { grid: { rows: ['000', '010', '000'] } };
@@ -52,10 +100,30 @@ test('image pointing P/R/F1: Hungarian on distance, success when inside the matc
   // Hungarian pairs p1–A (0 px) and p2–B (5 px); p2 is outside B's box → 1 success.
   // P = 1/3, R = 1/2, F1 = 2·(1/3)(1/2)/(5/6) = 0.4.
   const m = evalPoints(
-    { examples: [{ id: 'img', points: [{ x: 10, y: 10 }, { x: 105, y: 100 }, { x: 300, y: 300 }] }, { id: 'empty', points: [] }] },
     {
       examples: [
-        { id: 'img', width: 640, height: 480, objects: [{ x: 10, y: 10, region: { box: [0, 0, 20, 20] } }, { x: 100, y: 100, region: { box: [95, 95, 102, 105] } }] },
+        {
+          id: 'img',
+          points: [
+            { x: 10, y: 10 },
+            { x: 105, y: 100 },
+            { x: 300, y: 300 },
+          ],
+        },
+        { id: 'empty', points: [] },
+      ],
+    },
+    {
+      examples: [
+        {
+          id: 'img',
+          width: 640,
+          height: 480,
+          objects: [
+            { x: 10, y: 10, region: { box: [0, 0, 20, 20] } },
+            { x: 100, y: 100, region: { box: [95, 95, 102, 105] } },
+          ],
+        },
         { id: 'empty', width: 640, height: 480, objects: [] }, // no GT and no prediction → 1
       ],
     },
@@ -69,16 +137,33 @@ test('image pointing P/R/F1: Hungarian on distance, success when inside the matc
 
 test('video pointing: the region must hold at the predicted time; model units are scaled per example', () => {
   const gt = {
-    examples: [{
-      id: 'v', width: 1000, height: 500, duration: 10,
-      objects: [{ id: '1', t: 2, x: 500, y: 250, regions: [{ t: 2, region: { box: [480, 230, 520, 270] as [number, number, number, number] } }] }],
-    }],
+    examples: [
+      {
+        id: 'v',
+        width: 1000,
+        height: 500,
+        duration: 10,
+        objects: [
+          {
+            id: '1',
+            t: 2,
+            x: 500,
+            y: 250,
+            regions: [{ t: 2, region: { box: [480, 230, 520, 270] as [number, number, number, number] } }],
+          },
+        ],
+      },
+    ],
   };
   // Same place at t = 2 → success; at t = 2.5 the object has no region → failure.
   assert.equal(evalPoints({ examples: [{ id: 'v', points: [{ t: 2, x: 505, y: 255 }] }] }, gt).f1 > 0.99, true);
   assert.equal(evalPoints({ examples: [{ id: 'v', points: [{ t: 2.5, x: 505, y: 255 }] }] }, gt).f1, 0);
   // 0–1000 units: (505, 510) → (505 px, 255 px).
-  assert.equal(at(evalPoints({ units: 'model', examples: [{ id: 'v', points: [{ t: 2, x: 505, y: 510 }] }] }, gt).examples, 0).successes, 1);
+  assert.equal(
+    at(evalPoints({ units: 'model', examples: [{ id: 'v', points: [{ t: 2, x: 505, y: 510 }] }] }, gt).examples, 0)
+      .successes,
+    1,
+  );
 });
 
 test('HOTA on a small two-object example, computed step by step', () => {
@@ -96,9 +181,30 @@ test('HOTA on a small two-object example, computed step by step', () => {
   //   HOTA = √(DetA·AssA) = √(0.875·611/1470) ≈ 0.603067.
   //   AssRe = Σ M·M/n_g / TP = (9/4 + 4/3 + 1/4 + 1/3)/7 = (25/6)/7 = 25/42; AssPr = (9/4 + 4/4 + 1/4 + 1/4)/7 = 3.75/7.
   const frames = [
-    { gtIds: [1, 2], predIds: [1, 2], sim: [[1, 0], [0, 1]] },
-    { gtIds: [1, 2], predIds: [1, 2], sim: [[1, 0], [0, 1]] },
-    { gtIds: [1, 2], predIds: [1, 2], sim: [[0, 1], [1, 0]] },
+    {
+      gtIds: [1, 2],
+      predIds: [1, 2],
+      sim: [
+        [1, 0],
+        [0, 1],
+      ],
+    },
+    {
+      gtIds: [1, 2],
+      predIds: [1, 2],
+      sim: [
+        [1, 0],
+        [0, 1],
+      ],
+    },
+    {
+      gtIds: [1, 2],
+      predIds: [1, 2],
+      sim: [
+        [0, 1],
+        [1, 0],
+      ],
+    },
     { gtIds: [1], predIds: [1, 2], sim: [[1, 0]] },
   ];
   const all = hota(frames);
@@ -116,31 +222,65 @@ test('HOTA on a small two-object example, computed step by step', () => {
   assert.equal(all.length, 19);
   for (const x of all) near(x.hota, h.hota);
   // Edge cases: nothing at all → 1; predictions but no GT → 0.
-  assert.equal(hota([]).every((x) => x.hota === 1), true);
+  assert.equal(
+    hota([]).every((x) => x.hota === 1),
+    true,
+  );
   assert.equal(at(hota([{ gtIds: [], predIds: [1], sim: [] }]), 9).hota, 0);
 });
 
 test('track eval from JSON files reproduces the hand-computed HOTA, plus per-frame P/R/F1', () => {
   // The same four frames as above, as files: g1 box around (100,100), g2 box around (300,100) (moving down in F3–F4).
   const box = (x: number, y: number) => ({ box: [x - 10, y - 10, x + 10, y + 10] as [number, number, number, number] });
-  const gt = parseEvalFile(TracksGtSchema, {
-    examples: [{
-      id: 'clip', width: 640, height: 360, fps: 2,
-      objects: [
-        { id: 'g1', frames: [0, 0.5, 1, 1.5].map((t) => ({ t, region: box(100, 100 + 40 * t) })) },
-        { id: 'g2', frames: [0, 0.5, 1].map((t) => ({ t, region: box(300, 100 + 40 * t) })) },
+  const gt = parseEvalFile(
+    TracksGtSchema,
+    {
+      examples: [
+        {
+          id: 'clip',
+          width: 640,
+          height: 360,
+          fps: 2,
+          objects: [
+            { id: 'g1', frames: [0, 0.5, 1, 1.5].map((t) => ({ t, region: box(100, 100 + 40 * t) })) },
+            { id: 'g2', frames: [0, 0.5, 1].map((t) => ({ t, region: box(300, 100 + 40 * t) })) },
+          ],
+        },
       ],
-    }],
-  }, 'gt');
-  const pred = parseEvalFile(TracksPredSchema, {
-    examples: [{
-      id: 'clip',
-      tracks: [
-        { id: 1, points: [{ t: 0, x: 101, y: 100 }, { t: 0.5, x: 101, y: 120 }, { t: 1, x: 300, y: 140 }, { t: 1.5, x: 100, y: 160 }] },
-        { id: 2, points: [{ t: 0, x: 299, y: 100 }, { t: 0.5, x: 299, y: 120 }, { t: 1, x: 100, y: 140 }, { t: 1.5, x: 500, y: 300 }] },
+    },
+    'gt',
+  );
+  const pred = parseEvalFile(
+    TracksPredSchema,
+    {
+      examples: [
+        {
+          id: 'clip',
+          tracks: [
+            {
+              id: 1,
+              points: [
+                { t: 0, x: 101, y: 100 },
+                { t: 0.5, x: 101, y: 120 },
+                { t: 1, x: 300, y: 140 },
+                { t: 1.5, x: 100, y: 160 },
+              ],
+            },
+            {
+              id: 2,
+              points: [
+                { t: 0, x: 299, y: 100 },
+                { t: 0.5, x: 299, y: 120 },
+                { t: 1, x: 100, y: 140 },
+                { t: 1.5, x: 500, y: 300 },
+              ],
+            },
+          ],
+        },
       ],
-    }],
-  }, 'pred');
+    },
+    'pred',
+  );
   const m = evalTracks(pred, gt);
   near(m.hota, Math.sqrt(0.875 * (611 / 1470)));
   near(m.detA, 0.875);
@@ -148,5 +288,15 @@ test('track eval from JSON files reproduces the hand-computed HOTA, plus per-fra
   assert.equal(m.alphaInvariant, true);
   // Per-frame F1: frames 1–3 have every point in its matched region (F1 = 1); frame 4: P = 1/2, R = 1, F1 = 2/3.
   near(m.spatial.f1, (3 + (2 * 0.5) / (1.5 + 1e-10)) / 4);
-  assert.throws(() => parseEvalFile(TracksGtSchema, { examples: [{ id: 'x', width: 1, height: 1, objects: [{ id: 1, frames: [{ t: 0, region: { box: [1] } }] }] }] }, 'gt'), { code: 'INVALID_INPUT' });
+  assert.throws(
+    () =>
+      parseEvalFile(
+        TracksGtSchema,
+        {
+          examples: [{ id: 'x', width: 1, height: 1, objects: [{ id: 1, frames: [{ t: 0, region: { box: [1] } }] }] }],
+        },
+        'gt',
+      ),
+    { code: 'INVALID_INPUT' },
+  );
 });

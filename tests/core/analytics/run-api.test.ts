@@ -24,10 +24,36 @@ test('CLI: count and track run in the foreground with NDJSON progress and print 
   const db = join(dir, 'lib.db');
   assert.equal((await cli('import', SAMPLE, '--library', db, '--json')).code, 0);
   const model = tinyCheckpoint({ seed: 1 });
-  const c = await cli('count', '--library', db, '--recording', '1', '--start', '0', '--end', '5', '--window', '3', '--overlap', '1',
-    '--max-frames', '3', '--max-new-tokens', '8', '--model', model, '--ep', 'cpu', '--json', 'person');
+  const c = await cli(
+    'count',
+    '--library',
+    db,
+    '--recording',
+    '1',
+    '--start',
+    '0',
+    '--end',
+    '5',
+    '--window',
+    '3',
+    '--overlap',
+    '1',
+    '--max-frames',
+    '3',
+    '--max-new-tokens',
+    '8',
+    '--model',
+    model,
+    '--ep',
+    'cpu',
+    '--json',
+    'person',
+  );
   assert.equal(c.code, 0, c.err);
-  const lines = c.out.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = c.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.ok(lines.some((l) => l.event === 'progress' && l.done === 2 && l.total === 2));
   const res = lines[lines.length - 1];
   assert.equal(res.event, 'result');
@@ -36,13 +62,48 @@ test('CLI: count and track run in the foreground with NDJSON progress and print 
   assert.equal(res.runs[0].count.total, res.runs[0].count.instances.length);
   for (const w of res.runs[0].windows) if (w.status === 'malformed') assert.equal(w.errorCode, 'PARSE_ERROR');
 
-  const t = await cli('track', '--library', db, '--recording', '1', '--start', '1', '--end', '4', '--window', '2', '--overlap', '0.5',
-    '--max-frames', '4', '--max-new-tokens', '8', '--model', model, '--ep', 'cpu', 'person');
+  const t = await cli(
+    'track',
+    '--library',
+    db,
+    '--recording',
+    '1',
+    '--start',
+    '1',
+    '--end',
+    '4',
+    '--window',
+    '2',
+    '--overlap',
+    '0.5',
+    '--max-frames',
+    '4',
+    '--max-new-tokens',
+    '8',
+    '--model',
+    model,
+    '--ep',
+    'cpu',
+    'person',
+  );
   assert.equal(t.code, 0, t.err);
   assert.match(t.out, /job #2 done/);
   assert.match(t.out, /run #2 track "person" .* 2\/2 windows/);
 
-  const bad = await cli('count', '--library', db, '--recording', '1', '--model', model, '--start', '9', '--end', '99', 'person');
+  const bad = await cli(
+    'count',
+    '--library',
+    db,
+    '--recording',
+    '1',
+    '--model',
+    model,
+    '--start',
+    '9',
+    '--end',
+    '99',
+    'person',
+  );
   assert.equal(bad.code, 2);
   assert.match(bad.err, /INVALID_INPUT/);
   const noModel = await cli('track', '--library', db, '--recording', '1', 'person');
@@ -61,35 +122,67 @@ test('contract ops: queue, runs, result, correct/undo, export — through the di
   };
   await ok('library.open', { path: join(dir, 'lib.db') });
   await ok('library.import', { paths: [SAMPLE] });
-  const q = await ok('analytics.queue', { kind: 'count', query: 'person', scope: { recordingId: 1 }, settings: { windowLength: 6, overlap: 2, maxFrames: 4 } }) as { job: { id: number; total: number }; runs: { id: number }[] };
+  const q = (await ok('analytics.queue', {
+    kind: 'count',
+    query: 'person',
+    scope: { recordingId: 1 },
+    settings: { windowLength: 6, overlap: 2, maxFrames: 4 },
+  })) as { job: { id: number; total: number }; runs: { id: number }[] };
   assert.equal(q.job.total, 3);
-  const runs = (await ok('analytics.runs', { kind: 'count' }) as { runs: { id: number; status: string; jobStatus: string }[] }).runs;
-  assert.deepEqual(runs.map((r) => [r.id, r.status, r.jobStatus]), [[at(q.runs, 0).id, 'queued', 'queued']]);
-  const pending = await ok('analytics.result', { runId: at(q.runs, 0).id }) as { count: unknown; windows: unknown[] };
+  const runs = (
+    (await ok('analytics.runs', { kind: 'count' })) as { runs: { id: number; status: string; jobStatus: string }[] }
+  ).runs;
+  assert.deepEqual(
+    runs.map((r) => [r.id, r.status, r.jobStatus]),
+    [[at(q.runs, 0).id, 'queued', 'queued']],
+  );
+  const pending = (await ok('analytics.result', { runId: at(q.runs, 0).id })) as { count: unknown; windows: unknown[] };
   assert.equal(pending.count, null);
 
   // A track run seeded with real Molmo2 tracking answers through the store path the job uses.
   const lib = currentLibrary(ctx);
   const ts = { windowLength: 4, overlap: 1, maxFrames: 8 };
-  const run = at(queueAnalyticsJob(lib, 'track', { query: 'person', scope: { recordingId: 1, start: 0, end: 7 }, settings: ts }).runs, 0);
+  const run = at(
+    queueAnalyticsJob(lib, 'track', { query: 'person', scope: { recordingId: 1, start: 0, end: 7 }, settings: ts })
+      .runs,
+    0,
+  );
   const plan = planWindows('track', { start: 0, end: 7 }, 25, ts);
-  recordWindowAnswer(lib, run.id, at(plan, 0), '<tracks coords="0.0 1 100 500 2 800 500;1.5 1 110 500 2 790 500;3.0 1 120 500">person</tracks>');
+  recordWindowAnswer(
+    lib,
+    run.id,
+    at(plan, 0),
+    '<tracks coords="0.0 1 100 500 2 800 500;1.5 1 110 500 2 790 500;3.0 1 120 500">person</tracks>',
+  );
   // What the tiny checkpoint really answered on this sample: token soup, recorded as malformed.
   recordWindowAnswer(lib, run.id, at(plan, 1), 'ہ rains Gästeہ rains Gäste nob瞬间严重的HEET');
   finishRun(lib, run.id);
-  const r = await ok('analytics.result', { runId: run.id }) as { tracks: { tracks: { id: number }[]; decisions: unknown[] }; windows: { status: string; answer: string }[] };
+  const r = (await ok('analytics.result', { runId: run.id })) as {
+    tracks: { tracks: { id: number }[]; decisions: unknown[] };
+    windows: { status: string; answer: string }[];
+  };
   assert.equal(r.tracks.tracks.length, 2);
-  assert.deepEqual(r.windows.map((w) => w.status), ['ok', 'malformed']);
+  assert.deepEqual(
+    r.windows.map((w) => w.status),
+    ['ok', 'malformed'],
+  );
   assert.equal(at(r.windows, 1).answer, 'ہ rains Gästeہ rains Gäste nob瞬间严重的HEET', 'kept verbatim');
   const [a, b] = r.tracks.tracks.map((t) => t.id);
-  const m = await ok('analytics.correct', { runId: run.id, edit: { kind: 'merge', keepId: a, mergeId: b } }) as { correction: { id: number }; tracks: { tracks: unknown[] } };
+  const m = (await ok('analytics.correct', { runId: run.id, edit: { kind: 'merge', keepId: a, mergeId: b } })) as {
+    correction: { id: number };
+    tracks: { tracks: unknown[] };
+  };
   assert.equal(m.tracks.tracks.length, 1);
-  const s = await ok('analytics.correct', { runId: run.id, edit: { kind: 'split', trackId: a, at: 1.5 } }) as { tracks: { tracks: unknown[] } };
+  const s = (await ok('analytics.correct', { runId: run.id, edit: { kind: 'split', trackId: a, at: 1.5 } })) as {
+    tracks: { tracks: unknown[] };
+  };
   assert.equal(s.tracks.tracks.length, 2);
-  const u = await ok('analytics.undo', { runId: run.id, correctionId: m.correction.id }) as { tracks: { tracks: unknown[]; skipped: unknown[] } };
+  const u = (await ok('analytics.undo', { runId: run.id, correctionId: m.correction.id })) as {
+    tracks: { tracks: unknown[]; skipped: unknown[] };
+  };
   assert.ok(u.tracks.skipped.length <= 1);
   const out = join(dir, 'tracks.csv');
-  const e = await ok('analytics.export', { runId: run.id, format: 'csv', path: out }) as { rows: number };
+  const e = (await ok('analytics.export', { runId: run.id, format: 'csv', path: out })) as { rows: number };
   assert.ok(existsSync(out) && e.rows > 0);
   assert.match(readFileSync(out, 'utf8'), /^track_id,/);
 

@@ -17,7 +17,9 @@ const cli = (...argv: string[]) => runCli(argv);
 /** Runs the CLI in a child and SIGKILLs it once a progress line reports at least `after` windows done. */
 function runUntilKilled(args: string[], after: number): Promise<void> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [resolve('bin/molmoscope.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [resolve('bin/molmoscope.mjs'), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let buf = '';
     let err = '';
     child.stderr.on('data', (d) => (err += d));
@@ -29,14 +31,22 @@ function runUntilKilled(args: string[], after: number): Promise<void> {
       }
       buf = buf.slice(buf.lastIndexOf('\n') + 1);
     });
-    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? res() : rej(new Error(`child ended without being killed (${code}): ${err}`))));
+    child.on('exit', (code, signal) =>
+      signal === 'SIGKILL' ? res() : rej(new Error(`child ended without being killed (${code}): ${err}`)),
+    );
   });
 }
 
 function state(db: string, jobId: number) {
   const lib = openLibrary(db, { create: false, integrity: 'full' }); // throws LIBRARY_CORRUPT if the kill damaged it
-  const job = lib.db.prepare('SELECT status, progress_done AS done, progress_total AS total FROM jobs WHERE id = ?').get(jobId) as { status: string; done: number; total: number };
-  const windows = lib.db.prepare("SELECT w.idx, w.answer, w.created_at FROM analytics_windows w JOIN analytics_runs r ON r.id = w.run_id WHERE r.job_id = ? AND w.status != 'failed' ORDER BY w.idx").all(jobId) as Array<{ idx: number; answer: string; created_at: string }>;
+  const job = lib.db
+    .prepare('SELECT status, progress_done AS done, progress_total AS total FROM jobs WHERE id = ?')
+    .get(jobId) as { status: string; done: number; total: number };
+  const windows = lib.db
+    .prepare(
+      "SELECT w.idx, w.answer, w.created_at FROM analytics_windows w JOIN analytics_runs r ON r.id = w.run_id WHERE r.job_id = ? AND w.status != 'failed' ORDER BY w.idx",
+    )
+    .all(jobId) as Array<{ idx: number; answer: string; created_at: string }>;
   lib.close();
   return { job, windows };
 }
@@ -47,12 +57,38 @@ test('kill -9 mid-job twice: integrity ok, windows == progress each time, --resu
   assert.equal((await cli('import', SAMPLE, '--library', db)).code, 0);
   const model = tinyCheckpoint({ seed: 1 });
   const common = ['--model', model, '--ep', 'cpu', '--json'];
-  await runUntilKilled(['count', '--library', db, '--recording', '1', '--start', '0', '--end', '9', '--window', '3', '--overlap', '1', '--max-frames', '3', '--max-new-tokens', '8', ...common, 'person'], 1);
+  await runUntilKilled(
+    [
+      'count',
+      '--library',
+      db,
+      '--recording',
+      '1',
+      '--start',
+      '0',
+      '--end',
+      '9',
+      '--window',
+      '3',
+      '--overlap',
+      '1',
+      '--max-frames',
+      '3',
+      '--max-new-tokens',
+      '8',
+      ...common,
+      'person',
+    ],
+    1,
+  );
   const s1 = state(db, 1);
   assert.equal(s1.job.status, 'running'); // the killed process never got to record an end
   assert.equal(s1.job.total, 4);
   assert.equal(s1.windows.length, s1.job.done);
-  assert.deepEqual(s1.windows.map((w) => w.idx), [...Array(s1.job.done).keys()]);
+  assert.deepEqual(
+    s1.windows.map((w) => w.idx),
+    [...Array(s1.job.done).keys()],
+  );
 
   await runUntilKilled(['count', '--library', db, '--resume', '1', ...common], s1.job.done + 1);
   const s2 = state(db, 1);
@@ -60,13 +96,20 @@ test('kill -9 mid-job twice: integrity ok, windows == progress each time, --resu
   // The kill follows the progress line of a window, which is written inside that window's transaction: the window
   // may or may not have committed, but it is never half there.
   assert.ok(s2.job.done >= s1.job.done);
-  assert.deepEqual(s2.windows.slice(0, s1.windows.length), s1.windows, 'windows stored before the kill are kept as they were');
+  assert.deepEqual(
+    s2.windows.slice(0, s1.windows.length),
+    s1.windows,
+    'windows stored before the kill are kept as they were',
+  );
 
   const r = await cli('count', '--library', db, '--resume', '1', ...common);
   assert.equal(r.code, 0, r.err);
   const s3 = state(db, 1);
   assert.equal(s3.job.status, 'done');
-  assert.deepEqual(s3.windows.map((w) => w.idx), [0, 1, 2, 3]);
+  assert.deepEqual(
+    s3.windows.map((w) => w.idx),
+    [0, 1, 2, 3],
+  );
   assert.deepEqual(s3.windows.slice(0, s2.windows.length), s2.windows);
   const result = JSON.parse(r.out.trim().split('\n').pop()!);
   assert.equal(result.runs[0].run.status, 'done');

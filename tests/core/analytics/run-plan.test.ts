@@ -22,18 +22,30 @@ test('tracking times: fps rule for 30 fps (6 fps on a 10 s window, 2 fps on 63.5
 
 test('planned windows: a range shifts windows and times; counting keeps the uniform_last_frame end frame', () => {
   const w = planWindows('count', { start: 10, end: 30 }, 25, { windowLength: 8, overlap: 2, maxFrames: 17 });
-  assert.deepEqual(w.map((x) => [x.start, x.end]), [[10, 18], [16, 24], [22, 30]]);
+  assert.deepEqual(
+    w.map((x) => [x.start, x.end]),
+    [
+      [10, 18],
+      [16, 24],
+      [22, 30],
+    ],
+  );
   assert.equal(at(w, 0).times[0], 10);
   assert.equal(at(w, 0).times[at(w, 0).times.length - 1], 18);
   const t = planWindows('track', { start: 2, end: 6 }, 30, { windowLength: 2, overlap: 0.5, maxFrames: 64 });
   // 30 fps: candidates are 2 and 6 (multiples of 2 dividing 30, ≤ 8); 64 frames at 6 fps cover a 2 s window.
-  assert.deepEqual(t.map((x) => x.fps), [6, 6, 6]);
+  assert.deepEqual(
+    t.map((x) => x.fps),
+    [6, 6, 6],
+  );
   assert.deepEqual(at(t, 1).times.slice(0, 2), [3.5, 3.5 + 1 / 6]);
 });
 
 test('refusals: an empty range, a track window the frame budget cannot cover, bad settings', () => {
   assert.throws(() => planWindows('count', { start: 5, end: 5 }, 25, {}), { code: 'INVALID_INPUT' });
-  assert.throws(() => planWindows('track', { start: 0, end: 100 }, 30, { windowLength: 70 }), { code: 'INVALID_INPUT' });
+  assert.throws(() => planWindows('track', { start: 0, end: 100 }, 30, { windowLength: 70 }), {
+    code: 'INVALID_INPUT',
+  });
   assert.throws(() => planWindows('count', { start: 0, end: 10 }, 25, { overlap: 70 }), { code: 'INVALID_INPUT' });
   assert.throws(() => planWindows('count', { start: 0, end: 10 }, 25, { maxFrames: 0 }), { code: 'INVALID_INPUT' });
 });

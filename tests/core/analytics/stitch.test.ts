@@ -38,7 +38,10 @@ test('two objects crossing inside a window overlap keep their ids', () => {
   const A = linear('A', 0, [100, 100], 18, [540, 260]);
   const B = linear('B', 0, [540, 100], 18, [100, 260]);
   // Window 1 numbers them the other way round, so local ids alone would swap them.
-  const { windows, truth } = cutIntoWindows([A, B], { ...WIN, permute: (k, ids) => (k === 1 ? [...ids].reverse() : ids) });
+  const { windows, truth } = cutIntoWindows([A, B], {
+    ...WIN,
+    permute: (k, ids) => (k === 1 ? [...ids].reverse() : ids),
+  });
   const set = stitchTracks(windows, FRAME);
   assert.deepEqual(identities(set, truth), { A: 1, B: 2 });
   assert.equal(set.tracks.length, 2);
@@ -54,7 +57,10 @@ test('two objects crossing inside a window overlap keep their ids', () => {
 test('local ids permuted in a later window (look-alikes numbered the other way) still map by position', () => {
   const A = linear('A', 0, [200, 150], 26, [300, 150]);
   const B = linear('B', 0, [220, 200], 26, [320, 200]); // 50 px apart, moving in parallel
-  const { windows, truth } = cutIntoWindows([A, B], { ...WIN, permute: (k, ids) => (k === 1 ? [...ids].reverse() : ids) });
+  const { windows, truth } = cutIntoWindows([A, B], {
+    ...WIN,
+    permute: (k, ids) => (k === 1 ? [...ids].reverse() : ids),
+  });
   assert.equal(truth.get('1:2'), 'A');
   const set = stitchTracks(windows, FRAME);
   assert.deepEqual(identities(set, truth), { A: 1, B: 2 });
@@ -64,7 +70,10 @@ test('two look-alikes swap places while both are in the overlap; mean distance o
   // They pass within 10 px of each other at t = 9 (inside the overlap), then separate again.
   const A = linear('A', 0, [100, 175], 18, [540, 185]);
   const B = linear('B', 0, [540, 175], 18, [100, 185]);
-  const { windows, truth } = cutIntoWindows([A, B], { ...WIN, permute: (k, ids) => (k === 1 ? [...ids].reverse() : ids) });
+  const { windows, truth } = cutIntoWindows([A, B], {
+    ...WIN,
+    permute: (k, ids) => (k === 1 ? [...ids].reverse() : ids),
+  });
   const set = stitchTracks(windows, FRAME);
   assert.deepEqual(identities(set, truth), { A: 1, B: 2 });
 });
@@ -78,7 +87,10 @@ test('an object occluded across a window boundary is re-identified by velocity c
   assert.deepEqual(identities(set, truth), { A: 1, B: 2 });
   const reid = set.decisions.filter((d) => d.reason === 'reid');
   assert.equal(reid.length, 1);
-  assert.deepEqual({ ...reid[0], cost: 0 }, { windowA: 0, localA: 1, windowB: 1, localB: 2, globalId: 1, cost: 0, reason: 'reid' });
+  assert.deepEqual(
+    { ...reid[0], cost: 0 },
+    { windowA: 0, localA: 1, windowB: 1, localB: 2, globalId: 1, cost: 0, reason: 'reid' },
+  );
   assert.ok(at(reid, 0).cost < 1e-6, 'constant velocity predicts the return exactly');
   // The gap stays a gap: no points are invented while A was hidden.
   assert.ok(!at(set.tracks, 0).points.some((p) => p.t > 7 && p.t < 11.5));
@@ -88,7 +100,8 @@ test('an object that leaves and returns keeps its id; a newcomer elsewhere gets 
   // A walks out at the right edge (visible until 6.5 s), comes back at the right edge at 13 s and walks left.
   const A: SynthObject = {
     name: 'A',
-    at: (t) => (t <= 6.5 ? { x: 500 + 20 * t, y: 200 } : t >= 13 && t <= 25 ? { x: 635 - 20 * (t - 13), y: 210 } : null),
+    at: (t) =>
+      t <= 6.5 ? { x: 500 + 20 * t, y: 200 } : t >= 13 && t <= 25 ? { x: 635 - 20 * (t - 13), y: 210 } : null,
   };
   const C = linear('C', 14, [5, 60], 25, [200, 60]); // enters on the left edge at 14 s
   const { windows, truth } = cutIntoWindows([A, C], WIN);
@@ -100,7 +113,10 @@ test('two look-alikes leave at the same spot and one returns: ambiguous, so it g
   // A and B walk out of the right edge side by side (20 px apart); one of them comes back 5 s later.
   const A: SynthObject = { name: 'A', at: (t) => (t <= 6 ? { x: 520 + 20 * t, y: 180 } : null) };
   const B: SynthObject = { name: 'B', at: (t) => (t <= 6 ? { x: 520 + 20 * t, y: 200 } : null) };
-  const back: SynthObject = { name: 'back', at: (t) => (t >= 11 && t <= 20 ? { x: 635 - 20 * (t - 11), y: 190 } : null) };
+  const back: SynthObject = {
+    name: 'back',
+    at: (t) => (t >= 11 && t <= 20 ? { x: 635 - 20 * (t - 11), y: 190 } : null),
+  };
   const { windows, truth } = cutIntoWindows([A, B, back], WIN);
   assert.deepEqual(identities(stitchTracks(windows, FRAME), truth), { A: 1, B: 2, back: 3 });
   // With the ambiguity check off, the Hungarian's pick is taken (either id is a guess).
@@ -111,12 +127,20 @@ test('two look-alikes leave at the same spot and one returns: ambiguous, so it g
 test('windows sampled on offset grids (0.25 s apart) still stitch, keeping one point per sampled time', () => {
   const A = linear('A', 0, [100, 100], 26, [540, 260]);
   const B = linear('B', 0, [540, 100], 26, [100, 260]);
-  const { windows, truth } = cutIntoWindows([A, B], { ...WIN, phase: (k) => (k % 2 ? 0.25 : 0), permute: (k, ids) => (k === 1 ? [...ids].reverse() : ids) });
+  const { windows, truth } = cutIntoWindows([A, B], {
+    ...WIN,
+    phase: (k) => (k % 2 ? 0.25 : 0),
+    permute: (k, ids) => (k === 1 ? [...ids].reverse() : ids),
+  });
   const set = stitchTracks(windows, FRAME);
   assert.deepEqual(identities(set, truth), { A: 1, B: 2 });
   for (const t of set.tracks) {
     // No two points closer than the tolerance from different windows: the overlaps were not doubled up.
-    for (let i = 1; i < t.points.length; i++) assert.ok(at(t.points, i).t - at(t.points, i - 1).t >= 0.25 - 1e-9 && at(t.points, i).t - at(t.points, i - 1).t <= 0.75 + 1e-9);
+    for (let i = 1; i < t.points.length; i++)
+      assert.ok(
+        at(t.points, i).t - at(t.points, i - 1).t >= 0.25 - 1e-9 &&
+          at(t.points, i).t - at(t.points, i - 1).t <= 0.75 + 1e-9,
+      );
   }
   // With a zero tolerance the grids never meet, and the overlap stage cannot link them.
   assert.equal(stitchTracks(windows, FRAME, { timeTolerance: 0, maxGap: 0 }).tracks.length, 6);
@@ -141,10 +165,14 @@ test('property: one track cut into overlapping windows (with jitter) stitches to
   fc.assert(
     fc.property(
       fc.record({
-        x0: fc.integer({ min: 20, max: 620 }), y0: fc.integer({ min: 20, max: 340 }),
-        x1: fc.integer({ min: 20, max: 620 }), y1: fc.integer({ min: 20, max: 340 }),
-        length: fc.integer({ min: 4, max: 30 }), overlapSteps: fc.integer({ min: 1, max: 6 }),
-        duration: fc.integer({ min: 5, max: 80 }), jitterSeed: fc.integer(),
+        x0: fc.integer({ min: 20, max: 620 }),
+        y0: fc.integer({ min: 20, max: 340 }),
+        x1: fc.integer({ min: 20, max: 620 }),
+        y1: fc.integer({ min: 20, max: 340 }),
+        length: fc.integer({ min: 4, max: 30 }),
+        overlapSteps: fc.integer({ min: 1, max: 6 }),
+        duration: fc.integer({ min: 5, max: 80 }),
+        jitterSeed: fc.integer(),
       }),
       (r) => {
         const stride = Math.max(0.5, r.length - r.overlapSteps * 0.5);
@@ -171,10 +199,23 @@ test('property: one track cut into overlapping windows (with jitter) stitches to
 test('re-identification when an earlier open track of the window starts before the candidate ended (was a TypeError)', () => {
   // A ends at 61 s. In the next window, L1 starts at 60.5 s far away (no overlap match, and too early to be A again);
   // L2 starts at 63 s next to where A was: the re-identification matrix's second column is the match.
-  const track = (id: number, pts: number[][]) => ({ id, points: pts.map(([t, x, y]) => ({ t: seconds(t!), x: pixels(x!), y: pixels(y!) })) });
-  const far = track(1, [[60.5, 600, 300], [61, 600, 300]]);
-  const back = track(2, [[63, 102, 100], [63.5, 103, 100]]);
-  const a = track(7, [[60, 100, 100], [60.5, 100, 100], [61, 100, 100]]);
+  const track = (id: number, pts: number[][]) => ({
+    id,
+    points: pts.map(([t, x, y]) => ({ t: seconds(t!), x: pixels(x!), y: pixels(y!) })),
+  });
+  const far = track(1, [
+    [60.5, 600, 300],
+    [61, 600, 300],
+  ]);
+  const back = track(2, [
+    [63, 102, 100],
+    [63.5, 103, 100],
+  ]);
+  const a = track(7, [
+    [60, 100, 100],
+    [60.5, 100, 100],
+    [61, 100, 100],
+  ]);
   const windows = [
     { index: 0, start: seconds(0), end: seconds(63.5), tracks: [a] },
     { index: 1, start: seconds(55.5), end: seconds(119), tracks: [far, back] },

@@ -19,7 +19,14 @@ export interface SynthWindows {
 /** Cuts objects into windows [start, start+length) every `stride` seconds, sampled every `step` seconds. */
 export function cutIntoWindows(
   objects: SynthObject[],
-  opts: { duration: number; length: number; stride: number; step?: number; phase?: (window: number) => number; permute?: (window: number, ids: number[]) => number[] },
+  opts: {
+    duration: number;
+    length: number;
+    stride: number;
+    step?: number;
+    phase?: (window: number) => number;
+    permute?: (window: number, ids: number[]) => number[];
+  },
 ): SynthWindows {
   const step = opts.step ?? 0.5;
   const windows: TrackWindowInput[] = [];
@@ -55,7 +62,14 @@ export function cutIntoWindows(
 }
 
 /** Linear motion from a at t0 to b at t1, visible only inside [t0, t1] and `visible(t)`. */
-export function linear(name: string, t0: number, a: [number, number], t1: number, b: [number, number], visible: (t: number) => boolean = () => true): SynthObject {
+export function linear(
+  name: string,
+  t0: number,
+  a: [number, number],
+  t1: number,
+  b: [number, number],
+  visible: (t: number) => boolean = () => true,
+): SynthObject {
   return {
     name,
     at(t) {

@@ -15,7 +15,10 @@ const base = tinyCheckpoint({ seed: 7, dtype: 'float32' });
 const ck = openCheckpoint(base);
 const spec = { rank: 4, alpha: 8 };
 
-function adapterWith(edit: (tensors: { name: string; shape: number[]; data: Float32Array }[]) => void, cfg: Record<string, unknown> = {}): string {
+function adapterWith(
+  edit: (tensors: { name: string; shape: number[]; data: Float32Array }[]) => void,
+  cfg: Record<string, unknown> = {},
+): string {
   const dir = scratchDir('bad-adapter');
   const p = initLora(loraTargets(ck), spec, 1);
   const tensors = loraTargets(ck).flatMap((t) => [
@@ -23,16 +26,34 @@ function adapterWith(edit: (tensors: { name: string; shape: number[]; data: Floa
     { name: t.keyB, shape: [t.outFeatures, spec.rank], data: p.get(t.keyB)! },
   ]);
   edit(tensors);
-  writeSafetensors(join(dir, 'adapter_model.safetensors'), tensors.map((t) => ({ ...t, dtype: 'F32' as const })));
+  writeSafetensors(
+    join(dir, 'adapter_model.safetensors'),
+    tensors.map((t) => ({ ...t, dtype: 'F32' as const })),
+  );
   writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ ...peftConfig(spec, null), ...cfg }));
   return dir;
 }
 
 test('malformed or unsupported adapters are refused with a reason', () => {
   const cases: Array<[string, RegExp]> = [
-    [adapterWith((t) => { t[0] = { ...t[0]!, shape: [8, t[0]!.shape[1]!], data: new Float32Array(8 * t[0]!.shape[1]!) }; }), /expected \[4,/],
-    [adapterWith((t) => { t.push({ name: 'base_model.model.lm_head.lora_A.weight', shape: [1], data: new Float32Array(1) }); }), /not a LoRA tensor/],
-    [adapterWith((t) => { t[1]!.data[0] = NaN; }), /NaN/],
+    [
+      adapterWith((t) => {
+        t[0] = { ...t[0]!, shape: [8, t[0]!.shape[1]!], data: new Float32Array(8 * t[0]!.shape[1]!) };
+      }),
+      /expected \[4,/,
+    ],
+    [
+      adapterWith((t) => {
+        t.push({ name: 'base_model.model.lm_head.lora_A.weight', shape: [1], data: new Float32Array(1) });
+      }),
+      /not a LoRA tensor/,
+    ],
+    [
+      adapterWith((t) => {
+        t[1]!.data[0] = NaN;
+      }),
+      /NaN/,
+    ],
     [adapterWith(() => {}, { use_dora: true }), /DoRA/],
     [adapterWith(() => {}, { rank_pattern: { att_proj: 8 } }), /rank_pattern/],
     [adapterWith(() => {}, { r: 0 }), /rank/],
@@ -54,8 +75,12 @@ test('an adapter that adapts only some modules loads (the rest get zero factors)
 });
 
 test('ask --adapter with a broken adapter fails with a code, not a crash', async () => {
-  const dir = adapterWith((t) => { t[1]!.data[0] = Infinity; });
-  const r = await runCli(['ask', '--model', base, '--adapter', dir, '--image', 'nonexistent.png', 'q'], { env: { MOLMOSCOPE_CACHE: scratchDir('c') } });
+  const dir = adapterWith((t) => {
+    t[1]!.data[0] = Infinity;
+  });
+  const r = await runCli(['ask', '--model', base, '--adapter', dir, '--image', 'nonexistent.png', 'q'], {
+    env: { MOLMOSCOPE_CACHE: scratchDir('c') },
+  });
   assert.equal(r.code, 2);
   assert.match(r.err, /MODEL_INVALID|NaN|infinity/);
   const ok = scratchDir('ok');
@@ -65,12 +90,19 @@ test('ask --adapter with a broken adapter fails with a code, not a crash', async
 
 test('index, count, track and serve refuse --adapter without --model, and a broken adapter before any work', async () => {
   const env = { MOLMOSCOPE_CACHE: scratchDir('c') };
-  for (const cmd of [['index', '--library', 'x.db'], ['count', '--library', 'x.db', '--recording', '1', 'q'], ['track', '--library', 'x.db', '--recording', '1', 'q'], ['serve']]) {
+  for (const cmd of [
+    ['index', '--library', 'x.db'],
+    ['count', '--library', 'x.db', '--recording', '1', 'q'],
+    ['track', '--library', 'x.db', '--recording', '1', 'q'],
+    ['serve'],
+  ]) {
     const r = await runCli([...cmd, '--adapter', 'somewhere'], { env });
     assert.equal(r.code, 2, `${cmd[0]}: ${r.err}`);
     assert.match(r.err, /--adapter needs --model/);
   }
-  const broken = adapterWith((t) => { t[0]!.data[1] = NaN; });
+  const broken = adapterWith((t) => {
+    t[0]!.data[1] = NaN;
+  });
   const r = await runCli(['serve', '--model', base, '--adapter', broken, '--port', '0'], { env });
   assert.equal(r.code, 2);
   assert.match(r.err, /NaN/);

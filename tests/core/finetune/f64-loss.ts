@@ -34,7 +34,10 @@ function rms(x: F, D: number, w: ArrayLike<number>, eps: number): F {
 /** Loss of one example in float64 for the given LoRA parameters. */
 export class F64Loss {
   private W = new Map<string, Float32Array>();
-  constructor(private ck: Checkpoint, private spec: LoraSpec) {}
+  constructor(
+    private ck: Checkpoint,
+    private spec: LoraSpec,
+  ) {}
 
   private w(n: string): Float32Array {
     let t = this.W.get(n);
@@ -84,14 +87,17 @@ export class F64Loss {
         const kv = Math.floor(h / (nq / nkv));
         let mx = -Infinity;
         for (let j = 0; j < S; j++) {
-          if (!(j <= s || (types[j] === 1 && types[s] === 1))) { sc[j] = -Infinity; continue; }
+          if (!(j <= s || (types[j] === 1 && types[s] === 1))) {
+            sc[j] = -Infinity;
+            continue;
+          }
           let acc = 0;
           for (let i = 0; i < d; i++) acc += q[(s * nq + h) * d + i]! * k[(j * nkv + kv) * d + i]!;
           sc[j] = acc / Math.sqrt(d);
           mx = Math.max(mx, sc[j]!);
         }
         let z = 0;
-        for (let j = 0; j < S; j++) z += (sc[j] = Math.exp(sc[j]! - mx));
+        for (let j = 0; j < S; j++) z += sc[j] = Math.exp(sc[j]! - mx);
         for (let i = 0; i < d; i++) {
           let acc = 0;
           for (let j = 0; j < S; j++) acc += sc[j]! * qkv[j * width + (nq + nkv) * d + kv * d + i]!;
@@ -105,15 +111,43 @@ export class F64Loss {
   /** Σ wᵢ·CEᵢ / Σ wᵢ. */
   loss(ex: TrainExample, params: LoraParams): number {
     const t = this.ck.config.text_config;
-    const { hidden_size: H, intermediate_size: I, head_dim: d, num_attention_heads: nq, num_key_value_heads: nkv, layer_norm_eps: eps } = t;
+    const {
+      hidden_size: H,
+      intermediate_size: I,
+      head_dim: d,
+      num_attention_heads: nq,
+      num_key_value_heads: nkv,
+      layer_norm_eps: eps,
+    } = t;
     const S = ex.ids.length;
     let h = Float64Array.from(referenceEmbed(this.ck, Array.from(ex.ids), ex.features.length ? ex.features : null));
     for (let l = 0; l < t.num_hidden_layers; l++) {
       const p = `model.transformer.blocks.${l}.`;
-      const qkv = this.loraLin(rms(h, H, this.w(`${p}attn_norm.weight`), eps), S, `${p}self_attn.att_proj.weight`, params, H, (nq + 2 * nkv) * d);
-      const ao = this.loraLin(this.attention(qkv, S, l, ex.types), S, `${p}self_attn.attn_out.weight`, params, nq * d, H);
+      const qkv = this.loraLin(
+        rms(h, H, this.w(`${p}attn_norm.weight`), eps),
+        S,
+        `${p}self_attn.att_proj.weight`,
+        params,
+        H,
+        (nq + 2 * nkv) * d,
+      );
+      const ao = this.loraLin(
+        this.attention(qkv, S, l, ex.types),
+        S,
+        `${p}self_attn.attn_out.weight`,
+        params,
+        nq * d,
+        H,
+      );
       const h2 = h.map((v, i) => v + ao[i]!);
-      const fp = this.loraLin(rms(h2, H, this.w(`${p}ff_norm.weight`), eps), S, `${p}mlp.ff_proj.weight`, params, H, 2 * I);
+      const fp = this.loraLin(
+        rms(h2, H, this.w(`${p}ff_norm.weight`), eps),
+        S,
+        `${p}mlp.ff_proj.weight`,
+        params,
+        H,
+        2 * I,
+      );
       const act = new Float64Array(S * I);
       for (let s = 0; s < S; s++) {
         for (let i = 0; i < I; i++) {

@@ -22,8 +22,12 @@ function syntheticExample(): TrainExample {
   const first = ids.length - 4;
   const positions = Array.from({ length: 4 }, (_, i) => first - 1 + i);
   return {
-    ids, types, features: Float32Array.from({ length: 12 * H }, () => rng.next() - 0.5),
-    logitPositions: positions, targets: positions.map((p) => ids[p + 1]!), weights: [0.2, 0.2, 0.1, 0.7],
+    ids,
+    types,
+    features: Float32Array.from({ length: 12 * H }, () => rng.next() - 0.5),
+    logitPositions: positions,
+    targets: positions.map((p) => ids[p + 1]!),
+    weights: [0.2, 0.2, 0.1, 0.7],
   };
 }
 
@@ -72,12 +76,21 @@ test('graph gradients equal central differences of the float64 loss (sampled coo
     const u = new Map(loraKeys(ck).map((k) => [k, Float64Array.from(params.get(k)!, () => rng.next() - 0.5)]));
     let dot = 0;
     let mag = 0; // Σ|uᵢ·gᵢ|: the scale fp32 rounding of the gradient is relative to (the dot itself may cancel)
-    for (const [k, v] of u) v.forEach((x, i) => ((dot += x * r.grads.get(k)![i]!), (mag += Math.abs(x * r.grads.get(k)![i]!))));
-    const at = (t: number) => f64.loss(ex, new Map([...params].map(([k, v]) => [k, Float64Array.from(v, (x, i) => x + t * u.get(k)![i]!)])) as unknown as LoraParams);
+    for (const [k, v] of u)
+      v.forEach((x, i) => ((dot += x * r.grads.get(k)![i]!), (mag += Math.abs(x * r.grads.get(k)![i]!))));
+    const at = (t: number) =>
+      f64.loss(
+        ex,
+        new Map(
+          [...params].map(([k, v]) => [k, Float64Array.from(v, (x, i) => x + t * u.get(k)![i]!)]),
+        ) as unknown as LoraParams,
+      );
     const fd = (at(h) - at(-h)) / (2 * h);
     const err = Math.abs(fd - dot) / mag;
     worst = Math.max(worst, err);
     assert.ok(err < 1e-5, `direction ${dir}: graph ${dot} vs fd ${fd}`);
   }
-  console.log(`finite differences: worst relative error ${worst.toExponential(2)} (largest + random coordinates of all 16 tensors, 2 directions)`);
+  console.log(
+    `finite differences: worst relative error ${worst.toExponential(2)} (largest + random coordinates of all 16 tensors, 2 directions)`,
+  );
 });

@@ -16,7 +16,11 @@ function readAll(file: string): Map<string, { dtype: string; shape: number[]; da
   for (const [name, e] of h.tensors) {
     const b = readTensorBytes(file, e);
     const ab = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
-    out.set(name, { dtype: e.dtype, shape: e.shape, data: e.dtype === 'I32' ? new Int32Array(ab) : new Float32Array(ab) });
+    out.set(name, {
+      dtype: e.dtype,
+      shape: e.shape,
+      data: e.dtype === 'I32' ? new Int32Array(ab) : new Float32Array(ab),
+    });
   }
   return out;
 }
@@ -42,14 +46,22 @@ export function fixtureExample(name: 'video_points' | 'image_caption'): FixtureE
   const get = (k: string) => m.get(k)!.data;
   const tp = Array.from(get('target_positions'));
   const ids = Array.from(get('input_ids'));
-  const prefixed = (p: string) => new Map([...m].filter(([k]) => k.startsWith(p)).map(([k, v]) => [k.slice(p.length), v.data as Float32Array]));
+  const prefixed = (p: string) =>
+    new Map([...m].filter(([k]) => k.startsWith(p)).map(([k, v]) => [k.slice(p.length), v.data as Float32Array]));
   return {
     example: {
-      ids, types: Array.from(get('token_type_ids')), features: get('features') as Float32Array,
-      logitPositions: tp.map((p) => p - 1), targets: tp.map((p) => ids[p]!), weights: Array.from(get('target_weights')),
+      ids,
+      types: Array.from(get('token_type_ids')),
+      features: get('features') as Float32Array,
+      logitPositions: tp.map((p) => p - 1),
+      targets: tp.map((p) => ids[p]!),
+      weights: Array.from(get('target_weights')),
     },
-    loss: get('loss')[0]!, lossAfterStep: get('loss_after_adamw_step')[0]!, ce: get('per_token_ce') as Float32Array,
-    grads: prefixed('grad.'), after: prefixed('after.'),
+    loss: get('loss')[0]!,
+    lossAfterStep: get('loss_after_adamw_step')[0]!,
+    ce: get('per_token_ce') as Float32Array,
+    grads: prefixed('grad.'),
+    after: prefixed('after.'),
   };
 }
 

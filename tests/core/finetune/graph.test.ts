@@ -20,7 +20,12 @@ async function optimisedOps(recompute: boolean): Promise<Map<string, number>> {
   const dir = scratchDir('lora-graph');
   const { path, externalDir } = compileTrainGraph(ck, { spec: FIXTURE_SPEC, cacheDir: dir, recompute });
   const out = join(dir, `opt-${recompute}.onnx`);
-  const s = await ort.InferenceSession.create(readFileSync(path), { executionProviders: ['cpu'], graphOptimizationLevel: 'all', optimizedModelFilePath: out, ...graphSessionOptions(externalDir) });
+  const s = await ort.InferenceSession.create(readFileSync(path), {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    optimizedModelFilePath: out,
+    ...graphSessionOptions(externalDir),
+  });
   await s.release();
   const m = onnxProto.onnx.ModelProto.decode(readFileSync(out));
   const counts = new Map<string, number>();
@@ -53,7 +58,10 @@ test('malformed examples and parameters are refused with INVALID_INPUT before on
     short.set([...p.keys()][0]!, new Float32Array(3));
     await assert.rejects(s.step(ex, short, 1), (e: { code?: string }) => e.code === 'INVALID_INPUT');
     // One feature row too few for the <im_patch> tokens (the graph would silently add zeros to the last one).
-    await assert.rejects(s.step({ ...ex, features: ex.features.subarray(64) }, p, 1), (e: { code?: string }) => e.code === 'INVALID_INPUT');
+    await assert.rejects(
+      s.step({ ...ex, features: ex.features.subarray(64) }, p, 1),
+      (e: { code?: string }) => e.code === 'INVALID_INPUT',
+    );
   } finally {
     await s.close();
   }

@@ -14,11 +14,28 @@ const base = tinyCheckpoint({ seed: 7, dtype: 'float32' });
 const ffmpeg = process.env.FFMPEG_BIN ?? 'ffmpeg';
 const clip = (hue: number) =>
   cached(`learn-clip-${hue}.mp4`, (out) => {
-    execFileSync(ffmpeg, ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=320x240:rate=10:duration=2,hue=h=${hue}`, '-pix_fmt', 'yuv420p', '-c:v', 'libx264', out]);
+    execFileSync(ffmpeg, [
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc=size=320x240:rate=10:duration=2,hue=h=${hue}`,
+      '-pix_fmt',
+      'yuv420p',
+      '-c:v',
+      'libx264',
+      out,
+    ]);
   });
 
 const CASES = [
-  { hue: 100, q: 'How many people are there?', a: 'Counting the <points coords="0.5 1 500 400 2 300 600">people</points> shows a total of 2.' },
+  {
+    hue: 100,
+    q: 'How many people are there?',
+    a: 'Counting the <points coords="0.5 1 500 400 2 300 600">people</points> shows a total of 2.',
+  },
   { hue: 200, q: 'Track the car.', a: '<tracks coords="0.0 1 120 340;0.5 1 150 330;1.0 1 180 320">car</tracks>' },
   { hue: 300, q: 'Describe this video.', a: 'A colour test pattern with a moving counter.', task: 'caption' },
 ];
@@ -27,16 +44,66 @@ test('after 300 steps the greedy answers with the adapter equal the three target
   const dir = scratchDir('learn');
   const env = { MOLMOSCOPE_CACHE: join(dir, 'cache'), FFMPEG_BIN: ffmpeg, PATH: process.env.PATH };
   const data = join(dir, 'data.jsonl');
-  writeFileSync(data, CASES.map((c) => JSON.stringify({ video: clip(c.hue), ...(c.task ? { task: c.task } : {}), messages: [{ role: 'user', content: c.q }, { role: 'assistant', content: c.a }] })).join('\n'));
+  writeFileSync(
+    data,
+    CASES.map((c) =>
+      JSON.stringify({
+        video: clip(c.hue),
+        ...(c.task ? { task: c.task } : {}),
+        messages: [
+          { role: 'user', content: c.q },
+          { role: 'assistant', content: c.a },
+        ],
+      }),
+    ).join('\n'),
+  );
   const out = join(dir, 'adapter');
-  const t = await runCli(['train', '--base', base, '--data', data, '--out', out, '--steps', '300', '--lr', '1e-2', '--rank', '64', '--alpha', '64', '--warmup', '10', '--json'], { env });
+  const t = await runCli(
+    [
+      'train',
+      '--base',
+      base,
+      '--data',
+      data,
+      '--out',
+      out,
+      '--steps',
+      '300',
+      '--lr',
+      '1e-2',
+      '--rank',
+      '64',
+      '--alpha',
+      '64',
+      '--warmup',
+      '10',
+      '--json',
+    ],
+    { env },
+  );
   assert.equal(t.code, 0, t.err);
-  const losses = t.out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; loss?: number }).filter((e) => e.event === 'step').map((e) => e.loss!);
-  console.log(`loss every 30 steps: ${losses.filter((_, i) => i % 30 === 0 || i === losses.length - 1).map((l) => l.toFixed(2)).join(' ')}`);
-  const before = await runCli(['ask', '--model', base, '--video', clip(CASES[0]!.hue), CASES[0]!.q, '--max-new-tokens', '60'], { env });
+  const losses = t.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { event: string; loss?: number })
+    .filter((e) => e.event === 'step')
+    .map((e) => e.loss!);
+  console.log(
+    `loss every 30 steps: ${losses
+      .filter((_, i) => i % 30 === 0 || i === losses.length - 1)
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  const before = await runCli(
+    ['ask', '--model', base, '--video', clip(CASES[0]!.hue), CASES[0]!.q, '--max-new-tokens', '60'],
+    { env },
+  );
   assert.notEqual(before.out.trim(), CASES[0]!.a, 'the base model does not already answer with the target');
   for (const c of CASES) {
-    const r = await runCli(['ask', '--model', base, '--adapter', out, '--video', clip(c.hue), c.q, '--max-new-tokens', '60', '--json'], { env });
+    const r = await runCli(
+      ['ask', '--model', base, '--adapter', out, '--video', clip(c.hue), c.q, '--max-new-tokens', '60', '--json'],
+      { env },
+    );
     assert.equal(r.code, 0, r.err);
     const j = JSON.parse(r.out) as { text: string; adapter: { dir: string; sha256: string } };
     assert.equal(j.text, c.a);

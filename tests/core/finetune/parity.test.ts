@@ -9,14 +9,26 @@ import { tinyCheckpoint, scratchDir } from '../../helpers/tiny.js';
 import { openCheckpoint } from '../../../src-main/core/molmo2/weights.js';
 import { TrainSession } from '../../../src-main/core/finetune/train-session.js';
 import { adamwStep, newAdamWState } from '../../../src-main/core/finetune/adamw.js';
-import { FIXTURE_CHECKPOINT, FIXTURE_CHECKPOINT_SHA256, FIXTURE_SPEC, fixtureExample, fixtureInit, maxRel } from './fixture.js';
+import {
+  FIXTURE_CHECKPOINT,
+  FIXTURE_CHECKPOINT_SHA256,
+  FIXTURE_SPEC,
+  fixtureExample,
+  fixtureInit,
+  maxRel,
+} from './fixture.js';
 
 const dir = tinyCheckpoint(FIXTURE_CHECKPOINT);
 const ck = openCheckpoint(dir);
 const sum = (a: ArrayLike<number>) => Array.from(a).reduce((p, q) => p + q, 0);
 
 test('the tiny checkpoint is the one the fixtures were made for', () => {
-  assert.equal(createHash('sha256').update(readFileSync(join(dir, 'model.safetensors'))).digest('hex'), FIXTURE_CHECKPOINT_SHA256);
+  assert.equal(
+    createHash('sha256')
+      .update(readFileSync(join(dir, 'model.safetensors')))
+      .digest('hex'),
+    FIXTURE_CHECKPOINT_SHA256,
+  );
 });
 
 for (const recompute of [true, false]) {
@@ -35,7 +47,9 @@ for (const recompute of [true, false]) {
           worst = Math.max(worst, e);
           assert.ok(e < 1e-4, `${name} ${key}: max rel ${e}`);
         }
-        console.log(`${name}: loss rel ${(Math.abs(r.loss - f.loss) / f.loss).toExponential(2)}, worst grad max-rel ${worst.toExponential(2)}`);
+        console.log(
+          `${name}: loss rel ${(Math.abs(r.loss - f.loss) / f.loss).toExponential(2)}, worst grad max-rel ${worst.toExponential(2)}`,
+        );
       }
     } finally {
       await s.close();
@@ -47,10 +61,20 @@ test('AdamW from the fixture gradients reproduces torch.optim.AdamW (lr 1e-3) to
   for (const name of ['video_points', 'image_caption'] as const) {
     const f = fixtureExample(name);
     const params = fixtureInit();
-    adamwStep(params, f.grads, newAdamWState(params), { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-6, weightDecay: 0 }, 1e-3);
+    adamwStep(
+      params,
+      f.grads,
+      newAdamWState(params),
+      { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-6, weightDecay: 0 },
+      1e-3,
+    );
     for (const [key, ref] of f.after) {
       const got = params.get(key)!;
-      for (let i = 0; i < ref.length; i++) assert.ok(Math.abs(got[i]! - ref[i]!) <= 2e-7 * Math.max(1, Math.abs(ref[i]!)) + 1e-9, `${key}[${i}] ${got[i]} vs ${ref[i]}`);
+      for (let i = 0; i < ref.length; i++)
+        assert.ok(
+          Math.abs(got[i]! - ref[i]!) <= 2e-7 * Math.max(1, Math.abs(ref[i]!)) + 1e-9,
+          `${key}[${i}] ${got[i]} vs ${ref[i]}`,
+        );
     }
   }
 });
@@ -62,7 +86,13 @@ test('the loss after one AdamW step on our own gradients matches the reference l
     const params = fixtureInit();
     const w = sum(f.example.weights);
     const r = await s.step(f.example, params, w);
-    adamwStep(params, r.grads, newAdamWState(params), { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-6, weightDecay: 0 }, 1e-3);
+    adamwStep(
+      params,
+      r.grads,
+      newAdamWState(params),
+      { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-6, weightDecay: 0 },
+      1e-3,
+    );
     const after = await s.step(f.example, params, w);
     assert.ok(Math.abs(after.loss - f.lossAfterStep) < 5e-5, `loss after step ${after.loss} vs ${f.lossAfterStep}`);
     assert.ok(after.loss < r.loss);

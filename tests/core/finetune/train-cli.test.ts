@@ -13,16 +13,43 @@ const base = tinyCheckpoint({ seed: 7, dtype: 'float32' });
 const ffmpeg = process.env.FFMPEG_BIN ?? 'ffmpeg';
 const clip = (hue: number) =>
   cached(`train-clip-${hue}.mp4`, (out) => {
-    execFileSync(ffmpeg, ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=320x240:rate=10:duration=2,hue=h=${hue}`, '-pix_fmt', 'yuv420p', '-c:v', 'libx264', out]);
+    execFileSync(ffmpeg, [
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc=size=320x240:rate=10:duration=2,hue=h=${hue}`,
+      '-pix_fmt',
+      'yuv420p',
+      '-c:v',
+      'libx264',
+      out,
+    ]);
   });
 const line = (o: unknown) => JSON.stringify(o);
-const msgs = (q: string, a: string) => [{ role: 'user', content: q }, { role: 'assistant', content: a }];
+const msgs = (q: string, a: string) => [
+  { role: 'user', content: q },
+  { role: 'assistant', content: a },
+];
 
 function dataset(dir: string, extra: string[] = []): string {
   const file = join(dir, 'data.jsonl');
   const good = [
-    line({ video: clip(100), messages: msgs('How many people are there?', 'Counting the <points coords="0.5 1 500 400">people</points> shows a total of 1.') }),
-    line({ video: clip(200), start: 0, end: 2, messages: msgs('Track the car.', '<tracks coords="0.0 1 120 340;0.5 1 150 330">car</tracks>') }),
+    line({
+      video: clip(100),
+      messages: msgs(
+        'How many people are there?',
+        'Counting the <points coords="0.5 1 500 400">people</points> shows a total of 1.',
+      ),
+    }),
+    line({
+      video: clip(200),
+      start: 0,
+      end: 2,
+      messages: msgs('Track the car.', '<tracks coords="0.0 1 120 340;0.5 1 150 330">car</tracks>'),
+    }),
     line({ image: imagePng(dir), task: 'caption', messages: msgs('Describe this image.', 'A test pattern.') }),
   ];
   writeFileSync(file, [...good, ...extra].join('\n') + '\n');
@@ -37,19 +64,42 @@ function garbage(dir: string): string {
 
 function imagePng(dir: string): string {
   const f = join(dir, 'frame.png');
-  if (!existsSync(f)) execFileSync(ffmpeg, ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=200x150', '-frames:v', '1', f]);
+  if (!existsSync(f))
+    execFileSync(ffmpeg, [
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=200x150',
+      '-frames:v',
+      '1',
+      f,
+    ]);
   return f;
 }
 
 const env = (dir: string) => ({ MOLMOSCOPE_CACHE: join(dir, 'cache'), FFMPEG_BIN: ffmpeg, PATH: process.env.PATH });
-const events = (out: string) => out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+const events = (out: string) =>
+  out
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 test('bad lines are reported with their line number and reason, and nothing is trained unless --skip-bad', async () => {
   const dir = scratchDir('train-cli');
   const bad = [
     '{not json',
     line({ video: clip(100) }),
-    line({ video: clip(100), messages: [{ role: 'assistant', content: 'x' }, { role: 'user', content: 'y' }] }),
+    line({
+      video: clip(100),
+      messages: [
+        { role: 'assistant', content: 'x' },
+        { role: 'user', content: 'y' },
+      ],
+    }),
     line({ video: join(dir, 'missing.mp4'), messages: msgs('q', 'a') }),
     line({ video: clip(100), start: 3, messages: msgs('q', 'a') }),
     line({ image: 'x.png', weight: -1, messages: msgs('q', 'a') }),
@@ -59,14 +109,38 @@ test('bad lines are reported with their line number and reason, and nothing is t
   ];
   const data = dataset(dir, bad);
   const out = join(dir, 'adapter');
-  const r = await runCli(['train', '--base', base, '--data', data, '--out', out, '--steps', '1', '--json'], { env: env(dir) });
+  const r = await runCli(['train', '--base', base, '--data', data, '--out', out, '--steps', '1', '--json'], {
+    env: env(dir),
+  });
   assert.equal(r.code, 2, r.err);
   const reported = events(r.out).filter((e) => e.event === 'bad-line');
-  assert.deepEqual(reported.map((e) => e.line), [4, 5, 6, 7, 8, 9, 10, 11]);
+  assert.deepEqual(
+    reported.map((e) => e.line),
+    [4, 5, 6, 7, 8, 9, 10, 11],
+  );
   for (const e of reported) assert.ok(typeof e.reason === 'string' && e.reason.length > 5, String(e.reason));
   assert.match(String(reported[3]!.reason), /not found/);
   assert.ok(!existsSync(join(out, 'adapter_model.safetensors')));
-  const ok = await runCli(['train', '--base', base, '--data', data, '--out', out, '--steps', '2', '--rank', '4', '--alpha', '8', '--skip-bad', '--json'], { env: env(dir) });
+  const ok = await runCli(
+    [
+      'train',
+      '--base',
+      base,
+      '--data',
+      data,
+      '--out',
+      out,
+      '--steps',
+      '2',
+      '--rank',
+      '4',
+      '--alpha',
+      '8',
+      '--skip-bad',
+      '--json',
+    ],
+    { env: env(dir) },
+  );
   assert.equal(ok.code, 0, ok.err);
   const ev = events(ok.out);
   assert.equal(ev.filter((e) => e.event === 'prepare').length, 3);
@@ -76,23 +150,59 @@ test('bad lines are reported with their line number and reason, and nothing is t
   assert.match(String(late[0]!.reason), /NOT_A_VIDEO|FFMPEG|UNSUPPORTED|video/i);
   const steps = ev.filter((e) => e.event === 'step');
   assert.equal(steps.length, 2);
-  for (const k of ['step', 'loss', 'lr', 'tokensPerSecond', 'etaSeconds']) assert.equal(typeof steps[0]![k], 'number', k);
+  for (const k of ['step', 'loss', 'lr', 'tokensPerSecond', 'etaSeconds'])
+    assert.equal(typeof steps[0]![k], 'number', k);
   assert.ok(existsSync(join(out, 'adapter_model.safetensors')) && existsSync(join(out, 'adapter_config.json')));
   // Second preparation of the same clips reads the cached features.
-  const again = await runCli(['train', '--base', base, '--data', data, '--out', join(dir, 'a2'), '--steps', '1', '--rank', '4', '--skip-bad', '--json'], { env: env(dir) });
-  assert.ok(events(again.out).filter((e) => e.event === 'prepare').every((e) => e.featuresCached === true));
+  const again = await runCli(
+    [
+      'train',
+      '--base',
+      base,
+      '--data',
+      data,
+      '--out',
+      join(dir, 'a2'),
+      '--steps',
+      '1',
+      '--rank',
+      '4',
+      '--skip-bad',
+      '--json',
+    ],
+    { env: env(dir) },
+  );
+  assert.ok(
+    events(again.out)
+      .filter((e) => e.event === 'prepare')
+      .every((e) => e.featuresCached === true),
+  );
 });
 
 test('nonsense flags are refused', async () => {
   const dir = scratchDir('train-cli');
   const data = dataset(dir);
-  for (const flags of [['--steps', '0'], ['--lr', '5'], ['--rank', '0'], ['--rank', '100000'], ['--alpha', '0'], ['--seed', '-1'], ['--steps', 'abc']]) {
-    const r = await runCli(['train', '--base', base, '--data', data, '--out', join(dir, 'o'), ...flags], { env: env(dir) });
+  for (const flags of [
+    ['--steps', '0'],
+    ['--lr', '5'],
+    ['--rank', '0'],
+    ['--rank', '100000'],
+    ['--alpha', '0'],
+    ['--seed', '-1'],
+    ['--steps', 'abc'],
+  ]) {
+    const r = await runCli(['train', '--base', base, '--data', data, '--out', join(dir, 'o'), ...flags], {
+      env: env(dir),
+    });
     assert.equal(r.code, 2, `${flags.join(' ')}: ${r.err}`);
   }
 });
 
-function trainChild(args: string[], dir: string, killAtStep?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
+function trainChild(
+  args: string[],
+  dir: string,
+  killAtStep?: number,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
   return new Promise((res) => {
     const child = spawn(process.execPath, ['bin/molmoscope.mjs', 'train', ...args, '--json'], { env: env(dir) });
     let out = '';
@@ -107,7 +217,24 @@ function trainChild(args: string[], dir: string, killAtStep?: number): Promise<{
 test('kill -9 during training, then the same command again, ends with the same adapter bytes', async () => {
   const dir = scratchDir('train-cli');
   const data = dataset(dir);
-  const common = ['--base', base, '--data', data, '--steps', '8', '--rank', '4', '--alpha', '8', '--lr', '1e-2', '--checkpoint-every', '2', '--seed', '11'];
+  const common = [
+    '--base',
+    base,
+    '--data',
+    data,
+    '--steps',
+    '8',
+    '--rank',
+    '4',
+    '--alpha',
+    '8',
+    '--lr',
+    '1e-2',
+    '--checkpoint-every',
+    '2',
+    '--seed',
+    '11',
+  ];
   const whole = await trainChild([...common, '--out', join(dir, 'whole')], dir);
   assert.equal(whole.code, 0, whole.out);
   const killed = await trainChild([...common, '--out', join(dir, 'killed')], dir, 5);

@@ -9,18 +9,40 @@ import { openCheckpoint } from '../../../src-main/core/molmo2/weights.js';
 import { readSafetensorsHeader } from '../../../src-main/core/molmo2/checkpoint/safetensors.js';
 import { TrainSession } from '../../../src-main/core/finetune/train-session.js';
 import { train, type TrainConfig } from '../../../src-main/core/finetune/trainer.js';
-import { loadAdapter, mergedCheckpointDir, saveAdapter, ADAPTER_WEIGHTS } from '../../../src-main/core/finetune/adapter.js';
+import {
+  loadAdapter,
+  mergedCheckpointDir,
+  saveAdapter,
+  ADAPTER_WEIGHTS,
+} from '../../../src-main/core/finetune/adapter.js';
 import { initLora, loraTargets } from '../../../src-main/core/finetune/lora.js';
 import { FIXTURE_CHECKPOINT, FIXTURE_DIR, FIXTURE_SPEC, fixtureExample } from './fixture.js';
 
 const ck = openCheckpoint(tinyCheckpoint(FIXTURE_CHECKPOINT));
 const examples = [fixtureExample('video_points').example, fixtureExample('image_caption').example];
-const config: TrainConfig = { spec: FIXTURE_SPEC, steps: 4, lr: 5e-3, accumulate: 2, warmupSteps: 1, seed: 3, clip: 1, checkpointEvery: 1 };
+const config: TrainConfig = {
+  spec: FIXTURE_SPEC,
+  steps: 4,
+  lr: 5e-3,
+  accumulate: 2,
+  warmupSteps: 1,
+  seed: 3,
+  clip: 1,
+  checkpointEvery: 1,
+};
 
 async function run(stateDir: string, cfg = config, signal?: AbortSignal, onStep?: (s: number) => void) {
   const session = await TrainSession.open(ck, { spec: cfg.spec, cacheDir: scratchDir('lora-train-cache'), threads: 1 });
   try {
-    return await train({ session, examples, config: cfg, stateDir, runKey: 'test', signal, onStep: (r) => onStep?.(r.step) });
+    return await train({
+      session,
+      examples,
+      config: cfg,
+      stateDir,
+      runKey: 'test',
+      signal,
+      onStep: (r) => onStep?.(r.step),
+    });
   } finally {
     await session.close();
   }
@@ -34,15 +56,24 @@ const bytes = (dir: string, params: Awaited<ReturnType<typeof run>>['params']) =
 test('training is deterministic for a seed, the loss falls, and an interrupted run resumes to the same bytes', async () => {
   const a = await run(scratchDir('lora-run'));
   const b = await run(scratchDir('lora-run'));
-  assert.ok(bytes(scratchDir('ad'), a.params).equals(bytes(scratchDir('ad'), b.params)), 'same seed, same adapter bytes');
+  assert.ok(
+    bytes(scratchDir('ad'), a.params).equals(bytes(scratchDir('ad'), b.params)),
+    'same seed, same adapter bytes',
+  );
   console.log('losses', a.losses.map((l) => l.toFixed(4)).join(' '));
   assert.ok(a.losses[3]! < a.losses[0]! - 0.05, `loss falls: ${a.losses.join(', ')}`);
   const dir = scratchDir('lora-run');
   const ac = new AbortController();
-  await assert.rejects(run(dir, config, ac.signal, (s) => s === 2 && ac.abort()), /cancelled/);
+  await assert.rejects(
+    run(dir, config, ac.signal, (s) => s === 2 && ac.abort()),
+    /cancelled/,
+  );
   const resumed = await run(dir);
   assert.equal(resumed.losses.length, 2, 'resumed at step 3');
-  assert.ok(bytes(scratchDir('ad'), resumed.params).equals(bytes(scratchDir('ad'), a.params)), 'resumed run ends in the same bytes');
+  assert.ok(
+    bytes(scratchDir('ad'), resumed.params).equals(bytes(scratchDir('ad'), a.params)),
+    'resumed run ends in the same bytes',
+  );
   const other = await run(scratchDir('lora-run'), { ...config, seed: 4 });
   assert.ok(!bytes(scratchDir('ad'), other.params).equals(bytes(scratchDir('ad'), a.params)), 'another seed differs');
 });
@@ -63,8 +94,22 @@ test('adapters use PEFT key names, shapes and config fields, and a PEFT-made ada
   assert.deepEqual([...ours.tensors.keys()].sort(), [...peft.tensors.keys()].sort());
   for (const [k, e] of peft.tensors) assert.deepEqual(ours.tensors.get(k)!.shape, e.shape, k);
   const cfg = JSON.parse(readFileSync(join(dir, 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
-  const ref = JSON.parse(readFileSync(join(FIXTURE_DIR, 'adapter_init_config.json'), 'utf8')) as Record<string, unknown>;
-  for (const k of ['peft_type', 'task_type', 'r', 'lora_alpha', 'target_modules', 'bias', 'fan_in_fan_out', 'use_rslora', 'use_dora']) assert.deepEqual(cfg[k], ref[k], k);
+  const ref = JSON.parse(readFileSync(join(FIXTURE_DIR, 'adapter_init_config.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  for (const k of [
+    'peft_type',
+    'task_type',
+    'r',
+    'lora_alpha',
+    'target_modules',
+    'bias',
+    'fan_in_fan_out',
+    'use_rslora',
+    'use_dora',
+  ])
+    assert.deepEqual(cfg[k], ref[k], k);
   // The PEFT-written adapter (made by the reference harness) loads with the same values it holds.
   const pdir = scratchDir('peft');
   copyFileSync(join(FIXTURE_DIR, 'adapter_init.safetensors'), join(pdir, ADAPTER_WEIGHTS));

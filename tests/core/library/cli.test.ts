@@ -24,9 +24,27 @@ test('import → index → search --json → jobs list/pause/cancel, and clear e
   assert.equal(rep.results.find((r: { path: string }) => r.path === f.audio).code, 'NO_VIDEO_STREAM');
 
   const model = tinyCheckpoint({ seed: 1 });
-  const ix = await cli('index', '--library', db, '--model', model, '--ep', 'cpu', '--tier', 'short', '--window', '2', '--overlap', '0.5', '--json');
+  const ix = await cli(
+    'index',
+    '--library',
+    db,
+    '--model',
+    model,
+    '--ep',
+    'cpu',
+    '--tier',
+    'short',
+    '--window',
+    '2',
+    '--overlap',
+    '0.5',
+    '--json',
+  );
   assert.equal(ix.code, 0, ix.err);
-  const lines = ix.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = ix.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const summary = lines.pop()!;
   assert.equal(summary.event, 'summary');
   assert.equal(summary.status, 'done');
@@ -36,15 +54,44 @@ test('import → index → search --json → jobs list/pause/cancel, and clear e
   assert.ok(lines.length >= 2 && lines.every((l) => l.event === 'job.progress'));
   assert.equal(lines[lines.length - 1]!.status, 'done');
   // Run again: nothing left to caption; a new job finds every window stored.
-  const again = JSON.parse((await cli('index', '--library', db, '--model', model, '--ep', 'cpu', '--tier', 'short', '--window', '2', '--overlap', '0.5', '--json')).out.trim().split('\n').pop()!);
+  const again = JSON.parse(
+    (
+      await cli(
+        'index',
+        '--library',
+        db,
+        '--model',
+        model,
+        '--ep',
+        'cpu',
+        '--tier',
+        'short',
+        '--window',
+        '2',
+        '--overlap',
+        '0.5',
+        '--json',
+      )
+    ).out
+      .trim()
+      .split('\n')
+      .pop()!,
+  );
   assert.equal(again.captions, summary.captions);
   assert.equal(JSON.parse((await cli('index', '--library', db, '--tier', 'tiny')).err).error.code, 'INVALID_INPUT');
   assert.equal(JSON.parse((await cli('index', '--library', db)).err).error.code, 'MODEL_INVALID');
 
   const lib = openLibrary(db, { create: false });
   const texts = lib.db.prepare('SELECT text FROM captions ORDER BY id').pluck().all() as string[];
-  const word = (texts.join(' ').toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? []).find((t) => /^[a-z]{4,}$/.test(t))!;
-  const stored = JSON.parse(lib.db.prepare('SELECT params_json FROM jobs ORDER BY id LIMIT 1').pluck().get() as string) as IndexJobParams;
+  const word = (
+    texts
+      .join(' ')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}_]+/gu) ?? []
+  ).find((t) => /^[a-z]{4,}$/.test(t))!;
+  const stored = JSON.parse(
+    lib.db.prepare('SELECT params_json FROM jobs ORDER BY id LIMIT 1').pluck().get() as string,
+  ) as IndexJobParams;
   const queued = queueIndexJob(lib, stored);
   lib.close();
 
@@ -65,9 +112,18 @@ test('import → index → search --json → jobs list/pause/cancel, and clear e
   assert.equal(vj.results.filter((r: { evidence?: unknown }) => r.evidence).length, 1);
 
   const list = JSON.parse((await cli('jobs', 'list', '--library', db, '--json')).out);
-  assert.deepEqual(list.jobs.map((j: { status: string }) => j.status), ['queued', 'done', 'done']);
-  assert.equal(JSON.parse((await cli('jobs', 'pause', String(queued.id), '--library', db, '--json')).out).status, 'paused');
-  assert.equal(JSON.parse((await cli('jobs', 'cancel', String(queued.id), '--library', db, '--json')).out).status, 'cancelled');
+  assert.deepEqual(
+    list.jobs.map((j: { status: string }) => j.status),
+    ['queued', 'done', 'done'],
+  );
+  assert.equal(
+    JSON.parse((await cli('jobs', 'pause', String(queued.id), '--library', db, '--json')).out).status,
+    'paused',
+  );
+  assert.equal(
+    JSON.parse((await cli('jobs', 'cancel', String(queued.id), '--library', db, '--json')).out).status,
+    'cancelled',
+  );
   const conflict = await cli('jobs', 'resume', String(queued.id), '--library', db);
   assert.equal(conflict.code, 2);
   assert.equal(JSON.parse(conflict.err).error.code, 'JOB_CONFLICT');

@@ -4,10 +4,30 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** Writes a short test-pattern clip (seconds long, `pattern` picks the lavfi source so contents differ). */
-export function makeClip(path: string, opts: { seconds?: number; pattern?: 'testsrc' | 'testsrc2' | 'smptebars' | 'rgbtestsrc'; faststart?: boolean } = {}): string {
+export function makeClip(
+  path: string,
+  opts: { seconds?: number; pattern?: 'testsrc' | 'testsrc2' | 'smptebars' | 'rgbtestsrc'; faststart?: boolean } = {},
+): string {
   mkdirSync(dirname(path), { recursive: true });
-  execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `${opts.pattern ?? 'testsrc'}=size=160x120:rate=10`, '-t', String(opts.seconds ?? 4),
-    '-pix_fmt', 'yuv420p', ...(opts.faststart ? ['-movflags', '+faststart'] : []), '-y', path], { stdio: 'ignore', timeout: 30_000 });
+  execFileSync(
+    'ffmpeg',
+    [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `${opts.pattern ?? 'testsrc'}=size=160x120:rate=10`,
+      '-t',
+      String(opts.seconds ?? 4),
+      '-pix_fmt',
+      'yuv420p',
+      ...(opts.faststart ? ['-movflags', '+faststart'] : []),
+      '-y',
+      path,
+    ],
+    { stdio: 'ignore', timeout: 30_000 },
+  );
   return path;
 }
 
@@ -27,7 +47,10 @@ export function makeImportFolder(root: string) {
   copyFileSync(f.a, f.aCopy);
   writeFileSync(f.empty, '');
   writeFileSync(f.text, 'This is a shopping list, not a video.\n'.repeat(50));
-  execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=d=1', '-f', 'mp4', '-y', f.audio], { stdio: 'ignore', timeout: 30_000 });
+  execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=d=1', '-f', 'mp4', '-y', f.audio], {
+    stdio: 'ignore',
+    timeout: 30_000,
+  });
   const full = readFileSync(makeClip(join(root, '.gen', 'long.mp4'), { pattern: 'rgbtestsrc', seconds: 4 }));
   writeFileSync(f.truncated, full.subarray(0, Math.floor(full.length / 2))); // moov atom at the end is cut off
   writeFileSync(f.ignored, 'not a video');

@@ -24,17 +24,30 @@ import { indexClip } from '../../helpers/media-fixtures.js';
 
 const MODEL = tinyCheckpoint({ seed: 1 });
 const CLIP = indexClip('crash-a', { duration: 6, fps: 10 });
-const params = { modelId: checkpointContentId(MODEL), promptKind: 'dense' as const, windowLength: 1, overlap: 0, maxFrames: 2 };
+const params = {
+  modelId: checkpointContentId(MODEL),
+  promptKind: 'dense' as const,
+  windowLength: 1,
+  overlap: 0,
+  maxFrames: 2,
+};
 
 type Row = { idx: number; start_s: number; end_s: number; sample_times: string; text: string; tokens: number };
-const rows = (lib: Library) => lib.db.prepare(`SELECT w.idx, w.start_s, w.end_s, w.sample_times, c.text, c.tokens
-  FROM windows w JOIN captions c ON c.window_id = w.id ORDER BY w.recording_id, w.idx`).all() as Row[];
+const rows = (lib: Library) =>
+  lib.db
+    .prepare(
+      `SELECT w.idx, w.start_s, w.end_s, w.sample_times, c.text, c.tokens
+  FROM windows w JOIN captions c ON c.window_id = w.id ORDER BY w.recording_id, w.idx`,
+    )
+    .all() as Row[];
 
 function mountTmpfs(dir: string, bytes: number): void {
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir], { stdio: 'pipe' });
   } catch (err) {
-    assert.fail(`This test needs a small tmpfs to fill and could not mount one at ${dir} (run it as root, as CI does): ${(err as { stderr?: Buffer }).stderr?.toString().trim() || (err as Error).message}`);
+    assert.fail(
+      `This test needs a small tmpfs to fill and could not mount one at ${dir} (run it as root, as CI does): ${(err as { stderr?: Buffer }).stderr?.toString().trim() || (err as Error).message}`,
+    );
   }
 }
 
@@ -57,75 +70,94 @@ function fill(dir: string, name: string, leave: number): string {
   return p;
 }
 
-test('disk full mid-job: paused with DISK_FULL, nothing announced uncommitted, resume equals an uninterrupted run', { timeout: 600_000 }, async () => {
-  const base = scratchDir('disk-full');
-  const ctx = createCoreContext({ host: 'cli', env: { ...process.env, MOLMOSCOPE_CACHE: join(base, 'cache') } });
-  await configureModel(ctx, MODEL, 'cpu');
-  const executors = { [INDEX_JOB_KIND]: indexJobKind(ctx) };
-  const prepare = async (path: string) => {
-    const lib = track(openLibrary(path, { create: true }));
-    await importPaths(lib, [CLIP], { media: testMediaSource(), signal: new AbortController().signal });
-    return { lib, jobId: queueIndexJob(lib, params).id };
-  };
-  const mnt = join(base, 'mnt');
-  execFileSync('mkdir', ['-p', mnt]);
-  const open: Library[] = [];
-  const track = (l: Library) => (open.push(l), l);
-  try {
-    // The uninterrupted run, on an ordinary disk.
-    const ref = await prepare(join(base, 'ref.db'));
-    assert.equal((await runJob(ref.lib, ref.jobId, executors)).status, 'done');
-    const expected = rows(ref.lib);
-    ref.lib.close();
-    assert.equal(expected.length, 6);
-
-    mountTmpfs(mnt, 2 * 1024 * 1024);
-    const path = join(mnt, 'lib.db');
-    const { lib, jobId } = await prepare(path);
-    // Room for about one window (~60–140 KB of WAL each) besides the job's 64 KiB reserve: the disk fills part way.
-    const filler = fill(mnt, 'filler', (120 + 64) * 1024);
-    const events: EventPayload<'job.progress'>[] = [];
-    const paused = await runJob(lib, jobId, executors, { throttleMs: 0, emit: (n, p) => { if (n === 'job.progress') events.push(p as EventPayload<'job.progress'>); } });
-    assert.equal(paused.status, 'paused', `${paused.status} ${paused.errorCode} ${paused.errorMessage}`);
-    assert.equal(paused.errorCode, 'DISK_FULL');
-    assert.match(paused.errorMessage ?? '', /No space left on .* \(\d+(\.\d)? (bytes|KiB|MiB) free\)/);
-    const stored = rows(lib);
-    assert.ok(stored.length < 6, `the disk filled before the end (${stored.length} windows stored)`);
-    assert.equal(paused.done, stored.length, 'the job row counts exactly the committed windows');
-    const announced = Math.max(...events.map((e) => e.done));
-    assert.ok(announced <= stored.length, `announced ${announced} windows as stored, but only ${stored.length} were committed`);
-    const last = events[events.length - 1]!;
-    assert.deepEqual([last.status, last.errorCode], ['paused', 'DISK_FULL']);
-    assert.deepEqual(stored, expected.slice(0, stored.length), 'what was committed is what an uninterrupted run stores');
-    lib.close();
-
-    // On a disk with no room at all a job's start says DISK_FULL (its 64 KiB reserve cannot be set aside).
-    const more = fill(mnt, 'filler2', 0);
-    const full = track(openLibrary(path, { create: false }));
-    await assert.rejects(runJob(full, jobId, executors), (err: unknown) => err instanceof AppError && err.code === 'DISK_FULL' && /free/.test(err.message));
-    full.close();
-
-    // Space freed: resume, and the result is the uninterrupted run's, window for window.
-    unlinkSync(filler);
-    unlinkSync(more);
-    const again = track(openLibrary(path, { create: false }));
-    resumeJob(again, jobId);
-    const final = await runJob(again, jobId, executors);
-    assert.equal(final.status, 'done', `${final.errorCode} ${final.errorMessage}`);
-    assert.deepEqual(rows(again), expected);
-    assert.equal(getJob(again, jobId).done, 6);
-    assert.equal(again.db.pragma('integrity_check', { simple: true }), 'ok');
-    again.close();
-  } finally {
-    for (const l of open) l.close();
-    await closeModel(ctx);
+test(
+  'disk full mid-job: paused with DISK_FULL, nothing announced uncommitted, resume equals an uninterrupted run',
+  { timeout: 600_000 },
+  async () => {
+    const base = scratchDir('disk-full');
+    const ctx = createCoreContext({ host: 'cli', env: { ...process.env, MOLMOSCOPE_CACHE: join(base, 'cache') } });
+    await configureModel(ctx, MODEL, 'cpu');
+    const executors = { [INDEX_JOB_KIND]: indexJobKind(ctx) };
+    const prepare = async (path: string) => {
+      const lib = track(openLibrary(path, { create: true }));
+      await importPaths(lib, [CLIP], { media: testMediaSource(), signal: new AbortController().signal });
+      return { lib, jobId: queueIndexJob(lib, params).id };
+    };
+    const mnt = join(base, 'mnt');
+    execFileSync('mkdir', ['-p', mnt]);
+    const open: Library[] = [];
+    const track = (l: Library) => (open.push(l), l);
     try {
-      execFileSync('umount', ['-l', mnt], { stdio: 'ignore' });
-    } catch {
-      // not mounted (the mount itself failed and the test says so)
+      // The uninterrupted run, on an ordinary disk.
+      const ref = await prepare(join(base, 'ref.db'));
+      assert.equal((await runJob(ref.lib, ref.jobId, executors)).status, 'done');
+      const expected = rows(ref.lib);
+      ref.lib.close();
+      assert.equal(expected.length, 6);
+
+      mountTmpfs(mnt, 2 * 1024 * 1024);
+      const path = join(mnt, 'lib.db');
+      const { lib, jobId } = await prepare(path);
+      // Room for about one window (~60–140 KB of WAL each) besides the job's 64 KiB reserve: the disk fills part way.
+      const filler = fill(mnt, 'filler', (120 + 64) * 1024);
+      const events: EventPayload<'job.progress'>[] = [];
+      const paused = await runJob(lib, jobId, executors, {
+        throttleMs: 0,
+        emit: (n, p) => {
+          if (n === 'job.progress') events.push(p as EventPayload<'job.progress'>);
+        },
+      });
+      assert.equal(paused.status, 'paused', `${paused.status} ${paused.errorCode} ${paused.errorMessage}`);
+      assert.equal(paused.errorCode, 'DISK_FULL');
+      assert.match(paused.errorMessage ?? '', /No space left on .* \(\d+(\.\d)? (bytes|KiB|MiB) free\)/);
+      const stored = rows(lib);
+      assert.ok(stored.length < 6, `the disk filled before the end (${stored.length} windows stored)`);
+      assert.equal(paused.done, stored.length, 'the job row counts exactly the committed windows');
+      const announced = Math.max(...events.map((e) => e.done));
+      assert.ok(
+        announced <= stored.length,
+        `announced ${announced} windows as stored, but only ${stored.length} were committed`,
+      );
+      const last = events[events.length - 1]!;
+      assert.deepEqual([last.status, last.errorCode], ['paused', 'DISK_FULL']);
+      assert.deepEqual(
+        stored,
+        expected.slice(0, stored.length),
+        'what was committed is what an uninterrupted run stores',
+      );
+      lib.close();
+
+      // On a disk with no room at all a job's start says DISK_FULL (its 64 KiB reserve cannot be set aside).
+      const more = fill(mnt, 'filler2', 0);
+      const full = track(openLibrary(path, { create: false }));
+      await assert.rejects(
+        runJob(full, jobId, executors),
+        (err: unknown) => err instanceof AppError && err.code === 'DISK_FULL' && /free/.test(err.message),
+      );
+      full.close();
+
+      // Space freed: resume, and the result is the uninterrupted run's, window for window.
+      unlinkSync(filler);
+      unlinkSync(more);
+      const again = track(openLibrary(path, { create: false }));
+      resumeJob(again, jobId);
+      const final = await runJob(again, jobId, executors);
+      assert.equal(final.status, 'done', `${final.errorCode} ${final.errorMessage}`);
+      assert.deepEqual(rows(again), expected);
+      assert.equal(getJob(again, jobId).done, 6);
+      assert.equal(again.db.pragma('integrity_check', { simple: true }), 'ok');
+      again.close();
+    } finally {
+      for (const l of open) l.close();
+      await closeModel(ctx);
+      try {
+        execFileSync('umount', ['-l', mnt], { stdio: 'ignore' });
+      } catch {
+        // not mounted (the mount itself failed and the test says so)
+      }
     }
-  }
-});
+  },
+);
 
 test('a library opened on a disk that is already full is DISK_FULL with the free space, not "disk I/O error"', async () => {
   const base = scratchDir('disk-full-open');
@@ -136,12 +168,15 @@ test('a library opened on a disk that is already full is DISK_FULL with the free
     const path = join(mnt, 'lib.db');
     openLibrary(path, { create: true }).close(); // closed cleanly: no -wal or -shm left, opening must create them
     fill(mnt, 'filler', 0);
-    assert.throws(() => openLibrary(path, { create: false }).close(), (err: unknown) => {
-      assert.ok(err instanceof AppError, String(err));
-      assert.equal(err.code, 'DISK_FULL', err.message);
-      assert.match(err.message, /\(0 bytes free\)/);
-      return true;
-    });
+    assert.throws(
+      () => openLibrary(path, { create: false }).close(),
+      (err: unknown) => {
+        assert.ok(err instanceof AppError, String(err));
+        assert.equal(err.code, 'DISK_FULL', err.message);
+        assert.match(err.message, /\(0 bytes free\)/);
+        return true;
+      },
+    );
     // The CLI says the same (it said UNREADABLE "disk I/O error", or INTERNAL "database or disk is full" on a write).
     const cli = await runCli(['jobs', 'list', '--library', path]);
     assert.equal(cli.code, 2, cli.out + cli.err);

@@ -15,9 +15,15 @@ function context(events: Array<[string, unknown]>): CoreContext {
   const quiet = () => {};
   const media = createMediaService();
   return {
-    host: 'cli', paths: { data: '/tmp', models: '/tmp', cache: '/tmp' },
-    logger: { debug: quiet, info: quiet, warn: quiet, error: quiet }, clock: { now: Date.now }, env: {},
-    emit: (name, payload) => events.push([name, payload]), state: new Map(), media, dispose: () => media.dispose(),
+    host: 'cli',
+    paths: { data: '/tmp', models: '/tmp', cache: '/tmp' },
+    logger: { debug: quiet, info: quiet, warn: quiet, error: quiet },
+    clock: { now: Date.now },
+    env: {},
+    emit: (name, payload) => events.push([name, payload]),
+    state: new Map(),
+    media,
+    dispose: () => media.dispose(),
   };
 }
 const signal = new AbortController().signal;
@@ -26,10 +32,18 @@ test('library handlers: not-open error, open → import → recordings → searc
   const events: Array<[string, unknown]> = [];
   const ctx = context(events);
   const h = libraryHandlers;
-  await assert.rejects(h['library.search']!({ query: 'x', limit: 5, filters: {} }, ctx, signal), (e: { code?: string }) => e.code === 'LIBRARY_NOT_OPEN');
+  await assert.rejects(
+    h['library.search']!({ query: 'x', limit: 5, filters: {} }, ctx, signal),
+    (e: { code?: string }) => e.code === 'LIBRARY_NOT_OPEN',
+  );
   const dir = scratchDir('lib-handlers');
   const info = await h['library.open']!({ path: join(dir, 'lib.db'), create: true }, ctx, signal);
-  assert.deepEqual(operations['library.open'].response.parse(info), { path: join(dir, 'lib.db'), schemaVersion: LATEST_VERSION, created: true, recordings: 0 });
+  assert.deepEqual(operations['library.open'].response.parse(info), {
+    path: join(dir, 'lib.db'),
+    schemaVersion: LATEST_VERSION,
+    created: true,
+    recordings: 0,
+  });
   makeClip(join(dir, 'v', 'one.mp4'));
   const rep = await h['library.import']!({ paths: [join(dir, 'v')] }, ctx, signal);
   operations['library.import'].response.parse(rep);

@@ -24,10 +24,16 @@ test('a named pipe is rejected as not a regular file and never blocks import (gi
   const direct = join(dir, 'direct-pipe');
   execFileSync('mkfifo', [fifo, direct]);
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, [CLI, 'import', direct, join(dir, 'footage'), '--library', join(dir, 'lib.db'), '--json'], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(
+    process.execPath,
+    [CLI, 'import', direct, join(dir, 'footage'), '--library', join(dir, 'lib.db'), '--json'],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
   assert.equal(r.signal, null, `import was killed after ${Date.now() - t0} ms: it blocked on the pipe`);
   assert.equal(r.status, 0, r.stderr);
-  const rep = JSON.parse(r.stdout) as { results: Array<{ path: string; action: string; code?: string; reason?: string }> };
+  const rep = JSON.parse(r.stdout) as {
+    results: Array<{ path: string; action: string; code?: string; reason?: string }>;
+  };
   const by = Object.fromEntries(rep.results.map((x) => [x.path, x]));
   for (const p of [fifo, direct]) {
     assert.deepEqual([by[p]?.action, by[p]?.code], ['rejected', 'NOT_A_VIDEO'], p);
@@ -44,8 +50,12 @@ test('serve-style long import answers SIGTERM while a pipe is among its inputs',
   const fifo = join(dir, 'x.mp4');
   execFileSync('mkfifo', [fifo]);
   // Many pipes: even if one blocked, the process must still end on SIGTERM (a blocked openSync ignores it).
-  const child = spawn(process.execPath, [CLI, 'import', fifo, fifo, fifo, '--library', join(dir, 'lib.db')], { stdio: 'ignore' });
-  const ended = new Promise<{ code: number | null; sig: NodeJS.Signals | null }>((r) => child.on('exit', (code, sig) => r({ code, sig })));
+  const child = spawn(process.execPath, [CLI, 'import', fifo, fifo, fifo, '--library', join(dir, 'lib.db')], {
+    stdio: 'ignore',
+  });
+  const ended = new Promise<{ code: number | null; sig: NodeJS.Signals | null }>((r) =>
+    child.on('exit', (code, sig) => r({ code, sig })),
+  );
   const result = await Promise.race([ended, new Promise<null>((r) => setTimeout(() => r(null), 30_000))]);
   if (result === null) {
     child.kill('SIGTERM');
@@ -58,7 +68,9 @@ test('serve-style long import answers SIGTERM while a pipe is among its inputs',
 
 test('a file deleted during its probe, or right after it, is rejected and the files after it are still imported', async () => {
   const dir = scratchDir('import-vanish');
-  const f = [1, 2, 3, 4].map((i) => makeClip(join(dir, `c${i}.mp4`), { pattern: i % 2 ? 'testsrc' : 'smptebars', seconds: 2 + i }));
+  const f = [1, 2, 3, 4].map((i) =>
+    makeClip(join(dir, `c${i}.mp4`), { pattern: i % 2 ? 'testsrc' : 'smptebars', seconds: 2 + i }),
+  );
   // The user deletes c2 while ffprobe reads it and c3 just after ffprobe answered (the real probe runs both times).
   const media: MediaSource = {
     ...testMediaSource(),
@@ -76,7 +88,11 @@ test('a file deleted during its probe, or right after it, is rejected and the fi
     assert.deepEqual(rep.results.map((r) => r.path).sort(), [...f].sort(), 'every file has an outcome');
     assert.equal(by[f[0]!]!.action, 'added');
     assert.deepEqual([by[f[1]!]!.action, by[f[1]!]!.code], ['rejected', 'NOT_FOUND']);
-    assert.deepEqual([by[f[2]!]!.action, by[f[2]!]!.code], ['rejected', 'NOT_FOUND'], 'deleted after its probe: not recorded as ready');
+    assert.deepEqual(
+      [by[f[2]!]!.action, by[f[2]!]!.code],
+      ['rejected', 'NOT_FOUND'],
+      'deleted after its probe: not recorded as ready',
+    );
     assert.equal(by[f[3]!]!.action, 'added', 'the import went on after the vanished files');
     const ready = lib.db.prepare("SELECT path FROM recordings WHERE status = 'ready' ORDER BY path").pluck().all();
     assert.deepEqual(ready, [f[0], f[3]]);
@@ -124,9 +140,15 @@ test('non-UTF-8 names, link loops and broken links are reported, not silently dr
     const nonUtf8 = rep.results.find((r) => /not valid UTF-8/.test(r.reason ?? ''));
     assert.ok(nonUtf8, `the non-UTF-8 name is reported: ${JSON.stringify(rep.results)}`);
     assert.match(nonUtf8.reason!, /63fffe2e6d7034/);
-    assert.deepEqual([by[join(root, 'self.mp4')]?.action, by[join(root, 'self.mp4')]?.code], ['rejected', 'UNREADABLE']);
+    assert.deepEqual(
+      [by[join(root, 'self.mp4')]?.action, by[join(root, 'self.mp4')]?.code],
+      ['rejected', 'UNREADABLE'],
+    );
     assert.match(by[join(root, 'self.mp4')]!.reason!, /link loop/);
-    assert.deepEqual([by[join(root, 'broken.mp4')]?.action, by[join(root, 'broken.mp4')]?.code], ['rejected', 'NOT_FOUND']);
+    assert.deepEqual(
+      [by[join(root, 'broken.mp4')]?.action, by[join(root, 'broken.mp4')]?.code],
+      ['rejected', 'NOT_FOUND'],
+    );
     assert.match(by[join(root, 'sub', 'back-up')]?.reason ?? '', /symbolic link loop/);
     assert.equal(rep.counts.rejected, 4);
     assert.equal(rep.counts.added, 1);

@@ -28,18 +28,33 @@ test('folder import: duplicates, bad inputs rejected with reason codes, re-impor
     assert.deepEqual([result(f.empty).action, result(f.empty).code], ['rejected', 'NOT_A_VIDEO']);
     assert.deepEqual([result(f.text).action, result(f.text).code], ['rejected', 'NOT_A_VIDEO']);
     assert.deepEqual([result(f.audio).action, result(f.audio).code], ['rejected', 'NO_VIDEO_STREAM']);
-    assert.deepEqual([result(f.truncated).action, result(f.truncated).code], ['rejected', 'UNREADABLE'], 'an MP4 cut before its moov atom has no index: nothing decodes');
+    assert.deepEqual(
+      [result(f.truncated).action, result(f.truncated).code],
+      ['rejected', 'UNREADABLE'],
+      'an MP4 cut before its moov atom has no index: nothing decodes',
+    );
     assert.equal(by[f.ignored], undefined, 'a .txt file is not a video candidate');
     assert.equal(rep.skipped, 1);
     // Rejected files are recorded with their reason; good ones carry probe data.
-    const rows = lib.db.prepare('SELECT path, status, reason_code, duration_s, width FROM recordings ORDER BY path').all() as Array<{ path: string; status: string; reason_code: string | null; duration_s: number | null; width: number | null }>;
+    const rows = lib.db
+      .prepare('SELECT path, status, reason_code, duration_s, width FROM recordings ORDER BY path')
+      .all() as Array<{
+      path: string;
+      status: string;
+      reason_code: string | null;
+      duration_s: number | null;
+      width: number | null;
+    }>;
     assert.equal(rows.length, 6);
     const a = rows.find((r) => r.path === f.a)!;
     assert.equal(a.status, 'ready');
     assert.ok(Math.abs(a.duration_s! - 4) < 0.2);
     assert.equal(a.width, 160);
     assert.equal(rows.find((r) => r.path === f.audio)!.reason_code, 'NO_VIDEO_STREAM');
-    assert.equal(lib.db.prepare('SELECT recording_id FROM recording_aliases WHERE path = ?').pluck().get(f.aCopy), result(f.a).recordingId);
+    assert.equal(
+      lib.db.prepare('SELECT recording_id FROM recording_aliases WHERE path = ?').pluck().get(f.aCopy),
+      result(f.a).recordingId,
+    );
 
     // Second import of the same folder changes nothing.
     const again = await importPaths(lib, [join(dir, 'footage')], { media: testMediaSource(), signal });
@@ -49,7 +64,9 @@ test('folder import: duplicates, bad inputs rejected with reason codes, re-impor
 
     // Give recording b a window so we can see the move keep it.
     const bId = result(f.b).recordingId!;
-    lib.db.prepare("INSERT INTO windows (recording_id, idx, start_s, end_s, sample_times) VALUES (?, 0, 0, 4, '[]')").run(bId);
+    lib.db
+      .prepare("INSERT INTO windows (recording_id, idx, start_s, end_s, sample_times) VALUES (?, 0, 0, 4, '[]')")
+      .run(bId);
     const moved = join(dir, 'footage', 'renamed-b.mkv');
     renameSync(f.b, moved);
     const third = await importPaths(lib, [join(dir, 'footage')], { media: testMediaSource(), signal });

@@ -16,83 +16,97 @@ import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { makeClip } from './clips.js';
 import { opCaller } from '../../helpers/cli.js';
 
-test('an index job in the serve host pauses, resumes to done without duplicates, and cancels as cancelled', { timeout: 240_000 }, async () => {
-  const dir = scratchDir('index-control');
-  const events: EventPayload<'job.progress'>[] = [];
-  const ctx = createCoreContext({ host: 'serve', env: { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') }, emit: (n, p) => { if (n === 'job.progress') events.push(p as EventPayload<'job.progress'>); } });
-  await configureModel(ctx, tinyCheckpoint({ seed: 1 }), 'cpu');
-  const d = createDispatcher(ctx);
-  const call = opCaller(d);
-  const until = async (f: () => boolean, what: string) => {
-    const t0 = Date.now();
-    while (!f()) {
-      if (Date.now() - t0 > 180_000) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-  const counts = () => {
-    const db = currentLibrary(ctx).db;
-    return {
-      windows: db.prepare('SELECT count(*) FROM windows').pluck().get() as number,
-      captions: db.prepare('SELECT count(*) FROM captions').pluck().get() as number,
-      distinct: db.prepare('SELECT count(DISTINCT window_id || prompt_kind) FROM captions').pluck().get() as number,
+test(
+  'an index job in the serve host pauses, resumes to done without duplicates, and cancels as cancelled',
+  { timeout: 240_000 },
+  async () => {
+    const dir = scratchDir('index-control');
+    const events: EventPayload<'job.progress'>[] = [];
+    const ctx = createCoreContext({
+      host: 'serve',
+      env: { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') },
+      emit: (n, p) => {
+        if (n === 'job.progress') events.push(p as EventPayload<'job.progress'>);
+      },
+    });
+    await configureModel(ctx, tinyCheckpoint({ seed: 1 }), 'cpu');
+    const d = createDispatcher(ctx);
+    const call = opCaller(d);
+    const until = async (f: () => boolean, what: string) => {
+      const t0 = Date.now();
+      while (!f()) {
+        if (Date.now() - t0 > 180_000) assert.fail(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
     };
-  };
-  try {
-    await call('library.open', { path: join(dir, 'lib.db') });
-    await call('library.import', { paths: [makeClip(join(dir, 'clip.mp4'), { seconds: 8 })] });
-    const job = await call<JobDto>('library.index', { windowLength: 1, overlap: 0 });
-    assert.equal(job.total, 8);
-    await until(() => events.some((e) => e.jobId === job.id && e.done >= 1), 'the first stored window');
-    const asked = Date.now();
-    await call('jobs.pause', { id: job.id });
-    await until(() => events.some((e) => e.jobId === job.id && e.status === 'paused'), 'paused');
-    const pauseMs = Date.now() - asked;
-    const paused = await call<JobDto>('jobs.get', { id: job.id });
-    assert.equal(paused.status, 'paused');
-    assert.equal(paused.errorCode, null);
-    assert.ok(paused.done >= 1 && paused.done < paused.total, `paused at ${paused.done}/${paused.total}`);
-    let c = counts();
-    assert.deepEqual([c.windows, c.captions], [paused.done, paused.done]);
+    const counts = () => {
+      const db = currentLibrary(ctx).db;
+      return {
+        windows: db.prepare('SELECT count(*) FROM windows').pluck().get() as number,
+        captions: db.prepare('SELECT count(*) FROM captions').pluck().get() as number,
+        distinct: db.prepare('SELECT count(DISTINCT window_id || prompt_kind) FROM captions').pluck().get() as number,
+      };
+    };
+    try {
+      await call('library.open', { path: join(dir, 'lib.db') });
+      await call('library.import', { paths: [makeClip(join(dir, 'clip.mp4'), { seconds: 8 })] });
+      const job = await call<JobDto>('library.index', { windowLength: 1, overlap: 0 });
+      assert.equal(job.total, 8);
+      await until(() => events.some((e) => e.jobId === job.id && e.done >= 1), 'the first stored window');
+      const asked = Date.now();
+      await call('jobs.pause', { id: job.id });
+      await until(() => events.some((e) => e.jobId === job.id && e.status === 'paused'), 'paused');
+      const pauseMs = Date.now() - asked;
+      const paused = await call<JobDto>('jobs.get', { id: job.id });
+      assert.equal(paused.status, 'paused');
+      assert.equal(paused.errorCode, null);
+      assert.ok(paused.done >= 1 && paused.done < paused.total, `paused at ${paused.done}/${paused.total}`);
+      let c = counts();
+      assert.deepEqual([c.windows, c.captions], [paused.done, paused.done]);
 
-    await call('jobs.resume', { id: job.id });
-    await until(() => events.some((e) => e.jobId === job.id && e.status === 'done'), 'done');
-    const done = await call<JobDto>('jobs.get', { id: job.id });
-    assert.equal(done.done, 8);
-    c = counts();
-    assert.deepEqual([c.windows, c.captions, c.distinct], [8, 8, 8], 'each window captioned exactly once');
+      await call('jobs.resume', { id: job.id });
+      await until(() => events.some((e) => e.jobId === job.id && e.status === 'done'), 'done');
+      const done = await call<JobDto>('jobs.get', { id: job.id });
+      assert.equal(done.done, 8);
+      c = counts();
+      assert.deepEqual([c.windows, c.captions, c.distinct], [8, 8, 8], 'each window captioned exactly once');
 
-    const second = await call<JobDto>('library.index', { tier: 'short', windowLength: 1, overlap: 0 });
-    await until(() => events.some((e) => e.jobId === second.id && e.done >= 1), 'the second job to start');
-    const askedCancel = Date.now();
-    await call('jobs.cancel', { id: second.id });
-    await until(() => events.some((e) => e.jobId === second.id && e.status === 'cancelled'), 'cancelled');
-    const cancelMs = Date.now() - askedCancel;
-    const cancelled = await call<JobDto>('jobs.get', { id: second.id });
-    assert.equal(cancelled.status, 'cancelled');
-    assert.equal(cancelled.errorCode, null);
-    assert.ok(cancelled.done < 8);
+      const second = await call<JobDto>('library.index', { tier: 'short', windowLength: 1, overlap: 0 });
+      await until(() => events.some((e) => e.jobId === second.id && e.done >= 1), 'the second job to start');
+      const askedCancel = Date.now();
+      await call('jobs.cancel', { id: second.id });
+      await until(() => events.some((e) => e.jobId === second.id && e.status === 'cancelled'), 'cancelled');
+      const cancelMs = Date.now() - askedCancel;
+      const cancelled = await call<JobDto>('jobs.get', { id: second.id });
+      assert.equal(cancelled.status, 'cancelled');
+      assert.equal(cancelled.errorCode, null);
+      assert.ok(cancelled.done < 8);
 
-    // The engine process dies under a running job, again and again (as on a driver crash): each window is asked again
-    // a bounded number of times, then the recording is rejected with ENGINE_CRASHED; the job never fails.
-    const third = await call<JobDto>('library.index', { tier: 'short', windowLength: 1, overlap: 0 });
-    await until(() => events.some((e) => e.jobId === third.id && e.status === 'running'), 'the third job to start');
-    const engine = (await modelSession(ctx)).engine;
-    // A kill between two requests only restarts the engine; keep killing until the job stops running.
-    const t0 = Date.now();
-    while (!events.some((e) => e.jobId === third.id && e.status !== 'running') && Date.now() - t0 < 120_000) {
-      if (engine.pid) process.kill(engine.pid, 'SIGKILL');
-      await new Promise((r) => setTimeout(r, 150));
+      // The engine process dies under a running job, again and again (as on a driver crash): each window is asked again
+      // a bounded number of times, then the recording is rejected with ENGINE_CRASHED; the job never fails.
+      const third = await call<JobDto>('library.index', { tier: 'short', windowLength: 1, overlap: 0 });
+      await until(() => events.some((e) => e.jobId === third.id && e.status === 'running'), 'the third job to start');
+      const engine = (await modelSession(ctx)).engine;
+      // A kill between two requests only restarts the engine; keep killing until the job stops running.
+      const t0 = Date.now();
+      while (!events.some((e) => e.jobId === third.id && e.status !== 'running') && Date.now() - t0 < 120_000) {
+        if (engine.pid) process.kill(engine.pid, 'SIGKILL');
+        await new Promise((r) => setTimeout(r, 150));
+      }
+      const crashed = await call<JobDto>('jobs.get', { id: third.id });
+      assert.equal(crashed.status, 'done', `${crashed.status} ${crashed.errorCode} ${crashed.errorMessage}`);
+      const rec = currentLibrary(ctx).db.prepare('SELECT status, reason_code, reason FROM recordings').get() as {
+        status: string;
+        reason_code: string;
+        reason: string;
+      };
+      assert.deepEqual([rec.status, rec.reason_code], ['rejected', 'ENGINE_CRASHED']);
+      assert.match(rec.reason, /crashed the engine 3 times in a row: the engine process exited/);
+      c = counts();
+      assert.equal(c.captions, c.distinct, 'no duplicate captions after the crashes');
+      console.log(`pause took effect after ${pauseMs} ms, cancel after ${cancelMs} ms (engine killed mid-window)`);
+    } finally {
+      await shutdownHost(ctx);
     }
-    const crashed = await call<JobDto>('jobs.get', { id: third.id });
-    assert.equal(crashed.status, 'done', `${crashed.status} ${crashed.errorCode} ${crashed.errorMessage}`);
-    const rec = currentLibrary(ctx).db.prepare('SELECT status, reason_code, reason FROM recordings').get() as { status: string; reason_code: string; reason: string };
-    assert.deepEqual([rec.status, rec.reason_code], ['rejected', 'ENGINE_CRASHED']);
-    assert.match(rec.reason, /crashed the engine 3 times in a row: the engine process exited/);
-    c = counts();
-    assert.equal(c.captions, c.distinct, 'no duplicate captions after the crashes');
-    console.log(`pause took effect after ${pauseMs} ms, cancel after ${cancelMs} ms (engine killed mid-window)`);
-  } finally {
-    await shutdownHost(ctx);
-  }
-});
+  },
+);

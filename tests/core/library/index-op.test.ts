@@ -49,7 +49,12 @@ test('library.index: coded errors for bad requests, nothing queued; a good one p
   assert.equal(job.status, 'queued');
   assert.equal(job.kind, 'index');
   assert.equal(job.total, 3, '4 s in 2 s windows with 0.5 s overlap');
-  assert.deepEqual(job.params, { modelId: checkpointContentId(model), promptKind: 'dense', windowLength: 2, overlap: 0.5 });
+  assert.deepEqual(job.params, {
+    modelId: checkpointContentId(model),
+    promptKind: 'dense',
+    windowLength: 2,
+    overlap: 0.5,
+  });
   assert.match(checkpointContentId(model), /^tiny-[^@]+@[0-9a-f]{16}$/);
   const w = await d.dispatch('library.windows', { recordingId: ids.good });
   assert.ok(w.ok && (w.value as { windows: unknown[] }).windows.length === 0, 'nothing indexed yet');

@@ -20,11 +20,24 @@ const FOLDER = '/videos/aaaaaaaa';
 /** A library with one recording, captioned windows and a queued job, checkpointed into the main file and closed. */
 function makeLibrary(path: string, captions = 3): void {
   const lib = openLibrary(path, { create: true });
-  const rec = Number(lib.db.prepare(`INSERT INTO recordings (path, folder, name, size_bytes, mtime_ms, status, duration_s, width, height, imported_at, updated_at)
-    VALUES (?, ?, 'a.mp4', 1, 1, 'ready', 10, 64, 48, 'x', 'x')`).run(`${FOLDER}/a.mp4`, FOLDER).lastInsertRowid);
+  const rec = Number(
+    lib.db
+      .prepare(
+        `INSERT INTO recordings (path, folder, name, size_bytes, mtime_ms, status, duration_s, width, height, imported_at, updated_at)
+    VALUES (?, ?, 'a.mp4', 1, 1, 'ready', 10, 64, 48, 'x', 'x')`,
+      )
+      .run(`${FOLDER}/a.mp4`, FOLDER).lastInsertRowid,
+  );
   for (let i = 0; i < captions; i++) {
-    const w = Number(lib.db.prepare("INSERT INTO windows (recording_id, idx, start_s, end_s, sample_times) VALUES (?, ?, ?, ?, '[]')").run(rec, i, i, i + 1).lastInsertRowid);
-    lib.db.prepare("INSERT INTO captions (window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (?, 'm', 'dense', ?, 5, 'x')")
+    const w = Number(
+      lib.db
+        .prepare("INSERT INTO windows (recording_id, idx, start_s, end_s, sample_times) VALUES (?, ?, ?, ?, '[]')")
+        .run(rec, i, i, i + 1).lastInsertRowid,
+    );
+    lib.db
+      .prepare(
+        "INSERT INTO captions (window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (?, 'm', 'dense', ?, 5, 'x')",
+      )
       .run(w, `a red bicycle passes window ${i} near the zebra crossing`);
   }
   createJob(lib, 'index', {}, 3);
@@ -49,53 +62,72 @@ function damageIndexEntry(path: string, index: string): void {
 function checks(path: string): { quick: string; full: string } {
   const db = new Database(path, { readonly: true });
   try {
-    return { quick: db.pragma('quick_check', { simple: true }) as string, full: db.pragma('integrity_check', { simple: true }) as string };
+    return {
+      quick: db.pragma('quick_check', { simple: true }) as string,
+      full: db.pragma('integrity_check', { simple: true }) as string,
+    };
   } finally {
     db.close();
   }
 }
 
-const cliError = (err: string) => (JSON.parse(err.trim().split('\n').pop()!) as { error: { code: string; message: string } }).error;
+const cliError = (err: string) =>
+  (JSON.parse(err.trim().split('\n').pop()!) as { error: { code: string; message: string } }).error;
 
-test('index damage quick_check misses: writers refuse with LIBRARY_CORRUPT and the way out; repair rebuilds it', { timeout: 120_000 }, async () => {
-  const dir = scratchDir('lib-integrity');
-  const path = join(dir, 'lib.db');
-  makeLibrary(path);
-  damageIndexEntry(path, 'recordings_folder');
-  const c = checks(path);
-  assert.equal(c.quick, 'ok', 'quick_check does not see this damage');
-  assert.notEqual(c.full, 'ok', 'integrity_check does');
-  const before = sha(path);
+test(
+  'index damage quick_check misses: writers refuse with LIBRARY_CORRUPT and the way out; repair rebuilds it',
+  { timeout: 120_000 },
+  async () => {
+    const dir = scratchDir('lib-integrity');
+    const path = join(dir, 'lib.db');
+    makeLibrary(path);
+    damageIndexEntry(path, 'recordings_folder');
+    const c = checks(path);
+    assert.equal(c.quick, 'ok', 'quick_check does not see this damage');
+    assert.notEqual(c.full, 'ok', 'integrity_check does');
+    const before = sha(path);
 
-  for (const argv of [['jobs', 'pause', '1'], ['jobs', 'cancel', '1'], ['index', '--model', tinyCheckpoint({ seed: 1 })]]) {
-    const r = await runCli([...argv, '--library', path], { env: { ...process.env } });
-    assert.equal(r.code, 2, `${argv.join(' ')}: ${r.out}${r.err}`);
-    const e = cliError(r.err);
-    assert.equal(e.code, 'LIBRARY_CORRUPT', `${argv.join(' ')}: ${e.message}`);
-    assert.match(e.message, /molmoscope library repair --library/);
-  }
-  // Reads still answer (search only reads; the check does not hold it up).
-  const s = await runCli(['search', 'bicycle', '--library', path, '--json']);
-  assert.equal(s.code, 0, s.err);
-  // A job runner in a host waits for the background check and refuses too.
-  const lib = openLibrary(path, { create: false, integrity: 'background' });
-  await assert.rejects(runJob(lib, 1, { index: async () => {} }), (e: unknown) => e instanceof AppError && e.code === 'LIBRARY_CORRUPT');
-  lib.close();
-  assert.equal(sha(path), before, 'nothing was written to the damaged library');
+    for (const argv of [
+      ['jobs', 'pause', '1'],
+      ['jobs', 'cancel', '1'],
+      ['index', '--model', tinyCheckpoint({ seed: 1 })],
+    ]) {
+      const r = await runCli([...argv, '--library', path], { env: { ...process.env } });
+      assert.equal(r.code, 2, `${argv.join(' ')}: ${r.out}${r.err}`);
+      const e = cliError(r.err);
+      assert.equal(e.code, 'LIBRARY_CORRUPT', `${argv.join(' ')}: ${e.message}`);
+      assert.match(e.message, /molmoscope library repair --library/);
+    }
+    // Reads still answer (search only reads; the check does not hold it up).
+    const s = await runCli(['search', 'bicycle', '--library', path, '--json']);
+    assert.equal(s.code, 0, s.err);
+    // A job runner in a host waits for the background check and refuses too.
+    const lib = openLibrary(path, { create: false, integrity: 'background' });
+    await assert.rejects(
+      runJob(lib, 1, { index: async () => {} }),
+      (e: unknown) => e instanceof AppError && e.code === 'LIBRARY_CORRUPT',
+    );
+    lib.close();
+    assert.equal(sha(path), before, 'nothing was written to the damaged library');
 
-  const rep = await runCli(['library', 'repair', '--library', path, '--json']);
-  assert.equal(rep.code, 0, rep.out + rep.err);
-  const report = JSON.parse(rep.out) as { repaired: boolean; copy: string; before: string[]; after: string[] };
-  assert.equal(report.repaired, true);
-  assert.deepEqual(report.after, ['ok']);
-  assert.notDeepEqual(report.before, ['ok']);
-  assert.equal(sha(report.copy), before, 'the library as it was is kept aside');
-  assert.deepEqual(checks(path), { quick: 'ok', full: 'ok' });
-  const after = await runCli(['search', 'zebra', '--library', path, '--json']);
-  assert.equal((JSON.parse(after.out) as { results: unknown[] }).results.length, 1, 'the search index answers after the rebuild');
-  const ok = await runCli(['jobs', 'cancel', '1', '--library', path]);
-  assert.equal(ok.code, 0, ok.err);
-});
+    const rep = await runCli(['library', 'repair', '--library', path, '--json']);
+    assert.equal(rep.code, 0, rep.out + rep.err);
+    const report = JSON.parse(rep.out) as { repaired: boolean; copy: string; before: string[]; after: string[] };
+    assert.equal(report.repaired, true);
+    assert.deepEqual(report.after, ['ok']);
+    assert.notDeepEqual(report.before, ['ok']);
+    assert.equal(sha(report.copy), before, 'the library as it was is kept aside');
+    assert.deepEqual(checks(path), { quick: 'ok', full: 'ok' });
+    const after = await runCli(['search', 'zebra', '--library', path, '--json']);
+    assert.equal(
+      (JSON.parse(after.out) as { results: unknown[] }).results.length,
+      1,
+      'the search index answers after the rebuild',
+    );
+    const ok = await runCli(['jobs', 'cancel', '1', '--library', path]);
+    assert.equal(ok.code, 0, ok.err);
+  },
+);
 
 test('damage in stored rows is not repaired: exit 1, the reason, and the copy kept aside', async () => {
   const dir = scratchDir('lib-integrity');

@@ -5,7 +5,16 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openLibrary, type Library } from '../../../src-main/core/library/store.js';
-import { cancelJob, createJob, getJob, listJobs, pauseJob, recoverStaleJobs, resumeJob, runJob } from '../../../src-main/core/library/jobs.js';
+import {
+  cancelJob,
+  createJob,
+  getJob,
+  listJobs,
+  pauseJob,
+  recoverStaleJobs,
+  resumeJob,
+  runJob,
+} from '../../../src-main/core/library/jobs.js';
 import { indexJobExecutor, INDEX_JOB_KIND, queueIndexJob } from '../../../src-main/core/library/index-job.js';
 import { testMediaSource } from '../../helpers/media-source.js';
 import type { EventPayload } from '../../../src-main/api/contract.js';
@@ -21,7 +30,12 @@ const execs = (o: DeterministicOptions = {}) => {
   const captioner = deterministicCaptioner(o);
   return { captioner, executors: { [INDEX_JOB_KIND]: indexJobExecutor({ media: testMediaSource(), captioner }) } };
 };
-const params = { modelId: 'test/deterministic-captioner@1', promptKind: 'dense' as const, windowLength: 10, overlap: 2 };
+const params = {
+  modelId: 'test/deterministic-captioner@1',
+  promptKind: 'dense' as const,
+  windowLength: 10,
+  overlap: 2,
+};
 const windowCount = (lib: Library) => lib.db.prepare('SELECT count(*) FROM windows').pluck().get() as number;
 const captionCount = (lib: Library) => lib.db.prepare('SELECT count(*) FROM captions').pluck().get() as number;
 
@@ -30,7 +44,10 @@ test('an index job runs to done: one caption per window, progress = total, event
   const events: EventPayload<'job.progress'>[] = [];
   const job = queueIndexJob(lib, params);
   const { executors } = execs({ delayMs: 2 });
-  const final = await runJob(lib, job.id, executors, { emit: (_n, p) => events.push(p as EventPayload<'job.progress'>), throttleMs: 0 });
+  const final = await runJob(lib, job.id, executors, {
+    emit: (_n, p) => events.push(p as EventPayload<'job.progress'>),
+    throttleMs: 0,
+  });
   assert.equal(final.status, 'done');
   assert.equal(final.attempts, 1);
   // 30 s → windows at 0,8,16,24 (24–30); 18 s → 0,8 and a 2 s tail merged into the last window.
@@ -73,12 +90,21 @@ test('pause mid-run, resume, finish: no window twice; cancel is cancelled, not f
   assert.equal(done.status, 'done');
   assert.equal(done.attempts, 2);
   assert.equal(captionCount(lib), done.total);
-  assert.equal(lib.db.prepare('SELECT count(*) FROM (SELECT recording_id, idx FROM windows GROUP BY 1, 2 HAVING count(*) > 1)').pluck().get(), 0);
+  assert.equal(
+    lib.db
+      .prepare('SELECT count(*) FROM (SELECT recording_id, idx FROM windows GROUP BY 1, 2 HAVING count(*) > 1)')
+      .pluck()
+      .get(),
+    0,
+  );
 
   const j2 = createJob(lib, 'noop-kind', {});
   assert.equal(cancelJob(lib, j2.id).status, 'cancelled');
   assert.equal(getJob(lib, j2.id).errorCode, null);
-  assert.throws(() => resumeJob(lib, j2.id), (e: { code?: string }) => e.code === 'JOB_CONFLICT');
+  assert.throws(
+    () => resumeJob(lib, j2.id),
+    (e: { code?: string }) => e.code === 'JOB_CONFLICT',
+  );
   lib.close();
 });
 
@@ -124,7 +150,10 @@ test('an engine failure fails the job with its code; a media error rejects that 
   resumeJob(lib, j.id);
   const r = await runJob(lib, j.id, execs({ failAt: { index: 1, code: 'TRUNCATED', recordingId: ids[0] } }).executors);
   assert.equal(r.status, 'done');
-  const rec = lib.db.prepare('SELECT status, reason_code FROM recordings WHERE id = ?').get(ids[0]) as { status: string; reason_code: string };
+  const rec = lib.db.prepare('SELECT status, reason_code FROM recordings WHERE id = ?').get(ids[0]) as {
+    status: string;
+    reason_code: string;
+  };
   assert.deepEqual(rec, { status: 'rejected', reason_code: 'TRUNCATED' });
   assert.equal(lib.db.prepare('SELECT count(*) FROM windows WHERE recording_id = ?').pluck().get(ids[1]), 3); // 0–10, 8–18, 16–20
   assert.equal(r.done, r.total);
@@ -134,7 +163,9 @@ test('an engine failure fails the job with its code; a media error rejects that 
 test('a running job whose owner process is gone is re-queued; an interrupted run is paused, not failed', async () => {
   const { lib } = setup([20]);
   const j = queueIndexJob(lib, params);
-  lib.db.prepare("UPDATE jobs SET status = 'running', owner = ?, heartbeat_at = ? WHERE id = ?").run(`${(await import('node:os')).hostname()}:999999999`, Date.now(), j.id);
+  lib.db
+    .prepare("UPDATE jobs SET status = 'running', owner = ?, heartbeat_at = ? WHERE id = ?")
+    .run(`${(await import('node:os')).hostname()}:999999999`, Date.now(), j.id);
   assert.deepEqual(recoverStaleJobs(lib), [j.id]);
   assert.equal(getJob(lib, j.id).status, 'queued');
   const ac = new AbortController();

@@ -7,14 +7,29 @@ import Database from 'better-sqlite3';
 import { migrate, schemaVersion } from '../../../src-main/core/library/migrations/index.js';
 import { scratchDir } from '../../helpers/tiny.js';
 
-const tables = (db: Database.Database) => db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];
-const NEW = ['analytics_runs', 'analytics_windows', 'analytics_points', 'count_sightings', 'count_matches', 'analytics_tracks', 'analytics_track_points', 'stitch_decisions', 'corrections'];
+const tables = (db: Database.Database) =>
+  db
+    .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    .pluck()
+    .all() as string[];
+const NEW = [
+  'analytics_runs',
+  'analytics_windows',
+  'analytics_points',
+  'count_sightings',
+  'count_matches',
+  'analytics_tracks',
+  'analytics_track_points',
+  'stitch_decisions',
+  'corrections',
+];
 
 test('migration 4 (analytics): on an empty DB creates the run/result/correction tables', () => {
   const db = new Database(join(scratchDir('lib-mig4'), 'empty.db'));
   assert.deepEqual(migrate(db, { to: 4 }), [1, 2, 3, 4]);
   for (const t of NEW) assert.ok(tables(db).includes(t), t);
-  for (const t of ['points', 'tracks', 'track_points']) assert.ok(!tables(db).includes(t), `${t} (003 sketch) replaced`);
+  for (const t of ['points', 'tracks', 'track_points'])
+    assert.ok(!tables(db).includes(t), `${t} (003 sketch) replaced`);
   db.close();
 });
 
@@ -40,11 +55,27 @@ test('migration 4 on a v3 DB: earlier data survives, constraints and cascades ho
     INSERT INTO analytics_track_points (run_id, track_id, t, x, y, mx, my, window_idx, local_id) VALUES (1, 1, 0, 64, 36, 100, 100, 0, 1);
     INSERT INTO stitch_decisions (run_id, seq, window_b, local_b, global_id, cost, reason) VALUES (1, 0, 0, 1, 1, 0, 'new');
     INSERT INTO corrections (run_id, kind, payload, created_at) VALUES (1, 'rename', '{"trackId":1,"label":"a"}', 't');`);
-  assert.throws(() => db.exec("INSERT INTO analytics_windows (run_id, idx, start_s, end_s, sample_times, status, created_at) VALUES (1, 1, 0, 1, '[]', 'weird', 't')"));
-  assert.throws(() => db.exec("INSERT INTO corrections (run_id, kind, payload, created_at) VALUES (1, 'recolour', '{}', 't')"));
-  assert.throws(() => db.exec("INSERT INTO analytics_windows (run_id, idx, start_s, end_s, sample_times, status, created_at) VALUES (1, 0, 0, 1, '[]', 'ok', 't')"), /UNIQUE|PRIMARY/);
+  assert.throws(() =>
+    db.exec(
+      "INSERT INTO analytics_windows (run_id, idx, start_s, end_s, sample_times, status, created_at) VALUES (1, 1, 0, 1, '[]', 'weird', 't')",
+    ),
+  );
+  assert.throws(() =>
+    db.exec("INSERT INTO corrections (run_id, kind, payload, created_at) VALUES (1, 'recolour', '{}', 't')"),
+  );
+  assert.throws(
+    () =>
+      db.exec(
+        "INSERT INTO analytics_windows (run_id, idx, start_s, end_s, sample_times, status, created_at) VALUES (1, 0, 0, 1, '[]', 'ok', 't')",
+      ),
+    /UNIQUE|PRIMARY/,
+  );
   db.exec('DELETE FROM jobs WHERE id = 2');
-  assert.equal(db.prepare('SELECT job_id FROM analytics_runs WHERE id = 1').pluck().get(), null, 'a run outlives its job row');
+  assert.equal(
+    db.prepare('SELECT job_id FROM analytics_runs WHERE id = 1').pluck().get(),
+    null,
+    'a run outlives its job row',
+  );
   db.exec('DELETE FROM recordings WHERE id = 1');
   for (const t of NEW) assert.equal(db.prepare(`SELECT count(*) FROM ${t}`).pluck().get(), 0, t);
   assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');

@@ -7,8 +7,13 @@ import Database from 'better-sqlite3';
 import { MIGRATIONS, migrate, schemaVersion } from '../../../src-main/core/library/migrations/index.js';
 import { scratchDir } from '../../helpers/tiny.js';
 
-const tables = (db: Database.Database) => db.prepare("SELECT name FROM sqlite_schema WHERE type IN ('table') AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
-const columns = (db: Database.Database, t: string) => (db.pragma(`table_info(${t})`) as Array<{ name: string }>).map((c) => c.name);
+const tables = (db: Database.Database) =>
+  db
+    .prepare("SELECT name FROM sqlite_schema WHERE type IN ('table') AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .pluck()
+    .all() as string[];
+const columns = (db: Database.Database, t: string) =>
+  (db.pragma(`table_info(${t})`) as Array<{ name: string }>).map((c) => c.name);
 const fresh = (name: string) => {
   const db = new Database(join(scratchDir('lib-mig'), name));
   db.pragma('foreign_keys = ON');
@@ -29,11 +34,18 @@ test('migration 1 (core): on an empty DB creates recordings/windows/captions/job
   const db = fresh('m1.db');
   assert.deepEqual(migrate(db, { to: 1 }), [1]);
   assert.equal(schemaVersion(db), 1);
-  for (const t of ['recordings', 'recording_aliases', 'windows', 'captions', 'jobs', 'schema_migrations']) assert.ok(tables(db).includes(t), t);
-  for (const c of ['path', 'content_hash', 'probe_json', 'status', 'reason_code']) assert.ok(columns(db, 'recordings').includes(c), c);
-  for (const c of ['status', 'progress_done', 'checkpoint_json', 'attempts', 'error_code']) assert.ok(columns(db, 'jobs').includes(c), c);
+  for (const t of ['recordings', 'recording_aliases', 'windows', 'captions', 'jobs', 'schema_migrations'])
+    assert.ok(tables(db).includes(t), t);
+  for (const c of ['path', 'content_hash', 'probe_json', 'status', 'reason_code'])
+    assert.ok(columns(db, 'recordings').includes(c), c);
+  for (const c of ['status', 'progress_done', 'checkpoint_json', 'attempts', 'error_code'])
+    assert.ok(columns(db, 'jobs').includes(c), c);
   seedV1(db);
-  assert.throws(() => db.exec("INSERT INTO jobs (kind, status, params_json, created_at, updated_at) VALUES ('x', 'bogus', '{}', 't', 't')"));
+  assert.throws(() =>
+    db.exec(
+      "INSERT INTO jobs (kind, status, params_json, created_at, updated_at) VALUES ('x', 'bogus', '{}', 't', 't')",
+    ),
+  );
   db.close();
 });
 
@@ -50,13 +62,18 @@ test('migration 2 (captions-fts): on an empty DB, and on a v1 DB with captions t
   assert.equal(schemaVersion(db), 2);
   // Existing caption indexed by the migration's rebuild; later inserts by the trigger.
   assert.deepEqual(db.prepare("SELECT rowid FROM captions_fts WHERE captions_fts MATCH 'bicycle'").pluck().all(), [1]);
-  db.exec("INSERT INTO captions (id, window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (2, 1, 'm', 'short', 'Bicycles parked.', 2, 't')");
-  assert.deepEqual(db.prepare("SELECT rowid FROM captions_fts WHERE captions_fts MATCH 'bicycle' ORDER BY rowid").pluck().all(), [1, 2]);
+  db.exec(
+    "INSERT INTO captions (id, window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (2, 1, 'm', 'short', 'Bicycles parked.', 2, 't')",
+  );
+  assert.deepEqual(
+    db.prepare("SELECT rowid FROM captions_fts WHERE captions_fts MATCH 'bicycle' ORDER BY rowid").pluck().all(),
+    [1, 2],
+  );
   db.exec('DELETE FROM captions WHERE id = 1');
   assert.deepEqual(db.prepare("SELECT rowid FROM captions_fts WHERE captions_fts MATCH 'bicycle'").pluck().all(), [2]);
   assert.equal(db.prepare('SELECT path FROM recordings WHERE id = 1').pluck().get(), '/v/a.mp4');
   assert.equal(db.prepare('SELECT progress_done FROM jobs WHERE id = 1').pluck().get(), 1);
-  assert.equal((db.pragma('integrity_check', { simple: true })), 'ok');
+  assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
   db.close();
 });
 
@@ -83,7 +100,8 @@ test('migration 3 (analytics-sketch): on an empty DB, and on a v2 DB whose data 
 test('migration 5 (caption-terms): replaces captions_fts; stored captions are indexed with their BM25 statistics', () => {
   const empty = fresh('m5-empty.db');
   assert.deepEqual(migrate(empty, { to: 5 }), [1, 2, 3, 4, 5]);
-  for (const t of ['captions_terms', 'caption_stats', 'caption_totals', 'caption_vocab']) assert.ok(tables(empty).includes(t), t);
+  for (const t of ['captions_terms', 'caption_stats', 'caption_totals', 'caption_vocab'])
+    assert.ok(tables(empty).includes(t), t);
   assert.ok(!tables(empty).includes('captions_fts'));
   empty.close();
 
@@ -92,21 +110,35 @@ test('migration 5 (caption-terms): replaces captions_fts; stored captions are in
   migrate(db, { to: 4 });
   seedV1(db);
   assert.deepEqual(migrate(db, { to: 5 }), [5]);
-  const ids = (m: string) => db.prepare('SELECT rowid FROM captions_terms WHERE captions_terms MATCH ? ORDER BY rowid').pluck().all(m);
+  const ids = (m: string) =>
+    db.prepare('SELECT rowid FROM captions_terms WHERE captions_terms MATCH ? ORDER BY rowid').pluck().all(m);
   // Terms are folded and Porter-stemmed; a phrase is its word pairs.
   assert.deepEqual(ids('w:bicycl'), [1]);
   assert.deepEqual(ids('p:"_red_bicycl _bicycl_lean"'), [1]);
   assert.deepEqual(db.prepare('SELECT len, reps FROM caption_stats WHERE id = 1').get(), { len: 8, reps: ' a:2' });
   assert.deepEqual(db.prepare('SELECT n, length FROM caption_totals').get(), { n: 1, length: 8 });
-  assert.deepEqual(db.prepare('SELECT term FROM caption_vocab ORDER BY term').pluck().all(), ['a', 'against', 'bicycl', 'brick', 'lean', 'red', 'wall']);
+  assert.deepEqual(db.prepare('SELECT term FROM caption_vocab ORDER BY term').pluck().all(), [
+    'a',
+    'against',
+    'bicycl',
+    'brick',
+    'lean',
+    'red',
+    'wall',
+  ]);
   // Triggers keep the index, the statistics and the totals in step with inserts, updates and deletes.
-  db.exec("INSERT INTO captions (id, window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (2, 1, 'm', 'short', 'Bicycles parked. Bicycles!', 2, 't')");
+  db.exec(
+    "INSERT INTO captions (id, window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (2, 1, 'm', 'short', 'Bicycles parked. Bicycles!', 2, 't')",
+  );
   assert.deepEqual(ids('w:bicycl'), [1, 2]);
   assert.deepEqual(db.prepare('SELECT len, reps FROM caption_stats WHERE id = 2').get(), { len: 3, reps: ' bicycl:2' });
   db.exec("UPDATE captions SET text = 'A cart.' WHERE id = 2");
   assert.deepEqual(ids('w:bicycl'), [1]);
   assert.deepEqual(ids('w:cart'), [2]);
-  assert.ok(db.prepare("SELECT 1 FROM caption_vocab WHERE term = 'cart'").get(), 'an update adds its terms to the vocabulary');
+  assert.ok(
+    db.prepare("SELECT 1 FROM caption_vocab WHERE term = 'cart'").get(),
+    'an update adds its terms to the vocabulary',
+  );
   db.exec('DELETE FROM captions WHERE id = 1');
   assert.deepEqual(ids('w:bicycl'), []);
   assert.deepEqual(db.prepare('SELECT id FROM caption_stats').pluck().all(), [2]);
@@ -117,7 +149,13 @@ test('migration 5 (caption-terms): replaces captions_fts; stored captions are in
 
   // A connection that lacks the tokenizer function cannot write a caption at all (never one left unindexed).
   const bare = new Database(path);
-  assert.throws(() => bare.exec("INSERT INTO captions (id, window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (3, 1, 'm', 'x', 'A cart.', 2, 't')"), /molmo_terms/);
+  assert.throws(
+    () =>
+      bare.exec(
+        "INSERT INTO captions (id, window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (3, 1, 'm', 'x', 'A cart.', 2, 't')",
+      ),
+    /molmo_terms/,
+  );
   assert.equal(bare.prepare('SELECT count(*) FROM captions').pluck().get(), 1);
   bare.close();
 });
@@ -127,12 +165,17 @@ test('migration 6 (adapter-provenance): captions and analytics runs gain the ada
   migrate(db, { to: 5 });
   seedV1(db);
   assert.deepEqual(migrate(db, { to: 6 }), [6]);
-  assert.deepEqual(db.prepare('SELECT adapter_sha256, adapter_name FROM captions WHERE id = 1').get(), { adapter_sha256: null, adapter_name: null });
+  assert.deepEqual(db.prepare('SELECT adapter_sha256, adapter_name FROM captions WHERE id = 1').get(), {
+    adapter_sha256: null,
+    adapter_name: null,
+  });
   const sha = 'a'.repeat(64);
   db.prepare('UPDATE captions SET adapter_sha256 = ?, adapter_name = ? WHERE id = 1').run(sha, 'mine');
   assert.throws(() => db.prepare("UPDATE captions SET adapter_sha256 = 'short' WHERE id = 1").run(), /CHECK/);
   const cols = db.prepare('SELECT name FROM pragma_table_info(?)').pluck();
-  assert.ok(cols.all('analytics_runs').includes('adapter_sha256') && cols.all('analytics_runs').includes('adapter_name'));
+  assert.ok(
+    cols.all('analytics_runs').includes('adapter_sha256') && cols.all('analytics_runs').includes('adapter_name'),
+  );
   assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
   db.close();
 });
@@ -142,15 +185,36 @@ test('migration 7 (finetune): on a v4 DB with data (through 5 and 6); datasets, 
   migrate(db, { to: 4 });
   seedV1(db);
   assert.deepEqual(migrate(db, { to: 7 }), [5, 6, 7]);
-  for (const t of ['clip_answers', 'count_reviews', 'ft_datasets', 'ft_examples', 'ft_adapters', 'ft_train_steps', 'ft_evals']) assert.ok(tables(db).includes(t), t);
+  for (const t of [
+    'clip_answers',
+    'count_reviews',
+    'ft_datasets',
+    'ft_examples',
+    'ft_adapters',
+    'ft_train_steps',
+    'ft_evals',
+  ])
+    assert.ok(tables(db).includes(t), t);
   assert.equal(db.prepare('SELECT path FROM recordings WHERE id = 1').pluck().get(), '/v/a.mp4');
   db.exec(`INSERT INTO ft_datasets (id, name, version, heldout_share, seed, created_at) VALUES (1, 'd', 1, 0.2, 0, 't');
     INSERT INTO ft_adapters (name, dir, sha256, dataset_id, dataset_label, base_model, settings_json, active, created_at)
       VALUES ('a', '/x', 'h', 1, 'd v1', '/m', '{}', 1, 't')`);
-  assert.throws(() => db.exec("INSERT INTO ft_datasets (name, version, heldout_share, seed, created_at) VALUES ('d', 1, 0.2, 0, 't')"), /UNIQUE/);
+  assert.throws(
+    () =>
+      db.exec("INSERT INTO ft_datasets (name, version, heldout_share, seed, created_at) VALUES ('d', 1, 0.2, 0, 't')"),
+    /UNIQUE/,
+  );
   // At most one active adapter per library.
-  assert.throws(() => db.exec("INSERT INTO ft_adapters (name, dir, sha256, dataset_label, base_model, settings_json, active, created_at) VALUES ('b', '/y', 'h', 'd', '/m', '{}', 1, 't')"), /UNIQUE/);
-  assert.throws(() => db.exec("INSERT INTO count_reviews (run_id, instance_id, verdict, created_at) VALUES (1, 1, 'maybe', 't')"));
+  assert.throws(
+    () =>
+      db.exec(
+        "INSERT INTO ft_adapters (name, dir, sha256, dataset_label, base_model, settings_json, active, created_at) VALUES ('b', '/y', 'h', 'd', '/m', '{}', 1, 't')",
+      ),
+    /UNIQUE/,
+  );
+  assert.throws(() =>
+    db.exec("INSERT INTO count_reviews (run_id, instance_id, verdict, created_at) VALUES (1, 1, 'maybe', 't')"),
+  );
   db.exec('DELETE FROM ft_datasets WHERE id = 1'); // an adapter outlives its dataset (provenance is kept as a label)
   assert.equal(db.prepare('SELECT dataset_label FROM ft_adapters').pluck().get(), 'd v1');
   assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
@@ -158,7 +222,10 @@ test('migration 7 (finetune): on a v4 DB with data (through 5 and 6); datasets, 
 });
 
 test('every migration has a test above and versions are 1..N without gaps', () => {
-  assert.deepEqual(MIGRATIONS.map((m) => m.version), [1, 2, 3, 4, 5, 6, 7]);
+  assert.deepEqual(
+    MIGRATIONS.map((m) => m.version),
+    [1, 2, 3, 4, 5, 6, 7],
+  );
 });
 
 test('migrating twice is a no-op', () => {

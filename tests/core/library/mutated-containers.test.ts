@@ -20,12 +20,26 @@ const media = createMediaService();
 const MUTANTS = 500;
 
 function ffmpeg(args: string[]): void {
-  execFileSync(process.env.FFMPEG_BIN ?? 'ffmpeg', ['-v', 'error', '-y', ...args], { stdio: 'ignore', timeout: 60_000 });
+  execFileSync(process.env.FFMPEG_BIN ?? 'ffmpeg', ['-v', 'error', '-y', ...args], {
+    stdio: 'ignore',
+    timeout: 60_000,
+  });
 }
 
 /** Small real containers: H.264 in MP4 and MKV, MPEG-4 Part 2 in AVI, and one second of the shared AVI sample. */
 function sources(dir: string): string[] {
-  const src = ['-f', 'lavfi', '-i', 'testsrc2=size=96x64:rate=10', '-f', 'lavfi', '-i', 'sine=frequency=300', '-t', '2'];
+  const src = [
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=96x64:rate=10',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=300',
+    '-t',
+    '2',
+  ];
   const mp4 = join(dir, 'a.mp4');
   ffmpeg([...src, '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', mp4]);
   const mkv = join(dir, 'b.mkv');
@@ -70,7 +84,8 @@ async function exercise(file: string): Promise<string> {
   try {
     info = await media.probe(file, { timeoutMs: 20_000 });
   } catch (err) {
-    if (!(err instanceof AppError) || !KNOWN.has(err.code)) throw new Error(`probe ${file}: not an AppError: ${String(err)}`, { cause: err });
+    if (!(err instanceof AppError) || !KNOWN.has(err.code))
+      throw new Error(`probe ${file}: not an AppError: ${String(err)}`, { cause: err });
     return `probe:${err.code}`;
   }
   const d = info.duration ?? 0;
@@ -80,7 +95,8 @@ async function exercise(file: string): Promise<string> {
     for await (const _ of media.decodeFrames(file, times, { probe: info, stallMs: 15_000 })) n++;
     return `decoded:${n}`;
   } catch (err) {
-    if (!(err instanceof AppError) || !KNOWN.has(err.code)) throw new Error(`decode ${file}: not an AppError: ${String(err)}`, { cause: err });
+    if (!(err instanceof AppError) || !KNOWN.has(err.code))
+      throw new Error(`decode ${file}: not an AppError: ${String(err)}`, { cause: err });
     return `decode:${err.code}`;
   }
 }
@@ -100,38 +116,54 @@ function osChildren(): string[] {
   return out;
 }
 
-test(`${MUTANTS} mutated MP4/MKV/AVI files: probe, decode and import never crash and leave no process`, { timeout: 900_000 }, async () => {
-  const dir = scratchDir('mutants');
-  const files = mutate(sources(dir), join(dir, 'mutants'), mulberry32(500));
-  const tally = new Map<string, number>();
-  const slow: Array<[number, string]> = [];
-  let next = 0;
-  // Two at a time: the suite shares two cores with other work.
-  const worker = async () => {
-    for (let i = next++; i < files.length; i = next++) {
-      const t0 = Date.now();
-      const what = await exercise(files[i]!);
-      slow.push([Date.now() - t0, `${files[i]!.split('/').pop()} ${what}`]);
-      tally.set(what.replace(/:\d+$/, ''), (tally.get(what.replace(/:\d+$/, '')) ?? 0) + 1);
-    }
-  };
-  await Promise.all([worker(), worker()]);
-  assert.deepEqual(media.liveChildPids(), [], 'no tracked child left after probe/decode');
-  assert.deepEqual(osChildren(), [], 'no ffmpeg/ffprobe child left after probe/decode');
+test(
+  `${MUTANTS} mutated MP4/MKV/AVI files: probe, decode and import never crash and leave no process`,
+  { timeout: 900_000 },
+  async () => {
+    const dir = scratchDir('mutants');
+    const files = mutate(sources(dir), join(dir, 'mutants'), mulberry32(500));
+    const tally = new Map<string, number>();
+    const slow: Array<[number, string]> = [];
+    let next = 0;
+    // Two at a time: the suite shares two cores with other work.
+    const worker = async () => {
+      for (let i = next++; i < files.length; i = next++) {
+        const t0 = Date.now();
+        const what = await exercise(files[i]!);
+        slow.push([Date.now() - t0, `${files[i]!.split('/').pop()} ${what}`]);
+        tally.set(what.replace(/:\d+$/, ''), (tally.get(what.replace(/:\d+$/, '')) ?? 0) + 1);
+      }
+    };
+    await Promise.all([worker(), worker()]);
+    assert.deepEqual(media.liveChildPids(), [], 'no tracked child left after probe/decode');
+    assert.deepEqual(osChildren(), [], 'no ffmpeg/ffprobe child left after probe/decode');
 
-  const lib = openLibrary(join(dir, 'lib.db'), { create: true });
-  try {
-    const rep = await importPaths(lib, [join(dir, 'mutants')], { media: testMediaSource(), signal: new AbortController().signal });
-    assert.equal(rep.results.length, MUTANTS, 'every mutated file has an outcome');
-    for (const r of rep.results) if (r.code) assert.ok(KNOWN.has(r.code), `${r.path}: ${r.code}`);
-    console.log(`import: ${JSON.stringify(rep.counts)}`);
-    assert.equal(lib.db.pragma('integrity_check', { simple: true }), 'ok');
-  } finally {
-    lib.close();
-  }
-  assert.deepEqual(media.liveChildPids(), []);
-  assert.deepEqual(osChildren(), [], 'no ffmpeg/ffprobe child left after import');
-  console.log(`slowest: ${slow.sort((a, b) => b[0] - a[0]).slice(0, 5).map(([ms, f]) => `${f} ${ms} ms`).join('; ')}`);
-  console.log(`probe/decode outcomes: ${JSON.stringify(Object.fromEntries([...tally].sort()))}`);
-  assert.ok((tally.get('decoded') ?? 0) > 0 && [...tally.keys()].some((k) => k.startsWith('probe:')), 'the mutations reach both good and bad outcomes');
-});
+    const lib = openLibrary(join(dir, 'lib.db'), { create: true });
+    try {
+      const rep = await importPaths(lib, [join(dir, 'mutants')], {
+        media: testMediaSource(),
+        signal: new AbortController().signal,
+      });
+      assert.equal(rep.results.length, MUTANTS, 'every mutated file has an outcome');
+      for (const r of rep.results) if (r.code) assert.ok(KNOWN.has(r.code), `${r.path}: ${r.code}`);
+      console.log(`import: ${JSON.stringify(rep.counts)}`);
+      assert.equal(lib.db.pragma('integrity_check', { simple: true }), 'ok');
+    } finally {
+      lib.close();
+    }
+    assert.deepEqual(media.liveChildPids(), []);
+    assert.deepEqual(osChildren(), [], 'no ffmpeg/ffprobe child left after import');
+    console.log(
+      `slowest: ${slow
+        .sort((a, b) => b[0] - a[0])
+        .slice(0, 5)
+        .map(([ms, f]) => `${f} ${ms} ms`)
+        .join('; ')}`,
+    );
+    console.log(`probe/decode outcomes: ${JSON.stringify(Object.fromEntries([...tally].sort()))}`);
+    assert.ok(
+      (tally.get('decoded') ?? 0) > 0 && [...tally.keys()].some((k) => k.startsWith('probe:')),
+      'the mutations reach both good and bad outcomes',
+    );
+  },
+);

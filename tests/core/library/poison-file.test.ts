@@ -25,87 +25,163 @@ import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { makeClip } from './clips.js';
 
 const MODEL = tinyCheckpoint({ seed: 1 });
-const params = { modelId: checkpointContentId(MODEL), promptKind: 'dense' as const, windowLength: 1, overlap: 0, maxFrames: 2 };
+const params = {
+  modelId: checkpointContentId(MODEL),
+  promptKind: 'dense' as const,
+  windowLength: 1,
+  overlap: 0,
+  maxFrames: 2,
+};
 
 function blankClip(path: string, color = 'black'): string {
   mkdirSync(dirname(path), { recursive: true });
-  execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `color=c=${color}:s=160x120:r=10:d=2`, '-pix_fmt', 'yuv420p', '-y', path], { stdio: 'ignore', timeout: 30_000 });
+  execFileSync(
+    'ffmpeg',
+    ['-v', 'error', '-f', 'lavfi', '-i', `color=c=${color}:s=160x120:r=10:d=2`, '-pix_fmt', 'yuv420p', '-y', path],
+    { stdio: 'ignore', timeout: 30_000 },
+  );
   return path;
 }
 
-const recordings = (lib: Library) => lib.db.prepare('SELECT name, status, reason_code, reason FROM recordings ORDER BY id').all() as Array<{ name: string; status: string; reason_code: string | null; reason: string | null }>;
-const captioned = (lib: Library) => lib.db.prepare('SELECT r.name, count(*) AS n FROM captions c JOIN windows w ON w.id = c.window_id JOIN recordings r ON r.id = w.recording_id GROUP BY r.name ORDER BY r.name').all();
+const recordings = (lib: Library) =>
+  lib.db.prepare('SELECT name, status, reason_code, reason FROM recordings ORDER BY id').all() as Array<{
+    name: string;
+    status: string;
+    reason_code: string | null;
+    reason: string | null;
+  }>;
+const captioned = (lib: Library) =>
+  lib.db
+    .prepare(
+      'SELECT r.name, count(*) AS n FROM captions c JOIN windows w ON w.id = c.window_id JOIN recordings r ON r.id = w.recording_id GROUP BY r.name ORDER BY r.name',
+    )
+    .all();
 
-test('a poison file is retried a bounded number of times, then rejected with its reason; the job indexes the rest', { timeout: 600_000 }, async () => {
-  process.env.MOLMOSCOPE_TEST_CRASH_ON_BLANK_FRAMES = '1'; // read by the engine process this test forks
-  const dir = scratchDir('poison');
-  const ctx = createCoreContext({ host: 'cli', env: { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') } });
-  await configureModel(ctx, MODEL, 'cpu');
-  const lib = openLibrary(join(dir, 'lib.db'), { create: true });
-  try {
-    const files = [makeClip(join(dir, 'a.mp4'), { seconds: 2 }), blankClip(join(dir, 'b-poison.mp4')), makeClip(join(dir, 'c.mp4'), { seconds: 2, pattern: 'smptebars' })];
-    await importPaths(lib, files, { media: testMediaSource(), signal: new AbortController().signal });
-    const job = queueIndexJob(lib, params);
-    const final = await runJob(lib, job.id, { [INDEX_JOB_KIND]: indexJobKind(ctx) });
-    assert.equal(final.status, 'done', `${final.errorCode} ${final.errorMessage}`);
-    const recs = recordings(lib);
-    assert.deepEqual(recs.map((r) => [r.name, r.status, r.reason_code]), [['a.mp4', 'ready', null], ['b-poison.mp4', 'rejected', 'ENGINE_CRASHED'], ['c.mp4', 'ready', null]]);
-    assert.match(recs[1]!.reason!, new RegExp(`crashed the engine ${ENGINE_CRASH_RETRIES + 1} times in a row`));
-    assert.deepEqual(captioned(lib), [{ name: 'a.mp4', n: 2 }, { name: 'c.mp4', n: 2 }]);
-    assert.equal(final.done, final.total, 'the poison file\'s windows leave the total');
-    // One engine start for the first window, then one restart per crash.
-    assert.equal((await modelSession(ctx)).engine.starts, 1 + ENGINE_CRASH_RETRIES + 1);
-  } finally {
-    lib.close();
-    await closeModel(ctx);
-  }
-});
+test(
+  'a poison file is retried a bounded number of times, then rejected with its reason; the job indexes the rest',
+  { timeout: 600_000 },
+  async () => {
+    process.env.MOLMOSCOPE_TEST_CRASH_ON_BLANK_FRAMES = '1'; // read by the engine process this test forks
+    const dir = scratchDir('poison');
+    const ctx = createCoreContext({ host: 'cli', env: { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') } });
+    await configureModel(ctx, MODEL, 'cpu');
+    const lib = openLibrary(join(dir, 'lib.db'), { create: true });
+    try {
+      const files = [
+        makeClip(join(dir, 'a.mp4'), { seconds: 2 }),
+        blankClip(join(dir, 'b-poison.mp4')),
+        makeClip(join(dir, 'c.mp4'), { seconds: 2, pattern: 'smptebars' }),
+      ];
+      await importPaths(lib, files, { media: testMediaSource(), signal: new AbortController().signal });
+      const job = queueIndexJob(lib, params);
+      const final = await runJob(lib, job.id, { [INDEX_JOB_KIND]: indexJobKind(ctx) });
+      assert.equal(final.status, 'done', `${final.errorCode} ${final.errorMessage}`);
+      const recs = recordings(lib);
+      assert.deepEqual(
+        recs.map((r) => [r.name, r.status, r.reason_code]),
+        [
+          ['a.mp4', 'ready', null],
+          ['b-poison.mp4', 'rejected', 'ENGINE_CRASHED'],
+          ['c.mp4', 'ready', null],
+        ],
+      );
+      assert.match(recs[1]!.reason!, new RegExp(`crashed the engine ${ENGINE_CRASH_RETRIES + 1} times in a row`));
+      assert.deepEqual(captioned(lib), [
+        { name: 'a.mp4', n: 2 },
+        { name: 'c.mp4', n: 2 },
+      ]);
+      assert.equal(final.done, final.total, "the poison file's windows leave the total");
+      // One engine start for the first window, then one restart per crash.
+      assert.equal((await modelSession(ctx)).engine.starts, 1 + ENGINE_CRASH_RETRIES + 1);
+    } finally {
+      lib.close();
+      await closeModel(ctx);
+    }
+  },
+);
 
-test('a crash that follows the job from one file to the next pauses it (ENGINE_CRASHED); resume goes on', { timeout: 600_000 }, async () => {
-  process.env.MOLMOSCOPE_TEST_CRASH_ON_BLANK_FRAMES = '1';
-  const dir = scratchDir('poison-two');
-  const ctx = createCoreContext({ host: 'cli', env: { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') } });
-  await configureModel(ctx, MODEL, 'cpu');
-  const lib = openLibrary(join(dir, 'lib.db'), { create: true });
-  try {
-    // Two different blank clips (black, white: not duplicates of each other), then a good one.
-    const files = [blankClip(join(dir, 'b1.mp4')), blankClip(join(dir, 'b2.mp4'), 'white'), makeClip(join(dir, 'c.mp4'), { seconds: 2 })];
-    await importPaths(lib, files, { media: testMediaSource(), signal: new AbortController().signal });
-    const job = queueIndexJob(lib, params);
-    const paused = await runJob(lib, job.id, { [INDEX_JOB_KIND]: indexJobKind(ctx) });
-    assert.deepEqual([paused.status, paused.errorCode], ['paused', 'ENGINE_CRASHED']);
-    assert.deepEqual(recordings(lib).map((r) => r.status), ['rejected', 'ready', 'ready'], 'only the first poison file is rejected before the pause');
-    resumeJob(lib, job.id);
-    const final = await runJob(lib, job.id, { [INDEX_JOB_KIND]: indexJobKind(ctx) });
-    assert.equal(final.status, 'done');
-    assert.deepEqual(recordings(lib).map((r) => [r.status, r.reason_code]), [['rejected', 'ENGINE_CRASHED'], ['rejected', 'ENGINE_CRASHED'], ['ready', null]]);
-    assert.deepEqual(captioned(lib), [{ name: 'c.mp4', n: 2 }]);
-  } finally {
-    lib.close();
-    await closeModel(ctx);
-  }
-});
+test(
+  'a crash that follows the job from one file to the next pauses it (ENGINE_CRASHED); resume goes on',
+  { timeout: 600_000 },
+  async () => {
+    process.env.MOLMOSCOPE_TEST_CRASH_ON_BLANK_FRAMES = '1';
+    const dir = scratchDir('poison-two');
+    const ctx = createCoreContext({ host: 'cli', env: { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') } });
+    await configureModel(ctx, MODEL, 'cpu');
+    const lib = openLibrary(join(dir, 'lib.db'), { create: true });
+    try {
+      // Two different blank clips (black, white: not duplicates of each other), then a good one.
+      const files = [
+        blankClip(join(dir, 'b1.mp4')),
+        blankClip(join(dir, 'b2.mp4'), 'white'),
+        makeClip(join(dir, 'c.mp4'), { seconds: 2 }),
+      ];
+      await importPaths(lib, files, { media: testMediaSource(), signal: new AbortController().signal });
+      const job = queueIndexJob(lib, params);
+      const paused = await runJob(lib, job.id, { [INDEX_JOB_KIND]: indexJobKind(ctx) });
+      assert.deepEqual([paused.status, paused.errorCode], ['paused', 'ENGINE_CRASHED']);
+      assert.deepEqual(
+        recordings(lib).map((r) => r.status),
+        ['rejected', 'ready', 'ready'],
+        'only the first poison file is rejected before the pause',
+      );
+      resumeJob(lib, job.id);
+      const final = await runJob(lib, job.id, { [INDEX_JOB_KIND]: indexJobKind(ctx) });
+      assert.equal(final.status, 'done');
+      assert.deepEqual(
+        recordings(lib).map((r) => [r.status, r.reason_code]),
+        [
+          ['rejected', 'ENGINE_CRASHED'],
+          ['rejected', 'ENGINE_CRASHED'],
+          ['ready', null],
+        ],
+      );
+      assert.deepEqual(captioned(lib), [{ name: 'c.mp4', n: 2 }]);
+    } finally {
+      lib.close();
+      await closeModel(ctx);
+    }
+  },
+);
 
-test('count over a folder with a poison file: its run fails with ENGINE_CRASHED on the window, the other run is done', { timeout: 600_000 }, async () => {
-  process.env.MOLMOSCOPE_TEST_CRASH_ON_BLANK_FRAMES = '1';
-  const dir = scratchDir('poison-count');
-  const ctx = createCoreContext({ host: 'cli', env: { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') } });
-  await configureModel(ctx, MODEL, 'cpu');
-  const lib = openLibrary(join(dir, 'lib.db'), { create: true });
-  try {
-    const folder = join(dir, 'footage');
-    await importPaths(lib, [blankClip(join(folder, 'a-poison.mp4')), makeClip(join(folder, 'b.mp4'), { seconds: 2 })], { media: testMediaSource(), signal: new AbortController().signal });
-    const { job, runs } = queueAnalyticsJob(lib, 'count', { query: 'person', scope: { folder }, settings: { windowLength: 1, overlap: 0, maxFrames: 2 } });
-    const final = await runJob(lib, job.id, { count: analyticsExecutor(ctx, 'count') });
-    assert.equal(final.status, 'done', `${final.errorCode} ${final.errorMessage}`);
-    const [poison, good] = runs.map((r) => getRun(lib, r.id));
-    assert.deepEqual([poison!.path.endsWith('a-poison.mp4'), poison!.status, good!.status], [true, 'failed', 'done']);
-    const w = storedWindows(lib, poison!.id);
-    assert.deepEqual(w.map((x) => [x.index, x.status, x.errorCode]), [[0, 'failed', 'ENGINE_CRASHED']]);
-    assert.match(w[0]!.errorMessage!, new RegExp(`window 0 crashed the engine ${ENGINE_CRASH_RETRIES + 1} times in a row`));
-    assert.equal(final.done, final.total, "the poison run's windows leave the total");
-  } finally {
-    lib.close();
-    await closeModel(ctx);
-  }
-});
+test(
+  'count over a folder with a poison file: its run fails with ENGINE_CRASHED on the window, the other run is done',
+  { timeout: 600_000 },
+  async () => {
+    process.env.MOLMOSCOPE_TEST_CRASH_ON_BLANK_FRAMES = '1';
+    const dir = scratchDir('poison-count');
+    const ctx = createCoreContext({ host: 'cli', env: { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') } });
+    await configureModel(ctx, MODEL, 'cpu');
+    const lib = openLibrary(join(dir, 'lib.db'), { create: true });
+    try {
+      const folder = join(dir, 'footage');
+      await importPaths(
+        lib,
+        [blankClip(join(folder, 'a-poison.mp4')), makeClip(join(folder, 'b.mp4'), { seconds: 2 })],
+        { media: testMediaSource(), signal: new AbortController().signal },
+      );
+      const { job, runs } = queueAnalyticsJob(lib, 'count', {
+        query: 'person',
+        scope: { folder },
+        settings: { windowLength: 1, overlap: 0, maxFrames: 2 },
+      });
+      const final = await runJob(lib, job.id, { count: analyticsExecutor(ctx, 'count') });
+      assert.equal(final.status, 'done', `${final.errorCode} ${final.errorMessage}`);
+      const [poison, good] = runs.map((r) => getRun(lib, r.id));
+      assert.deepEqual([poison!.path.endsWith('a-poison.mp4'), poison!.status, good!.status], [true, 'failed', 'done']);
+      const w = storedWindows(lib, poison!.id);
+      assert.deepEqual(
+        w.map((x) => [x.index, x.status, x.errorCode]),
+        [[0, 'failed', 'ENGINE_CRASHED']],
+      );
+      assert.match(
+        w[0]!.errorMessage!,
+        new RegExp(`window 0 crashed the engine ${ENGINE_CRASH_RETRIES + 1} times in a row`),
+      );
+      assert.equal(final.done, final.total, "the poison run's windows leave the total");
+    } finally {
+      lib.close();
+      await closeModel(ctx);
+    }
+  },
+);

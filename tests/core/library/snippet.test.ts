@@ -7,9 +7,15 @@ import { toFtsQuery } from '../../../src-main/core/library/fts-query.js';
 const snip = (text: string, q: string) => makeSnippet(text, toFtsQuery(q).highlight, '[', ']');
 
 test('a word is highlighted when its stem is a query term or starts with a query prefix', () => {
-  assert.equal(snip('Happiness at the gateway; the gate opens.', 'happy gate'), '[Happiness] at the gateway; the [gate] opens.');
+  assert.equal(
+    snip('Happiness at the gateway; the gate opens.', 'happy gate'),
+    '[Happiness] at the gateway; the [gate] opens.',
+  );
   assert.equal(snip('Two Cyclists ride; a cyclist waits.', 'cyclist'), 'Two [Cyclists] ride; a [cyclist] waits.');
-  assert.equal(snip('Bicycles and a bicycle rack by the bike.', 'bicyc*'), '[Bicycles] and a [bicycle] rack by the bike.');
+  assert.equal(
+    snip('Bicycles and a bicycle rack by the bike.', 'bicyc*'),
+    '[Bicycles] and a [bicycle] rack by the bike.',
+  );
   assert.equal(snip('The red car passes the red bus.', '"red car"'), 'The [red] [car] passes the [red] bus.');
   assert.equal(snip('Café crème', 'cafe'), '[Café] crème');
 });

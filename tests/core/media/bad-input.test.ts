@@ -6,7 +6,14 @@ import { copyFileSync, readFileSync, truncateSync, unlinkSync, writeFileSync } f
 import { join } from 'node:path';
 import { AppError } from '../../../src-main/api/errors.js';
 import { createMediaService, sampleTimes } from '../../../src-main/core/media/index.js';
-import { ffmpegClip, fourccCopy, indexClip, moovlessCopy, readIndex, truncatedCopy } from '../../helpers/media-fixtures.js';
+import {
+  ffmpegClip,
+  fourccCopy,
+  indexClip,
+  moovlessCopy,
+  readIndex,
+  truncatedCopy,
+} from '../../helpers/media-fixtures.js';
 import { scratchDir } from '../../helpers/tiny.js';
 
 const media = createMediaService();
@@ -44,10 +51,22 @@ test('bad-input table: each file gives its code', async () => {
     ['empty file', empty, 'NOT_A_VIDEO'],
     ['text renamed .mp4', text, 'NOT_A_VIDEO'],
     ['a directory', dir, 'NOT_A_VIDEO'],
-    ['audio-only file', ffmpegClip('audio-only.m4a', (o) => ['-f', 'lavfi', '-i', 'sine=d=2', '-c:a', 'aac', o]), 'NO_VIDEO_STREAM'],
+    [
+      'audio-only file',
+      ffmpegClip('audio-only.m4a', (o) => ['-f', 'lavfi', '-i', 'sine=d=2', '-c:a', 'aac', o]),
+      'NO_VIDEO_STREAM',
+    ],
     ['MP4 with the moov atom missing', moovlessCopy('moovless.mp4', plain), 'UNREADABLE'],
-    ['MP4 (index at the end) truncated at half its size', truncatedCopy('trunc-half-plain.mp4', plain, 0.5), 'UNREADABLE'],
-    ['a video codec this ffmpeg cannot decode', fourccCopy('unknown-codec.mp4', plain, 'avc1', 'zzzz'), 'UNSUPPORTED_CODEC'],
+    [
+      'MP4 (index at the end) truncated at half its size',
+      truncatedCopy('trunc-half-plain.mp4', plain, 0.5),
+      'UNREADABLE',
+    ],
+    [
+      'a video codec this ffmpeg cannot decode',
+      fourccCopy('unknown-codec.mp4', plain, 'avc1', 'zzzz'),
+      'UNSUPPORTED_CODEC',
+    ],
   ];
   for (const [what, file, code] of table) {
     await rejectsWith(media.probe(file), code).catch((e) => assert.fail(`${what}: ${(e as Error).message}`));
@@ -66,32 +85,60 @@ test('MP4 (index first) truncated at half its size: probe reports the decodable 
   // Sampling the decodable part gives the frames displayed then.
   const frames = Math.round(p.duration * 25);
   const times = sampleTimes(p.duration);
-  for await (const f of media.decodeFrames(file, times, { probe: p })) assert.equal(readIndex(f.rgb, f.width, f.height), Math.min(frames - 1, Math.floor(f.time * 25 + 1e-6)));
+  for await (const f of media.decodeFrames(file, times, { probe: p }))
+    assert.equal(readIndex(f.rgb, f.width, f.height), Math.min(frames - 1, Math.floor(f.time * 25 + 1e-6)));
   assertNoChildren();
 });
 
 test('a file that vanishes mid-read is NOT_FOUND, and ffmpeg is gone', async () => {
-  const src = ffmpegClip('testsrc2-320-60s.mp4', (o) => ['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=10:d=60', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', o]);
+  const src = ffmpegClip('testsrc2-320-60s.mp4', (o) => [
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=s=320x240:r=10:d=60',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    o,
+  ]);
   const file = join(dir, 'vanishing.mp4');
   copyFileSync(src, file);
   const p = await media.probe(file);
   let got = 0;
-  await rejectsWith((async () => {
-    for await (const f of media.decodeFrames(file, sampleTimes(p.duration), { probe: p })) {
-      assert.equal(f.rgb.length, 320 * 240 * 3);
-      if (++got === 2) {
-        truncateSync(file, 0); // the open descriptor sees the data vanish too
-        unlinkSync(file);
+  await rejectsWith(
+    (async () => {
+      for await (const f of media.decodeFrames(file, sampleTimes(p.duration), { probe: p })) {
+        assert.equal(f.rgb.length, 320 * 240 * 3);
+        if (++got === 2) {
+          truncateSync(file, 0); // the open descriptor sees the data vanish too
+          unlinkSync(file);
+        }
       }
-    }
-  })(), 'NOT_FOUND');
+    })(),
+    'NOT_FOUND',
+  );
   assert.ok(got >= 2);
   await rejectsWith(media.probe(file), 'NOT_FOUND');
   assertNoChildren();
 });
 
 test('a 7680×4320 frame decodes at native size', async () => {
-  const file = ffmpegClip('8k-2s.mp4', (o) => ['-f', 'lavfi', '-i', 'testsrc2=s=7680x4320:r=1:d=2', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', o]);
+  const file = ffmpegClip('8k-2s.mp4', (o) => [
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=s=7680x4320:r=1:d=2',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    o,
+  ]);
   const p = await media.probe(file);
   assert.deepEqual([p.width, p.height, p.duration], [7680, 4320, 2]);
   let n = 0;
@@ -137,7 +184,9 @@ test('a 4-hour low-resolution file: probing and sampling it is correct and keeps
     clearInterval(timer);
   }
   if (process.platform === 'linux') assert.ok(childPeak > 0, 'no ffmpeg/ffprobe child was ever measured');
-  console.log(`4-hour file: peak memory ${(peak / 2 ** 20).toFixed(0)} MB (ours + children; children alone ${(childPeak / 2 ** 20).toFixed(0)} MB)`);
+  console.log(
+    `4-hour file: peak memory ${(peak / 2 ** 20).toFixed(0)} MB (ours + children; children alone ${(childPeak / 2 ** 20).toFixed(0)} MB)`,
+  );
   assert.ok(peak < 500 * 2 ** 20, `peak memory ${peak}`);
 });
 
@@ -148,9 +197,13 @@ test('timeouts and aborts kill every child: probe timeout, decode abort, consume
   const p = await media.probe(file);
   const ac = new AbortController();
   let got = 0;
-  await rejectsWith((async () => {
-    for await (const _ of media.decodeFrames(file, sampleTimes(p.duration), { probe: p, signal: ac.signal })) if (++got === 3) ac.abort();
-  })(), 'CANCELLED');
+  await rejectsWith(
+    (async () => {
+      for await (const _ of media.decodeFrames(file, sampleTimes(p.duration), { probe: p, signal: ac.signal }))
+        if (++got === 3) ac.abort();
+    })(),
+    'CANCELLED',
+  );
   assert.equal(got, 3);
   assertNoChildren();
   for await (const _ of media.decodeFrames(file, sampleTimes(p.duration), { probe: p })) break;

@@ -15,11 +15,17 @@ test('media.* handlers return responses that parse against the contract', async 
   const path = indexClip('cfr25-10s', { duration: 10, fps: 25 });
   const p = operations['media.probe'].response.parse(await mediaHandlers['media.probe']!({ path }, ctx, signal));
   assert.equal(p.duration, 10);
-  const st = operations['media.sampleTimes'].response.parse(await mediaHandlers['media.sampleTimes']!({ duration: 10 }, ctx, signal));
+  const st = operations['media.sampleTimes'].response.parse(
+    await mediaHandlers['media.sampleTimes']!({ duration: 10 }, ctx, signal),
+  );
   assert.deepEqual(st.times, sampleTimes(10));
-  const ws = operations['media.windows'].response.parse(await mediaHandlers['media.windows']!({ path, length: 4, overlap: 1 }, ctx, signal));
+  const ws = operations['media.windows'].response.parse(
+    await mediaHandlers['media.windows']!({ path, length: 4, overlap: 1 }, ctx, signal),
+  );
   assert.equal(ws.count, 3);
-  const w = operations['media.window'].response.parse(await mediaHandlers['media.window']!({ path, length: 4, overlap: 1, index: 2 }, ctx, signal));
+  const w = operations['media.window'].response.parse(
+    await mediaHandlers['media.window']!({ path, length: 4, overlap: 1, index: 2 }, ctx, signal),
+  );
   assert.deepEqual(w, ws.windows[2]);
   assert.equal(operations['media.probe'].request.safeParse({ path: '' }).success, false);
 });

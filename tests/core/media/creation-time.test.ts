@@ -14,7 +14,16 @@ import { createMediaService } from '../../../src-main/core/media/index.js';
 const media = createMediaService();
 
 const clip = (name: string, meta: string[]) =>
-  ffmpegClip(name, (out) => ['-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=5:duration=1', ...meta, '-c:v', 'mpeg4', out]);
+  ffmpegClip(name, (out) => [
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=64x48:rate=5:duration=1',
+    ...meta,
+    '-c:v',
+    'mpeg4',
+    out,
+  ]);
 
 test('probe reads creation_time; import records it as the recording date, else the file time', async () => {
   const dated = clip('ctime-dated.mp4', ['-metadata', 'creation_time=2024-05-01T10:20:30.000000Z']);

@@ -15,7 +15,10 @@ const media = createMediaService();
 test('a stalled decode ends with DECODE_STALLED after stallMs and leaves no child', async () => {
   const real = resolveFfmpeg();
   const fake = join(scratchDir('decode-stall'), 'ffmpeg');
-  writeFileSync(fake, `#!/bin/sh\nfor a in "$@"; do case "$a" in rawvideo) exec sleep 30;; esac; done\nexec '${real.ffmpeg}' "$@"\n`);
+  writeFileSync(
+    fake,
+    `#!/bin/sh\nfor a in "$@"; do case "$a" in rawvideo) exec sleep 30;; esac; done\nexec '${real.ffmpeg}' "$@"\n`,
+  );
   chmodSync(fake, 0o755);
   const file = indexClip('stall-src', { duration: 2, fps: 10 });
   const bins = { ...real, ffmpeg: fake };

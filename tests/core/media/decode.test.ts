@@ -10,7 +10,13 @@ import { indexClip, readIndex, rotateCcw, rotatedCopy, sampleClip } from '../../
 const media = createMediaService();
 
 /** Decodes the frames at `times` and returns the index each one draws. */
-async function decodedIndices(file: string, p: ProbeResult, times: number[], ccwTurns = 0, seekWorthPixels?: number): Promise<number[]> {
+async function decodedIndices(
+  file: string,
+  p: ProbeResult,
+  times: number[],
+  ccwTurns = 0,
+  seekWorthPixels?: number,
+): Promise<number[]> {
   const out: number[] = [];
   for await (const f of media.decodeFrames(file, times, { probe: p, seekWorthPixels })) {
     assert.equal(f.rgb.length, f.width * f.height * 3);
@@ -23,7 +29,8 @@ async function decodedIndices(file: string, p: ProbeResult, times: number[], ccw
 }
 
 /** Independent oracle for a CFR clip: frame n starts at n/fps; the one displayed at t is floor(t·fps), clamped. */
-const cfrExpected = (times: number[], fps: number, frames: number) => times.map((t) => Math.min(frames - 1, Math.floor(t * fps + 1e-6 * fps)));
+const cfrExpected = (times: number[], fps: number, frames: number) =>
+  times.map((t) => Math.min(frames - 1, Math.floor(t * fps + 1e-6 * fps)));
 
 const CFR = [
   { name: 'cfr25-10s', duration: 10, fps: 25 },
@@ -113,19 +120,47 @@ test('size option scales with ffmpeg (UI only); thumbnails are JPEG and WebP', a
 });
 
 const SAMPLE = sampleClip('concourse-crowd-720p.avi');
-test('shared sample (AVI, H.264 with B-frames, 25 fps, audio): times by the rule and frames equal to an independent full decode', { skip: SAMPLE ? false : 'shared/samples/concourse-crowd-720p.avi not found beside the repository' }, async () => {
-  const file = SAMPLE!;
-  const p = await media.probe(file);
-  assert.deepEqual([p.width, p.height, p.fps, p.codec, p.hasAudio, p.vfr], [1280, 720, 25, 'h264', true, false]);
-  assert.ok(Math.abs(p.duration - 13.64) < 1e-9);
-  const times = sampleTimes(p.duration);
-  assert.deepEqual(times, [...Array.from({ length: 28 }, (_, i) => i * 0.5), 13.64]);
-  // Oracle: ffmpeg's own per-frame MD5s of every decoded frame, in presentation order.
-  const md5s = execFileSync('ffmpeg', ['-hide_banner', '-v', 'error', '-i', file, '-map', '0:v:0', '-fps_mode', 'passthrough', '-pix_fmt', 'rgb24', '-f', 'framemd5', '-hash', 'md5', '-'], { maxBuffer: 1 << 24 })
-    .toString('utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(',').pop()!.trim());
-  assert.equal(md5s.length, 341);
-  for await (const f of media.decodeFrames(file, times, { probe: p })) {
-    const k = Math.min(340, Math.floor(f.time * 25 + 1e-6));
-    assert.equal(createHash('md5').update(f.rgb).digest('hex'), md5s[k], `frame at ${f.time} s should be frame ${k}`);
-  }
-});
+test(
+  'shared sample (AVI, H.264 with B-frames, 25 fps, audio): times by the rule and frames equal to an independent full decode',
+  { skip: SAMPLE ? false : 'shared/samples/concourse-crowd-720p.avi not found beside the repository' },
+  async () => {
+    const file = SAMPLE!;
+    const p = await media.probe(file);
+    assert.deepEqual([p.width, p.height, p.fps, p.codec, p.hasAudio, p.vfr], [1280, 720, 25, 'h264', true, false]);
+    assert.ok(Math.abs(p.duration - 13.64) < 1e-9);
+    const times = sampleTimes(p.duration);
+    assert.deepEqual(times, [...Array.from({ length: 28 }, (_, i) => i * 0.5), 13.64]);
+    // Oracle: ffmpeg's own per-frame MD5s of every decoded frame, in presentation order.
+    const md5s = execFileSync(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-v',
+        'error',
+        '-i',
+        file,
+        '-map',
+        '0:v:0',
+        '-fps_mode',
+        'passthrough',
+        '-pix_fmt',
+        'rgb24',
+        '-f',
+        'framemd5',
+        '-hash',
+        'md5',
+        '-',
+      ],
+      { maxBuffer: 1 << 24 },
+    )
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => l.split(',').pop()!.trim());
+    assert.equal(md5s.length, 341);
+    for await (const f of media.decodeFrames(file, times, { probe: p })) {
+      const k = Math.min(340, Math.floor(f.time * 25 + 1e-6));
+      assert.equal(createHash('md5').update(f.rgb).digest('hex'), md5s[k], `frame at ${f.time} s should be frame ${k}`);
+    }
+  },
+);

@@ -4,17 +4,28 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { AppError } from '../../../src-main/api/errors.js';
-import { createMediaService, resolveFfmpeg, sampleTimes, type ProbeResult } from '../../../src-main/core/media/index.js';
+import {
+  createMediaService,
+  resolveFfmpeg,
+  sampleTimes,
+  type ProbeResult,
+} from '../../../src-main/core/media/index.js';
 import { indexClip, readIndex } from '../../helpers/media-fixtures.js';
 
 const media = createMediaService();
 
-async function indices(file: string, p: ProbeResult, times: number[], opts: { transport: 'fifo' | 'stdout' }): Promise<number[]> {
+async function indices(
+  file: string,
+  p: ProbeResult,
+  times: number[],
+  opts: { transport: 'fifo' | 'stdout' },
+): Promise<number[]> {
   const prev = process.env.MOLMOSCOPE_FRAME_PIPE;
   process.env.MOLMOSCOPE_FRAME_PIPE = opts.transport;
   try {
     const out: number[] = [];
-    for await (const f of media.decodeFrames(file, times, { probe: p })) out[f.index] = readIndex(f.rgb, f.width, f.height);
+    for await (const f of media.decodeFrames(file, times, { probe: p }))
+      out[f.index] = readIndex(f.rgb, f.width, f.height);
     return out;
   } finally {
     if (prev === undefined) delete process.env.MOLMOSCOPE_FRAME_PIPE;
@@ -40,10 +51,16 @@ test('named pipe and stdout give the same frames (CFR, VFR; many tiny frames per
   for (const file of files) {
     const p = await media.probe(file);
     // Every frame of the file: for 8×8 frames one 64 KB pipe read carries hundreds of them.
-    const times = file.includes('tiny') ? Array.from({ length: 750 }, (_, i) => i / 25) : [...sampleTimes(p.duration), 0.05, 3.01];
+    const times = file.includes('tiny')
+      ? Array.from({ length: 750 }, (_, i) => i / 25)
+      : [...sampleTimes(p.duration), 0.05, 3.01];
     const viaFifo = await indices(file, p, times, { transport: 'fifo' });
     assert.deepEqual(viaFifo, await indices(file, p, times, { transport: 'stdout' }), file);
-    if (file.includes('tiny')) assert.deepEqual(viaFifo, times.map((_, i) => i));
+    if (file.includes('tiny'))
+      assert.deepEqual(
+        viaFifo,
+        times.map((_, i) => i),
+      );
   }
 });
 
@@ -56,7 +73,8 @@ test('no pipe descriptor or child outlives a decode: ended, broken off, aborted,
   const ac = new AbortController();
   await assert.rejects(
     (async () => {
-      for await (const _ of media.decodeFrames(file, sampleTimes(p.duration), { probe: p, signal: ac.signal })) ac.abort();
+      for await (const _ of media.decodeFrames(file, sampleTimes(p.duration), { probe: p, signal: ac.signal }))
+        ac.abort();
     })(),
     (e: unknown) => e instanceof AppError && e.code === 'CANCELLED',
   );

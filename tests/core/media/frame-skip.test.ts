@@ -9,7 +9,12 @@ import { chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../../src-main/api/errors.js';
 import { frameIndex } from '../../../src-main/api/units.js';
-import { createMediaService, resolveFfmpeg, sampleTimes, type FfmpegBinaries } from '../../../src-main/core/media/index.js';
+import {
+  createMediaService,
+  resolveFfmpeg,
+  sampleTimes,
+  type FfmpegBinaries,
+} from '../../../src-main/core/media/index.js';
 import { dropExpression, planSkip } from '../../../src-main/core/media/frame-skip.js';
 import { packetKinds, PacketKind } from '../../../src-main/core/media/packet-kinds.js';
 import { ffmpegClip, indexClip, readIndex, requiredSample, rotatedCopy } from '../../helpers/media-fixtures.js';
@@ -19,13 +24,47 @@ const media = createMediaService();
 
 /** A 160×120 testsrc2 clip encoded with libx264 veryfast (B-frames, pyramid) plus `x` options. */
 const enc = (name: string, x: string[], seconds = 12, fps = 25) =>
-  ffmpegClip(`skip-${name}.mp4`, (o) => ['-f', 'lavfi', '-i', `testsrc2=s=160x120:r=${fps}:d=${seconds}`, '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', ...x, o]);
+  ffmpegClip(`skip-${name}.mp4`, (o) => [
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=s=160x120:r=${fps}:d=${seconds}`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    ...x,
+    o,
+  ]);
 /** The same with libx265 (its defaults: B-frames, open GOPs with CRA keyframes after the first IDR). */
 const enc265 = (name: string, params: string, seconds = 12) =>
-  ffmpegClip(`skip-hevc-${name}.mp4`, (o) => ['-f', 'lavfi', '-i', `testsrc2=s=160x120:r=25:d=${seconds}`, '-c:v', 'libx265', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-x265-params', `log-level=error${params ? ':' + params : ''}`, '-tag:v', 'hvc1', o]);
+  ffmpegClip(`skip-hevc-${name}.mp4`, (o) => [
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=s=160x120:r=25:d=${seconds}`,
+    '-c:v',
+    'libx265',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    '-x265-params',
+    `log-level=error${params ? ':' + params : ''}`,
+    '-tag:v',
+    'hvc1',
+    o,
+  ]);
 
 /** Count and md5 of the frames decodeFrames gives for `times`, with skipping on or off. */
-async function digest(file: string, times: number[], skip: boolean, bins?: FfmpegBinaries): Promise<{ n: number; md5: string }> {
+async function digest(
+  file: string,
+  times: number[],
+  skip: boolean,
+  bins?: FfmpegBinaries,
+): Promise<{ n: number; md5: string }> {
   const before = process.env.MOLMOSCOPE_FRAME_SKIP;
   process.env.MOLMOSCOPE_FRAME_SKIP = skip ? '1' : '0';
   try {
@@ -44,12 +83,20 @@ async function digest(file: string, times: number[], skip: boolean, bins?: Ffmpe
 }
 
 // The last set starts late: where an IDR lies more than 4 s in, the demuxing process seeks (-ss) to just before it.
-const timeSets = (d: number) => [sampleTimes(d), sampleTimes(d, { maxFps: 8, maxFrames: 384 }), [0.04, d * 0.37, d * 0.5, d * 0.9], [d * 0.6, d * 0.6 + 0.5, d * 0.61, d * 0.95]];
+const timeSets = (d: number) => [
+  sampleTimes(d),
+  sampleTimes(d, { maxFps: 8, maxFrames: 384 }),
+  [0.04, d * 0.37, d * 0.5, d * 0.9],
+  [d * 0.6, d * 0.6 + 0.5, d * 0.61, d * 0.95],
+];
 
 const CASES: Array<[string, () => string]> = [
   ['x264 default (3 B-frames, pyramid)', () => enc('default', [])],
   ['B-frames without pyramid', () => enc('nopyr', ['-x264-params', 'b-pyramid=none'])],
-  ['strict pyramid, 5 B-frames, 4 refs, weighted prediction', () => enc('strict', ['-refs', '4', '-x264-params', 'b-pyramid=strict:bframes=5:weightb=1:weightp=2'])],
+  [
+    'strict pyramid, 5 B-frames, 4 refs, weighted prediction',
+    () => enc('strict', ['-refs', '4', '-x264-params', 'b-pyramid=strict:bframes=5:weightb=1:weightp=2']),
+  ],
   ['P-frames only, an IDR every second', () => enc('p-gop25', ['-bf', '0', '-g', '25'])],
   ['2 B-frames, an IDR every 20 frames', () => enc('bf2-gop20', ['-bf', '2', '-g', '20'])],
   ['open GOPs (keyframes that are not IDRs)', () => enc('open-gop', ['-x264-params', 'open-gop=1:keyint=30'])],
@@ -57,17 +104,63 @@ const CASES: Array<[string, () => string]> = [
   ['interlaced (MBAFF)', () => enc('interlaced', ['-flags', '+ildct+ilme', '-x264-params', 'tff=1'])],
   ['rotated 90°', () => rotatedCopy('skip-rot90.mp4', enc('default', []), 90)],
   ['5 min, an IDR every 2 s (seeks)', () => enc('long', ['-g', '50'], 300)],
-  ['the shared sample re-encoded to MP4', () => ffmpegClip('skip-sample.mp4', (o) => ['-i', requiredSample('concourse-crowd-720p.avi'), '-c:v', 'libx264', '-preset', 'veryfast', o])],
+  [
+    'the shared sample re-encoded to MP4',
+    () =>
+      ffmpegClip('skip-sample.mp4', (o) => [
+        '-i',
+        requiredSample('concourse-crowd-720p.avi'),
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        o,
+      ]),
+  ],
   ['HEVC, x265 defaults (B-frames, open GOPs)', () => enc265('default', '')],
   ['HEVC, closed GOPs, an IDR every 25 frames', () => enc265('closed', 'no-open-gop=1:keyint=25:min-keyint=25')],
-  ['HEVC, P-frames only, an IDR every 25 frames', () => enc265('p-only', 'bframes=0:no-open-gop=1:keyint=25:min-keyint=25')],
+  [
+    'HEVC, P-frames only, an IDR every 25 frames',
+    () => enc265('p-only', 'bframes=0:no-open-gop=1:keyint=25:min-keyint=25'),
+  ],
   ['HEVC, temporal sub-layers', () => enc265('layers', 'temporal-layers=1:b-pyramid=1')],
-  ['fragmented MP4 with audio, an IDR every 2 s', () => ffmpegClip('skip-frag-av.mp4', (o) => ['-f', 'lavfi', '-i', 'testsrc2=s=160x120:r=25:d=12', '-f', 'lavfi', '-i', 'sine=d=12', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '50', '-c:a', 'aac', '-shortest', '-movflags', 'frag_keyframe+empty_moov', o])],
+  [
+    'fragmented MP4 with audio, an IDR every 2 s',
+    () =>
+      ffmpegClip('skip-frag-av.mp4', (o) => [
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=s=160x120:r=25:d=12',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=d=12',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-g',
+        '50',
+        '-c:a',
+        'aac',
+        '-shortest',
+        '-movflags',
+        'frag_keyframe+empty_moov',
+        o,
+      ]),
+  ],
   // Matroska: a packet's position is its block's, whose header comes before the frame's bytes.
   ['Matroska, x264 default', () => ffmpegClip('skip-default.mkv', (o) => ['-i', enc('default', []), '-c', 'copy', o])],
-  ['Matroska, P-frames only, an IDR every second', () => ffmpegClip('skip-p-gop25.mkv', (o) => ['-i', enc('p-gop25', ['-bf', '0', '-g', '25']), '-c', 'copy', o])],
+  [
+    'Matroska, P-frames only, an IDR every second',
+    () => ffmpegClip('skip-p-gop25.mkv', (o) => ['-i', enc('p-gop25', ['-bf', '0', '-g', '25']), '-c', 'copy', o]),
+  ],
   ['Matroska, HEVC', () => ffmpegClip('skip-hevc-default.mkv', (o) => ['-i', enc265('default', ''), '-c', 'copy', o])],
-  ['Matroska, 5 min (seeks)', () => ffmpegClip('skip-long.mkv', (o) => ['-i', enc('long', ['-g', '50'], 300), '-c', 'copy', o])],
+  [
+    'Matroska, 5 min (seeks)',
+    () => ffmpegClip('skip-long.mkv', (o) => ['-i', enc('long', ['-g', '50'], 300), '-c', 'copy', o]),
+  ],
 ];
 
 for (const [name, make] of CASES) {
@@ -103,12 +196,19 @@ test('skipped decodes still give the frame displayed at each time (frames that d
   const times = [...sampleTimes(p.duration), 0.03, 7.77, 19.99];
   const plans = media.skipStats.plans;
   const got: number[] = [];
-  for await (const f of media.decodeFrames(file, times, { probe: p })) got[f.index] = readIndex(f.rgb, f.width, f.height);
+  for await (const f of media.decodeFrames(file, times, { probe: p }))
+    got[f.index] = readIndex(f.rgb, f.width, f.height);
   assert.ok(media.skipStats.plans > plans);
-  assert.deepEqual(got, times.map((t) => Math.min(499, Math.floor(t * 25 + 1e-6))));
+  assert.deepEqual(
+    got,
+    times.map((t) => Math.min(499, Math.floor(t * 25 + 1e-6))),
+  );
 });
 
-for (const [codec, make] of [['h264', () => enc('default', [])], ['hevc', () => enc265('default', '')]] as const) {
+for (const [codec, make] of [
+  ['h264', () => enc('default', [])],
+  ['hevc', () => enc265('default', '')],
+] as const) {
   test(`${codec} packet kinds read from NAL headers agree with the decoder: its non-reference pictures are what -skip_frame noref drops`, async () => {
     const file = make();
     const { size, mtimeMs } = statSync(file);
@@ -119,14 +219,19 @@ for (const [codec, make] of [['h264', () => enc('default', [])], ['hevc', () => 
     assert.ok(kinds);
     const nonRef = kinds.kind.filter((k) => k === PacketKind.NonRef).length;
     const count = (extra: string[]) =>
-      execFileSync(resolveFfmpeg().ffmpeg, ['-v', 'error', ...extra, '-i', file, '-f', 'framecrc', '-'], { encoding: 'utf8' }).split('\n').filter((l) => /^0,/.test(l)).length;
+      execFileSync(resolveFfmpeg().ffmpeg, ['-v', 'error', ...extra, '-i', file, '-f', 'framecrc', '-'], {
+        encoding: 'utf8',
+      })
+        .split('\n')
+        .filter((l) => /^0,/.test(l)).length;
     assert.equal(count([]), n);
     assert.equal(n - count(['-skip_frame', 'noref']), nonRef);
     assert.ok(nonRef > n * 0.3, `${nonRef} non-reference pictures of ${n}`);
     assert.equal(kinds.kind[0], PacketKind.Idr);
     if (codec === 'h264') {
       // Keyframes flagged by the container are the IDRs here (x264 closed GOPs).
-      for (let k = 0; k < n; k++) assert.equal(kinds.kind[k] === PacketKind.Idr, scan.packets.key[k] === 1, `packet ${k}`);
+      for (let k = 0; k < n; k++)
+        assert.equal(kinds.kind[k] === PacketKind.Idr, scan.packets.key[k] === 1, `packet ${k}`);
     } else {
       // x265 opens later GOPs with CRA pictures: keyframes to the container, references (not IDRs) to us.
       assert.equal(kinds.kind.filter((k) => k === PacketKind.Idr).length, 1);
@@ -137,7 +242,13 @@ for (const [codec, make] of [['h264', () => enc('default', [])], ['hevc', () => 
 
 test('no plan where the timeline and the decoder could disagree: a B-frame stream remuxed with pts = dts, and other codecs', async () => {
   // Stream-copying the AVI sample (no pts) into MP4 writes pts = dts although the decoder reorders its B-frames.
-  const remux = ffmpegClip('skip-sample-remux.mp4', (o) => ['-i', requiredSample('concourse-crowd-720p.avi'), '-c', 'copy', o]);
+  const remux = ffmpegClip('skip-sample-remux.mp4', (o) => [
+    '-i',
+    requiredSample('concourse-crowd-720p.avi'),
+    '-c',
+    'copy',
+    o,
+  ]);
   const p = await media.probe(remux);
   assert.ok(p.reorderDelay > 0);
   const { size, mtimeMs } = statSync(remux);
@@ -147,7 +258,17 @@ test('no plan where the timeline and the decoder could disagree: a B-frame strea
   assert.deepEqual(await digest(remux, times, true), await digest(remux, times, false));
   // MPEG-4 Part 2 and the AVI container are never planned for.
   const plans = media.skipStats.plans;
-  const mpeg4 = ffmpegClip('skip-mpeg4.mp4', (o) => ['-f', 'lavfi', '-i', 'testsrc2=s=160x120:r=25:d=4', '-c:v', 'mpeg4', '-bf', '2', o]);
+  const mpeg4 = ffmpegClip('skip-mpeg4.mp4', (o) => [
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=s=160x120:r=25:d=4',
+    '-c:v',
+    'mpeg4',
+    '-bf',
+    '2',
+    o,
+  ]);
   await digest(mpeg4, sampleTimes(4), true);
   await digest(requiredSample('concourse-crowd-720p.avi'), [1, 2, 3], true);
   assert.equal(media.skipStats.plans, plans);
@@ -158,7 +279,10 @@ test('an ffmpeg without the noise bitstream filter: the plain decode takes over 
   const real = resolveFfmpeg();
   const fake = join(dir, 'ffmpeg');
   // A build without the filter: its demuxing process fails the way such a build does.
-  writeFileSync(fake, `#!/bin/sh\nfor a in "$@"; do case "$a" in noise=*) echo "Unknown bitstream filter noise" >&2; exit 1;; esac; done\nexec '${real.ffmpeg}' "$@"\n`);
+  writeFileSync(
+    fake,
+    `#!/bin/sh\nfor a in "$@"; do case "$a" in noise=*) echo "Unknown bitstream filter noise" >&2; exit 1;; esac; done\nexec '${real.ffmpeg}' "$@"\n`,
+  );
   chmodSync(fake, 0o755);
   const bins = { ...real, ffmpeg: fake };
   const file = enc('default', []);
@@ -172,10 +296,25 @@ test('an ffmpeg without the noise bitstream filter: the plain decode takes over 
 test('dropExpression: 1 outside every kept byte range, 0 inside', () => {
   assert.equal(dropExpression([]), '1');
   assert.equal(dropExpression([[10, 20]]), '1-between(pos\\,10\\,20)');
-  const e = dropExpression([[10, 20], [40, 40], [60, 90]]).replaceAll('\\,', ',');
+  const e = dropExpression([
+    [10, 20],
+    [40, 40],
+    [60, 90],
+  ]).replaceAll('\\,', ',');
   // Evaluate the expression the way ffmpeg's evaluator would, for a few positions.
   const evalAt = (pos: number) =>
-    Function('pos', 'between', 'lt', 'iff', `return ${e.replaceAll('if(', 'iff(')}`)(pos, (x: number, a: number, b: number) => +(x >= a && x <= b), (a: number, b: number) => +(a < b), (c: number, a: number, b: number) => (c ? a : b));
+    Function(
+      'pos',
+      'between',
+      'lt',
+      'iff',
+      `return ${e.replaceAll('if(', 'iff(')}`,
+    )(
+      pos,
+      (x: number, a: number, b: number) => +(x >= a && x <= b),
+      (a: number, b: number) => +(a < b),
+      (c: number, a: number, b: number) => (c ? a : b),
+    );
   assert.deepEqual([5, 10, 15, 20, 30, 40, 50, 60, 90, 91].map(evalAt), [1, 0, 0, 0, 1, 0, 1, 0, 0, 1]);
 });
 
@@ -197,7 +336,8 @@ test('no child or pipe descriptor outlives a skipping decode: ended, broken off,
   let got = 0;
   await assert.rejects(
     (async () => {
-      for await (const _ of media.decodeFrames(file, times, { probe: p, signal: ac.signal })) if (++got === 2) ac.abort();
+      for await (const _ of media.decodeFrames(file, times, { probe: p, signal: ac.signal }))
+        if (++got === 2) ac.abort();
     })(),
     (e: unknown) => e instanceof AppError && e.code === 'CANCELLED',
   );

@@ -12,7 +12,8 @@ const media = createMediaService();
 
 async function indices(file: string, p: ProbeResult, times: number[]): Promise<number[]> {
   const out: number[] = [];
-  for await (const f of media.decodeFrames(file, times, { probe: p })) out[f.index] = readIndex(f.rgb, f.width, f.height);
+  for await (const f of media.decodeFrames(file, times, { probe: p }))
+    out[f.index] = readIndex(f.rgb, f.width, f.height);
   return out;
 }
 
@@ -59,7 +60,11 @@ test('a whole-file scan is not reused once the file has changed (mtime or size)'
 });
 
 const SAMPLE = sampleClip('concourse-crowd-720p.avi');
-test('AVI (dts only, B-frames, audio): both probe paths agree', { skip: SAMPLE ? false : 'shared sample not found' }, async () => {
-  const whole = await media.probe(SAMPLE!);
-  assert.deepEqual(await media.probe(SAMPLE!, { wholeScanPackets: 10 }), whole);
-});
+test(
+  'AVI (dts only, B-frames, audio): both probe paths agree',
+  { skip: SAMPLE ? false : 'shared sample not found' },
+  async () => {
+    const whole = await media.probe(SAMPLE!);
+    assert.deepEqual(await media.probe(SAMPLE!, { wholeScanPackets: 10 }), whole);
+  },
+);

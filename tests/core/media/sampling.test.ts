@@ -45,16 +45,30 @@ test('fps mode: candidate rates and the highest rate that still spans the video'
   assert.deepEqual(candidateTargetFps(30, 2), [2, 6]);
   assert.deepEqual(candidateTargetFps(24, 2), [2, 4, 6, 8]);
   assert.deepEqual(candidateTargetFps(29.97, 1), [1]); // int(29.97) = 29, prime
-  assert.throws(() => candidateTargetFps(25, 2), (e: unknown) => e instanceof AppError && e.code === 'INVALID_INPUT');
+  assert.throws(
+    () => candidateTargetFps(25, 2),
+    (e: unknown) => e instanceof AppError && e.code === 'INVALID_INPUT',
+  );
   // 30 fps, 10 s: 128/6 ≥ 10 so 6 fps; times k/6 < 10, no forced last frame.
-  assert.deepEqual(sampleTimes(10, { mode: 'fps', videoFps: 30 }), grid(60, 1).map((k) => k / 6));
+  assert.deepEqual(
+    sampleTimes(10, { mode: 'fps', videoFps: 30 }),
+    grid(60, 1).map((k) => k / 6),
+  );
   // 30 fps, 30 s: 128/6 < 30 so 2 fps, capped at 128 frames → k/2 < 30 → 60 frames.
-  assert.deepEqual(sampleTimes(30, { mode: 'fps', videoFps: 30 }), grid(60, 1).map((k) => k / 2));
+  assert.deepEqual(
+    sampleTimes(30, { mode: 'fps', videoFps: 30 }),
+    grid(60, 1).map((k) => k / 2),
+  );
   assert.equal(sampleTimes(100, { mode: 'fps', videoFps: 30 }).length, 128);
 });
 
 test('bad sampling inputs are INVALID_INPUT', () => {
-  for (const f of [() => sampleTimes(-1), () => sampleTimes(NaN), () => sampleTimes(1, { maxFrames: 0 }), () => sampleTimes(1, { mode: 'fps' })])
+  for (const f of [
+    () => sampleTimes(-1),
+    () => sampleTimes(NaN),
+    () => sampleTimes(1, { maxFrames: 0 }),
+    () => sampleTimes(1, { mode: 'fps' }),
+  ])
     assert.throws(f, (e: unknown) => e instanceof AppError && e.code === 'INVALID_INPUT');
 });
 
@@ -73,14 +87,29 @@ test('property: times are ascending from 0 to the duration, at most maxFrames of
 test('windows: default 63.5 s / 8 s overlap; each window sampled by the rule relative to its start', () => {
   assert.equal(DEFAULT_WINDOW_LENGTH, 63.5);
   const ws = windowsFor(200);
-  assert.deepEqual(ws.map((w) => [w.start, w.end]), [[0, 63.5], [55.5, 119], [111, 174.5], [166.5, 200]]);
-  for (const w of ws) assert.deepEqual(w.times, sampleTimes(w.end - w.start).map((t) => w.start + t));
+  assert.deepEqual(
+    ws.map((w) => [w.start, w.end]),
+    [
+      [0, 63.5],
+      [55.5, 119],
+      [111, 174.5],
+      [166.5, 200],
+    ],
+  );
+  for (const w of ws)
+    assert.deepEqual(
+      w.times,
+      sampleTimes(w.end - w.start).map((t) => w.start + t),
+    );
   assert.equal(ws[0]!.times.length, 128);
   // Overlapping windows sample the very same instants (stride is a multiple of 0.5 s).
   const shared0 = ws[0]!.times.filter((t) => t >= 55.5);
   const shared1 = ws[1]!.times.filter((t) => t <= 63.5);
   assert.deepEqual(shared0, shared1);
-  assert.deepEqual(windowsFor(30).map((w) => [w.start, w.end]), [[0, 30]]);
+  assert.deepEqual(
+    windowsFor(30).map((w) => [w.start, w.end]),
+    [[0, 30]],
+  );
 });
 
 test('windows: windowAt(i) equals windowsFor()[i]; out of range is INVALID_INPUT', () => {
@@ -88,8 +117,14 @@ test('windows: windowAt(i) equals windowsFor()[i]; out of range is INVALID_INPUT
   const ws = windowsFor(333.3, opts);
   assert.equal(ws.length, windowCount(333.3, opts));
   ws.forEach((w, i) => assert.deepEqual(windowAt(333.3, i, opts), w));
-  assert.throws(() => windowAt(333.3, ws.length, opts), (e: unknown) => e instanceof AppError && e.code === 'INVALID_INPUT');
-  assert.throws(() => windowsFor(10, { length: 5, overlap: 5 }), (e: unknown) => e instanceof AppError && e.code === 'INVALID_INPUT');
+  assert.throws(
+    () => windowAt(333.3, ws.length, opts),
+    (e: unknown) => e instanceof AppError && e.code === 'INVALID_INPUT',
+  );
+  assert.throws(
+    () => windowsFor(10, { length: 5, overlap: 5 }),
+    (e: unknown) => e instanceof AppError && e.code === 'INVALID_INPUT',
+  );
 });
 
 test('property: every event no longer than the overlap lies wholly inside some window; windows cover the recording', () => {
@@ -102,7 +137,10 @@ test('property: every event no longer than the overlap lies wholly inside some w
         const ws = windowsFor(dur);
         const d = Math.min(8, dur) * d01;
         const a = (dur - d) * a01;
-        assert.ok(ws.some((w) => w.start <= a && a + d <= w.end), `event ${a}+${d} not inside one window`);
+        assert.ok(
+          ws.some((w) => w.start <= a && a + d <= w.end),
+          `event ${a}+${d} not inside one window`,
+        );
         assert.equal(ws[0]!.start, 0);
         assert.equal(ws[ws.length - 1]!.end, dur);
         for (const w of ws) assert.ok(w.end - w.start <= 63.5 + 1e-9 && w.times.length <= 128);

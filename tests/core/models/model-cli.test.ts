@@ -5,7 +5,17 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, realpathSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  realpathSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  copyFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runCli } from '../../helpers/cli.js';
 import { startHubServer, type HubServer } from '../../helpers/hub-server.js';
@@ -35,7 +45,11 @@ test('kill -9 of a CLI download mid-transfer: the rerun resumes and completes', 
   servers.push(hub);
   const home = scratchDir('mm-home-kill');
   const env = { ...process.env, MOLMOSCOPE_HOME: home, HF_ENDPOINT: hub.url };
-  const child = spawn(process.execPath, [resolve('bin/molmoscope.mjs'), 'model', 'download', 'someone/Molmo2-tiny', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [resolve('bin/molmoscope.mjs'), 'model', 'download', 'someone/Molmo2-tiny', '--json'],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const size = statSync(join(tiny, shard)).size;
   const t0 = Date.now();
   while ((hub.sent.get(shard) ?? 0) < 20_000_000) {
@@ -51,19 +65,31 @@ test('kill -9 of a CLI download mid-transfer: the rerun resumes and completes', 
   assert.equal(existsSync(join(dir, shard)), false, 'the real name is never used before the check');
   assert.ok(existsSync(join(dir, shard + '.incomplete')));
   assert.deepEqual(JSON.parse((await runCli(['model', 'list', '--json'], { env })).out), []);
-  assert.match((await runCli(['model', 'list'], { env })).out, /unfinished download: someone\/molmo2-tiny \(run molmoscope model download someone\/Molmo2-tiny to resume\)/);
+  assert.match(
+    (await runCli(['model', 'list'], { env })).out,
+    /unfinished download: someone\/molmo2-tiny \(run molmoscope model download someone\/Molmo2-tiny to resume\)/,
+  );
   hub.faults.bytesPerSecond = undefined;
   const r = await runCli(['model', 'download', 'someone/Molmo2-tiny', '--json'], { env });
   assert.equal(r.code, 0, r.err);
-  const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = r.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(lines.at(-1).event, 'result');
   assert.equal(lines.at(-1).model.commit, hub.commit('someone/Molmo2-tiny'));
   assert.ok(lines.some((l) => l.event === 'progress' && l.phase === 'fetching' && l.doneBytes > 0));
-  assert.ok(hub.requests.some((q) => q.range?.startsWith('bytes=') && q.range !== 'bytes=0-'), 'the rerun asked for the rest with Range');
+  assert.ok(
+    hub.requests.some((q) => q.range?.startsWith('bytes=') && q.range !== 'bytes=0-'),
+    'the rerun asked for the rest with Range',
+  );
   assert.ok(hub.sent.get(shard)! < size + 2_000_000, `shard bytes sent ${hub.sent.get(shard)} for a ${size}-byte file`);
   assert.ok(readFileSync(join(dir, shard)).equals(readFileSync(join(tiny, shard))));
   const listed = JSON.parse((await runCli(['model', 'list', '--json'], { env })).out);
-  assert.deepEqual(listed.map((m: { id: string; state: string; isDefault: boolean }) => [m.id, m.state, m.isDefault]), [['someone/molmo2-tiny', 'ready', true]]);
+  assert.deepEqual(
+    listed.map((m: { id: string; state: string; isDefault: boolean }) => [m.id, m.state, m.isDefault]),
+    [['someone/molmo2-tiny', 'ready', true]],
+  );
 });
 
 test('Ctrl-C (SIGINT) stops a CLI download as CANCELLED and says how to resume', async () => {
@@ -71,7 +97,10 @@ test('Ctrl-C (SIGINT) stops a CLI download as CANCELLED and says how to resume',
   servers.push(hub);
   const home = scratchDir('mm-home-int');
   const env = { ...process.env, MOLMOSCOPE_HOME: home, HF_ENDPOINT: hub.url };
-  const child = spawn(process.execPath, [resolve('bin/molmoscope.mjs'), 'model', 'download', 'someone/Molmo2-tiny'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [resolve('bin/molmoscope.mjs'), 'model', 'download', 'someone/Molmo2-tiny'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const t0 = Date.now();
@@ -112,14 +141,27 @@ test('model add (folder and HF cache snapshot), use, remove; added folders are n
   assert.equal(added.dir, join(hf, 'snapshots', commit));
   assert.equal(added.repo, 'allenai/Molmo2-4B');
   let listed = JSON.parse((await runCli(['model', 'list', '--json'], { env })).out);
-  assert.deepEqual(listed.map((m: { id: string; isDefault: boolean }) => [m.id, m.isDefault]), [['tiny', true], ['molmo2-4b', false]]);
+  assert.deepEqual(
+    listed.map((m: { id: string; isDefault: boolean }) => [m.id, m.isDefault]),
+    [
+      ['tiny', true],
+      ['molmo2-4b', false],
+    ],
+  );
   assert.equal((await runCli(['model', 'use', 'allenai/Molmo2-4B'], { env })).code, 0);
   assert.equal(configuredModelDir(createCoreContext({ host: 'cli', env })), join(hf, 'snapshots', commit));
   assert.equal((await runCli(['model', 'remove', 'molmo2-4b'], { env })).code, 0);
   listed = JSON.parse((await runCli(['model', 'list', '--json'], { env })).out);
-  assert.deepEqual(listed.map((m: { id: string; isDefault: boolean }) => [m.id, m.isDefault]), [['tiny', false]]);
+  assert.deepEqual(
+    listed.map((m: { id: string; isDefault: boolean }) => [m.id, m.isDefault]),
+    [['tiny', false]],
+  );
   assert.equal(configuredModelDir(createCoreContext({ host: 'cli', env })), null, 'no default after removing it');
-  assert.deepEqual([treeDigest(tiny), treeDigest(join(hf, 'blobs')), treeDigest(join(hf, 'snapshots', commit))], before, 'added folders untouched');
+  assert.deepEqual(
+    [treeDigest(tiny), treeDigest(join(hf, 'blobs')), treeDigest(join(hf, 'snapshots', commit))],
+    before,
+    'added folders untouched',
+  );
   // A folder that is not a checkpoint, and bad ids, are refused.
   const bad = await runCli(['model', 'add', scratchDir('empty')], { env });
   assert.equal(bad.code, 2);
@@ -134,11 +176,24 @@ test('prompt without --model uses the default model; MOLMOSCOPE_MODEL comes befo
   const env = { MOLMOSCOPE_HOME: home };
   assert.equal((await runCli(['model', 'add', tiny, '--id', 'tiny'], { env })).code, 0);
   const png = join(home, 'a.png');
-  execFileSync(process.env.FFMPEG_BIN || 'ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=1', '-frames:v', '1', png]);
+  execFileSync(process.env.FFMPEG_BIN || 'ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=64x48:rate=1',
+    '-frames:v',
+    '1',
+    png,
+  ]);
   const r = await runCli(['prompt', '--image', png, 'What is this?', '--json'], { env });
   assert.equal(r.code, 0, r.err);
   assert.equal(JSON.parse(r.out).model, realpathSync(tiny));
-  const viaEnv = await runCli(['prompt', '--image', png, 'What is this?', '--json'], { env: { ...env, MOLMOSCOPE_MODEL: join(home, 'nope') } });
+  const viaEnv = await runCli(['prompt', '--image', png, 'What is this?', '--json'], {
+    env: { ...env, MOLMOSCOPE_MODEL: join(home, 'nope') },
+  });
   assert.match(viaEnv.err, /NOT_FOUND/);
 });
 

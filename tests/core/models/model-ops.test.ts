@@ -23,7 +23,11 @@ async function setup(faults = {}) {
   servers.push(hub);
   const events: Dl[] = [];
   const home = scratchDir('ops-home');
-  const ctx = createCoreContext({ host: 'serve', env: { MOLMOSCOPE_HOME: home, HF_ENDPOINT: hub.url, MOLMOSCOPE_CACHE: join(home, 'c') }, emit: (name, p) => name === 'model.download' && events.push(p as Dl) });
+  const ctx = createCoreContext({
+    host: 'serve',
+    env: { MOLMOSCOPE_HOME: home, HF_ENDPOINT: hub.url, MOLMOSCOPE_CACHE: join(home, 'c') },
+    emit: (name, p) => name === 'model.download' && events.push(p as Dl),
+  });
   const d = createDispatcher(ctx);
   return { hub, events, home, d, call: opCaller(d) };
 }
@@ -40,8 +44,18 @@ async function until(events: Dl[], pred: (e: Dl) => boolean): Promise<Dl> {
 
 test('catalogue lists the three Molmo2 models with facts about this machine', async () => {
   const { call } = await setup();
-  const c = await call<{ entries: Array<{ id: string; repo: string; runnable: boolean; diskBytes: number; fit: { disk: boolean } }>; machine: { totalMemoryBytes: number } }>('models.catalogue', {});
-  assert.deepEqual(c.entries.map((e) => [e.id, e.repo, e.runnable]), [['molmo2-4b', 'allenai/Molmo2-4B', true], ['molmo2-8b', 'allenai/Molmo2-8B', true], ['molmo2-o-7b', 'allenai/Molmo2-O-7B', true]]);
+  const c = await call<{
+    entries: Array<{ id: string; repo: string; runnable: boolean; diskBytes: number; fit: { disk: boolean } }>;
+    machine: { totalMemoryBytes: number };
+  }>('models.catalogue', {});
+  assert.deepEqual(
+    c.entries.map((e) => [e.id, e.repo, e.runnable]),
+    [
+      ['molmo2-4b', 'allenai/Molmo2-4B', true],
+      ['molmo2-8b', 'allenai/Molmo2-8B', true],
+      ['molmo2-o-7b', 'allenai/Molmo2-O-7B', true],
+    ],
+  );
   assert.ok(c.machine.totalMemoryBytes > 0);
   assert.equal(c.entries[0]!.diskBytes, 19_403_476_800 + 32_000_000);
 });
@@ -64,7 +78,10 @@ test('a background download: events to done, pause keeps files and resume finish
   assert.equal(done.doneBytes, done.totalBytes);
   assert.ok(events.some((e) => e.etaSeconds !== null && e.bytesPerSecond >= 0));
   list = await call('models.list', {});
-  assert.deepEqual(list.models.map((m) => (m as { id: string; isDefault: boolean }).id), ['someone/molmo2-tiny']);
+  assert.deepEqual(
+    list.models.map((m) => (m as { id: string; isDefault: boolean }).id),
+    ['someone/molmo2-tiny'],
+  );
   await call('models.add', { path: tiny, id: 'tiny-folder' });
   const used = await call<{ id: string; isDefault: boolean }>('models.use', { id: 'tiny-folder' });
   assert.equal(used.isDefault, true);
@@ -79,7 +96,10 @@ test('cancel deletes what a download fetched; bad input is refused by the contra
   await until(events, (e) => e.doneBytes > 2_000_000);
   const busy = await d.dispatch('models.remove', { id: 'someone/molmo2-tiny' });
   assert.equal(busy.ok ? 'ok' : busy.error.code, 'JOB_CONFLICT');
-  assert.deepEqual(await call('models.cancel', { id: 'someone/molmo2-tiny' }), { id: 'someone/molmo2-tiny', cancelled: true });
+  assert.deepEqual(await call('models.cancel', { id: 'someone/molmo2-tiny' }), {
+    id: 'someone/molmo2-tiny',
+    cancelled: true,
+  });
   assert.equal(events.at(-1)!.status, 'cancelled');
   assert.equal(existsSync(join(home, 'models', 'someone--Molmo2-tiny')), false);
   const long = await d.dispatch('models.download', { source: 'x'.repeat(201) });

@@ -32,8 +32,17 @@ test('loads the tiny checkpoint: configs, special ids, every tensor', async () =
   const ck = await loadCheckpoint(tinyCheckpoint({ seed: 0 }));
   assert.equal(ck.variant, 'qwen3');
   assert.deepEqual(ck.specialIds, {
-    imPatch: 151938, imStart: 151936, imEnd: 151937, imCol: 151939, lowResImStart: 151940, frameStart: 151943,
-    frameEnd: 151944, imLow: 151942, bos: 151645, eos: 151645, pad: 151643,
+    imPatch: 151938,
+    imStart: 151936,
+    imEnd: 151937,
+    imCol: 151939,
+    lowResImStart: 151940,
+    frameStart: 151943,
+    frameEnd: 151944,
+    imLow: 151942,
+    bos: 151645,
+    eos: 151645,
+    pad: 151643,
   });
   assert.equal(ck.preprocessor.max_crops, 8);
   assert.equal(ck.videoPreprocessor.num_frames, 384);
@@ -92,7 +101,11 @@ test('errors name the missing or inconsistent file and field', async () => {
     const cfg4 = JSON.parse(readFileSync(join(src, 'config.json'), 'utf8'));
     cfg4.text_config.num_hidden_layers = 3;
     writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg4));
-    await rejects(loadCheckpoint(dir), 'MODEL_INVALID', /missing from the checkpoint, e\.g\. model\.transformer\.blocks\.2\./);
+    await rejects(
+      loadCheckpoint(dir),
+      'MODEL_INVALID',
+      /missing from the checkpoint, e\.g\. model\.transformer\.blocks\.2\./,
+    );
     copyFileSync(join(src, 'config.json'), join(dir, 'config.json'));
 
     writeFileSync(join(dir, 'preprocessor_config.json'), '{ not json');
@@ -122,27 +135,57 @@ test('O-7B (OLMo3) and 8B config fields validate and select the right variant an
   assert.equal(variantOf(parseMolmo2Config(base)), 'qwen3');
   const o7 = structuredClone(base);
   Object.assign(o7.text_config, {
-    hidden_size: 4096, num_hidden_layers: 32, num_attention_heads: 32, num_key_value_heads: 32, intermediate_size: 11008,
-    vocab_size: 100278, qk_norm_type: 'olmo', norm_after: true, rope_theta: 500000, max_position_embeddings: 65536,
-    rope_scaling: { rope_type: 'yarn', factor: 8.0, attention_factor: 1.2079441541679836, beta_fast: 32, beta_slow: 1, original_max_position_embeddings: 8192 },
+    hidden_size: 4096,
+    num_hidden_layers: 32,
+    num_attention_heads: 32,
+    num_key_value_heads: 32,
+    intermediate_size: 11008,
+    vocab_size: 100278,
+    qk_norm_type: 'olmo',
+    norm_after: true,
+    rope_theta: 500000,
+    max_position_embeddings: 65536,
+    rope_scaling: {
+      rope_type: 'yarn',
+      factor: 8.0,
+      attention_factor: 1.2079441541679836,
+      beta_fast: 32,
+      beta_slow: 1,
+      original_max_position_embeddings: 8192,
+    },
     rope_scaling_layers: [3, 7, 11, 15, 19, 23, 27, 31],
   });
   Object.assign(o7.adapter_config, { intermediate_size: 11008, text_hidden_size: 4096 });
-  const ids = ['image_start_token_id', 'image_end_token_id', 'image_patch_id', 'image_col_id', 'low_res_image_start_token_id', 'image_low_res_id', 'frame_start_token_id', 'frame_end_token_id'];
+  const ids = [
+    'image_start_token_id',
+    'image_end_token_id',
+    'image_patch_id',
+    'image_col_id',
+    'low_res_image_start_token_id',
+    'image_low_res_id',
+    'frame_start_token_id',
+    'frame_end_token_id',
+  ];
   for (const k of ids) o7[k] = o7[k] - 151936 + 100278;
   o7.image_high_res_id = o7.image_patch_id;
   const c = parseMolmo2Config(o7);
   assert.equal(variantOf(c), 'olmo3');
   assert.equal(c.text_config.rope_scaling!.factor, 8);
   const shapes = molmo2ParamShapes(c as unknown as Molmo2ShapeConfig);
-  assert.equal(shapes.reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0), 7_760_786_896);
+  assert.equal(
+    shapes.reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0),
+    7_760_786_896,
+  );
   assert.deepEqual(shapes.find((p) => p.name.endsWith('blocks.0.self_attn.q_norm.weight'))!.shape, [4096]);
   const b8 = structuredClone(base);
   Object.assign(b8.text_config, { hidden_size: 4096, intermediate_size: 12288, rope_theta: 1000000 });
   Object.assign(b8.adapter_config, { intermediate_size: 12288, text_hidden_size: 4096 });
   const c8 = parseMolmo2Config(b8);
   assert.equal(variantOf(c8), 'qwen3');
-  assert.equal(molmo2ParamShapes(c8 as unknown as Molmo2ShapeConfig).reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0), 8_661_703_120);
+  assert.equal(
+    molmo2ParamShapes(c8 as unknown as Molmo2ShapeConfig).reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0),
+    8_661_703_120,
+  );
   const bad = structuredClone(o7);
   bad.text_config.rope_scaling_layers = [40];
   assert.throws(() => parseMolmo2Config(bad), /rope_scaling_layers entry 40/);

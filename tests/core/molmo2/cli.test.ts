@@ -11,8 +11,10 @@ import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { loadImageRgb, jpegOrientation, compositeOnWhite } from '../../../src-main/core/molmo2/prompt/image-source.js';
 
 async function cli(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough(), stderr = new PassThrough();
-  let out = '', err = '';
+  const stdout = new PassThrough(),
+    stderr = new PassThrough();
+  let out = '',
+    err = '';
   stdout.on('data', (d) => (out += d));
   stderr.on('data', (d) => (err += d));
   const io: CliIO = { stdout, stderr, stdin: Readable.from([stdin]), env: process.env, cwd: process.cwd() };
@@ -21,16 +23,32 @@ async function cli(args: string[], stdin = ''): Promise<{ code: number; out: str
 }
 
 test('parse: stdin answer → JSON with pixels, count and dropped parts', async () => {
-  const r = await cli(['parse', '--kind', 'multi-image', '--sizes', '640x480,100x100'], '<points coords="1 1 016 042 2 469 417;2 3 500 600;3 4 500 500">cat</points> shows a total of 3.');
+  const r = await cli(
+    ['parse', '--kind', 'multi-image', '--sizes', '640x480,100x100'],
+    '<points coords="1 1 016 042 2 469 417;2 3 500 600;3 4 500 500">cat</points> shows a total of 3.',
+  );
   assert.equal(r.code, 0, r.err);
   const j = JSON.parse(r.out);
   assert.equal(j.count, 3);
-  assert.deepEqual(j.points.map((p: { key: number; id: number }) => [p.key, p.id]), [[1, 1], [1, 2], [2, 3]]);
+  assert.deepEqual(
+    j.points.map((p: { key: number; id: number }) => [p.key, p.id]),
+    [
+      [1, 1],
+      [1, 2],
+      [2, 3],
+    ],
+  );
   assert.deepEqual(j.points[2], { key: 2, id: 3, x: 50, y: 60 });
   assert.equal(j.dropped.length, 1);
   assert.match(j.dropped[0].reason, /no image 3/);
-  const v = await cli(['parse', '--kind', 'video', '--width', '640', '--height', '480'], '<tracks coords="0.0 1 156 625 2 625 208;0.5 2 641 229">person</tracks>');
-  assert.deepEqual(JSON.parse(v.out).tracks.map((t: { id: number }) => t.id), [1, 2]);
+  const v = await cli(
+    ['parse', '--kind', 'video', '--width', '640', '--height', '480'],
+    '<tracks coords="0.0 1 156 625 2 625 208;0.5 2 641 229">person</tracks>',
+  );
+  assert.deepEqual(
+    JSON.parse(v.out).tracks.map((t: { id: number }) => t.id),
+    [1, 2],
+  );
   const bad = await cli(['parse', '--kind', 'image']);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /INVALID_INPUT/);
@@ -40,8 +58,27 @@ test('prompt --image: token count and types of a 640×480 image on the tiny chec
   const dir = scratchDir('cli-img');
   try {
     const png = join(dir, 'a.png');
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=640x480:rate=1', '-frames:v', '1', png]);
-    const r = await cli(['prompt', '--model', tinyCheckpoint({ seed: 0 }), '--image', png, 'Describe this image.', '--json']);
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=640x480:rate=1',
+      '-frames:v',
+      '1',
+      png,
+    ]);
+    const r = await cli([
+      'prompt',
+      '--model',
+      tinyCheckpoint({ seed: 0 }),
+      '--image',
+      png,
+      'Describe this image.',
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.err);
     const j = JSON.parse(r.out);
     assert.equal(j.tokenCount, 1 + 752 + 12);
@@ -49,7 +86,10 @@ test('prompt --image: token count and types of a 640×480 image on the tiny chec
     assert.equal(j.tokenTypes.imPatch, j.pooledTokens);
     assert.equal(j.nCrops, 5);
     assert.deepEqual(j.imageGrids, [[14, 14, 23, 23]]);
-    assert.match(j.text, /^<\|im_end\|><low_res_im_start><im_patch>×196<im_end><im_start>(<im_patch>×23<im_col>){23}<im_end><\|im_start\|>user\nDescribe this image\./);
+    assert.match(
+      j.text,
+      /^<\|im_end\|><low_res_im_start><im_patch>×196<im_end><im_start>(<im_patch>×23<im_col>){23}<im_end><\|im_start\|>user\nDescribe this image\./,
+    );
     const missing = await cli(['prompt', '--model', join(dir, 'nope'), '--image', png, 'q']);
     assert.equal(missing.code, 2);
     assert.match(missing.err, /NOT_FOUND/);
@@ -62,14 +102,30 @@ test('prompt --video: frames sampled on the 0.5 s grid plus the last frame', asy
   const dir = scratchDir('cli-vid');
   try {
     const mp4 = join(dir, 'v.mp4');
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=25', '-t', '1.2', '-pix_fmt', 'yuv420p', mp4]);
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=160x120:rate=25',
+      '-t',
+      '1.2',
+      '-pix_fmt',
+      'yuv420p',
+      mp4,
+    ]);
     const r = await cli(['prompt', '--model', tinyCheckpoint({ seed: 0 }), '--video', mp4, 'Which animal?', '--json']);
     assert.equal(r.code, 0, r.err);
     const j = JSON.parse(r.out);
     assert.deepEqual(j.timestamps, [0, 0.5, 1, 1.2]);
     assert.deepEqual(j.videoGrid, [4, 9, 9]);
     assert.equal(j.tokenTypes.imPatch, 4 * 81);
-    assert.match(j.text, /^<\|im_end\|>0\.0 <im_start><im_patch>×81<im_end> 0\.5 <im_start><im_patch>×81<im_end> 1\.0 <im_start><im_patch>×81<im_end> 1\.2 <im_start>/);
+    assert.match(
+      j.text,
+      /^<\|im_end\|>0\.0 <im_start><im_patch>×81<im_end> 0\.5 <im_start><im_patch>×81<im_end> 1\.0 <im_start><im_patch>×81<im_end> 1\.2 <im_start>/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -80,10 +136,25 @@ test('images are decoded to RGB with EXIF orientation applied', async () => {
   try {
     const plain = join(dir, 'plain.jpg');
     // 64×32: left half red, right half blue.
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=red:size=32x32,format=rgb24[a];color=c=blue:size=32x32,format=rgb24[b];[a][b]hstack', '-frames:v', '1', '-q:v', '2', plain]);
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=red:size=32x32,format=rgb24[a];color=c=blue:size=32x32,format=rgb24[b];[a][b]hstack',
+      '-frames:v',
+      '1',
+      '-q:v',
+      '2',
+      plain,
+    ]);
     const jpg = readFileSync(plain);
     // Insert an APP1 Exif segment with Orientation = 6 (rotate 90° clockwise to display) right after SOI.
-    const tiff = Buffer.from([0x49, 0x49, 0x2a, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0]);
+    const tiff = Buffer.from([
+      0x49, 0x49, 0x2a, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0,
+    ]);
     const body = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
     const app1 = Buffer.concat([Buffer.from([0xff, 0xe1, (body.length + 2) >> 8, (body.length + 2) & 255]), body]);
     const rotated = join(dir, 'rot6.jpg');
@@ -93,7 +164,8 @@ test('images are decoded to RGB with EXIF orientation applied', async () => {
     assert.deepEqual([a.width, a.height], [64, 32]);
     const b = await loadImageRgb(rotated);
     assert.deepEqual([b.width, b.height], [32, 64]);
-    const px = (img: typeof b, x: number, y: number) => Array.from(img.rgb.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
+    const px = (img: typeof b, x: number, y: number) =>
+      Array.from(img.rgb.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
     const [r0, , b0] = px(b, 16, 8);
     const [r1, , b1] = px(b, 16, 56);
     assert.ok(r0 !== undefined && b0 !== undefined && r1 !== undefined && b1 !== undefined);
@@ -111,10 +183,24 @@ test('transparent pixels are composited onto white (PIL alpha_composite arithmet
   const dir = scratchDir('alpha');
   try {
     const png = join(dir, 't.png');
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=black@0.0:size=8x4,format=rgba', '-frames:v', '1', png]);
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=black@0.0:size=8x4,format=rgba',
+      '-frames:v',
+      '1',
+      png,
+    ]);
     const img = await loadImageRgb(png);
     assert.deepEqual([img.width, img.height], [8, 4]);
-    assert.ok(img.rgb.every((v) => v === 255), 'fully transparent black becomes white');
+    assert.ok(
+      img.rgb.every((v) => v === 255),
+      'fully transparent black becomes white',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

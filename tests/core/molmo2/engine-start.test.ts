@@ -36,7 +36,10 @@ test('the Electron bundle is built and its engine entry, started under Node from
   assert.ok(readdirSync(out).includes('engine-main.cjs'), `bundle holds ${readdirSync(out).join(', ')}`);
   const eng = new EngineClient(async () => forkEngine(join(out, 'engine-main.cjs'), { cwd: outside }));
   try {
-    assert.deepEqual(await eng.open({ modelDir: tinyCheckpoint({ seed: 1 }), provider: 'cpu', cacheDir: scratchDir('bundle-cache') }), { provider: 'cpu' });
+    assert.deepEqual(
+      await eng.open({ modelDir: tinyCheckpoint({ seed: 1 }), provider: 'cpu', cacheDir: scratchDir('bundle-cache') }),
+      { provider: 'cpu' },
+    );
     const r = await eng.generate({ ids, types, features: new Float32Array(0), maxNewTokens: 4 });
     assert.equal(r.tokens.length, 4);
   } finally {
@@ -46,11 +49,14 @@ test('the Electron bundle is built and its engine entry, started under Node from
   copyFileSync(join(out, 'engine-main.cjs'), join(outside, 'engine-main.cjs'));
   const lost = new EngineClient(async () => forkEngine(join(outside, 'engine-main.cjs'), { cwd: outside }));
   try {
-    await assert.rejects(lost.open({ modelDir: tinyCheckpoint({ seed: 1 }), provider: 'cpu', cacheDir: scratchDir('bundle-cache') }), (e: unknown) => {
-      assert.ok(e instanceof AppError && e.code === 'ENGINE_START_FAILED', String(e));
-      assert.match(e.message, /could not load onnxruntime: MODULE_NOT_FOUND: Cannot find module 'onnxruntime-node'/);
-      return true;
-    });
+    await assert.rejects(
+      lost.open({ modelDir: tinyCheckpoint({ seed: 1 }), provider: 'cpu', cacheDir: scratchDir('bundle-cache') }),
+      (e: unknown) => {
+        assert.ok(e instanceof AppError && e.code === 'ENGINE_START_FAILED', String(e));
+        assert.match(e.message, /could not load onnxruntime: MODULE_NOT_FOUND: Cannot find module 'onnxruntime-node'/);
+        return true;
+      },
+    );
   } finally {
     await lost.close();
   }
@@ -61,7 +67,11 @@ test('an engine that cannot start answers ENGINE_START_FAILED with its own error
   const cases: [string, string | null, RegExp][] = [
     ['missing entry', null, /MODULE_NOT_FOUND: Error: Cannot find module '.*no-such-engine\.cjs'/],
     ['throws at import', "throw new TypeError('engine exploded at import');", /TypeError: engine exploded at import/],
-    ['imports a missing package', "require('molmoscope-no-such-package');", /MODULE_NOT_FOUND: Error: Cannot find module 'molmoscope-no-such-package'/],
+    [
+      'imports a missing package',
+      "require('molmoscope-no-such-package');",
+      /MODULE_NOT_FOUND: Error: Cannot find module 'molmoscope-no-such-package'/,
+    ],
     ['exits quietly', 'process.exit(3);', /exited before it started \(code 3, signal null\)$/],
   ];
   for (const [name, body, want] of cases) {
@@ -74,12 +84,15 @@ test('an engine that cannot start answers ENGINE_START_FAILED with its own error
       return p;
     });
     const t0 = performance.now();
-    await assert.rejects(eng.open({ modelDir: tinyCheckpoint({ seed: 1 }), provider: 'cpu', cacheDir: dir }), (e: unknown) => {
-      assert.ok(e instanceof AppError, `${name}: ${String(e)}`);
-      assert.equal(e.code, 'ENGINE_START_FAILED', `${name}: ${e.message}`);
-      assert.match(e.message, want, name);
-      return true;
-    });
+    await assert.rejects(
+      eng.open({ modelDir: tinyCheckpoint({ seed: 1 }), provider: 'cpu', cacheDir: dir }),
+      (e: unknown) => {
+        assert.ok(e instanceof AppError, `${name}: ${String(e)}`);
+        assert.equal(e.code, 'ENGINE_START_FAILED', `${name}: ${e.message}`);
+        assert.match(e.message, want, name);
+        return true;
+      },
+    );
     assert.ok(performance.now() - t0 < 30_000, `${name}: took ${performance.now() - t0} ms`);
     assert.ok(pid !== undefined && gone(pid), `${name}: engine ${pid} is gone`);
   }
@@ -94,7 +107,13 @@ test('an engine that never says it is up is stopped after the start timeout and 
     pid = p.pid;
     return p;
   }, 1500);
-  await assert.rejects(eng.stats(), (e: unknown) => e instanceof AppError && e.code === 'ENGINE_START_FAILED' && /did not say it was ready within 1.5 s/.test(e.message));
+  await assert.rejects(
+    eng.stats(),
+    (e: unknown) =>
+      e instanceof AppError &&
+      e.code === 'ENGINE_START_FAILED' &&
+      /did not say it was ready within 1.5 s/.test(e.message),
+  );
   assert.ok(pid !== undefined && gone(pid), `engine ${pid} is gone`);
 });
 
@@ -108,13 +127,21 @@ test('an engine killed from outside while it starts is a crash (ENGINE_CRASHED: 
     setTimeout(() => process.kill(p.pid!, 'SIGKILL'), 300);
     return p;
   });
-  await assert.rejects(eng.stats(), (e: unknown) => e instanceof AppError && e.code === 'ENGINE_CRASHED' && /signal SIGKILL/.test(e.message));
+  await assert.rejects(
+    eng.stats(),
+    (e: unknown) => e instanceof AppError && e.code === 'ENGINE_CRASHED' && /signal SIGKILL/.test(e.message),
+  );
   assert.ok(pid !== undefined && gone(pid));
 });
 
 test('bad Node arguments for the engine are reported as they are', async () => {
-  const eng = new EngineClient(async () => forkEngine(resolve('package.json'), { execArgv: ['--no-such-node-flag'], cwd: outside }));
-  await assert.rejects(eng.stats(), (e: unknown) => e instanceof AppError && e.code === 'ENGINE_START_FAILED' && /--no-such-node-flag/.test(e.message));
+  const eng = new EngineClient(async () =>
+    forkEngine(resolve('package.json'), { execArgv: ['--no-such-node-flag'], cwd: outside }),
+  );
+  await assert.rejects(
+    eng.stats(),
+    (e: unknown) => e instanceof AppError && e.code === 'ENGINE_START_FAILED' && /--no-such-node-flag/.test(e.message),
+  );
 });
 
 test('exitSummary picks the line that says why', () => {

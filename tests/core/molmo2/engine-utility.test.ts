@@ -25,18 +25,25 @@ async function loadUtilityLauncher(dir: string): Promise<(entry: string) => Engi
     plugins: [
       {
         name: 'electron-standin',
-        setup: (p) => void p.onResolve({ filter: /^electron$/ }, () => ({ path: resolve('tests/helpers/electron-standin/electron.mjs'), external: true })),
+        setup: (p) =>
+          void p.onResolve({ filter: /^electron$/ }, () => ({
+            path: resolve('tests/helpers/electron-standin/electron.mjs'),
+            external: true,
+          })),
       },
     ],
     logLevel: 'silent',
   });
-  return ((await import(pathToFileURL(out).href)) as { utilityEngineLauncher: (entry: string) => EngineLauncher }).utilityEngineLauncher;
+  return ((await import(pathToFileURL(out).href)) as { utilityEngineLauncher: (entry: string) => EngineLauncher })
+    .utilityEngineLauncher;
 }
 
 test('engine as a utilityProcess: load, generate, cancel by kill, and a failed start with its error', async () => {
   const dir = scratchDir('utility');
   const bundle = join(dir, 'dist-electron');
-  const b = spawnSync(process.execPath, [resolve('scripts/build-electron.mjs'), '--outdir', bundle], { encoding: 'utf8' });
+  const b = spawnSync(process.execPath, [resolve('scripts/build-electron.mjs'), '--outdir', bundle], {
+    encoding: 'utf8',
+  });
   assert.equal(b.status, 0, b.stderr);
   const launcher = await loadUtilityLauncher(dir);
   const eng = new EngineClient(launcher(join(bundle, 'engine-main.cjs')));
@@ -46,7 +53,10 @@ test('engine as a utilityProcess: load, generate, cancel by kill, and a failed s
     const r = await eng.generate({ ids, types: [0, 0, 0], features: new Float32Array(0), maxNewTokens: 3 });
     assert.equal(r.tokens.length, 3);
     const ac = new AbortController();
-    const long = eng.generate({ ids, types: [0, 0, 0], features: new Float32Array(0), maxNewTokens: 100_000 }, ac.signal);
+    const long = eng.generate(
+      { ids, types: [0, 0, 0], features: new Float32Array(0), maxNewTokens: 100_000 },
+      ac.signal,
+    );
     await new Promise((res) => setTimeout(res, 300));
     const pid = eng.pid!;
     ac.abort();
@@ -60,5 +70,9 @@ test('engine as a utilityProcess: load, generate, cancel by kill, and a failed s
   const broken = join(dir, 'broken-engine.cjs');
   writeFileSync(broken, "throw new RangeError('no engine today');");
   const bad = new EngineClient(launcher(broken));
-  await assert.rejects(bad.stats(), (e: unknown) => e instanceof AppError && e.code === 'ENGINE_START_FAILED' && /RangeError: no engine today/.test(e.message));
+  await assert.rejects(
+    bad.stats(),
+    (e: unknown) =>
+      e instanceof AppError && e.code === 'ENGINE_START_FAILED' && /RangeError: no engine today/.test(e.message),
+  );
 });

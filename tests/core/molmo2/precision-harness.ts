@@ -19,7 +19,9 @@ export async function openAt(dir: string, precision: Precision, cacheDir: string
 
 /** Vision features, the prefill graph's last-position logits and `tokens` greedy tokens for one prompt. */
 export async function runAt(rt: Molmo2Runtime, inp: ModelInputs, tokens: number): Promise<PrecisionRun> {
-  const { features } = inp.nCrops ? await rt.vision(inp.pixels, inp.nCrops, inp.pooling, inp.k) : { features: new Float32Array(0) };
+  const { features } = inp.nCrops
+    ? await rt.vision(inp.pixels, inp.nCrops, inp.pooling, inp.k)
+    : { features: new Float32Array(0) };
   const g = await rt.generate({ ids: inp.ids, types: inp.types, features, maxNewTokens: tokens, repeatGuard: 0 });
   const H = rt.ck.config.text_config.hidden_size;
   const s = await rt.createSession('prefill');

@@ -12,7 +12,11 @@ function npy(buf: Buffer): NpyArray {
   const hlen = buf.readUInt16LE(8);
   const header = buf.subarray(10, 10 + hlen).toString('latin1');
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
-  const shape = (/'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const shape = (/'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   if (/'fortran_order':\s*True/.test(header)) throw new Error('fortran-order .npy is not supported');
   const body = buf.subarray(10 + hlen);
   const ab = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength);

@@ -3,16 +3,27 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resizeBilinearU8 } from '../../../src-main/core/molmo2/preprocess/resize.js';
-import { arangeForPooling, cropGeometry, identityGrid, overlapPatchMap, selectTiling } from '../../../src-main/core/molmo2/preprocess/tiling.js';
+import {
+  arangeForPooling,
+  cropGeometry,
+  identityGrid,
+  overlapPatchMap,
+  selectTiling,
+} from '../../../src-main/core/molmo2/preprocess/tiling.js';
 import { imageLayout, preprocessImage } from '../../../src-main/core/molmo2/preprocess/image.js';
 import { preprocessFrames } from '../../../src-main/core/molmo2/preprocess/video.js';
-import { parsePreprocessorConfig, parseVideoPreprocessorConfig } from '../../../src-main/core/molmo2/checkpoint/config.js';
+import {
+  parsePreprocessorConfig,
+  parseVideoPreprocessorConfig,
+} from '../../../src-main/core/molmo2/checkpoint/config.js';
 import { imageTokenString } from '../../../src-main/core/molmo2/prompt/visual-tokens.js';
 import { parseProcessorConfig } from '../../../src-main/core/molmo2/checkpoint/config.js';
 import { at } from '../../../src-main/api/at.js';
 
 const PRE = parsePreprocessorConfig(JSON.parse(readFileSync('models/molmo2-4b/preprocessor_config.json', 'utf8')));
-const VPRE = parseVideoPreprocessorConfig(JSON.parse(readFileSync('models/molmo2-4b/video_preprocessor_config.json', 'utf8')));
+const VPRE = parseVideoPreprocessorConfig(
+  JSON.parse(readFileSync('models/molmo2-4b/video_preprocessor_config.json', 'utf8')),
+);
 const PROC = parseProcessorConfig(JSON.parse(readFileSync('models/molmo2-4b/processor_config.json', 'utf8')));
 
 /** A grey (R=G=B) image from a row-major list of values. */
@@ -44,10 +55,22 @@ test('resize: 2-D 2×2 → 4×4 matches the hand-computed bilinear table', () =>
   const out = channel0(resizeBilinearU8(grey(2, 2, [0, 100, 200, 255]), 4, 4));
   // Row weights (1,0) (.75,.25) (.25,.75) (0,1) in both axes; e.g. (1,1): .1875·100 + .1875·200 + .0625·255 = 72.1875.
   assert.deepEqual(out, [
-    0, 25, 75, 100,
-    50, 72, 117, 139, // (1,2): .5625·100 + .0625·200 + .1875·255 = 116.5625
-    150, 167, 200, 216, // (2,3): .25·100 + .75·255 = 216.25
-    200, 214, 241, 255,
+    0,
+    25,
+    75,
+    100,
+    50,
+    72,
+    117,
+    139, // (1,2): .5625·100 + .0625·200 + .1875·255 = 116.5625
+    150,
+    167,
+    200,
+    216, // (2,3): .25·100 + .75·255 = 216.25
+    200,
+    214,
+    241,
+    255,
   ]);
   // Channels are independent and identity resize is a copy.
   const img = { width: 2, height: 1, rgb: Uint8Array.from([1, 2, 3, 4, 5, 6]) };
@@ -59,9 +82,16 @@ test('resize: 2-D 2×2 → 4×4 matches the hand-computed bilinear table', () =>
 test('tiling and token counts reproduce every worked example of §2.9', () => {
   const rows: Array<[number, number, [number, number], number, number]> = [
     // W, H, tiling (rows×cols), crops, total image tokens
-    [378, 378, [1, 1], 2, 410], [100, 100, [1, 1], 2, 410], [536, 354, [1, 2], 3, 536], [640, 480, [2, 2], 5, 752],
-    [1024, 768, [2, 3], 7, 982], [4000, 3000, [2, 3], 7, 982], [1280, 720, [2, 4], 9, 1189], [1920, 1080, [2, 4], 9, 1189],
-    [1080, 1920, [4, 2], 9, 1208], [3000, 300, [1, 8], 9, 1334],
+    [378, 378, [1, 1], 2, 410],
+    [100, 100, [1, 1], 2, 410],
+    [536, 354, [1, 2], 3, 536],
+    [640, 480, [2, 2], 5, 752],
+    [1024, 768, [2, 3], 7, 982],
+    [4000, 3000, [2, 3], 7, 982],
+    [1280, 720, [2, 4], 9, 1189],
+    [1920, 1080, [2, 4], 9, 1189],
+    [1080, 1920, [4, 2], 9, 1208],
+    [3000, 300, [1, 8], 9, 1334],
   ];
   for (const [W, H, tiling, crops, tokens] of rows) {
     const l = imageLayout(W, H, PRE);
@@ -74,12 +104,20 @@ test('tiling and token counts reproduce every worked example of §2.9', () => {
   // "resized to (H×W)" and "patch grid" columns: tiles·266 + 112 px, /14 patches.
   const geo = cropGeometry(378, 14, [4, 4]);
   const resizedTable: Array<[number, number, number, number, number, number]> = [
-    [536, 354, 378, 644, 27, 46], [640, 480, 644, 644, 46, 46], [1024, 768, 644, 910, 46, 65],
-    [1280, 720, 644, 1176, 46, 84], [1080, 1920, 1176, 644, 84, 46], [3000, 300, 378, 2240, 27, 160],
+    [536, 354, 378, 644, 27, 46],
+    [640, 480, 644, 644, 46, 46],
+    [1024, 768, 644, 910, 46, 65],
+    [1280, 720, 644, 1176, 46, 84],
+    [1080, 1920, 1176, 644, 84, 46],
+    [3000, 300, 378, 2240, 27, 160],
   ];
   for (const [W, H, rh, rw, gh, gw] of resizedTable) {
     const t = imageLayout(W, H, PRE).tiling;
-    assert.deepEqual([t[0] * geo.windowSize + geo.totalMargin, t[1] * geo.windowSize + geo.totalMargin], [rh, rw], `${W}x${H}`);
+    assert.deepEqual(
+      [t[0] * geo.windowSize + geo.totalMargin, t[1] * geo.windowSize + geo.totalMargin],
+      [rh, rw],
+      `${W}x${H}`,
+    );
     const m = overlapPatchMap(t, geo);
     assert.deepEqual([m.rows, m.cols], [gh, gw], `${W}x${H}`);
   }
@@ -109,7 +147,8 @@ test('pooling windows reproduce §2.8 (2×2 low-res with bottom/right padding, 3
 test('overlapping crops: every image patch comes from the crop where it is not a margin', () => {
   const geo = cropGeometry(378, 14, [4, 4]);
   const m = overlapPatchMap([2, 2], geo);
-  assert.equal(m.rows, 46); assert.equal(m.cols, 46);
+  assert.equal(m.rows, 46);
+  assert.equal(m.cols, 46);
   assert.equal(m.grid[0], 0);
   assert.equal(m.grid[22], 22); // last column of crop 0 that is not its right margin
   assert.equal(m.grid[23], 729 + 4); // crop 1 supplies from its column 4 on
@@ -119,18 +158,26 @@ test('overlapping crops: every image patch comes from the crop where it is not a
 });
 
 test('image preprocessing: crop order, (dy,dx,c) patch layout, [−1,1] range, pooling offsets', () => {
-  const W = 378, H = 378;
+  const W = 378,
+    H = 378;
   const rgb = new Uint8Array(W * H * 3);
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < 3; c++) rgb[(y * W + x) * 3 + c] = (x * 7 + y * 13 + c * 85) & 255;
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) for (let c = 0; c < 3; c++) rgb[(y * W + x) * 3 + c] = (x * 7 + y * 13 + c * 85) & 255;
   const r = preprocessImage({ width: W, height: H, rgb }, PRE);
   assert.equal(r.nCrops, 2);
   assert.equal(r.pixelValues.length, 2 * 729 * 588);
   const norm = (v: number) => Math.fround(Math.fround(Math.fround(v / 255) - 0.5) / 0.5);
-  for (const [crop, pr, pc, dy, dx, c] of [[0, 0, 0, 0, 0, 0], [0, 3, 5, 2, 11, 1], [1, 26, 26, 13, 13, 2], [1, 10, 0, 0, 13, 0]] as const) {
+  for (const [crop, pr, pc, dy, dx, c] of [
+    [0, 0, 0, 0, 0, 0],
+    [0, 3, 5, 2, 11, 1],
+    [1, 26, 26, 13, 13, 2],
+    [1, 10, 0, 0, 13, 0],
+  ] as const) {
     const want = norm(at(rgb, ((pr * 14 + dy) * W + pc * 14 + dx) * 3 + c));
     assert.equal(r.pixelValues[(crop * 729 + pr * 27 + pc) * 588 + (dy * 14 + dx) * 3 + c], want);
   }
-  assert.equal(norm(0), -1); assert.equal(norm(255), 1);
+  assert.equal(norm(0), -1);
+  assert.equal(norm(255), 1);
   assert.deepEqual(r.grid, [14, 14, 14, 14]);
   assert.equal(r.pooling.length, (196 + 196) * 4);
   assert.deepEqual(Array.from(r.pooling.subarray(196 * 4, 196 * 4 + 4)), [729, 730, 756, 757]);

@@ -11,7 +11,10 @@ class UtilityProcess extends EventEmitter {
   constructor(entry, args, opts) {
     super();
     const pipeErr = Array.isArray(opts.stdio) ? opts.stdio[2] === 'pipe' : opts.stdio === 'pipe';
-    this.child = fork(BOOTSTRAP, [entry, ...args], { stdio: ['ignore', 'ignore', pipeErr ? 'pipe' : 'ignore', 'ipc'], serialization: 'advanced' });
+    this.child = fork(BOOTSTRAP, [entry, ...args], {
+      stdio: ['ignore', 'ignore', pipeErr ? 'pipe' : 'ignore', 'ipc'],
+      serialization: 'advanced',
+    });
     this.stdout = null;
     this.stderr = this.child.stderr;
     this.child.on('spawn', () => this.emit('spawn'));

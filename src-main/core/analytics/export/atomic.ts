@@ -4,7 +4,8 @@ import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync 
 import { basename, dirname, join } from 'node:path';
 import { AppError } from '../../../api/errors.js';
 
-const tmpName = (p: string) => join(dirname(p), `.${basename(p)}.tmp-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`);
+const tmpName = (p: string) =>
+  join(dirname(p), `.${basename(p)}.tmp-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`);
 
 /** Writes a file atomically (temp + rename); the parent directory must exist. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {

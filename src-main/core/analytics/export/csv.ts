@@ -9,7 +9,10 @@ const quote = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` 
 
 /** Encodes rows as CSV text (header first, CRLF-free: "\n" line ends). */
 export function toCsv(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
-  return [header, ...rows].map((r) => r.map((v) => (typeof v === 'number' ? String(v) : quote(v))).join(',')).join('\n') + '\n';
+  return (
+    [header, ...rows].map((r) => r.map((v) => (typeof v === 'number' ? String(v) : quote(v))).join(',')).join('\n') +
+    '\n'
+  );
 }
 
 /** Parses CSV text (quoted fields, "" escapes, \n or \r\n) into rows of strings. */
@@ -21,11 +24,11 @@ export function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (inQ) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      if (c === '"' && text[i + 1] === '"') ((field += '"'), i++);
       else if (c === '"') inQ = false;
       else field += c;
     } else if (c === '"') inQ = true;
-    else if (c === ',') row.push(field), (field = '');
+    else if (c === ',') (row.push(field), (field = ''));
     else if (c === '\n' || c === '\r') {
       if (c === '\r' && text[i + 1] === '\n') i++;
       row.push(field);
@@ -35,22 +38,25 @@ export function parseCsv(text: string): string[][] {
     } else field += c;
   }
   if (inQ) throw new AppError('PARSE_ERROR', 'CSV ends inside a quoted field');
-  if (field !== '' || row.length) row.push(field), rows.push(row);
+  if (field !== '' || row.length) (row.push(field), rows.push(row));
   return rows;
 }
 
 function table(text: string, header: readonly string[]): string[][] {
   const rows = parseCsv(text);
-  if (rows.length === 0 || rows[0]?.join(',') !== header.join(',')) throw new AppError('PARSE_ERROR', `CSV header must be ${header.join(',')}`);
+  if (rows.length === 0 || rows[0]?.join(',') !== header.join(','))
+    throw new AppError('PARSE_ERROR', `CSV header must be ${header.join(',')}`);
   return rows.slice(1).map((r, i) => {
-    if (r.length !== header.length) throw new AppError('PARSE_ERROR', `CSV row ${i + 2} has ${r.length} fields, expected ${header.length}`);
+    if (r.length !== header.length)
+      throw new AppError('PARSE_ERROR', `CSV row ${i + 2} has ${r.length} fields, expected ${header.length}`);
     return r;
   });
 }
 
 function num(s: string, row: number): number {
   const n = Number(s);
-  if (s.trim() === '' || !Number.isFinite(n)) throw new AppError('PARSE_ERROR', `CSV row ${row}: "${s}" is not a number`);
+  if (s.trim() === '' || !Number.isFinite(n))
+    throw new AppError('PARSE_ERROR', `CSV row ${row}: "${s}" is not a number`);
   return n;
 }
 
@@ -58,7 +64,9 @@ export const TRACK_CSV_HEADER = ['track_id', 'label', 't', 'x', 'y', 'mx', 'my',
 
 /** One row per track point, tracks in id order, points in time order. */
 export function tracksToCsv(tracks: readonly Track[]): string {
-  const rows = [...tracks].sort((a, b) => a.id - b.id).flatMap((t) => t.points.map((p) => [t.id, t.label, p.t, p.x, p.y, p.mx, p.my, p.window, p.localId]));
+  const rows = [...tracks]
+    .sort((a, b) => a.id - b.id)
+    .flatMap((t) => t.points.map((p) => [t.id, t.label, p.t, p.x, p.y, p.mx, p.my, p.window, p.localId]));
   return toCsv(TRACK_CSV_HEADER, rows);
 }
 
@@ -70,7 +78,15 @@ export function tracksFromCsv(text: string): Track[] {
     const id = n(0);
     let t = out.get(id);
     if (!t) out.set(id, (t = { id, label: at(r, 1, 'CSV field'), points: [] }));
-    t.points.push({ t: n(2) as Seconds, x: n(3) as Pixels, y: n(4) as Pixels, mx: n(5) as ModelCoord, my: n(6) as ModelCoord, window: n(7), localId: n(8) });
+    t.points.push({
+      t: n(2) as Seconds,
+      x: n(3) as Pixels,
+      y: n(4) as Pixels,
+      mx: n(5) as ModelCoord,
+      my: n(6) as ModelCoord,
+      window: n(7),
+      localId: n(8),
+    });
   });
   return [...out.values()];
 }
@@ -79,7 +95,9 @@ export const COUNT_CSV_HEADER = ['instance_id', 'evidence', 'window', 'local_id'
 
 /** One row per sighting; evidence 0 is the instance's representative sighting. */
 export function countToCsv(instances: readonly CountInstance[]): string {
-  const rows = instances.flatMap((inst) => inst.evidence.map((e, k) => [inst.id, k, e.window, e.localId, e.t, e.x, e.y, e.mx, e.my]));
+  const rows = instances.flatMap((inst) =>
+    inst.evidence.map((e, k) => [inst.id, k, e.window, e.localId, e.t, e.x, e.y, e.mx, e.my]),
+  );
   return toCsv(COUNT_CSV_HEADER, rows);
 }
 
@@ -91,8 +109,17 @@ export function countFromCsv(text: string): CountInstance[] {
     const id = n(0);
     let inst = out.get(id);
     if (!inst) out.set(id, (inst = { id, evidence: [] }));
-    if (n(1) !== inst.evidence.length) throw new AppError('PARSE_ERROR', `CSV row ${i + 2}: evidence index out of order`);
-    inst.evidence.push({ window: n(2), localId: n(3), t: n(4) as Seconds, x: n(5) as Pixels, y: n(6) as Pixels, mx: n(7) as ModelCoord, my: n(8) as ModelCoord });
+    if (n(1) !== inst.evidence.length)
+      throw new AppError('PARSE_ERROR', `CSV row ${i + 2}: evidence index out of order`);
+    inst.evidence.push({
+      window: n(2),
+      localId: n(3),
+      t: n(4) as Seconds,
+      x: n(5) as Pixels,
+      y: n(6) as Pixels,
+      mx: n(7) as ModelCoord,
+      my: n(8) as ModelCoord,
+    });
   });
   return [...out.values()];
 }

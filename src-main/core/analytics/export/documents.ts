@@ -6,10 +6,23 @@ import type { CountResult, TrackSet } from '../types.js';
 
 const Num = z.number().finite();
 const Frame = z.object({ width: Num.positive(), height: Num.positive() });
-const TrackPointJ = z.object({ t: Num, x: Num, y: Num, mx: Num, my: Num, window: z.number().int(), localId: z.number().int() });
+const TrackPointJ = z.object({
+  t: Num,
+  x: Num,
+  y: Num,
+  mx: Num,
+  my: Num,
+  window: z.number().int(),
+  localId: z.number().int(),
+});
 const Decision = z.object({
-  windowA: z.number().int().nullable(), localA: z.number().int().nullable(), windowB: z.number().int(), localB: z.number().int(),
-  globalId: z.number().int(), cost: Num, reason: z.enum(['overlap', 'reid', 'new']),
+  windowA: z.number().int().nullable(),
+  localA: z.number().int().nullable(),
+  windowB: z.number().int(),
+  localB: z.number().int(),
+  globalId: z.number().int(),
+  cost: Num,
+  reason: z.enum(['overlap', 'reid', 'new']),
 });
 
 export const TracksDocSchema = z.object({
@@ -24,7 +37,15 @@ export const TracksDocSchema = z.object({
 });
 export type TracksDoc = z.infer<typeof TracksDocSchema>;
 
-const Evidence = z.object({ window: z.number().int(), localId: z.number().int(), t: Num, x: Num, y: Num, mx: Num, my: Num });
+const Evidence = z.object({
+  window: z.number().int(),
+  localId: z.number().int(),
+  t: Num,
+  x: Num,
+  y: Num,
+  mx: Num,
+  my: Num,
+});
 export const CountDocSchema = z.object({
   format: z.literal('molmoscope.count'),
   version: z.literal(1),
@@ -33,30 +54,65 @@ export const CountDocSchema = z.object({
   total: z.number().int().min(0),
   instances: z.array(z.object({ id: z.number().int(), evidence: z.array(Evidence).min(1) })),
   perWindow: z.array(z.object({ window: z.number().int(), start: Num, end: Num, count: z.number().int().min(0) })),
-  matches: z.array(z.object({ windowA: z.number().int(), localA: z.number().int(), windowB: z.number().int(), localB: z.number().int(), instanceId: z.number().int(), cost: Num })),
+  matches: z.array(
+    z.object({
+      windowA: z.number().int(),
+      localA: z.number().int(),
+      windowB: z.number().int(),
+      localB: z.number().int(),
+      instanceId: z.number().int(),
+      cost: Num,
+    }),
+  ),
 });
 export type CountDoc = z.infer<typeof CountDocSchema>;
 
 /** A track set as a JSON document (pretty-printed, newline-terminated). */
 export function tracksToJson(set: TrackSet, extra: { videoFps?: number } = {}): string {
-  const doc = { format: 'molmoscope.tracks', version: 1, frame: set.frame, label: set.label, ...extra, tracks: set.tracks, decisions: set.decisions };
+  const doc = {
+    format: 'molmoscope.tracks',
+    version: 1,
+    frame: set.frame,
+    label: set.label,
+    ...extra,
+    tracks: set.tracks,
+    decisions: set.decisions,
+  };
   return JSON.stringify(doc, null, 2) + '\n';
 }
 
 /** Parses a tracks document; anything else is PARSE_ERROR (bad JSON) or INVALID_INPUT (wrong shape). */
 export function tracksFromJson(text: string): { set: TrackSet; videoFps?: number } {
   const doc = parseDoc(TracksDocSchema, text, 'tracks document');
-  const set = { frame: doc.frame, label: doc.label, tracks: doc.tracks, decisions: doc.decisions } as unknown as TrackSet;
+  const set = {
+    frame: doc.frame,
+    label: doc.label,
+    tracks: doc.tracks,
+    decisions: doc.decisions,
+  } as unknown as TrackSet;
   return doc.videoFps === undefined ? { set } : { set, videoFps: doc.videoFps };
 }
 
 /** A count result as a JSON document. */
-export function countToJson(result: CountResult, meta: { query: string; frame: { width: number; height: number } }): string {
-  return JSON.stringify({ format: 'molmoscope.count', version: 1, frame: meta.frame, query: meta.query, ...result }, null, 2) + '\n';
+export function countToJson(
+  result: CountResult,
+  meta: { query: string; frame: { width: number; height: number } },
+): string {
+  return (
+    JSON.stringify(
+      { format: 'molmoscope.count', version: 1, frame: meta.frame, query: meta.query, ...result },
+      null,
+      2,
+    ) + '\n'
+  );
 }
 
 /** Parses a count document back into its result and metadata. */
-export function countFromJson(text: string): { result: CountResult; query: string; frame: { width: number; height: number } } {
+export function countFromJson(text: string): {
+  result: CountResult;
+  query: string;
+  frame: { width: number; height: number };
+} {
   const doc = parseDoc(CountDocSchema, text, 'count document');
   const { format: _f, version: _v, frame, query, ...result } = doc;
   return { result: result as unknown as CountResult, query, frame };
@@ -73,7 +129,10 @@ export function parseDoc<S extends z.ZodType>(schema: S, text: string, what: str
   const r = schema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new AppError('INVALID_INPUT', `${what}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
+    throw new AppError(
+      'INVALID_INPUT',
+      `${what}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
+    );
   }
   return r.data;
 }

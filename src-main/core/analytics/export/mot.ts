@@ -26,7 +26,10 @@ export function tracksToMot(tracks: readonly Track[], fps: number): string {
     }
   }
   rows.sort((a, b) => a.frame - b.frame || a.id - b.id);
-  return rows.map((r) => `${r.frame},${r.id},${f3(r.x - 0.5)},${f3(r.y - 0.5)},1,1,1,-1,-1,-1`).join('\n') + (rows.length ? '\n' : '');
+  return (
+    rows.map((r) => `${r.frame},${r.id},${f3(r.x - 0.5)},${f3(r.y - 0.5)},1,1,1,-1,-1,-1`).join('\n') +
+    (rows.length ? '\n' : '')
+  );
 }
 
 /** Parses MOT lines back into {frame, id, x, y} (the box centre); for round-trip checks and imports. */
@@ -37,8 +40,15 @@ export function parseMot(text: string): { frame: number; id: number; x: number; 
     .map((l, i) => {
       const v = l.split(',').map(Number);
       const [frame, id, x, y, w, h] = v;
-      const ok = frame !== undefined && id !== undefined && x !== undefined && y !== undefined && w !== undefined && h !== undefined;
-      if (!ok || !v.slice(0, 6).every(Number.isFinite)) throw new AppError('PARSE_ERROR', `MOT line ${i + 1} is malformed`);
+      const ok =
+        frame !== undefined &&
+        id !== undefined &&
+        x !== undefined &&
+        y !== undefined &&
+        w !== undefined &&
+        h !== undefined;
+      if (!ok || !v.slice(0, 6).every(Number.isFinite))
+        throw new AppError('PARSE_ERROR', `MOT line ${i + 1} is malformed`);
       return { frame, id, x: x + w / 2, y: y + h / 2 };
     });
 }

@@ -43,7 +43,14 @@ export interface CountMetrics {
   examples: CountExampleScore[];
 }
 
-const BINS: [number, number][] = [[0, 5], [5, 10], [10, 15], [15, 20], [20, 25], [25, Infinity]];
+const BINS: [number, number][] = [
+  [0, 5],
+  [5, 10],
+  [10, 15],
+  [15, 20],
+  [20, 25],
+  [25, Infinity],
+];
 
 /** Scores count predictions against ground truth (every GT example is scored; predictions for unknown ids are ignored). */
 export function evalCounts(pred: CountPred, gt: CountGt): CountMetrics {
@@ -56,7 +63,8 @@ export function evalCounts(pred: CountPred, gt: CountGt): CountMetrics {
     const close = value !== null && Math.abs(value - g.count) <= countTolerance(g.count);
     return { id: g.id, gt: g.count, pred: value, exact, close };
   });
-  const acc = (xs: CountExampleScore[], k: 'exact' | 'close') => (xs.length ? xs.filter((x) => x[k]).length / xs.length : 0);
+  const acc = (xs: CountExampleScore[], k: 'exact' | 'close') =>
+    xs.length ? xs.filter((x) => x[k]).length / xs.length : 0;
   const valid = examples.filter((e) => e.pred !== null);
   return {
     n: examples.length,
@@ -66,7 +74,12 @@ export function evalCounts(pred: CountPred, gt: CountGt): CountMetrics {
     meanAbsError: valid.length ? valid.reduce((s, e) => s + Math.abs(e.pred! - e.gt), 0) / valid.length : null,
     bins: BINS.map(([lo, hi]) => {
       const xs = examples.filter((e) => e.gt >= lo && e.gt < hi);
-      return { bin: hi === Infinity ? `${lo}+` : `${lo}-${hi}`, n: xs.length, exactAccuracy: acc(xs, 'exact'), closeAccuracy: acc(xs, 'close') };
+      return {
+        bin: hi === Infinity ? `${lo}+` : `${lo}-${hi}`,
+        n: xs.length,
+        exactAccuracy: acc(xs, 'exact'),
+        closeAccuracy: acc(xs, 'close'),
+      };
     }),
     examples,
   };

@@ -12,7 +12,9 @@ const Units = z.enum(['pixels', 'model']).optional();
 
 export const CountGtSchema = z.object({ examples: z.array(z.object({ id: Id, count: z.number().int().min(0) })) });
 export const CountPredSchema = z.object({
-  examples: z.array(z.object({ id: Id, count: z.number().int().min(0).nullable().optional(), answer: z.string().optional() })),
+  examples: z.array(
+    z.object({ id: Id, count: z.number().int().min(0).nullable().optional(), answer: z.string().optional() }),
+  ),
 });
 
 export const PointsGtSchema = z.object({
@@ -48,7 +50,10 @@ export const TracksGtSchema = z.object({
       height: Num.positive(),
       fps: Num.positive().optional(),
       objects: z.array(
-        z.object({ id: Id, frames: z.array(z.object({ t: Num, x: Num.optional(), y: Num.optional(), region: RegionSchema })) }),
+        z.object({
+          id: Id,
+          frames: z.array(z.object({ t: Num, x: Num.optional(), y: Num.optional(), region: RegionSchema })),
+        }),
       ),
     }),
   ),
@@ -56,7 +61,12 @@ export const TracksGtSchema = z.object({
 export const TracksPredSchema = z.object({
   units: Units,
   examples: z.array(
-    z.object({ id: Id, tracks: z.array(z.object({ id: Id, points: z.array(z.object({ t: Num, x: Num, y: Num }).passthrough()) }).passthrough()) }),
+    z.object({
+      id: Id,
+      tracks: z.array(
+        z.object({ id: Id, points: z.array(z.object({ t: Num, x: Num, y: Num }).passthrough()) }).passthrough(),
+      ),
+    }),
   ),
 });
 
@@ -72,7 +82,10 @@ export function parseEvalFile<S extends z.ZodType>(schema: S, value: unknown, wh
   const r = schema.safeParse(value);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new AppError('INVALID_INPUT', `${what}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
+    throw new AppError(
+      'INVALID_INPUT',
+      `${what}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
+    );
   }
   const ids = new Set<string>();
   for (const ex of (r.data as { examples: { id: string }[] }).examples) {

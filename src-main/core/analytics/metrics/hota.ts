@@ -26,7 +26,10 @@ export interface HotaScores {
 }
 
 /** α = 0.05, 0.10, …, 0.95 (TrackEval's sweep). */
-export const HOTA_ALPHAS: readonly number[] = Array.from({ length: 19 }, (_, i) => Math.round((0.05 + 0.05 * i) * 100) / 100);
+export const HOTA_ALPHAS: readonly number[] = Array.from(
+  { length: 19 },
+  (_, i) => Math.round((0.05 + 0.05 * i) * 100) / 100,
+);
 
 const EPS = 1e-10;
 
@@ -91,7 +94,20 @@ export function hota(frames: readonly HotaFrame[], alphas: readonly number[] = H
   const totalGt = frames.reduce((s, f) => s + f.gtIds.length, 0);
   const totalPred = frames.reduce((s, f) => s + f.predIds.length, 0);
   const flat = (v: number): HotaScores[] =>
-    alphas.map((alpha) => ({ alpha, hota: v, detA: v, assA: v, detRe: v, detPr: v, assRe: v, assPr: v, locA: v, tp: 0, fn: totalGt, fp: totalPred }));
+    alphas.map((alpha) => ({
+      alpha,
+      hota: v,
+      detA: v,
+      assA: v,
+      detRe: v,
+      detPr: v,
+      assRe: v,
+      assPr: v,
+      locA: v,
+      tp: 0,
+      fn: totalGt,
+      fp: totalPred,
+    }));
   if (totalGt === 0 && totalPred === 0) return flat(1);
   if (totalGt === 0 || totalPred === 0) return flat(0);
   const ids = idTable(frames);
@@ -136,7 +152,9 @@ function globalAlignment(frames: readonly HotaFrame[], ids: IdTable): Float64Arr
     }
   }
   const align = new Float64Array(nG * nP);
-  for (let g = 0; g < nG; g++) for (let p = 0; p < nP; p++) align[g * nP + p] = potential[g * nP + p]! / (ids.gCount[g]! + ids.pCount[p]! - potential[g * nP + p]!);
+  for (let g = 0; g < nG; g++)
+    for (let p = 0; p < nP; p++)
+      align[g * nP + p] = potential[g * nP + p]! / (ids.gCount[g]! + ids.pCount[p]! - potential[g * nP + p]!);
   return align;
 }
 
@@ -147,7 +165,11 @@ function frameMatches(frames: readonly HotaFrame[], ids: IdTable, align: Float64
     if (f.gtIds.length === 0 || f.predIds.length === 0) return [];
     const gi = f.gtIds.map((g) => ids.gIdx.get(g)!);
     const pi = f.predIds.map((p) => ids.pIdx.get(p)!);
-    return maxScoreMatches(f, (a, b) => align[gi[a]! * nP + pi[b]!]! * f.sim[a]![b]!).map(([a, b]) => ({ s: f.sim[a]![b]!, g: gi[a]!, p: pi[b]! }));
+    return maxScoreMatches(f, (a, b) => align[gi[a]! * nP + pi[b]!]! * f.sim[a]![b]!).map(([a, b]) => ({
+      s: f.sim[a]![b]!,
+      g: gi[a]!,
+      p: pi[b]!,
+    }));
   });
 }
 
@@ -189,7 +211,14 @@ function scoresAt(alpha: number, frames: readonly HotaFrame[], ids: IdTable, mat
   assPr /= Math.max(1, tp);
   const detA = tp / Math.max(1, tp + fn + fp);
   return {
-    alpha, tp, fn, fp, assA, assRe, assPr, detA,
+    alpha,
+    tp,
+    fn,
+    fp,
+    assA,
+    assRe,
+    assPr,
+    detA,
     detRe: tp / Math.max(1, tp + fn),
     detPr: tp / Math.max(1, tp + fp),
     hota: Math.sqrt(detA * assA),

@@ -32,7 +32,6 @@ export interface PointMetrics extends PrfScore {
   examples: ({ id: string; successes: number; nPred: number; nGt: number } & PrfScore)[];
 }
 
-
 /**
  * Scores point predictions. Image mode (no GT object has a time): Hungarian on pixel distance. Video mode: Hungarian on
  * (t/duration·100, x/W·100, y/H·100) each rounded to 1 decimal, as the reference; success needs the GT region at the
@@ -50,7 +49,8 @@ export function evalPoints(pred: PointsPred, gt: PointsGt, opts: { timeTolerance
       let x = o.x;
       let y = o.y;
       if (x === undefined || y === undefined) {
-        if (!anchor) throw new AppError('INVALID_INPUT', `ground truth ${g.id} object ${o.id ?? k}: needs x,y or a region`);
+        if (!anchor)
+          throw new AppError('INVALID_INPUT', `ground truth ${g.id} object ${o.id ?? k}: needs x,y or a region`);
         ({ x, y } = regionCenter(anchor));
       }
       const t = o.t ?? o.regions?.[0]?.t ?? 0;
@@ -59,7 +59,10 @@ export function evalPoints(pred: PointsPred, gt: PointsGt, opts: { timeTolerance
     let successes = 0;
     if (objs.length > 0 && points.length > 0) {
       const duration = g.duration ?? Math.max(1, ...objs.map((o) => o.t), ...points.map((p) => p.t ?? 0));
-      const key = (t: number, x: number, y: number): [number, number, number] => (video ? [pyRound1((t / duration) * 100), pyRound1((x / g.width) * 100), pyRound1((y / g.height) * 100)] : [x, y, 0]);
+      const key = (t: number, x: number, y: number): [number, number, number] =>
+        video
+          ? [pyRound1((t / duration) * 100), pyRound1((x / g.width) * 100), pyRound1((y / g.height) * 100)]
+          : [x, y, 0];
       const cost = points.map((p) => {
         const a = key(p.t ?? 0, p.x, p.y);
         return objs.map((o) => {
@@ -73,12 +76,19 @@ export function evalPoints(pred: PointsPred, gt: PointsGt, opts: { timeTolerance
         let region: Region | undefined = o.region;
         if (video && o.regions) {
           if (p.t === undefined) continue;
-          region = o.regions.find((r) => Math.abs(r.t - p.t!) <= tol)?.region ?? (o.regions.length ? undefined : o.region);
+          region =
+            o.regions.find((r) => Math.abs(r.t - p.t!) <= tol)?.region ?? (o.regions.length ? undefined : o.region);
         }
         if (region && pointInRegion(p.x, p.y, region)) successes++;
       }
     }
-    return { id: g.id, successes, nPred: points.length, nGt: objs.length, ...prf(successes, points.length, objs.length) };
+    return {
+      id: g.id,
+      successes,
+      nPred: points.length,
+      nGt: objs.length,
+      ...prf(successes, points.length, objs.length),
+    };
   });
   const mean = (k: keyof PrfScore) => (examples.length ? examples.reduce((s, e) => s + e[k], 0) / examples.length : 0);
   return { n: examples.length, precision: mean('precision'), recall: mean('recall'), f1: mean('f1'), examples };

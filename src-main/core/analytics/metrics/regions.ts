@@ -62,7 +62,7 @@ export function regionCenter(r: Region): { x: number; y: number } {
     let sx = 0;
     let sy = 0;
     let n = 0;
-    for (const ring of rings) for (const [x, y] of ring) (sx += x), (sy += y), n++;
+    for (const ring of rings) for (const [x, y] of ring) ((sx += x), (sy += y), n++);
     return { x: sx / n, y: sy / n };
   }
   const { rows, x0 = 0, y0 = 0, cell = 1 } = (r as Extract<Region, { grid: unknown }>).grid;
@@ -70,7 +70,8 @@ export function regionCenter(r: Region): { x: number; y: number } {
   let sy = 0;
   let n = 0;
   rows.forEach((row, iy) => {
-    for (let ix = 0; ix < row.length; ix++) if (row.charCodeAt(ix) === 49) (sx += x0 + (ix + 0.5) * cell), (sy += y0 + (iy + 0.5) * cell), n++;
+    for (let ix = 0; ix < row.length; ix++)
+      if (row.charCodeAt(ix) === 49) ((sx += x0 + (ix + 0.5) * cell), (sy += y0 + (iy + 0.5) * cell), n++);
   });
   return n ? { x: sx / n - 0.5, y: sy / n - 0.5 } : { x: NaN, y: NaN };
 }

@@ -4,9 +4,18 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppError } from '../../../api/errors.js';
 import {
-  checkGeometry, parseGenerationConfig, parseMolmo2Config, parsePreprocessorConfig, parseProcessorConfig,
-  parseVideoPreprocessorConfig, readCheckpointJson, variantOf,
-  type Molmo2Config, type Molmo2GenerationConfig, type Molmo2PreprocessorConfig, type Molmo2ProcessorConfig,
+  checkGeometry,
+  parseGenerationConfig,
+  parseMolmo2Config,
+  parsePreprocessorConfig,
+  parseProcessorConfig,
+  parseVideoPreprocessorConfig,
+  readCheckpointJson,
+  variantOf,
+  type Molmo2Config,
+  type Molmo2GenerationConfig,
+  type Molmo2PreprocessorConfig,
+  type Molmo2ProcessorConfig,
   type Molmo2VideoPreprocessorConfig,
 } from './config.js';
 import { molmo2ParamShapes, type Molmo2ShapeConfig } from './param-shapes.js';
@@ -14,8 +23,17 @@ import { readSafetensorsHeader, type TensorEntry } from './safetensors.js';
 import { tokenId, type TokenId } from '../../../api/units.js';
 
 export interface Molmo2SpecialIds {
-  imPatch: TokenId; imStart: TokenId; imEnd: TokenId; imCol: TokenId; lowResImStart: TokenId;
-  frameStart: TokenId; frameEnd: TokenId; imLow: TokenId; bos: TokenId; eos: TokenId; pad: TokenId;
+  imPatch: TokenId;
+  imStart: TokenId;
+  imEnd: TokenId;
+  imCol: TokenId;
+  lowResImStart: TokenId;
+  frameStart: TokenId;
+  frameEnd: TokenId;
+  imLow: TokenId;
+  bos: TokenId;
+  eos: TokenId;
+  pad: TokenId;
 }
 
 export interface Molmo2Checkpoint {
@@ -47,11 +65,13 @@ export function readTensorIndex(dir: string): Map<string, { file: string; entry:
     const map = idx.weight_map as Record<string, unknown>;
     const shards = new Map<string, ReturnType<typeof readSafetensorsHeader>>();
     for (const [name, shard] of Object.entries(map)) {
-      if (typeof shard !== 'string' || shard.includes('/') || shard.includes('\\')) mi(`${indexFile}: weight_map["${name}"] is not a shard file name`);
+      if (typeof shard !== 'string' || shard.includes('/') || shard.includes('\\'))
+        mi(`${indexFile}: weight_map["${name}"] is not a shard file name`);
       let h = shards.get(shard);
       if (!h) {
         const path = join(dir, shard);
-        if (!existsSync(path)) throw new AppError('NOT_FOUND', `shard ${shard} listed in ${indexFile} is missing in ${dir}`);
+        if (!existsSync(path))
+          throw new AppError('NOT_FOUND', `shard ${shard} listed in ${indexFile} is missing in ${dir}`);
         h = readSafetensorsHeader(path);
         shards.set(shard, h);
       }
@@ -79,14 +99,23 @@ export function checkTensors(config: Molmo2Config, tensors: Map<string, { file: 
   const missing: string[] = [];
   for (const p of expected) {
     const t = tensors.get(p.name);
-    if (!t) { missing.push(p.name); continue; }
-    if (t.entry.shape.length !== p.shape.length || t.entry.shape.some((d, i) => d !== p.shape[i])) {
-      mi(`tensor ${p.name} in ${t.file.split('/').pop()} has shape ${JSON.stringify(t.entry.shape)}, config.json implies ${JSON.stringify(p.shape)}`);
+    if (!t) {
+      missing.push(p.name);
+      continue;
     }
-    if (!['F32', 'BF16', 'F16'].includes(t.entry.dtype)) mi(`tensor ${p.name} has dtype ${t.entry.dtype}; expected F32, BF16 or F16`);
+    if (t.entry.shape.length !== p.shape.length || t.entry.shape.some((d, i) => d !== p.shape[i])) {
+      mi(
+        `tensor ${p.name} in ${t.file.split('/').pop()} has shape ${JSON.stringify(t.entry.shape)}, config.json implies ${JSON.stringify(p.shape)}`,
+      );
+    }
+    if (!['F32', 'BF16', 'F16'].includes(t.entry.dtype))
+      mi(`tensor ${p.name} has dtype ${t.entry.dtype}; expected F32, BF16 or F16`);
   }
   if (missing.length) {
-    mi(`${missing.length} tensor(s) that config.json implies are missing from the checkpoint, e.g. ${missing.slice(0, 3).join(', ')}`, { missing: missing.slice(0, 50) });
+    mi(
+      `${missing.length} tensor(s) that config.json implies are missing from the checkpoint, e.g. ${missing.slice(0, 3).join(', ')}`,
+      { missing: missing.slice(0, 50) },
+    );
   }
 }
 
@@ -95,17 +124,24 @@ export function checkTensors(config: Molmo2Config, tensors: Map<string, { file: 
  * through added_tokens_decoder / added_tokens.json; undefined where the files do not say.
  */
 export function tokenizerSpecialIds(dir: string): { bos?: number; eos?: number; pad?: number } {
-  const opt = (f: string) => (existsSync(join(dir, f)) ? readCheckpointJson(dir, f) as Record<string, unknown> : null);
+  const opt = (f: string) =>
+    existsSync(join(dir, f)) ? (readCheckpointJson(dir, f) as Record<string, unknown>) : null;
   const tc = opt('tokenizer_config.json');
   const sm = opt('special_tokens_map.json');
   const added = opt('added_tokens.json') as Record<string, number> | null;
   const byContent = new Map<string, number>();
   const dec = (tc?.added_tokens_decoder ?? {}) as Record<string, { content?: string }>;
   for (const [id, t] of Object.entries(dec)) if (typeof t?.content === 'string') byContent.set(t.content, Number(id));
-  for (const [c, id] of Object.entries(added ?? {})) if (!byContent.has(c) && typeof id === 'number') byContent.set(c, id);
+  for (const [c, id] of Object.entries(added ?? {}))
+    if (!byContent.has(c) && typeof id === 'number') byContent.set(c, id);
   const resolveTok = (k: string): number | undefined => {
     const v = tc?.[k] ?? sm?.[k];
-    const content = typeof v === 'string' ? v : (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') ? (v as { content: string }).content : undefined;
+    const content =
+      typeof v === 'string'
+        ? v
+        : v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string'
+          ? (v as { content: string }).content
+          : undefined;
     return content === undefined ? undefined : byContent.get(content);
   };
   return { bos: resolveTok('bos_token'), eos: resolveTok('eos_token'), pad: resolveTok('pad_token') };
@@ -139,23 +175,43 @@ export async function loadCheckpoint(dirIn: string): Promise<Molmo2Checkpoint> {
   const pad = tk.pad ?? firstId(generation.pad_token_id) ?? eos;
   const vocabAll = config.text_config.vocab_size + config.text_config.additional_vocab_size;
   for (const [k, v] of Object.entries({ bos, eos, pad })) {
-    if (v < 0 || v >= vocabAll) mi(`generation_config.json: ${k}_token_id ${v} is outside the vocabulary (${vocabAll})`);
+    if (v < 0 || v >= vocabAll)
+      mi(`generation_config.json: ${k}_token_id ${v} is outside the vocabulary (${vocabAll})`);
   }
   let chatTemplate: string;
   try {
     chatTemplate = readFileSync(join(dir, 'chat_template.jinja'), 'utf8');
   } catch {
     const tc = readCheckpointJson(dir, 'tokenizer_config.json') as { chat_template?: unknown };
-    if (typeof tc?.chat_template !== 'string') throw new AppError('NOT_FOUND', `no chat_template.jinja (and no chat_template in tokenizer_config.json) in ${dir}`);
+    if (typeof tc?.chat_template !== 'string')
+      throw new AppError(
+        'NOT_FOUND',
+        `no chat_template.jinja (and no chat_template in tokenizer_config.json) in ${dir}`,
+      );
     chatTemplate = tc.chat_template;
   }
   return {
-    dir, config, generation, preprocessor, videoPreprocessor, processor, tensors, variant: variantOf(config), chatTemplate,
+    dir,
+    config,
+    generation,
+    preprocessor,
+    videoPreprocessor,
+    processor,
+    tensors,
+    variant: variantOf(config),
+    chatTemplate,
     specialIds: {
-      imPatch: tokenId(config.image_patch_id), imStart: tokenId(config.image_start_token_id), imEnd: tokenId(config.image_end_token_id),
-      imCol: tokenId(config.image_col_id), lowResImStart: tokenId(config.low_res_image_start_token_id),
-      frameStart: tokenId(config.frame_start_token_id), frameEnd: tokenId(config.frame_end_token_id), imLow: tokenId(config.image_low_res_id),
-      bos: tokenId(bos), eos: tokenId(eos), pad: tokenId(pad),
+      imPatch: tokenId(config.image_patch_id),
+      imStart: tokenId(config.image_start_token_id),
+      imEnd: tokenId(config.image_end_token_id),
+      imCol: tokenId(config.image_col_id),
+      lowResImStart: tokenId(config.low_res_image_start_token_id),
+      frameStart: tokenId(config.frame_start_token_id),
+      frameEnd: tokenId(config.frame_end_token_id),
+      imLow: tokenId(config.image_low_res_id),
+      bos: tokenId(bos),
+      eos: tokenId(eos),
+      pad: tokenId(pad),
     },
   };
 }

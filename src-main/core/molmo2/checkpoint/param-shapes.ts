@@ -3,9 +3,36 @@
 
 /** The subset of config.json fields that determine parameter shapes. */
 export interface Molmo2ShapeConfig {
-  vit_config: { hidden_size: number; intermediate_size: number; num_hidden_layers: number; num_attention_heads: number; head_dim: number; image_patch_size: number; image_num_pos: number };
-  adapter_config: { hidden_size: number; intermediate_size: number; num_attention_heads: number; head_dim: number; text_hidden_size: number; vit_layers: number[] };
-  text_config: { hidden_size: number; intermediate_size: number; num_hidden_layers: number; num_attention_heads: number; num_key_value_heads: number; head_dim: number; vocab_size: number; additional_vocab_size: number; qkv_bias: boolean; use_qk_norm: boolean; qk_norm_type: string };
+  vit_config: {
+    hidden_size: number;
+    intermediate_size: number;
+    num_hidden_layers: number;
+    num_attention_heads: number;
+    head_dim: number;
+    image_patch_size: number;
+    image_num_pos: number;
+  };
+  adapter_config: {
+    hidden_size: number;
+    intermediate_size: number;
+    num_attention_heads: number;
+    head_dim: number;
+    text_hidden_size: number;
+    vit_layers: number[];
+  };
+  text_config: {
+    hidden_size: number;
+    intermediate_size: number;
+    num_hidden_layers: number;
+    num_attention_heads: number;
+    num_key_value_heads: number;
+    head_dim: number;
+    vocab_size: number;
+    additional_vocab_size: number;
+    qkv_bias: boolean;
+    use_qk_norm: boolean;
+    qk_norm_type: string;
+  };
 }
 
 export interface ParamShape {
@@ -62,7 +89,11 @@ export function molmo2ParamShapes(cfg: Molmo2ShapeConfig): ParamShape[] {
   out.push({ name: `${cp}image_pooling_2d.wo.bias`, shape: [a.hidden_size], init: 'bias' });
   out.push({ name: `${cp}image_projector.w1.weight`, shape: [a.intermediate_size, a.hidden_size], init: 'linear' });
   out.push({ name: `${cp}image_projector.w3.weight`, shape: [a.intermediate_size, a.hidden_size], init: 'linear' });
-  out.push({ name: `${cp}image_projector.w2.weight`, shape: [a.text_hidden_size, a.intermediate_size], init: 'linear' });
+  out.push({
+    name: `${cp}image_projector.w2.weight`,
+    shape: [a.text_hidden_size, a.intermediate_size],
+    init: 'linear',
+  });
 
   const tp = 'model.transformer.';
   const H = t.hidden_size;
@@ -77,8 +108,16 @@ export function molmo2ParamShapes(cfg: Molmo2ShapeConfig): ParamShape[] {
     if (t.qkv_bias) out.push({ name: `${p}self_attn.att_proj.bias`, shape: [qkv], init: 'bias' });
     if (t.use_qk_norm) {
       const olmo = t.qk_norm_type === 'olmo';
-      out.push({ name: `${p}self_attn.q_norm.weight`, shape: [olmo ? t.num_attention_heads * d : d], init: 'norm-weight' });
-      out.push({ name: `${p}self_attn.k_norm.weight`, shape: [olmo ? t.num_key_value_heads * d : d], init: 'norm-weight' });
+      out.push({
+        name: `${p}self_attn.q_norm.weight`,
+        shape: [olmo ? t.num_attention_heads * d : d],
+        init: 'norm-weight',
+      });
+      out.push({
+        name: `${p}self_attn.k_norm.weight`,
+        shape: [olmo ? t.num_key_value_heads * d : d],
+        init: 'norm-weight',
+      });
     }
     out.push({ name: `${p}self_attn.attn_out.weight`, shape: [H, t.num_attention_heads * d], init: 'linear' });
     out.push({ name: `${p}ff_norm.weight`, shape: [H], init: 'norm-weight' });

@@ -6,7 +6,16 @@ import { AppError } from '../../../api/errors.js';
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
 export const DTYPE_BYTES: Record<SafetensorsDtype, number> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
 };
 
 export interface TensorEntry {
@@ -70,11 +79,15 @@ export function readSafetensorsHeader(file: string): SafetensorsHeader {
         throw new AppError('MODEL_INVALID', `${file}: tensor ${name} has a malformed header entry`);
       }
       const dtype = e.dtype as SafetensorsDtype;
-      if (!(dtype in DTYPE_BYTES)) throw new AppError('MODEL_INVALID', `${file}: tensor ${name} has unsupported dtype ${e.dtype}`);
+      if (!(dtype in DTYPE_BYTES))
+        throw new AppError('MODEL_INVALID', `${file}: tensor ${name} has unsupported dtype ${e.dtype}`);
       const [b, en] = e.data_offsets;
       const numel = e.shape.reduce((a, d) => a * d, 1);
       if (en - b !== numel * DTYPE_BYTES[dtype] || dataStart + en > size || b < 0) {
-        throw new AppError('MODEL_INVALID', `${file}: tensor ${name} byte range [${b},${en}) does not match shape ${JSON.stringify(e.shape)} ${dtype} or the file size`);
+        throw new AppError(
+          'MODEL_INVALID',
+          `${file}: tensor ${name} byte range [${b},${en}) does not match shape ${JSON.stringify(e.shape)} ${dtype} or the file size`,
+        );
       }
       tensors.set(name, { name, dtype, shape: e.shape, offset: dataStart + b, length: en - b });
     }
@@ -146,23 +159,42 @@ export function f32ToF16(src: Float32Array): Uint16Array {
     const sign = (x >>> 16) & 0x8000;
     const exp = (x >>> 23) & 0xff;
     let mant = x & 0x7fffff;
-    if (exp === 0xff) { out[i] = sign | 0x7c00 | (mant ? 0x200 : 0); continue; }
+    if (exp === 0xff) {
+      out[i] = sign | 0x7c00 | (mant ? 0x200 : 0);
+      continue;
+    }
     let e = exp - 127 + 15;
-    if (e >= 31) { out[i] = sign | 0x7c00; continue; }
+    if (e >= 31) {
+      out[i] = sign | 0x7c00;
+      continue;
+    }
     if (e <= 0) {
-      if (e < -10) { out[i] = sign; continue; }
+      if (e < -10) {
+        out[i] = sign;
+        continue;
+      }
       mant |= 0x800000;
       const shift = 14 - e;
       let hm = mant >>> shift;
       const rem = mant & ((1 << shift) - 1);
       const half = 1 << (shift - 1);
-      if (rem > half || (rem === half && (hm & 1))) hm++;
+      if (rem > half || (rem === half && hm & 1)) hm++;
       out[i] = sign | hm;
       continue;
     }
     let hm = mant >>> 13;
     const rem = mant & 0x1fff;
-    if (rem > 0x1000 || (rem === 0x1000 && (hm & 1))) { hm++; if (hm === 0x400) { hm = 0; e++; if (e >= 31) { out[i] = sign | 0x7c00; continue; } } }
+    if (rem > 0x1000 || (rem === 0x1000 && hm & 1)) {
+      hm++;
+      if (hm === 0x400) {
+        hm = 0;
+        e++;
+        if (e >= 31) {
+          out[i] = sign | 0x7c00;
+          continue;
+        }
+      }
+    }
     out[i] = sign | (e << 10) | hm;
   }
   return out;
@@ -173,11 +205,16 @@ export function readTensorF32(file: string, entry: TensorEntry): Float32Array {
   const b = readTensorBytes(file, entry);
   const ab = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
   switch (entry.dtype) {
-    case 'F32': return new Float32Array(ab);
-    case 'BF16': return bf16ToF32(new Uint16Array(ab));
-    case 'F16': return f16ToF32(new Uint16Array(ab));
-    case 'F64': return Float32Array.from(new Float64Array(ab));
-    default: throw new AppError('MODEL_INVALID', `${entry.name}: dtype ${entry.dtype} is not a float type`);
+    case 'F32':
+      return new Float32Array(ab);
+    case 'BF16':
+      return bf16ToF32(new Uint16Array(ab));
+    case 'F16':
+      return f16ToF32(new Uint16Array(ab));
+    case 'F64':
+      return Float32Array.from(new Float64Array(ab));
+    default:
+      throw new AppError('MODEL_INVALID', `${entry.name}: dtype ${entry.dtype} is not a float type`);
   }
 }
 
@@ -195,7 +232,10 @@ export function writeSafetensors(file: string, tensors: TensorToWrite[], metadat
   for (const t of tensors) {
     const numel = t.shape.reduce((a, d) => a * d, 1);
     if (t.data.byteLength !== numel * DTYPE_BYTES[t.dtype]) {
-      throw new AppError('INTERNAL', `writeSafetensors: ${t.name} has ${t.data.byteLength} bytes, expected ${numel * DTYPE_BYTES[t.dtype]}`);
+      throw new AppError(
+        'INTERNAL',
+        `writeSafetensors: ${t.name} has ${t.data.byteLength} bytes, expected ${numel * DTYPE_BYTES[t.dtype]}`,
+      );
     }
     header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [off, off + t.data.byteLength] };
     off += t.data.byteLength;
@@ -216,7 +256,11 @@ export function writeSafetensors(file: string, tensors: TensorToWrite[], metadat
     closeSync(fd);
     renameSync(tmp, file);
   } catch (err) {
-    try { closeSync(fd); } catch { /* already closed */ }
+    try {
+      closeSync(fd);
+    } catch {
+      /* already closed */
+    }
     rmSync(tmp, { force: true });
     throw err;
   }

@@ -7,7 +7,13 @@ import { AppError } from '../../../api/errors.js';
 import type { Checkpoint } from '../weights.js';
 import { encodeModel } from './emit.js';
 import type { Graph } from './graph.js';
-import { buildGenerateGraph, buildPrefillGraph, buildResumeGraph, buildStepGraph, type BuildOptions } from './generate-graph.js';
+import {
+  buildGenerateGraph,
+  buildPrefillGraph,
+  buildResumeGraph,
+  buildStepGraph,
+  type BuildOptions,
+} from './generate-graph.js';
 import { buildVisionGraph, visionWeightNames } from './vision-graph.js';
 import { decoderWeightNames } from './decoder-graph.js';
 import { bindWeights } from './weight-binder.js';
@@ -57,25 +63,38 @@ export interface CompiledGraphs {
 }
 
 /** Session options that let onnxruntime find a compiled graph's external weights (load the graph from its bytes). */
-export function graphSessionOptions(externalDir: string): { extra: { session: { model_external_initializers_file_folder_path: string } } } {
+export function graphSessionOptions(externalDir: string): {
+  extra: { session: { model_external_initializers_file_folder_path: string } };
+} {
   return { extra: { session: { model_external_initializers_file_folder_path: externalDir } } };
 }
 
 /** Builds each requested graph and writes it (if not already there); returns the .onnx path of each requested graph. */
 export function compileGraphs(ck: Checkpoint, opts: CompileOptions): CompiledGraphs {
   const names = [...visionWeightNames(ck), ...decoderWeightNames(ck)];
-  const base = bindWeights(ck, { cacheDir: opts.cacheDir, names, precision: opts.precision, planOnly: opts.planOnly, signal: opts.signal, onProgress: (d, t) => opts.onProgress?.('convert-weights', d, t) });
+  const base = bindWeights(ck, {
+    cacheDir: opts.cacheDir,
+    names,
+    precision: opts.precision,
+    planOnly: opts.planOnly,
+    signal: opts.signal,
+    onProgress: (d, t) => opts.onProgress?.('convert-weights', d, t),
+  });
   const wb = opts.lora ? withLoraBranch(base, opts.lora) : base;
   const out = {} as Record<GraphKind, string>;
   const prefillChunk = opts.prefillChunk ?? DEFAULT_PREFILL_CHUNK;
-  if (!Number.isInteger(prefillChunk) || prefillChunk < 1) throw new AppError('INVALID_INPUT', `prefill chunk ${prefillChunk} is not a positive integer`);
+  if (!Number.isInteger(prefillChunk) || prefillChunk < 1)
+    throw new AppError('INVALID_INPUT', `prefill chunk ${prefillChunk} is not a positive integer`);
   const build: BuildOptions = { prefillChunk };
   opts.kinds.forEach((kind, i) => {
     // Building is cheap (no weight data); naming by content hash means a changed builder never reuses a stale file.
     const graph = BUILDERS[kind](ck, wb, build);
     if (opts.lora && kind !== 'vision') assertLoraApplied(graph, opts.lora, kind);
-    const bytes = encodeModel(graph, { metadata: { kind, compiler: String(COMPILER_VERSION), precision: wb.precision } });
-    if (bytes.length > PROTOBUF_LIMIT) throw new AppError('INTERNAL', `${kind} graph is ${bytes.length} bytes, over protobuf's 2 GB limit`);
+    const bytes = encodeModel(graph, {
+      metadata: { kind, compiler: String(COMPILER_VERSION), precision: wb.precision },
+    });
+    if (bytes.length > PROTOBUF_LIMIT)
+      throw new AppError('INTERNAL', `${kind} graph is ${bytes.length} bytes, over protobuf's 2 GB limit`);
     const key = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
     const file = join(wb.graphDir, `molmoscope-${kind}-${key}.onnx`);
     if (!existsSync(file)) {

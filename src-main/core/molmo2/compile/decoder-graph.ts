@@ -26,7 +26,11 @@ export function embedIds(g: Graph, ck: Checkpoint, wb: WeightBinder, ids: Value)
   const safe = o.max(g, ids, o.i64(g, 0)); // id −1 (padding) reads row 0, as HF does
   const isExtra = o.greaterOrEqual(g, safe, o.i64(g, V));
   const e1 = wb.gatherRows(g, 'model.transformer.wte.embedding', o.min(g, safe, o.i64(g, V - 1)));
-  const e2 = wb.gatherRows(g, 'model.transformer.wte.new_embedding', o.min(g, o.max(g, o.sub(g, safe, o.i64(g, V)), o.i64(g, 0)), o.i64(g, nExtra - 1)));
+  const e2 = wb.gatherRows(
+    g,
+    'model.transformer.wte.new_embedding',
+    o.min(g, o.max(g, o.sub(g, safe, o.i64(g, V)), o.i64(g, 0)), o.i64(g, nExtra - 1)),
+  );
   return o.where(g, o.unsqueeze(g, isExtra, [1]), e2, e1);
 }
 
@@ -75,7 +79,16 @@ export function prefillMask(g: Graph, types: Value, chunk: number): PrefillMask 
  * Every query row sees all of the layer's keys, so chunking queries changes no result (pitfall 31 forbids
  * chunking tokens across layers, not this). Returns [nq, S, d].
  */
-function chunkedAttention(g: Graph, m: PrefillMask, qg: Value, kg: Value, vg: Value, scale: number, nq: number, d: number): Value {
+function chunkedAttention(
+  g: Graph,
+  m: PrefillMask,
+  qg: Value,
+  kg: Value,
+  vg: Value,
+  scale: number,
+  nq: number,
+  d: number,
+): Value {
   const body = g.sub('prefill_attn');
   const iter = body.input('i', 'int64', []);
   const condIn = body.input('cond', 'bool', []);
@@ -122,7 +135,13 @@ function layerRopeTables(g: Graph, ck: Checkpoint, positions: Value): RopeTables
  * q [S,nq,d], k [S,nkv,d], v [S,nkv,d] from the fused projection, QK-normed: `qwen3` per head with a [d] weight,
  * `olmo` over the whole flat projection before the head split (modeling_molmo2.py Molmo2Attention.forward).
  */
-function qkvHeads(g: Graph, ck: Checkpoint, W: (n: string) => Value, p: string, qkv: Value): { q: Value; k: Value; v: Value } {
+function qkvHeads(
+  g: Graph,
+  ck: Checkpoint,
+  W: (n: string) => Value,
+  p: string,
+  qkv: Value,
+): { q: Value; k: Value; v: Value } {
   const t = ck.config.text_config;
   const d = t.head_dim;
   const nq = t.num_attention_heads;
@@ -151,7 +170,15 @@ function rope(g: Graph, x: Value, d: number, cs: { cos: Value; sin: Value }): Va
  * query-chunked prefill attention under Molmo2's mask (omit for decode: one new token sees the whole cache).
  * Returns final-norm hidden [S,H] and present K/V.
  */
-export function decoderLayers(g: Graph, ck: Checkpoint, wb: WeightBinder, x: Value, positions: Value, past: Kv[] | null, mask: PrefillMask | null): { hidden: Value; present: Kv[] } {
+export function decoderLayers(
+  g: Graph,
+  ck: Checkpoint,
+  wb: WeightBinder,
+  x: Value,
+  positions: Value,
+  past: Kv[] | null,
+  mask: PrefillMask | null,
+): { hidden: Value; present: Kv[] } {
   const t = ck.config.text_config;
   const W = (n: string) => wb.bind(g, n);
   const d = t.head_dim;

@@ -39,7 +39,8 @@ function initializerProto(init: Initializer): onnxProto.onnx.ITensorProto {
 
 function valueInfo(v: Value): onnxProto.onnx.IValueInfoProto {
   const tensorType: onnxProto.onnx.TypeProto.ITensor = { elemType: ONNX_DTYPE[v.dtype] };
-  if (v.shape) tensorType.shape = { dim: v.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) };
+  if (v.shape)
+    tensorType.shape = { dim: v.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) };
   return { name: v.name, type: { tensorType } };
 }
 
@@ -58,7 +59,11 @@ function graphProto(g: Graph, opset: number): onnxProto.onnx.IGraphProto {
   return {
     name: g.name,
     node: g.nodes.map((n) => ({
-      opType: n.op, domain: n.domain, name: n.name, input: [...n.inputs], output: [...n.outputs],
+      opType: n.op,
+      domain: n.domain,
+      name: n.name,
+      input: [...n.inputs],
+      output: [...n.outputs],
       attribute: Object.entries(n.attrs).map(([k, v]) => attrProto(k, v, opset)),
     })),
     input: g.inputs.map(valueInfo),
@@ -71,7 +76,11 @@ function graphProto(g: Graph, opset: number): onnxProto.onnx.IGraphProto {
 export const MS_DOMAIN = 'com.microsoft';
 
 function usesDomain(g: Graph, domain: string): boolean {
-  return g.nodes.some((n) => n.domain === domain || Object.values(n.attrs).some((a) => a instanceof Object && 'nodes' in a && usesDomain(a as Graph, domain)));
+  return g.nodes.some(
+    (n) =>
+      n.domain === domain ||
+      Object.values(n.attrs).some((a) => a instanceof Object && 'nodes' in a && usesDomain(a as Graph, domain)),
+  );
 }
 
 /** Serialises a root graph to ModelProto bytes (irVersion 10, opset 21 by default). */
@@ -80,7 +89,10 @@ export function encodeModel(g: Graph, opts: ModelOptions = {}): Uint8Array {
   const model: onnxProto.onnx.IModelProto = {
     irVersion: opts.irVersion ?? 10,
     producerName: opts.producer ?? 'molmoscope-graph-compiler',
-    opsetImport: [{ domain: '', version: opset }, ...(usesDomain(g, MS_DOMAIN) ? [{ domain: MS_DOMAIN, version: 1 }] : [])],
+    opsetImport: [
+      { domain: '', version: opset },
+      ...(usesDomain(g, MS_DOMAIN) ? [{ domain: MS_DOMAIN, version: 1 }] : []),
+    ],
     graph: graphProto(g, opset),
     metadataProps: Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value })),
   };

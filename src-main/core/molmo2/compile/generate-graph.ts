@@ -24,7 +24,15 @@ export interface BuildOptions {
   prefillChunk: number;
 }
 
-function prefill(g: Graph, ck: Checkpoint, wb: WeightBinder, ids: Value, types: Value, features: Value, opts: BuildOptions) {
+function prefill(
+  g: Graph,
+  ck: Checkpoint,
+  wb: WeightBinder,
+  ids: Value,
+  types: Value,
+  features: Value,
+  opts: BuildOptions,
+) {
   const x = addVisual(g, ck, embedIds(g, ck, wb, ids), ids, features);
   const positions = o.range(g, o.i64(g, 0), o.dimOf(g, ids, 0), o.i64(g, 1));
   const { hidden, present } = decoderLayers(g, ck, wb, x, positions, null, prefillMask(g, types, opts.prefillChunk));
@@ -61,7 +69,13 @@ function sampler(V: number, c: Controls) {
     const rng = lcgNext(gg, rngState);
     const tok = selectToken(gg, penalise(gg, logits, counts, c.s, c.usePenalty), rng.uniform, c.s, V);
     const hitEos = o.reduceMax(gg, o.cast(gg, o.equal(gg, c.eos, tok), 'int64'), [0], false);
-    return { tok, rng: rng.state, counts: countToken(gg, counts, tok), hitEos, hist: hist ? o.concat(gg, [hist, tok], 0) : o.identity(gg, tok) };
+    return {
+      tok,
+      rng: rng.state,
+      counts: countToken(gg, counts, tok),
+      hitEos,
+      hist: hist ? o.concat(gg, [hist, tok], 0) : o.identity(gg, tok),
+    };
   };
 }
 
@@ -78,7 +92,14 @@ export interface DecodeState {
 }
 
 /** The ONNX Loop of decode steps from `state`: up to `trips` forwards, each sampling one token. */
-function decodeLoop(g: Graph, ck: Checkpoint, wb: WeightBinder, c: Controls, state: DecodeState, trips: Value): { tokens: Value; state: DecodeState } {
+function decodeLoop(
+  g: Graph,
+  ck: Checkpoint,
+  wb: WeightBinder,
+  c: Controls,
+  state: DecodeState,
+  trips: Value,
+): { tokens: Value; state: DecodeState } {
   const t = ck.config.text_config;
   const L = t.num_hidden_layers;
   const sample = sampler(t.vocab_size, c);
@@ -90,13 +111,21 @@ function decodeLoop(g: Graph, ck: Checkpoint, wb: WeightBinder, c: Controls, sta
   const posIn = body.input('pos_in', 'int64', []);
   const histIn = body.input('hist_in', 'int64', ['n']);
   const prevTok = body.input('tok_in', 'int64', [1]);
-  const pastK = Array.from({ length: L }, (_, l) => body.input(`past_k_${l}`, 'float32', [t.num_key_value_heads, 'P', t.head_dim]));
-  const pastV = Array.from({ length: L }, (_, l) => body.input(`past_v_${l}`, 'float32', [t.num_key_value_heads, 'P', t.head_dim]));
+  const pastK = Array.from({ length: L }, (_, l) =>
+    body.input(`past_k_${l}`, 'float32', [t.num_key_value_heads, 'P', t.head_dim]),
+  );
+  const pastV = Array.from({ length: L }, (_, l) =>
+    body.input(`past_v_${l}`, 'float32', [t.num_key_value_heads, 'P', t.head_dim]),
+  );
   body.input('stop_in', 'int64', []);
   const past: Kv[] = pastK.map((k, l) => ({ k, v: pastV[l]! }));
   const step = decoderLayers(body, ck, wb, embedIds(body, ck, wb, prevTok), o.reshape(body, posIn, [1]), past, null);
   const next = sample(body, lastLogits(body, wb, step.hidden), countsIn, rngIn, histIn);
-  const condOut = o.and(body, o.equal(body, next.hitEos, o.i64(body, 0)), o.not(body, repetitionDetected(body, next.hist, c.repeatGuard)));
+  const condOut = o.and(
+    body,
+    o.equal(body, next.hitEos, o.i64(body, 0)),
+    o.not(body, repetitionDetected(body, next.hist, c.repeatGuard)),
+  );
   body.output(condOut);
   body.output(next.counts);
   body.output(next.rng);
@@ -114,12 +143,33 @@ function decodeLoop(g: Graph, ck: Checkpoint, wb: WeightBinder, c: Controls, sta
   // A 0-trip Loop's scan may come back without its inner dim: flatten.
   const tokens = o.reshape(g, outs[outs.length - 1]!, [-1]);
   const [counts, rng, pos, hist, tok] = outs as [Value, Value, Value, Value, Value];
-  return { tokens, state: { counts, rng, pos, hist, tok, k: outs.slice(5, 5 + L), v: outs.slice(5 + L, 5 + 2 * L), stop: outs[5 + 2 * L]! } };
+  return {
+    tokens,
+    state: {
+      counts,
+      rng,
+      pos,
+      hist,
+      tok,
+      k: outs.slice(5, 5 + L),
+      v: outs.slice(5 + L, 5 + 2 * L),
+      stop: outs[5 + 2 * L]!,
+    },
+  };
 }
 
 /** Names of the state tensors a streaming graph returns (`state_*`) and the next one takes back (`in_*`). */
 export function stateNames(L: number): string[] {
-  return ['counts', 'rng', 'pos', 'hist', 'tok', ...Array.from({ length: L }, (_, l) => `k_${l}`), ...Array.from({ length: L }, (_, l) => `v_${l}`), 'stop'];
+  return [
+    'counts',
+    'rng',
+    'pos',
+    'hist',
+    'tok',
+    ...Array.from({ length: L }, (_, l) => `k_${l}`),
+    ...Array.from({ length: L }, (_, l) => `v_${l}`),
+    'stop',
+  ];
 }
 
 function outputState(g: Graph, st: DecodeState): void {
@@ -145,8 +195,14 @@ export function buildGenerateGraph(ck: Checkpoint, wb: WeightBinder, opts: Build
   const seed31 = o.mod(g, o.max(g, seed, o.i64(g, 0)), o.i64(g, 2147483648));
   const first = sampler(V, c)(g, pre.logits, o.constantOfShape(g, o.i64(g, [V]), 0), seed31, null);
   const state: DecodeState = {
-    counts: first.counts, rng: first.rng, pos: o.dimOf(g, ids, 0), hist: first.hist, tok: first.tok,
-    k: pre.present.map((kv) => kv.k), v: pre.present.map((kv) => kv.v), stop: first.hitEos,
+    counts: first.counts,
+    rng: first.rng,
+    pos: o.dimOf(g, ids, 0),
+    hist: first.hist,
+    tok: first.tok,
+    k: pre.present.map((kv) => kv.k),
+    v: pre.present.map((kv) => kv.v),
+    stop: first.hitEos,
   };
   const trips = o.max(g, o.sub(g, c.maxNew, o.i64(g, 1)), o.i64(g, 0));
   const out = decodeLoop(g, ck, wb, c, state, trips);

@@ -6,8 +6,24 @@ export type DType = 'float32' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'bo
 export type Dim = number | string;
 
 /** ONNX TensorProto.DataType numbers (raw, so newer types need no newer enum). */
-export const ONNX_DTYPE: Record<DType, number> = { float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float16: 10, bfloat16: 16 };
-export const DTYPE_SIZE: Record<DType, number> = { float32: 4, uint8: 1, int32: 4, int64: 8, bool: 1, float16: 2, bfloat16: 2 };
+export const ONNX_DTYPE: Record<DType, number> = {
+  float32: 1,
+  uint8: 2,
+  int32: 6,
+  int64: 7,
+  bool: 9,
+  float16: 10,
+  bfloat16: 16,
+};
+export const DTYPE_SIZE: Record<DType, number> = {
+  float32: 4,
+  uint8: 1,
+  int32: 4,
+  int64: 8,
+  bool: 1,
+  float16: 2,
+  bfloat16: 2,
+};
 
 export interface Value {
   readonly name: string;
@@ -16,7 +32,16 @@ export interface Value {
   readonly shape: readonly Dim[] | null;
 }
 
-export type AttrValue = number | bigint | string | number[] | bigint[] | Graph | { float: number } | { floats: number[] } | { tensor: ConstTensor };
+export type AttrValue =
+  | number
+  | bigint
+  | string
+  | number[]
+  | bigint[]
+  | Graph
+  | { float: number }
+  | { floats: number[] }
+  | { tensor: ConstTensor };
 
 export interface Node {
   readonly op: string;
@@ -65,7 +90,11 @@ export class Graph {
   readonly inputs: Value[] = [];
   readonly outputs: Value[] = [];
   readonly initializers: Initializer[] = [];
-  constructor(readonly name: string, readonly scope: NameScope = new NameScope(), readonly parent?: Graph) {}
+  constructor(
+    readonly name: string,
+    readonly scope: NameScope = new NameScope(),
+    readonly parent?: Graph,
+  ) {}
 
   /** A new subgraph for a control-flow body. */
   sub(name: string): Graph {
@@ -93,16 +122,33 @@ export class Graph {
       return v;
     }
     const out: Value = { name, dtype: v.dtype, shape: v.shape };
-    this.nodes.push({ op: 'Identity', domain: '', inputs: [v.name], outputs: [name], attrs: {}, name: this.scope.fresh('Identity') });
+    this.nodes.push({
+      op: 'Identity',
+      domain: '',
+      inputs: [v.name],
+      outputs: [name],
+      attrs: {},
+      name: this.scope.fresh('Identity'),
+    });
     this.outputs.push(out);
     return out;
   }
 
   /** Appends one node; returns its output values (dtype/shape given by the op constructor). */
-  add(op: string, inputs: readonly (Value | null)[], outs: readonly { dtype: DType; shape: readonly Dim[] | null }[], attrs: Record<string, AttrValue> = {}, domain = '', nodeName?: string): Value[] {
+  add(
+    op: string,
+    inputs: readonly (Value | null)[],
+    outs: readonly { dtype: DType; shape: readonly Dim[] | null }[],
+    attrs: Record<string, AttrValue> = {},
+    domain = '',
+    nodeName?: string,
+  ): Value[] {
     const outputs = outs.map((o) => ({ name: this.scope.fresh(op.toLowerCase()), dtype: o.dtype, shape: o.shape }));
     this.nodes.push({
-      op, domain, attrs, name: nodeName ?? this.scope.fresh(`n${op}`),
+      op,
+      domain,
+      attrs,
+      name: nodeName ?? this.scope.fresh(`n${op}`),
       inputs: inputs.map((i) => (i ? i.name : '')),
       outputs: outputs.map((o) => o.name),
     });
@@ -118,7 +164,11 @@ export class Graph {
 
   /** An external weight (root graph initializer). */
   external(t: ExternalTensor, source: string): Value {
-    const value: Value = { name: this.scope.fresh(source.replace(/[^A-Za-z0-9_]/g, '_').slice(-60)), dtype: t.dtype, shape: [...t.dims] };
+    const value: Value = {
+      name: this.scope.fresh(source.replace(/[^A-Za-z0-9_]/g, '_').slice(-60)),
+      dtype: t.dtype,
+      shape: [...t.dims],
+    };
     this.root().initializers.push({ value, external: t, source });
     return value;
   }

@@ -51,12 +51,24 @@ export function estimateMemory(cfg: MemoryConfig, precision: Precision, frames =
   const ctx = Math.min(t.max_position_embeddings, frames * TOKENS_PER_FRAME + PROMPT_TOKENS);
   const kvCache = 2 * t.num_hidden_layers * 2 * t.num_key_value_heads * t.head_dim * ctx * 4;
   const chunk = Math.min(ctx, DEFAULT_PREFILL_CHUNK);
-  const prefill = 4 * (t.num_attention_heads * chunk * ctx * 2 + ctx * (2 * t.intermediate_size + 4 * t.hidden_size) + t.vocab_size);
+  const prefill =
+    4 * (t.num_attention_heads * chunk * ctx * 2 + ctx * (2 * t.intermediate_size + 4 * t.hidden_size) + t.vocab_size);
   const rows = VIT_CROPS_PER_RUN * v.image_num_pos;
-  const vit = 4 * (VIT_CROPS_PER_RUN * v.num_attention_heads * v.image_num_pos ** 2 + rows * (v.intermediate_size + (3 + usedVitLayers(cfg) / 8) * v.hidden_size));
+  const vit =
+    4 *
+    (VIT_CROPS_PER_RUN * v.num_attention_heads * v.image_num_pos ** 2 +
+      rows * (v.intermediate_size + (3 + usedVitLayers(cfg) / 8) * v.hidden_size));
   const weights = weightBytes(cfg, precision);
   const activations = Math.max(prefill, vit);
-  return { precision, weights, kvCache, activations, overhead: OVERHEAD, total: weights + kvCache + activations + OVERHEAD, contextTokens: ctx };
+  return {
+    precision,
+    weights,
+    kvCache,
+    activations,
+    overhead: OVERHEAD,
+    total: weights + kvCache + activations + OVERHEAD,
+    contextTokens: ctx,
+  };
 }
 
 /** The widest precision whose estimate fits `budgetBytes` (fp16 only on GPU providers: slower than fp32 on CPU). */
@@ -73,7 +85,11 @@ export const DEFAULT_BUDGET_SHARE = 0.7;
  * so parity stays the default; int8 or int4 for 4B/8B on a 24 GB machine). GPU providers: the widest that fits the
  * GPU's memory when known, else fp32 (unchanged behaviour: no GPU precision path was measured here).
  */
-export function defaultPrecision(cfg: MemoryConfig, provider: string, mem: { ramBytes: number; gpuBytes?: number }): Precision {
+export function defaultPrecision(
+  cfg: MemoryConfig,
+  provider: string,
+  mem: { ramBytes: number; gpuBytes?: number },
+): Precision {
   const gpu = provider !== 'cpu';
   if (gpu && mem.gpuBytes === undefined) return 'fp32';
   return fittingPrecision(cfg, DEFAULT_BUDGET_SHARE * (gpu ? mem.gpuBytes! : mem.ramBytes), gpu) ?? 'int4';

@@ -21,7 +21,10 @@ export const NBITS_ACCURACY_LEVEL = 4;
 export function parsePrecision(s: string): Precision {
   if ((PRECISIONS as readonly string[]).includes(s)) return s as Precision;
   if (s === 'bf16') {
-    throw new AppError('INVALID_INPUT', 'bf16 is not offered: onnxruntime-node\'s CPU provider has no bf16 MatMul (measured) and bf16 cannot cross the JavaScript boundary; use fp16 or int8/int4.');
+    throw new AppError(
+      'INVALID_INPUT',
+      "bf16 is not offered: onnxruntime-node's CPU provider has no bf16 MatMul (measured) and bf16 cannot cross the JavaScript boundary; use fp16 or int8/int4.",
+    );
   }
   throw new AppError('INVALID_INPUT', `precision "${s}" is not one of ${PRECISIONS.join(', ')}`);
 }

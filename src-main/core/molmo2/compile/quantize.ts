@@ -20,7 +20,8 @@ export interface NBitsLayout {
 
 /** The packed shapes for a [N, K] weight: B [N, nBlocks, blob] uint8, scales [N·nBlocks], zero points [N, zpCols]. */
 export function nbitsLayout(N: number, K: number, bits: NBits, block: number): NBitsLayout {
-  if (!Number.isInteger(block) || block < 16 || (block & (block - 1)) !== 0) throw new RangeError(`block size ${block} is not a power of two ≥ 16`);
+  if (!Number.isInteger(block) || block < 16 || (block & (block - 1)) !== 0)
+    throw new RangeError(`block size ${block} is not a power of two ≥ 16`);
   const nBlocks = Math.ceil(K / block);
   return { bits, block, N, K, nBlocks, blob: (block * bits) / 8, zpCols: Math.ceil((nBlocks * bits) / 8) };
 }

@@ -3,26 +3,75 @@
 // doctor and the Models page can estimate without weights.
 import type { MemoryConfig } from './memory-estimate.js';
 
-const VIT = { hidden_size: 1152, intermediate_size: 4304, num_hidden_layers: 27, num_attention_heads: 16, head_dim: 72, image_patch_size: 14, image_num_pos: 729 };
-const TEXT_COMMON = { num_hidden_layers: 36, num_attention_heads: 32, num_key_value_heads: 8, head_dim: 128, vocab_size: 151936, additional_vocab_size: 128, qkv_bias: false, use_qk_norm: true, qk_norm_type: 'qwen3', max_position_embeddings: 36864 };
+const VIT = {
+  hidden_size: 1152,
+  intermediate_size: 4304,
+  num_hidden_layers: 27,
+  num_attention_heads: 16,
+  head_dim: 72,
+  image_patch_size: 14,
+  image_num_pos: 729,
+};
+const TEXT_COMMON = {
+  num_hidden_layers: 36,
+  num_attention_heads: 32,
+  num_key_value_heads: 8,
+  head_dim: 128,
+  vocab_size: 151936,
+  additional_vocab_size: 128,
+  qkv_bias: false,
+  use_qk_norm: true,
+  qk_norm_type: 'qwen3',
+  max_position_embeddings: 36864,
+};
 
 export const RELEASED_SHAPES: Record<'molmo2-4b' | 'molmo2-8b' | 'molmo2-o-7b', MemoryConfig> = {
   'molmo2-4b': {
     vit_config: VIT,
-    adapter_config: { hidden_size: 1152, intermediate_size: 9728, num_attention_heads: 16, head_dim: 72, text_hidden_size: 2560, vit_layers: [-3, -9] },
+    adapter_config: {
+      hidden_size: 1152,
+      intermediate_size: 9728,
+      num_attention_heads: 16,
+      head_dim: 72,
+      text_hidden_size: 2560,
+      vit_layers: [-3, -9],
+    },
     text_config: { ...TEXT_COMMON, hidden_size: 2560, intermediate_size: 9728 },
   },
   'molmo2-8b': {
     vit_config: VIT,
     // The projector width follows the decoder's MLP width, as in the 4B (9728 = 9728); assumed for 8B.
-    adapter_config: { hidden_size: 1152, intermediate_size: 12288, num_attention_heads: 16, head_dim: 72, text_hidden_size: 4096, vit_layers: [-3, -9] },
+    adapter_config: {
+      hidden_size: 1152,
+      intermediate_size: 12288,
+      num_attention_heads: 16,
+      head_dim: 72,
+      text_hidden_size: 4096,
+      vit_layers: [-3, -9],
+    },
     text_config: { ...TEXT_COMMON, hidden_size: 4096, intermediate_size: 12288 },
   },
   'molmo2-o-7b': {
     vit_config: VIT,
     // Connector MLP = the LLM's mlp_hidden_size // 2 = 11008 (convert_molmo2_to_hf.py:161-164).
-    adapter_config: { hidden_size: 1152, intermediate_size: 11008, num_attention_heads: 16, head_dim: 72, text_hidden_size: 4096, vit_layers: [-3, -9] },
+    adapter_config: {
+      hidden_size: 1152,
+      intermediate_size: 11008,
+      num_attention_heads: 16,
+      head_dim: 72,
+      text_hidden_size: 4096,
+      vit_layers: [-3, -9],
+    },
     // MHA (32 K/V heads): its fp32 K/V cache per token is 4× the 4B's per layer.
-    text_config: { ...TEXT_COMMON, num_hidden_layers: 32, num_key_value_heads: 32, hidden_size: 4096, intermediate_size: 11008, vocab_size: 100278, qk_norm_type: 'olmo', max_position_embeddings: 65536 },
+    text_config: {
+      ...TEXT_COMMON,
+      num_hidden_layers: 32,
+      num_key_value_heads: 32,
+      hidden_size: 4096,
+      intermediate_size: 11008,
+      vocab_size: 100278,
+      qk_norm_type: 'olmo',
+      max_position_embeddings: 65536,
+    },
   },
 };

@@ -35,7 +35,11 @@ export function penalise(g: Graph, logits: Value, counts: Value, s: SamplingInpu
 
 /** Whether any penalty is active (bool scalar). */
 export function penaltyActive(g: Graph, s: SamplingInputs): Value {
-  return o.or(g, o.not(g, o.equal(g, s.repetitionPenalty, o.f32(g, 1))), o.not(g, o.equal(g, s.frequencyPenalty, o.f32(g, 0))));
+  return o.or(
+    g,
+    o.not(g, o.equal(g, s.repetitionPenalty, o.f32(g, 1))),
+    o.not(g, o.equal(g, s.frequencyPenalty, o.f32(g, 0))),
+  );
 }
 
 /** counts[tok] += 1 for one token id (int64 [1]) — O(1), no V-wide one-hot. */
@@ -63,6 +67,8 @@ export function selectToken(g: Graph, logits: Value, uniform: Value, s: Sampling
     const pick = o.min(gg, below, o.i64(gg, vocab - 1));
     gg.output(o.reshape(gg, o.gather(gg, o.reshape(gg, si, [-1]), pick, 0), [1]));
   }
-  const [tok] = o.ifThenElse(g, o.greater(g, s.temperature, o.f32(g, 0)), samp, greedy, [{ dtype: 'int64', shape: [1] }]);
+  const [tok] = o.ifThenElse(g, o.greater(g, s.temperature, o.f32(g, 0)), samp, greedy, [
+    { dtype: 'int64', shape: [1] },
+  ]);
   return tok!;
 }

@@ -15,7 +15,18 @@ export function visionWeightNames(ck: Checkpoint): string[] {
 }
 
 /** Multi-head attention for 2-D q [B·Lq, h·d], k/v [B·Lk, h·d]; `bias` broadcasts to [B, h, Lq, Lk]. */
-export function mha(g: Graph, q: Value, k: Value, v: Value, B: number | null, Lq: number, Lk: number, heads: number, d: number, bias?: Value): Value {
+export function mha(
+  g: Graph,
+  q: Value,
+  k: Value,
+  v: Value,
+  B: number | null,
+  Lq: number,
+  Lk: number,
+  heads: number,
+  d: number,
+  bias?: Value,
+): Value {
   const b = B ?? -1;
   const qh = o.transpose(g, o.reshape(g, q, [b, Lq, heads, d]), [0, 2, 1, 3]);
   const kh = o.transpose(g, o.reshape(g, k, [b, Lk, heads, d]), [0, 2, 3, 1]);
@@ -55,7 +66,11 @@ export function buildVisionGraph(ck: Checkpoint, wb: WeightBinder): Graph {
     outs.push(x);
   }
   const F = C * ck.vitFeatureLayers.length;
-  const feats = o.concat(g, ck.vitFeatureLayers.map((l) => outs[l]!), 1); // [N·P, F]
+  const feats = o.concat(
+    g,
+    ck.vitFeatureLayers.map((l) => outs[l]!),
+    1,
+  ); // [N·P, F]
   // Row N·P is a zero vector: index −1 is remapped to it, so padding contributes zeros (HF: masked gather).
   const nRows = o.dimOf(g, feats, 0);
   const zero = o.constantOfShape(g, o.i64(g, [1, F]), 0);

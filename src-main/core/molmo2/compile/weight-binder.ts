@@ -78,7 +78,10 @@ class Binder implements WeightBinder {
       const t = this.locate(name);
       const p: Part | undefined = t.parts[part];
       if (!p) throw new AppError('INTERNAL', `weight ${name} has no ${part} part (stored ${t.kind})`);
-      v = root.external({ dtype, dims, location: t.location, offset: p.offset, length: p.length }, part === 'w' ? name : `${name}.${part}`);
+      v = root.external(
+        { dtype, dims, location: t.location, offset: p.offset, length: p.length },
+        part === 'w' ? name : `${name}.${part}`,
+      );
       m.set(key, v);
     }
     return v;
@@ -103,7 +106,12 @@ class Binder implements WeightBinder {
       y = o.cast(g, o.matmul(g, o.cast(g, x, 'float16'), wT), 'float32');
     } else {
       const l = t.nbits!;
-      const ins = [x, this.part(g, name, 'q', 'uint8', [l.N, l.nBlocks, l.blob]), this.part(g, name, 'scales', 'float32', [l.N * l.nBlocks]), this.part(g, name, 'zp', 'uint8', [l.N * l.zpCols])];
+      const ins = [
+        x,
+        this.part(g, name, 'q', 'uint8', [l.N, l.nBlocks, l.blob]),
+        this.part(g, name, 'scales', 'float32', [l.N * l.nBlocks]),
+        this.part(g, name, 'zp', 'uint8', [l.N * l.zpCols]),
+      ];
       const attrs = { K: l.K, N: l.N, bits: l.bits, block_size: l.block, accuracy_level: NBITS_ACCURACY_LEVEL };
       y = g.add('MatMulNBits', ins, [{ dtype: 'float32', shape: [x.shape?.[0] ?? 'M', l.N] }], attrs, MS_DOMAIN)[0]!;
     }
@@ -129,17 +137,30 @@ class Binder implements WeightBinder {
 export function bindWeights(ck: Checkpoint, opts: BindOptions): WeightBinder {
   const precision = opts.precision ?? 'fp32';
   const allF32 = opts.names.every((n) => tensorOf(ck, n).entry.dtype === 'F32');
-  const shards = precision === 'fp32' && allF32 ? shardFolder(ck, opts.names.map((n) => tensorOf(ck, n).file)) : null;
+  const shards =
+    precision === 'fp32' && allF32
+      ? shardFolder(
+          ck,
+          opts.names.map((n) => tensorOf(ck, n).file),
+        )
+      : null;
   if (shards) {
     mkdirSync(opts.cacheDir, { recursive: true });
     return new Binder(opts.cacheDir, shards.dir, 'direct', precision, (name) => {
       const t = tensorOf(ck, name);
-      return { kind: 'f32', dims: t.entry.shape, location: shards.names.get(t.file)!, parts: { w: { offset: t.entry.offset, length: t.entry.length } } };
+      return {
+        kind: 'f32',
+        dims: t.entry.shape,
+        location: shards.names.get(t.file)!,
+        parts: { w: { offset: t.entry.offset, length: t.entry.length } },
+      };
     });
   }
   const dir = precision === 'fp32' ? opts.cacheDir : join(opts.cacheDir, precision);
   mkdirSync(dir, { recursive: true });
-  const cw = opts.planOnly ? { ...planConversion(ck, opts.names, precision), file: weightsFileName(precision) } : convertWeights(ck, { dir, names: opts.names, precision, onProgress: opts.onProgress, signal: opts.signal });
+  const cw = opts.planOnly
+    ? { ...planConversion(ck, opts.names, precision), file: weightsFileName(precision) }
+    : convertWeights(ck, { dir, names: opts.names, precision, onProgress: opts.onProgress, signal: opts.signal });
   return new Binder(dir, dir, 'converted', precision, (name) => {
     const t = cw.tensors.get(name);
     if (!t) throw new AppError('INTERNAL', `weight ${name} was not listed for conversion`);

@@ -1,6 +1,19 @@
 // Converts a checkpoint's tensors into one weights file at a precision (fp32, fp16, MatMulNBits int8/int4), streaming
 // a slab of rows at a time (bounded memory), into a temporary file renamed into place only when complete.
-import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { AppError, throwIfCancelled } from '../../../api/errors.js';
 import { bf16ToF32, f16ToF32, f32ToF16 } from '../checkpoint/safetensors.js';
@@ -50,7 +63,11 @@ export function weightsFileName(precision: Precision): string {
 }
 
 /** Where each tensor goes in the file; sizes follow from shapes alone, so offsets are known before any data is read. */
-export function planConversion(ck: Checkpoint, names: string[], precision: Precision): { tensors: Map<string, StoredTensor>; bytes: number } {
+export function planConversion(
+  ck: Checkpoint,
+  names: string[],
+  precision: Precision,
+): { tensors: Map<string, StoredTensor>; bytes: number } {
   const tensors = new Map<string, StoredTensor>();
   let off = 0;
   const take = (length: number): Part => {
@@ -138,7 +155,12 @@ function removeStaleTemps(dir: string): void {
   }
 }
 
-function writeConverted(ck: Checkpoint, opts: ConvertOptions, plan: ReturnType<typeof planConversion>, file: string): void {
+function writeConverted(
+  ck: Checkpoint,
+  opts: ConvertOptions,
+  plan: ReturnType<typeof planConversion>,
+  file: string,
+): void {
   const tmp = `${file}.tmp-${process.pid}`;
   const out = openSync(tmp, 'w');
   const fds = new Map<string, number>();
@@ -152,11 +174,16 @@ function writeConverted(ck: Checkpoint, opts: ConvertOptions, plan: ReturnType<t
       convertTensor(out, fd, ck, name, plan.tensors.get(name)!);
       opts.onProgress?.(++done, opts.names.length);
     }
-    if (fstatSync(out).size < plan.bytes) writeAll(out, new Uint8Array(plan.bytes - fstatSync(out).size), fstatSync(out).size);
+    if (fstatSync(out).size < plan.bytes)
+      writeAll(out, new Uint8Array(plan.bytes - fstatSync(out).size), fstatSync(out).size);
     closeSync(out);
     renameSync(tmp, file);
   } catch (err) {
-    try { closeSync(out); } catch { /* already closed */ }
+    try {
+      closeSync(out);
+    } catch {
+      /* already closed */
+    }
     rmSync(tmp, { force: true });
     if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new AppError('DISK_FULL', `no space to write ${file}`);
     throw err;
@@ -176,7 +203,11 @@ export function convertWeights(ck: Checkpoint, opts: ConvertOptions): ConvertedW
   const file = join(opts.dir, name);
   const manifest = file.replace(/\.bin$/, '.json');
   const want = identity(ck, opts.names, opts.precision, plan.bytes);
-  const fresh = existsSync(manifest) && existsSync(file) && readFileSync(manifest, 'utf8') === want && statSync(file).size === plan.bytes;
+  const fresh =
+    existsSync(manifest) &&
+    existsSync(file) &&
+    readFileSync(manifest, 'utf8') === want &&
+    statSync(file).size === plan.bytes;
   if (!fresh) {
     removeStaleTemps(opts.dir);
     rmSync(manifest, { force: true });

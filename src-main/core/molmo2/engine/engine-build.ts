@@ -61,7 +61,10 @@ export async function builtEngineEntry(source: string, cacheRoot: string): Promi
   try {
     esbuild = await import('esbuild');
   } catch (err) {
-    throw new AppError('ENGINE_START_FAILED', `cannot build the engine entry: esbuild is not installed (${(err as Error).message})`);
+    throw new AppError(
+      'ENGINE_START_FAILED',
+      `cannot build the engine entry: esbuild is not installed (${(err as Error).message})`,
+    );
   }
   const require = createRequire(source);
   const wd = dirname(source);

@@ -4,7 +4,16 @@
 // An out-of-memory answer also retires the engine: its arenas stay grown and fragmented, so the next call starts fresh.
 import { AppError, cancelledError, throwIfCancelled } from '../../../api/errors.js';
 import { OUT_OF_MEMORY } from './out-of-memory.js';
-import type { EngineReply, EngineRequest, EngineStats, GenerateParams, GenerateReply, LoadParams, VideoFrames, VisionReply } from './protocol.js';
+import type {
+  EngineReply,
+  EngineRequest,
+  EngineStats,
+  GenerateParams,
+  GenerateReply,
+  LoadParams,
+  VideoFrames,
+  VisionReply,
+} from './protocol.js';
 import type { GenerateRequest } from './runtime.js';
 import type { EngineLauncher, EngineProcess } from './engine-process.js';
 import { nodeEngineLauncher } from './engine-launcher.js';
@@ -64,12 +73,23 @@ export class EngineClient {
       proc = await this.launch();
     } catch (err) {
       if (err instanceof AppError) throw err;
-      throw new AppError('ENGINE_START_FAILED', `the engine could not be started: ${(err as Error).message ?? String(err)}`);
+      throw new AppError(
+        'ENGINE_START_FAILED',
+        `the engine could not be started: ${(err as Error).message ?? String(err)}`,
+      );
     }
     let up!: () => void;
     let down!: (e: Error) => void;
     const started = new Promise<void>((res, rej) => ((up = res), (down = rej)));
-    const child: Child = { proc, ready: false, started, loaded: false, exited: false, startTimedOut: false, stderrTail: '' };
+    const child: Child = {
+      proc,
+      ready: false,
+      started,
+      loaded: false,
+      exited: false,
+      startTimedOut: false,
+      stderrTail: '',
+    };
     this.starts++;
     proc.onStderr((text) => {
       child.stderrTail = (child.stderrTail + text).slice(-8000);
@@ -131,7 +151,11 @@ export class EngineClient {
     this.pending.clear();
   }
 
-  private request<T>(msg: DistributiveOmit<EngineRequest, 'id'>, signal?: AbortSignal, onTokens?: (tokens: number[]) => void): Promise<T> {
+  private request<T>(
+    msg: DistributiveOmit<EngineRequest, 'id'>,
+    signal?: AbortSignal,
+    onTokens?: (tokens: number[]) => void,
+  ): Promise<T> {
     return this.inSlot((child) => this.send<T>(child, msg, signal, onTokens), signal, msg.op === 'load');
   }
 
@@ -152,7 +176,12 @@ export class EngineClient {
     return p;
   }
 
-  private send<T>(child: Child, msg: DistributiveOmit<EngineRequest, 'id'>, signal?: AbortSignal, onTokens?: (tokens: number[]) => void): Promise<T> {
+  private send<T>(
+    child: Child,
+    msg: DistributiveOmit<EngineRequest, 'id'>,
+    signal?: AbortSignal,
+    onTokens?: (tokens: number[]) => void,
+  ): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       if (child.exited) {
@@ -184,7 +213,13 @@ export class EngineClient {
     return this.request({ op: 'load', params });
   }
 
-  vision(pixels: Float32Array, nCrops: number, pooling: Int32Array, k: number, signal?: AbortSignal): Promise<VisionReply> {
+  vision(
+    pixels: Float32Array,
+    nCrops: number,
+    pooling: Int32Array,
+    k: number,
+    signal?: AbortSignal,
+  ): Promise<VisionReply> {
     return this.request({ op: 'vision', params: { pixels, nCrops, pooling, k } }, signal);
   }
 
@@ -197,25 +232,53 @@ export class EngineClient {
    * A video question in one slot of the queue: the frames go over a few at a time, the engine preprocesses them and
    * runs vision, and generation uses the features it kept (they never cross to this process).
    */
-  videoGenerate(video: VideoFrames, pooling: Int32Array, k: number, req: Omit<GenerateRequest, 'features'> & { naive?: boolean; streamEvery?: number }, signal?: AbortSignal, onTokens?: (tokens: number[]) => void): Promise<GenerateReply & { visionMs: number }> {
+  videoGenerate(
+    video: VideoFrames,
+    pooling: Int32Array,
+    k: number,
+    req: Omit<GenerateRequest, 'features'> & { naive?: boolean; streamEvery?: number },
+    signal?: AbortSignal,
+    onTokens?: (tokens: number[]) => void,
+  ): Promise<GenerateReply & { visionMs: number }> {
     return this.inSlot(async (child) => {
       const v = await this.seeFrames(child, video, pooling, k, true, signal);
       throwIfCancelled(signal);
       const params = { ...this.streaming(req, onTokens), features: new Float32Array(0), keptFeatures: true };
-      return { ...(await this.send<GenerateReply>(child, { op: 'generate', params }, signal, onTokens)), visionMs: v.ms };
+      return {
+        ...(await this.send<GenerateReply>(child, { op: 'generate', params }, signal, onTokens)),
+        visionMs: v.ms,
+      };
     }, signal);
   }
 
   /** Stages the frames FRAMES_PER_MESSAGE at a time (each message is serialised on this thread), then runs vision. */
-  private async seeFrames(child: Child, video: VideoFrames, pooling: Int32Array, k: number, keep: boolean, signal?: AbortSignal): Promise<VisionReply> {
+  private async seeFrames(
+    child: Child,
+    video: VideoFrames,
+    pooling: Int32Array,
+    k: number,
+    keep: boolean,
+    signal?: AbortSignal,
+  ): Promise<VisionReply> {
     const n = video.frames.length;
     for (let i = 0; i < n; i += FRAMES_PER_MESSAGE) {
-      await this.send(child, { op: 'video-frames', params: { frames: video.frames.slice(i, i + FRAMES_PER_MESSAGE), first: i === 0 } }, signal);
+      await this.send(
+        child,
+        { op: 'video-frames', params: { frames: video.frames.slice(i, i + FRAMES_PER_MESSAGE), first: i === 0 } },
+        signal,
+      );
     }
-    return this.send<VisionReply>(child, { op: 'video-vision', params: { cfg: video.cfg, nFrames: n, pooling, k, keep } }, signal);
+    return this.send<VisionReply>(
+      child,
+      { op: 'video-vision', params: { cfg: video.cfg, nFrames: n, pooling, k, keep } },
+      signal,
+    );
   }
 
-  private streaming<R extends { naive?: boolean; streamEvery?: number }>(req: R, onTokens?: (tokens: number[]) => void): R {
+  private streaming<R extends { naive?: boolean; streamEvery?: number }>(
+    req: R,
+    onTokens?: (tokens: number[]) => void,
+  ): R {
     return onTokens && !req.naive ? { ...req, streamEvery: req.streamEvery ?? DEFAULT_STREAM_EVERY } : req;
   }
 
@@ -256,10 +319,22 @@ function exitError(child: Child, code: number | null, sig: string | null): AppEr
   const said = exitSummary(child.stderrTail);
   const details = child.stderrTail ? { stderr: child.stderrTail.slice(-2000) } : undefined;
   if (!child.ready && (sig === null || child.startTimedOut)) {
-    return new AppError('ENGINE_START_FAILED', `the engine process exited before it started (${how})${said ? `: ${said}` : ''}`, details);
+    return new AppError(
+      'ENGINE_START_FAILED',
+      `the engine process exited before it started (${how})${said ? `: ${said}` : ''}`,
+      details,
+    );
   }
   if (OUT_OF_MEMORY.test(child.stderrTail)) {
-    return new AppError('GPU_OOM', `the engine ran out of memory and was restarted: ${child.stderrTail.slice(-300)}`, details);
+    return new AppError(
+      'GPU_OOM',
+      `the engine ran out of memory and was restarted: ${child.stderrTail.slice(-300)}`,
+      details,
+    );
   }
-  return new AppError('ENGINE_CRASHED', `the engine process exited (${how}); it restarts on the next request${said ? `: ${said}` : ''}`, details);
+  return new AppError(
+    'ENGINE_CRASHED',
+    `the engine process exited (${how}); it restarts on the next request${said ? `: ${said}` : ''}`,
+    details,
+  );
 }

@@ -2,7 +2,14 @@
 // Speaks over Node's fork IPC or Electron's utilityProcess parentPort; every failure is answered as an ApiError.
 import { readFileSync } from 'node:fs';
 import { AppError, toApiError } from '../../../api/errors.js';
-import type { EngineReply, EngineRequest, GenerateParams, LoadParams, VideoVisionParams, VisionReply } from './protocol.js';
+import type {
+  EngineReply,
+  EngineRequest,
+  GenerateParams,
+  LoadParams,
+  VideoVisionParams,
+  VisionReply,
+} from './protocol.js';
 import type { RgbImage } from '../preprocess/resize.js';
 import type { Molmo2Runtime } from './runtime.js';
 import { videoPixels } from '../preprocess/video.js';
@@ -21,12 +28,18 @@ interface ElectronParentPort {
 function parentChannel(): ParentChannel {
   const port = (process as unknown as { parentPort?: ElectronParentPort }).parentPort;
   if (port) {
-    return { send: (m) => port.postMessage(m), onMessage: (cb) => port.on('message', (e) => cb(e.data as EngineRequest)) };
+    return {
+      send: (m) => port.postMessage(m),
+      onMessage: (cb) => port.on('message', (e) => cb(e.data as EngineRequest)),
+    };
   }
   if (!process.send) throw new Error('the Molmoscope engine must be started by the app (no IPC channel to talk on)');
   // The app went away (it exited or closed the channel): nothing is left to answer.
   process.on('disconnect', () => process.exit(0));
-  return { send: (m) => void process.send!(m), onMessage: (cb) => process.on('message', (m) => cb(m as EngineRequest)) };
+  return {
+    send: (m) => void process.send!(m),
+    onMessage: (cb) => process.on('message', (m) => cb(m as EngineRequest)),
+  };
 }
 
 function peakRss(): number {
@@ -56,7 +69,10 @@ async function runtimeModule(): Promise<typeof import('./runtime.js')> {
     return await import('./runtime.js');
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new AppError('ENGINE_START_FAILED', `the engine could not load onnxruntime: ${e.code ? `${e.code}: ` : ''}${e.message}`);
+    throw new AppError(
+      'ENGINE_START_FAILED',
+      `the engine could not load onnxruntime: ${e.code ? `${e.code}: ` : ''}${e.message}`,
+    );
   }
 }
 
@@ -93,7 +109,8 @@ class Engine {
     const frames = this.staged;
     this.staged = [];
     this.kept = null;
-    if (frames.length !== p.nFrames) throw new AppError('INTERNAL', `engine: ${frames.length} frames staged for a ${p.nFrames}-frame video`);
+    if (frames.length !== p.nFrames)
+      throw new AppError('INTERNAL', `engine: ${frames.length} frames staged for a ${p.nFrames}-frame video`);
     const pixels = videoPixels(frames, p.cfg);
     crashOnBlankFrames(pixels);
     const v = await rt.vision(pixels, frames.length, p.pooling, p.k);
@@ -109,7 +126,8 @@ class Engine {
       this.kept = null;
     }
     if (p.naive) return rt.generateNaive(p);
-    if (p.streamEvery) return rt.generateStream(p, p.streamEvery, (tokens) => this.channel.send({ event: 'tokens', id, tokens }));
+    if (p.streamEvery)
+      return rt.generateStream(p, p.streamEvery, (tokens) => this.channel.send({ event: 'tokens', id, tokens }));
     return rt.generate(p);
   }
 

@@ -5,7 +5,10 @@ const ERROR_LINE = /^(?:Uncaught )?(?:[A-Z][A-Za-z]*)?Error(?: \[[A-Z0-9_]+\])?:
 
 /** A one-line summary of a failed process's stderr (at most 500 characters), or '' when it wrote nothing. */
 export function exitSummary(stderr: string): string {
-  const lines = stderr.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  const lines = stderr
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   const last = lines.at(-1);
   if (last === undefined) return '';
   const err = lines.find((l) => ERROR_LINE.test(l));

@@ -22,7 +22,13 @@ export interface VideoFrames {
  * engine for the next 'generate' with `keptFeatures` instead of crossing to the app and back (≈ 100 MB each way for
  * a 128-frame window of the 4B model). The client sends these in one slot of its queue, so nothing interleaves.
  */
-export type VideoVisionParams = { cfg: Molmo2VideoPreprocessorConfig; nFrames: number; pooling: Int32Array; k: number; keep?: boolean };
+export type VideoVisionParams = {
+  cfg: Molmo2VideoPreprocessorConfig;
+  nFrames: number;
+  pooling: Int32Array;
+  k: number;
+  keep?: boolean;
+};
 
 export interface LoadParams {
   modelDir: string;

@@ -16,7 +16,9 @@ export interface ProviderReport {
 }
 
 /** Static status of every provider plus, with `probe` (default), a real session on each; the session decides. */
-export async function providerReport(opts: { probe?: boolean; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ProviderReport> {
+export async function providerReport(
+  opts: { probe?: boolean; signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<ProviderReport> {
   const statuses: ProbedStatus[] = providerStatus();
   if (opts.probe === false) return { version: null, providers: statuses };
   const ort: OrtProbe = await probeOrtProviders(opts.signal, opts.timeoutMs);

@@ -54,28 +54,58 @@ export function providerStatus(): ProviderStatus[] {
   const out: ProviderStatus[] = [];
   // CUDA: onnxruntime-node ships it only for linux/x64 and downloads it at install time on an online machine.
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    out.push({ name: 'cuda', available: false, reason: `onnxruntime-node has no CUDA provider for ${process.platform}/${process.arch} (Linux x64 only)` });
+    out.push({
+      name: 'cuda',
+      available: false,
+      reason: `onnxruntime-node has no CUDA provider for ${process.platform}/${process.arch} (Linux x64 only)`,
+    });
   } else if (!bin || !existsSync(join(bin, 'libonnxruntime_providers_cuda.so'))) {
-    out.push({ name: 'cuda', available: false, reason: `CUDA provider not installed (no libonnxruntime_providers_cuda.so in ${bin ?? 'onnxruntime-node/bin'}; it is downloaded by onnxruntime-node's install script on an online machine)` });
+    out.push({
+      name: 'cuda',
+      available: false,
+      reason: `CUDA provider not installed (no libonnxruntime_providers_cuda.so in ${bin ?? 'onnxruntime-node/bin'}; it is downloaded by onnxruntime-node's install script on an online machine)`,
+    });
   } else if (!existsSync('/proc/driver/nvidia/version')) {
-    out.push({ name: 'cuda', available: false, reason: 'no NVIDIA driver loaded (/proc/driver/nvidia/version missing)' });
+    out.push({
+      name: 'cuda',
+      available: false,
+      reason: 'no NVIDIA driver loaded (/proc/driver/nvidia/version missing)',
+    });
   } else {
     const drv = readFileSync('/proc/driver/nvidia/version', 'utf8').split('\n')[0] ?? '';
     const old = cudaDriverTooOld(drv);
-    out.push(old
-      ? { name: 'cuda', available: false, reason: old, fix: `Update the NVIDIA driver to ${MIN_CUDA12_DRIVER} or newer (R580+ recommended), then check \`nvidia-smi\`.` }
-      : { name: 'cuda', available: true, reason: `NVIDIA driver: ${drv.trim()}` });
+    out.push(
+      old
+        ? {
+            name: 'cuda',
+            available: false,
+            reason: old,
+            fix: `Update the NVIDIA driver to ${MIN_CUDA12_DRIVER} or newer (R580+ recommended), then check \`nvidia-smi\`.`,
+          }
+        : { name: 'cuda', available: true, reason: `NVIDIA driver: ${drv.trim()}` },
+    );
   }
   // WebGPU (Dawn, statically linked): needs a GPU adapter; on Linux that means Vulkan + a render node.
   if (process.platform === 'linux') {
-    const vk = anyExists(['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib64/libvulkan.so.1', '/usr/lib/libvulkan.so.1']);
+    const vk = anyExists([
+      '/usr/lib/x86_64-linux-gnu/libvulkan.so.1',
+      '/usr/lib64/libvulkan.so.1',
+      '/usr/lib/libvulkan.so.1',
+    ]);
     let render = false;
     try {
       render = readdirSync('/dev/dri').some((f) => f.startsWith('renderD'));
-    } catch { /* no /dev/dri */ }
+    } catch {
+      /* no /dev/dri */
+    }
     if (!vk) out.push({ name: 'webgpu', available: false, reason: 'Vulkan loader (libvulkan.so.1) not found' });
     else if (!render) out.push({ name: 'webgpu', available: false, reason: 'no GPU render node in /dev/dri' });
-    else out.push({ name: 'webgpu', available: true, reason: 'Vulkan loader and a render node found (adapter not probed)' });
+    else
+      out.push({
+        name: 'webgpu',
+        available: true,
+        reason: 'Vulkan loader and a render node found (adapter not probed)',
+      });
   } else {
     out.push({ name: 'webgpu', available: true, reason: 'bundled with onnxruntime-node (adapter not probed)' });
   }
@@ -86,7 +116,8 @@ export function providerStatus(): ProviderStatus[] {
 /** The requested provider (PROVIDER_UNAVAILABLE with the reason if it cannot run) or the first available in order. */
 export function selectProvider(requested?: string, statuses = providerStatus()): ProviderName {
   if (requested !== undefined) {
-    if (!PROVIDER_ORDER.includes(requested as ProviderName)) throw new AppError('INVALID_INPUT', `--ep must be one of ${PROVIDER_ORDER.join(', ')}, got "${requested}"`);
+    if (!PROVIDER_ORDER.includes(requested as ProviderName))
+      throw new AppError('INVALID_INPUT', `--ep must be one of ${PROVIDER_ORDER.join(', ')}, got "${requested}"`);
     const s = statuses.find((x) => x.name === requested)!;
     if (!s.available) throw new AppError('PROVIDER_UNAVAILABLE', `${requested}: ${s.reason}`);
     return s.name;

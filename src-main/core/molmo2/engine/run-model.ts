@@ -32,7 +32,13 @@ export interface DecodeOptions {
 
 export interface ModelCallResult {
   tokens: number[];
-  timings: { vision: number; prefill: number | null; decode: number | null; generate: number; decodeTokensPerSecond: number | null };
+  timings: {
+    vision: number;
+    prefill: number | null;
+    decode: number | null;
+    generate: number;
+    decodeTokensPerSecond: number | null;
+  };
   ioBytesPerToken: number;
   ioBytesPrompt: number;
   peakMemoryBytes: number;
@@ -50,14 +56,22 @@ export function dropEmptyPoolingRows(pooling: Int32Array, k: number): Int32Array
 }
 
 function pixelsOf(input: ModelCallInput): Float32Array {
-  if (!input.pixelValues) throw new AppError('INTERNAL', 'a model input with crops has neither pixelValues nor videoFrames');
+  if (!input.pixelValues)
+    throw new AppError('INTERNAL', 'a model input with crops has neither pixelValues nor videoFrames');
   return input.pixelValues;
 }
 
 /** Vision then generation: for video frames in one engine call (the features stay there), else features via the app. */
-async function visionAndGenerate(engine: EngineClient, input: ModelCallInput, dec: DecodeOptions, signal?: AbortSignal, onTokens?: (tokens: number[]) => void): Promise<GenerateReply & { visionMs: number }> {
+async function visionAndGenerate(
+  engine: EngineClient,
+  input: ModelCallInput,
+  dec: DecodeOptions,
+  signal?: AbortSignal,
+  onTokens?: (tokens: number[]) => void,
+): Promise<GenerateReply & { visionMs: number }> {
   const req = { ids: Array.from(input.inputIds), types: Array.from(input.tokenTypeIds), ...dec };
-  if (input.nCrops === 0) return { ...(await engine.generate({ ...req, features: new Float32Array(0) }, signal, onTokens)), visionMs: 0 };
+  if (input.nCrops === 0)
+    return { ...(await engine.generate({ ...req, features: new Float32Array(0) }, signal, onTokens)), visionMs: 0 };
   const pooling = dropEmptyPoolingRows(input.pooling, input.poolK);
   if (input.videoFrames) return engine.videoGenerate(input.videoFrames, pooling, input.poolK, req, signal, onTokens);
   const v = await engine.vision(pixelsOf(input), input.nCrops, pooling, input.poolK, signal);
@@ -66,7 +80,13 @@ async function visionAndGenerate(engine: EngineClient, input: ModelCallInput, de
 }
 
 /** Runs vision (when there are crops) and generation; returns tokens plus timings and I/O figures. `onTokens` streams. */
-export async function runModel(engine: EngineClient, input: ModelCallInput, dec: DecodeOptions, signal?: AbortSignal, onTokens?: (tokens: number[]) => void): Promise<ModelCallResult> {
+export async function runModel(
+  engine: EngineClient,
+  input: ModelCallInput,
+  dec: DecodeOptions,
+  signal?: AbortSignal,
+  onTokens?: (tokens: number[]) => void,
+): Promise<ModelCallResult> {
   const g = await visionAndGenerate(engine, input, dec, signal, onTokens);
   const stats = await engine.stats();
   const decode = g.decodeMs ?? null;

@@ -99,7 +99,8 @@ const bytesOf = (ts: Iterable<ort.Tensor>): number => {
   for (const t of ts) n += (t.data as ArrayBufferView).byteLength;
   return n;
 };
-const i64 = (a: ArrayLike<number>, dims = [a.length]) => new ort.Tensor('int64', BigInt64Array.from(Array.from(a, (x) => BigInt(x))), dims);
+const i64 = (a: ArrayLike<number>, dims = [a.length]) =>
+  new ort.Tensor('int64', BigInt64Array.from(Array.from(a, (x) => BigInt(x))), dims);
 const sI64 = (v: number) => new ort.Tensor('int64', BigInt64Array.of(BigInt(v)), []);
 const sF32 = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
 
@@ -113,13 +114,21 @@ function ortError(err: unknown, what: string): AppError {
 export class Molmo2Runtime {
   private sessions = new Map<GraphKind, ort.InferenceSession>();
   private graphs: CompiledGraphs | null = null;
-  private constructor(readonly ck: Checkpoint, private opts: RuntimeOptions, private readonly lora: Feeds | null) {}
+  private constructor(
+    readonly ck: Checkpoint,
+    private opts: RuntimeOptions,
+    private readonly lora: Feeds | null,
+  ) {}
 
   /** Opens the checkpoint (headers only) and refuses unsupported variants, reads the adapter; graphs compile on first use. */
   static open(modelDir: string, opts: RuntimeOptions): Molmo2Runtime {
     const ck = openCheckpoint(modelDir);
     assertSupported(ck);
-    return new Molmo2Runtime(ck, opts, opts.adapterDir === undefined ? null : adapterFeeds(ck, opts.adapterDir, opts.adapterSha256));
+    return new Molmo2Runtime(
+      ck,
+      opts,
+      opts.adapterDir === undefined ? null : adapterFeeds(ck, opts.adapterDir, opts.adapterSha256),
+    );
   }
 
   get provider(): ProviderName {
@@ -130,7 +139,12 @@ export class Molmo2Runtime {
   compiled(): CompiledGraphs {
     if (!this.graphs) {
       recordDerivedSource(this.opts.cacheDir, this.ck.dir);
-      this.graphs = compileGraphs(this.ck, { cacheDir: join(this.opts.cacheDir, 'graphs'), kinds: ['vision', 'generate', 'generate-stream', 'resume', 'prefill', 'step'], prefillChunk: this.opts.prefillChunk, precision: this.opts.precision, onProgress: this.opts.onProgress,
+      this.graphs = compileGraphs(this.ck, {
+        cacheDir: join(this.opts.cacheDir, 'graphs'),
+        kinds: ['vision', 'generate', 'generate-stream', 'resume', 'prefill', 'step'],
+        prefillChunk: this.opts.prefillChunk,
+        precision: this.opts.precision,
+        onProgress: this.opts.onProgress,
         ...(this.lora ? { lora: loraBranchSpec(this.ck) } : {}),
       });
     }
@@ -138,10 +152,17 @@ export class Molmo2Runtime {
   }
 
   /** A new session on one compiled graph (the caller releases it); the runtime's own sessions are cached. */
-  async createSession(kind: GraphKind, options: ort.InferenceSession.SessionOptions = {}): Promise<ort.InferenceSession> {
+  async createSession(
+    kind: GraphKind,
+    options: ort.InferenceSession.SessionOptions = {},
+  ): Promise<ort.InferenceSession> {
     const g = this.compiled();
     const threads = this.opts.threads === undefined ? {} : { intraOpNumThreads: this.opts.threads };
-    return ort.InferenceSession.create(readFileSync(g.paths[kind]), { ...threads, ...options, ...graphSessionOptions(g.externalDir) });
+    return ort.InferenceSession.create(readFileSync(g.paths[kind]), {
+      ...threads,
+      ...options,
+      ...graphSessionOptions(g.externalDir),
+    });
   }
 
   private async session(kind: GraphKind): Promise<ort.InferenceSession> {
@@ -182,7 +203,10 @@ export class Molmo2Runtime {
     mkdirSync(dir, { recursive: true });
     try {
       const s = await this.createSession(kind, {
-        executionProviders: [this.opts.provider, 'cpu'], graphOptimizationLevel: 'all', enableProfiling: true, profileFilePrefix: join(dir, 'p'),
+        executionProviders: [this.opts.provider, 'cpu'],
+        graphOptimizationLevel: 'all',
+        enableProfiling: true,
+        profileFilePrefix: join(dir, 'p'),
       });
       let r: ort.InferenceSession.ReturnType;
       try {
@@ -207,19 +231,31 @@ export class Molmo2Runtime {
   }
 
   /** Projected features [T, H] for crops [N,729,588] and pooling rows [T,k] (rows of all −1 must be dropped). */
-  async vision(pixels: Float32Array, nCrops: number, pooling: Int32Array, k: number, maxCropsPerRun = 16): Promise<{ features: Float32Array; ms: number; runs: number }> {
+  async vision(
+    pixels: Float32Array,
+    nCrops: number,
+    pooling: Int32Array,
+    k: number,
+    maxCropsPerRun = 16,
+  ): Promise<{ features: Float32Array; ms: number; runs: number }> {
     const t0 = performance.now();
     const P = this.ck.config.vit_config.image_num_pos;
     const perCrop = pixels.length / nCrops;
-    if (!Number.isInteger(perCrop) || perCrop % P !== 0) throw new AppError('INVALID_INPUT', `pixels length ${pixels.length} is not ${nCrops} crops of ${P} patches`);
+    if (!Number.isInteger(perCrop) || perCrop % P !== 0)
+      throw new AppError('INVALID_INPUT', `pixels length ${pixels.length} is not ${nCrops} crops of ${P} patches`);
     const parts: Float32Array[] = [];
     const chunks = planVisionChunks(pooling, k, P, maxCropsPerRun);
     for (const c of chunks) {
       const n = c.cropEnd - c.cropStart;
-      if (c.cropEnd > nCrops) throw new AppError('INVALID_INPUT', `pooling refers to crop ${c.cropEnd - 1} of ${nCrops}`);
+      if (c.cropEnd > nCrops)
+        throw new AppError('INVALID_INPUT', `pooling refers to crop ${c.cropEnd - 1} of ${nCrops}`);
       const rows = chunkPooling(pooling, k, P, c);
       const r = await this.run('vision', {
-        pixels: new ort.Tensor('float32', pixels.subarray(c.cropStart * perCrop, c.cropEnd * perCrop), [n, P, perCrop / P]),
+        pixels: new ort.Tensor('float32', pixels.subarray(c.cropStart * perCrop, c.cropEnd * perCrop), [
+          n,
+          P,
+          perCrop / P,
+        ]),
         pooling: i64(rows, [rows.length / k, k]),
       });
       parts.push(r.features!.data as Float32Array);
@@ -235,11 +271,18 @@ export class Molmo2Runtime {
 
   private promptFeeds(req: GenerateRequest): Feeds {
     const H = this.ck.config.text_config.hidden_size;
-    if (req.ids.length !== req.types.length) throw new AppError('INVALID_INPUT', 'ids and token types differ in length');
-    if (req.features.length % H !== 0) throw new AppError('INVALID_INPUT', `features length ${req.features.length} is not a multiple of ${H}`);
+    if (req.ids.length !== req.types.length)
+      throw new AppError('INVALID_INPUT', 'ids and token types differ in length');
+    if (req.features.length % H !== 0)
+      throw new AppError('INVALID_INPUT', `features length ${req.features.length} is not a multiple of ${H}`);
     const nPatch = req.ids.filter((i) => i === this.ck.config.image_patch_id).length;
-    if (nPatch * H !== req.features.length) throw new AppError('INVALID_INPUT', `${nPatch} <im_patch> tokens but ${req.features.length / H} feature rows`);
-    return { input_ids: i64(req.ids), token_type_ids: i64(req.types), image_features: new ort.Tensor('float32', req.features, [req.features.length / H, H]) };
+    if (nPatch * H !== req.features.length)
+      throw new AppError('INVALID_INPUT', `${nPatch} <im_patch> tokens but ${req.features.length / H} feature rows`);
+    return {
+      input_ids: i64(req.ids),
+      token_type_ids: i64(req.types),
+      image_features: new ort.Tensor('float32', req.features, [req.features.length / H, H]),
+    };
   }
 
   /** Prefill + in-graph decode Loop in one session.run: the KV cache never crosses into JavaScript. */
@@ -260,7 +303,12 @@ export class Molmo2Runtime {
     const ms = performance.now() - t0;
     const tokens = Array.from(r.tokens!.data as BigInt64Array, Number);
     const perRun = bytesOf(Object.values(ctl)) + bytesOf(Object.values(r) as ort.Tensor[]);
-    const out: GenerateResult = { tokens, ms, ioBytesPerToken: perRun / Math.max(tokens.length, 1), ioBytesPrompt: bytesOf(Object.values(prompt)) };
+    const out: GenerateResult = {
+      tokens,
+      ms,
+      ioBytesPerToken: perRun / Math.max(tokens.length, 1),
+      ioBytesPrompt: bytesOf(Object.values(prompt)),
+    };
     if (this.lastProfile) {
       out.ms = this.lastProfile.totalMs; // the run itself, not the fresh profiling session's creation
       out.decodeMs = this.lastProfile.loopMs;
@@ -276,8 +324,13 @@ export class Molmo2Runtime {
    * runs), delivered in Loop chunks of `every` tokens through `onTokens` as each run ends. The KV cache crosses into
    * JavaScript once per chunk, not per token, so ioBytesPerToken ≈ cache bytes / every — the price of streaming.
    */
-  async generateStream(req: GenerateRequest, every: number, onTokens: (tokens: number[]) => void): Promise<GenerateResult> {
-    if (!Number.isInteger(every) || every < 1) throw new AppError('INVALID_INPUT', `stream chunk must be a positive integer, got ${every}`);
+  async generateStream(
+    req: GenerateRequest,
+    every: number,
+    onTokens: (tokens: number[]) => void,
+  ): Promise<GenerateResult> {
+    if (!Number.isInteger(every) || every < 1)
+      throw new AppError('INVALID_INPUT', `stream chunk must be a positive integer, got ${every}`);
     const prompt = this.promptFeeds(req);
     const names = stateNames(this.ck.config.text_config.num_hidden_layers);
     const ctl = (n: number): Feeds => ({
@@ -306,7 +359,12 @@ export class Molmo2Runtime {
       r = await this.run('resume', feeds);
       io += bytesOf(Object.values(feeds)) + bytesOf(Object.values(r) as ort.Tensor[]);
     }
-    return { tokens, ms: performance.now() - t0, ioBytesPerToken: io / Math.max(tokens.length, 1), ioBytesPrompt: bytesOf(Object.values(prompt)) };
+    return {
+      tokens,
+      ms: performance.now() - t0,
+      ioBytesPerToken: io / Math.max(tokens.length, 1),
+      ioBytesPrompt: bytesOf(Object.values(prompt)),
+    };
   }
 
   /** Baseline: prefill graph, then a JavaScript greedy loop over the step graph with past/present K/V per token. */
@@ -333,7 +391,13 @@ export class Molmo2Runtime {
       io += bytesOf(Object.values(feeds)) + bytesOf(Object.values(r) as ort.Tensor[]);
     }
     const steps = Math.max(tokens.length - 1, 1);
-    return { tokens, ms: performance.now() - t0, prefillMs, ioBytesPerToken: io / steps, ioBytesPrompt: bytesOf(Object.values(prompt)) };
+    return {
+      tokens,
+      ms: performance.now() - t0,
+      prefillMs,
+      ioBytesPerToken: io / steps,
+      ioBytesPrompt: bytesOf(Object.values(prompt)),
+    };
   }
 
   /** Releases every session. */

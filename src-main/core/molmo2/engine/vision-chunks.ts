@@ -9,7 +9,12 @@ export interface VisionChunk {
 }
 
 /** Greedy plan over pooling rows [T,k] (patch ids over crops of `patchesPerCrop`, −1 = none). */
-export function planVisionChunks(pooling: Int32Array, k: number, patchesPerCrop: number, maxCrops: number): VisionChunk[] {
+export function planVisionChunks(
+  pooling: Int32Array,
+  k: number,
+  patchesPerCrop: number,
+  maxCrops: number,
+): VisionChunk[] {
   const T = pooling.length / k;
   const chunks: VisionChunk[] = [];
   let cur: VisionChunk | null = null;
@@ -23,7 +28,10 @@ export function planVisionChunks(pooling: Int32Array, k: number, patchesPerCrop:
       lo = Math.min(lo, c);
       hi = Math.max(hi, c);
     }
-    if (lo === Infinity) { lo = cur ? cur.cropStart : 0; hi = lo; } // an all-padding row rides along
+    if (lo === Infinity) {
+      lo = cur ? cur.cropStart : 0;
+      hi = lo;
+    } // an all-padding row rides along
     if (cur && Math.max(cur.cropEnd, hi + 1) - Math.min(cur.cropStart, lo) <= maxCrops) {
       cur.cropStart = Math.min(cur.cropStart, lo);
       cur.cropEnd = Math.max(cur.cropEnd, hi + 1);

@@ -39,7 +39,8 @@ function pyRound(v: number): number {
 
 /** Scales a pixel point to 0–1000 like _scale_point (out-of-range values are clamped to the image). */
 function scale(x: number, y: number, W: number, H: number): [number, number] {
-  const fx = Math.max(0, Math.min(x / W, 1)), fy = Math.max(0, Math.min(y / H, 1));
+  const fx = Math.max(0, Math.min(x / W, 1)),
+    fy = Math.max(0, Math.min(y / H, 1));
   return [pyRound(1000 * fx), pyRound(1000 * fy)];
 }
 
@@ -52,10 +53,14 @@ function tag(kind: 'points' | 'tracks', label: string, alt: string | undefined, 
 function wrap(pointStr: string, count: number, mode: PointMode): string {
   if (count === 0) return 'There are none.';
   switch (mode) {
-    case 'point_count': return `Counting the ${pointStr} shows a total of ${count}.`;
-    case 'count_then_point': return `There are ${count} ${pointStr}.`;
-    case 'count': return String(count);
-    default: return pointStr;
+    case 'point_count':
+      return `Counting the ${pointStr} shows a total of ${count}.`;
+    case 'count_then_point':
+      return `There are ${count} ${pointStr}.`;
+    case 'count':
+      return String(count);
+    default:
+      return pointStr;
   }
 }
 
@@ -65,12 +70,15 @@ export function formatPoints(inp: FormatPointsInput): string {
   const groups = new Map<number, Array<[number, number]>>();
   for (const p of inp.points) {
     const key = inp.kind === 'image' ? 1 : p.key;
-    if (key === undefined || !Number.isFinite(key)) throw new AppError('INVALID_INPUT', 'every multi-image/video point needs a key');
-    let W = inp.width, H = inp.height;
+    if (key === undefined || !Number.isFinite(key))
+      throw new AppError('INVALID_INPUT', 'every multi-image/video point needs a key');
+    let W = inp.width,
+      H = inp.height;
     if (inp.kind === 'multi-image') {
       const s = inp.sizes?.[key - 1];
       if (!s || !Number.isInteger(key)) throw new AppError('INVALID_INPUT', `no size for image ${key}`);
-      W = s.width; H = s.height;
+      W = s.width;
+      H = s.height;
     }
     if (!W || !H) throw new AppError('INVALID_INPUT', 'formatPoints needs the image size');
     const g = groups.get(key) ?? [];

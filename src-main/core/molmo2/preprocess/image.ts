@@ -26,7 +26,11 @@ export function tilingFor(width: number, height: number, cfg: Molmo2Preprocessor
 }
 
 /** Pooled grid (lowH, lowW, highH, highW) and crop count for an image size, without touching pixels. */
-export function imageLayout(width: number, height: number, cfg: Molmo2PreprocessorConfig): { grid: [number, number, number, number]; nCrops: number; tiling: [number, number] } {
+export function imageLayout(
+  width: number,
+  height: number,
+  cfg: Molmo2PreprocessorConfig,
+): { grid: [number, number, number, number]; nCrops: number; tiling: [number, number] } {
   const g = cropGeometry(cfg.size.height, cfg.patch_size, cfg.overlap_margins);
   const tiling = tilingFor(width, height, cfg);
   const [ph, pw] = cfg.pooling_size;
@@ -34,15 +38,19 @@ export function imageLayout(width: number, height: number, cfg: Molmo2Preprocess
   const cols = tiling[1] * g.windowPatches + g.leftMargin + g.rightMargin;
   return {
     grid: [Math.ceil(g.cropPatches / ph), Math.ceil(g.cropPatches / pw), Math.ceil(rows / ph), Math.ceil(cols / pw)],
-    nCrops: 1 + tiling[0] * tiling[1], tiling,
+    nCrops: 1 + tiling[0] * tiling[1],
+    tiling,
   };
 }
 
 /** Preprocesses one RGB image into the model's crops and pooling indices. */
 export function preprocessImage(img: RgbImage, cfg: Molmo2PreprocessorConfig, signal?: AbortSignal): ImageInputs {
-  if (!(img.width > 0 && img.height > 0)) throw new AppError('INVALID_INPUT', `image has no pixels (${img.width}x${img.height})`);
+  if (!(img.width > 0 && img.height > 0))
+    throw new AppError('INVALID_INPUT', `image has no pixels (${img.width}x${img.height})`);
   const g = cropGeometry(cfg.size.height, cfg.patch_size, cfg.overlap_margins);
-  const P = g.cropPatches, P2 = P * P, vec = cfg.patch_size * cfg.patch_size * 3;
+  const P = g.cropPatches,
+    P2 = P * P,
+    vec = cfg.patch_size * cfg.patch_size * 3;
   const luts = normLut(cfg.image_mean, cfg.image_std);
   const tiling = tilingFor(img.width, img.height, cfg);
   const [th, tw] = tiling;
@@ -53,12 +61,23 @@ export function preprocessImage(img: RgbImage, cfg: Molmo2PreprocessorConfig, si
   patchifyCrop(global, g.cropSize, 0, 0, g.cropSize, cfg.patch_size, luts, pixelValues, 0);
   throwIfCancelled(signal);
 
-  const tw_px = tw * g.windowSize + g.totalMargin, th_px = th * g.windowSize + g.totalMargin;
+  const tw_px = tw * g.windowSize + g.totalMargin,
+    th_px = th * g.windowSize + g.totalMargin;
   const tiled = resizeBilinearU8(img, tw_px, th_px);
   for (let i = 0; i < th; i++) {
     for (let j = 0; j < tw; j++) {
       const crop = 1 + i * tw + j;
-      patchifyCrop(tiled, tw_px, j * g.windowSize, i * g.windowSize, g.cropSize, cfg.patch_size, luts, pixelValues, crop * P2 * vec);
+      patchifyCrop(
+        tiled,
+        tw_px,
+        j * g.windowSize,
+        i * g.windowSize,
+        g.cropSize,
+        cfg.patch_size,
+        luts,
+        pixelValues,
+        crop * P2 * vec,
+      );
     }
   }
   throwIfCancelled(signal);

@@ -9,7 +9,8 @@ const fr = Math.fround;
 export function normLut(mean: readonly number[], std: readonly number[]): Float32Array[] {
   return [0, 1, 2].map((c) => {
     const lut = new Float32Array(256);
-    const m = fr(mean[c]!), s = fr(std[c]!);
+    const m = fr(mean[c]!),
+      s = fr(std[c]!);
     for (let v = 0; v < 256; v++) lut[v] = fr(fr(fr(v / 255) - m) / s);
     return lut;
   });
@@ -20,12 +21,21 @@ export function normLut(mean: readonly number[], std: readonly number[]): Float3
  * Each (patch, dy) row of patchSize·3 values is contiguous in both source and destination.
  */
 export function patchifyCrop(
-  rgb: Uint8Array, W: number, x0: number, y0: number, cropSize: number, patchSize: number,
-  luts: Float32Array[], out: Float32Array, outOffset: number,
+  rgb: Uint8Array,
+  W: number,
+  x0: number,
+  y0: number,
+  cropSize: number,
+  patchSize: number,
+  luts: Float32Array[],
+  out: Float32Array,
+  outOffset: number,
 ): void {
   const P = cropSize / patchSize;
   const rowLen = patchSize * 3;
-  const l0 = at(luts, 0, 'channel table'), l1 = at(luts, 1, 'channel table'), l2 = at(luts, 2, 'channel table');
+  const l0 = at(luts, 0, 'channel table'),
+    l1 = at(luts, 1, 'channel table'),
+    l2 = at(luts, 2, 'channel table');
   let o = outOffset;
   for (let pr = 0; pr < P; pr++) {
     for (let pc = 0; pc < P; pc++) {

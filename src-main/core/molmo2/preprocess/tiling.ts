@@ -13,10 +13,12 @@ export function selectTiling(h: number, w: number, windowSize: number, maxCrops:
   const cands: Array<[number, number]> = [];
   for (let i = 1; i <= maxCrops; i++) for (let j = 1; j <= maxCrops; j++) if (i * j <= maxCrops) cands.push([i, j]);
   cands.sort((a, b) => a[0] * a[1] - b[0] * b[1] || a[0] - b[0]);
-  const fh = fr(h), fw = fr(w);
+  const fh = fr(h),
+    fw = fr(w);
   const div = (n: number, d: number) => (d === 0 ? (n === 0 ? NaN : Infinity) : fr(n / d));
   const scales = cands.map(([i, j]) => {
-    const a = div(fr(i * windowSize), fh), b = div(fr(j * windowSize), fw);
+    const a = div(fr(i * windowSize), fh),
+      b = div(fr(j * windowSize), fw);
     // numpy's min propagates NaN; a NaN scale never wins argmax/argmin below except as numpy would (first NaN).
     return Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b);
   });
@@ -25,19 +27,29 @@ export function selectTiling(h: number, w: number, windowSize: number, maxCrops:
     for (let k = 1; k < scales.length; k++) if (scales[k]! > scales[best]!) best = k;
     return at(cands, best, 'tiling candidate');
   }
-  let best = -1, bestV = Infinity;
+  let best = -1,
+    bestV = Infinity;
   for (const [k, s] of scales.entries()) {
     if (Number.isNaN(s)) return at(cands, k, 'tiling candidate');
     const v = s < 1 ? 1e10 : s;
-    if (best < 0 || v < bestV) { best = k; bestV = v; }
+    if (best < 0 || v < bestV) {
+      best = k;
+      bestV = v;
+    }
   }
   return at(cands, best, 'tiling candidate');
 }
 
 /** Geometry constants of a crop configuration (378 px crops, 14 px patches, margins 4+4 → 266 px windows). */
 export interface CropGeometry {
-  cropSize: number; patchSize: number; cropPatches: number; leftMargin: number; rightMargin: number;
-  windowPatches: number; windowSize: number; totalMargin: number;
+  cropSize: number;
+  patchSize: number;
+  cropPatches: number;
+  leftMargin: number;
+  rightMargin: number;
+  windowPatches: number;
+  windowSize: number;
+  totalMargin: number;
 }
 
 /** Derives window/margin sizes from crop size, patch size and overlap margins. */
@@ -46,8 +58,14 @@ export function cropGeometry(cropSize: number, patchSize: number, margins: [numb
   const [leftMargin, rightMargin] = margins;
   const windowPatches = cropPatches - leftMargin - rightMargin;
   return {
-    cropSize, patchSize, cropPatches, leftMargin, rightMargin, windowPatches,
-    windowSize: windowPatches * patchSize, totalMargin: patchSize * (leftMargin + rightMargin),
+    cropSize,
+    patchSize,
+    cropPatches,
+    leftMargin,
+    rightMargin,
+    windowPatches,
+    windowSize: windowPatches * patchSize,
+    totalMargin: patchSize * (leftMargin + rightMargin),
   };
 }
 
@@ -56,7 +74,10 @@ export function cropGeometry(cropSize: number, patchSize: number, margins: [numb
  * patch that supplies it; margins shared by two crops come from the crop where they are not a margin.
  * Returns a rows×cols grid (rows = tiles·window + margins).
  */
-export function overlapPatchMap(tiling: [number, number], g: CropGeometry): { grid: Int32Array; rows: number; cols: number } {
+export function overlapPatchMap(
+  tiling: [number, number],
+  g: CropGeometry,
+): { grid: Int32Array; rows: number; cols: number } {
   const [th, tw] = tiling;
   const P = g.cropPatches;
   const rows = th * g.windowPatches + g.leftMargin + g.rightMargin;
@@ -86,10 +107,20 @@ export function overlapPatchMap(tiling: [number, number], g: CropGeometry): { gr
  * Pooling windows over a grid of patch ids (−1 allowed): pad with −1 to multiples of (ph, pw) — top/left get
  * pad//2 — then one row of ph·pw ids (row-major inside the window) per window, windows row-major.
  */
-export function arangeForPooling(grid: Int32Array, rows: number, cols: number, ph: number, pw: number, offset = 0): { idx: Int32Array; h: number; w: number } {
-  const padH = ph * Math.ceil(rows / ph) - rows, padW = pw * Math.ceil(cols / pw) - cols;
-  const top = Math.floor(padH / 2), left = Math.floor(padW / 2);
-  const h = (rows + padH) / ph, w = (cols + padW) / pw;
+export function arangeForPooling(
+  grid: Int32Array,
+  rows: number,
+  cols: number,
+  ph: number,
+  pw: number,
+  offset = 0,
+): { idx: Int32Array; h: number; w: number } {
+  const padH = ph * Math.ceil(rows / ph) - rows,
+    padW = pw * Math.ceil(cols / pw) - cols;
+  const top = Math.floor(padH / 2),
+    left = Math.floor(padW / 2);
+  const h = (rows + padH) / ph,
+    w = (cols + padW) / pw;
   const idx = new Int32Array(h * w * ph * pw);
   let o = 0;
   for (let by = 0; by < h; by++) {

@@ -18,14 +18,19 @@ export interface VideoInputs {
 
 /** Pooled tokens per frame (h, w) for a video preprocessor config. */
 export function frameTokenGrid(cfg: Molmo2VideoPreprocessorConfig): [number, number] {
-  const P = cfg.size.height / cfg.patch_size, Q = cfg.size.width / cfg.patch_size;
+  const P = cfg.size.height / cfg.patch_size,
+    Q = cfg.size.width / cfg.patch_size;
   return [Math.ceil(P / cfg.pooling_size[0]), Math.ceil(Q / cfg.pooling_size[1])];
 }
 
 /** The pooling table of `nFrames` frames: [nFrames·h·w, k] patch ids (frame k's offset by k·P²), and the token grid. */
-export function videoPooling(nFrames: number, cfg: Molmo2VideoPreprocessorConfig): Pick<VideoInputs, 'pooling' | 'poolK' | 'grid'> {
+export function videoPooling(
+  nFrames: number,
+  cfg: Molmo2VideoPreprocessorConfig,
+): Pick<VideoInputs, 'pooling' | 'poolK' | 'grid'> {
   checkVideoConfig(nFrames, cfg);
-  const P = cfg.size.height / cfg.patch_size, P2 = P * P;
+  const P = cfg.size.height / cfg.patch_size,
+    P2 = P * P;
   const [ph, pw] = cfg.pooling_size;
   const one = arangeForPooling(identityGrid(P), P, P, ph, pw);
   const per = one.idx.length;
@@ -44,9 +49,16 @@ export function videoPooling(nFrames: number, cfg: Molmo2VideoPreprocessorConfig
  * The frames' pixels: each frame stretched to the model's square size and patchified, [nFrames, P², patch²·3]. The
  * costly half of preprocessing; the engine process runs it for the app's video questions (see run-model.ts).
  */
-export function videoPixels(frames: RgbImage[], cfg: Molmo2VideoPreprocessorConfig, signal?: AbortSignal): Float32Array {
+export function videoPixels(
+  frames: RgbImage[],
+  cfg: Molmo2VideoPreprocessorConfig,
+  signal?: AbortSignal,
+): Float32Array {
   checkVideoConfig(frames.length, cfg);
-  const S = cfg.size.height, P = S / cfg.patch_size, P2 = P * P, vec = cfg.patch_size * cfg.patch_size * 3;
+  const S = cfg.size.height,
+    P = S / cfg.patch_size,
+    P2 = P * P,
+    vec = cfg.patch_size * cfg.patch_size * 3;
   const luts = normLut(cfg.image_mean, cfg.image_std);
   const pixelValues = new Float32Array(frames.length * P2 * vec);
   frames.forEach((frame, k) => {
@@ -62,7 +74,11 @@ function checkVideoConfig(nFrames: number, cfg: Molmo2VideoPreprocessorConfig): 
 }
 
 /** Preprocesses decoded frames (RGB24 at native size) into the model's per-frame crops and pooling table. */
-export function preprocessFrames(frames: RgbImage[], cfg: Molmo2VideoPreprocessorConfig, signal?: AbortSignal): VideoInputs {
+export function preprocessFrames(
+  frames: RgbImage[],
+  cfg: Molmo2VideoPreprocessorConfig,
+  signal?: AbortSignal,
+): VideoInputs {
   checkVideoConfig(frames.length, cfg);
   return { pixelValues: videoPixels(frames, cfg, signal), nFrames: frames.length, ...videoPooling(frames.length, cfg) };
 }

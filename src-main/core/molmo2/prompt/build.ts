@@ -46,10 +46,14 @@ interface Common {
 }
 
 function messagesFor(media: ContentPart[], o: Common): ChatMessage[] {
-  const q: ContentPart = o.style === undefined ? { type: 'text', text: o.question } : { type: 'text', text: o.question, style: o.style };
+  const q: ContentPart =
+    o.style === undefined ? { type: 'text', text: o.question } : { type: 'text', text: o.question, style: o.style };
   const hist = o.history ?? [];
   if (hist.length === 0) return [{ role: 'user', content: [...media, q] }];
-  const msgs: ChatMessage[] = hist.map((h, i) => ({ role: h.role, content: i === 0 ? [...media, { type: 'text', text: h.text }] : h.text }));
+  const msgs: ChatMessage[] = hist.map((h, i) => ({
+    role: h.role,
+    content: i === 0 ? [...media, { type: 'text', text: h.text }] : h.text,
+  }));
   msgs.push({ role: 'user', content: [q] });
   return msgs;
 }
@@ -57,9 +61,14 @@ function messagesFor(media: ContentPart[], o: Common): ChatMessage[] {
 /** Checks that the tokenizer agrees with config.json on the special ids (a mismatched tokenizer corrupts prompts). */
 function checkIds(ck: Molmo2Checkpoint, tok: Molmo2Tokenizer): void {
   const pairs: Array<[string, number]> = [
-    [TOKENS.imPatch, ck.specialIds.imPatch], [TOKENS.imStart, ck.specialIds.imStart], [TOKENS.imEnd, ck.specialIds.imEnd],
-    [TOKENS.imCol, ck.specialIds.imCol], [TOKENS.lowResImStart, ck.specialIds.lowResImStart],
-    [TOKENS.frameStart, ck.specialIds.frameStart], [TOKENS.frameEnd, ck.specialIds.frameEnd], [TOKENS.imLow, ck.specialIds.imLow],
+    [TOKENS.imPatch, ck.specialIds.imPatch],
+    [TOKENS.imStart, ck.specialIds.imStart],
+    [TOKENS.imEnd, ck.specialIds.imEnd],
+    [TOKENS.imCol, ck.specialIds.imCol],
+    [TOKENS.lowResImStart, ck.specialIds.lowResImStart],
+    [TOKENS.frameStart, ck.specialIds.frameStart],
+    [TOKENS.frameEnd, ck.specialIds.frameEnd],
+    [TOKENS.imLow, ck.specialIds.imLow],
   ];
   for (const [t, id] of pairs) {
     const got = tok.idOf(t);
@@ -68,27 +77,50 @@ function checkIds(ck: Molmo2Checkpoint, tok: Molmo2Tokenizer): void {
 }
 
 /** Tokenizes the expanded prompt, inserts BOS unless already first, and marks visual token types. */
-export function tokenizePrompt(ck: Molmo2Checkpoint, tok: Molmo2Tokenizer, expanded: string): { inputIds: Int32Array; tokenTypeIds: Uint8Array } {
+export function tokenizePrompt(
+  ck: Molmo2Checkpoint,
+  tok: Molmo2Tokenizer,
+  expanded: string,
+): { inputIds: Int32Array; tokenTypeIds: Uint8Array } {
   const ids = tok.encode(expanded);
   const bos = ck.specialIds.bos;
   const withBos = ids.length > 0 && ids[0] === bos ? ids : [bos, ...ids];
   const s = ck.specialIds;
-  const visual = new Set<number>([s.imPatch, s.imCol, s.imStart, s.lowResImStart, s.frameStart, s.imEnd, s.frameEnd, s.imLow]);
+  const visual = new Set<number>([
+    s.imPatch,
+    s.imCol,
+    s.imStart,
+    s.lowResImStart,
+    s.frameStart,
+    s.imEnd,
+    s.frameEnd,
+    s.imLow,
+  ]);
   const inputIds = Int32Array.from(withBos);
   const tokenTypeIds = new Uint8Array(inputIds.length);
   for (let i = 0; i < inputIds.length; i++) tokenTypeIds[i] = visual.has(inputIds[i]!) ? 1 : 0;
   const max = ck.config.text_config.max_position_embeddings;
-  if (inputIds.length > max) throw new AppError('PROMPT_TOO_LONG', `the prompt has ${inputIds.length} tokens; the model's context is ${max}`);
+  if (inputIds.length > max)
+    throw new AppError('PROMPT_TOO_LONG', `the prompt has ${inputIds.length} tokens; the model's context is ${max}`);
   return { inputIds, tokenTypeIds };
 }
 
-function finish(ck: Molmo2Checkpoint, tok: Molmo2Tokenizer, prompt: string, expanded: string, poolRows: number): { inputIds: Int32Array; tokenTypeIds: Uint8Array; text: string } {
+function finish(
+  ck: Molmo2Checkpoint,
+  tok: Molmo2Tokenizer,
+  prompt: string,
+  expanded: string,
+  poolRows: number,
+): { inputIds: Int32Array; tokenTypeIds: Uint8Array; text: string } {
   const { inputIds, tokenTypeIds } = tokenizePrompt(ck, tok, expanded);
   let patches = 0;
   for (let i = 0; i < inputIds.length; i++) if (inputIds[i] === ck.specialIds.imPatch) patches++;
-  if (patches !== poolRows) throw new AppError('INTERNAL', `prompt has ${patches} <im_patch> tokens but ${poolRows} pooled features`);
+  if (patches !== poolRows)
+    throw new AppError('INTERNAL', `prompt has ${patches} <im_patch> tokens but ${poolRows} pooled features`);
   const bosText = tok.tokenOf(ck.specialIds.bos) ?? '';
-  const text = collapsePatches((inputIds[0] === ck.specialIds.bos && !expanded.startsWith(bosText) ? bosText : '') + expanded);
+  const text = collapsePatches(
+    (inputIds[0] === ck.specialIds.bos && !expanded.startsWith(bosText) ? bosText : '') + expanded,
+  );
   return { inputIds, tokenTypeIds, text };
 }
 
@@ -97,14 +129,24 @@ export function buildImagePrompt(o: Common & { images: RgbImage[] }): ModelInput
   const ck = o.checkpoint;
   checkIds(ck, o.tokenizer);
   if (o.images.length === 0) throw new AppError('INVALID_INPUT', 'buildImagePrompt needs at least one image');
-  const prompt = renderChat(ck.chatTemplate, messagesFor(o.images.map(() => ({ type: 'image' }) as ContentPart), o));
-  const per = o.images.map((img) => { throwIfCancelled(o.signal); return preprocessImage(img, ck.preprocessor, o.signal); });
+  const prompt = renderChat(
+    ck.chatTemplate,
+    messagesFor(
+      o.images.map(() => ({ type: 'image' }) as ContentPart),
+      o,
+    ),
+  );
+  const per = o.images.map((img) => {
+    throwIfCancelled(o.signal);
+    return preprocessImage(img, ck.preprocessor, o.signal);
+  });
   const nCrops = per.reduce((a, p) => a + p.nCrops, 0);
   const first = at(per, 0, 'preprocessed image');
   const cropLen = first.pixelValues.length / first.nCrops;
   const pixelValues = new Float32Array(nCrops * cropLen);
   const pooling = new Int32Array(per.reduce((a, p) => a + p.pooling.length, 0));
-  let crop = 0, po = 0;
+  let crop = 0,
+    po = 0;
   const patchesPerCrop = ck.config.vit_config.image_num_pos;
   for (const p of per) {
     pixelValues.set(p.pixelValues, crop * cropLen);
@@ -116,15 +158,23 @@ export function buildImagePrompt(o: Common & { images: RgbImage[] }): ModelInput
   }
   let k = 0;
   const expanded = prompt.replace(/<\|image\|>/g, () => {
-    if (k >= per.length) throw new AppError('INVALID_INPUT', 'the template emitted more <|image|> placeholders than images');
+    if (k >= per.length)
+      throw new AppError('INVALID_INPUT', 'the template emitted more <|image|> placeholders than images');
     return imageTokenString(at(per, k++, 'preprocessed image').grid, ck.processor);
   });
-  if (k !== per.length) throw new AppError('INVALID_INPUT', `the template emitted ${k} <|image|> placeholders for ${per.length} images`);
+  if (k !== per.length)
+    throw new AppError('INVALID_INPUT', `the template emitted ${k} <|image|> placeholders for ${per.length} images`);
   const poolK = first.poolK;
   const fin = finish(ck, o.tokenizer, prompt, expanded, pooling.length / poolK);
   return {
-    ...fin, pixelValues, nCrops, pooling, poolK, prompt,
-    imageGrids: per.map((p) => p.grid), cropsPerImage: per.map((p) => p.nCrops),
+    ...fin,
+    pixelValues,
+    nCrops,
+    pooling,
+    poolK,
+    prompt,
+    imageGrids: per.map((p) => p.grid),
+    cropsPerImage: per.map((p) => p.nCrops),
   };
 }
 
@@ -159,8 +209,20 @@ export function buildVideoPromptWithoutPixels(o: VideoPromptOptions): VideoPromp
   const times = o.frames.map((f) => (fps && fps > 0 ? (f.time * fps) / fps : f.time));
   const vs = videoTokenString(times, frameTokenGrid(ck.videoPreprocessor), ck.processor);
   const parts = prompt.split(TOKENS.videoPlaceholder);
-  if (parts.length !== 2) throw new AppError('INVALID_INPUT', `the template emitted ${parts.length - 1} <|video|> placeholders; exactly one is supported`);
+  if (parts.length !== 2)
+    throw new AppError(
+      'INVALID_INPUT',
+      `the template emitted ${parts.length - 1} <|video|> placeholders; exactly one is supported`,
+    );
   const expanded = parts[0] + vs + parts[1];
   const fin = finish(ck, o.tokenizer, prompt, expanded, v.pooling.length / v.poolK);
-  return { ...fin, nCrops: o.frames.length, pooling: v.pooling, poolK: v.poolK, videoGrid: v.grid, timestamps: times, prompt };
+  return {
+    ...fin,
+    nCrops: o.frames.length,
+    pooling: v.pooling,
+    poolK: v.poolK,
+    videoGrid: v.grid,
+    timestamps: times,
+    prompt,
+  };
 }

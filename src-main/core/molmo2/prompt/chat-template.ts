@@ -12,7 +12,11 @@ export interface ChatMessage {
 const cache = new Map<string, Template>();
 
 /** Renders messages through a chat template source, as transformers' apply_chat_template(tokenize=False) does. */
-export function renderChat(templateSource: string, messages: ChatMessage[], opts: { addGenerationPrompt?: boolean; bosToken?: string; eosToken?: string } = {}): string {
+export function renderChat(
+  templateSource: string,
+  messages: ChatMessage[],
+  opts: { addGenerationPrompt?: boolean; bosToken?: string; eosToken?: string } = {},
+): string {
   let t = cache.get(templateSource);
   if (!t) {
     try {
@@ -25,13 +29,19 @@ export function renderChat(templateSource: string, messages: ChatMessage[], opts
   // A text part without a style must not carry the key at all: the template tests `style is defined`.
   const msgs = messages.map((m) => ({
     role: m.role,
-    content: typeof m.content === 'string' ? m.content
-      : m.content.map((p) => (p.type === 'text' && p.style === undefined ? { type: 'text', text: p.text } : { ...p })),
+    content:
+      typeof m.content === 'string'
+        ? m.content
+        : m.content.map((p) =>
+            p.type === 'text' && p.style === undefined ? { type: 'text', text: p.text } : { ...p },
+          ),
   }));
   try {
     return t.render({
-      messages: msgs, add_generation_prompt: opts.addGenerationPrompt ?? true,
-      bos_token: opts.bosToken ?? '', eos_token: opts.eosToken ?? '',
+      messages: msgs,
+      add_generation_prompt: opts.addGenerationPrompt ?? true,
+      bos_token: opts.bosToken ?? '',
+      eos_token: opts.eosToken ?? '',
     });
   } catch (err) {
     throw new AppError('INVALID_INPUT', `chat template rejected the conversation: ${(err as Error).message}`);

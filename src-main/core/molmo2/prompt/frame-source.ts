@@ -5,22 +5,49 @@ import { sampleTimes as mediaSampleTimes, type MediaService, type ProbeResult } 
 import { resizeBilinearU8, type RgbImage } from '../preprocess/resize.js';
 import { at } from '../../../api/at.js';
 
-export interface VideoProbe { duration: number; width: number; height: number; fps: number }
+export interface VideoProbe {
+  duration: number;
+  width: number;
+  height: number;
+  fps: number;
+}
 export type TimedFrame = RgbImage & { time: number };
-type VideoCfg = { num_frames: number; max_fps: number; frame_sample_mode: string; sampling_fps?: number; size?: { height: number; width: number } };
+type VideoCfg = {
+  num_frames: number;
+  max_fps: number;
+  frame_sample_mode: string;
+  sampling_fps?: number;
+  size?: { height: number; width: number };
+};
 
 /** Molmo2's sample times for a video of `duration` seconds under the checkpoint's video config (`fps` mode needs videoFps). */
-export function checkpointSampleTimes(duration: number, cfg: VideoCfg, numFrames = cfg.num_frames, videoFps?: number): number[] {
+export function checkpointSampleTimes(
+  duration: number,
+  cfg: VideoCfg,
+  numFrames = cfg.num_frames,
+  videoFps?: number,
+): number[] {
   if (cfg.frame_sample_mode !== 'uniform_last_frame' && cfg.frame_sample_mode !== 'fps') {
     throw new AppError('MODEL_UNSUPPORTED', `frame_sample_mode "${cfg.frame_sample_mode}" is not supported`);
   }
-  if (!(duration > 0) || !Number.isFinite(duration)) throw new AppError('INVALID_INPUT', `video duration ${duration} is not positive`);
+  if (!(duration > 0) || !Number.isFinite(duration))
+    throw new AppError('INVALID_INPUT', `video duration ${duration} is not positive`);
   const mode = cfg.frame_sample_mode as 'uniform_last_frame' | 'fps';
-  return mediaSampleTimes(duration, { mode, maxFps: cfg.max_fps, maxFrames: numFrames, videoFps, samplingFps: cfg.sampling_fps ?? 2 }).map(Number);
+  return mediaSampleTimes(duration, {
+    mode,
+    maxFps: cfg.max_fps,
+    maxFrames: numFrames,
+    videoFps,
+    samplingFps: cfg.sampling_fps ?? 2,
+  }).map(Number);
 }
 
 /** Probes duration, display size (after rotation) and frame rate of the first video stream. */
-export async function probeVideo(media: MediaService, file: string, signal?: AbortSignal): Promise<VideoProbe & { probe: ProbeResult }> {
+export async function probeVideo(
+  media: MediaService,
+  file: string,
+  signal?: AbortSignal,
+): Promise<VideoProbe & { probe: ProbeResult }> {
   const p = await media.probeCached(file, { signal });
   return { duration: p.duration, width: p.width, height: p.height, fps: p.fps, probe: p };
 }
@@ -33,7 +60,11 @@ export async function probeVideo(media: MediaService, file: string, signal?: Abo
  */
 export async function decodeTimes(
   media: MediaService,
-  file: string, times: number[], probe: ProbeResult, signal?: AbortSignal, size?: { height: number; width: number },
+  file: string,
+  times: number[],
+  probe: ProbeResult,
+  signal?: AbortSignal,
+  size?: { height: number; width: number },
 ): Promise<TimedFrame[]> {
   const out: TimedFrame[] = new Array(times.length);
   for await (const f of media.decodeFrames(file, times, { signal, probe })) {

@@ -16,13 +16,21 @@ function run(bin: string, args: string[], signal?: AbortSignal): Promise<Buffer>
     const timer = setTimeout(kill, 30_000);
     signal?.addEventListener('abort', kill, { once: true });
     p.stdout.on('data', (d: Buffer) => out.push(d));
-    p.stderr.on('data', (d: Buffer) => { if (err.length < 4000) err += d.toString(); });
-    p.on('error', (e) => { clearTimeout(timer); reject(new AppError('FFMPEG_FAILED', e.message)); });
+    p.stderr.on('data', (d: Buffer) => {
+      if (err.length < 4000) err += d.toString();
+    });
+    p.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new AppError('FFMPEG_FAILED', e.message));
+    });
     p.on('close', (code) => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', kill);
       if (signal?.aborted) return reject(cancelledError());
-      if (code !== 0) return reject(new AppError('UNREADABLE', `cannot decode image: ${err.trim().split('\n').slice(-1)[0] ?? code}`));
+      if (code !== 0)
+        return reject(
+          new AppError('UNREADABLE', `cannot decode image: ${err.trim().split('\n').slice(-1)[0] ?? code}`),
+        );
       resolve(Buffer.concat(out));
     });
   });
@@ -48,7 +56,10 @@ export function jpegOrientation(buf: Uint8Array): number {
       for (let k = 0; k < n; k++) {
         const e = ifd + 2 + k * 12;
         if (t + e + 10 > buf.length) break;
-        if (u16(e) === 0x0112) { const v = u16(e + 8); return v >= 1 && v <= 8 ? v : 1; }
+        if (u16(e) === 0x0112) {
+          const v = u16(e + 8);
+          return v >= 1 && v <= 8 ? v : 1;
+        }
       }
       return 1;
     }
@@ -63,23 +74,48 @@ export function applyOrientation(img: RgbImage, o: number): RgbImage {
   if (o === 1) return img;
   const { width: W, height: H, rgb } = img;
   const swap = o >= 5;
-  const w = swap ? H : W, h = swap ? W : H;
+  const w = swap ? H : W,
+    h = swap ? W : H;
   const out = new Uint8Array(rgb.length);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       // (sx, sy): the source pixel that lands at (x, y) after the transform.
       let sx: number, sy: number;
       switch (o) {
-        case 2: sx = W - 1 - x; sy = y; break;
-        case 3: sx = W - 1 - x; sy = H - 1 - y; break;
-        case 4: sx = x; sy = H - 1 - y; break;
-        case 5: sx = y; sy = x; break;
-        case 6: sx = y; sy = H - 1 - x; break;
-        case 7: sx = W - 1 - y; sy = H - 1 - x; break;
-        default: sx = W - 1 - y; sy = x; break; // 8
+        case 2:
+          sx = W - 1 - x;
+          sy = y;
+          break;
+        case 3:
+          sx = W - 1 - x;
+          sy = H - 1 - y;
+          break;
+        case 4:
+          sx = x;
+          sy = H - 1 - y;
+          break;
+        case 5:
+          sx = y;
+          sy = x;
+          break;
+        case 6:
+          sx = y;
+          sy = H - 1 - x;
+          break;
+        case 7:
+          sx = W - 1 - y;
+          sy = H - 1 - x;
+          break;
+        default:
+          sx = W - 1 - y;
+          sy = x;
+          break; // 8
       }
-      const s = (sy * W + sx) * 3, d = (y * w + x) * 3;
-      out[d] = rgb[s]!; out[d + 1] = rgb[s + 1]!; out[d + 2] = rgb[s + 2]!;
+      const s = (sy * W + sx) * 3,
+        d = (y * w + x) * 3;
+      out[d] = rgb[s]!;
+      out[d + 1] = rgb[s + 1]!;
+      out[d + 2] = rgb[s + 2]!;
     }
   }
   return { width: w, height: h, rgb: out };
@@ -92,12 +128,16 @@ export function applyOrientation(img: RgbImage, o: number): RgbImage {
 export function compositeOnWhite(rgba: Uint8Array, width: number, height: number): Uint8Array {
   const n = width * height;
   const out = new Uint8Array(n * 3);
-  const div255 = (a: number) => (((a >>> 8) + a) >>> 8);
+  const div255 = (a: number) => ((a >>> 8) + a) >>> 8;
   for (let i = 0; i < n; i++) {
     const a = rgba[i * 4 + 3]!;
     for (let c = 0; c < 3; c++) {
-      if (a === 0) { out[i * 3 + c] = 255; continue; }
-      const coef1 = a * 128, coef2 = 255 * 128 - coef1;
+      if (a === 0) {
+        out[i * 3 + c] = 255;
+        continue;
+      }
+      const coef1 = a * 128,
+        coef2 = 255 * 128 - coef1;
       const tmp = rgba[i * 4 + c]! * coef1 + 255 * coef2;
       out[i * 3 + c] = div255(tmp + (0x80 << 7)) >>> 7;
     }
@@ -106,8 +146,11 @@ export function compositeOnWhite(rgba: Uint8Array, width: number, height: number
 }
 
 function pixFmt(ffprobe: string, file: string, signal?: AbortSignal): Promise<string> {
-  return run(ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=pix_fmt', '-of', 'csv=p=0', file], signal)
-    .then((b) => b.toString().trim());
+  return run(
+    ffprobe,
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=pix_fmt', '-of', 'csv=p=0', file],
+    signal,
+  ).then((b) => b.toString().trim());
 }
 
 /** Pixel formats that can carry transparency (alpha channel or palette). */
@@ -119,14 +162,26 @@ function hasAlpha(fmt: string): boolean {
 export async function loadImageRgb(file: string, signal?: AbortSignal): Promise<RgbImage> {
   const { ffmpeg, ffprobe } = resolveFfmpeg();
   let orient = 1;
-  try { orient = jpegOrientation(readFileSync(file).subarray(0, 256 * 1024)); } catch { /* unreadable here: ffmpeg reports it below */ }
+  try {
+    orient = jpegOrientation(readFileSync(file).subarray(0, 256 * 1024));
+  } catch {
+    /* unreadable here: ffmpeg reports it below */
+  }
   let alpha = false;
-  try { alpha = hasAlpha(await pixFmt(ffprobe, file, signal)); } catch (e) { if (e instanceof AppError && e.code === 'CANCELLED') throw e; }
+  try {
+    alpha = hasAlpha(await pixFmt(ffprobe, file, signal));
+  } catch (e) {
+    if (e instanceof AppError && e.code === 'CANCELLED') throw e;
+  }
   // Recent ffmpeg builds turn JPEG EXIF orientation into a display matrix and autorotate, but not every flip
   // variant; with an EXIF orientation we decode the stored pixels and apply all eight cases ourselves.
   const pre = orient !== 1 ? ['-noautorotate'] : [];
   const codec = alpha ? ['-c:v', 'pam', '-pix_fmt', 'rgba'] : ['-c:v', 'ppm', '-pix_fmt', 'rgb24'];
-  const out = await run(ffmpeg, ['-v', 'error', ...pre, '-i', file, '-frames:v', '1', '-f', 'image2pipe', ...codec, '-'], signal);
+  const out = await run(
+    ffmpeg,
+    ['-v', 'error', ...pre, '-i', file, '-frames:v', '1', '-f', 'image2pipe', ...codec, '-'],
+    signal,
+  );
   const headText = out.subarray(0, 128).toString('latin1');
   let width: number, height: number, start: number;
   if (alpha) {

@@ -18,20 +18,31 @@ export function taskPrompt(task: Task, media: Media): { text: string; style?: st
   switch (task.kind) {
     case 'caption':
       return task.length === 'short'
-        ? { text: video ? 'Briefly describe the video.' : 'Briefly describe the image.', style: video ? 'video_short_caption' : 'short_caption' }
+        ? {
+            text: video ? 'Briefly describe the video.' : 'Briefly describe the image.',
+            style: video ? 'video_short_caption' : 'short_caption',
+          }
         : { text: `Describe this ${thing}.`, style: video ? 'video_long_caption' : 'long_caption' };
     case 'qa':
       // Academic short answers use a style the template turns into a "vqa2: " / "video_short_answer: " prefix.
-      return task.academic ? { text: task.question, style: video ? 'video_short_answer' : 'vqa2' } : { text: task.question };
+      return task.academic
+        ? { text: task.question, style: video ? 'video_short_answer' : 'vqa2' }
+        : { text: task.question };
     case 'point':
-      return { text: `Point to ${task.label.toLowerCase()}\nPlease say 'There are none.' if it is not in the ${thing}.`, style: video ? 'video_point' : 'pointing' };
+      return {
+        text: `Point to ${task.label.toLowerCase()}\nPlease say 'There are none.' if it is not in the ${thing}.`,
+        style: video ? 'video_point' : 'pointing',
+      };
     case 'count':
       return video
         ? { text: `How many "${task.label.toLowerCase()}" are there in the video?`, style: 'video_point_count' }
         : { text: `How many ${task.label.toLowerCase()} are there?`, style: 'point_count' };
     case 'track':
       return {
-        text: task.fps === undefined || task.fps === 2 ? `Track ${task.label.toLowerCase()}.` : `Track ${task.label.toLowerCase()} in ${task.fps} FPS.`,
+        text:
+          task.fps === undefined || task.fps === 2
+            ? `Track ${task.label.toLowerCase()}.`
+            : `Track ${task.label.toLowerCase()} in ${task.fps} FPS.`,
         style: 'video_point_track_per_frame',
       };
     case 'multi-image-point': {

@@ -4,13 +4,24 @@ import type { Molmo2ProcessorConfig } from '../checkpoint/config.js';
 import { formatTimestamp } from './py-format.js';
 
 export const TOKENS = {
-  imPatch: '<im_patch>', imLow: '<im_low>', imStart: '<im_start>', lowResImStart: '<low_res_im_start>',
-  frameStart: '<frame_start>', imEnd: '<im_end>', frameEnd: '<frame_end>', imCol: '<im_col>',
-  imagePlaceholder: '<|image|>', videoPlaceholder: '<|video|>',
+  imPatch: '<im_patch>',
+  imLow: '<im_low>',
+  imStart: '<im_start>',
+  lowResImStart: '<low_res_im_start>',
+  frameStart: '<frame_start>',
+  imEnd: '<im_end>',
+  frameEnd: '<frame_end>',
+  imCol: '<im_col>',
+  imagePlaceholder: '<|image|>',
+  videoPlaceholder: '<|video|>',
 } as const;
 
 /** The token string of one image: low-res block (global crop) then high-res block with column tokens. */
-export function imageTokenString(grid: readonly [number, number, number, number], p: Molmo2ProcessorConfig, useLowResToken = false): string {
+export function imageTokenString(
+  grid: readonly [number, number, number, number],
+  p: Molmo2ProcessorConfig,
+  useLowResToken = false,
+): string {
   const [lowH, lowW, highH, highW] = grid;
   const highRow = TOKENS.imPatch.repeat(highW) + (p.image_use_col_tokens ? TOKENS.imCol : '');
   const high = TOKENS.imStart + highRow.repeat(highH) + TOKENS.imEnd;
@@ -26,7 +37,11 @@ export function framePrefix(k: number, time: number): string {
 }
 
 /** The token string of a whole video: per frame, its timestamp prefix and one wrapped block of pooled tokens. */
-export function videoTokenString(times: readonly number[], frameGrid: readonly [number, number], p: Molmo2ProcessorConfig): string {
+export function videoTokenString(
+  times: readonly number[],
+  frameGrid: readonly [number, number],
+  p: Molmo2ProcessorConfig,
+): string {
   const [h, w] = frameGrid;
   const start = p.use_frame_special_tokens ? TOKENS.frameStart : TOKENS.imStart;
   const end = p.use_frame_special_tokens ? TOKENS.frameEnd : TOKENS.imEnd;

@@ -36,12 +36,14 @@ export function referenceEmbed(ck: Checkpoint, ids: ArrayLike<number>, features:
     const row = id < V ? base.subarray(id * H, (id + 1) * H) : extra.subarray((id - V) * H, (id - V + 1) * H);
     out.set(row, s * H);
     if (id === ck.config.image_patch_id) {
-      if (!features || (f + 1) * H > features.length) throw new AppError('INVALID_INPUT', 'more <im_patch> tokens than visual feature rows');
+      if (!features || (f + 1) * H > features.length)
+        throw new AppError('INVALID_INPUT', 'more <im_patch> tokens than visual feature rows');
       for (let i = 0; i < H; i++) out[s * H + i] = out[s * H + i]! + features[f * H + i]!;
       f++;
     }
   }
-  if (features && f * H !== features.length) throw new AppError('INVALID_INPUT', `${features.length / H} visual feature rows but ${f} <im_patch> tokens`);
+  if (features && f * H !== features.length)
+    throw new AppError('INVALID_INPUT', `${features.length / H} visual feature rows but ${f} <im_patch> tokens`);
   return out;
 }
 
@@ -69,7 +71,14 @@ function applyRope(x: Float32Array, heads: number, d: number, pos: number, rp: R
 }
 
 /** QK-norm: `qwen3` per head over d with a [d] weight, `olmo` over the whole row (nq·d or nkv·d) before heads. */
-function qkNorm(x: Float32Array, heads: number, d: number, normW: Float32Array | null, type: string, eps: number): void {
+function qkNorm(
+  x: Float32Array,
+  heads: number,
+  d: number,
+  normW: Float32Array | null,
+  type: string,
+  eps: number,
+): void {
   if (!normW) return;
   if (type === 'olmo') {
     x.set(rmsNorm(x, heads * d, normW, eps));
@@ -79,7 +88,14 @@ function qkNorm(x: Float32Array, heads: number, d: number, normW: Float32Array |
 }
 
 /** Appends layer l's K/V for the new rows to the cache and returns the rows' queries (normed, rotated). */
-function projectQkv(ck: Checkpoint, l: number, n1: Float32Array, start: number, cache: RefCache, rp: RopeParams): Float32Array[] {
+function projectQkv(
+  ck: Checkpoint,
+  l: number,
+  n1: Float32Array,
+  start: number,
+  cache: RefCache,
+  rp: RopeParams,
+): Float32Array[] {
   const t = ck.config.text_config;
   const { head_dim: d, num_attention_heads: nq, num_key_value_heads: nkv, hidden_size: H } = t;
   const S = n1.length / H;
@@ -104,7 +120,14 @@ function projectQkv(ck: Checkpoint, l: number, n1: Float32Array, start: number, 
 }
 
 /** Softmax attention of the new rows' queries over layer l's whole cache under `allowed`; returns [S, nq·d]. */
-function attend(ck: Checkpoint, l: number, qs: Float32Array[], start: number, cache: RefCache, allowed: (q: number, k: number) => boolean): Float32Array {
+function attend(
+  ck: Checkpoint,
+  l: number,
+  qs: Float32Array[],
+  start: number,
+  cache: RefCache,
+  allowed: (q: number, k: number) => boolean,
+): Float32Array {
   const t = ck.config.text_config;
   const { head_dim: d, num_attention_heads: nq, num_key_value_heads: nkv } = t;
   const grp = nq / nkv;
@@ -143,7 +166,13 @@ function addInto(h: Float32Array, y: Float32Array): Float32Array {
  * Runs decoder layers over new tokens at positions start..start+S−1 given embeddings; `allowed(q,k)` is the mask.
  * Pre-norm blocks (Qwen3) compute h + f(norm(h)); post-norm blocks (OLMo3, norm_after) h + norm(f(h)).
  */
-function decoder(ck: Checkpoint, x: Float32Array, start: number, cache: RefCache, allowed: (q: number, k: number) => boolean): Float32Array {
+function decoder(
+  ck: Checkpoint,
+  x: Float32Array,
+  start: number,
+  cache: RefCache,
+  allowed: (q: number, k: number) => boolean,
+): Float32Array {
   const t = ck.config.text_config;
   const { hidden_size: H, intermediate_size: I, num_attention_heads: nq, head_dim: d, layer_norm_eps: eps } = t;
   const S = x.length / H;
@@ -156,7 +185,8 @@ function decoder(ck: Checkpoint, x: Float32Array, start: number, cache: RefCache
     const h1 = addInto(h, t.norm_after ? norm(o, `${p}attn_norm.weight`) : o);
     const u = linear(t.norm_after ? h1 : norm(h1, `${p}ff_norm.weight`), S, H, w(ck, `${p}mlp.ff_proj.weight`), 2 * I);
     const act = new Float32Array(S * I);
-    for (let s = 0; s < S; s++) for (let i = 0; i < I; i++) act[s * I + i] = u[s * 2 * I + i]! * silu(u[s * 2 * I + I + i]!);
+    for (let s = 0; s < S; s++)
+      for (let i = 0; i < I; i++) act[s * I + i] = u[s * 2 * I + i]! * silu(u[s * 2 * I + I + i]!);
     const f = linear(act, S, I, w(ck, `${p}mlp.ff_out.weight`), H);
     h = addInto(h1, t.norm_after ? norm(f, `${p}ff_norm.weight`) : f);
   }
@@ -170,7 +200,12 @@ export function referenceLogits(ck: Checkpoint, hiddenRow: Float32Array): Float3
 }
 
 /** Prefill under Molmo2's mask: causal OR (type[q] = 1 AND type[k] = 1). */
-export function referencePrefill(ck: Checkpoint, ids: ArrayLike<number>, tokenTypes: ArrayLike<number>, features: Float32Array | null): RefPrefill {
+export function referencePrefill(
+  ck: Checkpoint,
+  ids: ArrayLike<number>,
+  tokenTypes: ArrayLike<number>,
+  features: Float32Array | null,
+): RefPrefill {
   assertSupported(ck);
   const L = ck.config.text_config.num_hidden_layers;
   const cache: RefCache = { k: Array.from({ length: L }, () => []), v: Array.from({ length: L }, () => []) };
@@ -196,7 +231,13 @@ function argmax(a: Float32Array): number {
 }
 
 /** Greedy generation of up to `maxNew` tokens (stops after an EOS id, which is included). */
-export function referenceGreedy(ck: Checkpoint, ids: ArrayLike<number>, tokenTypes: ArrayLike<number>, features: Float32Array | null, maxNew: number): number[] {
+export function referenceGreedy(
+  ck: Checkpoint,
+  ids: ArrayLike<number>,
+  tokenTypes: ArrayLike<number>,
+  features: Float32Array | null,
+  maxNew: number,
+): number[] {
   const pre = referencePrefill(ck, ids, tokenTypes, features);
   const out: number[] = [];
   let logits = pre.lastLogits;

@@ -3,7 +3,14 @@
 // Indices in these loops are in bounds by the loop bounds (tensor shapes checked on load): plain `!` access.
 
 /** out[m,n] = Σ_k x[m,k]·w[n,k] (+ b[n]); w in PyTorch Linear layout [N,K]. */
-export function linear(x: Float32Array, M: number, K: number, w: Float32Array, N: number, b?: Float32Array): Float32Array {
+export function linear(
+  x: Float32Array,
+  M: number,
+  K: number,
+  w: Float32Array,
+  N: number,
+  b?: Float32Array,
+): Float32Array {
   const out = new Float32Array(M * N);
   for (let m = 0; m < M; m++) {
     const xo = m * K;
@@ -44,7 +51,8 @@ export function rmsNorm(x: Float32Array, D: number, w: Float32Array, eps: number
   return out;
 }
 
-export const geluTanh = (x: number): number => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+export const geluTanh = (x: number): number =>
+  0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
 export const silu = (x: number): number => x / (1 + Math.exp(-x));
 
 /** Softmax of `scores` where `allowed[i]` is false → weight 0 (fp64). */

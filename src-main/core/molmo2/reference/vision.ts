@@ -6,7 +6,16 @@ import { geluTanh, layerNorm, linear, maskedSoftmax, silu } from './math.js';
 import { w } from './weights-cache.js';
 
 /** Multi-head attention of queries [Lq, h·d] over keys/values [Lk, h·d], fp64 softmax; `allowed(j)` masks keys. */
-function attend(q: Float32Array, Lq: number, k: Float32Array, v: Float32Array, Lk: number, heads: number, d: number, allowed: (j: number) => boolean): Float32Array {
+function attend(
+  q: Float32Array,
+  Lq: number,
+  k: Float32Array,
+  v: Float32Array,
+  Lk: number,
+  heads: number,
+  d: number,
+  allowed: (j: number) => boolean,
+): Float32Array {
   const out = new Float32Array(Lq * heads * d);
   const scale = 1 / Math.sqrt(d);
   const sc = new Float64Array(Lk);
@@ -44,7 +53,13 @@ export function referenceVit(ck: Checkpoint, crop: Float32Array): Float32Array[]
   let h = x;
   for (let b = 0; b < ck.vitBlocks; b++) {
     const bp = `${p}transformer.resblocks.${b}.`;
-    const n1 = layerNorm(h, C, w(ck, `${bp}attention_norm.weight`), w(ck, `${bp}attention_norm.bias`), v.layer_norm_eps);
+    const n1 = layerNorm(
+      h,
+      C,
+      w(ck, `${bp}attention_norm.weight`),
+      w(ck, `${bp}attention_norm.bias`),
+      v.layer_norm_eps,
+    );
     const q = linear(n1, P, C, w(ck, `${bp}attention.wq.weight`), hd, w(ck, `${bp}attention.wq.bias`));
     const k = linear(n1, P, C, w(ck, `${bp}attention.wk.weight`), hd, w(ck, `${bp}attention.wk.bias`));
     const vv = linear(n1, P, C, w(ck, `${bp}attention.wv.weight`), hd, w(ck, `${bp}attention.wv.bias`));
@@ -53,9 +68,23 @@ export function referenceVit(ck: Checkpoint, crop: Float32Array): Float32Array[]
     const h1 = new Float32Array(h.length);
     for (let i = 0; i < h.length; i++) h1[i] = h[i]! + o[i]!;
     const n2 = layerNorm(h1, C, w(ck, `${bp}ffn_norm.weight`), w(ck, `${bp}ffn_norm.bias`), v.layer_norm_eps);
-    const f = linear(n2, P, C, w(ck, `${bp}feed_forward.w1.weight`), v.intermediate_size, w(ck, `${bp}feed_forward.w1.bias`));
+    const f = linear(
+      n2,
+      P,
+      C,
+      w(ck, `${bp}feed_forward.w1.weight`),
+      v.intermediate_size,
+      w(ck, `${bp}feed_forward.w1.bias`),
+    );
     for (let i = 0; i < f.length; i++) f[i] = geluTanh(f[i]!);
-    const f2 = linear(f, P, v.intermediate_size, w(ck, `${bp}feed_forward.w2.weight`), C, w(ck, `${bp}feed_forward.w2.bias`));
+    const f2 = linear(
+      f,
+      P,
+      v.intermediate_size,
+      w(ck, `${bp}feed_forward.w2.weight`),
+      C,
+      w(ck, `${bp}feed_forward.w2.bias`),
+    );
     const h2 = new Float32Array(h.length);
     for (let i = 0; i < h.length; i++) h2[i] = h1[i]! + f2[i]!;
     outs.push(h2);
@@ -68,7 +97,13 @@ export function referenceVit(ck: Checkpoint, crop: Float32Array): Float32Array[]
  * Projected visual features [T, text hidden] for crops [N, 729, 588] and a pooling table [T, k]
  * (patch indices over all crops, −1 = padding; rows that are all −1 must already be dropped).
  */
-export function referenceVision(ck: Checkpoint, pixels: Float32Array, nCrops: number, pooling: Int32Array, k: number): Float32Array {
+export function referenceVision(
+  ck: Checkpoint,
+  pixels: Float32Array,
+  nCrops: number,
+  pooling: Int32Array,
+  k: number,
+): Float32Array {
   const v = ck.config.vit_config;
   const a = ck.config.adapter_config;
   const P = v.image_num_pos;
@@ -106,7 +141,14 @@ export function referenceVision(ck: Checkpoint, pixels: Float32Array, nCrops: nu
     const kk = linear(win, k, F, w(ck, `${cp}image_pooling_2d.wk.weight`), hd, w(ck, `${cp}image_pooling_2d.wk.bias`));
     const vv = linear(win, k, F, w(ck, `${cp}image_pooling_2d.wv.weight`), hd, w(ck, `${cp}image_pooling_2d.wv.bias`));
     const att = attend(q, 1, kk, vv, k, a.num_attention_heads, a.head_dim, (j) => pooling[t * k + j]! >= 0);
-    const o = linear(att, 1, hd, w(ck, `${cp}image_pooling_2d.wo.weight`), a.hidden_size, w(ck, `${cp}image_pooling_2d.wo.bias`));
+    const o = linear(
+      att,
+      1,
+      hd,
+      w(ck, `${cp}image_pooling_2d.wo.weight`),
+      a.hidden_size,
+      w(ck, `${cp}image_pooling_2d.wo.bias`),
+    );
     pooled.set(o, t * a.hidden_size);
   }
   const g = linear(pooled, T, a.hidden_size, w(ck, `${cp}image_projector.w1.weight`), a.intermediate_size);

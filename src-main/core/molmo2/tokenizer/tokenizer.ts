@@ -23,7 +23,8 @@ function readJson(dir: string, file: string, required: boolean): Record<string, 
     text = readFileSync(join(dir, file), 'utf8');
   } catch (err) {
     if (!required && (err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('NOT_FOUND', `tokenizer file ${file} is missing in ${dir}`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new AppError('NOT_FOUND', `tokenizer file ${file} is missing in ${dir}`);
     throw new AppError('TOKENIZER_ERROR', `cannot read ${file}: ${(err as Error).message}`);
   }
   try {
@@ -44,13 +45,18 @@ export async function loadTokenizer(dir: string): Promise<Molmo2Tokenizer> {
     throw new AppError('TOKENIZER_ERROR', `tokenizer.json could not be loaded: ${(err as Error).message}`);
   }
   for (const t of ['<im_patch>', '<im_start>', '<im_end>', '<|image|>', '<|video|>']) {
-    if (tok.token_to_id(t) === undefined) throw new AppError('TOKENIZER_ERROR', `tokenizer.json has no ${t} token; it is not a Molmo2 tokenizer`);
+    if (tok.token_to_id(t) === undefined)
+      throw new AppError('TOKENIZER_ERROR', `tokenizer.json has no ${t} token; it is not a Molmo2 tokenizer`);
   }
   const encodeText = (text: string): TokenId[] => tok.encode(text, { add_special_tokens: false }).ids.map(tokenId);
   const atomic = atomicSpecialTokens(tj, tok);
   return {
     encode: (text) => encodeAroundSpecials(text, atomic, encodeText),
-    decode: (ids, opts = {}) => tok.decode(Array.from(ids), { skip_special_tokens: opts.skipSpecial ?? false, clean_up_tokenization_spaces: false }),
+    decode: (ids, opts = {}) =>
+      tok.decode(Array.from(ids), {
+        skip_special_tokens: opts.skipSpecial ?? false,
+        clean_up_tokenization_spaces: false,
+      }),
     idOf: (t) => {
       const id = tok.token_to_id(t);
       return id === undefined ? undefined : tokenId(id);
@@ -75,7 +81,9 @@ function atomicSpecialTokens(tj: Record<string, unknown>, tok: Tokenizer): Atomi
   }
   if (ids.size === 0) return null;
   // Longest first, so that at one position the longest token wins, as the tokenizer's own added-token match does.
-  const alternatives = [...ids.keys()].sort((a, b) => b.length - a.length).map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const alternatives = [...ids.keys()]
+    .sort((a, b) => b.length - a.length)
+    .map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   return { ids, find: new RegExp(alternatives.join('|'), 'g') };
 }
 
@@ -85,7 +93,11 @@ function atomicSpecialTokens(tj: Record<string, unknown>, tok: Tokenizer): Atomi
  * ~3× faster for a video prompt, which is mostly <im_patch> runs (11,516 ids for 128 frames: 5.5–22 ms → 2.4–6 ms
  * here), and it runs on the app's event loop.
  */
-function encodeAroundSpecials(text: string, atomic: AtomicSpecials | null, encodeText: (t: string) => TokenId[]): TokenId[] {
+function encodeAroundSpecials(
+  text: string,
+  atomic: AtomicSpecials | null,
+  encodeText: (t: string) => TokenId[],
+): TokenId[] {
   if (atomic === null) return encodeText(text);
   const out: TokenId[] = [];
   let last = 0;

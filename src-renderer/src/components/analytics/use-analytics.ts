@@ -8,14 +8,17 @@ import type { Recording } from '../../../../src-main/api/ops/library.js';
 import type { RunDto, RunResultDto } from '../../../../src-main/api/ops/analytics.js';
 import type { RunKind, RunProgress, RunRequest } from './run-types.js';
 
-
 /** The open library's path (from app.info), null when none is open, undefined while asking. */
 export function useOpenLibrary(api: MolmoscopeBridge): string | null | undefined {
   const [path, setPath] = useState<string | null | undefined>(undefined);
   useEffect(() => {
     let live = true;
-    void api.ops['app.info']({}).then((r) => { if (live) setPath(r.ok ? r.value.paths.library : null); });
-    return () => { live = false; };
+    void api.ops['app.info']({}).then((r) => {
+      if (live) setPath(r.ok ? r.value.paths.library : null);
+    });
+    return () => {
+      live = false;
+    };
   }, [api]);
   return path;
 }
@@ -32,7 +35,9 @@ export function useRecordings(api: MolmoscopeBridge, open: boolean) {
       if (r.ok) setRecordings(r.value.recordings);
       else setError(r.error);
     });
-    return () => { live = false; };
+    return () => {
+      live = false;
+    };
   }, [api, open]);
   return { recordings, error };
 }
@@ -46,7 +51,9 @@ export function useRuns(api: MolmoscopeBridge, kind: RunKind, open: boolean) {
     if (r.ok) setRuns(r.value.runs);
     return r.ok ? r.value.runs : [];
   }, [api, kind, open]);
-  useEffect(() => { void reload(); }, [reload]);
+  useEffect(() => {
+    void reload();
+  }, [reload]);
   return { runs, reload };
 }
 
@@ -64,7 +71,9 @@ export function useRunResult(api: MolmoscopeBridge, runId: number | null) {
       if (r.ok) setResult(r.value);
       else setError(r.error);
     });
-    return () => { live = false; };
+    return () => {
+      live = false;
+    };
   }, [api, runId]);
   return { result, error, setResult, setError };
 }
@@ -77,28 +86,42 @@ export function useJob(api: MolmoscopeBridge, onEnd: (jobId: number, p: RunProgr
   const jobRef = useRef<number | null>(null);
   const onEndRef = useRef(onEnd);
   onEndRef.current = onEnd;
-  useEffect(() => api.on('job.progress', (p) => {
-    if (p.jobId !== jobRef.current) return;
-    setProgress(p);
-    if (p.status !== 'running' && p.status !== 'queued') {
-      jobRef.current = null;
-      setJobId(null);
-      onEndRef.current(p.jobId, p);
-    }
-  }), [api]);
-  const start = useCallback(async (req: OpRequest<'analytics.queue'>) => {
-    setError(null);
-    setProgress(null);
-    const r = await api.ops['analytics.queue'](req);
-    if (!r.ok) {
-      setError(r.error);
-      return null;
-    }
-    jobRef.current = r.value.job.id;
-    setJobId(r.value.job.id);
-    setProgress({ jobId: r.value.job.id, kind: req.kind, status: 'queued', done: 0, total: r.value.job.total, etaSeconds: null });
-    return r.value;
-  }, [api]);
+  useEffect(
+    () =>
+      api.on('job.progress', (p) => {
+        if (p.jobId !== jobRef.current) return;
+        setProgress(p);
+        if (p.status !== 'running' && p.status !== 'queued') {
+          jobRef.current = null;
+          setJobId(null);
+          onEndRef.current(p.jobId, p);
+        }
+      }),
+    [api],
+  );
+  const start = useCallback(
+    async (req: OpRequest<'analytics.queue'>) => {
+      setError(null);
+      setProgress(null);
+      const r = await api.ops['analytics.queue'](req);
+      if (!r.ok) {
+        setError(r.error);
+        return null;
+      }
+      jobRef.current = r.value.job.id;
+      setJobId(r.value.job.id);
+      setProgress({
+        jobId: r.value.job.id,
+        kind: req.kind,
+        status: 'queued',
+        done: 0,
+        total: r.value.job.total,
+        etaSeconds: null,
+      });
+      return r.value;
+    },
+    [api],
+  );
   const cancel = useCallback(async () => {
     if (jobRef.current === null) return;
     const r = await api.ops['jobs.cancel']({ id: jobRef.current });
@@ -117,13 +140,21 @@ export function fmtTime(s: number): string {
 export function useRunJob(api: MolmoscopeBridge, kind: RunKind, open: boolean) {
   const { runs, reload } = useRuns(api, kind, open);
   const [runId, setRunId] = useState<number | null>(null);
-  const onEnd = useCallback(async (jobId: number) => {
-    const rs = await reload();
-    const mine = rs.find((r) => r.jobId === jobId);
-    if (mine) setRunId(mine.id);
-  }, [reload]);
+  const onEnd = useCallback(
+    async (jobId: number) => {
+      const rs = await reload();
+      const mine = rs.find((r) => r.jobId === jobId);
+      if (mine) setRunId(mine.id);
+    },
+    [reload],
+  );
   const job = useJob(api, onEnd);
   const run = (req: RunRequest) =>
-    void job.start({ kind, query: req.query, scope: { recordingId: req.recordingId, start: req.start, end: req.end }, settings: req.settings });
+    void job.start({
+      kind,
+      query: req.query,
+      scope: { recordingId: req.recordingId, start: req.start, end: req.end },
+      settings: req.settings,
+    });
   return { runs, runId, setRunId, job, run };
 }

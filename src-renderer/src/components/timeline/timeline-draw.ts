@@ -57,7 +57,8 @@ function niceStep(span: number, px: number): number {
   return 10 * p;
 }
 
-const fmt = (s: number) => (s >= 60 ? `${Math.floor(s / 60)}:${(s % 60).toFixed(0).padStart(2, '0')}` : `${s.toFixed(s < 10 ? 1 : 0)}s`);
+const fmt = (s: number) =>
+  s >= 60 ? `${Math.floor(s / 60)}:${(s % 60).toFixed(0).padStart(2, '0')}` : `${s.toFixed(s < 10 ? 1 : 0)}s`;
 
 function drawAxis(ctx: CanvasRenderingContext2D, v: TimelineView): void {
   ctx.fillStyle = '#12161f';

@@ -53,14 +53,20 @@ export function gapThreshold(lanes: ReadonlyArray<{ t: ArrayLike<number> }>): nu
 
 /** Builds the lanes (sorted by id) with spans from the gap rule. */
 export function buildModel(tracks: ReadonlyArray<TrackInput>, gap?: number): TimelineModel {
-  const lanes: Lane[] = tracks.map((tr) => {
-    const pts = [...tr.points].sort((a, b) => a.t - b.t);
-    const t = new Float64Array(pts.length);
-    const x = new Float32Array(pts.length);
-    const y = new Float32Array(pts.length);
-    pts.forEach((p, i) => { t[i] = p.t; x[i] = p.x; y[i] = p.y; });
-    return { id: tr.id, label: tr.label, t, x, y, spans: new Float64Array(0) };
-  }).sort((a, b) => a.id - b.id);
+  const lanes: Lane[] = tracks
+    .map((tr) => {
+      const pts = [...tr.points].sort((a, b) => a.t - b.t);
+      const t = new Float64Array(pts.length);
+      const x = new Float32Array(pts.length);
+      const y = new Float32Array(pts.length);
+      pts.forEach((p, i) => {
+        t[i] = p.t;
+        x[i] = p.x;
+        y[i] = p.y;
+      });
+      return { id: tr.id, label: tr.label, t, x, y, spans: new Float64Array(0) };
+    })
+    .sort((a, b) => a.id - b.id);
   const g = gap ?? gapThreshold(lanes);
   let start = Infinity;
   let end = -Infinity;
@@ -73,7 +79,7 @@ export function buildModel(tracks: ReadonlyArray<TrackInput>, gap?: number): Tim
     s.push(l.t[l.t.length - 1]!);
     l.spans = Float64Array.from(s);
   }
-  if (!Number.isFinite(start)) (start = 0), (end = 0);
+  if (!Number.isFinite(start)) ((start = 0), (end = 0));
   return { lanes, start, end, gap: g };
 }
 

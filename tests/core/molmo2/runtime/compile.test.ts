@@ -2,7 +2,17 @@
 // bf16 checkpoints are converted once into the cache; a variant the runtime lacks (qkv bias) is MODEL_UNSUPPORTED.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync, mkdirSync, copyFileSync, readdirSync } from 'node:fs';
+import {
+  existsSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  mkdirSync,
+  copyFileSync,
+  readdirSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
@@ -37,7 +47,10 @@ test('typed graph API emits a model onnxruntime runs (Loop with a carried, growi
   const decoded = onnxProto.onnx.ModelProto.decode(readFileSync(join(dir, 'm.onnx')));
   assert.equal(Number(decoded.irVersion), 10);
   const s = await ort.InferenceSession.create(join(dir, 'm.onnx'));
-  const r = await s.run({ x: new ort.Tensor('float32', Float32Array.of(1, 2), [1, 2]), n: new ort.Tensor('int64', BigInt64Array.of(3n), []) });
+  const r = await s.run({
+    x: new ort.Tensor('float32', Float32Array.of(1, 2), [1, 2]),
+    n: new ort.Tensor('int64', BigInt64Array.of(3n), []),
+  });
   assert.deepEqual(r.final!.dims, [4, 2]);
   assert.deepEqual(Array.from(r.sums!.data as Float32Array), [3, 6, 9]);
 });
@@ -52,9 +65,14 @@ test('fp32 checkpoint: graphs go to the cache and read weights in place from the
   assert.deepEqual(readdirSync(ck.dir).sort(), before, 'the checkpoint folder is not written to');
   assert.ok(statSync(g.paths.vision).size < 2_000_000, 'weights must not be inlined');
   const m = onnxProto.onnx.ModelProto.decode(readFileSync(g.paths.step));
-  const emb = m.graph!.initializer!.find((t) => t.externalData?.some((e) => e.value === 'model.safetensors') && Number(t.dims![0]) === 151936);
+  const emb = m.graph!.initializer!.find(
+    (t) => t.externalData?.some((e) => e.value === 'model.safetensors') && Number(t.dims![0]) === 151936,
+  );
   assert.ok(emb, 'embedding is an external initializer into model.safetensors');
-  assert.ok(readdirSync(cache).every((f) => f.endsWith('.onnx')), 'nothing converted');
+  assert.ok(
+    readdirSync(cache).every((f) => f.endsWith('.onnx')),
+    'nothing converted',
+  );
   const s = await ort.InferenceSession.create(readFileSync(g.paths.step), graphSessionOptions(g.externalDir));
   await s.release();
 });
@@ -65,13 +83,20 @@ test('fp32 checkpoint as a Hugging Face cache snapshot (symlinks into blobs/): w
   mkdirSync(join(hub, 'blobs'));
   mkdirSync(join(hub, 'snapshots', 'abc'), { recursive: true });
   for (const f of readdirSync(src)) {
-    const blob = createHash('sha256').update(readFileSync(join(src, f))).digest('hex');
+    const blob = createHash('sha256')
+      .update(readFileSync(join(src, f)))
+      .digest('hex');
     copyFileSync(join(src, f), join(hub, 'blobs', blob));
     symlinkSync(join('..', '..', 'blobs', blob), join(hub, 'snapshots', 'abc', f));
   }
   const rt = Molmo2Runtime.open(join(hub, 'snapshots', 'abc'), { provider: 'cpu', cacheDir: scratchDir('hub-cache') });
   try {
-    const got = await rt.generate({ ids: [151645, 300, 301], types: [0, 0, 0], features: new Float32Array(0), maxNewTokens: 2 });
+    const got = await rt.generate({
+      ids: [151645, 300, 301],
+      types: [0, 0, 0],
+      features: new Float32Array(0),
+      maxNewTokens: 2,
+    });
     assert.equal(got.tokens.length, 2);
     assert.equal(rt.compiled().externalDir, join(realpathSync(hub), 'blobs'));
     assert.ok(readdirSync(join(hub, 'snapshots', 'abc')).every((f) => !f.endsWith('.onnx')));
@@ -84,7 +109,13 @@ test('bf16 checkpoint: weights converted once to fp32 in the cache, logits match
   const dir = tinyCheckpoint({ seed: 2, dtype: 'bfloat16' });
   const cache = scratchDir('bf16');
   const progress: number[] = [];
-  const rt = Molmo2Runtime.open(dir, { provider: 'cpu', cacheDir: cache, onProgress: (st, d) => { if (st === 'convert-weights') progress.push(d); } });
+  const rt = Molmo2Runtime.open(dir, {
+    provider: 'cpu',
+    cacheDir: cache,
+    onProgress: (st, d) => {
+      if (st === 'convert-weights') progress.push(d);
+    },
+  });
   const ids = [151645, 300, 301, 302, 303];
   const types = ids.map(() => 0);
   const got = await rt.generate({ ids, types, features: new Float32Array(0), maxNewTokens: 4 });
@@ -96,7 +127,13 @@ test('bf16 checkpoint: weights converted once to fp32 in the cache, logits match
   await rt.dispose();
   // A second runtime reuses the converted file (no progress events).
   const again: number[] = [];
-  const rt2 = Molmo2Runtime.open(dir, { provider: 'cpu', cacheDir: cache, onProgress: (st, d) => { if (st === 'convert-weights') again.push(d); } });
+  const rt2 = Molmo2Runtime.open(dir, {
+    provider: 'cpu',
+    cacheDir: cache,
+    onProgress: (st, d) => {
+      if (st === 'convert-weights') again.push(d);
+    },
+  });
   await rt2.generate({ ids, types, features: new Float32Array(0), maxNewTokens: 1 });
   assert.equal(again.length, 0);
   await rt2.dispose();
@@ -111,5 +148,8 @@ test('a checkpoint with a qkv bias (no released Molmo2 has one) is refused with 
   const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   Object.assign(cfg.text_config, { qkv_bias: true });
   writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg));
-  assert.throws(() => Molmo2Runtime.open(dir, { provider: 'cpu', cacheDir: dir }), (e: unknown) => e instanceof AppError && e.code === 'MODEL_UNSUPPORTED' && /qkv_bias/.test(e.message));
+  assert.throws(
+    () => Molmo2Runtime.open(dir, { provider: 'cpu', cacheDir: dir }),
+    (e: unknown) => e instanceof AppError && e.code === 'MODEL_UNSUPPORTED' && /qkv_bias/.test(e.message),
+  );
 });

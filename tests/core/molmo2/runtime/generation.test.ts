@@ -26,7 +26,10 @@ test('stop ids, repetition penalty, top-p and max_new_tokens act inside the grap
     assert.equal(unguarded.tokens.length, 40);
     const rep = await rt.generate({ ...req, maxNewTokens: 12, repetitionPenalty: 1e-6 });
     assert.equal(rep.tokens[1], rep.tokens[0]);
-    assert.ok(new Set(rep.tokens).size <= 3, `repetition penalty < 1 should lock onto seen tokens: ${rep.tokens.join(',')}`);
+    assert.ok(
+      new Set(rep.tokens).size <= 3,
+      `repetition penalty < 1 should lock onto seen tokens: ${rep.tokens.join(',')}`,
+    );
     const nucleus = await rt.generate({ ...req, maxNewTokens: 24, temperature: 1, topP: 1e-9, seed: 9 });
     assert.deepEqual(nucleus.tokens, greedy.tokens, 'top_p → 0 keeps only the argmax');
     const hot = await rt.generate({ ...req, maxNewTokens: 24, temperature: 5, seed: 9 });

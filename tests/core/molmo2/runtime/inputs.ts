@@ -2,7 +2,15 @@
 // following the layouts of molmo2-inference.md §2.8–2.9 and §3.3 without the tokenizer/preprocessing modules.
 import { makeRng } from '../../../../models/tiny/make-tiny.js';
 
-export const ID = { bos: 151645, imStart: 151936, imEnd: 151937, patch: 151938, col: 151939, lowStart: 151940, imUser: 151644 } as const;
+export const ID = {
+  bos: 151645,
+  imStart: 151936,
+  imEnd: 151937,
+  patch: 151938,
+  col: 151939,
+  lowStart: 151940,
+  imUser: 151644,
+} as const;
 const VISUAL = new Set<number>([ID.imStart, ID.imEnd, ID.patch, ID.col, ID.lowStart, 151942, 151943, 151944]);
 
 export interface ModelInputs {
@@ -21,11 +29,12 @@ export function poolGrid(crop: number, g: number, p: number, grid = 27): { rows:
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < n; c++) {
       const win: number[] = [];
-      for (let dy = 0; dy < p; dy++) for (let dx = 0; dx < p; dx++) {
-        const y = r * p + dy;
-        const x = c * p + dx;
-        win.push(y < grid && x < grid && y < g && x < g ? crop * 729 + y * grid + x : -1);
-      }
+      for (let dy = 0; dy < p; dy++)
+        for (let dx = 0; dx < p; dx++) {
+          const y = r * p + dy;
+          const x = c * p + dx;
+          win.push(y < grid && x < grid && y < g && x < g ? crop * 729 + y * grid + x : -1);
+        }
       rows.push(win);
     }
   }
@@ -73,7 +82,14 @@ export function multiImageInputs(seed: number, images = 2, promptLen = 6): Model
     ids.push(...text(2, seed + i), ID.lowStart, ...g.map(() => ID.patch), ID.imEnd);
   }
   ids.push(ID.imUser, ...text(promptLen, seed));
-  return { ids, types: types(ids), pixels: pixels(images, seed), nCrops: images, pooling: Int32Array.from(rows.flat()), k: 4 };
+  return {
+    ids,
+    types: types(ids),
+    pixels: pixels(images, seed),
+    nCrops: images,
+    pooling: Int32Array.from(rows.flat()),
+    k: 4,
+  };
 }
 
 /** A video: `frames` frames with 3×3 pooling (81 tokens each), a timestamp text token before each frame. */
@@ -86,7 +102,14 @@ export function videoInputs(seed: number, frames = 3, promptLen = 6): ModelInput
     ids.push(...text(2, seed + 7 * f), ID.imStart, ...g.map(() => ID.patch), ID.imEnd);
   }
   ids.push(ID.imUser, ...text(promptLen, seed));
-  return { ids, types: types(ids), pixels: pixels(frames, seed), nCrops: frames, pooling: Int32Array.from(rows.flat()), k: 9 };
+  return {
+    ids,
+    types: types(ids),
+    pixels: pixels(frames, seed),
+    nCrops: frames,
+    pooling: Int32Array.from(rows.flat()),
+    k: 9,
+  };
 }
 
 /** Text-only inputs of length n with a block of `visual` pseudo-visual tokens (no features) — for long-context benches. */
@@ -97,6 +120,7 @@ export function longTextInputs(n: number, seed: number): { ids: number[]; types:
 
 /** The same inputs in Molmo2-O-7B's ids: BOS <|endoftext|> 100257, <|im_start|> 100264, extra tokens from 100278. */
 export function toO7bIds(inp: ModelInputs): ModelInputs {
-  const map = (id: number) => (id === ID.bos ? 100257 : id === ID.imUser ? 100264 : id >= 151936 ? id - 151936 + 100278 : id);
+  const map = (id: number) =>
+    id === ID.bos ? 100257 : id === ID.imUser ? 100264 : id >= 151936 ? id - 151936 + 100278 : id;
   return { ...inp, ids: inp.ids.map(map) };
 }

@@ -12,7 +12,11 @@ import * as ort from 'onnxruntime-node';
 export const TOL = 1e-4;
 
 /** Parity on the tiny checkpoint of `tiny` (default: the Qwen3 one, seed 1); `gen.repeatGuard` 0 lets a looping random model run on. */
-export async function checkParity(inp: ModelInputs, tiny: TinyOptions = { seed: 1 }, gen: { repeatGuard?: number } = {}): Promise<void> {
+export async function checkParity(
+  inp: ModelInputs,
+  tiny: TinyOptions = { seed: 1 },
+  gen: { repeatGuard?: number } = {},
+): Promise<void> {
   const rt = Molmo2Runtime.open(tinyCheckpoint(tiny), { provider: 'cpu', cacheDir: scratchDir('rt-cache') });
   try {
     const { features } = await rt.vision(inp.pixels, inp.nCrops, inp.pooling, inp.k);
@@ -40,7 +44,9 @@ export async function checkParity(inp: ModelInputs, tiny: TinyOptions = { seed: 
     const got = await rt.generate({ ids: inp.ids, types: inp.types, features: ref, maxNewTokens: 32, ...gen });
     assert.deepEqual(got.tokens, want, 'in-graph Loop greedy tokens');
     assert.deepEqual(naive.tokens, want, 'JS-loop baseline greedy tokens');
-    console.log(`parity${tiny.variant ? ` ${tiny.variant}` : ''} (${inp.nCrops} crops, ${inp.ids.length} tokens): vision rel ${ve.toExponential(2)}, last logits rel ${le.toExponential(2)}, 32/32 greedy tokens equal`);
+    console.log(
+      `parity${tiny.variant ? ` ${tiny.variant}` : ''} (${inp.nCrops} crops, ${inp.ids.length} tokens): vision rel ${ve.toExponential(2)}, last logits rel ${le.toExponential(2)}, 32/32 greedy tokens equal`,
+    );
   } finally {
     await rt.dispose();
   }

@@ -13,7 +13,11 @@ import { TOL } from './parity.js';
 
 test('prefill in 37-row query chunks (video, ~270 tokens) matches the reference', async () => {
   const chunk = 37;
-  const rt = Molmo2Runtime.open(tinyCheckpoint({ seed: 1 }), { provider: 'cpu', cacheDir: scratchDir('chunks'), prefillChunk: chunk });
+  const rt = Molmo2Runtime.open(tinyCheckpoint({ seed: 1 }), {
+    provider: 'cpu',
+    cacheDir: scratchDir('chunks'),
+    prefillChunk: chunk,
+  });
   try {
     const t = rt.ck.config.text_config;
     const H = t.hidden_size;
@@ -41,7 +45,8 @@ test('prefill in 37-row query chunks (video, ~270 tokens) matches the reference'
     const want = new Float32Array(got.length);
     for (let p = 0; p < S; p++) {
       want.set(ref.cache.k[1]![p]!, p * t.num_key_value_heads * d);
-      for (let h = 0; h < t.num_key_value_heads; h++) got.set(k.subarray((h * S + p) * d, (h * S + p + 1) * d), (p * t.num_key_value_heads + h) * d);
+      for (let h = 0; h < t.num_key_value_heads; h++)
+        got.set(k.subarray((h * S + p) * d, (h * S + p + 1) * d), (p * t.num_key_value_heads + h) * d);
     }
     assert.ok(relError(got, want) <= TOL, `layer-1 keys rel error ${relError(got, want)}`);
 

@@ -18,7 +18,10 @@ test('repeat guard: fires on p-periodic tails of ≥ max(R·p, 12) tokens, not o
   writeFileSync(file, encodeModel(g));
   const s = await ort.InferenceSession.create(file);
   const hit = async (h: number[], rep = 4) => {
-    const out = await s.run({ hist: new ort.Tensor('int64', BigInt64Array.from(h.map(BigInt)), [h.length]), repeats: new ort.Tensor('int64', BigInt64Array.of(BigInt(rep)), []) });
+    const out = await s.run({
+      hist: new ort.Tensor('int64', BigInt64Array.from(h.map(BigInt)), [h.length]),
+      repeats: new ort.Tensor('int64', BigInt64Array.of(BigInt(rep)), []),
+    });
     return (out.hit!.data as Uint8Array)[0] === 1;
   };
   const tri = [7, 8, 9];

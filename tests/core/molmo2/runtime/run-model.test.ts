@@ -10,10 +10,26 @@ import { imageInputs } from './inputs.js';
 test('ioBytesPerToken does not grow with context; same seed, same answer', async () => {
   const eng = new EngineClient();
   try {
-    await eng.open({ modelDir: tinyCheckpoint({ seed: 1 }), provider: 'cpu', cacheDir: scratchDir('runmodel'), profile: true });
+    await eng.open({
+      modelDir: tinyCheckpoint({ seed: 1 }),
+      provider: 'cpu',
+      cacheDir: scratchDir('runmodel'),
+      profile: true,
+    });
     const call = (promptLen: number, seed: number) => {
       const i = imageInputs(3, 0, promptLen);
-      return runModel(eng, { inputIds: i.ids, tokenTypeIds: i.types, pixelValues: i.pixels, nCrops: i.nCrops, pooling: i.pooling, poolK: i.k }, { maxNewTokens: 8, temperature: 0.7, seed });
+      return runModel(
+        eng,
+        {
+          inputIds: i.ids,
+          tokenTypeIds: i.types,
+          pixelValues: i.pixels,
+          nCrops: i.nCrops,
+          pooling: i.pooling,
+          poolK: i.k,
+        },
+        { maxNewTokens: 8, temperature: 0.7, seed },
+      );
     };
     const short = await call(8, 5);
     const long = await call(800, 5);

@@ -20,14 +20,29 @@ test('streamed chunks concatenate to the one-run answer; state (counts, RNG, his
     };
     const cases: Array<[string, GenerateRequest]> = [
       ['greedy', { ...base, maxNewTokens: 24 }],
-      ['sampled, seed, top-p, penalties', { ...base, maxNewTokens: 23, temperature: 0.9, topP: 0.8, seed: 7, repetitionPenalty: 1.3, frequencyPenalty: 0.4 }],
+      [
+        'sampled, seed, top-p, penalties',
+        {
+          ...base,
+          maxNewTokens: 23,
+          temperature: 0.9,
+          topP: 0.8,
+          seed: 7,
+          repetitionPenalty: 1.3,
+          frequencyPenalty: 0.4,
+        },
+      ],
     ];
     for (const [what, req] of cases) {
       const one = await rt.generate(req);
       assert.equal(one.tokens.length, req.maxNewTokens, what);
       const s = await stream(req, 5);
       assert.deepEqual(s.tokens, one.tokens, what);
-      assert.deepEqual(s.chunks.map((c) => c.length), [5, 5, 5, 5, req.maxNewTokens - 20], what);
+      assert.deepEqual(
+        s.chunks.map((c) => c.length),
+        [5, 5, 5, 5, req.maxNewTokens - 20],
+        what,
+      );
     }
     const greedy = (await rt.generate({ ...base, maxNewTokens: 24 })).tokens;
     // A stop id inside the second chunk ends the stream there, as it ends the one run.
@@ -45,8 +60,14 @@ test('streamed chunks concatenate to the one-run answer; state (counts, RNG, his
     const s4 = await stream({ ...base, maxNewTokens: 24 }, 4);
     const s12 = await stream({ ...base, maxNewTokens: 24 }, 12);
     const one = await rt.generate({ ...base, maxNewTokens: 24 });
-    assert.ok(s4.ioBytesPerToken > s12.ioBytesPerToken && s12.ioBytesPerToken > one.ioBytesPerToken, `${s4.ioBytesPerToken} ${s12.ioBytesPerToken} ${one.ioBytesPerToken}`);
-    await assert.rejects(rt.generateStream({ ...base, maxNewTokens: 4 }, 0, () => {}), (e: Error & { code?: string }) => e.code === 'INVALID_INPUT');
+    assert.ok(
+      s4.ioBytesPerToken > s12.ioBytesPerToken && s12.ioBytesPerToken > one.ioBytesPerToken,
+      `${s4.ioBytesPerToken} ${s12.ioBytesPerToken} ${one.ioBytesPerToken}`,
+    );
+    await assert.rejects(
+      rt.generateStream({ ...base, maxNewTokens: 4 }, 0, () => {}),
+      (e: Error & { code?: string }) => e.code === 'INVALID_INPUT',
+    );
   } finally {
     await rt.dispose();
   }
