@@ -60,6 +60,31 @@ function AdvancedFields({ adv, setAdv }: { adv: Adv; setAdv: (a: Adv) => void })
   );
 }
 
+/** The recording to run over: file name and duration of each ready one. */
+function RecordingSelect({
+  recordings,
+  recordingId,
+  onChange,
+}: {
+  recordings: Recording[];
+  recordingId: number;
+  onChange(value: string): void;
+}) {
+  return (
+    <label>
+      Recording
+      <select name="recording" value={String(recordingId || '')} onChange={(e) => onChange(e.target.value)}>
+        {recordings.length === 0 && <option value="">no ready recordings</option>}
+        {recordings.map((r) => (
+          <option key={r.id} value={r.id}>
+            {r.path.split(/[\\/]/).pop()} ({(r.durationSeconds ?? 0).toFixed(0)} s)
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 /** The run form: query, recording, optional range, advanced window settings and the Run button. */
 function RunForm({
   kind,
@@ -86,17 +111,7 @@ function RunForm({
           maxLength={200}
         />
       </label>
-      <label>
-        Recording
-        <select name="recording" value={String(f.recordingId || '')} onChange={(e) => f.setRec(e.target.value)}>
-          {recordings.length === 0 && <option value="">no ready recordings</option>}
-          {recordings.map((r) => (
-            <option key={r.id} value={r.id}>
-              {r.path.split(/[\\/]/).pop()} ({(r.durationSeconds ?? 0).toFixed(0)} s)
-            </option>
-          ))}
-        </select>
-      </label>
+      <RecordingSelect recordings={recordings} recordingId={f.recordingId} onChange={f.setRec} />
       <label className="short">
         From (s)
         <input
