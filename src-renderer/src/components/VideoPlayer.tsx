@@ -1,6 +1,16 @@
 // A recording player that never knows a file path: plays bridge.mediaUrl(id), seeks on demand, reports its time,
 // and lays `children` over exactly the displayed picture (letterboxing accounted for) for points and tracks.
-import { forwardRef, useCallback, useEffect, useImperativeHandle, useRef, useState, type ReactNode } from 'react';
+import {
+  forwardRef,
+  useCallback,
+  useEffect,
+  useImperativeHandle,
+  useRef,
+  useState,
+  type ReactNode,
+  type Ref,
+  type RefObject,
+} from 'react';
 import { useApi } from '../api/context.js';
 import { contentRect } from './content-rect.js';
 
@@ -22,25 +32,19 @@ export interface VideoPlayerProps {
   children?: ReactNode;
 }
 
-/** The player; the ref handle seeks and exposes the <video>. */
-// eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
-export const VideoPlayer = forwardRef<VideoPlayerHandle, VideoPlayerProps>(function VideoPlayer(
-  { recordingId, startAt, onTime, children },
-  ref,
-) {
-  const api = useApi();
-  const videoRef = useRef<HTMLVideoElement | null>(null);
-  const [rect, setRect] = useState<{ left: number; top: number; width: number; height: number } | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const onTimeRef = useRef(onTime);
-  onTimeRef.current = onTime;
+type Rect = { left: number; top: number; width: number; height: number };
 
-  const seek = useCallback((t: number) => {
-    const v = videoRef.current;
-    if (!v || !Number.isFinite(t)) return;
-    const d = Number.isFinite(v.duration) ? v.duration : Infinity;
-    v.currentTime = Math.max(0, Math.min(t, d));
-  }, []);
+/** The ref handle: `seek` clamps to the recording; `video` is the element. */
+function useSeekHandle(ref: Ref<VideoPlayerHandle>, videoRef: RefObject<HTMLVideoElement | null>) {
+  const seek = useCallback(
+    (t: number) => {
+      const v = videoRef.current;
+      if (!v || !Number.isFinite(t)) return;
+      const d = Number.isFinite(v.duration) ? v.duration : Infinity;
+      v.currentTime = Math.max(0, Math.min(t, d));
+    },
+    [videoRef],
+  );
   useImperativeHandle(
     ref,
     () => ({
@@ -49,8 +53,19 @@ export const VideoPlayer = forwardRef<VideoPlayerHandle, VideoPlayerProps>(funct
         return videoRef.current;
       },
     }),
-    [seek],
+    [seek, videoRef],
   );
+  return seek;
+}
+
+/**
+ * The displayed picture's rectangle inside the element (re-measured on resize and on new metadata), and `onTime`
+ * called on seeks and on every animation frame while playing.
+ */
+function usePictureRect(videoRef: RefObject<HTMLVideoElement | null>, onTime: ((t: number) => void) | undefined) {
+  const [rect, setRect] = useState<Rect | null>(null);
+  const onTimeRef = useRef(onTime);
+  onTimeRef.current = onTime;
 
   const measure = useCallback(() => {
     const v = videoRef.current;
@@ -61,7 +76,7 @@ export const VideoPlayer = forwardRef<VideoPlayerHandle, VideoPlayerProps>(funct
         ? old
         : { left: r.left, top: r.top, width: r.width, height: r.height },
     );
-  }, []);
+  }, [videoRef]);
 
   useEffect(() => {
     const v = videoRef.current;
@@ -88,9 +103,17 @@ export const VideoPlayer = forwardRef<VideoPlayerHandle, VideoPlayerProps>(funct
       v.removeEventListener('seeked', onSeeked);
       v.removeEventListener('loadedmetadata', measure);
     };
-  }, [measure]);
+  }, [measure, videoRef]);
+  return rect;
+}
 
-  // Seek to startAt once metadata is there (a new recording) or at once when only startAt changes.
+/** Seeks to startAt once metadata is there (a new recording) or at once when only startAt changes. */
+function useStartAt(
+  videoRef: RefObject<HTMLVideoElement | null>,
+  recordingId: number,
+  startAt: number | undefined,
+  seek: (t: number) => void,
+) {
   useEffect(() => {
     const v = videoRef.current;
     if (!v || startAt === undefined) return;
@@ -101,8 +124,20 @@ export const VideoPlayer = forwardRef<VideoPlayerHandle, VideoPlayerProps>(funct
     const go = () => seek(startAt);
     v.addEventListener('loadedmetadata', go, { once: true });
     return () => v.removeEventListener('loadedmetadata', go);
-  }, [recordingId, startAt, seek]);
+  }, [videoRef, recordingId, startAt, seek]);
+}
 
+/** The player; the ref handle seeks and exposes the <video>. */
+export const VideoPlayer = forwardRef<VideoPlayerHandle, VideoPlayerProps>(function VideoPlayer(
+  { recordingId, startAt, onTime, children },
+  ref,
+) {
+  const api = useApi();
+  const videoRef = useRef<HTMLVideoElement | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const seek = useSeekHandle(ref, videoRef);
+  const rect = usePictureRect(videoRef, onTime);
+  useStartAt(videoRef, recordingId, startAt, seek);
   useEffect(() => setError(null), [recordingId]);
 
   return (

@@ -2,7 +2,7 @@
 // de-duplicated total, per-window counts, malformed windows with reasons, and every instance as evidence (crop
 // thumbnail around the point); clicking an instance seeks the player there and draws the point on the video.
 import { InstanceVerdict, useVerdicts } from '../components/finetune/InstanceVerdict.js';
-import { useRef, useState } from 'react';
+import { useRef, useState, type RefObject } from 'react';
 import type { MolmoscopeBridge } from '../api/client.js';
 import { VideoPlayer, type VideoPlayerHandle } from '../components/VideoPlayer.js';
 import { LivePartial } from '../components/LivePartial.js';
@@ -16,11 +16,13 @@ import {
   useRunJob,
   useRunResult,
 } from '../components/analytics/use-analytics.js';
-import type { CountResultDto } from '../../../src-main/api/ops/analytics.js';
+import type { CountResultDto, RunResultDto } from '../../../src-main/api/ops/analytics.js';
 import './analytics.css';
 import { ActiveModel } from '../components/ActiveModel.js';
 
-type Sighting = CountResultDto['instances'][number]['evidence'][number];
+type Instance = CountResultDto['instances'][number];
+type Sighting = Instance['evidence'][number];
+type PickedSighting = { instance: number; s: Sighting };
 
 const THUMB_W = 320;
 const CROP = 96;
@@ -53,28 +55,216 @@ function Crop({
   );
 }
 
-/** The Count page. */
-// eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
-export function CountPage({ api }: { api: MolmoscopeBridge }) {
+/** The point of the picked sighting drawn over the video, labelled with its instance. */
+function CountMarker({ picked, frame }: { picked: PickedSighting; frame: { width: number; height: number } }) {
+  return (
+    <svg className="overlay-svg" viewBox={`0 0 ${frame.width} ${frame.height}`} preserveAspectRatio="none">
+      <circle
+        data-testid="count-marker"
+        data-x={picked.s.x}
+        data-y={picked.s.y}
+        cx={picked.s.x}
+        cy={picked.s.y}
+        r={frame.width * 0.012}
+        className="marker"
+      />
+      <text
+        x={picked.s.x + frame.width * 0.016}
+        y={picked.s.y}
+        className="marker-label"
+        style={{ fontSize: frame.width * 0.02 }}
+      >
+        #{picked.instance}
+      </text>
+    </svg>
+  );
+}
+
+/** One bar per window, its height the window's count; clicking one seeks to the window's start. */
+function PerWindowBars({ count, onSeek }: { count: CountResultDto; onSeek: (t: number) => void }) {
+  const maxPer = Math.max(1, ...count.perWindow.map((w) => w.count));
+  return (
+    <div className="per-window" aria-label="per-window counts">
+      {count.perWindow.map((w) => (
+        <button
+          type="button"
+          key={w.window}
+          title={`${fmtTime(w.start)}–${fmtTime(w.end)}: ${w.count}`}
+          onClick={() => onSeek(w.start)}
+        >
+          <span className="bar" style={{ height: `${(100 * w.count) / maxPer}%` }} />
+          <span className="small">{w.count}</span>
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/** The left card: the total (or the run's status), window tallies, the player with the marker, per-window bars. */
+function CountSummary({
+  result,
+  picked,
+  player,
+}: {
+  result: RunResultDto;
+  picked: PickedSighting | null;
+  player: RefObject<VideoPlayerHandle | null>;
+}) {
+  const count = result.count;
+  const frame = result.run.frame;
+  return (
+    <section className="card">
+      <h2>
+        {count ? (
+          <>
+            Total <strong data-testid="count-total">{count.total}</strong> “{result.run.query}”
+          </>
+        ) : (
+          <>
+            Run #{result.run.id} is {result.run.status}
+          </>
+        )}
+      </h2>
+      <p className="muted small">
+        {result.run.windowsDone}/{result.run.windowsTotal} windows answered · {result.run.windowsMalformed} malformed ·{' '}
+        {result.run.windowsFailed} failed
+        {count ? ` · ${count.matches.length} sightings matched across overlaps` : ''}
+      </p>
+      <VideoPlayer ref={player} recordingId={result.run.recordingId} startAt={picked?.s.t}>
+        {picked && frame && <CountMarker picked={picked} frame={frame} />}
+      </VideoPlayer>
+      {count && count.perWindow.length > 0 && <PerWindowBars count={count} onSeek={(t) => player.current?.seek(t)} />}
+    </section>
+  );
+}
+
+/** One instance: its crop, first sighting and number of sightings (clicking picks it), and its verdict buttons. */
+function InstanceItem({
+  api,
+  result,
+  inst,
+  picked,
+  verdicts,
+  onPick,
+}: {
+  api: MolmoscopeBridge;
+  result: RunResultDto;
+  inst: Instance;
+  picked: PickedSighting | null;
+  verdicts: ReturnType<typeof useVerdicts>;
+  onPick: (p: PickedSighting) => void;
+}) {
+  const s = inst.evidence[0];
+  if (!s) return null; // the contract's instances carry at least one sighting
+  return (
+    <li>
+      <button
+        type="button"
+        data-testid="instance"
+        data-instance={inst.id}
+        className={picked?.instance === inst.id ? 'active' : undefined}
+        onClick={() => onPick({ instance: inst.id, s })}
+      >
+        <Crop api={api} recordingId={result.run.recordingId} s={s} frameW={result.run.frame!.width} />
+        <span>
+          #{inst.id} at {fmtTime(s.t)}
+          <br />
+          <span className="muted small">
+            ({Math.round(s.x)}, {Math.round(s.y)}) · seen {inst.evidence.length}×
+          </span>
+        </span>
+      </button>
+      <InstanceVerdict
+        id={inst.id}
+        verdict={verdicts.verdicts.get(inst.id)}
+        onSet={(v) => void verdicts.set(inst.id, v)}
+      />
+    </li>
+  );
+}
+
+/** The right card: every instance as evidence, the export bar and the window list. */
+function InstancesCard({
+  api,
+  result,
+  picked,
+  verdicts,
+  player,
+  onPick,
+}: {
+  api: MolmoscopeBridge;
+  result: RunResultDto;
+  picked: PickedSighting | null;
+  verdicts: ReturnType<typeof useVerdicts>;
+  player: RefObject<VideoPlayerHandle | null>;
+  onPick: (p: PickedSighting) => void;
+}) {
+  const count = result.count;
+  return (
+    <section className="card">
+      <h2>Instances</h2>
+      {count && count.instances.length === 0 && <p className="muted">No instance was found.</p>}
+      <ul className="instances">
+        {count?.instances.map((inst) => (
+          <InstanceItem
+            key={inst.id}
+            api={api}
+            result={result}
+            inst={inst}
+            picked={picked}
+            verdicts={verdicts}
+            onPick={onPick}
+          />
+        ))}
+      </ul>
+      {count && <ExportBar api={api} runId={result.run.id} kind="count" formats={['csv', 'json']} />}
+      <WindowList windows={result.windows} onSeek={(t) => player.current?.seek(t)} all={!count} />
+    </section>
+  );
+}
+
+/** The Count page's state: the library, recordings, runs and job, the picked run's result and verdicts, the pick. */
+function useCountPage(api: MolmoscopeBridge) {
   const library = useOpenLibrary(api);
   const { recordings, error: recError } = useRecordings(api, !!library);
   const { runs, runId, setRunId, job, run } = useRunJob(api, 'count', !!library);
   const { result, error } = useRunResult(api, runId);
-  const [picked, setPicked] = useState<{ instance: number; s: Sighting } | null>(null);
+  const [picked, setPicked] = useState<PickedSighting | null>(null);
   const verdicts = useVerdicts(api, runId, result?.run.status === 'done');
   const player = useRef<VideoPlayerHandle>(null);
-  const pick = (id: number | null) => {
+  const pickRun = (id: number | null) => {
     setRunId(id);
     setPicked(null);
   };
-  const count = result?.count ?? null;
-  const frame = result?.run.frame;
-  const maxPer = Math.max(1, ...(count?.perWindow.map((w) => w.count) ?? [1]));
+  const pickSighting = (p: PickedSighting) => {
+    setPicked(p);
+    player.current?.seek(p.s.t);
+  };
+  return {
+    library,
+    recordings,
+    recError,
+    runs,
+    runId,
+    job,
+    run,
+    result,
+    error,
+    picked,
+    verdicts,
+    player,
+    pickRun,
+    pickSighting,
+  };
+}
 
+/** The Count page. */
+export function CountPage({ api }: { api: MolmoscopeBridge }) {
+  const c = useCountPage(api);
   return (
     <div className="stack analytics" data-testid="page-count">
       <ActiveModel api={api} />
-      {library === null && (
+      {c.library === null && (
         <p className="card muted" data-testid="no-library">
           No library is open: open or create one on the Library page (or start with <code>--library DB</code>), import
           recordings, then count here.
@@ -82,121 +272,34 @@ export function CountPage({ api }: { api: MolmoscopeBridge }) {
       )}
       <RunPanel
         kind="count"
-        recordings={recordings}
-        running={job.jobId !== null}
-        progress={job.progress}
-        error={job.error ?? recError}
-        runs={runs}
-        runId={runId}
-        onRun={run}
-        onCancel={() => void job.cancel()}
-        onPick={pick}
+        recordings={c.recordings}
+        running={c.job.jobId !== null}
+        progress={c.job.progress}
+        error={c.job.error ?? c.recError}
+        runs={c.runs}
+        runId={c.runId}
+        onRun={c.run}
+        onCancel={() => void c.job.cancel()}
+        onPick={c.pickRun}
       >
-        <LivePartial api={api} jobId={job.progress?.jobId ?? null} />
+        <LivePartial api={api} jobId={c.job.progress?.jobId ?? null} />
       </RunPanel>
-      {error && (
+      {c.error && (
         <section className="card error" role="alert">
-          <code>{error.code}</code> {error.message}
+          <code>{c.error.code}</code> {c.error.message}
         </section>
       )}
-      {result && (
+      {c.result && (
         <div className="result-grid">
-          <section className="card">
-            <h2>
-              {count ? (
-                <>
-                  Total <strong data-testid="count-total">{count.total}</strong> “{result.run.query}”
-                </>
-              ) : (
-                <>
-                  Run #{result.run.id} is {result.run.status}
-                </>
-              )}
-            </h2>
-            <p className="muted small">
-              {result.run.windowsDone}/{result.run.windowsTotal} windows answered · {result.run.windowsMalformed}{' '}
-              malformed · {result.run.windowsFailed} failed
-              {count ? ` · ${count.matches.length} sightings matched across overlaps` : ''}
-            </p>
-            <VideoPlayer ref={player} recordingId={result.run.recordingId} startAt={picked?.s.t}>
-              {picked && frame && (
-                <svg className="overlay-svg" viewBox={`0 0 ${frame.width} ${frame.height}`} preserveAspectRatio="none">
-                  <circle
-                    data-testid="count-marker"
-                    data-x={picked.s.x}
-                    data-y={picked.s.y}
-                    cx={picked.s.x}
-                    cy={picked.s.y}
-                    r={frame.width * 0.012}
-                    className="marker"
-                  />
-                  <text
-                    x={picked.s.x + frame.width * 0.016}
-                    y={picked.s.y}
-                    className="marker-label"
-                    style={{ fontSize: frame.width * 0.02 }}
-                  >
-                    #{picked.instance}
-                  </text>
-                </svg>
-              )}
-            </VideoPlayer>
-            {count && count.perWindow.length > 0 && (
-              <div className="per-window" aria-label="per-window counts">
-                {count.perWindow.map((w) => (
-                  <button
-                    type="button"
-                    key={w.window}
-                    title={`${fmtTime(w.start)}–${fmtTime(w.end)}: ${w.count}`}
-                    onClick={() => player.current?.seek(w.start)}
-                  >
-                    <span className="bar" style={{ height: `${(100 * w.count) / maxPer}%` }} />
-                    <span className="small">{w.count}</span>
-                  </button>
-                ))}
-              </div>
-            )}
-          </section>
-          <section className="card">
-            <h2>Instances</h2>
-            {count && count.instances.length === 0 && <p className="muted">No instance was found.</p>}
-            <ul className="instances">
-              {count?.instances.map((inst) => {
-                const s = inst.evidence[0];
-                if (!s) return null; // the contract's instances carry at least one sighting
-                return (
-                  <li key={inst.id}>
-                    <button
-                      type="button"
-                      data-testid="instance"
-                      data-instance={inst.id}
-                      className={picked?.instance === inst.id ? 'active' : undefined}
-                      onClick={() => {
-                        setPicked({ instance: inst.id, s });
-                        player.current?.seek(s.t);
-                      }}
-                    >
-                      <Crop api={api} recordingId={result.run.recordingId} s={s} frameW={frame!.width} />
-                      <span>
-                        #{inst.id} at {fmtTime(s.t)}
-                        <br />
-                        <span className="muted small">
-                          ({Math.round(s.x)}, {Math.round(s.y)}) · seen {inst.evidence.length}×
-                        </span>
-                      </span>
-                    </button>
-                    <InstanceVerdict
-                      id={inst.id}
-                      verdict={verdicts.verdicts.get(inst.id)}
-                      onSet={(v) => void verdicts.set(inst.id, v)}
-                    />
-                  </li>
-                );
-              })}
-            </ul>
-            {count && <ExportBar api={api} runId={result.run.id} kind="count" formats={['csv', 'json']} />}
-            <WindowList windows={result.windows} onSeek={(t) => player.current?.seek(t)} all={!count} />
-          </section>
+          <CountSummary result={c.result} picked={c.picked} player={c.player} />
+          <InstancesCard
+            api={api}
+            result={c.result}
+            picked={c.picked}
+            verdicts={c.verdicts}
+            player={c.player}
+            onPick={c.pickSighting}
+          />
         </div>
       )}
     </div>

@@ -208,14 +208,13 @@ function InstalledCard({
   );
 }
 
-/** The Models page. */
-// eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
-export function ModelsPage({ api }: { api: MolmoscopeBridge }) {
+type Act = (p: Promise<{ ok: true } | { ok: false; error: ApiError }>) => Promise<void>;
+
+/** The page's state: catalogue, installed list, downloads, the last error; `act` runs an op and refreshes. */
+function useModelsPage(api: MolmoscopeBridge) {
   const [cat, setCat] = useState<Catalogue | null>(null);
   const [list, setList] = useState<Listed | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
-  const [source, setSource] = useState('');
-  const [folder, setFolder] = useState('');
   const initial = useModels(api);
   const downloads = useDownloads(api, initial?.downloads);
   const refresh = useCallback(async () => {
@@ -228,11 +227,99 @@ export function ModelsPage({ api }: { api: MolmoscopeBridge }) {
     () => api.on('model.download', (e) => (e.status === 'done' || e.status === 'cancelled') && void refresh()),
     [api, refresh],
   );
-  const act = async (p: Promise<{ ok: true } | { ok: false; error: ApiError }>) => {
+  const act: Act = async (p) => {
     const r = await p;
     setError(r.ok ? null : r.error);
     await refresh();
   };
+  return { cat, list, error, downloads, act };
+}
+
+function DownloadsCard({
+  api,
+  downloads,
+  act,
+}: {
+  api: MolmoscopeBridge;
+  downloads: Record<string, DownloadState>;
+  act: Act;
+}) {
+  return (
+    <section className="card stack">
+      <h2>Downloads</h2>
+      {Object.values(downloads).map((d) => (
+        <DownloadRow
+          key={d.id}
+          d={d}
+          onPause={() => void act(api.ops['models.pause']({ id: d.id }))}
+          onResume={() => void act(api.ops['models.download']({ source: d.repo }))}
+          onCancel={() => void act(api.ops['models.cancel']({ id: d.id }))}
+        />
+      ))}
+    </section>
+  );
+}
+
+/** A repo to download or a folder to add in place, each a one-field form. */
+function OtherSourcesCard({ api, act }: { api: MolmoscopeBridge; act: Act }) {
+  const [source, setSource] = useState('');
+  const [folder, setFolder] = useState('');
+  return (
+    <section className="card">
+      <h2>Other sources</h2>
+      <form
+        className="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act(api.ops['models.download']({ source: source.trim() }));
+        }}
+      >
+        <label className="field">
+          Hugging Face repo (a Molmo2 fine-tune)
+          <input
+            type="text"
+            value={source}
+            onChange={(e) => setSource(e.target.value)}
+            placeholder="owner/name"
+            data-testid="repo-input"
+          />
+        </label>
+        <button type="submit" disabled={!source.trim()}>
+          Download
+        </button>
+      </form>
+      <form
+        className="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act(api.ops['models.add']({ path: folder.trim() }));
+        }}
+      >
+        <label className="field">
+          A checkpoint folder on this machine (or a Hugging Face cache folder), used in place
+          <input
+            type="text"
+            value={folder}
+            onChange={(e) => setFolder(e.target.value)}
+            placeholder="/path/to/Molmo2-4B"
+            data-testid="folder-input"
+          />
+        </label>
+        <button type="submit" disabled={!folder.trim()}>
+          Add folder
+        </button>
+      </form>
+      <p className="muted small">
+        Mirror: start with <code>HF_ENDPOINT</code> set. Gated or private repos: <code>HF_TOKEN</code>. Offline: copy a
+        downloaded folder here and add it.
+      </p>
+    </section>
+  );
+}
+
+/** The Models page. */
+export function ModelsPage({ api }: { api: MolmoscopeBridge }) {
+  const { cat, list, error, downloads, act } = useModelsPage(api);
   return (
     <div className="stack" data-testid="page-models">
       <ErrorNote error={error} />
@@ -243,74 +330,13 @@ export function ModelsPage({ api }: { api: MolmoscopeBridge }) {
           onRemove={(id) => void act(api.ops['models.remove']({ id }))}
         />
       ) : null}
-      {Object.keys(downloads).length > 0 ? (
-        <section className="card stack">
-          <h2>Downloads</h2>
-          {Object.values(downloads).map((d) => (
-            <DownloadRow
-              key={d.id}
-              d={d}
-              onPause={() => void act(api.ops['models.pause']({ id: d.id }))}
-              onResume={() => void act(api.ops['models.download']({ source: d.repo }))}
-              onCancel={() => void act(api.ops['models.cancel']({ id: d.id }))}
-            />
-          ))}
-        </section>
-      ) : null}
+      {Object.keys(downloads).length > 0 ? <DownloadsCard api={api} downloads={downloads} act={act} /> : null}
       {cat ? (
         <CatalogueCard cat={cat} onDownload={(id) => void act(api.ops['models.download']({ source: id }))} />
       ) : (
         <p className="card muted">Reading the catalogue…</p>
       )}
-      <section className="card">
-        <h2>Other sources</h2>
-        <form
-          className="row"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void act(api.ops['models.download']({ source: source.trim() }));
-          }}
-        >
-          <label className="field">
-            Hugging Face repo (a Molmo2 fine-tune)
-            <input
-              type="text"
-              value={source}
-              onChange={(e) => setSource(e.target.value)}
-              placeholder="owner/name"
-              data-testid="repo-input"
-            />
-          </label>
-          <button type="submit" disabled={!source.trim()}>
-            Download
-          </button>
-        </form>
-        <form
-          className="row"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void act(api.ops['models.add']({ path: folder.trim() }));
-          }}
-        >
-          <label className="field">
-            A checkpoint folder on this machine (or a Hugging Face cache folder), used in place
-            <input
-              type="text"
-              value={folder}
-              onChange={(e) => setFolder(e.target.value)}
-              placeholder="/path/to/Molmo2-4B"
-              data-testid="folder-input"
-            />
-          </label>
-          <button type="submit" disabled={!folder.trim()}>
-            Add folder
-          </button>
-        </form>
-        <p className="muted small">
-          Mirror: start with <code>HF_ENDPOINT</code> set. Gated or private repos: <code>HF_TOKEN</code>. Offline: copy
-          a downloaded folder here and add it.
-        </p>
-      </section>
+      <OtherSourcesCard api={api} act={act} />
     </div>
   );
 }

@@ -24,10 +24,11 @@ import { buildModel } from '../components/timeline/timeline-model.js';
 import { laneColor } from '../components/timeline/timeline-draw.js';
 import './analytics.css';
 import { ActiveModel } from '../components/ActiveModel.js';
+import type { Lane, TimelineModel } from '../components/timeline/timeline-model.js';
+import type { RunResultDto, TrackResultDto } from '../../../src-main/api/ops/analytics.js';
 
-/** The Track page. */
-// eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
-export function TrackPage({ api }: { api: MolmoscopeBridge }) {
+/** The Track page's state: library, recordings, runs and job, the picked run's result, playhead, selection, edits. */
+function useTrackPage(api: MolmoscopeBridge) {
   const library = useOpenLibrary(api);
   const { recordings, error: recError } = useRecordings(api, !!library);
   const { runs, runId, setRunId, job, run } = useRunJob(api, 'track', !!library);
@@ -47,12 +48,162 @@ export function TrackPage({ api }: { api: MolmoscopeBridge }) {
     player.current?.seek(t);
   }, []);
   const sel = model.lanes.find((l) => l.id === selected) ?? null;
+  const pickRun = (id: number | null) => {
+    setRunId(id);
+    setSelected(null);
+  };
+  const edits = useTrackEdits(api, result, setResult, () => setSelected(null));
+  const state = { library, recordings, recError, runs, runId, job, run, result, error, time, setTime };
+  return { ...state, selected, setSelected, player, tracks, model, range, seek, sel, pickRun, edits };
+}
 
-  const { edit, undo, editError } = useTrackEdits(api, result, setResult, () => setSelected(null));
+type TrackPageState = ReturnType<typeof useTrackPage>;
+
+/** The result's heading and tallies: objects (or the run's status), windows, stitches and corrections. */
+function TrackSummary({ result, tracks }: { result: RunResultDto; tracks: TrackResultDto | null }) {
+  return (
+    <>
+      <h2>
+        {tracks ? (
+          <>
+            <strong data-testid="track-count">{tracks.tracks.length}</strong> objects “{result.run.query}”
+          </>
+        ) : (
+          <>
+            Run #{result.run.id} is {result.run.status}
+          </>
+        )}
+      </h2>
+      <p className="muted small">
+        {result.run.windowsDone}/{result.run.windowsTotal} windows answered · {result.run.windowsMalformed} malformed ·{' '}
+        {result.run.windowsFailed} failed
+        {tracks
+          ? ` · ${tracks.decisions.filter((d) => d.reason !== 'new').length} stitches · ${tracks.corrections.length} corrections`
+          : ''}
+      </p>
+    </>
+  );
+}
+
+/** One button per object (its colour, id, label, time span and number of spans); clicking selects it and seeks. */
+function ObjectList({
+  model,
+  selected,
+  onPick,
+}: {
+  model: TimelineModel;
+  selected: number | null;
+  onPick: (lane: Lane) => void;
+}) {
+  return (
+    <ul className="objects" aria-label="objects">
+      {model.lanes.map((l) => (
+        <li key={l.id}>
+          <button
+            type="button"
+            data-testid="object"
+            data-id={l.id}
+            className={l.id === selected ? 'active' : undefined}
+            onClick={() => onPick(l)}
+          >
+            <span className="swatch" style={{ background: laneColor(l.id) }} />
+            {l.id} {l.label}{' '}
+            <span className="muted small">
+              {fmtTime(l.t[0] ?? 0)}–{fmtTime(l.t[l.t.length - 1] ?? 0)} · {l.spans.length / 2} span
+              {l.spans.length > 2 ? 's' : ''}
+            </span>
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The tools under the player once there are tracks: timeline, edit bar, stitch decisions, objects, export. */
+function TrackTools({
+  api,
+  p,
+  result,
+  tracks,
+}: {
+  api: MolmoscopeBridge;
+  p: TrackPageState;
+  result: RunResultDto;
+  tracks: TrackResultDto;
+}) {
+  const { edit, undo, editError } = p.edits;
+  const pickObject = (l: Lane) => {
+    p.setSelected(l.id);
+    const t0 = l.t[0];
+    if (t0 !== undefined) p.seek(t0);
+  };
+  return (
+    <>
+      <TrackTimeline
+        model={p.model}
+        time={p.time}
+        selectedId={p.selected}
+        range={p.range}
+        onSeek={p.seek}
+        onSelect={p.setSelected}
+      />
+      <TrackEditBar
+        model={p.model}
+        sel={p.sel}
+        time={p.time}
+        canUndo={tracks.corrections.length > 0}
+        edit={edit}
+        undo={() => void undo()}
+      />
+      {p.sel && (
+        <StitchDecisions
+          tracks={tracks}
+          trackId={p.sel.id}
+          onSeek={p.seek}
+          onUnstitch={(s) => void edit({ kind: 'unstitch', ...s })}
+        />
+      )}
+      {editError && (
+        <p className="bad" role="alert">
+          <code>{editError.code}</code> {editError.message}
+        </p>
+      )}
+      <ObjectList model={p.model} selected={p.selected} onPick={pickObject} />
+      <ExportBar api={api} runId={result.run.id} kind="track" formats={['csv', 'json', 'mot', 'case']} />
+    </>
+  );
+}
+
+/** The result card: summary, the player with the point overlay, the tools, the window list. */
+function TrackResultCard({ api, p, result }: { api: MolmoscopeBridge; p: TrackPageState; result: RunResultDto }) {
+  const tracks = p.tracks;
+  return (
+    <section className="card">
+      <TrackSummary result={result} tracks={tracks} />
+      <VideoPlayer ref={p.player} recordingId={result.run.recordingId} startAt={result.run.start} onTime={p.setTime}>
+        {tracks && (
+          <TrackOverlay
+            model={p.model}
+            time={p.time}
+            selectedId={p.selected}
+            frame={result.run.frame}
+            tolerance={0.5}
+          />
+        )}
+      </VideoPlayer>
+      {tracks && <TrackTools api={api} p={p} result={result} tracks={tracks} />}
+      <WindowList windows={result.windows} onSeek={p.seek} all={!tracks} />
+    </section>
+  );
+}
+
+/** The Track page. */
+export function TrackPage({ api }: { api: MolmoscopeBridge }) {
+  const p = useTrackPage(api);
   return (
     <div className="stack analytics" data-testid="page-track">
       <ActiveModel api={api} />
-      {library === null && (
+      {p.library === null && (
         <p className="card muted" data-testid="no-library">
           No library is open: open or create one on the Library page (or start with <code>--library DB</code>), import
           recordings, then track here.
@@ -60,112 +211,24 @@ export function TrackPage({ api }: { api: MolmoscopeBridge }) {
       )}
       <RunPanel
         kind="track"
-        recordings={recordings}
-        running={job.jobId !== null}
-        progress={job.progress}
-        error={job.error ?? recError}
-        runs={runs}
-        runId={runId}
-        onRun={run}
-        onCancel={() => void job.cancel()}
-        onPick={(id) => {
-          setRunId(id);
-          setSelected(null);
-        }}
+        recordings={p.recordings}
+        running={p.job.jobId !== null}
+        progress={p.job.progress}
+        error={p.job.error ?? p.recError}
+        runs={p.runs}
+        runId={p.runId}
+        onRun={p.run}
+        onCancel={() => void p.job.cancel()}
+        onPick={p.pickRun}
       >
-        <LivePartial api={api} jobId={job.progress?.jobId ?? null} />
+        <LivePartial api={api} jobId={p.job.progress?.jobId ?? null} />
       </RunPanel>
-      {error && (
+      {p.error && (
         <section className="card error" role="alert">
-          <code>{error.code}</code> {error.message}
+          <code>{p.error.code}</code> {p.error.message}
         </section>
       )}
-      {result && (
-        <section className="card">
-          <h2>
-            {tracks ? (
-              <>
-                <strong data-testid="track-count">{tracks.tracks.length}</strong> objects “{result.run.query}”
-              </>
-            ) : (
-              <>
-                Run #{result.run.id} is {result.run.status}
-              </>
-            )}
-          </h2>
-          <p className="muted small">
-            {result.run.windowsDone}/{result.run.windowsTotal} windows answered · {result.run.windowsMalformed}{' '}
-            malformed · {result.run.windowsFailed} failed
-            {tracks
-              ? ` · ${tracks.decisions.filter((d) => d.reason !== 'new').length} stitches · ${tracks.corrections.length} corrections`
-              : ''}
-          </p>
-          <VideoPlayer ref={player} recordingId={result.run.recordingId} startAt={result.run.start} onTime={setTime}>
-            {tracks && (
-              <TrackOverlay model={model} time={time} selectedId={selected} frame={result.run.frame} tolerance={0.5} />
-            )}
-          </VideoPlayer>
-          {tracks && (
-            <>
-              <TrackTimeline
-                model={model}
-                time={time}
-                selectedId={selected}
-                range={range}
-                onSeek={seek}
-                onSelect={setSelected}
-              />
-              <TrackEditBar
-                model={model}
-                sel={sel}
-                time={time}
-                canUndo={tracks.corrections.length > 0}
-                edit={edit}
-                undo={() => void undo()}
-              />
-              {sel && (
-                <StitchDecisions
-                  tracks={tracks}
-                  trackId={sel.id}
-                  onSeek={seek}
-                  onUnstitch={(s) => void edit({ kind: 'unstitch', ...s })}
-                />
-              )}
-              {editError && (
-                <p className="bad" role="alert">
-                  <code>{editError.code}</code> {editError.message}
-                </p>
-              )}
-              <ul className="objects" aria-label="objects">
-                {model.lanes.map((l) => (
-                  <li key={l.id}>
-                    <button
-                      type="button"
-                      data-testid="object"
-                      data-id={l.id}
-                      className={l.id === selected ? 'active' : undefined}
-                      onClick={() => {
-                        setSelected(l.id);
-                        const t0 = l.t[0];
-                        if (t0 !== undefined) seek(t0);
-                      }}
-                    >
-                      <span className="swatch" style={{ background: laneColor(l.id) }} />
-                      {l.id} {l.label}{' '}
-                      <span className="muted small">
-                        {fmtTime(l.t[0] ?? 0)}–{fmtTime(l.t[l.t.length - 1] ?? 0)} · {l.spans.length / 2} span
-                        {l.spans.length > 2 ? 's' : ''}
-                      </span>
-                    </button>
-                  </li>
-                ))}
-              </ul>
-              <ExportBar api={api} runId={result.run.id} kind="track" formats={['csv', 'json', 'mot', 'case']} />
-            </>
-          )}
-          <WindowList windows={result.windows} onSeek={seek} all={!tracks} />
-        </section>
-      )}
+      {p.result && <TrackResultCard api={api} p={p} result={p.result} />}
     </div>
   );
 }

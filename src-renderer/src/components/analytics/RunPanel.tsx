@@ -8,8 +8,178 @@ import type { RunKind, RunProgress, RunRequest } from './run-types.js';
 
 const num = (s: string) => (s.trim() === '' ? undefined : Number(s));
 
+type Adv = { windowLength: string; overlap: string; maxFrames: string; maxNewTokens: string };
+const ADV_LABELS: Adv = {
+  windowLength: 'Window (s)',
+  overlap: 'Overlap (s)',
+  maxFrames: 'Frames',
+  maxNewTokens: 'Tokens',
+};
+
+/** The form's fields as typed, the recording chosen (the first one by default) and the submit handler. */
+function useRunForm(recordings: Recording[], onRun: (req: RunRequest) => void) {
+  const [query, setQuery] = useState('');
+  const [rec, setRec] = useState('');
+  const [start, setStart] = useState('');
+  const [end, setEnd] = useState('');
+  const [adv, setAdv] = useState<Adv>({ windowLength: '', overlap: '', maxFrames: '', maxNewTokens: '' });
+  const recordingId = Number(rec || recordings[0]?.id || 0);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (!query.trim() || !recordingId) return;
+    const settings = Object.fromEntries(
+      Object.entries(adv)
+        .map(([k, v]) => [k, num(v)])
+        .filter(([, v]) => v !== undefined),
+    );
+    onRun({ query: query.trim(), recordingId, start: num(start), end: num(end), settings });
+  };
+  return { query, setQuery, setRec, start, setStart, end, setEnd, adv, setAdv, recordingId, submit };
+}
+
+/** The "Windows" details: window length, overlap, frames and tokens, each empty for the default. */
+function AdvancedFields({ adv, setAdv }: { adv: Adv; setAdv: (a: Adv) => void }) {
+  return (
+    <details className="advanced">
+      <summary>Windows</summary>
+      <div className="adv-fields">
+        {(['windowLength', 'overlap', 'maxFrames', 'maxNewTokens'] as const).map((k) => (
+          <label key={k} className="short">
+            {ADV_LABELS[k]}
+            <input
+              name={k}
+              inputMode="decimal"
+              value={adv[k]}
+              onChange={(e) => setAdv({ ...adv, [k]: e.target.value })}
+              placeholder="default"
+            />
+          </label>
+        ))}
+      </div>
+    </details>
+  );
+}
+
+/** The recording to run over: file name and duration of each ready one. */
+function RecordingSelect({
+  recordings,
+  recordingId,
+  onChange,
+}: {
+  recordings: Recording[];
+  recordingId: number;
+  onChange(value: string): void;
+}) {
+  return (
+    <label>
+      Recording
+      <select name="recording" value={String(recordingId || '')} onChange={(e) => onChange(e.target.value)}>
+        {recordings.length === 0 && <option value="">no ready recordings</option>}
+        {recordings.map((r) => (
+          <option key={r.id} value={r.id}>
+            {r.path.split(/[\\/]/).pop()} ({(r.durationSeconds ?? 0).toFixed(0)} s)
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** The run form: query, recording, optional range, advanced window settings and the Run button. */
+function RunForm({
+  kind,
+  recordings,
+  running,
+  onRun,
+}: {
+  kind: RunKind;
+  recordings: Recording[];
+  running: boolean;
+  onRun(req: RunRequest): void;
+}) {
+  const f = useRunForm(recordings, onRun);
+  return (
+    <form className="run-form" onSubmit={f.submit} aria-label={`${kind} query`}>
+      <label>
+        {kind === 'count' ? 'Count what' : 'Track what'}
+        <input
+          name="query"
+          value={f.query}
+          onChange={(e) => f.setQuery(e.target.value)}
+          placeholder={kind === 'count' ? 'people with a backpack' : 'the person in red'}
+          required
+          maxLength={200}
+        />
+      </label>
+      <RecordingSelect recordings={recordings} recordingId={f.recordingId} onChange={f.setRec} />
+      <label className="short">
+        From (s)
+        <input
+          name="start"
+          inputMode="decimal"
+          value={f.start}
+          onChange={(e) => f.setStart(e.target.value)}
+          placeholder="0"
+        />
+      </label>
+      <label className="short">
+        To (s)
+        <input
+          name="end"
+          inputMode="decimal"
+          value={f.end}
+          onChange={(e) => f.setEnd(e.target.value)}
+          placeholder="end"
+        />
+      </label>
+      <AdvancedFields adv={f.adv} setAdv={f.setAdv} />
+      <button type="submit" disabled={running || !f.recordingId}>
+        {running ? 'Running…' : kind === 'count' ? 'Count' : 'Track'}
+      </button>
+    </form>
+  );
+}
+
+/** The job's status, windows done, percentage, ETA, Cancel while running, and its last message. */
+function ProgressLine({ progress, running, onCancel }: { progress: RunProgress; running: boolean; onCancel(): void }) {
+  const pct = progress.total ? Math.round((100 * progress.done) / progress.total) : 0;
+  return (
+    <div className="progress-line" data-testid="job-progress" data-status={progress.status}>
+      <progress max={100} value={pct} aria-label="progress" />
+      <span>
+        {progress.status} · {progress.done}/{progress.total} windows · {pct}%
+      </span>
+      {progress.etaSeconds !== null && progress.status === 'running' && (
+        <span className="muted">about {Math.ceil(progress.etaSeconds)} s left</span>
+      )}
+      {running && (
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      )}
+      {progress.message && <span className="muted small">{progress.message}</span>}
+    </div>
+  );
+}
+
+/** A picker over earlier runs of this kind. */
+function RunPicker({ runs, runId, onPick }: { runs: RunDto[]; runId: number | null; onPick(id: number | null): void }) {
+  return (
+    <label className="run-picker">
+      Run
+      <select name="run" value={runId ?? ''} onChange={(e) => onPick(e.target.value ? Number(e.target.value) : null)}>
+        <option value="">{runs.length ? 'choose a run' : 'no runs yet'}</option>
+        {runs.map((r) => (
+          <option key={r.id} value={r.id}>
+            #{r.id} “{r.query}” · {r.path.split(/[\\/]/).pop()} {r.start.toFixed(0)}–{r.end.toFixed(0)} s · {r.status}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 /** The form, the progress line and the run picker. */
-// eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
 export function RunPanel(props: {
   kind: RunKind;
   recordings: Recording[];
@@ -25,127 +195,17 @@ export function RunPanel(props: {
   children?: ReactNode;
 }) {
   const { kind, recordings, running, progress } = props;
-  const [query, setQuery] = useState('');
-  const [rec, setRec] = useState('');
-  const [start, setStart] = useState('');
-  const [end, setEnd] = useState('');
-  const [adv, setAdv] = useState({ windowLength: '', overlap: '', maxFrames: '', maxNewTokens: '' });
-  const recordingId = Number(rec || recordings[0]?.id || 0);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (!query.trim() || !recordingId) return;
-    const settings = Object.fromEntries(
-      Object.entries(adv)
-        .map(([k, v]) => [k, num(v)])
-        .filter(([, v]) => v !== undefined),
-    );
-    props.onRun({ query: query.trim(), recordingId, start: num(start), end: num(end), settings });
-  };
-  const pct = progress && progress.total ? Math.round((100 * progress.done) / progress.total) : 0;
   return (
     <section className="card run-panel">
-      <form className="run-form" onSubmit={submit} aria-label={`${kind} query`}>
-        <label>
-          {kind === 'count' ? 'Count what' : 'Track what'}
-          <input
-            name="query"
-            value={query}
-            onChange={(e) => setQuery(e.target.value)}
-            placeholder={kind === 'count' ? 'people with a backpack' : 'the person in red'}
-            required
-            maxLength={200}
-          />
-        </label>
-        <label>
-          Recording
-          <select name="recording" value={String(recordingId || '')} onChange={(e) => setRec(e.target.value)}>
-            {recordings.length === 0 && <option value="">no ready recordings</option>}
-            {recordings.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.path.split(/[\\/]/).pop()} ({(r.durationSeconds ?? 0).toFixed(0)} s)
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="short">
-          From (s)
-          <input
-            name="start"
-            inputMode="decimal"
-            value={start}
-            onChange={(e) => setStart(e.target.value)}
-            placeholder="0"
-          />
-        </label>
-        <label className="short">
-          To (s)
-          <input
-            name="end"
-            inputMode="decimal"
-            value={end}
-            onChange={(e) => setEnd(e.target.value)}
-            placeholder="end"
-          />
-        </label>
-        <details className="advanced">
-          <summary>Windows</summary>
-          <div className="adv-fields">
-            {(['windowLength', 'overlap', 'maxFrames', 'maxNewTokens'] as const).map((k) => (
-              <label key={k} className="short">
-                {{ windowLength: 'Window (s)', overlap: 'Overlap (s)', maxFrames: 'Frames', maxNewTokens: 'Tokens' }[k]}
-                <input
-                  name={k}
-                  inputMode="decimal"
-                  value={adv[k]}
-                  onChange={(e) => setAdv({ ...adv, [k]: e.target.value })}
-                  placeholder="default"
-                />
-              </label>
-            ))}
-          </div>
-        </details>
-        <button type="submit" disabled={running || !recordingId}>
-          {running ? 'Running…' : kind === 'count' ? 'Count' : 'Track'}
-        </button>
-      </form>
-      {progress && (
-        <div className="progress-line" data-testid="job-progress" data-status={progress.status}>
-          <progress max={100} value={pct} aria-label="progress" />
-          <span>
-            {progress.status} · {progress.done}/{progress.total} windows · {pct}%
-          </span>
-          {progress.etaSeconds !== null && progress.status === 'running' && (
-            <span className="muted">about {Math.ceil(progress.etaSeconds)} s left</span>
-          )}
-          {running && (
-            <button type="button" onClick={props.onCancel}>
-              Cancel
-            </button>
-          )}
-          {progress.message && <span className="muted small">{progress.message}</span>}
-        </div>
-      )}
+      <RunForm kind={kind} recordings={recordings} running={running} onRun={props.onRun} />
+      {progress && <ProgressLine progress={progress} running={running} onCancel={props.onCancel} />}
       {props.children}
       {props.error && (
         <p className="bad" role="alert">
           <code>{props.error.code}</code> {props.error.message}
         </p>
       )}
-      <label className="run-picker">
-        Run
-        <select
-          name="run"
-          value={props.runId ?? ''}
-          onChange={(e) => props.onPick(e.target.value ? Number(e.target.value) : null)}
-        >
-          <option value="">{props.runs.length ? 'choose a run' : 'no runs yet'}</option>
-          {props.runs.map((r) => (
-            <option key={r.id} value={r.id}>
-              #{r.id} “{r.query}” · {r.path.split(/[\\/]/).pop()} {r.start.toFixed(0)}–{r.end.toFixed(0)} s · {r.status}
-            </option>
-          ))}
-        </select>
-      </label>
+      <RunPicker runs={props.runs} runId={props.runId} onPick={props.onPick} />
     </section>
   );
 }

@@ -1,6 +1,6 @@
 // The Track page's timeline: a canvas with one lane per object id, redrawn on animation frames only when something
 // changed. Click or drag scrubs the playhead (and selects the lane under the pointer); zoom keeps the playhead in view.
-import { useEffect, useRef, useState, type RefObject } from 'react';
+import { useEffect, useRef, useState, type PointerEvent, type RefObject, type WheelEvent } from 'react';
 import { drawTimeline, laneAtY, timeAtX, type TimelineView } from './timeline-draw.js';
 import type { TimelineModel } from './timeline-model.js';
 
@@ -20,11 +20,12 @@ export interface TrackTimelineProps {
   onSelect(id: number): void;
 }
 
-/** The canvas timeline; lanes scroll vertically, time zooms with the buttons or Ctrl+wheel. */
-// eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
-export function TrackTimeline({ model, time, selectedId, range, onSeek, onSelect }: TrackTimelineProps) {
-  const wrap = useRef<HTMLDivElement>(null);
-  const canvas = useRef<HTMLCanvasElement>(null);
+/** The visible span and vertical scroll, the view drawn from them (redrawn when any input changes), and zoom. */
+function useTimelineView(
+  { model, time, selectedId, range }: Pick<TrackTimelineProps, 'model' | 'time' | 'selectedId' | 'range'>,
+  wrap: RefObject<HTMLDivElement | null>,
+  canvas: RefObject<HTMLCanvasElement | null>,
+) {
   const width = useElementWidth(wrap);
   const [span, setSpan] = useState<[number, number]>([range.start, range.end]);
   const [scrollY, setScrollY] = useState(0);
@@ -53,7 +54,23 @@ export function TrackTimeline({ model, time, selectedId, range, onSeek, onSelect
     () => drawOnNextFrame(canvas.current, model, viewRef),
     [model, width, height, span, scrollY, time, selectedId],
   );
+  const zoom = (f: number, around = time) => {
+    const [a, b] = span;
+    const w = Math.min(range.end - range.start, Math.max(1, (b - a) * f));
+    const a2 = Math.max(range.start, Math.min(range.end - w, around - ((around - a) / (b - a || 1)) * w));
+    setSpan([a2, a2 + w]);
+  };
+  const fit = () => setSpan([range.start, range.end]);
+  const scrollBy = (dy: number) => setScrollY((s) => Math.max(0, Math.min(maxScroll, s + dy)));
+  return { view, viewRef, zoom, fit, scrollBy };
+}
 
+/** The canvas's pointer handlers: press selects the lane under it and scrubs, drag scrubs, wheel scrolls or zooms. */
+function useCanvasPointer(
+  { model, range, onSeek, onSelect }: Pick<TrackTimelineProps, 'model' | 'range' | 'onSeek' | 'onSelect'>,
+  canvas: RefObject<HTMLCanvasElement | null>,
+  { viewRef, zoom, scrollBy }: Pick<ReturnType<typeof useTimelineView>, 'viewRef' | 'zoom' | 'scrollBy'>,
+) {
   const dragging = useRef(false);
   const at = (e: { clientX: number; clientY: number }) => {
     const r = canvas.current!.getBoundingClientRect();
@@ -61,56 +78,68 @@ export function TrackTimeline({ model, time, selectedId, range, onSeek, onSelect
   };
   const scrub = (x: number) =>
     onSeek(Math.max(range.start, Math.min(range.end, timeAtX(viewRef.current, Math.max(LABEL_W, x)))));
-  const zoom = (f: number, around = time) => {
-    const [a, b] = span;
-    const w = Math.min(range.end - range.start, Math.max(1, (b - a) * f));
-    const a2 = Math.max(range.start, Math.min(range.end - w, around - ((around - a) / (b - a || 1)) * w));
-    setSpan([a2, a2 + w]);
+  return {
+    onPointerDown: (e: PointerEvent<HTMLCanvasElement>) => {
+      const p = at(e);
+      const lane = laneAtY(model, viewRef.current, p.y);
+      const hit = model.lanes[lane];
+      if (hit) onSelect(hit.id);
+      if (p.x >= LABEL_W) scrub(p.x);
+      dragging.current = true;
+      canvas.current?.setPointerCapture(e.pointerId);
+    },
+    onPointerMove: (e: PointerEvent<HTMLCanvasElement>) => {
+      if (dragging.current) scrub(at(e).x);
+    },
+    onPointerUp: () => {
+      dragging.current = false;
+    },
+    onWheel: (e: WheelEvent<HTMLCanvasElement>) => {
+      if (e.ctrlKey) zoom(e.deltaY > 0 ? 1.25 : 0.8, timeAtX(viewRef.current, at(e).x));
+      else scrollBy(e.deltaY);
+    },
   };
+}
 
+/** Zoom in, zoom out, fit, and the hint line. */
+function TimelineTools({ lanes, zoom, fit }: { lanes: number; zoom(f: number): void; fit(): void }) {
+  return (
+    <div className="timeline-tools">
+      <button type="button" onClick={() => zoom(0.5)} aria-label="Zoom in">
+        +
+      </button>
+      <button type="button" onClick={() => zoom(2)} aria-label="Zoom out">
+        -
+      </button>
+      <button type="button" onClick={fit}>
+        Fit
+      </button>
+      <span className="muted small">{lanes} objects · drag to scrub · Ctrl+wheel zooms</span>
+    </div>
+  );
+}
+
+/** The canvas timeline; lanes scroll vertically, time zooms with the buttons or Ctrl+wheel. */
+export function TrackTimeline(props: TrackTimelineProps) {
+  const wrap = useRef<HTMLDivElement>(null);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const tv = useTimelineView(props, wrap, canvas);
+  const pointer = useCanvasPointer(props, canvas, tv);
+  const { view } = tv;
   return (
     <div className="timeline" ref={wrap}>
-      <div className="timeline-tools">
-        <button type="button" onClick={() => zoom(0.5)} aria-label="Zoom in">
-          +
-        </button>
-        <button type="button" onClick={() => zoom(2)} aria-label="Zoom out">
-          -
-        </button>
-        <button type="button" onClick={() => setSpan([range.start, range.end])}>
-          Fit
-        </button>
-        <span className="muted small">{model.lanes.length} objects · drag to scrub · Ctrl+wheel zooms</span>
-      </div>
+      <TimelineTools lanes={props.model.lanes.length} zoom={(f) => tv.zoom(f)} fit={tv.fit} />
       <canvas
         ref={canvas}
         data-testid="timeline"
-        data-lanes={model.lanes.length}
+        data-lanes={props.model.lanes.length}
         data-t0={view.t0}
         data-t1={view.t1}
         data-lane-height={LANE_H}
         data-label-width={LABEL_W}
         data-axis-height={AXIS_H}
-        style={{ width, height, touchAction: 'none' }}
-        onPointerDown={(e) => {
-          const p = at(e);
-          const lane = laneAtY(model, viewRef.current, p.y);
-          const hit = model.lanes[lane];
-          if (hit) onSelect(hit.id);
-          if (p.x >= LABEL_W) scrub(p.x);
-          dragging.current = true;
-          canvas.current?.setPointerCapture(e.pointerId);
-        }}
-        onPointerMove={(e) => {
-          if (dragging.current) scrub(at(e).x);
-        }}
-        onPointerUp={() => {
-          dragging.current = false;
-        }}
-        onWheel={(e) => {
-          if (e.ctrlKey) zoom(e.deltaY > 0 ? 1.25 : 0.8, timeAtX(viewRef.current, at(e).x));
-          else setScrollY((s) => Math.max(0, Math.min(maxScroll, s + e.deltaY)));
-        }}
+        style={{ width: view.width, height: view.height, touchAction: 'none' }}
+        {...pointer}
       />
     </div>
   );
