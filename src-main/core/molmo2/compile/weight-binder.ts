@@ -58,7 +58,8 @@ function shardFolder(ck: Checkpoint, files: string[]): { dir: string; names: Map
 
 function twoDims(name: string, dims: readonly number[]): [number, number] {
   const [n, k] = dims;
-  if (dims.length !== 2 || n === undefined || k === undefined) throw new AppError('INTERNAL', `weight ${name} is not 2-D (${dims.join('×')})`);
+  if (dims.length !== 2 || n === undefined || k === undefined)
+    throw new AppError('INTERNAL', `weight ${name} is not 2-D (${dims.join('×')})`);
   return [n, k];
 }
 
@@ -111,7 +112,10 @@ class Binder implements WeightBinder {
       const [n, k] = twoDims(name, t.dims);
       y = o.cast(g, o.matmul(g, o.cast(g, x, 'float16'), this.part(g, name, 'w', 'float16', [k, n])), 'float32');
     } else if (t.kind === 'f16') {
-      throw new AppError('INTERNAL', `weight ${name} is stored fp16 [out, in] (an embedding table); a Linear needs f16t`);
+      throw new AppError(
+        'INTERNAL',
+        `weight ${name} is stored fp16 [out, in] (an embedding table); a Linear needs f16t`,
+      );
     } else {
       const l = t.nbits!;
       const ins = [

@@ -140,7 +140,13 @@ function partOf(st: StoredTensor, part: string): Part {
  * at `offset`: in the transpose they are columns r0.., i.e. one run of n values in each of the `cols` output rows
  * (one write when the slab holds every row). Memory stays the slab's: the transposed slab is n × cols fp16.
  */
-function writeTransposedF16(out: number, f: Float32Array, n: number, cols: number, at: { offset: number; rows: number; r0: number }): void {
+function writeTransposedF16(
+  out: number,
+  f: Float32Array,
+  n: number,
+  cols: number,
+  at: { offset: number; rows: number; r0: number },
+): void {
   const t = new Float32Array(n * cols);
   for (let r = 0; r < n; r++) for (let c = 0; c < cols; c++) t[c * n + r] = f[r * cols + c] ?? 0;
   const h = f32ToF16(t);
@@ -148,7 +154,14 @@ function writeTransposedF16(out: number, f: Float32Array, n: number, cols: numbe
   for (let c = 0; c < cols; c++) writeAll(out, h.subarray(c * n, (c + 1) * n), at.offset + (c * at.rows + at.r0) * 2);
 }
 
-function convertTensor(out: number, src: number, ck: Checkpoint, name: string, st: StoredTensor, slabBytes: number): void {
+function convertTensor(
+  out: number,
+  src: number,
+  ck: Checkpoint,
+  name: string,
+  st: StoredTensor,
+  slabBytes: number,
+): void {
   const rows = st.dims.length === 2 ? st.dims[0]! : 1;
   const cols = st.dims.reduce((a, b) => a * b, 1) / rows;
   const slab = Math.max(1, Math.floor(slabBytes / (cols * 4)));
@@ -157,7 +170,8 @@ function convertTensor(out: number, src: number, ck: Checkpoint, name: string, s
     const f = readRows(src, ck, name, cols, r0, r1);
     if (st.kind === 'f32') writeAll(out, f, st.parts.w!.offset + r0 * cols * 4);
     else if (st.kind === 'f16') writeAll(out, f32ToF16(f), st.parts.w!.offset + r0 * cols * 2);
-    else if (st.kind === 'f16t') writeTransposedF16(out, f, r1 - r0, cols, { offset: partOf(st, 'w').offset, rows, r0 });
+    else if (st.kind === 'f16t')
+      writeTransposedF16(out, f, r1 - r0, cols, { offset: partOf(st, 'w').offset, rows, r0 });
     else {
       const l = st.nbits!;
       const q = quantizeRows(f, r1 - r0, l);
