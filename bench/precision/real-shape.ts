@@ -4,6 +4,7 @@
 // `--graphs-only` instead writes a sparse checkpoint (headers, no data) and compiles every graph at fp32 and int4,
 // printing each .onnx size against protobuf's 2 GB limit (the 8B proof; no weights are read).
 // Run: flock /tmp/bench.lock npx tsx bench/precision/real-shape.ts --preset molmo2-4b --precision int4 --dir /tmp/p4b
+//      (fp16 on CPU: add --one-session, its decoder session holds ≈ 18 GB of fp32 weight copies)
 //      npx tsx bench/precision/real-shape.ts --preset molmo2-8b --graphs-only --dir /tmp/p8b
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, statSync } from 'node:fs';
@@ -24,6 +25,9 @@ const { values } = parseArgs({
     tokens: { type: 'string', default: '8' },
     'graphs-only': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    // One decoder session at a time: the generate session is loaded only in the profiled runtime (fp16 on CPU holds an
+    // fp32 copy of its weights, ≈ 18 GB for 4B, so two of them do not fit 24 GB even one after the other).
+    'one-session': { type: 'boolean', default: false },
   },
 });
 if (!(PRESETS as readonly string[]).includes(values.preset)) throw new Error(`--preset: one of ${PRESETS.join(', ')}`);
@@ -77,11 +81,14 @@ if (values['graphs-only']) {
   );
   const rt = Molmo2Runtime.open(ckDir, { provider: 'cpu', cacheDir: cache, precision });
   const session = (k: GraphKind) => (rt as unknown as { session(k: GraphKind): Promise<unknown> }).session(k);
+  const one = values['one-session'];
   const [, loadMs] = await timed(async () => {
     await session('vision');
-    await session('generate');
+    if (!one) await session('generate');
   });
-  console.log(`load (vision + generate sessions): ${(loadMs / 1000).toFixed(1)} s, RSS ${gb(status('VmRSS'))}`);
+  console.log(
+    `load (vision${one ? '' : ' + generate'} sessions): ${(loadMs / 1000).toFixed(1)} s, RSS ${gb(status('VmRSS'))}, peak during load ${gb(status('VmHWM'))}`,
+  );
   const inp = imageInputs(1, 0);
   const [vis, visMs] = await timed(() => rt.vision(inp.pixels, inp.nCrops, inp.pooling, inp.k));
   const S = inp.ids.length;
@@ -91,13 +98,13 @@ if (values['graphs-only']) {
   // Prefill and decode split from onnxruntime's profiler inside ONE run (the decode Loop node's own time): a
   // difference of two runs drowned in load noise on this shared machine. Profiling opens its own session.
   const prof = Molmo2Runtime.open(ckDir, { provider: 'cpu', cacheDir: cache, precision, profile: true });
-  const g = await prof.generate({
-    ids: inp.ids,
-    types: inp.types,
-    features: vis.features,
-    maxNewTokens: N + 1,
-    repeatGuard: 0,
-  });
+  const [g, genMs] = await timed(() =>
+    prof.generate({ ids: inp.ids, types: inp.types, features: vis.features, maxNewTokens: N + 1, repeatGuard: 0 }),
+  );
+  if (one)
+    console.log(
+      `generate call incl. loading its session: ${(genMs / 1000).toFixed(1)} s (load ≈ this − prefill − decode below)`,
+    );
   const forwards = Math.max(1, g.tokens.length - 1);
   console.log(
     `prefill ${S} tokens (+ first token): ${g.prefillMs!.toFixed(0)} ms = ${(g.prefillMs! / S).toFixed(1)} ms/token`,

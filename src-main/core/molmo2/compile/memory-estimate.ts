@@ -35,7 +35,7 @@ export function weightBytes(cfg: Molmo2ShapeConfig, precision: Precision): numbe
   for (const p of molmo2ParamShapes(cfg)) {
     const numel = p.shape.reduce((a, b) => a * b, 1);
     const kind = storageOf(p.name, p.shape, precision);
-    if (kind === 'f32' || kind === 'f16') total += numel * (kind === 'f32' ? 4 : 2);
+    if (kind === 'f32' || kind === 'f16' || kind === 'f16t') total += numel * (kind === 'f32' ? 4 : 2);
     else {
       const l = nbitsLayout(p.shape[0]!, p.shape[1]!, NBITS[kind].bits, NBITS[kind].block);
       total += l.N * (l.nBlocks * (l.blob + 4) + l.zpCols);

@@ -5,8 +5,12 @@ import { AppError } from '../../../api/errors.js';
 export const PRECISIONS = ['fp32', 'fp16', 'int8', 'int4'] as const;
 export type Precision = (typeof PRECISIONS)[number];
 
-/** How one tensor is stored in a converted weights file. */
-export type StorageKind = 'f32' | 'f16' | 'q8' | 'q4';
+/**
+ * How one tensor is stored in a converted weights file. `f16t` is an fp16 Linear weight stored transposed, [in, out]
+ * (the checkpoint holds [out, in]), so the graph is a plain `MatMul(x, W)`: a Transpose node on the weight would be
+ * constant-folded when the session loads, holding a second copy of every weight beside the first (≈ 2 × 9.7 GB for 4B).
+ */
+export type StorageKind = 'f32' | 'f16' | 'f16t' | 'q8' | 'q4';
 
 /**
  * Block sizes and MatMulNBits accuracy level, measured on a 2560→9728 projection (bench/precision/kernels.ts):
@@ -37,10 +41,12 @@ export function isEmbedding(name: string): boolean {
 /**
  * Storage of tensor `name` of shape `shape` at `precision`: 1-D tensors (norms, biases) and the ViT positional
  * embedding stay fp32 (tiny); embedding tables go fp16 below fp32 (a gathered row is cast, nothing else pays); every
- * other 2-D weight is a Linear and takes the precision itself — the LM head included (measured: see README).
+ * other 2-D weight is a Linear and takes the precision itself — the LM head included (measured: see README) — and at
+ * fp16 is stored transposed (`f16t`).
  */
 export function storageOf(name: string, shape: readonly number[], precision: Precision): StorageKind {
   if (precision === 'fp32' || shape.length !== 2 || name.endsWith('positional_embedding')) return 'f32';
-  if (isEmbedding(name) || precision === 'fp16') return 'f16';
+  if (isEmbedding(name)) return 'f16';
+  if (precision === 'fp16') return 'f16t';
   return precision === 'int8' ? 'q8' : 'q4';
 }

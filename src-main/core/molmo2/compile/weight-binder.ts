@@ -56,6 +56,13 @@ function shardFolder(ck: Checkpoint, files: string[]): { dir: string; names: Map
   return dir === null ? null : { dir, names };
 }
 
+function twoDims(name: string, dims: readonly number[]): [number, number] {
+  const [n, k] = dims;
+  if (dims.length !== 2 || n === undefined || k === undefined)
+    throw new AppError('INTERNAL', `weight ${name} is not 2-D (${dims.join('×')})`);
+  return [n, k];
+}
+
 type Locate = (name: string) => StoredTensor & { location: string };
 
 class Binder implements WeightBinder {
@@ -91,7 +98,7 @@ class Binder implements WeightBinder {
     const t = this.locate(name);
     if (t.kind === 'f32') return this.part(g, name, 'w', 'float32', t.dims);
     if (t.kind === 'f16') return o.cast(g, this.part(g, name, 'w', 'float16', t.dims), 'float32');
-    throw new AppError('INTERNAL', `weight ${name} is quantised (${t.kind}); it can only be used through linear()`);
+    throw new AppError('INTERNAL', `weight ${name} is stored ${t.kind}; it can only be used through linear()`);
   }
 
   linear(g: Graph, x: Value, name: string, bias?: string): Value {
@@ -99,11 +106,16 @@ class Binder implements WeightBinder {
     const b = bias ? this.bind(g, bias) : undefined;
     if (t.kind === 'f32') return o.linear(g, x, this.part(g, name, 'w', 'float32', t.dims), b);
     let y: Value;
-    if (t.kind === 'f16') {
-      // fp16 MatMul on fp16 activations (CPU has the kernel; measured 2e-4 relative error); the Transpose of a
-      // constant is folded once when the session loads.
-      const wT = o.transpose(g, this.part(g, name, 'w', 'float16', t.dims), [1, 0]);
-      y = o.cast(g, o.matmul(g, o.cast(g, x, 'float16'), wT), 'float32');
+    if (t.kind === 'f16t') {
+      // fp16 MatMul on fp16 activations (CPU has the kernel; measured 2e-4 relative error). The converter stored the
+      // weight transposed, [in, out], so no Transpose node (folded into a second copy at session load) is needed.
+      const [n, k] = twoDims(name, t.dims);
+      y = o.cast(g, o.matmul(g, o.cast(g, x, 'float16'), this.part(g, name, 'w', 'float16', [k, n])), 'float32');
+    } else if (t.kind === 'f16') {
+      throw new AppError(
+        'INTERNAL',
+        `weight ${name} is stored fp16 [out, in] (an embedding table); a Linear needs f16t`,
+      );
     } else {
       const l = t.nbits!;
       const ins = [

@@ -21,8 +21,12 @@ import { tensorOf, type Checkpoint } from '../weights.js';
 import { NBITS, storageOf, type Precision, type StorageKind } from './precision.js';
 import { nbitsLayout, quantizeRows, type NBitsLayout } from './quantize.js';
 
-/** Bump when the converted layout or the quantiser changes (old files are then rebuilt, never misread). */
-export const CONVERTER_VERSION = 1;
+/**
+ * Bump when the converted layout or the quantiser changes (old files are then rebuilt, never misread). Versioned per
+ * precision so that a change to one layout leaves the others' caches valid: fp16 is 2 since its Linear weights are
+ * stored transposed (`f16t`); a version-1 fp16 file holds them [out, in] and must never be read as [in, out].
+ */
+export const CONVERTER_VERSION: Readonly<Record<Precision, number>> = { fp32: 1, fp16: 2, int8: 1, int4: 1 };
 /** Rows are read, converted and written in slabs of at most this many fp32 bytes: the converter's memory bound. */
 export const SLAB_BYTES = 32 * 1024 * 1024;
 const ALIGN = 64;
@@ -32,9 +36,10 @@ export interface Part {
   length: number;
 }
 
-/** One tensor in a converted file: `w` for f32/f16, `q` + `scales` + `zp` for MatMulNBits. */
+/** One tensor in a converted file: `w` for f32/f16/f16t, `q` + `scales` + `zp` for MatMulNBits. */
 export interface StoredTensor {
   kind: StorageKind;
+  /** The checkpoint's shape ([out, in] for a Linear); an `f16t` tensor is stored as [dims[1], dims[0]]. */
   dims: number[];
   parts: Record<string, Part>;
   nbits?: NBitsLayout;
@@ -55,6 +60,8 @@ export interface ConvertOptions {
   precision: Precision;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /** Slab size in fp32 bytes (default SLAB_BYTES; tests make it small to cross slab boundaries on tiny tensors). */
+  slabBytes?: number;
 }
 
 /** The converted file's name for a precision (fp32 keeps its historical name). */
@@ -79,7 +86,7 @@ export function planConversion(
     const dims = tensorOf(ck, name).entry.shape;
     const kind = storageOf(name, dims, precision);
     const numel = dims.reduce((a, b) => a * b, 1);
-    if (kind === 'f32' || kind === 'f16') {
+    if (kind === 'f32' || kind === 'f16' || kind === 'f16t') {
       tensors.set(name, { kind, dims, parts: { w: take(numel * (kind === 'f32' ? 4 : 2)) } });
       continue;
     }
@@ -96,7 +103,7 @@ function identity(ck: Checkpoint, names: string[], precision: Precision, bytes: 
     const st = statSync(join(ck.dir, f));
     return [f, st.size, Math.round(st.mtimeMs)];
   });
-  return JSON.stringify({ v: CONVERTER_VERSION, precision, source: ck.dir, shards, names, bytes });
+  return JSON.stringify({ v: CONVERTER_VERSION[precision], precision, source: ck.dir, shards, names, bytes });
 }
 
 function writeAll(fd: number, data: ArrayBufferView, position: number): void {
@@ -122,15 +129,49 @@ function readRows(fd: number, ck: Checkpoint, name: string, cols: number, r0: nu
   return e.dtype === 'BF16' ? bf16ToF32(new Uint16Array(ab)) : f16ToF32(new Uint16Array(ab));
 }
 
-function convertTensor(out: number, src: number, ck: Checkpoint, name: string, st: StoredTensor): void {
+function partOf(st: StoredTensor, part: string): Part {
+  const p = st.parts[part];
+  if (!p) throw new AppError('INTERNAL', `a ${st.kind} tensor has no ${part} part`);
+  return p;
+}
+
+/**
+ * Writes source rows [r0, r0 + n) of a [rows, cols] tensor (`f`, n × cols fp32) into its fp16 transpose [cols, rows]
+ * at `offset`: in the transpose they are columns r0.., i.e. one run of n values in each of the `cols` output rows
+ * (one write when the slab holds every row). Memory stays the slab's: the transposed slab is n × cols fp16.
+ */
+function writeTransposedF16(
+  out: number,
+  f: Float32Array,
+  n: number,
+  cols: number,
+  at: { offset: number; rows: number; r0: number },
+): void {
+  const t = new Float32Array(n * cols);
+  for (let r = 0; r < n; r++) for (let c = 0; c < cols; c++) t[c * n + r] = f[r * cols + c] ?? 0;
+  const h = f32ToF16(t);
+  if (n === at.rows) return writeAll(out, h, at.offset);
+  for (let c = 0; c < cols; c++) writeAll(out, h.subarray(c * n, (c + 1) * n), at.offset + (c * at.rows + at.r0) * 2);
+}
+
+function convertTensor(
+  out: number,
+  src: number,
+  ck: Checkpoint,
+  name: string,
+  st: StoredTensor,
+  slabBytes: number,
+): void {
   const rows = st.dims.length === 2 ? st.dims[0]! : 1;
   const cols = st.dims.reduce((a, b) => a * b, 1) / rows;
-  const slab = Math.max(1, Math.floor(SLAB_BYTES / (cols * 4)));
+  const slab = Math.max(1, Math.floor(slabBytes / (cols * 4)));
   for (let r0 = 0; r0 < rows; r0 += slab) {
     const r1 = Math.min(rows, r0 + slab);
     const f = readRows(src, ck, name, cols, r0, r1);
     if (st.kind === 'f32') writeAll(out, f, st.parts.w!.offset + r0 * cols * 4);
     else if (st.kind === 'f16') writeAll(out, f32ToF16(f), st.parts.w!.offset + r0 * cols * 2);
+    else if (st.kind === 'f16t')
+      writeTransposedF16(out, f, r1 - r0, cols, { offset: partOf(st, 'w').offset, rows, r0 });
     else {
       const l = st.nbits!;
       const q = quantizeRows(f, r1 - r0, l);
@@ -171,7 +212,7 @@ function writeConverted(
       const shard = tensorOf(ck, name).file;
       let fd = fds.get(shard);
       if (fd === undefined) fds.set(shard, (fd = openSync(join(ck.dir, shard), 'r')));
-      convertTensor(out, fd, ck, name, plan.tensors.get(name)!);
+      convertTensor(out, fd, ck, name, plan.tensors.get(name)!, opts.slabBytes ?? SLAB_BYTES);
       opts.onProgress?.(++done, opts.names.length);
     }
     if (fstatSync(out).size < plan.bytes)

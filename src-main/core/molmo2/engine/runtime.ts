@@ -198,7 +198,9 @@ export class Molmo2Runtime {
   private lastProfile: { totalMs: number; loopMs: number; opMs: OpMs } | null = null;
 
   private async profiledRun(kind: GraphKind, feeds: Feeds): Promise<ort.InferenceSession.ReturnType> {
-    await this.session(kind); // compiles; the cached session stays for unprofiled use
+    // Compiles only: no unprofiled session beside the profiled one (two decoder sessions of a 4B model at fp16 on
+    // CPU, each holding an fp32 copy of the weights, do not fit 24 GB). Unprofiled calls load theirs when needed.
+    this.compiled();
     const dir = join(this.opts.cacheDir, 'profiles', `${process.pid}-${Date.now()}`);
     mkdirSync(dir, { recursive: true });
     try {
