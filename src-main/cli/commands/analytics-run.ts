@@ -10,7 +10,8 @@ import { configureModel, closeModel, configuredModelDir, NO_MODEL_MESSAGE } from
 import { assertNoRunningJob, getJob, recoverStaleJobs, resumeJob, runJob, type Job } from '../../core/library/jobs.js';
 import { asLibraryError, type Library } from '../../core/library/store.js';
 import { createCoreContext } from '../../core/platform/create-context.js';
-import { numberFlag, parseFlags, printJson, type Command } from '../command.js';
+import { numberFlag, parseFlags, printJson, type CliIO, type Command } from '../command.js';
+import type { CoreContext } from '../../core/context.js';
 import { precisionFlag } from './precision-flag.js';
 import { openLibraryFlag } from './library-flag.js';
 import { at } from '../../api/at.js';
@@ -82,8 +83,104 @@ function resumable(lib: Library, kind: RunKind, id: number): { job: Job; runs: R
   return { job, runs: listRuns(lib, { jobId: id }).reverse() };
 }
 
+function parseAnalyticsFlags(argv: string[]) {
+  return parseFlags(argv, {
+    library: { type: 'string' },
+    recording: { type: 'string' },
+    folder: { type: 'string' },
+    start: { type: 'string' },
+    end: { type: 'string' },
+    model: { type: 'string' },
+    ep: { type: 'string' },
+    precision: { type: 'string' },
+    window: { type: 'string' },
+    overlap: { type: 'string' },
+    'max-frames': { type: 'string' },
+    'max-new-tokens': { type: 'string' },
+    resume: { type: 'string' },
+    adapter: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+}
+
+type AnalyticsFlags = ReturnType<typeof parseAnalyticsFlags>['values'];
+
+/** The job's scope from --recording, --folder, --start and --end. */
+function scopeOf(values: AnalyticsFlags, io: CliIO) {
+  return {
+    ...(values.recording !== undefined
+      ? { recordingId: numberFlag('recording', values.recording, { integer: true, min: 1 })! }
+      : {}),
+    ...(values.folder !== undefined ? { folder: resolve(io.cwd, values.folder) } : {}),
+    ...(values.start !== undefined ? { start: numberFlag('start', values.start, { min: 0 })! } : {}),
+    ...(values.end !== undefined ? { end: numberFlag('end', values.end, { min: 0 })! } : {}),
+  };
+}
+
+/** The job's window and generation settings from --window, --overlap, --max-frames and --max-new-tokens. */
+function settingsOf(values: AnalyticsFlags) {
+  return {
+    ...(values.window !== undefined ? { windowLength: numberFlag('window', values.window, { min: 0 })! } : {}),
+    ...(values.overlap !== undefined ? { overlap: numberFlag('overlap', values.overlap, { min: 0 })! } : {}),
+    ...(values['max-frames'] !== undefined
+      ? { maxFrames: numberFlag('max-frames', values['max-frames'], { integer: true, min: 1 })! }
+      : {}),
+    ...(values['max-new-tokens'] !== undefined
+      ? { maxNewTokens: numberFlag('max-new-tokens', values['max-new-tokens'], { integer: true, min: 1 })! }
+      : {}),
+  };
+}
+
+/** A CLI core context that prints job progress: NDJSON on stdout with --json, a status line on stderr otherwise. */
+function progressContext(io: CliIO, json: boolean | undefined): CoreContext {
+  return createCoreContext({
+    host: 'cli',
+    env: io.env,
+    emit: (name, p) => {
+      if (name !== 'job.progress') return;
+      const e = p as { done: number; total: number; etaSeconds: number | null; message?: string; status: string };
+      if (json) io.stdout.write(JSON.stringify({ event: 'progress', ...e }) + '\n');
+      else
+        io.stderr.write(
+          `${e.status} ${e.done}/${e.total}${e.etaSeconds !== null ? ` eta ${Math.round(e.etaSeconds)} s` : ''}${e.message ? `  ${e.message}` : ''}\n`,
+        );
+    },
+  });
+}
+
+/** Loads --model (with --precision and --adapter) or checks that a model is configured otherwise. */
+async function configureAnalyticsModel(ctx: CoreContext, values: AnalyticsFlags, io: CliIO): Promise<void> {
+  if (values.adapter !== undefined && !values.model)
+    throw new AppError('INVALID_INPUT', '--adapter needs --model DIR (the base checkpoint)');
+  if (values.model)
+    await configureModel(
+      ctx,
+      resolve(io.cwd, values.model),
+      values.ep,
+      precisionFlag(values.precision),
+      adapterFlag(io, resolve(io.cwd, values.model), values.adapter),
+    );
+  else if (values.precision) ctx.env = { ...ctx.env, MOLMOSCOPE_PRECISION: precisionFlag(values.precision) };
+  if (!values.model && !configuredModelDir(ctx)) throw new AppError('MODEL_INVALID', NO_MODEL_MESSAGE);
+}
+
+/** Prints the finished job and its runs (one JSON line with --json, summaries otherwise); returns the exit code. */
+function printOutcome(io: CliIO, json: boolean | undefined, final: Job, results: RunResult[]): number {
+  if (json) io.stdout.write(JSON.stringify({ event: 'result', job: final, runs: results }) + '\n');
+  else {
+    io.stdout.write(
+      `job #${final.id} ${final.status}${final.errorCode ? ` (${final.errorCode}: ${final.errorMessage})` : ''}\n`,
+    );
+    for (const r of results) io.stdout.write(summary(r));
+  }
+  if (final.status !== 'done' && !json)
+    printJson(io.stderr, {
+      error: { code: final.errorCode ?? 'CANCELLED', message: final.errorMessage ?? `job ${final.status}` },
+    });
+  return final.status === 'done' ? 0 : 1;
+}
+
 /** The `count` or `track` command. */
-// eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
 export function analyticsCommand(kind: RunKind): Command {
   const usage = usageOf(kind);
   return {
@@ -93,73 +190,17 @@ export function analyticsCommand(kind: RunKind): Command {
         ? 'Count a query over a recording, range or folder with Molmo2 (de-duplicated instances with evidence).'
         : 'Track a query over a recording, range or folder with Molmo2 (stitched ids, decisions stored).',
     usage,
-    // eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
     async run(argv, io, signal) {
-      const { values, positionals } = parseFlags(argv, {
-        library: { type: 'string' },
-        recording: { type: 'string' },
-        folder: { type: 'string' },
-        start: { type: 'string' },
-        end: { type: 'string' },
-        model: { type: 'string' },
-        ep: { type: 'string' },
-        precision: { type: 'string' },
-        window: { type: 'string' },
-        overlap: { type: 'string' },
-        'max-frames': { type: 'string' },
-        'max-new-tokens': { type: 'string' },
-        resume: { type: 'string' },
-        adapter: { type: 'string' },
-        json: { type: 'boolean' },
-      });
+      const { values, positionals } = parseAnalyticsFlags(argv);
       const resume = numberFlag('resume', values.resume, { integer: true, min: 1 });
       if (resume === undefined && positionals.length !== 1)
         throw new AppError('INVALID_INPUT', `${kind} needs exactly one "query" (quote it)\n${usage}`);
       if (resume !== undefined && (positionals.length || values.recording || values.folder))
         throw new AppError('INVALID_INPUT', '--resume JOB takes no query or scope (the job has them)');
-      const scope = {
-        ...(values.recording !== undefined
-          ? { recordingId: numberFlag('recording', values.recording, { integer: true, min: 1 })! }
-          : {}),
-        ...(values.folder !== undefined ? { folder: resolve(io.cwd, values.folder) } : {}),
-        ...(values.start !== undefined ? { start: numberFlag('start', values.start, { min: 0 })! } : {}),
-        ...(values.end !== undefined ? { end: numberFlag('end', values.end, { min: 0 })! } : {}),
-      };
-      const settings = {
-        ...(values.window !== undefined ? { windowLength: numberFlag('window', values.window, { min: 0 })! } : {}),
-        ...(values.overlap !== undefined ? { overlap: numberFlag('overlap', values.overlap, { min: 0 })! } : {}),
-        ...(values['max-frames'] !== undefined
-          ? { maxFrames: numberFlag('max-frames', values['max-frames'], { integer: true, min: 1 })! }
-          : {}),
-        ...(values['max-new-tokens'] !== undefined
-          ? { maxNewTokens: numberFlag('max-new-tokens', values['max-new-tokens'], { integer: true, min: 1 })! }
-          : {}),
-      };
-      const ctx = createCoreContext({
-        host: 'cli',
-        env: io.env,
-        emit: (name, p) => {
-          if (name !== 'job.progress') return;
-          const e = p as { done: number; total: number; etaSeconds: number | null; message?: string; status: string };
-          if (values.json) io.stdout.write(JSON.stringify({ event: 'progress', ...e }) + '\n');
-          else
-            io.stderr.write(
-              `${e.status} ${e.done}/${e.total}${e.etaSeconds !== null ? ` eta ${Math.round(e.etaSeconds)} s` : ''}${e.message ? `  ${e.message}` : ''}\n`,
-            );
-        },
-      });
-      if (values.adapter !== undefined && !values.model)
-        throw new AppError('INVALID_INPUT', '--adapter needs --model DIR (the base checkpoint)');
-      if (values.model)
-        await configureModel(
-          ctx,
-          resolve(io.cwd, values.model),
-          values.ep,
-          precisionFlag(values.precision),
-          adapterFlag(io, resolve(io.cwd, values.model), values.adapter),
-        );
-      else if (values.precision) ctx.env = { ...ctx.env, MOLMOSCOPE_PRECISION: precisionFlag(values.precision) };
-      if (!values.model && !configuredModelDir(ctx)) throw new AppError('MODEL_INVALID', NO_MODEL_MESSAGE);
+      const scope = scopeOf(values, io);
+      const settings = settingsOf(values);
+      const ctx = progressContext(io, values.json);
+      await configureAnalyticsModel(ctx, values, io);
       const lib = openLibraryFlag(values.library, io, { create: false, integrity: 'background' });
       try {
         await lib.writable();
@@ -169,19 +210,12 @@ export function analyticsCommand(kind: RunKind): Command {
             ? resumable(lib, kind, resume)
             : queueAnalyticsJob(lib, kind, { query: positionals[0]!, scope, settings });
         const final = await runJob(lib, job.id, { [kind]: analyticsExecutor(ctx, kind) }, { signal, emit: ctx.emit });
-        const results = runs.map((r) => runResult(lib, r.id));
-        if (values.json) io.stdout.write(JSON.stringify({ event: 'result', job: final, runs: results }) + '\n');
-        else {
-          io.stdout.write(
-            `job #${final.id} ${final.status}${final.errorCode ? ` (${final.errorCode}: ${final.errorMessage})` : ''}\n`,
-          );
-          for (const r of results) io.stdout.write(summary(r));
-        }
-        if (final.status !== 'done' && !values.json)
-          printJson(io.stderr, {
-            error: { code: final.errorCode ?? 'CANCELLED', message: final.errorMessage ?? `job ${final.status}` },
-          });
-        return final.status === 'done' ? 0 : 1;
+        return printOutcome(
+          io,
+          values.json,
+          final,
+          runs.map((r) => runResult(lib, r.id)),
+        );
       } catch (err) {
         throw asLibraryError(err, lib.path);
       } finally {

@@ -8,7 +8,7 @@ import { createCoreContext } from '../../core/platform/create-context.js';
 import { modelCacheDir } from '../../core/platform/model-cache.js';
 import { modelDirFlag } from '../model-flag.js';
 import { adapterFlag } from './adapter-flag.js';
-import { numberFlag, onePositional, parseFlags, printJson, type Command } from '../command.js';
+import { numberFlag, onePositional, parseFlags, printJson, type CliIO, type Command } from '../command.js';
 import { precisionFlag } from './precision-flag.js';
 
 // Kept for callers that imported it from here before it moved to core.
@@ -32,50 +32,52 @@ const usage = `Usage:
       checkpoint identity; the model folder is only read.
 `;
 
-export const askCommand: Command = {
-  name: 'ask',
-  summary: 'Ask Molmo2 a question about images or a video (prints the answer, points, tracks and timings).',
-  usage,
-  // eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
-  async run(argv, io, signal) {
-    const { values, positionals } = parseFlags(argv, {
-      model: { type: 'string' },
-      image: { type: 'string', multiple: true },
-      video: { type: 'string' },
-      ep: { type: 'string' },
-      precision: { type: 'string' },
-      'max-new-tokens': { type: 'string' },
-      seed: { type: 'string' },
-      temperature: { type: 'string' },
-      'top-p': { type: 'string' },
-      'repetition-penalty': { type: 'string' },
-      'repeat-guard': { type: 'string' },
-      frames: { type: 'string' },
-      style: { type: 'string' },
-      stream: { type: 'boolean' },
-      'stream-every': { type: 'string' },
-      adapter: { type: 'string' },
-      json: { type: 'boolean' },
-    });
-    const modelDir = modelDirFlag(values.model, io);
-    const images = values.image ?? [];
-    if (images.length > 0 === (values.video !== undefined))
-      throw new AppError('INVALID_INPUT', 'give either --image (one or more) or --video');
-    const question = onePositional(positionals, 'give exactly one question (quote it)');
-    const maxNewTokens = numberFlag('max-new-tokens', values['max-new-tokens'], { integer: true, min: 1 }) ?? 200;
-    const seed = numberFlag('seed', values.seed, { integer: true, min: 0 }) ?? 0;
-    const temperature = numberFlag('temperature', values.temperature, { min: 0 }) ?? 0;
-    const topP = numberFlag('top-p', values['top-p'], { min: 0 }) ?? 1;
-    const repetitionPenalty = numberFlag('repetition-penalty', values['repetition-penalty'], { min: 0 }) ?? 1;
-    const repeatGuard = numberFlag('repeat-guard', values['repeat-guard'], { integer: true, min: 0 }) ?? 4;
-    const frames = numberFlag('frames', values.frames, { integer: true, min: 2 });
-    const dir = modelDir;
-    const streamEvery = numberFlag('stream-every', values['stream-every'], { integer: true, min: 1 });
-    if (streamEvery !== undefined && !values.stream)
-      throw new AppError('INVALID_INPUT', '--stream-every needs --stream');
-    let shown = '';
-    const onPartialText = (text: string) => {
-      if (values.json) io.stderr.write(`${JSON.stringify({ partial: text })}\n`);
+function parseAskFlags(argv: string[]) {
+  return parseFlags(argv, {
+    model: { type: 'string' },
+    image: { type: 'string', multiple: true },
+    video: { type: 'string' },
+    ep: { type: 'string' },
+    precision: { type: 'string' },
+    'max-new-tokens': { type: 'string' },
+    seed: { type: 'string' },
+    temperature: { type: 'string' },
+    'top-p': { type: 'string' },
+    'repetition-penalty': { type: 'string' },
+    'repeat-guard': { type: 'string' },
+    frames: { type: 'string' },
+    style: { type: 'string' },
+    stream: { type: 'boolean' },
+    'stream-every': { type: 'string' },
+    adapter: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+}
+
+type AskFlags = ReturnType<typeof parseAskFlags>['values'];
+
+/** The numeric flags with their defaults, checked in the order they are listed. */
+function numericFlags(values: AskFlags) {
+  const maxNewTokens = numberFlag('max-new-tokens', values['max-new-tokens'], { integer: true, min: 1 }) ?? 200;
+  const seed = numberFlag('seed', values.seed, { integer: true, min: 0 }) ?? 0;
+  const temperature = numberFlag('temperature', values.temperature, { min: 0 }) ?? 0;
+  const topP = numberFlag('top-p', values['top-p'], { min: 0 }) ?? 1;
+  const repetitionPenalty = numberFlag('repetition-penalty', values['repetition-penalty'], { min: 0 }) ?? 1;
+  const repeatGuard = numberFlag('repeat-guard', values['repeat-guard'], { integer: true, min: 0 }) ?? 4;
+  const frames = numberFlag('frames', values.frames, { integer: true, min: 2 });
+  const streamEvery = numberFlag('stream-every', values['stream-every'], { integer: true, min: 1 });
+  if (streamEvery !== undefined && !values.stream) throw new AppError('INVALID_INPUT', '--stream-every needs --stream');
+  return { maxNewTokens, seed, temperature, topP, repetitionPenalty, repeatGuard, frames, streamEvery };
+}
+
+/** Prints partial answers as they come: {"partial":text} lines on stderr with --json, the new text on stdout otherwise. */
+function partialPrinter(io: CliIO, json: boolean | undefined) {
+  let shown = '';
+  return {
+    /** The text already printed to stdout. */
+    shown: () => shown,
+    onPartialText: (text: string) => {
+      if (json) io.stderr.write(`${JSON.stringify({ partial: text })}\n`);
       else {
         // A chunk can end inside a multi-byte character (decoded as U+FFFD): hold that back until it completes.
         const stable = text.replace(/\uFFFD+$/, '');
@@ -84,15 +86,45 @@ export const askCommand: Command = {
           shown = stable;
         }
       }
-    };
+    },
+  };
+}
+
+/** The answer as `ask --json` prints it. */
+function answerJson(a: Answer, precision: Molmo2Session['precision'], adapter: ReturnType<typeof adapterFlag>) {
+  return {
+    text: a.text,
+    count: a.parsed.count,
+    points: a.parsed.points,
+    tracks: a.parsed.tracks,
+    timings: a.timings,
+    tokens: a.tokens,
+    promptTokens: a.promptTokens,
+    ioBytesPerToken: a.ioBytesPerToken,
+    ioBytesPrompt: a.ioBytesPrompt,
+    peakMemoryBytes: a.peakMemoryBytes,
+    provider: a.provider,
+    precision,
+    adapter: adapter ?? null,
+  };
+}
+
+export const askCommand: Command = {
+  name: 'ask',
+  summary: 'Ask Molmo2 a question about images or a video (prints the answer, points, tracks and timings).',
+  usage,
+  async run(argv, io, signal) {
+    const { values, positionals } = parseAskFlags(argv);
+    const dir = modelDirFlag(values.model, io);
+    const images = values.image ?? [];
+    if (images.length > 0 === (values.video !== undefined))
+      throw new AppError('INVALID_INPUT', 'give either --image (one or more) or --video');
+    const question = onePositional(positionals, 'give exactly one question (quote it)');
+    const { frames, streamEvery, ...sampling } = numericFlags(values);
+    const partial = partialPrinter(io, values.json);
     const dec = {
-      maxNewTokens,
-      temperature,
-      topP,
-      seed,
-      repetitionPenalty,
-      repeatGuard,
-      ...(values.stream ? { onPartialText, ...(streamEvery ? { streamEvery } : {}) } : {}),
+      ...sampling,
+      ...(values.stream ? { onPartialText: partial.onPartialText, ...(streamEvery ? { streamEvery } : {}) } : {}),
     };
     const q = { question, ...(values.style !== undefined ? { style: values.style } : {}) };
 
@@ -125,22 +157,8 @@ export const askCommand: Command = {
         for (const f of images) imgs.push(await loadImageRgb(resolve(io.cwd, f), signal));
         a = await session.askImagesFree(imgs, q, dec, signal, performance.now() - t0);
       }
-      const out = {
-        text: a.text,
-        count: a.parsed.count,
-        points: a.parsed.points,
-        tracks: a.parsed.tracks,
-        timings: a.timings,
-        tokens: a.tokens,
-        promptTokens: a.promptTokens,
-        ioBytesPerToken: a.ioBytesPerToken,
-        ioBytesPrompt: a.ioBytesPrompt,
-        peakMemoryBytes: a.peakMemoryBytes,
-        provider: a.provider,
-        precision: session.precision,
-        adapter: adapter ?? null,
-      };
-      if (values.json) printJson(io.stdout, out);
+      const shown = partial.shown();
+      if (values.json) printJson(io.stdout, answerJson(a, session.precision, adapter));
       else if (values.stream && a.text.startsWith(shown)) io.stdout.write(`${a.text.slice(shown.length)}\n`);
       else io.stdout.write(`${values.stream ? '\n' : ''}${a.text}\n`);
       return 0;

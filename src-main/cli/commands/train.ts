@@ -85,31 +85,112 @@ function reportBad(io: CliIO, json: boolean | undefined, bad: BadLine[]): void {
     emit(io, json, { event: 'bad-line', line: b.line, reason: b.reason }, `line ${b.line}: ${b.reason}`);
 }
 
+function parseTrainFlags(argv: string[]) {
+  return parseFlags(
+    argv,
+    {
+      base: { type: 'string' },
+      data: { type: 'string' },
+      out: { type: 'string' },
+      steps: { type: 'string' },
+      lr: { type: 'string' },
+      rank: { type: 'string' },
+      alpha: { type: 'string' },
+      seed: { type: 'string' },
+      accumulate: { type: 'string' },
+      warmup: { type: 'string' },
+      'checkpoint-every': { type: 'string' },
+      'skip-bad': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    false,
+  ).values;
+}
+
+/** Reads and parses the JSONL file; bad lines are reported and refused unless skipBad, and some line must be usable. */
+function readDataset(dataFile: string, io: CliIO, opts: { json?: boolean; skipBad?: boolean }) {
+  let content: string;
+  try {
+    content = readFileSync(dataFile, 'utf8');
+  } catch {
+    throw new AppError('NOT_FOUND', `cannot read ${dataFile}`);
+  }
+  const { lines, bad } = parseDataset(content, dataFile);
+  reportBad(io, opts.json, bad);
+  if (bad.length > 0 && !opts.skipBad)
+    throw new AppError('INVALID_INPUT', `${bad.length} bad line(s) in ${dataFile}; fix them or pass --skip-bad`, {
+      bad,
+    });
+  if (lines.length === 0) throw new AppError('INVALID_INPUT', `${dataFile} has no usable examples`);
+  return { content, lines, bad };
+}
+
+interface TrainJob {
+  base: string;
+  dataFile: string;
+  out: string;
+  config: TrainConfig;
+  examples: TrainExample[];
+  skipped: BadLine[];
+  runKey: string;
+}
+
+/** Trains on the prepared examples, then writes the adapter and molmoscope-train.json into the out folder. */
+async function trainAndSave(io: CliIO, json: boolean | undefined, job: TrainJob, signal: AbortSignal): Promise<void> {
+  const { base, dataFile, out, config, examples } = job;
+  const ck = openCheckpoint(base);
+  const session = await TrainSession.open(ck, {
+    spec: config.spec,
+    cacheDir: modelCacheDir(io.env, base),
+    threads: 1,
+  });
+  try {
+    const r = await train({
+      session,
+      examples,
+      config,
+      stateDir: out,
+      runKey: job.runKey,
+      signal,
+      onStep: (s) =>
+        emit(
+          io,
+          json,
+          { event: 'step', ...s },
+          `step ${s.step}/${s.steps} loss ${s.loss.toFixed(4)} lr ${s.lr.toExponential(2)} ${s.tokensPerSecond.toFixed(0)} tok/s eta ${s.etaSeconds.toFixed(0)} s`,
+        ),
+    });
+    saveAdapter(out, ck, config.spec, r.params, base);
+    writeJsonAtomic(join(out, 'molmoscope-train.json'), {
+      base,
+      data: dataFile,
+      config,
+      examples: examples.length,
+      skipped: job.skipped,
+    });
+    emit(
+      io,
+      json,
+      {
+        event: 'done',
+        adapter: out,
+        steps: config.steps,
+        examples: examples.length,
+        lastLoss: r.losses.at(-1) ?? null,
+      },
+      `adapter written to ${out}`,
+    );
+  } finally {
+    await session.close();
+  }
+}
+
 export const trainCommand: Command = {
   name: 'train',
   summary: 'LoRA fine-tune Molmo2 on a JSONL file of examples (writes a PEFT adapter).',
   usage,
-  // eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
   async run(argv, io, signal) {
-    const { values } = parseFlags(
-      argv,
-      {
-        base: { type: 'string' },
-        data: { type: 'string' },
-        out: { type: 'string' },
-        steps: { type: 'string' },
-        lr: { type: 'string' },
-        rank: { type: 'string' },
-        alpha: { type: 'string' },
-        seed: { type: 'string' },
-        accumulate: { type: 'string' },
-        warmup: { type: 'string' },
-        'checkpoint-every': { type: 'string' },
-        'skip-bad': { type: 'boolean' },
-        json: { type: 'boolean' },
-      },
-      false,
-    );
+    const values = parseTrainFlags(argv);
     if (!values.base || !values.data || !values.out)
       throw new AppError('INVALID_INPUT', `--base, --data and --out are required\n${usage}`);
     const config = readConfig(values);
@@ -117,68 +198,14 @@ export const trainCommand: Command = {
     const base = resolve(io.cwd, values.base);
     const dataFile = resolve(io.cwd, values.data);
     const out = resolve(io.cwd, values.out);
-    let content: string;
-    try {
-      content = readFileSync(dataFile, 'utf8');
-    } catch {
-      throw new AppError('NOT_FOUND', `cannot read ${dataFile}`);
-    }
-    const { lines, bad } = parseDataset(content, dataFile);
-    reportBad(io, values.json, bad);
-    if (bad.length > 0 && !values['skip-bad'])
-      throw new AppError('INVALID_INPUT', `${bad.length} bad line(s) in ${dataFile}; fix them or pass --skip-bad`, {
-        bad,
-      });
-    if (lines.length === 0) throw new AppError('INVALID_INPUT', `${dataFile} has no usable examples`);
-    const prepared = await prepare(base, lines, io, { json: values.json, skipBad: values['skip-bad'] }, signal);
+    const opts = { json: values.json, skipBad: values['skip-bad'] };
+    const { content, lines, bad } = readDataset(dataFile, io, opts);
+    const prepared = await prepare(base, lines, io, opts, signal);
     const examples = prepared.examples;
     if (examples.length === 0) throw new AppError('INVALID_INPUT', `${dataFile} has no usable examples`);
     const runKey = createHash('sha256').update(content).update(JSON.stringify(config)).update(base).digest('hex');
-    const ck = openCheckpoint(base);
-    const session = await TrainSession.open(ck, {
-      spec: config.spec,
-      cacheDir: modelCacheDir(io.env, base),
-      threads: 1,
-    });
-    try {
-      const r = await train({
-        session,
-        examples,
-        config,
-        stateDir: out,
-        runKey,
-        signal,
-        onStep: (s) =>
-          emit(
-            io,
-            values.json,
-            { event: 'step', ...s },
-            `step ${s.step}/${s.steps} loss ${s.loss.toFixed(4)} lr ${s.lr.toExponential(2)} ${s.tokensPerSecond.toFixed(0)} tok/s eta ${s.etaSeconds.toFixed(0)} s`,
-          ),
-      });
-      saveAdapter(out, ck, config.spec, r.params, base);
-      writeJsonAtomic(join(out, 'molmoscope-train.json'), {
-        base,
-        data: dataFile,
-        config,
-        examples: examples.length,
-        skipped: [...bad, ...prepared.bad],
-      });
-      emit(
-        io,
-        values.json,
-        {
-          event: 'done',
-          adapter: out,
-          steps: config.steps,
-          examples: examples.length,
-          lastLoss: r.losses.at(-1) ?? null,
-        },
-        `adapter written to ${out}`,
-      );
-      return 0;
-    } finally {
-      await session.close();
-    }
+    const skipped = [...bad, ...prepared.bad];
+    await trainAndSave(io, values.json, { base, dataFile, out, config, examples, skipped, runKey }, signal);
+    return 0;
   },
 };

@@ -108,8 +108,102 @@ export function makeCorrection(
   return c;
 }
 
+type PayloadOf<K extends CorrectionKind> = Extract<Correction, { kind: K }>['payload'];
+
+/** Merges mergeId into keepId; at a time both tracks cover, the kept track's point stays. */
+function applyMerge(set: TrackSet, { keepId, mergeId }: PayloadOf<'merge'>): TrackSet {
+  if (keepId === mergeId) throw new AppError('INVALID_INPUT', 'cannot merge a track with itself');
+  const keep = need(set, keepId);
+  const other = need(set, mergeId);
+  // At a time both tracks cover, the kept track's point stays (the user chose it as the reference).
+  const taken = new Set(keep.points.map((p) => p.t));
+  const points = [...keep.points, ...other.points.filter((p) => !taken.has(p.t))].sort((a, b) => a.t - b.t);
+  return withTracks(
+    set,
+    set.tracks.filter((x) => x !== other).map((x) => (x === keep ? { ...keep, points } : x)),
+  );
+}
+
+/** Splits a track at a time: points from `at` on become track newId. */
+function applySplit(set: TrackSet, { trackId, at, newId }: PayloadOf<'split'>): TrackSet {
+  const t = need(set, trackId);
+  if (set.tracks.some((x) => x.id === newId))
+    throw new AppError('INVALID_INPUT', `track id ${newId} is already in use`);
+  const before = t.points.filter((p) => p.t < at);
+  const after = t.points.filter((p) => p.t >= at);
+  if (before.length === 0 || after.length === 0)
+    throw new AppError('INVALID_INPUT', `splitting track ${trackId} at ${at} s leaves one side empty`);
+  return withTracks(set, [
+    ...set.tracks.filter((x) => x !== t),
+    { ...t, points: before },
+    { id: newId, label: t.label, points: after },
+  ]);
+}
+
+/**
+ * The segments on B's side once stitch decision d is cut: segments of track t form a forest linked by stitch
+ * decisions, and B's side is what B still reaches without d.
+ */
+function sideAfterCut(
+  set: TrackSet,
+  t: Track,
+  d: TrackSet['decisions'][number],
+  p: PayloadOf<'unstitch'>,
+): Set<string> {
+  const { windowA, localA, windowB, localB } = p;
+  const segsInTrack = new Set([
+    ...t.points.map((q) => seg(q.window, q.localId)),
+    seg(windowA, localA),
+    seg(windowB, localB),
+  ]);
+  const adj = new Map<string, string[]>();
+  for (const e of set.decisions) {
+    if (e.windowA === null || e.localA === null || e === d) continue;
+    const a = seg(e.windowA, e.localA);
+    const b = seg(e.windowB, e.localB);
+    if (!segsInTrack.has(a) || !segsInTrack.has(b)) continue;
+    adj.set(a, [...(adj.get(a) ?? []), b]);
+    adj.set(b, [...(adj.get(b) ?? []), a]);
+  }
+  const side = new Set([seg(windowB, localB)]);
+  const stack = [seg(windowB, localB)];
+  while (stack.length) for (const n of adj.get(stack.pop()!) ?? []) if (!side.has(n)) (side.add(n), stack.push(n));
+  return side;
+}
+
+/** Undoes one stitch decision: B's side of the track it joined becomes track newId. */
+function applyUnstitch(set: TrackSet, p: PayloadOf<'unstitch'>): TrackSet {
+  const { windowA, localA, windowB, localB, newId } = p;
+  const d = set.decisions.find(
+    (x) => x.windowA === windowA && x.localA === localA && x.windowB === windowB && x.localB === localB,
+  );
+  if (!d) throw new AppError('NOT_FOUND', `no stitch decision ${seg(windowA, localA)} → ${seg(windowB, localB)}`);
+  if (set.tracks.some((x) => x.id === newId))
+    throw new AppError('INVALID_INPUT', `track id ${newId} is already in use`);
+  // A segment can have lost all its points to the other window in an overlap, so find the track by either side.
+  const has = (x: Track, w: number, l: number) => x.points.some((q) => q.window === w && q.localId === l);
+  const holders = set.tracks.filter((x) => has(x, windowA, localA) || has(x, windowB, localB));
+  const t = holders[0];
+  if (holders.length !== 1 || !t)
+    throw new AppError(
+      'INVALID_INPUT',
+      `the stitch ${seg(windowA, localA)} → ${seg(windowB, localB)} is not in effect`,
+    );
+  const side = sideAfterCut(set, t, d, p);
+  if (side.has(seg(windowA, localA)))
+    throw new AppError('INVALID_INPUT', 'the two sides are still linked by other stitches');
+  const moved = t.points.filter((q) => side.has(seg(q.window, q.localId)));
+  const kept = t.points.filter((q) => !side.has(seg(q.window, q.localId)));
+  if (moved.length === 0 || kept.length === 0)
+    throw new AppError('INVALID_INPUT', 'undoing this stitch would leave an empty track');
+  return withTracks(set, [
+    ...set.tracks.filter((x) => x !== t),
+    { ...t, points: kept },
+    { id: newId, label: t.label, points: moved },
+  ]);
+}
+
 /** Applies one correction to a set and returns a new set (the input is never modified); throws if it does not apply. */
-// eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
 export function applyCorrection(set: TrackSet, c: Correction): TrackSet {
   switch (c.kind) {
     case 'rename': {
@@ -128,81 +222,12 @@ export function applyCorrection(set: TrackSet, c: Correction): TrackSet {
         set.tracks.filter((x) => x !== t),
       );
     }
-    case 'merge': {
-      const { keepId, mergeId } = c.payload;
-      if (keepId === mergeId) throw new AppError('INVALID_INPUT', 'cannot merge a track with itself');
-      const keep = need(set, keepId);
-      const other = need(set, mergeId);
-      // At a time both tracks cover, the kept track's point stays (the user chose it as the reference).
-      const taken = new Set(keep.points.map((p) => p.t));
-      const points = [...keep.points, ...other.points.filter((p) => !taken.has(p.t))].sort((a, b) => a.t - b.t);
-      return withTracks(
-        set,
-        set.tracks.filter((x) => x !== other).map((x) => (x === keep ? { ...keep, points } : x)),
-      );
-    }
-    case 'split': {
-      const { trackId, at, newId } = c.payload;
-      const t = need(set, trackId);
-      if (set.tracks.some((x) => x.id === newId))
-        throw new AppError('INVALID_INPUT', `track id ${newId} is already in use`);
-      const before = t.points.filter((p) => p.t < at);
-      const after = t.points.filter((p) => p.t >= at);
-      if (before.length === 0 || after.length === 0)
-        throw new AppError('INVALID_INPUT', `splitting track ${trackId} at ${at} s leaves one side empty`);
-      return withTracks(set, [
-        ...set.tracks.filter((x) => x !== t),
-        { ...t, points: before },
-        { id: newId, label: t.label, points: after },
-      ]);
-    }
-    case 'unstitch': {
-      const { windowA, localA, windowB, localB, newId } = c.payload;
-      const d = set.decisions.find(
-        (x) => x.windowA === windowA && x.localA === localA && x.windowB === windowB && x.localB === localB,
-      );
-      if (!d) throw new AppError('NOT_FOUND', `no stitch decision ${seg(windowA, localA)} → ${seg(windowB, localB)}`);
-      if (set.tracks.some((x) => x.id === newId))
-        throw new AppError('INVALID_INPUT', `track id ${newId} is already in use`);
-      // A segment can have lost all its points to the other window in an overlap, so find the track by either side.
-      const has = (x: Track, w: number, l: number) => x.points.some((p) => p.window === w && p.localId === l);
-      const holders = set.tracks.filter((x) => has(x, windowA, localA) || has(x, windowB, localB));
-      const t = holders[0];
-      if (holders.length !== 1 || !t)
-        throw new AppError(
-          'INVALID_INPUT',
-          `the stitch ${seg(windowA, localA)} → ${seg(windowB, localB)} is not in effect`,
-        );
-      // Segments of this track form a forest linked by stitch decisions; cutting one edge splits off B's side.
-      const segsInTrack = new Set([
-        ...t.points.map((p) => seg(p.window, p.localId)),
-        seg(windowA, localA),
-        seg(windowB, localB),
-      ]);
-      const adj = new Map<string, string[]>();
-      for (const e of set.decisions) {
-        if (e.windowA === null || e.localA === null || e === d) continue;
-        const a = seg(e.windowA, e.localA);
-        const b = seg(e.windowB, e.localB);
-        if (!segsInTrack.has(a) || !segsInTrack.has(b)) continue;
-        adj.set(a, [...(adj.get(a) ?? []), b]);
-        adj.set(b, [...(adj.get(b) ?? []), a]);
-      }
-      const side = new Set([seg(windowB, localB)]);
-      const stack = [seg(windowB, localB)];
-      while (stack.length) for (const n of adj.get(stack.pop()!) ?? []) if (!side.has(n)) (side.add(n), stack.push(n));
-      if (side.has(seg(windowA, localA)))
-        throw new AppError('INVALID_INPUT', 'the two sides are still linked by other stitches');
-      const moved = t.points.filter((p) => side.has(seg(p.window, p.localId)));
-      const kept = t.points.filter((p) => !side.has(seg(p.window, p.localId)));
-      if (moved.length === 0 || kept.length === 0)
-        throw new AppError('INVALID_INPUT', 'undoing this stitch would leave an empty track');
-      return withTracks(set, [
-        ...set.tracks.filter((x) => x !== t),
-        { ...t, points: kept },
-        { id: newId, label: t.label, points: moved },
-      ]);
-    }
+    case 'merge':
+      return applyMerge(set, c.payload);
+    case 'split':
+      return applySplit(set, c.payload);
+    case 'unstitch':
+      return applyUnstitch(set, c.payload);
     default:
       throw new AppError('INVALID_INPUT', `unknown correction kind ${(c as { kind: string }).kind}`);
   }

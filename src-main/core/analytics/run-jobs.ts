@@ -232,19 +232,112 @@ function engineRunner(
   };
 }
 
+type ExecutorArgs = Parameters<JobExecutor>[0];
+
+/** The job's progress counters, shared by its runs. */
+interface Tally {
+  done: number;
+  total: number;
+}
+
+/** The window store of one run: each window stored (with its sample times) moves the job's progress. */
+function runWindowStore(
+  lib: Library,
+  run: RunRow,
+  kind: RunKind,
+  plan: Map<number, PlannedWindow>,
+  windowCount: number,
+  tally: Tally,
+  progress: ExecutorArgs['progress'],
+): WindowStore<CountParsed | LocalTrack[]> {
+  return {
+    load: (index) => loadWindow(lib, run.id, kind, index),
+    save: (o) =>
+      lib.db.transaction(() => {
+        const meta = { ...o.meta, sampleTimes: plan.get(o.window.index)?.times ?? [] };
+        writeWindow(lib, run.id, kind, run.frame, { ...o, meta });
+        if (o.status !== 'failed') tally.done++;
+        progress(
+          tally.done,
+          tally.total,
+          { runId: run.id, window: o.window.index },
+          `${run.path}: window ${o.window.index + 1}/${windowCount} ${o.status}`,
+        );
+      })(),
+  };
+}
+
+/** Runs one run's windows through the count or the track pipeline. */
+async function runWindows(
+  kind: RunKind,
+  run: RunRow,
+  planned: PlannedWindow[],
+  runner: WindowRunner,
+  store: WindowStore<CountParsed | LocalTrack[]>,
+  signal: AbortSignal,
+): Promise<void> {
+  const windows = planned.map((w) => ({ index: w.index, start: w.start, end: w.end }));
+  if (kind === 'count') {
+    await runCountJob(
+      { query: run.query, windows, frame: run.frame, prompt: countPrompt(run.query) },
+      { runner, parse: molmoPointParser(), store: store as WindowStore<CountParsed> },
+      signal,
+    );
+  } else {
+    await runTrackJob(
+      { query: run.query, windows, frame: run.frame, prompt: trackPrompt(run.query) },
+      { runner, parse: molmoTrackParser(), store: store as WindowStore<LocalTrack[]> },
+      signal,
+    );
+  }
+}
+
+/**
+ * Records why a run stopped. A poison file fails only this run and returns true (the job goes on with the other
+ * recordings); otherwise the run is cancelled, requeued or failed and false is returned (the caller rethrows).
+ */
+function settleStoppedRun(
+  err: unknown,
+  { job, lib, signal, progress }: ExecutorArgs,
+  run: RunRow,
+  windowCount: number,
+  tally: Tally,
+): boolean {
+  const reason = signal.aborted ? signal.reason : null;
+  if (reason === null && isPoison(err)) {
+    // A poison file: this run failed (its window says why), the job goes on with the other recordings.
+    const left = windowCount - storedWindows(lib, run.id).filter((w) => w.status !== 'failed').length;
+    tally.total -= left;
+    lib.db.transaction(() => {
+      setRunStatus(lib, run.id, 'failed');
+      progress(tally.done, tally.total, undefined, `${run.path}: ${(err as Error).message}`);
+    })();
+    return true;
+  }
+  if (reason === 'cancel') {
+    cancelUnfinishedRuns(lib, job.id);
+  } else {
+    // Paused or interrupted jobs (and GPU trouble, which pauses) resume this run later; anything else failed it.
+    const resumable = reason !== null || (err instanceof AppError && PAUSING_ERROR_CODES.has(err.code));
+    setRunStatus(lib, run.id, resumable ? 'queued' : 'failed');
+  }
+  return false;
+}
+
 /** The executor of one analytics kind, bound to a host context (the model is the host's shared session). */
-// eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
 export function analyticsExecutor(ctx: CoreContext, kind: RunKind): JobExecutor {
-  // eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
-  return async ({ job, lib, signal, progress }) => {
+  return async (args) => {
+    const { job, lib, signal, progress } = args;
     const p = job.params as AnalyticsJobParams;
     const runs = p.runIds.map((id) => getRun(lib, id));
     // Planned in slices: a week-long run is ~11,000 windows, too many to plan in one turn of a host's event loop.
     const plans: PlannedWindow[][] = [];
     for (const r of runs) plans.push(await planWindowsSliced(kind, r, r.videoFps, p, signal));
-    let total = plans.reduce((n, x) => n + x.length, 0);
-    let done = runs.reduce((n, r) => n + r.windowsDone, 0);
-    progress(done, total);
+    const tally: Tally = {
+      total: plans.reduce((n, x) => n + x.length, 0),
+      done: runs.reduce((n, r) => n + r.windowsDone, 0),
+    };
+    progress(tally.done, tally.total);
     if (runs.every((r) => r.status === 'done')) return;
     const session = await modelSession(ctx);
     const partials = partialStream(ctx.emit, { jobId: job.id, kind });
@@ -256,21 +349,7 @@ export function analyticsExecutor(ctx: CoreContext, kind: RunKind): JobExecutor 
       setRunStatus(lib, run.id, 'running', session.modelId);
       setRunAdapter(lib.db, run.id, session.adapter);
       const plan = new Map(planned.map((w) => [w.index, w]));
-      const store: WindowStore<CountParsed | LocalTrack[]> = {
-        load: (index) => loadWindow(lib, run.id, kind, index),
-        save: (o) =>
-          lib.db.transaction(() => {
-            const meta = { ...o.meta, sampleTimes: plan.get(o.window.index)?.times ?? [] };
-            writeWindow(lib, run.id, kind, run.frame, { ...o, meta });
-            if (o.status !== 'failed') done++;
-            progress(
-              done,
-              total,
-              { runId: run.id, window: o.window.index },
-              `${run.path}: window ${o.window.index + 1}/${planned.length} ${o.status}`,
-            );
-          })(),
-      };
+      const store = runWindowStore(lib, run, kind, plan, planned.length, tally, progress);
       const runner = engineRunner(
         session,
         run,
@@ -281,41 +360,11 @@ export function analyticsExecutor(ctx: CoreContext, kind: RunKind): JobExecutor 
         partials,
         crash,
       );
-      const windows = planned.map((w) => ({ index: w.index, start: w.start, end: w.end }));
       try {
-        if (kind === 'count') {
-          await runCountJob(
-            { query: run.query, windows, frame: run.frame, prompt: countPrompt(run.query) },
-            { runner, parse: molmoPointParser(), store: store as WindowStore<CountParsed> },
-            signal,
-          );
-        } else {
-          await runTrackJob(
-            { query: run.query, windows, frame: run.frame, prompt: trackPrompt(run.query) },
-            { runner, parse: molmoTrackParser(), store: store as WindowStore<LocalTrack[]> },
-            signal,
-          );
-        }
+        await runWindows(kind, run, planned, runner, store, signal);
         finishRun(lib, run.id, p);
       } catch (err) {
-        const reason = signal.aborted ? signal.reason : null;
-        if (reason === null && isPoison(err)) {
-          // A poison file: this run failed (its window says why), the job goes on with the other recordings.
-          const left = planned.length - storedWindows(lib, run.id).filter((w) => w.status !== 'failed').length;
-          total -= left;
-          lib.db.transaction(() => {
-            setRunStatus(lib, run.id, 'failed');
-            progress(done, total, undefined, `${run.path}: ${(err as Error).message}`);
-          })();
-          continue;
-        }
-        if (reason === 'cancel') {
-          cancelUnfinishedRuns(lib, job.id);
-        } else {
-          // Paused or interrupted jobs (and GPU trouble, which pauses) resume this run later; anything else failed it.
-          const resumable = reason !== null || (err instanceof AppError && PAUSING_ERROR_CODES.has(err.code));
-          setRunStatus(lib, run.id, resumable ? 'queued' : 'failed');
-        }
+        if (settleStoppedRun(err, args, run, planned.length, tally)) continue;
         throw err;
       }
     }

@@ -161,61 +161,62 @@ function changedSince(path: string, before: Stats): AppError | null {
     : new AppError('UNREADABLE', `${path} changed while it was being imported; import it again once it is complete.`);
 }
 
-// eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
-async function importOne(lib: Library, path: string, opts: ImportOptions, now: () => Date): Promise<ImportOutcome> {
-  const db = lib.db;
-  const ts = now().toISOString();
-  let size = 0;
-  let mtime = 0;
-  let hash: string | null = null;
-  let statError: AppError | null = null;
-  let hashed: Stats | null = null;
+/** What hashing the file found; an unreadable file gives statError (it is recorded as rejected), a vanished one throws. */
+interface Hashed {
+  size: number;
+  mtime: number;
+  hash: string | null;
+  statError: AppError | null;
+  stat: Stats | null;
+}
+
+function hashForImport(path: string): Hashed {
   try {
     const h = hashRegularFile(path);
-    hashed = h.stat;
-    size = h.stat.size;
-    mtime = Math.round(h.stat.mtimeMs);
-    hash = h.hash;
+    return { size: h.stat.size, mtime: Math.round(h.stat.mtimeMs), hash: h.hash, statError: null, stat: h.stat };
   } catch (err) {
     if (err instanceof AppError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT')
       throw new AppError('NOT_FOUND', `${path} vanished while it was being imported.`);
-    statError = new AppError('UNREADABLE', `Cannot read ${path}: ${(err as Error).message}`);
+    const statError = new AppError('UNREADABLE', `Cannot read ${path}: ${(err as Error).message}`);
+    return { size: 0, mtime: 0, hash: null, statError, stat: null };
   }
-  const existing = recordingByPath(db, path);
-  if (
-    existing &&
-    !statError &&
-    existing.size_bytes === size &&
-    existing.mtime_ms === mtime &&
-    existing.content_hash === hash &&
-    existing.status !== 'missing'
-  ) {
-    return {
-      path,
-      action: 'unchanged',
-      recordingId: existing.id,
-      ...(existing.reason_code ? { code: existing.reason_code } : {}),
-    };
-  }
+}
+
+/**
+ * A new path whose content is already a recording at another path: the recording moved (the old path is gone; its
+ * windows and captions stay) or this is a duplicate (remembered as an alias). Null when neither.
+ */
+function movedOrDuplicate(
+  db: Library['db'],
+  path: string,
+  hash: string,
+  mtime: number,
+  ts: string,
+): ImportOutcome | null {
   const alias = aliasOf(db, path);
-  if (hash && !existing) {
-    const same = recordingWithContent(db, hash);
-    if (same && same.path !== path) {
-      if (same.status === 'missing' || !existsSync(same.path)) {
-        // The old path is gone and this file has its content: the recording moved; its windows and captions stay.
-        db.transaction(() => {
-          moveRecording(db, same.id, { path, folder: dirname(path), name: basename(path), mtime, at: ts });
-          deleteAlias(db, path);
-        })();
-        return { path, action: 'moved', recordingId: same.id, movedFrom: same.path };
-      }
-      if (alias === undefined) putAlias(db, path, same.id, ts);
-      return { path, action: 'duplicate', recordingId: same.id, duplicateOf: same.id };
-    }
+  const same = recordingWithContent(db, hash);
+  if (!same || same.path === path) return null;
+  if (same.status === 'missing' || !existsSync(same.path)) {
+    // The old path is gone and this file has its content: the recording moved; its windows and captions stay.
+    db.transaction(() => {
+      moveRecording(db, same.id, { path, folder: dirname(path), name: basename(path), mtime, at: ts });
+      deleteAlias(db, path);
+    })();
+    return { path, action: 'moved', recordingId: same.id, movedFrom: same.path };
   }
+  if (alias === undefined) putAlias(db, path, same.id, ts);
+  return { path, action: 'duplicate', recordingId: same.id, duplicateOf: same.id };
+}
+
+/** Probes a readable file; a media rejection is returned, not thrown, and a file changed since hashing throws. */
+async function probeHashed(
+  path: string,
+  opts: ImportOptions,
+  h: Hashed,
+): Promise<{ probe: ProbeInfo | null; rejection: AppError | null }> {
   let probe: ProbeInfo | null = null;
-  let rejection: AppError | null = statError;
+  let rejection: AppError | null = h.statError;
   if (!rejection) {
     try {
       probe = await opts.media.probe(path, opts.signal);
@@ -224,10 +225,20 @@ async function importOne(lib: Library, path: string, opts: ImportOptions, now: (
       else throw err;
     }
     // What was probed must still be what was hashed: a file deleted or rewritten meanwhile is not recorded as ready.
-    const changed = hashed ? changedSince(path, hashed) : null;
+    const changed = h.stat ? changedSince(path, h.stat) : null;
     if (changed) throw changed;
   }
-  const values: RecordingValues = {
+  return { probe, rejection };
+}
+
+function recordingValues(
+  path: string,
+  { size, mtime, hash }: Hashed,
+  ts: string,
+  probe: ProbeInfo | null,
+  rejection: AppError | null,
+): RecordingValues {
+  return {
     path,
     folder: dirname(path),
     name: basename(path),
@@ -246,6 +257,35 @@ async function importOne(lib: Library, path: string, opts: ImportOptions, now: (
     probe_json: probe ? JSON.stringify(probe.raw) : null,
     recorded_at: probe?.recordedAt ?? (mtime ? new Date(mtime).toISOString() : null),
   };
+}
+
+async function importOne(lib: Library, path: string, opts: ImportOptions, now: () => Date): Promise<ImportOutcome> {
+  const db = lib.db;
+  const ts = now().toISOString();
+  const h = hashForImport(path);
+  const { size, mtime, hash } = h;
+  const existing = recordingByPath(db, path);
+  if (
+    existing &&
+    !h.statError &&
+    existing.size_bytes === size &&
+    existing.mtime_ms === mtime &&
+    existing.content_hash === hash &&
+    existing.status !== 'missing'
+  ) {
+    return {
+      path,
+      action: 'unchanged',
+      recordingId: existing.id,
+      ...(existing.reason_code ? { code: existing.reason_code } : {}),
+    };
+  }
+  if (hash && !existing) {
+    const outcome = movedOrDuplicate(db, path, hash, mtime, ts);
+    if (outcome) return outcome;
+  }
+  const { probe, rejection } = await probeHashed(path, opts, h);
+  const values = recordingValues(path, h, ts, probe, rejection);
   let id: number;
   if (existing) {
     // Same path, new content: the old windows and captions describe other footage, so they go.

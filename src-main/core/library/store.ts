@@ -124,10 +124,8 @@ function backgroundCheck(path: string, enabled: boolean): { writable: () => Prom
 /** Bytes of a library file read through a memory map (the rest through read()). */
 export const LIBRARY_MMAP_BYTES = 2 ** 31;
 
-/** Opens (or creates) a library file, checks integrity, enables WAL and migrates to the latest schema. */
-// eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
-export function openLibrary(path: string, opts: OpenLibraryOptions): Library {
-  const readonly = opts.readonly ?? false;
+/** Checks the file before SQLite sees it (present unless created, not empty, a SQLite header); returns whether it exists. */
+function checkLibraryFile(path: string, opts: OpenLibraryOptions, readonly: boolean): boolean {
   const exists = existsSync(path);
   if (!exists && (!opts.create || readonly)) throw new AppError('NOT_FOUND', `No library file at ${path}.`);
   const size = exists ? statSync(path).size : 0;
@@ -149,6 +147,88 @@ export function openLibrary(path: string, opts: OpenLibraryOptions): Library {
       );
     }
   }
+  return exists;
+}
+
+/** Read-only checks of an opened file: a new empty file, ours (application_id) and not newer than this build. */
+function checkLibrarySchema(
+  db: Database.Database,
+  path: string,
+  opts: OpenLibraryOptions,
+  readonly: boolean,
+): { version: number; fresh: boolean } {
+  const version = schemaVersion(db);
+  const appId = applicationId(db);
+  const fresh = version === 0 && appId === 0 && !hasUserTables(db);
+  if (fresh && (!opts.create || readonly)) {
+    throw new AppError(
+      'NOT_FOUND',
+      `${path} is an empty file, not a library yet; create it (create: true) to initialise it.`,
+    );
+  }
+  if (!fresh && appId !== APPLICATION_ID) {
+    throw new AppError(
+      'LIBRARY_CORRUPT',
+      `${path} is a SQLite file but not a Molmoscope library (application_id ${appId}). It was left untouched.`,
+    );
+  }
+  if (version > LATEST_VERSION) {
+    throw new AppError(
+      'LIBRARY_TOO_NEW',
+      `${path} has schema version ${version}; this Molmoscope reads up to ${LATEST_VERSION}. Update Molmoscope to open it. The file was left untouched.`,
+      { version, supported: LATEST_VERSION },
+    );
+  }
+  return { version, fresh };
+}
+
+/** Runs the integrity check that must come before any write, and starts the background one where that is asked. */
+function checkLibraryIntegrity(
+  db: Database.Database,
+  path: string,
+  opts: OpenLibraryOptions,
+  readonly: boolean,
+  { version, fresh }: { version: number; fresh: boolean },
+): ReturnType<typeof backgroundCheck> {
+  const integrity = opts.integrity ?? 'full';
+  // A migration or a journal switch writes: a background check cannot wait until after them.
+  const mustCheckNow =
+    integrity === 'full' ||
+    (integrity === 'background' && !readonly && (version < LATEST_VERSION || journalMode(db) !== 'wal'));
+  if (!fresh && integrity !== 'none' && (mustCheckNow || integrity === 'quick')) {
+    const problems = integrityProblems(db, mustCheckNow ? 'full' : 'quick', 20);
+    if (problems.length) throw corruptLibraryError(path, problems);
+  }
+  return backgroundCheck(path, !fresh && integrity === 'background' && !mustCheckNow && !readonly);
+}
+
+/** Readonly: refuses a schema that needs migrating. Writable: WAL, connection tuning and migrations. Then FKs and mmap. */
+function prepareConnection(db: Database.Database, path: string, readonly: boolean, version: number): void {
+  if (readonly) {
+    if (version < LATEST_VERSION) {
+      throw new AppError(
+        'INVALID_INPUT',
+        `${path} has schema version ${version} and needs migrating to ${LATEST_VERSION}; open it writable once.`,
+      );
+    }
+  } else {
+    const mode = enableWal(db);
+    if (mode !== 'wal') throw new AppError('INTERNAL', `Could not switch ${path} to WAL (journal_mode=${mode}).`);
+    tuneWritableConnection(db);
+    migrate(db);
+  }
+  enableForeignKeys(db);
+  // Reads through a memory map: search walks FTS5 doclists across a large file, and copying each page into the
+  // page cache with a read() cost a third of a query's time at 1M captions (bench/search). The trade-off SQLite
+  // documents: an I/O error on a mapped page is a SIGBUS, not an error code; MOLMOSCOPE_LIBRARY_MMAP=0 (e.g. for a
+  // library on a network share) turns it off.
+  if (process.env.MOLMOSCOPE_LIBRARY_MMAP !== '0') setMmapSize(db, LIBRARY_MMAP_BYTES);
+}
+
+/** Opens (or creates) a library file, checks integrity, enables WAL and migrates to the latest schema. */
+export function openLibrary(path: string, opts: OpenLibraryOptions): Library {
+  const readonly = opts.readonly ?? false;
+  const exists = checkLibraryFile(path, opts, readonly);
   let db: Database.Database;
   try {
     db = new Database(path, { readonly, fileMustExist: exists, ...sqliteBindingOption() });
@@ -160,63 +240,15 @@ export function openLibrary(path: string, opts: OpenLibraryOptions): Library {
     // The caption triggers index text through this function (see terms.ts).
     registerTermFunctions(db);
     // Read-only checks first: nothing below writes until the file is known to be ours, intact and not newer.
-    const version = schemaVersion(db);
-    const appId = applicationId(db);
-    const fresh = version === 0 && appId === 0 && !hasUserTables(db);
-    if (fresh && (!opts.create || readonly)) {
-      throw new AppError(
-        'NOT_FOUND',
-        `${path} is an empty file, not a library yet; create it (create: true) to initialise it.`,
-      );
-    }
-    if (!fresh && appId !== APPLICATION_ID) {
-      throw new AppError(
-        'LIBRARY_CORRUPT',
-        `${path} is a SQLite file but not a Molmoscope library (application_id ${appId}). It was left untouched.`,
-      );
-    }
-    if (version > LATEST_VERSION) {
-      throw new AppError(
-        'LIBRARY_TOO_NEW',
-        `${path} has schema version ${version}; this Molmoscope reads up to ${LATEST_VERSION}. Update Molmoscope to open it. The file was left untouched.`,
-        { version, supported: LATEST_VERSION },
-      );
-    }
-    const integrity = opts.integrity ?? 'full';
-    // A migration or a journal switch writes: a background check cannot wait until after them.
-    const mustCheckNow =
-      integrity === 'full' ||
-      (integrity === 'background' && !readonly && (version < LATEST_VERSION || journalMode(db) !== 'wal'));
-    if (!fresh && integrity !== 'none' && (mustCheckNow || integrity === 'quick')) {
-      const problems = integrityProblems(db, mustCheckNow ? 'full' : 'quick', 20);
-      if (problems.length) throw corruptLibraryError(path, problems);
-    }
-    const check = backgroundCheck(path, !fresh && integrity === 'background' && !mustCheckNow && !readonly);
-    if (readonly) {
-      if (version < LATEST_VERSION) {
-        throw new AppError(
-          'INVALID_INPUT',
-          `${path} has schema version ${version} and needs migrating to ${LATEST_VERSION}; open it writable once.`,
-        );
-      }
-    } else {
-      const mode = enableWal(db);
-      if (mode !== 'wal') throw new AppError('INTERNAL', `Could not switch ${path} to WAL (journal_mode=${mode}).`);
-      tuneWritableConnection(db);
-      migrate(db);
-    }
-    enableForeignKeys(db);
-    // Reads through a memory map: search walks FTS5 doclists across a large file, and copying each page into the
-    // page cache with a read() cost a third of a query's time at 1M captions (bench/search). The trade-off SQLite
-    // documents: an I/O error on a mapped page is a SIGBUS, not an error code; MOLMOSCOPE_LIBRARY_MMAP=0 (e.g. for a
-    // library on a network share) turns it off.
-    if (process.env.MOLMOSCOPE_LIBRARY_MMAP !== '0') setMmapSize(db, LIBRARY_MMAP_BYTES);
+    const schema = checkLibrarySchema(db, path, opts, readonly);
+    const check = checkLibraryIntegrity(db, path, opts, readonly, schema);
+    prepareConnection(db, path, readonly, schema.version);
     const finalVersion = schemaVersion(db);
     return {
       path,
       db,
       schemaVersion: finalVersion,
-      created: !exists || fresh,
+      created: !exists || schema.fresh,
       readonly,
       writable: check.writable,
       close: () => {

@@ -45,63 +45,87 @@ interface PredAt {
   y: number;
 }
 
+type GtExample = TracksGt['examples'][number];
+type PredTrack = TracksPred['examples'][number]['tracks'][number];
+
+/** The GT objects by frame key, each object once per frame, ids numbered from 1 in order of appearance. */
+function gtByFrame(g: GtExample, key: (t: number) => number): Map<number, GtAt[]> {
+  const gtIds = new Map<string, number>();
+  const gtAt = new Map<number, GtAt[]>();
+  for (const o of g.objects) {
+    if (!gtIds.has(o.id)) gtIds.set(o.id, gtIds.size + 1);
+    const gid = gtIds.get(o.id)!;
+    for (const f of o.frames) {
+      const k = key(f.t);
+      const list = gtAt.get(k) ?? [];
+      if (list.some((e) => e.gid === gid)) continue;
+      const c = f.x !== undefined && f.y !== undefined ? { x: f.x, y: f.y } : regionCenter(f.region);
+      list.push({ gid, x: c.x, y: c.y, region: f.region });
+      gtAt.set(k, list);
+    }
+  }
+  return gtAt;
+}
+
+/** The predicted points by frame key, scaled to pixels, ids numbered from 1 in order of appearance. */
+function predByFrame(
+  tracks: readonly PredTrack[],
+  scale: { x: number; y: number },
+  key: (t: number) => number,
+): Map<number, PredAt[]> {
+  const predIds = new Map<string, number>();
+  const predAt = new Map<number, PredAt[]>();
+  for (const tr of tracks) {
+    if (!predIds.has(tr.id)) predIds.set(tr.id, predIds.size + 1);
+    const pid = predIds.get(tr.id)!;
+    for (const p of tr.points) {
+      const k = key(p.t);
+      const list = predAt.get(k) ?? [];
+      if (list.some((e) => e.pid === pid)) continue; // a repeated id at one time: the first occurrence wins
+      list.push({ pid, x: p.x * scale.x, y: p.y * scale.y });
+      predAt.set(k, list);
+    }
+  }
+  return predAt;
+}
+
+/** The HOTA frames and the mean per-frame point-in-region P/R/F1 over the union of GT and predicted frames. */
+function matchFrames(gtAt: Map<number, GtAt[]>, predAt: Map<number, PredAt[]>) {
+  const keys = [...new Set([...gtAt.keys(), ...predAt.keys()])].sort((a, b) => a - b);
+  const frames: HotaFrame[] = [];
+  let sp = 0;
+  let sr = 0;
+  let sf = 0;
+  for (const k of keys) {
+    const G = gtAt.get(k) ?? [];
+    const P = predAt.get(k) ?? [];
+    const sim = G.map((o) => P.map((p) => (pointInRegion(p.x, p.y, o.region) ? 1 : 0)));
+    frames.push({ gtIds: G.map((o) => o.gid), predIds: P.map((p) => p.pid), sim });
+    let successes = 0;
+    if (G.length && P.length) {
+      const cost = P.map((p) => G.map((o) => Math.hypot(p.x - o.x, p.y - o.y)));
+      for (const m of assign(cost)) successes += sim[m.col]![m.row]!; // assign() returns in-bounds pairs
+    }
+    const s = prf(successes, P.length, G.length);
+    sp += s.precision;
+    sr += s.recall;
+    sf += s.f1;
+  }
+  const n = keys.length;
+  const spatial = n ? { precision: sp / n, recall: sr / n, f1: sf / n } : { precision: 1, recall: 1, f1: 1 };
+  return { frames, spatial, n };
+}
+
 /** Scores tracks; `fps` (default 10, i.e. the model's 0.1 s timestamps) sets frame = round(t·fps) unless the GT example has its own. */
-// eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
 export function evalTracks(pred: TracksPred, gt: TracksGt, opts: { fps?: number } = {}): TrackMetrics {
   const byId = new Map(pred.examples.map((e) => [e.id, e]));
   const scored = gt.examples.map((g): { ex: TrackExampleScore; all: HotaScores[] } => {
     const fps = g.fps ?? opts.fps ?? 10;
     const key = (t: number) => pyRound(t * fps);
-    const gtIds = new Map<string, number>();
-    const predIds = new Map<string, number>();
-    const gtAt = new Map<number, GtAt[]>();
-    const predAt = new Map<number, PredAt[]>();
-    for (const o of g.objects) {
-      if (!gtIds.has(o.id)) gtIds.set(o.id, gtIds.size + 1);
-      const gid = gtIds.get(o.id)!;
-      for (const f of o.frames) {
-        const k = key(f.t);
-        const list = gtAt.get(k) ?? [];
-        if (list.some((e) => e.gid === gid)) continue;
-        const c = f.x !== undefined && f.y !== undefined ? { x: f.x, y: f.y } : regionCenter(f.region);
-        list.push({ gid, x: c.x, y: c.y, region: f.region });
-        gtAt.set(k, list);
-      }
-    }
+    const gtAt = gtByFrame(g, key);
     const scale = pred.units === 'model' ? { x: g.width / 1000, y: g.height / 1000 } : { x: 1, y: 1 };
-    for (const tr of byId.get(g.id)?.tracks ?? []) {
-      if (!predIds.has(tr.id)) predIds.set(tr.id, predIds.size + 1);
-      const pid = predIds.get(tr.id)!;
-      for (const p of tr.points) {
-        const k = key(p.t);
-        const list = predAt.get(k) ?? [];
-        if (list.some((e) => e.pid === pid)) continue; // a repeated id at one time: the first occurrence wins
-        list.push({ pid, x: p.x * scale.x, y: p.y * scale.y });
-        predAt.set(k, list);
-      }
-    }
-    const keys = [...new Set([...gtAt.keys(), ...predAt.keys()])].sort((a, b) => a - b);
-    const frames: HotaFrame[] = [];
-    let sp = 0;
-    let sr = 0;
-    let sf = 0;
-    for (const k of keys) {
-      const G = gtAt.get(k) ?? [];
-      const P = predAt.get(k) ?? [];
-      const sim = G.map((o) => P.map((p) => (pointInRegion(p.x, p.y, o.region) ? 1 : 0)));
-      frames.push({ gtIds: G.map((o) => o.gid), predIds: P.map((p) => p.pid), sim });
-      let successes = 0;
-      if (G.length && P.length) {
-        const cost = P.map((p) => G.map((o) => Math.hypot(p.x - o.x, p.y - o.y)));
-        for (const m of assign(cost)) successes += sim[m.col]![m.row]!; // assign() returns in-bounds pairs
-      }
-      const s = prf(successes, P.length, G.length);
-      sp += s.precision;
-      sr += s.recall;
-      sf += s.f1;
-    }
-    const n = keys.length;
-    const spatial = n ? { precision: sp / n, recall: sr / n, f1: sf / n } : { precision: 1, recall: 1, f1: 1 };
+    const predAt = predByFrame(byId.get(g.id)?.tracks ?? [], scale, key);
+    const { frames, spatial, n } = matchFrames(gtAt, predAt);
     const all = hota(frames);
     return { ex: { id: g.id, hota: at(all, HOTA_ALPHAS.indexOf(0.5), 'HOTA at α = 0.5'), spatial, frames: n }, all };
   });

@@ -93,102 +93,121 @@ function countOf(text: string, hadTags: boolean): number | null {
   return null;
 }
 
+/**
+ * The tag that starts `rest`: its kind and coords, truncated when the answer was cut off inside the coords. Null (the
+ * reason in `dropped`) when it is garbage.
+ */
+function tagOf(rest: string, dropped: Dropped[]): { kind: string; coords: string; truncated: boolean } | null {
+  const m = COMPLETE_RE.exec(rest);
+  if (m) return { kind: at(m, 1, 'tag name group'), coords: at(m, 3, 'coords group'), truncated: false };
+  // Not a complete opening tag: either cut off inside coords (keep what is certain) or garbage.
+  const partial = /^<(points|tracks)((?:\s+[A-Za-z_:-]+="[^"]*")*?)\s+coords="([0-9\t:;, .]*)(")?[^<>]*$/.exec(rest);
+  if (!partial) {
+    dropped.push({
+      text: rest.slice(0, 80),
+      reason: /coords="/.test(rest)
+        ? 'coords contain characters other than digits and separators'
+        : 'tag without a coords attribute',
+    });
+    return null;
+  }
+  // With the closing quote present the coordinates are complete; only the tag's end was lost.
+  const truncated = partial[4] === undefined;
+  if (!truncated)
+    dropped.push({ text: rest.slice(0, 60), reason: 'answer cut off after the coords attribute (points kept)' });
+  return { kind: at(partial, 1, 'tag name group'), coords: at(partial, 3, 'coords group'), truncated };
+}
+
+type CoordGroup = ReturnType<typeof groupsOf>[number];
+
+/** The pixel size a group's coordinates scale to: its image's with multi-image input (null, dropped, if none). */
+function groupSize(g: CoordGroup, opts: ParseOptions, dropped: Dropped[]): { W: number; H: number } | null {
+  if (opts.kind !== 'multi-image') return { W: opts.width, H: opts.height };
+  const key = Number(g.key);
+  const size = Number.isInteger(key) && key >= 1 ? opts.sizes?.[key - 1] : undefined;
+  if (!size) {
+    dropped.push({
+      text: `${g.key} ${g.triples.map((t) => `${t.id} ${t.X} ${t.Y}`).join(' ')}`,
+      reason: `no image ${g.key} (have ${opts.sizes?.length ?? 0})`,
+    });
+    return null;
+  }
+  return { W: size.width, H: size.height };
+}
+
+/** What the tags of one answer add up to. */
+interface Collected {
+  points: ParsedPoint[];
+  trackMap: Map<number, ParsedTrack>;
+  seenPoint: Set<string>;
+  dropped: Dropped[];
+}
+
+/** Adds a group's triples as points or track points; outside the image or repeated ids are dropped. */
+function collectGroup(
+  g: CoordGroup,
+  { W, H }: { W: number; H: number },
+  isTrack: boolean,
+  frameIds: Map<string, Set<number>>,
+  acc: Collected,
+): void {
+  const key = Number(g.key);
+  for (const tr of g.triples) {
+    const raw = `${g.key} ${tr.id} ${String(tr.X).padStart(3, '0')} ${String(tr.Y).padStart(3, '0')}`;
+    const x = (tr.X / 1000) * W,
+      y = (tr.Y / 1000) * H;
+    if (!(x >= 0 && x <= W && y >= 0 && y <= H)) {
+      acc.dropped.push({ text: raw, reason: 'outside the image' });
+      continue;
+    }
+    if (isTrack) {
+      const ids = frameIds.get(g.key) ?? new Set<number>();
+      frameIds.set(g.key, ids);
+      if (ids.has(tr.id)) {
+        acc.dropped.push({ text: raw, reason: 'repeated object id in one frame' });
+        continue;
+      }
+      ids.add(tr.id);
+      let track = acc.trackMap.get(tr.id);
+      if (!track) {
+        track = { id: tr.id, points: [] };
+        acc.trackMap.set(tr.id, track);
+      }
+      track.points.push({ t: key, x, y });
+    } else {
+      const sig = `${g.key}|${tr.id}`;
+      if (acc.seenPoint.has(sig)) {
+        acc.dropped.push({ text: raw, reason: 'repeated point id' });
+        continue;
+      }
+      acc.seenPoint.add(sig);
+      acc.points.push({ key, id: tr.id, x, y });
+    }
+  }
+}
+
 /** Parses a Molmo2 answer into a count, points and tracks (pixels), and what was dropped and why. */
-// eslint-disable-next-line max-lines-per-function -- over 80 only since Prettier's line breaks (2026-12-07); to be split along its steps
 export function parseAnswer(text: string, opts: ParseOptions): ParsedAnswer {
-  const dropped: Dropped[] = [];
-  const points: ParsedPoint[] = [];
-  const trackMap = new Map<number, ParsedTrack>();
-  const seenPoint = new Set<string>();
+  const acc: Collected = { points: [], trackMap: new Map(), seenPoint: new Set(), dropped: [] };
+  const { dropped } = acc;
   let tags = 0;
   const starts: number[] = [];
   for (const m of text.matchAll(OPEN_RE)) starts.push(m.index);
   for (const [s, from] of starts.entries()) {
     const rest = text.slice(from, starts[s + 1] ?? text.length);
-    const m = COMPLETE_RE.exec(rest);
-    let kind: string,
-      coords: string,
-      truncated = false;
-    if (m) {
-      kind = at(m, 1, 'tag name group');
-      coords = at(m, 3, 'coords group');
-    } else {
-      // Not a complete opening tag: either cut off inside coords (keep what is certain) or garbage.
-      const partial = /^<(points|tracks)((?:\s+[A-Za-z_:-]+="[^"]*")*?)\s+coords="([0-9\t:;, .]*)(")?[^<>]*$/.exec(
-        rest,
-      );
-      if (!partial) {
-        dropped.push({
-          text: rest.slice(0, 80),
-          reason: /coords="/.test(rest)
-            ? 'coords contain characters other than digits and separators'
-            : 'tag without a coords attribute',
-        });
-        continue;
-      }
-      kind = at(partial, 1, 'tag name group');
-      coords = at(partial, 3, 'coords group');
-      // With the closing quote present the coordinates are complete; only the tag's end was lost.
-      truncated = partial[4] === undefined;
-      if (!truncated)
-        dropped.push({ text: rest.slice(0, 60), reason: 'answer cut off after the coords attribute (points kept)' });
-    }
+    const tag = tagOf(rest, dropped);
+    if (!tag) continue;
     tags++;
-    const isTrack = kind === 'tracks';
+    const isTrack = tag.kind === 'tracks';
     const frameIds = new Map<string, Set<number>>();
-    for (const g of groupsOf(coords, truncated, dropped)) {
-      const key = Number(g.key);
-      let W = opts.width,
-        H = opts.height;
-      if (opts.kind === 'multi-image') {
-        const size = Number.isInteger(key) && key >= 1 ? opts.sizes?.[key - 1] : undefined;
-        if (!size) {
-          dropped.push({
-            text: `${g.key} ${g.triples.map((t) => `${t.id} ${t.X} ${t.Y}`).join(' ')}`,
-            reason: `no image ${g.key} (have ${opts.sizes?.length ?? 0})`,
-          });
-          continue;
-        }
-        W = size.width;
-        H = size.height;
-      }
-      for (const tr of g.triples) {
-        const raw = `${g.key} ${tr.id} ${String(tr.X).padStart(3, '0')} ${String(tr.Y).padStart(3, '0')}`;
-        const x = (tr.X / 1000) * W,
-          y = (tr.Y / 1000) * H;
-        if (!(x >= 0 && x <= W && y >= 0 && y <= H)) {
-          dropped.push({ text: raw, reason: 'outside the image' });
-          continue;
-        }
-        if (isTrack) {
-          const ids = frameIds.get(g.key) ?? new Set<number>();
-          frameIds.set(g.key, ids);
-          if (ids.has(tr.id)) {
-            dropped.push({ text: raw, reason: 'repeated object id in one frame' });
-            continue;
-          }
-          ids.add(tr.id);
-          let track = trackMap.get(tr.id);
-          if (!track) {
-            track = { id: tr.id, points: [] };
-            trackMap.set(tr.id, track);
-          }
-          track.points.push({ t: key, x, y });
-        } else {
-          const sig = `${g.key}|${tr.id}`;
-          if (seenPoint.has(sig)) {
-            dropped.push({ text: raw, reason: 'repeated point id' });
-            continue;
-          }
-          seenPoint.add(sig);
-          points.push({ key, id: tr.id, x, y });
-        }
-      }
+    for (const g of groupsOf(tag.coords, tag.truncated, dropped)) {
+      const size = groupSize(g, opts, dropped);
+      if (size) collectGroup(g, size, isTrack, frameIds, acc);
     }
-    if (truncated)
+    if (tag.truncated)
       dropped.push({ text: rest.slice(0, 60), reason: 'answer cut off inside a tag (points before the cut are kept)' });
   }
-  const tracks = [...trackMap.values()].sort((a, b) => a.id - b.id);
+  const tracks = [...acc.trackMap.values()].sort((a, b) => a.id - b.id);
   for (const t of tracks) t.points.sort((a, b) => a.t - b.t);
-  return { count: countOf(text, tags > 0), points, tracks, dropped };
+  return { count: countOf(text, tags > 0), points: acc.points, tracks, dropped };
 }
