@@ -152,43 +152,27 @@ export function trackRunCandidates(lib: Library, runId: number): Candidate[] {
 
 /** Every clip answer as an example: a caption on its indexing window's grid, a question on the clip's own grid. */
 export function answerCandidates(lib: Library): Candidate[] {
-  return listClipAnswers(lib).map((a) => {
+  return listClipAnswers(lib).map((a): Candidate => {
     const rec = recordingBrief(lib, a.recordingId);
-    const source = { kind: 'clip_answer' as const, id: a.id };
+    const clipGrid = () => sampleTimes(a.end - a.start).map((t) => round3(t + a.start));
+    let ask: Pick<Candidate, 'times' | 'task' | 'question' | 'style'>;
     if (a.task === 'caption') {
       const cw = a.captionId !== null ? captionWindow(lib, a.captionId) : null;
-      const times = cw?.times ?? sampleTimes(a.end - a.start).map((t) => round3(t + a.start));
       const { text, style } = taskPrompt(
         { kind: 'caption', length: cw?.promptKind === 'short' ? 'short' : 'long' },
         'video',
       );
-      return {
-        recordingId: a.recordingId,
-        path: rec.path,
-        start: a.start,
-        end: a.end,
-        times,
-        task: 'caption' as const,
-        question: text,
-        style: style ?? null,
-        answer: a.answer,
-        truth: { kind: 'text' as const, text: a.answer },
-        source,
-      };
-    }
-    const times = sampleTimes(a.end - a.start).map((t) => round3(t + a.start));
+      ask = { times: cw?.times ?? clipGrid(), task: 'caption', question: text, style: style ?? null };
+    } else ask = { times: clipGrid(), task: 'qa', question: a.question, style: null };
     return {
       recordingId: a.recordingId,
       path: rec.path,
       start: a.start,
       end: a.end,
-      times,
-      task: 'qa' as const,
-      question: a.question,
-      style: null,
+      ...ask,
       answer: a.answer,
-      truth: { kind: 'text' as const, text: a.answer },
-      source,
+      truth: { kind: 'text', text: a.answer },
+      source: { kind: 'clip_answer', id: a.id },
     };
   });
 }
