@@ -180,63 +180,40 @@ if (values.child === 'ab') {
     '| precision | mode | merge s | convert+compile s | load s | prefill ms/tok | decode ms/tok | RSS loaded MiB | peak MiB | adapter disk MB | converted MB |',
   );
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  /** Runs this script as a child for one mode and precision; its last line of output. */
+  const runChild = (mode: string, precision: string): string | undefined => {
+    const args = [
+      '--import',
+      'tsx',
+      self,
+      '--child',
+      mode,
+      '--adapter',
+      adapterDir,
+      '--precision',
+      precision,
+      '--layers',
+      values.layers,
+      '--rank',
+      values.rank,
+      '--prompt',
+      values.prompt,
+      '--new',
+      values.new,
+      ...(values['real-width'] ? ['--real-width'] : []),
+    ];
+    return execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })
+      .trim()
+      .split('\n')
+      .pop();
+  };
   for (const precision of values.precisions.split(',')) {
     if (values.modes === 'ab') {
-      const args = [
-        '--import',
-        'tsx',
-        self,
-        '--child',
-        'ab',
-        '--adapter',
-        adapterDir,
-        '--precision',
-        precision,
-        '--layers',
-        values.layers,
-        '--rank',
-        values.rank,
-        '--prompt',
-        values.prompt,
-        '--new',
-        values.new,
-        ...(values['real-width'] ? ['--real-width'] : []),
-      ];
-      console.log(
-        execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })
-          .trim()
-          .split('\n')
-          .pop(),
-      );
+      console.log(runChild('ab', precision));
       continue;
     }
     for (const mode of values.modes.split(',')) {
-      const args = [
-        '--import',
-        'tsx',
-        self,
-        '--child',
-        mode,
-        '--adapter',
-        adapterDir,
-        '--precision',
-        precision,
-        '--layers',
-        values.layers,
-        '--rank',
-        values.rank,
-        '--prompt',
-        values.prompt,
-        '--new',
-        values.new,
-        ...(values['real-width'] ? ['--real-width'] : []),
-      ];
-      const r = JSON.parse(
-        execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })
-          .trim()
-          .split('\n')
-          .pop()!,
-      ) as Record<string, number>;
+      const r = JSON.parse(String(runChild(mode, precision))) as Record<string, number>;
       const f = (k: string, d = 2) => (r[k] ?? NaN).toFixed(d);
       console.log(
         `| ${precision} | ${mode} | ${s(r.prepMs ?? NaN)} | ${s(r.compileMs ?? NaN)} | ${s(r.loadMs ?? NaN)} | ${f('prefillMsPerTok')} | ${f('decodeMsPerTok')} | ${mib(r.loaded ?? NaN)} | ${mib(r.peak ?? NaN)} | ${((r.disk ?? NaN) / 1e6).toFixed(1)} | ${((r.converted ?? NaN) / 1e6).toFixed(0)} |`,

@@ -66,25 +66,23 @@ class Bytes {
     this.chunks.push(b);
     this.length += b.length;
   }
-  u32(v: number): void {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(v >>> 0);
+  /** Pushes an `n`-byte little-endian field filled by `write`. */
+  private fixed(n: number, write: (b: Buffer) => void): void {
+    const b = Buffer.alloc(n);
+    write(b);
     this.push(b);
+  }
+  u32(v: number): void {
+    this.fixed(4, (b) => b.writeUInt32LE(v >>> 0));
   }
   i32(v: number): void {
-    const b = Buffer.alloc(4);
-    b.writeInt32LE(v);
-    this.push(b);
+    this.fixed(4, (b) => b.writeInt32LE(v));
   }
   u64(v: number): void {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(BigInt(v));
-    this.push(b);
+    this.fixed(8, (b) => b.writeBigUInt64LE(BigInt(v)));
   }
   f32(v: number): void {
-    const b = Buffer.alloc(4);
-    b.writeFloatLE(v);
-    this.push(b);
+    this.fixed(4, (b) => b.writeFloatLE(v));
   }
   str(s: string): void {
     const b = Buffer.from(s, 'utf8');
@@ -196,6 +194,28 @@ function blockScales(x: Float32Array, scale: (b: number) => number): { d: Float3
   return { d, bits: f32ToF16(d) };
 }
 
+/**
+ * Lays out blocks of `blockBytes`: the fp16 scale `bits` in the first two bytes (little-endian), then `codes` writes
+ * the block's codes for the values from element b on, given the inverse scale `id` (0 where the scale is 0).
+ */
+function encodeBlocks(
+  d: Float32Array,
+  bits: Uint16Array,
+  blockBytes: number,
+  codes: (out: Uint8Array, o: number, b: number, id: number) => void,
+): Uint8Array {
+  const out = new Uint8Array(d.length * blockBytes);
+  for (let blk = 0; blk < d.length; blk++) {
+    const o = blk * blockBytes;
+    const db = d[blk] ?? 0;
+    const h = bits[blk] ?? 0;
+    out[o] = h & 0xff;
+    out[o + 1] = h >> 8;
+    codes(out, o, blk * QK, db === 0 ? 0 : 1 / db);
+  }
+  return out;
+}
+
 /** Q4_0 (per block of 32: fp16 scale d, 16 bytes of nibbles; x ≈ (q − 8)·d; element j in the low nibble of byte j, element j+16 in its high nibble). */
 export function quantizeQ4_0(x: Float32Array): Uint8Array {
   // d = (the signed value of largest magnitude) / −8: that value maps to code 0, the one code with no positive twin.
@@ -207,22 +227,13 @@ export function quantizeQ4_0(x: Float32Array): Uint8Array {
     }
     return max / -8;
   });
-  const out = new Uint8Array(d.length * 18);
-  for (let blk = 0; blk < d.length; blk++) {
-    const o = blk * 18;
-    const b = blk * QK;
-    const db = d[blk] ?? 0;
-    const id = db === 0 ? 0 : 1 / db;
-    const h = bits[blk] ?? 0;
-    out[o] = h & 0xff;
-    out[o + 1] = h >> 8;
+  return encodeBlocks(d, bits, 18, (out, o, b, id) => {
     for (let j = 0; j < QK / 2; j++) {
       const lo = Math.min(15, Math.trunc((x[b + j] ?? 0) * id + 8.5));
       const hi = Math.min(15, Math.trunc((x[b + j + QK / 2] ?? 0) * id + 8.5));
       out[o + 2 + j] = lo | (hi << 4);
     }
-  }
-  return out;
+  });
 }
 
 /** Q8_0 (per block of 32: fp16 scale d = max|x|/127, 32 int8 codes; x ≈ q·d). */
@@ -232,22 +243,13 @@ export function quantizeQ8_0(x: Float32Array): Uint8Array {
     for (let j = b; j < b + QK; j++) amax = Math.max(amax, Math.abs(x[j] ?? 0));
     return amax / 127;
   });
-  const out = new Uint8Array(d.length * 34);
-  const codes = new Int8Array(out.buffer);
-  for (let blk = 0; blk < d.length; blk++) {
-    const o = blk * 34;
-    const b = blk * QK;
-    const db = d[blk] ?? 0;
-    const id = db === 0 ? 0 : 1 / db;
-    const h = bits[blk] ?? 0;
-    out[o] = h & 0xff;
-    out[o + 1] = h >> 8;
+  return encodeBlocks(d, bits, 34, (out, o, b, id) => {
     for (let j = 0; j < QK; j++) {
       const v = (x[b + j] ?? 0) * id;
-      codes[o + 2 + j] = v < 0 ? -Math.round(-v) : Math.round(v); // halves away from zero, as C's roundf
+      // halves away from zero, as C's roundf; a Uint8Array stores a negative code as its two's-complement byte
+      out[o + 2 + j] = v < 0 ? -Math.round(-v) : Math.round(v);
     }
-  }
-  return out;
+  });
 }
 
 /** Values of `data` (a whole number of blocks, or F32/F16 elements) stored as `type`. */
@@ -287,6 +289,21 @@ export interface GgufHeader {
   fileBytes: number;
 }
 
+/** Fixed-size GGUF value types: their byte width and how to read one at a position. */
+const SCALAR_READS: Partial<Record<number, [number, (b: Buffer, p: number) => number | bigint | boolean]>> = {
+  [VT.u8]: [1, (b, p) => b.readUInt8(p)],
+  [VT.i8]: [1, (b, p) => b.readInt8(p)],
+  [VT.u16]: [2, (b, p) => b.readUInt16LE(p)],
+  [VT.i16]: [2, (b, p) => b.readInt16LE(p)],
+  [VT.u32]: [4, (b, p) => b.readUInt32LE(p)],
+  [VT.i32]: [4, (b, p) => b.readInt32LE(p)],
+  [VT.f32]: [4, (b, p) => b.readFloatLE(p)],
+  [VT.bool]: [1, (b, p) => b.readUInt8(p) !== 0],
+  [VT.u64]: [8, (b, p) => b.readBigUInt64LE(p)],
+  [VT.i64]: [8, (b, p) => b.readBigInt64LE(p)],
+  [VT.f64]: [8, (b, p) => b.readDoubleLE(p)],
+};
+
 /** Bounded reader over the start of a file: every length is checked against the bytes that exist. */
 class Reader {
   pos = 0;
@@ -311,35 +328,10 @@ class Reader {
     return this.buf.toString('utf8', p, p + n);
   };
   scalar(t: number): number | bigint | boolean | string {
-    const b = this.buf;
-    switch (t) {
-      case VT.u8:
-        return b.readUInt8(this.need(1));
-      case VT.i8:
-        return b.readInt8(this.need(1));
-      case VT.u16:
-        return b.readUInt16LE(this.need(2));
-      case VT.i16:
-        return b.readInt16LE(this.need(2));
-      case VT.u32:
-        return b.readUInt32LE(this.need(4));
-      case VT.i32:
-        return b.readInt32LE(this.need(4));
-      case VT.f32:
-        return b.readFloatLE(this.need(4));
-      case VT.bool:
-        return b.readUInt8(this.need(1)) !== 0;
-      case VT.string:
-        return this.str();
-      case VT.u64:
-        return b.readBigUInt64LE(this.need(8));
-      case VT.i64:
-        return b.readBigInt64LE(this.need(8));
-      case VT.f64:
-        return b.readDoubleLE(this.need(8));
-      default:
-        throw new Error(`unknown GGUF value type ${t} at byte ${this.pos - 4}`);
-    }
+    if (t === VT.string) return this.str();
+    const r = SCALAR_READS[t];
+    if (!r) throw new Error(`unknown GGUF value type ${t} at byte ${this.pos - 4}`);
+    return r[1](this.buf, this.need(r[0]));
   }
   value(): GgufReadValue {
     const t = this.u32();

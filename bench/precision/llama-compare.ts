@@ -9,13 +9,14 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { getLlama, LlamaLogLevel, type Token } from 'node-llama-cpp';
+import { type Token } from 'node-llama-cpp';
 import { compileGraphs } from '../../src-main/core/molmo2/compile/compile.js';
 import { parsePrecision, type Precision } from '../../src-main/core/molmo2/compile/precision.js';
 import { Molmo2Runtime, type OpMs } from '../../src-main/core/molmo2/engine/runtime.js';
 import { openCheckpoint, type Checkpoint } from '../../src-main/core/molmo2/weights.js';
 import { makePresetCheckpoint } from '../../models/tiny/presets.js';
 import { writeMolmo2DecoderGguf, type GgufClass } from './molmo2-gguf-util.js';
+import { cpuLlama } from './llama-cpu.js';
 
 const { values } = parseArgs({
   options: {
@@ -121,14 +122,7 @@ async function ours(ids: number[], threads: number): Promise<Timing> {
 }
 
 async function llamaCpp(file: string, ids: number[], threads: number): Promise<Timing> {
-  const llama = await getLlama({
-    gpu: false,
-    build: 'never',
-    skipDownload: true,
-    progressLogs: false,
-    logLevel: LlamaLogLevel.error,
-    maxThreads: threads,
-  });
+  const llama = await cpuLlama(threads);
   const t0 = performance.now();
   const model = await llama.loadModel({ modelPath: file });
   try {

@@ -103,26 +103,16 @@ export function o7bStandInTokenizerJson(): Record<string, unknown> {
 export function writeO7bTokenizerFiles(dir: string): string[] {
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(o7bStandInTokenizerJson()));
   const decoder: Record<string, unknown> = {};
-  for (const [c, id] of Object.entries(DOLMA2_SPECIAL))
-    decoder[String(id)] = {
-      content: c,
-      lstrip: false,
-      normalized: false,
-      rstrip: false,
-      single_word: false,
-      special: true,
-    };
-  MOLMO2_EXTRA.forEach(
-    (c, i) =>
-      (decoder[String(O7B_VOCAB + i)] = {
-        content: c,
-        lstrip: false,
-        normalized: false,
-        rstrip: false,
-        single_word: false,
-        special: true,
-      }),
-  );
+  const special = (content: string) => ({
+    content,
+    lstrip: false,
+    normalized: false,
+    rstrip: false,
+    single_word: false,
+    special: true,
+  });
+  for (const [c, id] of Object.entries(DOLMA2_SPECIAL)) decoder[String(id)] = special(c);
+  MOLMO2_EXTRA.forEach((c, i) => (decoder[String(O7B_VOCAB + i)] = special(c)));
   const cfg = {
     add_bos_token: false,
     add_prefix_space: false,

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getLlama, LlamaLogLevel, type ControlledEvaluateInputItem, type Token } from 'node-llama-cpp';
+import { type ControlledEvaluateInputItem, type Token } from 'node-llama-cpp';
 import {
   dequantize,
   quantizeQ4_0,
@@ -15,6 +15,7 @@ import {
   writeGguf,
   type GgufValue,
 } from '../../bench/precision/gguf-util.js';
+import { cpuLlama } from '../../bench/precision/llama-cpu.js';
 import { writeMolmo2DecoderGguf } from '../../bench/precision/molmo2-gguf-util.js';
 import { Molmo2Runtime } from '../../src-main/core/molmo2/engine/runtime.js';
 import { referencePrefill } from '../../src-main/core/molmo2/reference/llm.js';
@@ -161,14 +162,7 @@ test("the tiny decoder as a qwen3 GGUF: llama.cpp's next-token probabilities mat
     ids.map(() => 0),
     null,
   ).lastLogits;
-  const llama = await getLlama({
-    gpu: false,
-    build: 'never',
-    skipDownload: true,
-    progressLogs: false,
-    logLevel: LlamaLogLevel.error,
-    maxThreads: 2,
-  });
+  const llama = await cpuLlama(2);
   const model = await llama.loadModel({ modelPath: file });
   try {
     // fp32 K/V: llama.cpp's default fp16 cache alone gives a 3e-4 logits error.

@@ -14,11 +14,10 @@ import { findChromium } from '../helpers/chromium.js';
 import { openLibrary } from '../../src-main/core/library/store.js';
 import { importPaths } from '../../src-main/core/library/import.js';
 import { testMediaSource } from '../helpers/media-source.js';
-import { finishRun, queueAnalyticsJob, recordWindowAnswer } from '../../src-main/core/analytics/run-jobs.js';
-import { planWindows } from '../../src-main/core/analytics/run-plan.js';
 import { loadCountResult } from '../../src-main/core/analytics/count-results-store.js';
 import { addCorrection } from '../../src-main/core/analytics/run-corrections.js';
 import { makeClip } from '../core/library/clips.js';
+import { seedRuns } from '../core/finetune/ft-seed.js';
 
 const executablePath = findChromium();
 let srv: ServeProcess | undefined;
@@ -32,30 +31,12 @@ async function seed(dir: string, db: string) {
     makeClip(join(dir, 'media', 'b.mp4'), { pattern: 'smptebars' }),
   ];
   await importPaths(lib, clips, { media: testMediaSource(), signal: new AbortController().signal });
-  const cs = { windowLength: 2, overlap: 0.5, maxFrames: 3, maxNewTokens: 4 };
-  const c = queueAnalyticsJob(lib, 'count', { query: 'person', scope: { recordingId: 1 }, settings: cs }).runs[0]!;
-  for (const w of planWindows('count', { start: 0, end: 4 }, 10, cs)) {
-    recordWindowAnswer(
-      lib,
-      c.id,
-      w,
-      `Counting the <points coords="${(w.times[1]! - w.start).toFixed(1)} 1 100 500 2 600 400">person</points> shows a total of 2.`,
-    );
-  }
-  finishRun(lib, c.id);
-  seeded.rejected = loadCountResult(lib, c.id).instances[0]!.id;
-  const ts = { windowLength: 2, overlap: 0.5, maxFrames: 4 };
-  const t = queueAnalyticsJob(lib, 'track', { query: 'car', scope: { recordingId: 2 }, settings: ts }).runs[0]!;
-  for (const w of planWindows('track', { start: 0, end: 4 }, 10, ts)) {
-    recordWindowAnswer(
-      lib,
-      t.id,
-      w,
-      '<tracks coords="0.0 1 100 500 2 800 500;0.5 1 110 500 2 790 500;1.0 1 120 500">car</tracks>',
-    );
-  }
-  finishRun(lib, t.id);
-  addCorrection(lib, t.id, { kind: 'delete', trackId: 2 });
+  const runs = seedRuns(lib, {
+    query: 'person',
+    settings: { windowLength: 2, overlap: 0.5, maxFrames: 3, maxNewTokens: 4 },
+  });
+  seeded.rejected = loadCountResult(lib, runs.countRun).instances[0]!.id;
+  addCorrection(lib, runs.trackRun, { kind: 'delete', trackId: 2 });
   lib.close();
 }
 

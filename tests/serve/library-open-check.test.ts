@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
@@ -12,6 +12,7 @@ import { createCoreContext } from '../../src-main/core/platform/create-context.j
 import { createDispatcher } from '../../src-main/core/handlers/index.js';
 import { openLibrary } from '../../src-main/core/library/store.js';
 import type { Logger } from '../../src-main/core/context.js';
+import { damageIndexEntry } from '../helpers/sqlite-damage.js';
 import { scratchDir } from '../helpers/tiny.js';
 
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
@@ -42,20 +43,6 @@ function makeLibrary(path: string, windows: number): void {
   })();
   lib.db.pragma('wal_checkpoint(TRUNCATE)');
   lib.close();
-}
-
-/** Changes the folder name inside the root page of an index: integrity_check catches it, quick_check does not. */
-function damageIndexEntry(path: string, index: string): void {
-  const db = new Database(path, { readonly: true });
-  const root = db.prepare('SELECT rootpage FROM sqlite_schema WHERE name = ?').pluck().get(index) as number;
-  const pageSize = db.pragma('page_size', { simple: true }) as number;
-  db.close();
-  const buf = readFileSync(path);
-  const page = buf.subarray((root - 1) * pageSize, root * pageSize);
-  const at = page.indexOf(Buffer.from(FOLDER));
-  assert.ok(at >= 0, `the folder is in ${index}'s page`);
-  page[at + FOLDER.length - 1] = 'b'.charCodeAt(0);
-  writeFileSync(path, buf);
 }
 
 function host(dir: string) {
@@ -143,7 +130,7 @@ test(
     const dir = scratchDir('open-check-damaged');
     const path = join(dir, 'lib.db');
     makeLibrary(path, 20);
-    damageIndexEntry(path, 'recordings_folder');
+    damageIndexEntry(path, 'recordings_folder', FOLDER);
     const before = sha(path);
     const { ctx, d, warnings } = host(dir);
     const opened = await d.dispatch('library.open', { path, create: false });

@@ -1,7 +1,8 @@
 // The `count_sightings` and `count_matches` tables (migration 004): a finished count's instances with the sightings
 // that are their evidence, and the cross-window matches that joined them; per-window counts come from the points.
-import { modelCoord, pixels, seconds } from '../../api/units.js';
+import { seconds } from '../../api/units.js';
 import type { Library } from '../library/store.js';
+import { pointFromRow, type StoredPointRow } from './stored-point.js';
 import type { CountInstance, CountResult } from './types.js';
 
 /** Stores a finished count (instances, sightings, matches) in one transaction, replacing an earlier result. */
@@ -27,29 +28,12 @@ export function loadCountResult(lib: Library, runId: number): CountResult {
   const db = lib.db;
   const rows = db
     .prepare('SELECT * FROM count_sightings WHERE run_id = ? ORDER BY instance_id, seq')
-    .all(runId) as Array<{
-    instance_id: number;
-    window_idx: number;
-    local_id: number;
-    t: number;
-    x: number;
-    y: number;
-    mx: number;
-    my: number;
-  }>;
+    .all(runId) as Array<StoredPointRow & { instance_id: number }>;
   const instances: CountInstance[] = [];
   for (const r of rows) {
     let inst = instances[instances.length - 1];
     if (!inst || inst.id !== r.instance_id) instances.push((inst = { id: r.instance_id, evidence: [] }));
-    inst.evidence.push({
-      window: r.window_idx,
-      localId: r.local_id,
-      t: seconds(r.t),
-      x: pixels(r.x),
-      y: pixels(r.y),
-      mx: modelCoord(r.mx),
-      my: modelCoord(r.my),
-    });
+    inst.evidence.push(pointFromRow(r));
   }
   const perWindow = (
     db

@@ -1,8 +1,8 @@
 // The `analytics_tracks`, `analytics_track_points` and `stitch_decisions` tables (migration 004): a finished track
 // run's tracks with their points, and how the windows' local tracks were stitched into them.
-import { modelCoord, pixels, seconds } from '../../api/units.js';
 import type { Library } from '../library/store.js';
 import { getRun } from './run-store.js';
+import { pointFromRow, type StoredPointRow } from './stored-point.js';
 import type { Track, TrackSet } from './types.js';
 
 /** Stores a finished track set (tracks, points, stitch decisions) in one transaction, replacing an earlier result. */
@@ -46,26 +46,8 @@ export function loadTrackSet(lib: Library, runId: number): TrackSet {
   const byId = new Map(tracks.map((t) => [t.id, t]));
   const pts = db
     .prepare('SELECT * FROM analytics_track_points WHERE run_id = ? ORDER BY track_id, t')
-    .all(runId) as Array<{
-    track_id: number;
-    t: number;
-    x: number;
-    y: number;
-    mx: number;
-    my: number;
-    window_idx: number;
-    local_id: number;
-  }>;
-  for (const p of pts)
-    byId.get(p.track_id)?.points.push({
-      t: seconds(p.t),
-      x: pixels(p.x),
-      y: pixels(p.y),
-      mx: modelCoord(p.mx),
-      my: modelCoord(p.my),
-      window: p.window_idx,
-      localId: p.local_id,
-    });
+    .all(runId) as Array<StoredPointRow & { track_id: number }>;
+  for (const p of pts) byId.get(p.track_id)?.points.push(pointFromRow(p));
   const decisions = (
     db.prepare('SELECT * FROM stitch_decisions WHERE run_id = ? ORDER BY seq').all(runId) as Array<{
       window_a: number | null;

@@ -65,21 +65,36 @@ function onGrid(points: ReadonlyArray<{ t: number; x: number; y: number }>, grid
   return out;
 }
 
-function windowBase(run: RunRow, w: StoredWindow) {
-  return { recordingId: run.recordingId, path: run.path, start: w.start, end: w.end, times: w.sampleTimes };
+/** A run of `kind` that has finished, or INVALID_INPUT. */
+function finishedRun(lib: Library, runId: number, kind: 'count' | 'track'): RunRow {
+  const run = getRun(lib, runId);
+  if (run.kind !== kind || run.status !== 'done')
+    throw new AppError('INVALID_INPUT', `run ${runId} is not a finished ${kind} run`);
+  return run;
+}
+
+/** The fields an example from one window of a run shares whatever its task: where it is, and its prompt. */
+function windowBase(run: RunRow, w: StoredWindow, prompt: ReturnType<typeof taskPrompt>) {
+  return {
+    recordingId: run.recordingId,
+    path: run.path,
+    start: w.start,
+    end: w.end,
+    times: w.sampleTimes,
+    question: prompt.text,
+    style: prompt.style ?? null,
+  };
 }
 
 /** One example per answered window of a count run: the non-rejected instances' sightings in that window. */
 export function countRunCandidates(lib: Library, runId: number): Candidate[] {
-  const run = getRun(lib, runId);
-  if (run.kind !== 'count' || run.status !== 'done')
-    throw new AppError('INVALID_INPUT', `run ${runId} is not a finished count run`);
+  const run = finishedRun(lib, runId, 'count');
   const reviews = listCountReviews(lib, runId);
   const rejected = new Set(reviews.filter((r) => r.verdict === 'reject').map((r) => r.instanceId));
   const accepted = reviews.filter((r) => r.verdict === 'accept').map((r) => r.instanceId);
   const kept = loadCountResult(lib, runId).instances.filter((i) => !rejected.has(i.id));
   const label = run.query.toLowerCase();
-  const { text, style } = taskPrompt({ kind: 'count', label }, 'video');
+  const prompt = taskPrompt({ kind: 'count', label }, 'video');
   return storedWindows(lib, runId)
     .filter((w) => w.status === 'ok')
     .map((w) => {
@@ -96,10 +111,8 @@ export function countRunCandidates(lib: Library, runId: number): Candidate[] {
         points: points.map((p) => ({ key: round3(p.t - w.start), x: p.x, y: p.y })),
       });
       return {
-        ...windowBase(run, w),
+        ...windowBase(run, w, prompt),
         task: 'count' as const,
-        question: text,
-        style: style ?? null,
         answer,
         truth: { kind: 'count' as const, count: points.length, points, frame: run.frame },
         source: { kind: 'count_run' as const, id: runId, window: w.index, accepted, rejected: [...rejected] },
@@ -109,9 +122,7 @@ export function countRunCandidates(lib: Library, runId: number): Candidate[] {
 
 /** One example per answered window of a track run: the corrected tracks' points on that window's grid. */
 export function trackRunCandidates(lib: Library, runId: number): Candidate[] {
-  const run = getRun(lib, runId);
-  if (run.kind !== 'track' || run.status !== 'done')
-    throw new AppError('INVALID_INPUT', `run ${runId} is not a finished track run`);
+  const run = finishedRun(lib, runId, 'track');
   const { set, applied } = correctedTracks(lib, runId);
   const label = run.query.toLowerCase();
   return storedWindows(lib, runId)
@@ -119,7 +130,7 @@ export function trackRunCandidates(lib: Library, runId: number): Candidate[] {
     .map((w) => {
       const grid = w.sampleTimes;
       const fps = grid.length > 1 ? Math.round(1 / (grid[1]! - grid[0]!)) : 2;
-      const { text, style } = taskPrompt({ kind: 'track', label, fps }, 'video');
+      const prompt = taskPrompt({ kind: 'track', label, fps }, 'video');
       const tracks = set.tracks
         .map((t) => ({ id: t.id, points: onGrid(t.points, grid) }))
         .filter((t) => t.points.length > 0);
@@ -130,10 +141,8 @@ export function trackRunCandidates(lib: Library, runId: number): Candidate[] {
         tracks: tracks.map((t) => ({ id: t.id, points: t.points.map((p) => ({ ...p, t: round3(p.t - w.start) })) })),
       });
       return {
-        ...windowBase(run, w),
+        ...windowBase(run, w, prompt),
         task: 'track' as const,
-        question: text,
-        style: style ?? null,
         answer,
         truth: { kind: 'track' as const, tracks, frame: run.frame },
         source: { kind: 'track_run' as const, id: runId, window: w.index, corrections: applied },
@@ -143,43 +152,27 @@ export function trackRunCandidates(lib: Library, runId: number): Candidate[] {
 
 /** Every clip answer as an example: a caption on its indexing window's grid, a question on the clip's own grid. */
 export function answerCandidates(lib: Library): Candidate[] {
-  return listClipAnswers(lib).map((a) => {
+  return listClipAnswers(lib).map((a): Candidate => {
     const rec = recordingBrief(lib, a.recordingId);
-    const source = { kind: 'clip_answer' as const, id: a.id };
+    const clipGrid = () => sampleTimes(a.end - a.start).map((t) => round3(t + a.start));
+    let ask: Pick<Candidate, 'times' | 'task' | 'question' | 'style'>;
     if (a.task === 'caption') {
       const cw = a.captionId !== null ? captionWindow(lib, a.captionId) : null;
-      const times = cw?.times ?? sampleTimes(a.end - a.start).map((t) => round3(t + a.start));
       const { text, style } = taskPrompt(
         { kind: 'caption', length: cw?.promptKind === 'short' ? 'short' : 'long' },
         'video',
       );
-      return {
-        recordingId: a.recordingId,
-        path: rec.path,
-        start: a.start,
-        end: a.end,
-        times,
-        task: 'caption' as const,
-        question: text,
-        style: style ?? null,
-        answer: a.answer,
-        truth: { kind: 'text' as const, text: a.answer },
-        source,
-      };
-    }
-    const times = sampleTimes(a.end - a.start).map((t) => round3(t + a.start));
+      ask = { times: cw?.times ?? clipGrid(), task: 'caption', question: text, style: style ?? null };
+    } else ask = { times: clipGrid(), task: 'qa', question: a.question, style: null };
     return {
       recordingId: a.recordingId,
       path: rec.path,
       start: a.start,
       end: a.end,
-      times,
-      task: 'qa' as const,
-      question: a.question,
-      style: null,
+      ...ask,
       answer: a.answer,
-      truth: { kind: 'text' as const, text: a.answer },
-      source,
+      truth: { kind: 'text', text: a.answer },
+      source: { kind: 'clip_answer', id: a.id },
     };
   });
 }

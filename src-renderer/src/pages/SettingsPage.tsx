@@ -8,7 +8,10 @@ function gib(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 }
 
-function Rows({ rows }: { rows: [string, string | null, string?][] }) {
+/** A row: label, value, and what to show when the value is null. */
+type Row = [string, string | null, string?];
+
+function Rows({ rows }: { rows: Row[] }) {
   return (
     <dl className="rows">
       {rows.map(([k, v, missing]) => (
@@ -18,6 +21,16 @@ function Rows({ rows }: { rows: [string, string | null, string?][] }) {
         </div>
       ))}
     </dl>
+  );
+}
+
+/** A card of labelled rows under a title. */
+function RowsCard({ title, rows }: { title: string; rows: Row[] }) {
+  return (
+    <section className="card">
+      <h2>{title}</h2>
+      <Rows rows={rows} />
+    </section>
   );
 }
 
@@ -84,53 +97,47 @@ function InstallationCards({ info }: { info: AppInfo }) {
         </ul>
       </section>
       <div className="grid">
-        <section className="card">
-          <h2>Application</h2>
-          <Rows
-            rows={[
-              ['Version', `${info.app.name} ${info.app.version}`],
-              [
-                'Running as',
-                info.host === 'electron'
-                  ? 'desktop app'
-                  : info.host === 'serve'
-                    ? 'local server (browser)'
-                    : 'command line',
-              ],
-              ['Node.js', info.versions.node],
-              ['Electron', info.versions.electron, 'not running in Electron'],
-              ['onnxruntime', info.versions.onnxruntime],
-              ['SQLite', info.versions.sqlite, 'better-sqlite3 did not load'],
-              [
-                'System',
-                `${info.platform.os} ${info.platform.arch}, ${info.platform.cpus} CPUs, ${gib(info.platform.totalMemoryBytes)} RAM`,
-              ],
-            ]}
-          />
-        </section>
-        <section className="card">
-          <h2>ffmpeg</h2>
-          <Rows
-            rows={[
-              ['ffmpeg', info.ffmpeg.path],
-              ['ffprobe', info.ffmpeg.ffprobePath],
-              ['Version', info.ffmpeg.version?.replace(/ Copyright.*$/, '') ?? null],
-              ['Found via', info.ffmpeg.source],
-            ]}
-          />
-        </section>
-      </div>
-      <section className="card">
-        <h2>Storage</h2>
-        <Rows
+        <RowsCard
+          title="Application"
           rows={[
-            ['Data', info.paths.data],
-            ['Models', info.paths.models],
-            ['Cache', info.paths.cache],
-            ['Open library', info.paths.library, 'none open'],
+            ['Version', `${info.app.name} ${info.app.version}`],
+            [
+              'Running as',
+              info.host === 'electron'
+                ? 'desktop app'
+                : info.host === 'serve'
+                  ? 'local server (browser)'
+                  : 'command line',
+            ],
+            ['Node.js', info.versions.node],
+            ['Electron', info.versions.electron, 'not running in Electron'],
+            ['onnxruntime', info.versions.onnxruntime],
+            ['SQLite', info.versions.sqlite, 'better-sqlite3 did not load'],
+            [
+              'System',
+              `${info.platform.os} ${info.platform.arch}, ${info.platform.cpus} CPUs, ${gib(info.platform.totalMemoryBytes)} RAM`,
+            ],
           ]}
         />
-      </section>
+        <RowsCard
+          title="ffmpeg"
+          rows={[
+            ['ffmpeg', info.ffmpeg.path],
+            ['ffprobe', info.ffmpeg.ffprobePath],
+            ['Version', info.ffmpeg.version?.replace(/ Copyright.*$/, '') ?? null],
+            ['Found via', info.ffmpeg.source],
+          ]}
+        />
+      </div>
+      <RowsCard
+        title="Storage"
+        rows={[
+          ['Data', info.paths.data],
+          ['Models', info.paths.models],
+          ['Cache', info.paths.cache],
+          ['Open library', info.paths.library, 'none open'],
+        ]}
+      />
     </>
   );
 }

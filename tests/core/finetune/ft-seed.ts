@@ -25,6 +25,54 @@ export interface Seeded {
   trackRun: number;
 }
 
+type RunSettings = NonNullable<Parameters<typeof queueAnalyticsJob>[2]['settings']>;
+
+function firstRun(runs: Array<{ id: number }>, kind: string): number {
+  const r = runs[0];
+  if (!r) throw new Error(`no ${kind} run was queued`);
+  return r.id;
+}
+
+/**
+ * Two finished runs from real Molmo2 answer strings: `count` on recording 1 (two people in every window) and a track
+ * of two cars on recording 2 (TRACK_SETTINGS); both recordings at least 4 s long.
+ */
+export function seedRuns(
+  lib: Library,
+  count: { query: string; settings: RunSettings },
+): { countRun: number; trackRun: number } {
+  const countRun = firstRun(
+    queueAnalyticsJob(lib, 'count', { query: count.query, scope: { recordingId: 1 }, settings: count.settings }).runs,
+    'count',
+  );
+  for (const w of planWindows('count', { start: 0, end: 4 }, 10, count.settings)) {
+    const t1 = w.times[1];
+    if (t1 === undefined) throw new Error(`the count window at ${w.start} s has fewer than two frames`);
+    const t = (t1 - w.start).toFixed(1);
+    recordWindowAnswer(
+      lib,
+      countRun,
+      w,
+      `Counting the <points coords="${t} 1 100 500 2 600 400">person</points> shows a total of 2.`,
+    );
+  }
+  finishRun(lib, countRun);
+  const trackRun = firstRun(
+    queueAnalyticsJob(lib, 'track', { query: 'car', scope: { recordingId: 2 }, settings: TRACK_SETTINGS }).runs,
+    'track',
+  );
+  for (const w of planWindows('track', { start: 0, end: 4 }, 10, TRACK_SETTINGS)) {
+    recordWindowAnswer(
+      lib,
+      trackRun,
+      w,
+      '<tracks coords="0.0 1 100 500 2 800 500;0.5 1 110 500 2 790 500;1.0 1 120 500">car</tracks>',
+    );
+  }
+  finishRun(lib, trackRun);
+  return { countRun, trackRun };
+}
+
 /** Opens a fresh library with the seed above (through the contract ops where the user would act). */
 export async function seedLibrary(prefix: string): Promise<Seeded> {
   const dir = scratchDir(prefix);
@@ -39,31 +87,6 @@ export async function seedLibrary(prefix: string): Promise<Seeded> {
   await call('library.open', { path: join(dir, 'lib.db') });
   await call('library.import', { paths: [a, b] });
   const lib = currentLibrary(ctx);
-  const count = queueAnalyticsJob(lib, 'count', {
-    query: 'Person',
-    scope: { recordingId: 1 },
-    settings: COUNT_SETTINGS,
-  }).runs[0]!;
-  for (const w of planWindows('count', { start: 0, end: 4 }, 10, COUNT_SETTINGS)) {
-    const t = (w.times[1]! - w.start).toFixed(1);
-    recordWindowAnswer(
-      lib,
-      count.id,
-      w,
-      `Counting the <points coords="${t} 1 100 500 2 600 400">person</points> shows a total of 2.`,
-    );
-  }
-  finishRun(lib, count.id);
-  const track = queueAnalyticsJob(lib, 'track', { query: 'car', scope: { recordingId: 2 }, settings: TRACK_SETTINGS })
-    .runs[0]!;
-  for (const w of planWindows('track', { start: 0, end: 4 }, 10, TRACK_SETTINGS)) {
-    recordWindowAnswer(
-      lib,
-      track.id,
-      w,
-      '<tracks coords="0.0 1 100 500 2 800 500;0.5 1 110 500 2 790 500;1.0 1 120 500">car</tracks>',
-    );
-  }
-  finishRun(lib, track.id);
-  return { dir, ctx, call, dispatch: d.dispatch, lib, countRun: count.id, trackRun: track.id };
+  const runs = seedRuns(lib, { query: 'Person', settings: COUNT_SETTINGS });
+  return { dir, ctx, call, dispatch: d.dispatch, lib, ...runs };
 }

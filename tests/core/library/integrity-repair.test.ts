@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { AppError } from '../../../src-main/api/errors.js';
 import { openLibrary } from '../../../src-main/core/library/store.js';
 import { createJob, runJob } from '../../../src-main/core/library/jobs.js';
+import { damageIndexEntry } from '../../helpers/sqlite-damage.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { runCli } from '../../helpers/cli.js';
 
@@ -45,20 +46,6 @@ function makeLibrary(path: string, captions = 3): void {
   lib.close();
 }
 
-/** Changes the last byte of the folder name inside the root page of `index` (table rows are left as they are). */
-function damageIndexEntry(path: string, index: string): void {
-  const db = new Database(path, { readonly: true });
-  const root = db.prepare('SELECT rootpage FROM sqlite_schema WHERE name = ?').pluck().get(index) as number;
-  const pageSize = db.pragma('page_size', { simple: true }) as number;
-  db.close();
-  const buf = readFileSync(path);
-  const page = buf.subarray((root - 1) * pageSize, root * pageSize);
-  const at = page.indexOf(Buffer.from(FOLDER));
-  assert.ok(at >= 0, `the folder is in ${index}'s page`);
-  page[at + FOLDER.length - 1] = 'b'.charCodeAt(0);
-  writeFileSync(path, buf);
-}
-
 function checks(path: string): { quick: string; full: string } {
   const db = new Database(path, { readonly: true });
   try {
@@ -81,7 +68,7 @@ test(
     const dir = scratchDir('lib-integrity');
     const path = join(dir, 'lib.db');
     makeLibrary(path);
-    damageIndexEntry(path, 'recordings_folder');
+    damageIndexEntry(path, 'recordings_folder', FOLDER);
     const c = checks(path);
     assert.equal(c.quick, 'ok', 'quick_check does not see this damage');
     assert.notEqual(c.full, 'ok', 'integrity_check does');

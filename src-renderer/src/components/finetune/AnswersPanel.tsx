@@ -14,6 +14,11 @@ type Fields = { recordingId: string; start: string; end: string; question: strin
 
 /** The form of a new answer: recording, range, question, answer. */
 function AnswerForm(p: { recordings: Recording[]; f: Fields; setF(f: Fields): void; onAdd(): void }) {
+  /** The value of one field and the handler that writes it back. */
+  const bind = (k: keyof Fields) => ({
+    value: p.f[k],
+    onChange: (e: { target: { value: string } }) => p.setF({ ...p.f, [k]: e.target.value }),
+  });
   return (
     <form
       className="row small"
@@ -22,51 +27,28 @@ function AnswerForm(p: { recordings: Recording[]; f: Fields; setF(f: Fields): vo
         p.onAdd();
       }}
     >
-      <select
-        name="answerRecording"
-        aria-label="recording"
-        value={p.f.recordingId}
-        onChange={(e) => p.setF({ ...p.f, recordingId: e.target.value })}
-      >
+      <select name="answerRecording" aria-label="recording" {...bind('recordingId')}>
         {p.recordings.map((r) => (
           <option key={r.id} value={r.id}>
             {baseName(r.path)}
           </option>
         ))}
       </select>
-      <input
-        name="answerStart"
-        aria-label="from (s)"
-        type="number"
-        min={0}
-        step={0.5}
-        value={p.f.start}
-        onChange={(e) => p.setF({ ...p.f, start: e.target.value })}
-      />
-      <input
-        name="answerEnd"
-        aria-label="to (s)"
-        type="number"
-        min={0}
-        step={0.5}
-        value={p.f.end}
-        onChange={(e) => p.setF({ ...p.f, end: e.target.value })}
-      />
+      <input name="answerStart" aria-label="from (s)" type="number" min={0} step={0.5} {...bind('start')} />
+      <input name="answerEnd" aria-label="to (s)" type="number" min={0} step={0.5} {...bind('end')} />
       <input
         name="answerQuestion"
         aria-label="question"
         placeholder="Question"
         maxLength={2000}
-        value={p.f.question}
-        onChange={(e) => p.setF({ ...p.f, question: e.target.value })}
+        {...bind('question')}
       />
       <input
         name="answerText"
         aria-label="answer"
         placeholder="The right answer"
         maxLength={20000}
-        value={p.f.answer}
-        onChange={(e) => p.setF({ ...p.f, answer: e.target.value })}
+        {...bind('answer')}
       />
       <button type="submit" disabled={!p.f.question.trim() || !p.f.answer.trim() || p.recordings.length === 0}>
         Add answer

@@ -4,6 +4,12 @@ import type { MolmoscopeBridge } from '../../api/client.js';
 
 type Verdict = 'accept' | 'reject';
 
+/** Each verdict's button: the verdict, its tooltip and its glyph. */
+const VERDICT_BUTTONS: ReadonlyArray<[Verdict, string, string]> = [
+  ['accept', 'Correct: keep it in training data', '✓'],
+  ['reject', 'Wrong: leave it out of training data', '✗'],
+];
+
 /** The verdicts of a finished count run by instance id, and `set` (a second click on the same verdict clears it). */
 export function useVerdicts(api: MolmoscopeBridge, runId: number | null, finished: boolean) {
   const [verdicts, setVerdicts] = useState<Map<number, Verdict>>(new Map());
@@ -47,22 +53,11 @@ export function InstanceVerdict({
 }) {
   return (
     <span className="verdict" data-testid="verdict" data-instance={id} data-verdict={verdict ?? ''}>
-      <button
-        type="button"
-        aria-pressed={verdict === 'accept'}
-        title="Correct: keep it in training data"
-        onClick={() => onSet('accept')}
-      >
-        ✓
-      </button>
-      <button
-        type="button"
-        aria-pressed={verdict === 'reject'}
-        title="Wrong: leave it out of training data"
-        onClick={() => onSet('reject')}
-      >
-        ✗
-      </button>
+      {VERDICT_BUTTONS.map(([v, title, glyph]) => (
+        <button key={v} type="button" aria-pressed={verdict === v} title={title} onClick={() => onSet(v)}>
+          {glyph}
+        </button>
+      ))}
     </span>
   );
 }

@@ -125,6 +125,23 @@ function ImportSummaryNote({ summary }: { summary: ImportSummary }) {
 
 type IndexRequest = { tier: 'dense' | 'short'; windowLength: number; overlap: number };
 
+/** A labelled number input in seconds, in half-second steps. */
+function SecondsField(p: { label: string; ariaLabel: string; min: number; value: string; onChange(v: string): void }) {
+  return (
+    <label className="field">
+      {p.label}
+      <input
+        type="number"
+        aria-label={p.ariaLabel}
+        min={p.min}
+        step={0.5}
+        value={p.value}
+        onChange={(e) => p.onChange(e.target.value)}
+      />
+    </label>
+  );
+}
+
 /** Tier and window choice, the Index button, and the job's progress, controls and the caption being written. */
 export function IndexCard(p: {
   api: MolmoscopeBridge;
@@ -149,28 +166,14 @@ export function IndexCard(p: {
             <option value="short">short (faster)</option>
           </select>
         </label>
-        <label className="field">
-          Window (s)
-          <input
-            type="number"
-            aria-label="Window length"
-            min={1}
-            step={0.5}
-            value={windowLength}
-            onChange={(e) => setWindowLength(e.target.value)}
-          />
-        </label>
-        <label className="field">
-          Overlap (s)
-          <input
-            type="number"
-            aria-label="Window overlap"
-            min={0}
-            step={0.5}
-            value={overlap}
-            onChange={(e) => setOverlap(e.target.value)}
-          />
-        </label>
+        <SecondsField
+          label="Window (s)"
+          ariaLabel="Window length"
+          min={1}
+          value={windowLength}
+          onChange={setWindowLength}
+        />
+        <SecondsField label="Overlap (s)" ariaLabel="Window overlap" min={0} value={overlap} onChange={setOverlap} />
         <button
           type="button"
           onClick={() => p.index({ tier, windowLength: Number(windowLength), overlap: Number(overlap) })}
