@@ -9,7 +9,12 @@ import { ffmpegVersion, resolveFfmpeg } from './media/ffmpeg-resolve.js';
 import { providerReport } from './molmo2/engine/provider-probe.js';
 import { sqliteVersion } from './app-info.js';
 import { totalmem } from 'node:os';
-import { estimateMemory, DEFAULT_BUDGET_SHARE, type MemoryConfig } from './molmo2/compile/memory-estimate.js';
+import {
+  estimateMemory,
+  DEFAULT_BUDGET_SHARE,
+  type MemoryConfig,
+  type MemoryEstimate,
+} from './molmo2/compile/memory-estimate.js';
 import { PRECISIONS } from './molmo2/compile/precision.js';
 import { RELEASED_SHAPES } from './molmo2/compile/released-shapes.js';
 import { at } from '../api/at.js';
@@ -218,11 +223,15 @@ export function fitChecks(
 ): DoctorCheck[] {
   return Object.entries(models).map(([name, cfg]) => {
     const est = PRECISIONS.map((p) => estimateMemory(cfg, p));
-    const fits = (budget: number) =>
-      est.filter((e) => e.total <= DEFAULT_BUDGET_SHARE * budget).map((e) => e.precision);
-    const cpu = fits(ramBytes);
-    const gpu = gpuBytes === null ? null : fits(gpuBytes);
-    const need = est.map((e) => `${e.precision} needs ≈ ${gb(e.total)} (weights ${gb(e.weights)})`).join(', ');
+    const estCpu = PRECISIONS.map((p) => estimateMemory(cfg, p, 128, true));
+    const fits = (list: MemoryEstimate[], budget: number) =>
+      list.filter((e) => e.total <= DEFAULT_BUDGET_SHARE * budget).map((e) => e.precision);
+    const cpu = fits(estCpu, ramBytes);
+    const gpu = gpuBytes === null ? null : fits(est, gpuBytes);
+    const fp16Cpu = estCpu.find((e) => e.precision === 'fp16');
+    const need =
+      est.map((e) => `${e.precision} needs ≈ ${gb(e.total)} (weights ${gb(e.weights)})`).join(', ') +
+      (fp16Cpu ? ` (fp16 on the CPU provider ≈ ${gb(fp16Cpu.total)}: it holds fp16 weights as fp32)` : '');
     const where = [
       `RAM ${gb(ramBytes)}: ${cpu.length ? `${cpu.join(', ')} fit${cpu.length === 1 ? 's' : ''}` : 'none fits'}`,
     ];

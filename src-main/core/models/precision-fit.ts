@@ -77,7 +77,7 @@ export function precisionFit(
   let options: PrecisionOption[];
   try {
     options = PRECISIONS.map((p) => {
-      const e = estimateMemory(cfg, p);
+      const e = estimateMemory(cfg, p, 128, !gpu);
       const o: PrecisionOption = {
         precision: p,
         totalBytes: e.total,

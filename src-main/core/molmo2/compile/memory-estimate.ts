@@ -29,13 +29,18 @@ const PROMPT_TOKENS = 300;
 const VIT_CROPS_PER_RUN = 16;
 const OVERHEAD = 512 * 1024 ** 2;
 
-/** Bytes of every weight of `cfg` stored at `precision` (the converter's layout, without alignment padding). */
-export function weightBytes(cfg: Molmo2ShapeConfig, precision: Precision): number {
+/**
+ * Bytes of every weight of `cfg` stored at `precision` (the converter's layout, without alignment padding). With
+ * `heldOnCpu`, the bytes onnxruntime's x86 CPU provider holds once loaded: it has no fp16 MatMul, so it folds a Cast
+ * into an fp32 copy of every fp16 linear weight (measured at the 4B shape: fp16 peaked at 24.8 GB, bench/precision).
+ */
+export function weightBytes(cfg: Molmo2ShapeConfig, precision: Precision, heldOnCpu = false): number {
   let total = 0;
   for (const p of molmo2ParamShapes(cfg)) {
     const numel = p.shape.reduce((a, b) => a * b, 1);
     const kind = storageOf(p.name, p.shape, precision);
-    if (kind === 'f32' || kind === 'f16' || kind === 'f16t') total += numel * (kind === 'f32' ? 4 : 2);
+    if (kind === 'f32' || (kind === 'f16t' && heldOnCpu)) total += numel * 4;
+    else if (kind === 'f16' || kind === 'f16t') total += numel * 2;
     else {
       const l = nbitsLayout(p.shape[0]!, p.shape[1]!, NBITS[kind].bits, NBITS[kind].block);
       total += l.N * (l.nBlocks * (l.blob + 4) + l.zpCols);
@@ -44,8 +49,8 @@ export function weightBytes(cfg: Molmo2ShapeConfig, precision: Precision): numbe
   return total;
 }
 
-/** Estimated peak memory for a `frames`-frame video prompt (default 128) at the model's context. */
-export function estimateMemory(cfg: MemoryConfig, precision: Precision, frames = 128): MemoryEstimate {
+/** Estimated peak memory for a `frames`-frame video prompt (default 128) at the model's context; `onCpu`: see weightBytes. */
+export function estimateMemory(cfg: MemoryConfig, precision: Precision, frames = 128, onCpu = false): MemoryEstimate {
   const t = cfg.text_config;
   const v = cfg.vit_config;
   const ctx = Math.min(t.max_position_embeddings, frames * TOKENS_PER_FRAME + PROMPT_TOKENS);
@@ -58,7 +63,7 @@ export function estimateMemory(cfg: MemoryConfig, precision: Precision, frames =
     4 *
     (VIT_CROPS_PER_RUN * v.num_attention_heads * v.image_num_pos ** 2 +
       rows * (v.intermediate_size + (3 + usedVitLayers(cfg) / 8) * v.hidden_size));
-  const weights = weightBytes(cfg, precision);
+  const weights = weightBytes(cfg, precision, onCpu);
   const activations = Math.max(prefill, vit);
   return {
     precision,
