@@ -5,6 +5,12 @@ import { PassThrough } from 'node:stream';
 import { main } from '../../src-main/cli/main.js';
 
 /** Runs `molmoscope <argv…>` in this process; returns its exit code and everything it wrote. */
+/** The part of this process's environment a CLI run needs to find its tools (ffmpeg on PATH or FFMPEG_BIN). */
+function toolEnv(): NodeJS.ProcessEnv {
+  const keep = ['PATH', 'FFMPEG_BIN', 'FFPROBE_BIN'] as const;
+  return Object.fromEntries(keep.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]]])));
+}
+
 export async function runCli(
   argv: string[],
   opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
@@ -19,7 +25,7 @@ export async function runCli(
     stdout,
     stderr,
     stdin: new PassThrough(),
-    env: opts.env ?? {},
+    env: opts.env ?? toolEnv(),
     cwd: opts.cwd ?? process.cwd(),
   });
   return { code, out, err };

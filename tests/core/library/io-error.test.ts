@@ -32,7 +32,12 @@ const params = {
   maxFrames: 2,
 };
 
-const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { stdio: 'pipe' }).toString().trim();
+// mkfs.ext4 and losetup live in /usr/sbin, which a non-login root shell's PATH may lack.
+const SBIN_PATH = `${process.env.PATH ?? ''}:/usr/sbin:/sbin`;
+const run = (cmd: string, args: string[]) =>
+  execFileSync(cmd, args, { stdio: 'pipe', env: { ...process.env, PATH: SBIN_PATH } })
+    .toString()
+    .trim();
 
 /** ext4 on a loop device over a 64 MiB file, mounted with `sync` so a failed write is an error of write() itself. */
 function failingDisk(base: string): { mnt: string; fail: () => void; remove: () => void } {
