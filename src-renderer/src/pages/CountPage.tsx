@@ -5,8 +5,6 @@ import { InstanceVerdict, useVerdicts } from '../components/finetune/InstanceVer
 import { useRef, useState, type RefObject } from 'react';
 import type { MolmoscopeBridge } from '../api/client.js';
 import { VideoPlayer, type VideoPlayerHandle } from '../components/VideoPlayer.js';
-import { LivePartial } from '../components/LivePartial.js';
-import { RunPanel } from '../components/analytics/RunPanel.js';
 import { WindowList } from '../components/analytics/WindowList.js';
 import { ExportBar } from '../components/analytics/ExportBar.js';
 import {
@@ -18,7 +16,7 @@ import {
 } from '../components/analytics/use-analytics.js';
 import type { CountResultDto, RunResultDto } from '../../../src-main/api/ops/analytics.js';
 import './analytics.css';
-import { ActiveModel } from '../components/ActiveModel.js';
+import { AnalyticsRunHeader } from '../components/analytics/AnalyticsRunHeader.js';
 
 type Instance = CountResultDto['instances'][number];
 type Sighting = Instance['evidence'][number];
@@ -263,32 +261,7 @@ export function CountPage({ api }: { api: MolmoscopeBridge }) {
   const c = useCountPage(api);
   return (
     <div className="stack analytics" data-testid="page-count">
-      <ActiveModel api={api} />
-      {c.library === null && (
-        <p className="card muted" data-testid="no-library">
-          No library is open: open or create one on the Library page (or start with <code>--library DB</code>), import
-          recordings, then count here.
-        </p>
-      )}
-      <RunPanel
-        kind="count"
-        recordings={c.recordings}
-        running={c.job.jobId !== null}
-        progress={c.job.progress}
-        error={c.job.error ?? c.recError}
-        runs={c.runs}
-        runId={c.runId}
-        onRun={c.run}
-        onCancel={() => void c.job.cancel()}
-        onPick={c.pickRun}
-      >
-        <LivePartial api={api} jobId={c.job.progress?.jobId ?? null} />
-      </RunPanel>
-      {c.error && (
-        <section className="card error" role="alert">
-          <code>{c.error.code}</code> {c.error.message}
-        </section>
-      )}
+      <AnalyticsRunHeader api={api} kind="count" s={c} />
       {c.result && (
         <div className="result-grid">
           <CountSummary result={c.result} picked={c.picked} player={c.player} />

@@ -5,8 +5,6 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
 import type { MolmoscopeBridge } from '../api/client.js';
 import { VideoPlayer, type VideoPlayerHandle } from '../components/VideoPlayer.js';
-import { LivePartial } from '../components/LivePartial.js';
-import { RunPanel } from '../components/analytics/RunPanel.js';
 import { WindowList } from '../components/analytics/WindowList.js';
 import { ExportBar } from '../components/analytics/ExportBar.js';
 import { StitchDecisions } from '../components/analytics/StitchDecisions.js';
@@ -23,7 +21,7 @@ import { TrackOverlay } from '../components/timeline/TrackOverlay.js';
 import { buildModel } from '../components/timeline/timeline-model.js';
 import { laneColor } from '../components/timeline/timeline-draw.js';
 import './analytics.css';
-import { ActiveModel } from '../components/ActiveModel.js';
+import { AnalyticsRunHeader } from '../components/analytics/AnalyticsRunHeader.js';
 import type { Lane, TimelineModel } from '../components/timeline/timeline-model.js';
 import type { RunResultDto, TrackResultDto } from '../../../src-main/api/ops/analytics.js';
 
@@ -202,32 +200,7 @@ export function TrackPage({ api }: { api: MolmoscopeBridge }) {
   const p = useTrackPage(api);
   return (
     <div className="stack analytics" data-testid="page-track">
-      <ActiveModel api={api} />
-      {p.library === null && (
-        <p className="card muted" data-testid="no-library">
-          No library is open: open or create one on the Library page (or start with <code>--library DB</code>), import
-          recordings, then track here.
-        </p>
-      )}
-      <RunPanel
-        kind="track"
-        recordings={p.recordings}
-        running={p.job.jobId !== null}
-        progress={p.job.progress}
-        error={p.job.error ?? p.recError}
-        runs={p.runs}
-        runId={p.runId}
-        onRun={p.run}
-        onCancel={() => void p.job.cancel()}
-        onPick={p.pickRun}
-      >
-        <LivePartial api={api} jobId={p.job.progress?.jobId ?? null} />
-      </RunPanel>
-      {p.error && (
-        <section className="card error" role="alert">
-          <code>{p.error.code}</code> {p.error.message}
-        </section>
-      )}
+      <AnalyticsRunHeader api={api} kind="track" s={p} />
       {p.result && <TrackResultCard api={api} p={p} result={p.result} />}
     </div>
   );
