@@ -106,6 +106,7 @@ const JOB_OPS = new Set([
   'library.open',
   'library.index',
   'analytics.queue',
+  'analytics.rerun',
   'jobs.resume',
   'jobs.pause',
   'jobs.cancel',

@@ -165,6 +165,32 @@ export type RunResultDto = z.infer<typeof RunResultSchema>;
 
 const runId = z.object({ runId: Id }).strict();
 
+const ComparedItemSchema = z.object({ id: z.number(), t: z.number(), x: z.number(), y: z.number() });
+const CompareSideSchema = z.object({ run: RunSchema, total: z.number() });
+
+export const RunComparisonSchema = z.object({
+  kind: RunKindSchema,
+  a: CompareSideSchema,
+  b: CompareSideSchema,
+  /** Per window of either run (matched by start and end): its count in each, null where that run has no such window. */
+  perWindow: z.array(
+    z.object({ start: z.number(), end: z.number(), a: z.number().nullable(), b: z.number().nullable() }),
+  ),
+  /** Per sampled time (0.1 s): instances sighted (count) or tracks present (track) in each run. */
+  perFrame: z.array(z.object({ t: z.number(), a: z.number(), b: z.number() })),
+  /** Instances (tracks) of run A matched with run B's; `frames`: the frames they agree on (1 for counts). */
+  matched: z.array(z.object({ a: ComparedItemSchema, b: ComparedItemSchema, frames: z.number() })),
+  onlyA: z.array(ComparedItemSchema),
+  onlyB: z.array(ComparedItemSchema),
+  /** B scored against A: point precision/recall/f1 (count) or hota/detA/assA (track). */
+  agreement: z.record(z.string(), z.number()),
+  tracks: z.object({ a: z.array(TrackDtoSchema), b: z.array(TrackDtoSchema) }).nullable(),
+});
+export type RunComparisonDto = z.infer<typeof RunComparisonSchema>;
+
+/** The model a re-run is pinned to: its base checkpoint's model id and the adapter (null: the base alone). */
+export const RerunModelSchema = z.object({ modelId: z.string(), adapter: AdapterRefSchema.nullable() });
+
 export const analyticsOps = {
   'analytics.queue': {
     summary:
@@ -207,6 +233,24 @@ export const analyticsOps = {
     summary: 'Undo one correction (the rest are replayed on the model output).',
     request: z.object({ runId: Id, correctionId: Id }).strict(),
     response: z.object({ tracks: TrackResultSchema }),
+  },
+  'analytics.compare': {
+    summary:
+      "Two finished count runs (or two track runs) of the same recording span side by side: totals, per-window and per-frame tallies, matched and unmatched instances, both runs' tracks.",
+    request: z.object({ a: Id, b: Id }).strict(),
+    response: RunComparisonSchema,
+  },
+  'analytics.rerun': {
+    summary:
+      "Queue a run's query, recording, span and settings again as a new job on the other model (base ↔ adapter), or the one named.",
+    request: z
+      .object({
+        runId: Id,
+        model: z.enum(['base', 'adapter']).optional(),
+        adapterId: Id.optional(),
+      })
+      .strict(),
+    response: z.object({ job: JobSchema, runs: z.array(RunSchema), model: RerunModelSchema }),
   },
   'analytics.export': {
     summary: 'Export a run to an absolute path: csv/json (count or tracks), mot (tracks), case (tracks bundle folder).',

@@ -14,13 +14,16 @@ import { numberFlag, parseFlags, printJson, type CliIO, type Command } from '../
 import type { CoreContext } from '../../core/context.js';
 import { precisionFlag } from './precision-flag.js';
 import { openLibraryFlag } from './library-flag.js';
+import { libraryModel } from '../../core/finetune/rerun.js';
+import { checkPinnedModel } from '../../core/analytics/run-model.js';
+import type { AdapterRecord } from '../../core/finetune/use-adapter.js';
 import { at } from '../../api/at.js';
 
 const usageOf = (kind: RunKind) => `Usage:
   molmoscope ${kind} --library DB (--recording ID | --folder DIR) [--start S] [--end S] "query"
                   [--model DIR] [--ep cpu|webgpu|cuda] [--precision fp32|fp16|int8|int4] [--window S] [--overlap S] [--max-frames N]
-                  [--max-new-tokens N] [--adapter DIR] [--json]
-  molmoscope ${kind} --library DB --resume JOB [--model DIR] [--json]
+                  [--max-new-tokens N] [--adapter DIR | --no-adapter] [--json]
+  molmoscope ${kind} --library DB --resume JOB [--model DIR] [--adapter DIR | --no-adapter] [--json]
       ${
         kind === 'count'
           ? "Counts \"query\" with Molmo2's video point-count prompt on every window, de-duplicates instances seen in two\n      windows' overlap, and prints the total, per-window counts and each instance's evidence (time, position)."
@@ -29,8 +32,11 @@ const usageOf = (kind: RunKind) => `Usage:
       Runs in the foreground as a persisted job; an interrupted, paused or killed one continues with --resume JOB
       (windows already stored are not asked again).
       Malformed model answers are recorded per window, not fatal. --json prints NDJSON: {"event":"progress",…}
-      lines, then {"event":"result","job":…,"runs":[…]}. Model: --model DIR, $MOLMOSCOPE_MODEL, or the default model (molmoscope model use);
-      --adapter DIR (a PEFT LoRA adapter, run as a branch in the graphs): runs record it (adapter sha256 and name).
+      lines, then {"event":"result","job":…,"model":{"dir":…,"adapter":…},"runs":[…]}.
+      Model: the library's active adapter (molmoscope finetune adapters activate) on its base model, as serve runs it;
+      else --model DIR, $MOLMOSCOPE_MODEL, or the default model (molmoscope model use).
+      --adapter DIR (a PEFT LoRA adapter for --model DIR, its base) runs that adapter instead;
+      --no-adapter (or --base) runs the base model alone. Runs record the model id and the adapter (sha256 and name).
       Window defaults: 63.5 s with 8 s overlap, ≤ 128 frames (2 fps); generation budget ${kind === 'count' ? 2048 : 4096} tokens.
 `;
 
@@ -99,6 +105,8 @@ function parseAnalyticsFlags(argv: string[]) {
     'max-new-tokens': { type: 'string' },
     resume: { type: 'string' },
     adapter: { type: 'string' },
+    'no-adapter': { type: 'boolean' },
+    base: { type: 'boolean' },
     json: { type: 'boolean' },
   });
 }
@@ -148,28 +156,69 @@ function progressContext(io: CliIO, json: boolean | undefined): CoreContext {
   });
 }
 
-/** Loads --model (with --precision and --adapter) or checks that a model is configured otherwise. */
-async function configureAnalyticsModel(ctx: CoreContext, values: AnalyticsFlags, io: CliIO): Promise<void> {
-  if (values.adapter !== undefined && !values.model)
-    throw new AppError('INVALID_INPUT', '--adapter needs --model DIR (the base checkpoint)');
-  if (values.model)
-    await configureModel(
-      ctx,
-      resolve(io.cwd, values.model),
-      values.ep,
-      precisionFlag(values.precision),
-      adapterFlag(io, resolve(io.cwd, values.model), values.adapter),
+/** The model a count/track runs on, and where its adapter came from (--adapter, the library's active one, or none). */
+interface ChosenModel {
+  dir: string | null;
+  adapter: AdapterRecord | null;
+  from: 'flag' | 'library' | null;
+}
+
+/**
+ * --adapter DIR and --no-adapter (--base) override the library's active adapter; without them a library with an
+ * active adapter runs it on its base model, as serve does (an explicit --model must be that base).
+ */
+function chooseModel(lib: Library, values: AnalyticsFlags, io: CliIO): ChosenModel {
+  const noAdapter = values['no-adapter'] === true || values.base === true;
+  if (values.adapter !== undefined && noAdapter)
+    throw new AppError('INVALID_INPUT', '--adapter DIR and --no-adapter (--base) exclude each other');
+  const active = libraryModel(lib);
+  const model = values.model !== undefined ? resolve(io.cwd, values.model) : undefined;
+  if (model !== undefined && values.adapter !== undefined)
+    return { dir: model, adapter: adapterFlag(io, model, values.adapter) ?? null, from: 'flag' };
+  if (!active) return { dir: model ?? null, adapter: null, from: null };
+  if (noAdapter) {
+    if (model === undefined) checkPinnedModel({ baseModel: active.baseModel, adapter: null });
+    return { dir: model ?? resolve(active.baseModel), adapter: null, from: null };
+  }
+  if (model !== undefined && model !== resolve(active.baseModel))
+    throw new AppError(
+      'INVALID_INPUT',
+      `The library's active adapter "${active.adapter?.name}" was trained on ${active.baseModel}, not ${model}: ` +
+        'pass --no-adapter to run --model alone, or --adapter DIR.',
     );
+  return { dir: resolve(active.baseModel), adapter: checkPinnedModel(active), from: 'library' };
+}
+
+/** Loads the chosen model (with --ep and --precision) or checks that a model is configured otherwise. */
+async function configureAnalyticsModel(ctx: CoreContext, chosen: ChosenModel, values: AnalyticsFlags): Promise<void> {
+  if (chosen.dir)
+    await configureModel(ctx, chosen.dir, values.ep, precisionFlag(values.precision), chosen.adapter ?? undefined);
   else if (values.precision) ctx.env = { ...ctx.env, MOLMOSCOPE_PRECISION: precisionFlag(values.precision) };
-  if (!values.model && !configuredModelDir(ctx)) throw new AppError('MODEL_INVALID', NO_MODEL_MESSAGE);
+  if (!chosen.dir && !configuredModelDir(ctx)) throw new AppError('MODEL_INVALID', NO_MODEL_MESSAGE);
+}
+
+/** What the result line says of the model: its folder and the adapter (with where it came from), or none. */
+function modelLine(ctx: CoreContext, chosen: ChosenModel) {
+  const a = chosen.adapter;
+  return {
+    dir: chosen.dir ?? configuredModelDir(ctx),
+    adapter: a ? { name: a.name, sha256: a.sha256, dir: a.dir, from: chosen.from } : null,
+  };
 }
 
 /** Prints the finished job and its runs (one JSON line with --json, summaries otherwise); returns the exit code. */
-function printOutcome(io: CliIO, json: boolean | undefined, final: Job, results: RunResult[]): number {
-  if (json) io.stdout.write(JSON.stringify({ event: 'result', job: final, runs: results }) + '\n');
+function printOutcome(
+  io: CliIO,
+  json: boolean | undefined,
+  final: Job,
+  results: RunResult[],
+  model: ReturnType<typeof modelLine>,
+): number {
+  if (json) io.stdout.write(JSON.stringify({ event: 'result', job: final, model, runs: results }) + '\n');
   else {
     io.stdout.write(
-      `job #${final.id} ${final.status}${final.errorCode ? ` (${final.errorCode}: ${final.errorMessage})` : ''}\n`,
+      `job #${final.id} ${final.status}${final.errorCode ? ` (${final.errorCode}: ${final.errorMessage})` : ''}\n` +
+        `model ${model.dir ?? '?'}${model.adapter ? ` + adapter "${model.adapter.name}" (${model.adapter.from === 'library' ? "the library's active adapter" : '--adapter'})` : ''}\n`,
     );
     for (const r of results) io.stdout.write(summary(r));
   }
@@ -197,12 +246,15 @@ export function analyticsCommand(kind: RunKind): Command {
         throw new AppError('INVALID_INPUT', `${kind} needs exactly one "query" (quote it)\n${usage}`);
       if (resume !== undefined && (positionals.length || values.recording || values.folder))
         throw new AppError('INVALID_INPUT', '--resume JOB takes no query or scope (the job has them)');
+      if (values.adapter !== undefined && !values.model)
+        throw new AppError('INVALID_INPUT', '--adapter needs --model DIR (the base checkpoint)');
       const scope = scopeOf(values, io);
       const settings = settingsOf(values);
       const ctx = progressContext(io, values.json);
-      await configureAnalyticsModel(ctx, values, io);
       const lib = openLibraryFlag(values.library, io, { create: false, integrity: 'background' });
       try {
+        const chosen = chooseModel(lib, values, io);
+        await configureAnalyticsModel(ctx, chosen, values);
         await lib.writable();
         assertNoRunningJob(lib);
         const { job, runs } =
@@ -215,6 +267,7 @@ export function analyticsCommand(kind: RunKind): Command {
           values.json,
           final,
           runs.map((r) => runResult(lib, r.id)),
+          modelLine(ctx, chosen),
         );
       } catch (err) {
         throw asLibraryError(err, lib.path);

@@ -39,6 +39,7 @@ import { storeTrackSet } from './track-results-store.js';
 import { stitchTracks, type StitchOptions } from './stitch.js';
 import type { LocalTrack } from './types.js';
 import { setRunAdapter } from './analytics-runs-adapter-store.js';
+import { usePinnedModel, type PinnedModel } from './run-model.js';
 import { at } from '../../api/at.js';
 
 /** What a user asks for: a query over one recording (optionally a range of it) or every ready recording of a folder. */
@@ -54,6 +55,8 @@ export interface AnalyticsJobParams extends RunSettings {
   runIds: number[];
   dedup?: CountDedupOptions;
   stitch?: StitchOptions;
+  /** The model the job runs on, when it is not the host's (a re-run with the base or an adapter). */
+  model?: PinnedModel;
 }
 
 function scopeRecordings(lib: Library, scope: AnalyticsScope): RecordingVideoRow[] {
@@ -87,6 +90,7 @@ export function queueAnalyticsJob(
     settings?: RunSettings;
     dedup?: CountDedupOptions;
     stitch?: StitchOptions;
+    model?: PinnedModel;
   },
 ): { job: Job; runs: RunRow[] } {
   const query = req.query.trim();
@@ -137,6 +141,7 @@ export function queueAnalyticsJob(
         runIds,
         ...(req.dedup ? { dedup: req.dedup } : {}),
         ...(req.stitch ? { stitch: req.stitch } : {}),
+        ...(req.model ? { model: req.model } : {}),
       };
       setJobParams(lib.db, job.id, params);
       return { job: { ...job, params }, runs: runIds.map((id) => getRun(lib, id)) };
@@ -324,51 +329,64 @@ function settleStoppedRun(
   return false;
 }
 
-/** The executor of one analytics kind, bound to a host context (the model is the host's shared session). */
+/**
+ * The executor of one analytics kind, bound to a host context: the model is the host's shared session, pointed at the
+ * job's pinned model for the job's length when it has one.
+ */
 export function analyticsExecutor(ctx: CoreContext, kind: RunKind): JobExecutor {
   return async (args) => {
-    const { job, lib, signal, progress } = args;
-    const p = job.params as AnalyticsJobParams;
-    const runs = p.runIds.map((id) => getRun(lib, id));
-    // Planned in slices: a week-long run is ~11,000 windows, too many to plan in one turn of a host's event loop.
-    const plans: PlannedWindow[][] = [];
-    for (const r of runs) plans.push(await planWindowsSliced(kind, r, r.videoFps, p, signal));
-    const tally: Tally = {
-      total: plans.reduce((n, x) => n + x.length, 0),
-      done: runs.reduce((n, r) => n + r.windowsDone, 0),
-    };
-    progress(tally.done, tally.total);
-    if (runs.every((r) => r.status === 'done')) return;
-    const session = await modelSession(ctx);
-    const partials = partialStream(ctx.emit, { jobId: job.id, kind });
-    const crash: CrashState = { poisoned: false };
-    for (const [i, run] of runs.entries()) {
-      const planned = at(plans, i, 'window plan');
-      if (run.status === 'done') continue;
-      throwIfCancelled(signal);
-      setRunStatus(lib, run.id, 'running', session.modelId);
-      setRunAdapter(lib.db, run.id, session.adapter);
-      const plan = new Map(planned.map((w) => [w.index, w]));
-      const store = runWindowStore(lib, run, kind, plan, planned.length, tally, progress);
-      const runner = engineRunner(
-        session,
-        run,
-        kind,
-        plan,
-        p.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS[kind],
-        probeVideo(ctx.media, run.path, signal),
-        partials,
-        crash,
-      );
-      try {
-        await runWindows(kind, run, planned, runner, store, signal);
-        finishRun(lib, run.id, p);
-      } catch (err) {
-        if (settleStoppedRun(err, args, run, planned.length, tally)) continue;
-        throw err;
-      }
+    const restore = await usePinnedModel(ctx, (args.job.params as AnalyticsJobParams).model);
+    try {
+      await runAnalyticsJob(ctx, kind, args);
+    } finally {
+      await restore();
     }
   };
+}
+
+/** Runs a job's runs in order (runs already done are skipped, so a resumed job asks only what is left). */
+async function runAnalyticsJob(ctx: CoreContext, kind: RunKind, args: ExecutorArgs): Promise<void> {
+  const { job, lib, signal, progress } = args;
+  const p = job.params as AnalyticsJobParams;
+  const runs = p.runIds.map((id) => getRun(lib, id));
+  // Planned in slices: a week-long run is ~11,000 windows, too many to plan in one turn of a host's event loop.
+  const plans: PlannedWindow[][] = [];
+  for (const r of runs) plans.push(await planWindowsSliced(kind, r, r.videoFps, p, signal));
+  const tally: Tally = {
+    total: plans.reduce((n, x) => n + x.length, 0),
+    done: runs.reduce((n, r) => n + r.windowsDone, 0),
+  };
+  progress(tally.done, tally.total);
+  if (runs.every((r) => r.status === 'done')) return;
+  const session = await modelSession(ctx);
+  const partials = partialStream(ctx.emit, { jobId: job.id, kind });
+  const crash: CrashState = { poisoned: false };
+  for (const [i, run] of runs.entries()) {
+    const planned = at(plans, i, 'window plan');
+    if (run.status === 'done') continue;
+    throwIfCancelled(signal);
+    setRunStatus(lib, run.id, 'running', session.modelId);
+    setRunAdapter(lib.db, run.id, session.adapter);
+    const plan = new Map(planned.map((w) => [w.index, w]));
+    const store = runWindowStore(lib, run, kind, plan, planned.length, tally, progress);
+    const runner = engineRunner(
+      session,
+      run,
+      kind,
+      plan,
+      p.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS[kind],
+      probeVideo(ctx.media, run.path, signal),
+      partials,
+      crash,
+    );
+    try {
+      await runWindows(kind, run, planned, runner, store, signal);
+      finishRun(lib, run.id, p);
+    } catch (err) {
+      if (settleStoppedRun(err, args, run, planned.length, tally)) continue;
+      throw err;
+    }
+  }
 }
 
 /** The job kinds this area adds to the host registry (job-host.ts JOB_KINDS). */

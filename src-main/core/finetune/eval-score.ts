@@ -4,7 +4,7 @@ import { parseAnswer } from '../molmo2/grammar/parse.js';
 import { evalCounts } from '../analytics/metrics/count-metrics.js';
 import { evalPoints } from '../analytics/metrics/point-metrics.js';
 import { evalTracks } from '../analytics/metrics/track-metrics.js';
-import type { Region } from '../analytics/metrics/regions.js';
+import { pointBox as box } from '../analytics/metrics/regions.js';
 import type { FtExample, FtTask } from './types.js';
 
 /** One held-out example and the answer a model gave on it. */
@@ -12,15 +12,6 @@ export interface Answered {
   example: Pick<FtExample, 'id' | 'task' | 'start' | 'truth'>;
   answer: string;
 }
-
-/** Half-size of the box around a truth point that a predicted point must fall in (share of the frame). */
-const POINT_BOX = 0.05;
-
-const box = (x: number, y: number, f: { width: number; height: number }): Region => {
-  const dx = POINT_BOX * f.width,
-    dy = POINT_BOX * f.height;
-  return { box: [x - dx, y - dy, x + dx, y + dy] };
-};
 
 const norm = (s: string) =>
   s

@@ -6,6 +6,9 @@ import { listRuns } from '../analytics/run-store.js';
 import { runResult, trackResult } from '../analytics/run-result.js';
 import { addCorrection, undoCorrection } from '../analytics/run-corrections.js';
 import { exportRun } from '../analytics/run-export.js';
+import { compareRuns } from '../analytics/run-compare.js';
+import { pinnedModelId } from '../analytics/run-model.js';
+import { rerunAnalytics } from '../finetune/rerun.js';
 import type { Edit } from '../analytics/corrections.js';
 import { seconds } from '../../api/units.js';
 import type { EditDto } from '../../api/ops/analytics.js';
@@ -36,6 +39,17 @@ export const analyticsHandlers: HandlerMap = {
     const lib = await writableLibrary(ctx);
     undoCorrection(lib, req.runId, req.correctionId);
     return { tracks: trackResult(lib, req.runId) };
+  },
+  'analytics.compare': async (req, ctx) => compareRuns(currentLibrary(ctx), req.a, req.b),
+  'analytics.rerun': async (req, ctx) => {
+    const lib = await writableLibrary(ctx);
+    const r = rerunAnalytics(ctx, lib, req.runId, {
+      ...(req.model ? { side: req.model } : {}),
+      ...(req.adapterId !== undefined ? { adapterId: req.adapterId } : {}),
+    });
+    if (runsBackgroundJobs(ctx)) kickJobs(ctx, lib);
+    const adapter = r.model.adapter ? { sha256: r.model.adapter.sha256, name: r.model.adapter.name } : null;
+    return { job: r.job, runs: r.runs, model: { modelId: pinnedModelId(r.model), adapter } };
   },
   'analytics.export': async (req, ctx) =>
     exportRun(currentLibrary(ctx), req.runId, req.format, req.path, { overwrite: req.overwrite }),

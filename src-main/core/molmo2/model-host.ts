@@ -62,6 +62,20 @@ export async function switchModel(ctx: CoreContext, modelDir: string, adapter?: 
   );
 }
 
+/**
+ * The host's model settings as they are now, and a function that puts them back (closing a session opened on other
+ * settings meanwhile): a job that runs on a model of its own leaves the host as it found it.
+ */
+export function modelSnapshot(ctx: CoreContext): () => Promise<void> {
+  const keys = [DIR_KEY, PROVIDER_KEY, PRECISION_KEY, ADAPTER_KEY];
+  const saved = keys.map((k) => ctx.state.get(k));
+  return async () => {
+    if (keys.every((k, i) => ctx.state.get(k) === saved[i])) return;
+    keys.forEach((k, i) => (saved[i] === undefined ? ctx.state.delete(k) : ctx.state.set(k, saved[i])));
+    await closeModel(ctx);
+  };
+}
+
 /** The configured checkpoint: set by the host (`--model`), else $MOLMOSCOPE_MODEL, else the default model, else null. */
 export function configuredModelDir(ctx: CoreContext): string | null {
   const d = (ctx.state.get(DIR_KEY) as string | undefined) ?? (ctx.env.MOLMOSCOPE_MODEL || undefined);

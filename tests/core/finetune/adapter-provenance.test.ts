@@ -6,9 +6,7 @@ import { join } from 'node:path';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { runCli } from '../../helpers/cli.js';
 import { makeClip } from '../library/clips.js';
-import { openCheckpoint } from '../../../src-main/core/molmo2/weights.js';
-import { initLora, loraTargets, SeededRng } from '../../../src-main/core/finetune/lora.js';
-import { saveAdapter } from '../../../src-main/core/finetune/adapter.js';
+import { makeTinyAdapter } from '../../helpers/tiny-adapter.js';
 import { adapterRecord } from '../../../src-main/core/finetune/use-adapter.js';
 import { openLibrary } from '../../../src-main/core/library/store.js';
 import { listWindows } from '../../../src-main/core/library/recordings.js';
@@ -17,16 +15,6 @@ import { WindowSchema } from '../../../src-main/api/ops/library.js';
 
 const model = tinyCheckpoint({ seed: 1 });
 
-function makeAdapter(dir: string): string {
-  const ck = openCheckpoint(model);
-  const spec = { rank: 2, alpha: 4 };
-  const p = initLora(loraTargets(ck), spec, 5);
-  const rng = new SeededRng(9);
-  for (const t of loraTargets(ck)) p.get(t.keyB)?.forEach((_, i, b) => (b[i] = (2 * rng.next() - 1) * 0.3));
-  saveAdapter(dir, ck, spec, p, model);
-  return dir;
-}
-
 test('index and count with and without --adapter: every caption and run records the adapter (or none)', async () => {
   const dir = scratchDir('provenance');
   const env = { MOLMOSCOPE_CACHE: join(dir, 'cache'), PATH: process.env.PATH };
@@ -34,7 +22,7 @@ test('index and count with and without --adapter: every caption and run records 
   const db = join(dir, 'lib.db');
   makeClip(join(dir, 'footage', 'a.mp4'), { seconds: 3 });
   assert.equal((await cli('import', join(dir, 'footage'), '--library', db, '--json')).code, 0);
-  const adapter = makeAdapter(join(dir, 'my-adapter'));
+  const adapter = makeTinyAdapter(model, join(dir, 'my-adapter'));
   const sha = adapterRecord(model, adapter).sha256;
   const ix = [
     'index',

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { createCoreContext } from '../../../src-main/core/platform/create-context.js';
 import { createDispatcher } from '../../../src-main/core/handlers/index.js';
 import { currentLibrary } from '../../../src-main/core/handlers/library.js';
-import { finishRun, queueAnalyticsJob, recordWindowAnswer } from '../../../src-main/core/analytics/run-jobs.js';
-import { planWindows } from '../../../src-main/core/analytics/run-plan.js';
+import type { queueAnalyticsJob } from '../../../src-main/core/analytics/run-jobs.js';
+import { seedRun } from '../../helpers/seed-run.js';
 import type { Library } from '../../../src-main/core/library/store.js';
 import type { CoreContext } from '../../../src-main/core/context.js';
 import { makeClip } from '../library/clips.js';
@@ -27,12 +27,6 @@ export interface Seeded {
 
 type RunSettings = NonNullable<Parameters<typeof queueAnalyticsJob>[2]['settings']>;
 
-function firstRun(runs: Array<{ id: number }>, kind: string): number {
-  const r = runs[0];
-  if (!r) throw new Error(`no ${kind} run was queued`);
-  return r.id;
-}
-
 /**
  * Two finished runs from real Molmo2 answer strings: `count` on recording 1 (two people in every window) and a track
  * of two cars on recording 2 (TRACK_SETTINGS); both recordings at least 4 s long.
@@ -41,35 +35,23 @@ export function seedRuns(
   lib: Library,
   count: { query: string; settings: RunSettings },
 ): { countRun: number; trackRun: number } {
-  const countRun = firstRun(
-    queueAnalyticsJob(lib, 'count', { query: count.query, scope: { recordingId: 1 }, settings: count.settings }).runs,
-    'count',
-  );
-  for (const w of planWindows('count', { start: 0, end: 4 }, 10, count.settings)) {
-    const t1 = w.times[1];
-    if (t1 === undefined) throw new Error(`the count window at ${w.start} s has fewer than two frames`);
-    const t = (t1 - w.start).toFixed(1);
-    recordWindowAnswer(
-      lib,
-      countRun,
-      w,
-      `Counting the <points coords="${t} 1 100 500 2 600 400">person</points> shows a total of 2.`,
-    );
-  }
-  finishRun(lib, countRun);
-  const trackRun = firstRun(
-    queueAnalyticsJob(lib, 'track', { query: 'car', scope: { recordingId: 2 }, settings: TRACK_SETTINGS }).runs,
-    'track',
-  );
-  for (const w of planWindows('track', { start: 0, end: 4 }, 10, TRACK_SETTINGS)) {
-    recordWindowAnswer(
-      lib,
-      trackRun,
-      w,
-      '<tracks coords="0.0 1 100 500 2 800 500;0.5 1 110 500 2 790 500;1.0 1 120 500">car</tracks>',
-    );
-  }
-  finishRun(lib, trackRun);
+  const countRun = seedRun(lib, 'count', {
+    query: count.query,
+    recordingId: 1,
+    settings: count.settings,
+    answer: (w) => {
+      const t1 = w.times[1];
+      if (t1 === undefined) throw new Error(`the count window at ${w.start} s has fewer than two frames`);
+      const t = (t1 - w.start).toFixed(1);
+      return `Counting the <points coords="${t} 1 100 500 2 600 400">person</points> shows a total of 2.`;
+    },
+  });
+  const trackRun = seedRun(lib, 'track', {
+    query: 'car',
+    recordingId: 2,
+    settings: TRACK_SETTINGS,
+    answer: () => '<tracks coords="0.0 1 100 500 2 800 500;0.5 1 110 500 2 790 500;1.0 1 120 500">car</tracks>',
+  });
   return { countRun, trackRun };
 }
 

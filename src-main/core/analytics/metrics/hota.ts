@@ -116,6 +116,20 @@ export function hota(frames: readonly HotaFrame[], alphas: readonly number[] = H
   return alphas.map((alpha) => scoresAt(alpha, frames, ids, matched));
 }
 
+/**
+ * The pairs HOTA matches in each frame, as [GT id, predicted id] (pass 2 below: per frame, the Hungarian maximising
+ * global alignment × similarity), for callers that show which objects agreed rather than a score.
+ */
+export function hotaPairs(frames: readonly HotaFrame[]): [number, number][][] {
+  if (!frames.some((f) => f.gtIds.length > 0) || !frames.some((f) => f.predIds.length > 0)) return frames.map(() => []);
+  const ids = idTable(frames);
+  const gIds = [...ids.gIdx.keys()];
+  const pIds = [...ids.pIdx.keys()];
+  return frameMatches(frames, ids, globalAlignment(frames, ids)).map((ms) =>
+    ms.filter((m) => m.s > 0).map((m): [number, number] => [gIds[m.g]!, pIds[m.p]!]),
+  );
+}
+
 function idTable(frames: readonly HotaFrame[]): IdTable {
   const gIdx = new Map<number, number>();
   const pIdx = new Map<number, number>();

@@ -75,3 +75,13 @@ export function regionCenter(r: Region): { x: number; y: number } {
   });
   return n ? { x: sx / n - 0.5, y: sy / n - 0.5 } : { x: NaN, y: NaN };
 }
+
+/** Half-size of the box around a reference point that another point must fall in (share of the frame). */
+export const POINT_BOX = 0.05;
+
+/** The box of ±POINT_BOX of the frame around a reference point (how points without a drawn region are scored). */
+export function pointBox(x: number, y: number, frame: { width: number; height: number }): Region {
+  const dx = POINT_BOX * frame.width;
+  const dy = POINT_BOX * frame.height;
+  return { box: [x - dx, y - dy, x + dx, y + dy] };
+}

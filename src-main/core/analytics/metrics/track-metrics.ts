@@ -48,9 +48,8 @@ interface PredAt {
 type GtExample = TracksGt['examples'][number];
 type PredTrack = TracksPred['examples'][number]['tracks'][number];
 
-/** The GT objects by frame key, each object once per frame, ids numbered from 1 in order of appearance. */
-function gtByFrame(g: GtExample, key: (t: number) => number): Map<number, GtAt[]> {
-  const gtIds = new Map<string, number>();
+/** The GT objects by frame key, each object once per frame, ids numbered from 1 in order of appearance (`gtIds`). */
+function gtByFrame(g: GtExample, key: (t: number) => number, gtIds: Map<string, number>): Map<number, GtAt[]> {
   const gtAt = new Map<number, GtAt[]>();
   for (const o of g.objects) {
     if (!gtIds.has(o.id)) gtIds.set(o.id, gtIds.size + 1);
@@ -67,13 +66,13 @@ function gtByFrame(g: GtExample, key: (t: number) => number): Map<number, GtAt[]
   return gtAt;
 }
 
-/** The predicted points by frame key, scaled to pixels, ids numbered from 1 in order of appearance. */
+/** The predicted points by frame key, scaled to pixels, ids numbered from 1 in order of appearance (`predIds`). */
 function predByFrame(
   tracks: readonly PredTrack[],
   scale: { x: number; y: number },
   key: (t: number) => number,
+  predIds: Map<string, number>,
 ): Map<number, PredAt[]> {
-  const predIds = new Map<string, number>();
   const predAt = new Map<number, PredAt[]>();
   for (const tr of tracks) {
     if (!predIds.has(tr.id)) predIds.set(tr.id, predIds.size + 1);
@@ -92,7 +91,7 @@ function predByFrame(
 /** The HOTA frames and the mean per-frame point-in-region P/R/F1 over the union of GT and predicted frames. */
 function matchFrames(gtAt: Map<number, GtAt[]>, predAt: Map<number, PredAt[]>) {
   const keys = [...new Set([...gtAt.keys(), ...predAt.keys()])].sort((a, b) => a - b);
-  const frames: HotaFrame[] = [];
+  const frames: (HotaFrame & { key: number })[] = [];
   let sp = 0;
   let sr = 0;
   let sf = 0;
@@ -100,7 +99,7 @@ function matchFrames(gtAt: Map<number, GtAt[]>, predAt: Map<number, PredAt[]>) {
     const G = gtAt.get(k) ?? [];
     const P = predAt.get(k) ?? [];
     const sim = G.map((o) => P.map((p) => (pointInRegion(p.x, p.y, o.region) ? 1 : 0)));
-    frames.push({ gtIds: G.map((o) => o.gid), predIds: P.map((p) => p.pid), sim });
+    frames.push({ key: k, gtIds: G.map((o) => o.gid), predIds: P.map((p) => p.pid), sim });
     let successes = 0;
     if (G.length && P.length) {
       const cost = P.map((p) => G.map((o) => Math.hypot(p.x - o.x, p.y - o.y)));
@@ -116,16 +115,26 @@ function matchFrames(gtAt: Map<number, GtAt[]>, predAt: Map<number, PredAt[]>) {
   return { frames, spatial, n };
 }
 
+/**
+ * The frames HOTA scores for one example (frame key round(t·fps), similarity = point inside the GT object's region),
+ * the mean per-frame P/R/F1, and the dense ids given to its GT objects and predicted tracks (from 1, in order of
+ * appearance).
+ */
+export function exampleFrames(g: GtExample, pred: readonly PredTrack[], units: TracksPred['units'], fps = 10) {
+  const key = (t: number) => pyRound(t * (g.fps ?? fps));
+  const gtIds = new Map<string, number>();
+  const predIds = new Map<string, number>();
+  const gtAt = gtByFrame(g, key, gtIds);
+  const scale = units === 'model' ? { x: g.width / 1000, y: g.height / 1000 } : { x: 1, y: 1 };
+  const predAt = predByFrame(pred, scale, key, predIds);
+  return { ...matchFrames(gtAt, predAt), gtIds, predIds };
+}
+
 /** Scores tracks; `fps` (default 10, i.e. the model's 0.1 s timestamps) sets frame = round(t·fps) unless the GT example has its own. */
 export function evalTracks(pred: TracksPred, gt: TracksGt, opts: { fps?: number } = {}): TrackMetrics {
   const byId = new Map(pred.examples.map((e) => [e.id, e]));
   const scored = gt.examples.map((g): { ex: TrackExampleScore; all: HotaScores[] } => {
-    const fps = g.fps ?? opts.fps ?? 10;
-    const key = (t: number) => pyRound(t * fps);
-    const gtAt = gtByFrame(g, key);
-    const scale = pred.units === 'model' ? { x: g.width / 1000, y: g.height / 1000 } : { x: 1, y: 1 };
-    const predAt = predByFrame(byId.get(g.id)?.tracks ?? [], scale, key);
-    const { frames, spatial, n } = matchFrames(gtAt, predAt);
+    const { frames, spatial, n } = exampleFrames(g, byId.get(g.id)?.tracks ?? [], pred.units, opts.fps);
     const all = hota(frames);
     return { ex: { id: g.id, hota: at(all, HOTA_ALPHAS.indexOf(0.5), 'HOTA at α = 0.5'), spatial, frames: n }, all };
   });

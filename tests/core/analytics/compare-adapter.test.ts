@@ -1,0 +1,167 @@
+// Base against adapter on the tiny checkpoint: the CLI's count runs the library's active adapter on its base by default
+// and the base alone with --no-adapter, each run recording which; analytics.rerun queues a run again pinned to the
+// other model (the host is put back afterwards), and analytics.compare shows the two side by side. An active adapter
+// whose folder is gone or whose base is missing is refused with a code before any engine starts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { renameSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
+import { opCaller, runCli } from '../../helpers/cli.js';
+import { makeTinyAdapter } from '../../helpers/tiny-adapter.js';
+import { makeClip } from '../library/clips.js';
+import { adapterRecord } from '../../../src-main/core/finetune/use-adapter.js';
+import { insertAdapter, setActiveAdapter } from '../../../src-main/core/finetune/ft-adapters-store.js';
+import { openLibrary } from '../../../src-main/core/library/store.js';
+import { createCoreContext } from '../../../src-main/core/platform/create-context.js';
+import { createDispatcher } from '../../../src-main/core/handlers/index.js';
+import { currentLibrary } from '../../../src-main/core/handlers/library.js';
+import { runJob } from '../../../src-main/core/library/jobs.js';
+import { analyticsExecutor } from '../../../src-main/core/analytics/run-jobs.js';
+import { configuredAdapter } from '../../../src-main/core/molmo2/model-host.js';
+import { RunComparisonSchema, RunSchema, type RunDto } from '../../../src-main/api/ops/analytics.js';
+
+const model = tinyCheckpoint({ seed: 1 });
+const SETTINGS = ['--window', '2', '--overlap', '0.5', '--max-frames', '2', '--max-new-tokens', '6'];
+
+/** Registers an adapter folder in the library (as training does) and makes it the active one; returns its id. */
+function registerAdapter(db: string, dir: string, name: string, baseModel: string): number {
+  const lib = openLibrary(db, { create: false });
+  try {
+    const settings = { steps: 1, lr: 1e-4, rank: 2, alpha: 4, accumulate: 1, warmup: 0, seed: 0, checkpointEvery: 1 };
+    const sha256 = adapterRecord(model, dir).sha256;
+    const a = insertAdapter(lib, {
+      name,
+      dir,
+      sha256,
+      datasetId: null,
+      datasetLabel: 'test',
+      baseModel,
+      jobId: null,
+      settings,
+    });
+    setActiveAdapter(lib, a.id);
+    return a.id;
+  } finally {
+    lib.close();
+  }
+}
+
+interface CountOut {
+  model: { dir: string; adapter: { name: string; sha256: string; from: string } | null };
+  run: RunDto;
+}
+
+function countOut(out: string): CountOut {
+  const line = JSON.parse(out.trim().split('\n').pop()!) as { model: CountOut['model']; runs: Array<{ run: unknown }> };
+  return { model: line.model, run: RunSchema.parse(line.runs[0]!.run) };
+}
+
+test('count on a library with an active adapter: adapter by default, base with --no-adapter; rerun and compare', async () => {
+  const dir = scratchDir('compare-adapter');
+  const env = { MOLMOSCOPE_CACHE: join(dir, 'cache'), PATH: process.env.PATH, FFMPEG_BIN: process.env.FFMPEG_BIN };
+  const cli = (...argv: string[]) => runCli(argv, { env });
+  const db = join(dir, 'lib.db');
+  makeClip(join(dir, 'footage', 'a.mp4'), { seconds: 3 });
+  assert.equal((await cli('import', join(dir, 'footage'), '--library', db, '--json')).code, 0);
+  const adapter = makeTinyAdapter(model, join(dir, 'my-adapter'));
+  const sha = adapterRecord(model, adapter).sha256;
+  const adapterId = registerAdapter(db, adapter, 'my-adapter', model);
+  const count = ['count', '--library', db, '--recording', '1', ...SETTINGS, '--ep', 'cpu', '--json', 'person'];
+
+  const withA = await cli(...count);
+  assert.equal(withA.code, 0, withA.err);
+  const a = countOut(withA.out);
+  assert.deepEqual(a.model.adapter && { ...a.model.adapter }, {
+    name: 'my-adapter',
+    sha256: sha,
+    from: 'library',
+    dir: adapter,
+  });
+  assert.equal(a.model.dir, resolve(model));
+  assert.deepEqual(a.run.adapter, { sha256: sha, name: 'my-adapter' });
+  assert.equal(a.run.modelId, `${resolve(model)}+lora@${sha.slice(0, 16)}`);
+
+  const base = await cli(...count, '--no-adapter');
+  assert.equal(base.code, 0, base.err);
+  const b = countOut(base.out);
+  assert.equal(b.model.adapter, null);
+  assert.equal(b.run.adapter, null);
+  assert.equal(b.run.modelId, resolve(model));
+
+  for (const bad of [
+    [...count, '--base', '--no-adapter', '--adapter', adapter, '--model', model],
+    [...count, '--model', join(dir, 'another-model')],
+  ]) {
+    const r = await cli(...bad);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /"code":"INVALID_INPUT"/);
+  }
+
+  const ctx = createCoreContext({ host: 'cli', env: { ...env, MOLMOSCOPE_HOME: join(dir, 'home') } });
+  try {
+    const d = createDispatcher(ctx, { validateResponses: true });
+    const call = opCaller(d);
+    await call('library.open', { path: db });
+    const lib = currentLibrary(ctx);
+    assert.equal(configuredAdapter(ctx)?.sha256, sha, 'opening the library made its adapter the host model');
+    const c0 = RunComparisonSchema.parse(await call('analytics.compare', { a: a.run.id, b: b.run.id }));
+    assert.equal(c0.a.run.adapter?.sha256, sha);
+    assert.equal(c0.b.run.adapter, null);
+
+    // Re-run the adapter's run with the other model (the base): the job is pinned to it, whatever the host runs.
+    const rr = await call<{ job: { id: number }; runs: RunDto[]; model: { modelId: string; adapter: unknown } }>(
+      'analytics.rerun',
+      { runId: a.run.id },
+    );
+    assert.deepEqual(rr.model, { modelId: resolve(model), adapter: null });
+    const final = await runJob(lib, rr.job.id, { count: analyticsExecutor(ctx, 'count') }, { emit: ctx.emit });
+    assert.equal(final.status, 'done', final.errorMessage ?? '');
+    assert.equal(configuredAdapter(ctx)?.sha256, sha, 'the host runs the library adapter again after the job');
+    const c1 = RunComparisonSchema.parse(await call('analytics.compare', { a: a.run.id, b: rr.runs[0]!.id }));
+    assert.equal(c1.b.run.adapter, null);
+    assert.equal(c1.b.run.modelId, resolve(model));
+    assert.equal(c1.b.run.query, 'person');
+    assert.deepEqual([c1.b.run.start, c1.b.run.end], [a.run.start, a.run.end]);
+    assert.deepEqual(c1.b.run.params, a.run.params);
+    assert.equal(c1.b.run.windowsTotal, a.run.windowsTotal);
+    assert.equal(c1.matched.length + c1.onlyA.length, c1.a.total);
+
+    const code = async (req: unknown) => {
+      const r = await d.dispatch('analytics.rerun', req);
+      return r.ok ? 'accepted' : r.error.code;
+    };
+    assert.equal(await code({ runId: b.run.id, model: 'base', adapterId }), 'INVALID_INPUT');
+    assert.equal(await code({ runId: b.run.id, adapterId: 99 }), 'NOT_FOUND');
+    assert.equal(await code({ runId: 99_999 }), 'NOT_FOUND');
+    assert.equal(await code({ runId: b.run.id, model: 'other' }), 'INVALID_INPUT');
+    renameSync(adapter, `${adapter}.away`);
+    assert.equal(await code({ runId: b.run.id }), 'NOT_FOUND', 'the adapter folder is gone');
+    renameSync(`${adapter}.away`, adapter);
+  } finally {
+    ctx.dispose();
+  }
+});
+
+test('an active adapter whose folder is gone, or whose base model is missing, is refused with a code', async () => {
+  const dir = scratchDir('compare-adapter-bad');
+  const env = { MOLMOSCOPE_CACHE: join(dir, 'cache'), PATH: process.env.PATH, FFMPEG_BIN: process.env.FFMPEG_BIN };
+  const db = join(dir, 'lib.db');
+  openLibrary(db, { create: true }).close();
+  const adapter = makeTinyAdapter(model, join(dir, 'gone'));
+  registerAdapter(db, adapter, 'gone', model);
+  const count = ['count', '--library', db, '--recording', '1', '--json', 'person'];
+  renameSync(adapter, join(dir, 'moved'));
+  const gone = await runCli(count, { env });
+  assert.equal(gone.code, 2, gone.err);
+  assert.match(gone.err, /"code":"NOT_FOUND".*is gone/);
+  const noBase = await runCli([...count, '--no-adapter'], { env });
+  assert.notEqual(noBase.code, 0);
+  assert.doesNotMatch(noBase.err, /is gone/, '--no-adapter does not need the adapter folder');
+  registerAdapter(db, join(dir, 'moved'), 'orphan', join(dir, 'no-such-base'));
+  for (const argv of [count, [...count, '--base']]) {
+    const r = await runCli(argv, { env });
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /"code":"MODEL_INVALID".*no-such-base/);
+  }
+});
