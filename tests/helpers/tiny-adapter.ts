@@ -3,6 +3,12 @@
 import { openCheckpoint } from '../../src-main/core/molmo2/weights.js';
 import { initLora, loraTargets, SeededRng } from '../../src-main/core/finetune/lora.js';
 import { saveAdapter } from '../../src-main/core/finetune/adapter.js';
+import { adapterRecord } from '../../src-main/core/finetune/use-adapter.js';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import { makeClip } from '../core/library/clips.js';
+import { runCli } from './cli.js';
+import { scratchDir } from './tiny.js';
 
 /** Writes the adapter for `model` into `dir`; returns `dir`. */
 export function makeTinyAdapter(model: string, dir: string): string {
@@ -13,4 +19,19 @@ export function makeTinyAdapter(model: string, dir: string): string {
   for (const t of loraTargets(ck)) p.get(t.keyB)?.forEach((_, i, b) => (b[i] = (2 * rng.next() - 1) * 0.3));
   saveAdapter(dir, ck, spec, p, model);
   return dir;
+}
+
+/**
+ * A scratch library with one imported 3 s clip and an adapter folder "my-adapter" for `model` (not registered in
+ * the library); `cli` runs the CLI with a private model cache.
+ */
+export async function adapterScratch(model: string, prefix: string) {
+  const dir = scratchDir(prefix);
+  const env = { MOLMOSCOPE_CACHE: join(dir, 'cache'), PATH: process.env.PATH, FFMPEG_BIN: process.env.FFMPEG_BIN };
+  const cli = (...argv: string[]) => runCli(argv, { env });
+  const db = join(dir, 'lib.db');
+  makeClip(join(dir, 'footage', 'a.mp4'), { seconds: 3 });
+  assert.equal((await cli('import', join(dir, 'footage'), '--library', db, '--json')).code, 0);
+  const adapter = makeTinyAdapter(model, join(dir, 'my-adapter'));
+  return { dir, env, cli, db, adapter, sha: adapterRecord(model, adapter).sha256 };
 }

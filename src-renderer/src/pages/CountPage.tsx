@@ -17,6 +17,7 @@ import {
 import type { CountResultDto, RunResultDto } from '../../../src-main/api/ops/analytics.js';
 import './analytics.css';
 import { AnalyticsRunHeader } from '../components/analytics/AnalyticsRunHeader.js';
+import { RunHeading } from '../components/analytics/RunHeading.js';
 
 type Instance = CountResultDto['instances'][number];
 type Sighting = Instance['evidence'][number];
@@ -112,22 +113,17 @@ function CountSummary({
   const frame = result.run.frame;
   return (
     <section className="card">
-      <h2>
-        {count ? (
-          <>
-            Total <strong data-testid="count-total">{count.total}</strong> “{result.run.query}”
-          </>
-        ) : (
-          <>
-            Run #{result.run.id} is {result.run.status}
-          </>
-        )}
-      </h2>
-      <p className="muted small">
-        {result.run.windowsDone}/{result.run.windowsTotal} windows answered · {result.run.windowsMalformed} malformed ·{' '}
-        {result.run.windowsFailed} failed
-        {count ? ` · ${count.matches.length} sightings matched across overlaps` : ''}
-      </p>
+      <RunHeading
+        run={result.run}
+        headline={
+          count && (
+            <>
+              Total <strong data-testid="count-total">{count.total}</strong> “{result.run.query}”
+            </>
+          )
+        }
+        extra={count ? ` · ${count.matches.length} sightings matched across overlaps` : ''}
+      />
       <VideoPlayer ref={player} recordingId={result.run.recordingId} startAt={picked?.s.t}>
         {picked && frame && <CountMarker picked={picked} frame={frame} />}
       </VideoPlayer>

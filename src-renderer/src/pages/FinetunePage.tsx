@@ -122,15 +122,7 @@ export function FinetunePage({ api }: { api: MolmoscopeBridge }) {
     <div className="finetune">
       <ErrorNote error={error ?? est.error} />
       <AnswersPanel api={api} recordings={recordings} onError={setError} />
-      <DatasetPanel
-        api={api}
-        datasets={ds.datasets}
-        dataset={ds.dataset}
-        examples={ds.examples}
-        onSelect={ds.setDatasetId}
-        onBuild={(n, s) => void build(n, s)}
-        onToggle={(e, inc) => void toggle(e, inc)}
-      />
+      <DatasetPanel api={api} ds={ds} onBuild={(n, s) => void build(n, s)} onToggle={(e, inc) => void toggle(e, inc)} />
       <TrainPanel
         estimate={est.estimate}
         settings={settings}

@@ -22,6 +22,7 @@ import { buildModel } from '../components/timeline/timeline-model.js';
 import { laneColor } from '../components/timeline/timeline-draw.js';
 import './analytics.css';
 import { AnalyticsRunHeader } from '../components/analytics/AnalyticsRunHeader.js';
+import { RunHeading } from '../components/analytics/RunHeading.js';
 import type { Lane, TimelineModel } from '../components/timeline/timeline-model.js';
 import type { RunResultDto, TrackResultDto } from '../../../src-main/api/ops/analytics.js';
 
@@ -60,26 +61,21 @@ type TrackPageState = ReturnType<typeof useTrackPage>;
 /** The result's heading and tallies: objects (or the run's status), windows, stitches and corrections. */
 function TrackSummary({ result, tracks }: { result: RunResultDto; tracks: TrackResultDto | null }) {
   return (
-    <>
-      <h2>
-        {tracks ? (
+    <RunHeading
+      run={result.run}
+      headline={
+        tracks && (
           <>
             <strong data-testid="track-count">{tracks.tracks.length}</strong> objects “{result.run.query}”
           </>
-        ) : (
-          <>
-            Run #{result.run.id} is {result.run.status}
-          </>
-        )}
-      </h2>
-      <p className="muted small">
-        {result.run.windowsDone}/{result.run.windowsTotal} windows answered · {result.run.windowsMalformed} malformed ·{' '}
-        {result.run.windowsFailed} failed
-        {tracks
+        )
+      }
+      extra={
+        tracks
           ? ` · ${tracks.decisions.filter((d) => d.reason !== 'new').length} stitches · ${tracks.corrections.length} corrections`
-          : ''}
-      </p>
-    </>
+          : ''
+      }
+    />
   );
 }
 

@@ -8,8 +8,7 @@ import { renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { opCaller, runCli } from '../../helpers/cli.js';
-import { makeTinyAdapter } from '../../helpers/tiny-adapter.js';
-import { makeClip } from '../library/clips.js';
+import { adapterScratch, makeTinyAdapter } from '../../helpers/tiny-adapter.js';
 import { adapterRecord } from '../../../src-main/core/finetune/use-adapter.js';
 import { insertAdapter, setActiveAdapter } from '../../../src-main/core/finetune/ft-adapters-store.js';
 import { openLibrary } from '../../../src-main/core/library/store.js';
@@ -58,14 +57,7 @@ function countOut(out: string): CountOut {
 }
 
 test('count on a library with an active adapter: adapter by default, base with --no-adapter; rerun and compare', async () => {
-  const dir = scratchDir('compare-adapter');
-  const env = { MOLMOSCOPE_CACHE: join(dir, 'cache'), PATH: process.env.PATH, FFMPEG_BIN: process.env.FFMPEG_BIN };
-  const cli = (...argv: string[]) => runCli(argv, { env });
-  const db = join(dir, 'lib.db');
-  makeClip(join(dir, 'footage', 'a.mp4'), { seconds: 3 });
-  assert.equal((await cli('import', join(dir, 'footage'), '--library', db, '--json')).code, 0);
-  const adapter = makeTinyAdapter(model, join(dir, 'my-adapter'));
-  const sha = adapterRecord(model, adapter).sha256;
+  const { dir, env, cli, db, adapter, sha } = await adapterScratch(model, 'compare-adapter');
   const adapterId = registerAdapter(db, adapter, 'my-adapter', model);
   const count = ['count', '--library', db, '--recording', '1', ...SETTINGS, '--ep', 'cpu', '--json', 'person'];
 

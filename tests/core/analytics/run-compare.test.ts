@@ -22,6 +22,15 @@ const countAnswer = (xy: string) => (w: PlannedWindow) => {
   return `Counting the <points coords="${(t1 - w.start).toFixed(1)} 1 ${xy}">person</points> shows a total of 2.`;
 };
 
+/** A track run of "car" on recording 2 whose every window answers these track coordinates. */
+const seedTrack = (coords: string) =>
+  seedRun(s.lib, 'track', {
+    query: 'car',
+    recordingId: 2,
+    settings: TRACK_SETTINGS,
+    answer: () => `<tracks coords="${coords}">car</tracks>`,
+  });
+
 async function compare(a: number, b: number): Promise<RunComparisonDto> {
   return RunComparisonSchema.parse(await s.call('analytics.compare', { a, b }));
 }
@@ -72,12 +81,7 @@ test('count runs: instances both runs found are matched, the others listed per r
 
 test('track runs: tracks matched by HOTA with the frames they agree on, both runs’ lanes, HOTA of B against A', async () => {
   // Run A (seeded): car 1 from (100, 500) moving right, car 2 at (800, 500); run B: car 1 the same, its car 2 elsewhere.
-  const b = seedRun(s.lib, 'track', {
-    query: 'car',
-    recordingId: 2,
-    settings: TRACK_SETTINGS,
-    answer: () => '<tracks coords="0.0 1 101 500 2 200 100;0.5 1 111 500 2 210 100;1.0 1 121 500">car</tracks>',
-  });
+  const b = seedTrack('0.0 1 101 500 2 200 100;0.5 1 111 500 2 210 100;1.0 1 121 500');
   const c = await compare(s.trackRun, b);
   assert.equal(c.kind, 'track');
   assert.ok(c.tracks && c.tracks.a.length === c.a.total && c.tracks.b.length === c.b.total);
@@ -90,12 +94,7 @@ test('track runs: tracks matched by HOTA with the frames they agree on, both run
   assert.deepEqual(c.perWindow, []);
   assert.ok(c.perFrame.some((f) => f.a >= 1 && f.b >= 1));
   // A run compared with a copy of itself agrees everywhere.
-  const same = seedRun(s.lib, 'track', {
-    query: 'car',
-    recordingId: 2,
-    settings: TRACK_SETTINGS,
-    answer: () => '<tracks coords="0.0 1 100 500 2 800 500;0.5 1 110 500 2 790 500;1.0 1 120 500">car</tracks>',
-  });
+  const same = seedTrack('0.0 1 100 500 2 800 500;0.5 1 110 500 2 790 500;1.0 1 120 500');
   const t = await compare(s.trackRun, same);
   assert.equal(t.agreement.hota, 1);
   assert.equal(t.onlyA.length + t.onlyB.length, 0);

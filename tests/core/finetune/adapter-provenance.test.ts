@@ -2,12 +2,8 @@
 // and then with --adapter; the caption rows and the analytics run say which, through the DB and the API shapes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
-import { runCli } from '../../helpers/cli.js';
-import { makeClip } from '../library/clips.js';
-import { makeTinyAdapter } from '../../helpers/tiny-adapter.js';
-import { adapterRecord } from '../../../src-main/core/finetune/use-adapter.js';
+import { tinyCheckpoint } from '../../helpers/tiny.js';
+import { adapterScratch } from '../../helpers/tiny-adapter.js';
 import { openLibrary } from '../../../src-main/core/library/store.js';
 import { listWindows } from '../../../src-main/core/library/recordings.js';
 import { RunSchema } from '../../../src-main/api/ops/analytics.js';
@@ -16,14 +12,7 @@ import { WindowSchema } from '../../../src-main/api/ops/library.js';
 const model = tinyCheckpoint({ seed: 1 });
 
 test('index and count with and without --adapter: every caption and run records the adapter (or none)', async () => {
-  const dir = scratchDir('provenance');
-  const env = { MOLMOSCOPE_CACHE: join(dir, 'cache'), PATH: process.env.PATH };
-  const cli = (...argv: string[]) => runCli(argv, { env });
-  const db = join(dir, 'lib.db');
-  makeClip(join(dir, 'footage', 'a.mp4'), { seconds: 3 });
-  assert.equal((await cli('import', join(dir, 'footage'), '--library', db, '--json')).code, 0);
-  const adapter = makeTinyAdapter(model, join(dir, 'my-adapter'));
-  const sha = adapterRecord(model, adapter).sha256;
+  const { cli, db, adapter, sha } = await adapterScratch(model, 'provenance');
   const ix = [
     'index',
     '--library',

@@ -1,5 +1,5 @@
 // The top of the Count and Track pages: the active model, a hint when no library is open, the run panel with the
-// running window's live answer, and the page's error.
+// running window's live answer, the re-run/compare bar of the picked run, and the page's error.
 import type { Recording } from '../../../../src-main/api/ops/library.js';
 import type { RunDto } from '../../../../src-main/api/ops/analytics.js';
 import type { ApiError } from '../../../../src-main/api/errors.js';
@@ -7,7 +7,8 @@ import type { MolmoscopeBridge } from '../../api/client.js';
 import { ActiveModel } from '../ActiveModel.js';
 import { LivePartial } from '../LivePartial.js';
 import { RunPanel } from './RunPanel.js';
-import type { RunKind, RunProgress, RunRequest } from './run-types.js';
+import { RerunCompareBar } from './RunCompare.js';
+import type { RerunRequest, RunKind, RunProgress, RunRequest } from './run-types.js';
 
 /** What the header reads from a page's state hook (useCountPage, useTrackPage). */
 export interface AnalyticsRunState {
@@ -17,7 +18,8 @@ export interface AnalyticsRunState {
   recError: ApiError | null;
   runs: RunDto[];
   runId: number | null;
-  run(req: RunRequest): void;
+  /** Queues a run from the form, or an earlier run again on the other model. */
+  run(req: RunRequest | RerunRequest): void;
   pickRun(runId: number | null): void;
   error: ApiError | null;
 }
@@ -46,6 +48,14 @@ export function AnalyticsRunHeader({ api, kind, s }: { api: MolmoscopeBridge; ki
       >
         <LivePartial api={api} jobId={s.job.progress?.jobId ?? null} />
       </RunPanel>
+      <RerunCompareBar
+        api={api}
+        kind={kind}
+        runs={s.runs}
+        runId={s.runId}
+        running={s.job.jobId !== null}
+        onRerun={s.run}
+      />
       {s.error && (
         <section className="card error" role="alert">
           <code>{s.error.code}</code> {s.error.message}

@@ -13,3 +13,10 @@ export interface RunRequest {
   end?: number;
   settings: { windowLength?: number; overlap?: number; maxFrames?: number; maxNewTokens?: number };
 }
+
+/** Run an earlier run again on the other model (or the one named): the adapter's run with the base, or the reverse. */
+export interface RerunRequest {
+  rerunOf: number;
+  model: 'base' | 'adapter';
+  adapterId?: number;
+}

@@ -3,10 +3,11 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { MolmoscopeBridge } from '../../api/client.js';
 import type { ApiError } from '../../../../src-main/api/errors.js';
-import type { OpRequest } from '../../../../src-main/api/contract.js';
+import type { OpResponse } from '../../../../src-main/api/contract.js';
+import type { Result } from '../../../../src-main/api/envelope.js';
 import type { Recording } from '../../../../src-main/api/ops/library.js';
 import type { RunDto, RunResultDto } from '../../../../src-main/api/ops/analytics.js';
-import type { RunKind, RunProgress, RunRequest } from './run-types.js';
+import type { RerunRequest, RunKind, RunProgress, RunRequest } from './run-types.js';
 
 /** The open library's path (from app.info), null when none is open, undefined while asking. */
 export function useOpenLibrary(api: MolmoscopeBridge): string | null | undefined {
@@ -99,11 +100,12 @@ export function useJob(api: MolmoscopeBridge, onEnd: (jobId: number, p: RunProgr
       }),
     [api],
   );
+  /** Queues through `queue` (analytics.queue or analytics.rerun) and follows the job it answers with. */
   const start = useCallback(
-    async (req: OpRequest<'analytics.queue'>) => {
+    async (kind: RunKind, queue: () => Promise<Result<{ job: OpResponse<'analytics.queue'>['job'] }>>) => {
       setError(null);
       setProgress(null);
-      const r = await api.ops['analytics.queue'](req);
+      const r = await queue();
       if (!r.ok) {
         setError(r.error);
         return null;
@@ -112,7 +114,7 @@ export function useJob(api: MolmoscopeBridge, onEnd: (jobId: number, p: RunProgr
       setJobId(r.value.job.id);
       setProgress({
         jobId: r.value.job.id,
-        kind: req.kind,
+        kind,
         status: 'queued',
         done: 0,
         total: r.value.job.total,
@@ -120,7 +122,7 @@ export function useJob(api: MolmoscopeBridge, onEnd: (jobId: number, p: RunProgr
       });
       return r.value;
     },
-    [api],
+    [],
   );
   const cancel = useCallback(async () => {
     if (jobRef.current === null) return;
@@ -149,12 +151,21 @@ export function useRunJob(api: MolmoscopeBridge, kind: RunKind, open: boolean) {
     [reload],
   );
   const job = useJob(api, onEnd);
-  const run = (req: RunRequest) =>
-    void job.start({
-      kind,
-      query: req.query,
-      scope: { recordingId: req.recordingId, start: req.start, end: req.end },
-      settings: req.settings,
-    });
+  /** Queues a new run from the form, or an earlier run again on the other model. */
+  const run = (req: RunRequest | RerunRequest) =>
+    void job.start(kind, () =>
+      'rerunOf' in req
+        ? api.ops['analytics.rerun']({
+            runId: req.rerunOf,
+            model: req.model,
+            ...(req.adapterId !== undefined ? { adapterId: req.adapterId } : {}),
+          })
+        : api.ops['analytics.queue']({
+            kind,
+            query: req.query,
+            scope: { recordingId: req.recordingId, start: req.start, end: req.end },
+            settings: req.settings,
+          }),
+    );
   return { runs, runId, setRunId, job, run };
 }

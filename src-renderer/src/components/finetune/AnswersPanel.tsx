@@ -12,6 +12,12 @@ type Answer = OpResponse<'finetune.answer.list'>['answers'][number];
 
 type Fields = { recordingId: string; start: string; end: string; question: string; answer: string };
 
+/** The two text fields of the form: the question and the right answer. */
+const TEXT_FIELDS = [
+  { k: 'question', name: 'answerQuestion', label: 'question', placeholder: 'Question', max: 2000 },
+  { k: 'answer', name: 'answerText', label: 'answer', placeholder: 'The right answer', max: 20000 },
+] as const;
+
 /** The form of a new answer: recording, range, question, answer. */
 function AnswerForm(p: { recordings: Recording[]; f: Fields; setF(f: Fields): void; onAdd(): void }) {
   /** The value of one field and the handler that writes it back. */
@@ -36,20 +42,16 @@ function AnswerForm(p: { recordings: Recording[]; f: Fields; setF(f: Fields): vo
       </select>
       <input name="answerStart" aria-label="from (s)" type="number" min={0} step={0.5} {...bind('start')} />
       <input name="answerEnd" aria-label="to (s)" type="number" min={0} step={0.5} {...bind('end')} />
-      <input
-        name="answerQuestion"
-        aria-label="question"
-        placeholder="Question"
-        maxLength={2000}
-        {...bind('question')}
-      />
-      <input
-        name="answerText"
-        aria-label="answer"
-        placeholder="The right answer"
-        maxLength={20000}
-        {...bind('answer')}
-      />
+      {TEXT_FIELDS.map((t) => (
+        <input
+          key={t.k}
+          name={t.name}
+          aria-label={t.label}
+          placeholder={t.placeholder}
+          maxLength={t.max}
+          {...bind(t.k)}
+        />
+      ))}
       <button type="submit" disabled={!p.f.question.trim() || !p.f.answer.trim() || p.recordings.length === 0}>
         Add answer
       </button>

@@ -64,16 +64,20 @@ function Example({
 
 export interface DatasetPanelProps {
   api: MolmoscopeBridge;
-  datasets: DatasetSummaryDto[];
-  dataset: DatasetSummaryDto | null;
-  examples: ExampleDto[];
-  onSelect(id: number): void;
+  /** The versions, the picked one with its examples, and how to pick another (useDatasets). */
+  ds: {
+    datasets: DatasetSummaryDto[];
+    dataset: DatasetSummaryDto | null;
+    examples: ExampleDto[];
+    setDatasetId(id: number): void;
+  };
   onBuild(name: string, heldoutShare: number): void;
   onToggle(e: ExampleDto, included: boolean): void;
 }
 
 /** The dataset card. */
-export function DatasetPanel({ api, datasets, dataset, examples, onSelect, onBuild, onToggle }: DatasetPanelProps) {
+export function DatasetPanel({ api, ds, onBuild, onToggle }: DatasetPanelProps) {
+  const { datasets, dataset, examples } = ds;
   const [name, setName] = useState('my corrections');
   const [share, setShare] = useState('0.5');
   return (
@@ -110,7 +114,7 @@ export function DatasetPanel({ api, datasets, dataset, examples, onSelect, onBui
       {datasets.length ? (
         <label className="row">
           Version
-          <select name="dataset" value={dataset?.id ?? ''} onChange={(e) => onSelect(Number(e.target.value))}>
+          <select name="dataset" value={dataset?.id ?? ''} onChange={(e) => ds.setDatasetId(Number(e.target.value))}>
             {datasets.map((d) => (
               <option key={d.id} value={d.id}>
                 {d.name} v{d.version} ({d.included}/{d.examples}){d.frozen ? ' · trained' : ''}
