@@ -17,7 +17,7 @@ const SHOWS: Record<SectionId, string> = {
   settings: 'Acceleration',
 };
 
-// Always a fresh renderer build (the harness's): the test must see the renderer as it is now, not a stale dist-renderer/.
+// The harness always builds the renderer afresh: the test sees it as it is now, not a stale dist-renderer/.
 const app = e2eApp({ viewport: { width: 1280, height: 800 } });
 
 test('every section renders over the serve bridge without console or page errors', async (t) => {

@@ -4,13 +4,15 @@
 // Use (one harness per test file, made at module level: it registers its own before/after hooks):
 //
 //   const app = e2eApp({
-//     serve: async () => ({ args: ['--library', db], env: { MOLMOSCOPE_HOME: home } }), // `--renderer <fresh build>` is added
+//     // Runs in before(): seed files here; `--renderer <fresh build>` is added to these arguments.
+//     serve: async () => ({ args: ['--library', db], env: { MOLMOSCOPE_HOME: home } }),
 //     viewport: { width: 1280, height: 1000 }, // optional, default 1280×900
 //     needs: { 'the shared sample': sample }, // optional prerequisites besides Chromium (null/undefined = missing)
 //   });
 //   test('…', async (t) => {
 //     if (app.skipped(t)) return; // no Chromium (or a need): skipped here, failed under CI
-//     const { page, problems } = await app.open(); // console errors and page errors recorded; see ProblemWatch
+//     // Console and page errors are recorded by default; ProblemWatch adds HTTP errors and failed requests.
+//     const { page, problems } = await app.open({ httpErrors: true });
 //     await goToSection(page, 'count'); // clicks the nav link, waits for #/count and its heading
 //     const shots = screenshots('e2e-mine'); // test-results/e2e-mine/, emptied
 //     await shots.take(page, 'count-page');
@@ -70,7 +72,7 @@ export interface ProblemWatch {
    * was killed by its timeout on an overloaded machine (PROBE_TIMEOUT: the page shows its placeholder). Default off.
    */
   httpErrors?: boolean;
-  /** Record requests that got no response (aborted, refused) as problems, except those `except` expects. Default off. */
+  /** Record requests that got no response as problems, except those `except` expects; default off. */
   failedRequests?: boolean | { except: (errorText: string) => boolean };
 }
 
