@@ -125,24 +125,34 @@ const videoTime = (page: Page) => page.locator('video').evaluate((v: HTMLVideoEl
 const videoReady = (page: Page) =>
   page.waitForFunction(() => (document.querySelector('video')?.readyState ?? 0) >= 1, undefined, { timeout: 90_000 });
 
+/** What the Count and Track forms take: the range (s) and the advanced settings. */
 interface JobFields {
-  start: string;
-  end: string;
-  windowLength: string;
-  overlap: string;
-  maxFrames: string;
-  maxNewTokens: string;
+  start: number;
+  end: number;
+  windowLength: number;
+  overlap: number;
+  maxFrames: number;
+  maxNewTokens: number;
 }
 
-async function runJobInUi(page: Page, kind: 'count' | 'track', f: JobFields) {
+/** Fills the Count or Track form for "person" with these fields, opening the advanced settings if they are closed. */
+async function fillJobForm(page: Page, kind: 'count' | 'track', f: JobFields) {
   await page.getByLabel(kind === 'count' ? 'Count what' : 'Track what').fill('person');
-  await page.locator('input[name="start"]').fill(f.start);
-  await page.locator('input[name="end"]').fill(f.end);
-  await page.locator('details.advanced summary').click();
+  await page.locator('input[name="start"]').fill(String(f.start));
+  await page.locator('input[name="end"]').fill(String(f.end));
+  const advanced = page.locator('details.advanced');
+  if ((await advanced.getAttribute('open')) === null) await advanced.locator('summary').click();
   for (const k of ['windowLength', 'overlap', 'maxFrames', 'maxNewTokens'] as const)
-    await page.locator(`input[name="${k}"]`).fill(f[k]);
+    await page.locator(`input[name="${k}"]`).fill(String(f[k]));
+}
+
+/** Goes to the Count or Track page, runs a job through its form, waits for done, and checks the job's live text. */
+async function runJobInUi(page: Page, kind: 'count' | 'track', f: JobFields) {
+  await goToSection(page, kind);
+  await fillJobForm(page, kind, f);
   await page.getByRole('button', { name: kind === 'count' ? 'Count' : 'Track', exact: true }).click();
   await page.locator('[data-testid="job-progress"][data-status="done"]').waitFor({ timeout: 120_000 });
+  await checkLiveText(page);
 }
 
 test('Count and Track pages: real jobs with progress and live text, click → player time and overlay, merge → one lane, unstitch → one more, cancel', async (t) => {
@@ -153,18 +163,9 @@ test('Count and Track pages: real jobs with progress and live text, click → pl
   const { page, problems } = await app.open({ consoleErrors: 'except-failed-loads', httpErrors: true });
 
   // Count: a real job through the UI (tiny model: its windows come back malformed, and are listed as such).
-  await goToSection(page, 'count');
-  await runJobInUi(page, 'count', {
-    start: '0',
-    end: '5',
-    windowLength: '3',
-    overlap: '1',
-    maxFrames: '3',
-    maxNewTokens: '8',
-  });
+  await runJobInUi(page, 'count', { start: 0, end: 5, windowLength: 3, overlap: 1, maxFrames: 3, maxNewTokens: 8 });
   assert.match(await page.getByTestId('job-progress').innerText(), /2\/2 windows · 100%/);
   await page.getByTestId('count-total').waitFor();
-  await checkLiveText(page);
   await shots.take(page, 'count-job');
 
   // The seeded run: click the instance seen in both windows' overlap at 4.5 s.
@@ -187,16 +188,7 @@ test('Count and Track pages: real jobs with progress and live text, click → pl
   await shots.take(page, 'count-instance');
 
   // Track: a real job through the UI, then the seeded two-object run.
-  await goToSection(page, 'track');
-  await runJobInUi(page, 'track', {
-    start: '1',
-    end: '4',
-    windowLength: '2',
-    overlap: '0.5',
-    maxFrames: '4',
-    maxNewTokens: '8',
-  });
-  await checkLiveText(page);
+  await runJobInUi(page, 'track', { start: 1, end: 4, windowLength: 2, overlap: 0.5, maxFrames: 4, maxNewTokens: 8 });
   await shots.take(page, 'track-job');
   await page.locator('select[name="run"]').selectOption(String(seeded.trackRun));
   const timeline = page.getByTestId('timeline');
@@ -258,16 +250,7 @@ test('Count and Track pages: real jobs with progress and live text, click → pl
   assert.match(await page.getByTestId('exported').innerText(), /MOT → .*track-run-\d+\.txt · \d+ rows/);
 
   // Cancel a long track job (9 windows) from the page after its first window: cancelled, not failed; what it stored stays.
-  await page.getByLabel('Track what').fill('person');
-  await page.locator('input[name="start"]').fill('0');
-  await page.locator('input[name="end"]').fill('13');
-  for (const [k, v] of [
-    ['windowLength', '2'],
-    ['overlap', '0.5'],
-    ['maxFrames', '4'],
-    ['maxNewTokens', '8'],
-  ] as const)
-    await page.locator(`input[name="${k}"]`).fill(v);
+  await fillJobForm(page, 'track', { start: 0, end: 13, windowLength: 2, overlap: 0.5, maxFrames: 4, maxNewTokens: 8 });
   await page.getByRole('button', { name: 'Track', exact: true }).click();
   await page.waitForFunction(
     () =>
