@@ -5,18 +5,16 @@
 // lane, check the player's time and the overlay's position on the picture, merge two ids and see one lane, unstitch a
 // stitch decision and see one more; the live text of a job's last window equals its stored answer; a long job is
 // cancelled from the page and its stored windows stay listed. Screenshots go to test-results/e2e-count-track/.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { scratchDir, tinyCheckpoint } from '../helpers/tiny.js';
-import { buildRendererForTest } from '../helpers/renderer-build.js';
-import { openLibrary } from '../../src-main/core/library/store.js';
+import { openLibrary, type Library } from '../../src-main/core/library/store.js';
 import { importPaths } from '../../src-main/core/library/import.js';
 import { testMediaSource } from '../helpers/media-source.js';
-import { runJob } from '../../src-main/core/library/jobs.js';
+import { runJob, type JobExecutor } from '../../src-main/core/library/jobs.js';
 import { createCoreContext } from '../../src-main/core/platform/create-context.js';
 import {
   analyticsExecutor,
@@ -24,107 +22,65 @@ import {
   queueAnalyticsJob,
   recordWindowAnswer,
 } from '../../src-main/core/analytics/run-jobs.js';
-import { planWindows } from '../../src-main/core/analytics/run-plan.js';
+import { planWindows, type RunSettings } from '../../src-main/core/analytics/run-plan.js';
+import type { RunKind } from '../../src-main/core/analytics/run-store.js';
 import { loadCountResult } from '../../src-main/core/analytics/count-results-store.js';
-import { findChromium } from '../helpers/chromium.js';
 import { requiredSample } from '../helpers/media-fixtures.js';
 import { at } from '../../src-main/api/at.js';
+import { e2eApp, goToSection, screenshots } from '../helpers/e2e-harness.js';
 
 const SAMPLE = requiredSample('concourse-crowd-720p.avi');
 const FRAME = { width: 1280, height: 720 };
 
-const executablePath = findChromium();
-let srv: ServeProcess | undefined;
-let context: BrowserContext | undefined;
 const seeded = { countRun: 0, trackRun: 0, instance: { id: 0, t: 0, x: 0, y: 0 } };
+
+/**
+ * A `kind` run for "person" over [0, end) s of recording 1 whose windows answer `answers` (one per planned window, in
+ * order), finished through the store path the job uses; the job then sees its run finished and completes without
+ * asking the model. Returns the run id.
+ */
+async function seedRun(
+  lib: Library,
+  executors: Record<string, JobExecutor>,
+  kind: RunKind,
+  end: number,
+  settings: RunSettings,
+  answers: string[],
+): Promise<number> {
+  const queued = queueAnalyticsJob(lib, kind, { query: 'person', scope: { recordingId: 1, start: 0, end }, settings });
+  const runId = at(queued.runs, 0).id;
+  const plan = planWindows(kind, { start: 0, end }, 25, settings);
+  answers.forEach((answer, i) => recordWindowAnswer(lib, runId, at(plan, i), answer));
+  finishRun(lib, runId);
+  await runJob(lib, queued.job.id, executors);
+  return runId;
+}
 
 async function seed(db: string) {
   const lib = openLibrary(db, { create: true });
   await importPaths(lib, [SAMPLE], { media: testMediaSource(), signal: new AbortController().signal });
   const ctx = createCoreContext({ host: 'cli', env: { ...process.env } });
   const executors = { count: analyticsExecutor(ctx, 'count'), track: analyticsExecutor(ctx, 'track') };
-  const cs = { windowLength: 6, overlap: 2, maxFrames: 13 };
-  const c = queueAnalyticsJob(lib, 'count', {
-    query: 'person',
-    scope: { recordingId: 1, start: 0, end: 10 },
-    settings: cs,
-  });
-  const cp = planWindows('count', { start: 0, end: 10 }, 25, cs);
-  recordWindowAnswer(
-    lib,
-    at(c.runs, 0).id,
-    at(cp, 0),
+  seeded.countRun = await seedRun(lib, executors, 'count', 10, { windowLength: 6, overlap: 2, maxFrames: 13 }, [
     'Counting the <points coords="1.0 1 100 500;4.5 2 500 500">person</points> shows a total of 2.',
-  );
-  recordWindowAnswer(
-    lib,
-    at(c.runs, 0).id,
-    at(cp, 1),
     'Counting the <points coords="0.5 1 502 501;3.0 2 900 200">person</points> shows a total of 2.',
-  );
-  finishRun(lib, at(c.runs, 0).id);
-  await runJob(lib, c.job.id, executors); // the job sees its run finished and completes without asking the model
-  const inst = loadCountResult(lib, at(c.runs, 0).id).instances.find((i) => at(i.evidence, 0).t === 4.5)!;
-  seeded.countRun = at(c.runs, 0).id;
+  ]);
+  const inst = loadCountResult(lib, seeded.countRun).instances.find((i) => at(i.evidence, 0).t === 4.5)!;
   seeded.instance = { id: inst.id, t: at(inst.evidence, 0).t, x: at(inst.evidence, 0).x, y: at(inst.evidence, 0).y };
-  const ts = { windowLength: 4, overlap: 1, maxFrames: 8 };
-  const t = queueAnalyticsJob(lib, 'track', {
-    query: 'person',
-    scope: { recordingId: 1, start: 0, end: 7 },
-    settings: ts,
-  });
-  const tp = planWindows('track', { start: 0, end: 7 }, 25, ts);
-  recordWindowAnswer(
-    lib,
-    at(t.runs, 0).id,
-    at(tp, 0),
+  seeded.trackRun = await seedRun(lib, executors, 'track', 7, { windowLength: 4, overlap: 1, maxFrames: 8 }, [
     '<tracks coords="0.0 1 100 500 2 800 500;1.5 1 110 500 2 790 500;3.0 1 120 500 2 780 500">person</tracks>',
-  );
-  recordWindowAnswer(
-    lib,
-    at(t.runs, 0).id,
-    at(tp, 1),
     '<tracks coords="0.0 1 094 500;0.5 1 097 500;1.0 1 100 500">person</tracks>',
-  );
-  finishRun(lib, at(t.runs, 0).id);
-  await runJob(lib, t.job.id, executors);
-  seeded.trackRun = at(t.runs, 0).id;
+  ]);
   lib.close();
 }
 
-before(async () => {
-  if (!executablePath) return;
-  const db = join(scratchDir('e2e-count-track'), 'lib.db');
-  await seed(db);
-  srv = await startServeProcess([
-    '--renderer',
-    buildRendererForTest(),
-    '--model',
-    tinyCheckpoint({ seed: 1 }),
-    '--ep',
-    'cpu',
-    '--library',
-    db,
-  ]);
-  context = await chromium.launchPersistentContext(scratchDir('chromium-profile'), {
-    executablePath,
-    headless: true,
-    viewport: { width: 1280, height: 1000 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-});
-
-after(async () => {
-  await context?.close();
-  await srv?.stop();
+const app = e2eApp({
+  serve: async () => {
+    const db = join(scratchDir('e2e-count-track'), 'lib.db');
+    await seed(db);
+    return { args: ['--model', tinyCheckpoint({ seed: 1 }), '--ep', 'cpu', '--library', db] };
+  },
+  viewport: { width: 1280, height: 1000 },
 });
 
 /** Where source pixel (x, y) of the recording is drawn on the page: the <video>'s box, object-fit: contain. */
@@ -149,18 +105,6 @@ async function centre(page: Page, selector: string) {
   return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
 }
 
-/** Calls an operation of the running serve (what the page shows is checked against what the core stored). */
-async function op<T>(name: string, body: unknown): Promise<T> {
-  const res = await fetch(`${srv!.url}/api/${name}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${srv!.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const env = (await res.json()) as { ok: boolean; value: T; error?: unknown };
-  assert.ok(env.ok, JSON.stringify(env.error));
-  return env.value;
-}
-
 type Stored = {
   run: { id: number; status: string; windowsDone: number; windowsTotal: number };
   windows: { index: number; answer: string | null }[];
@@ -171,7 +115,7 @@ async function checkLiveText(page: Page) {
   const live = page.locator('[data-testid="partial-text"][data-final="true"]');
   await live.waitFor();
   const runId = Number(await page.locator('select[name="run"]').inputValue());
-  const r = await op<Stored>('analytics.result', { runId });
+  const r = await app.op<Stored>('analytics.result', { runId });
   const index = Number(await live.getAttribute('data-window'));
   const w = r.windows.find((x) => x.index === index)!;
   assert.equal(await live.locator('q').textContent(), w.answer);
@@ -181,68 +125,48 @@ const videoTime = (page: Page) => page.locator('video').evaluate((v: HTMLVideoEl
 const videoReady = (page: Page) =>
   page.waitForFunction(() => (document.querySelector('video')?.readyState ?? 0) >= 1, undefined, { timeout: 90_000 });
 
+/** What the Count and Track forms take: the range (s) and the advanced settings. */
 interface JobFields {
-  start: string;
-  end: string;
-  windowLength: string;
-  overlap: string;
-  maxFrames: string;
-  maxNewTokens: string;
+  start: number;
+  end: number;
+  windowLength: number;
+  overlap: number;
+  maxFrames: number;
+  maxNewTokens: number;
 }
 
-async function runJobInUi(page: Page, kind: 'count' | 'track', f: JobFields) {
+/** Fills the Count or Track form for "person" with these fields, opening the advanced settings if they are closed. */
+async function fillJobForm(page: Page, kind: 'count' | 'track', f: JobFields) {
   await page.getByLabel(kind === 'count' ? 'Count what' : 'Track what').fill('person');
-  await page.locator('input[name="start"]').fill(f.start);
-  await page.locator('input[name="end"]').fill(f.end);
-  await page.locator('details.advanced summary').click();
+  await page.locator('input[name="start"]').fill(String(f.start));
+  await page.locator('input[name="end"]').fill(String(f.end));
+  const advanced = page.locator('details.advanced');
+  if ((await advanced.getAttribute('open')) === null) await advanced.locator('summary').click();
   for (const k of ['windowLength', 'overlap', 'maxFrames', 'maxNewTokens'] as const)
-    await page.locator(`input[name="${k}"]`).fill(f[k]);
+    await page.locator(`input[name="${k}"]`).fill(String(f[k]));
+}
+
+/** Goes to the Count or Track page, runs a job through its form, waits for done, and checks the job's live text. */
+async function runJobInUi(page: Page, kind: 'count' | 'track', f: JobFields) {
+  await goToSection(page, kind);
+  await fillJobForm(page, kind, f);
   await page.getByRole('button', { name: kind === 'count' ? 'Count' : 'Track', exact: true }).click();
   await page.locator('[data-testid="job-progress"][data-status="done"]').waitFor({ timeout: 120_000 });
+  await checkLiveText(page);
 }
 
 test('Count and Track pages: real jobs with progress and live text, click → player time and overlay, merge → one lane, unstitch → one more, cancel', async (t) => {
-  if (!executablePath) {
-    if (process.env.CI) assert.fail('chromium not found (CI must install it)');
-    return t.skip('chromium not installed');
-  }
-  const out = resolve('test-results', 'e2e-count-track');
-  rmSync(out, { recursive: true, force: true });
-  mkdirSync(out, { recursive: true });
-  const page = await context!.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  // Failed requests are recorded with their URL and error body (Chromium's console line names neither). The one
-  // tolerated failure is a thumbnail whose ffmpeg was killed by its timeout on an overloaded machine (PROBE_TIMEOUT):
-  // the crop then shows its dark placeholder; it is the media layer's limit, not a fault of these pages.
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
-      problems.push(`console.error: ${m.text()}`);
-  });
-  page.on('response', async (r) => {
-    if (r.status() < 400) return;
-    const body = await r.text().catch(() => '');
-    const path = new URL(r.url()).pathname;
-    if (path.startsWith('/media/thumb/') && body.includes('PROBE_TIMEOUT')) return;
-    problems.push(`HTTP ${r.status()} ${path}: ${body.slice(0, 300)}`);
-  });
-  await page.goto(srv!.openUrl);
-  await page.waitForFunction(() => !location.hash.includes('token='));
+  if (app.skipped(t)) return;
+  const shots = screenshots('e2e-count-track');
+  // Failed requests are recorded with their URL and error body (Chromium's console line names neither); the harness
+  // tolerates a thumbnail whose ffmpeg was killed by its timeout on an overloaded machine (PROBE_TIMEOUT).
+  const { page, problems } = await app.open({ consoleErrors: 'except-failed-loads', httpErrors: true });
 
   // Count: a real job through the UI (tiny model: its windows come back malformed, and are listed as such).
-  await page.getByRole('link', { name: 'Count', exact: true }).click();
-  await runJobInUi(page, 'count', {
-    start: '0',
-    end: '5',
-    windowLength: '3',
-    overlap: '1',
-    maxFrames: '3',
-    maxNewTokens: '8',
-  });
+  await runJobInUi(page, 'count', { start: 0, end: 5, windowLength: 3, overlap: 1, maxFrames: 3, maxNewTokens: 8 });
   assert.match(await page.getByTestId('job-progress').innerText(), /2\/2 windows · 100%/);
   await page.getByTestId('count-total').waitFor();
-  await checkLiveText(page);
-  await page.screenshot({ path: join(out, 'count-job.png'), fullPage: true });
+  await shots.take(page, 'count-job');
 
   // The seeded run: click the instance seen in both windows' overlap at 4.5 s.
   await page.locator('select[name="run"]').selectOption(String(seeded.countRun));
@@ -261,20 +185,11 @@ test('Count and Track pages: real jobs with progress and live text, click → pl
     Math.hypot(got.x - want.x, got.y - want.y) < 2,
     `marker at ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`,
   );
-  await page.screenshot({ path: join(out, 'count-instance.png'), fullPage: true });
+  await shots.take(page, 'count-instance');
 
   // Track: a real job through the UI, then the seeded two-object run.
-  await page.getByRole('link', { name: 'Track', exact: true }).click();
-  await runJobInUi(page, 'track', {
-    start: '1',
-    end: '4',
-    windowLength: '2',
-    overlap: '0.5',
-    maxFrames: '4',
-    maxNewTokens: '8',
-  });
-  await checkLiveText(page);
-  await page.screenshot({ path: join(out, 'track-job.png'), fullPage: true });
+  await runJobInUi(page, 'track', { start: 1, end: 4, windowLength: 2, overlap: 0.5, maxFrames: 4, maxNewTokens: 8 });
+  await shots.take(page, 'track-job');
   await page.locator('select[name="run"]').selectOption(String(seeded.trackRun));
   const timeline = page.getByTestId('timeline');
   await page.locator('[data-testid="timeline"][data-lanes="2"]').waitFor();
@@ -304,7 +219,7 @@ test('Count and Track pages: real jobs with progress and live text, click → pl
     Math.hypot(gotDot.x - wantDot.x, gotDot.y - wantDot.y) < 2,
     `dot at ${JSON.stringify(gotDot)}, expected ${JSON.stringify(wantDot)}`,
   );
-  await page.screenshot({ path: join(out, 'track-lane.png'), fullPage: true });
+  await shots.take(page, 'track-lane');
 
   // Merge the two ids: one lane remains; undo brings the second back.
   await page.getByLabel('merge with').selectOption(String(ids[0]));
@@ -312,7 +227,7 @@ test('Count and Track pages: real jobs with progress and live text, click → pl
   await page.locator('[data-testid="timeline"][data-lanes="1"]').waitFor();
   assert.equal(await page.getByTestId('object').count(), 1);
   assert.equal(await page.getByTestId('track-count').innerText(), '1');
-  await page.screenshot({ path: join(out, 'track-merged.png'), fullPage: true });
+  await shots.take(page, 'track-merged');
   await page.getByRole('button', { name: 'Undo', exact: true }).click();
   await page.locator('[data-testid="timeline"][data-lanes="2"]').waitFor();
 
@@ -327,7 +242,7 @@ test('Count and Track pages: real jobs with progress and live text, click → pl
   assert.equal(await page.getByTestId('object').count(), 3);
   assert.equal(await page.getByTestId('track-count').innerText(), '3');
   assert.match(await stitch.innerText(), /unstitched/);
-  await page.screenshot({ path: join(out, 'track-unstitched.png'), fullPage: true });
+  await shots.take(page, 'track-unstitched');
   await page.getByRole('button', { name: 'Undo', exact: true }).click();
   await page.locator('[data-testid="timeline"][data-lanes="2"]').waitFor();
   await stitch.getByRole('button', { name: 'Unstitch', exact: true }).waitFor();
@@ -335,16 +250,7 @@ test('Count and Track pages: real jobs with progress and live text, click → pl
   assert.match(await page.getByTestId('exported').innerText(), /MOT → .*track-run-\d+\.txt · \d+ rows/);
 
   // Cancel a long track job (9 windows) from the page after its first window: cancelled, not failed; what it stored stays.
-  await page.getByLabel('Track what').fill('person');
-  await page.locator('input[name="start"]').fill('0');
-  await page.locator('input[name="end"]').fill('13');
-  for (const [k, v] of [
-    ['windowLength', '2'],
-    ['overlap', '0.5'],
-    ['maxFrames', '4'],
-    ['maxNewTokens', '8'],
-  ] as const)
-    await page.locator(`input[name="${k}"]`).fill(v);
+  await fillJobForm(page, 'track', { start: 0, end: 13, windowLength: 2, overlap: 0.5, maxFrames: 4, maxNewTokens: 8 });
   await page.getByRole('button', { name: 'Track', exact: true }).click();
   await page.waitForFunction(
     () =>
@@ -355,7 +261,7 @@ test('Count and Track pages: real jobs with progress and live text, click → pl
   await page.getByRole('button', { name: 'Cancel', exact: true }).click();
   await page.locator('[data-testid="job-progress"][data-status="cancelled"]').waitFor({ timeout: 30_000 });
   await page.getByTestId('stored-windows').waitFor();
-  const cancelled = await op<Stored>('analytics.result', {
+  const cancelled = await app.op<Stored>('analytics.result', {
     runId: Number(await page.locator('select[name="run"]').inputValue()),
   });
   assert.equal(cancelled.run.status, 'cancelled');
@@ -368,7 +274,7 @@ test('Count and Track pages: real jobs with progress and live text, click → pl
     await page.locator('h2').filter({ hasText: 'Run #' }).innerText(),
     new RegExp(`Run #${cancelled.run.id} is cancelled`),
   );
-  await page.screenshot({ path: join(out, 'track-cancelled.png'), fullPage: true });
+  await shots.take(page, 'track-cancelled');
 
   assert.deepEqual(problems, []);
   for (const f of [
@@ -380,5 +286,5 @@ test('Count and Track pages: real jobs with progress and live text, click → pl
     'track-unstitched',
     'track-cancelled',
   ])
-    assert.ok(existsSync(join(out, `${f}.png`)), f);
+    assert.ok(existsSync(shots.path(f)), f);
 });

@@ -2,15 +2,11 @@
 // runs stored from real Molmo2 answer strings and a deleted track seeded in the library, then through the pages: reject a
 // counted instance on the Count page, type an answer on a clip, build a dataset, train a few steps and watch the loss curve fill, see the
 // before/after table, activate the adapter, and see a count run record it. Screenshots: test-results/e2e-finetune/.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
-import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
+import { join } from 'node:path';
 import { scratchDir, tinyCheckpoint } from '../helpers/tiny.js';
-import { buildRendererForTest } from '../helpers/renderer-build.js';
-import { findChromium } from '../helpers/chromium.js';
+import { e2eApp, goToSection, screenshots } from '../helpers/e2e-harness.js';
 import { openLibrary } from '../../src-main/core/library/store.js';
 import { importPaths } from '../../src-main/core/library/import.js';
 import { testMediaSource } from '../helpers/media-source.js';
@@ -19,9 +15,6 @@ import { addCorrection } from '../../src-main/core/analytics/run-corrections.js'
 import { makeClip } from '../core/library/clips.js';
 import { seedRuns } from '../core/finetune/ft-seed.js';
 
-const executablePath = findChromium();
-let srv: ServeProcess | undefined;
-let context: BrowserContext | undefined;
 const seeded = { rejected: 0 };
 
 async function seed(dir: string, db: string) {
@@ -40,80 +33,36 @@ async function seed(dir: string, db: string) {
   lib.close();
 }
 
-before(async () => {
-  if (!executablePath) return;
-  const dir = scratchDir('e2e-finetune');
-  const db = join(dir, 'lib.db');
-  await seed(dir, db);
-  srv = await startServeProcess(
-    ['--renderer', buildRendererForTest(), '--model', tinyCheckpoint({ seed: 1 }), '--ep', 'cpu', '--library', db],
-    { MOLMOSCOPE_HOME: join(dir, 'home') },
-  );
-  context = await chromium.launchPersistentContext(scratchDir('chromium-profile'), {
-    executablePath,
-    headless: true,
-    viewport: { width: 1280, height: 1000 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+const app = e2eApp({
+  serve: async () => {
+    const dir = scratchDir('e2e-finetune');
+    const db = join(dir, 'lib.db');
+    await seed(dir, db);
+    return {
+      args: ['--model', tinyCheckpoint({ seed: 1 }), '--ep', 'cpu', '--library', db],
+      env: { MOLMOSCOPE_HOME: join(dir, 'home') },
+    };
+  },
+  viewport: { width: 1280, height: 1000 },
 });
-
-after(async () => {
-  await context?.close();
-  await srv?.stop();
-});
-
-async function op<T>(name: string, body: unknown): Promise<T> {
-  const res = await fetch(`${srv!.url}/api/${name}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${srv!.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const env = (await res.json()) as { ok: boolean; value: T; error?: unknown };
-  assert.ok(env.ok, JSON.stringify(env.error));
-  return env.value;
-}
 
 test(
   'Fine-tune page: build a dataset, train with a live loss curve, before/after table, activate, a count run records the adapter',
   { timeout: 15 * 60_000 },
   async (t) => {
-    if (!executablePath) {
-      if (process.env.CI) assert.fail('chromium not found (CI must install it)');
-      return t.skip('chromium not installed');
-    }
-    const out = resolve('test-results', 'e2e-finetune');
-    rmSync(out, { recursive: true, force: true });
-    mkdirSync(out, { recursive: true });
-    const page = await context!.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    page.on('response', async (r) => {
-      if (r.status() < 400) return;
-      const path = new URL(r.url()).pathname;
-      const body = await r.text().catch(() => '');
-      if (path.startsWith('/media/thumb/') && body.includes('PROBE_TIMEOUT')) return;
-      problems.push(`HTTP ${r.status()} ${path}: ${body.slice(0, 300)}`);
-    });
-    await page.goto(srv!.openUrl);
-    await page.waitForFunction(() => !location.hash.includes('token='));
+    if (app.skipped(t)) return;
+    const shots = screenshots('e2e-finetune');
+    const { page, problems } = await app.open({ consoleErrors: 'off', httpErrors: true });
 
     // Training material from the pages: a counted instance rejected on the Count page, a typed answer on a clip.
-    await page.getByRole('link', { name: 'Count', exact: true }).click();
+    await goToSection(page, 'count');
     await page.locator('select[name="run"]').selectOption('1');
     await page
       .locator(`[data-testid="verdict"][data-instance="${seeded.rejected}"]`)
       .getByRole('button', { name: '✗' })
       .click();
     await page.locator(`[data-testid="verdict"][data-instance="${seeded.rejected}"][data-verdict="reject"]`).waitFor();
-    await page.getByRole('link', { name: 'Fine-tune', exact: true }).click();
+    await goToSection(page, 'finetune');
     await page.locator('select[name="answerRecording"]').selectOption('2');
     await page.locator('input[name="answerEnd"]').fill('3');
     await page.locator('input[name="answerQuestion"]').fill('What is shown?');
@@ -127,7 +76,7 @@ test(
     await page.locator('[data-testid="dataset-counts"] tr[data-task="count"]').waitFor();
     await page.locator('[data-testid="dataset-counts"] tr[data-task="track"]').waitFor();
     await page.locator('[data-testid="dataset-counts"] tr[data-task="qa"]').waitFor();
-    const reviewed = await op<{ examples: Array<{ task: string; source: { rejected?: number[] } }> }>(
+    const reviewed = await app.op<{ examples: Array<{ task: string; source: { rejected?: number[] } }> }>(
       'finetune.dataset.examples',
       { datasetId: 1 },
     );
@@ -158,12 +107,12 @@ test(
     await page.getByRole('button', { name: 'Train', exact: true }).click();
     await page.locator('[data-testid="loss-chart"][data-points="3"]').waitFor({ timeout: 300_000 });
     await page.locator('[data-testid="job-progress"][data-status="done"]').waitFor({ timeout: 300_000 });
-    await page.screenshot({ path: join(out, 'trained.png'), fullPage: true });
+    await shots.take(page, 'trained');
 
     // Before/after: base and the adapter side by side, filled when both evals end.
     await page.locator('[data-testid="before-after"] th[data-col="adapter-1"]').waitFor({ timeout: 300_000 });
     await page.locator('[data-testid="before-after"] th[data-col="base"]').waitFor();
-    const stored = await op<{ evals: Array<{ adapterId: number | null }> }>('finetune.evals', { datasetId: 1 });
+    const stored = await app.op<{ evals: Array<{ adapterId: number | null }> }>('finetune.evals', { datasetId: 1 });
     assert.ok(stored.evals.some((e) => e.adapterId === null) && stored.evals.some((e) => e.adapterId === 1));
 
     // Activate the adapter; a count run then records it (its model id is the merged base + adapter).
@@ -187,12 +136,12 @@ test(
       await page.locator('[data-testid="run-models"] tr[data-run="1"] [data-testid="run-adapter"]').innerText(),
       'base',
     );
-    const runs = await op<{ runs: Array<{ runId: number; adapterId: number | null; modelId: string }> }>(
+    const runs = await app.op<{ runs: Array<{ runId: number; adapterId: number | null; modelId: string }> }>(
       'finetune.runModels',
       {},
     );
     assert.equal(runs.runs.find((r) => r.runId === 3)?.adapterId, 1);
-    await page.screenshot({ path: join(out, 'activated.png'), fullPage: true });
+    await shots.take(page, 'activated');
     assert.deepEqual(problems, []);
   },
 );

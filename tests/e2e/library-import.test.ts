@@ -1,46 +1,21 @@
 // The Library page's import in real Chromium over `molmoscope serve --library <db>`: the box takes several paths, one
 // per line; a drop of file:// URIs imports them; a drop with no local path says why. The desktop-only buttons (the
 // open dialog) are absent in a browser. Screenshots go to test-results/e2e-import/.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { copyFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
+import type { Page } from 'playwright-core';
 import { scratchDir } from '../helpers/tiny.js';
-import { buildRendererForTest } from '../helpers/renderer-build.js';
 import { sampleClip } from '../helpers/media-fixtures.js';
-import { findChromium } from '../helpers/chromium.js';
+import { e2eApp, goToSection, screenshots } from '../helpers/e2e-harness.js';
 
-const executablePath = findChromium();
 const sample = sampleClip('concourse-crowd-720p.avi');
-let srv: ServeProcess | undefined;
-let context: BrowserContext | undefined;
-let dir = '';
-
-before(async () => {
-  if (!executablePath || !sample) return;
-  dir = scratchDir('e2e-import');
-  srv = await startServeProcess(['--renderer', buildRendererForTest(), '--library', join(dir, 'library.db')]);
-  context = await chromium.launchPersistentContext(scratchDir('chromium-profile'), {
-    executablePath,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 900 },
-  });
-});
-
-after(async () => {
-  await context?.close();
-  await srv?.stop();
+const dir = scratchDir('e2e-import');
+const app = e2eApp({
+  needs: { 'the shared sample': sample },
+  serve: () => ({ args: ['--library', join(dir, 'library.db')] }),
 });
 
 /** Drops `data` (format → string) on the Library page the way a drag from a file manager or a terminal arrives. */
@@ -57,20 +32,12 @@ test(
   'import box takes one path per line; dropped file URIs are imported; a drop without paths says why',
   { timeout: 240_000 },
   async (t) => {
-    if (!executablePath || !sample) {
-      if (process.env.CI) assert.fail('chromium or the shared sample not found (CI must have both)');
-      return t.skip('chromium or the shared sample not installed');
-    }
-    const page = await context!.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    const outDir = resolve('test-results', 'e2e-import');
-    rmSync(outDir, { recursive: true, force: true });
-    mkdirSync(outDir, { recursive: true });
-    await page.goto(srv!.openUrl);
+    if (app.skipped(t) || !sample) return;
+    const { page, problems } = await app.open({ consoleErrors: 'off' });
+    const shots = screenshots('e2e-import');
     // First start with no model installed opens the Models page; the Library is one click away.
     await page.waitForURL(/#\/models$/);
-    await page.getByRole('link', { name: 'Library', exact: true }).click();
+    await goToSection(page, 'library');
     await page.getByTestId('open-library').waitFor({ timeout: 20_000 });
     assert.equal(
       await page.getByRole('button', { name: /Choose (files|folders)/ }).count(),
@@ -92,7 +59,7 @@ test(
     copyFileSync(sample, copy);
     await drop(page, { 'text/uri-list': `# from a file manager\r\n${pathToFileURL(copy).href}` });
     await summary.getByText(/0 added, 1 duplicates/).waitFor({ timeout: 60_000 });
-    await page.screenshot({ path: join(outDir, 'after-drop.png'), fullPage: true });
+    await shots.take(page, 'after-drop');
 
     await drop(page, { 'text/plain': 'just some words' });
     await page.getByText('A browser does not see the paths of dropped files').waitFor();

@@ -1,85 +1,34 @@
 // End to end in real Chromium over `molmoscope serve --model <tiny> --library <db>`: import the shared sample through
 // the Library page, index it (progress to 100 %), search a word of a stored caption on the Search page, click the
 // result, and the player's currentTime is the moment's start (±0.5 s). Screenshots go to test-results/e2e-library/.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { dirname, join } from 'node:path';
 import type { MomentDto, WindowDto } from '../../src-main/api/ops/library.js';
-import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
 import { scratchDir, tinyCheckpoint } from '../helpers/tiny.js';
-import { buildRendererForTest } from '../helpers/renderer-build.js';
 import { sampleClip } from '../helpers/media-fixtures.js';
-import { findChromium } from '../helpers/chromium.js';
+import { e2eApp, goToSection, screenshots } from '../helpers/e2e-harness.js';
 
-const executablePath = findChromium();
 const sample = sampleClip('concourse-crowd-720p.avi');
-let srv: ServeProcess | undefined;
-let context: BrowserContext | undefined;
-let db = '';
-
-before(async () => {
-  if (!executablePath || !sample) return;
-  const dir = scratchDir('e2e-library');
-  db = join(dir, 'library.db');
-  srv = await startServeProcess(
-    ['--renderer', buildRendererForTest(), '--model', tinyCheckpoint({ seed: 3 }), '--ep', 'cpu', '--library', db],
-    { MOLMOSCOPE_CACHE: join(dir, 'model-cache') },
-  );
-  context = await chromium.launchPersistentContext(scratchDir('chromium-profile'), {
-    executablePath,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-    viewport: { width: 1280, height: 900 },
-  });
+const dir = scratchDir('e2e-library');
+const db = join(dir, 'library.db');
+const app = e2eApp({
+  needs: { 'the shared sample': sample },
+  serve: () => ({
+    args: ['--model', tinyCheckpoint({ seed: 3 }), '--ep', 'cpu', '--library', db],
+    env: { MOLMOSCOPE_CACHE: join(dir, 'model-cache') },
+  }),
+  chromiumArgs: ['--autoplay-policy=no-user-gesture-required'],
 });
-
-after(async () => {
-  await context?.close();
-  await srv?.stop();
-});
-
-/** One API call over the bridge, as the page makes it. */
-async function api<T>(op: string, body: unknown): Promise<T> {
-  const res = await fetch(`${srv!.url}/api/${op}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${srv!.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const env = (await res.json()) as { ok: boolean; value?: T; error?: { code: string; message: string } };
-  if (!env.ok) throw new Error(`${op}: ${env.error?.code} ${env.error?.message}`);
-  return env.value as T;
-}
 
 test(
   'import and index a sample in the UI, search a stored word, the player seeks to the moment',
   { timeout: 420_000 },
   async (t) => {
-    if (!executablePath || !sample) {
-      if (process.env.CI) assert.fail('chromium or the shared sample not found (CI must have both)');
-      return t.skip('chromium or the shared sample not installed');
-    }
-    const page = await context!.newPage();
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    const outDir = resolve('test-results', 'e2e-library');
-    rmSync(outDir, { recursive: true, force: true });
-    mkdirSync(outDir, { recursive: true });
+    if (app.skipped(t) || !sample) return;
+    const { page, problems } = await app.open();
+    const shots = screenshots('e2e-library');
 
-    await page.goto(srv!.openUrl);
     await page.getByRole('heading', { level: 1, name: 'Library' }).waitFor();
     await page.getByTestId('open-library').getByText(db).waitFor({ timeout: 20_000 });
 
@@ -114,11 +63,13 @@ test(
       .nth(4)
       .getByText('5', { exact: true })
       .waitFor({ timeout: 10_000 });
-    await page.screenshot({ path: join(outDir, 'library-indexed.png'), fullPage: true });
+    await shots.take(page, 'library-indexed');
 
     // A word of a stored caption whose best moment starts after 0 s (so the seek is visible), found over the bridge.
-    const recs = await api<{ recordings: Array<{ id: number }> }>('library.recordings', {});
-    const { windows } = await api<{ windows: WindowDto[] }>('library.windows', { recordingId: recs.recordings[0]!.id });
+    const recs = await app.op<{ recordings: Array<{ id: number }> }>('library.recordings', {});
+    const { windows } = await app.op<{ windows: WindowDto[] }>('library.windows', {
+      recordingId: recs.recordings[0]!.id,
+    });
     // The page's live text (engine.partial events, rebuilt as they came) of the last window written is its stored caption.
     const live = page.locator('[data-testid="partial-text"][data-final="true"]');
     const liveIndex = Number(await live.getAttribute('data-window'));
@@ -136,7 +87,7 @@ test(
     let word = words[0]!;
     let moment: MomentDto | null = null;
     for (const w of words) {
-      const { results } = await api<{ results: MomentDto[] }>('library.search', { query: w, limit: 20 });
+      const { results } = await app.op<{ results: MomentDto[] }>('library.search', { query: w, limit: 20 });
       if (!moment || (moment.start === 0 && results[0] && results[0].start > 0)) {
         word = w;
         moment = results[0] ?? null;
@@ -146,7 +97,7 @@ test(
     assert.ok(moment, `no moment for "${word}"`);
     assert.ok(moment.start > 0, `every word's best moment starts at 0 s (${words.length} words)`);
 
-    await page.getByRole('link', { name: 'Search', exact: true }).click();
+    await goToSection(page, 'search');
     await page.getByLabel('Search query').fill(word);
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     const first = page.getByTestId('result').first();
@@ -167,7 +118,7 @@ test(
       Math.abs(currentTime - moment.start) <= 0.5,
       `player at ${currentTime}, moment starts at ${moment.start}`,
     );
-    await page.screenshot({ path: join(outDir, 'search-result-playing.png'), fullPage: true });
+    await shots.take(page, 'search-result-playing');
     console.log(`searched "${word}": moment ${moment.start}–${moment.end} s, player at ${currentTime.toFixed(3)} s`);
 
     // The optional second stage: Molmo2 re-checks the top moments; the answer and its cost are shown.
@@ -176,7 +127,7 @@ test(
     await page.getByTestId('verify-cost').waitFor({ timeout: 60_000 });
     await page.getByTestId('evidence').first().waitFor();
     assert.match((await page.getByTestId('verify-cost').textContent()) ?? '', /re-checked 1: [\d.]+ s, \d+ tokens/);
-    await page.screenshot({ path: join(outDir, 'search-verified.png'), fullPage: true });
+    await shots.take(page, 'search-verified');
 
     assert.deepEqual(problems, []);
   },

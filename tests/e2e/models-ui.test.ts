@@ -2,77 +2,35 @@
 // needs a model says how to get one; a download shows progress, pauses, resumes and finishes; the model becomes
 // active and is named on the Count page; a folder is added and chosen (with its precisions on this machine); the
 // download is deleted.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
-import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
 import { scratchDir, tinyCheckpoint } from '../helpers/tiny.js';
-import { buildRendererForTest } from '../helpers/renderer-build.js';
-import { findChromium } from '../helpers/chromium.js';
 import { startHubServer, type HubServer } from '../helpers/hub-server.js';
+import { e2eApp, goToSection, screenshots } from '../helpers/e2e-harness.js';
 
-const executablePath = findChromium();
 const tiny = tinyCheckpoint({ shards: 2 });
-let srv: ServeProcess | undefined;
 let hub: HubServer | undefined;
-let context: BrowserContext | undefined;
-
-before(async () => {
-  if (!executablePath) return;
-  hub = await startHubServer({ 'someone/Molmo2-tiny': { dir: tiny } }, { bytesPerSecond: 4_000_000 });
-  srv = await startServeProcess(['--renderer', buildRendererForTest()], { HF_ENDPOINT: hub.url, MOLMOSCOPE_MODEL: '' });
-  context = await chromium.launchPersistentContext(scratchDir('chromium-profile'), {
-    executablePath,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 900 },
-  });
-});
-
-after(async () => {
-  await context?.close();
-  await srv?.stop();
-  await hub?.close();
+const app = e2eApp({
+  serve: async () => {
+    hub = await startHubServer({ 'someone/Molmo2-tiny': { dir: tiny } }, { bytesPerSecond: 4_000_000 });
+    return { env: { HF_ENDPOINT: hub.url, MOLMOSCOPE_MODEL: '' } };
+  },
+  teardown: () => hub?.close(),
 });
 
 test('Models page: download with progress, pause, resume, choose, add a folder, delete', async (t) => {
-  if (!executablePath) {
-    if (process.env.CI) assert.fail('chromium not found (CI must install it)');
-    return t.skip('chromium not installed');
-  }
-  const page = await context!.newPage();
-  const problems: string[] = [];
+  if (app.skipped(t)) return;
+  assert.ok(hub, 'the loopback Hub is up');
   // A refused op answers an HTTP error status, which Chromium logs; which requests failed is checked below instead.
-  page.on(
-    'console',
-    (m) =>
-      m.type() === 'error' &&
-      !m.text().startsWith('Failed to load resource') &&
-      problems.push(`console.error: ${m.text()}`),
-  );
-  const failed: string[] = [];
-  page.on('response', (r) => r.status() >= 400 && failed.push(`${r.status()} ${new URL(r.url()).pathname}`));
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  const outDir = resolve('test-results', 'e2e');
-  mkdirSync(outDir, { recursive: true });
-  await page.goto(srv!.openUrl);
+  const { page, problems, failedResponses } = await app.open({ consoleErrors: 'except-failed-loads' });
+  const shots = screenshots('e2e', { keep: true }); // app-ui's folder: its screenshots stay
   // No model installed or given: the first page is Models.
   await page.waitForURL(/#\/models$/);
   await page.getByTestId('no-models').waitFor();
-  await page.getByRole('link', { name: 'Count', exact: true }).click();
+  await goToSection(page, 'count');
   await page.getByTestId('no-model').getByText('molmoscope model download molmo2-4b').waitFor();
 
-  await page.getByRole('link', { name: 'Models', exact: true }).click();
+  await goToSection(page, 'models');
   await page.getByTestId('catalogue-entry').filter({ hasText: 'Molmo2-4B' }).getByText('allenai/Molmo2-4B').waitFor();
   await page
     .getByTestId('catalogue-entry')
@@ -92,19 +50,19 @@ test('Models page: download with progress, pause, resume, choose, add a folder, 
   await page.getByRole('button', { name: 'Download', exact: true }).last().click();
   const row = page.getByTestId('download');
   await row.getByText(/MB\/s · about \d+ s left/).waitFor({ timeout: 30_000 });
-  await page.screenshot({ path: join(outDir, 'models-downloading.png'), fullPage: true });
+  await shots.take(page, 'models-downloading');
   await row.getByRole('button', { name: 'Pause' }).click();
   await page.locator('[data-testid="download"][data-status="paused"]').waitFor();
-  hub!.faults.bytesPerSecond = undefined;
+  hub.faults.bytesPerSecond = undefined;
   await row.getByRole('button', { name: 'Resume' }).click();
   await page.locator('[data-testid="download"][data-status="done"]').waitFor({ timeout: 60_000 });
   assert.equal(await row.getByTestId('download-percent').textContent(), '100 %');
   const hubModel = page.locator('[data-testid="installed-model"][data-id="someone/molmo2-tiny"]');
   await hubModel.getByTestId('active').waitFor();
 
-  await page.getByRole('link', { name: 'Count', exact: true }).click();
+  await goToSection(page, 'count');
   await page.getByTestId('active-model').getByText('someone/molmo2-tiny').waitFor();
-  await page.getByRole('link', { name: 'Models', exact: true }).click();
+  await goToSection(page, 'models');
 
   await page.getByTestId('folder-input').fill(tiny);
   await page.getByRole('button', { name: 'Add folder' }).click();
@@ -132,7 +90,7 @@ test('Models page: download with progress, pause, resume, choose, add a folder, 
   await page.getByTestId('folder-input').fill(scratchDir('not-a-model'));
   await page.getByRole('button', { name: 'Add folder' }).click();
   await page.getByTestId('error').getByText('NOT_FOUND').waitFor();
-  await page.screenshot({ path: join(outDir, 'models.png'), fullPage: true });
+  await shots.take(page, 'models');
   assert.deepEqual(problems, []);
-  assert.deepEqual(failed, ['404 /api/models.add']);
+  assert.deepEqual(failedResponses, ['404 /api/models.add']);
 });
