@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { makeClip } from '../core/library/clips.js';
 import { runCli } from './cli.js';
 import { scratchDir } from './tiny.js';
+import { openLibrary } from '../../src-main/core/library/store.js';
+import { insertAdapter, setActiveAdapter } from '../../src-main/core/finetune/ft-adapters-store.js';
 
 /** Writes the adapter for `model` into `dir`; returns `dir`. */
 export function makeTinyAdapter(model: string, dir: string): string {
@@ -34,4 +36,32 @@ export async function adapterScratch(model: string, prefix: string) {
   assert.equal((await cli('import', join(dir, 'footage'), '--library', db, '--json')).code, 0);
   const adapter = makeTinyAdapter(model, join(dir, 'my-adapter'));
   return { dir, env, cli, db, adapter, sha: adapterRecord(model, adapter).sha256 };
+}
+
+/**
+ * Registers an adapter folder in library `db` as training does (sha256 computed against its base unless given) and,
+ * unless `active` is false, makes it the library's active adapter; returns its id.
+ */
+export function registerAdapter(
+  db: string,
+  a: { dir: string; name: string; baseModel: string; sha256?: string; active?: boolean },
+): number {
+  const lib = openLibrary(db, { create: false });
+  try {
+    const settings = { steps: 1, lr: 1e-4, rank: 2, alpha: 4, accumulate: 1, warmup: 0, seed: 0, checkpointEvery: 1 };
+    const row = insertAdapter(lib, {
+      name: a.name,
+      dir: a.dir,
+      sha256: a.sha256 ?? adapterRecord(a.baseModel, a.dir).sha256,
+      datasetId: null,
+      datasetLabel: 'test',
+      baseModel: a.baseModel,
+      jobId: null,
+      settings,
+    });
+    if (a.active !== false) setActiveAdapter(lib, row.id);
+    return row.id;
+  } finally {
+    lib.close();
+  }
 }

@@ -8,9 +8,8 @@ import { renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { opCaller, runCli } from '../../helpers/cli.js';
-import { adapterScratch, makeTinyAdapter } from '../../helpers/tiny-adapter.js';
+import { adapterScratch, makeTinyAdapter, registerAdapter } from '../../helpers/tiny-adapter.js';
 import { adapterRecord } from '../../../src-main/core/finetune/use-adapter.js';
-import { insertAdapter, setActiveAdapter } from '../../../src-main/core/finetune/ft-adapters-store.js';
 import { openLibrary } from '../../../src-main/core/library/store.js';
 import { createCoreContext } from '../../../src-main/core/platform/create-context.js';
 import { createDispatcher } from '../../../src-main/core/handlers/index.js';
@@ -22,29 +21,6 @@ import { RunComparisonSchema, RunSchema, type RunDto } from '../../../src-main/a
 
 const model = tinyCheckpoint({ seed: 1 });
 const SETTINGS = ['--window', '2', '--overlap', '0.5', '--max-frames', '2', '--max-new-tokens', '6'];
-
-/** Registers an adapter folder in the library (as training does) and makes it the active one; returns its id. */
-function registerAdapter(db: string, dir: string, name: string, baseModel: string): number {
-  const lib = openLibrary(db, { create: false });
-  try {
-    const settings = { steps: 1, lr: 1e-4, rank: 2, alpha: 4, accumulate: 1, warmup: 0, seed: 0, checkpointEvery: 1 };
-    const sha256 = adapterRecord(model, dir).sha256;
-    const a = insertAdapter(lib, {
-      name,
-      dir,
-      sha256,
-      datasetId: null,
-      datasetLabel: 'test',
-      baseModel,
-      jobId: null,
-      settings,
-    });
-    setActiveAdapter(lib, a.id);
-    return a.id;
-  } finally {
-    lib.close();
-  }
-}
 
 interface CountOut {
   model: { dir: string; adapter: { name: string; sha256: string; from: string } | null };
@@ -58,7 +34,7 @@ function countOut(out: string): CountOut {
 
 test('count on a library with an active adapter: adapter by default, base with --no-adapter; rerun and compare', async () => {
   const { dir, env, cli, db, adapter, sha } = await adapterScratch(model, 'compare-adapter');
-  const adapterId = registerAdapter(db, adapter, 'my-adapter', model);
+  const adapterId = registerAdapter(db, { dir: adapter, name: 'my-adapter', baseModel: model });
   const count = ['count', '--library', db, '--recording', '1', ...SETTINGS, '--ep', 'cpu', '--json', 'person'];
 
   const withA = await cli(...count);
@@ -141,7 +117,7 @@ test('an active adapter whose folder is gone, or whose base model is missing, is
   const db = join(dir, 'lib.db');
   openLibrary(db, { create: true }).close();
   const adapter = makeTinyAdapter(model, join(dir, 'gone'));
-  registerAdapter(db, adapter, 'gone', model);
+  registerAdapter(db, { dir: adapter, name: 'gone', baseModel: model });
   const count = ['count', '--library', db, '--recording', '1', '--json', 'person'];
   renameSync(adapter, join(dir, 'moved'));
   const gone = await runCli(count, { env });
@@ -150,7 +126,12 @@ test('an active adapter whose folder is gone, or whose base model is missing, is
   const noBase = await runCli([...count, '--no-adapter'], { env });
   assert.notEqual(noBase.code, 0);
   assert.doesNotMatch(noBase.err, /is gone/, '--no-adapter does not need the adapter folder');
-  registerAdapter(db, join(dir, 'moved'), 'orphan', join(dir, 'no-such-base'));
+  registerAdapter(db, {
+    dir: join(dir, 'moved'),
+    name: 'orphan',
+    baseModel: join(dir, 'no-such-base'),
+    sha256: adapterRecord(model, join(dir, 'moved')).sha256,
+  });
   for (const argv of [count, [...count, '--base']]) {
     const r = await runCli(argv, { env });
     assert.equal(r.code, 2, r.err);
