@@ -20,6 +20,7 @@ import { createCoreContext } from '../../core/platform/create-context.js';
 import { EVAL_JOB_KIND } from '../../core/finetune/eval-job.js';
 import { TRAIN_JOB_KIND } from '../../core/finetune/train-job.js';
 import { numberFlag, parseFlags, printJson, type CliIO, type Command } from '../command.js';
+import type { RunComparisonDto } from '../../api/ops/analytics.js';
 
 const usage = `Usage (every command takes --library DB and --json):
   molmoscope finetune answer add --recording ID --start S --end S (--question Q | --caption CAPTION_ID) --answer TEXT
@@ -34,6 +35,8 @@ const usage = `Usage (every command takes --library DB and --json):
   molmoscope finetune eval DATASET [--adapter ID] [--max-new-tokens N] [--model DIR]
   molmoscope finetune evals DATASET                       (before/after: base and adapters per task)
   molmoscope finetune adapters list | activate ID | deactivate | rename ID NAME | delete ID | export ID --out DIR
+  molmoscope finetune rerun RUN [--base | --adapter ID]   (a count/track run again on the other model, run here)
+  molmoscope finetune compare RUN_A RUN_B                 (two runs of one span side by side: totals, matches)
       Datasets come from verdicts on counted instances, corrections of track runs and typed answers on clips; the
       held-out split is by recording. train queues the job (refused with the figures when the memory estimate does not
       fit; --estimate only prints it), runs it here with NDJSON "step" events under --json, then the before/after
@@ -69,6 +72,7 @@ const FLAGS = {
   resume: { type: 'string' },
   adapter: { type: 'string' },
   'max-new-tokens': { type: 'string' },
+  base: { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<typeof parseFlags<typeof FLAGS>>['values'];
@@ -98,7 +102,7 @@ function settingsOf(v: Values) {
 /** The op and payload of a command that is one contract call. */
 function plainOp(group: string, args: string[], v: Values, io: CliIO): [OpName, unknown] | null {
   const [a, b, c] = args;
-  switch (group === 'evals' ? 'evals' : `${group} ${a ?? ''}`.trim()) {
+  switch (group === 'evals' || group === 'compare' ? group : `${group} ${a ?? ''}`.trim()) {
     case 'answer add':
       return [
         'finetune.answer.add',
@@ -140,6 +144,8 @@ function plainOp(group: string, args: string[], v: Values, io: CliIO): [OpName, 
       ];
     case 'evals':
       return ['finetune.evals', { datasetId: id('DATASET', a) }];
+    case 'compare':
+      return ['analytics.compare', { a: id('RUN_A', a), b: id('RUN_B', b) }];
     case 'adapters list':
     case 'adapters':
       return ['finetune.adapters', {}];
@@ -227,7 +233,7 @@ export const finetuneCommand: Command = {
         else io.stdout.write(human(plain[0], out));
         return 0;
       }
-      if (group === 'train' || group === 'eval')
+      if (group === 'train' || group === 'eval' || group === 'rerun')
         return await jobCommand(group, positionals, values, { ctx, call, io, signal });
       throw new AppError('INVALID_INPUT', `unknown finetune command "${[group, ...positionals].join(' ')}"\n${usage}`);
     } finally {
@@ -252,7 +258,7 @@ interface JobDeps {
 }
 
 async function jobCommand(
-  group: 'train' | 'eval',
+  group: 'train' | 'eval' | 'rerun',
   p: string[],
   v: Values,
   { ctx, call, io, signal }: JobDeps,
@@ -266,6 +272,17 @@ async function jobCommand(
     if (job.kind !== TRAIN_JOB_KIND && job.kind !== EVAL_JOB_KIND)
       throw new AppError('INVALID_INPUT', `job ${job.id} is a ${job.kind} job`);
     return runForeground(ctx, job.status === 'queued' ? job : resumeJob(lib, job.id), v.json, io, signal);
+  }
+  if (group === 'rerun') {
+    const { job } = (await call(
+      'analytics.rerun',
+      defined({
+        runId: id('RUN', p[0]),
+        model: v.base ? 'base' : v.adapter !== undefined ? 'adapter' : undefined,
+        adapterId: v.adapter !== undefined ? id('--adapter', v.adapter) : undefined,
+      }),
+    )) as { job: Job };
+    return runForeground(ctx, job, v.json, io, signal);
   }
   const datasetId = id('DATASET', p[0]);
   if (group === 'eval') {
@@ -356,7 +373,25 @@ function human(op: OpName, out: unknown): string {
       const m = o.memory as { total: number; tokens: number };
       return `memory about ${GiB(m.total)} of ${GiB(o.budgetBytes as number)} (${o.fits ? 'fits' : 'does not fit'}), ${m.tokens} tokens per example at most, ${o.examples} examples, time ${o.seconds === null ? 'unknown until a first run' : `about ${Math.round(o.seconds as number)} s`}\n`;
     }
+    case 'analytics.compare':
+      return comparisonText(out as RunComparisonDto);
     default:
       return JSON.stringify(out, null, 2) + '\n';
   }
+}
+
+/** Two runs side by side in a few lines: each run's model and total, what matched, what only one found. */
+function comparisonText(c: RunComparisonDto): string {
+  const side = (label: string, s: RunComparisonDto['a']) =>
+    `${label}: run #${s.run.id} ${s.run.adapter ? `adapter "${s.run.adapter.name}"` : 'base model'}, ${s.total} ${c.kind === 'count' ? 'counted' : 'tracks'}\n`;
+  const items = (xs: RunComparisonDto['onlyA']) => xs.map((i) => `#${i.id}@${i.t.toFixed(1)}s`).join(' ') || '–';
+  return (
+    side('A', c.a) +
+    side('B', c.b) +
+    `matched ${c.matched.length}: ${c.matched.map((m) => `A#${m.a.id}↔B#${m.b.id}`).join(' ') || '–'}\n` +
+    `only A: ${items(c.onlyA)}\nonly B: ${items(c.onlyB)}\n` +
+    `B against A: ${Object.entries(c.agreement)
+      .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+      .join('  ')}\n`
+  );
 }

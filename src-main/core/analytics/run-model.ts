@@ -44,7 +44,7 @@ export function checkPinnedModel(m: PinnedModel): AdapterRecord | null {
 
 /**
  * Points the host at a job's pinned model (nothing to do without one, or when the host already runs it); returns
- * what puts the host back afterwards.
+ * what puts the host back afterwards, unless something else re-pointed it meanwhile.
  */
 export async function usePinnedModel(ctx: CoreContext, m: PinnedModel | undefined): Promise<() => Promise<void>> {
   const same =
@@ -55,5 +55,9 @@ export async function usePinnedModel(ctx: CoreContext, m: PinnedModel | undefine
   const record = checkPinnedModel(m);
   const restore = modelSnapshot(ctx);
   await switchModel(ctx, resolve(m.baseModel), record ?? undefined);
-  return restore;
+  const mine = { dir: configuredModelDir(ctx), adapter: configuredAdapter(ctx) };
+  return async () => {
+    // When the host was pointed elsewhere during the job (an adapter activated meanwhile), that choice stands.
+    if (configuredModelDir(ctx) === mine.dir && configuredAdapter(ctx) === mine.adapter) await restore();
+  };
 }

@@ -16,7 +16,7 @@ import { createDispatcher } from '../../../src-main/core/handlers/index.js';
 import { currentLibrary } from '../../../src-main/core/handlers/library.js';
 import { runJob } from '../../../src-main/core/library/jobs.js';
 import { analyticsExecutor } from '../../../src-main/core/analytics/run-jobs.js';
-import { configuredAdapter } from '../../../src-main/core/molmo2/model-host.js';
+import { closeModel, configuredAdapter } from '../../../src-main/core/molmo2/model-host.js';
 import { RunComparisonSchema, RunSchema, type RunDto } from '../../../src-main/api/ops/analytics.js';
 
 const model = tinyCheckpoint({ seed: 1 });
@@ -107,8 +107,42 @@ test('count on a library with an active adapter: adapter by default, base with -
     assert.equal(await code({ runId: b.run.id }), 'NOT_FOUND', 'the adapter folder is gone');
     renameSync(`${adapter}.away`, adapter);
   } finally {
+    await closeModel(ctx);
+    currentLibrary(ctx).close();
     ctx.dispose();
   }
+
+  // The same from the CLI: compare two runs (text and JSON), and re-run the base run with the adapter here.
+  const text = await cli('finetune', 'compare', String(a.run.id), String(b.run.id), '--library', db);
+  assert.equal(text.code, 0, text.err);
+  assert.match(text.out, new RegExp(`A: run #${a.run.id} adapter "my-adapter"[^\n]*\nB: run #${b.run.id} base model`));
+  const rerun = await cli(
+    'finetune',
+    'rerun',
+    String(b.run.id),
+    '--adapter',
+    String(adapterId),
+    '--library',
+    db,
+    '--json',
+  );
+  assert.equal(rerun.code, 0, rerun.err);
+  const job = (
+    JSON.parse(rerun.out.trim().split('\n').pop()!) as { job: { status: string; params: { runIds: number[] } } }
+  ).job;
+  assert.equal(job.status, 'done');
+  const json = await cli(
+    'finetune',
+    'compare',
+    String(b.run.id),
+    String(job.params.runIds[0]),
+    '--library',
+    db,
+    '--json',
+  );
+  const c2 = RunComparisonSchema.parse(JSON.parse(json.out));
+  assert.equal(c2.a.run.adapter, null);
+  assert.equal(c2.b.run.adapter?.sha256, sha);
 });
 
 test('an active adapter whose folder is gone, or whose base model is missing, is refused with a code', async () => {

@@ -81,7 +81,8 @@ export function AdaptersPanel(p: AdaptersPanelProps) {
       </ul>
       <h3>Recent runs</h3>
       <p className="small muted">
-        Run a count or track again with the model in use to compare base and adapter side by side.
+        Run a count or track again with the model in use; on the Count and Track pages a run offers a re-run with the
+        other model and a side-by-side comparison.
       </p>
       <table className="small" data-testid="run-models">
         <thead>
