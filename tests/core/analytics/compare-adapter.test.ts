@@ -4,7 +4,7 @@
 // whose folder is gone or whose base is missing is refused with a code before any engine starts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renameSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { opCaller, runCli } from '../../helpers/cli.js';
@@ -103,6 +103,16 @@ test('count on a library with an active adapter: adapter by default, base with -
     assert.equal(await code({ runId: b.run.id, adapterId: 99 }), 'NOT_FOUND');
     assert.equal(await code({ runId: 99_999 }), 'NOT_FOUND');
     assert.equal(await code({ runId: b.run.id, model: 'other' }), 'INVALID_INPUT');
+    // Adapter files changed between queueing and running: the pinned job fails with a code, the host is untouched.
+    const stale = await call<{ job: { id: number } }>('analytics.rerun', { runId: b.run.id });
+    const cfg = join(adapter, 'adapter_config.json');
+    const before = readFileSync(cfg, 'utf8');
+    writeFileSync(cfg, `${before}\n`);
+    const failed = await runJob(lib, stale.job.id, { count: analyticsExecutor(ctx, 'count') }, { emit: ctx.emit });
+    writeFileSync(cfg, before);
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.errorCode, 'MODEL_INVALID');
+    assert.equal(configuredAdapter(ctx)?.sha256, sha);
     renameSync(adapter, `${adapter}.away`);
     assert.equal(await code({ runId: b.run.id }), 'NOT_FOUND', 'the adapter folder is gone');
     renameSync(`${adapter}.away`, adapter);
