@@ -16,7 +16,8 @@ import { listCountReviews, reviewedRunIds } from './count-reviews-store.js';
 import { insertDataset } from './ft-datasets-store.js';
 import { captionWindow } from './captions-finetune-store.js';
 import { recordingBrief } from './recordings-finetune-store.js';
-import type { FtDataset, FtTask, NewFtExample } from './types.js';
+import type { FtDataset, FtExample, FtTask, NewFtExample } from './types.js';
+import { DATA_LIMITS } from './dataset.js';
 
 /** An example before it has a place in a dataset (seq) and a split. */
 export type Candidate = Omit<NewFtExample, 'seq' | 'split'>;
@@ -191,6 +192,35 @@ export function heldoutRecordings(recordingIds: readonly number[], share: number
   }
   const n = Math.min(ids.length - 1, Math.max(1, Math.ceil(share * ids.length)));
   return new Set(ids.slice(0, n));
+}
+
+/** Question + answer characters one message tree may hold beyond its first answer (keeps it under the token limit). */
+export const TREE_TEXT_BUDGET = 6000;
+
+type ClipKeyed = Pick<FtExample, 'split' | 'recordingId' | 'path' | 'start' | 'end' | 'times' | 'question' | 'answer'>;
+
+/**
+ * The examples of one clip — same recording, window and frame times — in one split, in their order: each group is
+ * trained as one message tree (one line of the export). A group closes at DATA_LIMITS.maxAnswers answers or when
+ * the next answer would pass TREE_TEXT_BUDGET characters, so a tree stays about as long as its longest answer allows.
+ */
+export function clipTrees<T extends ClipKeyed>(examples: readonly T[]): T[][] {
+  const open = new Map<string, { tree: T[]; chars: number }>();
+  const out: T[][] = [];
+  for (const e of examples) {
+    const key = JSON.stringify([e.split, e.recordingId, e.path, e.start, e.end, e.times]);
+    const chars = e.question.length + e.answer.length;
+    const g = open.get(key);
+    if (g && g.tree.length < DATA_LIMITS.maxAnswers && g.chars + chars <= TREE_TEXT_BUDGET) {
+      g.tree.push(e);
+      g.chars += chars;
+      continue;
+    }
+    const tree = [e];
+    out.push(tree);
+    open.set(key, { tree, chars: 0 });
+  }
+  return out;
 }
 
 function gather(lib: Library, skipped: BuildReport['skipped']): Candidate[] {
