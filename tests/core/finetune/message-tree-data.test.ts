@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { createMediaService } from '../../../src-main/core/media/index.js';
-import { DATA_LIMITS, parseDataset, tokenWeight } from '../../../src-main/core/finetune/dataset.js';
+import { DATA_LIMITS, parseDataset, tokenWeight, type LineAnswer } from '../../../src-main/core/finetune/dataset.js';
 import { clipTrees, TREE_TEXT_BUDGET } from '../../../src-main/core/finetune/dataset-build.js';
 import { sharedPrefixLength } from '../../../src-main/core/finetune/message-tree.js';
 import { prepareExamples } from '../../../src-main/core/finetune/prepare.js';
@@ -47,8 +47,8 @@ test('a single-answer line parses as before; a tree line gives its answers in or
     ],
   );
   // Weights: a tree of one is the plain example; k answers divide only the default 2/√n rule by √k (n without EOS).
-  const a = lines[0]!.answers[0]!;
-  const free = { ...a, weight: undefined, task: undefined } as typeof a;
+  const a: LineAnswer = lines[0]!.answers[0]!;
+  const free: LineAnswer = { history: [], question: a.question, answer: a.answer };
   assert.equal(tokenWeight(free, 9, 1), 2 / 3);
   assert.equal(tokenWeight(free, 9, 4), 2 / Math.sqrt(8) / 2);
   assert.equal(tokenWeight(a, 9, 4), 0.5, 'an explicit weight wins');
