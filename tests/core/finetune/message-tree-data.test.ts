@@ -11,8 +11,9 @@ import { DATA_LIMITS, parseDataset, tokenWeight, type LineAnswer } from '../../.
 import { clipTrees, TREE_TEXT_BUDGET } from '../../../src-main/core/finetune/dataset-build.js';
 import { sharedPrefixLength } from '../../../src-main/core/finetune/message-tree.js';
 import { prepareExamples } from '../../../src-main/core/finetune/prepare.js';
-import { estimateTokens, estimateTreeTokens } from '../../../src-main/core/finetune/train-memory.js';
+import { estimateTokens, estimateTreeTokens, featureBytesOf } from '../../../src-main/core/finetune/train-memory.js';
 import { openCheckpoint } from '../../../src-main/core/molmo2/weights.js';
+import { estimateForDataset } from '../../../src-main/core/finetune/train-job.js';
 import { FIXTURE_CHECKPOINT, FIXTURE_DIR } from './fixture.js';
 import { seedLibrary } from './ft-seed.js';
 
@@ -153,7 +154,7 @@ test('the export groups one clip’s answers into one tree line traced to their 
   await s.call('finetune.answer.add', { ...clip, end: 4, question: 'Longer?', answer: 'Yes.' });
   const built = await s.call<{ dataset: { id: number } }>('finetune.dataset.build', { name: 't', heldoutShare: 0 });
   const { examples } = await s.call<{
-    examples: Array<{ id: number; task: string; source: { kind: string; id: number } }>;
+    examples: Array<{ id: number; task: string; times: number[]; source: { kind: string; id: number } }>;
   }>('finetune.dataset.examples', { datasetId: built.dataset.id });
   const qaRows = examples.filter((e) => e.task === 'qa');
   assert.equal(qaRows.length, 4, 'one example row per answer');
@@ -181,6 +182,32 @@ test('the export groups one clip’s answers into one tree line traced to their 
     'each answer names the example row, which names the answer that made it',
   );
   assert.ok(parsed.lines.every((l) => l.answers.every((a) => a.ref && byId.has(a.ref))));
+
+  // The video tree line trains as one sequence: every branch is its standalone example after the shared clip.
+  const alone = tree.answers.map((a, i) => ({ ...tree, line: 100 + i, answers: [a] }));
+  const r = await prepareExamples([tree, ...alone], {
+    base: tinyCheckpoint(FIXTURE_CHECKPOINT),
+    cacheDir: scratchDir('tree-video'),
+    media: s.ctx.media,
+  });
+  const [t, ...singles] = r.examples;
+  const P = Array.from(t!.branches!).indexOf(1);
+  assert.ok(
+    Array.from(t!.types).every((ty, i) => ty === 0 || i < P),
+    'every visual token is in the shared prefix',
+  );
+  singles.forEach((e, j) => {
+    const mine = Array.from(t!.ids).filter((_, i) => t!.branches![i] === j + 1);
+    assert.deepEqual(mine, Array.from(e.ids).slice(P), `branch ${j + 1} is its standalone example after the prefix`);
+    assert.deepEqual(Array.from(e.ids).slice(0, P), Array.from(t!.ids).slice(0, P));
+  });
+  assert.equal(t!.features.length, singles[0]!.features.length, 'the clip features once');
+  // The memory estimate counts the tree once: its clip once, each further answer as a short branch.
+  const cfg = openCheckpoint(tinyCheckpoint(FIXTURE_CHECKPOINT));
+  const est = estimateForDataset(s.lib, built.dataset.id, cfg, 4);
+  const perRow = examples.reduce((n, e) => n + featureBytesOf(cfg.config, e.times.length), 0);
+  const frames = tree.media.kind === 'video' ? (tree.media.times?.length ?? 0) : 0;
+  assert.equal(est.features, perRow - 2 * featureBytesOf(cfg.config, frames));
 });
 
 test('a tree longer than the token limit is a bad line with PROMPT_TOO_LONG', async () => {
