@@ -7,31 +7,22 @@ import { TrainSession, type TrainExample } from '../../src-main/core/finetune/tr
 import { assembleTree } from '../../src-main/core/finetune/message-tree.js';
 import { initLora, SeededRng } from '../../src-main/core/finetune/lora.js';
 import { scratchDir, tinyCheckpoint } from '../../tests/helpers/tiny.js';
+import { BENCH_CHECKPOINT_ARGS, benchCheckpointOptions } from './bench-checkpoint.js';
 
 const { values } = parseArgs({
   options: {
+    ...BENCH_CHECKPOINT_ARGS,
     visual: { type: 'string', default: '1024,4096' },
     k: { type: 'string', default: '3' },
     answer: { type: 'string', default: '32' },
-    layers: { type: 'string', default: '2' },
     threads: { type: 'string', default: '2' },
-    rank: { type: 'string', default: '16' },
     repeats: { type: 'string', default: '3' },
-    'real-width': { type: 'boolean' },
   },
 });
 
 const EOS = 151645;
-const realWidth = {
-  hidden_size: 2560,
-  intermediate_size: 9728,
-  num_attention_heads: 32,
-  num_key_value_heads: 8,
-  head_dim: 128,
-};
 const layers = Number(values.layers);
-const text = { ...(layers !== 2 ? { num_hidden_layers: layers } : {}), ...(values['real-width'] ? realWidth : {}) };
-const ck = openCheckpoint(tinyCheckpoint({ seed: 7, dtype: 'float32', ...(Object.keys(text).length ? { text } : {}) }));
+const ck = openCheckpoint(tinyCheckpoint(benchCheckpointOptions(layers, values['real-width'] === true)));
 
 /** A clip of `visual` <im_patch> tokens (random features) and k questions of 24 tokens, each with its answer. */
 function clip(visual: number, k: number, answerLen: number, rng: SeededRng) {
