@@ -2,6 +2,7 @@
 // de-duplicated total, per-window counts, malformed windows with reasons, and every instance as evidence (crop
 // thumbnail around the point); clicking an instance seeks the player there and draws the point on the video.
 import { InstanceVerdict, useVerdicts } from '../components/finetune/InstanceVerdict.js';
+import { MissedBar, MissedLayer, useMissedMode } from '../components/finetune/MissedPoints.js';
 import { useRef, useState, type RefObject } from 'react';
 import type { MolmoscopeBridge } from '../api/client.js';
 import { VideoPlayer, type VideoPlayerHandle } from '../components/VideoPlayer.js';
@@ -98,18 +99,27 @@ function PerWindowBars({ count, onSeek }: { count: CountResultDto; onSeek: (t: n
   );
 }
 
-/** The left card: the total (or the run's status), window tallies, the player with the marker, per-window bars. */
+/**
+ * The left card: the total (or the run's status), window tallies, the player with the marker — the evidence frame,
+ * where "Add missed" adds the instances the model missed — and per-window bars.
+ */
 function CountSummary({
+  api,
   result,
   picked,
+  verdicts,
   player,
 }: {
+  api: MolmoscopeBridge;
   result: RunResultDto;
   picked: PickedSighting | null;
+  verdicts: ReturnType<typeof useVerdicts>;
   player: RefObject<VideoPlayerHandle | null>;
 }) {
   const count = result.count;
   const frame = result.run.frame;
+  const missed = useMissedMode(api, result, player);
+  const rejected = (id: number) => verdicts.verdicts.get(id) === 'reject';
   return (
     <section className="card">
       <h2>
@@ -128,9 +138,17 @@ function CountSummary({
         {result.run.windowsFailed} failed
         {count ? ` · ${count.matches.length} sightings matched across overlaps` : ''}
       </p>
-      <VideoPlayer ref={player} recordingId={result.run.recordingId} startAt={picked?.s.t}>
-        {picked && frame && <CountMarker picked={picked} frame={frame} />}
+      <VideoPlayer ref={player} recordingId={result.run.recordingId} startAt={picked?.s.t} onTime={missed.setNow}>
+        {frame && picked && !missed.on && <CountMarker picked={picked} frame={frame} />}
+        {frame && count && <MissedLayer m={missed} count={count} frame={frame} rejected={rejected} />}
       </VideoPlayer>
+      {count && result.run.status === 'done' && (
+        <MissedBar
+          m={missed}
+          counted={count.total}
+          rejected={[...verdicts.verdicts.values()].filter((v) => v === 'reject').length}
+        />
+      )}
       {count && count.perWindow.length > 0 && <PerWindowBars count={count} onSeek={(t) => player.current?.seek(t)} />}
     </section>
   );
@@ -264,7 +282,7 @@ export function CountPage({ api }: { api: MolmoscopeBridge }) {
       <AnalyticsRunHeader api={api} kind="count" s={c} />
       {c.result && (
         <div className="result-grid">
-          <CountSummary result={c.result} picked={c.picked} player={c.player} />
+          <CountSummary api={api} result={c.result} picked={c.picked} verdicts={c.verdicts} player={c.player} />
           <InstancesCard
             api={api}
             result={c.result}

@@ -9,8 +9,9 @@ export const m008CountAddedPoints: Migration = {
     db.exec(`
       -- One missed instance the user pointed at: t is recording seconds on a sampled frame of one of the run's
       -- answered windows; mx/my are Molmo2's 0–1000 coordinates (x by the frame's width, y by its height).
+      -- AUTOINCREMENT: a removed point's id is never given to a new one, so an example's source ids stay true.
       CREATE TABLE count_added_points (
-        id            INTEGER PRIMARY KEY,
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
         run_id        INTEGER NOT NULL REFERENCES analytics_runs (id) ON DELETE CASCADE,
         t             REAL NOT NULL,
         mx            REAL NOT NULL CHECK (mx >= 0 AND mx <= 1000),

@@ -50,6 +50,7 @@ function Example({
       </span>
       <span className="small muted">
         {e.start.toFixed(1)}–{e.end.toFixed(1)} s · {e.source.kind.replace('_', ' ')} #{e.source.id}
+        {e.source.added?.length ? ` · ${e.source.added.length} added` : ''}
       </span>
       <code className="small answer" title={e.answer}>
         {e.answer.length > 90 ? `${e.answer.slice(0, 90)}…` : e.answer}
