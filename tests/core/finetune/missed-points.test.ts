@@ -90,6 +90,9 @@ test('an added point joins the count target on its sampled frame, rejected insta
   const third = await countExamples(s, 'removed');
   assert.equal(third.get(0)!.answer, 'Counting the <points coords="1.0 1 100 500">person</points> shows a total of 1.');
   assert.deepEqual((await s.call<{ points: Point[] }>('finetune.missed', { runId })).points.length, 1);
+  // A removed point's id is never given again (the examples built before name it).
+  const c = await s.call<Added>('finetune.missed.add', { runId, t: 1, mx: 250, my: 750 });
+  assert.equal(c.point.id, b.point.id + 1);
   s.lib.close();
 });
 

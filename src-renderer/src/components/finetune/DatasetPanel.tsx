@@ -81,8 +81,8 @@ export function DatasetPanel({ api, datasets, dataset, examples, onSelect, onBui
     <section className="card" aria-labelledby="ft-dataset">
       <h2 id="ft-dataset">Dataset</h2>
       <p className="small muted">
-        Verdicts on counted instances, corrected tracks and typed answers become examples; the held-out split is by
-        recording.
+        Verdicts on counted instances, points added where a count missed one, corrected tracks and typed answers become
+        examples; the held-out split is by recording.
       </p>
       <form
         className="row"
