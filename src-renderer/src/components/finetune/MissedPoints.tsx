@@ -7,6 +7,7 @@ import type { ApiError } from '../../../../src-main/api/errors.js';
 import type { AddedPointDto } from '../../../../src-main/api/ops/finetune.js';
 import type { CountResultDto, RunResultDto } from '../../../../src-main/api/ops/analytics.js';
 import { nearestSampleTime } from '../../../../src-main/api/sample-grid.js';
+import { useFinishedRunState } from './use-run-material.js';
 import './missed.css';
 
 type Frame = { width: number; height: number };
@@ -14,20 +15,12 @@ type Mark = { key: string; mx: number; my: number; rejected: boolean };
 
 /** The added points of a run with add/remove, the last answer's note (where a point landed, or the error). */
 function useAddedPoints(api: MolmoscopeBridge, runId: number, finished: boolean) {
-  const [points, setPoints] = useState<AddedPointDto[]>([]);
+  const [points, setPoints] = useFinishedRunState(runId, finished, [] as AddedPointDto[], async (id) => {
+    const r = await api.ops['finetune.missed']({ runId: id });
+    return r.ok ? r.value.points : null;
+  });
   const [note, setNote] = useState<{ text: string; error?: ApiError } | null>(null);
-  useEffect(() => {
-    setPoints([]);
-    setNote(null);
-    if (!finished) return;
-    let live = true;
-    void api.ops['finetune.missed']({ runId }).then((r) => {
-      if (live && r.ok) setPoints(r.value.points);
-    });
-    return () => {
-      live = false;
-    };
-  }, [api, runId, finished]);
+  useEffect(() => setNote(null), [runId]);
   const add = useCallback(
     async (t: number, mx: number, my: number): Promise<number | null> => {
       const r = await api.ops['finetune.missed.add']({ runId, t, mx, my });
