@@ -99,23 +99,20 @@ function PerWindowBars({ count, onSeek }: { count: CountResultDto; onSeek: (t: n
   );
 }
 
-/**
- * The left card: the total (or the run's status), window tallies, the player with the marker — the evidence frame,
- * where "Add missed" adds the instances the model missed — and per-window bars.
- */
-function CountSummary({
-  api,
-  result,
-  picked,
-  verdicts,
-  player,
-}: {
+/** What the result's two cards (the evidence frame and the instances) are drawn from. */
+interface CardProps {
   api: MolmoscopeBridge;
   result: RunResultDto;
   picked: PickedSighting | null;
   verdicts: ReturnType<typeof useVerdicts>;
   player: RefObject<VideoPlayerHandle | null>;
-}) {
+}
+
+/**
+ * The left card: the total (or the run's status), window tallies, the player with the marker — the evidence frame,
+ * where "Add missed" adds the instances the model missed — and per-window bars.
+ */
+function CountSummary({ api, result, picked, verdicts, player }: CardProps) {
   const count = result.count;
   const frame = result.run.frame;
   const missed = useMissedMode(api, result, player);
@@ -207,14 +204,7 @@ function InstancesCard({
   verdicts,
   player,
   onPick,
-}: {
-  api: MolmoscopeBridge;
-  result: RunResultDto;
-  picked: PickedSighting | null;
-  verdicts: ReturnType<typeof useVerdicts>;
-  player: RefObject<VideoPlayerHandle | null>;
-  onPick: (p: PickedSighting) => void;
-}) {
+}: CardProps & { onPick: (p: PickedSighting) => void }) {
   const count = result.count;
   return (
     <section className="card">

@@ -30,6 +30,14 @@ function seedV1(db: Database.Database) {
       VALUES (1, 'index', 'paused', '{}', 1, 3, 't', 't');`);
 }
 
+/** A fresh file brought to `version`, then holding seedV1's rows. */
+function seededAt(name: string, version: number): Database.Database {
+  const db = fresh(name);
+  migrate(db, { to: version });
+  seedV1(db);
+  return db;
+}
+
 test('migration 1 (core): on an empty DB creates recordings/windows/captions/jobs', () => {
   const db = fresh('m1.db');
   assert.deepEqual(migrate(db, { to: 1 }), [1]);
@@ -181,9 +189,7 @@ test('migration 6 (adapter-provenance): captions and analytics runs gain the ada
 });
 
 test('migration 7 (finetune): on a v4 DB with data (through 5 and 6); datasets, examples, adapters, steps and evals keep their rules', () => {
-  const db = fresh('m7.db');
-  migrate(db, { to: 4 });
-  seedV1(db);
+  const db = seededAt('m7.db', 4);
   assert.deepEqual(migrate(db, { to: 7 }), [5, 6, 7]);
   for (const t of [
     'clip_answers',
@@ -222,9 +228,7 @@ test('migration 7 (finetune): on a v4 DB with data (through 5 and 6); datasets, 
 });
 
 test('migration 8 (count-added-points): on a v7 DB with a count run; points keep their range and go with their run', () => {
-  const db = fresh('m8.db');
-  migrate(db, { to: 7 });
-  seedV1(db);
+  const db = seededAt('m8.db', 7);
   db.exec(`INSERT INTO analytics_runs (id, kind, query, recording_id, start_s, end_s, params_json, status, frame_w, frame_h,
       created_at, updated_at) VALUES (1, 'count', 'person', 1, 0, 10, '{}', 'done', 320, 240, 't', 't');
     INSERT INTO count_reviews (run_id, instance_id, verdict, created_at) VALUES (1, 1, 'accept', 't')`);
