@@ -20,12 +20,22 @@ const toPoint = (r: Row): AddedPoint => ({
   createdAt: r.created_at,
 });
 
-/** Stores one added point (the caller has checked the run, snapped `t` and counted the run's points). */
-export function insertAddedPoint(lib: Library, p: Omit<AddedPoint, 'id' | 'createdAt'>): AddedPoint {
+/**
+ * Stores one added point unless its run already has `cap` of them (null then): the count and the insert are one
+ * statement, so two hosts adding at once cannot pass the cap. The caller has checked the run and snapped `t`.
+ */
+export function insertAddedPoint(
+  lib: Library,
+  p: Omit<AddedPoint, 'id' | 'createdAt'>,
+  cap: number,
+): AddedPoint | null {
   const row = lib.db
-    .prepare('INSERT INTO count_added_points (run_id, t, mx, my, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *')
-    .get(p.runId, p.t, p.mx, p.my, new Date().toISOString()) as Row;
-  return toPoint(row);
+    .prepare(
+      `INSERT INTO count_added_points (run_id, t, mx, my, created_at)
+       SELECT ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM count_added_points WHERE run_id = ?) < ? RETURNING *`,
+    )
+    .get(p.runId, p.t, p.mx, p.my, new Date().toISOString(), p.runId, cap) as Row | undefined;
+  return row ? toPoint(row) : null;
 }
 
 /** Removes one added point of a run; false when the run has no such point. */

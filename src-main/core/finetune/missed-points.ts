@@ -32,17 +32,17 @@ export function addMissedPoint(lib: Library, req: MissedPointRequest): { point: 
       'INVALID_INPUT',
       `No answered window of run ${run.id} covers ${req.t} s (the model's answer there was malformed or failed).`,
     );
-  const points = listAddedPoints(lib, run.id);
-  if (points.length >= MAX_ADDED_POINTS_PER_RUN)
-    throw new AppError(
-      'LIMIT_REACHED',
-      `Run ${run.id} already has ${points.length} added points, the most one run takes; remove some first.`,
-    );
-  const same = points.find(
+  const same = listAddedPoints(lib, run.id).find(
     (p) => p.t === t && Math.abs(p.mx - req.mx) < SAME_POINT && Math.abs(p.my - req.my) < SAME_POINT,
   );
   if (same) throw new AppError('INVALID_INPUT', `Added point #${same.id} is already there (at ${t} s).`);
-  return { point: insertAddedPoint(lib, { runId: run.id, t, mx: req.mx, my: req.my }), requestedT: req.t };
+  const point = insertAddedPoint(lib, { runId: run.id, t, mx: req.mx, my: req.my }, MAX_ADDED_POINTS_PER_RUN);
+  if (!point)
+    throw new AppError(
+      'LIMIT_REACHED',
+      `Run ${run.id} already has ${MAX_ADDED_POINTS_PER_RUN} added points, the most one run takes; remove some first.`,
+    );
+  return { point, requestedT: req.t };
 }
 
 /** Removes an added point of a run: NOT_FOUND when the run or that point of it does not exist. */

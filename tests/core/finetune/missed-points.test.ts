@@ -131,7 +131,11 @@ test('hostile added points answer with codes and write nothing; the cap holds; d
   assert.equal(await code(s, 'finetune.missed', { runId: 999 }), 'NOT_FOUND');
 
   for (let i = 1; i < MAX_ADDED_POINTS_PER_RUN; i++)
-    insertAddedPoint(s.lib, { runId, t: 2, mx: i % 1000, my: Math.floor(i / 1000) });
+    assert.ok(
+      insertAddedPoint(s.lib, { runId, t: 2, mx: i % 1000, my: Math.floor(i / 1000) }, MAX_ADDED_POINTS_PER_RUN),
+    );
+  // The store holds the cap itself (one statement), not only the op's check.
+  assert.equal(insertAddedPoint(s.lib, { runId, t: 2, mx: 1, my: 999 }, MAX_ADDED_POINTS_PER_RUN), null);
   assert.equal(await add({ t: 3, mx: 500, my: 500 }), 'LIMIT_REACHED');
   assert.equal(listAddedPoints(s.lib, runId).length, MAX_ADDED_POINTS_PER_RUN);
 
