@@ -135,7 +135,7 @@ function CountSummary({ api, result, picked, verdicts, player }: CardProps) {
         {result.run.windowsFailed} failed
         {count ? ` · ${count.matches.length} sightings matched across overlaps` : ''}
       </p>
-      <VideoPlayer ref={player} recordingId={result.run.recordingId} startAt={picked?.s.t} onTime={missed.setNow}>
+      <VideoPlayer ref={player} recordingId={result.run.recordingId} startAt={picked?.s.t}>
         {frame && picked && !missed.on && <CountMarker picked={picked} frame={frame} />}
         {frame && count && <MissedLayer m={missed} count={count} frame={frame} rejected={rejected} />}
       </VideoPlayer>

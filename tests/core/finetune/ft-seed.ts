@@ -6,12 +6,13 @@ import { createDispatcher } from '../../../src-main/core/handlers/index.js';
 import { currentLibrary } from '../../../src-main/core/handlers/library.js';
 import { finishRun, queueAnalyticsJob, recordWindowAnswer } from '../../../src-main/core/analytics/run-jobs.js';
 import { planWindows } from '../../../src-main/core/analytics/run-plan.js';
-import { openLibrary, type Library } from '../../../src-main/core/library/store.js';
-import { importPaths } from '../../../src-main/core/library/import.js';
+import type { Library } from '../../../src-main/core/library/store.js';
 import type { CoreContext } from '../../../src-main/core/context.js';
 import { makeClip } from '../library/clips.js';
 import { opCaller } from '../../helpers/cli.js';
 import { testMediaSource } from '../../helpers/media-source.js';
+import { openLibrary } from '../../../src-main/core/library/store.js';
+import { importPaths } from '../../../src-main/core/library/import.js';
 import { scratchDir } from '../../helpers/tiny.js';
 
 export const COUNT_SETTINGS = { windowLength: 2, overlap: 0.5, maxFrames: 3 };

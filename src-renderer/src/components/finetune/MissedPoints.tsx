@@ -54,6 +54,23 @@ function sampleGrid(windows: RunResultDto['windows']): number[] {
   return [...new Set(windows.filter((w) => w.status === 'ok').flatMap((w) => w.sampleTimes))].sort((a, b) => a - b);
 }
 
+/** The player's time, followed on its seeks and while it plays (timeupdate), for the sampled frame shown. */
+function usePlayerTime(player: RefObject<VideoPlayerHandle | null>, start: number) {
+  const [now, setNow] = useState(start);
+  useEffect(() => {
+    const v = player.current?.video;
+    if (!v) return;
+    const follow = () => setNow(v.currentTime);
+    v.addEventListener('seeked', follow);
+    v.addEventListener('timeupdate', follow);
+    return () => {
+      v.removeEventListener('seeked', follow);
+      v.removeEventListener('timeupdate', follow);
+    };
+  }, [player]);
+  return [now, setNow] as const;
+}
+
 /** State of the add-missed mode for the Count page's result: points, mode, player time, the frame shown. */
 export function useMissedMode(
   api: MolmoscopeBridge,
@@ -62,7 +79,7 @@ export function useMissedMode(
 ) {
   const added = useAddedPoints(api, result.run.id, result.run.status === 'done' && !!result.count);
   const [on, setOn] = useState(false);
-  const [now, setNow] = useState(result.run.start);
+  const [now, setNow] = usePlayerTime(player, result.run.start);
   const grid = useMemo(() => sampleGrid(result.windows), [result.windows]);
   const frameT = nearestSampleTime(result.windows, now);
   const seek = (t: number) => {
@@ -77,7 +94,7 @@ export function useMissedMode(
     const t = await added.add(player.current?.video?.currentTime ?? now, mx, my);
     if (t !== null) seek(t);
   };
-  return { ...added, on, setOn, now, setNow, frameT, step, seek, addAt };
+  return { ...added, on, setOn, now, frameT, step, seek, addAt };
 }
 
 export type MissedMode = ReturnType<typeof useMissedMode>;
