@@ -36,7 +36,7 @@ const usage = `Usage (every command takes --library DB and --json):
   molmoscope finetune eval DATASET [--adapter ID] [--max-new-tokens N] [--model DIR]
   molmoscope finetune evals DATASET                       (before/after: base and adapters per task)
   molmoscope finetune adapters list | activate ID | deactivate | rename ID NAME | delete ID | export ID --out DIR
-      Datasets come from verdicts on counted instances, points added where a count missed one, corrections of track runs and typed answers on clips; the
+      Datasets come from verdicts on counted instances, corrections of track runs and typed answers on clips; the
       held-out split is by recording. train queues the job (refused with the figures when the memory estimate does not
       fit; --estimate only prints it), runs it here with NDJSON "step" events under --json, then the before/after
       evaluation on the held-out split. A killed or paused run continues with --resume JOB from its last checkpoint.
