@@ -7,24 +7,19 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { e2eApp, goToSection, screenshots } from '../helpers/e2e-harness.js';
-import { scratchDir, tinyCheckpoint } from '../helpers/tiny.js';
-import { seedLibraryFile } from '../core/finetune/ft-seed.js';
+import { tinyCheckpoint } from '../helpers/tiny.js';
+import { seedLibrary } from '../core/finetune/ft-seed.js';
 
 const app = e2eApp({
   viewport: { width: 1280, height: 1000 },
   serve: async () => {
-    const dir = scratchDir('e2e-finetune-missed');
-    const db = join(dir, 'lib.db');
     // Count run 1 on recording 1: windows 0–2 s [0, 1, 2], 1.5–3.5 s, 3–4 s; two people at 1 s in the first.
-    const { lib } = await seedLibraryFile(dir, db, {
-      query: 'person',
-      settings: { windowLength: 2, overlap: 0.5, maxFrames: 3 },
-    });
-    lib.close();
+    const s = await seedLibrary('e2e-finetune-missed');
+    s.lib.close();
     // The Fine-tune page estimates training on the model in use: the tiny checkpoint (nothing is run on it here).
     return {
-      args: ['--library', db, '--model', tinyCheckpoint({ seed: 1 }), '--ep', 'cpu'],
-      env: { MOLMOSCOPE_HOME: join(dir, 'home') },
+      args: ['--library', join(s.dir, 'lib.db'), '--model', tinyCheckpoint({ seed: 1 }), '--ep', 'cpu'],
+      env: { MOLMOSCOPE_HOME: join(s.dir, 'home') },
     };
   },
 });

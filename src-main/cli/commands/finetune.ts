@@ -26,7 +26,7 @@ const usage = `Usage (every command takes --library DB and --json):
   molmoscope finetune answer list [--recording ID]        molmoscope finetune answer delete ID
   molmoscope finetune review RUN INSTANCE accept|reject|clear
   molmoscope finetune missed RUN [list] | add T X Y | remove POINT
-      (an instance the count missed: T recording seconds, moved to the nearest sampled frame; X Y on Molmo2's 0–1000 scale)
+      (an instance the count missed: T seconds, moved to the nearest sampled frame; X Y on Molmo2's 0–1000 scale)
   molmoscope finetune dataset build --name NAME [--heldout 0.2] [--seed N]
   molmoscope finetune dataset list | examples ID [--split train|heldout] | include|exclude EXAMPLE | delete ID
   molmoscope finetune dataset export ID --out FILE.jsonl [--split train|heldout]

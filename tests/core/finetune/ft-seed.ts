@@ -10,9 +10,6 @@ import type { Library } from '../../../src-main/core/library/store.js';
 import type { CoreContext } from '../../../src-main/core/context.js';
 import { makeClip } from '../library/clips.js';
 import { opCaller } from '../../helpers/cli.js';
-import { testMediaSource } from '../../helpers/media-source.js';
-import { openLibrary } from '../../../src-main/core/library/store.js';
-import { importPaths } from '../../../src-main/core/library/import.js';
 import { scratchDir } from '../../helpers/tiny.js';
 
 export const COUNT_SETTINGS = { windowLength: 2, overlap: 0.5, maxFrames: 3 };
@@ -74,24 +71,6 @@ export function seedRuns(
   }
   finishRun(lib, trackRun);
   return { countRun, trackRun };
-}
-
-/**
- * A new library file `db` (for a serve process to open) with two generated clips imported (a.mp4 testsrc, b.mp4
- * smptebars, under `dir`/media) and the two runs of seedRuns; returned open, for the caller to add to and close.
- */
-export async function seedLibraryFile(
-  dir: string,
-  db: string,
-  count: { query: string; settings: RunSettings },
-): Promise<{ lib: Library; countRun: number; trackRun: number }> {
-  const lib = openLibrary(db, { create: true });
-  const clips = [
-    makeClip(join(dir, 'media', 'a.mp4'), { pattern: 'testsrc' }),
-    makeClip(join(dir, 'media', 'b.mp4'), { pattern: 'smptebars' }),
-  ];
-  await importPaths(lib, clips, { media: testMediaSource(), signal: new AbortController().signal });
-  return { lib, ...seedRuns(lib, count) };
 }
 
 /** Opens a fresh library with the seed above (through the contract ops where the user would act). */
