@@ -18,12 +18,11 @@ import { initLora, loraTargets, SeededRng } from '../../src-main/core/finetune/l
 import { ADAPTER_WEIGHTS, saveAdapter } from '../../src-main/core/finetune/adapter.js';
 import { adapterModelDir } from '../../src-main/core/finetune/use-adapter.js';
 import { scratchDir, tinyCheckpoint } from '../../tests/helpers/tiny.js';
+import { BENCH_CHECKPOINT_ARGS, benchCheckpointOptions } from './bench-checkpoint.js';
 
 const { values } = parseArgs({
   options: {
-    'real-width': { type: 'boolean' },
-    layers: { type: 'string', default: '2' },
-    rank: { type: 'string', default: '16' },
+    ...BENCH_CHECKPOINT_ARGS,
     prompt: { type: 'string', default: '512' },
     new: { type: 'string', default: '16' },
     precisions: { type: 'string', default: 'fp32,int8' },
@@ -34,15 +33,7 @@ const { values } = parseArgs({
   },
 });
 const layers = Number(values.layers);
-const realWidth = {
-  hidden_size: 2560,
-  intermediate_size: 9728,
-  num_attention_heads: 32,
-  num_key_value_heads: 8,
-  head_dim: 128,
-};
-const text = { ...(layers !== 2 ? { num_hidden_layers: layers } : {}), ...(values['real-width'] ? realWidth : {}) };
-const ckOpts = { seed: 7, dtype: 'float32' as const, ...(Object.keys(text).length ? { text } : {}) };
+const ckOpts = benchCheckpointOptions(layers, values['real-width'] === true);
 const status = (key: string): number =>
   Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
 const du = (p: string) => Number(execFileSync('du', ['-sb', p], { encoding: 'utf8' }).split('\t')[0]);

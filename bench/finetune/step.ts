@@ -10,16 +10,15 @@ import { openCheckpoint } from '../../src-main/core/molmo2/weights.js';
 import { TrainSession, type TrainExample } from '../../src-main/core/finetune/train-session.js';
 import { initLora, SeededRng } from '../../src-main/core/finetune/lora.js';
 import { scratchDir, tinyCheckpoint } from '../../tests/helpers/tiny.js';
+import { BENCH_CHECKPOINT_ARGS, benchCheckpointOptions } from './bench-checkpoint.js';
 
 const { values } = parseArgs({
   options: {
+    ...BENCH_CHECKPOINT_ARGS,
     tokens: { type: 'string', default: '1024,2048,4096' },
-    layers: { type: 'string', default: '2' },
     threads: { type: 'string', default: '2' },
-    rank: { type: 'string', default: '16' },
     child: { type: 'string' },
     recompute: { type: 'string' },
-    'real-width': { type: 'boolean' },
     only: { type: 'string' },
   },
 });
@@ -40,15 +39,7 @@ export function benchExample(S: number, seed = 1): TrainExample {
 }
 
 const layers = Number(values.layers);
-const realWidth = {
-  hidden_size: 2560,
-  intermediate_size: 9728,
-  num_attention_heads: 32,
-  num_key_value_heads: 8,
-  head_dim: 128,
-};
-const text = { ...(layers !== 2 ? { num_hidden_layers: layers } : {}), ...(values['real-width'] ? realWidth : {}) };
-const ckOpts = { seed: 7, dtype: 'float32' as const, ...(Object.keys(text).length ? { text } : {}) };
+const ckOpts = benchCheckpointOptions(layers, values['real-width'] === true);
 
 if (values.child) {
   const S = Number(values.child);

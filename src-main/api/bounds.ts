@@ -23,6 +23,8 @@ export const MAX_PATH_CHARS = 4096;
 export const MAX_IMPORT_PATHS = 10_000;
 /** Ids one request may list. */
 export const MAX_IDS = 10_000;
+/** Points the user may add to one count run (instances the model missed); more is refused with LIMIT_REACHED. */
+export const MAX_ADDED_POINTS_PER_RUN = 1000;
 /** Generation budget per window, tokens. */
 export const MAX_NEW_TOKENS = 16_384;
 
@@ -34,6 +36,8 @@ export const PathString = z
   .refine((s) => !s.includes('\0'), 'a path cannot contain a NUL character');
 /** A positive database id. */
 export const IdNumber = z.number().int().positive();
+/** A coordinate on Molmo2's 0–1000 scale (x by the frame's width, y by its height; finite). */
+export const ModelCoordinate = z.number().min(0).max(1000);
 /** A time in media seconds (finite, ≥ 0, at most a week). */
 export const MediaSeconds = z.number().nonnegative().max(MAX_MEDIA_SECONDS);
 

@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   ENGINE_FAILED: 'onnxruntime reported an error while running a graph.',
   GPU_OOM: 'The GPU ran out of memory.',
   NOT_ENOUGH_MEMORY: 'The memory estimate of the work is more than the machine can give it; nothing was started.',
+  LIMIT_REACHED: 'A per-item limit was reached (such as the points one count run may take); nothing was added.',
   CANCELLED: 'The operation was cancelled.',
   TIMEOUT: 'The operation did not finish in time.',
   DISK_FULL: 'There is not enough disk space.',

@@ -25,6 +25,8 @@ import { arbitraryOf, invalidArbitraryOf, type Overrides } from '../helpers/zod-
 const PER_OP = Number(process.env.FUZZ_PER_OP ?? 1000);
 const MAX_MS = Number(process.env.FUZZ_MAX_MS ?? 2000);
 const SEED = Number(process.env.FUZZ_SEED ?? 16);
+/** FUZZ_OPS=prefix,… fuzzes only the operations whose names start with one of them (every operation by default). */
+const ONLY = (process.env.FUZZ_OPS ?? '').split(',').filter((p) => p.length > 0);
 
 let srv: ServeProcess;
 let dir: string;
@@ -126,6 +128,19 @@ async function quiet(): Promise<string> {
   assert.fail('the library did not settle within 10 s');
 }
 
+/**
+ * Waits until the job loop has taken the seeded runs' queued jobs: it starts a few seconds after serve answers, so
+ * quiet() alone can settle before it and a rejected call would then seem to have written (seen with FUZZ_OPS).
+ */
+async function seededJobsTaken(): Promise<void> {
+  const open = reader.prepare("SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')").pluck();
+  for (let i = 0; i < 750; i++) {
+    if (open.get() === 0) return;
+    await new Promise((r) => setTimeout(r, 40));
+  }
+  assert.fail('the seeded jobs were not taken within 30 s');
+}
+
 /** Paths stay inside the scratch directory: the clip, the folder, other library files, names that do not exist. */
 function overrides(): Overrides {
   const path = fc.oneof(
@@ -140,7 +155,7 @@ function overrides(): Overrides {
     recordingId: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 5 }), fc.maxSafeInteger()),
     // Ids and times that reach the seeded rows more often than uniform draws would.
     ...Object.fromEntries(
-      ['id', 'runId', 'jobId', 'correctionId', 'trackId', 'keepId', 'mergeId'].map((k) => [
+      ['id', 'runId', 'jobId', 'correctionId', 'trackId', 'keepId', 'mergeId', 'pointId'].map((k) => [
         k,
         fc.oneof(
           { weight: 4, arbitrary: fc.integer({ min: 1, max: 6 }) },
@@ -150,6 +165,8 @@ function overrides(): Overrides {
     ),
     start: fc.double({ min: 0, max: 5, noNaN: true }),
     end: fc.double({ min: 0.1, max: 5, noNaN: true }),
+    // finetune.missed.add: a frame time inside the seeded 4 s runs more often than not, and some outside them.
+    t: fc.oneof({ weight: 3, arbitrary: fc.double({ min: 0, max: 4, noNaN: true }) }, fc.double({ min: 0, max: 1e6 })),
   };
 }
 
@@ -190,9 +207,10 @@ test(
   { timeout: 20 * 60_000 },
   async () => {
     const summary: string[] = [];
+    await seededJobsTaken();
     let state: string | null = await quiet();
     let version = dataVersion();
-    for (const op of OP_NAMES) {
+    for (const op of OP_NAMES.filter((o) => ONLY.length === 0 || ONLY.some((p) => o.startsWith(p)))) {
       const payloads = payloadsFor(op);
       const tally = { ok: 0, rejected: 0, slowest: 0, retried: 0 };
       const codes = new Map<string, number>();

@@ -1,7 +1,7 @@
 // Contract of the fine-tune operations: training material (clip answers, count verdicts), dataset versions and their
 // examples, the memory/time estimate, training jobs and their loss curve, before/after evals, adapters.
 import { z } from 'zod';
-import { IdNumber, MAX_NEW_TOKENS, MediaSeconds, PathString } from '../bounds.js';
+import { IdNumber, MAX_NEW_TOKENS, MediaSeconds, ModelCoordinate, PathString } from '../bounds.js';
 import { JobSchema } from './library.js';
 
 const Id = IdNumber;
@@ -30,6 +30,18 @@ export const CountReviewSchema = z.object({
   verdict: z.enum(['accept', 'reject']),
   createdAt: z.string(),
 });
+
+/** A point the user added to a count run where the model missed an instance (t on a sampled frame; 0–1000 mx/my). */
+export const AddedPointSchema = z.object({
+  id: z.number(),
+  runId: z.number(),
+  t: z.number(),
+  mx: z.number(),
+  my: z.number(),
+  createdAt: z.string(),
+});
+export type AddedPointDto = z.infer<typeof AddedPointSchema>;
+const AddedPoints = z.object({ points: z.array(AddedPointSchema) });
 
 export const DatasetSchema = z.object({
   id: z.number(),
@@ -79,6 +91,7 @@ export const ExampleSchema = z.object({
     corrections: z.array(z.number()).optional(),
     accepted: z.array(z.number()).optional(),
     rejected: z.array(z.number()).optional(),
+    added: z.array(z.number()).optional(),
     window: z.number().optional(),
   }),
 });
@@ -204,6 +217,22 @@ export const finetuneOps = {
     summary: "A count run's verdicts.",
     request: z.object({ runId: Id }).strict(),
     response: z.object({ reviews: z.array(CountReviewSchema) }),
+  },
+  'finetune.missed.add': {
+    summary:
+      'Add an instance a finished count run missed: a point (0–1000 mx/my, x by width) at recording time t, stored on the nearest sampled frame of an answered window.',
+    request: z.object({ runId: Id, t: MediaSeconds, mx: ModelCoordinate, my: ModelCoordinate }).strict(),
+    response: AddedPoints.extend({ point: AddedPointSchema, requestedT: z.number() }),
+  },
+  'finetune.missed.remove': {
+    summary: 'Remove a point added to a count run.',
+    request: z.object({ runId: Id, pointId: Id }).strict(),
+    response: AddedPoints,
+  },
+  'finetune.missed': {
+    summary: 'The points added to a count run (instances the model missed), in time order.',
+    request: z.object({ runId: Id }).strict(),
+    response: AddedPoints,
   },
   'finetune.dataset.build': {
     summary:

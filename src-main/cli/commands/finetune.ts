@@ -26,6 +26,8 @@ const usage = `Usage (every command takes --library DB and --json):
   molmoscope finetune answer add --recording ID --start S --end S (--question Q | --caption CAPTION_ID) --answer TEXT
   molmoscope finetune answer list [--recording ID]        molmoscope finetune answer delete ID
   molmoscope finetune review RUN INSTANCE accept|reject|clear
+  molmoscope finetune missed RUN [list] | add T X Y | remove POINT
+      (an instance the count missed: T seconds, moved to the nearest sampled frame; X Y on Molmo2's 0–1000 scale)
   molmoscope finetune dataset build --name NAME [--heldout 0.2] [--seed N]
   molmoscope finetune dataset list | examples ID [--split train|heldout] | include|exclude EXAMPLE | delete ID
   molmoscope finetune dataset export ID --out FILE.jsonl [--split train|heldout]
@@ -226,7 +228,12 @@ export const finetuneCommand: Command = {
     await call('library.open', { path: resolve(io.cwd, lib), create: false });
     try {
       if (values.model) await configureModel(ctx, resolve(io.cwd, values.model), values.ep);
-      const plain = group === 'review' ? reviewOp(positionals) : plainOp(group, positionals, values, io);
+      const plain =
+        group === 'review'
+          ? reviewOp(positionals)
+          : group === 'missed'
+            ? missedOp(positionals)
+            : plainOp(group, positionals, values, io);
       if (plain) {
         const out = await call(plain[0], plain[1]);
         if (values.json) printJson(io.stdout, out);
@@ -248,6 +255,33 @@ function reviewOp(p: string[]): [OpName, unknown] {
   if (verdict !== null && verdict !== 'accept' && verdict !== 'reject')
     throw new AppError('INVALID_INPUT', `review RUN INSTANCE accept|reject|clear\n${usage}`);
   return ['finetune.review', { runId: id('RUN', p[0]), instanceId: id('INSTANCE', p[1]), verdict }];
+}
+
+/** `missed RUN [list] | add T X Y | remove POINT`: the points added to a count run where the model missed one. */
+function missedOp(p: string[]): [OpName, unknown] {
+  const [run, verb = 'list', ...rest] = p;
+  const runId = id('RUN', run);
+  const n = (what: string, v: string | undefined) => {
+    if (v === undefined) throw new AppError('INVALID_INPUT', `${what} is required\n${usage}`);
+    return numberFlag(what, v);
+  };
+  if (verb === 'list' && rest.length === 0) return ['finetune.missed', { runId }];
+  if (verb === 'add' && rest.length === 3)
+    return ['finetune.missed.add', { runId, t: n('T', rest[0]), mx: n('X', rest[1]), my: n('Y', rest[2]) }];
+  if (verb === 'remove' && rest.length === 1)
+    return ['finetune.missed.remove', { runId, pointId: id('POINT', rest[0]) }];
+  throw new AppError('INVALID_INPUT', `missed RUN [list] | add T X Y | remove POINT\n${usage}`);
+}
+
+/** The added points of a run, one line each (and where an added one landed on the sample grid). */
+function humanMissed(o: Record<string, unknown>): string {
+  const pts = o.points as Array<{ id: number; t: number; mx: number; my: number }>;
+  const p = o.point as { id: number; t: number } | undefined;
+  const head =
+    p === undefined
+      ? ''
+      : `added point #${p.id} at ${p.t} s${p.t !== o.requestedT ? ` (the sampled frame nearest ${String(o.requestedT)} s)` : ''}\n`;
+  return head + (pts.map((q) => `#${q.id} ${q.t} s (${q.mx}, ${q.my})\n`).join('') || 'no added points\n');
 }
 
 interface JobDeps {
@@ -313,6 +347,10 @@ const GiB = (b: number) => `${(b / 1024 ** 3).toFixed(2)} GiB`;
 function human(op: OpName, out: unknown): string {
   const o = out as Record<string, unknown>;
   switch (op) {
+    case 'finetune.missed':
+    case 'finetune.missed.add':
+    case 'finetune.missed.remove':
+      return humanMissed(o);
     case 'finetune.datasets':
       return (
         (

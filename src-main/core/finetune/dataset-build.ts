@@ -8,15 +8,19 @@ import { correctedTracks } from '../analytics/run-corrections.js';
 import { getRun, type RunRow } from '../analytics/run-store.js';
 import { loadCountResult } from '../analytics/count-results-store.js';
 import { storedWindows, type StoredWindow } from '../analytics/run-windows-store.js';
+import { fromModelX, fromModelY } from '../analytics/geometry.js';
+import { modelCoord } from '../../api/units.js';
 import type { Library } from '../library/store.js';
 import { SeededRng } from './lora.js';
 import { listClipAnswers } from './clip-answers-store.js';
 import { correctedRunIds } from './corrections-finetune-store.js';
 import { listCountReviews, reviewedRunIds } from './count-reviews-store.js';
+import { addedPointRunIds, listAddedPoints } from './count-added-points-store.js';
 import { insertDataset } from './ft-datasets-store.js';
 import { captionWindow } from './captions-finetune-store.js';
 import { recordingBrief } from './recordings-finetune-store.js';
-import type { FtDataset, FtTask, NewFtExample } from './types.js';
+import type { FtDataset, FtExample, FtTask, NewFtExample } from './types.js';
+import { DATA_LIMITS } from './dataset.js';
 
 /** An example before it has a place in a dataset (seq) and a split. */
 export type Candidate = Omit<NewFtExample, 'seq' | 'split'>;
@@ -86,22 +90,57 @@ function windowBase(run: RunRow, w: StoredWindow, prompt: ReturnType<typeof task
   };
 }
 
-/** One example per answered window of a count run: the non-rejected instances' sightings in that window. */
+/** Runs whose counts carry the user's material: a verdict on an instance, or a point added where the model missed one. */
+function countMaterialRunIds(lib: Library): number[] {
+  return [...new Set([...reviewedRunIds(lib), ...addedPointRunIds(lib)])].sort((a, b) => a - b);
+}
+
+/** A count run's material: the instances not rejected, the points the user added (in pixels), the verdicts. */
+function countMaterial(lib: Library, run: RunRow) {
+  const reviews = listCountReviews(lib, run.id);
+  const rejected = reviews.filter((r) => r.verdict === 'reject').map((r) => r.instanceId);
+  const accepted = reviews.filter((r) => r.verdict === 'accept').map((r) => r.instanceId);
+  const kept = loadCountResult(lib, run.id).instances.filter((i) => !rejected.includes(i.id));
+  const added = listAddedPoints(lib, run.id).map((p) => ({
+    id: p.id,
+    t: p.t,
+    x: fromModelX(modelCoord(p.mx), run.frame),
+    y: fromModelY(modelCoord(p.my), run.frame),
+  }));
+  return { rejected, accepted, kept, added };
+}
+
+/**
+ * One window's target points: the kept instances' sightings in it, then the added points inside the window that lie
+ * on its grid (a point stored on a neighbour's frame half an interval outside this window is not this window's).
+ */
+function countWindowPoints(m: ReturnType<typeof countMaterial>, w: StoredWindow) {
+  const grid = w.sampleTimes;
+  const sighted = onGrid(
+    m.kept.flatMap((i) => i.evidence.filter((e) => e.window === w.index)),
+    grid,
+  );
+  const tol = gridTolerance(grid);
+  const added = m.added.flatMap((p) => {
+    const t = p.t >= w.start && p.t <= w.end ? snapToGrid(p.t, grid, tol) : null;
+    return t === null ? [] : [{ id: p.id, t, x: p.x, y: p.y }];
+  });
+  return { points: [...sighted, ...added.map(({ t, x, y }) => ({ t, x, y }))], addedIds: added.map((p) => p.id) };
+}
+
+/**
+ * One example per answered window of a count run: the non-rejected instances' sightings in that window plus the
+ * points the user added on its grid (instances the model missed), written by the grammar formatter.
+ */
 export function countRunCandidates(lib: Library, runId: number): Candidate[] {
   const run = finishedRun(lib, runId, 'count');
-  const reviews = listCountReviews(lib, runId);
-  const rejected = new Set(reviews.filter((r) => r.verdict === 'reject').map((r) => r.instanceId));
-  const accepted = reviews.filter((r) => r.verdict === 'accept').map((r) => r.instanceId);
-  const kept = loadCountResult(lib, runId).instances.filter((i) => !rejected.has(i.id));
+  const m = countMaterial(lib, run);
   const label = run.query.toLowerCase();
   const prompt = taskPrompt({ kind: 'count', label }, 'video');
   return storedWindows(lib, runId)
     .filter((w) => w.status === 'ok')
     .map((w) => {
-      const points = onGrid(
-        kept.flatMap((i) => i.evidence.filter((e) => e.window === w.index)),
-        w.sampleTimes,
-      );
+      const { points, addedIds } = countWindowPoints(m, w);
       const answer = formatPoints({
         kind: 'video',
         label,
@@ -115,7 +154,14 @@ export function countRunCandidates(lib: Library, runId: number): Candidate[] {
         task: 'count' as const,
         answer,
         truth: { kind: 'count' as const, count: points.length, points, frame: run.frame },
-        source: { kind: 'count_run' as const, id: runId, window: w.index, accepted, rejected: [...rejected] },
+        source: {
+          kind: 'count_run' as const,
+          id: runId,
+          window: w.index,
+          accepted: m.accepted,
+          rejected: m.rejected,
+          added: addedIds,
+        },
       };
     });
 }
@@ -193,6 +239,35 @@ export function heldoutRecordings(recordingIds: readonly number[], share: number
   return new Set(ids.slice(0, n));
 }
 
+/** Question + answer characters one message tree may hold beyond its first answer (keeps it under the token limit). */
+export const TREE_TEXT_BUDGET = 6000;
+
+type ClipKeyed = Pick<FtExample, 'split' | 'recordingId' | 'path' | 'start' | 'end' | 'times' | 'question' | 'answer'>;
+
+/**
+ * The examples of one clip — same recording, window and frame times — in one split, in their order: each group is
+ * trained as one message tree (one line of the export). A group closes at DATA_LIMITS.maxAnswers answers or when
+ * the next answer would pass TREE_TEXT_BUDGET characters, so a tree stays about as long as its longest answer allows.
+ */
+export function clipTrees<T extends ClipKeyed>(examples: readonly T[]): T[][] {
+  const open = new Map<string, { tree: T[]; chars: number }>();
+  const out: T[][] = [];
+  for (const e of examples) {
+    const key = JSON.stringify([e.split, e.recordingId, e.path, e.start, e.end, e.times]);
+    const chars = e.question.length + e.answer.length;
+    const g = open.get(key);
+    if (g && g.tree.length < DATA_LIMITS.maxAnswers && g.chars + chars <= TREE_TEXT_BUDGET) {
+      g.tree.push(e);
+      g.chars += chars;
+      continue;
+    }
+    const tree = [e];
+    out.push(tree);
+    open.set(key, { tree, chars: 0 });
+  }
+  return out;
+}
+
 function gather(lib: Library, skipped: BuildReport['skipped']): Candidate[] {
   const out: Candidate[] = [];
   const tryRun = (what: string, f: () => Candidate[]) => {
@@ -205,7 +280,7 @@ function gather(lib: Library, skipped: BuildReport['skipped']): Candidate[] {
       skipped.push({ source: what, reason: err.message });
     }
   };
-  for (const id of reviewedRunIds(lib)) tryRun(`count run ${id}`, () => countRunCandidates(lib, id));
+  for (const id of countMaterialRunIds(lib)) tryRun(`count run ${id}`, () => countRunCandidates(lib, id));
   for (const id of correctedRunIds(lib)) tryRun(`track run ${id}`, () => trackRunCandidates(lib, id));
   tryRun('clip answers', () => answerCandidates(lib));
   if (listClipAnswers(lib).length === 0) skipped.pop();

@@ -1,18 +1,25 @@
 // Turns validated data lines into tokenised training examples: the same frames, prompt and token types inference
-// uses, the answer + <|im_end|> appended, and visual features from the vision graph cached on disk per clip.
+// uses, the answer + <|im_end|> appended (several answers: one message tree), and visual features from the vision
+// graph cached on disk per clip.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { AppError } from '../../api/errors.js';
 import type { Molmo2Checkpoint } from '../molmo2/checkpoint/load.js';
 import type { Molmo2Tokenizer } from '../molmo2/tokenizer/tokenizer.js';
-import { buildImagePrompt, buildVideoPrompt, type ModelInput } from '../molmo2/prompt/build.js';
+import {
+  buildImagePrompt,
+  buildVideoPrompt,
+  buildVideoPromptWithoutPixels,
+  type ModelInput,
+} from '../molmo2/prompt/build.js';
 import { checkpointSampleTimes, loadVideoFrames, probeVideo } from '../molmo2/prompt/frame-source.js';
 import type { MediaService } from '../media/index.js';
 import { loadImageRgb } from '../molmo2/prompt/image-source.js';
 import { dropEmptyPoolingRows } from '../molmo2/engine/run-model.js';
 import type { Molmo2Runtime } from '../molmo2/engine/runtime.js';
-import { tokenWeight, type DataLine } from './dataset.js';
+import { tokenWeight, type DataLine, type LineAnswer } from './dataset.js';
+import { assembleTree } from './message-tree.js';
 import type { TrainExample } from './train-session.js';
 
 /** Bump when frame sampling or preprocessing changes what a cached feature file holds. */
@@ -29,19 +36,30 @@ export interface ExampleContext {
   signal?: AbortSignal;
 }
 
-async function promptFor(l: DataLine, c: ExampleContext): Promise<{ m: ModelInput; files: string[]; times: number[] }> {
-  const base = {
+/** A clip's prompt for its first answer (with pixels), and the prompt tokens of any answer on the same frames. */
+interface ClipPrompts {
+  m: ModelInput;
+  files: string[];
+  times: number[];
+  promptOf: (a: LineAnswer) => Pick<ModelInput, 'inputIds' | 'tokenTypeIds'>;
+}
+
+async function promptFor(l: DataLine, c: ExampleContext): Promise<ClipPrompts> {
+  const first = l.answers[0];
+  if (!first) throw new AppError('INVALID_INPUT', `line ${l.line}: no answer`);
+  const base = (a: LineAnswer) => ({
     checkpoint: c.checkpoint,
     tokenizer: c.tokenizer,
-    question: l.question,
-    history: l.history,
+    question: a.question,
+    history: a.history,
     signal: c.signal,
-    ...(l.style ? { style: l.style } : {}),
-  };
+    ...(a.style ? { style: a.style } : {}),
+  });
   if (l.media.kind === 'images') {
-    const imgs = [];
+    const imgs: Awaited<ReturnType<typeof loadImageRgb>>[] = [];
     for (const f of l.media.files) imgs.push(await loadImageRgb(f, c.signal));
-    return { m: buildImagePrompt({ ...base, images: imgs }), files: l.media.files, times: [] };
+    const promptOf = (a: LineAnswer) => buildImagePrompt({ ...base(a), images: imgs });
+    return { m: promptOf(first), files: l.media.files, times: [], promptOf };
   }
   const cfg = c.checkpoint.videoPreprocessor;
   const { start, end } = l.media;
@@ -57,8 +75,10 @@ async function promptFor(l: DataLine, c: ExampleContext): Promise<{ m: ModelInpu
   }
   const v = await loadVideoFrames(c.media, l.media.file, cfg, { signal: c.signal, ...(times ? { times } : {}) });
   const shown = v.frames.map((f) => ({ ...f, time: f.time - (start ?? 0) }));
-  const m = buildVideoPrompt({ ...base, frames: shown, ...(times ? {} : { fps: v.probe.fps }) });
-  return { m, files: [l.media.file], times: v.frames.map((f) => f.time) };
+  const video = { frames: shown, ...(times ? {} : { fps: v.probe.fps }) };
+  const m = buildVideoPrompt({ ...base(first), ...video });
+  const promptOf = (a: LineAnswer) => buildVideoPromptWithoutPixels({ ...base(a), ...video });
+  return { m, files: [l.media.file], times: v.frames.map((f) => f.time), promptOf };
 }
 
 /** The cache key of a clip's features: file identity, frame times, preprocessing version and the model. */
@@ -113,30 +133,27 @@ async function featuresFor(
   return { features, cached: false };
 }
 
-/** Builds one training example (and says whether its features came from the cache). */
+/**
+ * Builds one training example (and says whether its features came from the cache): a line with several answers
+ * becomes one message tree, each answer's weight by Molmo2's rules for k answers sharing the clip.
+ */
 export async function buildExample(
   l: DataLine,
   c: ExampleContext,
 ): Promise<{ example: TrainExample; cached: boolean }> {
-  const { m, files, times } = await promptFor(l, c);
-  const answer = c.tokenizer.encode(l.answer);
-  const eos = c.checkpoint.specialIds.eos;
-  const promptLen = m.inputIds.length;
-  const ids = [...m.inputIds, ...answer, eos];
-  const types = [...m.tokenTypeIds, ...new Array<number>(answer.length + 1).fill(0)];
-  const n = answer.length + 1;
-  const logitPositions = Array.from({ length: n }, (_, i) => promptLen - 1 + i);
-  const w = tokenWeight(l, n);
+  const { m, files, times, promptOf } = await promptFor(l, c);
+  const k = l.answers.length;
+  const branches = l.answers.map((a, j) => {
+    const p = j === 0 ? m : promptOf(a);
+    const answerIds = c.tokenizer.encode(a.answer);
+    return {
+      promptIds: p.inputIds,
+      promptTypes: p.tokenTypeIds,
+      answerIds,
+      weight: tokenWeight(a, answerIds.length + 1, k),
+    };
+  });
+  const tree = assembleTree(branches, c.checkpoint.specialIds.eos);
   const { features, cached } = await featuresFor(m, featureKey(files, times, c), c);
-  return {
-    example: {
-      ids,
-      types,
-      features,
-      logitPositions,
-      targets: logitPositions.map((p) => ids[p + 1]!),
-      weights: new Array<number>(n).fill(w),
-    },
-    cached,
-  };
+  return { example: { ...tree, features }, cached };
 }

@@ -9,7 +9,7 @@ import type { BadLine, DataLine } from './dataset.js';
 import { buildExample } from './examples.js';
 import type { TrainExample } from './train-session.js';
 
-/** Most tokens one example may have (the attention backward holds heads × S² floats per layer). */
+/** Most tokens one example (a message tree: all its branches) may have (attention backward holds heads × S² floats). */
 export const MAX_EXAMPLE_TOKENS = 16384;
 
 export interface PrepareOptions {
@@ -20,7 +20,14 @@ export interface PrepareOptions {
   /** Keep going past a line that cannot be prepared (it is reported in `bad`); otherwise its error is thrown. */
   skipBad?: boolean;
   signal?: AbortSignal;
-  onPrepared?: (p: { line: number; tokens: number; answerTokens: number; featuresCached: boolean }) => void;
+  onPrepared?: (p: {
+    line: number;
+    tokens: number;
+    answerTokens: number;
+    /** Answers on the line (several = one message tree). */
+    answers: number;
+    featuresCached: boolean;
+  }) => void;
   onBad?: (b: BadLine) => void;
 }
 
@@ -56,6 +63,7 @@ export async function prepareExamples(
           line: l.line,
           tokens: example.ids.length,
           answerTokens: example.targets.length,
+          answers: l.answers.length,
           featuresCached: cached,
         });
       } catch (err) {

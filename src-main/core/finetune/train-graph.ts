@@ -1,5 +1,6 @@
 // The LoRA training graph: frozen Molmo2 decoder + LoRA on every block's four fused linears, the weighted loss
 // Σ wᵢ·CEᵢ / W_tot at the given logit rows, and dL/dA, dL/dB of every adapter tensor (hand-written VJPs, fp32).
+// One sequence may be a message tree: a shared prefix (branch 0) and branches 1..k that see the prefix and themselves.
 import type { Graph, Value } from '../molmo2/compile/graph.js';
 import { Graph as GraphClass } from '../molmo2/compile/graph.js';
 import * as o from '../molmo2/compile/ops.js';
@@ -40,6 +41,8 @@ export interface TrainGraphOptions {
 export const TRAIN_IO = {
   ids: 'input_ids',
   types: 'token_type_ids',
+  positions: 'position_ids',
+  branches: 'branch_ids',
   features: 'features',
   logitPositions: 'logit_positions',
   targets: 'targets',
@@ -51,22 +54,28 @@ export const TRAIN_IO = {
 } as const;
 export const gradName = (key: string): string => `grad.${key}`;
 
-function ropeTables(g: Graph, ck: Checkpoint, S: Value): { cos: Value; sin: Value } {
+/** RoPE at each token's own position (a tree's branches restart after the shared prefix). */
+function ropeTables(g: Graph, ck: Checkpoint, positions: Value): { cos: Value; sin: Value } {
   const t = ck.config.text_config;
   const inv = Array.from({ length: t.head_dim / 2 }, (_, i) => 1 / Math.pow(t.rope_theta, (2 * i) / t.head_dim));
-  const pos = o.cast(g, o.range(g, o.i64(g, 0), S, o.i64(g, 1)), 'float32');
+  const pos = o.cast(g, positions, 'float32');
   const ang = o.mul(g, o.unsqueeze(g, pos, [1]), o.f32(g, inv));
   const emb = o.unsqueeze(g, o.concat(g, [ang, ang], 1), [1]); // [S,1,d]
   return { cos: o.cos(g, emb), sin: o.sin(g, emb) };
 }
 
-/** Molmo2's prefill mask as an additive [S,S] bias: key ≤ query, or both tokens visual. */
-function maskBias(g: Graph, types: Value, S: Value): Value {
+/**
+ * Molmo2's prefill mask as an additive [S,S] bias: (key ≤ query, or both tokens visual) and the key is in the shared
+ * prefix (branch 0) or in the query's own branch — Molmo2's subsegment mask (`molmo2.py` 674-685) with the prefix as 0.
+ */
+function maskBias(g: Graph, types: Value, branches: Value, S: Value): Value {
   const pos = o.range(g, o.i64(g, 0), S, o.i64(g, 1));
   const causal = o.lessOrEqual(g, o.unsqueeze(g, pos, [0]), o.unsqueeze(g, pos, [1]));
   const vis = o.equal(g, types, o.i64(g, 1));
   const both = o.and(g, o.unsqueeze(g, vis, [1]), o.unsqueeze(g, vis, [0]));
-  return o.where(g, o.or(g, causal, both), o.f32(g, 0), o.f32(g, -1e30));
+  const keyBranch = o.unsqueeze(g, branches, [0]);
+  const sameTree = o.or(g, o.equal(g, keyBranch, o.i64(g, 0)), o.equal(g, keyBranch, o.unsqueeze(g, branches, [1])));
+  return o.where(g, o.and(g, o.or(g, causal, both), sameTree), o.f32(g, 0), o.f32(g, -1e30));
 }
 
 interface LossHead {
@@ -113,6 +122,8 @@ function declareInputs(g: Graph, ck: Checkpoint): Record<string, Value> {
   return {
     ids: g.input(TRAIN_IO.ids, 'int64', ['S']),
     types: g.input(TRAIN_IO.types, 'int64', ['S']),
+    positions: g.input(TRAIN_IO.positions, 'int64', ['S']),
+    branches: g.input(TRAIN_IO.branches, 'int64', ['S']),
     features: g.input(TRAIN_IO.features, 'float32', ['T', H]),
     logitPositions: g.input(TRAIN_IO.logitPositions, 'int64', ['n']),
     targets: g.input(TRAIN_IO.targets, 'int64', ['n']),
@@ -136,7 +147,7 @@ function declareLora(g: Graph, targets: LoraTarget[], rank: number, layers: numb
 function layerCtx(g: Graph, ck: Checkpoint, wb: WeightBinder, spec: LoraSpec, io: Record<string, Value>): LayerCtx {
   const t = ck.config.text_config;
   const S = o.dimOf(g, io.ids!, 0);
-  const { cos, sin } = ropeTables(g, ck, S);
+  const { cos, sin } = ropeTables(g, ck, io.positions!);
   return {
     g,
     H: t.hidden_size,
@@ -150,7 +161,7 @@ function layerCtx(g: Graph, ck: Checkpoint, wb: WeightBinder, spec: LoraSpec, io
     W: (n) => wb.bind(g, n),
     cos,
     sin,
-    bias: maskBias(g, io.types!, S),
+    bias: maskBias(g, io.types!, io.branches!, S),
   };
 }
 

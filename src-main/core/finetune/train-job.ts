@@ -22,9 +22,10 @@ import { dropStepsAfter, putStep } from './ft-train-steps-store.js';
 import { prepareExamples } from './prepare.js';
 import { EVAL_JOB_KIND, evalExecutor, queueBeforeAfter } from './eval-job.js';
 import { TrainSession, type TrainExample } from './train-session.js';
-import { estimateTokens, estimateTrainMemory, featureBytesOf, type TrainMemoryEstimate } from './train-memory.js';
+import { estimateTrainMemory, estimateTreeTokens, featureBytesOf, type TrainMemoryEstimate } from './train-memory.js';
+import { clipTrees } from './dataset-build.js';
 import { checkConfig, train, writeJsonAtomic, type TrainConfig } from './trainer.js';
-import type { FtAdapter, TrainSettings } from './types.js';
+import type { FtAdapter, FtExample, TrainSettings } from './types.js';
 
 export const TRAIN_JOB_KIND = 'finetune.train';
 
@@ -84,9 +85,12 @@ export function estimateForDataset(
 ): TrainMemoryEstimate & { examples: number } {
   const xs = listExamples(lib, datasetId, { split: 'train', includedOnly: true });
   if (xs.length === 0) throw new AppError('INVALID_INPUT', `dataset ${datasetId} has no included training examples`);
-  const tokens = Math.max(...xs.map((x) => estimateTokens(ck.config, x.times.length, x.answer.length)));
-  const answerTokens = Math.max(...xs.map((x) => Math.ceil(x.answer.length / 2) + 1));
-  const featureBytes = xs.reduce((n, x) => n + featureBytesOf(ck.config, x.times.length), 0);
+  const trees = clipTrees(xs);
+  const chars = (t: FtExample[]) => t.map((x) => ({ questionChars: x.question.length, answerChars: x.answer.length }));
+  const frames = (t: FtExample[]) => t[0]?.times.length ?? 0;
+  const tokens = Math.max(...trees.map((t) => estimateTreeTokens(ck.config, frames(t), chars(t))));
+  const answerTokens = Math.max(...trees.map((t) => t.reduce((n, x) => n + Math.ceil(x.answer.length / 2) + 1, 0)));
+  const featureBytes = trees.reduce((n, t) => n + featureBytesOf(ck.config, frames(t)), 0);
   return { ...estimateTrainMemory(ck.config, { tokens, answerTokens, rank, featureBytes }), examples: xs.length };
 }
 

@@ -36,6 +36,27 @@ export function estimateTokens(cfg: Molmo2ShapeConfig, frames: number, answerCha
   return frames * tokensPerFrame(cfg) + 300 + Math.ceil(answerChars / 2);
 }
 
+/** Prompt tokens a tree branch adds besides its question and answer (chat turn markers, generation prompt). */
+const BRANCH_TOKENS = 16;
+
+/**
+ * A rough token count of a message tree on one video clip before it is tokenised: the clip's frames and the first
+ * answer as `estimateTokens`, then every further branch (its question, answer and turn markers; the clip is shared).
+ */
+export function estimateTreeTokens(
+  cfg: Molmo2ShapeConfig,
+  frames: number,
+  answers: ReadonlyArray<{ questionChars: number; answerChars: number }>,
+): number {
+  return answers.reduce(
+    (n, a, j) =>
+      j === 0
+        ? estimateTokens(cfg, frames, a.answerChars)
+        : n + BRANCH_TOKENS + Math.ceil(a.questionChars / 2) + Math.ceil(a.answerChars / 2) + 1,
+    0,
+  );
+}
+
 /** LoRA parameters of the four fused linears of every block (the dimensions lora.ts trains). */
 function loraNumel(cfg: Molmo2ShapeConfig, rank: number): number {
   const t = cfg.text_config;
@@ -46,7 +67,10 @@ function loraNumel(cfg: Molmo2ShapeConfig, rank: number): number {
   return t.num_hidden_layers * rank * perLayer;
 }
 
-/** Peak memory of training on examples of at most `tokens` tokens (`answerTokens` with loss) at LoRA rank `rank`. */
+/**
+ * Peak memory of training on examples of at most `tokens` tokens (`answerTokens` with loss) at LoRA rank `rank`. A
+ * message tree is one example: its tokens are the shared prefix plus every branch, its answer tokens all branches'.
+ */
 export function estimateTrainMemory(
   cfg: Molmo2ShapeConfig,
   o: { tokens: number; answerTokens: number; rank: number; featureBytes?: number },

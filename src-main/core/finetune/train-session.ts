@@ -15,12 +15,20 @@ import { checkSpec, loraTargets, paramShape, type LoraParams, type LoraSpec, typ
 import { buildTrainGraph, gradName, TRAIN_IO } from './train-graph.js';
 
 /** Bump when the training graph builder changes what it emits. */
-export const TRAIN_GRAPH_VERSION = 1;
+export const TRAIN_GRAPH_VERSION = 2;
 
-/** One tokenised training example: loss at `logitPositions` (row p predicts `targets`, the token at p+1). */
+/**
+ * One tokenised training example: loss at `logitPositions` (row p predicts `targets`, the token at p+1). A message
+ * tree is one example whose `branches` put each answer's tokens in its own branch (1..k) after a shared prefix (0),
+ * with `positions` restarting after the prefix in every branch; without them the sequence is one plain example.
+ */
 export interface TrainExample {
   ids: ArrayLike<number>;
   types: ArrayLike<number>;
+  /** RoPE position of each token (default 0..S−1). */
+  positions?: ArrayLike<number>;
+  /** 0 = the shared prefix, seen by every token; b > 0 = branch b, seen only by itself (default all 0). */
+  branches?: ArrayLike<number>;
   /** [T, H] visual features added at the <im_patch> positions (T may be 0). */
   features: Float32Array;
   logitPositions: ArrayLike<number>;
@@ -72,6 +80,23 @@ export function stepError(err: unknown): AppError {
 const i64 = (a: ArrayLike<number>) =>
   new ort.Tensor('int64', BigInt64Array.from(Array.from(a, (x) => BigInt(x))), [a.length]);
 
+/** Checks a tree's per-token positions and branch ids (integers in range, one per token). */
+function checkTree(ck: Checkpoint, ex: TrainExample): void {
+  const S = ex.ids.length;
+  const maxPos = ck.config.text_config.max_position_embeddings;
+  const check = (a: ArrayLike<number> | undefined, what: string, hi: number) => {
+    if (a === undefined) return;
+    if (a.length !== S) throw new AppError('INVALID_INPUT', `${a.length} ${what} for ${S} tokens`);
+    for (let i = 0; i < S; i++) {
+      const v = a[i];
+      if (v === undefined || !Number.isInteger(v) || v < 0 || v >= hi)
+        throw new AppError('INVALID_INPUT', `${what} ${v} at token ${i} is not an integer in 0…${hi - 1}`);
+    }
+  };
+  check(ex.positions, 'positions', maxPos);
+  check(ex.branches, 'branch ids', S);
+}
+
 /** Validates an example against the checkpoint before it reaches onnxruntime (which would abort on bad indices). */
 export function checkExample(ck: Checkpoint, ex: TrainExample): void {
   const S = ex.ids.length;
@@ -102,6 +127,7 @@ export function checkExample(ck: Checkpoint, ex: TrainExample): void {
     if (!Number.isFinite(w) || w < 0)
       throw new AppError('INVALID_INPUT', `loss weight ${w} is not a finite number ≥ 0`);
   }
+  checkTree(ck, ex);
 }
 
 /** A loaded training graph for one checkpoint and LoRA rank. */
@@ -135,6 +161,8 @@ export class TrainSession {
     const feeds: Record<string, ort.Tensor> = {
       [TRAIN_IO.ids]: i64(ex.ids),
       [TRAIN_IO.types]: i64(ex.types),
+      [TRAIN_IO.positions]: i64(ex.positions ?? Array.from({ length: ex.ids.length }, (_, i) => i)),
+      [TRAIN_IO.branches]: i64(ex.branches ?? new Array<number>(ex.ids.length).fill(0)),
       [TRAIN_IO.features]: new ort.Tensor('float32', ex.features, [ex.features.length / H, H]),
       [TRAIN_IO.logitPositions]: i64(ex.logitPositions),
       [TRAIN_IO.targets]: i64(ex.targets),

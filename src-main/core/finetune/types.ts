@@ -28,6 +28,19 @@ export interface CountReview {
   createdAt: string;
 }
 
+/**
+ * An instance of a count run the model missed, added by the user (migration 8): `t` is recording seconds on a sampled
+ * frame of the run, `mx`/`my` Molmo2's 0–1000 coordinates (x by the frame's width, y by its height).
+ */
+export interface AddedPoint {
+  id: number;
+  runId: number;
+  t: number;
+  mx: number;
+  my: number;
+  createdAt: string;
+}
+
 /** A dataset version. `frozen` once a training job used it (include/exclude then needs a new version). */
 export interface FtDataset {
   id: number;
@@ -62,6 +75,8 @@ export interface FtSource {
   corrections?: number[];
   accepted?: number[];
   rejected?: number[];
+  /** Ids of the points the user added (count runs) that are in this example's answer. */
+  added?: number[];
   window?: number;
 }
 

@@ -17,6 +17,7 @@ import { deleteDataset, listDatasets, listExamples, setExampleIncluded } from '.
 import { listEvals } from '../finetune/ft-evals-store.js';
 import { listSteps } from '../finetune/ft-train-steps-store.js';
 import { checkReviewable } from '../finetune/reviews.js';
+import { addMissedPoint, missedPoints, removeMissedPoint } from '../finetune/missed-points.js';
 import { captionWindow } from '../finetune/captions-finetune-store.js';
 import { addClipAnswer, datasetSummary, runModels, trainEstimate } from '../finetune/service.js';
 import { queueTraining } from '../finetune/train-job.js';
@@ -63,6 +64,17 @@ export const finetuneHandlers: HandlerMap = {
     return { reviews: listCountReviews(lib, req.runId) };
   },
   'finetune.reviews': async (req, ctx) => ({ reviews: listCountReviews(currentLibrary(ctx), req.runId) }),
+  'finetune.missed.add': async (req, ctx) => {
+    const lib = currentLibrary(ctx);
+    const added = addMissedPoint(lib, req);
+    return { ...added, points: missedPoints(lib, req.runId) };
+  },
+  'finetune.missed.remove': async (req, ctx) => {
+    const lib = currentLibrary(ctx);
+    removeMissedPoint(lib, req.runId, req.pointId);
+    return { points: missedPoints(lib, req.runId) };
+  },
+  'finetune.missed': async (req, ctx) => ({ points: missedPoints(currentLibrary(ctx), req.runId) }),
   'finetune.dataset.build': async (req, ctx) => {
     const lib = currentLibrary(ctx);
     const r = buildDataset(lib, {

@@ -2,6 +2,7 @@
 // de-duplicated total, per-window counts, malformed windows with reasons, and every instance as evidence (crop
 // thumbnail around the point); clicking an instance seeks the player there and draws the point on the video.
 import { InstanceVerdict, useVerdicts } from '../components/finetune/InstanceVerdict.js';
+import { MissedBar, MissedLayer, useMissedMode } from '../components/finetune/MissedPoints.js';
 import { useRef, useState, type RefObject } from 'react';
 import type { MolmoscopeBridge } from '../api/client.js';
 import { VideoPlayer, type VideoPlayerHandle } from '../components/VideoPlayer.js';
@@ -99,18 +100,24 @@ function PerWindowBars({ count, onSeek }: { count: CountResultDto; onSeek: (t: n
   );
 }
 
-/** The left card: the total (or the run's status), window tallies, the player with the marker, per-window bars. */
-function CountSummary({
-  result,
-  picked,
-  player,
-}: {
+/** What the result's two cards (the evidence frame and the instances) are drawn from. */
+interface CardProps {
+  api: MolmoscopeBridge;
   result: RunResultDto;
   picked: PickedSighting | null;
+  verdicts: ReturnType<typeof useVerdicts>;
   player: RefObject<VideoPlayerHandle | null>;
-}) {
+}
+
+/**
+ * The left card: the total (or the run's status), window tallies, the player with the marker — the evidence frame,
+ * where "Add missed" adds the instances the model missed — and per-window bars.
+ */
+function CountSummary({ api, result, picked, verdicts, player }: CardProps) {
   const count = result.count;
   const frame = result.run.frame;
+  const missed = useMissedMode(api, result, player);
+  const rejected = (id: number) => verdicts.verdicts.get(id) === 'reject';
   return (
     <section className="card">
       <RunHeading
@@ -125,8 +132,16 @@ function CountSummary({
         extra={count ? ` · ${count.matches.length} sightings matched across overlaps` : ''}
       />
       <VideoPlayer ref={player} recordingId={result.run.recordingId} startAt={picked?.s.t}>
-        {picked && frame && <CountMarker picked={picked} frame={frame} />}
+        {frame && picked && !missed.on && <CountMarker picked={picked} frame={frame} />}
+        {frame && count && <MissedLayer m={missed} count={count} frame={frame} rejected={rejected} />}
       </VideoPlayer>
+      {count && result.run.status === 'done' && (
+        <MissedBar
+          m={missed}
+          counted={count.total}
+          rejected={[...verdicts.verdicts.values()].filter((v) => v === 'reject').length}
+        />
+      )}
       {count && count.perWindow.length > 0 && <PerWindowBars count={count} onSeek={(t) => player.current?.seek(t)} />}
     </section>
   );
@@ -185,14 +200,7 @@ function InstancesCard({
   verdicts,
   player,
   onPick,
-}: {
-  api: MolmoscopeBridge;
-  result: RunResultDto;
-  picked: PickedSighting | null;
-  verdicts: ReturnType<typeof useVerdicts>;
-  player: RefObject<VideoPlayerHandle | null>;
-  onPick: (p: PickedSighting) => void;
-}) {
+}: CardProps & { onPick: (p: PickedSighting) => void }) {
   const count = result.count;
   return (
     <section className="card">
@@ -260,7 +268,7 @@ export function CountPage({ api }: { api: MolmoscopeBridge }) {
       <AnalyticsRunHeader api={api} kind="count" s={c} />
       {c.result && (
         <div className="result-grid">
-          <CountSummary result={c.result} picked={c.picked} player={c.player} />
+          <CountSummary api={api} result={c.result} picked={c.picked} verdicts={c.verdicts} player={c.player} />
           <InstancesCard
             api={api}
             result={c.result}

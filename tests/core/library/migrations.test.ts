@@ -30,6 +30,14 @@ function seedV1(db: Database.Database) {
       VALUES (1, 'index', 'paused', '{}', 1, 3, 't', 't');`);
 }
 
+/** A fresh file brought to `version`, then holding seedV1's rows. */
+function seededAt(name: string, version: number): Database.Database {
+  const db = fresh(name);
+  migrate(db, { to: version });
+  seedV1(db);
+  return db;
+}
+
 test('migration 1 (core): on an empty DB creates recordings/windows/captions/jobs', () => {
   const db = fresh('m1.db');
   assert.deepEqual(migrate(db, { to: 1 }), [1]);
@@ -181,9 +189,7 @@ test('migration 6 (adapter-provenance): captions and analytics runs gain the ada
 });
 
 test('migration 7 (finetune): on a v4 DB with data (through 5 and 6); datasets, examples, adapters, steps and evals keep their rules', () => {
-  const db = fresh('m7.db');
-  migrate(db, { to: 4 });
-  seedV1(db);
+  const db = seededAt('m7.db', 4);
   assert.deepEqual(migrate(db, { to: 7 }), [5, 6, 7]);
   for (const t of [
     'clip_answers',
@@ -221,10 +227,29 @@ test('migration 7 (finetune): on a v4 DB with data (through 5 and 6); datasets, 
   db.close();
 });
 
+test('migration 8 (count-added-points): on a v7 DB with a count run; points keep their range and go with their run', () => {
+  const db = seededAt('m8.db', 7);
+  db.exec(`INSERT INTO analytics_runs (id, kind, query, recording_id, start_s, end_s, params_json, status, frame_w, frame_h,
+      created_at, updated_at) VALUES (1, 'count', 'person', 1, 0, 10, '{}', 'done', 320, 240, 't', 't');
+    INSERT INTO count_reviews (run_id, instance_id, verdict, created_at) VALUES (1, 1, 'accept', 't')`);
+  assert.deepEqual(migrate(db), [8]);
+  assert.ok(tables(db).includes('count_added_points'));
+  const add = db.prepare('INSERT INTO count_added_points (run_id, t, mx, my, created_at) VALUES (?, ?, ?, ?, ?)');
+  add.run(1, 1.5, 0, 1000, 't');
+  assert.throws(() => add.run(1, 1.5, 1000.5, 10, 't'), /CHECK/);
+  assert.throws(() => add.run(1, 1.5, 10, -1, 't'), /CHECK/);
+  assert.throws(() => add.run(2, 1.5, 10, 10, 't'), /FOREIGN KEY/);
+  assert.equal(db.prepare('SELECT verdict FROM count_reviews WHERE run_id = 1').pluck().get(), 'accept');
+  db.exec('DELETE FROM analytics_runs WHERE id = 1');
+  assert.equal(db.prepare('SELECT count(*) FROM count_added_points').pluck().get(), 0);
+  assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+  db.close();
+});
+
 test('every migration has a test above and versions are 1..N without gaps', () => {
   assert.deepEqual(
     MIGRATIONS.map((m) => m.version),
-    [1, 2, 3, 4, 5, 6, 7],
+    [1, 2, 3, 4, 5, 6, 7, 8],
   );
 });
 

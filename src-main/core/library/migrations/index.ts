@@ -9,6 +9,7 @@ import { m004Analytics } from './004-analytics.js';
 import { m005CaptionTerms } from './005-caption-terms.js';
 import { m006AdapterProvenance } from './006-adapter-provenance.js';
 import { m007Finetune } from './007-finetune.js';
+import { m008CountAddedPoints } from './008-count-added-points.js';
 import { at } from '../../../api/at.js';
 
 export type { Migration } from './types.js';
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m005CaptionTerms,
   m006AdapterProvenance,
   m007Finetune,
+  m008CountAddedPoints,
 ];
 
 /** The schema version this build writes. */

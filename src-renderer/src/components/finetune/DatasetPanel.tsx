@@ -50,6 +50,7 @@ function Example({
       </span>
       <span className="small muted">
         {e.start.toFixed(1)}–{e.end.toFixed(1)} s · {e.source.kind.replace('_', ' ')} #{e.source.id}
+        {e.source.added?.length ? ` · ${e.source.added.length} added` : ''}
       </span>
       <code className="small answer" title={e.answer}>
         {e.answer.length > 90 ? `${e.answer.slice(0, 90)}…` : e.answer}
@@ -84,8 +85,8 @@ export function DatasetPanel({ api, ds, onBuild, onToggle }: DatasetPanelProps) 
     <section className="card" aria-labelledby="ft-dataset">
       <h2 id="ft-dataset">Dataset</h2>
       <p className="small muted">
-        Verdicts on counted instances, corrected tracks and typed answers become examples; the held-out split is by
-        recording.
+        Verdicts on counted instances, points added where a count missed one, corrected tracks and typed answers become
+        examples; the held-out split is by recording.
       </p>
       <form
         className="row"

@@ -1,5 +1,6 @@
 // Accept / reject buttons for a counted instance (training material for the Fine-tune page), and the run's verdicts.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback } from 'react';
+import { useFinishedRunState } from './use-run-material.js';
 import type { MolmoscopeBridge } from '../../api/client.js';
 
 type Verdict = 'accept' | 'reject';
@@ -10,22 +11,15 @@ const VERDICT_BUTTONS: ReadonlyArray<[Verdict, string, string]> = [
   ['reject', 'Wrong: leave it out of training data', '✗'],
 ];
 
+const byInstance = (rs: Array<{ instanceId: number; verdict: Verdict }>) =>
+  new Map(rs.map((r) => [r.instanceId, r.verdict]));
+
 /** The verdicts of a finished count run by instance id, and `set` (a second click on the same verdict clears it). */
 export function useVerdicts(api: MolmoscopeBridge, runId: number | null, finished: boolean) {
-  const [verdicts, setVerdicts] = useState<Map<number, Verdict>>(new Map());
-  const put = (rs: Array<{ instanceId: number; verdict: Verdict }>) =>
-    setVerdicts(new Map(rs.map((r) => [r.instanceId, r.verdict])));
-  useEffect(() => {
-    setVerdicts(new Map());
-    if (runId === null || !finished) return;
-    let live = true;
-    void api.ops['finetune.reviews']({ runId }).then((r) => {
-      if (live && r.ok) put(r.value.reviews);
-    });
-    return () => {
-      live = false;
-    };
-  }, [api, runId, finished]);
+  const [verdicts, setVerdicts] = useFinishedRunState(runId, finished, new Map<number, Verdict>(), async (id) => {
+    const r = await api.ops['finetune.reviews']({ runId: id });
+    return r.ok ? byInstance(r.value.reviews) : null;
+  });
   const set = useCallback(
     async (instanceId: number, v: Verdict) => {
       if (runId === null) return;
@@ -34,9 +28,9 @@ export function useVerdicts(api: MolmoscopeBridge, runId: number | null, finishe
         instanceId,
         verdict: verdicts.get(instanceId) === v ? null : v,
       });
-      if (r.ok) put(r.value.reviews);
+      if (r.ok) setVerdicts(byInstance(r.value.reviews));
     },
-    [api, runId, verdicts],
+    [api, runId, verdicts, setVerdicts],
   );
   return { verdicts, set };
 }
