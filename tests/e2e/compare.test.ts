@@ -47,25 +47,22 @@ async function seed(dir: string, db: string) {
   again.close();
 }
 
-const app = e2eApp({
-  serve: async () => {
-    const dir = scratchDir('e2e-compare');
-    const db = join(dir, 'lib.db');
-    await seed(dir, db);
-    return {
-      args: ['--model', model, '--ep', 'cpu', '--library', db],
-      env: { MOLMOSCOPE_HOME: join(dir, 'home') },
-    };
-  },
-  viewport: { width: 1280, height: 1100 },
-});
+/** `serve` on the tiny checkpoint over a freshly seeded library. */
+async function serveSeeded() {
+  const dir = scratchDir('e2e-compare');
+  const db = join(dir, 'lib.db');
+  await seed(dir, db);
+  return { args: ['--model', model, '--ep', 'cpu', '--library', db], env: { MOLMOSCOPE_HOME: join(dir, 'home') } };
+}
+
+const app = e2eApp({ serve: serveSeeded, viewport: { width: 1280, height: 1100 } });
+const shots = screenshots('e2e-compare');
 
 test(
   'Count: a base run, one click re-runs it with the adapter, one click compares them side by side; Track: both lanes',
   { timeout: 10 * 60_000 },
   async (t) => {
     if (app.skipped(t)) return;
-    const shots = screenshots('e2e-compare');
     const { page, problems } = await app.open({ consoleErrors: 'except-failed-loads', httpErrors: true });
 
     // A count with the base model (no adapter is active) through the form.

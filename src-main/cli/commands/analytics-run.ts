@@ -89,6 +89,13 @@ function resumable(lib: Library, kind: RunKind, id: number): { job: Job; runs: R
   return { job, runs: listRuns(lib, { jobId: id }).reverse() };
 }
 
+/** The flags that choose the model against the library's active adapter (see chooseModel). */
+const MODEL_CHOICE_FLAGS = {
+  adapter: { type: 'string' },
+  'no-adapter': { type: 'boolean' },
+  base: { type: 'boolean' },
+} as const;
+
 function parseAnalyticsFlags(argv: string[]) {
   return parseFlags(argv, {
     library: { type: 'string' },
@@ -104,10 +111,8 @@ function parseAnalyticsFlags(argv: string[]) {
     'max-frames': { type: 'string' },
     'max-new-tokens': { type: 'string' },
     resume: { type: 'string' },
-    adapter: { type: 'string' },
-    'no-adapter': { type: 'boolean' },
-    base: { type: 'boolean' },
     json: { type: 'boolean' },
+    ...MODEL_CHOICE_FLAGS,
   });
 }
 

@@ -8,13 +8,7 @@ import type { MolmoscopeBridge } from '../api/client.js';
 import { VideoPlayer, type VideoPlayerHandle } from '../components/VideoPlayer.js';
 import { WindowList } from '../components/analytics/WindowList.js';
 import { ExportBar } from '../components/analytics/ExportBar.js';
-import {
-  fmtTime,
-  useOpenLibrary,
-  useRecordings,
-  useRunJob,
-  useRunResult,
-} from '../components/analytics/use-analytics.js';
+import { fmtTime, useAnalyticsPage } from '../components/analytics/use-analytics.js';
 import type { CountResultDto, RunResultDto } from '../../../src-main/api/ops/analytics.js';
 import './analytics.css';
 import { AnalyticsRunHeader } from '../components/analytics/AnalyticsRunHeader.js';
@@ -227,10 +221,8 @@ function InstancesCard({
 
 /** The Count page's state: the library, recordings, runs and job, the picked run's result and verdicts, the pick. */
 function useCountPage(api: MolmoscopeBridge) {
-  const library = useOpenLibrary(api);
-  const { recordings, error: recError } = useRecordings(api, !!library);
-  const { runs, runId, setRunId, job, run } = useRunJob(api, 'count', !!library);
-  const { result, error } = useRunResult(api, runId);
+  const page = useAnalyticsPage(api, 'count');
+  const { runId, setRunId, result } = page;
   const [picked, setPicked] = useState<PickedSighting | null>(null);
   const verdicts = useVerdicts(api, runId, result?.run.status === 'done');
   const player = useRef<VideoPlayerHandle>(null);
@@ -242,22 +234,7 @@ function useCountPage(api: MolmoscopeBridge) {
     setPicked(p);
     player.current?.seek(p.s.t);
   };
-  return {
-    library,
-    recordings,
-    recError,
-    runs,
-    runId,
-    job,
-    run,
-    result,
-    error,
-    picked,
-    verdicts,
-    player,
-    pickRun,
-    pickSighting,
-  };
+  return { ...page, picked, verdicts, player, pickRun, pickSighting };
 }
 
 /** The Count page. */

@@ -9,13 +9,7 @@ import { WindowList } from '../components/analytics/WindowList.js';
 import { ExportBar } from '../components/analytics/ExportBar.js';
 import { StitchDecisions } from '../components/analytics/StitchDecisions.js';
 import { TrackEditBar, useTrackEdits } from '../components/analytics/TrackEditBar.js';
-import {
-  fmtTime,
-  useOpenLibrary,
-  useRecordings,
-  useRunJob,
-  useRunResult,
-} from '../components/analytics/use-analytics.js';
+import { fmtTime, useAnalyticsPage } from '../components/analytics/use-analytics.js';
 import { TrackTimeline } from '../components/timeline/TrackTimeline.js';
 import { TrackOverlay } from '../components/timeline/TrackOverlay.js';
 import { buildModel } from '../components/timeline/timeline-model.js';
@@ -28,10 +22,8 @@ import type { RunResultDto, TrackResultDto } from '../../../src-main/api/ops/ana
 
 /** The Track page's state: library, recordings, runs and job, the picked run's result, playhead, selection, edits. */
 function useTrackPage(api: MolmoscopeBridge) {
-  const library = useOpenLibrary(api);
-  const { recordings, error: recError } = useRecordings(api, !!library);
-  const { runs, runId, setRunId, job, run } = useRunJob(api, 'track', !!library);
-  const { result, error, setResult } = useRunResult(api, runId);
+  const page = useAnalyticsPage(api, 'track');
+  const { result, setRunId, setResult } = page;
   const [time, setTime] = useState(0);
   const [selected, setSelected] = useState<number | null>(null);
   const player = useRef<VideoPlayerHandle>(null);
@@ -52,8 +44,7 @@ function useTrackPage(api: MolmoscopeBridge) {
     setSelected(null);
   };
   const edits = useTrackEdits(api, result, setResult, () => setSelected(null));
-  const state = { library, recordings, recError, runs, runId, job, run, result, error, time, setTime };
-  return { ...state, selected, setSelected, player, tracks, model, range, seek, sel, pickRun, edits };
+  return { ...page, time, setTime, selected, setSelected, player, tracks, model, range, seek, sel, pickRun, edits };
 }
 
 type TrackPageState = ReturnType<typeof useTrackPage>;

@@ -169,3 +169,15 @@ export function useRunJob(api: MolmoscopeBridge, kind: RunKind, open: boolean) {
     );
   return { runs, runId, setRunId, job, run };
 }
+
+/**
+ * What the Count and Track pages start from: the open library, its ready recordings, the runs of `kind` with the job
+ * that makes them, and the picked run's result.
+ */
+export function useAnalyticsPage(api: MolmoscopeBridge, kind: RunKind) {
+  const library = useOpenLibrary(api);
+  const { recordings, error: recError } = useRecordings(api, !!library);
+  const { runs, runId, setRunId, job, run } = useRunJob(api, kind, !!library);
+  const { result, error, setResult } = useRunResult(api, runId);
+  return { library, recordings, recError, runs, runId, setRunId, job, run, result, error, setResult };
+}

@@ -63,9 +63,11 @@ export function BeforeAfter({ evals, adapters }: { evals: EvalDto[]; adapters: A
     <table className="small before-after" data-testid="before-after">
       <thead>
         <tr>
-          <th>task</th>
-          <th>metric</th>
-          <th data-col="base">base</th>
+          {['task', 'metric', 'base'].map((h) => (
+            <th key={h} data-col={h === 'base' ? 'base' : undefined}>
+              {h}
+            </th>
+          ))}
           {cols.flatMap((id) => [
             <th key={`a${id}`} data-col={`adapter-${id}`}>
               {name(id)}
