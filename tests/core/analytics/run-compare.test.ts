@@ -119,6 +119,24 @@ test('hostile pairs answer with codes: other kind, recording or span, unfinished
     const r = await s.dispatch('analytics.compare', bad);
     assert.ok(!r.ok && r.error.code === 'INVALID_INPUT', JSON.stringify(bad));
   }
+  // 501 × 501 instances are more than the matcher takes at once: refused before any assignment runs.
+  const many = Array.from(
+    { length: 501 },
+    (_, i) => `${i + 1} ${100 + (i % 25) * 35} ${100 + Math.floor(i / 25) * 40}`,
+  ).join(' ');
+  const big = () =>
+    seedRun(s.lib, 'count', {
+      query: 'dots',
+      recordingId: 1,
+      settings: { windowLength: 4, overlap: 0 },
+      answer: (w) => `Counting the <points coords="${((w.times[0] ?? 0) - w.start).toFixed(1)} ${many}">dots</points>.`,
+    });
+  const [big1, big2] = [big(), big()];
+  const shown = await s.call<{ count: { total: number } }>('analytics.result', { runId: big1 });
+  assert.equal(shown.count.total, 501);
+  const t0 = performance.now();
+  assert.equal(await codeOf(big1, big2), 'INVALID_INPUT');
+  assert.ok(performance.now() - t0 < 10_000, 'refused without running the assignment (generous bound: loaded machine)');
   // A run whose recording was deleted is gone with it (the rows cascade).
   s.lib.db.prepare('DELETE FROM recordings WHERE id = 2').run();
   assert.equal(await codeOf(s.trackRun, otherRec), 'NOT_FOUND');
