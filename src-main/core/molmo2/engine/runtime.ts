@@ -36,11 +36,8 @@ export interface RuntimeOptions {
   threads?: number;
 }
 
-export interface GenerateRequest {
-  ids: number[];
-  types: number[];
-  /** [T, H] visual features (T = number of <im_patch> tokens), or empty. */
-  features: Float32Array;
+/** How generation draws tokens and when it stops: the token budget, sampling, penalties and the repetition guard. */
+export interface SamplingOptions {
   maxNewTokens: number;
   temperature?: number;
   topP?: number;
@@ -49,6 +46,13 @@ export interface GenerateRequest {
   frequencyPenalty?: number;
   /** Stop when the tail repeats one p-gram this many times (≥ 12 tokens); 0 = off. Default 4. */
   repeatGuard?: number;
+}
+
+export interface GenerateRequest extends SamplingOptions {
+  ids: number[];
+  types: number[];
+  /** [T, H] visual features (T = number of <im_patch> tokens), or empty. */
+  features: Float32Array;
   /** Extra stop ids, on top of the checkpoint's EOS ids. */
   stopIds?: number[];
 }
