@@ -1,19 +1,9 @@
 // Real-shape checkpoints with random weights: the released Molmo2 dimensions and shard layout (fp32 shards as
 // released), streamed one tensor at a time so a 19 GB (4B) or 35 GB (8B) checkpoint needs ~64 MB of memory to write.
-import {
-  closeSync,
-  existsSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, ftruncateSync, mkdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../src-main/api/errors.js';
+import { writeThroughTemp } from '../../src-main/core/platform/temp-file.js';
 import {
   molmo2ParamShapes,
   type Molmo2ShapeConfig,
@@ -143,11 +133,9 @@ function writeShard(file: string, tensors: ParamShape[], seed: number, sparse: b
   h += ' '.repeat((8 - ((8 + Buffer.byteLength(h)) % 8)) % 8);
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(Buffer.byteLength(h)));
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
   const buf = new Float32Array(CHUNK);
   const state = { s: (seed * 2654435761 + 1) | 0 || 1 };
-  try {
+  const writeData = (fd: number) => {
     writeSync(fd, len);
     writeSync(fd, Buffer.from(h, 'utf8'));
     if (sparse) ftruncateSync(fd, 8 + Buffer.byteLength(h) + off);
@@ -160,18 +148,8 @@ function writeShard(file: string, tensors: ParamShape[], seed: number, sparse: b
         left -= part.length;
       }
     }
-    closeSync(fd);
-    renameSync(tmp, file);
-  } catch (err) {
-    try {
-      closeSync(fd);
-    } catch {
-      /* closed */
-    }
-    rmSync(tmp, { force: true });
-    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new AppError('DISK_FULL', `no space to write ${file}`);
-    throw err;
-  }
+  };
+  writeThroughTemp(file, writeData, { diskFull: true });
   return off;
 }
 

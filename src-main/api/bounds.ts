@@ -54,4 +54,9 @@ export function overlapFits(v: { windowLength?: number; length?: number; overlap
   const l = v.windowLength ?? v.length;
   return l === undefined || v.overlap === undefined || v.overlap <= l / 2;
 }
-export const OVERLAP_MESSAGE = 'overlap must be at most half the window length';
+const OVERLAP_MESSAGE = 'overlap must be at most half the window length';
+
+/** `schema` refined so that an overlap larger than half its window is refused, the error naming the overlap field. */
+export function withOverlapCheck<T extends z.ZodType<Parameters<typeof overlapFits>[0]>>(schema: T): T {
+  return schema.refine(overlapFits, { message: OVERLAP_MESSAGE, path: ['overlap'] });
+}

@@ -10,11 +10,10 @@ import {
   MAX_NEW_TOKENS,
   MAX_SAMPLE_FPS,
   MediaSeconds,
-  OVERLAP_MESSAGE,
-  overlapFits,
   PathString,
   WindowLength,
   WindowOverlap,
+  withOverlapCheck,
 } from '../bounds.js';
 
 const Num = z.number().finite();
@@ -24,16 +23,17 @@ const Index = z.number().int().nonnegative().max(1_000_000_000);
 
 export const RunKindSchema = z.enum(['count', 'track']);
 
-export const RunSettingsSchema = z
-  .object({
-    windowLength: WindowLength.optional(),
-    overlap: WindowOverlap.optional(),
-    maxFrames: z.number().int().min(1).max(MAX_FRAMES).optional(),
-    maxFps: Num.positive().max(MAX_SAMPLE_FPS).optional(),
-    maxNewTokens: z.number().int().min(1).max(MAX_NEW_TOKENS).optional(),
-  })
-  .strict()
-  .refine(overlapFits, { message: OVERLAP_MESSAGE, path: ['overlap'] });
+export const RunSettingsSchema = withOverlapCheck(
+  z
+    .object({
+      windowLength: WindowLength.optional(),
+      overlap: WindowOverlap.optional(),
+      maxFrames: z.number().int().min(1).max(MAX_FRAMES).optional(),
+      maxFps: Num.positive().max(MAX_SAMPLE_FPS).optional(),
+      maxNewTokens: z.number().int().min(1).max(MAX_NEW_TOKENS).optional(),
+    })
+    .strict(),
+);
 
 export const ScopeSchema = z
   .object({

@@ -8,11 +8,10 @@ import {
   MAX_IDS,
   MAX_IMPORT_PATHS,
   MediaSeconds,
-  OVERLAP_MESSAGE,
-  overlapFits,
   PathString,
   WindowLength,
   WindowOverlap,
+  withOverlapCheck,
 } from '../bounds.js';
 
 export const LibraryInfoSchema = z.object({
@@ -179,15 +178,16 @@ export const libraryOps = {
   'library.index': {
     summary:
       'Queue an indexing job (Molmo2 captions per window) for the configured checkpoint; it runs in the background.',
-    request: z
-      .object({
-        recordingIds: z.array(IdNumber).max(MAX_IDS).optional(),
-        tier: z.enum(['dense', 'short']).optional(),
-        windowLength: WindowLength.optional(),
-        overlap: WindowOverlap.optional(),
-      })
-      .strict()
-      .refine(overlapFits, { message: OVERLAP_MESSAGE, path: ['overlap'] }),
+    request: withOverlapCheck(
+      z
+        .object({
+          recordingIds: z.array(IdNumber).max(MAX_IDS).optional(),
+          tier: z.enum(['dense', 'short']).optional(),
+          windowLength: WindowLength.optional(),
+          overlap: WindowOverlap.optional(),
+        })
+        .strict(),
+    ),
     response: JobSchema,
   },
   'library.windows': {

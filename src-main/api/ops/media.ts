@@ -6,12 +6,11 @@ import {
   MAX_SAMPLE_FPS,
   MAX_VIDEO_FPS,
   MediaSeconds,
-  OVERLAP_MESSAGE,
-  overlapFits,
   PathString,
   WindowLength,
   WindowOverlap,
   MAX_JOB_WINDOWS,
+  withOverlapCheck,
 } from '../bounds.js';
 
 export const ProbeResultSchema = z.object({
@@ -74,14 +73,14 @@ export const mediaOps = {
   },
   'media.windows': {
     summary: 'The overlapping analysis windows of a recording with their sample times.',
-    request: WindowRequest.strict().refine(overlapFits, { message: OVERLAP_MESSAGE, path: ['overlap'] }),
+    request: withOverlapCheck(WindowRequest.strict()),
     response: z.object({ duration: z.number(), count: z.number().int(), windows: z.array(WindowSchema) }),
   },
   'media.window': {
     summary: 'One analysis window by index (to resume a job at any window).',
-    request: WindowRequest.extend({ index: z.number().int().nonnegative().max(MAX_JOB_WINDOWS) })
-      .strict()
-      .refine(overlapFits, { message: OVERLAP_MESSAGE, path: ['overlap'] }),
+    request: withOverlapCheck(
+      WindowRequest.extend({ index: z.number().int().nonnegative().max(MAX_JOB_WINDOWS) }).strict(),
+    ),
     response: WindowSchema,
   },
 } as const;

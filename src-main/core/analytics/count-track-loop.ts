@@ -118,11 +118,37 @@ async function runWindows<T>(
   return out;
 }
 
-export interface CountJobInput {
+/** What a count or track job is given: the query, its windows, the frame size and an optional prompt override. */
+export interface WindowJobInput {
   query: string;
   windows: readonly AnalyticsWindow[];
   frame: FrameSize;
   prompt?: string;
+}
+
+/** A window whose answer parsed, with what it parsed to. */
+type ParsedWindow<T> = { window: AnalyticsWindow; parsed: T };
+
+/** Runs the input's prompt (or `defaultPrompt` of its query) on every window: every outcome, and those that parsed. */
+async function runParsedWindows<T>(
+  input: WindowJobInput,
+  defaultPrompt: (query: string) => string,
+  deps: JobDeps<T, (answer: string, window: AnalyticsWindow, frame: FrameSize) => T>,
+  signal: AbortSignal,
+): Promise<{ outcomes: WindowOutcome<T>[]; parsed: ParsedWindow<T>[] }> {
+  const outcomes = await runWindows(
+    input.query,
+    input.windows,
+    input.prompt ?? defaultPrompt(input.query),
+    (a, w) => deps.parse(a, w, input.frame),
+    deps,
+    signal,
+  );
+  const parsed = outcomes.filter((o): o is WindowOutcome<T> & ParsedWindow<T> => o.status === 'ok' && !!o.parsed);
+  return { outcomes, parsed };
+}
+
+export interface CountJobInput extends WindowJobInput {
   dedup?: CountDedupOptions;
 }
 
@@ -137,28 +163,16 @@ export async function runCountJob(
   deps: JobDeps<{ points: WindowPoint[]; statedCount?: number | null }, PointParser>,
   signal: AbortSignal,
 ): Promise<CountJobResult> {
-  const outcomes = await runWindows(
-    input.query,
-    input.windows,
-    input.prompt ?? countPrompt(input.query),
-    (a, w) => deps.parse(a, w, input.frame),
-    deps,
-    signal,
-  );
-  const ok = outcomes.filter((o) => o.status === 'ok' && o.parsed);
+  const { outcomes, parsed } = await runParsedWindows(input, countPrompt, deps, signal);
   const result = dedupCounts(
-    ok.map((o) => ({ ...o.window, points: o.parsed!.points })),
+    parsed.map((o) => ({ ...o.window, points: o.parsed.points })),
     input.frame,
     input.dedup,
   );
   return { result, windows: outcomes };
 }
 
-export interface TrackJobInput {
-  query: string;
-  windows: readonly AnalyticsWindow[];
-  frame: FrameSize;
-  prompt?: string;
+export interface TrackJobInput extends WindowJobInput {
   stitch?: StitchOptions;
 }
 
@@ -173,17 +187,9 @@ export async function runTrackJob(
   deps: JobDeps<LocalTrack[], TrackParser>,
   signal: AbortSignal,
 ): Promise<TrackJobResult> {
-  const outcomes = await runWindows(
-    input.query,
-    input.windows,
-    input.prompt ?? trackPrompt(input.query),
-    (a, w) => deps.parse(a, w, input.frame),
-    deps,
-    signal,
-  );
-  const ok = outcomes.filter((o) => o.status === 'ok' && o.parsed);
+  const { outcomes, parsed } = await runParsedWindows(input, trackPrompt, deps, signal);
   const set = stitchTracks(
-    ok.map((o) => ({ ...o.window, tracks: o.parsed! })),
+    parsed.map((o) => ({ ...o.window, tracks: o.parsed })),
     input.frame,
     { label: input.query, ...input.stitch },
   );

@@ -60,6 +60,11 @@ function entryName(dir: string, raw: Buffer): { name: string } | { rejection: Wa
   };
 }
 
+/** The rejection of a path that is neither a folder nor a regular file (a socket, a device, a FIFO…). */
+function notARegularFile(p: string, st: Stats): WalkRejection {
+  return { path: p, code: 'NOT_A_VIDEO', reason: `${p} is ${kindOf(st)}; only regular files are imported.` };
+}
+
 /** Lists candidate files under the given paths; everything met that is not imported is accounted for. */
 export function walkImportPaths(paths: string[], extensions: string[]): WalkResult {
   const exts = new Set(extensions.map((e) => e.toLowerCase().replace(/^\./, '')));
@@ -70,12 +75,7 @@ export function walkImportPaths(paths: string[], extensions: string[]): WalkResu
     if ('rejection' in s) out.rejected.push(s.rejection);
     else if (s.st.isDirectory()) walkDir(p, exts, out);
     else if (s.st.isFile()) out.files.add(p);
-    else
-      out.rejected.push({
-        path: p,
-        code: 'NOT_A_VIDEO',
-        reason: `${p} is ${kindOf(s.st)}; only regular files are imported.`,
-      });
+    else out.rejected.push(notARegularFile(p, s.st));
   }
   return { files: [...out.files].sort(), rejected: out.rejected, skipped: out.skipped };
 }
@@ -119,11 +119,6 @@ function walkDir(dir: string, exts: Set<string>, out: WalkState): void {
     else if (s.st.isDirectory()) walkDir(p, exts, out);
     else if (!exts.has(extname(n.name).slice(1).toLowerCase())) out.skipped++;
     else if (s.st.isFile()) out.files.add(p);
-    else
-      out.rejected.push({
-        path: p,
-        code: 'NOT_A_VIDEO',
-        reason: `${p} is ${kindOf(s.st)}; only regular files are imported.`,
-      });
+    else out.rejected.push(notARegularFile(p, s.st));
   }
 }

@@ -3,7 +3,7 @@
 import { AppError, toApiError } from '../../api/errors.js';
 import type { DownloadState } from '../../api/ops/models.js';
 import type { CoreContext } from '../context.js';
-import { downloadModel, type DownloadProgress } from './download.js';
+import { downloadModel, NOTHING_FETCHED, type DownloadProgress } from './download.js';
 import { forgetModel, unfinishedDownloads } from './manage.js';
 import { findModel, readRegistry } from './registry.js';
 import { resolveSource } from './source.js';
@@ -49,12 +49,7 @@ export function startDownload(ctx: CoreContext, source: string, revision?: strin
       status: 'running',
       phase: 'listing',
       commit: null,
-      doneBytes: 0,
-      totalBytes: 0,
-      bytesPerSecond: 0,
-      etaSeconds: null,
-      filesDone: 0,
-      filesTotal: 0,
+      ...NOTHING_FETCHED,
     },
     controller,
     stopAs: null,
@@ -116,12 +111,7 @@ export function downloadStates(ctx: CoreContext): DownloadState[] {
       status: 'paused',
       phase: 'fetching',
       commit: m.commit ?? null,
-      doneBytes: 0,
-      totalBytes: 0,
-      bytesPerSecond: 0,
-      etaSeconds: null,
-      filesDone: 0,
-      filesTotal: 0,
+      ...NOTHING_FETCHED,
     });
   }
   return out;

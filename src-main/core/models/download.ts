@@ -24,6 +24,16 @@ export interface DownloadProgress extends ByteProgress {
   filesTotal: number;
 }
 
+/** The figures of a download that has fetched nothing yet (its listing step, or one an earlier run left unfinished). */
+export const NOTHING_FETCHED = {
+  doneBytes: 0,
+  totalBytes: 0,
+  bytesPerSecond: 0,
+  etaSeconds: null,
+  filesDone: 0,
+  filesTotal: 0,
+} as const;
+
 export interface DownloadOptions {
   modelsDir: string;
   env: NodeJS.ProcessEnv;
@@ -165,16 +175,7 @@ export async function downloadModel(
     revisionIn ?? (existing?.state === 'downloading' ? existing.commit : undefined) ?? 'main',
   );
   const report = (p: Omit<DownloadProgress, 'id' | 'repo'>) => o.onProgress?.({ id: src.id, repo: src.repo, ...p });
-  report({
-    phase: 'listing',
-    commit: null,
-    doneBytes: 0,
-    totalBytes: 0,
-    bytesPerSecond: 0,
-    etaSeconds: null,
-    filesDone: 0,
-    filesTotal: 0,
-  });
+  report({ phase: 'listing', commit: null, ...NOTHING_FETCHED });
   const info = await revisionInfo(src.repo, revision, hub, signal);
   if (existing && existing.state === 'ready' && existing.commit === info.commit && isUsable(existing))
     return { model: existing, alreadyInstalled: true };

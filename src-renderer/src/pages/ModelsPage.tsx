@@ -8,6 +8,7 @@ import type { DownloadState } from '../../../src-main/api/ops/models.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { useModels } from '../components/ActiveModel.js';
 import { eta } from '../components/format.js';
+import { percentDone, ProgressCard } from '../components/ProgressCard.js';
 
 type Catalogue = OpResponse<'models.catalogue'>;
 type Listed = OpResponse<'models.list'>;
@@ -23,6 +24,7 @@ function useDownloads(api: MolmoscopeBridge, initial: DownloadState[] | undefine
   return downloads;
 }
 
+/** One download's card: bytes and speed while fetching, its phase otherwise; Cancel also deletes what was fetched. */
 function DownloadRow({
   d,
   onPause,
@@ -34,60 +36,32 @@ function DownloadRow({
   onResume(): void;
   onCancel(): void;
 }) {
-  const pct = d.totalBytes > 0 ? Math.floor((100 * d.doneBytes) / d.totalBytes) : d.status === 'done' ? 100 : 0;
+  const stopped = d.status === 'paused' || d.status === 'failed';
   return (
-    <div className="job" data-testid="download" data-id={d.id} data-status={d.status}>
-      <div className="job-head">
-        <strong>{d.repo}</strong>
-        <span
-          className={`pill ${d.status === 'done' ? 'good' : d.status === 'failed' ? 'bad' : 'warn'}`}
-          data-testid="download-status"
-        >
-          {d.status}
-        </span>
-        <span data-testid="download-percent">{pct} %</span>
-        <span className="muted small">
+    <ProgressCard
+      testId={{ card: 'download', part: 'download' }}
+      dataId={d.id}
+      status={d.status}
+      pct={percentDone(d.doneBytes, d.totalBytes, d.status)}
+      title={d.repo}
+      detail={
+        <>
           {gb(d.doneBytes)} of {gb(d.totalBytes)}
           {d.status === 'running' && d.phase === 'fetching'
             ? ` · ${(d.bytesPerSecond / 1e6).toFixed(1)} MB/s · ${eta(d.etaSeconds)}`
             : d.status === 'running'
               ? ` · ${d.phase}…`
               : ''}
-        </span>
-      </div>
-      <div
-        className="bar"
-        role="progressbar"
-        aria-valuemin={0}
-        aria-valuemax={100}
-        aria-valuenow={pct}
-        aria-label={`download of ${d.repo}`}
-      >
-        <div style={{ width: `${pct}%` }} />
-      </div>
-      {d.errorCode ? (
-        <p className="small job-error" role="alert">
-          <code>{d.errorCode}</code> {d.message}
-        </p>
-      ) : null}
-      <div className="row">
-        {d.status === 'running' ? (
-          <button type="button" onClick={onPause}>
-            Pause
-          </button>
-        ) : null}
-        {d.status === 'paused' || d.status === 'failed' ? (
-          <button type="button" onClick={onResume}>
-            Resume
-          </button>
-        ) : null}
-        {d.status === 'running' || d.status === 'paused' || d.status === 'failed' ? (
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-        ) : null}
-      </div>
-    </div>
+        </>
+      }
+      barLabel={`download of ${d.repo}`}
+      error={d.errorCode ? { code: d.errorCode, message: d.message, alert: true } : null}
+      controls={{
+        onPause: d.status === 'running' ? onPause : undefined,
+        onResume: stopped ? onResume : undefined,
+        onCancel: d.status === 'running' || stopped ? onCancel : undefined,
+      }}
+    />
   );
 }
 
@@ -260,55 +234,59 @@ function DownloadsCard({
   );
 }
 
+/** A form of one text field and its button, which stays disabled while the field is blank; submits the trimmed text. */
+function OneFieldForm(props: {
+  label: string;
+  placeholder: string;
+  testId: string;
+  button: string;
+  onSubmit(value: string): void;
+}) {
+  const [value, setValue] = useState('');
+  return (
+    <form
+      className="row"
+      onSubmit={(e) => {
+        e.preventDefault();
+        props.onSubmit(value.trim());
+      }}
+    >
+      <label className="field">
+        {props.label}
+        <input
+          type="text"
+          value={value}
+          onChange={(e) => setValue(e.target.value)}
+          placeholder={props.placeholder}
+          data-testid={props.testId}
+        />
+      </label>
+      <button type="submit" disabled={!value.trim()}>
+        {props.button}
+      </button>
+    </form>
+  );
+}
+
 /** A repo to download or a folder to add in place, each a one-field form. */
 function OtherSourcesCard({ api, act }: { api: MolmoscopeBridge; act: Act }) {
-  const [source, setSource] = useState('');
-  const [folder, setFolder] = useState('');
   return (
     <section className="card">
       <h2>Other sources</h2>
-      <form
-        className="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void act(api.ops['models.download']({ source: source.trim() }));
-        }}
-      >
-        <label className="field">
-          Hugging Face repo (a Molmo2 fine-tune)
-          <input
-            type="text"
-            value={source}
-            onChange={(e) => setSource(e.target.value)}
-            placeholder="owner/name"
-            data-testid="repo-input"
-          />
-        </label>
-        <button type="submit" disabled={!source.trim()}>
-          Download
-        </button>
-      </form>
-      <form
-        className="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void act(api.ops['models.add']({ path: folder.trim() }));
-        }}
-      >
-        <label className="field">
-          A checkpoint folder on this machine (or a Hugging Face cache folder), used in place
-          <input
-            type="text"
-            value={folder}
-            onChange={(e) => setFolder(e.target.value)}
-            placeholder="/path/to/Molmo2-4B"
-            data-testid="folder-input"
-          />
-        </label>
-        <button type="submit" disabled={!folder.trim()}>
-          Add folder
-        </button>
-      </form>
+      <OneFieldForm
+        label="Hugging Face repo (a Molmo2 fine-tune)"
+        placeholder="owner/name"
+        testId="repo-input"
+        button="Download"
+        onSubmit={(source) => void act(api.ops['models.download']({ source }))}
+      />
+      <OneFieldForm
+        label="A checkpoint folder on this machine (or a Hugging Face cache folder), used in place"
+        placeholder="/path/to/Molmo2-4B"
+        testId="folder-input"
+        button="Add folder"
+        onSubmit={(path) => void act(api.ops['models.add']({ path }))}
+      />
       <p className="muted small">
         Mirror: start with <code>HF_ENDPOINT</code> set. Gated or private repos: <code>HF_TOKEN</code>. Offline: copy a
         downloaded folder here and add it.

@@ -60,6 +60,31 @@ function num(s: string, row: number): number {
   return n;
 }
 
+/** One data row of a table: its fields, column k as a number, and its line in the file (the header is line 1). */
+interface CsvRow {
+  fields: string[];
+  n(k: number): number;
+  line: number;
+}
+
+/** The data rows grouped by the id in their first column: `start` makes a group, `add` puts each row in its group. */
+function groupRows<G>(
+  text: string,
+  header: readonly string[],
+  start: (id: number, row: CsvRow) => G,
+  add: (group: G, row: CsvRow) => void,
+): G[] {
+  const out = new Map<number, G>();
+  table(text, header).forEach((fields, i) => {
+    const row: CsvRow = { fields, n: (k) => num(at(fields, k, 'CSV field'), i + 2), line: i + 2 };
+    const id = row.n(0);
+    let group = out.get(id);
+    if (!group) out.set(id, (group = start(id, row)));
+    add(group, row);
+  });
+  return [...out.values()];
+}
+
 export const TRACK_CSV_HEADER = ['track_id', 'label', 't', 'x', 'y', 'mx', 'my', 'window', 'local_id'] as const;
 
 /** One row per track point, tracks in id order, points in time order. */
@@ -72,23 +97,21 @@ export function tracksToCsv(tracks: readonly Track[]): string {
 
 /** Parses tracks CSV back (tracks in order of first appearance in the file). */
 export function tracksFromCsv(text: string): Track[] {
-  const out = new Map<number, Track>();
-  table(text, TRACK_CSV_HEADER).forEach((r, i) => {
-    const n = (k: number) => num(at(r, k, 'CSV field'), i + 2);
-    const id = n(0);
-    let t = out.get(id);
-    if (!t) out.set(id, (t = { id, label: at(r, 1, 'CSV field'), points: [] }));
-    t.points.push({
-      t: n(2) as Seconds,
-      x: n(3) as Pixels,
-      y: n(4) as Pixels,
-      mx: n(5) as ModelCoord,
-      my: n(6) as ModelCoord,
-      window: n(7),
-      localId: n(8),
-    });
-  });
-  return [...out.values()];
+  return groupRows<Track>(
+    text,
+    TRACK_CSV_HEADER,
+    (id, r) => ({ id, label: at(r.fields, 1, 'CSV field'), points: [] }),
+    (track, { n }) =>
+      track.points.push({
+        t: n(2) as Seconds,
+        x: n(3) as Pixels,
+        y: n(4) as Pixels,
+        mx: n(5) as ModelCoord,
+        my: n(6) as ModelCoord,
+        window: n(7),
+        localId: n(8),
+      }),
+  );
 }
 
 export const COUNT_CSV_HEADER = ['instance_id', 'evidence', 'window', 'local_id', 't', 'x', 'y', 'mx', 'my'] as const;
@@ -103,23 +126,22 @@ export function countToCsv(instances: readonly CountInstance[]): string {
 
 /** Parses count-instance CSV back into instances. */
 export function countFromCsv(text: string): CountInstance[] {
-  const out = new Map<number, CountInstance>();
-  table(text, COUNT_CSV_HEADER).forEach((r, i) => {
-    const n = (k: number) => num(at(r, k, 'CSV field'), i + 2);
-    const id = n(0);
-    let inst = out.get(id);
-    if (!inst) out.set(id, (inst = { id, evidence: [] }));
-    if (n(1) !== inst.evidence.length)
-      throw new AppError('PARSE_ERROR', `CSV row ${i + 2}: evidence index out of order`);
-    inst.evidence.push({
-      window: n(2),
-      localId: n(3),
-      t: n(4) as Seconds,
-      x: n(5) as Pixels,
-      y: n(6) as Pixels,
-      mx: n(7) as ModelCoord,
-      my: n(8) as ModelCoord,
-    });
-  });
-  return [...out.values()];
+  return groupRows<CountInstance>(
+    text,
+    COUNT_CSV_HEADER,
+    (id) => ({ id, evidence: [] }),
+    (inst, { n, line }) => {
+      if (n(1) !== inst.evidence.length)
+        throw new AppError('PARSE_ERROR', `CSV row ${line}: evidence index out of order`);
+      inst.evidence.push({
+        window: n(2),
+        localId: n(3),
+        t: n(4) as Seconds,
+        x: n(5) as Pixels,
+        y: n(6) as Pixels,
+        mx: n(7) as ModelCoord,
+        my: n(8) as ModelCoord,
+      });
+    },
+  );
 }

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { AppError } from '../../../api/errors.js';
 import type { CountResult, TrackSet } from '../types.js';
+import { validateDoc } from '../validate-doc.js';
 
 const Num = z.number().finite();
 const Frame = z.object({ width: Num.positive(), height: Num.positive() });
@@ -126,13 +127,5 @@ export function parseDoc<S extends z.ZodType>(schema: S, text: string, what: str
   } catch (err) {
     throw new AppError('PARSE_ERROR', `${what}: not JSON (${(err as Error).message})`);
   }
-  const r = schema.safeParse(raw);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new AppError(
-      'INVALID_INPUT',
-      `${what}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
-    );
-  }
-  return r.data;
+  return validateDoc(schema, raw, what);
 }

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { AppError } from '../../../api/errors.js';
 import { RegionSchema } from './regions.js';
+import { validateDoc } from '../validate-doc.js';
 
 const Id = z.union([z.string(), z.number()]).transform(String);
 const Num = z.number().finite();
@@ -79,18 +80,11 @@ export type TracksPred = z.infer<typeof TracksPredSchema>;
 
 /** Validates parsed JSON against a schema; failures become INVALID_INPUT naming the file and the first bad path. */
 export function parseEvalFile<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new AppError(
-      'INVALID_INPUT',
-      `${what}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
-    );
-  }
+  const data = validateDoc(schema, value, what);
   const ids = new Set<string>();
-  for (const ex of (r.data as { examples: { id: string }[] }).examples) {
+  for (const ex of (data as { examples: { id: string }[] }).examples) {
     if (ids.has(ex.id)) throw new AppError('INVALID_INPUT', `${what}: example id "${ex.id}" appears twice`);
     ids.add(ex.id);
   }
-  return r.data;
+  return data;
 }

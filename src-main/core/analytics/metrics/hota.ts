@@ -10,7 +10,8 @@ export interface HotaFrame {
   sim: readonly (readonly number[])[];
 }
 
-export interface HotaScores {
+/** HOTA and its parts at one α: what one sweep point gives, and what a mean over examples reports. */
+export interface HotaSummary {
   alpha: number;
   hota: number;
   detA: number;
@@ -20,6 +21,9 @@ export interface HotaScores {
   assRe: number;
   assPr: number;
   locA: number;
+}
+
+export interface HotaScores extends HotaSummary {
   tp: number;
   fn: number;
   fp: number;

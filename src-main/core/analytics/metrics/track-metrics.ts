@@ -2,7 +2,7 @@
 // Frames are matched by index round(t·fps); similarity = point inside the GT object's region at that frame (§8.4).
 import { assign } from '../hungarian.js';
 import type { TracksGt, TracksPred } from './eval-format.js';
-import { hota, HOTA_ALPHAS, type HotaFrame, type HotaScores } from './hota.js';
+import { hota, HOTA_ALPHAS, type HotaFrame, type HotaScores, type HotaSummary } from './hota.js';
 import { pyRound } from './py-round.js';
 import { prf, type PrfScore } from './point-metrics.js';
 import { pointInRegion, regionCenter, type Region } from './regions.js';
@@ -16,17 +16,8 @@ export interface TrackExampleScore {
   frames: number;
 }
 
-export interface TrackMetrics {
+export interface TrackMetrics extends HotaSummary {
   n: number;
-  alpha: number;
-  hota: number;
-  detA: number;
-  assA: number;
-  detRe: number;
-  detPr: number;
-  assRe: number;
-  assPr: number;
-  locA: number;
   spatial: PrfScore;
   /** True when every α in the sweep gave the same HOTA (always, for binary similarity). */
   alphaInvariant: boolean;

@@ -9,13 +9,18 @@ const int = z.number().int();
 const pos = z.number().int().positive();
 const pair = z.tuple([pos, pos]);
 
-const VitSchema = z.looseObject({
+/** The widths of a transformer stack, which the vision encoder and the text decoder both declare. */
+const STACK_WIDTHS = {
   hidden_size: pos,
   intermediate_size: pos,
   num_hidden_layers: pos,
   num_attention_heads: pos,
   num_key_value_heads: pos,
   head_dim: pos,
+};
+
+const VitSchema = z.looseObject({
+  ...STACK_WIDTHS,
   hidden_act: z.string(),
   layer_norm_eps: z.number().positive(),
   image_default_input_size: pair,
@@ -45,12 +50,7 @@ const RopeScalingSchema = z.looseObject({
 });
 
 const TextSchema = z.looseObject({
-  hidden_size: pos,
-  intermediate_size: pos,
-  num_hidden_layers: pos,
-  num_attention_heads: pos,
-  num_key_value_heads: pos,
-  head_dim: pos,
+  ...STACK_WIDTHS,
   vocab_size: pos,
   additional_vocab_size: pos,
   hidden_act: z.string(),

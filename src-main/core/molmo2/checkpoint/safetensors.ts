@@ -1,7 +1,8 @@
 // Reading and writing .safetensors files: the header (names, dtypes, shapes, byte ranges) and tensor data.
 // Readers never load a whole shard; they read the header and then exact byte ranges on demand.
-import { closeSync, openSync, readSync, writeSync, fstatSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync, fstatSync } from 'node:fs';
 import { AppError } from '../../../api/errors.js';
+import { writeThroughTemp } from '../../platform/temp-file.js';
 
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
@@ -247,21 +248,9 @@ export function writeSafetensors(file: string, tensors: TensorToWrite[], metadat
   const hb = Buffer.from(hjson, 'utf8');
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(hb.length));
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  try {
+  writeThroughTemp(file, (fd) => {
     writeSync(fd, len);
     writeSync(fd, hb);
     for (const t of tensors) writeSync(fd, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-    closeSync(fd);
-    renameSync(tmp, file);
-  } catch (err) {
-    try {
-      closeSync(fd);
-    } catch {
-      /* already closed */
-    }
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  });
 }

@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { AppError, throwIfCancelled } from '../../../api/errors.js';
+import { writeThroughTemp } from '../../platform/temp-file.js';
 import { bf16ToF32, f16ToF32, f32ToF16 } from '../checkpoint/safetensors.js';
 import { tensorOf, type Checkpoint } from '../weights.js';
 import { NBITS, storageOf, type Precision, type StorageKind } from './precision.js';
@@ -196,14 +197,8 @@ function removeStaleTemps(dir: string): void {
   }
 }
 
-function writeConverted(
-  ck: Checkpoint,
-  opts: ConvertOptions,
-  plan: ReturnType<typeof planConversion>,
-  file: string,
-): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const out = openSync(tmp, 'w');
+/** Converts every planned tensor into `out`, reading each shard through one descriptor, then pads to the plan's size. */
+function convertInto(out: number, ck: Checkpoint, opts: ConvertOptions, plan: ReturnType<typeof planConversion>): void {
   const fds = new Map<string, number>();
   try {
     let done = 0;
@@ -217,20 +212,18 @@ function writeConverted(
     }
     if (fstatSync(out).size < plan.bytes)
       writeAll(out, new Uint8Array(plan.bytes - fstatSync(out).size), fstatSync(out).size);
-    closeSync(out);
-    renameSync(tmp, file);
-  } catch (err) {
-    try {
-      closeSync(out);
-    } catch {
-      /* already closed */
-    }
-    rmSync(tmp, { force: true });
-    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new AppError('DISK_FULL', `no space to write ${file}`);
-    throw err;
   } finally {
     for (const fd of fds.values()) closeSync(fd);
   }
+}
+
+function writeConverted(
+  ck: Checkpoint,
+  opts: ConvertOptions,
+  plan: ReturnType<typeof planConversion>,
+  file: string,
+): void {
+  writeThroughTemp(file, (out) => convertInto(out, ck, opts, plan), { diskFull: true });
 }
 
 /**

@@ -3,6 +3,7 @@
 import { AppError, throwIfCancelled } from '../../../api/errors.js';
 import type { EngineClient } from './engine-client.js';
 import type { GenerateReply, VideoFrames } from './protocol.js';
+import type { SamplingOptions } from './runtime.js';
 
 /** What the prompt builder produces (prompt/build.ts ModelInput), or a video prompt whose pixels the engine computes. */
 export interface ModelCallInput {
@@ -17,15 +18,7 @@ export interface ModelCallInput {
   poolK: number;
 }
 
-export interface DecodeOptions {
-  maxNewTokens: number;
-  temperature?: number;
-  topP?: number;
-  seed?: number;
-  repetitionPenalty?: number;
-  frequencyPenalty?: number;
-  /** Degenerate-repetition guard (repeats of one p-gram that stop the Loop); 0 = off, default 4. */
-  repeatGuard?: number;
+export interface DecodeOptions extends SamplingOptions {
   /** Tokens per streamed chunk when streaming (default 16; see EngineClient.generate). */
   streamEvery?: number;
 }

@@ -36,11 +36,8 @@ export interface RuntimeOptions {
   threads?: number;
 }
 
-export interface GenerateRequest {
-  ids: number[];
-  types: number[];
-  /** [T, H] visual features (T = number of <im_patch> tokens), or empty. */
-  features: Float32Array;
+/** How generation draws tokens and when it stops: the token budget, sampling, penalties and the repetition guard. */
+export interface SamplingOptions {
   maxNewTokens: number;
   temperature?: number;
   topP?: number;
@@ -49,6 +46,13 @@ export interface GenerateRequest {
   frequencyPenalty?: number;
   /** Stop when the tail repeats one p-gram this many times (≥ 12 tokens); 0 = off. Default 4. */
   repeatGuard?: number;
+}
+
+export interface GenerateRequest extends SamplingOptions {
+  ids: number[];
+  types: number[];
+  /** [T, H] visual features (T = number of <im_patch> tokens), or empty. */
+  features: Float32Array;
   /** Extra stop ids, on top of the checkpoint's EOS ids. */
   stopIds?: number[];
 }
@@ -287,19 +291,23 @@ export class Molmo2Runtime {
     };
   }
 
-  /** Prefill + in-graph decode Loop in one session.run: the KV cache never crosses into JavaScript. */
-  async generate(req: GenerateRequest): Promise<GenerateResult> {
-    const prompt = this.promptFeeds(req);
-    const ctl: Feeds = {
-      max_new_tokens: sI64(req.maxNewTokens),
+  /** The decode Loop's control inputs (budget, sampling, penalties, guard, stop ids); the seed goes to a first run only. */
+  private loopControls(req: GenerateRequest, maxNewTokens: number): Feeds {
+    return {
+      max_new_tokens: sI64(maxNewTokens),
       temperature: sF32(req.temperature ?? 0),
       top_p: sF32(req.topP ?? 1),
-      seed: sI64(req.seed ?? 0),
       repetition_penalty: sF32(req.repetitionPenalty ?? 1),
       frequency_penalty: sF32(req.frequencyPenalty ?? 0),
       repeat_guard: sI64(req.repeatGuard ?? 4),
       eos_ids: i64([...this.ck.eosIds, ...(req.stopIds ?? [])]),
     };
+  }
+
+  /** Prefill + in-graph decode Loop in one session.run: the KV cache never crosses into JavaScript. */
+  async generate(req: GenerateRequest): Promise<GenerateResult> {
+    const prompt = this.promptFeeds(req);
+    const ctl: Feeds = { ...this.loopControls(req, req.maxNewTokens), seed: sI64(req.seed ?? 0) };
     const t0 = performance.now();
     const r = await this.run('generate', { ...prompt, ...ctl });
     const ms = performance.now() - t0;
@@ -335,18 +343,12 @@ export class Molmo2Runtime {
       throw new AppError('INVALID_INPUT', `stream chunk must be a positive integer, got ${every}`);
     const prompt = this.promptFeeds(req);
     const names = stateNames(this.ck.config.text_config.num_hidden_layers);
-    const ctl = (n: number): Feeds => ({
-      max_new_tokens: sI64(n),
-      temperature: sF32(req.temperature ?? 0),
-      top_p: sF32(req.topP ?? 1),
-      repetition_penalty: sF32(req.repetitionPenalty ?? 1),
-      frequency_penalty: sF32(req.frequencyPenalty ?? 0),
-      repeat_guard: sI64(req.repeatGuard ?? 4),
-      eos_ids: i64([...this.ck.eosIds, ...(req.stopIds ?? [])]),
-    });
     const t0 = performance.now();
     const tokens: number[] = [];
-    const head = { ...ctl(Math.min(every, Math.max(req.maxNewTokens, 0))), seed: sI64(req.seed ?? 0) };
+    const head = {
+      ...this.loopControls(req, Math.min(every, Math.max(req.maxNewTokens, 0))),
+      seed: sI64(req.seed ?? 0),
+    };
     let r = await this.run('generate-stream', { ...prompt, ...head });
     let io = bytesOf(Object.values(head)) + bytesOf(Object.values(r) as ort.Tensor[]);
     for (;;) {
@@ -356,7 +358,7 @@ export class Molmo2Runtime {
       const stopped = (r.state_stop!.data as BigInt64Array)[0] !== 0n;
       const left = req.maxNewTokens - tokens.length;
       if (stopped || left <= 0 || got.length === 0) break;
-      const feeds = ctl(Math.min(every, left));
+      const feeds = this.loopControls(req, Math.min(every, left));
       for (const n of names) feeds[`in_${n}`] = r[`state_${n}`]!;
       r = await this.run('resume', feeds);
       io += bytesOf(Object.values(feeds)) + bytesOf(Object.values(r) as ort.Tensor[]);

@@ -37,6 +37,28 @@ function useRunForm(recordings: Recording[], onRun: (req: RunRequest) => void) {
   return { query, setQuery, setRec, start, setStart, end, setEnd, adv, setAdv, recordingId, submit };
 }
 
+/** A short labelled number field, kept as typed (the form reads an empty one as "not given"). */
+function DecimalField(props: {
+  label: string;
+  name: string;
+  value: string;
+  placeholder: string;
+  onChange(value: string): void;
+}) {
+  return (
+    <label className="short">
+      {props.label}
+      <input
+        name={props.name}
+        inputMode="decimal"
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+        placeholder={props.placeholder}
+      />
+    </label>
+  );
+}
+
 /** The "Windows" details: window length, overlap, frames and tokens, each empty for the default. */
 function AdvancedFields({ adv, setAdv }: { adv: Adv; setAdv: (a: Adv) => void }) {
   return (
@@ -44,16 +66,14 @@ function AdvancedFields({ adv, setAdv }: { adv: Adv; setAdv: (a: Adv) => void })
       <summary>Windows</summary>
       <div className="adv-fields">
         {(['windowLength', 'overlap', 'maxFrames', 'maxNewTokens'] as const).map((k) => (
-          <label key={k} className="short">
-            {ADV_LABELS[k]}
-            <input
-              name={k}
-              inputMode="decimal"
-              value={adv[k]}
-              onChange={(e) => setAdv({ ...adv, [k]: e.target.value })}
-              placeholder="default"
-            />
-          </label>
+          <DecimalField
+            key={k}
+            label={ADV_LABELS[k]}
+            name={k}
+            value={adv[k]}
+            onChange={(v) => setAdv({ ...adv, [k]: v })}
+            placeholder="default"
+          />
         ))}
       </div>
     </details>
@@ -112,26 +132,8 @@ function RunForm({
         />
       </label>
       <RecordingSelect recordings={recordings} recordingId={f.recordingId} onChange={f.setRec} />
-      <label className="short">
-        From (s)
-        <input
-          name="start"
-          inputMode="decimal"
-          value={f.start}
-          onChange={(e) => f.setStart(e.target.value)}
-          placeholder="0"
-        />
-      </label>
-      <label className="short">
-        To (s)
-        <input
-          name="end"
-          inputMode="decimal"
-          value={f.end}
-          onChange={(e) => f.setEnd(e.target.value)}
-          placeholder="end"
-        />
-      </label>
+      <DecimalField label="From (s)" name="start" value={f.start} onChange={f.setStart} placeholder="0" />
+      <DecimalField label="To (s)" name="end" value={f.end} onChange={f.setEnd} placeholder="end" />
       <AdvancedFields adv={f.adv} setAdv={f.setAdv} />
       <button type="submit" disabled={running || !f.recordingId}>
         {running ? 'Running…' : kind === 'count' ? 'Count' : 'Track'}
