@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
-import { runCli } from '../../helpers/cli.js';
+import { lastJsonLine, runCli, shortIndexArgv } from '../../helpers/cli.js';
 import { makeClip } from '../library/clips.js';
 import { openCheckpoint } from '../../../src-main/core/molmo2/weights.js';
 import { initLora, loraTargets, SeededRng } from '../../../src-main/core/finetune/lora.js';
@@ -36,31 +36,14 @@ test('index and count with and without --adapter: every caption and run records 
   assert.equal((await cli('import', join(dir, 'footage'), '--library', db, '--json')).code, 0);
   const adapter = makeAdapter(join(dir, 'my-adapter'));
   const sha = adapterRecord(model, adapter).sha256;
-  const ix = [
-    'index',
-    '--library',
-    db,
-    '--model',
-    model,
-    '--ep',
-    'cpu',
-    '--tier',
-    'short',
-    '--window',
-    '2',
-    '--overlap',
-    '0.5',
-    '--json',
-  ];
+  const ix = shortIndexArgv(db, model);
   const plain = await cli(...ix);
   assert.equal(plain.code, 0, plain.err);
   const adapted = await cli(...ix, '--adapter', adapter);
   assert.equal(adapted.code, 0, adapted.err);
-  const summary = JSON.parse(adapted.out.trim().split('\n').pop()!) as {
-    modelId: string;
-    adapter: { sha256: string; name: string };
-    captions: number;
-  };
+  const summary = lastJsonLine<{ modelId: string; adapter: { sha256: string; name: string }; captions: number }>(
+    adapted.out,
+  );
   assert.deepEqual(summary.adapter, { sha256: sha, name: 'my-adapter' });
   assert.match(summary.modelId, new RegExp(`\\+lora@${sha.slice(0, 16)}$`));
   assert.ok(summary.captions >= 2, 'the adapted run captions every window again, beside the base captions');
@@ -90,8 +73,7 @@ test('index and count with and without --adapter: every caption and run records 
   assert.equal(c0.code, 0, c0.err);
   const c1 = await cli(...count, '--adapter', adapter);
   assert.equal(c1.code, 0, c1.err);
-  const runOf = (out: string) =>
-    RunSchema.parse((JSON.parse(out.trim().split('\n').pop()!) as { runs: Array<{ run: unknown }> }).runs[0]!.run);
+  const runOf = (out: string) => RunSchema.parse(lastJsonLine<{ runs: Array<{ run: unknown }> }>(out).runs[0]!.run);
   assert.equal(runOf(c0.out).adapter, null);
   assert.deepEqual(runOf(c1.out).adapter, { sha256: sha, name: 'my-adapter' });
 

@@ -4,9 +4,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { main } from '../../../src-main/cli/main.js';
+import { runCli } from '../../helpers/cli.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { sampleClip } from '../../helpers/media-fixtures.js';
 
@@ -16,20 +15,8 @@ async function ask(
   args: string[],
   cache: string,
 ): Promise<{ code: number; out: Record<string, unknown> | null; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let text = '';
-  let etext = '';
-  out.on('data', (b: Buffer) => (text += b.toString()));
-  err.on('data', (b: Buffer) => (etext += b.toString()));
-  const code = await main(['ask', ...args, '--json'], {
-    stdout: out,
-    stderr: err,
-    stdin: new PassThrough(),
-    env: { ...process.env, MOLMOSCOPE_CACHE: cache },
-    cwd: process.cwd(),
-  });
-  return { code, out: code === 0 ? (JSON.parse(text) as Record<string, unknown>) : null, err: etext };
+  const r = await runCli(['ask', ...args, '--json'], { env: { ...process.env, MOLMOSCOPE_CACHE: cache } });
+  return { code: r.code, out: r.code === 0 ? (JSON.parse(r.out) as Record<string, unknown>) : null, err: r.err };
 }
 
 test(

@@ -2,30 +2,17 @@
 // I/O through session.run is the same at two context lengths (2 and 3 frames), and --stream gives the same answer.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PassThrough } from 'node:stream';
-import { main } from '../../../../src-main/cli/main.js';
+import { runCli } from '../../../helpers/cli.js';
 import { scratchDir, tinyCheckpoint } from '../../../helpers/tiny.js';
 import { sampleClip } from '../../../helpers/media-fixtures.js';
 
 const SAMPLE = sampleClip('concourse-crowd-720p.avi');
 
 async function ask(args: string[], cache: string, stderrLines?: string[]): Promise<Record<string, unknown>> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let text = '';
-  let etext = '';
-  out.on('data', (b: Buffer) => (text += b.toString()));
-  err.on('data', (b: Buffer) => (etext += b.toString()));
-  const code = await main(['ask', ...args, '--json'], {
-    stdout: out,
-    stderr: err,
-    stdin: new PassThrough(),
-    env: { ...process.env, MOLMOSCOPE_CACHE: cache },
-    cwd: process.cwd(),
-  });
-  assert.equal(code, 0, etext);
-  stderrLines?.push(...etext.split('\n').filter((l) => l.startsWith('{')));
-  return JSON.parse(text) as Record<string, unknown>;
+  const r = await runCli(['ask', ...args, '--json'], { env: { ...process.env, MOLMOSCOPE_CACHE: cache } });
+  assert.equal(r.code, 0, r.err);
+  stderrLines?.push(...r.err.split('\n').filter((l) => l.startsWith('{')));
+  return JSON.parse(r.out) as Record<string, unknown>;
 }
 
 test(
