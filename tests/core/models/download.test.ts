@@ -27,6 +27,13 @@ const fileSize = (f: string) => statSync(join(tiny, f)).size;
 const totalServed = (s: HubServer) => [...s.sent.values()].reduce((a, b) => a + b, 0);
 const signal = () => new AbortController().signal;
 
+/** Where the one ranged request to the CDN (the resumed transfer) started; fails unless there was exactly one. */
+function resumedFrom(s: HubServer): number {
+  const ranges = s.requests.filter((q) => q.path.startsWith('/cdn/') && q.range).map((q) => q.range);
+  assert.equal(ranges.length, 1, String(ranges));
+  return Number(/^bytes=(\d+)-$/.exec(ranges[0]!)?.[1]);
+}
+
 async function code(p: Promise<unknown>): Promise<string> {
   try {
     await p;
@@ -91,11 +98,9 @@ test('a connection dropped mid-file resumes with Range and fetches only the rest
     signal(),
   );
   assert.equal(r.model.state, 'ready');
-  const ranges = s.requests.filter((q) => q.path.startsWith('/cdn/') && q.range).map((q) => q.range);
-  assert.equal(ranges.length, 1, String(ranges));
   // The client resumes from what reached its disk: the bytes the server had written when it cut the connection, less
   // what was still in flight (the body stream drops its queue when the socket errors; under load a few slices).
-  const from = Number(/^bytes=(\d+)-$/.exec(ranges[0]!)?.[1]);
+  const from = resumedFrom(s);
   assert.ok(from > cut - 1_000_000 && from <= cut, `resumed from ${from}, cut at ${cut}`);
   assert.equal(s.sent.get(shard), cut + (fileSize(shard) - from), 'the second request fetched only the rest');
 });
@@ -272,9 +277,7 @@ test('a stalled transfer is dropped after the idle timeout and resumed', async (
     signal(),
   );
   assert.equal(r.model.state, 'ready');
-  const ranges = s.requests.filter((q) => q.path.startsWith('/cdn/') && q.range).map((q) => q.range);
-  assert.equal(ranges.length, 1, String(ranges));
-  const from = Number(/^bytes=(\d+)-$/.exec(ranges[0]!)?.[1]);
+  const from = resumedFrom(s);
   assert.ok(from > 2_000_000 && from <= 3_000_000, `resumed from ${from}`);
   assert.equal(s.sent.get(shard), 3_000_000 + (fileSize(shard) - from));
 });

@@ -239,27 +239,14 @@ test('128-frame video prompt has exactly 1 + Σ(83 + timestamp tokens) + templat
 
 test('shown timestamps are recomputed as (t·fps)/fps like the reference metadata', () => {
   const f = solid(8, 8);
-  const m = buildVideoPrompt({
-    checkpoint: ck,
-    tokenizer: tok,
-    frames: [
-      { time: 0, ...f },
-      { time: 63.25, ...f },
-    ],
-    question: 'q',
-    fps: 30000 / 1001,
-  });
+  const frames = [
+    { time: 0, ...f },
+    { time: 63.25, ...f },
+  ];
+  const m = buildVideoPrompt({ checkpoint: ck, tokenizer: tok, frames, question: 'q', fps: 30000 / 1001 });
   assert.equal(m.timestamps![1], 63.25000000000001);
   assert.match(m.text, /^<\|im_end\|>0\.0 <im_start><im_patch>×81<im_end> 63\.3 <im_start>/);
-  const n = buildVideoPrompt({
-    checkpoint: ck,
-    tokenizer: tok,
-    frames: [
-      { time: 0, ...f },
-      { time: 63.25, ...f },
-    ],
-    question: 'q',
-  });
+  const n = buildVideoPrompt({ checkpoint: ck, tokenizer: tok, frames, question: 'q' });
   assert.match(n.text, / 63\.2 <im_start>/);
 });
 
