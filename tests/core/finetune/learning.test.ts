@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jsonLines, runCli } from '../../helpers/cli.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
-import { chat, hueClip, trainEnv } from './train-data.js';
+import { chat, hueClip, trainArgv, trainEnv } from './train-data.js';
 
 const base = tinyCheckpoint({ seed: 7, dtype: 'float32' });
 
@@ -36,29 +36,8 @@ test('after 300 steps the greedy answers with the adapter equal the three target
     ).join('\n'),
   );
   const out = join(dir, 'adapter');
-  const t = await runCli(
-    [
-      'train',
-      '--base',
-      base,
-      '--data',
-      data,
-      '--out',
-      out,
-      '--steps',
-      '300',
-      '--lr',
-      '1e-2',
-      '--rank',
-      '64',
-      '--alpha',
-      '64',
-      '--warmup',
-      '10',
-      '--json',
-    ],
-    { env },
-  );
+  const flags = ['--steps', '300', '--lr', '1e-2', '--rank', '64', '--alpha', '64', '--warmup', '10', '--json'];
+  const t = await runCli(trainArgv(base, data, out, flags), { env });
   assert.equal(t.code, 0, t.err);
   const losses = jsonLines<{ event: string; loss?: number }>(t.out)
     .filter((e) => e.event === 'step')

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { jsonLines, runCli } from '../../helpers/cli.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { lavfiStill } from '../../helpers/media-fixtures.js';
-import { chat, hueClip, trainEnv } from './train-data.js';
+import { chat, hueClip, trainArgv, trainEnv } from './train-data.js';
 
 const base = tinyCheckpoint({ seed: 7, dtype: 'float32' });
 const line = (o: unknown) => JSON.stringify(o);
@@ -66,9 +66,7 @@ test('bad lines are reported with their line number and reason, and nothing is t
   ];
   const data = dataset(dir, bad);
   const out = join(dir, 'adapter');
-  const r = await runCli(['train', '--base', base, '--data', data, '--out', out, '--steps', '1', '--json'], {
-    env: trainEnv(dir),
-  });
+  const r = await runCli(trainArgv(base, data, out, ['--steps', '1', '--json']), { env: trainEnv(dir) });
   assert.equal(r.code, 2, r.err);
   const reported = jsonLines(r.out).filter((e) => e.event === 'bad-line');
   assert.deepEqual(
@@ -79,23 +77,7 @@ test('bad lines are reported with their line number and reason, and nothing is t
   assert.match(String(reported[3]!.reason), /not found/);
   assert.ok(!existsSync(join(out, 'adapter_model.safetensors')));
   const ok = await runCli(
-    [
-      'train',
-      '--base',
-      base,
-      '--data',
-      data,
-      '--out',
-      out,
-      '--steps',
-      '2',
-      '--rank',
-      '4',
-      '--alpha',
-      '8',
-      '--skip-bad',
-      '--json',
-    ],
+    trainArgv(base, data, out, ['--steps', '2', '--rank', '4', '--alpha', '8', '--skip-bad', '--json']),
     { env: trainEnv(dir) },
   );
   assert.equal(ok.code, 0, ok.err);
@@ -112,21 +94,7 @@ test('bad lines are reported with their line number and reason, and nothing is t
   assert.ok(existsSync(join(out, 'adapter_model.safetensors')) && existsSync(join(out, 'adapter_config.json')));
   // Second preparation of the same clips reads the cached features.
   const again = await runCli(
-    [
-      'train',
-      '--base',
-      base,
-      '--data',
-      data,
-      '--out',
-      join(dir, 'a2'),
-      '--steps',
-      '1',
-      '--rank',
-      '4',
-      '--skip-bad',
-      '--json',
-    ],
+    trainArgv(base, data, join(dir, 'a2'), ['--steps', '1', '--rank', '4', '--skip-bad', '--json']),
     { env: trainEnv(dir) },
   );
   assert.ok(
@@ -148,20 +116,18 @@ test('nonsense flags are refused', async () => {
     ['--seed', '-1'],
     ['--steps', 'abc'],
   ]) {
-    const r = await runCli(['train', '--base', base, '--data', data, '--out', join(dir, 'o'), ...flags], {
-      env: trainEnv(dir),
-    });
+    const r = await runCli(trainArgv(base, data, join(dir, 'o'), flags), { env: trainEnv(dir) });
     assert.equal(r.code, 2, `${flags.join(' ')}: ${r.err}`);
   }
 });
 
 function trainChild(
-  args: string[],
+  argv: string[],
   dir: string,
   killAtStep?: number,
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
   return new Promise((res) => {
-    const child = spawn(process.execPath, ['bin/molmoscope.mjs', 'train', ...args, '--json'], { env: trainEnv(dir) });
+    const child = spawn(process.execPath, ['bin/molmoscope.mjs', ...argv, '--json'], { env: trainEnv(dir) });
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
@@ -174,29 +140,14 @@ function trainChild(
 test('kill -9 during training, then the same command again, ends with the same adapter bytes', async () => {
   const dir = scratchDir('train-cli');
   const data = dataset(dir);
-  const common = [
-    '--base',
-    base,
-    '--data',
-    data,
-    '--steps',
-    '8',
-    '--rank',
-    '4',
-    '--alpha',
-    '8',
-    '--lr',
-    '1e-2',
-    '--checkpoint-every',
-    '2',
-    '--seed',
-    '11',
-  ];
-  const whole = await trainChild([...common, '--out', join(dir, 'whole')], dir);
+  const training = ['--steps', '8', '--rank', '4', '--alpha', '8', '--lr', '1e-2'];
+  const argv = (out: string) =>
+    trainArgv(base, data, join(dir, out), [...training, '--checkpoint-every', '2', '--seed', '11']);
+  const whole = await trainChild(argv('whole'), dir);
   assert.equal(whole.code, 0, whole.out);
-  const killed = await trainChild([...common, '--out', join(dir, 'killed')], dir, 5);
+  const killed = await trainChild(argv('killed'), dir, 5);
   assert.equal(killed.signal, 'SIGKILL');
-  const resumed = await trainChild([...common, '--out', join(dir, 'killed')], dir);
+  const resumed = await trainChild(argv('killed'), dir);
   assert.equal(resumed.code, 0, resumed.out);
   const firstStep = jsonLines(resumed.out).find((e) => e.event === 'step')!;
   assert.ok(Number(firstStep.step) > 1 && Number(firstStep.step) <= 6, `resumed at step ${String(firstStep.step)}`);

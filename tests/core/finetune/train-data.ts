@@ -1,5 +1,5 @@
 // Inputs of the `molmoscope train` tests: one generated clip per hue (distinct pictures for distinct targets), the
-// chat messages of a dataset line, and the environment a CLI run finds ffmpeg and its cache in.
+// chat messages of a dataset line, the command line, and the environment a CLI run finds ffmpeg and its cache in.
 import { join } from 'node:path';
 import { lavfiClip } from '../../helpers/media-fixtures.js';
 
@@ -23,4 +23,9 @@ export function trainEnv(dir: string): NodeJS.ProcessEnv {
     FFMPEG_BIN: process.env.FFMPEG_BIN ?? 'ffmpeg',
     PATH: process.env.PATH,
   };
+}
+
+/** `train` argv: LoRA on `base` from the dataset file `data` into the adapter folder `out`, then `flags`. */
+export function trainArgv(base: string, data: string, out: string, flags: string[]): string[] {
+  return ['train', '--base', base, '--data', data, '--out', out, ...flags];
 }
