@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { PassThrough, Readable } from 'node:stream';
 import { main } from '../../src-main/cli/main.js';
 import type { ApiError } from '../../src-main/api/errors.js';
+import { requiredSample } from './media-fixtures.js';
 
 /** The part of this process's environment a CLI run needs to find its tools (ffmpeg on PATH or FFMPEG_BIN). */
 function toolEnv(): NodeJS.ProcessEnv {
@@ -55,6 +56,11 @@ export function cliError(stderr: string): ApiError {
 export function shortIndexArgv(db: string, model: string): string[] {
   const windows = ['--tier', 'short', '--window', '2', '--overlap', '0.5'];
   return ['index', '--library', db, '--model', model, '--ep', 'cpu', ...windows, '--json'];
+}
+
+/** `ask` flags for the shared sample video with `model` on the CPU (the question and other flags follow). */
+export function sampleVideoFlags(model: string): string[] {
+  return ['--model', model, '--video', requiredSample('concourse-crowd-720p.avi'), '--ep', 'cpu'];
 }
 
 /** `call(op, req)` for a dispatcher: the op's value, or the test fails with the op's error. */
