@@ -182,10 +182,10 @@ export function lavfiStill(name: string, source: string, extra: string[] = []): 
   return ffmpegClip(name, (out) => ['-f', 'lavfi', '-i', source, '-frames:v', '1', ...extra, out]);
 }
 
-/** An H.264 yuv420p clip of the first `seconds` of a lavfi source, e.g. `testsrc=size=64x48:rate=5`. */
-export function lavfiClip(name: string, source: string, seconds: number): string {
+/** An H.264 yuv420p clip: the first `seconds` of a lavfi source (`testsrc=size=64x48:rate=5`), then `extra` options. */
+export function lavfiClip(name: string, source: string, seconds: number, extra: string[] = []): string {
   const input = ['-f', 'lavfi', '-i', source, '-t', String(seconds)];
-  return ffmpegClip(name, (out) => [...input, '-pix_fmt', 'yuv420p', '-c:v', 'libx264', out]);
+  return ffmpegClip(name, (out) => [...input, '-pix_fmt', 'yuv420p', '-c:v', 'libx264', ...extra, out]);
 }
 
 /** sampleClip for tests that cannot run without the sample: a missing one fails them, with where it was looked for. */

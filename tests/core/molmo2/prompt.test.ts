@@ -10,7 +10,7 @@ import { buildImagePrompt, buildVideoPrompt, tokenizePrompt } from '../../../src
 import { framePrefix } from '../../../src-main/core/molmo2/prompt/visual-tokens.js';
 import { taskPrompt } from '../../../src-main/core/molmo2/prompt/task-prompts.js';
 import { checkpointSampleTimes, decodeTimes } from '../../../src-main/core/molmo2/prompt/frame-source.js';
-import { ffmpegClip } from '../../helpers/media-fixtures.js';
+import { lavfiClip } from '../../helpers/media-fixtures.js';
 import { createMediaService } from '../../../src-main/core/media/index.js';
 import { at } from '../../../src-main/api/at.js';
 
@@ -304,19 +304,7 @@ test('task prompts follow the trained wording and style rules', () => {
 });
 
 test('video frames resized as they are decoded give the same model input as native frames resized by the preprocessor', async () => {
-  const file = ffmpegClip('prompt-640x360-4s.mp4', (o) => [
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=s=640x360:r=25:d=4',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-pix_fmt',
-    'yuv420p',
-    o,
-  ]);
+  const file = lavfiClip('prompt-640x360-4s.mp4', 'testsrc2=s=640x360:r=25', 4, ['-preset', 'veryfast']);
   const p = await media.probe(file);
   const times = checkpointSampleTimes(p.duration, ck.videoPreprocessor);
   const native = await decodeTimes(media, file, times, p);
