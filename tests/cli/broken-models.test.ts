@@ -2,7 +2,6 @@
 // another model_type, a variant the engine refuses (qkv bias), a RoPE scaling the validator refuses (linear), a missing shard, a truncated safetensors
 // header, a missing tokenizer. Bound: 60 s per command (they take ~3-8 s on a loaded 2-core machine; a hang is forever).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,8 @@ import { nodeEngineLauncher } from '../../src-main/core/molmo2/engine/engine-lau
 import { AppError } from '../../src-main/api/errors.js';
 import { scratchDir, tinyCheckpoint } from '../helpers/tiny.js';
 import { runBin } from '../helpers/cli-process.js';
-import { runCli } from '../helpers/cli.js';
+import { cliError, runCli } from '../helpers/cli.js';
+import { lavfiClip, lavfiStill } from '../helpers/media-fixtures.js';
 
 const BOUND_MS = 60_000;
 const outside = mkdtempSync(join(tmpdir(), 'molmoscope-broken-'));
@@ -79,20 +79,7 @@ const CASES: { name: string; code: string; message: RegExp; make: () => string }
 ];
 
 test('ask on a refused or broken checkpoint: its code within the bound, exit 2, no process left', async () => {
-  const png = join(outside, 'img.png');
-  const f = spawnSync(process.env.FFMPEG_BIN ?? 'ffmpeg', [
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc=size=64x48',
-    '-frames:v',
-    '1',
-    png,
-  ]);
-  assert.equal(f.status, 0, f.stderr?.toString());
+  const png = lavfiStill('testsrc-64x48.png', 'testsrc=size=64x48');
   for (const c of CASES) {
     const r = await runBin(['ask', '--model', c.make(), '--image', png, 'What?', '--ep', 'cpu', '--json'], {
       cwd: outside,
@@ -101,7 +88,7 @@ test('ask on a refused or broken checkpoint: its code within the bound, exit 2, 
     });
     assert.ok(r.ms < BOUND_MS, `${c.name}: ask took ${Math.round(r.ms)} ms`);
     assert.equal(r.code, 2, `${c.name}: exit ${r.code}: ${r.err}`);
-    const err = (JSON.parse(r.err.trim().split('\n').pop()!) as { error: { code: string; message: string } }).error;
+    const err = cliError(r.err);
     assert.equal(err.code, c.code, `${c.name}: ${err.message}`);
     assert.match(err.message, c.message, c.name);
     assert.equal(r.leftover, false, `${c.name}: a process outlived ask: ${r.err}`);
@@ -110,22 +97,7 @@ test('ask on a refused or broken checkpoint: its code within the bound, exit 2, 
 
 test('index on a refused or broken checkpoint: the job fails with its code within the bound, no process left', async () => {
   const dir = scratchDir('broken-index');
-  const clip = join(dir, 'clip.mp4');
-  const f = spawnSync(process.env.FFMPEG_BIN ?? 'ffmpeg', [
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc=size=64x48:rate=5',
-    '-t',
-    '3',
-    '-pix_fmt',
-    'yuv420p',
-    clip,
-  ]);
-  assert.equal(f.status, 0, f.stderr?.toString());
+  const clip = lavfiClip('testsrc-64x48-5fps-3s.mp4', 'testsrc=size=64x48:rate=5', 3);
   for (const c of CASES) {
     const db = join(dir, `${c.name.replace(/\W+/g, '-')}.db`);
     assert.equal((await runCli(['import', clip, '--library', db, '--json'])).code, 0);

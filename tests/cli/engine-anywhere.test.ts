@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { after, test } from 'node:test';
 import {
   checkpointCacheKey,
@@ -19,27 +18,12 @@ import { runBin } from '../helpers/cli-process.js';
 import { runCli } from '../helpers/cli.js';
 import { startServeProcess } from '../helpers/serve-process.js';
 import { folderSnapshot } from '../helpers/folder-snapshot.js';
+import { lavfiClip, lavfiStill } from '../helpers/media-fixtures.js';
 
 const outside = mkdtempSync(join(tmpdir(), 'molmoscope-cwd-'));
 after(() => rmSync(outside, { recursive: true, force: true }));
 
-function png(dir: string): string {
-  const file = join(dir, 'img.png');
-  const r = spawnSync(process.env.FFMPEG_BIN ?? 'ffmpeg', [
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc=size=64x48',
-    '-frames:v',
-    '1',
-    file,
-  ]);
-  assert.equal(r.status, 0, r.stderr?.toString());
-  return file;
-}
+const png = () => lavfiStill('testsrc-64x48.png', 'testsrc=size=64x48');
 
 test('ask from a folder outside the checkout answers, and leaves the checkpoint folder exactly as it was', async () => {
   const model = join(scratchDir('anywhere-model'), 'tiny');
@@ -47,19 +31,7 @@ test('ask from a folder outside the checkout answers, and leaves the checkpoint 
   const cache = scratchDir('anywhere-cache');
   const before = folderSnapshot(model);
   const r = await runBin(
-    [
-      'ask',
-      '--model',
-      model,
-      '--image',
-      png(outside),
-      'What is this?',
-      '--max-new-tokens',
-      '3',
-      '--ep',
-      'cpu',
-      '--json',
-    ],
+    ['ask', '--model', model, '--image', png(), 'What is this?', '--max-new-tokens', '3', '--ep', 'cpu', '--json'],
     {
       cwd: outside,
       env: { MOLMOSCOPE_CACHE: cache },
@@ -87,22 +59,7 @@ test(
   { timeout: 300_000 },
   async () => {
     const dir = scratchDir('anywhere-serve');
-    const clip = join(dir, 'clip.mp4');
-    const f = spawnSync(process.env.FFMPEG_BIN ?? 'ffmpeg', [
-      '-loglevel',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc=size=64x48:rate=5',
-      '-t',
-      '2',
-      '-pix_fmt',
-      'yuv420p',
-      clip,
-    ]);
-    assert.equal(f.status, 0, f.stderr?.toString());
+    const clip = lavfiClip('testsrc-64x48-5fps-2s.mp4', 'testsrc=size=64x48:rate=5', 2);
     const db = join(dir, 'library.db');
     assert.equal((await runCli(['import', clip, '--library', db, '--json'])).code, 0);
     const srv = await startServeProcess(
@@ -149,10 +106,9 @@ test('model remove takes the derived files of the checkpoint with it, and leaves
   cpSync(tinyCheckpoint({ seed: 5 }), model, { recursive: true });
   const before = folderSnapshot(model);
   assert.equal((await runCli(['model', 'add', model, '--id', 't'], { env })).code, 0);
-  const asked = await runCli(
-    ['ask', '--image', png(outside), 'What?', '--max-new-tokens', '2', '--ep', 'cpu', '--json'],
-    { env },
-  );
+  const asked = await runCli(['ask', '--image', png(), 'What?', '--max-new-tokens', '2', '--ep', 'cpu', '--json'], {
+    env,
+  });
   assert.equal(asked.code, 0, asked.err);
   const derived = modelCacheDir(env, model);
   assert.ok(existsSync(join(derived, 'graphs')), 'ask on the default model compiled into its identity folder');

@@ -19,7 +19,7 @@ export const MEDIA_TMP = resolve('tests/.tmp/media');
 export const INDEX_PATTERN = "geq=lum='255*mod(floor(N/pow(2,floor(X*4/W)+4*floor(Y*4/H))),2)':cb=128:cr=128";
 
 function ffmpeg(args: string[]): void {
-  execFileSync('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-y', ...args], {
+  execFileSync(process.env.FFMPEG_BIN ?? 'ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-y', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
 }
@@ -175,6 +175,17 @@ export function fourccCopy(name: string, src: string, from: string, to: string):
 /** Runs ffmpeg with arbitrary arguments into a cached output. */
 export function ffmpegClip(name: string, args: (out: string) => string[]): string {
   return cached(name, (out) => ffmpeg(args(out)));
+}
+
+/** A still image (format by the name's extension) of the first frame of a lavfi source, e.g. `testsrc=size=64x48`. */
+export function lavfiStill(name: string, source: string, extra: string[] = []): string {
+  return ffmpegClip(name, (out) => ['-f', 'lavfi', '-i', source, '-frames:v', '1', ...extra, out]);
+}
+
+/** An H.264 yuv420p clip: the first `seconds` of a lavfi source (`testsrc=size=64x48:rate=5`), then `extra` options. */
+export function lavfiClip(name: string, source: string, seconds: number, extra: string[] = []): string {
+  const input = ['-f', 'lavfi', '-i', source, '-t', String(seconds)];
+  return ffmpegClip(name, (out) => [...input, '-pix_fmt', 'yuv420p', '-c:v', 'libx264', ...extra, out]);
 }
 
 /** sampleClip for tests that cannot run without the sample: a missing one fails them, with where it was looked for. */

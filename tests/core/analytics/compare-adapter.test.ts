@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
-import { opCaller, runCli } from '../../helpers/cli.js';
+import { lastJsonLine, opCaller, runCli } from '../../helpers/cli.js';
 import { adapterScratch, makeTinyAdapter, registerAdapter } from '../../helpers/tiny-adapter.js';
 import { adapterRecord } from '../../../src-main/core/finetune/use-adapter.js';
 import { openLibrary } from '../../../src-main/core/library/store.js';
@@ -28,7 +28,7 @@ interface CountOut {
 }
 
 function countOut(out: string): CountOut {
-  const line = JSON.parse(out.trim().split('\n').pop()!) as { model: CountOut['model']; runs: Array<{ run: unknown }> };
+  const line = lastJsonLine<{ model: CountOut['model']; runs: Array<{ run: unknown }> }>(out);
   return { model: line.model, run: RunSchema.parse(line.runs[0]!.run) };
 }
 
@@ -137,9 +137,7 @@ test('count on a library with an active adapter: adapter by default, base with -
     '--json',
   );
   assert.equal(rerun.code, 0, rerun.err);
-  const job = (
-    JSON.parse(rerun.out.trim().split('\n').pop()!) as { job: { status: string; params: { runIds: number[] } } }
-  ).job;
+  const job = lastJsonLine<{ job: { status: string; params: { runIds: number[] } } }>(rerun.out).job;
   assert.equal(job.status, 'done');
   const json = await cli(
     'finetune',

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tinyCheckpoint } from '../../helpers/tiny.js';
 import { adapterScratch } from '../../helpers/tiny-adapter.js';
+import { lastJsonLine, shortIndexArgv } from '../../helpers/cli.js';
 import { openLibrary } from '../../../src-main/core/library/store.js';
 import { listWindows } from '../../../src-main/core/library/recordings.js';
 import { RunSchema } from '../../../src-main/api/ops/analytics.js';
@@ -13,31 +14,14 @@ const model = tinyCheckpoint({ seed: 1 });
 
 test('index and count with and without --adapter: every caption and run records the adapter (or none)', async () => {
   const { cli, db, adapter, sha } = await adapterScratch(model, 'provenance');
-  const ix = [
-    'index',
-    '--library',
-    db,
-    '--model',
-    model,
-    '--ep',
-    'cpu',
-    '--tier',
-    'short',
-    '--window',
-    '2',
-    '--overlap',
-    '0.5',
-    '--json',
-  ];
+  const ix = shortIndexArgv(db, model);
   const plain = await cli(...ix);
   assert.equal(plain.code, 0, plain.err);
   const adapted = await cli(...ix, '--adapter', adapter);
   assert.equal(adapted.code, 0, adapted.err);
-  const summary = JSON.parse(adapted.out.trim().split('\n').pop()!) as {
-    modelId: string;
-    adapter: { sha256: string; name: string };
-    captions: number;
-  };
+  const summary = lastJsonLine<{ modelId: string; adapter: { sha256: string; name: string }; captions: number }>(
+    adapted.out,
+  );
   assert.deepEqual(summary.adapter, { sha256: sha, name: 'my-adapter' });
   assert.match(summary.modelId, new RegExp(`\\+lora@${sha.slice(0, 16)}$`));
   assert.ok(summary.captions >= 2, 'the adapted run captions every window again, beside the base captions');
@@ -67,8 +51,7 @@ test('index and count with and without --adapter: every caption and run records 
   assert.equal(c0.code, 0, c0.err);
   const c1 = await cli(...count, '--adapter', adapter);
   assert.equal(c1.code, 0, c1.err);
-  const runOf = (out: string) =>
-    RunSchema.parse((JSON.parse(out.trim().split('\n').pop()!) as { runs: Array<{ run: unknown }> }).runs[0]!.run);
+  const runOf = (out: string) => RunSchema.parse(lastJsonLine<{ runs: Array<{ run: unknown }> }>(out).runs[0]!.run);
   assert.equal(runOf(c0.out).adapter, null);
   assert.deepEqual(runOf(c1.out).adapter, { sha256: sha, name: 'my-adapter' });
 

@@ -3,32 +3,13 @@
 // (≈300 CPU steps: the slowest test of this folder, about two minutes on two cores.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli } from '../../helpers/cli.js';
+import { jsonLines, runCli } from '../../helpers/cli.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
-import { cached } from '../../helpers/media-fixtures.js';
+import { chat, hueClip, trainArgv, trainEnv } from './train-data.js';
 
 const base = tinyCheckpoint({ seed: 7, dtype: 'float32' });
-const ffmpeg = process.env.FFMPEG_BIN ?? 'ffmpeg';
-const clip = (hue: number) =>
-  cached(`learn-clip-${hue}.mp4`, (out) => {
-    execFileSync(ffmpeg, [
-      '-loglevel',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      `testsrc=size=320x240:rate=10:duration=2,hue=h=${hue}`,
-      '-pix_fmt',
-      'yuv420p',
-      '-c:v',
-      'libx264',
-      out,
-    ]);
-  });
 
 const CASES = [
   {
@@ -42,50 +23,23 @@ const CASES = [
 
 test('after 300 steps the greedy answers with the adapter equal the three targets', async () => {
   const dir = scratchDir('learn');
-  const env = { MOLMOSCOPE_CACHE: join(dir, 'cache'), FFMPEG_BIN: ffmpeg, PATH: process.env.PATH };
+  const env = trainEnv(dir);
   const data = join(dir, 'data.jsonl');
   writeFileSync(
     data,
     CASES.map((c) =>
       JSON.stringify({
-        video: clip(c.hue),
+        video: hueClip(c.hue),
         ...(c.task ? { task: c.task } : {}),
-        messages: [
-          { role: 'user', content: c.q },
-          { role: 'assistant', content: c.a },
-        ],
+        messages: chat(c.q, c.a),
       }),
     ).join('\n'),
   );
   const out = join(dir, 'adapter');
-  const t = await runCli(
-    [
-      'train',
-      '--base',
-      base,
-      '--data',
-      data,
-      '--out',
-      out,
-      '--steps',
-      '300',
-      '--lr',
-      '1e-2',
-      '--rank',
-      '64',
-      '--alpha',
-      '64',
-      '--warmup',
-      '10',
-      '--json',
-    ],
-    { env },
-  );
+  const flags = ['--steps', '300', '--lr', '1e-2', '--rank', '64', '--alpha', '64', '--warmup', '10', '--json'];
+  const t = await runCli(trainArgv(base, data, out, flags), { env });
   assert.equal(t.code, 0, t.err);
-  const losses = t.out
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { event: string; loss?: number })
+  const losses = jsonLines<{ event: string; loss?: number }>(t.out)
     .filter((e) => e.event === 'step')
     .map((e) => e.loss!);
   console.log(
@@ -95,13 +49,13 @@ test('after 300 steps the greedy answers with the adapter equal the three target
       .join(' ')}`,
   );
   const before = await runCli(
-    ['ask', '--model', base, '--video', clip(CASES[0]!.hue), CASES[0]!.q, '--max-new-tokens', '60'],
+    ['ask', '--model', base, '--video', hueClip(CASES[0]!.hue), CASES[0]!.q, '--max-new-tokens', '60'],
     { env },
   );
   assert.notEqual(before.out.trim(), CASES[0]!.a, 'the base model does not already answer with the target');
   for (const c of CASES) {
     const r = await runCli(
-      ['ask', '--model', base, '--adapter', out, '--video', clip(c.hue), c.q, '--max-new-tokens', '60', '--json'],
+      ['ask', '--model', base, '--adapter', out, '--video', hueClip(c.hue), c.q, '--max-new-tokens', '60', '--json'],
       { env },
     );
     assert.equal(r.code, 0, r.err);

@@ -2,55 +2,38 @@
 // reasons (or skipped with --skip-bad), NDJSON progress, and kill -9 mid-run + resume ending in the same adapter bytes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli } from '../../helpers/cli.js';
+import { jsonLines, runCli } from '../../helpers/cli.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
-import { cached } from '../../helpers/media-fixtures.js';
+import { lavfiStill } from '../../helpers/media-fixtures.js';
+import { chat, hueClip, trainArgv, trainEnv } from './train-data.js';
 
 const base = tinyCheckpoint({ seed: 7, dtype: 'float32' });
-const ffmpeg = process.env.FFMPEG_BIN ?? 'ffmpeg';
-const clip = (hue: number) =>
-  cached(`train-clip-${hue}.mp4`, (out) => {
-    execFileSync(ffmpeg, [
-      '-loglevel',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      `testsrc=size=320x240:rate=10:duration=2,hue=h=${hue}`,
-      '-pix_fmt',
-      'yuv420p',
-      '-c:v',
-      'libx264',
-      out,
-    ]);
-  });
 const line = (o: unknown) => JSON.stringify(o);
-const msgs = (q: string, a: string) => [
-  { role: 'user', content: q },
-  { role: 'assistant', content: a },
-];
 
 function dataset(dir: string, extra: string[] = []): string {
   const file = join(dir, 'data.jsonl');
   const good = [
     line({
-      video: clip(100),
-      messages: msgs(
+      video: hueClip(100),
+      messages: chat(
         'How many people are there?',
         'Counting the <points coords="0.5 1 500 400">people</points> shows a total of 1.',
       ),
     }),
     line({
-      video: clip(200),
+      video: hueClip(200),
       start: 0,
       end: 2,
-      messages: msgs('Track the car.', '<tracks coords="0.0 1 120 340;0.5 1 150 330">car</tracks>'),
+      messages: chat('Track the car.', '<tracks coords="0.0 1 120 340;0.5 1 150 330">car</tracks>'),
     }),
-    line({ image: imagePng(dir), task: 'caption', messages: msgs('Describe this image.', 'A test pattern.') }),
+    line({
+      image: lavfiStill('train-frame-200x150.png', 'testsrc=size=200x150'),
+      task: 'caption',
+      messages: chat('Describe this image.', 'A test pattern.'),
+    }),
   ];
   writeFileSync(file, [...good, ...extra].join('\n') + '\n');
   return file;
@@ -62,58 +45,30 @@ function garbage(dir: string): string {
   return f;
 }
 
-function imagePng(dir: string): string {
-  const f = join(dir, 'frame.png');
-  if (!existsSync(f))
-    execFileSync(ffmpeg, [
-      '-loglevel',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc=size=200x150',
-      '-frames:v',
-      '1',
-      f,
-    ]);
-  return f;
-}
-
-const env = (dir: string) => ({ MOLMOSCOPE_CACHE: join(dir, 'cache'), FFMPEG_BIN: ffmpeg, PATH: process.env.PATH });
-const events = (out: string) =>
-  out
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-
 test('bad lines are reported with their line number and reason, and nothing is trained unless --skip-bad', async () => {
   const dir = scratchDir('train-cli');
   const bad = [
     '{not json',
-    line({ video: clip(100) }),
+    line({ video: hueClip(100) }),
     line({
-      video: clip(100),
+      video: hueClip(100),
       messages: [
         { role: 'assistant', content: 'x' },
         { role: 'user', content: 'y' },
       ],
     }),
-    line({ video: join(dir, 'missing.mp4'), messages: msgs('q', 'a') }),
-    line({ video: clip(100), start: 3, messages: msgs('q', 'a') }),
-    line({ image: 'x.png', weight: -1, messages: msgs('q', 'a') }),
-    line({ video: clip(100), start: 1e12, end: 1e12 + 5, messages: msgs('q', 'a') }),
-    line({ video: clip(100), messages: msgs('q', 'a'), extra: 1 }),
-    line({ video: garbage(dir), messages: msgs('q', 'a') }),
+    line({ video: join(dir, 'missing.mp4'), messages: chat('q', 'a') }),
+    line({ video: hueClip(100), start: 3, messages: chat('q', 'a') }),
+    line({ image: 'x.png', weight: -1, messages: chat('q', 'a') }),
+    line({ video: hueClip(100), start: 1e12, end: 1e12 + 5, messages: chat('q', 'a') }),
+    line({ video: hueClip(100), messages: chat('q', 'a'), extra: 1 }),
+    line({ video: garbage(dir), messages: chat('q', 'a') }),
   ];
   const data = dataset(dir, bad);
   const out = join(dir, 'adapter');
-  const r = await runCli(['train', '--base', base, '--data', data, '--out', out, '--steps', '1', '--json'], {
-    env: env(dir),
-  });
+  const r = await runCli(trainArgv(base, data, out, ['--steps', '1', '--json']), { env: trainEnv(dir) });
   assert.equal(r.code, 2, r.err);
-  const reported = events(r.out).filter((e) => e.event === 'bad-line');
+  const reported = jsonLines(r.out).filter((e) => e.event === 'bad-line');
   assert.deepEqual(
     reported.map((e) => e.line),
     [4, 5, 6, 7, 8, 9, 10, 11],
@@ -122,27 +77,11 @@ test('bad lines are reported with their line number and reason, and nothing is t
   assert.match(String(reported[3]!.reason), /not found/);
   assert.ok(!existsSync(join(out, 'adapter_model.safetensors')));
   const ok = await runCli(
-    [
-      'train',
-      '--base',
-      base,
-      '--data',
-      data,
-      '--out',
-      out,
-      '--steps',
-      '2',
-      '--rank',
-      '4',
-      '--alpha',
-      '8',
-      '--skip-bad',
-      '--json',
-    ],
-    { env: env(dir) },
+    trainArgv(base, data, out, ['--steps', '2', '--rank', '4', '--alpha', '8', '--skip-bad', '--json']),
+    { env: trainEnv(dir) },
   );
   assert.equal(ok.code, 0, ok.err);
-  const ev = events(ok.out);
+  const ev = jsonLines(ok.out);
   assert.equal(ev.filter((e) => e.event === 'prepare').length, 3);
   // The garbage "video" passes validation and fails when decoded: reported as a bad line and skipped.
   const late = ev.filter((e) => e.event === 'bad-line' && e.line === 12);
@@ -155,25 +94,11 @@ test('bad lines are reported with their line number and reason, and nothing is t
   assert.ok(existsSync(join(out, 'adapter_model.safetensors')) && existsSync(join(out, 'adapter_config.json')));
   // Second preparation of the same clips reads the cached features.
   const again = await runCli(
-    [
-      'train',
-      '--base',
-      base,
-      '--data',
-      data,
-      '--out',
-      join(dir, 'a2'),
-      '--steps',
-      '1',
-      '--rank',
-      '4',
-      '--skip-bad',
-      '--json',
-    ],
-    { env: env(dir) },
+    trainArgv(base, data, join(dir, 'a2'), ['--steps', '1', '--rank', '4', '--skip-bad', '--json']),
+    { env: trainEnv(dir) },
   );
   assert.ok(
-    events(again.out)
+    jsonLines(again.out)
       .filter((e) => e.event === 'prepare')
       .every((e) => e.featuresCached === true),
   );
@@ -191,20 +116,18 @@ test('nonsense flags are refused', async () => {
     ['--seed', '-1'],
     ['--steps', 'abc'],
   ]) {
-    const r = await runCli(['train', '--base', base, '--data', data, '--out', join(dir, 'o'), ...flags], {
-      env: env(dir),
-    });
+    const r = await runCli(trainArgv(base, data, join(dir, 'o'), flags), { env: trainEnv(dir) });
     assert.equal(r.code, 2, `${flags.join(' ')}: ${r.err}`);
   }
 });
 
 function trainChild(
-  args: string[],
+  argv: string[],
   dir: string,
   killAtStep?: number,
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
   return new Promise((res) => {
-    const child = spawn(process.execPath, ['bin/molmoscope.mjs', 'train', ...args, '--json'], { env: env(dir) });
+    const child = spawn(process.execPath, ['bin/molmoscope.mjs', ...argv, '--json'], { env: trainEnv(dir) });
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
@@ -217,31 +140,16 @@ function trainChild(
 test('kill -9 during training, then the same command again, ends with the same adapter bytes', async () => {
   const dir = scratchDir('train-cli');
   const data = dataset(dir);
-  const common = [
-    '--base',
-    base,
-    '--data',
-    data,
-    '--steps',
-    '8',
-    '--rank',
-    '4',
-    '--alpha',
-    '8',
-    '--lr',
-    '1e-2',
-    '--checkpoint-every',
-    '2',
-    '--seed',
-    '11',
-  ];
-  const whole = await trainChild([...common, '--out', join(dir, 'whole')], dir);
+  const training = ['--steps', '8', '--rank', '4', '--alpha', '8', '--lr', '1e-2'];
+  const argv = (out: string) =>
+    trainArgv(base, data, join(dir, out), [...training, '--checkpoint-every', '2', '--seed', '11']);
+  const whole = await trainChild(argv('whole'), dir);
   assert.equal(whole.code, 0, whole.out);
-  const killed = await trainChild([...common, '--out', join(dir, 'killed')], dir, 5);
+  const killed = await trainChild(argv('killed'), dir, 5);
   assert.equal(killed.signal, 'SIGKILL');
-  const resumed = await trainChild([...common, '--out', join(dir, 'killed')], dir);
+  const resumed = await trainChild(argv('killed'), dir);
   assert.equal(resumed.code, 0, resumed.out);
-  const firstStep = events(resumed.out).find((e) => e.event === 'step')!;
+  const firstStep = jsonLines(resumed.out).find((e) => e.event === 'step')!;
   assert.ok(Number(firstStep.step) > 1 && Number(firstStep.step) <= 6, `resumed at step ${String(firstStep.step)}`);
   const a = readFileSync(join(dir, 'whole', 'adapter_model.safetensors'));
   const b = readFileSync(join(dir, 'killed', 'adapter_model.safetensors'));

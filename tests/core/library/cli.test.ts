@@ -7,7 +7,7 @@ import { openLibrary } from '../../../src-main/core/library/store.js';
 import { queueIndexJob, type IndexJobParams } from '../../../src-main/core/library/index-job.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { makeImportFolder } from './clips.js';
-import { runCli } from '../../helpers/cli.js';
+import { jsonLines, lastJsonLine, runCli, shortIndexArgv } from '../../helpers/cli.js';
 
 let env: NodeJS.ProcessEnv = {};
 const cli = (...argv: string[]) => runCli(argv, { env });
@@ -24,27 +24,9 @@ test('import → index → search --json → jobs list/pause/cancel, and clear e
   assert.equal(rep.results.find((r: { path: string }) => r.path === f.audio).code, 'NO_VIDEO_STREAM');
 
   const model = tinyCheckpoint({ seed: 1 });
-  const ix = await cli(
-    'index',
-    '--library',
-    db,
-    '--model',
-    model,
-    '--ep',
-    'cpu',
-    '--tier',
-    'short',
-    '--window',
-    '2',
-    '--overlap',
-    '0.5',
-    '--json',
-  );
+  const ix = await cli(...shortIndexArgv(db, model));
   assert.equal(ix.code, 0, ix.err);
-  const lines = ix.out
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = jsonLines(ix.out);
   const summary = lines.pop()!;
   assert.equal(summary.event, 'summary');
   assert.equal(summary.status, 'done');
@@ -54,29 +36,7 @@ test('import → index → search --json → jobs list/pause/cancel, and clear e
   assert.ok(lines.length >= 2 && lines.every((l) => l.event === 'job.progress'));
   assert.equal(lines[lines.length - 1]!.status, 'done');
   // Run again: nothing left to caption; a new job finds every window stored.
-  const again = JSON.parse(
-    (
-      await cli(
-        'index',
-        '--library',
-        db,
-        '--model',
-        model,
-        '--ep',
-        'cpu',
-        '--tier',
-        'short',
-        '--window',
-        '2',
-        '--overlap',
-        '0.5',
-        '--json',
-      )
-    ).out
-      .trim()
-      .split('\n')
-      .pop()!,
-  );
+  const again = lastJsonLine((await cli(...shortIndexArgv(db, model))).out);
   assert.equal(again.captions, summary.captions);
   assert.equal(JSON.parse((await cli('index', '--library', db, '--tier', 'tiny')).err).error.code, 'INVALID_INPUT');
   assert.equal(JSON.parse((await cli('index', '--library', db)).err).error.code, 'MODEL_INVALID');

@@ -3,7 +3,7 @@
 // default model is what ask and the engine host fall back to.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -17,7 +17,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { runCli } from '../../helpers/cli.js';
+import { cliError, runCli } from '../../helpers/cli.js';
+import { lavfiStill } from '../../helpers/media-fixtures.js';
 import { startHubServer, type HubServer } from '../../helpers/hub-server.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { readRegistry } from '../../../src-main/core/models/index.js';
@@ -111,9 +112,9 @@ test('Ctrl-C (SIGINT) stops a CLI download as CANCELLED and says how to resume',
   child.kill('SIGINT');
   const code = await new Promise((r) => child.once('exit', r));
   assert.equal(code, 2);
-  const last = JSON.parse(err.trim().split('\n').at(-1)!);
-  assert.equal(last.error.code, 'CANCELLED');
-  assert.match(last.error.message, /run the same command again to resume/);
+  const last = cliError(err);
+  assert.equal(last.code, 'CANCELLED');
+  assert.match(last.message, /run the same command again to resume/);
   assert.ok(existsSync(join(home, 'models', 'someone--Molmo2-tiny', shard + '.incomplete')));
 });
 
@@ -175,19 +176,7 @@ test('prompt without --model uses the default model; MOLMOSCOPE_MODEL comes befo
   const home = scratchDir('mm-home-default');
   const env = { MOLMOSCOPE_HOME: home };
   assert.equal((await runCli(['model', 'add', tiny, '--id', 'tiny'], { env })).code, 0);
-  const png = join(home, 'a.png');
-  execFileSync(process.env.FFMPEG_BIN || 'ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc=size=64x48:rate=1',
-    '-frames:v',
-    '1',
-    png,
-  ]);
+  const png = lavfiStill('testsrc-64x48-1fps.png', 'testsrc=size=64x48:rate=1');
   const r = await runCli(['prompt', '--image', png, 'What is this?', '--json'], { env });
   assert.equal(r.code, 0, r.err);
   assert.equal(JSON.parse(r.out).model, realpathSync(tiny));

@@ -8,6 +8,7 @@ import { loadCheckpoint } from '../../../src-main/core/molmo2/checkpoint/load.js
 import { parseMolmo2Config, variantOf } from '../../../src-main/core/molmo2/checkpoint/config.js';
 import { molmo2ParamShapes, type Molmo2ShapeConfig } from '../../../src-main/core/molmo2/checkpoint/param-shapes.js';
 import { AppError } from '../../../src-main/api/errors.js';
+import { O7B_VOCAB, o7bTextConfig, o7bTokenIds } from '../../../models/tiny/o7b.js';
 
 /** A writable copy of a checkpoint: JSON files copied, weight shards symlinked. */
 function copyCk(src: string): string {
@@ -134,39 +135,11 @@ test('O-7B (OLMo3) and 8B config fields validate and select the right variant an
   const base = JSON.parse(readFileSync('models/molmo2-4b/config.json', 'utf8'));
   assert.equal(variantOf(parseMolmo2Config(base)), 'qwen3');
   const o7 = structuredClone(base);
-  Object.assign(o7.text_config, {
-    hidden_size: 4096,
-    num_hidden_layers: 32,
-    num_attention_heads: 32,
-    num_key_value_heads: 32,
-    intermediate_size: 11008,
-    vocab_size: 100278,
-    qk_norm_type: 'olmo',
-    norm_after: true,
-    rope_theta: 500000,
-    max_position_embeddings: 65536,
-    rope_scaling: {
-      rope_type: 'yarn',
-      factor: 8.0,
-      attention_factor: 1.2079441541679836,
-      beta_fast: 32,
-      beta_slow: 1,
-      original_max_position_embeddings: 8192,
-    },
-    rope_scaling_layers: [3, 7, 11, 15, 19, 23, 27, 31],
-  });
+  // O-7B's decoder and special ids, as the released config has them (models/tiny/o7b.ts, which cites its sources).
+  const o7Sizes = { hidden_size: 4096, num_attention_heads: 32, num_key_value_heads: 32, intermediate_size: 11008 };
+  Object.assign(o7.text_config, { ...o7Sizes, vocab_size: O7B_VOCAB }, o7bTextConfig(32));
   Object.assign(o7.adapter_config, { intermediate_size: 11008, text_hidden_size: 4096 });
-  const ids = [
-    'image_start_token_id',
-    'image_end_token_id',
-    'image_patch_id',
-    'image_col_id',
-    'low_res_image_start_token_id',
-    'image_low_res_id',
-    'frame_start_token_id',
-    'frame_end_token_id',
-  ];
-  for (const k of ids) o7[k] = o7[k] - 151936 + 100278;
+  Object.assign(o7, o7bTokenIds());
   o7.image_high_res_id = o7.image_patch_id;
   const c = parseMolmo2Config(o7);
   assert.equal(variantOf(c), 'olmo3');

@@ -1,26 +1,14 @@
 // The prompt and parse CLI commands on real files: ffmpeg-decoded images (EXIF orientation) and a generated clip.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
-import { main } from '../../../src-main/cli/main.js';
-import type { CliIO } from '../../../src-main/cli/command.js';
+import { runCli } from '../../helpers/cli.js';
+import { lavfiClip, lavfiStill } from '../../helpers/media-fixtures.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { loadImageRgb, jpegOrientation, compositeOnWhite } from '../../../src-main/core/molmo2/prompt/image-source.js';
 
-async function cli(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough(),
-    stderr = new PassThrough();
-  let out = '',
-    err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const io: CliIO = { stdout, stderr, stdin: Readable.from([stdin]), env: process.env, cwd: process.cwd() };
-  const code = await main(args, io);
-  return { code, out, err };
-}
+const cli = (args: string[], stdin = '') => runCli(args, { env: process.env, stdin });
 
 test('parse: stdin answer → JSON with pixels, count and dropped parts', async () => {
   const r = await cli(
@@ -57,19 +45,7 @@ test('parse: stdin answer → JSON with pixels, count and dropped parts', async 
 test('prompt --image: token count and types of a 640×480 image on the tiny checkpoint', async () => {
   const dir = scratchDir('cli-img');
   try {
-    const png = join(dir, 'a.png');
-    execFileSync('ffmpeg', [
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc=size=640x480:rate=1',
-      '-frames:v',
-      '1',
-      png,
-    ]);
+    const png = lavfiStill('testsrc-640x480.png', 'testsrc=size=640x480:rate=1');
     const r = await cli([
       'prompt',
       '--model',
@@ -99,57 +75,25 @@ test('prompt --image: token count and types of a 640×480 image on the tiny chec
 });
 
 test('prompt --video: frames sampled on the 0.5 s grid plus the last frame', async () => {
-  const dir = scratchDir('cli-vid');
-  try {
-    const mp4 = join(dir, 'v.mp4');
-    execFileSync('ffmpeg', [
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc=size=160x120:rate=25',
-      '-t',
-      '1.2',
-      '-pix_fmt',
-      'yuv420p',
-      mp4,
-    ]);
-    const r = await cli(['prompt', '--model', tinyCheckpoint({ seed: 0 }), '--video', mp4, 'Which animal?', '--json']);
-    assert.equal(r.code, 0, r.err);
-    const j = JSON.parse(r.out);
-    assert.deepEqual(j.timestamps, [0, 0.5, 1, 1.2]);
-    assert.deepEqual(j.videoGrid, [4, 9, 9]);
-    assert.equal(j.tokenTypes.imPatch, 4 * 81);
-    assert.match(
-      j.text,
-      /^<\|im_end\|>0\.0 <im_start><im_patch>×81<im_end> 0\.5 <im_start><im_patch>×81<im_end> 1\.0 <im_start><im_patch>×81<im_end> 1\.2 <im_start>/,
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const mp4 = lavfiClip('testsrc-160x120-25fps-1.2s.mp4', 'testsrc=size=160x120:rate=25', 1.2);
+  const r = await cli(['prompt', '--model', tinyCheckpoint({ seed: 0 }), '--video', mp4, 'Which animal?', '--json']);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.deepEqual(j.timestamps, [0, 0.5, 1, 1.2]);
+  assert.deepEqual(j.videoGrid, [4, 9, 9]);
+  assert.equal(j.tokenTypes.imPatch, 4 * 81);
+  assert.match(
+    j.text,
+    /^<\|im_end\|>0\.0 <im_start><im_patch>×81<im_end> 0\.5 <im_start><im_patch>×81<im_end> 1\.0 <im_start><im_patch>×81<im_end> 1\.2 <im_start>/,
+  );
 });
 
 test('images are decoded to RGB with EXIF orientation applied', async () => {
   const dir = scratchDir('exif');
   try {
-    const plain = join(dir, 'plain.jpg');
     // 64×32: left half red, right half blue.
-    execFileSync('ffmpeg', [
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'color=c=red:size=32x32,format=rgb24[a];color=c=blue:size=32x32,format=rgb24[b];[a][b]hstack',
-      '-frames:v',
-      '1',
-      '-q:v',
-      '2',
-      plain,
-    ]);
+    const halves = 'color=c=red:size=32x32,format=rgb24[a];color=c=blue:size=32x32,format=rgb24[b];[a][b]hstack';
+    const plain = lavfiStill('red-blue-64x32.jpg', halves, ['-q:v', '2']);
     const jpg = readFileSync(plain);
     // Insert an APP1 Exif segment with Orientation = 6 (rotate 90° clockwise to display) right after SOI.
     const tiff = Buffer.from([
@@ -180,28 +124,11 @@ test('transparent pixels are composited onto white (PIL alpha_composite arithmet
   // (0, a=128) → 127; (255, a=128) → 255; (100, a=200) → 133; a=0 → white; a=255 → unchanged.
   const px = Uint8Array.from([0, 255, 100, 128, 100, 100, 100, 200, 1, 2, 3, 0, 9, 8, 7, 255]);
   assert.deepEqual(Array.from(compositeOnWhite(px, 4, 1)), [127, 255, 177, 133, 133, 133, 255, 255, 255, 9, 8, 7]);
-  const dir = scratchDir('alpha');
-  try {
-    const png = join(dir, 't.png');
-    execFileSync('ffmpeg', [
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'color=c=black@0.0:size=8x4,format=rgba',
-      '-frames:v',
-      '1',
-      png,
-    ]);
-    const img = await loadImageRgb(png);
-    assert.deepEqual([img.width, img.height], [8, 4]);
-    assert.ok(
-      img.rgb.every((v) => v === 255),
-      'fully transparent black becomes white',
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const png = lavfiStill('transparent-8x4.png', 'color=c=black@0.0:size=8x4,format=rgba');
+  const img = await loadImageRgb(png);
+  assert.deepEqual([img.width, img.height], [8, 4]);
+  assert.ok(
+    img.rgb.every((v) => v === 255),
+    'fully transparent black becomes white',
+  );
 });

@@ -20,6 +20,24 @@ after(() => rmSync(outside, { recursive: true, force: true }));
 const ids = [151643, 300, 301, 302];
 const types = ids.map(() => 0);
 
+/** An EngineClient forking `entry` with its cwd outside the checkout; `started` lists the pids it forked, in order. */
+function forkingClient(
+  entry: string,
+  startTimeoutMs?: number,
+  onFork?: (pid: number) => void,
+): { eng: EngineClient; started: number[] } {
+  const started: number[] = [];
+  const eng = new EngineClient(async () => {
+    const p = forkEngine(entry, { cwd: outside });
+    if (p.pid !== undefined) {
+      started.push(p.pid);
+      onFork?.(p.pid);
+    }
+    return p;
+  }, startTimeoutMs);
+  return { eng, started };
+}
+
 function gone(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -77,12 +95,7 @@ test('an engine that cannot start answers ENGINE_START_FAILED with its own error
   for (const [name, body, want] of cases) {
     const entry = join(dir, body === null ? 'no-such-engine.cjs' : `${name.replace(/\W+/g, '-')}.cjs`);
     if (body !== null) writeFileSync(entry, body);
-    let pid: number | undefined;
-    const eng = new EngineClient(async () => {
-      const p = forkEngine(entry, { cwd: outside });
-      pid = p.pid;
-      return p;
-    });
+    const { eng, started } = forkingClient(entry);
     const t0 = performance.now();
     await assert.rejects(
       eng.open({ modelDir: tinyCheckpoint({ seed: 1 }), provider: 'cpu', cacheDir: dir }),
@@ -94,6 +107,7 @@ test('an engine that cannot start answers ENGINE_START_FAILED with its own error
       },
     );
     assert.ok(performance.now() - t0 < 30_000, `${name}: took ${performance.now() - t0} ms`);
+    const pid = started.at(-1);
     assert.ok(pid !== undefined && gone(pid), `${name}: engine ${pid} is gone`);
   }
 });
@@ -101,12 +115,7 @@ test('an engine that cannot start answers ENGINE_START_FAILED with its own error
 test('an engine that never says it is up is stopped after the start timeout and reported', async () => {
   const entry = join(scratchDir('silent-engine'), 'silent.cjs');
   writeFileSync(entry, "process.on('message', () => {}); console.error('loading something slow');");
-  let pid: number | undefined;
-  const eng = new EngineClient(async () => {
-    const p = forkEngine(entry, { cwd: outside });
-    pid = p.pid;
-    return p;
-  }, 1500);
+  const { eng, started } = forkingClient(entry, 1500);
   await assert.rejects(
     eng.stats(),
     (e: unknown) =>
@@ -114,23 +123,21 @@ test('an engine that never says it is up is stopped after the start timeout and 
       e.code === 'ENGINE_START_FAILED' &&
       /did not say it was ready within 1.5 s/.test(e.message),
   );
+  const pid = started.at(-1);
   assert.ok(pid !== undefined && gone(pid), `engine ${pid} is gone`);
 });
 
 test('an engine killed from outside while it starts is a crash (ENGINE_CRASHED: the next start may work), not a failed start', async () => {
   const entry = join(scratchDir('killed-engine'), 'slow.cjs');
   writeFileSync(entry, "process.on('message', () => {});");
-  let pid: number | undefined;
-  const eng = new EngineClient(async () => {
-    const p = forkEngine(entry, { cwd: outside });
-    pid = p.pid;
-    setTimeout(() => process.kill(p.pid!, 'SIGKILL'), 300);
-    return p;
-  });
+  const { eng, started } = forkingClient(entry, undefined, (pid) =>
+    setTimeout(() => process.kill(pid, 'SIGKILL'), 300),
+  );
   await assert.rejects(
     eng.stats(),
     (e: unknown) => e instanceof AppError && e.code === 'ENGINE_CRASHED' && /signal SIGKILL/.test(e.message),
   );
+  const pid = started.at(-1);
   assert.ok(pid !== undefined && gone(pid));
 });
 

@@ -4,77 +4,45 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { main } from '../../../src-main/cli/main.js';
+import { runCli, sampleVideoFlags } from '../../helpers/cli.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
-import { sampleClip } from '../../helpers/media-fixtures.js';
-
-const SAMPLE = sampleClip('concourse-crowd-720p.avi');
 
 async function ask(
   args: string[],
   cache: string,
 ): Promise<{ code: number; out: Record<string, unknown> | null; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let text = '';
-  let etext = '';
-  out.on('data', (b: Buffer) => (text += b.toString()));
-  err.on('data', (b: Buffer) => (etext += b.toString()));
-  const code = await main(['ask', ...args, '--json'], {
-    stdout: out,
-    stderr: err,
-    stdin: new PassThrough(),
-    env: { ...process.env, MOLMOSCOPE_CACHE: cache },
-    cwd: process.cwd(),
-  });
-  return { code, out: code === 0 ? (JSON.parse(text) as Record<string, unknown>) : null, err: etext };
+  const r = await runCli(['ask', ...args, '--json'], { env: { ...process.env, MOLMOSCOPE_CACHE: cache } });
+  return { code: r.code, out: r.code === 0 ? (JSON.parse(r.out) as Record<string, unknown>) : null, err: r.err };
 }
 
-test(
-  'ask --precision: fp16/int8/int4 answer through the engine; agreeing tokens give identical points and tracks',
-  { skip: SAMPLE ? false : 'shared/samples/concourse-crowd-720p.avi not found beside the repository' },
-  async () => {
-    const model = tinyCheckpoint({ seed: 1 });
-    const cache = scratchDir('precision-cli');
-    const common = [
-      '--model',
-      model,
-      '--video',
-      SAMPLE!,
-      '--ep',
-      'cpu',
-      '--frames',
-      '2',
-      '--max-new-tokens',
-      '8',
-      'Point to the people.',
-    ];
-    const base = await ask([...common, '--precision', 'fp32'], cache);
-    assert.equal(base.code, 0, base.err);
-    assert.equal(base.out!.precision, 'fp32');
-    let agreeing = 0;
-    for (const p of ['fp16', 'int8', 'int4']) {
-      const r = await ask([...common, '--precision', p], cache);
-      assert.equal(r.code, 0, r.err);
-      assert.equal(r.out!.precision, p);
-      const dirs = readdirSync(cache, { recursive: true }) as string[];
-      assert.ok(
-        dirs.some((f) => f.endsWith(join(p, `weights-${p}.bin`))),
-        `${p} weights converted into the cache`,
-      );
-      if (r.out!.text === base.out!.text) {
-        agreeing++;
-        assert.deepEqual(r.out!.points, base.out!.points);
-        assert.deepEqual(r.out!.tracks, base.out!.tracks);
-        assert.equal(r.out!.count, base.out!.count);
-      }
+test('ask --precision: fp16/int8/int4 answer through the engine; agreeing tokens give identical points and tracks', async () => {
+  const model = tinyCheckpoint({ seed: 1 });
+  const cache = scratchDir('precision-cli');
+  const common = [...sampleVideoFlags(model), '--frames', '2', '--max-new-tokens', '8', 'Point to the people.'];
+  const base = await ask([...common, '--precision', 'fp32'], cache);
+  assert.equal(base.code, 0, base.err);
+  assert.equal(base.out!.precision, 'fp32');
+  let agreeing = 0;
+  for (const p of ['fp16', 'int8', 'int4']) {
+    const r = await ask([...common, '--precision', p], cache);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out!.precision, p);
+    const dirs = readdirSync(cache, { recursive: true }) as string[];
+    assert.ok(
+      dirs.some((f) => f.endsWith(join(p, `weights-${p}.bin`))),
+      `${p} weights converted into the cache`,
+    );
+    if (r.out!.text === base.out!.text) {
+      agreeing++;
+      assert.deepEqual(r.out!.points, base.out!.points);
+      assert.deepEqual(r.out!.tracks, base.out!.tracks);
+      assert.equal(r.out!.count, base.out!.count);
     }
-    assert.ok(agreeing >= 1, 'fp16 at least agrees with fp32 on this prompt');
-    assert.ok(!existsSync(join(model, 'fp16')), 'nothing converted into the model folder');
-  },
-);
+  }
+  assert.ok(agreeing >= 1, 'fp16 at least agrees with fp32 on this prompt');
+  assert.ok(!existsSync(join(model, 'fp16')), 'nothing converted into the model folder');
+});
 
 test('ask --precision bf16 / nonsense: INVALID_INPUT before the engine starts', async () => {
   const cache = scratchDir('precision-cli-bad');

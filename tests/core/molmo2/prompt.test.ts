@@ -10,7 +10,7 @@ import { buildImagePrompt, buildVideoPrompt, tokenizePrompt } from '../../../src
 import { framePrefix } from '../../../src-main/core/molmo2/prompt/visual-tokens.js';
 import { taskPrompt } from '../../../src-main/core/molmo2/prompt/task-prompts.js';
 import { checkpointSampleTimes, decodeTimes } from '../../../src-main/core/molmo2/prompt/frame-source.js';
-import { ffmpegClip } from '../../helpers/media-fixtures.js';
+import { lavfiClip } from '../../helpers/media-fixtures.js';
 import { createMediaService } from '../../../src-main/core/media/index.js';
 import { at } from '../../../src-main/api/at.js';
 
@@ -239,27 +239,14 @@ test('128-frame video prompt has exactly 1 + Σ(83 + timestamp tokens) + templat
 
 test('shown timestamps are recomputed as (t·fps)/fps like the reference metadata', () => {
   const f = solid(8, 8);
-  const m = buildVideoPrompt({
-    checkpoint: ck,
-    tokenizer: tok,
-    frames: [
-      { time: 0, ...f },
-      { time: 63.25, ...f },
-    ],
-    question: 'q',
-    fps: 30000 / 1001,
-  });
+  const frames = [
+    { time: 0, ...f },
+    { time: 63.25, ...f },
+  ];
+  const m = buildVideoPrompt({ checkpoint: ck, tokenizer: tok, frames, question: 'q', fps: 30000 / 1001 });
   assert.equal(m.timestamps![1], 63.25000000000001);
   assert.match(m.text, /^<\|im_end\|>0\.0 <im_start><im_patch>×81<im_end> 63\.3 <im_start>/);
-  const n = buildVideoPrompt({
-    checkpoint: ck,
-    tokenizer: tok,
-    frames: [
-      { time: 0, ...f },
-      { time: 63.25, ...f },
-    ],
-    question: 'q',
-  });
+  const n = buildVideoPrompt({ checkpoint: ck, tokenizer: tok, frames, question: 'q' });
   assert.match(n.text, / 63\.2 <im_start>/);
 });
 
@@ -317,19 +304,7 @@ test('task prompts follow the trained wording and style rules', () => {
 });
 
 test('video frames resized as they are decoded give the same model input as native frames resized by the preprocessor', async () => {
-  const file = ffmpegClip('prompt-640x360-4s.mp4', (o) => [
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=s=640x360:r=25:d=4',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-pix_fmt',
-    'yuv420p',
-    o,
-  ]);
+  const file = lavfiClip('prompt-640x360-4s.mp4', 'testsrc2=s=640x360:r=25', 4, ['-preset', 'veryfast']);
   const p = await media.probe(file);
   const times = checkpointSampleTimes(p.duration, ck.videoPreprocessor);
   const native = await decodeTimes(media, file, times, p);

@@ -108,14 +108,17 @@ test('fp32 checkpoint as a Hugging Face cache snapshot (symlinks into blobs/): w
 test('bf16 checkpoint: weights converted once to fp32 in the cache, logits match the reference', async () => {
   const dir = tinyCheckpoint({ seed: 2, dtype: 'bfloat16' });
   const cache = scratchDir('bf16');
+  // A CPU runtime on the bf16 checkpoint that notes each convert-weights progress value in `seen`.
+  const open = (seen: number[]) =>
+    Molmo2Runtime.open(dir, {
+      provider: 'cpu',
+      cacheDir: cache,
+      onProgress: (st, d) => {
+        if (st === 'convert-weights') seen.push(d);
+      },
+    });
   const progress: number[] = [];
-  const rt = Molmo2Runtime.open(dir, {
-    provider: 'cpu',
-    cacheDir: cache,
-    onProgress: (st, d) => {
-      if (st === 'convert-weights') progress.push(d);
-    },
-  });
+  const rt = open(progress);
   const ids = [151645, 300, 301, 302, 303];
   const types = ids.map(() => 0);
   const got = await rt.generate({ ids, types, features: new Float32Array(0), maxNewTokens: 4 });
@@ -127,13 +130,7 @@ test('bf16 checkpoint: weights converted once to fp32 in the cache, logits match
   await rt.dispose();
   // A second runtime reuses the converted file (no progress events).
   const again: number[] = [];
-  const rt2 = Molmo2Runtime.open(dir, {
-    provider: 'cpu',
-    cacheDir: cache,
-    onProgress: (st, d) => {
-      if (st === 'convert-weights') again.push(d);
-    },
-  });
+  const rt2 = open(again);
   await rt2.generate({ ids, types, features: new Float32Array(0), maxNewTokens: 1 });
   assert.equal(again.length, 0);
   await rt2.dispose();

@@ -72,44 +72,36 @@ export function imageInputs(seed: number, tiles = 1, promptLen = 8): ModelInputs
   return { ids, types: types(ids), pixels: pixels(nCrops, seed), nCrops, pooling, k: 4 };
 }
 
-/** Several images, each a single low-res crop, with "Image k" text labels between them. */
-export function multiImageInputs(seed: number, images = 2, promptLen = 6): ModelInputs {
+/**
+ * `n` single-crop units with `p`×`p` pooling, each after a 2-token text label (seeded by `labelSeed(i)`) and its
+ * `start` token, then the user turn: the shared layout of several images and of a video.
+ */
+function cropSequenceInputs(
+  seed: number,
+  n: number,
+  promptLen: number,
+  unit: { p: number; start: number; labelSeed: (i: number) => number },
+): ModelInputs {
   const ids: number[] = [ID.bos];
   const rows: number[][] = [];
-  for (let i = 0; i < images; i++) {
-    const g = poolGrid(i, 27, 2).rows;
+  for (let i = 0; i < n; i++) {
+    const g = poolGrid(i, 27, unit.p).rows;
     rows.push(...g);
-    ids.push(...text(2, seed + i), ID.lowStart, ...g.map(() => ID.patch), ID.imEnd);
+    ids.push(...text(2, unit.labelSeed(i)), unit.start, ...g.map(() => ID.patch), ID.imEnd);
   }
   ids.push(ID.imUser, ...text(promptLen, seed));
-  return {
-    ids,
-    types: types(ids),
-    pixels: pixels(images, seed),
-    nCrops: images,
-    pooling: Int32Array.from(rows.flat()),
-    k: 4,
-  };
+  const pooling = Int32Array.from(rows.flat());
+  return { ids, types: types(ids), pixels: pixels(n, seed), nCrops: n, pooling, k: unit.p * unit.p };
+}
+
+/** Several images, each a single low-res crop (2×2 pooling), with "Image k" text labels between them. */
+export function multiImageInputs(seed: number, images = 2, promptLen = 6): ModelInputs {
+  return cropSequenceInputs(seed, images, promptLen, { p: 2, start: ID.lowStart, labelSeed: (i) => seed + i });
 }
 
 /** A video: `frames` frames with 3×3 pooling (81 tokens each), a timestamp text token before each frame. */
 export function videoInputs(seed: number, frames = 3, promptLen = 6): ModelInputs {
-  const ids: number[] = [ID.bos];
-  const rows: number[][] = [];
-  for (let f = 0; f < frames; f++) {
-    const g = poolGrid(f, 27, 3).rows;
-    rows.push(...g);
-    ids.push(...text(2, seed + 7 * f), ID.imStart, ...g.map(() => ID.patch), ID.imEnd);
-  }
-  ids.push(ID.imUser, ...text(promptLen, seed));
-  return {
-    ids,
-    types: types(ids),
-    pixels: pixels(frames, seed),
-    nCrops: frames,
-    pooling: Int32Array.from(rows.flat()),
-    k: 9,
-  };
+  return cropSequenceInputs(seed, frames, promptLen, { p: 3, start: ID.imStart, labelSeed: (f) => seed + 7 * f });
 }
 
 /** Text-only inputs of length n with a block of `visual` pseudo-visual tokens (no features) — for long-context benches. */
