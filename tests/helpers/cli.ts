@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { main } from '../../src-main/cli/main.js';
 
-/** Runs `molmoscope <argv…>` in this process; returns its exit code and everything it wrote. */
 /** The part of this process's environment a CLI run needs to find its tools (ffmpeg on PATH or FFMPEG_BIN). */
 function toolEnv(): NodeJS.ProcessEnv {
   const keep = ['PATH', 'FFMPEG_BIN', 'FFPROBE_BIN'] as const;
   return Object.fromEntries(keep.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]]])));
 }
 
+/** Runs `molmoscope <argv…>` in this process; returns its exit code and everything it wrote. */
 export async function runCli(
   argv: string[],
   opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
@@ -29,6 +29,11 @@ export async function runCli(
     cwd: opts.cwd ?? process.cwd(),
   });
   return { code, out, err };
+}
+
+/** Valued CLI options in the object's key order: `{ library: db, 'max-frames': 2 }` → `--library db --max-frames 2`. */
+export function cliFlags(flags: Record<string, string | number>): string[] {
+  return Object.entries(flags).flatMap(([name, value]) => [`--${name}`, String(value)]);
 }
 
 /** `call(op, req)` for a dispatcher: the op's value, or the test fails with the op's error. */
