@@ -15,23 +15,13 @@ import { ENGINE_CRASH_RETRIES } from '../../../src-main/core/library/engine-retr
 import { indexJobKind } from '../../../src-main/core/library/index-host.js';
 import { importPaths } from '../../../src-main/core/library/import.js';
 import { testMediaSource } from '../../helpers/media-source.js';
-import { checkpointContentId } from '../../../src-main/core/library/molmo2-captioner.js';
-import { createCoreContext } from '../../../src-main/core/platform/create-context.js';
-import { closeModel, configureModel, modelSession } from '../../../src-main/core/molmo2/model-host.js';
+import { closeModel, modelSession } from '../../../src-main/core/molmo2/model-host.js';
 import { analyticsExecutor, queueAnalyticsJob } from '../../../src-main/core/analytics/run-jobs.js';
 import { getRun } from '../../../src-main/core/analytics/run-store.js';
 import { storedWindows } from '../../../src-main/core/analytics/run-windows-store.js';
-import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
+import { scratchDir } from '../../helpers/tiny.js';
+import { TINY_INDEX_PARAMS, tinyEngineContext } from './tiny-engine.js';
 import { makeClip } from './clips.js';
-
-const MODEL = tinyCheckpoint({ seed: 1 });
-const params = {
-  modelId: checkpointContentId(MODEL),
-  promptKind: 'dense' as const,
-  windowLength: 1,
-  overlap: 0,
-  maxFrames: 2,
-};
 
 function blankClip(path: string, color = 'black'): string {
   mkdirSync(dirname(path), { recursive: true });
@@ -63,8 +53,7 @@ test(
   async () => {
     process.env.MOLMOSCOPE_TEST_CRASH_ON_BLANK_FRAMES = '1'; // read by the engine process this test forks
     const dir = scratchDir('poison');
-    const ctx = createCoreContext({ host: 'cli', env: { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') } });
-    await configureModel(ctx, MODEL, 'cpu');
+    const ctx = await tinyEngineContext(dir);
     const lib = openLibrary(join(dir, 'lib.db'), { create: true });
     try {
       const files = [
@@ -73,7 +62,7 @@ test(
         makeClip(join(dir, 'c.mp4'), { seconds: 2, pattern: 'smptebars' }),
       ];
       await importPaths(lib, files, { media: testMediaSource(), signal: new AbortController().signal });
-      const job = queueIndexJob(lib, params);
+      const job = queueIndexJob(lib, TINY_INDEX_PARAMS);
       const final = await runJob(lib, job.id, { [INDEX_JOB_KIND]: indexJobKind(ctx) });
       assert.equal(final.status, 'done', `${final.errorCode} ${final.errorMessage}`);
       const recs = recordings(lib);
@@ -106,8 +95,7 @@ test(
   async () => {
     process.env.MOLMOSCOPE_TEST_CRASH_ON_BLANK_FRAMES = '1';
     const dir = scratchDir('poison-two');
-    const ctx = createCoreContext({ host: 'cli', env: { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') } });
-    await configureModel(ctx, MODEL, 'cpu');
+    const ctx = await tinyEngineContext(dir);
     const lib = openLibrary(join(dir, 'lib.db'), { create: true });
     try {
       // Two different blank clips (black, white: not duplicates of each other), then a good one.
@@ -117,7 +105,7 @@ test(
         makeClip(join(dir, 'c.mp4'), { seconds: 2 }),
       ];
       await importPaths(lib, files, { media: testMediaSource(), signal: new AbortController().signal });
-      const job = queueIndexJob(lib, params);
+      const job = queueIndexJob(lib, TINY_INDEX_PARAMS);
       const paused = await runJob(lib, job.id, { [INDEX_JOB_KIND]: indexJobKind(ctx) });
       assert.deepEqual([paused.status, paused.errorCode], ['paused', 'ENGINE_CRASHED']);
       assert.deepEqual(
@@ -150,8 +138,7 @@ test(
   async () => {
     process.env.MOLMOSCOPE_TEST_CRASH_ON_BLANK_FRAMES = '1';
     const dir = scratchDir('poison-count');
-    const ctx = createCoreContext({ host: 'cli', env: { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') } });
-    await configureModel(ctx, MODEL, 'cpu');
+    const ctx = await tinyEngineContext(dir);
     const lib = openLibrary(join(dir, 'lib.db'), { create: true });
     try {
       const folder = join(dir, 'footage');
