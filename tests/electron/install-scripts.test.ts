@@ -35,6 +35,16 @@ function project(name: string, script: string, files: Record<string, string>): s
   return root;
 }
 
+/** Runs the scratch project's copy of scripts/<script> with Node in `root`, to its end. */
+function runScript(root: string, script: string, opts: { env?: NodeJS.ProcessEnv; timeout: number; args?: string[] }) {
+  return spawnSync(process.execPath, [join(root, 'scripts', script), ...(opts.args ?? [])], {
+    cwd: root,
+    env: opts.env,
+    encoding: 'utf8',
+    timeout: opts.timeout,
+  });
+}
+
 const pkg = (name: string, version = '1.0.0') => JSON.stringify({ name, version });
 
 /** A stand-in better-sqlite3: a one-function C addon under the real target name, at a version no registry has. */
@@ -77,12 +87,7 @@ test('postinstall: a failing download and a hung one warn with what the app does
     'npm_config_onnxruntime_node_install',
   ])
     delete env[k];
-  const r = spawnSync(process.execPath, [join(root, 'scripts', 'postinstall.mjs')], {
-    cwd: root,
-    env,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+  const r = runScript(root, 'postinstall.mjs', { env, timeout: 60_000 });
   const out = r.stdout + r.stderr;
   assert.equal(r.status, 0, out);
   assert.match(
@@ -113,12 +118,7 @@ test(
       FFMPEG_BIN: process.execPath,
     };
     delete env.npm_config_nodedir;
-    const r = spawnSync(process.execPath, [join(root, 'scripts', 'postinstall.mjs')], {
-      cwd: root,
-      env,
-      encoding: 'utf8',
-      timeout: 280_000,
-    });
+    const r = runScript(root, 'postinstall.mjs', { env, timeout: 280_000 });
     const out = r.stdout + r.stderr;
     assert.equal(r.status, 0, out);
     assert.match(out, /better-sqlite3: no prebuilt binary \(.*\); compiling it/);
@@ -132,12 +132,7 @@ test(
       ...standInSqlite,
       'node_modules/better-sqlite3/addon.c': 'this is not C',
     });
-    const b = spawnSync(process.execPath, [join(broken, 'scripts', 'postinstall.mjs')], {
-      cwd: broken,
-      env,
-      encoding: 'utf8',
-      timeout: 280_000,
-    });
+    const b = runScript(broken, 'postinstall.mjs', { env, timeout: 280_000 });
     assert.equal(b.status, 1, b.stdout + b.stderr);
     assert.match(b.stderr, /ERROR: better-sqlite3 could not be compiled .*g\+\+, make and python3/);
   },
@@ -304,12 +299,7 @@ test('rebuild for Electron: a clear no-op without the binary, a failure with --r
   const noBinary = project('rebuild-none', 'rebuild-native.mjs', {
     'node_modules/electron/package.json': pkg('electron', '41.7.1'),
   });
-  const run = (root: string, ...args: string[]) =>
-    spawnSync(process.execPath, [join(root, 'scripts', 'rebuild-native.mjs'), ...args], {
-      cwd: root,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+  const run = (root: string, ...args: string[]) => runScript(root, 'rebuild-native.mjs', { timeout: 60_000, args });
   const skip = run(noBinary);
   assert.equal(skip.status, 0, skip.stderr);
   assert.match(
