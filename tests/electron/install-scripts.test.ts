@@ -45,6 +45,14 @@ function runScript(root: string, script: string, opts: { env?: NodeJS.ProcessEnv
   });
 }
 
+const BUILT_SQLITE = 'better-sqlite3/build/Release/better_sqlite3.node';
+
+/** The real better-sqlite3 addon, built for this Node, copied into the project: it loads, so the postinstall leaves it alone. */
+function copyBuiltSqlite(root: string): void {
+  mkdirSync(dirname(join(root, 'node_modules', BUILT_SQLITE)), { recursive: true });
+  copyFileSync(require.resolve(BUILT_SQLITE), join(root, 'node_modules', BUILT_SQLITE));
+}
+
 const pkg = (name: string, version = '1.0.0') => JSON.stringify({ name, version });
 
 /** A stand-in better-sqlite3: a one-function C addon under the real target name, at a version no registry has. */
@@ -69,12 +77,7 @@ test('postinstall: a failing download and a hung one warn with what the app does
     'node_modules/onnxruntime-node/script/install.js':
       "require('fs').writeFileSync(__dirname + '/seen.txt', String(process.env.npm_package_json)); setTimeout(() => {}, 60000);",
   });
-  // The real addon, built for this Node: it loads, so the postinstall leaves it alone.
-  mkdirSync(join(root, 'node_modules/better-sqlite3/build/Release'), { recursive: true });
-  copyFileSync(
-    require.resolve('better-sqlite3/build/Release/better_sqlite3.node'),
-    join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'),
-  );
+  copyBuiltSqlite(root);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     MOLMOSCOPE_DOWNLOAD_TIMEOUT_S: '2',
@@ -123,7 +126,7 @@ test(
     assert.equal(r.status, 0, out);
     assert.match(out, /better-sqlite3: no prebuilt binary \(.*\); compiling it/);
     assert.match(out, /better-sqlite3: compiled from source with the headers in \S+ \(/);
-    assert.ok(existsSync(join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node')));
+    assert.ok(existsSync(join(root, 'node_modules', BUILT_SQLITE)));
     assert.match(out, /Electron's binary: skipped \(ELECTRON_SKIP_BINARY_DOWNLOAD is set\)/);
     assert.match(out, /ffmpeg-static's ffmpeg: skipped \(FFMPEG_BIN names the ffmpeg to use\)/);
     assert.match(out, /onnxruntime-node's CUDA provider: skipped \(ONNXRUNTIME_NODE_INSTALL=skip\)/);
@@ -157,11 +160,7 @@ test('postinstall online: the real ffmpeg-static script downloads its binary (fr
     'node_modules/onnxruntime-node/package.json': pkg('onnxruntime-node'),
     'node_modules/onnxruntime-node/script/install.js': '',
   });
-  mkdirSync(join(root, 'node_modules/better-sqlite3/build/Release'), { recursive: true });
-  copyFileSync(
-    require.resolve('better-sqlite3/build/Release/better_sqlite3.node'),
-    join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'),
-  );
+  copyBuiltSqlite(root);
   const real = dirname(require.resolve('ffmpeg-static/package.json'));
   cpSync(real, join(root, 'node_modules/ffmpeg-static'), {
     recursive: true,
@@ -247,11 +246,7 @@ test("postinstall online: Electron's real install script downloads and unpacks i
     'node_modules/onnxruntime-node/package.json': pkg('onnxruntime-node'),
     'node_modules/onnxruntime-node/script/install.js': '',
   });
-  mkdirSync(join(root, 'node_modules/better-sqlite3/build/Release'), { recursive: true });
-  copyFileSync(
-    require.resolve('better-sqlite3/build/Release/better_sqlite3.node'),
-    join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'),
-  );
+  copyBuiltSqlite(root);
   mkdirSync(join(root, 'node_modules/electron'), { recursive: true });
   for (const f of ['package.json', 'install.js', 'index.js', 'checksums.json'])
     copyFileSync(join(real, f), join(root, 'node_modules/electron', f));
