@@ -152,6 +152,38 @@ function runAsync(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<
   });
 }
 
+/**
+ * Runs the project's postinstall (async, so the loopback mirror in this process can answer) with `set` added to the
+ * environment and `unset` and the proxy variables removed (the mirror is reached directly).
+ */
+function postinstallOnline(root: string, set: NodeJS.ProcessEnv, unset: string[]) {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...set };
+  for (const k of [...unset, 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) delete env[k];
+  return runAsync(join(root, 'scripts', 'postinstall.mjs'), root, env);
+}
+
+/** Serves `files` (URL path → body; any other path is a 404) on a loopback port while `use(base URL)` runs. */
+async function withLoopbackMirror<T>(
+  files: Record<string, string | Buffer>,
+  use: (base: string) => Promise<T>,
+): Promise<{ result: T; requests: string[] }> {
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    const path = req.url ?? '';
+    requests.push(path);
+    const body = Object.hasOwn(files, path) ? files[path] : undefined;
+    if (body === undefined) res.writeHead(404).end();
+    else res.end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const { port } = server.address() as AddressInfo;
+    return { result: await use(`http://127.0.0.1:${port}`), requests };
+  } finally {
+    server.close();
+  }
+}
+
 test('postinstall online: the real ffmpeg-static script downloads its binary (from a loopback mirror of its releases)', async () => {
   const root = project('postinstall-online', 'postinstall.mjs', {
     'node_modules/better-sqlite3/package.json': pkg('better-sqlite3'),
@@ -170,31 +202,16 @@ test('postinstall online: the real ffmpeg-static script downloads its binary (fr
     'ffmpeg-static'
   ]!['binary-release-tag'];
   const binary = '#!/bin/sh\necho stand-in ffmpeg\n';
-  const requests: string[] = [];
-  const server = createServer((req, res) => {
-    requests.push(req.url ?? '');
-    if (req.url === `/${tag}/ffmpeg-${process.platform}-${process.arch}.gz`) res.end(gzipSync(binary));
-    else res.writeHead(404).end();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  try {
-    const { port } = server.address() as AddressInfo;
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      FFMPEG_BINARIES_URL: `http://127.0.0.1:${port}`,
-      XDG_CACHE_HOME: join(root, 'cache'),
-    };
-    for (const k of ['FFMPEG_BIN', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) delete env[k];
-    const r = await runAsync(join(root, 'scripts', 'postinstall.mjs'), root, env);
-    assert.equal(r.code, 0, r.out);
-    assert.match(r.out, /ffmpeg-static's ffmpeg: ok/);
-    const downloaded = join(root, 'node_modules', 'ffmpeg-static', 'ffmpeg');
-    assert.equal(readFileSync(downloaded, 'utf8'), binary);
-    assert.equal(statSync(downloaded).mode & 0o111, 0o111, 'the binary is executable');
-    assert.ok(requests.includes(`/${tag}/ffmpeg-${process.platform}-${process.arch}.gz`), requests.join(' '));
-  } finally {
-    server.close();
-  }
+  const asset = `/${tag}/ffmpeg-${process.platform}-${process.arch}.gz`;
+  const { result: r, requests } = await withLoopbackMirror({ [asset]: gzipSync(binary) }, (base) =>
+    postinstallOnline(root, { FFMPEG_BINARIES_URL: base, XDG_CACHE_HOME: join(root, 'cache') }, ['FFMPEG_BIN']),
+  );
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /ffmpeg-static's ffmpeg: ok/);
+  const downloaded = join(root, 'node_modules', 'ffmpeg-static', 'ffmpeg');
+  assert.equal(readFileSync(downloaded, 'utf8'), binary);
+  assert.equal(statSync(downloaded).mode & 0o111, 0o111, 'the binary is executable');
+  assert.ok(requests.includes(asset), requests.join(' '));
 });
 
 /** A zip archive of `files` stored without compression (what @electron/get's extractor reads), modes kept. */
@@ -256,31 +273,23 @@ test("postinstall online: Electron's real install script downloads and unpacks i
     { name: 'version', data: Buffer.from(version), mode: 0o644 },
   ]);
   const sums = `${createHash('sha256').update(zip).digest('hex')} *${zipName}\n`;
-  const server = createServer((req, res) => {
-    if (req.url === `/v${version}/${zipName}`) res.end(zip);
-    else if (req.url === `/v${version}/SHASUMS256.txt`) res.end(sums);
-    else res.writeHead(404).end();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  try {
-    const { port } = server.address() as AddressInfo;
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ELECTRON_MIRROR: `http://127.0.0.1:${port}/`,
-      electron_use_remote_checksums: '1',
-      electron_config_cache: join(root, 'electron-cache'),
-      FFMPEG_BIN: process.execPath,
-    };
-    for (const k of ['ELECTRON_SKIP_BINARY_DOWNLOAD', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'])
-      delete env[k];
-    const r = await runAsync(join(root, 'scripts', 'postinstall.mjs'), root, env);
-    assert.equal(r.code, 0, r.out);
-    assert.match(r.out, /Electron's binary: ok/);
-    assert.equal(readFileSync(join(root, 'node_modules/electron/path.txt'), 'utf8'), 'electron');
-    assert.equal(statSync(join(root, 'node_modules/electron/dist/electron')).mode & 0o111, 0o111);
-  } finally {
-    server.close();
-  }
+  const mirror = { [`/v${version}/${zipName}`]: zip, [`/v${version}/SHASUMS256.txt`]: sums };
+  const { result: r } = await withLoopbackMirror(mirror, (base) =>
+    postinstallOnline(
+      root,
+      {
+        ELECTRON_MIRROR: `${base}/`,
+        electron_use_remote_checksums: '1',
+        electron_config_cache: join(root, 'electron-cache'),
+        FFMPEG_BIN: process.execPath,
+      },
+      ['ELECTRON_SKIP_BINARY_DOWNLOAD'],
+    ),
+  );
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /Electron's binary: ok/);
+  assert.equal(readFileSync(join(root, 'node_modules/electron/path.txt'), 'utf8'), 'electron');
+  assert.equal(statSync(join(root, 'node_modules/electron/dist/electron')).mode & 0o111, 0o111);
   // What `npm start` and `npm run dist` see now: Electron is installed, so the rebuild step goes ahead.
   copyFileSync(resolve('scripts/rebuild-native.mjs'), join(root, 'scripts', 'rebuild-native.mjs'));
   const { installedElectron } = (await import(pathToFileURL(join(root, 'scripts', 'rebuild-native.mjs')).href)) as {
