@@ -10,6 +10,7 @@ import { createJob, getJob } from '../../src-main/core/library/jobs.js';
 import { currentLibrary } from '../../src-main/core/handlers/library.js';
 import type { EventPayload } from '../../src-main/api/contract.js';
 import { scratchDir } from '../helpers/tiny.js';
+import { keepJobProgress } from '../helpers/job-watch.js';
 
 const KIND = 'test-steps';
 // A real executor: N steps, each stored with its progress in one transaction; waits between steps.
@@ -40,13 +41,7 @@ async function until(f: () => boolean, ms = 10_000) {
 
 test('serve host: queued jobs run in the background after library.open, with progress events', async () => {
   const events: EventPayload<'job.progress'>[] = [];
-  const ctx = createCoreContext({
-    host: 'serve',
-    env: { ...process.env },
-    emit: (n, p) => {
-      if (n === 'job.progress') events.push(p as EventPayload<'job.progress'>);
-    },
-  });
+  const ctx = createCoreContext({ host: 'serve', env: { ...process.env }, emit: keepJobProgress(events) });
   const d = createDispatcher(ctx);
   const path = join(scratchDir('job-host'), 'lib.db');
   // Queue before opening (as a killed or earlier process would have left it).

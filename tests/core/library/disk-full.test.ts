@@ -19,6 +19,7 @@ import { AppError } from '../../../src-main/api/errors.js';
 import { scratchDir } from '../../helpers/tiny.js';
 import { TINY_INDEX_PARAMS, tinyEngineContext } from './tiny-engine.js';
 import { runCli } from '../../helpers/cli.js';
+import { keepJobProgress } from '../../helpers/job-watch.js';
 import { indexClip } from '../../helpers/media-fixtures.js';
 
 const CLIP = indexClip('crash-a', { duration: 6, fps: 10 });
@@ -93,9 +94,7 @@ test(
       const events: EventPayload<'job.progress'>[] = [];
       const paused = await runJob(lib, jobId, executors, {
         throttleMs: 0,
-        emit: (n, p) => {
-          if (n === 'job.progress') events.push(p as EventPayload<'job.progress'>);
-        },
+        emit: keepJobProgress(events),
       });
       assert.equal(paused.status, 'paused', `${paused.status} ${paused.errorCode} ${paused.errorMessage}`);
       assert.equal(paused.errorCode, 'DISK_FULL');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { CoreContext } from '../../../src-main/core/context.js';
 import { checkpointContentId } from '../../../src-main/core/library/molmo2-captioner.js';
 import { configureModel } from '../../../src-main/core/molmo2/model-host.js';
-import { createCoreContext } from '../../../src-main/core/platform/create-context.js';
+import { createCoreContext, type ContextOptions } from '../../../src-main/core/platform/create-context.js';
 import { tinyCheckpoint } from '../../helpers/tiny.js';
 
 export const TINY_MODEL = tinyCheckpoint({ seed: 1 });
@@ -18,9 +18,13 @@ export const TINY_INDEX_PARAMS = {
   maxFrames: 2,
 };
 
-/** A CLI core context (model cache `dir/cache`) whose engine runs TINY_MODEL on CPU. */
-export async function tinyEngineContext(dir: string): Promise<CoreContext> {
-  const ctx = createCoreContext({ host: 'cli', env: { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') } });
+/** A core context (a CLI host unless `opts` says, model cache `dir/cache`) whose engine runs TINY_MODEL on CPU. */
+export async function tinyEngineContext(
+  dir: string,
+  opts: Partial<Omit<ContextOptions, 'env'>> = {},
+): Promise<CoreContext> {
+  const env = { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') };
+  const ctx = createCoreContext({ host: 'cli', ...opts, env });
   await configureModel(ctx, TINY_MODEL, 'cpu');
   return ctx;
 }
