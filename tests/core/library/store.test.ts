@@ -1,7 +1,6 @@
 // Library store: WAL, integrity check on open, refusal of corrupt/foreign/newer files without touching them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -9,8 +8,7 @@ import { AppError } from '../../../src-main/api/errors.js';
 import { openLibrary } from '../../../src-main/core/library/store.js';
 import { LATEST_VERSION, MIGRATIONS } from '../../../src-main/core/library/migrations/index.js';
 import { scratchDir } from '../../helpers/tiny.js';
-
-const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+import { fileSha256 } from '../../helpers/folder-snapshot.js';
 
 function expectCode(fn: () => unknown, code: string) {
   assert.throws(
@@ -22,9 +20,9 @@ function expectCode(fn: () => unknown, code: string) {
 
 /** Opening the file at `p` fails with `code`, and the file is left byte for byte as it was. */
 function expectRefusedUntouched(p: string, create: boolean, code: string) {
-  const before = sha(p);
+  const before = fileSha256(p);
   expectCode(() => openLibrary(p, { create }), code);
-  assert.equal(sha(p), before);
+  assert.equal(fileSha256(p), before);
 }
 
 test('creates a library: WAL on, latest schema, migrations recorded, integrity ok on reopen', () => {
