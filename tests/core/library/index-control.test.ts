@@ -34,19 +34,25 @@ test(
         distinct: db.prepare('SELECT count(DISTINCT window_id || prompt_kind) FROM captions').pluck().get() as number,
       };
     };
+    /** Once job `id` has stored a window, asks `op` and waits for `status`: the job then (no error code), and the wait. */
+    const stopOnce = async (id: number, op: string, status: 'paused' | 'cancelled', started: string) => {
+      await waitUntil(() => events.some((e) => e.jobId === id && e.done >= 1), started);
+      const asked = Date.now();
+      await call(op, { id });
+      await waitUntil(() => events.some((e) => e.jobId === id && e.status === status), status);
+      const ms = Date.now() - asked;
+      const stopped = await call<JobDto>('jobs.get', { id });
+      assert.equal(stopped.status, status);
+      assert.equal(stopped.errorCode, null);
+      return { job: stopped, ms };
+    };
     try {
       await call('library.open', { path: join(dir, 'lib.db') });
       await call('library.import', { paths: [makeClip(join(dir, 'clip.mp4'), { seconds: 8 })] });
       const job = await call<JobDto>('library.index', { windowLength: 1, overlap: 0 });
       assert.equal(job.total, 8);
-      await waitUntil(() => events.some((e) => e.jobId === job.id && e.done >= 1), 'the first stored window');
-      const asked = Date.now();
-      await call('jobs.pause', { id: job.id });
-      await waitUntil(() => events.some((e) => e.jobId === job.id && e.status === 'paused'), 'paused');
-      const pauseMs = Date.now() - asked;
-      const paused = await call<JobDto>('jobs.get', { id: job.id });
-      assert.equal(paused.status, 'paused');
-      assert.equal(paused.errorCode, null);
+      const pause = await stopOnce(job.id, 'jobs.pause', 'paused', 'the first stored window');
+      const paused = pause.job;
       assert.ok(paused.done >= 1 && paused.done < paused.total, `paused at ${paused.done}/${paused.total}`);
       let c = counts();
       assert.deepEqual([c.windows, c.captions], [paused.done, paused.done]);
@@ -59,14 +65,8 @@ test(
       assert.deepEqual([c.windows, c.captions, c.distinct], [8, 8, 8], 'each window captioned exactly once');
 
       const second = await call<JobDto>('library.index', { tier: 'short', windowLength: 1, overlap: 0 });
-      await waitUntil(() => events.some((e) => e.jobId === second.id && e.done >= 1), 'the second job to start');
-      const askedCancel = Date.now();
-      await call('jobs.cancel', { id: second.id });
-      await waitUntil(() => events.some((e) => e.jobId === second.id && e.status === 'cancelled'), 'cancelled');
-      const cancelMs = Date.now() - askedCancel;
-      const cancelled = await call<JobDto>('jobs.get', { id: second.id });
-      assert.equal(cancelled.status, 'cancelled');
-      assert.equal(cancelled.errorCode, null);
+      const cancel = await stopOnce(second.id, 'jobs.cancel', 'cancelled', 'the second job to start');
+      const cancelled = cancel.job;
       assert.ok(cancelled.done < 8);
 
       // The engine process dies under a running job, again and again (as on a driver crash): each window is asked again
@@ -94,7 +94,7 @@ test(
       assert.match(rec.reason, /crashed the engine 3 times in a row: the engine process exited/);
       c = counts();
       assert.equal(c.captions, c.distinct, 'no duplicate captions after the crashes');
-      console.log(`pause took effect after ${pauseMs} ms, cancel after ${cancelMs} ms (engine killed mid-window)`);
+      console.log(`pause took effect after ${pause.ms} ms, cancel after ${cancel.ms} ms (engine killed mid-window)`);
     } finally {
       await shutdownHost(ctx);
     }
