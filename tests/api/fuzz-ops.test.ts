@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import Database from 'better-sqlite3';
 import { operations, OP_NAMES, type OpName } from '../../src-main/api/contract.js';
 import { ErrorCodeSchema } from '../../src-main/api/errors.js';
+import { at } from '../../src-main/api/at.js';
 import { openLibrary, type Library } from '../../src-main/core/library/store.js';
 import { finishRun, queueAnalyticsJob, recordWindowAnswer } from '../../src-main/core/analytics/run-jobs.js';
 import { planWindows } from '../../src-main/core/analytics/run-plan.js';
@@ -60,26 +61,13 @@ after(async () => {
 /** A finished count run and a finished track run (answers stored as the job would), so result/correct/export reach rows. */
 function seedRuns(lib: Library): void {
   const settings = { windowLength: 2, overlap: 0.5, maxFrames: 8 };
-  const count = queueAnalyticsJob(lib, 'count', { query: 'person', scope: { recordingId: 1 }, settings }).runs[0]!;
-  for (const w of planWindows('count', { start: 0, end: 4 }, 10, settings)) {
-    recordWindowAnswer(
-      lib,
-      count.id,
-      w,
-      'Counting the <points coords="1.0 1 100 500;1.5 2 500 500">person</points> shows a total of 2.',
-    );
-  }
-  finishRun(lib, count.id);
-  const track = queueAnalyticsJob(lib, 'track', { query: 'person', scope: { recordingId: 1 }, settings }).runs[0]!;
-  for (const w of planWindows('track', { start: 0, end: 4 }, 10, settings)) {
-    recordWindowAnswer(
-      lib,
-      track.id,
-      w,
-      '<tracks coords="0.0 1 100 500 2 800 500;0.5 1 110 500 2 790 500;1.0 1 120 500">person</tracks>',
-    );
-  }
-  finishRun(lib, track.id);
+  const seed = (kind: 'count' | 'track', answer: string) => {
+    const run = at(queueAnalyticsJob(lib, kind, { query: 'person', scope: { recordingId: 1 }, settings }).runs, 0);
+    for (const w of planWindows(kind, { start: 0, end: 4 }, 10, settings)) recordWindowAnswer(lib, run.id, w, answer);
+    finishRun(lib, run.id);
+  };
+  seed('count', 'Counting the <points coords="1.0 1 100 500;1.5 2 500 500">person</points> shows a total of 2.');
+  seed('track', '<tracks coords="0.0 1 100 500 2 800 500;0.5 1 110 500 2 790 500;1.0 1 120 500">person</tracks>');
 }
 
 /** A digest of every row of every table of the library (read through its own connection). */

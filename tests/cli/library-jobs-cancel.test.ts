@@ -12,7 +12,7 @@ import { getJob, listJobs } from '../../src-main/core/library/jobs.js';
 import { importPaths } from '../../src-main/core/library/import.js';
 import { testMediaSource } from '../helpers/media-source.js';
 import { scratchDir, tinyCheckpoint } from '../helpers/tiny.js';
-import { runCli } from '../helpers/cli.js';
+import { cliFlags, runCli } from '../helpers/cli.js';
 import { makeClip } from '../core/library/clips.js';
 
 const CLI = resolve('bin/molmoscope.mjs');
@@ -71,46 +71,17 @@ test(
       signal: new AbortController().signal,
     });
     lib.close();
+    const windows = { model: MODEL, ep: 'cpu', window: 1, overlap: 0 };
+    const analytics = (kind: string) => [
+      kind,
+      ...cliFlags({ library: db, recording: 1, ...windows, 'max-frames': 2 }),
+      '--json',
+      'person',
+    ];
     const runs: Record<string, string[]> = {
-      index: ['index', '--library', db, '--model', MODEL, '--ep', 'cpu', '--window', '1', '--overlap', '0', '--json'],
-      count: [
-        'count',
-        '--library',
-        db,
-        '--recording',
-        '1',
-        '--model',
-        MODEL,
-        '--ep',
-        'cpu',
-        '--window',
-        '1',
-        '--overlap',
-        '0',
-        '--max-frames',
-        '2',
-        '--json',
-        'person',
-      ],
-      track: [
-        'track',
-        '--library',
-        db,
-        '--recording',
-        '1',
-        '--model',
-        MODEL,
-        '--ep',
-        'cpu',
-        '--window',
-        '1',
-        '--overlap',
-        '0',
-        '--max-frames',
-        '2',
-        '--json',
-        'person',
-      ],
+      index: ['index', ...cliFlags({ library: db, ...windows }), '--json'],
+      count: analytics('count'),
+      track: analytics('track'),
     };
     const figures: string[] = [];
     for (const [kind, args] of Object.entries(runs)) {

@@ -2,11 +2,8 @@
 // src-main and src-renderer, unless a disable comment on the line before says why. Probe files are always removed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-
-const eslint = resolve('node_modules/eslint/bin/eslint.js');
+import { at } from '../../src-main/api/at.js';
+import { lintProbes } from '../helpers/lint-probe.js';
 
 /** A function of `n` + 4 counted lines (its first line, `let`, n statements, `return`, `}`), optionally after a disable comment. */
 function source(n: number, disable: boolean): string {
@@ -22,30 +19,17 @@ test('max-lines-per-function: 81 lines fail in src-main and src-renderer, 80 pas
     ['src-renderer/src', 77, false, true],
     ['src-main/cli', 77, true, false],
   ];
-  const files = cases.map(([dir, n, disable], i) => {
-    const file = resolve(dir, `zz-length-probe-${process.pid}-${i}.ts`);
-    writeFileSync(file, source(n, disable));
-    return file;
+  const messages = lintProbes(
+    'length',
+    cases.map(([dir, n, disable]) => ({ dir, text: source(n, disable) })),
+  );
+  cases.forEach(([dir, n, disable, fails], i) => {
+    const msgs = at(messages, i);
+    const hit = msgs.some((m) => m.ruleId === 'max-lines-per-function');
+    assert.equal(
+      hit,
+      fails,
+      `${dir}, ${n + 4} lines${disable ? ' with a disable comment' : ''}: ${JSON.stringify(msgs)}`,
+    );
   });
-  try {
-    const r = spawnSync(process.execPath, [eslint, '--no-warn-ignored', '--format', 'json', ...files], {
-      encoding: 'utf8',
-      maxBuffer: 64 << 20,
-    });
-    const results = JSON.parse(r.stdout) as Array<{
-      filePath: string;
-      messages: Array<{ ruleId: string | null; message: string }>;
-    }>;
-    cases.forEach(([dir, n, disable, fails], i) => {
-      const msgs = results.find((x) => x.filePath === files[i])?.messages ?? [];
-      const hit = msgs.some((m) => m.ruleId === 'max-lines-per-function');
-      assert.equal(
-        hit,
-        fails,
-        `${dir}, ${n + 4} lines${disable ? ' with a disable comment' : ''}: ${JSON.stringify(msgs)}`,
-      );
-    });
-  } finally {
-    for (const f of files) rmSync(f, { force: true });
-  }
 });

@@ -10,6 +10,7 @@ import { createJob, getJob } from '../../src-main/core/library/jobs.js';
 import { currentLibrary } from '../../src-main/core/handlers/library.js';
 import type { EventPayload } from '../../src-main/api/contract.js';
 import { scratchDir } from '../helpers/tiny.js';
+import { keepJobProgress } from '../helpers/job-watch.js';
 
 const KIND = 'test-steps';
 // A real executor: N steps, each stored with its progress in one transaction; waits between steps.
@@ -40,13 +41,7 @@ async function until(f: () => boolean, ms = 10_000) {
 
 test('serve host: queued jobs run in the background after library.open, with progress events', async () => {
   const events: EventPayload<'job.progress'>[] = [];
-  const ctx = createCoreContext({
-    host: 'serve',
-    env: { ...process.env },
-    emit: (n, p) => {
-      if (n === 'job.progress') events.push(p as EventPayload<'job.progress'>);
-    },
-  });
+  const ctx = createCoreContext({ host: 'serve', env: { ...process.env }, emit: keepJobProgress(events) });
   const d = createDispatcher(ctx);
   const path = join(scratchDir('job-host'), 'lib.db');
   // Queue before opening (as a killed or earlier process would have left it).
@@ -65,11 +60,16 @@ test('serve host: queued jobs run in the background after library.open, with pro
   lib.close();
 });
 
+/** A new core context of `host` with the library at `path` opened through its dispatcher (as a host would). */
+async function hostWithLibrary(host: 'serve' | 'cli', path: string) {
+  const ctx = createCoreContext({ host, env: { ...process.env } });
+  assert.ok((await createDispatcher(ctx).dispatch('library.open', { path })).ok);
+  return { ctx, lib: currentLibrary(ctx) };
+}
+
 test('stopping the host re-queues the job it interrupted; the next host finishes it without repeating steps', async () => {
   const path = join(scratchDir('job-host'), 'lib.db');
-  const ctx1 = createCoreContext({ host: 'serve', env: { ...process.env } });
-  assert.ok((await createDispatcher(ctx1).dispatch('library.open', { path })).ok);
-  const lib1 = currentLibrary(ctx1);
+  const { ctx: ctx1, lib: lib1 } = await hostWithLibrary('serve', path);
   const job = createJob(lib1, KIND, { steps: 40 });
   kickJobs(ctx1, lib1);
   await until(() => getJob(lib1, job.id).done >= 3);
@@ -79,9 +79,7 @@ test('stopping the host re-queues the job it interrupted; the next host finishes
   assert.ok(mid.done < 40);
   lib1.close();
 
-  const ctx2 = createCoreContext({ host: 'serve', env: { ...process.env } });
-  assert.ok((await createDispatcher(ctx2).dispatch('library.open', { path })).ok);
-  const lib2 = currentLibrary(ctx2);
+  const { ctx: ctx2, lib: lib2 } = await hostWithLibrary('serve', path);
   await until(() => getJob(lib2, job.id).status === 'done');
   assert.equal(lib2.db.prepare('SELECT count(*) FROM steps WHERE job = ?').pluck().get(job.id), 40);
   await stopJobs(ctx2);
@@ -90,9 +88,7 @@ test('stopping the host re-queues the job it interrupted; the next host finishes
 
 test('the CLI host does not start background jobs on library.open', async () => {
   const path = join(scratchDir('job-host'), 'lib.db');
-  const ctx = createCoreContext({ host: 'cli', env: { ...process.env } });
-  assert.ok((await createDispatcher(ctx).dispatch('library.open', { path })).ok);
-  const lib = currentLibrary(ctx);
+  const { ctx, lib } = await hostWithLibrary('cli', path);
   const job = createJob(lib, KIND, { steps: 1 });
   assert.ok((await createDispatcher(ctx).dispatch('library.open', { path })).ok);
   await new Promise((r) => setTimeout(r, 200));

@@ -2,11 +2,10 @@
 // and the allowed ones pass, and no source file takes part in an import circle.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-
-const eslint = resolve('node_modules/eslint/bin/eslint.js');
+import { at } from '../../src-main/api/at.js';
+import { lintProbes } from '../helpers/lint-probe.js';
 
 /** [folder, import string, forbidden?] — each becomes one probe file in that folder. */
 const PROBES: Array<[string, string, boolean]> = [
@@ -32,35 +31,22 @@ const PROBES: Array<[string, string, boolean]> = [
 ];
 
 test('layer rules: forbidden imports fail eslint with the layer message, allowed ones pass', () => {
-  const files = PROBES.map(([dir, spec], i) => {
-    const file = resolve(dir, `zz-layer-probe-${process.pid}-${i}.ts`);
-    writeFileSync(
-      file,
-      `// probe written by tests/core/layers.test.ts\nimport '${spec}';\nexport const probe = ${i};\n`,
+  const messages = lintProbes(
+    'layer',
+    PROBES.map(([dir, spec], i) => ({
+      dir,
+      text: `// probe written by tests/core/layers.test.ts\nimport '${spec}';\nexport const probe = ${i};\n`,
+    })),
+  );
+  PROBES.forEach(([dir, spec, forbidden], i) => {
+    const msgs = at(messages, i);
+    const hit = msgs.some((m) => m.ruleId === 'no-restricted-imports' && /house rule/.test(m.message));
+    assert.equal(
+      hit,
+      forbidden,
+      `${dir} importing ${spec}: ${forbidden ? 'accepted' : 'refused'} (${JSON.stringify(msgs)})`,
     );
-    return file;
   });
-  try {
-    const r = spawnSync(process.execPath, [eslint, '--no-warn-ignored', '--format', 'json', ...files], {
-      encoding: 'utf8',
-      maxBuffer: 64 << 20,
-    });
-    const results = JSON.parse(r.stdout) as Array<{
-      filePath: string;
-      messages: Array<{ ruleId: string | null; message: string }>;
-    }>;
-    PROBES.forEach(([dir, spec, forbidden], i) => {
-      const msgs = results.find((x) => x.filePath === files[i])?.messages ?? [];
-      const hit = msgs.some((m) => m.ruleId === 'no-restricted-imports' && /house rule/.test(m.message));
-      assert.equal(
-        hit,
-        forbidden,
-        `${dir} importing ${spec}: ${forbidden ? 'accepted' : 'refused'} (${JSON.stringify(msgs)})`,
-      );
-    });
-  } finally {
-    for (const f of files) rmSync(f, { force: true });
-  }
 });
 
 /** Relative imports of every .ts/.tsx file under the roots, resolved to files (type-only imports included). */

@@ -35,6 +35,24 @@ function project(name: string, script: string, files: Record<string, string>): s
   return root;
 }
 
+/** Runs the scratch project's copy of scripts/<script> with Node in `root`, to its end. */
+function runScript(root: string, script: string, opts: { env?: NodeJS.ProcessEnv; timeout: number; args?: string[] }) {
+  return spawnSync(process.execPath, [join(root, 'scripts', script), ...(opts.args ?? [])], {
+    cwd: root,
+    env: opts.env,
+    encoding: 'utf8',
+    timeout: opts.timeout,
+  });
+}
+
+const BUILT_SQLITE = 'better-sqlite3/build/Release/better_sqlite3.node';
+
+/** The real better-sqlite3 addon, built for this Node, copied into the project: it loads, so the postinstall leaves it alone. */
+function copyBuiltSqlite(root: string): void {
+  mkdirSync(dirname(join(root, 'node_modules', BUILT_SQLITE)), { recursive: true });
+  copyFileSync(require.resolve(BUILT_SQLITE), join(root, 'node_modules', BUILT_SQLITE));
+}
+
 const pkg = (name: string, version = '1.0.0') => JSON.stringify({ name, version });
 
 /** A stand-in better-sqlite3: a one-function C addon under the real target name, at a version no registry has. */
@@ -59,12 +77,7 @@ test('postinstall: a failing download and a hung one warn with what the app does
     'node_modules/onnxruntime-node/script/install.js':
       "require('fs').writeFileSync(__dirname + '/seen.txt', String(process.env.npm_package_json)); setTimeout(() => {}, 60000);",
   });
-  // The real addon, built for this Node: it loads, so the postinstall leaves it alone.
-  mkdirSync(join(root, 'node_modules/better-sqlite3/build/Release'), { recursive: true });
-  copyFileSync(
-    require.resolve('better-sqlite3/build/Release/better_sqlite3.node'),
-    join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'),
-  );
+  copyBuiltSqlite(root);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     MOLMOSCOPE_DOWNLOAD_TIMEOUT_S: '2',
@@ -77,12 +90,7 @@ test('postinstall: a failing download and a hung one warn with what the app does
     'npm_config_onnxruntime_node_install',
   ])
     delete env[k];
-  const r = spawnSync(process.execPath, [join(root, 'scripts', 'postinstall.mjs')], {
-    cwd: root,
-    env,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+  const r = runScript(root, 'postinstall.mjs', { env, timeout: 60_000 });
   const out = r.stdout + r.stderr;
   assert.equal(r.status, 0, out);
   assert.match(
@@ -113,17 +121,12 @@ test(
       FFMPEG_BIN: process.execPath,
     };
     delete env.npm_config_nodedir;
-    const r = spawnSync(process.execPath, [join(root, 'scripts', 'postinstall.mjs')], {
-      cwd: root,
-      env,
-      encoding: 'utf8',
-      timeout: 280_000,
-    });
+    const r = runScript(root, 'postinstall.mjs', { env, timeout: 280_000 });
     const out = r.stdout + r.stderr;
     assert.equal(r.status, 0, out);
     assert.match(out, /better-sqlite3: no prebuilt binary \(.*\); compiling it/);
     assert.match(out, /better-sqlite3: compiled from source with the headers in \S+ \(/);
-    assert.ok(existsSync(join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node')));
+    assert.ok(existsSync(join(root, 'node_modules', BUILT_SQLITE)));
     assert.match(out, /Electron's binary: skipped \(ELECTRON_SKIP_BINARY_DOWNLOAD is set\)/);
     assert.match(out, /ffmpeg-static's ffmpeg: skipped \(FFMPEG_BIN names the ffmpeg to use\)/);
     assert.match(out, /onnxruntime-node's CUDA provider: skipped \(ONNXRUNTIME_NODE_INSTALL=skip\)/);
@@ -132,12 +135,7 @@ test(
       ...standInSqlite,
       'node_modules/better-sqlite3/addon.c': 'this is not C',
     });
-    const b = spawnSync(process.execPath, [join(broken, 'scripts', 'postinstall.mjs')], {
-      cwd: broken,
-      env,
-      encoding: 'utf8',
-      timeout: 280_000,
-    });
+    const b = runScript(broken, 'postinstall.mjs', { env, timeout: 280_000 });
     assert.equal(b.status, 1, b.stdout + b.stderr);
     assert.match(b.stderr, /ERROR: better-sqlite3 could not be compiled .*g\+\+, make and python3/);
   },
@@ -154,6 +152,38 @@ function runAsync(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<
   });
 }
 
+/**
+ * Runs the project's postinstall (async, so the loopback mirror in this process can answer) with `set` added to the
+ * environment and `unset` and the proxy variables removed (the mirror is reached directly).
+ */
+function postinstallOnline(root: string, set: NodeJS.ProcessEnv, unset: string[]) {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...set };
+  for (const k of [...unset, 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) delete env[k];
+  return runAsync(join(root, 'scripts', 'postinstall.mjs'), root, env);
+}
+
+/** Serves `files` (URL path → body; any other path is a 404) on a loopback port while `use(base URL)` runs. */
+async function withLoopbackMirror<T>(
+  files: Record<string, string | Buffer>,
+  use: (base: string) => Promise<T>,
+): Promise<{ result: T; requests: string[] }> {
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    const path = req.url ?? '';
+    requests.push(path);
+    const body = Object.hasOwn(files, path) ? files[path] : undefined;
+    if (body === undefined) res.writeHead(404).end();
+    else res.end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const { port } = server.address() as AddressInfo;
+    return { result: await use(`http://127.0.0.1:${port}`), requests };
+  } finally {
+    server.close();
+  }
+}
+
 test('postinstall online: the real ffmpeg-static script downloads its binary (from a loopback mirror of its releases)', async () => {
   const root = project('postinstall-online', 'postinstall.mjs', {
     'node_modules/better-sqlite3/package.json': pkg('better-sqlite3'),
@@ -162,11 +192,7 @@ test('postinstall online: the real ffmpeg-static script downloads its binary (fr
     'node_modules/onnxruntime-node/package.json': pkg('onnxruntime-node'),
     'node_modules/onnxruntime-node/script/install.js': '',
   });
-  mkdirSync(join(root, 'node_modules/better-sqlite3/build/Release'), { recursive: true });
-  copyFileSync(
-    require.resolve('better-sqlite3/build/Release/better_sqlite3.node'),
-    join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'),
-  );
+  copyBuiltSqlite(root);
   const real = dirname(require.resolve('ffmpeg-static/package.json'));
   cpSync(real, join(root, 'node_modules/ffmpeg-static'), {
     recursive: true,
@@ -176,31 +202,16 @@ test('postinstall online: the real ffmpeg-static script downloads its binary (fr
     'ffmpeg-static'
   ]!['binary-release-tag'];
   const binary = '#!/bin/sh\necho stand-in ffmpeg\n';
-  const requests: string[] = [];
-  const server = createServer((req, res) => {
-    requests.push(req.url ?? '');
-    if (req.url === `/${tag}/ffmpeg-${process.platform}-${process.arch}.gz`) res.end(gzipSync(binary));
-    else res.writeHead(404).end();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  try {
-    const { port } = server.address() as AddressInfo;
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      FFMPEG_BINARIES_URL: `http://127.0.0.1:${port}`,
-      XDG_CACHE_HOME: join(root, 'cache'),
-    };
-    for (const k of ['FFMPEG_BIN', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) delete env[k];
-    const r = await runAsync(join(root, 'scripts', 'postinstall.mjs'), root, env);
-    assert.equal(r.code, 0, r.out);
-    assert.match(r.out, /ffmpeg-static's ffmpeg: ok/);
-    const downloaded = join(root, 'node_modules', 'ffmpeg-static', 'ffmpeg');
-    assert.equal(readFileSync(downloaded, 'utf8'), binary);
-    assert.equal(statSync(downloaded).mode & 0o111, 0o111, 'the binary is executable');
-    assert.ok(requests.includes(`/${tag}/ffmpeg-${process.platform}-${process.arch}.gz`), requests.join(' '));
-  } finally {
-    server.close();
-  }
+  const asset = `/${tag}/ffmpeg-${process.platform}-${process.arch}.gz`;
+  const { result: r, requests } = await withLoopbackMirror({ [asset]: gzipSync(binary) }, (base) =>
+    postinstallOnline(root, { FFMPEG_BINARIES_URL: base, XDG_CACHE_HOME: join(root, 'cache') }, ['FFMPEG_BIN']),
+  );
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /ffmpeg-static's ffmpeg: ok/);
+  const downloaded = join(root, 'node_modules', 'ffmpeg-static', 'ffmpeg');
+  assert.equal(readFileSync(downloaded, 'utf8'), binary);
+  assert.equal(statSync(downloaded).mode & 0o111, 0o111, 'the binary is executable');
+  assert.ok(requests.includes(asset), requests.join(' '));
 });
 
 /** A zip archive of `files` stored without compression (what @electron/get's extractor reads), modes kept. */
@@ -252,11 +263,7 @@ test("postinstall online: Electron's real install script downloads and unpacks i
     'node_modules/onnxruntime-node/package.json': pkg('onnxruntime-node'),
     'node_modules/onnxruntime-node/script/install.js': '',
   });
-  mkdirSync(join(root, 'node_modules/better-sqlite3/build/Release'), { recursive: true });
-  copyFileSync(
-    require.resolve('better-sqlite3/build/Release/better_sqlite3.node'),
-    join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'),
-  );
+  copyBuiltSqlite(root);
   mkdirSync(join(root, 'node_modules/electron'), { recursive: true });
   for (const f of ['package.json', 'install.js', 'index.js', 'checksums.json'])
     copyFileSync(join(real, f), join(root, 'node_modules/electron', f));
@@ -266,31 +273,23 @@ test("postinstall online: Electron's real install script downloads and unpacks i
     { name: 'version', data: Buffer.from(version), mode: 0o644 },
   ]);
   const sums = `${createHash('sha256').update(zip).digest('hex')} *${zipName}\n`;
-  const server = createServer((req, res) => {
-    if (req.url === `/v${version}/${zipName}`) res.end(zip);
-    else if (req.url === `/v${version}/SHASUMS256.txt`) res.end(sums);
-    else res.writeHead(404).end();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  try {
-    const { port } = server.address() as AddressInfo;
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ELECTRON_MIRROR: `http://127.0.0.1:${port}/`,
-      electron_use_remote_checksums: '1',
-      electron_config_cache: join(root, 'electron-cache'),
-      FFMPEG_BIN: process.execPath,
-    };
-    for (const k of ['ELECTRON_SKIP_BINARY_DOWNLOAD', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'])
-      delete env[k];
-    const r = await runAsync(join(root, 'scripts', 'postinstall.mjs'), root, env);
-    assert.equal(r.code, 0, r.out);
-    assert.match(r.out, /Electron's binary: ok/);
-    assert.equal(readFileSync(join(root, 'node_modules/electron/path.txt'), 'utf8'), 'electron');
-    assert.equal(statSync(join(root, 'node_modules/electron/dist/electron')).mode & 0o111, 0o111);
-  } finally {
-    server.close();
-  }
+  const mirror = { [`/v${version}/${zipName}`]: zip, [`/v${version}/SHASUMS256.txt`]: sums };
+  const { result: r } = await withLoopbackMirror(mirror, (base) =>
+    postinstallOnline(
+      root,
+      {
+        ELECTRON_MIRROR: `${base}/`,
+        electron_use_remote_checksums: '1',
+        electron_config_cache: join(root, 'electron-cache'),
+        FFMPEG_BIN: process.execPath,
+      },
+      ['ELECTRON_SKIP_BINARY_DOWNLOAD'],
+    ),
+  );
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /Electron's binary: ok/);
+  assert.equal(readFileSync(join(root, 'node_modules/electron/path.txt'), 'utf8'), 'electron');
+  assert.equal(statSync(join(root, 'node_modules/electron/dist/electron')).mode & 0o111, 0o111);
   // What `npm start` and `npm run dist` see now: Electron is installed, so the rebuild step goes ahead.
   copyFileSync(resolve('scripts/rebuild-native.mjs'), join(root, 'scripts', 'rebuild-native.mjs'));
   const { installedElectron } = (await import(pathToFileURL(join(root, 'scripts', 'rebuild-native.mjs')).href)) as {
@@ -304,12 +303,7 @@ test('rebuild for Electron: a clear no-op without the binary, a failure with --r
   const noBinary = project('rebuild-none', 'rebuild-native.mjs', {
     'node_modules/electron/package.json': pkg('electron', '41.7.1'),
   });
-  const run = (root: string, ...args: string[]) =>
-    spawnSync(process.execPath, [join(root, 'scripts', 'rebuild-native.mjs'), ...args], {
-      cwd: root,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+  const run = (root: string, ...args: string[]) => runScript(root, 'rebuild-native.mjs', { timeout: 60_000, args });
   const skip = run(noBinary);
   assert.equal(skip.status, 0, skip.stderr);
   assert.match(

@@ -12,7 +12,10 @@ function toolEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(keep.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]]])));
 }
 
-/** Runs `molmoscope <argv…>` in this process (`stdin`: what it reads there, else a stream that never ends). */
+/**
+ * Runs `molmoscope <argv…>` in this process (`stdin`: what it reads there, else a stream that never ends); returns its
+ * exit code and everything it wrote.
+ */
 export async function runCli(
   argv: string[],
   opts: { env?: NodeJS.ProcessEnv; cwd?: string; stdin?: string } = {},
@@ -61,6 +64,11 @@ export function shortIndexArgv(db: string, model: string): string[] {
 /** `ask` flags for the shared sample video with `model` on the CPU (the question and other flags follow). */
 export function sampleVideoFlags(model: string): string[] {
   return ['--model', model, '--video', requiredSample('concourse-crowd-720p.avi'), '--ep', 'cpu'];
+}
+
+/** Valued CLI options in the object's key order: `{ library: db, 'max-frames': 2 }` → `--library db --max-frames 2`. */
+export function cliFlags(flags: Record<string, string | number>): string[] {
+  return Object.entries(flags).flatMap(([name, value]) => [`--${name}`, String(value)]);
 }
 
 /** `call(op, req)` for a dispatcher: the op's value, or the test fails with the op's error. */

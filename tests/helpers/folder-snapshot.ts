@@ -1,5 +1,5 @@
-// A folder's exact state (every file's path, size, mtime and sha256, symlinks as their targets), to show that a run
-// left it untouched.
+// A folder's or a file's exact state (every file's path, size, mtime and sha256, symlinks as their targets), to show
+// that a run left it untouched.
 import { createHash } from 'node:crypto';
 import { lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,12 +12,12 @@ export function folderSnapshot(dir: string, rel = ''): string[] {
     const st = lstatSync(join(dir, p));
     if (st.isSymbolicLink()) out.push(`${p} -> ${readlinkSync(join(dir, p))}`);
     else if (st.isDirectory()) out.push(`${p}/ ${st.mtimeMs}`, ...folderSnapshot(dir, p));
-    else
-      out.push(
-        `${p} ${st.size} ${st.mtimeMs} ${createHash('sha256')
-          .update(readFileSync(join(dir, p)))
-          .digest('hex')}`,
-      );
+    else out.push(`${p} ${st.size} ${st.mtimeMs} ${fileSha256(join(dir, p))}`);
   }
   return out;
+}
+
+/** The sha256 of a file's bytes, in hex: equal before and after a run when the run left the file untouched. */
+export function fileSha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
 }

@@ -188,6 +188,16 @@ export function lavfiClip(name: string, source: string, seconds: number, extra: 
   return ffmpegClip(name, (out) => [...input, '-pix_fmt', 'yuv420p', '-c:v', 'libx264', ...extra, out]);
 }
 
+/** A lavfi testsrc2 clip of `size` (e.g. '160x120') encoded as yuv420p with `codec` at `preset`, then the options `x`. */
+export function testsrcClip(
+  name: string,
+  s: { size: string; fps: number; seconds: number; codec?: 'libx264' | 'libx265'; preset: string; x?: string[] },
+): string {
+  const input = ['-f', 'lavfi', '-i', `testsrc2=s=${s.size}:r=${s.fps}:d=${s.seconds}`];
+  const video = ['-c:v', s.codec ?? 'libx264', '-preset', s.preset, '-pix_fmt', 'yuv420p'];
+  return ffmpegClip(name, (out) => [...input, ...video, ...(s.x ?? []), out]);
+}
+
 /** sampleClip for tests that cannot run without the sample: a missing one fails them, with where it was looked for. */
 export function requiredSample(file: string): string {
   const p = sampleClip(file);

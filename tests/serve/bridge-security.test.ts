@@ -2,11 +2,10 @@
 // static files (CSP, no path escapes) and the WebSocket upgrade rules.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import WebSocket from 'ws';
 import { AppInfoSchema } from '../../src-main/api/ops/app.js';
 import { resultSchema } from '../../src-main/api/envelope.js';
-import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
+import { requestServe, startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
 import { buildRendererForTest } from '../helpers/renderer-build.js';
 
 let srv: ServeProcess;
@@ -17,28 +16,12 @@ after(async () => {
   await srv?.stop();
 });
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
+/** A raw request whose answer body is read as text. */
+async function raw(method: string, path: string, headers: Record<string, string> = {}, body?: string) {
+  const answer = await requestServe(srv, path, { method, headers, body });
+  return { ...answer, body: answer.body.toString() };
 }
-
-/** A raw HTTP request (node:http lets a test set Host and Origin freely, unlike fetch). */
-function raw(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
-  return new Promise((resolvePromise, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port: srv.port, method, path, headers: { host: `127.0.0.1:${srv.port}`, ...headers } },
-      (res) => {
-        let text = '';
-        res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-      },
-    );
-    req.on('error', reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
+type Answer = Awaited<ReturnType<typeof raw>>;
 
 const auth = () => ({ authorization: `Bearer ${srv.token}`, 'content-type': 'application/json' });
 const errorCode = (a: Answer) => (JSON.parse(a.body) as { ok: boolean; error?: { code: string } }).error?.code;

@@ -3,8 +3,6 @@
 // the verdict; a damaged library opens for reading but every writer answers LIBRARY_CORRUPT and the file is unchanged.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
@@ -14,8 +12,8 @@ import { openLibrary } from '../../src-main/core/library/store.js';
 import type { Logger } from '../../src-main/core/context.js';
 import { damageIndexEntry } from '../helpers/sqlite-damage.js';
 import { scratchDir } from '../helpers/tiny.js';
+import { fileSha256 } from '../helpers/folder-snapshot.js';
 
-const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 const FOLDER = '/videos/aaaaaaaa';
 
 /** A library with one recording and `windows` captioned windows (the FTS index grows with them), closed. */
@@ -131,7 +129,7 @@ test(
     const path = join(dir, 'lib.db');
     makeLibrary(path, 20);
     damageIndexEntry(path, 'recordings_folder', FOLDER);
-    const before = sha(path);
+    const before = fileSha256(path);
     const { ctx, d, warnings } = host(dir);
     const opened = await d.dispatch('library.open', { path, create: false });
     assert.ok(opened.ok, JSON.stringify(opened));
@@ -154,7 +152,7 @@ test(
       warnings.join('\n'),
     );
     currentClose(ctx);
-    assert.equal(sha(path), before, 'nothing was written to the damaged library');
+    assert.equal(fileSha256(path), before, 'nothing was written to the damaged library');
   },
 );
 

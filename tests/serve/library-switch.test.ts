@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { EventPayload } from '../../src-main/api/contract.js';
 import type { JobDto } from '../../src-main/api/ops/library.js';
-import { createCoreContext } from '../../src-main/core/platform/create-context.js';
 import { createDispatcher } from '../../src-main/core/handlers/index.js';
-import { configureModel } from '../../src-main/core/molmo2/model-host.js';
 import { shutdownHost } from '../../src-main/core/host-shutdown.js';
 import type { Logger } from '../../src-main/core/context.js';
-import { scratchDir, tinyCheckpoint } from '../helpers/tiny.js';
+import { scratchDir } from '../helpers/tiny.js';
+import { keepJobProgress, waitUntil } from '../helpers/job-watch.js';
+import { tinyEngineContext } from '../core/library/tiny-engine.js';
 import { makeClip } from '../core/library/clips.js';
 import { opCaller } from '../helpers/cli.js';
 
@@ -29,23 +29,8 @@ test(
       warn() {},
       error: (m, d) => errors.push(`${m} ${String((d as Error)?.message ?? d)}`),
     };
-    const ctx = createCoreContext({
-      host: 'serve',
-      logger,
-      env: { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') },
-      emit: (n, p) => {
-        if (n === 'job.progress') events.push(p as EventPayload<'job.progress'>);
-      },
-    });
-    await configureModel(ctx, tinyCheckpoint({ seed: 1 }), 'cpu');
+    const ctx = await tinyEngineContext(dir, { host: 'serve', logger, emit: keepJobProgress(events) });
     const call = opCaller(createDispatcher(ctx));
-    const until = async (f: () => boolean, what: string) => {
-      const t0 = Date.now();
-      while (!f()) {
-        if (Date.now() - t0 > 180_000) assert.fail(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
     const libA = join(dir, 'a.db');
     const rows = () => {
       const db = new Database(libA, { readonly: true });
@@ -67,7 +52,7 @@ test(
       await call('library.open', { path: libA });
       await call('library.import', { paths: [makeClip(join(dir, 'clip.mp4'), { seconds: 8 })] });
       const job = await call<JobDto>('library.index', { windowLength: 1, overlap: 0 });
-      await until(() => events.some((e) => e.jobId === job.id && e.done >= 1), 'the first stored window');
+      await waitUntil(() => events.some((e) => e.jobId === job.id && e.done >= 1), 'the first stored window');
 
       await call('library.open', { path: join(dir, 'b.db') });
       const atSwitch = rows();
@@ -78,7 +63,7 @@ test(
       assert.deepEqual(errors, [], 'no job wrote through a closed handle');
 
       await call('library.open', { path: libA });
-      await until(() => events.some((e) => e.jobId === job.id && e.status === 'done'), 'done after reopening');
+      await waitUntil(() => events.some((e) => e.jobId === job.id && e.status === 'done'), 'done after reopening');
       const end = rows();
       assert.deepEqual([end.status, end.done, end.windows, end.captions], ['done', 8, 8, 8]);
       assert.deepEqual(errors, []);

@@ -3,7 +3,6 @@
 // thumbnail pool keeps a burst of 40 requests to a bounded number of ffmpeg processes.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { execFileSync } from 'node:child_process';
 import {
   copyFileSync,
@@ -17,18 +16,15 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { openLibrary } from '../../src-main/core/library/store.js';
-import { importPaths } from '../../src-main/core/library/import.js';
-import { testMediaSource } from '../helpers/media-source.js';
 import { THUMBNAIL_CONCURRENCY } from '../../src-main/core/library/media-files.js';
-import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
+import { requestServe, serveImported, type ServeAnswer, type ServeProcess } from '../helpers/serve-process.js';
 import { scratchDir } from '../helpers/tiny.js';
 import { indexClip } from '../helpers/media-fixtures.js';
 
 let srv: ServeProcess;
 let dir: string;
 const files: Record<string, string> = {};
-const ids: Record<string, number> = {};
+let ids: Record<string, number>;
 
 before(async () => {
   dir = scratchDir('media-identity');
@@ -43,46 +39,19 @@ before(async () => {
     });
     copyFileSync(clip, (files[name] = join(dir, `${name}.mp4`)));
   });
-  const lib = openLibrary(join(dir, 'lib.db'), { create: true });
-  const rep = await importPaths(lib, Object.values(files), {
-    media: testMediaSource(),
-    signal: new AbortController().signal,
-  });
-  for (const [k, p] of Object.entries(files)) ids[k] = rep.results.find((r) => r.path === p)!.recordingId!;
-  lib.close();
-  srv = await startServeProcess(['--library', join(dir, 'lib.db')]);
+  ({ srv, ids } = await serveImported(dir, files));
 });
 after(async () => {
   await srv?.stop();
 });
 
-interface Answer {
-  status: number;
-  body: Buffer;
-}
-
-function get(path: string): Promise<Answer> {
-  return new Promise((resolvePromise, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: srv.port,
-        path: `${path}${path.includes('?') ? '&' : '?'}token=${encodeURIComponent(srv.token)}`,
-        headers: { host: `127.0.0.1:${srv.port}` },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      },
-    );
-    req.on('error', reject);
-    // Generous: 40 stills through a pool of two take a while on a loaded CI machine (the figure is printed).
-    req.setTimeout(120_000, () => req.destroy(new Error(`no answer in 120 s for ${path}`)));
-    req.end();
+// The token in the query; a generous timeout: 40 stills through a pool of two take a while on a loaded CI machine
+// (the figure is printed).
+const get = (path: string) =>
+  requestServe(srv, `${path}${path.includes('?') ? '&' : '?'}token=${encodeURIComponent(srv.token)}`, {
+    timeoutMs: 120_000,
   });
-}
-const code = (a: Answer) => (JSON.parse(a.body.toString()) as { error?: { code: string } }).error?.code;
+const code = (a: ServeAnswer) => (JSON.parse(a.body.toString()) as { error?: { code: string } }).error?.code;
 
 test('a recording replaced by a link to another file after its first play is refused, not served', async () => {
   const first = await get(`/media/recording/${ids.link}`);

@@ -2,14 +2,10 @@
 // and the playback proxy of the AVI sample and of an offset MP4 (probed: MP4/H.264, first frame at 0, same frames).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openLibrary } from '../../src-main/core/library/store.js';
-import { importPaths } from '../../src-main/core/library/import.js';
-import { testMediaSource } from '../helpers/media-source.js';
 import { parseRange } from '../../src-main/core/library/media-http.js';
-import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
+import { requestServe, serveImported, type ServeAnswer, type ServeProcess } from '../helpers/serve-process.js';
 import { scratchDir } from '../helpers/tiny.js';
 import { indexClip, readIndex, sampleClip } from '../helpers/media-fixtures.js';
 import { createMediaService } from '../../src-main/core/media/index.js';
@@ -19,7 +15,7 @@ const media = createMediaService();
 
 let srv: ServeProcess;
 let dir: string;
-const ids: Record<string, number> = {};
+let ids: Record<string, number>;
 const sample = sampleClip('concourse-crowd-720p.avi');
 
 before(async () => {
@@ -35,43 +31,16 @@ before(async () => {
     offset: indexClip('media-offset', { duration: 3, fps: 10, out: ['-output_ts_offset', '2.5'] }),
     ...(sample ? { avi: sample } : {}),
   };
-  const lib = openLibrary(join(dir, 'lib.db'), { create: true });
-  const rep = await importPaths(lib, Object.values(files), {
-    media: testMediaSource(),
-    signal: new AbortController().signal,
-  });
-  for (const [k, p] of Object.entries(files)) ids[k] = rep.results.find((r) => r.path === p)!.recordingId!;
-  lib.close();
-  srv = await startServeProcess(['--library', join(dir, 'lib.db')]);
+  ({ srv, ids } = await serveImported(dir, files));
 });
 after(async () => {
   await srv?.stop();
 });
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
-function get(path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Answer> {
-  return new Promise((resolvePromise, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port: srv.port, method, path, headers: { host: `127.0.0.1:${srv.port}`, ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () =>
-          resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
+  requestServe(srv, path, { method, headers });
 const tok = () => `token=${encodeURIComponent(srv.token)}`;
-const code = (a: Answer) => (JSON.parse(a.body.toString()) as { error?: { code: string } }).error?.code;
+const code = (a: ServeAnswer) => (JSON.parse(a.body.toString()) as { error?: { code: string } }).error?.code;
 
 test('parseRange: single, open, suffix, clamped, multi (ignored) and unsatisfiable ranges', () => {
   assert.deepEqual(parseRange('bytes=0-9', 100), { start: 0, end: 9 });

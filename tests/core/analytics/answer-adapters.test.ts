@@ -2,28 +2,15 @@
 // a track job (answers replayed per window, as the engine would return them).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { seconds } from '../../../src-main/api/units.js';
 import { molmoPointParser, molmoTrackParser } from '../../../src-main/core/analytics/answer-adapters.js';
-import {
-  runCountJob,
-  runTrackJob,
-  type WindowOutcome,
-  type WindowStore,
-} from '../../../src-main/core/analytics/count-track-loop.js';
+import { runCountJob, runTrackJob } from '../../../src-main/core/analytics/count-track-loop.js';
 import type { AnalyticsWindow } from '../../../src-main/core/analytics/types.js';
 import { at } from '../../../src-main/api/at.js';
+import { MapStore, overlappingWindows } from './loop-fixtures.js';
 
 const FRAME = { width: 640, height: 480 };
-const windows: AnalyticsWindow[] = [0, 1, 2].map((k) => ({
-  index: k,
-  start: seconds(8 * k),
-  end: seconds(8 * k + 10),
-}));
+const windows = overlappingWindows();
 const replay = (answers: string[]) => ({ ask: async (w: AnalyticsWindow) => at(answers, w.index, 'recorded answer') });
-const memory = <T>(): WindowStore<T> => {
-  const m = new Map<number, WindowOutcome<T>>();
-  return { load: (i) => m.get(i), save: (o) => void m.set(o.window.index, o) };
-};
 
 test('count job over Molmo2 answers: window-relative times shifted, overlap de-duplicated, garbage reported', async () => {
   const answers = [
@@ -35,7 +22,7 @@ test('count job over Molmo2 answers: window-relative times shifted, overlap de-d
   ];
   const r = await runCountJob(
     { query: 'penguin', windows, frame: FRAME },
-    { runner: replay(answers), parse: molmoPointParser(), store: memory() },
+    { runner: replay(answers), parse: molmoPointParser(), store: new MapStore() },
     new AbortController().signal,
   );
   assert.deepEqual(
@@ -68,7 +55,7 @@ test('"There are none." is an empty window, not a malformed one; tracks stitch a
   ];
   const r = await runTrackJob(
     { query: 'person', windows, frame: FRAME },
-    { runner: replay(answers), parse: molmoTrackParser(), store: memory() },
+    { runner: replay(answers), parse: molmoTrackParser(), store: new MapStore() },
     new AbortController().signal,
   );
   assert.deepEqual(

@@ -5,22 +5,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError } from '../../../src-main/api/errors.js';
 import { seconds } from '../../../src-main/api/units.js';
-import {
-  runCountJob,
-  runTrackJob,
-  type WindowOutcome,
-  type WindowRunner,
-  type WindowStore,
-} from '../../../src-main/core/analytics/count-track-loop.js';
+import { runCountJob, runTrackJob, type WindowRunner } from '../../../src-main/core/analytics/count-track-loop.js';
 import type { AnalyticsWindow, LocalTrack, WindowPoint } from '../../../src-main/core/analytics/types.js';
 import { at } from '../../../src-main/api/at.js';
+import { MapStore, overlappingWindows } from './loop-fixtures.js';
 
 const FRAME = { width: 640, height: 360 };
-const windows: AnalyticsWindow[] = [0, 1, 2].map((k) => ({
-  index: k,
-  start: seconds(8 * k),
-  end: seconds(8 * k + 10),
-}));
+const windows = overlappingWindows();
 
 class RecordedRunner implements WindowRunner {
   calls: { window: number; prompt: string }[] = [];
@@ -31,16 +22,6 @@ class RecordedRunner implements WindowRunner {
     if (a instanceof Error) throw a;
     if (a === undefined) throw new Error(`no recorded answer for window ${w.index}`);
     return a;
-  }
-}
-
-class MapStore<T> implements WindowStore<T> {
-  rows = new Map<number, WindowOutcome<T>>();
-  load(i: number) {
-    return this.rows.get(i);
-  }
-  save(o: WindowOutcome<T>) {
-    this.rows.set(o.window.index, structuredClone(o));
   }
 }
 

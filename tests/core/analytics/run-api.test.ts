@@ -11,7 +11,7 @@ import { currentLibrary } from '../../../src-main/core/handlers/library.js';
 import { finishRun, queueAnalyticsJob, recordWindowAnswer } from '../../../src-main/core/analytics/run-jobs.js';
 import { planWindows } from '../../../src-main/core/analytics/run-plan.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
-import { runCli } from '../../helpers/cli.js';
+import { cliFlags, runCli } from '../../helpers/cli.js';
 import { requiredSample } from '../../helpers/media-fixtures.js';
 import { at } from '../../../src-main/api/at.js';
 
@@ -24,28 +24,10 @@ test('CLI: count and track run in the foreground with NDJSON progress and print 
   const db = join(dir, 'lib.db');
   assert.equal((await cli('import', SAMPLE, '--library', db, '--json')).code, 0);
   const model = tinyCheckpoint({ seed: 1 });
+  const engine = { 'max-new-tokens': 8, model, ep: 'cpu' };
   const c = await cli(
     'count',
-    '--library',
-    db,
-    '--recording',
-    '1',
-    '--start',
-    '0',
-    '--end',
-    '5',
-    '--window',
-    '3',
-    '--overlap',
-    '1',
-    '--max-frames',
-    '3',
-    '--max-new-tokens',
-    '8',
-    '--model',
-    model,
-    '--ep',
-    'cpu',
+    ...cliFlags({ library: db, recording: 1, start: 0, end: 5, window: 3, overlap: 1, 'max-frames': 3, ...engine }),
     '--json',
     'person',
   );
@@ -64,46 +46,14 @@ test('CLI: count and track run in the foreground with NDJSON progress and print 
 
   const t = await cli(
     'track',
-    '--library',
-    db,
-    '--recording',
-    '1',
-    '--start',
-    '1',
-    '--end',
-    '4',
-    '--window',
-    '2',
-    '--overlap',
-    '0.5',
-    '--max-frames',
-    '4',
-    '--max-new-tokens',
-    '8',
-    '--model',
-    model,
-    '--ep',
-    'cpu',
+    ...cliFlags({ library: db, recording: 1, start: 1, end: 4, window: 2, overlap: 0.5, 'max-frames': 4, ...engine }),
     'person',
   );
   assert.equal(t.code, 0, t.err);
   assert.match(t.out, /job #2 done/);
   assert.match(t.out, /run #2 track "person" .* 2\/2 windows/);
 
-  const bad = await cli(
-    'count',
-    '--library',
-    db,
-    '--recording',
-    '1',
-    '--model',
-    model,
-    '--start',
-    '9',
-    '--end',
-    '99',
-    'person',
-  );
+  const bad = await cli('count', ...cliFlags({ library: db, recording: 1, model, start: 9, end: 99 }), 'person');
   assert.equal(bad.code, 2);
   assert.match(bad.err, /INVALID_INPUT/);
   const noModel = await cli('track', '--library', db, '--recording', '1', 'person');

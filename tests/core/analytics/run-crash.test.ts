@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { openLibrary } from '../../../src-main/core/library/store.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
-import { runCli } from '../../helpers/cli.js';
+import { cliFlags, runCli } from '../../helpers/cli.js';
 import { requiredSample } from '../../helpers/media-fixtures.js';
 
 const SAMPLE = requiredSample('concourse-crowd-720p.avi');
@@ -57,30 +57,8 @@ test('kill -9 mid-job twice: integrity ok, windows == progress each time, --resu
   assert.equal((await cli('import', SAMPLE, '--library', db)).code, 0);
   const model = tinyCheckpoint({ seed: 1 });
   const common = ['--model', model, '--ep', 'cpu', '--json'];
-  await runUntilKilled(
-    [
-      'count',
-      '--library',
-      db,
-      '--recording',
-      '1',
-      '--start',
-      '0',
-      '--end',
-      '9',
-      '--window',
-      '3',
-      '--overlap',
-      '1',
-      '--max-frames',
-      '3',
-      '--max-new-tokens',
-      '8',
-      ...common,
-      'person',
-    ],
-    1,
-  );
+  const plan = { start: 0, end: 9, window: 3, overlap: 1, 'max-frames': 3, 'max-new-tokens': 8 };
+  await runUntilKilled(['count', ...cliFlags({ library: db, recording: 1, ...plan }), ...common, 'person'], 1);
   const s1 = state(db, 1);
   assert.equal(s1.job.status, 'running'); // the killed process never got to record an end
   assert.equal(s1.job.total, 4);

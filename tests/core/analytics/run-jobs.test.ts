@@ -177,22 +177,13 @@ test('real Molmo2 answers through the store path: count de-duplicated across the
     settings,
   });
   const plan = planWindows('count', { start: 0, end: 10 }, 25, settings);
+  const countAnswer = (i: number, answer: string) => recordWindowAnswer(lib, at(runs, 0).id, at(plan, i), answer);
   assert.equal(
-    recordWindowAnswer(
-      lib,
-      at(runs, 0).id,
-      at(plan, 0),
-      'Counting the <points coords="1.0 1 100 500;4.5 2 500 500">person</points> shows a total of 2.',
-    ),
+    countAnswer(0, 'Counting the <points coords="1.0 1 100 500;4.5 2 500 500">person</points> shows a total of 2.'),
     'ok',
   );
   assert.equal(
-    recordWindowAnswer(
-      lib,
-      at(runs, 0).id,
-      at(plan, 1),
-      'Counting the <points coords="0.5 1 502 501;3.0 2 900 200">person</points> shows a total of 2.',
-    ),
+    countAnswer(1, 'Counting the <points coords="0.5 1 502 501;3.0 2 900 200">person</points> shows a total of 2.'),
     'ok',
   );
   finishRun(lib, at(runs, 0).id);
@@ -215,34 +206,18 @@ test('real Molmo2 answers through the store path: count de-duplicated across the
     0,
   );
   const tp = planWindows('track', { start: 0, end: 7 }, 25, ts);
+  const trackAnswer = (i: number, answer: string) => recordWindowAnswer(lib, tr.id, at(tp, i), answer);
+  const window1 = '<tracks coords="0.0 1 094 500;0.5 1 097 500;1.0 1 100 500;2.0 2 500 100">person</tracks>';
   assert.equal(
-    recordWindowAnswer(
-      lib,
-      tr.id,
-      at(tp, 0),
+    trackAnswer(
+      0,
       '<tracks coords="0.0 1 100 500 2 800 500;1.5 1 110 500 2 790 500;3.0 1 120 500 2 780 500;3.5 1 125 500">person</tracks>',
     ),
     'ok',
   );
-  assert.equal(
-    recordWindowAnswer(
-      lib,
-      tr.id,
-      at(tp, 1),
-      '<tracks coords="0.0 1 094 500;0.5 1 097 500;1.0 1 100 500;2.0 2 500 100">person</tracks>',
-    ),
-    'ok',
-  );
-  assert.equal(recordWindowAnswer(lib, tr.id, at(tp, 1), 'ہ rains Gäste nob'), 'malformed'); // a retry answer replaces the row
-  assert.equal(
-    recordWindowAnswer(
-      lib,
-      tr.id,
-      at(tp, 1),
-      '<tracks coords="0.0 1 094 500;0.5 1 097 500;1.0 1 100 500;2.0 2 500 100">person</tracks>',
-    ),
-    'ok',
-  );
+  assert.equal(trackAnswer(1, window1), 'ok');
+  assert.equal(trackAnswer(1, 'ہ rains Gäste nob'), 'malformed'); // a retry answer replaces the row
+  assert.equal(trackAnswer(1, window1), 'ok');
   finishRun(lib, tr.id);
   const set = correctedTracks(lib, tr.id).set;
   // Window 1's object 1 (at 3.0/3.5 s ≈ x 120/125 → 1280·0.094..) continues window 0's object 1; its object 2 is new.

@@ -32,16 +32,15 @@ function identities(set: TrackSet, truth: Map<string, string>): Record<string, n
 }
 
 const WIN = { duration: 26, length: 10, stride: 8 }; // windows [0,10] [8,18] [16,26]: 2 s overlaps
+/** The same windows, window 1 numbering the objects the other way round (so local ids alone would swap them). */
+const WIN_1_REVERSED = { ...WIN, permute: (k: number, ids: number[]) => (k === 1 ? [...ids].reverse() : ids) };
 
 test('two objects crossing inside a window overlap keep their ids', () => {
   // A and B swap sides; they cross at t = 9, inside the overlap [8, 10] of windows 0 and 1.
   const A = linear('A', 0, [100, 100], 18, [540, 260]);
   const B = linear('B', 0, [540, 100], 18, [100, 260]);
   // Window 1 numbers them the other way round, so local ids alone would swap them.
-  const { windows, truth } = cutIntoWindows([A, B], {
-    ...WIN,
-    permute: (k, ids) => (k === 1 ? [...ids].reverse() : ids),
-  });
+  const { windows, truth } = cutIntoWindows([A, B], WIN_1_REVERSED);
   const set = stitchTracks(windows, FRAME);
   assert.deepEqual(identities(set, truth), { A: 1, B: 2 });
   assert.equal(set.tracks.length, 2);
@@ -57,10 +56,7 @@ test('two objects crossing inside a window overlap keep their ids', () => {
 test('local ids permuted in a later window (look-alikes numbered the other way) still map by position', () => {
   const A = linear('A', 0, [200, 150], 26, [300, 150]);
   const B = linear('B', 0, [220, 200], 26, [320, 200]); // 50 px apart, moving in parallel
-  const { windows, truth } = cutIntoWindows([A, B], {
-    ...WIN,
-    permute: (k, ids) => (k === 1 ? [...ids].reverse() : ids),
-  });
+  const { windows, truth } = cutIntoWindows([A, B], WIN_1_REVERSED);
   assert.equal(truth.get('1:2'), 'A');
   const set = stitchTracks(windows, FRAME);
   assert.deepEqual(identities(set, truth), { A: 1, B: 2 });
@@ -70,10 +66,7 @@ test('two look-alikes swap places while both are in the overlap; mean distance o
   // They pass within 10 px of each other at t = 9 (inside the overlap), then separate again.
   const A = linear('A', 0, [100, 175], 18, [540, 185]);
   const B = linear('B', 0, [540, 175], 18, [100, 185]);
-  const { windows, truth } = cutIntoWindows([A, B], {
-    ...WIN,
-    permute: (k, ids) => (k === 1 ? [...ids].reverse() : ids),
-  });
+  const { windows, truth } = cutIntoWindows([A, B], WIN_1_REVERSED);
   const set = stitchTracks(windows, FRAME);
   assert.deepEqual(identities(set, truth), { A: 1, B: 2 });
 });
@@ -127,11 +120,7 @@ test('two look-alikes leave at the same spot and one returns: ambiguous, so it g
 test('windows sampled on offset grids (0.25 s apart) still stitch, keeping one point per sampled time', () => {
   const A = linear('A', 0, [100, 100], 26, [540, 260]);
   const B = linear('B', 0, [540, 100], 26, [100, 260]);
-  const { windows, truth } = cutIntoWindows([A, B], {
-    ...WIN,
-    phase: (k) => (k % 2 ? 0.25 : 0),
-    permute: (k, ids) => (k === 1 ? [...ids].reverse() : ids),
-  });
+  const { windows, truth } = cutIntoWindows([A, B], { ...WIN_1_REVERSED, phase: (k: number) => (k % 2 ? 0.25 : 0) });
   const set = stitchTracks(windows, FRAME);
   assert.deepEqual(identities(set, truth), { A: 1, B: 2 });
   for (const t of set.tracks) {

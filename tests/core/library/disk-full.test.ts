@@ -14,23 +14,15 @@ import { INDEX_JOB_KIND, queueIndexJob } from '../../../src-main/core/library/in
 import { indexJobKind } from '../../../src-main/core/library/index-host.js';
 import { importPaths } from '../../../src-main/core/library/import.js';
 import { testMediaSource } from '../../helpers/media-source.js';
-import { checkpointContentId } from '../../../src-main/core/library/molmo2-captioner.js';
-import { createCoreContext } from '../../../src-main/core/platform/create-context.js';
-import { closeModel, configureModel } from '../../../src-main/core/molmo2/model-host.js';
+import { closeModel } from '../../../src-main/core/molmo2/model-host.js';
 import { AppError } from '../../../src-main/api/errors.js';
-import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
+import { scratchDir } from '../../helpers/tiny.js';
+import { TINY_INDEX_PARAMS, tinyEngineContext } from './tiny-engine.js';
 import { runCli } from '../../helpers/cli.js';
+import { keepJobProgress } from '../../helpers/job-watch.js';
 import { indexClip } from '../../helpers/media-fixtures.js';
 
-const MODEL = tinyCheckpoint({ seed: 1 });
 const CLIP = indexClip('crash-a', { duration: 6, fps: 10 });
-const params = {
-  modelId: checkpointContentId(MODEL),
-  promptKind: 'dense' as const,
-  windowLength: 1,
-  overlap: 0,
-  maxFrames: 2,
-};
 
 type Row = { idx: number; start_s: number; end_s: number; sample_times: string; text: string; tokens: number };
 const rows = (lib: Library) =>
@@ -75,13 +67,12 @@ test(
   { timeout: 600_000 },
   async () => {
     const base = scratchDir('disk-full');
-    const ctx = createCoreContext({ host: 'cli', env: { ...process.env, MOLMOSCOPE_CACHE: join(base, 'cache') } });
-    await configureModel(ctx, MODEL, 'cpu');
+    const ctx = await tinyEngineContext(base);
     const executors = { [INDEX_JOB_KIND]: indexJobKind(ctx) };
     const prepare = async (path: string) => {
       const lib = track(openLibrary(path, { create: true }));
       await importPaths(lib, [CLIP], { media: testMediaSource(), signal: new AbortController().signal });
-      return { lib, jobId: queueIndexJob(lib, params).id };
+      return { lib, jobId: queueIndexJob(lib, TINY_INDEX_PARAMS).id };
     };
     const mnt = join(base, 'mnt');
     execFileSync('mkdir', ['-p', mnt]);
@@ -103,9 +94,7 @@ test(
       const events: EventPayload<'job.progress'>[] = [];
       const paused = await runJob(lib, jobId, executors, {
         throttleMs: 0,
-        emit: (n, p) => {
-          if (n === 'job.progress') events.push(p as EventPayload<'job.progress'>);
-        },
+        emit: keepJobProgress(events),
       });
       assert.equal(paused.status, 'paused', `${paused.status} ${paused.errorCode} ${paused.errorMessage}`);
       assert.equal(paused.errorCode, 'DISK_FULL');

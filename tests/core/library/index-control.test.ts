@@ -7,12 +7,13 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { EventPayload } from '../../../src-main/api/contract.js';
 import type { JobDto } from '../../../src-main/api/ops/library.js';
-import { createCoreContext } from '../../../src-main/core/platform/create-context.js';
 import { createDispatcher } from '../../../src-main/core/handlers/index.js';
 import { currentLibrary } from '../../../src-main/core/handlers/library.js';
-import { configureModel, modelSession } from '../../../src-main/core/molmo2/model-host.js';
+import { modelSession } from '../../../src-main/core/molmo2/model-host.js';
 import { shutdownHost } from '../../../src-main/core/host-shutdown.js';
-import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
+import { scratchDir } from '../../helpers/tiny.js';
+import { keepJobProgress, waitUntil } from '../../helpers/job-watch.js';
+import { tinyEngineContext } from './tiny-engine.js';
 import { makeClip } from './clips.js';
 import { opCaller } from '../../helpers/cli.js';
 
@@ -22,23 +23,9 @@ test(
   async () => {
     const dir = scratchDir('index-control');
     const events: EventPayload<'job.progress'>[] = [];
-    const ctx = createCoreContext({
-      host: 'serve',
-      env: { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') },
-      emit: (n, p) => {
-        if (n === 'job.progress') events.push(p as EventPayload<'job.progress'>);
-      },
-    });
-    await configureModel(ctx, tinyCheckpoint({ seed: 1 }), 'cpu');
+    const ctx = await tinyEngineContext(dir, { host: 'serve', emit: keepJobProgress(events) });
     const d = createDispatcher(ctx);
     const call = opCaller(d);
-    const until = async (f: () => boolean, what: string) => {
-      const t0 = Date.now();
-      while (!f()) {
-        if (Date.now() - t0 > 180_000) assert.fail(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
     const counts = () => {
       const db = currentLibrary(ctx).db;
       return {
@@ -47,45 +34,48 @@ test(
         distinct: db.prepare('SELECT count(DISTINCT window_id || prompt_kind) FROM captions').pluck().get() as number,
       };
     };
+    /** Once job `id` has stored a window, asks `op` and waits for `status`: the job then (no error code), and the wait. */
+    const stopOnce = async (id: number, op: string, status: 'paused' | 'cancelled', started: string) => {
+      await waitUntil(() => events.some((e) => e.jobId === id && e.done >= 1), started);
+      const asked = Date.now();
+      await call(op, { id });
+      await waitUntil(() => events.some((e) => e.jobId === id && e.status === status), status);
+      const ms = Date.now() - asked;
+      const stopped = await call<JobDto>('jobs.get', { id });
+      assert.equal(stopped.status, status);
+      assert.equal(stopped.errorCode, null);
+      return { job: stopped, ms };
+    };
     try {
       await call('library.open', { path: join(dir, 'lib.db') });
       await call('library.import', { paths: [makeClip(join(dir, 'clip.mp4'), { seconds: 8 })] });
       const job = await call<JobDto>('library.index', { windowLength: 1, overlap: 0 });
       assert.equal(job.total, 8);
-      await until(() => events.some((e) => e.jobId === job.id && e.done >= 1), 'the first stored window');
-      const asked = Date.now();
-      await call('jobs.pause', { id: job.id });
-      await until(() => events.some((e) => e.jobId === job.id && e.status === 'paused'), 'paused');
-      const pauseMs = Date.now() - asked;
-      const paused = await call<JobDto>('jobs.get', { id: job.id });
-      assert.equal(paused.status, 'paused');
-      assert.equal(paused.errorCode, null);
+      const pause = await stopOnce(job.id, 'jobs.pause', 'paused', 'the first stored window');
+      const paused = pause.job;
       assert.ok(paused.done >= 1 && paused.done < paused.total, `paused at ${paused.done}/${paused.total}`);
       let c = counts();
       assert.deepEqual([c.windows, c.captions], [paused.done, paused.done]);
 
       await call('jobs.resume', { id: job.id });
-      await until(() => events.some((e) => e.jobId === job.id && e.status === 'done'), 'done');
+      await waitUntil(() => events.some((e) => e.jobId === job.id && e.status === 'done'), 'done');
       const done = await call<JobDto>('jobs.get', { id: job.id });
       assert.equal(done.done, 8);
       c = counts();
       assert.deepEqual([c.windows, c.captions, c.distinct], [8, 8, 8], 'each window captioned exactly once');
 
       const second = await call<JobDto>('library.index', { tier: 'short', windowLength: 1, overlap: 0 });
-      await until(() => events.some((e) => e.jobId === second.id && e.done >= 1), 'the second job to start');
-      const askedCancel = Date.now();
-      await call('jobs.cancel', { id: second.id });
-      await until(() => events.some((e) => e.jobId === second.id && e.status === 'cancelled'), 'cancelled');
-      const cancelMs = Date.now() - askedCancel;
-      const cancelled = await call<JobDto>('jobs.get', { id: second.id });
-      assert.equal(cancelled.status, 'cancelled');
-      assert.equal(cancelled.errorCode, null);
+      const cancel = await stopOnce(second.id, 'jobs.cancel', 'cancelled', 'the second job to start');
+      const cancelled = cancel.job;
       assert.ok(cancelled.done < 8);
 
       // The engine process dies under a running job, again and again (as on a driver crash): each window is asked again
       // a bounded number of times, then the recording is rejected with ENGINE_CRASHED; the job never fails.
       const third = await call<JobDto>('library.index', { tier: 'short', windowLength: 1, overlap: 0 });
-      await until(() => events.some((e) => e.jobId === third.id && e.status === 'running'), 'the third job to start');
+      await waitUntil(
+        () => events.some((e) => e.jobId === third.id && e.status === 'running'),
+        'the third job to start',
+      );
       const engine = (await modelSession(ctx)).engine;
       // A kill between two requests only restarts the engine; keep killing until the job stops running.
       const t0 = Date.now();
@@ -104,7 +94,7 @@ test(
       assert.match(rec.reason, /crashed the engine 3 times in a row: the engine process exited/);
       c = counts();
       assert.equal(c.captions, c.distinct, 'no duplicate captions after the crashes');
-      console.log(`pause took effect after ${pauseMs} ms, cancel after ${cancelMs} ms (engine killed mid-window)`);
+      console.log(`pause took effect after ${pause.ms} ms, cancel after ${cancel.ms} ms (engine killed mid-window)`);
     } finally {
       await shutdownHost(ctx);
     }

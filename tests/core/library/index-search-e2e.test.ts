@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import type { EventPayload } from '../../../src-main/api/contract.js';
 import type { JobDto, MomentDto, Recording, WindowDto } from '../../../src-main/api/ops/library.js';
-import { createCoreContext } from '../../../src-main/core/platform/create-context.js';
 import { createDispatcher } from '../../../src-main/core/handlers/index.js';
-import { configureModel } from '../../../src-main/core/molmo2/model-host.js';
 import { shutdownHost } from '../../../src-main/core/host-shutdown.js';
-import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
+import { scratchDir } from '../../helpers/tiny.js';
+import { keepJobProgress } from '../../helpers/job-watch.js';
+import { tinyEngineContext } from './tiny-engine.js';
 import { sampleClip } from '../../helpers/media-fixtures.js';
 import { makeImportFolder } from './clips.js';
 import { opCaller } from '../../helpers/cli.js';
@@ -24,14 +24,7 @@ test(
     const dir = scratchDir('index-e2e');
     const f = makeImportFolder(join(dir, 'footage'));
     const progress: EventPayload<'job.progress'>[] = [];
-    const ctx = createCoreContext({
-      host: 'serve',
-      env: { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') },
-      emit: (name, payload) => {
-        if (name === 'job.progress') progress.push(payload as EventPayload<'job.progress'>);
-      },
-    });
-    await configureModel(ctx, tinyCheckpoint({ seed: 1 }), 'cpu');
+    const ctx = await tinyEngineContext(dir, { host: 'serve', emit: keepJobProgress(progress) });
     const d = createDispatcher(ctx);
     const call = opCaller(d);
     try {

@@ -13,3 +13,20 @@ export function seedRecordings(lib: Library, durations: number[], folder = '/foo
     ),
   );
 }
+
+/** Adds one window of a recording with one dense caption of model 'm'; returns the caption id. */
+export type AddCaption = (recordingId: number, idx: number, startS: number, endS: number, text: string) => number;
+
+/** Returns an AddCaption whose captions record `tokens` tokens (search never reads it; it is kept per test). */
+export function captionAdder(lib: Library, tokens: number): AddCaption {
+  const win = lib.db
+    .prepare(
+      "INSERT INTO windows (recording_id, idx, start_s, end_s, sample_times) VALUES (?, ?, ?, ?, '[]') RETURNING id",
+    )
+    .pluck();
+  const cap = lib.db.prepare(
+    "INSERT INTO captions (window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (?, 'm', 'dense', ?, ?, 't')",
+  );
+  return (recordingId, idx, startS, endS, text) =>
+    Number(cap.run(win.get(recordingId, idx, startS, endS), text, tokens).lastInsertRowid);
+}

@@ -4,7 +4,6 @@
 // says so plainly when the damage is in stored rows instead.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -14,8 +13,8 @@ import { createJob, runJob } from '../../../src-main/core/library/jobs.js';
 import { damageIndexEntry } from '../../helpers/sqlite-damage.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { runCli } from '../../helpers/cli.js';
+import { fileSha256 } from '../../helpers/folder-snapshot.js';
 
-const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 const FOLDER = '/videos/aaaaaaaa';
 
 /** A library with one recording, captioned windows and a queued job, checkpointed into the main file and closed. */
@@ -72,7 +71,7 @@ test(
     const c = checks(path);
     assert.equal(c.quick, 'ok', 'quick_check does not see this damage');
     assert.notEqual(c.full, 'ok', 'integrity_check does');
-    const before = sha(path);
+    const before = fileSha256(path);
 
     for (const argv of [
       ['jobs', 'pause', '1'],
@@ -95,7 +94,7 @@ test(
       (e: unknown) => e instanceof AppError && e.code === 'LIBRARY_CORRUPT',
     );
     lib.close();
-    assert.equal(sha(path), before, 'nothing was written to the damaged library');
+    assert.equal(fileSha256(path), before, 'nothing was written to the damaged library');
 
     const rep = await runCli(['library', 'repair', '--library', path, '--json']);
     assert.equal(rep.code, 0, rep.out + rep.err);
@@ -103,7 +102,7 @@ test(
     assert.equal(report.repaired, true);
     assert.deepEqual(report.after, ['ok']);
     assert.notDeepEqual(report.before, ['ok']);
-    assert.equal(sha(report.copy), before, 'the library as it was is kept aside');
+    assert.equal(fileSha256(report.copy), before, 'the library as it was is kept aside');
     assert.deepEqual(checks(path), { quick: 'ok', full: 'ok' });
     const after = await runCli(['search', 'zebra', '--library', path, '--json']);
     assert.equal(
@@ -128,14 +127,14 @@ test('damage in stored rows is not repaired: exit 1, the reason, and the copy ke
   const buf = readFileSync(path);
   buf.fill(0xa5, (root - 1) * pageSize + 8, (root - 1) * pageSize + 2048);
   writeFileSync(path, buf);
-  const before = sha(path);
+  const before = fileSha256(path);
   const r = await runCli(['library', 'repair', '--library', path]);
   assert.equal(r.code, 1, r.out + r.err);
   assert.match(r.out, /NOT repaired.*stored rows/s);
   assert.match(r.out, /Restore a backup/);
   const copy = /kept at (\S+)\.\n/.exec(r.out)?.[1];
   assert.ok(copy && existsSync(copy), r.out);
-  assert.equal(sha(copy), before);
+  assert.equal(fileSha256(copy), before);
   const c = await runCli(['library', 'check', '--library', path]);
   assert.equal(c.code, 2);
   assert.equal(cliError(c.err).code, 'LIBRARY_CORRUPT');

@@ -16,21 +16,12 @@ import { INDEX_JOB_KIND, queueIndexJob } from '../../../src-main/core/library/in
 import { indexJobKind } from '../../../src-main/core/library/index-host.js';
 import { importPaths } from '../../../src-main/core/library/import.js';
 import { mediaSourceOver } from '../../../src-main/core/library/media-adapter.js';
-import { checkpointContentId } from '../../../src-main/core/library/molmo2-captioner.js';
-import { createCoreContext } from '../../../src-main/core/platform/create-context.js';
-import { closeModel, configureModel } from '../../../src-main/core/molmo2/model-host.js';
-import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
+import { closeModel } from '../../../src-main/core/molmo2/model-host.js';
+import { scratchDir } from '../../helpers/tiny.js';
+import { TINY_INDEX_PARAMS, tinyEngineContext } from './tiny-engine.js';
 import { indexClip } from '../../helpers/media-fixtures.js';
 
-const MODEL = tinyCheckpoint({ seed: 1 });
 const CLIP = indexClip('crash-a', { duration: 6, fps: 10 });
-const params = {
-  modelId: checkpointContentId(MODEL),
-  promptKind: 'dense' as const,
-  windowLength: 1,
-  overlap: 0,
-  maxFrames: 2,
-};
 
 // mkfs.ext4 and losetup live in /usr/sbin, which a non-login root shell's PATH may lack.
 const SBIN_PATH = `${process.env.PATH ?? ''}:/usr/sbin:/sbin`;
@@ -79,15 +70,14 @@ test(
   { timeout: 600_000 },
   async (t) => {
     const base = scratchDir('io-error');
-    const ctx = createCoreContext({ host: 'cli', env: { ...process.env, MOLMOSCOPE_CACHE: join(base, 'cache') } });
-    await configureModel(ctx, MODEL, 'cpu');
+    const ctx = await tinyEngineContext(base);
     const executors = { [INDEX_JOB_KIND]: indexJobKind(ctx) };
     const disk = failingDisk(base);
     let lib: Library | null = null;
     try {
       lib = openLibrary(join(disk.mnt, 'lib.db'), { create: true });
       await importPaths(lib, [CLIP], { media: mediaSourceOver(ctx.media), signal: new AbortController().signal });
-      const jobId = queueIndexJob(lib, params).id;
+      const jobId = queueIndexJob(lib, TINY_INDEX_PARAMS).id;
       const events: EventPayload<'job.progress'>[] = [];
       let failedAt = -1;
       const end = await runJob(lib, jobId, executors, {
@@ -114,7 +104,7 @@ test(
       // This process is still up and working: another library on a sound disk opens, and a job can be queued there.
       const other = openLibrary(join(base, 'other.db'), { create: true });
       await importPaths(other, [CLIP], { media: mediaSourceOver(ctx.media), signal: new AbortController().signal });
-      assert.equal(queueIndexJob(other, params).status, 'queued');
+      assert.equal(queueIndexJob(other, TINY_INDEX_PARAMS).status, 'queued');
       other.close();
     } finally {
       try {

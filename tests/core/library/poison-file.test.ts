@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { CoreContext } from '../../../src-main/core/context.js';
 import { openLibrary, type Library } from '../../../src-main/core/library/store.js';
 import { resumeJob, runJob } from '../../../src-main/core/library/jobs.js';
 import { INDEX_JOB_KIND, queueIndexJob } from '../../../src-main/core/library/index-job.js';
@@ -15,23 +16,13 @@ import { ENGINE_CRASH_RETRIES } from '../../../src-main/core/library/engine-retr
 import { indexJobKind } from '../../../src-main/core/library/index-host.js';
 import { importPaths } from '../../../src-main/core/library/import.js';
 import { testMediaSource } from '../../helpers/media-source.js';
-import { checkpointContentId } from '../../../src-main/core/library/molmo2-captioner.js';
-import { createCoreContext } from '../../../src-main/core/platform/create-context.js';
-import { closeModel, configureModel, modelSession } from '../../../src-main/core/molmo2/model-host.js';
+import { closeModel, modelSession } from '../../../src-main/core/molmo2/model-host.js';
 import { analyticsExecutor, queueAnalyticsJob } from '../../../src-main/core/analytics/run-jobs.js';
 import { getRun } from '../../../src-main/core/analytics/run-store.js';
 import { storedWindows } from '../../../src-main/core/analytics/run-windows-store.js';
-import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
+import { scratchDir } from '../../helpers/tiny.js';
+import { TINY_INDEX_PARAMS, tinyEngineContext } from './tiny-engine.js';
 import { makeClip } from './clips.js';
-
-const MODEL = tinyCheckpoint({ seed: 1 });
-const params = {
-  modelId: checkpointContentId(MODEL),
-  promptKind: 'dense' as const,
-  windowLength: 1,
-  overlap: 0,
-  maxFrames: 2,
-};
 
 function blankClip(path: string, color = 'black'): string {
   mkdirSync(dirname(path), { recursive: true });
@@ -57,23 +48,35 @@ const captioned = (lib: Library) =>
     )
     .all();
 
+/** Runs `body` on a new library in a scratch dir `prefix-…`, with a tiny engine that crashes on blank frames; closes both. */
+async function withCrashingEngine(
+  prefix: string,
+  body: (ctx: CoreContext, lib: Library, dir: string) => Promise<void>,
+): Promise<void> {
+  process.env.MOLMOSCOPE_TEST_CRASH_ON_BLANK_FRAMES = '1'; // read by the engine process this test forks
+  const dir = scratchDir(prefix);
+  const ctx = await tinyEngineContext(dir);
+  const lib = openLibrary(join(dir, 'lib.db'), { create: true });
+  try {
+    await body(ctx, lib, dir);
+  } finally {
+    lib.close();
+    await closeModel(ctx);
+  }
+}
+
 test(
   'a poison file is retried a bounded number of times, then rejected with its reason; the job indexes the rest',
   { timeout: 600_000 },
-  async () => {
-    process.env.MOLMOSCOPE_TEST_CRASH_ON_BLANK_FRAMES = '1'; // read by the engine process this test forks
-    const dir = scratchDir('poison');
-    const ctx = createCoreContext({ host: 'cli', env: { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') } });
-    await configureModel(ctx, MODEL, 'cpu');
-    const lib = openLibrary(join(dir, 'lib.db'), { create: true });
-    try {
+  () =>
+    withCrashingEngine('poison', async (ctx, lib, dir) => {
       const files = [
         makeClip(join(dir, 'a.mp4'), { seconds: 2 }),
         blankClip(join(dir, 'b-poison.mp4')),
         makeClip(join(dir, 'c.mp4'), { seconds: 2, pattern: 'smptebars' }),
       ];
       await importPaths(lib, files, { media: testMediaSource(), signal: new AbortController().signal });
-      const job = queueIndexJob(lib, params);
+      const job = queueIndexJob(lib, TINY_INDEX_PARAMS);
       const final = await runJob(lib, job.id, { [INDEX_JOB_KIND]: indexJobKind(ctx) });
       assert.equal(final.status, 'done', `${final.errorCode} ${final.errorMessage}`);
       const recs = recordings(lib);
@@ -93,23 +96,14 @@ test(
       assert.equal(final.done, final.total, "the poison file's windows leave the total");
       // One engine start for the first window, then one restart per crash.
       assert.equal((await modelSession(ctx)).engine.starts, 1 + ENGINE_CRASH_RETRIES + 1);
-    } finally {
-      lib.close();
-      await closeModel(ctx);
-    }
-  },
+    }),
 );
 
 test(
   'a crash that follows the job from one file to the next pauses it (ENGINE_CRASHED); resume goes on',
   { timeout: 600_000 },
-  async () => {
-    process.env.MOLMOSCOPE_TEST_CRASH_ON_BLANK_FRAMES = '1';
-    const dir = scratchDir('poison-two');
-    const ctx = createCoreContext({ host: 'cli', env: { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') } });
-    await configureModel(ctx, MODEL, 'cpu');
-    const lib = openLibrary(join(dir, 'lib.db'), { create: true });
-    try {
+  () =>
+    withCrashingEngine('poison-two', async (ctx, lib, dir) => {
       // Two different blank clips (black, white: not duplicates of each other), then a good one.
       const files = [
         blankClip(join(dir, 'b1.mp4')),
@@ -117,7 +111,7 @@ test(
         makeClip(join(dir, 'c.mp4'), { seconds: 2 }),
       ];
       await importPaths(lib, files, { media: testMediaSource(), signal: new AbortController().signal });
-      const job = queueIndexJob(lib, params);
+      const job = queueIndexJob(lib, TINY_INDEX_PARAMS);
       const paused = await runJob(lib, job.id, { [INDEX_JOB_KIND]: indexJobKind(ctx) });
       assert.deepEqual([paused.status, paused.errorCode], ['paused', 'ENGINE_CRASHED']);
       assert.deepEqual(
@@ -137,23 +131,14 @@ test(
         ],
       );
       assert.deepEqual(captioned(lib), [{ name: 'c.mp4', n: 2 }]);
-    } finally {
-      lib.close();
-      await closeModel(ctx);
-    }
-  },
+    }),
 );
 
 test(
   'count over a folder with a poison file: its run fails with ENGINE_CRASHED on the window, the other run is done',
   { timeout: 600_000 },
-  async () => {
-    process.env.MOLMOSCOPE_TEST_CRASH_ON_BLANK_FRAMES = '1';
-    const dir = scratchDir('poison-count');
-    const ctx = createCoreContext({ host: 'cli', env: { ...process.env, MOLMOSCOPE_CACHE: join(dir, 'cache') } });
-    await configureModel(ctx, MODEL, 'cpu');
-    const lib = openLibrary(join(dir, 'lib.db'), { create: true });
-    try {
+  () =>
+    withCrashingEngine('poison-count', async (ctx, lib, dir) => {
       const folder = join(dir, 'footage');
       await importPaths(
         lib,
@@ -179,9 +164,5 @@ test(
         new RegExp(`window 0 crashed the engine ${ENGINE_CRASH_RETRIES + 1} times in a row`),
       );
       assert.equal(final.done, final.total, "the poison run's windows leave the total");
-    } finally {
-      lib.close();
-      await closeModel(ctx);
-    }
-  },
+    }),
 );

@@ -7,7 +7,7 @@ import { openLibrary, type Library } from '../../../src-main/core/library/store.
 import { coalesce, DF_SAMPLE, expandPrefix, MAX_PREFIX_TERMS, search } from '../../../src-main/core/library/search.js';
 import { toFtsQuery } from '../../../src-main/core/library/fts-query.js';
 import { scratchDir } from '../../helpers/tiny.js';
-import { seedRecordings } from './index-seed.js';
+import { captionAdder, seedRecordings } from './index-seed.js';
 import { at } from '../../../src-main/api/at.js';
 
 function lib(): Library {
@@ -18,15 +18,7 @@ function lib(): Library {
   l.db
     .prepare("UPDATE recordings SET path = '/footage/south-gate/other.mp4', content_hash = 'p1:x' WHERE id = ?")
     .run(c);
-  const win = l.db
-    .prepare(
-      "INSERT INTO windows (recording_id, idx, start_s, end_s, sample_times) VALUES (?, ?, ?, ?, '[]') RETURNING id",
-    )
-    .pluck();
-  const cap = l.db.prepare(
-    "INSERT INTO captions (window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (?, 'm', 'dense', ?, 10, 't')",
-  );
-  const add = (rec: number, idx: number, s: number, e: number, text: string) => cap.run(win.get(rec, idx, s, e), text);
+  const add = captionAdder(l, 10);
   add(a, 0, 0, 10, 'A man in a yellow raincoat walks a dog along the quay.');
   add(a, 1, 8, 18, 'The yellow raincoat man stops; a forklift reverses behind him.');
   add(a, 2, 16, 26, 'Empty quay, gulls circling above the containers.');
@@ -196,17 +188,7 @@ test('any string a user can type is sanitised into a valid FTS5 query (property 
 test("filters stay exact when a recording's captions are not contiguous; ranking is capped to the newest matches", () => {
   const l = lib();
   // A later caption of recording 1 makes its id range [1, 8] span recordings 2 and 3.
-  const w = l.db
-    .prepare(
-      "INSERT INTO windows (recording_id, idx, start_s, end_s, sample_times) VALUES (1, 9, 50, 60, '[]') RETURNING id",
-    )
-    .pluck()
-    .get();
-  l.db
-    .prepare(
-      "INSERT INTO captions (window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (?, 'm', 'dense', 'A lantern by the gate.', 5, 't')",
-    )
-    .run(w);
+  captionAdder(l, 5)(1, 9, 50, 60, 'A lantern by the gate.');
   assert.deepEqual(search(l, 'van', { recordingIds: [1] }), []);
   assert.deepEqual(
     search(l, 'lantern OR van', { recordingIds: [1] }).map((m) => m.start),
@@ -225,17 +207,7 @@ test("filters stay exact when a recording's captions are not contiguous; ranking
 test('the rank cap counts only captions that pass the filters, even inside a range that spans other recordings', () => {
   const l = lib();
   // Recording 1's ids span [1, 8]; id 7 (recording 3's van) lies inside and must not use up the cap.
-  const w = l.db
-    .prepare(
-      "INSERT INTO windows (recording_id, idx, start_s, end_s, sample_times) VALUES (1, 9, 50, 60, '[]') RETURNING id",
-    )
-    .pluck()
-    .get();
-  l.db
-    .prepare(
-      "INSERT INTO captions (window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (?, 'm', 'dense', 'A lantern by the gate.', 5, 't')",
-    )
-    .run(w);
+  captionAdder(l, 5)(1, 9, 50, 60, 'A lantern by the gate.');
   const r = search(l, 'van OR forklift OR lantern', { recordingIds: [1], rankCap: 2, limit: 10 });
   assert.deepEqual(
     r.map((m) => m.start).sort((a, b) => a - b),
@@ -246,16 +218,9 @@ test('the rank cap counts only captions that pass the filters, even inside a ran
 
 test('equal BM25 scores rank the newest caption first', () => {
   const l = lib();
-  const win = l.db
-    .prepare(
-      "INSERT INTO windows (recording_id, idx, start_s, end_s, sample_times) VALUES (?, ?, ?, ?, '[]') RETURNING id",
-    )
-    .pluck();
-  const cap = l.db.prepare(
-    "INSERT INTO captions (window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (?, 'm', 'dense', 'A heron lands on the pier.', 6, 't')",
-  );
-  cap.run(win.get(2, 7, 900, 910));
-  cap.run(win.get(3, 7, 100, 110));
+  const add = captionAdder(l, 6);
+  add(2, 7, 900, 910, 'A heron lands on the pier.');
+  add(3, 7, 100, 110, 'A heron lands on the pier.');
   const r = search(l, 'heron');
   assert.equal(r.length, 2);
   assert.equal(at(r, 0).score, at(r, 1).score);
@@ -315,15 +280,8 @@ test('scores are BM25 over the whole library: term frequency, length, IDF, OR an
     'the ticket machine near the lantern',
     'ticket machine ticket',
   ];
-  const win = l.db
-    .prepare(
-      "INSERT INTO windows (recording_id, idx, start_s, end_s, sample_times) VALUES (?, 0, 0, 10, '[]') RETURNING id",
-    )
-    .pluck();
-  const cap = l.db.prepare(
-    "INSERT INTO captions (window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (?, 'm', 'dense', ?, 5, 't')",
-  );
-  texts.forEach((t, i) => cap.run(win.get(recs[i]), t));
+  const add = captionAdder(l, 5);
+  texts.forEach((t, i) => add(at(recs, i), 0, 0, 10, t));
   const docs = texts.map((t) => t.split(' '));
   const check = (q: string, query: string[][], all = true) => {
     const got = search(l, q, { limit: 10 });
@@ -349,19 +307,13 @@ test('scores are BM25 over the whole library: term frequency, length, IDF, OR an
 test("a common term's document frequency is estimated from the id span of its newest matches", () => {
   const l = openLibrary(join(scratchDir('lib-search'), 'df.db'), { create: true });
   const [rec] = seedRecordings(l, [30], '/footage/df');
-  const win = l.db
-    .prepare(
-      "INSERT INTO windows (recording_id, idx, start_s, end_s, sample_times) VALUES (?, ?, ?, ?, '[]') RETURNING id",
-    )
-    .pluck();
-  const cap = l.db.prepare(
-    "INSERT INTO captions (window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (?, 'm', 'dense', ?, 5, 't')",
-  );
+  const add = captionAdder(l, 5);
+  assert.ok(rec !== undefined);
   // 6,000 captions: "pigeon" in every other one (3,000, more than DF_SAMPLE), "heron" only in the newest.
   const total = 6000;
   l.db.transaction(() => {
     for (let i = 0; i < total; i++)
-      cap.run(win.get(rec, i, i, i + 1), i === total - 1 ? 'pigeon heron' : i % 2 ? 'pigeon walks' : 'crow walks');
+      add(rec, i, i, i + 1, i === total - 1 ? 'pigeon heron' : i % 2 ? 'pigeon walks' : 'crow walks');
   })();
   assert.ok(DF_SAMPLE < 3000);
   const n = total;
@@ -381,20 +333,10 @@ test("a common term's document frequency is estimated from the id span of its ne
 
 test("a prefix expands to its indexed terms (same matches as FTS5's prefix query); a broad one is left to FTS5", () => {
   const l = lib();
-  const win = l.db
-    .prepare(
-      "INSERT INTO windows (recording_id, idx, start_s, end_s, sample_times) VALUES (3, ?, ?, ?, '[]') RETURNING id",
-    )
-    .pluck();
-  const cap = l.db.prepare(
-    "INSERT INTO captions (window_id, model_id, prompt_kind, text, tokens, created_at) VALUES (?, 'm', 'dense', ?, 5, 't')",
-  );
+  const add = captionAdder(l, 5);
   // 70 distinct "zz…" terms, more than MAX_PREFIX_TERMS.
   for (let i = 0; i < 7; i++)
-    cap.run(
-      win.get(10 + i, 100 + i * 20, 110 + i * 20),
-      Array.from({ length: 10 }, (_, j) => `zz${i * 10 + j}`).join(' '),
-    );
+    add(3, 10 + i, 100 + i * 20, 110 + i * 20, Array.from({ length: 10 }, (_, j) => `zz${i * 10 + j}`).join(' '));
   assert.ok(70 > MAX_PREFIX_TERMS);
   assert.deepEqual(expandPrefix(l, 'bicyc'), ['bicycl']);
   assert.deepEqual(expandPrefix(l, 'zz6'), [

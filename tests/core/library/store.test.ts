@@ -1,7 +1,6 @@
 // Library store: WAL, integrity check on open, refusal of corrupt/foreign/newer files without touching them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -9,8 +8,7 @@ import { AppError } from '../../../src-main/api/errors.js';
 import { openLibrary } from '../../../src-main/core/library/store.js';
 import { LATEST_VERSION, MIGRATIONS } from '../../../src-main/core/library/migrations/index.js';
 import { scratchDir } from '../../helpers/tiny.js';
-
-const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+import { fileSha256 } from '../../helpers/folder-snapshot.js';
 
 function expectCode(fn: () => unknown, code: string) {
   assert.throws(
@@ -18,6 +16,13 @@ function expectCode(fn: () => unknown, code: string) {
     (e: unknown) => e instanceof AppError && e.code === code && e.message.length > 10,
     `expected ${code}`,
   );
+}
+
+/** Opening the file at `p` fails with `code`, and the file is left byte for byte as it was. */
+function expectRefusedUntouched(p: string, create: boolean, code: string) {
+  const before = fileSha256(p);
+  expectCode(() => openLibrary(p, { create }), code);
+  assert.equal(fileSha256(p), before);
 }
 
 test('creates a library: WAL on, latest schema, migrations recorded, integrity ok on reopen', () => {
@@ -52,9 +57,7 @@ test('missing file without create is NOT_FOUND; a 0-byte file is LIBRARY_CORRUPT
 test('a text file is LIBRARY_CORRUPT and its bytes are unchanged', () => {
   const p = join(scratchDir('lib-store'), 'notes.db');
   writeFileSync(p, 'these are my notes, not a database\n'.repeat(20));
-  const before = sha(p);
-  expectCode(() => openLibrary(p, { create: true }), 'LIBRARY_CORRUPT');
-  assert.equal(sha(p), before);
+  expectRefusedUntouched(p, true, 'LIBRARY_CORRUPT');
 });
 
 test('a damaged library (garbage over its pages) is LIBRARY_CORRUPT and left untouched', () => {
@@ -74,9 +77,7 @@ test('a damaged library (garbage over its pages) is LIBRARY_CORRUPT and left unt
   const off = pageSize * Math.floor(buf.length / pageSize / 2);
   for (let i = 0; i < pageSize; i++) buf[off + i] = (i * 7919) & 0xff;
   writeFileSync(p, buf);
-  const before = sha(p);
-  expectCode(() => openLibrary(p, { create: false }), 'LIBRARY_CORRUPT');
-  assert.equal(sha(p), before);
+  expectRefusedUntouched(p, false, 'LIBRARY_CORRUPT');
 });
 
 test('a SQLite file of another app is LIBRARY_CORRUPT (not a library) and left untouched', () => {
@@ -84,9 +85,7 @@ test('a SQLite file of another app is LIBRARY_CORRUPT (not a library) and left u
   const db = new Database(p);
   db.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1);');
   db.close();
-  const before = sha(p);
-  expectCode(() => openLibrary(p, { create: true }), 'LIBRARY_CORRUPT');
-  assert.equal(sha(p), before);
+  expectRefusedUntouched(p, true, 'LIBRARY_CORRUPT');
 });
 
 test('a library from a newer Molmoscope is LIBRARY_TOO_NEW and left untouched', () => {
@@ -96,9 +95,7 @@ test('a library from a newer Molmoscope is LIBRARY_TOO_NEW and left untouched', 
   db.pragma(`user_version = ${LATEST_VERSION + 1}`);
   db.pragma('journal_mode = DELETE');
   db.close();
-  const before = sha(p);
-  expectCode(() => openLibrary(p, { create: false }), 'LIBRARY_TOO_NEW');
-  assert.equal(sha(p), before);
+  expectRefusedUntouched(p, false, 'LIBRARY_TOO_NEW');
 });
 
 test('a library locked by another writer mid-migration is LIBRARY_LOCKED', () => {

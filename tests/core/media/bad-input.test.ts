@@ -12,6 +12,7 @@ import {
   indexClip,
   moovlessCopy,
   readIndex,
+  testsrcClip,
   truncatedCopy,
 } from '../../helpers/media-fixtures.js';
 import { scratchDir } from '../../helpers/tiny.js';
@@ -91,19 +92,7 @@ test('MP4 (index first) truncated at half its size: probe reports the decodable 
 });
 
 test('a file that vanishes mid-read is NOT_FOUND, and ffmpeg is gone', async () => {
-  const src = ffmpegClip('testsrc2-320-60s.mp4', (o) => [
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=s=320x240:r=10:d=60',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-pix_fmt',
-    'yuv420p',
-    o,
-  ]);
+  const src = testsrcClip('testsrc2-320-60s.mp4', { size: '320x240', fps: 10, seconds: 60, preset: 'ultrafast' });
   const file = join(dir, 'vanishing.mp4');
   copyFileSync(src, file);
   const p = await media.probe(file);
@@ -126,19 +115,7 @@ test('a file that vanishes mid-read is NOT_FOUND, and ffmpeg is gone', async () 
 });
 
 test('a 7680×4320 frame decodes at native size', async () => {
-  const file = ffmpegClip('8k-2s.mp4', (o) => [
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=s=7680x4320:r=1:d=2',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-pix_fmt',
-    'yuv420p',
-    o,
-  ]);
+  const file = testsrcClip('8k-2s.mp4', { size: '7680x4320', fps: 1, seconds: 2, preset: 'ultrafast' });
   const p = await media.probe(file);
   assert.deepEqual([p.width, p.height, p.duration], [7680, 4320, 2]);
   let n = 0;

@@ -3,25 +3,16 @@
 // else, a sleep where frames are asked for.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createMediaService, resolveFfmpeg } from '../../../src-main/core/media/index.js';
+import { createMediaService } from '../../../src-main/core/media/index.js';
 import { AppError } from '../../../src-main/api/errors.js';
 import { indexClip } from '../../helpers/media-fixtures.js';
-import { scratchDir } from '../../helpers/tiny.js';
+import { wrappedFfmpeg } from '../../helpers/ffmpeg-wrapper.js';
 
 const media = createMediaService();
 
 test('a stalled decode ends with DECODE_STALLED after stallMs and leaves no child', async () => {
-  const real = resolveFfmpeg();
-  const fake = join(scratchDir('decode-stall'), 'ffmpeg');
-  writeFileSync(
-    fake,
-    `#!/bin/sh\nfor a in "$@"; do case "$a" in rawvideo) exec sleep 30;; esac; done\nexec '${real.ffmpeg}' "$@"\n`,
-  );
-  chmodSync(fake, 0o755);
+  const bins = wrappedFfmpeg('decode-stall', 'rawvideo', 'exec sleep 30');
   const file = indexClip('stall-src', { duration: 2, fps: 10 });
-  const bins = { ...real, ffmpeg: fake };
   const p = await media.probe(file, { bins });
   const t0 = Date.now();
   await assert.rejects(

@@ -5,8 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, statSync } from 'node:fs';
 import { AppError } from '../../../src-main/api/errors.js';
 import { frameIndex } from '../../../src-main/api/units.js';
 import {
@@ -17,46 +16,31 @@ import {
 } from '../../../src-main/core/media/index.js';
 import { dropExpression, planSkip } from '../../../src-main/core/media/frame-skip.js';
 import { packetKinds, PacketKind } from '../../../src-main/core/media/packet-kinds.js';
-import { ffmpegClip, indexClip, readIndex, requiredSample, rotatedCopy } from '../../helpers/media-fixtures.js';
-import { scratchDir } from '../../helpers/tiny.js';
+import {
+  ffmpegClip,
+  indexClip,
+  readIndex,
+  requiredSample,
+  rotatedCopy,
+  testsrcClip,
+} from '../../helpers/media-fixtures.js';
+import { wrappedFfmpeg } from '../../helpers/ffmpeg-wrapper.js';
 
 const media = createMediaService();
 
 /** A 160×120 testsrc2 clip encoded with libx264 veryfast (B-frames, pyramid) plus `x` options. */
 const enc = (name: string, x: string[], seconds = 12, fps = 25) =>
-  ffmpegClip(`skip-${name}.mp4`, (o) => [
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=s=160x120:r=${fps}:d=${seconds}`,
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-pix_fmt',
-    'yuv420p',
-    ...x,
-    o,
-  ]);
+  testsrcClip(`skip-${name}.mp4`, { size: '160x120', fps, seconds, preset: 'veryfast', x });
 /** The same with libx265 (its defaults: B-frames, open GOPs with CRA keyframes after the first IDR). */
 const enc265 = (name: string, params: string, seconds = 12) =>
-  ffmpegClip(`skip-hevc-${name}.mp4`, (o) => [
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=s=160x120:r=25:d=${seconds}`,
-    '-c:v',
-    'libx265',
-    '-preset',
-    'veryfast',
-    '-pix_fmt',
-    'yuv420p',
-    '-x265-params',
-    `log-level=error${params ? ':' + params : ''}`,
-    '-tag:v',
-    'hvc1',
-    o,
-  ]);
+  testsrcClip(`skip-hevc-${name}.mp4`, {
+    size: '160x120',
+    fps: 25,
+    seconds,
+    codec: 'libx265',
+    preset: 'veryfast',
+    x: ['-x265-params', `log-level=error${params ? ':' + params : ''}`, '-tag:v', 'hvc1'],
+  });
 
 /** Count and md5 of the frames decodeFrames gives for `times`, with skipping on or off. */
 async function digest(
@@ -275,16 +259,8 @@ test('no plan where the timeline and the decoder could disagree: a B-frame strea
 });
 
 test('an ffmpeg without the noise bitstream filter: the plain decode takes over and the frames are the same', async () => {
-  const dir = scratchDir('skip-nobsf');
-  const real = resolveFfmpeg();
-  const fake = join(dir, 'ffmpeg');
   // A build without the filter: its demuxing process fails the way such a build does.
-  writeFileSync(
-    fake,
-    `#!/bin/sh\nfor a in "$@"; do case "$a" in noise=*) echo "Unknown bitstream filter noise" >&2; exit 1;; esac; done\nexec '${real.ffmpeg}' "$@"\n`,
-  );
-  chmodSync(fake, 0o755);
-  const bins = { ...real, ffmpeg: fake };
+  const bins = wrappedFfmpeg('skip-nobsf', 'noise=*', 'echo "Unknown bitstream filter noise" >&2; exit 1');
   const file = enc('default', []);
   const times = sampleTimes(12);
   const fallbacks = media.skipStats.fallbacks;

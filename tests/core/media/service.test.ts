@@ -3,13 +3,12 @@
 // never sends a frame is a wrapper at the binary boundary: the real ffmpeg for everything else, a sleep for frames.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { AppError } from '../../../src-main/api/errors.js';
-import { createMediaService, resolveFfmpeg } from '../../../src-main/core/media/index.js';
+import { createMediaService } from '../../../src-main/core/media/index.js';
 import { createCoreContext } from '../../../src-main/core/platform/create-context.js';
 import { indexClip } from '../../helpers/media-fixtures.js';
-import { scratchDir } from '../../helpers/tiny.js';
+import { wrappedFfmpeg } from '../../helpers/ffmpeg-wrapper.js';
 
 test('two media services share no cache; one service remembers its own probes', async () => {
   const file = indexClip('svc-cache', { duration: 2, fps: 10 });
@@ -28,15 +27,8 @@ test('two media services share no cache; one service remembers its own probes', 
 });
 
 test('dispose kills a decode in flight (CANCELLED, no child left) and refuses later calls', async () => {
-  const real = resolveFfmpeg();
-  const fake = join(scratchDir('svc-dispose'), 'ffmpeg');
-  writeFileSync(
-    fake,
-    `#!/bin/sh\nfor a in "$@"; do case "$a" in rawvideo) exec sleep 30;; esac; done\nexec '${real.ffmpeg}' "$@"\n`,
-  );
-  chmodSync(fake, 0o755);
+  const bins = wrappedFfmpeg('svc-dispose', 'rawvideo', 'exec sleep 30');
   const file = indexClip('svc-dispose', { duration: 2, fps: 10 });
-  const bins = { ...real, ffmpeg: fake };
   const media = createMediaService();
   const p = await media.probe(file, { bins });
   const decoding = (async () => {
@@ -50,7 +42,7 @@ test('dispose kills a decode in flight (CANCELLED, no child left) and refuses la
   await assert.rejects(decoding, cancelled);
   assert.deepEqual(media.liveChildPids(), [], 'no child left, none started after dispose');
   await assert.rejects(media.probe(file), cancelled);
-  await assert.rejects(media.run(real.ffprobe, ['-version']), cancelled);
+  await assert.rejects(media.run(bins.ffprobe, ['-version']), cancelled);
   await assert.rejects(media.decodeFrames(file, [0]).next(), cancelled);
 });
 
