@@ -7,29 +7,21 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scratchDir, tinyCheckpoint } from '../helpers/tiny.js';
 import { e2eApp, goToSection, screenshots } from '../helpers/e2e-harness.js';
-import { openLibrary } from '../../src-main/core/library/store.js';
-import { importPaths } from '../../src-main/core/library/import.js';
-import { testMediaSource } from '../helpers/media-source.js';
 import { loadCountResult } from '../../src-main/core/analytics/count-results-store.js';
 import { addCorrection } from '../../src-main/core/analytics/run-corrections.js';
-import { makeClip } from '../core/library/clips.js';
-import { seedRuns } from '../core/finetune/ft-seed.js';
+import { seedFinetuneLibrary } from '../helpers/e2e-seed.js';
 
 const seeded = { rejected: 0 };
 
 async function seed(dir: string, db: string) {
-  const lib = openLibrary(db, { create: true });
-  const clips = [
-    makeClip(join(dir, 'media', 'a.mp4'), { pattern: 'testsrc' }),
-    makeClip(join(dir, 'media', 'b.mp4'), { pattern: 'smptebars' }),
-  ];
-  await importPaths(lib, clips, { media: testMediaSource(), signal: new AbortController().signal });
-  const runs = seedRuns(lib, {
-    query: 'person',
-    settings: { windowLength: 2, overlap: 0.5, maxFrames: 3, maxNewTokens: 4 },
+  const { lib, countRun, trackRun } = await seedFinetuneLibrary(dir, db, {
+    windowLength: 2,
+    overlap: 0.5,
+    maxFrames: 3,
+    maxNewTokens: 4,
   });
-  seeded.rejected = loadCountResult(lib, runs.countRun).instances[0]!.id;
-  addCorrection(lib, runs.trackRun, { kind: 'delete', trackId: 2 });
+  seeded.rejected = loadCountResult(lib, countRun).instances[0]!.id;
+  addCorrection(lib, trackRun, { kind: 'delete', trackId: 2 });
   lib.close();
 }
 

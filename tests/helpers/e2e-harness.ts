@@ -19,6 +19,8 @@
 //     const stored = await app.op<{ runs: unknown[] }>('finetune.runModels', {}); // an op over the bridge
 //     assert.deepEqual(problems, []);
 //   });
+//
+// Seeded libraries for the pages (two generated clips, runs from real Molmo2 answers): tests/helpers/e2e-seed.ts.
 import { after, before, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
