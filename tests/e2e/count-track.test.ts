@@ -28,6 +28,7 @@ import { loadCountResult } from '../../src-main/core/analytics/count-results-sto
 import { requiredSample } from '../helpers/media-fixtures.js';
 import { at } from '../../src-main/api/at.js';
 import { e2eApp, goToSection, screenshots } from '../helpers/e2e-harness.js';
+import { boxCentre, pictureToPage, videoReady, videoTime, waitForVideoTime } from '../helpers/e2e-video.js';
 
 const SAMPLE = requiredSample('concourse-crowd-720p.avi');
 const FRAME = { width: 1280, height: 720 };
@@ -83,28 +84,6 @@ const app = e2eApp({
   viewport: { width: 1280, height: 1000 },
 });
 
-/** Where source pixel (x, y) of the recording is drawn on the page: the <video>'s box, object-fit: contain. */
-async function pictureToPage(page: Page, x: number, y: number) {
-  return page.locator('video').evaluate(
-    (v: HTMLVideoElement, { px, py, fw, fh }) => {
-      const r = v.getBoundingClientRect();
-      const fit = Math.min(v.clientWidth / v.videoWidth, v.clientHeight / v.videoHeight);
-      const w = v.videoWidth * fit;
-      const h = v.videoHeight * fit;
-      return {
-        x: r.left + (v.clientWidth - w) / 2 + (px / fw) * w,
-        y: r.top + (v.clientHeight - h) / 2 + (py / fh) * h,
-      };
-    },
-    { px: x, py: y, fw: FRAME.width, fh: FRAME.height },
-  );
-}
-
-async function centre(page: Page, selector: string) {
-  const b = (await page.locator(selector).boundingBox())!;
-  return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
-}
-
 type Stored = {
   run: { id: number; status: string; windowsDone: number; windowsTotal: number };
   windows: { index: number; answer: string | null }[];
@@ -120,10 +99,6 @@ async function checkLiveText(page: Page) {
   const w = r.windows.find((x) => x.index === index)!;
   assert.equal(await live.locator('q').textContent(), w.answer);
 }
-
-const videoTime = (page: Page) => page.locator('video').evaluate((v: HTMLVideoElement) => v.currentTime);
-const videoReady = (page: Page) =>
-  page.waitForFunction(() => (document.querySelector('video')?.readyState ?? 0) >= 1, undefined, { timeout: 90_000 });
 
 /** What the Count and Track forms take: the range (s) and the advanced settings. */
 interface JobFields {
@@ -174,13 +149,10 @@ test('Count and Track pages: real jobs with progress and live text, click → pl
   await videoReady(page);
   await page.locator(`[data-testid="instance"][data-instance="${seeded.instance.id}"]`).click();
   await page.getByTestId('count-marker').waitFor();
-  await page.waitForFunction(
-    (t) => Math.abs((document.querySelector('video')?.currentTime ?? -1) - t) < 0.05,
-    seeded.instance.t,
-  );
+  await waitForVideoTime(page, seeded.instance.t, 0.05);
   assert.ok(Math.abs((await videoTime(page)) - 4.5) < 0.05);
-  const want = await pictureToPage(page, seeded.instance.x, seeded.instance.y);
-  const got = await centre(page, '[data-testid="count-marker"]');
+  const want = await pictureToPage(page, FRAME, seeded.instance.x, seeded.instance.y);
+  const got = await boxCentre(page, '[data-testid="count-marker"]');
   assert.ok(
     Math.hypot(got.x - want.x, got.y - want.y) < 2,
     `marker at ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`,
@@ -208,13 +180,13 @@ test('Count and Track pages: real jobs with progress and live text, click → pl
   const T = 1.5;
   await timeline.click({ position: { x: a.lw + ((T - a.t0) / (a.t1 - a.t0)) * (a.w - a.lw), y: a.ah + 1.5 * a.lh } });
   assert.equal(Number(await page.getByTestId('selected-id').innerText()), ids[1]);
-  await page.waitForFunction((t) => Math.abs((document.querySelector('video')?.currentTime ?? -1) - t) < 0.1, T);
+  await waitForVideoTime(page, T, 0.1);
   const dot = page.locator(`[data-testid="track-dot"][data-id="${ids[1]}"]`);
   await dot.waitFor();
   const [dx, dy] = await dot.evaluate((g) => [Number(g.getAttribute('data-x')), Number(g.getAttribute('data-y'))]);
   assert.deepEqual([Math.round(dx), Math.round(dy)], [1011, 360]); // 790‰ × 1280, 500‰ × 720 at 1.5 s
-  const wantDot = await pictureToPage(page, dx, dy);
-  const gotDot = await centre(page, `[data-testid="track-dot"][data-id="${ids[1]}"] circle`);
+  const wantDot = await pictureToPage(page, FRAME, dx, dy);
+  const gotDot = await boxCentre(page, `[data-testid="track-dot"][data-id="${ids[1]}"] circle`);
   assert.ok(
     Math.hypot(gotDot.x - wantDot.x, gotDot.y - wantDot.y) < 2,
     `dot at ${JSON.stringify(gotDot)}, expected ${JSON.stringify(wantDot)}`,
