@@ -121,9 +121,16 @@ export function e2eApp(options: E2eAppOptions = {}): E2eApp {
     });
   });
   after(async () => {
-    await context?.close();
-    await srv?.stop();
-    await options.teardown?.();
+    // Each step runs even when the one before threw: no serve or Hub outlives the file.
+    try {
+      await context?.close();
+    } finally {
+      try {
+        await srv?.stop();
+      } finally {
+        await options.teardown?.();
+      }
+    }
   });
   const started = <T>(value: T | undefined, what: string): T => {
     if (value === undefined) throw new Error(`${what} is not started (prerequisites missing, or before() failed)`);
