@@ -5,33 +5,31 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { scratchDir, tinyCheckpoint } from '../helpers/tiny.js';
+import { tinyCheckpoint } from '../helpers/tiny.js';
 import { e2eApp, goToSection, screenshots } from '../helpers/e2e-harness.js';
 import { loadCountResult } from '../../src-main/core/analytics/count-results-store.js';
 import { addCorrection } from '../../src-main/core/analytics/run-corrections.js';
-import { seedFinetuneLibrary } from '../helpers/e2e-seed.js';
+import { seedLibrary } from '../core/finetune/ft-seed.js';
 
 const seeded = { rejected: 0 };
 
-async function seed(dir: string, db: string) {
-  const { lib, countRun, trackRun } = await seedFinetuneLibrary(dir, db, {
-    windowLength: 2,
-    overlap: 0.5,
-    maxFrames: 3,
-    maxNewTokens: 4,
+/** The library the pages start from (ft-seed's runs, the count run asking for at most 4 tokens); returns its folder. */
+async function seed(): Promise<string> {
+  const s = await seedLibrary('e2e-finetune', {
+    query: 'person',
+    settings: { windowLength: 2, overlap: 0.5, maxFrames: 3, maxNewTokens: 4 },
   });
-  seeded.rejected = loadCountResult(lib, countRun).instances[0]!.id;
-  addCorrection(lib, trackRun, { kind: 'delete', trackId: 2 });
-  lib.close();
+  seeded.rejected = loadCountResult(s.lib, s.countRun).instances[0]!.id;
+  addCorrection(s.lib, s.trackRun, { kind: 'delete', trackId: 2 });
+  s.lib.close();
+  return s.dir;
 }
 
 const app = e2eApp({
   serve: async () => {
-    const dir = scratchDir('e2e-finetune');
-    const db = join(dir, 'lib.db');
-    await seed(dir, db);
+    const dir = await seed();
     return {
-      args: ['--model', tinyCheckpoint({ seed: 1 }), '--ep', 'cpu', '--library', db],
+      args: ['--model', tinyCheckpoint({ seed: 1 }), '--ep', 'cpu', '--library', join(dir, 'lib.db')],
       env: { MOLMOSCOPE_HOME: join(dir, 'home') },
     };
   },

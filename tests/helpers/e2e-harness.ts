@@ -20,7 +20,8 @@
 //     assert.deepEqual(problems, []);
 //   });
 //
-// Seeded libraries for the pages (two generated clips, runs from real Molmo2 answers): tests/helpers/e2e-seed.ts.
+// A library seeded for the fine-tune pages (two generated clips, runs from real Molmo2 answers): seedLibrary in
+// tests/core/finetune/ft-seed.ts (finetune.test.ts, finetune-missed.test.ts); video geometry: ./e2e-video.ts.
 import { after, before, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';

@@ -55,8 +55,14 @@ export function seedRuns(
   return { countRun, trackRun };
 }
 
-/** Opens a fresh library with the seed above (through the contract ops where the user would act). */
-export async function seedLibrary(prefix: string): Promise<Seeded> {
+/**
+ * Opens a fresh library with the seed above (through the contract ops where the user would act); `count` is the
+ * count run's query and settings (default "Person" with COUNT_SETTINGS).
+ */
+export async function seedLibrary(
+  prefix: string,
+  count: { query: string; settings: RunSettings } = { query: 'Person', settings: COUNT_SETTINGS },
+): Promise<Seeded> {
   const dir = scratchDir(prefix);
   const ctx = createCoreContext({
     host: 'cli',
@@ -69,6 +75,6 @@ export async function seedLibrary(prefix: string): Promise<Seeded> {
   await call('library.open', { path: join(dir, 'lib.db') });
   await call('library.import', { paths: [a, b] });
   const lib = currentLibrary(ctx);
-  const runs = seedRuns(lib, { query: 'Person', settings: COUNT_SETTINGS });
+  const runs = seedRuns(lib, count);
   return { dir, ctx, call, dispatch: d.dispatch, lib, ...runs };
 }
