@@ -16,14 +16,10 @@ import { importPaths } from '../../src-main/core/library/import.js';
 import { testMediaSource } from '../helpers/media-source.js';
 import { runJob, type JobExecutor } from '../../src-main/core/library/jobs.js';
 import { createCoreContext } from '../../src-main/core/platform/create-context.js';
-import {
-  analyticsExecutor,
-  finishRun,
-  queueAnalyticsJob,
-  recordWindowAnswer,
-} from '../../src-main/core/analytics/run-jobs.js';
-import { planWindows, type RunSettings } from '../../src-main/core/analytics/run-plan.js';
-import type { RunKind } from '../../src-main/core/analytics/run-store.js';
+import { analyticsExecutor } from '../../src-main/core/analytics/run-jobs.js';
+import type { RunSettings } from '../../src-main/core/analytics/run-plan.js';
+import { getRun, type RunKind } from '../../src-main/core/analytics/run-store.js';
+import { seedRun } from '../helpers/seed-run.js';
 import { loadCountResult } from '../../src-main/core/analytics/count-results-store.js';
 import { requiredSample } from '../helpers/media-fixtures.js';
 import { at } from '../../src-main/api/at.js';
@@ -36,11 +32,10 @@ const FRAME = { width: 1280, height: 720 };
 const seeded = { countRun: 0, trackRun: 0, instance: { id: 0, t: 0, x: 0, y: 0 } };
 
 /**
- * A `kind` run for "person" over [0, end) s of recording 1 whose windows answer `answers` (one per planned window, in
- * order), finished through the store path the job uses; the job then sees its run finished and completes without
- * asking the model. Returns the run id.
+ * A run for "person" over [0, end) s of recording 1 (the 25 fps sample) whose windows answer `answers` in order,
+ * stored by seedRun as the job stores them; its job then sees the run finished and completes without asking the model.
  */
-async function seedRun(
+async function seedSampleRun(
   lib: Library,
   executors: Record<string, JobExecutor>,
   kind: RunKind,
@@ -48,12 +43,17 @@ async function seedRun(
   settings: RunSettings,
   answers: string[],
 ): Promise<number> {
-  const queued = queueAnalyticsJob(lib, kind, { query: 'person', scope: { recordingId: 1, start: 0, end }, settings });
-  const runId = at(queued.runs, 0).id;
-  const plan = planWindows(kind, { start: 0, end }, 25, settings);
-  answers.forEach((answer, i) => recordWindowAnswer(lib, runId, at(plan, i), answer));
-  finishRun(lib, runId);
-  await runJob(lib, queued.job.id, executors);
+  const runId = seedRun(lib, kind, {
+    query: 'person',
+    recordingId: 1,
+    settings,
+    end,
+    fps: 25,
+    answer: (w) => at(answers, w.index),
+  });
+  const { jobId } = getRun(lib, runId);
+  if (jobId === null) throw new Error(`run ${runId} has no job`);
+  await runJob(lib, jobId, executors);
   return runId;
 }
 
@@ -62,13 +62,13 @@ async function seed(db: string) {
   await importPaths(lib, [SAMPLE], { media: testMediaSource(), signal: new AbortController().signal });
   const ctx = createCoreContext({ host: 'cli', env: { ...process.env } });
   const executors = { count: analyticsExecutor(ctx, 'count'), track: analyticsExecutor(ctx, 'track') };
-  seeded.countRun = await seedRun(lib, executors, 'count', 10, { windowLength: 6, overlap: 2, maxFrames: 13 }, [
+  seeded.countRun = await seedSampleRun(lib, executors, 'count', 10, { windowLength: 6, overlap: 2, maxFrames: 13 }, [
     'Counting the <points coords="1.0 1 100 500;4.5 2 500 500">person</points> shows a total of 2.',
     'Counting the <points coords="0.5 1 502 501;3.0 2 900 200">person</points> shows a total of 2.',
   ]);
   const inst = loadCountResult(lib, seeded.countRun).instances.find((i) => at(i.evidence, 0).t === 4.5)!;
   seeded.instance = { id: inst.id, t: at(inst.evidence, 0).t, x: at(inst.evidence, 0).x, y: at(inst.evidence, 0).y };
-  seeded.trackRun = await seedRun(lib, executors, 'track', 7, { windowLength: 4, overlap: 1, maxFrames: 8 }, [
+  seeded.trackRun = await seedSampleRun(lib, executors, 'track', 7, { windowLength: 4, overlap: 1, maxFrames: 8 }, [
     '<tracks coords="0.0 1 100 500 2 800 500;1.5 1 110 500 2 790 500;3.0 1 120 500 2 780 500">person</tracks>',
     '<tracks coords="0.0 1 094 500;0.5 1 097 500;1.0 1 100 500">person</tracks>',
   ]);

@@ -5,19 +5,26 @@ import { planWindows, type PlannedWindow, type RunSettings } from '../../src-mai
 import type { RunKind } from '../../src-main/core/analytics/run-store.js';
 import type { Library } from '../../src-main/core/library/store.js';
 
-/** Queues a run of `kind` over recording `recordingId` (0–`end` s, 10 fps), answers every window, finishes it. */
-export function seedRun(
-  lib: Library,
-  kind: RunKind,
-  o: { query: string; recordingId: number; settings: RunSettings; end?: number; answer: (w: PlannedWindow) => string },
-): number {
+/** What seedRun stores: `end` also ends the run's scope when given (else the whole recording, planned over 4 s). */
+export interface SeedRunOptions {
+  query: string;
+  recordingId: number;
+  settings: RunSettings;
+  end?: number;
+  /** The recording's frame rate the windows are planned at; default 10 (the generated clips). */
+  fps?: number;
+  answer: (w: PlannedWindow) => string;
+}
+
+/** Queues a run of `kind` over recording `recordingId` (0–`end` s), answers every window, finishes it. */
+export function seedRun(lib: Library, kind: RunKind, o: SeedRunOptions): number {
   const run = queueAnalyticsJob(lib, kind, {
     query: o.query,
-    scope: { recordingId: o.recordingId },
+    scope: o.end === undefined ? { recordingId: o.recordingId } : { recordingId: o.recordingId, start: 0, end: o.end },
     settings: o.settings,
   }).runs[0];
   if (!run) throw new Error(`no ${kind} run was queued`);
-  for (const w of planWindows(kind, { start: 0, end: o.end ?? 4 }, 10, o.settings))
+  for (const w of planWindows(kind, { start: 0, end: o.end ?? 4 }, o.fps ?? 10, o.settings))
     recordWindowAnswer(lib, run.id, w, o.answer(w));
   finishRun(lib, run.id);
   return run.id;
