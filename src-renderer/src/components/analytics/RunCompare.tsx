@@ -45,7 +45,8 @@ export function RerunCompareBar(props: {
   running: boolean;
   onRerun(req: RerunRequest): void;
 }) {
-  const { adapters } = useAdapters(props.api, true);
+  // Adapters matter only once there is a run to re-run; with no library open the ops would be refused (422).
+  const { adapters } = useAdapters(props.api, props.runs.length > 0);
   const [open, setOpen] = useState<[number, number] | null>(null);
   const run = props.runs.find((r) => r.id === props.runId) ?? null;
   useEffect(() => setOpen(null), [props.runId]);
