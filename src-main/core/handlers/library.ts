@@ -45,11 +45,16 @@ function checkInBackground(ctx: CoreContext, lib: Library): void {
   const t0 = ctx.clock.now();
   lib.writable().then(
     () => ctx.logger.info('library integrity check ok', { path: lib.path, ms: ctx.clock.now() - t0 }),
-    (err: unknown) =>
-      ctx.logger.warn('library integrity check failed: writes are refused', {
-        path: lib.path,
-        error: (err as Error).message,
-      }),
+    (err: unknown) => {
+      // A library closed before its check finished (a short CLI command, a switch to another library) is no fault.
+      if (err instanceof AppError && err.code === 'LIBRARY_NOT_OPEN')
+        ctx.logger.debug('library closed before its integrity check finished', { path: lib.path });
+      else
+        ctx.logger.warn('library integrity check failed: writes are refused', {
+          path: lib.path,
+          error: (err as Error).message,
+        });
+    },
   );
 }
 

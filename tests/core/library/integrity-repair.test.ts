@@ -13,6 +13,7 @@ import { createJob, runJob } from '../../../src-main/core/library/jobs.js';
 import { damageIndexEntry } from '../../helpers/sqlite-damage.js';
 import { scratchDir, tinyCheckpoint } from '../../helpers/tiny.js';
 import { runCli } from '../../helpers/cli.js';
+import { runBin } from '../../helpers/cli-process.js';
 import { fileSha256 } from '../../helpers/folder-snapshot.js';
 
 const FOLDER = '/videos/aaaaaaaa';
@@ -138,4 +139,18 @@ test('damage in stored rows is not repaired: exit 1, the reason, and the copy ke
   const c = await runCli(['library', 'check', '--library', path]);
   assert.equal(c.code, 2);
   assert.equal(cliError(c.err).code, 'LIBRARY_CORRUPT');
+});
+
+test('a short command closes an intact library before its background check ends: no warning, stderr is its answer', async () => {
+  const dir = scratchDir('integrity-short');
+  const path = join(dir, 'lib.db');
+  makeLibrary(path);
+  // The bin as users run it, its logger at the default level: a warning would be a second line on stderr.
+  const env = { MOLMOSCOPE_HOME: join(dir, 'home'), MOLMOSCOPE_LOG_LEVEL: '' };
+  for (let i = 0; i < 3; i++) {
+    const r = await runBin(['finetune', 'missed', '99', '--library', path, '--json'], { cwd: dir, env });
+    assert.equal(r.code, 2, r.out);
+    assert.equal(r.err.trim().split('\n').length, 1, r.err);
+    assert.equal((JSON.parse(r.err) as { error: { code: string } }).error.code, 'NOT_FOUND');
+  }
 });
