@@ -35,7 +35,13 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(
   }
 }
 
-/** Parses a number flag; undefined stays undefined, anything not a finite number is INVALID_INPUT. */
+/** How an argument is named in a message: `--name` for a flag's name, as given for `--flag` or a positional `RUN`. */
+const argLabel = (name: string): string => (name.startsWith('-') || name === name.toUpperCase() ? name : `--${name}`);
+
+/**
+ * Parses a number flag (or a positional argument named in capitals, e.g. `RUN`); undefined stays undefined, anything
+ * not a finite number is INVALID_INPUT.
+ */
 export function numberFlag(
   name: string,
   value: string | undefined,
@@ -43,12 +49,13 @@ export function numberFlag(
 ): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
+  const label = argLabel(name);
   if (!Number.isFinite(n) || value.trim() === '')
-    throw new AppError('INVALID_INPUT', `--${name} must be a number, got "${value}"`);
+    throw new AppError('INVALID_INPUT', `${label} must be a number, got "${value}"`);
   if (opts.integer && !Number.isInteger(n))
-    throw new AppError('INVALID_INPUT', `--${name} must be an integer, got "${value}"`);
+    throw new AppError('INVALID_INPUT', `${label} must be an integer, got "${value}"`);
   if (opts.min !== undefined && n < opts.min)
-    throw new AppError('INVALID_INPUT', `--${name} must be ≥ ${opts.min}, got ${n}`);
+    throw new AppError('INVALID_INPUT', `${label} must be ≥ ${opts.min}, got ${n}`);
   return n;
 }
 

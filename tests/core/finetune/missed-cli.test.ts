@@ -54,4 +54,13 @@ test('finetune missed: add (snapped), list, remove with --json and in words; bad
     assert.equal(r.code, 2, `${argv.join(' ')}: ${r.out}`);
     assert.equal((JSON.parse(r.err) as { error: { code: string } }).error.code, code, argv.join(' '));
   }
+  // A message names the argument as the usage does: a positional by its name, a flag with its dashes.
+  for (const [argv, message] of [
+    [['missed', run, 'add', '1', 'NaN', '5'], 'X must be a number, got "NaN"'],
+    [['missed', 'first', 'list'], 'RUN must be a number, got "first"'],
+    [['rerun', run, '--adapter', 'abc'], '--adapter must be a number, got "abc"'],
+  ] as const) {
+    const r = await cli(...argv);
+    assert.equal((JSON.parse(r.err) as { error: { message: string } }).error.message, message, argv.join(' '));
+  }
 });
