@@ -1,5 +1,6 @@
-// Contract of the library operations: open a library file, import footage, list recordings, search captions,
-// and list/pause/resume/cancel persisted jobs. Indexing (needs the engine) is queued by the lead's wiring.
+// Contract of the library operations: open a library file, import footage, list recordings, search captions, queue
+// an index job (its windows captioned by the host's Molmo2 engine), read a recording's windows, and list/pause/resume/
+// cancel persisted jobs.
 import { z } from 'zod';
 import { ErrorCodeSchema } from '../errors.js';
 import { JobStatusSchema } from '../events.js';
